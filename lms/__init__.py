@@ -1,0 +1,69 @@
+"""A learning system for charities that train online moderators and peer supporters."""
+from __future__ import annotations
+
+import logging
+from typing import Any, Mapping
+
+from flask import Flask
+
+from .config import PROJECT_ROOT
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: configuration, extensions, blueprints, CLI."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder="static",
+    )
+    from . import access, auth, config as config_module, errors, security, templating
+    from .db import db
+    from .extensions import csrf, login_manager
+
+    config_module.load(app, config)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    db.init_app(app)
+    _guard_schema(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
+    access.init_app(app)
+    auth.init_app(app)
+    _register_blueprints(app)
+
+    from .cli import register_commands
+
+    register_commands(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .auth.views import bp as auth_bp
+    from .main.views import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+
+
+def _guard_schema(app: Flask) -> None:
+    """Refuse to serve pages while the database is behind the code's migrations."""
+    from .db import SchemaOutOfDate, db
+    from .errors import render_error
+
+    state = {"current": False}
+
+    @app.before_request
+    def _check_schema():
+        if state["current"]:
+            return None
+        try:
+            db.check_schema()
+        except SchemaOutOfDate as exc:
+            app.logger.error("%s", exc)
+            return render_error(503, str(exc))
+        state["current"] = True
+        return None

@@ -1,0 +1,54 @@
+"""Account forms."""
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)], render_kw={"autocomplete": "username"})
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)], render_kw={"autocomplete": "current-password"})
+    remember = BooleanField("Keep me logged in on this device")
+    next = HiddenField()
+    submit = SubmitField("Log in")
+
+
+class RegisterForm(FlaskForm):
+    display_name = StringField(
+        "Display name", validators=[DataRequired(), Length(max=80)],
+        description="What trainers and other people see. It can be a nickname or pseudonym.",
+        render_kw={"autocomplete": "nickname"},
+    )
+    email = EmailField(
+        "Email", validators=[DataRequired(), Length(max=254)],
+        description="Used to log in. It is never shown to other trainees.",
+        render_kw={"autocomplete": "email"},
+    )
+    password = PasswordField(
+        "Password", validators=[DataRequired(), Length(max=1024)],
+        description="At least 8 characters. A few ordinary words together make a strong passphrase; any language works.",
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "Password again", validators=[DataRequired(), EqualTo("password", message="The two passwords do not match.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+    invite = HiddenField()
+    submit = SubmitField("Create account")
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired()], render_kw={"autocomplete": "current-password"})
+    new = PasswordField(
+        "New password", validators=[DataRequired(), Length(max=1024)],
+        description="At least 8 characters. This logs you out on every other device.",
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "New password again", validators=[DataRequired(), EqualTo("new", message="The two passwords do not match.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField("Change password")
+
+
+class LogoutForm(FlaskForm):
+    submit = SubmitField("Log out")

@@ -1,0 +1,30 @@
+"""Home and the support page."""
+from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask_login import current_user
+
+from ..access import public
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+@public
+def index():
+    if not current_user.is_authenticated:
+        return render_template("main/welcome.html")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/home")
+def home():
+    return render_template("main/home.html")
+
+
+@bp.route("/support")
+@public
+def support():
+    return render_template(
+        "main/support.html",
+        contacts=current_app.config["SUPPORT_CONTACTS"],
+        intro=current_app.config["SUPPORT_INTRO"],
+    )

@@ -1,0 +1,65 @@
+"""A person with an account: trainee, trainer or admin."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import Boolean, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, UTCDateTime, utcnow
+
+ROLES = ("trainee", "trainer", "admin")
+
+
+def new_session_token() -> str:
+    """A random token that, when changed, ends every session of the user."""
+    return secrets.token_urlsafe(16)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # What other people see: may be a pseudonym.
+    display_name: Mapped[str] = mapped_column(String(80))
+    # Asked for only when a certificate is issued.
+    legal_name: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="trainee")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Part of the login cookie: rotating it signs the user out everywhere.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    # -- Flask-Login protocol ------------------------------------------------
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    # -- roles ---------------------------------------------------------------
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_trainer(self) -> bool:
+        """Trainers and admins both supervise training."""
+        return self.role in ("trainer", "admin")
+
+    def end_sessions(self) -> None:
+        """Invalidate every session and remember-me cookie of this user."""
+        self.session_token = new_session_token()
