@@ -1,0 +1,273 @@
+"""Split YAML front matter from a Markdown file, load it safely, validate keys.
+
+YAML is parsed twice on purpose: a first pass over parser *events* rejects
+anchors and aliases (the "billion laughs" bomb) and deep nesting before any
+node is built, so hostile front matter costs milliseconds, not memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+
+from .problems import Problems
+from .source import SLUG_HELP, describe, is_slug, suggest
+
+MAX_DEPTH = 8
+MAX_EVENTS = 20_000
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass
+class FrontMatter:
+    """Front matter values with the line of each key (dotted for nested keys)."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)
+    present: bool = False
+
+    def line(self, key: str) -> int:
+        return self.lines.get(key, 1)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A file split into front matter and body; body_line is the body's first line."""
+
+    meta: FrontMatter
+    body: str
+    body_line: int
+
+
+def split_document(text: str, rel: str, problems: Problems) -> Document:
+    """Split '---' front matter from the body and load it."""
+    if not text.startswith("---"):
+        return Document(FrontMatter(), text, 1)
+    lines = text.split("\n")
+    if lines[0].rstrip() != "---":
+        return Document(FrontMatter(), text, 1)
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in ("---", "..."):
+            meta = load_front_matter("\n".join(lines[1:index]), rel, 2, problems)
+            return Document(meta, "\n".join(lines[index + 1 :]), index + 2)
+    problems.error(
+        rel, 1,
+        "front matter starts with '---' on line 1 but is never closed; "
+        "add a line with just '---' after the last key",
+    )
+    return Document(FrontMatter(), "", len(lines) + 1)
+
+
+def _check_events(text: str) -> str | None:
+    """Reject aliases, anchors, deep nesting and huge documents before composing."""
+    depth = 0
+    for count, event in enumerate(yaml.parse(text, Loader=_Loader)):
+        if count > MAX_EVENTS:
+            return "front matter is far too long"
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            return "front matter may not use YAML anchors or aliases ('&name', '*name'); write each value out"
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return "front matter is nested too deeply"
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return None
+
+
+def load_front_matter(yaml_text: str, rel: str, first_line: int, problems: Problems) -> FrontMatter:
+    """Load YAML text whose first line is line `first_line` of the file."""
+    meta = FrontMatter(present=True)
+    try:
+        refusal = _check_events(yaml_text)
+        if refusal is not None:
+            problems.error(rel, first_line, refusal)
+            return meta
+        node = yaml.compose(yaml_text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = first_line + (mark.line if mark else 0)
+        what = exc.problem or exc.context or "invalid YAML"
+        problems.error(rel, line, f"front matter is not valid YAML: {what}; check the quotes, colons and indentation")
+        return meta
+    except yaml.YAMLError as exc:
+        problems.error(rel, first_line, f"front matter is not valid YAML: {exc}")
+        return meta
+    if node is None:
+        return meta
+    if not isinstance(node, yaml.MappingNode):
+        problems.error(
+            rel, first_line + node.start_mark.line,
+            "front matter should be 'key: value' lines, like 'title: Active listening'",
+        )
+        return meta
+    _read_mapping(node, "", meta, rel, first_line, problems)
+    return meta
+
+
+def _read_mapping(
+    node: yaml.MappingNode, prefix: str, meta: FrontMatter, rel: str, first_line: int,
+    problems: Problems, into: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Turn a mapping node into a dict, recording each key's line and catching duplicates."""
+    target: dict[str, Any] = meta.data if into is None else into
+    constructor = SafeConstructor()
+    for key_node, value_node in node.value:
+        line = first_line + key_node.start_mark.line
+        if not isinstance(key_node, yaml.ScalarNode):
+            problems.error(rel, line, "front matter keys must be plain words, like 'title'")
+            continue
+        key = str(key_node.value)
+        dotted = prefix + key
+        if key in target:
+            problems.error(rel, line, f"key '{dotted}' appears twice (first on line {meta.lines[dotted]}); keep one")
+            continue
+        meta.lines[dotted] = line
+        try:
+            if isinstance(value_node, yaml.MappingNode) and not prefix:
+                target[key] = _read_mapping(value_node, dotted + ".", meta, rel, first_line, problems, {})
+            else:
+                target[key] = constructor.construct_object(value_node, deep=True)
+        except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
+            problems.error(rel, line, f"the value of '{dotted}' cannot be read: {exc}")
+    return target
+
+
+class Fields:
+    """Typed access to front matter values; each bad value becomes a clear problem."""
+
+    def __init__(self, meta: FrontMatter, data: Mapping[str, Any], rel: str, problems: Problems, prefix: str = ""):
+        self.meta = meta
+        self.data = data
+        self.rel = rel
+        self.problems = problems
+        self.prefix = prefix
+
+    def line(self, key: str) -> int:
+        return self.meta.line(self.prefix + key)
+
+    def _bad(self, key: str, expected: str, value: object) -> None:
+        self.problems.error(self.rel, self.line(key), f"'{self.prefix}{key}' should be {expected}, got {describe(value)}")
+
+    def check_keys(self, allowed: Sequence[str], required: Sequence[str] = (), hints: Mapping[str, str] | None = None) -> None:
+        """Unknown keys are errors (typos), with a suggestion; required keys must be there."""
+        for key in self.data:
+            if key not in allowed:
+                hint = suggest(key, allowed) or f"; the keys allowed here are: {', '.join(allowed)}"
+                self.problems.error(self.rel, self.line(key), f"unknown key '{self.prefix}{key}'{hint}")
+        for key in required:
+            value = self.data.get(key)
+            if key not in self.data:
+                where = self.line(self.prefix.rstrip(".")) if self.prefix else 1
+                example = (hints or {}).get(key, "...")
+                self.problems.error(self.rel, where, f"missing required key '{self.prefix}{key}'; add a line like '{key}: {example}'")
+            elif value is None or (isinstance(value, str) and not value.strip()):
+                self.problems.error(self.rel, self.line(key), f"'{self.prefix}{key}' is empty; give it a value")
+
+    def text(self, key: str) -> str | None:
+        """Text; numbers are taken as text (a title may be '1984')."""
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            self._bad(key, "text (put it in quotes if it looks like something else)", value)
+            return None
+        return str(value).strip() or None
+
+    def whole(self, key: str, unit: str, minimum: int | None = 0, maximum: int | None = None) -> int | None:
+        """A whole number, e.g. "'minutes' should be a whole number of minutes, got 'ten'"."""
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        expected = f"a whole number of {unit}" if unit else "a whole number"
+        if maximum is not None:
+            expected += f" from {minimum} to {maximum}"
+        elif minimum:
+            expected += f" of at least {minimum}"
+        if isinstance(value, bool) or not isinstance(value, int):
+            self._bad(key, expected, value)
+            return None
+        if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+            self._bad(key, expected, value)
+            return None
+        return value
+
+    def number(self, key: str, unit: str) -> float | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+            self._bad(key, f"a number of {unit}", value)
+            return None
+        return float(value)
+
+    def flag(self, key: str) -> bool:
+        value = self.data.get(key)
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            self._bad(key, "true or false", value)
+            return False
+        return value
+
+    def choice(self, key: str, options: Sequence[str], default: str) -> str:
+        value = self.data.get(key)
+        if value is None:
+            return default
+        if not isinstance(value, str) or value not in options:
+            hint = suggest(value, options) if isinstance(value, str) else ""
+            self.problems.error(
+                self.rel, self.line(key),
+                f"'{self.prefix}{key}' should be one of {', '.join(options)}, got {describe(value)}{hint}",
+            )
+            return default
+        return value
+
+    def text_list(self, key: str) -> tuple[str, ...]:
+        """A list of short texts; 'a, b' is accepted as a list of two."""
+        value = self.data.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, str):
+            value = value.split(",")
+        if not isinstance(value, list) or not all(
+            isinstance(item, (str, int, float)) and not isinstance(item, bool) for item in value
+        ):
+            self._bad(key, "a list of texts, like [suicide, self-harm]", value)
+            return ()
+        return tuple(str(item).strip() for item in value if str(item).strip())
+
+    def slug(self, key: str, what: str) -> str | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, str) or not is_slug(value):
+            self._bad(key, f"{what} ({SLUG_HELP})", value)
+            return None
+        return value
+
+    def slug_list(self, key: str, what: str) -> tuple[str, ...]:
+        items = self.text_list(key)
+        good = []
+        for item in items:
+            if is_slug(item):
+                good.append(item)
+            else:
+                self.problems.error(self.rel, self.line(key), f"'{self.prefix}{key}' should list {what} ({SLUG_HELP}), got '{item}'")
+        return tuple(good)
+
+    def mapping(self, key: str, expected: str) -> Fields | None:
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            self._bad(key, expected, value)
+            return None
+        return Fields(self.meta, value, self.rel, self.problems, self.prefix + key + ".")

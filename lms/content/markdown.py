@@ -1,0 +1,364 @@
+"""Markdown -> safe HTML, once, at load time.
+
+A file's Markdown is rendered in ONE pass even though it yields many HTML
+fragments (text between questions, each prompt, choice and feedback): the
+pieces are joined with a marker paragraph, rendered and sanitised together,
+then split on the marker. That keeps footnotes, reference links and heading
+anchors working across the pieces and costs one render per file. If a piece
+swallows a marker (an unclosed fence or HTML block), the pieces are rendered
+one by one instead.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+import secrets
+import stat
+import os
+import threading
+import xml.etree.ElementTree as etree
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from urllib.parse import quote, unquote
+
+import markdown
+import nh3
+from markdown.extensions import Extension
+from markdown.extensions.fenced_code import FencedCodeExtension
+from markdown.extensions.footnotes import FootnoteExtension
+from markdown.extensions.tables import TableExtension
+from markdown.extensions.toc import TocExtension
+from markdown.treeprocessors import Treeprocessor
+
+from .problems import Problems
+from .source import outside_fences, suggest
+
+# ---------------------------------------------------------------- Markdown
+
+
+class _ChatTreeprocessor(Treeprocessor):
+    """Mark quotes that start with **name** as chat messages.
+
+    `> **nightowl22** (02:07): text` becomes
+    `<blockquote class="chat-message"><p><strong class="chat-sender">nightowl22</strong>
+    <span class="chat-time">02:07</span> text</p></blockquote>`; without CSS it
+    still reads like the Markdown did.
+    """
+
+    def run(self, root: etree.Element) -> None:
+        for quote_el in root.iter("blockquote"):
+            first = quote_el[0] if len(quote_el) else None
+            if first is None or first.tag != "p" or (first.text or "").strip() or not len(first):
+                continue
+            sender = first[0]
+            if sender.tag != "strong":
+                continue
+            quote_el.set("class", "chat-message")
+            sender.set("class", "chat-sender")
+            tail = sender.tail or ""
+            stripped = tail.lstrip()
+            if stripped.startswith("("):
+                close = stripped.find(")", 1, 41)
+                if close > 1:
+                    time_el = etree.Element("span", {"class": "chat-time"})
+                    time_el.text = stripped[1:close].strip()
+                    after = stripped[close + 1 :]
+                    after = after[1:] if after.startswith(":") else after
+                    sender.tail = " "
+                    time_el.tail = after
+                    first.insert(1, time_el)
+                    continue
+            if stripped.startswith(":"):
+                sender.tail = " " + stripped[1:].lstrip()
+
+
+class ChatExtension(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 (Markdown's API)
+        md.treeprocessors.register(_ChatTreeprocessor(md), "lms_chat", 5)
+
+
+def make_markdown() -> markdown.Markdown:
+    """A Markdown instance with the format's extensions (fresh: extensions hold state)."""
+    return markdown.Markdown(
+        extensions=[
+            FencedCodeExtension(),
+            TableExtension(use_align_attribute=True),  # align="", never style=""
+            FootnoteExtension(),
+            TocExtension(),  # ids on headings, for #anchors
+            "sane_lists",
+            ChatExtension(),
+        ],
+        output_format="html",
+    )
+
+
+_local = threading.local()
+
+
+def _markdown() -> markdown.Markdown:
+    md = getattr(_local, "md", None)
+    if md is None:
+        md = _local.md = make_markdown()
+    return md
+
+
+# ---------------------------------------------------------------- sanitising
+
+_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup",
+    "dd", "del", "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure",
+    "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark",
+    "ol", "p", "pre", "q", "s", "samp", "small", "span", "strong", "sub", "summary",
+    "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul",
+    "var", "wbr", "audio", "video", "source", "track",
+}
+_ATTRIBUTES = {
+    "*": {"id", "class", "title", "lang", "dir"},
+    "a": {"href", "hreflang"},
+    "img": {"src", "alt", "width", "height"},
+    "audio": {"src", "controls", "preload"},
+    "video": {"src", "controls", "poster", "preload", "width", "height"},
+    "source": {"src", "type"},
+    "track": {"src", "kind", "srclang", "label", "default"},
+    "th": {"align", "colspan", "rowspan", "scope"},
+    "td": {"align", "colspan", "rowspan"},
+    "ol": {"start"},
+    "li": {"value"},
+    "time": {"datetime"},
+}
+_URL_ATTRIBUTES = {"href", "src", "poster"}
+WEB_SCHEMES = {"http", "https", "mailto", "tel"}
+
+
+def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+    if attribute not in _URL_ATTRIBUTES:
+        return value
+    resolver: LinkResolver | None = getattr(_local, "resolver", None)
+    return value if resolver is None else resolver.resolve_safely(value)
+
+
+_CLEANER = nh3.Cleaner(
+    tags=_TAGS,
+    attributes=_ATTRIBUTES,
+    url_schemes=WEB_SCHEMES,
+    attribute_filter=_attribute_filter,
+    strip_comments=True,
+)
+
+# ---------------------------------------------------------------- links
+
+_SCHEME_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+class LinkResolver:
+    """Check and rewrite the relative links and images of one file.
+
+    scope_rel is the course or scenario folder (relative to the root) that
+    links must stay inside; None for a single-file scenario, which has none.
+    """
+
+    def __init__(
+        self,
+        *,
+        root: Path,
+        file_rel: str,
+        scope_rel: str | None,
+        scope_name: str,
+        lines: Sequence[str],
+        problems: Problems,
+        page_urls: Mapping[str, str],
+        asset_url: Callable[[str], str],
+    ) -> None:
+        self.root = root
+        self.file_rel = file_rel
+        self.scope_rel = scope_rel
+        self.scope_name = scope_name
+        self.lines = lines
+        self.problems = problems
+        self.page_urls = page_urls  # scope-relative path of a .md file -> its URL
+        self.asset_url = asset_url
+        self.failure: BaseException | None = None
+        self._cursor = 0
+
+    def line_of(self, needle: str) -> int:
+        """The line where a link was written: search onwards from the previous hit."""
+        for start in (self._cursor, 0):
+            for index in range(start, len(self.lines)):
+                if needle in self.lines[index]:
+                    self._cursor = index
+                    return index + 1
+        return self._cursor + 1
+
+    def resolve_safely(self, value: str) -> str | None:
+        try:
+            return self.resolve(value)
+        except Exception as exc:  # noqa: BLE001 - raised again after nh3 returns
+            self.failure = exc
+            return None
+
+    def _error(self, value: str, message: str) -> None:
+        self.problems.error(self.file_rel, self.line_of(value), message)
+
+    def resolve(self, value: str) -> str | None:
+        """Return the URL to use for a link or image, or None to drop it."""
+        if value.startswith(("#", "//")) or not value:
+            return value
+        scheme = _SCHEME_RE.match(value)
+        if scheme:
+            if scheme.group(0)[:-1].lower() in WEB_SCHEMES:
+                return value
+            self.problems.warning(
+                self.file_rel, self.line_of(value),
+                f"link '{value}' uses '{scheme.group(0)}', which is not allowed and was removed; "
+                "use https:, mailto: or a relative path",
+            )
+            return None
+        if "\\" in value:
+            self._error(value, f"link '{value}' uses '\\'; write paths with '/', like 'assets/photo.png'")
+            return None
+        path, _, fragment = value.partition("#")
+        path = unquote(path.partition("?")[0])
+        suffix = "#" + fragment if fragment else ""
+        if not path:
+            return value
+        if path.startswith("/"):
+            self._error(value, f"link '{value}' is an absolute path; use a path relative to this file, like 'assets/{posixpath.basename(path)}'")
+            return None
+        if self.scope_rel is None:
+            self._error(
+                value,
+                f"link '{value}' points to a file, but a single-file scenario has no folder of its own; "
+                "make it a folder 'scenarios/<id>/scenario.md' with the file in its assets/",
+            )
+            return None
+        target = posixpath.normpath(posixpath.join(posixpath.dirname(self.file_rel), path))
+        if not target.startswith(self.scope_rel + "/"):
+            self._error(value, f"link '{value}' points outside this {self.scope_name}'s folder ({self.scope_rel}); links must stay inside it")
+            return None
+        inner = target[len(self.scope_rel) + 1 :]
+        problem = self._check_exists(inner)
+        if problem:
+            self._error(value, f"link '{value}' {problem}")
+            return None
+        if inner in self.page_urls:
+            return self.page_urls[inner] + suffix
+        if inner.startswith("assets/"):
+            return self.asset_url(quote(inner[len("assets/") :], safe="/")) + suffix
+        self._error(value, f"link '{value}' is neither a step of this {self.scope_name} nor a file in its assets/ folder; move the file into assets/")
+        return None
+
+    def _check_exists(self, inner: str) -> str | None:
+        """Walk the path without following symlinks; say what is wrong, if anything."""
+        current = self.root / self.scope_rel  # type: ignore[operator]
+        parts = inner.split("/")
+        for depth, part in enumerate(parts):
+            current = current / part
+            try:
+                mode = os.lstat(current).st_mode
+            except OSError:
+                try:
+                    siblings = [p.name for p in current.parent.iterdir()]
+                except OSError:
+                    siblings = []
+                return f"points to a file that does not exist{suggest(part, siblings)}"
+            if stat.S_ISLNK(mode):
+                return "points to a symbolic link, which is not allowed; use the real file"
+            if depth == len(parts) - 1 and stat.S_ISDIR(mode):
+                return "points to a folder; link to a file"
+        return None
+
+
+# ---------------------------------------------------------------- rendering
+
+_MARK = "lmsplit" + secrets.token_hex(6)
+_MARK_HTML = f"<p>{_MARK}</p>"
+
+
+def _convert(source: str, resolver: LinkResolver | None) -> str:
+    md = _markdown()
+    md.reset()
+    html = md.convert(source)
+    _local.resolver = resolver
+    try:
+        cleaned = _CLEANER.clean(html)
+    finally:
+        _local.resolver = None
+    if resolver is not None and resolver.failure is not None:
+        failure, resolver.failure = resolver.failure, None
+        raise failure
+    return cleaned
+
+
+def render_pieces(pieces: Sequence[str], resolver: LinkResolver | None = None) -> list[str]:
+    """Render Markdown pieces of one file to safe HTML, one string per piece.
+
+    Whatever Markdown adds at the end of a document (footnotes) goes with the
+    last piece.
+    """
+    if not pieces:
+        return []
+    separator = f"\n\n{_MARK}\n\n"
+    html = _convert(separator.join(pieces) + separator, resolver)
+    parts = html.split(_MARK_HTML)
+    if len(parts) == len(pieces) + 1:
+        parts[-2] += parts[-1]
+        return [part.strip() for part in parts[:-1]]
+    if resolver is not None:
+        # Rendering again would report every link problem twice.
+        resolver.problems = Problems()
+    result = [_convert(piece, resolver).strip() if piece.strip() else "" for piece in pieces]
+    return result
+
+
+def unwrap_paragraph(html: str) -> str:
+    """'<p>text</p>' -> 'text', for inline pieces such as a choice's text."""
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        return html[3:-4]
+    return html
+
+
+# ---------------------------------------------------------------- warnings
+
+# Each pattern is a single linear scan (no nested or adjacent quantifiers).
+_TAG_RE = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)([^<>]*)>?")
+_HANDLER_RE = re.compile(r"(?<![\w-])(on[a-z]+)\s*=", re.IGNORECASE)
+_STYLE_RE = re.compile(r"(?<![\w-])style\s*=", re.IGNORECASE)
+_JS_URL_RE = re.compile(r"(?:[(<=\"']|\]:)\s*(?:javascript|vbscript):", re.IGNORECASE)
+_CODE_SPAN_RE = re.compile(r"`[^`]*`")
+_REMOVED_TAGS = {
+    "script": "scripts are not allowed",
+    "style": "style sheets are not allowed",
+    "form": "forms are not allowed",
+    "input": "form fields are not allowed",
+    "button": "buttons are not allowed",
+    "textarea": "form fields are not allowed",
+    "select": "form fields are not allowed",
+    "iframe": "embedded frames are not allowed",
+    "frame": "embedded frames are not allowed",
+    "object": "embedded objects are not allowed",
+    "embed": "embedded objects are not allowed",
+    "link": "external style sheets are not allowed",
+    "meta": "meta tags are not allowed",
+    "base": "base tags are not allowed",
+}
+
+
+def unsafe_html_warnings(lines: Sequence[str], first_line: int, rel: str, problems: Problems) -> None:
+    """Warn, with the line, about raw HTML that sanitising will remove."""
+    for index, line in outside_fences(list(lines)):
+        if "<" not in line and ":" not in line:
+            continue
+        text = _CODE_SPAN_RE.sub("", line) if "`" in line else line
+        number = first_line + index
+        for match in _TAG_RE.finditer(text):
+            name = match.group(1).lower()
+            if name in _REMOVED_TAGS:
+                problems.warning(rel, number, f"<{name}> removed: {_REMOVED_TAGS[name]} in course content")
+            attributes = match.group(2)
+            for handler in _HANDLER_RE.finditer(attributes):
+                problems.warning(rel, number, f"'{handler.group(1)}' removed from <{name}>: event handlers (scripts) are not allowed")
+            if _STYLE_RE.search(attributes):
+                problems.warning(rel, number, f"'style' removed from <{name}>: inline styles are not allowed")
+        if _JS_URL_RE.search(text):
+            problems.warning(rel, number, "'javascript:' link removed: scripts are not allowed in course content")

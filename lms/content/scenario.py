@@ -1,0 +1,442 @@
+"""Scenarios: branching role-plays, their parsing and the graph rules of FORMAT.md 4.3."""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Literal
+
+from .blocks import Pieces, dedent_quote, list_item, unwrap_paragraph
+from .problems import Problems
+from .source import SLUG_HELP, atx_heading, is_slug, outside_fences, suggest
+
+Outcome = Literal["pass", "fail", "neutral"]
+OUTCOMES: tuple[str, ...] = ("pass", "fail", "neutral")
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Offer a choice only if the run has (negate=False) or has not visited `node`."""
+
+    node: str
+    negate: bool = False
+
+    def holds(self, visited: frozenset[str]) -> bool:
+        return (self.node in visited) != self.negate
+
+
+@dataclass(frozen=True)
+class Choice:
+    index: int  # 0-based within its node
+    text_html: str  # inline HTML: the link text
+    target: str
+    score: int = 0
+    red_line: bool = False
+    condition: Condition | None = None
+    feedback_html: str = ""
+    line: int = 0
+
+    def available(self, visited: frozenset[str]) -> bool:
+        return self.condition is None or self.condition.holds(visited)
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    line: int
+    body_html: str  # the situation: no choice list, no 'Content note:' line
+    content_note: tuple[str, ...]
+    choices: tuple[Choice, ...]
+
+    @property
+    def is_ending(self) -> bool:
+        return not self.choices
+
+
+@dataclass(frozen=True)
+class Scenario:
+    id: str
+    title: str
+    summary: str
+    topic: str | None
+    audience: str
+    content_notes: tuple[str, ...]
+    minutes: int
+    start: str
+    endings: Mapping[str, tuple[str, ...]]  # outcome -> node ids
+    pass_score: int | None
+    briefing_html: str
+    nodes: Mapping[str, Node]  # in file order
+    path: Path
+    assets_dir: Path | None
+    max_score: int | None = None  # best score of any run; None when loops make it unbounded
+    _outcomes: Mapping[str, str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        outcomes = {node: outcome for outcome, ids in self.endings.items() for node in ids}
+        object.__setattr__(self, "_outcomes", MappingProxyType(outcomes))
+
+    def node(self, node_id: str) -> Node | None:
+        return self.nodes.get(node_id)
+
+    def outcome_of(self, node_id: str) -> str | None:
+        """'pass', 'fail' or 'neutral' for an ending, None for any other node."""
+        return self._outcomes.get(node_id)
+
+    @property
+    def has_pass_endings(self) -> bool:
+        return bool(self.endings.get("pass"))
+
+    def recommended_choice(self, node_id: str, visited: frozenset[str]) -> Choice | None:
+        """The best-scoring available choice that crosses no red line (first on a tie)."""
+        node = self.nodes.get(node_id)
+        if node is None:
+            return None
+        best: Choice | None = None
+        for choice in node.choices:
+            if choice.red_line or not choice.available(visited):
+                continue
+            if best is None or choice.score > best.score:
+                best = choice
+        return best
+
+
+# ---------------------------------------------------------------- parsing
+
+
+@dataclass
+class _ChoiceDraft:
+    line: int
+    text: str
+    target: str
+    score: int = 0
+    red_line: bool = False
+    condition: Condition | None = None
+    feedback: list[str] = field(default_factory=list)
+    text_piece: int = -1
+    feedback_piece: int = -1
+
+
+@dataclass
+class _NodeDraft:
+    id: str
+    line: int
+    content_note: tuple[str, ...] = ()
+    body_piece: int = -1
+    choices: list[_ChoiceDraft] = field(default_factory=list)
+    words: int = 0
+
+
+def choice_link(content: str) -> tuple[str, str, str] | None:
+    """Split '[text](#target) rest' into (text, target, rest); None if it doesn't start so."""
+    if not content.startswith("["):
+        return None
+    depth = 0
+    index = 0
+    while index < len(content):
+        char = content[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char == "[":
+            depth += 1
+        elif char == "]":
+            depth -= 1
+            if depth == 0:
+                break
+        index += 1
+    else:
+        return None
+    if not content.startswith("(#", index + 1):
+        return None
+    close = content.find(")", index + 3)
+    if close < 0:
+        return None
+    return content[1:index], content[index + 3 : close].strip(), content[close + 1 :].strip()
+
+
+_ANNOTATION_HELP = "use a score like +2, -1 or 0, 'red line', 'if NODE' or 'if not NODE'"
+
+
+def parse_annotations(rest: str, draft: _ChoiceDraft, rel: str, problems: Problems) -> None:
+    """Read '(+2, red line, if reach-out)' after a choice's link."""
+    if not rest:
+        return
+    if not (rest.startswith("(") and rest.endswith(")")):
+        problems.error(
+            rel, draft.line,
+            f"unexpected text after the choice's link: '{rest}'; only one list of annotations "
+            "in brackets may follow, like (+2, red line)",
+        )
+        return
+    seen_score = False
+    for raw in rest[1:-1].split(","):
+        word = " ".join(raw.split())
+        lower = word.lower()
+        if not word:
+            problems.error(rel, draft.line, f"empty annotation in '{rest}'; {_ANNOTATION_HELP}")
+        elif lower.lstrip("+-").isdigit() and (lower[0] in "+-" or lower == "0" or lower.isdigit()):
+            if seen_score:
+                problems.error(rel, draft.line, f"choice has two scores in '{rest}'; give one")
+            seen_score = True
+            if lower[0] not in "+-" and lower != "0":
+                problems.error(rel, draft.line, f"score '{word}' needs a sign: write '+{word}' or '-{word}'")
+            draft.score = int(lower) if len(lower) < 10 else 0
+        elif lower == "red line":
+            draft.red_line = True
+        elif lower.startswith("if "):
+            negate = lower.startswith("if not ")
+            node = word[7:].strip() if negate else word[3:].strip()
+            if draft.condition is not None:
+                problems.error(rel, draft.line, "choice has two 'if' annotations; only one is allowed")
+            elif not is_slug(node):
+                problems.error(rel, draft.line, f"'{word}' should name a node id ({SLUG_HELP})")
+            else:
+                draft.condition = Condition(node, negate)
+        else:
+            hint = suggest(lower, ["red line", "if", "if not"])
+            problems.error(rel, draft.line, f"unknown annotation '{word}'{hint}; {_ANNOTATION_HELP}")
+
+
+def _list_blocks(lines: list[str]) -> list[tuple[list[int], int | None]]:
+    """Top-level lists of a node: (item line indexes, index of the first line after)."""
+    blocks: list[tuple[list[int], int | None]] = []
+    items: list[int] | None = None
+    blank_before = True
+    for index, line in outside_fences(lines):
+        blank = not line.strip()
+        if list_item(line) is not None and line[:1] not in " \t":
+            if items is None:
+                items = []
+            items.append(index)
+        elif blank or items is None:
+            pass
+        elif line[:1] in " \t" or not blank_before:
+            pass  # continuation of the current item
+        else:
+            blocks.append((items, index))
+            items = None
+        blank_before = blank
+    if items is not None:
+        blocks.append((items, None))
+    return blocks
+
+
+def parse_node_body(
+    draft: _NodeDraft, lines: list[str], first: int, rel: str, problems: Problems, pieces: Pieces,
+) -> None:
+    """Fill a node draft from the lines under its heading (lines[0] is line `first`)."""
+    for index, line in enumerate(lines):
+        if line.strip():
+            head, colon, topics = line.strip().partition(":")
+            if colon and head.lower() == "content note":
+                draft.content_note = tuple(t.strip() for t in topics.split(",") if t.strip())
+                lines = lines[:index] + [""] + lines[index + 1 :]
+            break
+    draft.words = sum(len(line.split()) for line in lines)
+    blocks = _list_blocks(lines)
+    choice_lines: list[int] = []
+    list_end = len(lines)
+    if blocks:
+        items, after = blocks[-1]
+        links = [choice_link(list_item(lines[i]) or "") for i in items]
+        if all(links):
+            choice_lines = items
+            if after is not None:
+                list_end = after
+                problems.error(
+                    rel, first + after,
+                    f"text after the choices of node '{draft.id}'; the choice list must come last, so move this above it",
+                )
+        elif any(links):
+            bad = items[links.index(None)]
+            problems.error(
+                rel, first + bad,
+                "this list mixes choices and plain items; every item of a choice list must start "
+                "with a link to a node, like '- [Reply to them](#reply)'",
+            )
+    end = choice_lines[0] if choice_lines else len(lines)
+    draft.body_piece = pieces.add("\n".join(lines[:end]).strip("\n"))
+    for position, start in enumerate(choice_lines):
+        stop = choice_lines[position + 1] if position + 1 < len(choice_lines) else list_end
+        link = choice_link(list_item(lines[start]) or "")
+        assert link is not None
+        text, target, rest = link
+        choice = _ChoiceDraft(first + start, text, target)
+        if not is_slug(target):
+            problems.error(rel, choice.line, f"choice links to '#{target}', which is not a node id ({SLUG_HELP})")
+        if not text.strip():
+            problems.error(rel, choice.line, "choice has no text; write what the trainee would do inside the [ ]")
+        parse_annotations(rest, choice, rel, problems)
+        for offset, line in enumerate(lines[start + 1 : stop], start=start + 1):
+            if not line.strip():
+                if choice.feedback:
+                    choice.feedback.append("")
+            elif line.strip().startswith(">") or choice.feedback:
+                choice.feedback.append(line)
+            else:
+                problems.error(
+                    rel, first + offset,
+                    "text under a choice must be its feedback, as a quote indented under it: '  > ...'",
+                )
+        choice.text_piece = pieces.add(text)
+        if any(row.strip() for row in choice.feedback):
+            choice.feedback_piece = pieces.add(dedent_quote(choice.feedback).strip("\n"))
+        draft.choices.append(choice)
+
+
+@dataclass
+class ScenarioBody:
+    briefing_piece: int
+    briefing_words: int
+    nodes: list[_NodeDraft]
+
+
+def parse_scenario_body(body: str, body_line: int, rel: str, problems: Problems, pieces: Pieces) -> ScenarioBody:
+    """Split the body at '## node-id' headings into the briefing and node drafts."""
+    lines = body.split("\n")
+    headings = [(index, text) for index, line in outside_fences(lines) if (text := atx_heading(line, 2)) is not None]
+    briefing_end = headings[0][0] if headings else len(lines)
+    briefing = "\n".join(lines[:briefing_end]).strip("\n")
+    result = ScenarioBody(pieces.add(briefing), len(briefing.split()), [])
+    seen: dict[str, int] = {}
+    for position, (index, text) in enumerate(headings):
+        line = body_line + index
+        stop = headings[position + 1][0] if position + 1 < len(headings) else len(lines)
+        if not text:
+            problems.error(rel, line, "node heading has no id; write '## some-node-id'")
+        elif not is_slug(text):
+            problems.error(rel, line, f"node id '{text}' is not valid; use {SLUG_HELP}, like '## {_slugify(text)}'")
+        elif text in seen:
+            problems.error(rel, line, f"duplicate node id '{text}' (first on line {seen[text]}); node ids must be unique")
+            continue
+        else:
+            seen[text] = line
+        draft = _NodeDraft(text, line)
+        parse_node_body(draft, lines[index + 1 : stop], line + 1, rel, problems, pieces)
+        result.nodes.append(draft)
+    if not headings:
+        problems.error(rel, body_line, "scenario has no nodes; start each situation with a heading like '## the-post'")
+    return result
+
+
+def _slugify(text: str) -> str:
+    words = "".join(c if c.isascii() and c.isalnum() else " " for c in text.lower()).split()
+    return "-".join(words) or "node-id"
+
+
+# ---------------------------------------------------------------- graph rules
+
+
+def check_graph(
+    nodes: Mapping[str, Node], start: str, endings: Mapping[str, tuple[str, ...]], pass_score: int | None,
+    rel: str, lines: Mapping[str, int], problems: Problems,
+) -> None:
+    """Apply FORMAT.md 4.3. `lines` maps front matter keys to their lines."""
+    listed = {node for ids in endings.values() for node in ids}
+    for node in nodes.values():
+        for choice in node.choices:
+            if choice.target not in nodes and is_slug(choice.target):
+                problems.error(rel, choice.line, f"choice links to '#{choice.target}', but there is no node '{choice.target}'{suggest(choice.target, nodes)}")
+            if choice.condition and choice.condition.node not in nodes:
+                name = choice.condition.node
+                problems.error(rel, choice.line, f"'if {'not ' if choice.condition.negate else ''}{name}' names a node that does not exist{suggest(name, nodes)}")
+        if not node.choices and node.id not in listed:
+            problems.error(
+                rel, node.line,
+                f"node '{node.id}' has no choices, so it is an ending, but it is not listed under 'endings'; "
+                "list it under pass, fail or neutral (or give it choices)",
+            )
+        if node.choices and all(choice.condition for choice in node.choices):
+            problems.warning(rel, node.line, f"every choice of node '{node.id}' has an 'if'; a run where none applies gets stuck here")
+    for outcome, ids in endings.items():
+        for node_id in ids:
+            if node_id not in nodes:
+                problems.error(rel, lines.get(f"endings.{outcome}", 1), f"ending '{node_id}' under '{outcome}' is not a node{suggest(node_id, nodes)}")
+            elif nodes[node_id].choices:
+                problems.error(rel, lines.get(f"endings.{outcome}", 1), f"ending '{node_id}' under '{outcome}' has choices; an ending is a node without choices")
+    if start not in nodes:
+        return
+    forward = {node.id: {c.target for c in node.choices if c.target in nodes} for node in nodes.values()}
+    reachable = _reach({start}, forward)
+    for node in nodes.values():
+        if node.id not in reachable:
+            problems.warning(rel, node.line, f"node '{node.id}' cannot be reached from '{start}'")
+    backward: dict[str, set[str]] = {node_id: set() for node_id in nodes}
+    for source, targets in forward.items():
+        for target in targets:
+            backward[target].add(source)
+    real_endings = {n for n in listed if n in nodes and not nodes[n].choices}
+    can_finish = _reach(real_endings, backward)
+    for node in nodes.values():
+        if node.id not in can_finish and node.choices:
+            problems.error(rel, node.line, f"node '{node.id}' is a trap: no ending can be reached from it; give it a way out")
+    if pass_score is not None:
+        passes = [n for n in endings.get("pass", ()) if n in reachable]
+        if not passes:
+            problems.error(rel, lines.get("pass_score", 1), "'pass_score' is set but no 'pass' ending can be reached from the start")
+
+
+def _reach(sources: set[str], edges: Mapping[str, set[str]]) -> set[str]:
+    seen = set(sources)
+    queue = deque(sources)
+    while queue:
+        for nxt in edges.get(queue.popleft(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+    return seen
+
+
+def best_score(nodes: Mapping[str, Node], start: str) -> int | None:
+    """The highest score a run can reach, ignoring 'if's; None if a loop makes it unbounded or undefined."""
+    memo: dict[str, int | None] = {}
+    visiting: set[str] = set()
+    # Iterative post-order DFS: scenarios may be deep, recursion could overflow.
+    stack: list[tuple[str, bool]] = [(start, False)]
+    while stack:
+        node_id, done = stack.pop()
+        if done:
+            visiting.discard(node_id)
+            node = nodes[node_id]
+            if not node.choices:
+                memo[node_id] = 0
+                continue
+            best: int | None = None
+            for c in node.choices:
+                if c.target in memo and memo[c.target] is not None and not c.red_line:
+                    value = c.score + memo[c.target]  # type: ignore[operator]
+                    best = value if best is None else max(best, value)
+            memo[node_id] = best
+            continue
+        if node_id in memo:
+            continue
+        if node_id in visiting:
+            return None  # a cycle
+        visiting.add(node_id)
+        stack.append((node_id, True))
+        for c in nodes[node_id].choices:
+            if c.target in nodes and c.target not in memo:
+                if c.target in visiting:
+                    return None
+                stack.append((c.target, False))
+    return memo.get(start)
+
+
+def estimate_minutes(briefing_words: int, node_words: Mapping[str, int], nodes: Mapping[str, Node], start: str) -> int:
+    """Reading time of a typical run: briefing plus the longest shortest path to an ending."""
+    depth = {start: 1}
+    queue = deque([start])
+    while queue:
+        current = queue.popleft()
+        for c in nodes[current].choices:
+            if c.target in nodes and c.target not in depth:
+                depth[c.target] = depth[current] + 1
+                queue.append(c.target)
+    steps = max((d for n, d in depth.items() if not nodes[n].choices), default=len(nodes))
+    average = sum(node_words.values()) / max(1, len(node_words))
+    return max(1, math.ceil((briefing_words + steps * average) / 200))
