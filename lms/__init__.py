@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any, Mapping
 
 from flask import Flask
@@ -9,10 +10,11 @@ from flask import Flask
 from .config import PROJECT_ROOT
 
 
-def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+def create_app(config: Mapping[str, Any] | None = None, instance_path: str | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, CLI."""
     app = Flask(
         __name__,
+        instance_path=instance_path or os.environ.get("LMS_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
         instance_relative_config=True,
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder="static",

@@ -78,7 +78,37 @@ def user_create(email: str, role: str, display_name: str | None, password: str) 
     click.echo(f"Created {user.role} {user.email}.")
 
 
+DEMO_ACCOUNTS = (
+    ("trainer@example.org", "Demo Trainer", "trainer", "demo-trainer-passphrase"),
+    ("trainee@example.org", "Demo Trainee", "trainee", "demo-trainee-passphrase"),
+    ("admin@example.org", "Demo Admin", "admin", "demo-admin-passphrase"),
+)
+
+
+@click.command("demo")
+@with_appcontext
+def demo() -> None:
+    """Create demo accounts (development only) and print how to log in."""
+    from sqlalchemy import select
+
+    from .db import db
+    from .models import User
+    from .services import accounts
+
+    if current_app.config["ENVIRONMENT"] != "development":
+        raise click.ClickException("Demo accounts are for development only (LMS_ENVIRONMENT=development).")
+    for email, name, role, password in DEMO_ACCOUNTS:
+        if db.session.scalar(select(User).where(User.email == email)) is None:
+            accounts.create_user(db.session, email=email, display_name=name, password=password, role=role)
+    db.session.commit()
+    click.echo("\nDemo accounts (development only):")
+    for email, _name, role, password in DEMO_ACCOUNTS:
+        click.echo(f"  {role:<8} {email:<22} password: {password}")
+    click.echo("\nOpen http://127.0.0.1:5000 and log in as the trainer to see the trainer pages.\n")
+
+
 def register_commands(app: Flask) -> None:
     """Attach every command group to the app (and so to `lms` and `flask`)."""
     app.cli.add_command(db_group)
     app.cli.add_command(user_group)
+    app.cli.add_command(demo)

@@ -101,7 +101,7 @@ def _load_environment(app: Flask) -> None:
         if os.environ.get(name):
             app.config[name] = os.environ[name]
     for name, raw in os.environ.items():
-        if not name.startswith("LMS_") or name == "LMS_CONFIG_FILE":
+        if not name.startswith("LMS_") or name in ("LMS_CONFIG_FILE", "LMS_INSTANCE_PATH"):
             continue
         key = name[len("LMS_"):]
         try:

@@ -1,0 +1,205 @@
+"""Accounts: registration, login, throttling, sessions, passwords, roles."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from lms.models import LoginAttempt, User
+from lms.services import ServiceError, accounts
+from tests.conftest import PASSWORD, csrf_token
+
+
+def register(client, email="sam@example.org", name="Sam", password=PASSWORD, confirm=None, invite=""):
+    return client.post("/register", data={
+        "display_name": name, "email": email, "password": password, "confirm": confirm or password,
+        "invite": invite, "csrf_token": csrf_token(client, "/login"),
+    })
+
+
+def test_register_logs_in_and_hashes_with_argon2id(client, session):
+    response = register(client, email="Sam@Example.org ")
+    assert response.status_code == 302
+    user = session.scalar(select(User))
+    assert user.email == "sam@example.org"
+    assert user.password_hash.startswith("$argon2id$")
+    assert user.role == "trainee" and user.legal_name is None
+    assert "Sam" in client.get("/home").get_data(as_text=True)
+
+
+def test_long_unicode_passphrase_is_accepted(client, users):
+    phrase = "Mae'r ddraig goch yn hedfan dros y mynyddoedd 🐉 — ça va très bien, 谢谢 " * 2
+    assert len(phrase) > 64
+    register(client, email="long@example.org", password=phrase)
+    users.logout()
+    assert users.login("long@example.org", password=phrase).status_code == 302
+
+
+def test_no_composition_rules_but_a_minimum_length(client, session):
+    page = register(client, password="short")
+    assert "at least 8 characters" in page.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(User)) == 0
+    assert register(client, password="alllowercaseletters").status_code == 302
+
+
+def test_duplicate_email_is_a_clear_message(client, users):
+    users.create(email="taken@example.org")
+    page = register(client, email="TAKEN@example.org")
+    assert page.status_code == 200
+    assert "already exists" in page.get_data(as_text=True)
+
+
+def test_failed_login_message_is_the_same_for_unknown_and_known_accounts(client, users):
+    users.create(email="known@example.org")
+    wrong = users.login("known@example.org", password="wrong password").get_data(as_text=True)
+    unknown = users.login("nobody@example.org", password="wrong password").get_data(as_text=True)
+    assert accounts.LOGIN_FAILED in wrong and accounts.LOGIN_FAILED in unknown
+
+
+@pytest.mark.parametrize("exists", [True, False])
+def test_login_is_throttled_in_the_database(app, client, users, session, exists):
+    if exists:
+        users.create(email="target@example.org")
+    for _ in range(app.config["LOGIN_THROTTLE_MAX"]):
+        users.login("target@example.org", password="guess")
+    # Even the right password is refused while throttled, with the same neutral message.
+    page = users.login("target@example.org").get_data(as_text=True)
+    assert accounts.LOGIN_THROTTLED in page
+    assert session.scalar(select(func.count()).select_from(LoginAttempt)
+                          .where(LoginAttempt.key == "email:target@example.org")) >= app.config["LOGIN_THROTTLE_MAX"]
+
+
+def test_throttling_holds_across_workers(app, users, session):
+    """Two app instances (as two gunicorn workers) share the count."""
+    from lms import create_app
+
+    users.create(email="target@example.org")
+    other_worker = create_app(dict(app.config))
+    with other_worker.test_client() as second:
+        for i in range(app.config["LOGIN_THROTTLE_MAX"]):
+            users.login("target@example.org", password="guess", client=second if i % 2 else None)
+    assert accounts.LOGIN_THROTTLED in users.login("target@example.org").get_data(as_text=True)
+
+
+def test_throttle_window_expires(app, users, session):
+    user = users.create(email="target@example.org")
+    policy = accounts.ThrottlePolicy(max_failures=2, window=timedelta(minutes=15))
+    old = accounts.utcnow() - timedelta(minutes=20)
+    session.add_all([LoginAttempt(key="email:target@example.org", created_at=old) for _ in range(5)])
+    session.commit()
+    assert accounts.authenticate(session, user.email, PASSWORD, "127.0.0.1", policy) is user
+
+
+def test_deactivated_account_cannot_log_in(users, session):
+    user = users.create(email="gone@example.org")
+    accounts.set_active(session, user, False)
+    session.commit()
+    assert accounts.LOGIN_FAILED in users.login(user).get_data(as_text=True)
+
+
+def test_logout_is_post_only_and_ends_remember_cookie(app, client, users):
+    user = users.create()
+    client.post("/login", data={"email": user.email, "password": PASSWORD, "remember": "y",
+                                "csrf_token": csrf_token(client, "/login")})
+    remember = client.get_cookie("remember_token")
+    assert remember is not None
+    assert client.get("/logout").status_code == 405
+    assert users.logout().status_code == 302
+    # Replaying the old remember-me cookie in a new browser does not log in.
+    fresh = app.test_client()
+    fresh.set_cookie("remember_token", remember.value)
+    assert fresh.get("/home").status_code == 302
+
+
+def test_password_change_ends_other_sessions(app, client, users):
+    user = users.create()
+    users.login(user)
+    other = app.test_client()
+    users.login(user, client=other)
+    assert other.get("/home").status_code == 200
+    response = client.post("/account/password", data={
+        "current": PASSWORD, "new": "a brand new passphrase", "confirm": "a brand new passphrase",
+        "csrf_token": csrf_token(client, "/account/password")})
+    assert response.status_code == 302
+    assert client.get("/home").status_code == 200  # this browser stays in
+    assert other.get("/home").status_code == 302  # the other is logged out
+    users.logout()
+    assert users.login(user, password="a brand new passphrase").status_code == 302
+
+
+def test_password_change_needs_the_current_password(client, users, session):
+    user = users.create()
+    users.login(user)
+    page = client.post("/account/password", data={
+        "current": "not it", "new": "a brand new passphrase", "confirm": "a brand new passphrase",
+        "csrf_token": csrf_token(client, "/account/password")})
+    assert "current password is not right" in page.get_data(as_text=True)
+
+
+def test_deactivation_ends_sessions_at_once(app, client, users, session):
+    user = users.create()
+    users.login(user)
+    assert client.get("/home").status_code == 200
+    accounts.set_active(session, session.get(User, user.id), False)
+    session.commit()
+    assert client.get("/home").status_code == 302
+
+
+def test_admin_reset_gives_a_working_temporary_password(client, users, session):
+    user = users.create()
+    temporary = accounts.reset_password(session, user)
+    session.commit()
+    assert users.login(user, password=PASSWORD).status_code == 200  # old one refused
+    assert users.login(user, password=temporary).status_code == 302
+
+
+def test_session_cookie_flags_and_fresh_session(app, client, users):
+    user = users.create()
+    with client.session_transaction() as s:
+        s["planted"] = "by an attacker"
+    response = users.login(user)
+    cookie = [h for h in response.headers.getlist("Set-Cookie") if h.startswith("session=")][0]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Expires=" in cookie
+    with client.session_transaction() as s:
+        assert "planted" not in s
+
+
+def test_secure_cookie_in_production(tmp_path):
+    from lms import create_app
+    from tests.conftest import FIXTURE_CONTENT
+
+    app = create_app({"ENVIRONMENT": "production", "SECRET_KEY": "s" * 40, "CONTENT_DIR": str(FIXTURE_CONTENT),
+                      "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"}, instance_path=str(tmp_path))
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+
+
+@pytest.mark.parametrize("target, expected", [
+    ("/support", "/support"),
+    ("https://evil.example/", "/home"),
+    ("//evil.example/", "/home"),
+    ("/\\evil.example", "/home"),
+    ("javascript:alert(1)", "/home"),
+])
+def test_next_only_redirects_to_local_paths(client, users, target, expected):
+    user = users.create()
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD, "next": target,
+                                           "csrf_token": csrf_token(client, "/login")})
+    location = response.headers["Location"]
+    assert location in (expected, "/") if expected == "/home" else location == expected
+
+
+def test_invite_only_registration(app_config, app, client, users, session):
+    app.config["REGISTRATION"] = "invite"
+    assert client.get("/register").status_code == 403
+    assert "by invitation" in register(client).get_data(as_text=True)
+    token = accounts.create_invite(session, created_by=None, max_uses=1)
+    session.commit()
+    assert register(client, email="first@example.org", invite=token).status_code == 302
+    users.logout()
+    page = register(client, email="second@example.org", invite=token)
+    assert page.status_code in (200, 403)
+    assert session.scalar(select(func.count()).select_from(User)) == 1
+
+
+def test_service_rejects_unknown_role(session):
+    with pytest.raises(ServiceError, match="Role must be one of"):
+        accounts.create_user(session, email="x@example.org", display_name="X", password=PASSWORD, role="root")

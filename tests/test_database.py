@@ -1,0 +1,71 @@
+"""The database: SQLite settings, and several gunicorn workers writing at once."""
+import concurrent.futures
+import http.cookiejar
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+
+from sqlalchemy import func, select, text
+
+from lms.db import db
+from lms.models import User
+from tests.conftest import FIXTURE_CONTENT, PASSWORD, ROOT, _free_port
+
+
+def test_sqlite_is_tuned_for_concurrent_workers(app, db_backend, session):
+    if db_backend != "sqlite":
+        assert db.engine.pool._pre_ping
+        return
+    assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    assert session.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    assert session.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+
+
+def _register(base: str, n: int) -> int:
+    jar = http.cookiejar.CookieJar()
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
+    form = opener.open(f"{base}/register", timeout=30).read().decode()
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    data = urllib.parse.urlencode({"display_name": f"Worker test {n}", "email": f"w{n}@example.org",
+                                   "password": PASSWORD, "confirm": PASSWORD, "csrf_token": token}).encode()
+    try:
+        return opener.open(f"{base}/register", data=data, timeout=60).status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_gunicorn_workers_write_concurrently(app, database_url, session, tmp_path):
+    port = _free_port()
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "g" * 40, "LMS_ENVIRONMENT": "production",
+           "LMS_CONTENT_DIR": str(FIXTURE_CONTENT), "LMS_SESSION_COOKIE_SECURE": "false",
+           "LMS_INSTANCE_PATH": str(tmp_path / "instance")}
+    log = tmp_path / "gunicorn.log"
+    with open(log, "w") as out:
+        server = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", "3", "--bind", f"127.0.0.1:{port}",
+                                   "app:app"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/login", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.1)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=12) as pool:
+            statuses = list(pool.map(lambda n: _register(base, n), range(36)))
+    finally:
+        server.terminate()
+        server.wait(10)
+    output = log.read_text()
+    assert "database is locked" not in output, output[-2000:]
+    assert statuses == [302] * 36, (statuses, output[-2000:])
+    assert session.scalar(select(func.count()).select_from(User)) == 36
