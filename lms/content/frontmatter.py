@@ -163,7 +163,7 @@ class Fields:
         for key in required:
             value = self.data.get(key)
             if key not in self.data:
-                where = self.line(self.prefix.rstrip(".")) if self.prefix else 1
+                where = self.meta.line(self.prefix.rstrip(".")) if self.prefix else 1
                 example = (hints or {}).get(key, "...")
                 self.problems.error(self.rel, where, f"missing required key '{self.prefix}{key}'; add a line like '{key}: {example}'")
             elif value is None or (isinstance(value, str) and not value.strip()):

@@ -340,12 +340,12 @@ class _CourseReader:
         certificate = None
         if (cert := fields.mapping("certificate", "a mapping with at least a 'title' (indented lines under 'certificate:')")) is not None:
             cert.check_keys(CERTIFICATE_KEYS, ("title",), {"title": "Volunteer Moderator"})
-            if cert.text("title"):
-                certificate = CertificateSpec(
-                    title=cert.text("title") or "", hours=cert.number("hours", "hours"),
-                    valid_months=cert.whole("valid_months", "months", minimum=1),
-                    signatory=cert.text("signatory"), sign_off=cert.flag("sign_off"),
-                )
+            spec = CertificateSpec(
+                title=cert.text("title") or "", hours=cert.number("hours", "hours"),
+                valid_months=cert.whole("valid_months", "months", minimum=1),
+                signatory=cert.text("signatory"), sign_off=cert.flag("sign_off"),
+            )
+            certificate = spec if spec.title else None
         return {
             "title": fields.text("title") or id_in_words(self.id),
             "summary": fields.text("summary") or "",

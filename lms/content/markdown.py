@@ -18,7 +18,7 @@ import stat
 import os
 import threading
 import xml.etree.ElementTree as etree
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from urllib.parse import quote, unquote
 
@@ -32,7 +32,7 @@ from markdown.extensions.toc import TocExtension
 from markdown.treeprocessors import Treeprocessor
 
 from .problems import Problems
-from .source import outside_fences, suggest
+from .source import Fence, fence_closes, fence_open, suggest
 
 # ---------------------------------------------------------------- Markdown
 
@@ -206,14 +206,8 @@ class LinkResolver:
             return value
         scheme = _SCHEME_RE.match(value)
         if scheme:
-            if scheme.group(0)[:-1].lower() in WEB_SCHEMES:
-                return value
-            self.problems.warning(
-                self.file_rel, self.line_of(value),
-                f"link '{value}' uses '{scheme.group(0)}', which is not allowed and was removed; "
-                "use https:, mailto: or a relative path",
-            )
-            return None
+            # nh3 drops other schemes before calling us; unsafe_html_warnings reports them.
+            return value if scheme.group(0)[:-1].lower() in WEB_SCHEMES else None
         if "\\" in value:
             self._error(value, f"link '{value}' uses '\\'; write paths with '/', like 'assets/photo.png'")
             return None
@@ -324,7 +318,11 @@ def unwrap_paragraph(html: str) -> str:
 _TAG_RE = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)([^<>]*)>?")
 _HANDLER_RE = re.compile(r"(?<![\w-])(on[a-z]+)\s*=", re.IGNORECASE)
 _STYLE_RE = re.compile(r"(?<![\w-])style\s*=", re.IGNORECASE)
-_JS_URL_RE = re.compile(r"(?:[(<=\"']|\]:)\s*(?:javascript|vbscript):", re.IGNORECASE)
+# A scheme at the start of a link destination: ](x:  ]: x:  href="x:  <x:
+_URL_SCHEME_RE = re.compile(
+    r"(?:\]\(|\]:[ \t]*|(?:href|src|poster)[ \t]*=[ \t]*[\"']?|<)<?([A-Za-z][A-Za-z0-9+.-]*):",
+    re.IGNORECASE,
+)
 _CODE_SPAN_RE = re.compile(r"`[^`]*`")
 _REMOVED_TAGS = {
     "script": "scripts are not allowed",
@@ -346,7 +344,7 @@ _REMOVED_TAGS = {
 
 def unsafe_html_warnings(lines: Sequence[str], first_line: int, rel: str, problems: Problems) -> None:
     """Warn, with the line, about raw HTML that sanitising will remove."""
-    for index, line in outside_fences(list(lines)):
+    for index, line in _outside_code(lines):
         if "<" not in line and ":" not in line:
             continue
         text = _CODE_SPAN_RE.sub("", line) if "`" in line else line
@@ -360,5 +358,25 @@ def unsafe_html_warnings(lines: Sequence[str], first_line: int, rel: str, proble
                 problems.warning(rel, number, f"'{handler.group(1)}' removed from <{name}>: event handlers (scripts) are not allowed")
             if _STYLE_RE.search(attributes):
                 problems.warning(rel, number, f"'style' removed from <{name}>: inline styles are not allowed")
-        if _JS_URL_RE.search(text):
-            problems.warning(rel, number, "'javascript:' link removed: scripts are not allowed in course content")
+        for match in _URL_SCHEME_RE.finditer(text):
+            scheme = match.group(1).lower()
+            if scheme in ("javascript", "vbscript"):
+                problems.warning(rel, number, f"'{scheme}:' link removed: scripts are not allowed in course content")
+            elif scheme not in WEB_SCHEMES and not match.group(0).startswith("<"):
+                problems.warning(rel, number, f"link using '{scheme}:' removed: only https:, http:, mailto: and tel: links are allowed")
+
+
+def _outside_code(lines: Sequence[str]) -> Iterator[tuple[int, str]]:
+    """Lines that are not code: question and reflection fences hold Markdown, so they count."""
+    fence: Fence | None = None
+    for index, line in enumerate(lines):
+        if fence is not None:
+            if fence_closes(fence, line):
+                fence = None
+            continue
+        opened = fence_open(line)
+        if opened is not None:
+            if opened.info.split()[:1] not in (["question"], ["reflection"]):
+                fence = opened
+            continue
+        yield index, line
