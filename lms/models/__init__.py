@@ -1,7 +1,20 @@
 """Database models: one entity per module, all imported here for Alembic."""
+from .audit import AuditEntry
 from .base import Base, utcnow
+from .certificate import Certificate
+from .checkin import WellbeingCheckin
+from .cohort import Cohort, CohortCourse, CohortMember, CohortTrainer
+from .enrolment import Enrolment
 from .invite import Invite
 from .login_attempt import LoginAttempt
+from .progress import AssessmentAttempt, QuestionAnswer, StepProgress
+from .reflection import ReflectionEntry
+from .run import RunChoice, ScenarioRun
+from .setting import SiteSetting
 from .user import ROLES, User
 
-__all__ = ["Base", "Invite", "LoginAttempt", "ROLES", "User", "utcnow"]
+__all__ = [
+    "AssessmentAttempt", "AuditEntry", "Base", "Certificate", "Cohort", "CohortCourse", "CohortMember",
+    "CohortTrainer", "Enrolment", "Invite", "LoginAttempt", "QuestionAnswer", "ROLES", "ReflectionEntry",
+    "RunChoice", "ScenarioRun", "SiteSetting", "StepProgress", "User", "WellbeingCheckin", "utcnow",
+]
