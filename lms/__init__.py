@@ -19,7 +19,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder="static",
     )
-    from . import access, auth, config as config_module, errors, security, templating
+    from . import access, auth, catalog, config as config_module, errors, security, templating
     from .db import db
     from .extensions import csrf, login_manager
 
@@ -35,6 +35,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     templating.init_app(app)
     access.init_app(app)
     auth.init_app(app)
+    catalog.init_app(app)
     _register_blueprints(app)
 
     from .cli import register_commands
@@ -44,11 +45,19 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
+    from .certificates.views import bp as certificates_bp
+    from .content_views import bp as content_bp
+    from .learn.views import bp as learn_bp
     from .main.views import bp as main_bp
+    from .play.views import bp as play_bp
+    from .privacy.views import bp as privacy_bp
+    from .trainer.views import bp as trainer_bp
 
-    app.register_blueprint(main_bp)
-    app.register_blueprint(auth_bp)
+    for blueprint in (main_bp, auth_bp, content_bp, learn_bp, play_bp, certificates_bp, trainer_bp, admin_bp,
+                      privacy_bp):
+        app.register_blueprint(blueprint)
 
 
 def _guard_schema(app: Flask) -> None:

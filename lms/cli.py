@@ -13,8 +13,14 @@ from .models import ROLES
 
 def _create_app() -> Flask:
     from . import create_app
+    from .config import ConfigError
 
-    return create_app()
+    try:
+        return create_app()
+    except ConfigError as exc:
+        # A configuration problem is for a person to fix: say what, without a traceback.
+        click.echo(str(exc), err=True)
+        sys.exit(2)
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True,
@@ -78,6 +84,54 @@ def user_create(email: str, role: str, display_name: str | None, password: str) 
     click.echo(f"Created {user.role} {user.email}.")
 
 
+@main.command("check", with_appcontext=False)
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+def check(directory: Path | None) -> None:
+    """Validate a content folder (default: the configured one); exit 1 on errors."""
+    from .content.check import run_check
+
+    if directory is None:
+        directory = Path(_create_app().config["CONTENT_DIR"])
+    if not directory.is_dir():
+        raise click.ClickException(f"{directory} is not a folder.")
+    sys.exit(run_check(directory, echo=click.echo))
+
+
+@click.command("reload")
+@with_appcontext
+def reload_content() -> None:
+    """Check the content, then make every running worker load it again."""
+    from .catalog import request_reload
+    from .content import load_catalog
+
+    fresh = load_catalog(Path(current_app.config["CONTENT_DIR"]))
+    for problem in fresh.errors:
+        click.echo(str(problem))
+    if fresh.errors:
+        click.echo("Courses and scenarios with errors keep their last working version until fixed.")
+    request_reload(current_app.instance_path)
+    click.echo(f"Reload requested: {len(fresh.courses)} courses and {len(fresh.scenarios)} scenarios are valid.")
+
+
+@main.command("import-twee", with_appcontext=False)
+@click.argument("story", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("scenarios"), show_default=True, help="Folder to write the scenario into.")
+def import_twee(story: Path, out_dir: Path) -> None:
+    """Convert a Twee 3 story exported from Twine into a scenario file."""
+    from .content.twee import write_twee_scenario
+
+    try:
+        path, warnings = write_twee_scenario(story, out_dir)
+    except (ValueError, OSError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Wrote {path}")
+    for warning in warnings:
+        click.echo(f"warning: {warning}")
+    if warnings:
+        click.echo(f"{len(warnings)} thing(s) could not be converted; edit {path} by hand, then run `lms check`.")
+
+
 DEMO_ACCOUNTS = (
     ("trainer@example.org", "Demo Trainer", "trainer", "demo-trainer-passphrase"),
     ("trainee@example.org", "Demo Trainee", "trainee", "demo-trainee-passphrase"),
@@ -112,3 +166,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(user_group)
     app.cli.add_command(demo)
+    app.cli.add_command(reload_content)

@@ -1,0 +1,4 @@
+"""The role-play player."""
+from flask import Blueprint
+
+bp = Blueprint("play", __name__)
