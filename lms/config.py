@@ -64,6 +64,10 @@ class Defaults:
     CHARITY_NUMBER = ""
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"  # printed on certificates and QR codes
     REGISTRATION = "open"  # or "invite"
+    CERTIFICATE_SIGNATORY = "Training Lead"  # used when a course names none
+    CERTIFICATE_PAGE_SIZE = "A4"  # or "Letter"
+    CERTIFICATE_PRIMARY_COLOUR = "#1d4f91"
+    CERTIFICATE_LOGO = ""  # path to a PNG or SVG logo, read once at start-up
     SUPPORT_CONTACTS = DEFAULT_SUPPORT_CONTACTS
     SUPPORT_INTRO = (
         "If you are finding this training hard, you can stop at any time. "

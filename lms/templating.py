@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask, request, url_for
 from flask_login import current_user
 
+from . import settings
 from .auth.forms import LogoutForm
 
 # (endpoint, label, who sees it); an entry shows once its blueprint is registered.
@@ -34,8 +35,8 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _globals():
         return {
-            "site_name": app.config["SITE_NAME"],
-            "charity_name": app.config["CHARITY_NAME"],
+            "site_name": settings.get("SITE_NAME"),
+            "charity_name": settings.get("CHARITY_NAME"),
             "logout_form": LogoutForm() if current_user.is_authenticated else None,
             "nav_links": lambda: nav_links(app),
         }

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from .. import settings
 from ..access import public
 from ..extensions import db
 from ..services import ServiceError, accounts
@@ -67,7 +68,7 @@ def login():
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
-    invite_only = current_app.config["REGISTRATION"] == "invite"
+    invite_only = settings.get("REGISTRATION") == "invite"
     form = RegisterForm()
     if request.method == "GET":
         form.invite.data = request.args.get("invite", "")

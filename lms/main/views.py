@@ -2,6 +2,7 @@
 from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user
 
+from .. import settings
 from ..access import public
 
 bp = Blueprint("main", __name__)
@@ -26,5 +27,5 @@ def support():
     return render_template(
         "main/support.html",
         contacts=current_app.config["SUPPORT_CONTACTS"],
-        intro=current_app.config["SUPPORT_INTRO"],
+        intro=settings.get("SUPPORT_INTRO"),
     )
