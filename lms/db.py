@@ -76,7 +76,9 @@ class Database:
         def _choose_transaction_mode() -> None:
             _immediate.set(request.method not in SAFE_METHODS)
 
-        @app.teardown_appcontext
+        # Per request, not per app context: a test or CLI command that pushes an
+        # app context around service calls keeps its session (and its work).
+        @app.teardown_request
         def _remove_session(_exc: BaseException | None) -> None:
             self.session.remove()
 

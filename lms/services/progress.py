@@ -1,0 +1,168 @@
+"""Enrolments, step completion and course completion (FORMAT.md §3.2 and §5).
+
+Progress is keyed by content ids (course, step, question), so that editing a
+course keeps whatever still exists; a completion, once reached, stands.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypeVar
+
+from flask import current_app, has_app_context
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..content import Course, Step
+from ..models import AssessmentAttempt, Enrolment, StepProgress, utcnow
+from ..signals import course_completed
+from . import ServiceError
+
+T = TypeVar("T")
+
+
+def insert_once(session: Session, obj: T, existing: select) -> tuple[T, bool]:
+    """Insert `obj` unless a unique constraint says it exists; return (row, created).
+
+    A savepoint keeps the caller's transaction usable when a concurrent request
+    (two tabs, a double click) inserted the same row first.
+    """
+    try:
+        with session.begin_nested():
+            session.add(obj)
+        return obj, True
+    except IntegrityError:
+        found = session.scalar(existing)
+        if found is None:  # not a duplicate after all: a real error
+            raise
+        return found, False
+
+
+def latest_enrolment(session: Session, user_id: int, course_id: str) -> Enrolment | None:
+    """The newest cycle of a user's enrolment in a course, if any."""
+    return session.scalar(
+        select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.course_id == course_id)
+        .order_by(Enrolment.cycle.desc()).limit(1))
+
+
+def enrol(session: Session, user_id: int, course: Course) -> Enrolment:
+    """The user's current enrolment in the course, created on first use."""
+    current = latest_enrolment(session, user_id, course.id)
+    if current is not None:
+        return current
+    enrolment, _ = insert_once(
+        session, Enrolment(user_id=user_id, course_id=course.id, cycle=1),
+        select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.course_id == course.id,
+                                Enrolment.cycle == 1))
+    return enrolment
+
+
+def start_retake(session: Session, user_id: int, course: Course) -> Enrolment:
+    """Begin a new cycle of a completed course (e.g. a refresher for a new certificate)."""
+    current = latest_enrolment(session, user_id, course.id)
+    if current is None or current.completed_at is None:
+        raise ServiceError("You can retake a course once you have completed it.")
+    enrolment, _ = insert_once(
+        session, Enrolment(user_id=user_id, course_id=course.id, cycle=current.cycle + 1),
+        select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.course_id == course.id,
+                                Enrolment.cycle == current.cycle + 1))
+    return enrolment
+
+
+def missing_prerequisites(session: Session, user_id: int, course: Course, titles: dict[str, str]) -> list[str]:
+    """Titles of the required courses the user has not completed yet."""
+    if not course.requires:
+        return []
+    done = set(session.scalars(
+        select(Enrolment.course_id).where(Enrolment.user_id == user_id, Enrolment.course_id.in_(course.requires),
+                                          Enrolment.completed_at.is_not(None))))
+    return [titles.get(c, c) for c in course.requires if c not in done]
+
+
+def record_visit(session: Session, enrolment: Enrolment, step: Step) -> StepProgress:
+    """Note that the trainee opened a step (for "continue where you left off")."""
+    enrolment.last_step_id = step.id
+    enrolment.last_active_at = utcnow()
+    row, _ = insert_once(
+        session, StepProgress(enrolment_id=enrolment.id, step_id=step.id),
+        select(StepProgress).where(StepProgress.enrolment_id == enrolment.id, StepProgress.step_id == step.id))
+    return row
+
+
+def completed_step_ids(session: Session, enrolment_id: int) -> set[str]:
+    return set(session.scalars(select(StepProgress.step_id).where(
+        StepProgress.enrolment_id == enrolment_id, StepProgress.completed_at.is_not(None))))
+
+
+def passed_assessment_ids(session: Session, enrolment_id: int) -> set[str]:
+    return set(session.scalars(select(AssessmentAttempt.step_id).where(
+        AssessmentAttempt.enrolment_id == enrolment_id, AssessmentAttempt.passed.is_(True))))
+
+
+def complete_step(session: Session, enrolment: Enrolment, course: Course, step: Step) -> bool:
+    """Mark a step complete (idempotent) and complete the course if that was the last.
+
+    Returns True if this call completed the course.
+    """
+    row = record_visit(session, enrolment, step)
+    if row.completed_at is None:
+        row.completed_at = utcnow()
+    session.flush()
+    return evaluate_completion(session, enrolment, course)
+
+
+def evaluate_completion(session: Session, enrolment: Enrolment, course: Course) -> bool:
+    """Complete the enrolment when every required step is done and every assessment passed."""
+    if enrolment.completed_at is not None:
+        return False
+    done = completed_step_ids(session, enrolment.id)
+    passed = passed_assessment_ids(session, enrolment.id)
+    if not all(s.id in done for s in course.required_steps):
+        return False
+    if not all(s.id in passed for s in course.assessment_steps):
+        return False
+    enrolment.completed_at = utcnow()
+    enrolment.completed_version = course.version
+    session.flush()
+    sender = current_app._get_current_object() if has_app_context() else None
+    course_completed.send(sender, session=session, enrolment=enrolment, course=course)
+    return True
+
+
+@dataclass(frozen=True)
+class CourseProgress:
+    """Where a trainee stands in a course, for pages to show."""
+
+    enrolment: Enrolment | None
+    completed_steps: frozenset[str]
+    required: int
+    required_done: int
+    next_step: Step | None
+
+    @property
+    def status(self) -> str:
+        if self.enrolment is None:
+            return "not-started"
+        if self.enrolment.completed_at is not None:
+            return "completed"
+        return "in-progress"
+
+    @property
+    def percent(self) -> int:
+        if self.status == "completed":
+            return 100
+        return round(100 * self.required_done / self.required) if self.required else 0
+
+
+def course_progress(session: Session, user_id: int, course: Course) -> CourseProgress:
+    """The trainee's progress in the latest cycle of a course."""
+    enrolment = latest_enrolment(session, user_id, course.id)
+    done = frozenset(completed_step_ids(session, enrolment.id)) if enrolment else frozenset()
+    required = course.required_steps
+    next_step = None
+    if enrolment is not None:
+        next_step = next((s for s in course.steps if s.id not in done and not s.optional), None)
+    return CourseProgress(
+        enrolment=enrolment, completed_steps=done, required=len(required),
+        required_done=sum(1 for s in required if s.id in done), next_step=next_step,
+    )
