@@ -161,9 +161,73 @@ def demo() -> None:
     click.echo("\nOpen http://127.0.0.1:5000 and log in as the trainer to see the trainer pages.\n")
 
 
+def _user_or_fail(email: str):
+    from sqlalchemy import select
+
+    from .db import db
+    from .models import User
+    from .services.accounts import normalise_email
+
+    user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        raise click.ClickException(f"No account with the email {email}.")
+    return user
+
+
+@user_group.command("reset-password")
+@click.argument("email")
+@with_appcontext
+def user_reset_password(email: str) -> None:
+    """Give an account a temporary password and end its sessions."""
+    from .db import db
+    from .services import accounts, audit
+
+    user = _user_or_fail(email)
+    temporary = accounts.reset_password(db.session, user)
+    audit.record(db.session, None, "user.reset_password", target_user=user, via="cli")
+    db.session.commit()
+    click.echo(f"Temporary password for {user.email}: {temporary}")
+    click.echo("Pass it on privately; ask them to change it after logging in.")
+
+
+@user_group.command("set-role")
+@click.argument("email")
+@click.argument("role", type=click.Choice(ROLES))
+@with_appcontext
+def user_set_role(email: str, role: str) -> None:
+    """Change an account's role."""
+    from .db import db
+    from .services import accounts, audit
+
+    user = _user_or_fail(email)
+    accounts.set_role(db.session, user, role)
+    audit.record(db.session, None, "user.set_role", target_user=user, role=role, via="cli")
+    db.session.commit()
+    click.echo(f"{user.email} is now {role}.")
+
+
+@user_group.command("deactivate")
+@click.argument("email")
+@with_appcontext
+def user_deactivate(email: str) -> None:
+    """Deactivate an account, ending its sessions at once."""
+    from .db import db
+    from .services import accounts, audit
+
+    user = _user_or_fail(email)
+    accounts.set_active(db.session, user, False)
+    audit.record(db.session, None, "user.deactivate", target_user=user, via="cli")
+    db.session.commit()
+    click.echo(f"{user.email} is deactivated.")
+
+
 def register_commands(app: Flask) -> None:
     """Attach every command group to the app (and so to `lms` and `flask`)."""
     app.cli.add_command(db_group)
     app.cli.add_command(user_group)
     app.cli.add_command(demo)
     app.cli.add_command(reload_content)
+
+
+if __name__ == "__main__":
+    main()

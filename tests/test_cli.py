@@ -1,0 +1,51 @@
+"""The `lms` command line."""
+from sqlalchemy import select
+
+from lms.models import AuditEntry, User
+from lms.passwords import verify_password
+
+
+def test_user_create_and_manage(runner, session):
+    result = runner.invoke(args=["user", "create", "Lead@Example.org", "--role", "admin", "--name", "Lead",
+                                 "--password", "a long enough passphrase"])
+    assert result.exit_code == 0, result.output
+    user = session.scalar(select(User))
+    assert (user.email, user.role, user.display_name) == ("lead@example.org", "admin", "Lead")
+
+    duplicate = runner.invoke(args=["user", "create", "lead@example.org", "--password", "another passphrase"])
+    assert duplicate.exit_code != 0 and "already exists" in duplicate.output
+
+    assert runner.invoke(args=["user", "set-role", "lead@example.org", "trainer"]).exit_code == 0
+    reset = runner.invoke(args=["user", "reset-password", "lead@example.org"])
+    temporary = reset.output.split(": ", 1)[1].splitlines()[0]
+    assert runner.invoke(args=["user", "deactivate", "lead@example.org"]).exit_code == 0
+    session.expire_all()
+    user = session.scalar(select(User))
+    assert user.role == "trainer" and not user.active
+    assert verify_password(user.password_hash, temporary)
+    actions = session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()
+    assert actions == ["user.set_role", "user.reset_password", "user.deactivate"]
+
+    missing = runner.invoke(args=["user", "deactivate", "nobody@example.org"])
+    assert missing.exit_code != 0 and "No account with the email" in missing.output
+
+
+def test_db_status_and_upgrade(runner):
+    assert runner.invoke(args=["db", "upgrade"]).exit_code == 0
+    status = runner.invoke(args=["db", "status"])
+    assert status.exit_code == 0 and "newest" in status.output
+
+
+def test_config_error_is_a_message_not_a_traceback(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY",) and not k.startswith("LMS_")}
+    env.update(LMS_ENVIRONMENT="production", LMS_INSTANCE_PATH=str(tmp_path))
+    result = subprocess.run([sys.executable, "-m", "lms.cli", "db", "status"], cwd=ROOT, env=env,
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "SECRET_KEY is not set" in result.stderr and "Traceback" not in result.stderr
