@@ -1,4 +1,110 @@
 """Admin pages: users, site settings, audit log."""
-from flask import Blueprint
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from .. import settings
+from ..access import role_required
+from ..extensions import db
+from ..models import User
+from ..services import ServiceError, users
+from ..trainer.views import run_service
+from .forms import ActionForm, RoleForm, UserSearchForm, settings_form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def _user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _page_arg() -> int:
+    return request.args.get("page", 1, type=int) or 1
+
+
+@bp.route("/users", endpoint="users")
+@role_required("admin")
+def users_list():
+    form = UserSearchForm(request.args)
+    data = form.data if form.validate() else {}
+    found = users.search(db.session, data.get("q") or "", data.get("role") or None, _page_arg())
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("admin/users.html", form=form, found=found, args=args)
+
+
+@bp.route("/users/<int:user_id>")
+@role_required("admin")
+def user(user_id: int):
+    target = _user(user_id)
+    return render_template("admin/user.html", user=target, role_form=RoleForm(role=target.role),
+                           action_form=ActionForm(), temporary=None)
+
+
+@bp.route("/users/<int:user_id>/role", methods=["POST"])
+@role_required("admin")
+def change_role(user_id: int):
+    target = _user(user_id)
+    form = RoleForm()
+    if form.validate_on_submit():
+        run_service(lambda: users.change_role(db.session, current_user, target, form.role.data),
+               f"{target.display_name} is now {form.role.data}.")
+    else:
+        flash("Choose one of the roles.", "error")
+    return redirect(url_for("admin.user", user_id=target.id))
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@role_required("admin")
+def toggle_active(user_id: int):
+    target = _user(user_id)
+    if ActionForm().validate_on_submit():
+        active = not target.active
+        run_service(lambda: users.set_active(db.session, current_user, target, active),
+               f"{target.display_name} can log in again." if active
+               else f"{target.display_name} is deactivated and has been logged out everywhere.")
+    return redirect(url_for("admin.user", user_id=target.id))
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@role_required("admin")
+def reset_password(user_id: int):
+    target = _user(user_id)
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("admin.user", user_id=target.id))
+    temporary, done = run_service(lambda: users.reset_password(db.session, current_user, target),
+                             f"{target.display_name}'s password was reset and their sessions ended.")
+    if not done:
+        return redirect(url_for("admin.user", user_id=target.id))
+    # Rendered, not redirected: the temporary password is shown this once.
+    return render_template("admin/user.html", user=target, role_form=RoleForm(role=target.role),
+                           action_form=ActionForm(), temporary=temporary)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@role_required("admin")
+def site_settings():
+    form = settings_form({key: settings.get(key) for key in settings.EDITABLE})
+    if form.validate_on_submit():
+        values = {key: form[key].data for key in settings.EDITABLE}
+        try:
+            changed = users.save_settings(db.session, current_user, values)
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return render_template("admin/settings.html", form=form, editable=settings.EDITABLE), 400
+        db.session.commit()
+        flash(f"Saved {len(changed)} setting{'s' if len(changed) != 1 else ''}." if changed else "Nothing changed.",
+              "success")
+        return redirect(url_for("admin.site_settings"))
+    return render_template("admin/settings.html", form=form, editable=settings.EDITABLE), (
+        400 if form.errors else 200)
+
+
+@bp.route("/audit")
+@role_required("admin")
+def audit_log():
+    return render_template("admin/audit.html", entries=users.audit_log(db.session, _page_arg()))

@@ -1,4 +1,82 @@
-"""A trainee's own data: download it all, delete the account."""
-from flask import Blueprint
+"""A person's own account: download all their data, delete the account, join a cohort by link."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, session, url_for
+from flask_login import current_user, login_required, logout_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField
+from wtforms.validators import DataRequired
+
+from ..extensions import db
+from ..services import ServiceError, cohorts, privacy
+from ..trainer.forms import ActionForm
 
 bp = Blueprint("privacy", __name__)
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField("Your password", validators=[DataRequired(message="Enter your password to confirm.")],
+                             render_kw={"autocomplete": "current-password"})
+    revoke = BooleanField("Also revoke my certificates, so they no longer show as valid when checked")
+    confirm = BooleanField("I understand that this cannot be undone",
+                           validators=[DataRequired(message="Tick this box to confirm.")])
+
+
+@bp.route("/account/data")
+@login_required
+def data():
+    return render_template("privacy/data.html", form=DeleteAccountForm())
+
+
+@bp.route("/account/data/download")
+@login_required
+def download():
+    body = json.dumps(privacy.export_data(db.session, current_user), ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="my-data-{date.today().isoformat()}.json"',
+        "Cache-Control": "no-store",
+    })
+
+
+@bp.route("/account/delete", methods=["POST"])
+@login_required
+def delete():
+    form = DeleteAccountForm()
+    if not form.validate_on_submit():
+        return render_template("privacy/data.html", form=form), 400
+    try:
+        revoked = privacy.delete_account(db.session, current_user, form.password.data, form.revoke.data)
+    except ServiceError as exc:
+        db.session.rollback()
+        form.password.errors = [str(exc)]
+        return render_template("privacy/data.html", form=form), 400
+    db.session.commit()
+    logout_user()
+    session.clear()
+    note = f" {revoked} certificate{'s were' if revoked != 1 else ' was'} revoked." if revoked else ""
+    flash("Your account and your training records have been deleted." + note, "success")
+    return redirect(url_for("main.index"))
+
+
+@bp.route("/join/<token>", methods=["GET", "POST"])
+@login_required
+def join(token: str):
+    """An existing account follows a cohort's invitation link."""
+    target = cohorts.cohort_of_invite(db.session, token)
+    if target is None:
+        abort(404)
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            cohorts.join(db.session, current_user, token)
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return render_template("privacy/join.html", cohort=target, form=form), 400
+        db.session.commit()
+        flash(f"You have joined {target.name}.", "success")
+        return redirect(url_for("main.index"))
+    return render_template("privacy/join.html", cohort=target, form=form)

@@ -1,0 +1,42 @@
+"""Admin forms: user search and changes, site settings."""
+from flask_wtf import FlaskForm
+from wtforms import RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import Length, Optional
+
+from .. import settings
+from ..models import ROLES
+from ..trainer.forms import ActionForm
+
+
+class UserSearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField("Name or email contains", validators=[Optional(), Length(max=254)])
+    role = SelectField("Role", choices=[("", "Any role")] + [(r, r.title()) for r in ROLES], validators=[Optional()])
+
+
+class RoleForm(FlaskForm):
+    role = SelectField("Role", choices=[(r, r.title()) for r in ROLES])
+
+
+def settings_form(data: dict) -> FlaskForm:
+    """A form with one field per admin-editable setting (lms.settings.EDITABLE)."""
+
+    class SettingsForm(FlaskForm):
+        pass
+
+    for key, (label, kind) in settings.EDITABLE.items():
+        if kind.startswith("choice:"):
+            field = RadioField(label, choices=[(o, o.title()) for o in kind.split(":", 1)[1].split(",")])
+        elif kind == "textarea":
+            field = TextAreaField(label, validators=[Length(max=4000)])
+        elif kind == "colour":
+            field = StringField(label, validators=[Length(max=7)], render_kw={"inputmode": "text", "spellcheck": "false"})
+        else:
+            field = StringField(label, validators=[Length(max=300)])
+        setattr(SettingsForm, key, field)
+    return SettingsForm(data=data)
+
+
+__all__ = ["ActionForm", "RoleForm", "UserSearchForm", "settings_form"]
