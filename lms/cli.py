@@ -221,12 +221,48 @@ def user_deactivate(email: str) -> None:
     click.echo(f"{user.email} is deactivated.")
 
 
+@click.group("certificates", help="Certificates.")
+def certificates_group() -> None:
+    pass
+
+
+@certificates_group.command("print")
+@click.option("--course", "course_id", help="Every issued certificate of this course id.")
+@click.option("--cohort", "cohort_id", type=int, help="Every issued certificate of this cohort's members.")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="Completed on or after (YYYY-MM-DD).")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Completed on or before (YYYY-MM-DD).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True,
+              help="The PDF file to write.")
+@with_appcontext
+def certificates_print(course_id: str | None, cohort_id: int | None, date_from, date_to, output: str) -> None:
+    """Merge issued certificates' stored PDFs into one print-ready file (no re-rendering)."""
+    from .certificates.document import current_branding
+    from .db import db
+    from .models import User
+    from .services import certificates
+
+    if not (course_id or cohort_id or date_from or date_to):
+        raise click.UsageError("Say what to print: --course, --cohort and/or --from/--to.")
+    criteria = certificates.Search(course_id=course_id or "", cohort_id=cohort_id,
+                                   date_from=date_from.date() if date_from else None,
+                                   date_to=date_to.date() if date_to else None)
+    everyone = User(role="admin")  # the command line is an operator's: every certificate, like an admin
+    ids = certificates.bulk_ids(db.session, everyone, criteria)
+    if not ids:
+        raise click.ClickException("No issued certificates match.")
+    with open(output, "wb") as out, click.progressbar(length=len(ids), label="Merging certificates") as bar:
+        certificates.merge_pdfs(db.session, ids, out, current_branding(), progress=bar.update)
+    db.session.commit()
+    click.echo(f"Wrote {len(ids)} certificate(s) to {output}.")
+
+
 def register_commands(app: Flask) -> None:
     """Attach every command group to the app (and so to `lms` and `flask`)."""
     app.cli.add_command(db_group)
     app.cli.add_command(user_group)
     app.cli.add_command(demo)
     app.cli.add_command(reload_content)
+    app.cli.add_command(certificates_group)
 
 
 if __name__ == "__main__":
