@@ -1,4 +1,281 @@
 """Certificates: claim, download, verify; trainer lists, sign-off, revoke, bulk print."""
-from flask import Blueprint
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
+                   url_for)
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..access import public, role_required
+from ..catalog import catalog
+from ..db import db
+from ..models import Certificate, Cohort, CohortTrainer
+from ..services import ServiceError
+from ..services import certificates as service
+from . import document
+from .forms import BulkPrintForm, ClaimForm, DecideForm, ReissueForm, RevokeForm, SearchForm, VerifyForm
+from .throttle import SlidingWindow
 
 bp = Blueprint("certificates", __name__)
+
+VERIFY_LIMIT_PER_MINUTE = 30  # per address and worker; LMS_CERTIFICATE_VERIFY_LIMIT
+
+
+@bp.record_once
+def _setup(state) -> None:
+    app = state.app
+    document.init_app(app)
+    app.extensions["lms_verify_throttle"] = SlidingWindow(
+        int(app.config.get("CERTIFICATE_VERIFY_LIMIT", VERIFY_LIMIT_PER_MINUTE)))
+
+
+@bp.app_context_processor
+def _trainee_panel():
+    def trainee_certificates() -> dict:
+        """Data for templates/certificates/_trainee_panel.html (the "My training" page)."""
+        if not current_user.is_authenticated:
+            return {"certificates": [], "unclaimed": []}
+        return _mine(current_user)
+
+    return {"trainee_certificates": trainee_certificates}
+
+
+def _mine(user) -> dict:
+    today = date.today()
+    certificates = service.of_user(db.session, user.id)
+    return {
+        "certificates": [{"certificate": c, "code": document.grouped_code(c.code),
+                          "refresher_due": service.refresher_due(c, today),
+                          "expired": c.valid_until is not None and c.valid_until < today} for c in certificates],
+        "unclaimed": service.unclaimed_courses(db.session, user.id, catalog().courses.values()),
+        "can_retake": "learn.retake" in current_app.view_functions,
+    }
+
+
+# -- trainees ------------------------------------------------------------------------
+
+@bp.route("/certificates")
+def mine():
+    return render_template("certificates/mine.html", **_mine(current_user))
+
+
+@bp.route("/certificates/claim/<course_id>", methods=["GET", "POST"])
+def claim(course_id: str):
+    course = catalog().course(course_id)
+    enrolment = service.claimable_enrolment(db.session, current_user.id, course) if course else None
+    if enrolment is None:
+        abort(404)
+    if service.certificate_for(db.session, enrolment.id) is not None:
+        flash("You already have the certificate for this course.", "info")
+        return redirect(url_for(".mine"))
+    form = ClaimForm()
+    if request.method == "GET" and current_user.legal_name:
+        form.legal_name.data = current_user.legal_name
+    branding = document.current_branding()
+    preview = None
+    if form.validate_on_submit() or (request.method == "GET" and form.legal_name.data):
+        try:
+            if request.method == "POST" and form.submit.data:
+                certificate = service.issue(db.session, current_user, enrolment, course, form.legal_name.data,
+                                            branding)
+                db.session.commit()
+                flash("Your certificate is ready to download." if certificate.status == "issued" else
+                      "Your certificate is waiting for a trainer's sign-off. We will show it here once it is issued.",
+                      "success")
+                return redirect(url_for(".mine"))
+            preview = document.document_values(
+                service.draft(current_user, enrolment, course, form.legal_name.data, branding), branding)
+        except ServiceError as exc:
+            db.session.rollback()
+            form.legal_name.errors = [*form.legal_name.errors, str(exc)]
+    return render_template("certificates/claim.html", form=form, course=course, preview=preview,
+                           sign_off=course.certificate.sign_off)
+
+
+@bp.route("/certificates/<int:certificate_id>/pdf")
+def download(certificate_id: int):
+    certificate = db.session.get(Certificate, certificate_id)
+    if certificate is not None and certificate.user_id != current_user.id:
+        # Trainers may print the certificates of their cohorts' trainees; nobody else's.
+        certificate = (service.visible_certificate(db.session, current_user, certificate_id)
+                       if current_user.is_trainer else None)
+    if certificate is None or certificate.status != "issued":
+        abort(404)
+    pdf = service.ensure_pdf(db.session, certificate, document.current_branding())
+    db.session.commit()
+    return _pdf_response(pdf, f"certificate-{certificate.course_id}-{certificate.code[:8].lower()}.pdf")
+
+
+def _pdf_response(pdf: bytes, filename: str):
+    response = send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True, download_name=filename,
+                         max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# -- verification (public) --------------------------------------------------------------
+
+def _throttled() -> bool:
+    return not current_app.extensions["lms_verify_throttle"].allow(request.remote_addr or "unknown")
+
+
+@bp.route("/verify")
+@public
+def verify_form():
+    """A form that works without JavaScript: GET /verify?code=… goes to the code's page."""
+    form = VerifyForm(request.args)
+    if "code" not in request.args or not form.validate():
+        return render_template("certificates/verify.html", form=form, result=None, searched=False)
+    if _throttled():
+        abort(429)
+    code = service.normalise_code(form.code.data)
+    if code is not None:
+        return redirect(url_for(".verify", code=code))
+    return render_template("certificates/verify.html", form=form, result=None, searched=True), 404
+
+
+@bp.route("/verify/<code>")
+@public
+def verify(code: str):
+    if _throttled():
+        abort(429)
+    result = service.verify(db.session, code, date.today())
+    if request.accept_mimetypes.best == "application/json":
+        return _verify_json(result)
+    form = VerifyForm(formdata=None, code=document.grouped_code(result.code) if result else code[:80])
+    return render_template("certificates/verify.html", form=form, result=result, searched=True,
+                           code=document.grouped_code, format_date=document.format_date), 200 if result else 404
+
+
+@bp.route("/verify/<code>.json")
+@public
+def verify_json(code: str):
+    if _throttled():
+        abort(429)
+    return _verify_json(service.verify(db.session, code, date.today()))
+
+
+def _verify_json(result: service.Verification | None):
+    if result is None:
+        return jsonify(status="not-found"), 404
+    response = jsonify(result.as_json())
+    return response
+
+
+# -- trainers and admins ------------------------------------------------------------------
+
+def _course_choices(blank: str) -> list[tuple[str, str]]:
+    courses = sorted((c for c in catalog().courses.values() if c.certificate), key=lambda c: c.title.lower())
+    return [("", blank), *((c.id, c.title) for c in courses)]
+
+
+def _cohorts(viewer) -> list[Cohort]:
+    query = select(Cohort).where(Cohort.archived_at.is_(None)).order_by(Cohort.name)
+    if not viewer.is_admin:
+        query = query.where(Cohort.id.in_(select(CohortTrainer.cohort_id).where(CohortTrainer.user_id == viewer.id)))
+    return list(db.session.scalars(query))
+
+
+@bp.route("/certificates/manage")
+@role_required("trainer")
+def manage():
+    form = SearchForm(request.args)
+    form.course.choices = _course_choices("Any course")
+    criteria = service.Search()
+    if request.args and form.validate():
+        criteria = service.Search(text=(form.q.data or "").strip(), course_id=form.course.data or "",
+                                  status=form.status.data or "", date_from=form.date_from.data,
+                                  date_to=form.date_to.data)
+    found = service.search(db.session, current_user, criteria)
+    return render_template("certificates/manage.html", form=form, certificates=found,
+                           pending=service.pending(db.session, current_user), code=document.grouped_code)
+
+
+def _visible_or_404(certificate_id: int) -> Certificate:
+    certificate = service.visible_certificate(db.session, current_user, certificate_id)
+    if certificate is None:
+        abort(404)
+    return certificate
+
+
+@bp.route("/certificates/manage/<int:certificate_id>")
+@role_required("trainer")
+def detail(certificate_id: int):
+    return _detail(_visible_or_404(certificate_id))
+
+
+def _detail(certificate: Certificate, **forms):
+    replacement = db.session.get(Certificate, certificate.replaced_by_id) if certificate.replaced_by_id else None
+    return render_template(
+        "certificates/detail.html", certificate=certificate, replacement=replacement,
+        code=document.grouped_code, format_date=document.format_date,
+        approve_form=forms.get("approve_form") or DecideForm(),
+        revoke_form=forms.get("revoke_form") or RevokeForm(formdata=None),
+        reissue_form=forms.get("reissue_form") or ReissueForm(formdata=None, holder_name=certificate.holder_name),
+    ), 400 if forms else 200
+
+
+def _act(certificate_id: int, form_name: str, form, action, done: str):
+    certificate = _visible_or_404(certificate_id)
+    if not form.validate_on_submit():
+        return _detail(certificate, **{form_name: form})
+    try:
+        result = action(certificate, form)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for(".detail", certificate_id=certificate.id))
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for(".detail", certificate_id=result.id))
+
+
+@bp.route("/certificates/manage/<int:certificate_id>/approve", methods=["POST"])
+@role_required("trainer")
+def approve(certificate_id: int):
+    return _act(certificate_id, "approve_form", DecideForm(),
+                lambda c, f: service.approve(db.session, c, current_user, document.current_branding()),
+                "Approved: the certificate is issued.")
+
+
+@bp.route("/certificates/manage/<int:certificate_id>/revoke", methods=["POST"])
+@role_required("trainer")
+def revoke(certificate_id: int):
+    return _act(certificate_id, "revoke_form", RevokeForm(),
+                lambda c, f: service.revoke(db.session, c, current_user, f.reason.data),
+                "The certificate is revoked. Its verification page now says so, with your reason.")
+
+
+@bp.route("/certificates/manage/<int:certificate_id>/reissue", methods=["POST"])
+@role_required("trainer")
+def reissue(certificate_id: int):
+    return _act(certificate_id, "reissue_form", ReissueForm(),
+                lambda c, f: service.reissue(db.session, c, current_user, f.holder_name.data,
+                                             document.current_branding()),
+                "A new certificate is issued and the old one is revoked.")
+
+
+@bp.route("/certificates/print", methods=["GET", "POST"])
+@role_required("trainer")
+def bulk_print():
+    form = BulkPrintForm()
+    form.course.choices = _course_choices("Every course")
+    cohorts = _cohorts(current_user)
+    form.cohort.choices = [("", "Every cohort"), *((str(c.id), c.name) for c in cohorts)]
+    if form.validate_on_submit():
+        if form.cohort.data and form.cohort.data not in {str(c.id) for c in cohorts}:
+            abort(404)
+        criteria = service.Search(course_id=form.course.data or "",
+                                  cohort_id=int(form.cohort.data) if form.cohort.data else None,
+                                  date_from=form.date_from.data, date_to=form.date_to.data)
+        ids = service.bulk_ids(db.session, current_user, criteria)
+        if ids:
+            out = io.BytesIO()
+            service.merge_pdfs(db.session, ids, out, document.current_branding())
+            db.session.commit()
+            return _pdf_response(out.getvalue(), f"certificates-{date.today().isoformat()}.pdf")
+        flash("No issued certificates match. Try a wider date range or another course.", "info")
+    return render_template("certificates/bulk.html", form=form), 400 if form.errors else 200

@@ -1,0 +1,150 @@
+"""The certificate document: plain values -> HTML (sealed Jinja) -> PDF bytes.
+
+Templates get a dict of plain strings, never database objects, and are rendered
+by a Jinja environment of their own that always autoescapes and knows nothing of
+the app (no `url_for`, no `config`): a charity's template can only print values.
+"""
+from __future__ import annotations
+
+import base64
+import mimetypes
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import jinja2
+from flask import Flask, current_app
+
+from .. import settings
+from ..config import PROJECT_ROOT
+from ..pdf import ASSETS_DIR, render_pdf
+from ..qrcode import qr_data_url
+
+DEFAULT_TEMPLATE = "certificate.html"
+DEFAULT_LOGO = ASSETS_DIR / "logo.svg"
+DISCLAIMER = "This certificate confirms completion of training. It is not a clinical qualification."
+PAGE_SIZES = {"a4": "A4 landscape", "letter": "letter landscape"}
+RENDER_TIMEOUT = 20.0  # seconds; a certificate takes well under one
+_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+_EXTENSION_KEY = "lms_certificates"
+
+
+@dataclass(frozen=True)
+class Branding:
+    """What the charity configures: read at render time, frozen into each PDF."""
+
+    charity_name: str
+    charity_number: str
+    default_signatory: str
+    public_base_url: str
+    colour: str
+    page_size: str
+    logo_data_url: str
+
+
+def format_date(day: date | None) -> str:
+    """'1 March 2027': unambiguous in every English-speaking country."""
+    return f"{day.day} {day:%B %Y}" if day else ""
+
+
+def format_hours(hours: float | None) -> str:
+    if hours is None:
+        return ""
+    text = f"{hours:g}"
+    return f"{text} hour" if text == "1" else f"{text} hours"
+
+
+def grouped_code(code: str | None) -> str:
+    """ABCD-EFGH-…: easier to read out and type than 32 letters in a row."""
+    return "-".join(code[i:i + 4] for i in range(0, len(code), 4)) if code else ""
+
+
+def verify_url(base_url: str, code: str) -> str:
+    return f"{base_url.rstrip('/')}/verify/{code}"
+
+
+# -- start-up --------------------------------------------------------------------
+
+def init_app(app: Flask) -> None:
+    """Read the logo once and build the sealed template environment."""
+    logo_path = Path(app.config.get("CERTIFICATE_LOGO") or DEFAULT_LOGO)
+    if not logo_path.is_file():
+        raise RuntimeError(f"LMS_CERTIFICATE_LOGO {logo_path} is not a file; give the path of a PNG or SVG logo.")
+    mimetype = mimetypes.guess_type(logo_path.name)[0] or "application/octet-stream"
+    logo = f"data:{mimetype};base64,{base64.b64encode(logo_path.read_bytes()).decode()}"
+
+    override = app.config.get("CERTIFICATE_TEMPLATE") or ""
+    folders = [str(PROJECT_ROOT / "templates")]
+    name = DEFAULT_TEMPLATE
+    if override:
+        path = Path(override)
+        if not path.is_file():
+            raise RuntimeError(f"LMS_CERTIFICATE_TEMPLATE {path} is not a file; give the path of an HTML template.")
+        folders.insert(0, str(path.resolve().parent))
+        name = path.name
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(folders), autoescape=True,
+                                     undefined=jinja2.StrictUndefined)
+    app.extensions[_EXTENSION_KEY] = {"logo": logo, "environment": environment, "template": name}
+
+
+def _state() -> dict:
+    return current_app.extensions[_EXTENSION_KEY]
+
+
+def current_branding() -> Branding:
+    """The branding as configured now (admin settings over configuration)."""
+    colour = str(settings.get("CERTIFICATE_PRIMARY_COLOUR") or "")
+    size = str(current_app.config.get("CERTIFICATE_PAGE_SIZE") or "A4").lower()
+    return Branding(
+        charity_name=str(settings.get("CHARITY_NAME") or ""),
+        charity_number=str(settings.get("CHARITY_NUMBER") or ""),
+        default_signatory=str(settings.get("CERTIFICATE_SIGNATORY") or ""),
+        public_base_url=str(current_app.config["PUBLIC_BASE_URL"]),
+        # Checked here as well as in the admin form: the value lands in CSS.
+        colour=colour if _COLOUR.fullmatch(colour) else "#1d4f91",
+        page_size=PAGE_SIZES.get(size, PAGE_SIZES["a4"]),
+        logo_data_url=_state()["logo"],
+    )
+
+
+# -- rendering --------------------------------------------------------------------
+
+def render_html(values: dict[str, str]) -> str:
+    """The certificate's HTML from plain values (also used for the claim preview)."""
+    state = _state()
+    return state["environment"].get_template(state["template"]).render(**values)
+
+
+def make_pdf(values: dict[str, str], *, url_fetcher=None) -> bytes:
+    """Render a certificate to PDF (sealed; see lms.pdf)."""
+    kwargs = {"url_fetcher": url_fetcher} if url_fetcher else {}
+    return render_pdf(render_html(values), timeout=RENDER_TIMEOUT, **kwargs)
+
+
+def document_values(record, branding: Branding) -> dict[str, str]:
+    """Plain strings for the template from a frozen record (a Certificate or alike)."""
+    code = record.code or ""
+    link = verify_url(branding.public_base_url, code) if code else ""
+    return {
+        "holder_name": record.holder_name,
+        "course_title": record.course_title,
+        "course_version": record.course_version,
+        "certificate_title": record.certificate_title,
+        "hours": format_hours(record.hours),
+        "completed_on": format_date(record.completed_on),
+        "issued_on": format_date(record.issued_at.date() if record.issued_at else None),
+        "valid_until": format_date(record.valid_until),
+        "assessed_how": record.assessed_how,
+        "signatory": record.signatory,
+        "issuer_name": record.issuer_name,
+        "issuer_number": record.issuer_number,
+        "code": grouped_code(code),
+        "verify_url": link,
+        "verify_short": re.sub(r"^https?://", "", link),
+        "qr_data_url": qr_data_url(link) if link else "",
+        "logo_data_url": branding.logo_data_url,
+        "colour": branding.colour,
+        "page_size": branding.page_size,
+        "disclaimer": DISCLAIMER,
+    }

@@ -1,0 +1,71 @@
+"""Certificate forms: claim, verify, search, decide, re-issue, bulk print."""
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from ..services.certificates import NAME_MAX, REASON_MAX
+
+
+class ClaimForm(FlaskForm):
+    legal_name = StringField(
+        "Your full name", validators=[DataRequired(message="Please enter your name."), Length(max=NAME_MAX)],
+        description="As it should be printed on the certificate. We use it only for your certificates; "
+                    "other people still see your display name.",
+        render_kw={"autocomplete": "name"},
+    )
+    preview = SubmitField("Preview")
+    submit = SubmitField("Get my certificate")
+
+
+class VerifyForm(FlaskForm):
+    """A GET form: nothing changes, so no CSRF token (and it works from a bookmark)."""
+
+    class Meta:
+        csrf = False
+
+    code = StringField("Certificate code", validators=[DataRequired(message="Please type the code."), Length(max=80)],
+                       description="Printed under the QR code, like ABCD-EFGH-… Capitals, spaces and dashes do not matter.",
+                       render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"})
+    submit = SubmitField("Check")
+
+
+STATUS_CHOICES = [("", "Any status"), ("pending", "Waiting for sign-off"), ("issued", "Issued"), ("revoked", "Revoked")]
+
+
+class SearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField("Name or code", validators=[Optional(), Length(max=200)])
+    course = SelectField("Course", choices=[], validate_choice=False, validators=[Optional()])
+    status = SelectField("Status", choices=STATUS_CHOICES, validators=[Optional()])
+    date_from = DateField("Completed from", validators=[Optional()])
+    date_to = DateField("Completed to", validators=[Optional()])
+    submit = SubmitField("Search")
+
+
+class DecideForm(FlaskForm):
+    """Approve a pending certificate (the button is the whole form)."""
+
+    submit = SubmitField("Approve and issue")
+
+
+class RevokeForm(FlaskForm):
+    reason = TextAreaField("Reason", validators=[DataRequired(message="Please give a reason."), Length(max=REASON_MAX)],
+                           description="Shown to anyone who checks this certificate.")
+    submit = SubmitField("Revoke certificate")
+
+
+class ReissueForm(FlaskForm):
+    holder_name = StringField("Corrected name", validators=[DataRequired(message="Please enter the name."),
+                                                            Length(max=NAME_MAX)],
+                              description="A new certificate is issued with a new code; this one is revoked.")
+    submit = SubmitField("Re-issue certificate")
+
+
+class BulkPrintForm(FlaskForm):
+    course = SelectField("Course", choices=[], validate_choice=False, validators=[Optional()])
+    cohort = SelectField("Cohort", choices=[], validate_choice=False, validators=[Optional()])
+    date_from = DateField("Completed from", validators=[Optional()])
+    date_to = DateField("Completed to", validators=[Optional()])
+    submit = SubmitField("Download one PDF")
