@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from .. import settings
 from ..access import public
+from ..learn.views import my_training_context
 
 bp = Blueprint("main", __name__)
 
@@ -18,7 +19,8 @@ def index():
 
 @bp.route("/home")
 def home():
-    return render_template("main/home.html")
+    """The trainee's starting point: a greeting and their training."""
+    return render_template("main/home.html", **my_training_context())
 
 
 @bp.route("/support")

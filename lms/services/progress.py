@@ -5,6 +5,7 @@ course keeps whatever still exists; a completion, once reached, stands.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -69,24 +70,39 @@ def start_retake(session: Session, user_id: int, course: Course) -> Enrolment:
     return enrolment
 
 
-def missing_prerequisites(session: Session, user_id: int, course: Course, titles: dict[str, str]) -> list[str]:
-    """Titles of the required courses the user has not completed yet."""
+def missing_prerequisite_ids(session: Session, user_id: int, course: Course) -> list[str]:
+    """Ids of the required courses the user has not completed yet, in the course's order."""
     if not course.requires:
         return []
     done = set(session.scalars(
         select(Enrolment.course_id).where(Enrolment.user_id == user_id, Enrolment.course_id.in_(course.requires),
                                           Enrolment.completed_at.is_not(None))))
-    return [titles.get(c, c) for c in course.requires if c not in done]
+    return [c for c in course.requires if c not in done]
+
+
+def missing_prerequisites(session: Session, user_id: int, course: Course, titles: dict[str, str]) -> list[str]:
+    """Titles of the required courses the user has not completed yet."""
+    return [titles.get(c, c) for c in missing_prerequisite_ids(session, user_id, course)]
 
 
 def record_visit(session: Session, enrolment: Enrolment, step: Step) -> StepProgress:
     """Note that the trainee opened a step (for "continue where you left off")."""
     enrolment.last_step_id = step.id
     enrolment.last_active_at = utcnow()
-    row, _ = insert_once(
-        session, StepProgress(enrolment_id=enrolment.id, step_id=step.id),
-        select(StepProgress).where(StepProgress.enrolment_id == enrolment.id, StepProgress.step_id == step.id))
+    # Write first: on SQLite a transaction that starts with a write waits for the
+    # lock (busy_timeout), whereas one that read first may fail to upgrade.
+    session.flush()
+    existing = select(StepProgress).where(StepProgress.enrolment_id == enrolment.id, StepProgress.step_id == step.id)
+    row = session.scalar(existing)
+    if row is None:  # a revisit, the common case, costs no failed INSERT
+        row, _ = insert_once(session, StepProgress(enrolment_id=enrolment.id, step_id=step.id), existing)
     return row
+
+
+def step_rows(session: Session, enrolment_id: int) -> dict[str, StepProgress]:
+    """Every step the trainee opened in this enrolment, by step id (one query)."""
+    return {row.step_id: row for row in session.scalars(
+        select(StepProgress).where(StepProgress.enrolment_id == enrolment_id))}
 
 
 def completed_step_ids(session: Session, enrolment_id: int) -> set[str]:
@@ -158,6 +174,10 @@ def course_progress(session: Session, user_id: int, course: Course) -> CoursePro
     """The trainee's progress in the latest cycle of a course."""
     enrolment = latest_enrolment(session, user_id, course.id)
     done = frozenset(completed_step_ids(session, enrolment.id)) if enrolment else frozenset()
+    return _progress(course, enrolment, done)
+
+
+def _progress(course: Course, enrolment: Enrolment | None, done: frozenset[str]) -> CourseProgress:
     required = course.required_steps
     next_step = None
     if enrolment is not None:
@@ -166,3 +186,75 @@ def course_progress(session: Session, user_id: int, course: Course) -> CoursePro
         enrolment=enrolment, completed_steps=done, required=len(required),
         required_done=sum(1 for s in required if s.id in done), next_step=next_step,
     )
+
+
+def latest_enrolments(session: Session, user_id: int) -> dict[str, Enrolment]:
+    """The newest cycle of each of the user's enrolments, by course id (one query)."""
+    latest: dict[str, Enrolment] = {}
+    for enrolment in session.scalars(select(Enrolment).where(Enrolment.user_id == user_id)
+                                     .order_by(Enrolment.course_id, Enrolment.cycle)):
+        latest[enrolment.course_id] = enrolment  # ordered by cycle: the last one wins
+    return latest
+
+
+def progress_by_course(session: Session, user_id: int, courses: Iterable[Course],
+                       latest: Mapping[str, Enrolment] | None = None) -> dict[str, CourseProgress]:
+    """course_progress for many courses in two queries, for lists (no N+1)."""
+    if latest is None:
+        latest = latest_enrolments(session, user_id)
+    done: dict[int, set[str]] = {}
+    if latest:
+        for enrolment_id, step_id in session.execute(
+                select(StepProgress.enrolment_id, StepProgress.step_id).where(
+                    StepProgress.enrolment_id.in_([e.id for e in latest.values()]),
+                    StepProgress.completed_at.is_not(None))):
+            done.setdefault(enrolment_id, set()).add(step_id)
+    result = {}
+    for course in courses:
+        enrolment = latest.get(course.id)
+        result[course.id] = _progress(course, enrolment, frozenset(done.get(enrolment.id, ())) if enrolment else frozenset())
+    return result
+
+
+def resume_step(course: Course, state: CourseProgress) -> Step | None:
+    """Where "Continue where you left off" leads: the last step opened, else the next to do."""
+    enrolment = state.enrolment
+    if enrolment is not None and enrolment.last_step_id:
+        last = course.step(enrolment.last_step_id)
+        if last is not None:  # a step removed by an edit falls back to the next one to do
+            return last
+    return state.next_step or (course.steps[0] if course.steps else None)
+
+
+@dataclass(frozen=True)
+class MyCourse:
+    """One line of "My training": a course the trainee has started, in its latest cycle."""
+
+    course_id: str
+    course: Course | None  # None when the course is no longer published
+    enrolment: Enrolment
+    state: CourseProgress | None
+    resume: Step | None
+
+    @property
+    def title(self) -> str:
+        return self.course.title if self.course else self.course_id
+
+    @property
+    def completed(self) -> bool:
+        return self.enrolment.completed_at is not None
+
+
+def my_courses(session: Session, user_id: int, courses: Mapping[str, Course]) -> list[MyCourse]:
+    """The user's courses, most recently active first (two queries whatever the number)."""
+    latest = latest_enrolments(session, user_id)
+    published = [courses[c] for c in latest if c in courses]
+    states = progress_by_course(session, user_id, published, latest)
+    result = []
+    for course_id, enrolment in latest.items():
+        course = courses.get(course_id)
+        state = states.get(course_id)
+        result.append(MyCourse(course_id, course, enrolment, state,
+                               resume_step(course, state) if course and state else None))
+    result.sort(key=lambda item: item.enrolment.last_active_at, reverse=True)
+    return result
