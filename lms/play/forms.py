@@ -1,6 +1,7 @@
 """Role-play forms. Choice buttons and the position are read as integers here."""
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from ..services.wellbeing import FEELINGS, NOTE_MAX
@@ -21,7 +22,7 @@ class ChooseForm(FlaskForm):
 
 
 class CheckinForm(FlaskForm):
-    feeling = RadioField("How are you feeling?", choices=list(FEELINGS.items()),
+    feeling = RadioField("How are you feeling?", choices=[SelectChoice(value, label) for value, label in FEELINGS.items()],
                          validators=[InputRequired("Choose how you are feeling, or skip the check-in.")])
     note = TextAreaField(
         "A note for yourself (optional)", validators=[Optional(), Length(max=NOTE_MAX)],

@@ -1,0 +1,260 @@
+"""The role-play player through HTTP: pages, forms, integrity and access."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from lms.models import RunChoice, ScenarioRun, StepProgress, WellbeingCheckin
+from tests.conftest import csrf_token
+from tests.test_runs import make_play_content
+
+
+@pytest.fixture
+def content_dir(tmp_path: Path) -> Path:
+    return make_play_content(tmp_path / "content")
+
+
+@pytest.fixture
+def trainee(users):
+    user = users.create(display_name="Sky")
+    users.login(user)
+    return user
+
+
+def start(client, scenario="late-post", **data) -> str:
+    """Start a run through the briefing's form; returns the run page's path."""
+    token = csrf_token(client, f"/play/{scenario}")
+    response = client.post(f"/play/{scenario}/start", data={"csrf_token": token, **data})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response.headers["Location"]
+
+
+def choose(client, run_url: str, choice, position=None):
+    page = client.get(run_url + "?skip=1").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    if position is None:
+        position = re.search(r'name="position" value="(\d+)"', page).group(1)
+    return client.post(run_url + "/choose", data={"csrf_token": token, "position": position, "choice": choice})
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_practice_lists_every_scenario_with_my_runs(client, trainee):
+    page = text(client.get("/play"))
+    for title in ("A late post", "Memory", "Open ended"):
+        assert title in page
+    assert "safeguarding" in page and "suicide" in page and "not played yet" in page
+    run_url = start(client)
+    page = text(client.get("/play"))
+    assert f'href="{run_url}"' in page and "Resume" in page
+    choose(client, run_url, 1)  # -> bad-end
+    page = text(client.get("/play"))
+    assert "played 1 time" in page and "fail" in page and f'href="{run_url}"' not in page
+
+
+def test_briefing_shows_notes_and_offers_resume_or_start_again(client, trainee, session):
+    page = text(client.get("/play/late-post"))
+    assert "You are the only moderator online." in page and "Content note" in page and "suicide" in page
+    assert "Skip for now" in page and 'href="/support"' in page and "Start the role-play" in page
+    run_url = start(client)
+    assert start(client) == run_url  # a second Start (double click) resumes
+    page = text(client.get("/play/late-post"))
+    assert f'href="{run_url}"' in page and "Start again" in page
+    again = start(client, restart="1")
+    assert again != run_url
+    old = session.get(ScenarioRun, int(run_url.rsplit("/", 1)[1]))
+    assert old.finished_at is not None and old.outcome is None
+
+
+def test_unknown_scenarios_and_course_steps_are_404(client, trainee):
+    assert client.get("/play/no-such").status_code == 404
+    token = csrf_token(client, "/play/late-post")
+    assert client.post("/play/no-such/start", data={"csrf_token": token}).status_code == 404
+    for args in ("course_id=listening&step_id=welcome", "course_id=nope&step_id=roleplay",
+                 "course_id=listening&step_id=nope", "course_id=listening", "step_id=roleplay"):
+        assert client.get(f"/play/late-post?{args}").status_code == 404, args
+    response = client.post("/play/late-post/start", data={"csrf_token": token, "course_id": "listening",
+                                                          "step_id": "welcome"})
+    assert response.status_code == 404
+    assert client.get("/play/runs/999999").status_code == 404
+
+
+def test_content_note_gate_show_and_skip(client, trainee):
+    run_url = start(client)
+    page = text(client.get(run_url))
+    assert "The next message includes: suicide" in page
+    assert "I can&#39;t do this any more" not in page and "I can't do this any more" not in page
+    assert 'name="choice"' not in page
+    assert f'href="{run_url}?show=1"' in page and f'href="{run_url}?skip=1"' in page
+    shown = text(client.get(run_url + "?show=1"))
+    assert 'class="chat-message"' in shown and 'class="chat-sender">nightowl' in shown
+    assert "<legend>What do you do?</legend>" in shown and shown.count('name="choice"') == 3
+    skipped = text(client.get(run_url + "?skip=1"))
+    assert 'class="chat-message"' not in skipped and skipped.count('name="choice"') == 3
+    assert "You skipped this message" in skipped and "Pause" in skipped
+
+
+def test_choosing_shows_feedback_and_the_next_node(client, trainee, session):
+    run_url = start(client)
+    response = choose(client, run_url, 0)
+    assert response.status_code == 302 and response.headers["Location"] == run_url + "?fb=0"
+    page = text(client.get(response.headers["Location"]))
+    assert "Feedback on your last choice" in page and "Reaching out quickly is right." in page
+    assert "+2" in page and "thanks for noticing" in page
+    assert 'name="position" value="1"' in page
+    # Conditional choices: at the hub via b, neither 'if a' nor 'if not b' holds.
+    second = start(client, scenario="memory")
+    choose(client, second, 1)  # via b
+    choose(client, second, 0)  # to the hub
+    page = text(client.get(second))
+    assert "Give up" in page and "Only after a" not in page and "Only if you skipped b" not in page
+
+
+def test_a_replayed_or_double_submitted_choice_is_recorded_once(client, trainee, session):
+    run_url = start(client)
+    page = text(client.get(run_url + "?skip=1"))
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    form = {"csrf_token": token, "position": "0", "choice": "0"}
+    assert client.post(run_url + "/choose", data=form).status_code == 302
+    replay = client.post(run_url + "/choose", data={**form, "choice": "1"}, follow_redirects=True)
+    assert replay.status_code == 200 and "You already answered this" in text(replay)
+    assert "thanks for noticing" in text(replay)  # shown the current node
+    assert session.scalar(select(func.count()).select_from(RunChoice)) == 1
+
+
+@pytest.mark.parametrize("form", [
+    {"position": "abc", "choice": "0"}, {"position": "0", "choice": "x"}, {"position": "0"},
+    {"position": "-1", "choice": "0"}, {"position": "0", "choice": "99"}, {"position": "0", "choice": "-3"},
+    {"position": "99999999999999999999", "choice": "0"},
+])
+def test_malformed_choices_get_a_message_never_a_500(client, trainee, session, form):
+    run_url = start(client)
+    token = csrf_token(client, run_url + "?skip=1")
+    response = client.post(run_url + "/choose", data={"csrf_token": token, **form}, follow_redirects=True)
+    assert response.status_code == 200
+    page = text(response)
+    assert "could not be read" in page or "not available here" in page or "out of date" in page
+    assert session.scalar(select(func.count()).select_from(RunChoice)) == 0
+
+
+def test_a_choice_whose_condition_fails_is_refused(client, trainee, session):
+    run_url = start(client, scenario="memory")
+    choose(client, run_url, 1)  # via b
+    choose(client, run_url, 0)  # to the hub
+    response = choose(client, run_url, 0)  # 'if a': not offered
+    assert "not available here" in text(client.get(response.headers["Location"]))
+    assert session.scalar(select(func.count()).select_from(RunChoice)) == 2
+
+
+def test_pause_keeps_the_run_and_resume_returns_to_the_same_node(client, trainee):
+    run_url = start(client)
+    choose(client, run_url, 0)
+    response = client.get(run_url + "/pause")
+    assert response.status_code == 302 and response.headers["Location"] == "/play"
+    assert "Your place is kept" in text(client.get("/play"))
+    page = text(client.get(run_url))
+    assert "thanks for noticing" in page and 'name="position" value="1"' in page
+
+
+def test_red_line_run_debrief(client, trainee):
+    run_url = start(client)
+    choose(client, run_url, 2)  # promise secrecy: red line
+    response = choose(client, run_url, 0)  # then tell them: good-end
+    assert response.headers["Location"] == run_url + "/debrief"
+    assert client.get(run_url).headers["Location"] == run_url + "/debrief"
+    page = text(client.get(run_url + "/debrief"))
+    assert "You reached a passing ending" in page and "Not passed" in page
+    assert "You crossed a red line: Promise to keep it secret. A run that crosses a red line cannot pass." in page
+    assert "Your score: <strong>0</strong> (the pass score is 2)" in page
+    assert "Recommended here:</strong> Reach out privately" in page
+    assert "Never promise secrecy" in page and "Being honest now repairs some trust." in page
+    assert "You stayed with them and got help." in page and "Play again" in page and "All role-plays" in page
+    # Further choices are refused; replaying the last one says so.
+    again = client.post(run_url + "/choose", data={"csrf_token": csrf_token(client, run_url + "/debrief"),
+                                                   "position": "2", "choice": "0"}, follow_redirects=True)
+    assert "has finished" in text(again)
+
+
+def test_passing_debrief_and_play_again(client, trainee):
+    run_url = start(client)
+    choose(client, run_url, 0)
+    choose(client, run_url, 0)
+    page = text(client.get(run_url + "/debrief"))
+    assert "Passed" in page and "crossed a red line" not in page and "That was the recommended choice." in page
+    token = csrf_token(client, run_url + "/debrief")
+    response = client.post("/play/late-post/start", data={"csrf_token": token})
+    assert response.headers["Location"] != run_url
+    assert client.get(run_url + "/debrief").status_code == 200  # still there
+
+
+def test_check_in_is_optional_private_and_struggling_shows_support(client, trainee, session):
+    run_url = start(client)
+    choose(client, run_url, 1)
+    page = text(client.get(run_url + "/debrief"))
+    assert "How are you feeling?" in page and "<legend>How are you feeling?</legend>" in page
+    assert "Skip the check-in" in page and "trainers never see it" in page
+    token = csrf_token(client, run_url + "/debrief")
+    bad = client.post(run_url + "/checkin", data={"csrf_token": token, "feeling": "fine"}, follow_redirects=True)
+    assert "Choose how you are feeling" in text(bad)
+    response = client.post(run_url + "/checkin", data={"csrf_token": token, "feeling": "struggling",
+                                                       "note": "hard one"}, follow_redirects=True)
+    page = text(response)
+    assert "Only you can see this" in page and "Samaritans" in page and "116 123" in page
+    assert "Please stop here for now" in page
+    checkin = session.scalar(select(WellbeingCheckin))
+    assert (checkin.feeling, checkin.note, checkin.run_id) == ("struggling", "hard one", int(run_url.rsplit("/", 1)[1]))
+
+
+def test_no_check_in_without_content_notes(client, trainee):
+    run_url = start(client, scenario="open-ended")
+    choose(client, run_url, 0)
+    page = text(client.get(run_url + "/debrief"))
+    assert "You reached a neutral ending" in page and "How are you feeling?" not in page
+
+
+def test_another_trainees_run_is_404_on_every_route(app, client, users, trainee, session):
+    run_url = start(client)
+    other_client = app.test_client()
+    users.login(users.create(), client=other_client)
+    token = csrf_token(other_client, "/play/late-post")
+    for path in ("", "/debrief", "/pause"):
+        assert other_client.get(run_url + path).status_code == 404, path
+    for path, data in (("/choose", {"position": "0", "choice": "0"}), ("/checkin", {"feeling": "ok"})):
+        assert other_client.post(run_url + path, data={"csrf_token": token, **data}).status_code == 404, path
+    assert session.scalar(select(func.count()).select_from(RunChoice)) == 0
+    assert session.scalar(select(func.count()).select_from(WellbeingCheckin)) == 0
+
+
+def test_a_course_step_run_completes_the_step_and_links_back(client, trainee, session):
+    run_url = start(client, course_id="listening", step_id="roleplay")
+    run = session.get(ScenarioRun, int(run_url.rsplit("/", 1)[1]))
+    assert run.enrolment_id is not None and run.step_id == "roleplay"
+    # The same step context resumes; practice is a separate context.
+    assert start(client, course_id="listening", step_id="roleplay") == run_url
+    assert start(client) != run_url
+    choose(client, run_url, 1)  # fail: the step stays open
+    assert session.scalar(select(StepProgress.completed_at).where(StepProgress.step_id == "roleplay")) is None
+    page = text(client.get(run_url + "/debrief"))
+    assert "Back to the course" in page
+    token = csrf_token(client, run_url + "/debrief")
+    again = client.post("/play/late-post/start", data={"csrf_token": token, "course_id": "listening",
+                                                       "step_id": "roleplay"}).headers["Location"]
+    choose(client, again, 0)
+    choose(client, again, 0)
+    session.expire_all()
+    assert session.scalar(select(StepProgress.completed_at).where(StepProgress.step_id == "roleplay")) is not None
+
+
+def test_course_prerequisites_are_enforced(client, trainee, session):
+    page = text(client.get("/play/memory?course_id=drills&step_id=memory"))
+    assert "Please complete Listening basics before this course." in page
+    token = csrf_token(client, "/play/memory")
+    response = client.post("/play/memory/start", data={"csrf_token": token, "course_id": "drills",
+                                                       "step_id": "memory"}, follow_redirects=True)
+    assert "Please complete Listening basics" in text(response)
+    assert session.scalar(select(func.count()).select_from(ScenarioRun)) == 0
