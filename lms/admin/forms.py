@@ -5,7 +5,7 @@ from wtforms.validators import Length, Optional
 
 from .. import settings
 from ..models import ROLES
-from ..trainer.forms import ActionForm
+from ..trainer.forms import ActionForm, options
 
 
 class UserSearchForm(FlaskForm):
@@ -13,11 +13,11 @@ class UserSearchForm(FlaskForm):
         csrf = False
 
     q = StringField("Name or email contains", validators=[Optional(), Length(max=254)])
-    role = SelectField("Role", choices=[("", "Any role")] + [(r, r.title()) for r in ROLES], validators=[Optional()])
+    role = SelectField("Role", choices=options([("", "Any role")] + [(r, r.title()) for r in ROLES]), validators=[Optional()])
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=[(r, r.title()) for r in ROLES])
+    role = SelectField("Role", choices=options((r, r.title()) for r in ROLES))
 
 
 def settings_form(data: dict) -> FlaskForm:
@@ -28,7 +28,7 @@ def settings_form(data: dict) -> FlaskForm:
 
     for key, (label, kind) in settings.EDITABLE.items():
         if kind.startswith("choice:"):
-            field = RadioField(label, choices=[(o, o.title()) for o in kind.split(":", 1)[1].split(",")])
+            field = RadioField(label, choices=options((o, o.title()) for o in kind.split(":", 1)[1].split(",")))
         elif kind == "textarea":
             field = TextAreaField(label, validators=[Length(max=4000)])
         elif kind == "colour":

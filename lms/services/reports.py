@@ -124,6 +124,9 @@ class Table:
     total: int
     query: Query = field(default_factory=Query)
 
+    has_previous = Page.has_previous
+    has_next = Page.has_next
+
 
 def columns_for(session: Session, cohort: Cohort, catalog: Catalog) -> tuple[Column, ...]:
     columns = []

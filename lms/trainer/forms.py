@@ -1,9 +1,15 @@
 """Trainer forms: cohorts, co-trainers, courses, invitations, progress filters."""
 from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from ..services.reports import SORTS, STATUSES
+
+
+def options(pairs) -> list[SelectChoice]:
+    """Choices for a select or radio field from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class CohortForm(FlaskForm):
@@ -27,10 +33,10 @@ class AssignCourseForm(FlaskForm):
 
 
 class InviteForm(FlaskForm):
-    kind = RadioField("Kind of invitation", default="single", choices=[
+    kind = RadioField("Kind of invitation", default="single", choices=options([
         ("single", "A personal link for one person (works once)"),
         ("link", "A cohort link anyone you give it to can use (until you revoke it)"),
-    ])
+    ]))
     email = EmailField("Their email (optional, personal links only)", validators=[Optional(), Email(), Length(max=254)],
                        description="If given, only this email address can use the link.")
     days = IntegerField("Valid for (days)", default=14, validators=[DataRequired(), NumberRange(min=1, max=365)])
@@ -49,8 +55,8 @@ class ProgressFilterForm(FlaskForm):
 
     q = StringField("Name contains", validators=[Optional(), Length(max=80)])
     course = SelectField("Course", choices=[], validators=[Optional()])
-    status = SelectField("Status", choices=[("", "Any status")] + [(k, v[0]) for k, v in STATUSES.items()],
+    status = SelectField("Status", choices=options([("", "Any status")] + [(k, v[0]) for k, v in STATUSES.items()]),
                          validators=[Optional()])
-    sort = SelectField("Sort by", choices=list(SORTS.items()), default="name", validators=[Optional()])
-    order = SelectField("Order", choices=[("asc", "Ascending"), ("desc", "Descending")], default="asc",
+    sort = SelectField("Sort by", choices=options(SORTS.items()), default="name", validators=[Optional()])
+    order = SelectField("Order", choices=options([("asc", "Ascending"), ("desc", "Descending")]), default="asc",
                         validators=[Optional()])

@@ -13,7 +13,7 @@ from ..extensions import db
 from ..models import Cohort, utcnow
 from ..services import ServiceError, cohorts, insight, reports
 from ..services.exports import certificates_csv, progress_csv
-from .forms import ActionForm, AssignCourseForm, CohortForm, CoTrainerForm, InviteForm, ProgressFilterForm
+from .forms import ActionForm, AssignCourseForm, CohortForm, CoTrainerForm, InviteForm, ProgressFilterForm, options
 
 bp = Blueprint("trainer", __name__, url_prefix="/trainer")
 T = TypeVar("T")
@@ -29,8 +29,8 @@ def _cohort(cohort_id: int) -> Cohort:
     return cohort
 
 
-def _course_choices() -> list[tuple[str, str]]:
-    return sorted(((c.id, c.title) for c in catalog().courses.values()), key=lambda pair: pair[1].lower())
+def _course_titles() -> dict[str, str]:
+    return {c.id: c.title for c in sorted(catalog().courses.values(), key=lambda c: c.title.lower())}
 
 
 def run_service(action: Callable[[], T], success: str) -> tuple[T | None, bool]:
@@ -102,8 +102,8 @@ def cohort(cohort_id: int):
 def _cohort_page(current: Cohort, token: str | None = None, invite_form: InviteForm | None = None,
                  course_form: AssignCourseForm | None = None, trainer_form: CoTrainerForm | None = None):
     course_form = course_form or AssignCourseForm()
-    course_form.course_id.choices = _course_choices()
-    titles = dict(course_form.course_id.choices)
+    titles = _course_titles()
+    course_form.course_id.choices = options(titles.items())
     return render_template(
         "trainer/cohort.html", cohort=current, members=cohorts.member_count(db.session, [current.id]).get(current.id, 0),
         courses=cohorts.assigned_courses(db.session, current), titles=titles,
@@ -152,7 +152,7 @@ def add_trainer(cohort_id: int):
 def assign_course(cohort_id: int):
     current = _cohort(cohort_id)
     form = AssignCourseForm()
-    form.course_id.choices = _course_choices()
+    form.course_id.choices = options(_course_titles().items())
     if form.validate_on_submit() and _commit_or_flash(
             lambda: cohorts.assign_course(db.session, current_user, current, form.course_id.data, form.due_on.data,
                                           set(catalog().courses)),
@@ -217,7 +217,7 @@ def remove_member(cohort_id: int, user_id: int):
 def _progress_query(current: Cohort) -> tuple[ProgressFilterForm, reports.Query]:
     form = ProgressFilterForm(request.args)
     columns = reports.columns_for(db.session, current, catalog())
-    form.course.choices = [("", "All assigned courses")] + [(c.course_id, c.title) for c in columns]
+    form.course.choices = options([("", "All assigned courses")] + [(c.course_id, c.title) for c in columns])
     valid = form.validate()
     data = form.data if valid else {}
     query = reports.Query(

@@ -1,0 +1,452 @@
+"""Trainer tools: cohorts, invitations, the progress table, the trainee page, insight and exports.
+
+Progress rows are made directly with the models (the learning pages are
+another concern); the helpers here are shared by the other trainer/admin tests.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import event, select
+
+from lms.db import db
+from lms.models import (
+    AssessmentAttempt, AuditEntry, Certificate, Cohort, CohortMember, CohortTrainer, Enrolment, Invite,
+    ReflectionEntry, RunChoice, ScenarioRun, StepProgress, User, WellbeingCheckin, utcnow,
+)
+from lms.services import cohorts, reports
+from tests.conftest import PASSWORD, csrf_token
+
+TODAY = date.today()
+SECRET_REFLECTION = "my-private-reflection-7f3a9c"
+SECRET_CHECKIN = "my-private-checkin-e21b44"
+LISTENING_REQUIRED = ("welcome", "practice", "roleplay", "assessment")  # "optional" is optional
+
+
+# -- factories --------------------------------------------------------------------------
+
+def quick_user(session, name: str, role: str = "trainee") -> User:
+    """A user without argon2 (fast): it cannot log in, which these rows do not need."""
+    user = User(email=f"{name.lower().replace(' ', '.')}@example.org", display_name=name, password_hash="x", role=role)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def make_cohort(session, trainer: User, name: str = "Night moderators", courses=("listening",),
+                due_on: date | None = None) -> Cohort:
+    cohort = cohorts.create_cohort(session, trainer, name)
+    for course_id in courses:
+        cohorts.assign_course(session, trainer, cohort, course_id, due_on, {course_id})
+    session.commit()
+    return cohort
+
+
+def join(session, cohort: Cohort, *members: User) -> None:
+    for member in members:
+        cohorts.add_member(session, cohort.id, member)
+    session.commit()
+
+
+def enrol(session, user: User, course_id: str = "listening", steps=(), completed: bool = False, cycle: int = 1,
+          last_active=None) -> Enrolment:
+    now = utcnow()
+    enrolment = Enrolment(user_id=user.id, course_id=course_id, cycle=cycle, last_active_at=last_active or now,
+                          completed_at=now if completed else None)
+    session.add(enrolment)
+    session.flush()
+    for step_id in steps:
+        session.add(StepProgress(enrolment_id=enrolment.id, step_id=step_id, completed_at=now))
+    session.commit()
+    return enrolment
+
+
+def certify(session, user: User, course_id: str = "listening", valid_until: date | None = None,
+            status: str = "issued", enrolment: Enrolment | None = None, code: str | None = None) -> Certificate:
+    certificate = Certificate(
+        user_id=user.id, enrolment_id=enrolment.id if enrolment else None, status=status,
+        code=code or (f"code-{user.id}-{course_id}" if status != "pending" else None),
+        holder_name=user.legal_name or user.display_name, course_id=course_id, course_title="Listening basics",
+        course_version="v1", certificate_title="Listener", issuer_name="Example", completed_on=TODAY,
+        issued_at=utcnow() if status != "pending" else None, valid_until=valid_until)
+    session.add(certificate)
+    session.commit()
+    return certificate
+
+
+def play(session, user: User, choices, finished: bool = True, outcome: str | None = "pass",
+         scenario_id: str = "late-post") -> ScenarioRun:
+    """A run of late-post: choices are (node_id, choice_index, score, red_line)."""
+    run = ScenarioRun(user_id=user.id, scenario_id=scenario_id, current_node="good-end",
+                      score=sum(c[2] for c in choices), crossed_red_line=any(c[3] for c in choices),
+                      outcome=outcome if finished else None, passed=(outcome == "pass") if finished else None,
+                      finished_at=utcnow() if finished else None)
+    session.add(run)
+    session.flush()
+    for position, (node_id, index, score, red) in enumerate(choices):
+        session.add(RunChoice(run_id=run.id, position=position, node_id=node_id, choice_index=index,
+                              target="x", score=score, red_line=red))
+    session.commit()
+    return run
+
+
+def private_notes(session, user: User) -> None:
+    """A reflection and a check-in that no trainer or admin page may ever show."""
+    session.add(ReflectionEntry(user_id=user.id, course_id="listening", step_id="welcome",
+                                reflection_id="r-hardest", prompt_text="What is hardest?", text=SECRET_REFLECTION))
+    session.add(WellbeingCheckin(user_id=user.id, feeling="struggling", note=SECRET_CHECKIN))
+    session.commit()
+
+
+def post(client, url: str, data: dict | None = None, form_page: str | None = None, **kwargs):
+    data = dict(data or {})
+    data["csrf_token"] = csrf_token(client, form_page or url)
+    return client.post(url, data=data, **kwargs)
+
+
+@pytest.fixture
+def trainer(users):
+    trainer = users.create(role="trainer", display_name="Tess Trainer")
+    users.login(trainer)
+    return trainer
+
+
+def catalog_of(app):
+    return app.extensions["lms_catalog"].catalog
+
+
+def table(app, cohort, **query):
+    return reports.progress_table(db.session, cohort, catalog_of(app), reports.Query(**query), TODAY)
+
+
+# -- cohorts and invitations ------------------------------------------------------------------
+
+def test_trainer_creates_a_cohort_and_sees_it_on_the_dashboard(client, session, trainer):
+    assert client.get("/trainer/").status_code == 200
+    response = post(client, "/trainer/cohorts/new", {"name": "Night moderators, spring intake",
+                                                     "description": "Evening shift"})
+    assert response.status_code == 302
+    cohort = session.scalar(select(Cohort))
+    assert cohort.name == "Night moderators, spring intake"
+    assert session.scalar(select(CohortTrainer.user_id).where(CohortTrainer.cohort_id == cohort.id)) == trainer.id
+    page = client.get("/trainer/").get_data(as_text=True)
+    assert "Night moderators, spring intake" in page and 'href="/trainer/content"' in page
+    assert session.scalar(select(AuditEntry.action)) == "cohort.create"
+    # An empty name is a clear message, not a crash.
+    response = post(client, "/trainer/cohorts/new", {"name": "  "}, form_page="/trainer/cohorts/new")
+    assert response.status_code == 200 and "Give the cohort a name" in response.get_data(as_text=True)
+
+
+def test_edit_and_archive_a_cohort(client, session, trainer):
+    cohort = make_cohort(session, trainer)
+    url = f"/trainer/cohorts/{cohort.id}"
+    assert post(client, f"{url}/edit", {"name": "Renamed", "description": "d"}).status_code == 302
+    token = cohorts.create_invite(session, trainer, cohort, reusable=True)
+    session.commit()
+    assert post(client, f"{url}/archive", form_page=url).status_code == 302
+    session.expire_all()
+    assert session.get(Cohort, cohort.id).name == "Renamed" and session.get(Cohort, cohort.id).archived_at
+    assert cohorts.cohort_of_invite(session, token) is None  # archiving stops its links
+    assert post(client, f"{url}/archive", form_page=url).status_code == 302
+    session.expire_all()
+    assert session.get(Cohort, cohort.id).archived_at is None
+
+
+def test_single_use_invite_registers_into_the_cohort_once(app, client, session, trainer):
+    cohort = make_cohort(session, trainer)
+    url = f"/trainer/cohorts/{cohort.id}"
+    page = post(client, f"{url}/invites", {"kind": "single", "email": "", "days": "14"}, form_page=url)
+    assert page.status_code == 200
+    token = re.search(r"/register\?invite=([\w-]+)", page.get_data(as_text=True)).group(1)
+    invite = session.scalar(select(Invite))
+    assert invite.cohort_id == cohort.id and invite.max_uses == 1 and invite.token_hash != token
+    assert token not in client.get(url).get_data(as_text=True)  # shown once only
+
+    newcomer = app.test_client()
+    form = {"display_name": "Nightowl", "email": "owl@example.org", "password": PASSWORD, "confirm": PASSWORD,
+            "invite": token}
+    assert post(newcomer, "/register", form, form_page=f"/register?invite={token}").status_code == 302
+    owl = session.scalar(select(User).where(User.email == "owl@example.org"))
+    assert cohorts.member_of(session, cohort, owl.id) is not None
+    # A second person cannot use it.
+    second = app.test_client()
+    form.update(email="second@example.org")
+    post(second, "/register", form, form_page="/register")
+    second_user = session.scalar(select(User).where(User.email == "second@example.org"))
+    assert second_user is None or cohorts.member_of(session, cohort, second_user.id) is None
+
+
+@pytest.mark.parametrize("app_config", [{"REGISTRATION": "invite"}])
+def test_cohort_link_is_reusable_and_revocable_with_invite_only_registration(app, client, session, trainer):
+    cohort = make_cohort(session, trainer)
+    token = cohorts.create_invite(session, trainer, cohort, reusable=True)
+    session.commit()
+    for n in range(2):
+        newcomer = app.test_client()
+        form = {"display_name": f"Member {n}", "email": f"m{n}@example.org", "password": PASSWORD,
+                "confirm": PASSWORD, "invite": token}
+        assert post(newcomer, "/register", form, form_page=f"/register?invite={token}").status_code == 302
+    assert len(session.scalars(select(CohortMember).where(CohortMember.cohort_id == cohort.id)).all()) == 2
+    invite = session.scalar(select(Invite))
+    url = f"/trainer/cohorts/{cohort.id}"
+    assert post(client, f"{url}/invites/{invite.id}/revoke", form_page=url).status_code == 302
+    assert app.test_client().get(f"/register?invite={token}").status_code == 403
+    assert session.scalar(select(AuditEntry).where(AuditEntry.action == "invite.revoke")) is not None
+
+
+def test_existing_trainee_joins_with_a_cohort_link(app, client, session, users, trainer):
+    cohort = make_cohort(session, trainer)
+    token = cohorts.create_invite(session, trainer, cohort, reusable=True)
+    session.commit()
+    trainee = users.create(display_name="Already Here")
+    other = app.test_client()
+    users.login(trainee, client=other)
+    assert "Join Night moderators" in other.get(f"/join/{token}").get_data(as_text=True)
+    assert post(other, f"/join/{token}").status_code == 302
+    assert cohorts.member_of(session, cohort, trainee.id) is not None
+    assert post(other, f"/join/{token}", form_page=f"/join/{token}").status_code == 302  # twice is harmless
+    assert other.get("/join/not-a-real-token").status_code == 404
+
+
+def test_co_trainer_and_course_assignment(client, session, users, trainer):
+    colleague = users.create(role="trainer", email="colleague@example.org")
+    trainee = users.create(email="trainee@example.org")
+    cohort = make_cohort(session, trainer, courses=())
+    url = f"/trainer/cohorts/{cohort.id}"
+    assert post(client, f"{url}/trainers", {"email": "colleague@example.org"}, form_page=url).status_code == 302
+    assert cohorts.is_trainer_of(session, colleague, cohort.id)
+    response = post(client, f"{url}/trainers", {"email": "trainee@example.org"}, form_page=url)
+    assert response.status_code == 400 and "no active trainer account" in response.get_data(as_text=True)
+    assert not cohorts.is_trainer_of(session, trainee, cohort.id)
+
+    due = (TODAY + timedelta(days=30)).isoformat()
+    assert post(client, f"{url}/courses", {"course_id": "listening", "due_on": due}, form_page=url).status_code == 302
+    assert [(c.course_id, c.due_on.isoformat()) for c in cohorts.assigned_courses(session, cohort)] == [("listening", due)]
+    # Unknown course and a malformed date: a clear message, never a 500.
+    assert post(client, f"{url}/courses", {"course_id": "nope"}, form_page=url).status_code == 400
+    assert post(client, f"{url}/courses", {"course_id": "advanced", "due_on": "31/31/2020"}, form_page=url).status_code == 400
+    assert post(client, f"{url}/courses/listening/remove", form_page=url).status_code == 302
+    assert cohorts.assigned_courses(session, cohort) == []
+
+
+# -- the progress table -----------------------------------------------------------------------
+
+def test_every_status_in_the_progress_table(app, client, session, trainer):
+    cohort = make_cohort(session, trainer, courses=("listening", "advanced"))
+    names = ["Ann", "Ben", "Cat", "Dev", "Eve", "Fay", "Gus"]
+    ann, ben, cat, dev, eve, fay, gus = (quick_user(session, n) for n in names)
+    join(session, cohort, ann, ben, cat, dev, eve, fay, gus)
+    enrol(session, ben, steps=("welcome", "optional"))  # 1 of 4 required: 25%
+    enrol(session, cat, completed=True)
+    certify(session, dev, valid_until=TODAY + timedelta(days=365))
+    certify(session, eve, valid_until=TODAY + timedelta(days=30))
+    certify(session, fay, valid_until=TODAY - timedelta(days=1))
+    # A retake: the latest cycle's steps count, the first completion stands.
+    enrol(session, gus, steps=LISTENING_REQUIRED, cycle=1)
+    enrol(session, gus, steps=("welcome",), cycle=2)
+
+    rows = {r.name: r.cells[0] for r in table(app, cohort).rows}
+    assert {n: (c.status, c.percent) for n, c in rows.items()} == {
+        "Ann": ("not_started", 0), "Ben": ("in_progress", 25), "Cat": ("completed", 100),
+        "Dev": ("certificate", 100), "Eve": ("refresher_due", 100), "Fay": ("expired", 100),
+        "Gus": ("in_progress", 25),
+    }
+    # Every status filter finds exactly the members the cells say.
+    for status in reports.STATUSES:
+        found = {r.name for r in table(app, cohort, course="listening", status=status).rows}
+        assert found == {n for n, c in rows.items() if c.status == status}, status
+
+    page = client.get(f"/trainer/cohorts/{cohort.id}/progress").get_data(as_text=True)
+    for label in ("Not started", "In progress", "25%", "Completed", "Certificate", "Refresher due", "Expired"):
+        assert label in page
+
+
+def test_overdue_when_the_due_date_has_passed(app, session, trainer):
+    cohort = make_cohort(session, trainer, due_on=TODAY - timedelta(days=1))
+    late, idle, done = quick_user(session, "Late"), quick_user(session, "Idle"), quick_user(session, "Done")
+    join(session, cohort, late, idle, done)
+    enrol(session, late, steps=("welcome", "practice"))
+    enrol(session, done, completed=True)
+    cells = {r.name: (r.cells[0].status, r.cells[0].percent) for r in table(app, cohort).rows}
+    assert cells == {"Done": ("completed", 100), "Idle": ("overdue", 0), "Late": ("overdue", 50)}
+    assert {r.name for r in table(app, cohort, status="overdue").rows} == {"Idle", "Late"}
+
+
+def test_search_sort_and_pages(app, client, session, trainer):
+    cohort = make_cohort(session, trainer)
+    people = [quick_user(session, f"Person {n:03d}") for n in range(60)]
+    join(session, cohort, *people)
+    enrol(session, people[7], steps=("welcome", "practice", "roleplay"))
+    enrol(session, people[3], completed=True, last_active=utcnow() - timedelta(days=30))
+    enrol(session, people[9], steps=("welcome",))
+
+    first = table(app, cohort)
+    assert (first.total, first.pages, len(first.rows)) == (60, 2, 50)
+    assert [r.name for r in table(app, cohort, page=2).rows][0] == "Person 050"
+    assert table(app, cohort, page=99).page == 2  # clamped, not an error
+    assert [r.name for r in table(app, cohort, search="person 00").rows][:3] == [
+        "Person 000", "Person 001", "Person 002"]
+    assert table(app, cohort, search="%").total == 0  # wildcards are literal
+    by_progress = [r.name for r in table(app, cohort, sort="progress", descending=True).rows[:3]]
+    assert by_progress == ["Person 003", "Person 007", "Person 009"]
+    by_activity = [r.name for r in table(app, cohort, sort="last_active", descending=True).rows[:3]]
+    assert by_activity[2] == "Person 003"
+
+    html = client.get(f"/trainer/cohorts/{cohort.id}/progress?q=Person&sort=progress&order=desc&page=2")
+    body = html.get_data(as_text=True)
+    assert html.status_code == 200 and "Page 2 of 2" in body and 'rel="prev"' in body
+    # Nonsense in the query string is ignored, never a 500.
+    for query in ("?page=abc", "?status=bogus", "?sort=drop+table", "?course=nope&order=sideways", "?page=-4"):
+        assert client.get(f"/trainer/cohorts/{cohort.id}/progress{query}").status_code == 200, query
+
+
+def _count_queries(client, url: str) -> int:
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_progress_page_uses_a_constant_number_of_queries(client, session, trainer):
+    cohort = make_cohort(session, trainer, courses=("listening", "advanced"))
+    people = [quick_user(session, f"P{n:02d}") for n in range(60)]
+    join(session, cohort, *people[:5])
+    for person in people:
+        enrol(session, person, steps=("welcome",))
+        enrol(session, person, course_id="advanced", completed=True)
+        certify(session, person, course_id="advanced", valid_until=TODAY + timedelta(days=400))
+    url = f"/trainer/cohorts/{cohort.id}/progress"
+    client.get(url)  # warm-up: settings cache, schema check
+    small = _count_queries(client, url)
+    join(session, cohort, *people[5:])
+    large = _count_queries(client, url)
+    assert small == large, (small, large)
+    assert small <= 12
+    assert large == _count_queries(client, url + "?sort=progress&status=in_progress&q=P")
+
+
+# -- one trainee: steps, attempts, run paths; never reflections ------------------------------------
+
+def test_trainee_page_shows_attempts_and_run_paths_but_no_private_notes(client, session, trainer):
+    cohort = make_cohort(session, trainer)
+    sam = quick_user(session, "Sam Trainee")
+    join(session, cohort, sam)
+    enrolment = enrol(session, sam, steps=("welcome", "practice"))
+    session.add(AssessmentAttempt(enrolment_id=enrolment.id, step_id="assessment", number=1, answers={},
+                                  results={}, score_percent=40, pass_mark=50, passed=False))
+    session.commit()
+    play(session, sam, [("start", 2, -1, True), ("secret", 0, 1, False)], outcome="pass")
+    private_notes(session, sam)
+
+    page = client.get(f"/trainer/cohorts/{cohort.id}/trainees/{sam.id}").get_data(as_text=True)
+    assert "Check your learning" in page and "40%" in page and "Not passed" in page
+    assert "Promise to keep it secret" in page and "Red line" in page
+    assert "Never promise secrecy" in page  # the feedback of the red-line choice
+    assert "Tell them you need to get help after all" in page
+    assert SECRET_REFLECTION not in page and SECRET_CHECKIN not in page
+    # Someone not in the cohort: 404, whoever they are.
+    stranger = quick_user(session, "Stranger")
+    session.commit()
+    assert client.get(f"/trainer/cohorts/{cohort.id}/trainees/{stranger.id}").status_code == 404
+
+
+def test_no_trainer_or_admin_page_or_export_reveals_private_notes(client, session, users):
+    admin = users.create(role="admin")
+    users.login(admin)
+    cohort = make_cohort(session, admin)
+    sam = quick_user(session, "Sam")
+    join(session, cohort, sam)
+    enrol(session, sam, steps=("welcome",))
+    play(session, sam, [("start", 0, 2, False)], finished=False)
+    private_notes(session, sam)
+    base = f"/trainer/cohorts/{cohort.id}"
+    urls = ["/trainer/", base, f"{base}/progress", f"{base}/progress.csv", f"{base}/certificates.csv",
+            f"{base}/trainees/{sam.id}", "/trainer/scenarios", "/trainer/scenarios/late-post",
+            "/admin/users", f"/admin/users/{sam.id}", "/admin/audit", "/admin/settings"]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        body = response.get_data(as_text=True)
+        assert SECRET_REFLECTION not in body and SECRET_CHECKIN not in body, url
+
+
+# -- scenario insight ---------------------------------------------------------------------------
+
+def test_scenario_insight_counts_choices_and_highlights_red_lines(client, session, users, trainer):
+    cohort = make_cohort(session, trainer)
+    a, b, c, outsider = (quick_user(session, n) for n in ("A", "B", "C", "Outsider"))
+    join(session, cohort, a, b, c)
+    play(session, a, [("start", 0, 2, False), ("reach-out", 0, 1, False)], outcome="pass")
+    play(session, b, [("start", 2, -1, True), ("secret", 0, 1, False)], outcome="pass")
+    play(session, c, [("start", 1, -2, False)], outcome="fail")
+    play(session, c, [("start", 0, 2, False)], finished=False)
+    play(session, outsider, [("start", 2, -1, True)] * 1, outcome="fail")  # not in the trainer's cohorts
+
+    from lms.services import insight
+
+    scenario = catalog_of(client.application).scenario("late-post")
+    result = insight.scenario_insight(session, trainer, scenario)
+    assert (result.runs, result.finished, result.passed, result.pass_rate, result.red_line_runs) == (4, 3, 2, 67, 1)
+    start = next(n for n in result.nodes if n.node_id == "start")
+    assert [(ch.count, ch.percent, ch.red_line, ch.recommended) for ch in start.choices] == [
+        (2, 50, False, True), (1, 25, False, False), (1, 25, True, False)]
+    assert {bar.label: bar.count for bar in result.scores} == {"-2": 1, "-1": 0, "0": 1, "1": 0, "2": 0, "3": 1}
+    assert result.outcomes == {"pass": 2, "fail": 1}
+
+    page = client.get("/trainer/scenarios/late-post").get_data(as_text=True)
+    assert "67%" in page and "Red line" in page and "Recommended" in page and "<svg" in page
+    assert "Promise to keep it secret" in page and "2 (50%)" in page
+    assert client.get("/trainer/scenarios/no-such-scenario").status_code == 404
+    assert "A late post" in client.get("/trainer/scenarios").get_data(as_text=True)
+
+    admin = users.create(role="admin")
+    assert insight.scenario_insight(session, admin, scenario).runs == 5
+
+
+# -- exports ----------------------------------------------------------------------------------
+
+def test_csv_exports_are_attachments_and_defuse_formulas(client, session, trainer):
+    cohort = make_cohort(session, trainer)
+    evil = quick_user(session, "=HYPERLINK(\"http://evil\",\"x\")")
+    plain = quick_user(session, "Plain Name")
+    join(session, cohort, evil, plain)
+    enrol(session, plain, steps=("welcome",))
+    certify(session, evil, valid_until=TODAY + timedelta(days=200))
+    base = f"/trainer/cohorts/{cohort.id}"
+
+    response = client.get(f"{base}/progress.csv")
+    assert response.mimetype == "text/csv" and response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Content-Disposition"].startswith("attachment; filename=")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0][:3] == ["Name", "Last active", "Listening basics: status"]
+    names = {row[0]: row for row in rows[1:]}
+    assert "'=HYPERLINK(\"http://evil\",\"x\")" in names and names["Plain Name"][2:4] == ["In progress", "25"]
+
+    filtered = client.get(f"{base}/progress.csv?status=in_progress").get_data(as_text=True)
+    assert "Plain Name" in filtered and "HYPERLINK" not in filtered
+
+    response = client.get(f"{base}/certificates.csv")
+    assert response.headers["Cache-Control"] == "no-store" and "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[1][0].startswith("'=") and rows[1][1].startswith("'=") and rows[1][4] == "valid"
+    assert rows[1][9] == f"http://localhost/verify/code-{evil.id}-listening"
+
+
+def test_safe_cell():
+    from lms.services.exports import safe_cell
+
+    for risky in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
+        assert safe_cell(risky) == "'" + risky
+    assert safe_cell("Ann") == "Ann" and safe_cell(None) == "" and safe_cell(5) == "5"
+    assert safe_cell(date(2026, 1, 2)) == "2026-01-02"
