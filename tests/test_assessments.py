@@ -1,0 +1,221 @@
+"""Assessments: submitted together, graded against the pass mark, attempts counted and capped."""
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from lms.catalog import catalog
+from lms.db import db
+from lms.models import AssessmentAttempt, Enrolment
+from lms.services import ServiceError, assessments, progress
+from tests.conftest import csrf_token
+
+RIGHT = {"a-one": [1], "a-two": [0]}
+HALF = {"a-one": [1], "a-two": [1]}
+NONE_RIGHT = {"a-one": [0], "a-two": [1]}
+
+
+def _course(app, course_id="listening"):
+    with app.app_context():
+        return catalog().course(course_id)
+
+
+@pytest.fixture
+def setup(app, users, session):
+    user = users.create()
+    course = _course(app)
+    enrolment = progress.enrol(session, user.id, course)
+    return course, course.step("assessment"), enrolment
+
+
+def _count(session) -> int:
+    return session.scalar(select(func.count()).select_from(AssessmentAttempt))
+
+
+def test_pass_mark_is_the_courses(app, setup, session):
+    course, step, enrolment = setup
+    assert course.pass_mark == 50
+    outcome = assessments.submit(session, enrolment, course, step, 1, HALF)
+    assert outcome.created and outcome.attempt.passed and outcome.attempt.score_percent == 50
+    assert outcome.attempt.pass_mark == 50 and outcome.attempt.results == {"a-one": True, "a-two": False}
+    assert progress.course_progress(session, enrolment.user_id, course).completed_steps == {"assessment"}
+
+
+def test_pass_mark_compares_exactly(app, setup, session):
+    """2 of 3 is 66.67%: not a pass at 67, a pass at 66 (no rounding up)."""
+    import dataclasses
+
+    course, step, enrolment = setup
+    from lms.content import Question, QuestionChoice
+
+    three = tuple(Question(id=f"x{i}", prompt_html="?", choices=(QuestionChoice(0, "a", True), QuestionChoice(1, "b", False)))
+                  for i in range(3))
+    step3 = dataclasses.replace(step, blocks=three, attempts=None)
+    answers = {"x0": [0], "x1": [0], "x2": [1]}
+    strict = dataclasses.replace(course, pass_mark=67)
+    assert not assessments.submit(session, enrolment, strict, step3, 1, answers).attempt.passed
+    assert assessments.submit(session, enrolment, dataclasses.replace(course, pass_mark=66), step3, 2, answers).attempt.passed
+
+
+def test_attempts_are_capped(app, setup, session):
+    course, step, enrolment = setup
+    assert step.attempts == 2
+    first = assessments.submit(session, enrolment, course, step, 1, NONE_RIGHT)
+    assert not first.attempt.passed and first.attempt.score_percent == 0
+    state = assessments.state(session, enrolment.id, step)
+    assert state.used == 1 and state.remaining == 1 and state.can_attempt
+    assessments.submit(session, enrolment, course, step, 2, NONE_RIGHT)
+    state = assessments.state(session, enrolment.id, step)
+    assert state.out_of_attempts and not state.can_attempt and state.remaining == 0
+    with pytest.raises(ServiceError, match="used all 2 attempts"):
+        assessments.submit(session, enrolment, course, step, 3, RIGHT)
+    assert _count(session) == 2
+    assert enrolment.completed_at is None
+
+
+def test_a_replayed_attempt_shows_the_recorded_one(app, setup, session):
+    course, step, enrolment = setup
+    first = assessments.submit(session, enrolment, course, step, 1, NONE_RIGHT)
+    replay = assessments.submit(session, enrolment, course, step, 1, RIGHT)  # same number, other answers
+    assert not replay.created and replay.attempt.id == first.attempt.id and not replay.attempt.passed
+    with pytest.raises(ServiceError, match="out of date"):
+        assessments.submit(session, enrolment, course, step, 5, RIGHT)
+    with pytest.raises(ServiceError, match="out of date"):
+        assessments.submit(session, enrolment, course, step, 0, RIGHT)
+    assert _count(session) == 1
+
+
+def test_no_attempts_after_a_pass(app, setup, session):
+    course, step, enrolment = setup
+    assessments.submit(session, enrolment, course, step, 1, RIGHT)
+    with pytest.raises(ServiceError, match="already passed"):
+        assessments.submit(session, enrolment, course, step, 2, RIGHT)
+    assert not assessments.state(session, enrolment.id, step).can_attempt
+
+
+def test_every_question_must_be_answered(app, setup, session):
+    course, step, enrolment = setup
+    with pytest.raises(assessments.IncompleteAnswers) as caught:
+        assessments.submit(session, enrolment, course, step, 1, {"a-one": [1]})
+    assert set(caught.value.errors) == {"a-two"}
+    form = {"q-a-one": ["1"], "q-a-two": ["zz"]}
+    with pytest.raises(assessments.IncompleteAnswers) as caught:
+        assessments.parse_answers(step, lambda name: form.get(name, []))
+    assert "not one of the choices" in caught.value.errors["a-two"]
+    assert _count(session) == 0
+
+
+def test_only_assessment_steps_take_attempts(app, setup, session):
+    course, _, enrolment = setup
+    with pytest.raises(ServiceError, match="not an assessment"):
+        assessments.submit(session, enrolment, course, course.step("welcome"), 1, {})
+
+
+def test_concurrent_submissions_never_exceed_the_cap(app, setup, session):
+    course, step, enrolment = setup
+    session.commit()
+    enrolment_id = enrolment.id
+    barrier = threading.Barrier(6)
+    outcomes, errors = [], []
+
+    def submit(number):
+        try:
+            barrier.wait(5)
+            mine = db.session.get(Enrolment, enrolment_id)
+            outcomes.append(assessments.submit(db.session, mine, course, step, number, NONE_RIGHT))
+            db.session.commit()
+        except ServiceError as exc:
+            db.session.rollback()
+            errors.append(str(exc))
+        finally:
+            db.session.remove()
+
+    threads = [threading.Thread(target=submit, args=(n,)) for n in (1, 1, 1, 2, 2, 3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    session.expire_all()
+    numbers = session.scalars(select(AssessmentAttempt.number).order_by(AssessmentAttempt.number)).all()
+    assert numbers in ([1], [1, 2])  # never a duplicate, never above the cap of 2
+    assert sum(1 for o in outcomes if o.created) == len(numbers)
+
+
+# -- through the pages ------------------------------------------------------------------
+
+URL = "/courses/listening/steps/assessment"
+
+
+@pytest.fixture
+def started(client, users):
+    user = users.create()
+    users.login(user)
+    client.post("/courses/listening/start", data={"csrf_token": csrf_token(client, "/courses/listening")})
+    return user
+
+
+def _submit(client, number, answers, token=None):
+    data = {"csrf_token": token or csrf_token(client, URL), "attempt": str(number)}
+    data.update({f"q-{qid}": [str(i) for i in idx] for qid, idx in answers.items()})
+    return client.post(f"{URL}/assessment", data=data)
+
+
+def test_assessment_page_has_one_form_and_no_feedback_before_submitting(client, started):
+    page = client.get(URL).get_data(as_text=True)
+    assert page.count("<form") - page.count('class="take-break"') - page.count('action="/logout"') == 1
+    assert 'name="attempt" value="1"' in page and "attempt 1 of 2" in page
+    assert "Question 1:" in page and "Question 2:" in page and "Submit answers" in page
+    assert "Correct." not in page and "Your result" not in page
+
+
+def test_failing_then_passing_shows_results_and_attempts(client, started, session):
+    response = _submit(client, 1, NONE_RIGHT)
+    assert response.status_code == 303 and response.headers["Location"].endswith("#result")
+    page = client.get(URL).get_data(as_text=True)
+    assert "Attempt 1: 0 of 2 right (0%)" in page and "The pass mark is 50%" in page
+    assert "Not a pass this time" in page and "attempt 2 of 2" in page
+    assert 'name="attempt" value="2"' in page
+    _submit(client, 2, RIGHT)
+    page = client.get(URL).get_data(as_text=True)
+    assert "Attempt 2: 2 of 2 right (100%)" in page and "You passed" in page
+    assert "All your attempts" in page and "Submit answers" not in page
+
+
+def test_running_out_of_attempts_is_said_kindly(client, started):
+    _submit(client, 1, NONE_RIGHT)
+    _submit(client, 2, NONE_RIGHT)
+    page = client.get(URL).get_data(as_text=True)
+    assert "used all your attempts" in page and "talk to your trainer" in page
+    assert "Submit answers" not in page
+    response = _submit(client, 3, RIGHT, token=csrf_token(client, "/courses/listening"))
+    assert "used all 2 attempts" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_double_submit_makes_one_attempt(client, started, session):
+    token = csrf_token(client, URL)
+    first = _submit(client, 1, NONE_RIGHT, token)
+    second = _submit(client, 1, NONE_RIGHT, token)
+    assert first.status_code == second.status_code == 303
+    assert _count(session) == 1
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"attempt": "x", "q-a-one": "1", "q-a-two": "0"}, "nothing was submitted"),
+    ({"q-a-one": "1", "q-a-two": "0"}, "nothing was submitted"),
+    ({"attempt": "1", "q-a-one": "1"}, "Please check 1 question"),
+    ({"attempt": "1", "q-a-one": "abc", "q-a-two": "99"}, "Please check 2 questions"),
+])
+def test_malformed_assessment_forms_get_a_clear_message(client, started, session, data, message):
+    data["csrf_token"] = csrf_token(client, URL)
+    response = client.post(f"{URL}/assessment", data=data)
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    assert _count(session) == 0
+
+
+def test_answers_are_kept_when_the_form_comes_back(client, started):
+    response = client.post(f"{URL}/assessment", data={"csrf_token": csrf_token(client, URL), "attempt": "1",
+                                                     "q-a-one": "1"})
+    page = response.get_data(as_text=True)
+    assert 'id="q-a-one-1" value="1" checked' in page
+    assert 'aria-describedby="q-a-two-error"' in page and "Choose an answer first." in page

@@ -1,0 +1,191 @@
+"""Reflections: private to their author, editable, exportable, deletable (FORMAT.md §3.3)."""
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from lms.catalog import catalog
+from lms.db import db
+from lms.models import ReflectionEntry
+from lms.services import ServiceError, reflections
+from tests.conftest import csrf_token
+
+STEP = "/courses/listening/steps/welcome"
+
+
+def _course(app):
+    with app.app_context():
+        return catalog().course("listening")
+
+
+def _count(session) -> int:
+    return session.scalar(select(func.count()).select_from(ReflectionEntry))
+
+
+# -- the service ---------------------------------------------------------------------
+
+def test_save_creates_then_updates_one_entry_with_its_prompt(app, users, session):
+    user = users.create()
+    course = _course(app)
+    step = course.step("welcome")
+    reflection = step.reflections[0]
+    first = reflections.save(session, user.id, course, step, reflection, "  Staying calm.\r\n")
+    assert first.text == "Staying calm." and first.prompt_text.strip() == "What would you find hardest about listening?"
+    second = reflections.save(session, user.id, course, step, reflection, "Not fixing things.")
+    session.commit()
+    assert second.id == first.id and second.text == "Not fixing things." and _count(session) == 1
+
+
+def test_empty_and_overlong_reflections_are_refused(app, users, session):
+    user = users.create()
+    course = _course(app)
+    step = course.step("welcome")
+    with pytest.raises(ServiceError, match="nothing to save"):
+        reflections.save(session, user.id, course, step, step.reflections[0], "   ")
+    with pytest.raises(ServiceError, match="too long"):
+        reflections.save(session, user.id, course, step, step.reflections[0], "x" * (reflections.MAX_LENGTH + 1))
+
+
+def test_reads_are_scoped_to_the_owner(app, users, session):
+    owner, other = users.create(), users.create()
+    course = _course(app)
+    step = course.step("welcome")
+    entry = reflections.save(session, owner.id, course, step, step.reflections[0], "mine")
+    session.commit()
+    assert reflections.get_own(session, other.id, entry.id) is None
+    assert reflections.mine(session, other.id) == []
+    assert reflections.for_step(session, other.id, course.id, step) == {}
+    assert reflections.delete(session, other.id, entry.id) is False
+    assert reflections.delete(session, owner.id, entry.id) is True
+    assert reflections.delete(session, owner.id, entry.id) is False
+
+
+def test_export_as_markdown_and_text(app, users, session):
+    user = users.create()
+    course = _course(app)
+    step = course.step("welcome")
+    reflections.save(session, user.id, course, step, step.reflections[0], "Silence.")
+    entries = reflections.mine(session, user.id)
+    markdown = reflections.export(entries, catalog_courses(app), "md")
+    assert markdown.startswith("# My reflections") and "## Listening basics — Welcome" in markdown
+    assert "*What would you find hardest about listening?*" in markdown and "Silence." in markdown
+    text = reflections.export(entries, {}, "txt")  # the course since removed: ids stand in for titles
+    assert "LISTENING — WELCOME" in text and "Prompt: What would you find hardest" in text
+    assert "not written any" in reflections.export([], {}, "md")
+
+
+def catalog_courses(app):
+    with app.app_context():
+        return catalog().courses
+
+
+def test_concurrent_saves_keep_one_entry(app, users, session):
+    user = users.create()
+    course = _course(app)
+    step = course.step("welcome")
+    barrier = threading.Barrier(4)
+
+    def save(n):
+        barrier.wait(5)
+        try:
+            reflections.save(db.session, user.id, course, step, step.reflections[0], f"draft {n}")
+            db.session.commit()
+        finally:
+            db.session.remove()
+
+    threads = [threading.Thread(target=save, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    session.expire_all()
+    assert _count(session) == 1
+
+
+# -- through the pages ------------------------------------------------------------------
+
+@pytest.fixture
+def started(client, users):
+    user = users.create(display_name="Owl")
+    users.login(user)
+    client.post("/courses/listening/start", data={"csrf_token": csrf_token(client, "/courses/listening")})
+    return user
+
+
+def _save(client, text, reflection="r-hardest"):
+    return client.post(f"{STEP}/reflections/{reflection}", data={"csrf_token": csrf_token(client, STEP), "text": text})
+
+
+def test_write_and_edit_a_reflection_on_the_step(client, started, session):
+    page = client.get(STEP).get_data(as_text=True)
+    assert 'aria-labelledby="reflection-r-hardest-prompt"' in page and "Private: only you can see this" in page
+    response = _save(client, "Sitting with silence.")
+    assert response.status_code == 303 and response.headers["Location"].endswith("#reflection-r-hardest")
+    page = client.get(STEP).get_data(as_text=True)
+    assert "Sitting with silence.</textarea>" in page and "Save changes" in page
+    _save(client, "Sitting with silence, still.")
+    assert _count(session) == 1
+    assert "Sitting with silence, still." in client.get("/my/reflections").get_data(as_text=True)
+
+
+def test_the_same_reflection_posted_twice_keeps_one_entry(client, started, session):
+    token = csrf_token(client, STEP)
+    for _ in range(2):
+        client.post(f"{STEP}/reflections/r-hardest", data={"csrf_token": token, "text": "twice"})
+    assert _count(session) == 1
+
+
+def test_empty_reflection_gets_a_message(client, started, session):
+    page = client.get(_save(client, "   ").headers["Location"]).get_data(as_text=True)
+    assert "nothing to save" in page and _count(session) == 0
+
+
+def test_reflections_do_not_gate_step_completion(client, started, session):
+    token = csrf_token(client, STEP)
+    client.post(f"{STEP}/questions/q-reflect", data={"csrf_token": token, "choice": "1"})
+    assert "Done" in client.get(STEP).get_data(as_text=True)
+
+
+def test_my_reflections_list_edit_delete_and_export(client, started, session):
+    _save(client, "First thoughts.")
+    entry_id = session.scalar(select(ReflectionEntry.id))
+    page = client.get("/my/reflections").get_data(as_text=True)
+    assert "Listening basics — Welcome" in page and "First thoughts." in page
+    assert "Download as Markdown" in page
+    edit_url = f"/my/reflections/{entry_id}"
+    assert "First thoughts.</textarea>" in client.get(edit_url).get_data(as_text=True)
+    response = client.post(edit_url, data={"csrf_token": csrf_token(client, edit_url), "text": "Second thoughts."})
+    assert response.status_code == 302
+    bad = client.post(edit_url, data={"csrf_token": csrf_token(client, edit_url), "text": ""})
+    assert bad.status_code == 200 and "nothing to save" in bad.get_data(as_text=True)
+    for fmt, mimetype in (("md", "text/markdown"), ("txt", "text/plain")):
+        export = client.get(f"/my/reflections/export.{fmt}")
+        assert export.mimetype == mimetype
+        assert export.headers["Content-Disposition"] == f'attachment; filename="my-reflections.{fmt}"'
+        assert export.headers["Cache-Control"] == "no-store"
+        assert "Second thoughts." in export.get_data(as_text=True)
+    assert client.get("/my/reflections/export.pdf").status_code == 404
+    response = client.post(f"{edit_url}/delete", data={"csrf_token": csrf_token(client, "/my/reflections")})
+    assert response.status_code == 302 and _count(session) == 0
+    assert "not written any reflections" in client.get("/my/reflections").get_data(as_text=True)
+
+
+def test_another_trainee_can_never_see_or_change_my_reflections(client, started, users, session):
+    _save(client, "Private words.")
+    entry_id = session.scalar(select(ReflectionEntry.id))
+    users.logout()
+    for role in ("trainee", "trainer", "admin"):
+        other = users.create(role=role)
+        users.login(other)
+        assert "Private words." not in client.get("/my/reflections").get_data(as_text=True)
+        assert "Private words." not in client.get("/my/reflections/export.md").get_data(as_text=True)
+        assert client.get(f"/my/reflections/{entry_id}").status_code == 404
+        token = csrf_token(client, "/my/reflections")
+        assert client.post(f"/my/reflections/{entry_id}", data={"csrf_token": token, "text": "hacked"}).status_code == 404
+        assert client.post(f"/my/reflections/{entry_id}/delete", data={"csrf_token": token}).status_code == 404
+        users.logout()
+    assert session.scalar(select(ReflectionEntry.text)) == "Private words."
+    for url in ("/my/reflections/999999", "/my/reflections/abc"):
+        users.login(users.create())
+        assert client.get(url).status_code == 404
+        users.logout()
