@@ -1,0 +1,97 @@
+"""The role-play player in a real browser: notes, choices, pause, resume, debrief, check-in, axe."""
+import pytest
+
+from tests.conftest import PASSWORD, assert_accessible
+
+pytestmark = pytest.mark.browser
+
+
+def log_in(page, users) -> None:
+    user = users.create(display_name="Wren")
+    page.goto("/login")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/home")
+
+
+def open_late_post(page) -> None:
+    page.goto("/")
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Role-plays").click()
+    page.get_by_role("link", name="Start A late post").click()
+    assert page.get_by_role("heading", name="Content note").is_visible()
+    page.get_by_role("button", name="Start the role-play").click()
+
+
+def choose(page, text: str) -> None:
+    page.get_by_role("group", name="What do you do?").get_by_role("button", name=text).click()
+
+
+def test_play_late_post_twice_with_notes_pause_resume_and_debrief(page, users):
+    log_in(page, users)
+    open_late_post(page)
+
+    # First run: the content note comes first; skip, then show after all.
+    assert page.get_by_text("The next message includes: suicide").is_visible()
+    assert page.get_by_role("group", name="What do you do?").count() == 0
+    assert_accessible(page, "player: node with a content note")
+    page.get_by_role("link", name="Skip to the choices").click()
+    assert page.get_by_text("I can't do this any more").count() == 0
+    page.get_by_role("link", name="Show the message").click()
+    assert page.get_by_text("I can't do this any more").is_visible()
+    assert page.locator(".chat-message .chat-sender").inner_text() == "nightowl"
+    assert_accessible(page, "player: node with choices")
+    choose(page, "Promise to keep it secret")
+    feedback = page.get_by_role("region", name="Feedback on your last choice")
+    assert "Never promise secrecy" in feedback.inner_text() and "crosses a red line" in feedback.inner_text()
+    assert_accessible(page, "player: after-choice feedback")
+
+    # Pause, then resume at the same node.
+    page.get_by_role("link", name="Pause").click()
+    assert page.get_by_text("Your place is kept").is_visible()
+    page.get_by_role("link", name="Resume A late post").click()
+    assert page.get_by_text("You promised. They tell you more.").is_visible()
+    assert page.get_by_role("button", name="Remind them what you promised").count() == 0  # 'if reach-out'
+    choose(page, "Tell them you need to get help after all")
+
+    page.wait_for_url("**/debrief")
+    assert page.get_by_text("You crossed a red line: Promise to keep it secret.").is_visible()
+    assert page.get_by_text("Not passed").is_visible()
+    assert page.get_by_text("Recommended here: Reach out privately").is_visible()
+    assert_accessible(page, "debrief with a red line and the check-in")
+    page.get_by_label("A bit unsettled").check()
+    page.get_by_role("button", name="Save my check-in").click()
+    assert page.get_by_text("You checked in: A bit unsettled").is_visible()
+
+    # Second run: show the message, choose well, pass.
+    page.get_by_role("button", name="Play again").click()
+    page.get_by_role("link", name="Show the message").click()
+    choose(page, "Reach out privately")
+    choose(page, "Ask directly about suicide")
+    page.wait_for_url("**/debrief")
+    assert page.get_by_text("You reached a passing ending.").is_visible()
+    assert page.locator(".badge.ok", has_text="Passed").is_visible()
+    assert page.get_by_text("crossed a red line").count() == 0
+    assert_accessible(page, "debrief of a passing run")
+    page.get_by_role("link", name="All role-plays").click()
+    assert page.get_by_text("played 2 times").is_visible()
+
+
+def test_player_and_debrief_at_phone_size(phone_page, users):
+    page = phone_page
+    log_in(page, users)
+    open_late_post(page)
+    page.get_by_role("link", name="Skip to the choices").click()
+    assert page.get_by_role("link", name="Pause").is_visible()
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"the player scrolls sideways at 360 px ({width})"
+    assert_accessible(page, "player at phone size")
+    choose(page, "Leave it for the morning")
+    page.wait_for_url("**/debrief")
+    assert page.get_by_text("You reached a failing ending.").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_accessible(page, "debrief at phone size")
+    page.get_by_label("Struggling").check()
+    page.get_by_role("button", name="Save my check-in").click()
+    assert page.get_by_text("Please stop here for now").is_visible()
+    assert page.get_by_role("link", name="116 123").is_visible()
