@@ -1,0 +1,90 @@
+"""Every trainer and admin route, walked from the URL map, as a trainee and as a trainer of another cohort."""
+from __future__ import annotations
+
+import re
+
+from flask import url_for
+from sqlalchemy import func, select
+
+from lms.models import AuditEntry, Invite
+from lms.services import cohorts
+from tests.conftest import csrf_token
+from tests.test_trainer import enrol, join, make_cohort, play, quick_user
+
+
+def _world(session, users):
+    owner = users.create(role="trainer", display_name="Owner Trainer")
+    outsider = users.create(role="trainer", display_name="Other Trainer")
+    trainee = users.create(display_name="Plain Trainee")
+    admin = users.create(role="admin")
+    cohort = make_cohort(session, owner, name="Owner's Private Cohort")
+    make_cohort(session, outsider, name="Someone else's cohort")
+    member = quick_user(session, "Member Secretname")
+    join(session, cohort, member, trainee)
+    enrol(session, member, steps=("welcome",))
+    play(session, member, [("start", 2, -1, True)], outcome="fail")
+    cohorts.create_invite(session, owner, cohort, reusable=True)
+    session.commit()
+    invite_id = session.scalar(select(Invite.id))
+    values = {"cohort_id": cohort.id, "user_id": member.id, "invite_id": invite_id, "course_id": "listening",
+              "scenario_id": "late-post"}
+    return owner, outsider, trainee, admin, member, values
+
+
+def _routes(app, values):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith(("trainer.", "admin.")):
+            with app.test_request_context():
+                url = url_for(rule.endpoint, **{arg: values[arg] for arg in rule.arguments})
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield rule, method, url
+
+
+def _send(client, method: str, url: str, token: str):
+    return client.get(url) if method == "GET" else client.post(url, data={"csrf_token": token})
+
+
+def test_trainer_and_admin_routes_refuse_trainees_and_other_trainers(app, client, session, users):
+    owner, outsider, trainee, admin, member, values = _world(session, users)
+    routes = list(_routes(app, values))
+    assert len({rule.endpoint for rule, _m, _u in routes}) >= 20  # the walk really found the routes
+    audit_before = session.scalar(select(func.count()).select_from(AuditEntry))
+
+    users.login(trainee)
+    token = csrf_token(client, "/account/data")
+    for rule, method, url in routes:
+        assert _send(client, method, url, token).status_code == 403, f"trainee: {method} {url}"
+    users.logout()
+
+    users.login(outsider)
+    token = csrf_token(client, "/account/data")
+    for rule, method, url in routes:
+        response = _send(client, method, url, token)
+        body = response.get_data(as_text=True)
+        if rule.endpoint.startswith("admin."):
+            assert response.status_code == 403, f"other trainer: {method} {url}"
+        elif "cohort_id" in rule.arguments:
+            assert response.status_code in (403, 404), f"other trainer: {method} {url} -> {response.status_code}"
+        else:
+            # Pages of their own (dashboard, new cohort, scenarios): nothing of the other cohort shows.
+            assert response.status_code in (200, 302, 400), f"{method} {url}"
+            assert "Member Secretname" not in body and "Private Cohort" not in body, url
+    insight = client.get("/trainer/scenarios/late-post").get_data(as_text=True)
+    assert re.search(r"<dt>Runs</dt><dd>0</dd>", insight)  # the member's run is not theirs to see
+    # Nothing was changed by any of it (the outsider's own POST to "new cohort" had no name).
+    assert session.scalar(select(func.count()).select_from(AuditEntry)) == audit_before
+    users.logout()
+
+    users.login(admin)
+    for rule, method, url in routes:
+        if method == "GET":
+            assert client.get(url).status_code == 200, f"admin: GET {url}"
+    assert re.search(r"<dt>Runs</dt><dd>1</dd>", client.get("/trainer/scenarios/late-post").get_data(as_text=True))
+
+
+def test_the_owner_sees_their_cohort(client, session, users):
+    owner, _outsider, _trainee, _admin, member, values = _world(session, users)
+    users.login(owner)
+    assert client.get(f"/trainer/cohorts/{values['cohort_id']}/trainees/{member.id}").status_code == 200
+    assert "Member Secretname" in client.get(f"/trainer/cohorts/{values['cohort_id']}/progress").get_data(as_text=True)
+    assert client.get("/trainer/cohorts/999999").status_code == 404
