@@ -3,17 +3,45 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 import subprocess
+import threading
+import unicodedata
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
 from lms.catalog import catalog
+from lms.certificates.document import current_branding, grouped_code
 from lms.models import AuditEntry, Certificate, Cohort, CohortMember, CohortTrainer, Enrolment, User
 from lms.services import certificates as service
-from tests.conftest import csrf_token
+from lms.pdf import SealedFetcher
+from tests.conftest import FIXTURE_CONTENT, csrf_token
+
+SIGNED_COURSE = """---
+title: Signed listening
+summary: Needs a trainer's sign-off.
+certificate:
+  title: Signed Listener
+  sign_off: true
+---
+One step.
+"""
+
+
+@pytest.fixture
+def content_dir(tmp_path: Path) -> Path:
+    """The fixture content plus a sign-off course, in a folder tests may edit."""
+    root = tmp_path / "content"
+    shutil.copytree(FIXTURE_CONTENT, root)
+    signed = root / "courses" / "signed"
+    signed.mkdir()
+    (signed / "course.md").write_text(SIGNED_COURSE)
+    (signed / "1-only.md").write_text("---\ntitle: Only\n---\nRead this.\n")
+    return root
 
 
 def complete(session, user, course_id="listening", cycle=1, when=None) -> Enrolment:
@@ -37,6 +65,16 @@ def pdf_text(pdf: bytes) -> str:
 def only_certificate(session) -> Certificate:
     session.expire_all()
     return session.scalars(select(Certificate)).one()
+
+
+def issue(app, session, user, name="Jane Example", course_id="listening", when=None) -> Certificate:
+    """Issue through the service, as the claim page does."""
+    enrolment = complete(session, user, course_id=course_id, when=when)
+    with app.app_context():
+        certificate = service.issue(session, session.get(User, user.id), enrolment, catalog().course(course_id),
+                                    name, current_branding())
+    session.commit()
+    return certificate
 
 
 @pytest.fixture
@@ -80,7 +118,7 @@ def test_claim_asks_for_the_name_once_then_issues_a_pdf(app, client, session, tr
         assert expected.lower() in text.lower(), expected
     # Claiming again gives no second certificate; the form now redirects.
     assert client.get("/certificates/claim/listening").status_code == 302
-    assert session.scalars(select(Certificate)).all() == [certificate]
+    assert [c.id for c in session.scalars(select(Certificate))] == [certificate.id]
 
 
 def test_name_is_prefilled_and_claim_needs_a_completion(app, client, session, trainee):
@@ -101,3 +139,491 @@ def test_name_is_prefilled_and_claim_needs_a_completion(app, client, session, tr
     assert long.status_code == 200
     assert session.scalars(select(Certificate)).first() is None
 
+
+
+# -- the PDF -------------------------------------------------------------------------------
+
+NAMES = ("Siân Llŵyd", "Zoë Ó Briain", "ليلى", "王芳")
+
+
+def _fonts(pdf: bytes) -> list:
+    fonts = []
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            fonts.append(font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font)
+    return fonts
+
+
+def _poppler_text(pdf: bytes, tmp_path: Path) -> str:
+    """pdftotext puts right-to-left text back in logical order, as a reader would see it."""
+    path = tmp_path / "text.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout
+
+
+def test_names_in_every_script_print_with_embedded_fonts(app, session, users, tmp_path):
+    for name in NAMES:
+        certificate = issue(app, session, users.create(), name=name)
+        text = pdf_text(certificate.pdf)
+        if name.isascii() or not any(unicodedata.bidirectional(ch) == "AL" for ch in name):
+            assert name in text, name
+        else:
+            # Arabic glyphs shared between letters (a dotless medial form) make text
+            # extraction ambiguous about which letter was meant; poppler and pypdf both
+            # return the right letters, so compare them as a set per line.
+            lines = (text + _poppler_text(certificate.pdf, tmp_path)).splitlines()
+            assert any(sorted(line.strip(" \u202b\u202c")) == sorted(name) for line in lines), (name, lines)
+        fonts = _fonts(certificate.pdf)
+        assert fonts
+        for font in fonts:
+            descriptor = font["/FontDescriptor"].get_object()
+            assert {"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor), f"{font['/BaseFont']} not embedded"
+    # The Arabic and CJK names got their own fonts (not boxes of a Latin font).
+    base_fonts = " ".join(str(f["/BaseFont"]) for f in _fonts(certificate.pdf))
+    assert "CJK" in base_fonts
+
+
+def test_qr_code_decodes_to_the_verification_url(app, session, users, tmp_path):
+    certificate = issue(app, session, users.create())
+    (tmp_path / "c.pdf").write_bytes(certificate.pdf)
+    subprocess.run(["pdftoppm", "-png", "-r", "150", "-singlefile", str(tmp_path / "c.pdf"), str(tmp_path / "c")],
+                   check=True)
+    decoded = subprocess.run(["zbarimg", "--quiet", "--raw", str(tmp_path / "c.png")], check=True,
+                             capture_output=True, text=True).stdout.split()
+    assert decoded == [f"http://localhost/verify/{certificate.code}"]
+    assert f"localhost/verify/{certificate.code}" in pdf_text(certificate.pdf).replace("\n", "")
+
+
+def test_letter_size_by_configuration(app, session, users):
+    app.config["CERTIFICATE_PAGE_SIZE"] = "Letter"
+    box = PdfReader(io.BytesIO(issue(app, session, users.create()).pdf)).pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (792, 612)  # 11 x 8.5 in, landscape
+    app.config["CERTIFICATE_PAGE_SIZE"] = "A4"
+    box = PdfReader(io.BytesIO(issue(app, session, users.create()).pdf)).pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (842, 595)
+
+
+class SpyFetcher(SealedFetcher):
+    attempts: list[str] = []
+
+    def fetch(self, url, headers=None):
+        SpyFetcher.attempts.append(url)
+        return super().fetch(url, headers)
+
+
+HOSTILE = ('<img src="file:///etc/passwd">', "</p><script>alert(1)</script>",
+           '<link rel=stylesheet href="http://127.0.0.1:9/x.css">')
+
+
+def test_hostile_names_print_literally_and_fetch_nothing(app, session, users, monkeypatch, client):
+    SpyFetcher.attempts = []
+    monkeypatch.setattr("lms.pdf.SealedFetcher", SpyFetcher)
+    for name in HOSTILE:
+        certificate = issue(app, session, users.create(), name=name)
+        assert name in pdf_text(certificate.pdf).replace("\n", "")
+    # Only the logo and the QR code were ever fetched, and both are data: URLs.
+    assert SpyFetcher.attempts and all(url.startswith("data:") for url in SpyFetcher.attempts)
+    # The verification page escapes it too.
+    page = client.get(f"/verify/{certificate.code}").get_data(as_text=True)
+    assert "&lt;link rel=stylesheet" in page and '<link rel=stylesheet href="http' not in page
+
+
+def test_the_fetcher_is_sealed(tmp_path):
+    from lms.pdf import ASSETS_DIR, FetchRefused, render_pdf
+
+    fetcher = SealedFetcher()
+    for url in ("file:///etc/passwd", "http://127.0.0.1:9/", "https://example.org/logo.png", "ftp://x/y",
+                (ASSETS_DIR / ".." / ".." / "config.py").as_uri()):
+        with pytest.raises(FetchRefused):
+            fetcher.fetch(url)
+    outside = tmp_path / "secret.txt"
+    outside.write_text("secret")
+    link = ASSETS_DIR / "test-link-out.svg"
+    link.symlink_to(outside)
+    try:
+        with pytest.raises(FetchRefused):
+            fetcher.fetch(link.as_uri())
+    finally:
+        link.unlink()
+    assert fetcher.fetch((ASSETS_DIR / "logo.svg").as_uri()).read().startswith(b"<svg")
+    # A document that asks for forbidden things still renders, without them.
+    SpyFetcher.attempts = []
+    pdf = render_pdf('<p>Hi</p><img src="file:///etc/passwd"><img src="http://127.0.0.1:9/x.png">', timeout=30,
+                     url_fetcher=SpyFetcher())
+    assert pdf.startswith(b"%PDF") and len(SpyFetcher.attempts) == 2
+
+
+def test_render_time_limit(monkeypatch):
+    from lms import pdf as pdf_module
+
+    slow = threading.Event()
+    monkeypatch.setattr(pdf_module.weasyprint, "HTML", lambda **kwargs: slow.wait(5))
+    with pytest.raises(pdf_module.RenderError, match="longer than"):
+        pdf_module.render_pdf("<p>x</p>", timeout=0.2)
+    slow.set()
+
+
+def test_issued_pdf_never_changes(app, session, users, client, content_dir):
+    user = users.create()
+    users.login(user)
+    certificate = issue(app, session, user, name="Jane Example")
+    first = client.get(f"/certificates/{certificate.id}/pdf").data
+    # Edit the course, the branding and the profile; reload the content.
+    course_md = content_dir / "courses" / "listening" / "course.md"
+    course_md.write_text(course_md.read_text().replace("title: Listening basics", "title: Listening renamed"))
+    with app.app_context():
+        from lms import settings
+        from lms.catalog import holder
+
+        holder().reload()
+        assert catalog().course("listening").title == "Listening renamed"
+        settings.put("CHARITY_NAME", "Another Charity", by_user_id=None)
+    session.get(User, user.id).legal_name = "Somebody Else"
+    session.commit()
+    second = client.get(f"/certificates/{certificate.id}/pdf").data
+    assert second == first and "Listening basics" in pdf_text(second)
+    session.expire_all()
+    assert session.get(Certificate, certificate.id).pdf_sha256 == __import__("hashlib").sha256(first).hexdigest()
+
+
+def test_missing_pdf_is_rendered_once_then_stored(app, session, users, client):
+    user = users.create()
+    users.login(user)
+    certificate = issue(app, session, user)
+    session.get(Certificate, certificate.id).pdf = None
+    session.commit()
+    first = client.get(f"/certificates/{certificate.id}/pdf").data
+    session.expire_all()
+    assert session.get(Certificate, certificate.id).pdf == first
+    assert client.get(f"/certificates/{certificate.id}/pdf").data == first
+
+
+def test_a_failed_render_leaves_nothing_half_issued(app, session, client, trainee, monkeypatch):
+    from lms.pdf import RenderError
+
+    def broken(*args, **kwargs):
+        raise RenderError("boom")
+
+    complete(session, trainee)
+    monkeypatch.setattr("lms.certificates.document.render_pdf", broken)
+    response = claim(client, "Jane Example")
+    assert response.status_code == 200 and "could not make" in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.scalars(select(Certificate)).first() is None
+
+
+# -- one certificate per completion ----------------------------------------------------------
+
+def test_two_concurrent_claims_give_one_certificate(app, session, users):
+    from lms.db import db
+
+    user = users.create()
+    enrolment = complete(session, user)
+    barrier = threading.Barrier(2)
+    results: list = []
+
+    def claim_in_thread(name: str) -> None:
+        try:
+            barrier.wait(10)
+            with app.app_context():
+                holder = db.session.get(User, user.id)
+                own = db.session.get(Enrolment, enrolment.id)
+                certificate = service.issue(db.session, holder, own, catalog().course("listening"), name,
+                                            current_branding())
+                db.session.commit()
+                results.append((certificate.id, certificate.code))
+        except Exception as exc:  # reported below
+            results.append(exc)
+        finally:
+            db.session.remove()
+
+    threads = [threading.Thread(target=claim_in_thread, args=(name,)) for name in ("First Name", "Second Name")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(results) == 2 and not any(isinstance(r, Exception) for r in results), results
+    assert results[0] == results[1]
+    session.expire_all()
+    assert len(session.scalars(select(Certificate)).all()) == 1
+
+
+# -- verification --------------------------------------------------------------------------------
+
+def test_verify_valid_with_any_spelling_of_the_code(app, session, users, client):
+    user = users.create(display_name="Pseudonym Owl", email="owl@example.org")
+    certificate = issue(app, session, user, name="Jane Example")
+    for spelling in (certificate.code, certificate.code.lower(), grouped_code(certificate.code),
+                     " ".join(grouped_code(certificate.code).lower().split("-"))):
+        page = client.get(f"/verify/{spelling}")
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200 and "This certificate is valid" in html, spelling
+    for expected in ("Jane Example", "Listening basics", "Listener", "Example Peer Support Charity"):
+        assert expected in html
+    assert "Pseudonym Owl" not in html and "owl@example.org" not in html
+    # The form works without JavaScript: a GET that lands on the code's page.
+    response = client.get("/verify", query_string={"code": grouped_code(certificate.code).lower()})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/verify/{certificate.code}")
+    assert client.get("/verify").status_code == 200
+
+
+def test_verify_json(app, session, users, client):
+    certificate = issue(app, session, users.create(), name="Jane Example")
+    data = client.get(f"/verify/{certificate.code}.json").get_json()
+    assert data["status"] == "valid" and data["holder_name"] == "Jane Example"
+    assert data["course"] == "Listening basics" and data["valid_until"] == certificate.valid_until.isoformat()
+    assert set(data) == {"status", "code", "holder_name", "course", "certificate", "issued_on", "valid_until",
+                         "issuer", "revoked_reason"}
+    negotiated = client.get(f"/verify/{certificate.code}", headers={"Accept": "application/json"})
+    assert negotiated.get_json() == data
+    missing = client.get("/verify/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.json")
+    assert missing.status_code == 404 and missing.get_json() == {"status": "not-found"}
+
+
+def test_verify_expired_revoked_unknown_and_pending(app, session, users, client):
+    old = issue(app, session, users.create(), when=datetime.now(timezone.utc) - timedelta(days=800))
+    page = client.get(f"/verify/{old.code}")
+    assert page.status_code == 200 and "has expired" in page.get_data(as_text=True)
+    assert client.get(f"/verify/{old.code}.json").get_json()["status"] == "expired"
+
+    revoked = issue(app, session, users.create())
+    admin = users.create(role="admin")
+    with app.app_context():
+        service.revoke(session, session.get(Certificate, revoked.id), admin, "Issued in error")
+    session.commit()
+    html = client.get(f"/verify/{revoked.code}").get_data(as_text=True)
+    assert "has been revoked" in html and "Issued in error" in html
+
+    for unknown in ("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "nonsense", "x" * 300, "%3Cscript%3E"):
+        response = client.get(f"/verify/{unknown}")
+        assert response.status_code == 404 and "could not find" in response.get_data(as_text=True)
+    assert client.get("/verify", query_string={"code": "not a code"}).status_code == 404
+
+    pending = issue(app, session, users.create(), course_id="signed")
+    assert pending.status == "pending" and pending.code is None and pending.pdf is None
+
+
+def test_verification_is_rate_limited(app, session, users, client):
+    app.extensions["lms_verify_throttle"].limit = 3
+    for _ in range(3):
+        assert client.get("/verify/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").status_code == 404
+    limited = client.get("/verify/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+    assert limited.status_code == 429 and "Too many requests" in limited.get_data(as_text=True)
+    assert client.get("/verify/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.json").status_code == 429
+    other = app.test_client()
+    assert other.get("/verify/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+                     environ_base={"REMOTE_ADDR": "10.0.0.2"}).status_code == 404
+
+
+# -- trainees ---------------------------------------------------------------------------------------
+
+def test_my_certificates_and_refresher_due(app, session, users, client):
+    user = users.create()
+    users.login(user)
+    fresh = issue(app, session, user)
+    page = client.get("/certificates").get_data(as_text=True)
+    assert "Listener" in page and f"/certificates/{fresh.id}/pdf" in page and "Refresher due" not in page
+    row = session.get(Certificate, fresh.id)
+    row.valid_until = date.today() + timedelta(days=30)
+    session.commit()
+    assert "Refresher due" in client.get("/certificates").get_data(as_text=True)
+    session.get(Certificate, fresh.id).valid_until = date.today() - timedelta(days=1)  # `row` left with the request
+    session.commit()
+    page = client.get("/certificates").get_data(as_text=True)
+    assert "Refresher due" in page and "has expired" in page and "Expired" in page
+
+
+def test_unclaimed_completion_is_offered(app, session, client, trainee):
+    complete(session, trainee)
+    page = client.get("/certificates").get_data(as_text=True)
+    assert "/certificates/claim/listening" in page and "Get your certificate" in page
+
+
+def test_nobody_downloads_another_trainees_certificate(app, session, users, client):
+    owner = users.create()
+    certificate = issue(app, session, owner)
+    users.login(users.create())
+    assert client.get(f"/certificates/{certificate.id}/pdf").status_code == 404
+    assert client.get("/certificates/999999/pdf").status_code == 404
+    assert client.get("/certificates/manage").status_code == 403
+    assert client.get(f"/certificates/manage/{certificate.id}").status_code == 403
+
+
+def test_retake_creates_a_second_certificate(app, session, users):
+    user = users.create()
+    first = issue(app, session, user)
+    enrolment = Enrolment(user_id=user.id, course_id="listening", cycle=2, completed_at=datetime.now(timezone.utc),
+                          completed_version="v2")
+    session.add(enrolment)
+    session.commit()
+    with app.app_context():
+        second = service.issue(session, session.get(User, user.id), enrolment, catalog().course("listening"),
+                               "Jane Example", current_branding())
+    session.commit()
+    assert second.id != first.id and second.code != first.code and second.course_version == "v2"
+
+
+# -- trainers and admins -------------------------------------------------------------------------------
+
+def _cohort(session, trainer, *members) -> Cohort:
+    cohort = Cohort(name=f"Cohort of {trainer.display_name}")
+    session.add(cohort)
+    session.flush()
+    session.add(CohortTrainer(cohort_id=cohort.id, user_id=trainer.id))
+    session.add_all(CohortMember(cohort_id=cohort.id, user_id=m.id) for m in members)
+    session.commit()
+    return cohort
+
+
+def test_trainers_see_only_their_cohorts_certificates(app, session, users, client):
+    mine, theirs = users.create(), users.create()
+    trainer, other_trainer = users.create(role="trainer"), users.create(role="trainer")
+    _cohort(session, trainer, mine)
+    _cohort(session, other_trainer, theirs)
+    my_cert = issue(app, session, mine, name="Alice Member")
+    their_cert = issue(app, session, theirs, name="Bob Outsider")
+    users.login(trainer)
+    page = client.get("/certificates/manage").get_data(as_text=True)
+    assert "Alice Member" in page and "Bob Outsider" not in page
+    assert client.get(f"/certificates/manage/{my_cert.id}").status_code == 200
+    assert client.get(f"/certificates/{my_cert.id}/pdf").status_code == 200
+    token = csrf_token(client, f"/certificates/manage/{my_cert.id}")
+    assert client.get(f"/certificates/manage/{their_cert.id}").status_code == 404
+    assert client.get(f"/certificates/{their_cert.id}/pdf").status_code == 404
+    for action, data in (("approve", {}), ("revoke", {"reason": "x"}), ("reissue", {"holder_name": "X"})):
+        response = client.post(f"/certificates/manage/{their_cert.id}/{action}", data={"csrf_token": token, **data})
+        assert response.status_code == 404, action
+    session.expire_all()
+    assert session.get(Certificate, their_cert.id).status == "issued"
+    users.logout()
+    users.login(users.create(role="admin"))
+    page = client.get("/certificates/manage").get_data(as_text=True)
+    assert "Alice Member" in page and "Bob Outsider" in page
+
+
+def test_search_by_name_code_course_status_and_date(app, session, users, client):
+    alice = issue(app, session, users.create(), name="Alice Member")
+    issue(app, session, users.create(), name="Bob Other", when=datetime.now(timezone.utc) - timedelta(days=40))
+    users.login(users.create(role="admin"))
+
+    def names(**query) -> set[str]:
+        html = client.get("/certificates/manage", query_string=query).get_data(as_text=True)
+        return {n for n in ("Alice Member", "Bob Other") if n in html}
+
+    assert names(q="alice") == {"Alice Member"}
+    assert names(q=grouped_code(alice.code)[:9].lower()) == {"Alice Member"}
+    assert names(course="listening", status="issued") == {"Alice Member", "Bob Other"}
+    assert names(status="revoked") == set()
+    assert names(date_from=(date.today() - timedelta(days=7)).isoformat()) == {"Alice Member"}
+    assert names(date_to=(date.today() - timedelta(days=7)).isoformat()) == {"Bob Other"}
+    assert client.get("/certificates/manage", query_string={"date_from": "not-a-date", "q": "%_"}).status_code == 200
+
+
+def test_sign_off_then_approve(app, session, users, client):
+    trainee_user, trainer = users.create(), users.create(role="trainer")
+    _cohort(session, trainer, trainee_user)
+    complete(session, trainee_user, course_id="signed")
+    users.login(trainee_user)
+    html = claim(client, "Pending Person", course_id="signed")
+    assert html.status_code == 302
+    certificate = only_certificate(session)
+    assert certificate.status == "pending" and certificate.code is None
+    assert client.get(f"/certificates/{certificate.id}/pdf").status_code == 404
+    users.logout()
+    users.login(trainer)
+    page = client.get("/certificates/manage").get_data(as_text=True)
+    assert "Waiting for your sign-off" in page and "Pending Person" in page
+    url = f"/certificates/manage/{certificate.id}"
+    response = client.post(f"{url}/approve", data={"csrf_token": csrf_token(client, url)})
+    assert response.status_code == 302
+    certificate = only_certificate(session)
+    assert certificate.status == "issued" and certificate.code and certificate.approved_by_id == trainer.id
+    assert "Pending Person" in pdf_text(certificate.pdf)
+    again = client.post(f"{url}/approve", data={"csrf_token": csrf_token(client, url)}, follow_redirects=True)
+    assert "already decided" in again.get_data(as_text=True) or "waiting for sign-off" in again.get_data(as_text=True)
+    actions = [e.action for e in session.scalars(select(AuditEntry))]
+    assert "certificate.requested" in actions and "certificate.approved" in actions
+
+
+def test_revoke_needs_a_reason_and_is_audited(app, session, users, client):
+    certificate = issue(app, session, users.create())
+    admin = users.create(role="admin")
+    users.login(admin)
+    url = f"/certificates/manage/{certificate.id}"
+    empty = client.post(f"{url}/revoke", data={"csrf_token": csrf_token(client, url), "reason": "  "})
+    assert empty.status_code == 400 and "Please give a reason" in empty.get_data(as_text=True)
+    done = client.post(f"{url}/revoke", data={"csrf_token": csrf_token(client, url), "reason": "Issued in error"})
+    assert done.status_code == 302
+    certificate = only_certificate(session)
+    assert certificate.status == "revoked" and certificate.revoked_reason == "Issued in error"
+    entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "certificate.revoked")).one()
+    assert entry.actor_id == admin.id and entry.details["reason"] == "Issued in error"
+    assert client.get(f"/certificates/{certificate.id}/pdf").status_code == 404
+
+
+def test_reissue_with_a_corrected_name(app, session, users, client):
+    holder = users.create()
+    old = issue(app, session, holder, name="Jane Exmple")
+    users.login(users.create(role="admin"))
+    url = f"/certificates/manage/{old.id}"
+    response = client.post(f"{url}/reissue", data={"csrf_token": csrf_token(client, url), "holder_name": "Jane Example"})
+    assert response.status_code == 302
+    session.expire_all()
+    old_row = session.get(Certificate, old.id)
+    new_row = session.get(Certificate, old_row.replaced_by_id)
+    assert old_row.status == "revoked" and old_row.enrolment_id is None
+    assert old_row.revoked_reason == f"Replaced by certificate {grouped_code(new_row.code)}"
+    assert new_row.status == "issued" and new_row.holder_name == "Jane Example" and new_row.enrolment_id == old.enrolment_id
+    assert new_row.completed_on == old_row.completed_on and new_row.valid_until == old_row.valid_until
+    assert "Jane Example" in pdf_text(new_row.pdf)
+    assert session.get(User, holder.id).legal_name == "Jane Example"
+    assert "Replaced by certificate" in client.get(f"/verify/{old.code}").get_data(as_text=True)
+
+
+def test_bulk_print_from_the_web(app, session, users, client):
+    trainer = users.create(role="trainer")
+    members = [users.create() for _ in range(3)]
+    cohort = _cohort(session, trainer, *members[:2])
+    for n, member in enumerate(members):
+        issue(app, session, member, name=f"Member Number{n}")
+    users.login(trainer)
+    token = csrf_token(client, "/certificates/print")
+    response = client.post("/certificates/print", data={"csrf_token": token, "cohort": str(cohort.id)})
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    assert response.headers["Cache-Control"] == "no-store"
+    reader = PdfReader(io.BytesIO(response.data))
+    assert len(reader.pages) == 2
+    text = pdf_text(response.data)
+    assert "Member Number0" in text and "Member Number1" in text and "Member Number2" not in text
+    # Another trainer's cohort is not theirs to print.
+    other = _cohort(session, users.create(role="trainer"), members[2])
+    assert client.post("/certificates/print", data={"csrf_token": token, "cohort": str(other.id)}).status_code == 404
+    nothing = client.post("/certificates/print", data={"csrf_token": token, "course": "advanced"})
+    assert nothing.status_code == 200 and "No issued certificates match" in nothing.get_data(as_text=True)
+    bad = client.post("/certificates/print", data={"csrf_token": token, "date_from": "31/31/2026"})
+    assert bad.status_code == 400
+
+
+def test_bulk_print_merges_stored_pdfs_without_rendering(app, session, users, monkeypatch, tmp_path):
+    certificates = [issue(app, session, users.create(), name=f"Person {n}") for n in range(3)]
+
+    def no_render(*args, **kwargs):
+        raise AssertionError("bulk printing must not render")
+
+    monkeypatch.setattr("lms.certificates.document.render_pdf", no_render)
+    runner = app.test_cli_runner()
+    out = tmp_path / "all.pdf"
+    result = runner.invoke(args=["certificates", "print", "--course", "listening", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Wrote 3 certificate(s)" in result.output
+    reader = PdfReader(out)
+    assert len(reader.pages) == 3
+    # Each page is byte-for-byte the stored certificate's content.
+    for page, certificate in zip(reader.pages, sorted(certificates, key=lambda c: c.holder_name)):
+        assert page.get_contents().get_data() == PdfReader(io.BytesIO(certificate.pdf)).pages[0].get_contents().get_data()
+    today = date.today().isoformat()
+    result = runner.invoke(args=["certificates", "print", "--from", today, "--to", today, "-o", str(out)])
+    assert result.exit_code == 0 and len(PdfReader(out).pages) == 3
+    assert runner.invoke(args=["certificates", "print", "-o", str(out)]).exit_code == 2
+    assert runner.invoke(args=["certificates", "print", "--course", "advanced", "-o", str(out)]).exit_code == 1

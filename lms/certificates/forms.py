@@ -1,6 +1,7 @@
 """Certificate forms: claim, verify, search, decide, re-issue, bulk print."""
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from ..services.certificates import NAME_MAX, REASON_MAX
@@ -29,7 +30,8 @@ class VerifyForm(FlaskForm):
     submit = SubmitField("Check")
 
 
-STATUS_CHOICES = [("", "Any status"), ("pending", "Waiting for sign-off"), ("issued", "Issued"), ("revoked", "Revoked")]
+STATUS_CHOICES = [SelectChoice(value, label) for value, label in (
+    ("", "Any status"), ("pending", "Waiting for sign-off"), ("issued", "Issued"), ("revoked", "Revoked"))]
 
 
 class SearchForm(FlaskForm):

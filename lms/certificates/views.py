@@ -8,6 +8,7 @@ from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, rend
                    url_for)
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from ..access import public, role_required
 from ..catalog import catalog
@@ -167,9 +168,9 @@ def _verify_json(result: service.Verification | None):
 
 # -- trainers and admins ------------------------------------------------------------------
 
-def _course_choices(blank: str) -> list[tuple[str, str]]:
+def _course_choices(blank: str) -> list[SelectChoice]:
     courses = sorted((c for c in catalog().courses.values() if c.certificate), key=lambda c: c.title.lower())
-    return [("", blank), *((c.id, c.title) for c in courses)]
+    return [SelectChoice("", blank), *(SelectChoice(c.id, c.title) for c in courses)]
 
 
 def _cohorts(viewer) -> list[Cohort]:
@@ -264,7 +265,7 @@ def bulk_print():
     form = BulkPrintForm()
     form.course.choices = _course_choices("Every course")
     cohorts = _cohorts(current_user)
-    form.cohort.choices = [("", "Every cohort"), *((str(c.id), c.name) for c in cohorts)]
+    form.cohort.choices = [SelectChoice("", "Every cohort"), *(SelectChoice(str(c.id), c.name) for c in cohorts)]
     if form.validate_on_submit():
         if form.cohort.data and form.cohort.data not in {str(c.id) for c in cohorts}:
             abort(404)
