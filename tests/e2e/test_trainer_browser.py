@@ -1,0 +1,92 @@
+"""A trainer runs a cohort in a real browser: create, assign, invite, watch progress appear; axe on each page."""
+import pytest
+
+from tests.conftest import PASSWORD, assert_accessible
+from tests.test_trainer import join, play, quick_user
+
+pytestmark = pytest.mark.browser
+
+
+def _log_in(page, email: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_trainer_invites_a_trainee_and_sees_their_progress(page, browser, live_server, users, session):
+    users.create(role="trainer", email="tess@example.org", display_name="Tess Trainer")
+    _log_in(page, "tess@example.org")
+    page.get_by_role("link", name="Trainer").click()
+    assert_accessible(page, "trainer dashboard (empty)")
+    page.get_by_role("link", name="Create a cohort").click()
+    page.get_by_label("Name").fill("Night moderators, spring intake")
+    page.get_by_role("button", name="Create cohort").click()
+    assert page.get_by_role("heading", name="Night moderators, spring intake").is_visible()
+
+    page.get_by_label("Course").select_option("listening")
+    page.get_by_role("button", name="Assign course").click()
+    assert page.get_by_role("cell", name="Listening basics", exact=True).is_visible()
+    page.get_by_label("A cohort link anyone you give it to can use").check()
+    page.get_by_role("button", name="Create invitation").click()
+    invite_url = page.get_by_label("For someone new").input_value()
+    assert "/register?invite=" in invite_url
+    assert_accessible(page, "cohort page with a new invitation")
+
+    trainee_context = browser.new_context(base_url=live_server.url)
+    trainee = trainee_context.new_page()
+    trainee.set_default_timeout(10_000)
+    try:
+        trainee.goto(invite_url)
+        trainee.get_by_label("Display name").fill("Nightowl")
+        trainee.get_by_label("Email").fill("owl@example.org")
+        trainee.get_by_label("Password", exact=True).fill(PASSWORD)
+        trainee.get_by_label("Password again").fill(PASSWORD)
+        trainee.get_by_role("button", name="Create account").click()
+        assert trainee.get_by_role("status").filter(has_text="Welcome, Nightowl").is_visible()
+
+        page.goto(page.url.split("/trainer/")[0] + "/trainer/")
+        page.get_by_role("link", name="Progress").first.click()
+        row = page.get_by_role("row").filter(has_text="Nightowl")
+        assert "Not started" in row.inner_text()
+        assert_accessible(page, "progress table")
+
+        # The trainee starts the course and answers the first step's question.
+        trainee.goto("/courses/listening")
+        # The course has a content note, so its start button says "Continue" after it.
+        trainee.get_by_role("button", name="Continue").or_(trainee.get_by_role("button", name="Start the course")).click()
+        trainee.get_by_label("It sounds like things feel too much right now.").check()
+        trainee.get_by_role("button", name="Check answer").click()
+        trainee.wait_for_load_state()
+    finally:
+        trainee_context.close()
+
+    page.reload()
+    row = page.get_by_role("row").filter(has_text="Nightowl")
+    assert "In progress" in row.inner_text() and "25%" in row.inner_text()
+    row.get_by_role("link", name="Nightowl").click()
+    assert page.get_by_role("heading", name="Nightowl").is_visible()
+    assert_accessible(page, "trainee page")
+
+
+def test_insight_and_admin_pages_are_accessible(page, phone_page, live_server, users, session):
+    admin = users.create(role="admin", email="ada@example.org")
+    from tests.test_trainer import make_cohort
+
+    cohort = make_cohort(session, admin)
+    people = [quick_user(session, f"Trainee {n}") for n in range(3)]
+    join(session, cohort, *people)
+    play(session, people[0], [("start", 0, 2, False), ("reach-out", 0, 1, False)])
+    play(session, people[1], [("start", 2, -1, True), ("secret", 0, 1, False)])
+    play(session, people[2], [("start", 1, -2, False)], outcome="fail")
+    for tab in (page, phone_page):
+        _log_in(tab, "ada@example.org")
+        for path in ("/trainer/scenarios/late-post", "/admin/users", f"/trainer/cohorts/{cohort.id}/progress",
+                     "/admin/settings", "/admin/audit", "/account/data"):
+            tab.goto(path)
+            assert_accessible(tab, path)
+            if tab is phone_page:
+                assert tab.evaluate("document.documentElement.scrollWidth") <= 360, f"{path} scrolls sideways"
+    assert page.get_by_text("Red line").count() == 0  # /account/data: nothing of the insight leaks here
+    page.goto("/trainer/scenarios/late-post")
+    assert page.locator(".choice-bars li.red").first.is_visible()
