@@ -19,7 +19,7 @@ from types import MappingProxyType
 from .blocks import Pieces, parse_step_body, warn_blocks_outside_steps
 from .course import AUDIENCES, CertificateSpec, Course, Module, Step
 from .frontmatter import Document, Fields, split_document
-from .markdown import LinkResolver, unsafe_html_warnings, unwrap_paragraph
+from .markdown import LinkResolver, too_complex, unsafe_html_warnings, unwrap_paragraph
 from .problems import Problem, Problems, sort_key
 from .scenario import (
     OUTCOMES, Choice, Node, Scenario, best_score, check_graph, estimate_minutes, parse_scenario_body,
@@ -157,6 +157,14 @@ def _read_markdown(root: Path, path: Path, problems: Problems) -> tuple[SourceFi
     if source is None:
         return None
     return source, split_document(source.text, rel, problems)
+
+
+def _too_complex(source: SourceFile, doc: Document, problems: Problems) -> bool:
+    """Refuse Markdown that would take Python-Markdown far too long (saying where)."""
+    found = too_complex(doc.body.split("\n"))
+    if found is not None:
+        problems.error(source.rel, doc.body_line + found[0], found[1])
+    return found is not None
 
 
 def _resolver(
@@ -318,6 +326,8 @@ class _CourseReader:
         self.digest.update(inner.encode() + b"\0" + source.data + b"\0")
 
     def _render_intro(self, source: SourceFile, doc: Document) -> str:
+        if _too_complex(source, doc, self.problems):
+            return ""
         warn_blocks_outside_steps(doc.body, doc.body_line, source.rel, self.problems)
         unsafe_html_warnings(doc.body.split("\n"), doc.body_line, source.rel, self.problems)
         pieces = Pieces()
@@ -391,6 +401,8 @@ class _CourseReader:
         fields = Fields(doc.meta, doc.meta.data, rel, self.problems)
         fields.check_keys(STEP_KEYS)
         title_key = fields.text("title")
+        if _too_complex(source, doc, self.problems):
+            return None
         pieces = Pieces()
         body = parse_step_body(doc.body, doc.body_line, step_file.id, rel, self.problems, pieces, title_key)
         unsafe_html_warnings(doc.body.split("\n"), doc.body_line, rel, self.problems)
@@ -469,6 +481,8 @@ class _ScenarioReader:
         fields = Fields(doc.meta, doc.meta.data, rel, self.problems)
         fields.check_keys(SCENARIO_KEYS, ("title", "summary", "endings"), EXAMPLES)
         endings = self._endings(fields)
+        if _too_complex(source, doc, self.problems):
+            return
         pieces = Pieces()
         body = parse_scenario_body(doc.body, doc.body_line, rel, self.problems, pieces)
         unsafe_html_warnings(doc.body.split("\n"), doc.body_line, rel, self.problems)

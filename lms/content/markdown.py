@@ -32,7 +32,7 @@ from markdown.extensions.toc import TocExtension
 from markdown.treeprocessors import Treeprocessor
 
 from .problems import Problems
-from .source import Fence, fence_closes, fence_open, suggest
+from .source import Fence, fence_closes, fence_open, leading_spaces, suggest
 
 # ---------------------------------------------------------------- Markdown
 
@@ -364,6 +364,53 @@ def unsafe_html_warnings(lines: Sequence[str], first_line: int, rel: str, proble
                 problems.warning(rel, number, f"'{scheme}:' link removed: scripts are not allowed in course content")
             elif scheme not in WEB_SCHEMES and not match.group(0).startswith("<"):
                 problems.warning(rel, number, f"link using '{scheme}:' removed: only https:, http:, mailto: and tel: links are allowed")
+
+
+# Python-Markdown slows down quadratically on some inputs (runs of '[' or '<' in
+# one paragraph, deep nesting), so such files are refused before rendering.
+MAX_INDENT = 64
+MAX_NESTING = 16
+MAX_PARAGRAPH_COST = 3_000_000  # about a third of a second of Markdown's time
+MAX_BLOCKS = 4000  # Markdown's block parser slows down quadratically with very many blocks
+
+
+def _nesting(line: str) -> int:
+    """How many '>' quotes and list markers open this line (each one nests a level)."""
+    depth, rest = 0, line
+    while True:
+        rest = rest.lstrip(" \t")
+        if rest[:1] == ">":
+            rest = rest[1:]
+        elif rest[:2] in ("- ", "* ", "+ "):
+            rest = rest[2:]
+        else:
+            digits = len(rest) - len(rest.lstrip("0123456789"))
+            if not 0 < digits < 10 or rest[digits : digits + 2] not in (". ", ") "):
+                return depth
+            rest = rest[digits + 2 :]
+        depth += 1
+
+
+def too_complex(lines: Sequence[str]) -> tuple[int, str] | None:
+    """(0-based line index, reason) when rendering this Markdown could take too long."""
+    group_start, group_len, group_weight, groups = 0, 0, 0, 0
+    for index, line in [*_outside_code(lines), (len(lines), "")]:
+        if leading_spaces(line) > MAX_INDENT:
+            return index, f"this line is indented more than {MAX_INDENT} spaces; reduce the indentation"
+        depth = _nesting(line)
+        if depth > MAX_NESTING:
+            return index, f"quotes and lists are nested more than {MAX_NESTING} deep here; simplify it"
+        stripped = line.lstrip(" \t>")
+        if not stripped or depth or stripped.startswith("|") or index == len(lines):
+            if group_len * group_weight > MAX_PARAGRAPH_COST:
+                return group_start, "this paragraph has too many '[', '<', '*' or '_' to render in reasonable time; split it up"
+            groups += group_len > 0
+            if groups > MAX_BLOCKS:
+                return index, f"this file has more than {MAX_BLOCKS} paragraphs, list items and table rows; split it up"
+            group_start, group_len, group_weight = (index if stripped else index + 1), 0, 0
+        group_len += len(line)
+        group_weight += line.count("[") + (line.count("<") + line.count("*") + line.count("_")) // 20
+    return None
 
 
 def _outside_code(lines: Sequence[str]) -> Iterator[tuple[int, str]]:

@@ -163,7 +163,13 @@ _ANNOTATION_HELP = "use a score like +2, -1 or 0, 'red line', 'if NODE' or 'if n
 
 
 def parse_annotations(rest: str, draft: _ChoiceDraft, rel: str, problems: Problems) -> None:
-    """Read '(+2, red line, if reach-out)' after a choice's link."""
+    """Read '(+2, red line, if reach-out)' after a choice's link (reporting its first problem only)."""
+    before = len(problems.items)
+    _parse_annotations(rest, draft, rel, problems)
+    del problems.items[before + 1 :]
+
+
+def _parse_annotations(rest: str, draft: _ChoiceDraft, rel: str, problems: Problems) -> None:
     if not rest:
         return
     if not (rest.startswith("(") and rest.endswith(")")):
@@ -178,7 +184,8 @@ def parse_annotations(rest: str, draft: _ChoiceDraft, rel: str, problems: Proble
         word = " ".join(raw.split())
         lower = word.lower()
         if not word:
-            problems.error(rel, draft.line, f"empty annotation in '{rest}'; {_ANNOTATION_HELP}")
+            problems.error(rel, draft.line, f"empty annotation in '{rest[:40]}'; {_ANNOTATION_HELP}")
+            return  # once is enough: a line of commas must not become thousands of problems
         elif lower.lstrip("+-").isdigit() and (lower[0] in "+-" or lower == "0" or lower.isdigit()):
             if seen_score:
                 problems.error(rel, draft.line, f"choice has two scores in '{rest}'; give one")
