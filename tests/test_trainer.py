@@ -300,7 +300,8 @@ def test_search_sort_and_pages(app, client, session, trainer):
     body = html.get_data(as_text=True)
     assert html.status_code == 200 and "Page 2 of 2" in body and 'rel="prev"' in body
     # Nonsense in the query string is ignored, never a 500.
-    for query in ("?page=abc", "?status=bogus", "?sort=drop+table", "?course=nope&order=sideways", "?page=-4"):
+    for query in ("?page=abc", "?status=bogus", "?sort=drop+table", "?course=nope&order=sideways", "?page=-4",
+                  "?cohort_id=99&page=2&q=Person"):
         assert client.get(f"/trainer/cohorts/{cohort.id}/progress{query}").status_code == 200, query
 
 

@@ -32,7 +32,7 @@ def users_list():
     form = UserSearchForm(request.args)
     data = form.data if form.validate() else {}
     found = users.search(db.session, data.get("q") or "", data.get("role") or None, _page_arg())
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    args = {k: v for k, v in request.args.items() if k in ("q", "role") and v}
     return render_template("admin/users.html", form=form, found=found, args=args)
 
 

@@ -17,6 +17,8 @@ from .forms import ActionForm, AssignCourseForm, CohortForm, CoTrainerForm, Invi
 
 bp = Blueprint("trainer", __name__, url_prefix="/trainer")
 T = TypeVar("T")
+#: Query-string filters of the progress page, carried to its pages and its CSV.
+FILTER_ARGS = ("q", "course", "status", "sort", "order")
 
 
 # -- helpers ---------------------------------------------------------------------------
@@ -218,8 +220,9 @@ def _progress_query(current: Cohort) -> tuple[ProgressFilterForm, reports.Query]
     form = ProgressFilterForm(request.args)
     columns = reports.columns_for(db.session, current, catalog())
     form.course.choices = options([("", "All assigned courses")] + [(c.course_id, c.title) for c in columns])
-    valid = form.validate()
-    data = form.data if valid else {}
+    form.validate()
+    # A bad value in one filter (a stale link, a hand-edited URL) drops that filter only.
+    data = {name: field.data for name, field in form._fields.items() if not field.errors}
     query = reports.Query(
         course=data.get("course") or None, status=data.get("status") or None, search=data.get("q") or "",
         sort=data.get("sort") or "name", descending=data.get("order") == "desc", page=_page_arg())
@@ -232,7 +235,7 @@ def progress(cohort_id: int):
     current = _cohort(cohort_id)
     form, query = _progress_query(current)
     table = reports.progress_table(db.session, current, catalog(), query, date.today())
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    args = {k: v for k, v in request.args.items() if k in FILTER_ARGS and v}
     return render_template("trainer/progress.html", cohort=current, form=form, table=table, args=args,
                            action_form=ActionForm())
 
