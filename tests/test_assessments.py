@@ -219,3 +219,29 @@ def test_answers_are_kept_when_the_form_comes_back(client, started):
     page = response.get_data(as_text=True)
     assert 'id="q-a-one-1" value="1" checked' in page
     assert 'aria-describedby="q-a-two-error"' in page and "Choose an answer first." in page
+
+
+def test_two_app_instances_submitting_the_same_attempt_make_one(app, client, started, session):
+    """Two workers (app instances) receive the same form at once: one attempt is recorded."""
+    from lms import create_app
+
+    other_app = create_app(dict(app.config), instance_path=app.instance_path)
+    other = other_app.test_client()
+    # The same browser session on both workers: copy the login cookie across.
+    for cookie in client._cookies.values():
+        other.set_cookie(cookie.key, cookie.value, domain=cookie.domain or "localhost", path=cookie.path)
+    token = csrf_token(client, URL)
+    barrier = threading.Barrier(2)
+    statuses = []
+
+    def post(c):
+        barrier.wait(5)
+        statuses.append(_submit(c, 1, NONE_RIGHT, token).status_code)
+
+    threads = [threading.Thread(target=post, args=(c,)) for c in (client, other)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert statuses == [303, 303]
+    assert _count(session) == 1
