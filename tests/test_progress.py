@@ -97,3 +97,78 @@ def test_prerequisites(app, users, session):
     assert progress.missing_prerequisites(session, user.id, advanced, titles) == ["Listening basics"]
     progress.enrol(session, user.id, basics).completed_at = utcnow()
     assert progress.missing_prerequisites(session, user.id, advanced, titles) == []
+
+
+def test_record_visit_is_one_row_and_remembers_the_place(app, users, session):
+    user = users.create()
+    course = _course(app)
+    enrolment = progress.enrol(session, user.id, course)
+    first = progress.record_visit(session, enrolment, course.step("welcome"))
+    again = progress.record_visit(session, enrolment, course.step("welcome"))
+    known = progress.record_visit(session, enrolment, course.step("welcome"), known=first)
+    progress.record_visit(session, enrolment, course.step("practice"))
+    session.commit()
+    assert first.id == again.id == known.id
+    assert set(progress.step_rows(session, enrolment.id)) == {"welcome", "practice"}
+    assert enrolment.last_step_id == "practice"
+
+
+def test_progress_by_course_matches_course_progress(app, users, session):
+    user = users.create()
+    basics, advanced = _course(app), _course(app, "advanced")
+    enrolment = progress.enrol(session, user.id, basics)
+    progress.complete_step(session, enrolment, basics, basics.step("welcome"))
+    states = progress.progress_by_course(session, user.id, [basics, advanced])
+    single = progress.course_progress(session, user.id, basics)
+    assert states["listening"].completed_steps == single.completed_steps == {"welcome"}
+    assert states["listening"].percent == single.percent == 25  # 1 of 4 required steps
+    assert states["advanced"].status == "not-started" and states["advanced"].percent == 0
+
+
+def test_progress_is_of_the_latest_cycle(app, users, session):
+    from lms.models import utcnow
+
+    user = users.create()
+    course = _course(app)
+    first = progress.enrol(session, user.id, course)
+    progress.complete_step(session, first, course, course.step("welcome"))
+    first.completed_at = utcnow()
+    progress.start_retake(session, user.id, course)
+    state = progress.progress_by_course(session, user.id, [course])["listening"]
+    assert state.status == "in-progress" and state.completed_steps == frozenset()
+    assert progress.latest_enrolments(session, user.id)["listening"].cycle == 2
+
+
+def test_resume_step_prefers_the_last_step_opened(app, users, session):
+    user = users.create()
+    course = _course(app)
+    enrolment = progress.enrol(session, user.id, course)
+    state = progress.course_progress(session, user.id, course)
+    assert progress.resume_step(course, state).id == "welcome"
+    progress.record_visit(session, enrolment, course.step("roleplay"))
+    assert progress.resume_step(course, progress.course_progress(session, user.id, course)).id == "roleplay"
+    enrolment.last_step_id = "removed-by-an-edit"
+    assert progress.resume_step(course, progress.course_progress(session, user.id, course)).id == "welcome"
+
+
+def test_my_courses_lists_latest_cycles_and_courses_since_removed(app, users, session):
+    from lms.models import utcnow
+
+    user, other = users.create(), users.create()
+    course = _course(app)
+    progress.enrol(session, user.id, course)
+    progress.enrol(session, other.id, _course(app, "advanced"))
+    session.add(Enrolment(user_id=user.id, course_id="retired", cycle=1, completed_at=utcnow()))
+    session.flush()
+    with app.app_context():
+        mine = progress.my_courses(session, user.id, catalog().courses)
+    by_id = {m.course_id: m for m in mine}
+    assert set(by_id) == {"listening", "retired"}  # never another user's
+    assert not by_id["listening"].completed and by_id["listening"].resume.id == "welcome"
+    assert by_id["retired"].completed and by_id["retired"].course is None and by_id["retired"].title == "retired"
+
+
+def test_missing_prerequisite_ids_keep_the_courses_order(app, users, session):
+    user = users.create()
+    assert progress.missing_prerequisite_ids(session, user.id, _course(app, "advanced")) == ["listening"]
+    assert progress.missing_prerequisite_ids(session, user.id, _course(app)) == []

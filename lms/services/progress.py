@@ -85,13 +85,19 @@ def missing_prerequisites(session: Session, user_id: int, course: Course, titles
     return [titles.get(c, c) for c in missing_prerequisite_ids(session, user_id, course)]
 
 
-def record_visit(session: Session, enrolment: Enrolment, step: Step) -> StepProgress:
-    """Note that the trainee opened a step (for "continue where you left off")."""
+def record_visit(session: Session, enrolment: Enrolment, step: Step, *,
+                 known: StepProgress | None = None) -> StepProgress:
+    """Note that the trainee opened a step (for "continue where you left off").
+
+    `known` is the step's row when the caller has already read it (saves a query).
+    """
     enrolment.last_step_id = step.id
     enrolment.last_active_at = utcnow()
     # Write first: on SQLite a transaction that starts with a write waits for the
     # lock (busy_timeout), whereas one that read first may fail to upgrade.
     session.flush()
+    if known is not None:
+        return known
     existing = select(StepProgress).where(StepProgress.enrolment_id == enrolment.id, StepProgress.step_id == step.id)
     row = session.scalar(existing)
     if row is None:  # a revisit, the common case, costs no failed INSERT
