@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from ..content import Choice, Course, Node, Scenario, Step
 from ..models import Enrolment, RunChoice, ScenarioRun, User, utcnow
@@ -42,7 +42,8 @@ def available_choices(node: Node, seen: frozenset[str]) -> list[Choice]:
 
 def get_run(session: Session, user_id: int, run_id: int) -> ScenarioRun | None:
     """The user's own run, or None (also for someone else's: callers answer 404)."""
-    run = session.get(ScenarioRun, run_id)
+    # The player always needs the choices (the run's memory): load them in the same query.
+    run = session.get(ScenarioRun, run_id, options=[joinedload(ScenarioRun.choices)])
     return run if run is not None and run.user_id == user_id else None
 
 
