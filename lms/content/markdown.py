@@ -349,7 +349,7 @@ def unsafe_html_warnings(lines: Sequence[str], first_line: int, rel: str, proble
             continue
         text = _CODE_SPAN_RE.sub("", line) if "`" in line else line
         number = first_line + index
-        for match in _TAG_RE.finditer(text):
+        for match in _TAG_RE.finditer(text) if "<" in text else ():
             name = match.group(1).lower()
             if name in _REMOVED_TAGS:
                 problems.warning(rel, number, f"<{name}> removed: {_REMOVED_TAGS[name]} in course content")
@@ -358,7 +358,7 @@ def unsafe_html_warnings(lines: Sequence[str], first_line: int, rel: str, proble
                 problems.warning(rel, number, f"'{handler.group(1)}' removed from <{name}>: event handlers (scripts) are not allowed")
             if _STYLE_RE.search(attributes):
                 problems.warning(rel, number, f"'style' removed from <{name}>: inline styles are not allowed")
-        for match in _URL_SCHEME_RE.finditer(text):
+        for match in _URL_SCHEME_RE.finditer(text) if ":" in text else ():
             scheme = match.group(1).lower()
             if scheme in ("javascript", "vbscript"):
                 problems.warning(rel, number, f"'{scheme}:' link removed: scripts are not allowed in course content")
@@ -395,9 +395,10 @@ def too_complex(lines: Sequence[str]) -> tuple[int, str] | None:
     """(0-based line index, reason) when rendering this Markdown could take too long."""
     group_start, group_len, group_weight, groups = 0, 0, 0, 0
     for index, line in [*_outside_code(lines), (len(lines), "")]:
-        if leading_spaces(line) > MAX_INDENT:
+        first = line[:1]
+        if first in (" ", "\t") and leading_spaces(line) > MAX_INDENT:
             return index, f"this line is indented more than {MAX_INDENT} spaces; reduce the indentation"
-        depth = _nesting(line)
+        depth = _nesting(line) if first and first in " \t>-*+0123456789" else 0
         if depth > MAX_NESTING:
             return index, f"quotes and lists are nested more than {MAX_NESTING} deep here; simplify it"
         stripped = line.lstrip(" \t>")

@@ -159,6 +159,8 @@ class Fence:
 
 def fence_open(line: str) -> Fence | None:
     """Recognise a CommonMark code fence opening line (``` or ~~~)."""
+    if not line or line[0] not in "`~ \t":  # fast path: most lines
+        return None
     indent = leading_spaces(line)
     if indent > 3:
         return None
@@ -176,7 +178,7 @@ def fence_open(line: str) -> Fence | None:
 
 
 def fence_closes(fence: Fence, line: str) -> bool:
-    if leading_spaces(line) > 3:
+    if not line or line[0] not in "`~ \t" or leading_spaces(line) > 3:
         return False
     rest = line.strip()
     return len(rest) >= fence.length and rest == fence.char * len(rest)

@@ -1,0 +1,146 @@
+"""Benchmark: load a large generated catalogue vs Python-Markdown alone on the same files.
+
+Run by hand: `.venv/bin/python bench/content_load.py [--courses 200 --steps 30 --scenarios 200 --nodes 40]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from lms.content import load_catalog  # noqa: E402
+from lms.content.markdown import make_markdown  # noqa: E402
+
+WORDS = ("member moderator listen support boundary feeling safe community reply thread post night risk "
+         "lead shift kindly notice question reflect signpost helpline wellbeing care trust respect").split()
+
+
+def sentence(rng: random.Random, n: int = 14) -> str:
+    words = [rng.choice(WORDS) for _ in range(n)]
+    return " ".join(words).capitalize() + "."
+
+
+def paragraph(rng: random.Random, sentences: int = 5) -> str:
+    return " ".join(sentence(rng) for _ in range(sentences))
+
+
+def step_file(rng: random.Random, c: int, s: int, steps: int) -> str:
+    nxt = f"{s + 2:02d}-step-{s + 2}.md" if s + 1 < steps else f"{1:02d}-step-1.md"
+    parts = [
+        f"---\ntitle: Step {s + 1} of course {c}\ncontent_notes: [suicide]\n---\n",
+        f"## Why it matters\n\n{paragraph(rng)}\n\n{paragraph(rng)} See [the next step]({nxt}#why-it-matters).\n",
+        f"| Do | Don't |\n|:--|:--|\n| {sentence(rng, 5)} | {sentence(rng, 5)} |\n| *listen* | **judge** |\n",
+        f"> {sentence(rng)}\n\n- {sentence(rng, 8)}\n- {sentence(rng, 8)}\n- {sentence(rng, 8)}\n",
+        f"```question\n{sentence(rng)}\n\n- [ ] {sentence(rng, 8)}\n  > {sentence(rng)}\n"
+        f"- [x] {sentence(rng, 8)}\n  > {sentence(rng)}\n- [ ] {sentence(rng, 8)}\n```\n",
+        f"{paragraph(rng)}[^1]\n\n[^1]: {sentence(rng)}\n",
+        f"```reflection\n{sentence(rng)}\n```\n\n{paragraph(rng, 4)}\n",
+    ]
+    return "\n".join(parts)
+
+
+def scenario_file(rng: random.Random, i: int, nodes: int) -> str:
+    ids = [f"node-{n}" for n in range(nodes)]
+    endings = ids[-4:]
+    out = [f"---\ntitle: Scenario {i}\nsummary: {sentence(rng)}\npass_score: 1\nendings:\n"
+           f"  pass: [{endings[0]}, {endings[1]}]\n  fail: [{endings[2]}]\n  neutral: [{endings[3]}]\n---\n",
+           f"{paragraph(rng)}\n"]
+    for n, node in enumerate(ids):
+        out.append(f"## {node}\nContent note: suicide\n\n> **member{n}** (02:{n % 60:02d}): {sentence(rng)}\n\n{paragraph(rng, 3)}\n")
+        if node in endings:
+            continue
+        later = ids[n + 2 :]
+        targets = [ids[n + 1]] + rng.sample(later, min(2, len(later)))  # every node reachable
+        for k, target in enumerate(targets):
+            ann = ["(+2)", "(-1, red line)", f"(+1, if {ids[0]})"][k]
+            out.append(f"- [{sentence(rng, 7)}](#{target}) {ann}\n  > {sentence(rng)}\n")
+    return "\n".join(out)
+
+
+def generate(root: Path, courses: int, steps: int, scenarios: int, nodes: int) -> list[Path]:
+    rng = random.Random(42)
+    files = []
+    for c in range(courses):
+        folder = root / "courses" / f"course-{c}"
+        folder.mkdir(parents=True)
+        (folder / "course.md").write_text(f"---\ntitle: Course {c}\nsummary: {sentence(rng)}\n---\n{paragraph(rng)}\n")
+        files.append(folder / "course.md")
+        for s in range(steps):
+            path = folder / f"{s + 1:02d}-step-{s + 1}.md"
+            path.write_text(step_file(rng, c, s, steps))
+            files.append(path)
+    (root / "scenarios").mkdir()
+    for i in range(scenarios):
+        path = root / "scenarios" / f"scenario-{i}.md"
+        path.write_text(scenario_file(rng, i, nodes))
+        files.append(path)
+    return files
+
+
+def markdown_only(files: list[Path]) -> None:
+    """The floor: Python-Markdown (same extensions) rendering every file's body once."""
+    md = make_markdown()
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        if text.startswith("---\n"):
+            text = text[text.index("\n---\n", 4) + 5 :]
+        md.reset()
+        md.convert(text)
+
+
+def timed(fn, rounds: int) -> list[float]:
+    times = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--courses", type=int, default=200)
+    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--scenarios", type=int, default=200)
+    parser.add_argument("--nodes", type=int, default=40)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        files = generate(root, args.courses, args.steps, args.scenarios, args.nodes)
+        size = sum(p.stat().st_size for p in files)
+        print(f"catalogue: {args.courses} courses x {args.steps} steps, {args.scenarios} scenarios x "
+              f"{args.nodes} nodes; {len(files)} files, {size / 1e6:.1f} MB")
+        catalog = load_catalog(root)
+        errors = [p for p in catalog.problems if p.is_error]
+        assert not errors, errors[:5]
+        print(f"loaded {len(catalog.courses)} courses, {len(catalog.scenarios)} scenarios, {len(catalog.problems)} problems")
+        for problem in catalog.problems[:3]:
+            print("  ", problem)
+        # Interleaved, so a busy machine slows both sides alike.
+        load_times, floor_times = [], []
+        for _ in range(args.rounds):
+            load_times += timed(lambda: load_catalog(root), 1)
+            floor_times += timed(lambda: markdown_only(files), 1)
+        tracemalloc.start()
+        kept = load_catalog(root)
+        current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        del kept
+        load_median, floor_median = statistics.median(load_times), statistics.median(floor_times)
+        print(f"load_catalog   median {load_median:.2f} s  (rounds: {', '.join(f'{t:.2f}' for t in load_times)})")
+        print(f"Markdown alone median {floor_median:.2f} s  (rounds: {', '.join(f'{t:.2f}' for t in floor_times)})")
+        print(f"ratio {load_median / floor_median:.2f}x of medians, {min(load_times) / min(floor_times):.2f}x of bests (target <= 1.5x)")
+        print(f"memory: catalogue kept {current / 1e6:.0f} MB, peak during load {peak / 1e6:.0f} MB (tracemalloc)")
+
+
+if __name__ == "__main__":
+    main()
