@@ -204,6 +204,8 @@ def test_double_submit_makes_one_attempt(client, started, session):
     ({"q-a-one": "1", "q-a-two": "0"}, "nothing was submitted"),
     ({"attempt": "1", "q-a-one": "1"}, "Please check 1 question"),
     ({"attempt": "1", "q-a-one": "abc", "q-a-two": "99"}, "Please check 2 questions"),
+    ({"attempt": "1", "q-a-one": "²", "q-a-two": "0"}, "Please check 1 question"),
+    ({"attempt": "²", "q-a-one": "1", "q-a-two": "0"}, "nothing was submitted"),
 ])
 def test_malformed_assessment_forms_get_a_clear_message(client, started, session, data, message):
     data["csrf_token"] = csrf_token(client, URL)

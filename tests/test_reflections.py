@@ -185,7 +185,8 @@ def test_another_trainee_can_never_see_or_change_my_reflections(client, started,
         assert client.post(f"/my/reflections/{entry_id}/delete", data={"csrf_token": token}).status_code == 404
         users.logout()
     assert session.scalar(select(ReflectionEntry.text)) == "Private words."
-    for url in ("/my/reflections/999999", "/my/reflections/abc"):
+    for url in ("/my/reflections/999999", "/my/reflections/abc", "/my/reflections/99999999999999999999999",
+                "/my/reflections/-1"):
         users.login(users.create())
         assert client.get(url).status_code == 404
         users.logout()

@@ -20,6 +20,9 @@ from .forms import AudienceForm, ReflectionForm
 
 bp = Blueprint("learn", __name__)
 
+#: The largest id an INTEGER column holds: a bigger number in a URL is a 404, not a database error.
+MAX_ID = 2**31 - 1
+
 
 @bp.app_template_filter("inline_html")
 def inline_html(html: str) -> str:
@@ -64,6 +67,14 @@ def _enrolment(course: Course) -> Enrolment:
         flash("Start the course first: its introduction tells you what it covers.", "info")
         abort(redirect(url_for(".course", course_id=course.id)))
     return enrolment
+
+
+def _open_step(course_id: str, step_id: str) -> tuple[Course, Step, Enrolment]:
+    """The course and step (404 if unknown), past the prerequisite check, with the trainee's enrolment."""
+    course = _course(course_id)
+    step = _step(course, step_id)
+    _require_prerequisites(course)
+    return course, step, _enrolment(course)
 
 
 def _step_url(step: Step, anchor: str | None = None) -> str:
@@ -137,10 +148,7 @@ def retake(course_id: str):
 
 @bp.route("/courses/<course_id>/steps/<step_id>")
 def step(course_id: str, step_id: str):
-    course = _course(course_id)
-    step = _step(course, step_id)
-    _require_prerequisites(course)
-    enrolment = _enrolment(course)
+    course, step, enrolment = _open_step(course_id, step_id)
     rows = progress.step_rows(db.session, enrolment.id)
     if step.content_notes and step.id not in rows and request.args.get("notes") != "continue":
         # First visit to a step with a content note: say what is coming before showing it.
@@ -180,10 +188,7 @@ def _render_step(course: Course, step: Step, enrolment: Enrolment, rows=None, *,
 @bp.route("/courses/<course_id>/steps/<step_id>/done", methods=["POST"])
 def complete(course_id: str, step_id: str):
     """Mark a plain reading step as done; questions, assessments and role-plays complete themselves."""
-    course = _course(course_id)
-    step = _step(course, step_id)
-    _require_prerequisites(course)
-    enrolment = _enrolment(course)
+    course, step, enrolment = _open_step(course_id, step_id)
     if step.questions or step.assessment or step.scenario:
         flash("This step is done once you have finished what it asks.", "info")
         return redirect(_step_url(step))
@@ -199,9 +204,7 @@ def complete(course_id: str, step_id: str):
 @bp.route("/courses/<course_id>/steps/<step_id>/break", methods=["POST"])
 def take_break(course_id: str, step_id: str):
     """Save the trainee's place and leave, kindly."""
-    course = _course(course_id)
-    step = _step(course, step_id)
-    enrolment = _enrolment(course)
+    course, step, enrolment = _open_step(course_id, step_id)
     progress.record_visit(db.session, enrolment, step)
     db.session.commit()
     flash("Your place is saved. Take all the time you need; you can continue from here whenever you are ready.",
@@ -211,13 +214,10 @@ def take_break(course_id: str, step_id: str):
 
 @bp.route("/courses/<course_id>/steps/<step_id>/questions/<question_id>", methods=["POST"])
 def answer(course_id: str, step_id: str, question_id: str):
-    course = _course(course_id)
-    step = _step(course, step_id)
+    course, step, enrolment = _open_step(course_id, step_id)
     question = next((q for q in step.questions if q.id == question_id), None)
     if question is None or step.assessment:
         abort(404)
-    _require_prerequisites(course)
-    enrolment = _enrolment(course)
     try:
         selected = questions.parse_selection(question, request.form.getlist("choice"))
     except ServiceError as exc:
@@ -230,13 +230,10 @@ def answer(course_id: str, step_id: str, question_id: str):
 
 @bp.route("/courses/<course_id>/steps/<step_id>/assessment", methods=["POST"])
 def submit_assessment(course_id: str, step_id: str):
-    course = _course(course_id)
-    step = _step(course, step_id)
+    course, step, enrolment = _open_step(course_id, step_id)
     if not step.assessment:
         abort(404)
-    _require_prerequisites(course)
-    enrolment = _enrolment(course)
-    drafts = {q.id: [int(v) for v in request.form.getlist(assessments.field_name(q.id)) if v.isdigit()]
+    drafts = {q.id: questions.selected_indexes(request.form.getlist(assessments.field_name(q.id)))
               for q in step.questions}
     try:
         number = int(request.form.get("attempt", ""))
@@ -304,7 +301,7 @@ def my_reflections():
                            where={e.id: reflections.where_written(e, courses) for e in entries})
 
 
-@bp.route("/my/reflections/<int:entry_id>", methods=["GET", "POST"])
+@bp.route(f"/my/reflections/<int(max={MAX_ID}):entry_id>", methods=["GET", "POST"])
 def edit_reflection(entry_id: int):
     entry = reflections.get_own(db.session, current_user.id, entry_id)
     if entry is None:
@@ -324,7 +321,7 @@ def edit_reflection(entry_id: int):
     return render_template("learn/reflection_edit.html", entry=entry, form=form, where=where)
 
 
-@bp.route("/my/reflections/<int:entry_id>/delete", methods=["POST"])
+@bp.route(f"/my/reflections/<int(max={MAX_ID}):entry_id>/delete", methods=["POST"])
 def delete_reflection(entry_id: int):
     if not reflections.delete(db.session, current_user.id, entry_id):
         abort(404)

@@ -19,16 +19,27 @@ from ..models import Enrolment, QuestionAnswer, utcnow
 from . import ServiceError, progress
 
 
+def _index(value: str) -> int | None:
+    value = value.strip()
+    # isdigit alone accepts '²' and other digits int() refuses: ASCII only.
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
+def selected_indexes(values: Sequence[str]) -> list[int]:
+    """The well-formed indexes among submitted values, to show a form again as it was sent."""
+    return [i for i in map(_index, values) if i is not None]
+
+
 def parse_selection(question: Question, values: Sequence[str]) -> list[int]:
     """Turn submitted choice values into sorted choice indexes, or say what is wrong."""
     if not values:
         raise ServiceError("Choose at least one answer first." if question.multiple else "Choose an answer first.")
     indexes = set()
     for value in values:
-        value = value.strip()
-        if not value.isascii() or not value.isdigit() or int(value) >= len(question.choices):
+        index = _index(value)
+        if index is None or index >= len(question.choices):
             raise ServiceError("That answer is not one of the choices. Please choose from the list.")
-        indexes.add(int(value))
+        indexes.add(index)
     if len(indexes) > 1 and not question.multiple:
         raise ServiceError("Choose only one answer for this question.")
     return sorted(indexes)
