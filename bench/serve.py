@@ -1,7 +1,7 @@
 """Serving benchmark (issue 4, item 10): a step page and a player node under gunicorn.
 
 Sets up a throwaway SQLite database with the sample content and a logged-in
-trainee, starts the app and a bare Flask baseline (bench/bare_app.py, rendering
+trainee, starts the app and a bare Flask baseline (bench/_bare_app.py, rendering
 a template of the same size as the step page) under gunicorn with 2 sync
 workers, and loads each in turn with wrk on loopback, interleaved over several
 rounds. Prints medians of requests/s and p50/p99 latency, and the ratio to the
@@ -268,7 +268,7 @@ def main() -> None:
         page_bytes = setup.step_bytes or setup.run_bytes
         with ExitStack() as stack:
             app_url = start_gunicorn(stack, "app:app", _free_port(), env, workdir / "app.log")
-            bare_url = start_gunicorn(stack, "bare_app:app", _free_port(),
+            bare_url = start_gunicorn(stack, "_bare_app:app", _free_port(),
                                       {**env, "BENCH_TEMPLATE_BYTES": str(page_bytes)}, workdir / "bare.log",
                                       chdir=BENCH)
             targets = {"bare Flask page": (bare_url + "/", None)}

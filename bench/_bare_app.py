@@ -1,5 +1,6 @@
 """The baseline for bench/serve.py: a bare Flask page rendering a template of a given size.
 
+Not a benchmark itself: run_all.py skips files starting with `_`.
 `BENCH_TEMPLATE_BYTES` sets the size of the rendered page (default 4 KB), so the
 baseline does the same amount of template output as the page it is compared with.
 """
