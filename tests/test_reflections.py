@@ -128,6 +128,11 @@ def test_write_and_edit_a_reflection_on_the_step(client, started, session):
     assert "Sitting with silence, still." in client.get("/my/reflections").get_data(as_text=True)
 
 
+def test_control_characters_do_not_break_saving(client, started, session):
+    _save(client, "tab\there\x00 and a NUL")
+    assert session.scalar(select(ReflectionEntry.text)) == "tab\there and a NUL"
+
+
 def test_the_same_reflection_posted_twice_keeps_one_entry(client, started, session):
     token = csrf_token(client, STEP)
     for _ in range(2):
