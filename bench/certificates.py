@@ -1,0 +1,187 @@
+"""Certificates: one render, a repeat download and a 500-certificate bulk print.
+
+Each figure sits next to a bare WeasyPrint render of a minimal A4 page holding a
+one-path QR code, timed in the same run (interleaved, medians over
+BENCH_ROUNDS rounds, default 7). Targets (issue #6):
+
+- first render of a certificate   <= 1.2 x the bare reference;
+- repeat download (stored bytes through the Flask test client) >= 50 x faster
+  than a render;
+- bulk print of BENCH_CERTIFICATES (default 500) issued certificates >= 20 x
+  faster than rendering them (N x one render), peak memory < 300 MB.
+
+The bulk print runs in a child process so that its peak RSS (ru_maxrss, which
+includes the interpreter and WeasyPrint's libraries) is its own. The database
+holds BENCH_CERTIFICATES issued rows whose stored PDFs are BENCH_DISTINCT
+(default 25) real renders of different names, reused round-robin: merging
+cost does not depend on which name a page carries, and rendering 500 just to
+set up would take most of a minute.
+
+    .venv/bin/python bench/certificates.py
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "7"))
+CERTIFICATES = int(os.environ.get("BENCH_CERTIFICATES", "500"))
+DISTINCT = int(os.environ.get("BENCH_DISTINCT", "25"))
+NAMES = ("Siân Llŵyd", "Zoë Ó Briain", "Jane Example", "Aleksandra Wiśniewska", "Oluwaseun Adeyemi")
+
+
+def _app(url: str):
+    from lms import create_app
+    from tests.conftest import FIXTURE_CONTENT, _config
+
+    return create_app(_config(url, FIXTURE_CONTENT))
+
+
+def _bare_html() -> str:
+    from lms.qrcode import qr_data_url
+
+    qr = qr_data_url("https://training.example.org/verify/ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+    return ('<!doctype html><html><head><style>@page { size: A4 landscape; margin: 12mm } '
+            'body { font-family: "Noto Sans", sans-serif }</style></head><body>'
+            f'<h1>Certificate</h1><p>Jane Example</p><img src="{qr}" width="100"></body></html>')
+
+
+def _median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def _record(n: int, name: str):
+    from lms.models import Certificate
+    from lms.services.certificates import new_code
+
+    completed = date.today() - timedelta(days=n % 300)
+    return Certificate(
+        holder_name=name, course_id="listening", course_title="Listening basics", course_version="bench",
+        certificate_title="Listener", hours=1.5, status="issued", code=new_code(),
+        assessed_how="Assessed: final assessment passed (pass mark 50%) and role-play practice",
+        signatory="Training Lead", issuer_name="Example Peer Support Charity", issuer_number="1234567",
+        completed_on=completed, valid_until=completed + timedelta(days=365),
+        issued_at=datetime.now(timezone.utc))
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{tmp}/bench.sqlite3"
+        app = _app(url)
+        from lms.certificates import document
+        from lms.db import db
+        from lms.models import Certificate, User
+        from lms.pdf import render_pdf
+        from lms.services import accounts
+        from tests.conftest import PASSWORD, csrf_token
+
+        with app.app_context():
+            db.upgrade()
+            branding = document.current_branding()
+            bare = _bare_html()
+            render_pdf(bare, timeout=60)  # warm: fonts and caches, as in a running worker
+            document.make_pdf(document.document_values(_record(0, NAMES[0]), branding))
+
+            # 1. One certificate render vs the bare reference, interleaved.
+            bare_times, cert_times = [], []
+            for n in range(ROUNDS):
+                values = document.document_values(_record(n, NAMES[n % len(NAMES)]), branding)
+                start = time.perf_counter()
+                render_pdf(bare, timeout=60)
+                bare_times.append(time.perf_counter() - start)
+                start = time.perf_counter()
+                document.make_pdf(values)
+                cert_times.append(time.perf_counter() - start)
+            bare_ms, cert_ms = _median_ms(bare_times), _median_ms(cert_times)
+
+            # Rows for the download and the bulk print.
+            user = accounts.create_user(db.session, email="bench@example.org", display_name="Bench",
+                                        password=PASSWORD)
+            db.session.flush()
+            pdfs = [document.make_pdf(document.document_values(_record(n, f"{NAMES[n % len(NAMES)]} {n}"), branding))
+                    for n in range(DISTINCT)]
+            for n in range(CERTIFICATES):
+                row = _record(n, f"{NAMES[n % len(NAMES)]} {n}")
+                row.user_id, row.pdf = user.id, pdfs[n % DISTINCT]
+                db.session.add(row)
+            db.session.commit()
+            first_id = db.session.scalar(db.session.query(Certificate.id).order_by(Certificate.id).limit(1).statement)
+
+        # 2. A repeat download through the test client, logged in as the holder.
+        client = app.test_client()
+        client.post("/login", data={"email": "bench@example.org", "password": PASSWORD,
+                                    "csrf_token": csrf_token(client, "/login")})
+        client.get(f"/certificates/{first_id}/pdf")
+        download_times = []
+        for _ in range(ROUNDS * 5):
+            start = time.perf_counter()
+            response = client.get(f"/certificates/{first_id}/pdf")
+            download_times.append(time.perf_counter() - start)
+            assert response.status_code == 200 and response.data.startswith(b"%PDF")
+        download_ms = _median_ms(download_times)
+        db.session.remove()
+        db.engine.dispose()
+
+        # 3. Bulk print in a child process (its own peak memory), a few rounds.
+        bulk = [json.loads(subprocess.run([sys.executable, __file__, "--bulk-child", url], check=True,
+                                          capture_output=True, text=True).stdout) for _ in range(3)]
+        bulk_s = statistics.median(b["seconds"] for b in bulk)
+        peak_mb = max(b["max_rss_mb"] for b in bulk)
+        heap_mb = max(b["tracemalloc_peak_mb"] for b in bulk)
+        pages = bulk[0]["pages"]
+
+    render_all_s = CERTIFICATES * cert_ms / 1000
+    print(f"Certificates benchmark ({ROUNDS} rounds, medians; {CERTIFICATES} certificates in the bulk print)")
+    print(f"  bare WeasyPrint A4 + one-path QR : {bare_ms:8.1f} ms")
+    print(f"  one certificate render           : {cert_ms:8.1f} ms  = {cert_ms / bare_ms:5.2f} x bare"
+          f"   (target <= 1.20 x)  {'OK' if cert_ms <= 1.2 * bare_ms else 'MISSED'}")
+    print(f"  repeat download (stored PDF)     : {download_ms:8.2f} ms  = {cert_ms / download_ms:5.0f} x faster than a render"
+          f"   (target >= 50 x)  {'OK' if cert_ms >= 50 * download_ms else 'MISSED'}")
+    print(f"  bulk print {pages} pages            : {bulk_s:8.2f} s   vs rendering them {render_all_s:.1f} s"
+          f" = {render_all_s / bulk_s:5.1f} x faster   (target >= 20 x)  {'OK' if render_all_s >= 20 * bulk_s else 'MISSED'}")
+    print(f"  bulk print peak memory           : {peak_mb:8.0f} MB RSS (Python heap peak {heap_mb:.0f} MB)"
+          f"   (target < 300 MB)  {'OK' if peak_mb < 300 else 'MISSED'}")
+
+
+def bulk_child(url: str) -> None:
+    """Merge every issued certificate into one PDF; print time and memory as JSON."""
+    app = _app(url)
+    from lms.certificates.document import current_branding
+    from lms.db import db
+    from lms.models import User
+    from lms.services import certificates
+
+    with app.app_context():
+        ids = certificates.bulk_ids(db.session, User(role="admin"), certificates.Search(course_id="listening"))
+        out = io.BytesIO()
+        tracemalloc.start()
+        start = time.perf_counter()
+        certificates.merge_pdfs(db.session, ids, out, current_branding())
+        seconds = time.perf_counter() - start
+        _, heap_peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    from pypdf import PdfReader
+
+    pages = len(PdfReader(io.BytesIO(out.getvalue())).pages)
+    print(json.dumps({"seconds": seconds, "pages": pages, "tracemalloc_peak_mb": heap_peak / 2**20,
+                      "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--bulk-child":
+        bulk_child(sys.argv[2])
+    else:
+        main()
