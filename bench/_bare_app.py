@@ -12,7 +12,7 @@ from flask import Flask, render_template
 from jinja2 import DictLoader
 
 SIZE = int(os.environ.get("BENCH_TEMPLATE_BYTES", "4096"))
-PARAGRAPH = "<p>{{ line }} Listening well means giving someone your full attention and saying back what you heard.</p>\n"
+PARAGRAPH = "<p>{{ line }} Listening well means giving someone your attention and saying back what you heard.</p>\n"
 HEAD = ("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{{ title }}</title></head>\n"
         "<body><main><h1>{{ title }}</h1>\n{% for line in lines %}")
 TAIL = "{% endfor %}</main></body></html>\n"

@@ -55,7 +55,7 @@ def _ensure_wrk() -> str:
         subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=False)
     found = shutil.which("wrk")
     if not found:
-        sys.exit("This benchmark needs wrk: install it with `sudo apt-get install wrk` (Debian/Ubuntu) and run it again.")
+        sys.exit("This benchmark needs wrk: install it with `sudo apt-get install wrk` (Debian) and run it again.")
     return found
 
 
@@ -87,7 +87,7 @@ def _step_endpoint(app) -> str | None:
     return None
 
 
-def prepare(workdir: Path) -> Setup:
+def prepare() -> Setup:
     """Migrate a fresh database, create and log in a trainee, start a run; all in this process."""
     from flask import url_for
 
@@ -109,7 +109,6 @@ def prepare(workdir: Path) -> Setup:
         endpoint = _step_endpoint(app)
         with app.test_request_context():
             step_path = url_for(endpoint, course_id=course.id, step_id=step.id) if endpoint else None
-    del user
     client = app.test_client()
     response = client.post("/login", data={"email": "bench@example.org", "password": PASSWORD,
                                            "csrf_token": _csrf(client.get("/login").get_data(as_text=True))})
@@ -264,7 +263,7 @@ def main() -> None:
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     try:
-        setup = prepare(workdir)
+        setup = prepare()
         page_bytes = setup.step_bytes or setup.run_bytes
         with ExitStack() as stack:
             app_url = start_gunicorn(stack, "app:app", _free_port(), env, workdir / "app.log")

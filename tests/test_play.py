@@ -240,7 +240,8 @@ def test_a_course_step_run_completes_the_step_and_links_back(client, trainee, se
     choose(client, run_url, 1)  # fail: the step stays open
     assert session.scalar(select(StepProgress.completed_at).where(StepProgress.step_id == "roleplay")) is None
     page = text(client.get(run_url + "/debrief"))
-    assert "Back to the course" in page
+    assert "Back to the course" in page and 'href="/courses/listening/steps/roleplay"' in page
+    assert client.get(run_url + "/pause").headers["Location"] == "/courses/listening/steps/roleplay"
     token = csrf_token(client, run_url + "/debrief")
     again = client.post("/play/late-post/start", data={"csrf_token": token, "course_id": "listening",
                                                        "step_id": "roleplay"}).headers["Location"]

@@ -192,7 +192,8 @@ def test_debrief_shows_the_path_and_the_recommended_choice_where_it_differed(ses
     run = runs.start_run(session, trainee.id, memory)
     play(session, run, memory, 0, 0, 2)  # a (recommended), hub, then give up although 'if a' was open
     report = runs.debrief(run, memory)
-    assert [(s.node_id, s.chosen.index, s.score) for s in report.steps] == [("start", 0, 1), ("a", 0, 0), ("hub", 2, -1)]
+    path = [(s.node_id, s.chosen.index, s.score) for s in report.steps]
+    assert path == [("start", 0, 1), ("a", 0, 0), ("hub", 2, -1)]
     assert [s.recommended for s in report.steps[:2]] == [None, None]
     assert report.steps[2].recommended.index == 0  # 'if a' held at that moment
     assert report.outcome == "fail" and report.ending.id == "lose" and report.score == 0 and report.pass_score == 2

@@ -22,7 +22,7 @@ class ChooseForm(FlaskForm):
 
 
 class CheckinForm(FlaskForm):
-    feeling = RadioField("How are you feeling?", choices=[SelectChoice(value, label) for value, label in FEELINGS.items()],
+    feeling = RadioField("How are you feeling?", choices=[SelectChoice(v, label) for v, label in FEELINGS.items()],
                          validators=[InputRequired("Choose how you are feeling, or skip the check-in.")])
     note = TextAreaField(
         "A note for yourself (optional)", validators=[Optional(), Length(max=NOTE_MAX)],
