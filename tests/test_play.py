@@ -173,6 +173,7 @@ def test_red_line_run_debrief(client, trainee):
     assert "Your score: <strong>0</strong> (the pass score is 2)" in page
     assert "Recommended here:</strong> Reach out privately" in page
     assert "Never promise secrecy" in page and "Being honest now repairs some trust." in page
+    assert "What was happening (content note: suicide)" in page and "You promised. They tell you more." in page
     assert "You stayed with them and got help." in page and "Play again" in page and "All role-plays" in page
     # Further choices are refused; replaying the last one says so.
     again = client.post(run_url + "/choose", data={"csrf_token": csrf_token(client, run_url + "/debrief"),

@@ -195,6 +195,7 @@ def test_debrief_shows_the_path_and_the_recommended_choice_where_it_differed(ses
     path = [(s.node_id, s.chosen.index, s.score) for s in report.steps]
     assert path == [("start", 0, 1), ("a", 0, 0), ("hub", 2, -1)]
     assert [s.recommended for s in report.steps[:2]] == [None, None]
+    assert [s.node.id for s in report.steps] == ["start", "a", "hub"]
     assert report.steps[2].recommended.index == 0  # 'if a' held at that moment
     assert report.outcome == "fail" and report.ending.id == "lose" and report.score == 0 and report.pass_score == 2
 

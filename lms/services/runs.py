@@ -181,7 +181,8 @@ class DebriefStep:
     """One choice of a run, as the debrief shows it."""
 
     node_id: str
-    chosen: Choice | None  # None when the content changed since the run
+    node: Node | None  # None when the content changed since the run
+    chosen: Choice | None  # likewise
     score: int
     red_line: bool
     recommended: Choice | None  # only when it differs from what was chosen
@@ -210,7 +211,7 @@ def debrief(run: ScenarioRun, scenario: Scenario) -> Debrief:
             chosen = candidate if candidate.target == made.target else None
         best = scenario.recommended_choice(made.node_id, frozenset(seen))
         recommended = best if best is not None and best.index != made.choice_index else None
-        steps.append(DebriefStep(made.node_id, chosen, made.score, made.red_line, recommended))
+        steps.append(DebriefStep(made.node_id, node, chosen, made.score, made.red_line, recommended))
         seen.add(made.target)
     return Debrief(
         steps=steps, ending=scenario.node(run.current_node) if run.outcome else None,
