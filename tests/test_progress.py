@@ -172,3 +172,19 @@ def test_missing_prerequisite_ids_keep_the_courses_order(app, users, session):
     user = users.create()
     assert progress.missing_prerequisite_ids(session, user.id, _course(app, "advanced")) == ["listening"]
     assert progress.missing_prerequisite_ids(session, user.id, _course(app)) == []
+
+
+def test_a_quick_reload_needs_no_write(app, users, session):
+    from datetime import timedelta
+
+    user = users.create()
+    course = _course(app)
+    enrolment = progress.enrol(session, user.id, course)
+    step = course.step("welcome")
+    assert not progress.visit_is_recorded(enrolment, step, {})
+    progress.record_visit(session, enrolment, step)
+    rows = progress.step_rows(session, enrolment.id)
+    assert progress.visit_is_recorded(enrolment, step, rows)
+    assert not progress.visit_is_recorded(enrolment, course.step("practice"), rows)
+    enrolment.last_active_at -= progress.VISIT_RESOLUTION + timedelta(seconds=1)
+    assert not progress.visit_is_recorded(enrolment, step, rows)

@@ -154,11 +154,12 @@ def step(course_id: str, step_id: str):
         # First visit to a step with a content note: say what is coming before showing it.
         return render_template("learn/step_notes.html", course=course, step=step,
                                next_step=course.next_step(step.id))
-    # End the read-only transaction before writing: on SQLite, a transaction that
-    # begins with its write waits for the lock instead of failing to upgrade.
-    db.session.commit()
-    rows[step.id] = progress.record_visit(db.session, enrolment, step, known=rows.get(step.id))
-    db.session.commit()
+    if not progress.visit_is_recorded(enrolment, step, rows):  # a quick reload writes nothing
+        # End the read-only transaction before writing: on SQLite, a transaction that
+        # begins with its write waits for the lock instead of failing to upgrade.
+        db.session.commit()
+        rows[step.id] = progress.record_visit(db.session, enrolment, step, known=rows.get(step.id))
+        db.session.commit()
     return _render_step(course, step, enrolment, rows)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TypeVar
 
 from flask import current_app, has_app_context
@@ -103,6 +104,16 @@ def record_visit(session: Session, enrolment: Enrolment, step: Step, *,
     if row is None:  # a revisit, the common case, costs no failed INSERT
         row, _ = insert_once(session, StepProgress(enrolment_id=enrolment.id, step_id=step.id), existing)
     return row
+
+
+#: How stale "last active" may be before a page view writes it again.
+VISIT_RESOLUTION = timedelta(minutes=1)
+
+
+def visit_is_recorded(enrolment: Enrolment, step: Step, rows: Mapping[str, StepProgress]) -> bool:
+    """Whether a visit to `step` is already on record, recently enough that a reload need not write."""
+    return (step.id in rows and enrolment.last_step_id == step.id
+            and utcnow() - enrolment.last_active_at < VISIT_RESOLUTION)
 
 
 def step_rows(session: Session, enrolment_id: int) -> dict[str, StepProgress]:
