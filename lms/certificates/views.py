@@ -4,10 +4,10 @@ from __future__ import annotations
 import io
 from datetime import date
 
-from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
-                   url_for)
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import undefer
 from wtforms.fields.choices import SelectChoice
 
 from ..access import public, role_required
@@ -98,23 +98,24 @@ def claim(course_id: str):
 
 @bp.route("/certificates/<int:certificate_id>/pdf")
 def download(certificate_id: int):
-    certificate = db.session.get(Certificate, certificate_id)
+    # One query, PDF included: this is the hot path of "download again".
+    certificate = db.session.get(Certificate, certificate_id, options=[undefer(Certificate.pdf)])
     if certificate is not None and certificate.user_id != current_user.id:
         # Trainers may print the certificates of their cohorts' trainees; nobody else's.
         certificate = (service.visible_certificate(db.session, current_user, certificate_id)
                        if current_user.is_trainer else None)
     if certificate is None or certificate.status != "issued":
         abort(404)
-    pdf = service.ensure_pdf(db.session, certificate, document.current_branding())
-    db.session.commit()
-    return _pdf_response(pdf, f"certificate-{certificate.course_id}-{certificate.code[:8].lower()}.pdf")
+    if certificate.pdf is None:  # issued without its PDF (e.g. imported): made once, then stored
+        service.ensure_pdf(db.session, certificate)
+        db.session.commit()
+    return _pdf_response(certificate.pdf, f"certificate-{certificate.course_id}-{certificate.code[:8].lower()}.pdf")
 
 
-def _pdf_response(pdf: bytes, filename: str):
-    response = send_file(io.BytesIO(pdf), mimetype="application/pdf", as_attachment=True, download_name=filename,
-                         max_age=0)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+def _pdf_response(pdf: bytes, filename: str) -> Response:
+    # The stored bytes as they are: no file wrapper, no conditional-request machinery.
+    return Response(pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
 
 
 # -- verification (public) --------------------------------------------------------------
@@ -275,7 +276,7 @@ def bulk_print():
         ids = service.bulk_ids(db.session, current_user, criteria)
         if ids:
             out = io.BytesIO()
-            service.merge_pdfs(db.session, ids, out, document.current_branding())
+            service.merge_pdfs(db.session, ids, out)
             db.session.commit()
             return _pdf_response(out.getvalue(), f"certificates-{date.today().isoformat()}.pdf")
         flash("No issued certificates match. Try a wider date range or another course.", "info")

@@ -24,7 +24,7 @@ from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..certificates.document import Branding, document_values, grouped_code, make_pdf
+from ..certificates.document import Branding, current_branding, document_values, grouped_code, make_pdf
 from ..content import Course
 from ..pdf import RenderError
 from ..models import Certificate, CohortMember, CohortTrainer, Enrolment, User, utcnow
@@ -236,12 +236,12 @@ def reissue(session: Session, certificate: Certificate, actor: User, holder_name
     return fresh
 
 
-def ensure_pdf(session: Session, certificate: Certificate, branding: Branding) -> bytes:
-    """The stored PDF; rendered and stored once if an issued record has none yet."""
+def ensure_pdf(session: Session, certificate: Certificate) -> bytes:
+    """The stored PDF; rendered (with today's branding) and stored once if an issued record has none yet."""
     if certificate.pdf is None:
         if certificate.status != "issued":
             raise ServiceError("This certificate has not been issued.")
-        pdf = _render(certificate, branding)
+        pdf = _render(certificate, current_branding())
         # Only the first writer stores its bytes; everyone then reads the same ones.
         session.execute(update(Certificate).where(Certificate.id == certificate.id, Certificate.pdf.is_(None))
                         .values(pdf=pdf, pdf_sha256=hashlib.sha256(pdf).hexdigest())
@@ -391,7 +391,7 @@ def bulk_ids(session: Session, viewer: User, criteria: Search) -> list[int]:
                                 .order_by(Certificate.holder_name, Certificate.id)))
 
 
-def merge_pdfs(session: Session, ids: list[int], out: BinaryIO, branding: Branding,
+def merge_pdfs(session: Session, ids: list[int], out: BinaryIO,
                progress: Callable[[int], None] | None = None) -> int:
     """Write the stored PDFs of `ids` as one document; never re-renders an issued one.
 
@@ -405,7 +405,7 @@ def merge_pdfs(session: Session, ids: list[int], out: BinaryIO, branding: Brandi
         for certificate_id in chunk:
             pdf = rows[certificate_id]
             if pdf is None:  # an issued record without its PDF yet: made once, then stored
-                pdf = ensure_pdf(session, session.get(Certificate, certificate_id), branding)
+                pdf = ensure_pdf(session, session.get(Certificate, certificate_id))
             for page in PdfReader(io.BytesIO(pdf)).pages:
                 writer.add_page(page)
             if progress:
