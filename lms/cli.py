@@ -236,7 +236,6 @@ def certificates_group() -> None:
 @with_appcontext
 def certificates_print(course_id: str | None, cohort_id: int | None, date_from, date_to, output: str) -> None:
     """Merge issued certificates' stored PDFs into one print-ready file (no re-rendering)."""
-    from .certificates.document import current_branding
     from .db import db
     from .models import User
     from .services import certificates
@@ -251,7 +250,7 @@ def certificates_print(course_id: str | None, cohort_id: int | None, date_from, 
     if not ids:
         raise click.ClickException("No issued certificates match.")
     with open(output, "wb") as out, click.progressbar(length=len(ids), label="Merging certificates") as bar:
-        certificates.merge_pdfs(db.session, ids, out, current_branding(), progress=bar.update)
+        certificates.merge_pdfs(db.session, ids, out, progress=bar.update)
     db.session.commit()
     click.echo(f"Wrote {len(ids)} certificate(s) to {output}.")
 
