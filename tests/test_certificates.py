@@ -634,3 +634,24 @@ def test_bulk_print_merges_stored_pdfs_without_rendering(app, session, users, mo
     assert result.exit_code == 0 and len(PdfReader(out).pages) == 3
     assert runner.invoke(args=["certificates", "print", "-o", str(out)]).exit_code == 2
     assert runner.invoke(args=["certificates", "print", "--course", "advanced", "-o", str(out)]).exit_code == 1
+
+
+def test_a_charity_template_and_logo(app, session, users, tmp_path):
+    from lms.certificates import document
+
+    template = tmp_path / "ours.html"
+    template.write_text("<html><body><p>Our own design for {{ holder_name }}</p>{% include 'part.html' %}"
+                        "<img src='{{ logo_data_url }}' alt=''></body></html>")
+    (tmp_path / "part.html").write_text("<p>Code {{ code }}</p>")
+    logo = tmp_path / "logo.svg"
+    logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>')
+    app.config.update(CERTIFICATE_TEMPLATE=str(template), CERTIFICATE_LOGO=str(logo))
+    document.init_app(app)
+    certificate = issue(app, session, users.create(), name="<b>Jane</b>")
+    text = pdf_text(certificate.pdf)
+    assert "Our own design for <b>Jane</b>" in text and grouped_code(certificate.code) in text
+    with app.app_context():
+        assert document.current_branding().logo_data_url.startswith("data:image/svg+xml;base64,")
+    app.config["CERTIFICATE_TEMPLATE"] = str(tmp_path / "missing.html")
+    with pytest.raises(RuntimeError, match="LMS_CERTIFICATE_TEMPLATE"):
+        document.init_app(app)
