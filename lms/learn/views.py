@@ -91,16 +91,16 @@ def _after_completion(course: Course, course_done: bool) -> None:
 @bp.route("/courses")
 def catalogue():
     form = AudienceForm(request.args)
-    courses = list(catalog().courses.values())
+    everything = catalog().courses.values()
     audience = ""
     if request.args and form.validate():
         audience = form.audience.data or ""
-    if audience:
-        courses = [c for c in courses if c.audience == audience or c.audience == "everyone"]
-    courses.sort(key=lambda c: c.title.casefold())
-    states = progress.progress_by_course(db.session, current_user.id, courses)
+    courses = sorted((c for c in everything if not audience or c.audience in (audience, "everyone")),
+                     key=lambda c: c.title.casefold())
+    # Every course's state, not just those listed: prerequisites may be filtered out.
+    states = progress.progress_by_course(db.session, current_user.id, everything)
     completed = {c for c, s in states.items() if s.status == "completed"}
-    titles = {c.id: c.title for c in catalog().courses.values()}
+    titles = {c.id: c.title for c in everything}
     return render_template("learn/catalogue.html", form=form, courses=courses, states=states,
                            completed=completed, titles=titles, audience=audience)
 
