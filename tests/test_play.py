@@ -232,6 +232,8 @@ def test_another_trainees_run_is_404_on_every_route(app, client, users, trainee,
 
 
 def test_a_course_step_run_completes_the_step_and_links_back(client, trainee, session):
+    briefing = text(client.get("/play/late-post?course_id=listening&step_id=roleplay"))
+    assert "Listening basics" in briefing and 'href="/courses/listening/steps/roleplay">Skip for now' in briefing
     run_url = start(client, course_id="listening", step_id="roleplay")
     run = session.get(ScenarioRun, int(run_url.rsplit("/", 1)[1]))
     assert run.enrolment_id is not None and run.step_id == "roleplay"

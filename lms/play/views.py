@@ -61,14 +61,16 @@ def _run_course(run: ScenarioRun) -> tuple[Course | None, Enrolment | None]:
 def _leave_url(run: ScenarioRun) -> str:
     """Where "Pause" and "Back to the course" go: the course step, else the role-play list."""
     course, _ = _run_course(run)
-    if course is not None and run.step_id:
-        # The course pages belong to the learn blueprint; fall back if it has no such page.
-        for endpoint, args in (("learn.step", {"course_id": course.id, "step_id": run.step_id}),
-                               ("learn.course", {"course_id": course.id})):
-            try:
-                return url_for(endpoint, **args)
-            except BuildError:
-                continue
+    return _step_url(course.id if course else None, run.step_id)
+
+
+def _step_url(course_id: str | None, step_id: str | None) -> str:
+    """The course step's page (the learn blueprint's), or the role-play list for practice."""
+    if course_id and step_id:
+        try:
+            return url_for("learn.step", course_id=course_id, step_id=step_id)
+        except BuildError:  # no course pages in this app: practice is still there
+            pass
     return url_for("play.practice")
 
 
@@ -109,7 +111,7 @@ def briefing(scenario_id: str):
         "play/briefing.html", scenario=scenario, course=course, step=step, resumable=resumable,
         missing=_missing_prerequisites(course) if course else [],
         form=_start_form(course_id=course.id if course else "", step_id=step.id if step else ""),
-        leave_url=url_for("play.practice"))
+        leave_url=_step_url(course.id if course else None, step.id if step else None))
 
 
 @bp.route("/<scenario_id>/start", methods=["POST"])
@@ -147,7 +149,7 @@ def run(run_id: int):
     made = list(run.choices)
     feedback_position = request.args.get("fb", type=int)
     last = made[-1] if made and feedback_position == len(made) - 1 else None
-    last_choice = _content_choice(scenario, last) if last else None
+    last_choice = runs.content_choice(scenario, last) if last else None
     show, skip = request.args.get("show") == "1", request.args.get("skip") == "1"
     return render_template(
         "play/run.html", run=run, scenario=scenario, node=node, position=len(made),
@@ -155,13 +157,6 @@ def run(run_id: int):
         gated=bool(node.content_note) and not (show or skip), skipped=skip and not show,
         last=last, last_choice=last_choice, fb=feedback_position if last else None,
         form=ChooseForm(formdata=None), step_number=len(made) + 1)
-
-
-def _content_choice(scenario: Scenario, made):
-    node = scenario.node(made.node_id)
-    if node is None or made.choice_index >= len(node.choices):
-        return None
-    return node.choices[made.choice_index]
 
 
 @bp.route("/runs/<int:run_id>/choose", methods=["POST"])

@@ -176,6 +176,15 @@ def scenario_step(course: Course | None, step_id: str | None, scenario: Scenario
 # ---------------------------------------------------------------- debrief
 
 
+def content_choice(scenario: Scenario, made: RunChoice) -> Choice | None:
+    """The scenario's choice that a stored choice refers to; None if the content changed since."""
+    node = scenario.node(made.node_id)
+    if node is None or made.choice_index >= len(node.choices):
+        return None
+    choice = node.choices[made.choice_index]
+    return choice if choice.target == made.target else None
+
+
 @dataclass(frozen=True)
 class DebriefStep:
     """One choice of a run, as the debrief shows it."""
@@ -205,10 +214,7 @@ def debrief(run: ScenarioRun, scenario: Scenario) -> Debrief:
     steps = []
     for made in run.choices:
         node = scenario.node(made.node_id)
-        chosen = None
-        if node is not None and made.choice_index < len(node.choices):
-            candidate = node.choices[made.choice_index]
-            chosen = candidate if candidate.target == made.target else None
+        chosen = content_choice(scenario, made)
         best = scenario.recommended_choice(made.node_id, frozenset(seen))
         recommended = best if best is not None and best.index != made.choice_index else None
         steps.append(DebriefStep(made.node_id, node, chosen, made.score, made.red_line, recommended))
