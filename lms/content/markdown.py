@@ -46,31 +46,55 @@ class _ChatTreeprocessor(Treeprocessor):
     still reads like the Markdown did.
     """
 
+    @staticmethod
+    def _starts_message(el: etree.Element | None) -> bool:
+        return (el is not None and el.tag == "p" and not (el.text or "").strip() and len(el) > 0
+                and el[0].tag == "strong")
+
     def run(self, root: etree.Element) -> None:
-        for quote_el in root.iter("blockquote"):
-            first = quote_el[0] if len(quote_el) else None
-            if first is None or first.tag != "p" or (first.text or "").strip() or not len(first):
+        parents = {child: parent for parent in root.iter() for child in parent}
+        for quote_el in list(root.iter("blockquote")):
+            if not self._starts_message(quote_el[0] if len(quote_el) else None):
                 continue
-            sender = first[0]
-            if sender.tag != "strong":
-                continue
-            quote_el.set("class", "chat-message")
-            sender.set("class", "chat-sender")
-            tail = sender.tail or ""
-            stripped = tail.lstrip()
-            if stripped.startswith("("):
-                close = stripped.find(")", 1, 41)
-                if close > 1:
-                    time_el = etree.Element("span", {"class": "chat-time"})
-                    time_el.text = stripped[1:close].strip()
-                    after = stripped[close + 1 :]
-                    after = after[1:] if after.startswith(":") else after
-                    sender.tail = " "
-                    time_el.tail = after
-                    first.insert(1, time_el)
-                    continue
-            if stripped.startswith(":"):
-                sender.tail = " " + stripped[1:].lstrip()
+            # Python-Markdown merges quotes separated by a blank line; CommonMark keeps
+            # them apart. Split so that each `**name**` paragraph is its own message.
+            groups: list[list[etree.Element]] = []
+            for child in list(quote_el):
+                if not groups or self._starts_message(child):
+                    groups.append([])
+                groups[-1].append(child)
+            parent = parents[quote_el]
+            index = list(parent).index(quote_el)
+            parent.remove(quote_el)
+            message = quote_el
+            for offset, group in enumerate(groups):
+                message = etree.Element("blockquote", {"class": "chat-message"})
+                message.text = "\n"
+                message.tail = "\n"
+                for child in group:
+                    message.append(child)
+                self._mark_sender(group[0])
+                parent.insert(index + offset, message)
+            message.tail = quote_el.tail
+
+    @staticmethod
+    def _mark_sender(first: etree.Element) -> None:
+        sender = first[0]
+        sender.set("class", "chat-sender")
+        stripped = (sender.tail or "").lstrip()
+        if stripped.startswith("("):
+            close = stripped.find(")", 1, 41)
+            if close > 1:
+                time_el = etree.Element("span", {"class": "chat-time"})
+                time_el.text = stripped[1:close].strip()
+                after = stripped[close + 1 :]
+                after = after[1:] if after.startswith(":") else after
+                sender.tail = " "
+                time_el.tail = after
+                first.insert(1, time_el)
+                return
+        if stripped.startswith(":"):
+            sender.tail = " " + stripped[1:].lstrip()
 
 
 class ChatExtension(Extension):

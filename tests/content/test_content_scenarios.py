@@ -269,3 +269,14 @@ def test_step_scenario_must_exist_and_be_valid(load):
     ok = load({"scenarios/two-am.md": SCENARIO_MD} | course({"1-a.md": "---\nscenario: two-am\n---\nBrief.\n"}))
     assert messages(ok) == []
     assert ok.course("listening").step("a").scenario == "two-am"
+
+
+def test_consecutive_chat_quotes_stay_separate_messages():
+    """Python-Markdown merges quotes split by a blank line; CommonMark, and the player, keep them apart."""
+    from lms.content.markdown import render_pieces
+
+    html = render_pieces(["> **a** (01:00): one\n\n> **b**: two\n> still b\n\nText.\n\n> a plain quote"])[0]
+    assert html.count('<blockquote class="chat-message">') == 2
+    assert '<strong class="chat-sender">a</strong> <span class="chat-time">01:00</span> one' in html
+    assert '<strong class="chat-sender">b</strong> two\nstill b' in html
+    assert "<blockquote>\n<p>a plain quote</p>" in html
