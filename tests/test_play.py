@@ -82,6 +82,8 @@ def test_unknown_scenarios_and_course_steps_are_404(client, trainee):
                                                           "step_id": "welcome"})
     assert response.status_code == 404
     assert client.get("/play/runs/999999").status_code == 404
+    assert client.get("/play/runs/99999999999999999999999").status_code == 404
+    assert client.get("/play/runs/0/debrief").status_code == 404
 
 
 def test_content_note_gate_show_and_skip(client, trainee):

@@ -220,8 +220,17 @@ def test_the_same_position_twice_records_one_choice(session, trainee, content):
     assert (run.current_node, run.score, run.finished_at) == ("reach-out", 2, None)
 
 
-def test_two_simultaneous_submits_record_one_choice(app, session, trainee, content):
+def test_two_simultaneous_submits_record_one_choice(app, session, trainee, content, monkeypatch):
     late = content.scenario("late-post")
+    inserts: list[bool] = []
+    real_insert_once = progress.insert_once
+
+    def recording_insert_once(*args, **kwargs):
+        row, created = real_insert_once(*args, **kwargs)
+        inserts.append(created)
+        return row, created
+
+    monkeypatch.setattr(runs.progress, "insert_once", recording_insert_once)
     run_id = runs.start_run(session, trainee.id, late).id
     session.commit()
     barrier = threading.Barrier(2)
@@ -255,6 +264,8 @@ def test_two_simultaneous_submits_record_one_choice(app, session, trainee, conte
     for t in threads:
         t.join(60)
     assert sorted(results) == ["already", "ok"]
+    # On PostgreSQL both inserted, and the UNIQUE constraint turned the second away.
+    assert sorted(inserts) == ([False, True] if read_first else [True])
     session.expire_all()
     run = session.get(ScenarioRun, run_id)
     assert count(session, RunChoice) == 1

@@ -42,6 +42,8 @@ def available_choices(node: Node, seen: frozenset[str]) -> list[Choice]:
 
 def get_run(session: Session, user_id: int, run_id: int) -> ScenarioRun | None:
     """The user's own run, or None (also for someone else's: callers answer 404)."""
+    if not 0 < run_id < 2**63:  # a forged id beyond BIGINT must not reach the database
+        return None
     # The player always needs the choices (the run's memory): load them in the same query.
     run = session.get(ScenarioRun, run_id, options=[joinedload(ScenarioRun.choices)])
     return run if run is not None and run.user_id == user_id else None
