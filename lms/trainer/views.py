@@ -216,7 +216,7 @@ def remove_member(cohort_id: int, user_id: int):
 
 # -- progress ---------------------------------------------------------------------------
 
-def _progress_query(current: Cohort) -> tuple[ProgressFilterForm, reports.Query]:
+def _progress_query(current: Cohort) -> tuple[ProgressFilterForm, reports.Query, tuple[reports.Column, ...]]:
     form = ProgressFilterForm(request.args)
     columns = reports.columns_for(db.session, current, catalog())
     form.course.choices = options([("", "All assigned courses")] + [(c.course_id, c.title) for c in columns])
@@ -226,15 +226,15 @@ def _progress_query(current: Cohort) -> tuple[ProgressFilterForm, reports.Query]
     query = reports.Query(
         course=data.get("course") or None, status=data.get("status") or None, search=data.get("q") or "",
         sort=data.get("sort") or "name", descending=data.get("order") == "desc", page=_page_arg())
-    return form, query
+    return form, query, columns
 
 
 @bp.route("/cohorts/<int:cohort_id>/progress")
 @role_required("trainer")
 def progress(cohort_id: int):
     current = _cohort(cohort_id)
-    form, query = _progress_query(current)
-    table = reports.progress_table(db.session, current, catalog(), query, date.today())
+    form, query, columns = _progress_query(current)
+    table = reports.progress_table(db.session, current, catalog(), query, date.today(), all_columns=columns)
     args = {k: v for k, v in request.args.items() if k in FILTER_ARGS and v}
     return render_template("trainer/progress.html", cohort=current, form=form, table=table, args=args,
                            action_form=ActionForm())
@@ -244,7 +244,7 @@ def progress(cohort_id: int):
 @role_required("trainer")
 def progress_export(cohort_id: int):
     current = _cohort(cohort_id)
-    _form, query = _progress_query(current)
+    _form, query, _columns = _progress_query(current)
     text = progress_csv(db.session, current, catalog(), query, date.today())
     return _csv(text, _filename(current, "progress"))
 
