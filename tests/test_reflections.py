@@ -141,8 +141,17 @@ def test_the_same_reflection_posted_twice_keeps_one_entry(client, started, sessi
 
 
 def test_empty_reflection_gets_a_message(client, started, session):
-    page = client.get(_save(client, "   ").headers["Location"]).get_data(as_text=True)
-    assert "nothing to save" in page and _count(session) == 0
+    response = _save(client, "   ")
+    assert response.status_code == 400 and "nothing to save" in response.get_data(as_text=True)
+    assert _count(session) == 0
+
+
+def test_an_overlong_reflection_comes_back_with_the_words_kept(client, started, session):
+    words = "word " * 5000  # 25,000 characters
+    response = _save(client, words)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "too long" in page and words.strip() in page
+    assert 'aria-invalid="true"' in page and _count(session) == 0
 
 
 def test_reflections_do_not_gate_step_completion(client, started, session):

@@ -32,6 +32,7 @@ class AudienceForm(FlaskForm):
 
 class ReflectionForm(FlaskForm):
     text = TextAreaField(
-        "Your reflection", validators=[Length(max=MAX_LENGTH)],
+        "Your reflection",
+        validators=[Length(max=MAX_LENGTH, message=f"That is too long to save: please keep it under {MAX_LENGTH:,} characters.")],
         description="Private: only you can see this. You can change, export or delete it at any time.",
     )

@@ -164,8 +164,9 @@ def step(course_id: str, step_id: str):
 
 
 def _render_step(course: Course, step: Step, enrolment: Enrolment, rows=None, *, errors: dict[str, str] | None = None,
-                 drafts: dict[str, list[int]] | None = None, status: int = 200):
-    """The step page; POST views re-render it with errors and the trainee's selections kept."""
+                 drafts: dict[str, list[int]] | None = None, texts: dict[str, str] | None = None,
+                 status: int = 200):
+    """The step page; POST views re-render it with errors (by question or reflection id) and what was sent."""
     session = db.session
     if rows is None:
         rows = progress.step_rows(session, enrolment.id)
@@ -180,7 +181,7 @@ def _render_step(course: Course, step: Step, enrolment: Enrolment, rows=None, *,
         assessment=assessments.state(session, enrolment.id, step) if step.assessment else None,
         reflections=reflections.for_step(session, current_user.id, course.id, step),
         scenario=scenario, play_ready="play.start" in current_app.view_functions,
-        errors=errors or {}, drafts=drafts or {}, field_name=assessments.field_name,
+        errors=errors or {}, drafts=drafts or {}, texts=texts or {}, field_name=assessments.field_name,
         plain=not step.questions and not step.scenario and not step.assessment,
     )
     return render_template("learn/step.html", **context), status
@@ -236,13 +237,13 @@ def submit_assessment(course_id: str, step_id: str):
         abort(404)
     drafts = {q.id: questions.selected_indexes(request.form.getlist(assessments.field_name(q.id)))
               for q in step.questions}
-    try:
-        number = int(request.form.get("attempt", ""))
-        outcome = assessments.submit(db.session, enrolment, course, step, number,
-                                     assessments.parse_answers(step, request.form.getlist))
-    except ValueError:
+    number = request.form.get("attempt", type=int)
+    if number is None:
         flash("This form was incomplete, so nothing was submitted. Please try again.", "error")
         return _render_step(course, step, enrolment, drafts=drafts, status=400)
+    try:
+        outcome = assessments.submit(db.session, enrolment, course, step, number,
+                                     assessments.parse_answers(step, request.form.getlist))
     except assessments.IncompleteAnswers as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -258,12 +259,10 @@ def submit_assessment(course_id: str, step_id: str):
 
 @bp.route("/courses/<course_id>/steps/<step_id>/reflections/<reflection_id>", methods=["POST"])
 def save_reflection(course_id: str, step_id: str, reflection_id: str):
-    course = _course(course_id)
-    step = _step(course, step_id)
+    course, step, enrolment = _open_step(course_id, step_id)
     reflection = next((r for r in step.reflections if r.id == reflection_id), None)
     if reflection is None:
         abort(404)
-    _require_prerequisites(course)
     form = ReflectionForm()
     try:
         if not form.validate_on_submit():
@@ -271,10 +270,11 @@ def save_reflection(course_id: str, step_id: str, reflection_id: str):
         reflections.save(db.session, current_user.id, course, step, reflection, form.text.data)
     except ServiceError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        flash("Your reflection is saved. Only you can see it.", "success")
+        # Shown again with what they wrote: nobody should lose their words to a message.
+        return _render_step(course, step, enrolment, errors={reflection.id: str(exc)},
+                            texts={reflection.id: form.text.data or ""}, status=400)
+    db.session.commit()
+    flash("Your reflection is saved. Only you can see it.", "success")
     return redirect(_step_url(step, f"reflection-{reflection.id}"), code=303)
 
 
