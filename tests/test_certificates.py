@@ -655,3 +655,23 @@ def test_a_charity_template_and_logo(app, session, users, tmp_path):
     app.config["CERTIFICATE_TEMPLATE"] = str(tmp_path / "missing.html")
     with pytest.raises(RuntimeError, match="LMS_CERTIFICATE_TEMPLATE"):
         document.init_app(app)
+
+
+def test_decisions_taken_meanwhile_are_not_overwritten(app, session, users):
+    admin = users.create(role="admin")
+    old = issue(app, session, users.create(), name="Jane Exmple")
+    stale = session.get(Certificate, old.id)
+    copy = Certificate(**{c.name: getattr(stale, c.name) for c in Certificate.__table__.columns})
+    with app.app_context():
+        service.reissue(session, stale, admin, "Jane Example", current_branding())
+        session.commit()
+        # A second trainer's page still showed it as issued.
+        with pytest.raises(service.ServiceError, match="already changed"):
+            service.reissue(session, copy, admin, "Jane Other", current_branding())
+        session.rollback()
+        with pytest.raises(service.ServiceError, match="already revoked"):
+            service.revoke(session, copy, admin, "Too late")
+        session.rollback()
+    session.expire_all()
+    assert session.get(Certificate, old.id).revoked_reason.startswith("Replaced by certificate")
+    assert len(session.scalars(select(Certificate)).all()) == 2

@@ -196,11 +196,15 @@ def approve(session: Session, certificate: Certificate, actor: User, branding: B
 
 def revoke(session: Session, certificate: Certificate, actor: User, reason: str) -> Certificate:
     """Revoke with a reason that the verification page shows."""
-    if certificate.status == "revoked":
+    reason = _clean_reason(reason)
+    # Conditional, like approve and reissue: a decision taken meanwhile is never overwritten.
+    result = session.execute(
+        update(Certificate).where(Certificate.id == certificate.id, Certificate.status != "revoked")
+        .values(status="revoked", revoked_at=utcnow(), revoked_reason=reason)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
         raise ServiceError("This certificate is already revoked.")
-    certificate.status = "revoked"
-    certificate.revoked_at = utcnow()
-    certificate.revoked_reason = _clean_reason(reason)
+    session.refresh(certificate)
     audit.record(session, actor, "certificate.revoked", target_user=_holder(session, certificate),
                  target=certificate.course_id, certificate_id=certificate.id, reason=certificate.revoked_reason)
     return certificate
@@ -220,14 +224,21 @@ def reissue(session: Session, certificate: Certificate, actor: User, holder_name
     fresh = Certificate(**{column: getattr(certificate, column) for column in _RECORD_COLUMNS})
     fresh.holder_name, fresh.approved_by_id = name, actor.id
     _seal(fresh, branding, utcnow())
-    # The completion moves to the new certificate (enrolment_id is unique).
-    certificate.enrolment_id = None
-    session.flush()
+    # Conditional, and first: of two trainers re-issuing at once, one wins and the
+    # other is told so. The completion moves to the new certificate (enrolment_id is unique).
+    claimed = session.execute(
+        update(Certificate).where(Certificate.id == certificate.id, Certificate.status == "issued")
+        .values(status="revoked", revoked_at=utcnow(), enrolment_id=None)
+        .execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        raise ServiceError("Someone else has already changed this certificate.")
     session.add(fresh)
     session.flush()
-    certificate.status, certificate.revoked_at = "revoked", utcnow()
-    certificate.revoked_reason = f"Replaced by certificate {grouped_code(fresh.code)}"
-    certificate.replaced_by_id = fresh.id
+    session.execute(update(Certificate).where(Certificate.id == certificate.id)
+                    .values(revoked_reason=f"Replaced by certificate {grouped_code(fresh.code)}",
+                            replaced_by_id=fresh.id)
+                    .execution_options(synchronize_session=False))
+    session.refresh(certificate)
     holder = _holder(session, certificate)
     if holder is not None:
         holder.legal_name = name
