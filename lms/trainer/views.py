@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from ..access import role_required
 from ..catalog import catalog
+from ..certificates.document import verify_url
 from ..extensions import db
 from ..models import Cohort, utcnow
 from ..services import ServiceError, cohorts, insight, reports
@@ -254,8 +255,8 @@ def progress_export(cohort_id: int):
 def certificates_export(cohort_id: int):
     current = _cohort(cohort_id)
     # The address printed on the certificates, not whatever host this request came through.
-    base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
-    text = certificates_csv(db.session, current, catalog(), lambda code: f"{base}/verify/{code}")
+    base = current_app.config["PUBLIC_BASE_URL"]
+    text = certificates_csv(db.session, current, catalog(), lambda code: verify_url(base, code))
     return _csv(text, _filename(current, "certificates"))
 
 
