@@ -56,7 +56,7 @@ class ProgressFilterForm(FlaskForm):
     q = StringField("Name contains", validators=[Optional(), Length(max=80)])
     course = SelectField("Course", choices=[], validators=[Optional()])
     status = SelectField("Status", choices=options([("", "Any status")] + [(k, v[0]) for k, v in STATUSES.items()]),
-                         validators=[Optional()])
+                         validators=[Optional()], description="In the chosen course, or in any assigned course.")
     sort = SelectField("Sort by", choices=options(SORTS.items()), default="name", validators=[Optional()])
     order = SelectField("Order", choices=options([("asc", "Ascending"), ("desc", "Descending")]), default="asc",
                         validators=[Optional()])
