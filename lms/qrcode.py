@@ -15,8 +15,3 @@ def qr_data_url(text: str, *, dark: str = "#000") -> str:
     # border=4 is the quiet zone scanners need; scale only sets the intrinsic size.
     return qr.svg_data_uri(scale=4, border=4, dark=dark, xmldecl=False, svgns=True, nl=False)
 
-
-def qr_svg(text: str, *, dark: str = "#000") -> str:
-    """The same QR code as inline SVG markup (for HTML pages)."""
-    qr = segno.make(text, error="m", micro=False)
-    return qr.svg_inline(scale=4, border=4, dark=dark, svgclass="qr", lineclass=None)

@@ -6,14 +6,13 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 from sqlalchemy.orm import undefer
 from wtforms.fields.choices import SelectChoice
 
 from ..access import public, role_required
 from ..catalog import catalog
 from ..db import db
-from ..models import Certificate, Cohort, CohortTrainer
+from ..models import Certificate
 from ..services import ServiceError
 from ..services import certificates as service
 from . import document
@@ -174,13 +173,6 @@ def _course_choices(blank: str) -> list[SelectChoice]:
     return [SelectChoice("", blank), *(SelectChoice(c.id, c.title) for c in courses)]
 
 
-def _cohorts(viewer) -> list[Cohort]:
-    query = select(Cohort).where(Cohort.archived_at.is_(None)).order_by(Cohort.name)
-    if not viewer.is_admin:
-        query = query.where(Cohort.id.in_(select(CohortTrainer.cohort_id).where(CohortTrainer.user_id == viewer.id)))
-    return list(db.session.scalars(query))
-
-
 @bp.route("/certificates/manage")
 @role_required("trainer")
 def manage():
@@ -265,7 +257,7 @@ def reissue(certificate_id: int):
 def bulk_print():
     form = BulkPrintForm()
     form.course.choices = _course_choices("Every course")
-    cohorts = _cohorts(current_user)
+    cohorts = service.cohorts_of(db.session, current_user)
     form.cohort.choices = [SelectChoice("", "Every cohort"), *(SelectChoice(str(c.id), c.name) for c in cohorts)]
     if form.validate_on_submit():
         if form.cohort.data and form.cohort.data not in {str(c.id) for c in cohorts}:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import calendar
+import dataclasses
 import hashlib
 import io
 import logging
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session
 from ..certificates.document import Branding, current_branding, document_values, grouped_code, make_pdf
 from ..content import Course
 from ..pdf import RenderError
-from ..models import Certificate, CohortMember, CohortTrainer, Enrolment, User, utcnow
+from ..models import Certificate, Cohort, CohortMember, CohortTrainer, Enrolment, User, utcnow
 from . import ServiceError, audit
 
 log = logging.getLogger(__name__)
@@ -389,6 +390,14 @@ def search(session: Session, viewer: User, criteria: Search, limit: int = 200) -
                                 .order_by(Certificate.requested_at.desc(), Certificate.id.desc()).limit(limit)))
 
 
+def cohorts_of(session: Session, viewer: User) -> list[Cohort]:
+    """Cohorts whose certificates the viewer may print: admins all, trainers their own."""
+    query = select(Cohort).where(Cohort.archived_at.is_(None)).order_by(Cohort.name)
+    if not viewer.is_admin:
+        query = query.where(Cohort.id.in_(select(CohortTrainer.cohort_id).where(CohortTrainer.user_id == viewer.id)))
+    return list(session.scalars(query))
+
+
 def pending(session: Session, viewer: User) -> list[Certificate]:
     return search(session, viewer, Search(status="pending"))
 
@@ -397,7 +406,7 @@ def pending(session: Session, viewer: User) -> list[Certificate]:
 
 def bulk_ids(session: Session, viewer: User, criteria: Search) -> list[int]:
     """Issued certificates to print, in name order (how a coordinator hands them out)."""
-    query = _filtered(viewer, Search(**{**criteria.__dict__, "status": "issued"}))
+    query = _filtered(viewer, dataclasses.replace(criteria, status="issued"))
     return list(session.scalars(query.with_only_columns(Certificate.id)
                                 .order_by(Certificate.holder_name, Certificate.id)))
 
