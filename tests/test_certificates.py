@@ -675,3 +675,24 @@ def test_decisions_taken_meanwhile_are_not_overwritten(app, session, users):
     session.expire_all()
     assert session.get(Certificate, old.id).revoked_reason.startswith("Replaced by certificate")
     assert len(session.scalars(select(Certificate)).all()) == 2
+
+
+def test_qr_code_is_one_svg_path():
+    from urllib.parse import unquote
+
+    from lms.qrcode import qr_data_url
+
+    svg = unquote(qr_data_url("http://localhost/verify/" + "A" * 32).split(",", 1)[1])
+    assert svg.count("<path") == 1 and "<rect" not in svg
+
+
+def test_certificate_colour_comes_from_settings_and_is_checked(app, session):
+    from lms import settings
+
+    with app.app_context():
+        settings.put("CERTIFICATE_PRIMARY_COLOUR", "#aa3300", by_user_id=None)
+        session.commit()
+        assert current_branding().colour == "#aa3300"
+        settings.put("CERTIFICATE_PRIMARY_COLOUR", "red; } body { display: none", by_user_id=None)
+        session.commit()
+        assert current_branding().colour == "#1d4f91"
