@@ -204,3 +204,28 @@ def test_another_trainee_can_never_see_or_change_my_reflections(client, started,
         users.login(users.create())
         assert client.get(url).status_code == 404
         users.logout()
+
+
+def test_no_trainer_or_admin_page_ever_shows_a_reflection(app, client, started, users, session):
+    """Walk every GET page as a trainer and as an admin, with the trainee's ids: the words never appear."""
+    from flask import url_for
+
+    secret = "A private thought nobody else should read."
+    _save(client, secret)
+    entry_id = session.scalar(select(ReflectionEntry.id))
+    users.logout()
+    urls = set()
+    with app.test_request_context():
+        for rule in app.url_map.iter_rules():
+            if "GET" not in rule.methods or rule.endpoint == "static":
+                continue
+            for number in {started.id, entry_id}:
+                args = {arg: (number if type(rule._converters[arg]).__name__ == "IntegerConverter" else "listening")
+                        for arg in rule.arguments}
+                urls.add(url_for(rule.endpoint, **args))
+    assert any(u.startswith("/trainer") for u in urls) and any(u.startswith("/admin") for u in urls)
+    for role in ("trainer", "admin"):
+        users.login(users.create(role=role))
+        for url in sorted(urls):
+            assert secret not in client.get(url).get_data(as_text=True), f"{role} sees a reflection at {url}"
+        users.logout()
