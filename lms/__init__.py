@@ -7,7 +7,17 @@ from typing import Any, Mapping
 
 from flask import Flask
 
+from werkzeug.routing import IntegerConverter
+
 from .config import PROJECT_ROOT
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` limited to what a BIGINT column can hold."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def create_app(config: Mapping[str, Any] | None = None, instance_path: str | None = None) -> Flask:
@@ -19,12 +29,16 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder="static",
     )
+    # Ids in URLs fit the database's 64-bit integers: a larger one is a 404, not an overflow.
+    app.url_map.converters["int"] = BoundedIntConverter
     from . import access, auth, catalog, config as config_module, errors, security, templating
     from .db import db
     from .extensions import csrf, login_manager
 
     config_module.load(app, config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for chatty in ("weasyprint", "fontTools"):  # progress lines at INFO for every render
+        logging.getLogger(chatty).setLevel(logging.WARNING)
 
     db.init_app(app)
     _guard_schema(app)

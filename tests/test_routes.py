@@ -118,3 +118,20 @@ def test_out_of_date_schema_is_refused_with_the_command(app, client, session):
     assert "lms db upgrade" in response.get_data(as_text=True)
     session.execute(text("UPDATE alembic_version SET version_num = :v"), {"v": newest})
     session.commit()
+
+
+def test_ids_too_large_for_the_database_are_404(app, client, users):
+    """Every <int:...> route: a 30-digit id is 'not found', never an overflow error."""
+    users.login(users.create(role="admin"))
+    huge = "9" * 30
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or not any(type(c).__name__ == "BoundedIntConverter"
+                                                for c in rule._converters.values()):
+            continue
+        url = rule.rule
+        for name in rule.arguments:
+            url = url.replace(f"<int:{name}>", huge).replace(f"<{name}>", "sample").replace(f"<path:{name}>", "x")
+        assert client.get(url).status_code == 404, url
+        checked += 1
+    assert checked > 5
