@@ -9,12 +9,13 @@ from .invite import Invite
 from .login_attempt import LoginAttempt
 from .progress import AssessmentAttempt, QuestionAnswer, StepProgress
 from .reflection import ReflectionEntry
+from .reporting import ENROLMENTS_REPORT_INDEX
 from .run import RunChoice, ScenarioRun
 from .setting import SiteSetting
 from .user import ROLES, User
 
 __all__ = [
     "AssessmentAttempt", "AuditEntry", "Base", "Certificate", "Cohort", "CohortCourse", "CohortMember",
-    "CohortTrainer", "Enrolment", "Invite", "LoginAttempt", "QuestionAnswer", "ROLES", "ReflectionEntry",
-    "RunChoice", "ScenarioRun", "SiteSetting", "StepProgress", "User", "WellbeingCheckin", "utcnow",
+    "CohortTrainer", "ENROLMENTS_REPORT_INDEX", "Enrolment", "Invite", "LoginAttempt", "QuestionAnswer", "ROLES",
+    "ReflectionEntry", "RunChoice", "ScenarioRun", "SiteSetting", "StepProgress", "User", "WellbeingCheckin", "utcnow",
 ]
