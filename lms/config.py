@@ -135,6 +135,9 @@ def _derive(app: Flask) -> None:
     cfg["REMEMBER_COOKIE_SECURE"] = cfg["SESSION_COOKIE_SECURE"]
     cfg["REMEMBER_COOKIE_DURATION"] = timedelta(days=int(cfg["REMEMBER_COOKIE_DAYS"]))
     cfg["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=int(cfg["SESSION_LIFETIME_HOURS"]))
+    # The lifetime counts from login; re-signing the cookie on every page would
+    # cost each request and extend sessions indefinitely.
+    cfg["SESSION_REFRESH_EACH_REQUEST"] = False
 
 
 def _instance_secret(app: Flask) -> str:

@@ -5,7 +5,6 @@ from flask import Flask, request, url_for
 from flask_login import current_user
 
 from . import settings
-from .auth.forms import LogoutForm
 
 # (endpoint, label, who sees it); an entry shows once its blueprint is registered.
 NAV_ITEMS = (
@@ -37,6 +36,5 @@ def init_app(app: Flask) -> None:
         return {
             "site_name": settings.get("SITE_NAME"),
             "charity_name": settings.get("CHARITY_NAME"),
-            "logout_form": LogoutForm() if current_user.is_authenticated else None,
             "nav_links": lambda: nav_links(app),
         }

@@ -202,7 +202,7 @@ def session(app):
 
 # -- helpers ----------------------------------------------------------------------
 
-CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
 
 def csrf_token(client, url: str) -> str:

@@ -2,7 +2,6 @@
 import concurrent.futures
 import http.cookiejar
 import os
-import re
 import subprocess
 import sys
 import time
@@ -13,7 +12,7 @@ from sqlalchemy import func, select, text
 
 from lms.db import db
 from lms.models import User
-from tests.conftest import FIXTURE_CONTENT, PASSWORD, ROOT, _free_port
+from tests.conftest import CSRF_RE, FIXTURE_CONTENT, PASSWORD, ROOT, _free_port
 
 
 def test_sqlite_is_tuned_for_concurrent_workers(app, db_backend, session):
@@ -34,7 +33,7 @@ def _register(base: str, n: int) -> int:
 
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
     form = opener.open(f"{base}/register", timeout=30).read().decode()
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
+    token = CSRF_RE.search(form).group(1)
     data = urllib.parse.urlencode({"display_name": f"Worker test {n}", "email": f"w{n}@example.org",
                                    "password": PASSWORD, "confirm": PASSWORD, "csrf_token": token}).encode()
     try:

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.models import RunChoice, ScenarioRun, StepProgress, WellbeingCheckin
-from tests.conftest import csrf_token
+from tests.conftest import CSRF_RE, csrf_token
 from tests.test_runs import make_play_content
 
 
@@ -34,7 +34,7 @@ def start(client, scenario="late-post", **data) -> str:
 
 def choose(client, run_url: str, choice, position=None):
     page = client.get(run_url + "?skip=1").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = CSRF_RE.search(page).group(1)
     if position is None:
         position = re.search(r'name="position" value="(\d+)"', page).group(1)
     return client.post(run_url + "/choose", data={"csrf_token": token, "position": position, "choice": choice})
@@ -120,7 +120,7 @@ def test_choosing_shows_feedback_and_the_next_node(client, trainee, session):
 def test_a_replayed_or_double_submitted_choice_is_recorded_once(client, trainee, session):
     run_url = start(client)
     page = text(client.get(run_url + "?skip=1"))
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    token = CSRF_RE.search(page).group(1)
     form = {"csrf_token": token, "position": "0", "choice": "0"}
     assert client.post(run_url + "/choose", data=form).status_code == 302
     replay = client.post(run_url + "/choose", data={**form, "choice": "1"}, follow_redirects=True)

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from lms.catalog import catalog
-from tests.conftest import ROOT, csrf_token
+from tests.conftest import CSRF_RE, ROOT, csrf_token
 
 
 @pytest.fixture
@@ -27,7 +27,7 @@ def play_through(client, scenario_id: str, pick) -> str:
         offered = re.findall(r'name="choice" value="(\d+)"', html)
         assert offered, f"{scenario_id}: a node with nothing to choose at {run_url}"
         position = re.search(r'name="position" value="(\d+)"', html).group(1)
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+        token = CSRF_RE.search(html).group(1)
         answer = client.post(run_url + "/choose", data={"csrf_token": token, "position": position,
                                                        "choice": pick(offered)})
         assert answer.status_code == 302

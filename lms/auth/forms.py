@@ -48,7 +48,3 @@ class ChangePasswordForm(FlaskForm):
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField("Change password")
-
-
-class LogoutForm(FlaskForm):
-    submit = SubmitField("Log out")

@@ -10,7 +10,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
 
-from .blocks import Pieces, dedent_quote, list_item, unwrap_paragraph
+from .blocks import Pieces, dedent_quote, list_item
 from .problems import Problems
 from .source import SLUG_HELP, atx_heading, is_slug, outside_fences, suggest
 
