@@ -20,8 +20,8 @@ logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 #: The only folder the renderer may read files from (fonts, logo, stylesheet).
 ASSETS_DIR = Path(__file__).resolve().parent / "static" / "certificate"
-#: PDF 1.4 writes a classic cross-reference table and no object streams, which
-#: makes the stored files much cheaper for pypdf to merge when bulk printing.
+#: PDF 1.4 writes a classic cross-reference table and no object streams: the
+#: stored files open and merge cheaply when bulk printing.
 PDF_VERSION = "1.4"
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import BinaryIO, Callable, Iterable
 
-from pypdf import PdfReader, PdfWriter
+import pikepdf
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -415,20 +415,30 @@ def merge_pdfs(session: Session, ids: list[int], out: BinaryIO,
                progress: Callable[[int], None] | None = None) -> int:
     """Write the stored PDFs of `ids` as one document; never re-renders an issued one.
 
-    PDFs are loaded a chunk at a time so that memory holds the merged document,
-    not every row at once. Returns the number of certificates written.
+    qpdf (pikepdf) copies each stored page into the new document with its
+    streams passed through untouched (no decompressing and recompressing), so a
+    page costs a fraction of a millisecond. Rows are loaded a chunk at a time;
+    the sources stay open until the document is written because qpdf reads
+    their stream data only then. Returns the number of certificates written.
     """
-    writer = PdfWriter()
-    for start in range(0, len(ids), BULK_CHUNK):
-        chunk = ids[start:start + BULK_CHUNK]
-        rows = dict(session.execute(select(Certificate.id, Certificate.pdf).where(Certificate.id.in_(chunk))).all())
-        for certificate_id in chunk:
-            pdf = rows[certificate_id]
-            if pdf is None:  # an issued record without its PDF yet: made once, then stored
-                pdf = ensure_pdf(session, session.get(Certificate, certificate_id))
-            for page in PdfReader(io.BytesIO(pdf)).pages:
-                writer.add_page(page)
-            if progress:
-                progress(1)
-    writer.write(out)
+    sources: list[pikepdf.Pdf] = []
+    with pikepdf.new() as merged:
+        try:
+            for start in range(0, len(ids), BULK_CHUNK):
+                chunk = ids[start:start + BULK_CHUNK]
+                rows = dict(session.execute(select(Certificate.id, Certificate.pdf)
+                                            .where(Certificate.id.in_(chunk))).all())
+                for certificate_id in chunk:
+                    pdf = rows[certificate_id]
+                    if pdf is None:  # an issued record without its PDF yet: made once, then stored
+                        pdf = ensure_pdf(session, session.get(Certificate, certificate_id))
+                    source = pikepdf.open(io.BytesIO(pdf))
+                    sources.append(source)
+                    merged.pages.extend(source.pages)
+                    if progress:
+                        progress(1)
+            merged.save(out, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+        finally:
+            for source in sources:
+                source.close()
     return len(ids)
