@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import weasyprint
+from weasyprint.text.fonts import FontConfiguration
 
 # WeasyPrint logs every layout step at INFO; one line per step per render is noise.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
@@ -23,6 +24,27 @@ ASSETS_DIR = Path(__file__).resolve().parent / "static" / "certificate"
 #: PDF 1.4 writes a classic cross-reference table and no object streams: the
 #: stored files open and merge cheaply when bulk printing.
 PDF_VERSION = "1.4"
+
+
+#: One font configuration reused by successive renders: building a fresh one (as
+#: WeasyPrint does by default) reloads fontconfig and every Pango font each time,
+#: about a third of a certificate's render time. Pango is not safe for concurrent
+#: use, so a render borrows it under the lock and a render that finds it busy (a
+#: concurrent request, or an abandoned render still running) makes its own.
+_shared_fonts: FontConfiguration | None = None
+_shared_fonts_lock = threading.Lock()
+
+
+def _write_pdf(document: weasyprint.HTML) -> bytes:
+    global _shared_fonts
+    if not _shared_fonts_lock.acquire(blocking=False):
+        return document.write_pdf(pdf_version=PDF_VERSION, font_config=FontConfiguration())
+    try:
+        if _shared_fonts is None:
+            _shared_fonts = FontConfiguration()
+        return document.write_pdf(pdf_version=PDF_VERSION, font_config=_shared_fonts)
+    finally:
+        _shared_fonts_lock.release()
 
 
 class RenderError(RuntimeError):
@@ -68,7 +90,7 @@ def render_pdf(html: str, *, timeout: float, url_fetcher: SealedFetcher | None =
         try:
             document = weasyprint.HTML(string=html, base_url=ASSETS_DIR.as_uri() + "/",
                                      url_fetcher=url_fetcher or SealedFetcher())
-            result["pdf"] = document.write_pdf(pdf_version=PDF_VERSION)
+            result["pdf"] = _write_pdf(document)
         except BaseException as exc:  # handed to the caller below
             result["error"] = exc
 

@@ -6,7 +6,6 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import undefer
 from wtforms.fields.choices import SelectChoice
 
 from ..access import public, role_required
@@ -97,18 +96,17 @@ def claim(course_id: str):
 
 @bp.route("/certificates/<int:certificate_id>/pdf")
 def download(certificate_id: int):
-    # One query, PDF included: this is the hot path of "download again".
-    certificate = db.session.get(Certificate, certificate_id, options=[undefer(Certificate.pdf)])
-    if certificate is not None and certificate.user_id != current_user.id:
-        # Trainers may print the certificates of their cohorts' trainees; nobody else's.
-        certificate = (service.visible_certificate(db.session, current_user, certificate_id)
-                       if current_user.is_trainer else None)
-    if certificate is None or certificate.status != "issued":
+    row = service.download_row(db.session, certificate_id)
+    # Trainers may print the certificates of their cohorts' trainees; nobody else's.
+    if row is None or row.status != "issued" or (
+            row.user_id != current_user.id and not (
+                current_user.is_trainer and service.visible_certificate(db.session, current_user, certificate_id))):
         abort(404)
-    if certificate.pdf is None:  # issued without its PDF (e.g. imported): made once, then stored
-        service.ensure_pdf(db.session, certificate)
+    pdf = row.pdf
+    if pdf is None:  # issued without its PDF (e.g. imported): made once, then stored
+        pdf = service.ensure_pdf(db.session, db.session.get(Certificate, certificate_id))
         db.session.commit()
-    return _pdf_response(certificate.pdf, f"certificate-{certificate.course_id}-{certificate.code[:8].lower()}.pdf")
+    return _pdf_response(pdf, f"certificate-{row.course_id}-{row.code[:8].lower()}.pdf")
 
 
 def _pdf_response(pdf: bytes, filename: str) -> Response:

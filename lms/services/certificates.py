@@ -21,7 +21,7 @@ from datetime import date, datetime
 from typing import BinaryIO, Callable, Iterable
 
 import pikepdf
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -260,6 +260,22 @@ def ensure_pdf(session: Session, certificate: Certificate) -> bytes:
                         .execution_options(synchronize_session=False))
         session.refresh(certificate, ["pdf", "pdf_sha256"])
     return certificate.pdf  # type: ignore[return-value]
+
+
+#: Built once: composing a SELECT costs more than running it on this hot path.
+_DOWNLOAD_ROW = (select(Certificate.user_id, Certificate.status, Certificate.course_id, Certificate.code,
+                        Certificate.pdf)
+                 .where(Certificate.id == bindparam("certificate_id")))
+
+
+def download_row(session: Session, certificate_id: int):
+    """What a download needs, stored PDF included, as one plain row (or None).
+
+    "Download again" is the hot path: one query by primary key, no ORM object
+    built, no catalogue or branding work.
+    """
+    # Core execution on the session's own connection: the ORM layer adds nothing for plain columns.
+    return session.connection().execute(_DOWNLOAD_ROW, {"certificate_id": certificate_id}).first()
 
 
 def _holder(session: Session, certificate: Certificate) -> User | None:
