@@ -271,6 +271,16 @@ def test_render_time_limit(monkeypatch):
     slow.set()
 
 
+def test_a_render_finding_the_shared_fonts_busy_makes_its_own():
+    from lms import pdf as pdf_module
+
+    # As when another request, or an abandoned render, still holds them.
+    with pdf_module._shared_fonts_lock:
+        text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(
+            pdf_module.render_pdf("<p>Siân Llŵyd 王芳</p>", timeout=20))).pages)
+    assert "Siân Llŵyd" in text and "王芳" in text
+
+
 def test_issued_pdf_never_changes(app, session, users, client, content_dir):
     user = users.create()
     users.login(user)
