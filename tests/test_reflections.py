@@ -209,6 +209,7 @@ def test_another_trainee_can_never_see_or_change_my_reflections(client, started,
 def test_no_trainer_or_admin_page_ever_shows_a_reflection(app, client, started, users, session):
     """Walk every GET page as a trainer and as an admin, with the trainee's ids: the words never appear."""
     from flask import url_for
+    from werkzeug.routing import IntegerConverter
 
     secret = "A private thought nobody else should read."
     _save(client, secret)
@@ -220,7 +221,7 @@ def test_no_trainer_or_admin_page_ever_shows_a_reflection(app, client, started, 
             if "GET" not in rule.methods or rule.endpoint == "static":
                 continue
             for number in {started.id, entry_id}:
-                args = {arg: (number if type(rule._converters[arg]).__name__ == "IntegerConverter" else "listening")
+                args = {arg: (number if isinstance(rule._converters[arg], IntegerConverter) else "listening")
                         for arg in rule.arguments}
                 urls.add(url_for(rule.endpoint, **args))
     assert any(u.startswith("/trainer") for u in urls) and any(u.startswith("/admin") for u in urls)
