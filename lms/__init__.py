@@ -13,10 +13,10 @@ from .config import PROJECT_ROOT
 
 
 class BoundedIntConverter(IntegerConverter):
-    """`<int:...>` limited to what a BIGINT column can hold."""
+    """`<int:...>` limited to what an INTEGER id column can hold on every backend."""
 
     def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
 
 
@@ -29,7 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder="static",
     )
-    # Ids in URLs fit the database's 64-bit integers: a larger one is a 404, not an overflow.
+    # Ids in URLs fit the database's 32-bit integer ids: a larger one is a 404, not an overflow.
     app.url_map.converters["int"] = BoundedIntConverter
     from . import access, auth, catalog, config as config_module, errors, security, templating
     from .db import db
