@@ -32,7 +32,7 @@ from markdown.extensions.toc import TocExtension
 from markdown.treeprocessors import Treeprocessor
 
 from .problems import Problems
-from .source import Fence, fence_closes, fence_open, leading_spaces, suggest
+from .source import leading_spaces, outside_fences, suggest
 
 # ---------------------------------------------------------------- Markdown
 
@@ -440,15 +440,4 @@ def too_complex(lines: Sequence[str]) -> tuple[int, str] | None:
 
 def _outside_code(lines: Sequence[str]) -> Iterator[tuple[int, str]]:
     """Lines that are not code: question and reflection fences hold Markdown, so they count."""
-    fence: Fence | None = None
-    for index, line in enumerate(lines):
-        if fence is not None:
-            if fence_closes(fence, line):
-                fence = None
-            continue
-        opened = fence_open(line)
-        if opened is not None:
-            if opened.info.split()[:1] not in (["question"], ["reflection"]):
-                fence = opened
-            continue
-        yield index, line
+    return outside_fences(lines, markdown_fences=("question", "reflection"))

@@ -6,7 +6,7 @@ import difflib
 import os
 import re
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -184,8 +184,12 @@ def fence_closes(fence: Fence, line: str) -> bool:
     return len(rest) >= fence.length and rest == fence.char * len(rest)
 
 
-def outside_fences(lines: list[str]) -> Iterator[tuple[int, str]]:
-    """Yield (index, line) for lines that are not inside fenced code."""
+def outside_fences(lines: Sequence[str], markdown_fences: tuple[str, ...] = ()) -> Iterator[tuple[int, str]]:
+    """Yield (index, line) for lines that are not inside fenced code.
+
+    Fences whose info string starts with one of `markdown_fences` (e.g. question,
+    reflection) hold Markdown: their fence lines are skipped, their contents kept.
+    """
     fence: Fence | None = None
     for index, line in enumerate(lines):
         if fence is not None:
@@ -194,7 +198,8 @@ def outside_fences(lines: list[str]) -> Iterator[tuple[int, str]]:
             continue
         opened = fence_open(line)
         if opened is not None:
-            fence = opened
+            if opened.info.split()[:1] not in [[name] for name in markdown_fences]:
+                fence = opened
             continue
         yield index, line
 
