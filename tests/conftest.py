@@ -315,3 +315,20 @@ def assert_accessible(page, what: str = "") -> None:
     bad = [v for v in results.response["violations"] if v.get("impact") in ("serious", "critical")]
     assert not bad, f"axe violations on {what or page.url}:\n" + "\n".join(
         f"- {v['id']} ({v['impact']}): {v['help']} -> {[n['target'] for n in v['nodes']][:5]}" for v in bad)
+
+
+def browser_log_in(page, email: str, password: str = PASSWORD) -> None:
+    """Log in through the real form in a browser tab."""
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+
+
+def browser_register(page, display_name: str, email: str, password: str = PASSWORD) -> None:
+    """Fill in and send the registration form already open in a browser tab."""
+    page.get_by_label("Display name").fill(display_name)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_label("Password again").fill(password)
+    page.get_by_role("button", name="Create account").click()

@@ -1,5 +1,4 @@
 """Progress rules: enrolment, step completion, course completion (FORMAT.md §5)."""
-import threading
 
 from sqlalchemy import func, select
 

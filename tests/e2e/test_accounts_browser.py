@@ -1,7 +1,7 @@
 """Accounts in a real browser: register, log in, log out, keyboard only, axe."""
 import pytest
 
-from tests.conftest import PASSWORD, assert_accessible
+from tests.conftest import PASSWORD, assert_accessible, browser_register
 
 pytestmark = pytest.mark.browser
 
@@ -9,11 +9,7 @@ pytestmark = pytest.mark.browser
 def test_register_logout_login(page, live_server):
     page.goto("/")
     page.get_by_role("link", name="Create an account").first.click()
-    page.get_by_label("Display name").fill("Nightowl")
-    page.get_by_label("Email").fill("owl@example.org")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password again").fill(PASSWORD)
-    page.get_by_role("button", name="Create account").click()
+    browser_register(page, "Nightowl", "owl@example.org")
     assert page.get_by_role("status").filter(has_text="Welcome, Nightowl").is_visible()
     page.get_by_role("button", name="Log out").click()
     assert "/login" in page.url

@@ -8,16 +8,13 @@ import pytest
 from pypdf import PdfReader
 
 from lms.models import Enrolment
-from tests.conftest import PASSWORD, assert_accessible
+from tests.conftest import assert_accessible, browser_log_in
 
 pytestmark = pytest.mark.browser
 
 
 def _log_in(page, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    browser_log_in(page, email)
 
 
 def test_claim_download_and_verify(page, live_server, users, session):

@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import PASSWORD, assert_accessible
+from tests.conftest import assert_accessible, browser_register
 
 pytestmark = pytest.mark.browser
 
@@ -45,11 +45,7 @@ def test_new_trainee_completes_a_course(request, live_server, device):
     # Register.
     page.goto("/")
     page.get_by_role("link", name="Create an account").first.click()
-    page.get_by_label("Display name").fill("Kestrel")
-    page.get_by_label("Email").fill("kestrel@example.org")
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_label("Password again").fill(PASSWORD)
-    page.get_by_role("button", name="Create account").click()
+    browser_register(page, "Kestrel", "kestrel@example.org")
     expect(page.get_by_role("heading", name="Hello, Kestrel")).to_be_visible()
     expect(page.get_by_text("Nothing in progress")).to_be_visible()
 

@@ -4,17 +4,13 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import PASSWORD, assert_accessible
+from tests.conftest import assert_accessible, browser_log_in
 
 pytestmark = pytest.mark.browser
 
 
 def _login(page: Page, users, **kwargs) -> None:
-    user = users.create(**kwargs)
-    page.goto("/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    browser_log_in(page, users.create(**kwargs).email)
 
 
 def _start(page: Page) -> None:

@@ -1,17 +1,13 @@
 """The role-play player in a real browser: notes, choices, pause, resume, debrief, check-in, axe."""
 import pytest
 
-from tests.conftest import PASSWORD, assert_accessible
+from tests.conftest import assert_accessible, browser_log_in
 
 pytestmark = pytest.mark.browser
 
 
 def log_in(page, users) -> None:
-    user = users.create(display_name="Wren")
-    page.goto("/login")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    browser_log_in(page, users.create(display_name="Wren").email)
     page.wait_for_url("**/home")
 
 

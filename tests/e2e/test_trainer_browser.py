@@ -1,17 +1,14 @@
 """A trainer runs a cohort in a real browser: create, assign, invite, watch progress appear; axe on each page."""
 import pytest
 
-from tests.conftest import PASSWORD, assert_accessible
+from tests.conftest import assert_accessible, browser_log_in, browser_register
 from tests.test_trainer import join, play, quick_user
 
 pytestmark = pytest.mark.browser
 
 
 def _log_in(page, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    browser_log_in(page, email)
 
 
 def test_trainer_invites_a_trainee_and_sees_their_progress(page, browser, live_server, users, session):
@@ -38,11 +35,7 @@ def test_trainer_invites_a_trainee_and_sees_their_progress(page, browser, live_s
     trainee.set_default_timeout(10_000)
     try:
         trainee.goto(invite_url)
-        trainee.get_by_label("Display name").fill("Nightowl")
-        trainee.get_by_label("Email").fill("owl@example.org")
-        trainee.get_by_label("Password", exact=True).fill(PASSWORD)
-        trainee.get_by_label("Password again").fill(PASSWORD)
-        trainee.get_by_role("button", name="Create account").click()
+        browser_register(trainee, "Nightowl", "owl@example.org")
         assert trainee.get_by_role("status").filter(has_text="Welcome, Nightowl").is_visible()
 
         page.goto(page.url.split("/trainer/")[0] + "/trainer/")
