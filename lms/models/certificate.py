@@ -9,6 +9,8 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column
 from .base import Base, UTCDateTime, utcnow
 
 STATUSES = ("pending", "issued", "revoked")
+#: A certificate that runs out within this many days shows "refresher due".
+REFRESHER_DAYS = 60
 
 
 class Certificate(Base):

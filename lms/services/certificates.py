@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from ..certificates.document import Branding, current_branding, document_values, grouped_code, make_pdf
 from ..content import Course
 from ..pdf import RenderError
+from ..models.certificate import REFRESHER_DAYS
 from ..models import Certificate, Cohort, CohortMember, CohortTrainer, Enrolment, User, utcnow
 from . import ServiceError, audit
 
@@ -37,7 +38,6 @@ CODE_BYTES = 20  # 160 bits, 32 base32 letters
 _CODE = re.compile(r"[A-Z2-7]{32}")
 NAME_MAX = 200
 REASON_MAX = 500
-REFRESHER_DAYS = 60
 BULK_CHUNK = 50
 
 

@@ -23,11 +23,10 @@ from ..content import Catalog, Course, Scenario
 from ..models import (
     AssessmentAttempt, Certificate, Cohort, CohortMember, Enrolment, ScenarioRun, StepProgress, User,
 )
+from ..models.certificate import REFRESHER_DAYS
 from .cohorts import assigned_courses
 
 PAGE_SIZE = 50
-#: A certificate that runs out within this many days shows "refresher due".
-REFRESHER_DAYS = 60
 
 #: status -> (label, badge class). In order of precedence, highest first.
 STATUSES: dict[str, tuple[str, str]] = {
