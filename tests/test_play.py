@@ -264,3 +264,17 @@ def test_course_prerequisites_are_enforced(client, trainee, session):
                                                        "step_id": "memory"}, follow_redirects=True)
     assert "Please complete Listening basics" in text(response)
     assert session.scalar(select(func.count()).select_from(ScenarioRun)) == 0
+
+
+def test_the_course_step_offers_resume_for_an_unfinished_run(client, trainee):
+    token = csrf_token(client, "/courses/listening")
+    client.post("/courses/listening/start", data={"csrf_token": token})
+    step_url = "/courses/listening/steps/roleplay"
+    step = text(client.get(step_url))
+    assert "Start the role-play" in step and "Resume the role-play" not in step
+    run_url = start(client, course_id="listening", step_id="roleplay")
+    assert client.get(run_url + "/pause").headers["Location"] == step_url
+    step = text(client.get(step_url))
+    assert "Resume the role-play" in step
+    choose(client, run_url, 1)  # finished (failed): nothing left to resume
+    assert "Start the role-play" in text(client.get(step_url))

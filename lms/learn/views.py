@@ -15,7 +15,7 @@ from ..content import Course, Step
 from ..content.markdown import unwrap_paragraph
 from ..db import db
 from ..models import Enrolment
-from ..services import ServiceError, assessments, progress, questions, reflections
+from ..services import ServiceError, assessments, progress, questions, reflections, runs
 from .forms import AudienceForm, ReflectionForm
 
 bp = Blueprint("learn", __name__)
@@ -181,6 +181,8 @@ def _render_step(course: Course, step: Step, enrolment: Enrolment, rows=None, *,
         assessment=assessments.state(session, enrolment.id, step) if step.assessment else None,
         reflections=reflections.for_step(session, current_user.id, course.id, step),
         scenario=scenario, play_ready="play.start" in current_app.view_functions,
+        unfinished_run=runs.resumable_run(session, current_user.id, scenario.id, enrolment.id, step.id)
+        if scenario else None,
         errors=errors or {}, drafts=drafts or {}, texts=texts or {}, field_name=assessments.field_name,
         plain=not step.questions and not step.scenario and not step.assessment,
     )
