@@ -6,10 +6,10 @@ import os
 from typing import Any, Mapping
 
 from flask import Flask
-
 from werkzeug.routing import IntegerConverter
 
 from .config import PROJECT_ROOT
+from .security import CleanRequest
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -29,6 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder="static",
     )
+    app.request_class = CleanRequest
     # Ids in URLs fit the database's 32-bit integer ids: a larger one is a 404, not an overflow.
     app.url_map.converters["int"] = BoundedIntConverter
     from . import access, auth, catalog, config as config_module, errors, security, templating

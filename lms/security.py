@@ -1,5 +1,7 @@
 """Response headers that every page gets."""
-from flask import Flask, request
+from flask import Flask, Request, request
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
+from werkzeug.utils import cached_property
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -30,3 +32,28 @@ def init_app(app: Flask) -> None:
         if request.endpoint != "static" and "Cache-Control" not in headers:
             headers["Cache-Control"] = "no-store"
         return response
+
+
+def _without_nul(values: MultiDict) -> ImmutableMultiDict:
+    return ImmutableMultiDict([(k.replace("\x00", ""), v.replace("\x00", "") if isinstance(v, str) else v)
+                               for k, v in values.items(multi=True)])
+
+
+class CleanRequest(Request):
+    """A request whose form and query values hold no NUL characters.
+
+    No database text column can store NUL (PostgreSQL refuses it outright), and
+    no person types one: dropping them here, once, means every form and service
+    can trust its strings.
+    """
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        form = self.__dict__.get("form")
+        if form is not None and any("\x00" in k or "\x00" in v for k, v in form.items(multi=True)):
+            self.__dict__["form"] = _without_nul(form)
+
+    @cached_property
+    def args(self) -> ImmutableMultiDict:
+        args = super().args
+        return _without_nul(args) if any("\x00" in k or "\x00" in v for k, v in args.items(multi=True)) else args
