@@ -174,19 +174,30 @@ def _user_or_fail(email: str):
     return user
 
 
+def _manage_user(email: str, action) -> object:
+    """Run a users-service action for an account from the command line, or fail with its message."""
+    from .db import db
+    from .services import ServiceError
+
+    user = _user_or_fail(email)
+    try:
+        result = action(db.session, user)
+    except ServiceError as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    return result
+
+
 @user_group.command("reset-password")
 @click.argument("email")
 @with_appcontext
 def user_reset_password(email: str) -> None:
     """Give an account a temporary password and end its sessions."""
-    from .db import db
-    from .services import accounts, audit
+    from .services import users
 
-    user = _user_or_fail(email)
-    temporary = accounts.reset_password(db.session, user)
-    audit.record(db.session, None, "user.reset_password", target_user=user, via="cli")
-    db.session.commit()
-    click.echo(f"Temporary password for {user.email}: {temporary}")
+    temporary = _manage_user(email, lambda session, user: users.reset_password(session, None, user))
+    click.echo(f"Temporary password for {email}: {temporary}")
     click.echo("Pass it on privately; ask them to change it after logging in.")
 
 
@@ -196,14 +207,10 @@ def user_reset_password(email: str) -> None:
 @with_appcontext
 def user_set_role(email: str, role: str) -> None:
     """Change an account's role."""
-    from .db import db
-    from .services import accounts, audit
+    from .services import users
 
-    user = _user_or_fail(email)
-    accounts.set_role(db.session, user, role)
-    audit.record(db.session, None, "user.set_role", target_user=user, role=role, via="cli")
-    db.session.commit()
-    click.echo(f"{user.email} is now {role}.")
+    _manage_user(email, lambda session, user: users.change_role(session, None, user, role))
+    click.echo(f"{email} is now {role}.")
 
 
 @user_group.command("deactivate")
@@ -211,14 +218,10 @@ def user_set_role(email: str, role: str) -> None:
 @with_appcontext
 def user_deactivate(email: str) -> None:
     """Deactivate an account, ending its sessions at once."""
-    from .db import db
-    from .services import accounts, audit
+    from .services import users
 
-    user = _user_or_fail(email)
-    accounts.set_active(db.session, user, False)
-    audit.record(db.session, None, "user.deactivate", target_user=user, via="cli")
-    db.session.commit()
-    click.echo(f"{user.email} is deactivated.")
+    _manage_user(email, lambda session, user: users.set_active(session, None, user, False))
+    click.echo(f"{email} is deactivated.")
 
 
 @click.group("certificates", help="Certificates.")

@@ -9,7 +9,11 @@ def test_user_create_and_manage(runner, session):
     result = runner.invoke(args=["user", "create", "Lead@Example.org", "--role", "admin", "--name", "Lead",
                                  "--password", "a long enough passphrase"])
     assert result.exit_code == 0, result.output
-    user = session.scalar(select(User))
+    # The last admin cannot be demoted, from the command line either.
+    refused = runner.invoke(args=["user", "set-role", "lead@example.org", "trainer"])
+    assert refused.exit_code != 0 and "only admin" in refused.output
+    runner.invoke(args=["user", "create", "other@example.org", "--role", "admin", "--password", "another passphrase"])
+    user = session.scalar(select(User).where(User.email == "lead@example.org"))
     assert (user.email, user.role, user.display_name) == ("lead@example.org", "admin", "Lead")
 
     duplicate = runner.invoke(args=["user", "create", "lead@example.org", "--password", "another passphrase"])
@@ -20,7 +24,7 @@ def test_user_create_and_manage(runner, session):
     temporary = reset.output.split(": ", 1)[1].splitlines()[0]
     assert runner.invoke(args=["user", "deactivate", "lead@example.org"]).exit_code == 0
     session.expire_all()
-    user = session.scalar(select(User))
+    user = session.scalar(select(User).where(User.email == "lead@example.org"))
     assert user.role == "trainer" and not user.active
     assert verify_password(user.password_hash, temporary)
     actions = session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)).all()

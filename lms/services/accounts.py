@@ -162,7 +162,7 @@ def change_password(session: Session, user: User, current: str, new: str, min_le
     user.end_sessions()
 
 
-def reset_password(session: Session, user: User, min_length: int = 8) -> str:
+def reset_password(session: Session, user: User) -> str:
     """Set a random temporary password (an admin passes it on) and end sessions."""
     temporary = "-".join(secrets.token_urlsafe(4) for _ in range(4))
     user.password_hash = hash_password(temporary)

@@ -13,7 +13,7 @@ def record(session: Session, actor: User | None, action: str, *, target_user: Us
     """Add an entry in the caller's transaction, so it commits (or not) with the action."""
     entry = AuditEntry(
         actor_id=actor.id if actor else None,
-        actor_name=actor.display_name if actor else "system",
+        actor_name=actor.display_name if actor else "command line",
         action=action,
         target_user_id=target_user.id if target_user else None,
         target=target or (target_user.display_name if target_user else ""),

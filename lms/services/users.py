@@ -42,7 +42,10 @@ def _other_admins(session: Session, user: User) -> int:
         User.role == "admin", User.active.is_(True), User.id != user.id)) or 0
 
 
-def change_role(session: Session, actor: User, user: User, role: str) -> None:
+# `actor` is None when an administrator acts from the command line (`lms user ...`).
+
+
+def change_role(session: Session, actor: User | None, user: User, role: str) -> None:
     if role == user.role:
         return
     if user.is_admin and role != "admin" and not _other_admins(session, user):
@@ -52,9 +55,9 @@ def change_role(session: Session, actor: User, user: User, role: str) -> None:
     audit.record(session, actor, "user.set_role", target_user=user, role=role, previous=previous)
 
 
-def set_active(session: Session, actor: User, user: User, active: bool) -> None:
+def set_active(session: Session, actor: User | None, user: User, active: bool) -> None:
     """Deactivate (ending their sessions at once) or reactivate an account."""
-    if not active and user.id == actor.id:
+    if not active and actor is not None and user.id == actor.id:
         raise ServiceError("You cannot deactivate your own account.")
     if not active and user.is_admin and not _other_admins(session, user):
         raise ServiceError("This is the only active admin. Make someone else an admin first.")
@@ -64,7 +67,7 @@ def set_active(session: Session, actor: User, user: User, active: bool) -> None:
     audit.record(session, actor, "user.reactivate" if active else "user.deactivate", target_user=user)
 
 
-def reset_password(session: Session, actor: User, user: User) -> str:
+def reset_password(session: Session, actor: User | None, user: User) -> str:
     """A temporary password to pass on privately; their sessions end."""
     temporary = accounts.reset_password(session, user)
     audit.record(session, actor, "user.reset_password", target_user=user)
