@@ -30,6 +30,7 @@ from markdown.extensions.footnotes import FootnoteExtension
 from markdown.extensions.tables import TableExtension
 from markdown.extensions.toc import TocExtension
 from markdown.treeprocessors import Treeprocessor
+from markdown.util import AtomicString
 
 from .problems import Problems
 from .source import leading_spaces, outside_fences, suggest
@@ -124,6 +125,8 @@ def _markdown() -> markdown.Markdown:
     md = getattr(_local, "md", None)
     if md is None:
         md = _local.md = make_markdown()
+        # Before the inline patterns (priority 20), which would otherwise run on every marker.
+        md.treeprocessors.register(_MarkerTreeprocessor(md), "lms_marker", 25)
     return md
 
 
@@ -291,6 +294,20 @@ class LinkResolver:
 
 _MARK = "lmsplit" + secrets.token_hex(6)
 _MARK_HTML = f"<p>{_MARK}</p>"
+
+
+class _MarkerTreeprocessor(Treeprocessor):
+    """Leave the marker paragraphs between pieces out of inline processing.
+
+    A file has a marker per piece (hundreds in a scenario); running every
+    inline pattern over each would cost more than the rest of the loader.
+    The text is plain letters and digits, so the HTML is the same either way.
+    """
+
+    def run(self, root: etree.Element) -> None:
+        for child in root:
+            if child.tag == "p" and child.text == _MARK and not len(child):
+                child.text = AtomicString(_MARK)
 
 
 def _convert(source: str, resolver: LinkResolver | None) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -131,26 +132,32 @@ class _NodeDraft:
     words: int = 0
 
 
+_BRACKET_RE = re.compile(r"[\[\]\\]")
+
+
 def choice_link(content: str) -> tuple[str, str, str] | None:
     """Split '[text](#target) rest' into (text, target, rest); None if it doesn't start so."""
     if not content.startswith("["):
         return None
     depth = 0
     index = 0
-    while index < len(content):
+    while True:
+        # Jump from bracket to bracket: a choice's text is mostly plain words.
+        found = _BRACKET_RE.search(content, index)
+        if found is None:
+            return None
+        index = found.start()
         char = content[index]
         if char == "\\":
             index += 2
             continue
         if char == "[":
             depth += 1
-        elif char == "]":
+        else:
             depth -= 1
             if depth == 0:
                 break
         index += 1
-    else:
-        return None
     if not content.startswith("(#", index + 1):
         return None
     close = content.find(")", index + 3)
@@ -247,6 +254,7 @@ def parse_node_body(
     draft.words = sum(len(line.split()) for line in lines)
     blocks = _list_blocks(lines)
     choice_lines: list[int] = []
+    links: list[tuple[str, str, str] | None] = []
     list_end = len(lines)
     if blocks:
         items, after = blocks[-1]
@@ -270,7 +278,7 @@ def parse_node_body(
     draft.body_piece = pieces.add("\n".join(lines[:end]).strip("\n"))
     for position, start in enumerate(choice_lines):
         stop = choice_lines[position + 1] if position + 1 < len(choice_lines) else list_end
-        link = choice_link(list_item(lines[start]) or "")
+        link = links[position]
         assert link is not None
         text, target, rest = link
         choice = _ChoiceDraft(first + start, text, target)
