@@ -434,8 +434,9 @@ def _nesting(line: str) -> int:
 
 def too_complex(lines: Sequence[str]) -> tuple[int, str] | None:
     """(0-based line index, reason) when rendering this Markdown could take too long."""
-    group_start, group_len, group_weight, groups = 0, 0, 0, 0
-    for index, line in [*_outside_code(lines), (len(lines), "")]:
+    items = [*_outside_code(lines), (len(lines), "")]
+    group_start, group_from, group_len, groups = 0, 0, 0, 0
+    for position, (index, line) in enumerate(items):
         first = line[:1]
         if first in (" ", "\t") and leading_spaces(line) > MAX_INDENT:
             return index, f"this line is indented more than {MAX_INDENT} spaces; reduce the indentation"
@@ -444,15 +445,21 @@ def too_complex(lines: Sequence[str]) -> tuple[int, str] | None:
             return index, f"quotes and lists are nested more than {MAX_NESTING} deep here; simplify it"
         stripped = line.lstrip(" \t>")
         if not stripped or depth or stripped.startswith("|") or index == len(lines):
-            if group_len * group_weight > MAX_PARAGRAPH_COST:
+            # A paragraph's weight is at most its length, so only long ones need counting.
+            if (group_len * group_len > MAX_PARAGRAPH_COST
+                    and group_len * _weight(items[group_from:position]) > MAX_PARAGRAPH_COST):
                 return group_start, "this paragraph has too many '[', '<', '*' or '_' to render in reasonable time; split it up"
             groups += group_len > 0
             if groups > MAX_BLOCKS:
                 return index, f"this file has more than {MAX_BLOCKS} paragraphs, list items and table rows; split it up"
-            group_start, group_len, group_weight = (index if stripped else index + 1), 0, 0
+            group_start, group_from, group_len = (index if stripped else index + 1), position, 0
         group_len += len(line)
-        group_weight += line.count("[") + (line.count("<") + line.count("*") + line.count("_")) // 20
     return None
+
+
+def _weight(items: Sequence[tuple[int, str]]) -> int:
+    """How hard these lines are on Markdown's inline patterns (never more than their length)."""
+    return sum(line.count("[") + (line.count("<") + line.count("*") + line.count("_")) // 20 for _, line in items)
 
 
 def _outside_code(lines: Sequence[str]) -> Iterator[tuple[int, str]]:
