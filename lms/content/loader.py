@@ -159,9 +159,9 @@ def _read_markdown(root: Path, path: Path, problems: Problems) -> tuple[SourceFi
     return source, split_document(source.text, rel, problems)
 
 
-def _too_complex(source: SourceFile, doc: Document, problems: Problems) -> bool:
-    """Refuse Markdown that would take Python-Markdown far too long (saying where)."""
-    found = too_complex(doc.body.split("\n"))
+def _too_complex(source: SourceFile, doc: Document, lines: list[str], problems: Problems) -> bool:
+    """Refuse Markdown that would take Python-Markdown far too long (saying where); lines = the body's."""
+    found = too_complex(lines)
     if found is not None:
         problems.error(source.rel, doc.body_line + found[0], found[1])
     return found is not None
@@ -173,7 +173,7 @@ def _resolver(
 ) -> LinkResolver:
     return LinkResolver(
         root=root, file_rel=source.rel, scope_rel=scope_rel, scope_name=scope_name,
-        lines=source.text.split("\n"), problems=problems, page_urls=page_urls, asset_url=asset_url,
+        text=source.text, problems=problems, page_urls=page_urls, asset_url=asset_url,
     )
 
 
@@ -326,10 +326,11 @@ class _CourseReader:
         self.digest.update(inner.encode() + b"\0" + source.data + b"\0")
 
     def _render_intro(self, source: SourceFile, doc: Document) -> str:
-        if _too_complex(source, doc, self.problems):
+        lines = doc.body.split("\n")
+        if _too_complex(source, doc, lines, self.problems):
             return ""
         warn_blocks_outside_steps(doc.body, doc.body_line, source.rel, self.problems)
-        unsafe_html_warnings(doc.body.split("\n"), doc.body_line, source.rel, self.problems)
+        unsafe_html_warnings(lines, doc.body_line, source.rel, self.problems)
         pieces = Pieces()
         pieces.add(doc.body)
         pieces.render(_resolver(self.root, source, self.rel, "course", self.problems, self.page_urls, self.asset_url))
@@ -401,11 +402,12 @@ class _CourseReader:
         fields = Fields(doc.meta, doc.meta.data, rel, self.problems)
         fields.check_keys(STEP_KEYS)
         title_key = fields.text("title")
-        if _too_complex(source, doc, self.problems):
+        lines = doc.body.split("\n")
+        if _too_complex(source, doc, lines, self.problems):
             return None
         pieces = Pieces()
         body = parse_step_body(doc.body, doc.body_line, step_file.id, rel, self.problems, pieces, title_key)
-        unsafe_html_warnings(doc.body.split("\n"), doc.body_line, rel, self.problems)
+        unsafe_html_warnings(lines, doc.body_line, rel, self.problems)
         pieces.render(_resolver(self.root, source, self.rel, "course", self.problems, self.page_urls, self.asset_url))
         blocks = body.blocks(pieces)
         scenario = fields.slug("scenario", "a scenario id")
@@ -481,11 +483,12 @@ class _ScenarioReader:
         fields = Fields(doc.meta, doc.meta.data, rel, self.problems)
         fields.check_keys(SCENARIO_KEYS, ("title", "summary", "endings"), EXAMPLES)
         endings = self._endings(fields)
-        if _too_complex(source, doc, self.problems):
+        lines = doc.body.split("\n")
+        if _too_complex(source, doc, lines, self.problems):
             return
         pieces = Pieces()
         body = parse_scenario_body(doc.body, doc.body_line, rel, self.problems, pieces)
-        unsafe_html_warnings(doc.body.split("\n"), doc.body_line, rel, self.problems)
+        unsafe_html_warnings(lines, doc.body_line, rel, self.problems)
         scope = _rel(self.root, self.folder) if self.folder is not None else None
         pieces.render(_resolver(self.root, source, scope, "scenario", self.problems, {}, self.asset_url))
         nodes: dict[str, Node] = {}

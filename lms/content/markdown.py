@@ -17,6 +17,7 @@ import secrets
 import stat
 import os
 import threading
+from functools import cached_property
 import xml.etree.ElementTree as etree
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -192,7 +193,7 @@ class LinkResolver:
         file_rel: str,
         scope_rel: str | None,
         scope_name: str,
-        lines: Sequence[str],
+        text: str,
         problems: Problems,
         page_urls: Mapping[str, str],
         asset_url: Callable[[str], str],
@@ -201,12 +202,17 @@ class LinkResolver:
         self.file_rel = file_rel
         self.scope_rel = scope_rel
         self.scope_name = scope_name
-        self.lines = lines
+        self.text = text
         self.problems = problems
         self.page_urls = page_urls  # scope-relative path of a .md file -> its URL
         self.asset_url = asset_url
         self.failure: BaseException | None = None
         self._cursor = 0
+
+    @cached_property
+    def lines(self) -> list[str]:
+        """The file's lines, split only when a problem needs a line number."""
+        return self.text.split("\n")
 
     def line_of(self, needle: str) -> int:
         """The line where a link was written: search onwards from the previous hit."""
