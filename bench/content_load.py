@@ -1,11 +1,13 @@
 """Benchmark: load a large generated catalogue vs Python-Markdown alone on the same files.
 
-Run by hand: `.venv/bin/python bench/content_load.py [--courses 200 --steps 30 --scenarios 200 --nodes 40]`.
+Run by hand: `.venv/bin/python bench/content_load.py [--courses 200 --steps 30 --scenarios 200 --nodes 40]`;
+BENCH_COURSES / BENCH_SCENARIOS set other defaults, for a quick run on a smaller catalogue.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
@@ -107,9 +109,9 @@ def timed(fn, rounds: int) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--courses", type=int, default=200)
+    parser.add_argument("--courses", type=int, default=int(os.environ.get("BENCH_COURSES", "200")))
     parser.add_argument("--steps", type=int, default=30)
-    parser.add_argument("--scenarios", type=int, default=200)
+    parser.add_argument("--scenarios", type=int, default=int(os.environ.get("BENCH_SCENARIOS", "200")))
     parser.add_argument("--nodes", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
