@@ -276,6 +276,26 @@ def test_overdue_when_the_due_date_has_passed(app, session, trainer):
     assert {r.name for r in table(app, cohort, status="overdue").rows} == {"Idle", "Late"}
 
 
+def test_status_filter_over_several_courses_sorted_by_last_active(app, session, trainer):
+    """The filter looks at every course shown; last activity counts only those courses."""
+    cohort = make_cohort(session, trainer, courses=("listening", "advanced"), due_on=TODAY - timedelta(days=1))
+    ann, ben, cat, dan = (quick_user(session, n) for n in ("Ann", "Ben", "Cat", "Dan"))
+    join(session, cohort, ann, ben, cat, dan)
+    now = utcnow()
+    enrol(session, ann, "listening", completed=True, last_active=now - timedelta(days=3))
+    enrol(session, ann, "advanced", last_active=now - timedelta(days=1))  # overdue here only
+    enrol(session, ben, "listening", last_active=now - timedelta(days=2))
+    enrol(session, ben, "retired-course", last_active=now)  # not assigned: not his last activity here
+    enrol(session, cat, "listening", completed=True, last_active=now - timedelta(hours=1))
+    enrol(session, cat, "advanced", completed=True, last_active=now - timedelta(days=4))  # all done: not overdue
+    # Dan has done nothing: overdue, never active, last in either order.
+    latest_first = table(app, cohort, status="overdue", sort="last_active", descending=True)
+    assert [r.name for r in latest_first.rows] == ["Ann", "Ben", "Dan"]
+    assert latest_first.total == 3
+    assert [r.name for r in table(app, cohort, status="overdue", sort="last_active").rows] == ["Ben", "Ann", "Dan"]
+    assert [r.name for r in table(app, cohort, status="completed", sort="last_active").rows] == ["Ann", "Cat"]
+
+
 def test_search_sort_and_pages(app, client, session, trainer):
     cohort = make_cohort(session, trainer)
     people = [quick_user(session, f"Person {n:03d}") for n in range(60)]
