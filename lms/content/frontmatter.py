@@ -48,19 +48,25 @@ def split_document(text: str, rel: str, problems: Problems) -> Document:
     """Split '---' front matter from the body and load it."""
     if not text.startswith("---"):
         return Document(FrontMatter(), text, 1)
-    lines = text.split("\n")
-    if lines[0].rstrip() != "---":
+    first_end = text.find("\n")
+    if text[: first_end if first_end >= 0 else len(text)].rstrip() != "---":
         return Document(FrontMatter(), text, 1)
-    for index in range(1, len(lines)):
-        if lines[index].rstrip() in ("---", "..."):
-            meta = load_front_matter("\n".join(lines[1:index]), rel, 2, problems)
-            return Document(meta, "\n".join(lines[index + 1 :]), index + 2)
+    # Walk the front matter line by line: the body (most of the file) is sliced off, never split.
+    start, index = first_end + 1, 1
+    while first_end >= 0:
+        end = text.find("\n", start)
+        if text[start : end if end >= 0 else len(text)].rstrip() in ("---", "..."):
+            meta = load_front_matter(text[first_end + 1 : start - 1], rel, 2, problems)
+            return Document(meta, text[end + 1 :] if end >= 0 else "", index + 2)
+        if end < 0:
+            break
+        start, index = end + 1, index + 1
     problems.error(
         rel, 1,
         "front matter starts with '---' on line 1 but is never closed; "
         "add a line with just '---' after the last key",
     )
-    return Document(FrontMatter(), "", len(lines) + 1)
+    return Document(FrontMatter(), "", text.count("\n") + 2)
 
 
 def _check_events(text: str) -> str | None:
