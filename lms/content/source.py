@@ -190,6 +190,13 @@ def outside_fences(lines: Sequence[str], markdown_fences: tuple[str, ...] = ()) 
     Fences whose info string starts with one of `markdown_fences` (e.g. question,
     reflection) hold Markdown: their fence lines are skipped, their contents kept.
     """
+    joined = "\n".join(lines)
+    if "```" not in joined and "~~~" not in joined:
+        return enumerate(lines)  # no fence at all (most scenario nodes): skip the line-by-line scan
+    return _outside_fences(lines, markdown_fences)
+
+
+def _outside_fences(lines: Sequence[str], markdown_fences: tuple[str, ...]) -> Iterator[tuple[int, str]]:
     fence: Fence | None = None
     for index, line in enumerate(lines):
         if fence is not None:
