@@ -26,8 +26,8 @@ def prompt_text(reflection: Reflection) -> str:
 
 
 def _clean(text: str) -> str:
-    # PostgreSQL cannot store NUL characters; nobody means to type them.
-    text = (text or "").replace("\r\n", "\n").replace("\x00", "").strip()
+    # NUL characters never get this far: lms.security.CleanRequest drops them from every form.
+    text = (text or "").replace("\r\n", "\n").strip()
     if not text:
         raise ServiceError("There is nothing to save yet: write something first, or delete the reflection.")
     if len(text) > MAX_LENGTH:
