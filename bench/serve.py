@@ -161,19 +161,30 @@ def start_gunicorn(stack: ExitStack, target: str, port: int, env: dict, log: Pat
     raise RuntimeError(f"gunicorn for {target} did not start; see {log}")
 
 
-def check_page(url: str, cookie: str) -> int:
-    """Fail early unless the page itself answers 200 (not a redirect, e.g. to the login page)."""
+def check_page(url: str, cookie: str) -> tuple[int, str]:
+    """Fail early unless the page answers 200 (not a redirect, e.g. to the login page).
+
+    Returns the page's size and the cookie to send from now on: like a browser,
+    wrk must send back a session cookie the server updated (Flask-Login notes the
+    client it sees on the first request), or every request would rewrite it.
+    """
     parts = urllib.parse.urlsplit(url)
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
-    try:
-        connection.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""), headers={"Cookie": cookie})
-        response = connection.getresponse()
-        body = response.read()
-    finally:
-        connection.close()
-    if response.status != 200:
-        raise RuntimeError(f"{url} answered {response.status} {response.getheader('Location') or ''}")
-    return len(body)
+    for _ in range(3):
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        try:
+            connection.request("GET", parts.path + (f"?{parts.query}" if parts.query else ""),
+                               headers={"Cookie": cookie} if cookie else {})
+            response = connection.getresponse()
+            body = response.read()
+        finally:
+            connection.close()
+        if response.status != 200:
+            raise RuntimeError(f"{url} answered {response.status} {response.getheader('Location') or ''}")
+        updated = response.getheader("Set-Cookie")
+        if not updated or not cookie:
+            return len(body), cookie
+        cookie = updated.split(";", 1)[0]
+    raise RuntimeError(f"{url} sets a new cookie on every request")
 
 
 @dataclass
@@ -274,7 +285,10 @@ def main() -> None:
             if setup.step_path:
                 targets["step page"] = (app_url + setup.step_path, setup.cookie)
             targets["player node"] = (app_url + setup.run_path, setup.cookie)
-            sizes = {name: check_page(url, cookie or "") for name, (url, cookie) in targets.items()}
+            sizes = {}
+            for name, (url, cookie) in targets.items():
+                sizes[name], settled = check_page(url, cookie or "")
+                targets[name] = (url, settled or None)
             print(f"gunicorn: 2 sync workers; wrk: {args.connections} connections, {args.duration} s per target, "
                   f"{args.rounds} interleaved rounds; SQLite; {os.cpu_count()} CPUs")
             for name, size in sizes.items():

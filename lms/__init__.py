@@ -32,7 +32,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     app.request_class = CleanRequest
     # Ids in URLs fit the database's 32-bit integer ids: a larger one is a 404, not an overflow.
     app.url_map.converters["int"] = BoundedIntConverter
-    from . import access, auth, catalog, config as config_module, errors, security, templating
+    from . import access, auth, catalog, config as config_module, errors, page_cache, page_versions, security, templating
     from .db import db
     from .extensions import csrf, login_manager
 
@@ -42,7 +42,10 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
         logging.getLogger(chatty).setLevel(logging.WARNING)
 
     db.init_app(app)
+    page_versions.install(db.session.session_factory)
     _guard_schema(app)
+    # Before the login check: a kept page is served only to the login it was made for.
+    page_cache.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)

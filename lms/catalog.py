@@ -83,6 +83,8 @@ class CatalogHolder:
         self.stamp = stamp
         self.auto_reload = auto_reload
         self._catalog: Catalog | None = None
+        #: Counts loads: a page made from one catalogue is not served from another.
+        self.generation = 0
         self.kept: list[str] = []
         self.loaded_at = 0.0
         self._lock = threading.Lock()
@@ -105,6 +107,7 @@ class CatalogHolder:
             fresh = load_catalog(self.root)
             catalog, kept = merge(self._catalog, fresh)
             self._catalog, self.kept, self.loaded_at = catalog, kept, time.time()
+            self.generation += 1
             self._fingerprint = fingerprint
             self._report(fresh, kept, time.perf_counter() - started)
             return catalog

@@ -82,6 +82,7 @@ class Defaults:
     SESSION_COOKIE_SECURE: bool | None = None  # default: on in production
     WTF_CSRF_TIME_LIMIT = None  # tokens last as long as the session
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    PAGE_CACHE_MB = 16  # per worker, for a trainee's repeat views; 0 turns it off
 
 
 def load(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
@@ -180,6 +181,9 @@ def validate(app: Flask) -> None:
     for name in ("LOGIN_THROTTLE_MAX", "LOGIN_THROTTLE_WINDOW_MINUTES", "SESSION_LIFETIME_HOURS", "PASSWORD_MIN_LENGTH"):
         if not isinstance(cfg.get(name), int) or cfg[name] < 1:
             errors.append(f"LMS_{name} must be a positive whole number, not {cfg.get(name)!r}.")
+    if isinstance(cfg.get("PAGE_CACHE_MB"), bool) or not isinstance(cfg.get("PAGE_CACHE_MB"), (int, float)) \
+            or cfg["PAGE_CACHE_MB"] < 0:
+        errors.append(f"LMS_PAGE_CACHE_MB must be a number of megabytes, 0 or more, not {cfg.get('PAGE_CACHE_MB')!r}.")
     contacts = cfg.get("SUPPORT_CONTACTS")
     if not isinstance(contacts, list) or not all(isinstance(c, dict) and c.get("name") and c.get("contact") for c in contacts):
         errors.append("LMS_SUPPORT_CONTACTS must be a list of tables each with at least 'name' and 'contact'.")

@@ -33,7 +33,7 @@ _lock = threading.Lock()
 
 def _cache() -> dict[str, Any]:
     # Per app, so that two apps (tests, or a CLI beside a server) never share values.
-    return current_app.extensions.setdefault("lms_settings", {"values": {}, "until": 0.0})
+    return current_app.extensions.setdefault("lms_settings", {"values": {}, "until": 0.0, "version": 0})
 
 
 def _overrides() -> dict[str, Any]:
@@ -42,8 +42,17 @@ def _overrides() -> dict[str, Any]:
     if now >= cache["until"]:
         with _lock:
             rows = db.session.execute(select(SiteSetting.key, SiteSetting.value)).all()
-            cache["values"], cache["until"] = {k: v for k, v in rows}, now + CACHE_SECONDS
+            values = {k: v for k, v in rows}
+            if values != cache["values"]:
+                cache["values"], cache["version"] = values, cache["version"] + 1
+            cache["until"] = now + CACHE_SECONDS
     return cache["values"]
+
+
+def version() -> int:
+    """A number that changes whenever the values this process serves do (kept pages depend on it)."""
+    _overrides()
+    return _cache()["version"]
 
 
 def get(key: str) -> Any:

@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..access import public, role_required
 from ..catalog import catalog
+from .. import page_cache
 from ..db import db
 from ..models import Certificate
 from ..services import ServiceError
@@ -95,6 +96,7 @@ def claim(course_id: str):
 
 
 @bp.route("/certificates/<int:certificate_id>/pdf")
+@page_cache.cacheable
 def download(certificate_id: int):
     row = service.download_row(db.session, certificate_id)
     # Trainers may print the certificates of their cohorts' trainees; nobody else's.
@@ -102,6 +104,8 @@ def download(certificate_id: int):
             row.user_id != current_user.id and not (
                 current_user.is_trainer and service.visible_certificate(db.session, current_user, certificate_id))):
         abort(404)
+    if row.user_id != current_user.id:  # the trainer's access hangs on cohort rows: check it every time
+        page_cache.skip()
     pdf = row.pdf
     if pdf is None:  # issued without its PDF (e.g. imported): made once, then stored
         pdf = service.ensure_pdf(db.session, db.session.get(Certificate, certificate_id))

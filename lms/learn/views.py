@@ -15,6 +15,7 @@ from ..content import Course, Step
 from ..content.markdown import unwrap_paragraph
 from ..db import db
 from ..models import Enrolment
+from ..page_cache import cacheable
 from ..services import ServiceError, assessments, progress, questions, reflections, runs
 from .forms import AudienceForm, ReflectionForm
 
@@ -147,6 +148,7 @@ def retake(course_id: str):
 # -- steps ----------------------------------------------------------------------------
 
 @bp.route("/courses/<course_id>/steps/<step_id>")
+@cacheable
 def step(course_id: str, step_id: str):
     course, step, enrolment = _open_step(course_id, step_id)
     rows = progress.step_rows(db.session, enrolment.id)

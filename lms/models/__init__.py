@@ -12,10 +12,11 @@ from .reflection import ReflectionEntry
 from .reporting import ENROLMENTS_REPORT_INDEX
 from .run import RunChoice, ScenarioRun
 from .setting import SiteSetting
+from .site_version import SITE_VERSION_ID, SiteVersion
 from .user import ROLES, User
 
 __all__ = [
     "AssessmentAttempt", "AuditEntry", "Base", "Certificate", "Cohort", "CohortCourse", "CohortMember",
     "CohortTrainer", "ENROLMENTS_REPORT_INDEX", "Enrolment", "Invite", "LoginAttempt", "QuestionAnswer", "ROLES",
-    "ReflectionEntry", "RunChoice", "ScenarioRun", "SiteSetting", "StepProgress", "User", "WellbeingCheckin", "utcnow",
+    "ReflectionEntry", "RunChoice", "SITE_VERSION_ID", "ScenarioRun", "SiteSetting", "SiteVersion", "StepProgress", "User", "WellbeingCheckin", "utcnow",
 ]

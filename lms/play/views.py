@@ -9,6 +9,7 @@ from ..catalog import catalog
 from ..content import Course, Scenario, Step
 from ..extensions import db
 from ..models import Enrolment, ScenarioRun
+from ..page_cache import cacheable
 from ..services import ServiceError, progress, runs, wellbeing
 from .forms import CheckinForm, ChooseForm, StartForm
 
@@ -137,6 +138,7 @@ def start(scenario_id: str):
 
 
 @bp.route("/runs/<int:run_id>")
+@cacheable
 def run(run_id: int):
     """The current node: content note gate, the situation as a chat, the available choices."""
     run, scenario = _own_run(run_id)
