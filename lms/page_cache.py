@@ -72,6 +72,11 @@ class PageCache:
             while self._size > self.max_bytes:
                 self._drop(next(iter(self._entries)))
 
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._size = 0
+
     def _drop(self, key: Hashable) -> None:
         self._size -= len(self._entries.pop(key).body)
 

@@ -26,9 +26,9 @@ from ..passwords import verify_password
 from . import ServiceError, audit
 
 FORMAT_VERSION = 1
-#: Secrets and bulky bytes: never part of an export.
-HIDDEN_COLUMNS = {("users", "password_hash"), ("users", "session_token"), ("invites", "token_hash"),
-                  ("certificates", "pdf")}
+#: Secrets, bulky bytes and internal counters: never part of an export.
+HIDDEN_COLUMNS = {("users", "password_hash"), ("users", "session_token"), ("users", "pages_version"),
+                  ("invites", "token_hash"), ("certificates", "pdf")}
 #: A row someone merely acted on is not theirs (a trainer approved a trainee's certificate).
 ACTED_ON = {("certificates", "approved_by_id")}
 REVOKED_AT_REQUEST = "revoked at the holder's request"
