@@ -1,15 +1,16 @@
 """Certificates: one render, a repeat download and a 500-certificate bulk print.
 
-Each figure sits next to a bare WeasyPrint render of a minimal A4 page holding a
-one-path QR code, timed in the same run (interleaved, medians over
-BENCH_ROUNDS rounds, default 7). Both go through lms.pdf.render_pdf, so the
-bare page gets every pipeline saving (e.g. the shared font configuration) the
-certificate gets: the ratio measures the certificate's own cost. It also sits next
-to plain `weasyprint.HTML(string=...).write_pdf()` of the same certificate
-document: the ratio to that one measures what the app's sealed pipeline adds to
-WeasyPrint itself. Targets (issue #6):
+The reference is a bare WeasyPrint render of the same certificate, one-path QR
+code and all: plain `weasyprint.HTML(string=...).write_pdf()`, with no sealed
+fetcher, time limit or shared font set-up (issue #6: "a bare A4 certificate
+renders in about 65 ms when its QR code is a single SVG path"). The ratio to it
+measures what the app's pipeline adds to WeasyPrint itself. For scale, a
+minimal A4 page holding only a one-path QR code is also rendered through
+lms.pdf.render_pdf; it is not a certificate, so it is printed, not judged.
+All timed in the same run (interleaved, medians over BENCH_ROUNDS rounds,
+default 7). Targets (issue #6):
 
-- first render of a certificate   <= 1.2 x the bare reference (both readings printed);
+- first render of a certificate   <= 1.2 x the bare certificate render;
 - repeat download (stored bytes through the Flask test client, served as a kept
   page) >= 50 x faster than a render; printed next to the first download in a
   worker (read from the database), the view alone and a bare logged-in page
@@ -197,13 +198,12 @@ def main() -> None:
     print(f"Certificates benchmark ({ROUNDS} rounds, medians; {CERTIFICATES} certificates in the bulk print)")
     print("  wall-clock time, then CPU time of this process (steadier on a shared machine);")
     print("  verdicts on wall time, then on CPU time")
-    print(f"  bare WeasyPrint A4 + one-path QR : {bare_ms:8.1f} ms   cpu {bare_cpu_ms:6.1f} ms")
-    print(f"  one certificate render           : {cert_ms:8.1f} ms   cpu {cert_cpu_ms:6.1f} ms"
-          f"  = {cert_ms / bare_ms:4.2f} x bare (cpu {cert_cpu_ms / bare_cpu_ms:4.2f} x)"
-          f"  target <= 1.20 x: {verdict(cert_ms <= 1.2 * bare_ms)} / {verdict(cert_cpu_ms <= 1.2 * bare_cpu_ms)}")
-    print(f"  bare WeasyPrint, same certificate: {plain_ms:8.1f} ms   cpu {plain_cpu_ms:6.1f} ms"
-          f"  -> the app's render = {cert_ms / plain_ms:4.2f} x (cpu {cert_cpu_ms / plain_cpu_ms:4.2f} x)"
+    print(f"  bare WeasyPrint, same certificate: {plain_ms:8.1f} ms   cpu {plain_cpu_ms:6.1f} ms  (the reference)")
+    print(f"  one certificate render (the app) : {cert_ms:8.1f} ms   cpu {cert_cpu_ms:6.1f} ms"
+          f"  = {cert_ms / plain_ms:4.2f} x the bare certificate (cpu {cert_cpu_ms / plain_cpu_ms:4.2f} x)"
           f"  target <= 1.20 x: {verdict(cert_ms <= 1.2 * plain_ms)} / {verdict(cert_cpu_ms <= 1.2 * plain_cpu_ms)}")
+    print(f"    a minimal A4 page + one-path QR: {bare_ms:8.1f} ms   cpu {bare_cpu_ms:6.1f} ms"
+          f"  (for scale, not a certificate: the app's render is {cert_ms / bare_ms:4.2f} x this)")
     print(f"  repeat download (stored PDF)     : {download_ms:8.2f} ms   cpu {download_cpu_ms:6.2f} ms"
           f"  = {cert_ms / download_ms:4.0f} x faster than a render (cpu {cert_cpu_ms / download_cpu_ms:4.0f} x)"
           f"  target >= 50 x: {verdict(cert_ms >= 50 * download_ms)} / {verdict(cert_cpu_ms >= 50 * download_cpu_ms)}")
