@@ -122,7 +122,8 @@ def init_app(app: Flask) -> None:
         if key is None:
             return None
         user_id, _, token = key[0].partition(":")
-        versions = page_versions.current(db.engine, int(user_id), token) if user_id.isdigit() else None
+        valid_id = user_id.isdigit() and len(user_id) < 10  # an id column holds 32 bits
+        versions = page_versions.current(db.engine, int(user_id), token) if valid_id else None
         if versions is None:  # the login has ended: the usual path says so
             return None
         entry = cache.get(key, versions)
