@@ -44,6 +44,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     db.init_app(app)
     page_versions.install(db.session.session_factory)
     _guard_schema(app)
+    catalog.init_app(app)  # its check for content changes runs before a kept page is looked up
     # Before the login check: a kept page is served only to the login it was made for.
     page_cache.init_app(app)
     csrf.init_app(app)
@@ -53,7 +54,6 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     templating.init_app(app)
     access.init_app(app)
     auth.init_app(app)
-    catalog.init_app(app)
     _register_blueprints(app)
 
     from .cli import register_commands

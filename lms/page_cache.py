@@ -102,10 +102,8 @@ def _key(app: Flask) -> tuple | None:
     login = session.get("_user_id")
     if not isinstance(login, str) or "_flashes" in session:  # a flashed message is shown once
         return None
-    content = catalog_holder()
-    content.maybe_reload()
     # The CSRF token is part of the key: forms on the page carry this session's token.
-    return (login, session.get("csrf_token"), request.host, request.full_path, content.generation,
+    return (login, session.get("csrf_token"), request.host, request.full_path, catalog_holder().generation,
             settings.version())
 
 

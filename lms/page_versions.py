@@ -91,7 +91,6 @@ def _owners(objects) -> tuple[set[int], set[int], set[int], bool]:
 def _after_flush(session: Session, _context) -> None:
     # The lists still hold what this flush wrote; deleted rows keep their attributes.
     users, enrolments, runs, site = _owners(chain(session.new, session.dirty, session.deleted))
-    connection = session.connection()
     owners = []
     if users:
         owners.append(User.id.in_(users))
@@ -100,9 +99,9 @@ def _after_flush(session: Session, _context) -> None:
     if runs:
         owners.append(User.id.in_(select(ScenarioRun.user_id).where(ScenarioRun.id.in_(runs))))
     if owners:
-        connection.execute(update(User).where(or_(*owners)).values(pages_version=User.pages_version + 1))
+        session.connection().execute(update(User).where(or_(*owners)).values(pages_version=User.pages_version + 1))
     if site:
-        connection.execute(_BUMP_SITE)
+        session.connection().execute(_BUMP_SITE)
 
 
 def _on_execute(state: ORMExecuteState) -> None:

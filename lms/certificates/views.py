@@ -9,8 +9,8 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from ..access import public, role_required
-from ..catalog import catalog
 from .. import page_cache
+from ..catalog import catalog
 from ..db import db
 from ..models import Certificate
 from ..services import ServiceError
@@ -99,13 +99,13 @@ def claim(course_id: str):
 @page_cache.cacheable
 def download(certificate_id: int):
     row = service.download_row(db.session, certificate_id)
-    # Trainers may print the certificates of their cohorts' trainees; nobody else's.
-    if row is None or row.status != "issued" or (
-            row.user_id != current_user.id and not (
-                current_user.is_trainer and service.visible_certificate(db.session, current_user, certificate_id))):
+    if row is None or row.status != "issued":
         abort(404)
-    if row.user_id != current_user.id:  # the trainer's access hangs on cohort rows: check it every time
-        page_cache.skip()
+    if row.user_id != current_user.id:
+        # Trainers may print the certificates of their cohorts' trainees; nobody else's.
+        if not (current_user.is_trainer and service.visible_certificate(db.session, current_user, certificate_id)):
+            abort(404)
+        page_cache.skip()  # that access hangs on cohort rows: check it every time
     pdf = row.pdf
     if pdf is None:  # issued without its PDF (e.g. imported): made once, then stored
         pdf = service.ensure_pdf(db.session, db.session.get(Certificate, certificate_id))
