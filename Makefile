@@ -1,21 +1,33 @@
-# Two commands for a newcomer: `make run` and `make test`. Both set up .venv themselves.
+# Two commands for a newcomer: `make run` and `make test`. Both set up .venv
+# themselves and install exactly the versions locked in uv.lock.
 VENV   ?= .venv
 PYTHON ?= python3
 BIN    := $(VENV)/bin
+UV     := $(BIN)/uv
 STAMP  := $(VENV)/.installed-stamp
 DEV    := LMS_ENVIRONMENT=development
+# uv itself is pinned here; everything else is pinned in uv.lock.
+UV_VERSION := 0.13.9
 
-.PHONY: install run test test-sqlite bench check clean
+export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
+export UV_PYTHON_DOWNLOADS := never
+export UV_NO_PROGRESS := 1
 
-$(STAMP): pyproject.toml
+.PHONY: install run test test-sqlite test-latest lock bench check clean
+
+$(UV):
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet uv==$(UV_VERSION)
+
+# --locked: fail if uv.lock no longer matches pyproject.toml (run `make lock`);
+# --inexact: keep uv itself in the venv.
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --quiet --locked --extra test --inexact
 	touch $(STAMP)
 
 install: $(STAMP)
 
-## Serve the app with the sample content on SQLite at http://127.0.0.1:5000
+## Serve the app with the sample content and a demo cohort on SQLite at http://127.0.0.1:5000
 run: install
 	$(DEV) $(BIN)/lms db upgrade
 	$(DEV) $(BIN)/lms demo
@@ -29,6 +41,17 @@ test: install
 test-sqlite: install
 	$(BIN)/pytest --db sqlite
 
+## Refresh uv.lock deliberately to the newest releases the floors in pyproject.toml allow
+lock: | $(UV)
+	$(UV) lock --upgrade
+
+## The suite against the newest releases (not the lock), in .venv-latest: drift shows here first
+test-latest: | $(UV)
+	rm -rf .venv-latest
+	$(UV) venv --quiet --python $(BIN)/python .venv-latest
+	VIRTUAL_ENV=.venv-latest $(UV) pip install --quiet --upgrade -e '.[test]'
+	.venv-latest/bin/pytest
+
 ## Validate the sample courses and scenarios
 check: install
 	$(BIN)/lms check .
@@ -38,4 +61,4 @@ bench: install
 	$(BIN)/python bench/run_all.py
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) .venv-latest instance .pytest_cache

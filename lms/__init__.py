@@ -8,7 +8,7 @@ from typing import Any, Mapping
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-from .config import PROJECT_ROOT
+from .config import default_instance_path
 from .security import CleanRequest
 
 
@@ -24,9 +24,9 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     """Build the app: configuration, extensions, blueprints, CLI."""
     app = Flask(
         __name__,
-        instance_path=instance_path or os.environ.get("LMS_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        instance_path=instance_path or os.environ.get("LMS_INSTANCE_PATH") or default_instance_path(),
         instance_relative_config=True,
-        template_folder=str(PROJECT_ROOT / "templates"),
+        template_folder="templates",
         static_folder="static",
     )
     app.request_class = CleanRequest

@@ -22,7 +22,15 @@ from typing import Any, Mapping
 
 from flask import Flask
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_ROOT = Path(__file__).resolve().parent
+#: The checkout the package runs from, or None when it is installed (a wheel in site-packages).
+PROJECT_ROOT: Path | None = (PACKAGE_ROOT.parent if (PACKAGE_ROOT.parent / "pyproject.toml").is_file()
+                             and (PACKAGE_ROOT.parent / "lms").resolve() == PACKAGE_ROOT else None)
+
+
+def default_instance_path() -> str:
+    """`instance/` in a checkout, else `instance/` in the current folder (an installed package)."""
+    return str((PROJECT_ROOT or Path.cwd()) / "instance")
 
 #: Keys that ship with the project and must never protect a real site.
 KNOWN_DEFAULT_SECRETS = {"", "dev", "change-me", "changeme", "secret", "development"}
@@ -122,7 +130,8 @@ def _derive(app: Flask) -> None:
     if not cfg.get("DATABASE_URL"):
         cfg["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "lms.sqlite3")
     if not cfg.get("CONTENT_DIR"):
-        cfg["CONTENT_DIR"] = str(PROJECT_ROOT)
+        # A checkout serves its sample content; an installed package the current folder.
+        cfg["CONTENT_DIR"] = str(PROJECT_ROOT or Path.cwd())
     if cfg.get("CONTENT_AUTO_RELOAD") is None:
         cfg["CONTENT_AUTO_RELOAD"] = development
     if not cfg.get("SECRET_KEY") and development:

@@ -17,7 +17,7 @@ import jinja2
 from flask import Flask, current_app
 
 from .. import settings
-from ..config import PROJECT_ROOT
+from ..config import PACKAGE_ROOT
 from ..pdf import ASSETS_DIR, render_pdf
 from ..qrcode import qr_data_url
 
@@ -75,7 +75,7 @@ def init_app(app: Flask) -> None:
     logo = f"data:{mimetype};base64,{base64.b64encode(logo_path.read_bytes()).decode()}"
 
     override = app.config.get("CERTIFICATE_TEMPLATE") or ""
-    folders = [str(PROJECT_ROOT / "templates")]
+    folders = [str(PACKAGE_ROOT / "templates")]
     name = DEFAULT_TEMPLATE
     if override:
         path = Path(override)
