@@ -35,11 +35,11 @@ run: install
 
 ## The whole suite: SQLite and PostgreSQL, content, services, real browser
 test: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 ## A quicker loop while developing: SQLite only
 test-sqlite: install
-	$(BIN)/pytest --db sqlite
+	$(BIN)/pytest -n auto --db sqlite
 
 ## Refresh uv.lock deliberately to the newest releases the floors in pyproject.toml allow
 lock: | $(UV)
@@ -50,7 +50,7 @@ test-latest: | $(UV)
 	rm -rf .venv-latest
 	$(UV) venv --quiet --python $(BIN)/python .venv-latest
 	VIRTUAL_ENV=.venv-latest $(UV) pip install --quiet --upgrade -e '.[test]'
-	.venv-latest/bin/pytest
+	.venv-latest/bin/pytest -n auto
 
 ## Validate the sample courses and scenarios
 check: install

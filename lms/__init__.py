@@ -32,7 +32,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     app.request_class = CleanRequest
     # Ids in URLs fit the database's 32-bit integer ids: a larger one is a 404, not an overflow.
     app.url_map.converters["int"] = BoundedIntConverter
-    from . import access, auth, catalog, config as config_module, errors, page_cache, page_versions, security, templating
+    from . import access, auth, catalog, config as config_module, errors, page_cache, page_versions, passwords, security, templating
     from .db import db
     from .extensions import csrf, login_manager
 
@@ -41,6 +41,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     for chatty in ("weasyprint", "fontTools"):  # progress lines at INFO for every render
         logging.getLogger(chatty).setLevel(logging.WARNING)
 
+    passwords.init_app(app)
     db.init_app(app)
     page_versions.install(db.session.session_factory)
     _guard_schema(app)

@@ -22,6 +22,8 @@ from typing import Any, Mapping
 
 from flask import Flask
 
+from . import passwords
+
 PACKAGE_ROOT = Path(__file__).resolve().parent
 #: The checkout the package runs from, or None when it is installed (a wheel in site-packages).
 PROJECT_ROOT: Path | None = (PACKAGE_ROOT.parent if (PACKAGE_ROOT.parent / "pyproject.toml").is_file()
@@ -85,6 +87,7 @@ class Defaults:
     LOGIN_THROTTLE_WINDOW_MINUTES = 15  # ... within this many minutes
     PASSWORD_MIN_LENGTH = 8
     PASSWORD_MAX_LENGTH = 1024
+    PASSWORD_HASHING = "standard"  # argon2id cost profile; see lms/passwords.py
     SESSION_LIFETIME_HOURS = 12
     REMEMBER_COOKIE_DAYS = 14
     SESSION_COOKIE_SECURE: bool | None = None  # default: on in production
@@ -193,6 +196,11 @@ def validate(app: Flask) -> None:
     if isinstance(cfg.get("PAGE_CACHE_MB"), bool) or not isinstance(cfg.get("PAGE_CACHE_MB"), (int, float)) \
             or cfg["PAGE_CACHE_MB"] < 0:
         errors.append(f"LMS_PAGE_CACHE_MB must be a number of megabytes, 0 or more, not {cfg.get('PAGE_CACHE_MB')!r}.")
+    hashing = cfg.get("PASSWORD_HASHING")
+    if hashing not in passwords.PROFILES:
+        errors.append(f"LMS_PASSWORD_HASHING must be one of {', '.join(sorted(passwords.PROFILES))}, not {hashing!r}.")
+    elif hashing in passwords.TESTING_ONLY_PROFILES and not cfg.get("TESTING"):
+        errors.append(f"LMS_PASSWORD_HASHING {hashing!r} is for the test suite only; unset it.")
     contacts = cfg.get("SUPPORT_CONTACTS")
     if not isinstance(contacts, list) or not all(isinstance(c, dict) and c.get("name") and c.get("contact") for c in contacts):
         errors.append("LMS_SUPPORT_CONTACTS must be a list of tables each with at least 'name' and 'contact'.")
