@@ -3,25 +3,22 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-from flask import Flask
-from werkzeug.routing import IntegerConverter
+if TYPE_CHECKING:
+    from flask import Flask
 
-from .config import default_instance_path
-from .security import CleanRequest
-
-
-class BoundedIntConverter(IntegerConverter):
-    """`<int:...>` limited to what an INTEGER id column can hold on every backend."""
-
-    def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
-        super().__init__(map, *args, **kwargs)
+# Flask is imported inside create_app, not here: `lms check` and the rest of
+# lms.content run without the web stack, and importing any lms module runs this file.
 
 
 def create_app(config: Mapping[str, Any] | None = None, instance_path: str | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, CLI."""
+    from flask import Flask
+
+    from .config import default_instance_path
+    from .security import BoundedIntConverter, CleanRequest
+
     app = Flask(
         __name__,
         instance_path=instance_path or os.environ.get("LMS_INSTANCE_PATH") or default_instance_path(),
@@ -57,7 +54,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     auth.init_app(app)
     _register_blueprints(app)
 
-    from .cli import register_commands
+    from .commands import register_commands
 
     register_commands(app)
     return app

@@ -18,9 +18,10 @@ import secrets
 import tomllib
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-from flask import Flask
+if TYPE_CHECKING:  # only for annotations: `lms check` reads the config without Flask
+    from flask import Flask
 
 from . import passwords
 
@@ -110,6 +111,29 @@ def load(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
         app.config.update(overrides)
     _derive(app)
     validate(app)
+
+
+def configured_content_dir() -> Path:
+    """CONTENT_DIR from the same sources as `load`, without building the app or needing a secret key.
+
+    For `lms check` with no folder named: it must work before anything else is configured.
+    """
+    instance = os.environ.get("LMS_INSTANCE_PATH") or default_instance_path()
+    config_file = os.environ.get("LMS_CONFIG_FILE") or os.path.join(instance, "config.toml")
+    value: Any = None
+    if os.path.exists(config_file):
+        try:
+            with open(config_file, "rb") as handle:
+                value = tomllib.load(handle).get("CONTENT_DIR")
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"Cannot read the config file {config_file}: {exc}") from exc
+    raw = os.environ.get("LMS_CONTENT_DIR")
+    if raw:
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+    return Path(str(value)) if value else (PROJECT_ROOT or Path.cwd())
 
 
 def _load_environment(app: Flask) -> None:

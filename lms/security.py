@@ -1,6 +1,7 @@
 """Response headers that every page gets."""
 from flask import Flask, Request, request
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
+from werkzeug.routing import IntegerConverter
 from werkzeug.utils import cached_property
 
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -57,3 +58,11 @@ class CleanRequest(Request):
     def args(self) -> ImmutableMultiDict:
         args = super().args
         return _without_nul(args) if any("\x00" in k or "\x00" in v for k, v in args.items(multi=True)) else args
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` limited to what an INTEGER id column can hold on every backend."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)

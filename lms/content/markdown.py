@@ -29,6 +29,7 @@ from markdown.blockprocessors import BlockProcessor
 from markdown.extensions import Extension
 from markdown.extensions.fenced_code import FencedCodeExtension
 from markdown.extensions.footnotes import FootnoteExtension
+from markdown.extensions.sane_lists import SaneListExtension
 from markdown.extensions.tables import TableExtension
 from markdown.extensions.toc import TocExtension
 from markdown.treeprocessors import Treeprocessor
@@ -113,7 +114,7 @@ def make_markdown() -> markdown.Markdown:
             TableExtension(use_align_attribute=True),  # align="", never style=""
             FootnoteExtension(),
             TocExtension(),  # ids on headings, for #anchors
-            "sane_lists",
+            SaneListExtension(),  # an object, not "sane_lists": a name makes Markdown scan every installed package
             ChatExtension(),
         ],
         output_format="html",

@@ -1,0 +1,140 @@
+"""The `lms` command needs no configuration where none is needed.
+
+Each command runs as a real process with an empty environment (only PATH) in an
+empty folder: no SECRET_KEY, no database, no instance folder.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import click
+import pytest
+
+from lms.cli import main
+
+LMS = str(Path(sys.executable).with_name("lms"))
+CONTENT = Path(__file__).parent / "content" / "fixtures"
+GOOD = CONTENT / "good"
+STORY = CONTENT / "twee" / "friend-request.twee"
+
+
+def _bare_env(**extra: str) -> dict[str, str]:
+    return {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), **extra}
+
+
+def _lms(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([LMS, *args], cwd=cwd, env=_bare_env(**env), capture_output=True, text=True, timeout=60)
+
+
+def _every_command(group: click.Group, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], click.Command]]:
+    ctx = click.Context(group)
+    found = []
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        found.append(((*path, name), command))
+        if isinstance(command, click.Group):
+            found.extend(_every_command(command, (*path, name)))
+    return found
+
+
+def test_help_lists_every_command_without_configuration(tmp_path):
+    result = _lms(tmp_path, "--help")
+    assert result.returncode == 0, result.stderr
+    assert "Peer-support training LMS" in result.stdout
+    for name in ("check", "import-twee", "db", "user", "demo", "reload", "certificates", "run"):
+        assert f"  {name} " in result.stdout
+    assert "SECRET_KEY" not in result.stdout + result.stderr
+    assert list(tmp_path.iterdir()) == []  # no instance folder, no database
+
+
+def test_every_command_help_works_without_configuration(tmp_path):
+    commands = _every_command(main)
+    assert {"check", "import-twee", "db upgrade", "db status", "user create", "user set-role", "demo", "reload",
+            "certificates print", "run"} <= {" ".join(path) for path, _ in commands}
+    # One process for all of them (a process each would take a second each); its environment is empty.
+    script = textwrap.dedent("""
+        import sys
+        from click.testing import CliRunner
+        from lms.cli import main
+        failed = []
+        for line in sys.stdin.read().splitlines():
+            result = CliRunner().invoke(main, [*line.split(), "--help"], prog_name="lms")
+            if result.exit_code != 0 or "SECRET_KEY" in result.output:
+                failed.append(f"{line}: {result.exit_code} {result.output}")
+            else:
+                print(line, "|", "".join(result.output.split()))
+        print("\\n".join(failed), file=sys.stderr)
+        sys.exit(1 if failed else 0)
+    """)
+    result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=_bare_env(), capture_output=True,
+                            text=True, input="\n".join(" ".join(path) for path, _ in commands), timeout=60)
+    assert result.returncode == 0, result.stderr
+    helps = dict(line.split(" | ", 1) for line in result.stdout.splitlines())
+    for path, command in commands:
+        # Each command's help shows its own description (compared without the spaces help wraps at).
+        assert "".join(command.help.split(".")[0].split()) in helps[" ".join(path)]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_check_a_folder_without_configuration(tmp_path):
+    result = _lms(tmp_path, "check", str(GOOD))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "0 errors, 0 warnings; 1 course and 1 scenario ready"
+
+    broken = tmp_path / "broken" / "courses" / "listening"
+    broken.mkdir(parents=True)
+    (broken / "course.md").write_text("---\ntitel: Listening\n---\nWelcome.\n")
+    result = _lms(tmp_path, "check", str(tmp_path / "broken"))
+    assert result.returncode == 1
+    assert "courses/listening/course.md:2: error: unknown key 'titel'" in result.stdout
+
+    missing = _lms(tmp_path, "check", str(tmp_path / "nowhere"))
+    assert missing.returncode != 0 and "nowhere is not a folder." in missing.stderr
+    assert "Traceback" not in missing.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken"]
+
+
+def test_check_without_a_folder_uses_the_configured_content(tmp_path):
+    result = _lms(tmp_path, "check", LMS_CONTENT_DIR=str(GOOD))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "0 errors, 0 warnings; 1 course and 1 scenario ready"
+
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "config.toml").write_text(f"CONTENT_DIR = {str(GOOD)!r}\n")
+    result = _lms(tmp_path, "check", LMS_INSTANCE_PATH=str(instance))
+    assert result.returncode == 0 and "1 course and 1 scenario ready" in result.stdout
+
+    (instance / "config.toml").write_text("CONTENT_DIR = \n")
+    result = _lms(tmp_path, "check", LMS_INSTANCE_PATH=str(instance))
+    assert result.returncode == 1 and "Cannot read the config file" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_import_twee_without_configuration(tmp_path):
+    result = _lms(tmp_path, "import-twee", str(STORY))
+    assert result.returncode == 0, result.stderr
+    written = tmp_path / "scenarios" / "friend-request.md"
+    assert result.stdout.splitlines()[0] == f"Wrote {written.relative_to(tmp_path)}"
+    assert "could not be converted; edit" in result.stdout
+    check = _lms(tmp_path, "check", ".")
+    assert check.returncode == 0 and "0 courses and 1 scenario ready" in check.stdout
+
+
+@pytest.mark.parametrize("code", [
+    "from lms.cli import main\ntry:\n    main(['check', sys.argv[1]])\nexcept SystemExit as exit:\n    assert exit.code == 0",
+    "import lms.content, lms.config, lms.content.twee",
+])
+def test_check_imports_no_web_stack(code):
+    script = f"import sys\n{code}\n" + textwrap.dedent("""
+        heavy = sorted(m for m in sys.modules if m.split(".")[0] in ("flask", "sqlalchemy", "weasyprint", "werkzeug"))
+        print(" ".join(heavy))
+    """)
+    result = subprocess.run([sys.executable, "-c", script, str(GOOD)], env=_bare_env(), capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == ""
