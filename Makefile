@@ -22,7 +22,7 @@ $(UV):
 # --locked: fail if uv.lock no longer matches pyproject.toml (run `make lock`);
 # --inexact: keep uv itself in the venv.
 $(STAMP): pyproject.toml uv.lock | $(UV)
-	$(UV) sync --quiet --locked --extra test --inexact
+	$(UV) sync --quiet --locked --extra test --extra lint --inexact
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -8,8 +8,8 @@ from typing import Any, Mapping
 from flask import Flask
 from werkzeug.routing import IntegerConverter
 
-from .config import default_instance_path
-from .security import CleanRequest
+from lms.config import default_instance_path
+from lms.security import CleanRequest
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -32,9 +32,9 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     app.request_class = CleanRequest
     # Ids in URLs fit the database's 32-bit integer ids: a larger one is a 404, not an overflow.
     app.url_map.converters["int"] = BoundedIntConverter
-    from . import access, auth, catalog, config as config_module, errors, page_cache, page_versions, passwords, security, templating
-    from .db import db
-    from .extensions import csrf, login_manager
+    from lms import access, auth, catalog, config as config_module, errors, page_cache, page_versions, passwords, security, templating
+    from lms.db import db
+    from lms.extensions import csrf, login_manager
 
     config_module.load(app, config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -57,22 +57,22 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     auth.init_app(app)
     _register_blueprints(app)
 
-    from .cli import register_commands
+    from lms.cli import register_commands
 
     register_commands(app)
     return app
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .admin.views import bp as admin_bp
-    from .auth.views import bp as auth_bp
-    from .certificates.views import bp as certificates_bp
-    from .content_views import bp as content_bp
-    from .learn.views import bp as learn_bp
-    from .main.views import bp as main_bp
-    from .play.views import bp as play_bp
-    from .privacy.views import bp as privacy_bp
-    from .trainer.views import bp as trainer_bp
+    from lms.admin.views import bp as admin_bp
+    from lms.auth.views import bp as auth_bp
+    from lms.certificates.views import bp as certificates_bp
+    from lms.content_views import bp as content_bp
+    from lms.learn.views import bp as learn_bp
+    from lms.main.views import bp as main_bp
+    from lms.play.views import bp as play_bp
+    from lms.privacy.views import bp as privacy_bp
+    from lms.trainer.views import bp as trainer_bp
 
     for blueprint in (main_bp, auth_bp, content_bp, learn_bp, play_bp, certificates_bp, trainer_bp, admin_bp,
                       privacy_bp):
@@ -81,8 +81,8 @@ def _register_blueprints(app: Flask) -> None:
 
 def _guard_schema(app: Flask) -> None:
     """Refuse to serve pages while the database is behind the code's migrations."""
-    from .db import SchemaOutOfDate, db
-    from .errors import render_error
+    from lms.db import SchemaOutOfDate, db
+    from lms.errors import render_error
 
     state = {"current": False}
 

@@ -32,7 +32,7 @@ def role_required(*roles: str) -> Callable:
 
 def init_app(app) -> None:
     """Require login for every view not marked @public: secure by default."""
-    from .extensions import login_manager
+    from lms.extensions import login_manager
 
     @app.before_request
     def _require_login():

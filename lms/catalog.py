@@ -16,7 +16,7 @@ from types import MappingProxyType
 
 from flask import Flask, current_app
 
-from .content import Catalog, load_catalog
+from lms.content import Catalog, load_catalog
 
 log = logging.getLogger(__name__)
 

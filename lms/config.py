@@ -22,7 +22,7 @@ from typing import Any, Mapping
 
 from flask import Flask
 
-from . import passwords
+from lms import passwords
 
 PACKAGE_ROOT = Path(__file__).resolve().parent
 #: The checkout the package runs from, or None when it is installed (a wheel in site-packages).

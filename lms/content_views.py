@@ -5,8 +5,8 @@ from pathlib import Path
 
 from flask import Blueprint, abort, render_template, send_from_directory
 
-from . import catalog as catalog_module
-from .access import role_required
+from lms import catalog as catalog_module
+from lms.access import role_required
 
 bp = Blueprint("content", __name__)
 

@@ -2,7 +2,7 @@
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from .db import db
+from lms.db import db
 
 MESSAGES = {
     400: ("Something in that request was not right", "Please go back and try again."),

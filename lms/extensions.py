@@ -2,7 +2,7 @@
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 
-from .db import db
+from lms.db import db
 
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"

@@ -19,9 +19,9 @@ from typing import Callable, Hashable
 
 from flask import Flask, Response, g, request, session
 
-from . import page_versions, settings
-from .catalog import holder as catalog_holder
-from .db import db
+from lms import page_versions, settings
+from lms.catalog import holder as catalog_holder
+from lms.db import db
 
 #: Seconds a kept page may be served without being made again. Short, so that
 #: "last active" (written by a step view at most once a minute) stays close.

@@ -20,9 +20,7 @@ from sqlalchemy import Engine, bindparam, event, or_, select, update
 from sqlalchemy.engine import Compiled
 from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
-from .models import (
-    SITE_VERSION_ID, AuditEntry, Enrolment, Invite, LoginAttempt, ScenarioRun, SiteVersion, User,
-)
+from lms.models import SITE_VERSION_ID, AuditEntry, Enrolment, Invite, LoginAttempt, ScenarioRun, SiteVersion, User
 
 #: Tables whose rows never appear on a cached page.
 UNSHOWN_TABLES = frozenset(model.__tablename__ for model in (AuditEntry, Invite, LoginAttempt))

@@ -13,8 +13,8 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
-from .db import db
-from .models import SiteSetting, utcnow
+from lms.db import db
+from lms.models import SiteSetting, utcnow
 
 #: key -> (label, kind) for the admin settings form.
 EDITABLE: dict[str, tuple[str, str]] = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Flask, request, url_for
 from flask_login import current_user
 
-from . import settings
+from lms import settings
 
 # (endpoint, label, who sees it); an entry shows once its blueprint is registered.
 NAV_ITEMS = (

@@ -3,9 +3,9 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from .. import settings
-from ..models import ROLES
-from ..trainer.forms import ActionForm, options
+from lms import settings
+from lms.models import ROLES
+from lms.trainer.forms import ActionForm, options
 
 
 class UserSearchForm(FlaskForm):

@@ -4,13 +4,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import settings
-from ..access import role_required
-from ..extensions import db
-from ..models import User
-from ..services import ServiceError, users
-from ..trainer.views import run_service
-from .forms import ActionForm, RoleForm, UserSearchForm, settings_form
+from lms import settings
+from lms.access import role_required
+from lms.extensions import db
+from lms.models import User
+from lms.services import ServiceError, users
+from lms.trainer.views import run_service
+from lms.admin.forms import ActionForm, RoleForm, UserSearchForm, settings_form
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

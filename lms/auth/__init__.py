@@ -3,8 +3,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from ..extensions import db, login_manager
-    from ..services.accounts import load_user_from_cookie
+    from lms.extensions import db, login_manager
+    from lms.services.accounts import load_user_from_cookie
 
     @login_manager.user_loader
     def _load_user(cookie_id: str):

@@ -7,12 +7,12 @@ from urllib.parse import urlsplit
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from .. import settings
-from ..access import public
-from ..extensions import db
-from ..services import ServiceError, accounts
-from ..signals import user_registered
-from .forms import ChangePasswordForm, LoginForm, RegisterForm
+from lms import settings
+from lms.access import public
+from lms.extensions import db
+from lms.services import ServiceError, accounts
+from lms.signals import user_registered
+from lms.auth.forms import ChangePasswordForm, LoginForm, RegisterForm
 
 bp = Blueprint("auth", __name__)
 

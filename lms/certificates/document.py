@@ -16,10 +16,10 @@ from pathlib import Path
 import jinja2
 from flask import Flask, current_app
 
-from .. import settings
-from ..config import PACKAGE_ROOT
-from ..pdf import ASSETS_DIR, render_pdf
-from ..qrcode import qr_data_url
+from lms import settings
+from lms.config import PACKAGE_ROOT
+from lms.pdf import ASSETS_DIR, render_pdf
+from lms.qrcode import qr_data_url
 
 DEFAULT_TEMPLATE = "certificate.html"
 DEFAULT_LOGO = ASSETS_DIR / "logo.svg"

@@ -8,16 +8,16 @@ from flask import Blueprint, Response, abort, current_app, flash, jsonify, redir
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from ..access import public, role_required
-from .. import page_cache
-from ..catalog import catalog
-from ..db import db
-from ..models import Certificate
-from ..services import ServiceError
-from ..services import certificates as service
-from . import document
-from .forms import BulkPrintForm, ClaimForm, DecideForm, ReissueForm, RevokeForm, SearchForm, VerifyForm
-from .throttle import SlidingWindow
+from lms.access import public, role_required
+from lms import page_cache
+from lms.catalog import catalog
+from lms.db import db
+from lms.models import Certificate
+from lms.services import ServiceError
+from lms.services import certificates as service
+from lms.certificates import document
+from lms.certificates.forms import BulkPrintForm, ClaimForm, DecideForm, ReissueForm, RevokeForm, SearchForm, VerifyForm
+from lms.certificates.throttle import SlidingWindow
 
 bp = Blueprint("certificates", __name__)
 

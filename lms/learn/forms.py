@@ -8,7 +8,7 @@ from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length
 
-from ..services.reflections import MAX_LENGTH
+from lms.services.reflections import MAX_LENGTH
 
 AUDIENCE_CHOICES = [
     SelectChoice("", "All courses"),

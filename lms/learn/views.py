@@ -10,14 +10,14 @@ from flask import (
 )
 from flask_login import current_user
 
-from ..catalog import catalog
-from ..content import Course, Step
-from ..content.markdown import unwrap_paragraph
-from ..db import db
-from ..models import Enrolment
-from ..page_cache import cacheable
-from ..services import ServiceError, assessments, progress, questions, reflections, runs
-from .forms import AudienceForm, ReflectionForm
+from lms.catalog import catalog
+from lms.content import Course, Step
+from lms.content.markdown import unwrap_paragraph
+from lms.db import db
+from lms.models import Enrolment
+from lms.page_cache import cacheable
+from lms.services import ServiceError, assessments, progress, questions, reflections, runs
+from lms.learn.forms import AudienceForm, ReflectionForm
 
 bp = Blueprint("learn", __name__)
 

@@ -2,9 +2,9 @@
 from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user
 
-from .. import settings
-from ..access import public
-from ..learn.views import my_training_context
+from lms import settings
+from lms.access import public
+from lms.learn.views import my_training_context
 
 bp = Blueprint("main", __name__)
 

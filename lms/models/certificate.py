@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, Float, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
-from .base import Base, UTCDateTime, utcnow
+from lms.models.base import Base, UTCDateTime, utcnow
 
 STATUSES = ("pending", "issued", "revoked")
 #: A certificate that runs out within this many days shows "refresher due".

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, UTCDateTime, utcnow
+from lms.models.base import Base, UTCDateTime, utcnow
 
 
 class Cohort(Base):

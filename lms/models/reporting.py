@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import Index
 
-from .enrolment import Enrolment
+from lms.models.enrolment import Enrolment
 
 #: Covers the progress table's per-member aggregates (started, completed, last active per
 #: course), so filters and sorts over 10,000 trainees read the index, never the table rows.

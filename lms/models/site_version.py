@@ -4,7 +4,7 @@ from __future__ import annotations
 from sqlalchemy import Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base
+from lms.models.base import Base
 
 #: The id of the one row.
 SITE_VERSION_ID = 1

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, UTCDateTime, utcnow
+from lms.models.base import Base, UTCDateTime, utcnow
 
 ROLES = ("trainee", "trainer", "admin")
 

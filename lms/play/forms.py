@@ -4,7 +4,7 @@ from wtforms import HiddenField, IntegerField, RadioField, SubmitField, TextArea
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from ..services.wellbeing import FEELINGS, NOTE_MAX
+from lms.services.wellbeing import FEELINGS, NOTE_MAX
 
 
 class StartForm(FlaskForm):

@@ -5,13 +5,13 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
-from ..catalog import catalog
-from ..content import Course, Scenario, Step
-from ..extensions import db
-from ..models import Enrolment, ScenarioRun
-from ..page_cache import cacheable
-from ..services import ServiceError, progress, runs, wellbeing
-from .forms import CheckinForm, ChooseForm, StartForm
+from lms.catalog import catalog
+from lms.content import Course, Scenario, Step
+from lms.extensions import db
+from lms.models import Enrolment, ScenarioRun
+from lms.page_cache import cacheable
+from lms.services import ServiceError, progress, runs, wellbeing
+from lms.play.forms import CheckinForm, ChooseForm, StartForm
 
 bp = Blueprint("play", __name__, url_prefix="/play")
 

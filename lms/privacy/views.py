@@ -10,9 +10,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField
 from wtforms.validators import DataRequired
 
-from ..extensions import db
-from ..services import ServiceError, cohorts, privacy
-from ..trainer.forms import ActionForm
+from lms.extensions import db
+from lms.services import ServiceError, cohorts, privacy
+from lms.trainer.forms import ActionForm
 
 bp = Blueprint("privacy", __name__)
 

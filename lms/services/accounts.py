@@ -10,9 +10,9 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..models import ROLES, Invite, LoginAttempt, User, utcnow
-from ..passwords import hash_password, needs_rehash, verify_password
-from . import ServiceError
+from lms.models import ROLES, Invite, LoginAttempt, User, utcnow
+from lms.passwords import hash_password, needs_rehash, verify_password
+from lms.services import ServiceError
 
 #: One message for every failed login, so it never tells whether an account exists.
 LOGIN_FAILED = "That email and password do not match an active account."

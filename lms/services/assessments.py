@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..content import Course, Step
-from ..models import AssessmentAttempt, Enrolment
-from . import ServiceError, progress
-from .questions import parse_selection
+from lms.content import Course, Step
+from lms.models import AssessmentAttempt, Enrolment
+from lms.services import ServiceError, progress
+from lms.services.questions import parse_selection
 
 
 class IncompleteAnswers(ServiceError):

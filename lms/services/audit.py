@@ -5,7 +5,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from ..models import AuditEntry, User
+from lms.models import AuditEntry, User
 
 
 def record(session: Session, actor: User | None, action: str, *, target_user: User | None = None,

@@ -25,12 +25,12 @@ from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..certificates.document import Branding, current_branding, document_values, grouped_code, make_pdf
-from ..content import Course
-from ..pdf import RenderError
-from ..models.certificate import REFRESHER_DAYS
-from ..models import Certificate, Cohort, CohortMember, CohortTrainer, Enrolment, User, utcnow
-from . import ServiceError, audit
+from lms.certificates.document import Branding, current_branding, document_values, grouped_code, make_pdf
+from lms.content import Course
+from lms.pdf import RenderError
+from lms.models.certificate import REFRESHER_DAYS
+from lms.models import Certificate, Cohort, CohortMember, CohortTrainer, Enrolment, User, utcnow
+from lms.services import ServiceError, audit
 
 log = logging.getLogger(__name__)
 

@@ -10,10 +10,10 @@ from datetime import date
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
-from ..db import db
-from ..models import Cohort, CohortCourse, CohortMember, CohortTrainer, Invite, User, utcnow
-from ..signals import user_registered
-from . import ServiceError, accounts, audit
+from lms.db import db
+from lms.models import Cohort, CohortCourse, CohortMember, CohortTrainer, Invite, User, utcnow
+from lms.signals import user_registered
+from lms.services import ServiceError, accounts, audit
 
 NAME_MAX = 200
 

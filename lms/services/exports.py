@@ -9,9 +9,9 @@ from typing import Any, Callable, Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..content import Catalog
-from ..models import Certificate, Cohort, CohortMember, User
-from .reports import Query, columns_for, progress_table
+from lms.content import Catalog
+from lms.models import Certificate, Cohort, CohortMember, User
+from lms.services.reports import Query, columns_for, progress_table
 
 #: A cell starting with one of these is run as a formula by Excel and LibreOffice.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

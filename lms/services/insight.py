@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..content import Scenario
-from ..models import RunChoice, ScenarioRun, User
-from .cohorts import supervised_user_ids
+from lms.content import Scenario
+from lms.models import RunChoice, ScenarioRun, User
+from lms.services.cohorts import supervised_user_ids
 
 #: Above this many distinct scores, the histogram groups scores into ranges.
 MAX_BARS = 12

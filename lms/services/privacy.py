@@ -21,9 +21,9 @@ from typing import Any
 from sqlalchemy import Table, delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from ..models import Base, Certificate, Cohort, CohortMember, LoginAttempt, User, utcnow
-from ..passwords import verify_password
-from . import ServiceError, audit
+from lms.models import Base, Certificate, Cohort, CohortMember, LoginAttempt, User, utcnow
+from lms.passwords import verify_password
+from lms.services import ServiceError, audit
 
 FORMAT_VERSION = 1
 #: Secrets, bulky bytes and internal counters: never part of an export.

@@ -15,10 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..content import Course, Step
-from ..models import AssessmentAttempt, Enrolment, StepProgress, utcnow
-from ..signals import course_completed
-from . import ServiceError
+from lms.content import Course, Step
+from lms.models import AssessmentAttempt, Enrolment, StepProgress, utcnow
+from lms.signals import course_completed
+from lms.services import ServiceError
 
 T = TypeVar("T")
 

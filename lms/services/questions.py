@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..content import Course, Question, Step
-from ..models import Enrolment, QuestionAnswer, utcnow
-from . import ServiceError, progress
+from lms.content import Course, Question, Step
+from lms.models import Enrolment, QuestionAnswer, utcnow
+from lms.services import ServiceError, progress
 
 
 def _index(value: str) -> int | None:

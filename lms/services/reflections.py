@@ -13,9 +13,9 @@ from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..content import Course, Reflection, Step
-from ..models import ReflectionEntry, utcnow
-from . import ServiceError, progress
+from lms.content import Course, Reflection, Step
+from lms.models import ReflectionEntry, utcnow
+from lms.services import ServiceError, progress
 
 MAX_LENGTH = 20_000
 

@@ -21,12 +21,10 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.functions import FunctionElement
 
-from ..content import Catalog, Course, Scenario
-from ..models import (
-    AssessmentAttempt, Certificate, Cohort, CohortMember, Enrolment, ScenarioRun, StepProgress, User,
-)
-from ..models.certificate import REFRESHER_DAYS
-from .cohorts import assigned_courses
+from lms.content import Catalog, Course, Scenario
+from lms.models import AssessmentAttempt, Certificate, Cohort, CohortMember, Enrolment, ScenarioRun, StepProgress, User
+from lms.models.certificate import REFRESHER_DAYS
+from lms.services.cohorts import assigned_courses
 
 PAGE_SIZE = 50
 

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from ..content import Choice, Course, Node, Scenario, Step
-from ..models import Enrolment, RunChoice, ScenarioRun, User, utcnow
-from . import ServiceError, progress
+from lms.content import Choice, Course, Node, Scenario, Step
+from lms.models import Enrolment, RunChoice, ScenarioRun, User, utcnow
+from lms.services import ServiceError, progress
 
 #: Ranking of outcomes for "best outcome"; a passed run beats everything.
 _OUTCOME_RANK = {"fail": 1, "neutral": 2, "pass": 3}

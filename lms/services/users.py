@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from .. import settings
-from ..models import ROLES, AuditEntry, User
-from . import ServiceError, accounts, audit
-from .reports import Page, escape_like, page_bounds
+from lms import settings
+from lms.models import ROLES, AuditEntry, User
+from lms.services import ServiceError, accounts, audit
+from lms.services.reports import Page, escape_like, page_bounds
 
 PAGE_SIZE = 50
 AUDIT_PAGE_SIZE = 50

@@ -8,8 +8,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import ScenarioRun, WellbeingCheckin
-from . import ServiceError
+from lms.models import ScenarioRun, WellbeingCheckin
+from lms.services import ServiceError
 
 #: Stored value -> what the trainee reads.
 FEELINGS: dict[str, str] = {

@@ -4,7 +4,7 @@ from wtforms import DateField, EmailField, IntegerField, RadioField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
-from ..services.reports import SORTS, STATUSES
+from lms.services.reports import SORTS, STATUSES
 
 
 def options(pairs) -> list[SelectChoice]:

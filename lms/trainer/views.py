@@ -7,14 +7,14 @@ from typing import Callable, TypeVar
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from ..access import role_required
-from ..catalog import catalog
-from ..certificates.document import verify_url
-from ..extensions import db
-from ..models import Cohort, utcnow
-from ..services import ServiceError, cohorts, insight, reports
-from ..services.exports import certificates_csv, progress_csv
-from .forms import ActionForm, AssignCourseForm, CohortForm, CoTrainerForm, InviteForm, ProgressFilterForm, options
+from lms.access import role_required
+from lms.catalog import catalog
+from lms.certificates.document import verify_url
+from lms.extensions import db
+from lms.models import Cohort, utcnow
+from lms.services import ServiceError, cohorts, insight, reports
+from lms.services.exports import certificates_csv, progress_csv
+from lms.trainer.forms import ActionForm, AssignCourseForm, CohortForm, CoTrainerForm, InviteForm, ProgressFilterForm, options
 
 bp = Blueprint("trainer", __name__, url_prefix="/trainer")
 T = TypeVar("T")
