@@ -8,12 +8,12 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from lms.models import ROLES
+from lms.accounts.models import ROLES
 
 
 def _create_app() -> Flask:
     from lms import create_app
-    from lms.config import ConfigError
+    from lms.core.config import ConfigError
 
     try:
         return create_app()
@@ -38,7 +38,7 @@ def db_group() -> None:
 @with_appcontext
 def db_upgrade() -> None:
     """Migrate the database to the newest schema."""
-    from lms.db import db
+    from lms.core.db import db
 
     db.upgrade()
     click.echo("The database is up to date.")
@@ -48,7 +48,7 @@ def db_upgrade() -> None:
 @with_appcontext
 def db_status() -> None:
     """Show the database's schema revision and the newest one."""
-    from lms.db import db
+    from lms.core.db import db
 
     current, newest = db.schema_status()
     click.echo(f"database: {', '.join(sorted(current)) or '(empty)'}")
@@ -70,8 +70,9 @@ def user_group() -> None:
 @with_appcontext
 def user_create(email: str, role: str, display_name: str | None, password: str) -> None:
     """Create an account with a role."""
-    from lms.db import db
-    from lms.services import ServiceError, accounts
+    from lms.accounts import services as accounts
+    from lms.core.db import db
+    from lms.core.services import ServiceError
 
     try:
         user = accounts.create_user(
@@ -101,7 +102,7 @@ def check(directory: Path | None) -> None:
 @with_appcontext
 def reload_content() -> None:
     """Check the content, then make every running worker load it again."""
-    from lms.catalog import request_reload
+    from lms.catalog.services import request_reload
     from lms.content import load_catalog
 
     fresh = load_catalog(Path(current_app.config["CONTENT_DIR"]))
@@ -145,9 +146,9 @@ def demo() -> None:
     """Create demo accounts (development only) and print how to log in."""
     from sqlalchemy import select
 
-    from lms.db import db
-    from lms.models import User
-    from lms.services import accounts
+    from lms.accounts import services as accounts
+    from lms.accounts.models import User
+    from lms.core.db import db
 
     if current_app.config["ENVIRONMENT"] != "development":
         raise click.ClickException("Demo accounts are for development only (LMS_ENVIRONMENT=development).")
@@ -164,9 +165,9 @@ def demo() -> None:
 def _user_or_fail(email: str):
     from sqlalchemy import select
 
-    from lms.db import db
-    from lms.models import User
-    from lms.services.accounts import normalise_email
+    from lms.accounts.models import User
+    from lms.accounts.services import normalise_email
+    from lms.core.db import db
 
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None:
@@ -176,8 +177,8 @@ def _user_or_fail(email: str):
 
 def _manage_user(email: str, action) -> object:
     """Run a users-service action for an account from the command line, or fail with its message."""
-    from lms.db import db
-    from lms.services import ServiceError
+    from lms.core.db import db
+    from lms.core.services import ServiceError
 
     user = _user_or_fail(email)
     try:
@@ -194,7 +195,7 @@ def _manage_user(email: str, action) -> object:
 @with_appcontext
 def user_reset_password(email: str) -> None:
     """Give an account a temporary password and end its sessions."""
-    from lms.services import users
+    from lms.accounts import users
 
     temporary = _manage_user(email, lambda session, user: users.reset_password(session, None, user))
     click.echo(f"Temporary password for {email}: {temporary}")
@@ -207,7 +208,7 @@ def user_reset_password(email: str) -> None:
 @with_appcontext
 def user_set_role(email: str, role: str) -> None:
     """Change an account's role."""
-    from lms.services import users
+    from lms.accounts import users
 
     _manage_user(email, lambda session, user: users.change_role(session, None, user, role))
     click.echo(f"{email} is now {role}.")
@@ -218,7 +219,7 @@ def user_set_role(email: str, role: str) -> None:
 @with_appcontext
 def user_deactivate(email: str) -> None:
     """Deactivate an account, ending its sessions at once."""
-    from lms.services import users
+    from lms.accounts import users
 
     _manage_user(email, lambda session, user: users.set_active(session, None, user, False))
     click.echo(f"{email} is deactivated.")
@@ -239,9 +240,9 @@ def certificates_group() -> None:
 @with_appcontext
 def certificates_print(course_id: str | None, cohort_id: int | None, date_from, date_to, output: str) -> None:
     """Merge issued certificates' stored PDFs into one print-ready file (no re-rendering)."""
-    from lms.db import db
-    from lms.models import User
-    from lms.services import certificates
+    from lms.accounts.models import User
+    from lms.certificates import services as certificates
+    from lms.core.db import db
 
     if not (course_id or cohort_id or date_from or date_to):
         raise click.UsageError("Say what to print: --course, --cohort and/or --from/--to.")

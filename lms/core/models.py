@@ -1,16 +1,10 @@
-"""Declarative base and shared column helpers."""
+"""The declarative base, shared column helpers, and the site-wide tables no feature owns (settings, site version)."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from sqlalchemy import DateTime, MetaData, TypeDecorator
-from sqlalchemy.orm import DeclarativeBase
-from datetime import datetime
-from sqlalchemy import JSON, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
-from lms.core.models import Base, UTCDateTime, utcnow
-from sqlalchemy import Integer
-from lms.core.models import Base
+from datetime import UTC, datetime
 
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, MetaData, String, TypeDecorator
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # Stable constraint names so that Alembic migrations work on SQLite and PostgreSQL alike.
 NAMING_CONVENTION = {
@@ -24,7 +18,7 @@ NAMING_CONVENTION = {
 
 def utcnow() -> datetime:
     """The current time, timezone-aware, in UTC."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator):
@@ -39,11 +33,11 @@ class UTCDateTime(TypeDecorator):
     def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
         if value is not None and value.tzinfo is None:
             raise ValueError("naive datetime given; use lms.core.models.utcnow()")
-        return value.astimezone(timezone.utc) if value is not None else None
+        return value.astimezone(UTC) if value is not None else None
 
     def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
         if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
+            value = value.replace(tzinfo=UTC)
         return value
 
 
