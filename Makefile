@@ -13,7 +13,7 @@ export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS := 1
 
-.PHONY: install run test test-sqlite test-latest lock bench check clean
+.PHONY: install lint run test test-sqlite test-latest lock bench check clean
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,12 @@ test-latest: | $(UV)
 	$(UV) venv --quiet --python $(BIN)/python .venv-latest
 	VIRTUAL_ENV=.venv-latest $(UV) pip install --quiet --upgrade -e '.[test]'
 	.venv-latest/bin/pytest -n auto
+
+## Linters: ruff, the import contracts between packages (import-linter), mypy
+lint: install
+	$(BIN)/ruff check lms tests bench app.py
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 ## Validate the sample courses and scenarios
 check: install

@@ -8,10 +8,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from lms.accounts.models import ROLES, LoginAttempt, User
 from lms.cohorts.models import Invite
+from lms.core.db import DbSession
 from lms.core.models import utcnow
 from lms.core.passwords import hash_password, needs_rehash, verify_password
 from lms.core.services import ServiceError
@@ -41,7 +41,7 @@ def check_password_rules(password: str, min_length: int, max_length: int) -> Non
 
 
 def create_user(
-    session: Session, *, email: str, display_name: str, password: str, role: str = "trainee",
+    session: DbSession, *, email: str, display_name: str, password: str, role: str = "trainee",
     min_length: int = 8, max_length: int = 1024,
 ) -> User:
     """Create an account; raise ServiceError if the email is taken or input is invalid."""
@@ -66,7 +66,7 @@ def hash_invite_token(token: str) -> str:
 
 
 def create_invite(
-    session: Session, *, created_by: User | None, email: str | None = None, role: str = "trainee",
+    session: DbSession, *, created_by: User | None, email: str | None = None, role: str = "trainee",
     max_uses: int | None = 1, days: int | None = 14,
 ) -> str:
     """Create an invite and return its token (shown once, stored hashed)."""
@@ -80,7 +80,7 @@ def create_invite(
     return token
 
 
-def find_invite(session: Session, token: str | None) -> Invite | None:
+def find_invite(session: DbSession, token: str | None) -> Invite | None:
     """The usable invite for a token, or None."""
     if not token:
         return None
@@ -89,7 +89,7 @@ def find_invite(session: Session, token: str | None) -> Invite | None:
 
 
 def register(
-    session: Session, *, email: str, display_name: str, password: str, invite_token: str | None,
+    session: DbSession, *, email: str, display_name: str, password: str, invite_token: str | None,
     invite_only: bool, min_length: int = 8, max_length: int = 1024,
 ) -> tuple[User, Invite | None]:
     """Register a trainee (or the invite's role), redeeming the invite atomically."""
@@ -121,7 +121,7 @@ def _throttle_keys(email: str, ip: str | None) -> list[str]:
     return keys
 
 
-def is_throttled(session: Session, email: str, ip: str | None, policy: ThrottlePolicy, now: datetime) -> bool:
+def is_throttled(session: DbSession, email: str, ip: str | None, policy: ThrottlePolicy, now: datetime) -> bool:
     """Whether recent failures for this email (or from this address) exceed the limit."""
     since = now - policy.window
     for key in _throttle_keys(email, ip):
@@ -135,7 +135,7 @@ def is_throttled(session: Session, email: str, ip: str | None, policy: ThrottleP
     return False
 
 
-def authenticate(session: Session, email: str, password: str, ip: str | None, policy: ThrottlePolicy) -> User:
+def authenticate(session: DbSession, email: str, password: str, ip: str | None, policy: ThrottlePolicy) -> User:
     """Return the user for valid credentials or raise ServiceError with a neutral message."""
     now = utcnow()
     if is_throttled(session, email, ip, policy, now):
@@ -155,7 +155,7 @@ def authenticate(session: Session, email: str, password: str, ip: str | None, po
     return user
 
 
-def change_password(session: Session, user: User, current: str, new: str, min_length: int = 8, max_length: int = 1024) -> None:
+def change_password(session: DbSession, user: User, current: str, new: str, min_length: int = 8, max_length: int = 1024) -> None:
     """Change a password after checking the current one; ends other sessions."""
     if not verify_password(user.password_hash, current):
         raise ServiceError("Your current password is not right.")
@@ -164,7 +164,7 @@ def change_password(session: Session, user: User, current: str, new: str, min_le
     user.end_sessions()
 
 
-def reset_password(session: Session, user: User) -> str:
+def reset_password(session: DbSession, user: User) -> str:
     """Set a random temporary password (an admin passes it on) and end sessions."""
     temporary = "-".join(secrets.token_urlsafe(4) for _ in range(4))
     user.password_hash = hash_password(temporary)
@@ -172,20 +172,20 @@ def reset_password(session: Session, user: User) -> str:
     return temporary
 
 
-def set_active(session: Session, user: User, active: bool) -> None:
+def set_active(session: DbSession, user: User, active: bool) -> None:
     """Deactivate (ending every session at once) or reactivate an account."""
     user.active = active
     if not active:
         user.end_sessions()
 
 
-def set_role(session: Session, user: User, role: str) -> None:
+def set_role(session: DbSession, user: User, role: str) -> None:
     if role not in ROLES:
         raise ServiceError(f"Role must be one of {', '.join(ROLES)}.")
     user.role = role
 
 
-def load_user_from_cookie(session: Session, cookie_id: str) -> User | None:
+def load_user_from_cookie(session: DbSession, cookie_id: str) -> User | None:
     """Resolve Flask-Login's id ("<id>:<token>") to an active user, or None."""
     user_id, _, token = cookie_id.partition(":")
     if not user_id.isdigit() or not token:

@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import aliased
 
 from lms.accounts import services as accounts
 from lms.accounts.models import ROLES, User
@@ -17,6 +17,7 @@ from lms.admin import audit
 from lms.admin.models import AuditEntry
 from lms.cohorts.reports import Page, escape_like, page_bounds
 from lms.core import settings
+from lms.core.db import DbSession
 from lms.core.services import ServiceError
 
 PAGE_SIZE = 50
@@ -24,7 +25,7 @@ AUDIT_PAGE_SIZE = 50
 COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
-def search(session: Session, text: str = "", role: str | None = None, page: int = 1) -> Page:
+def search(session: DbSession, text: str = "", role: str | None = None, page: int = 1) -> Page:
     """Accounts whose name or email contains `text`, by name, one page at a time."""
     query = select(User)
     text = (text or "").strip()
@@ -40,7 +41,7 @@ def search(session: Session, text: str = "", role: str | None = None, page: int 
     return Page(items, page, pages, total)
 
 
-def _other_admins(session: Session, user: User) -> int:
+def _other_admins(session: DbSession, user: User) -> int:
     return session.scalar(select(func.count()).select_from(User).where(
         User.role == "admin", User.active.is_(True), User.id != user.id)) or 0
 
@@ -48,7 +49,7 @@ def _other_admins(session: Session, user: User) -> int:
 # `actor` is None when an administrator acts from the command line (`lms user ...`).
 
 
-def change_role(session: Session, actor: User | None, user: User, role: str) -> None:
+def change_role(session: DbSession, actor: User | None, user: User, role: str) -> None:
     if role == user.role:
         return
     if user.is_admin and role != "admin" and not _other_admins(session, user):
@@ -58,7 +59,7 @@ def change_role(session: Session, actor: User | None, user: User, role: str) -> 
     audit.record(session, actor, "user.set_role", target_user=user, role=role, previous=previous)
 
 
-def set_active(session: Session, actor: User | None, user: User, active: bool) -> None:
+def set_active(session: DbSession, actor: User | None, user: User, active: bool) -> None:
     """Deactivate (ending their sessions at once) or reactivate an account."""
     if not active and actor is not None and user.id == actor.id:
         raise ServiceError("You cannot deactivate your own account.")
@@ -70,7 +71,7 @@ def set_active(session: Session, actor: User | None, user: User, active: bool) -
     audit.record(session, actor, "user.reactivate" if active else "user.deactivate", target_user=user)
 
 
-def reset_password(session: Session, actor: User | None, user: User) -> str:
+def reset_password(session: DbSession, actor: User | None, user: User) -> str:
     """A temporary password to pass on privately; their sessions end."""
     temporary = accounts.reset_password(session, user)
     audit.record(session, actor, "user.reset_password", target_user=user)
@@ -94,7 +95,7 @@ def validate_setting(key: str, value: Any) -> Any:
     return value
 
 
-def save_settings(session: Session, actor: User, values: dict[str, Any]) -> list[str]:
+def save_settings(session: DbSession, actor: User, values: dict[str, Any]) -> list[str]:
     """Validate then store the settings that changed; returns their keys."""
     cleaned = {key: validate_setting(key, value) for key, value in values.items() if key in settings.EDITABLE}
     changed = [key for key, value in cleaned.items() if settings.get(key) != value]
@@ -105,7 +106,7 @@ def save_settings(session: Session, actor: User, values: dict[str, Any]) -> list
     return changed
 
 
-def audit_log(session: Session, page: int = 1) -> Page:
+def audit_log(session: DbSession, page: int = 1) -> Page:
     """Audit entries, newest first, with the current name of whoever they were about."""
     total = session.scalar(select(func.count()).select_from(AuditEntry)) or 0
     page, pages = page_bounds(total, page, AUDIT_PAGE_SIZE)

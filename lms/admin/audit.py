@@ -3,13 +3,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from lms.accounts.models import User
 from lms.admin.models import AuditEntry
+from lms.core.db import DbSession
 
 
-def record(session: Session, actor: User | None, action: str, *, target_user: User | None = None,
+def record(session: DbSession, actor: User | None, action: str, *, target_user: User | None = None,
            target: str = "", **details: Any) -> AuditEntry:
     """Add an entry in the caller's transaction, so it commits (or not) with the action."""
     entry = AuditEntry(

@@ -24,7 +24,6 @@ from typing import BinaryIO
 import pikepdf
 from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from lms.accounts.models import User
 from lms.admin import audit
@@ -33,6 +32,7 @@ from lms.certificates.models import REFRESHER_DAYS, Certificate
 from lms.certificates.pdf import RenderError
 from lms.cohorts.models import Cohort, CohortMember, CohortTrainer
 from lms.content import Course
+from lms.core.db import DbSession
 from lms.core.models import utcnow
 from lms.core.services import ServiceError
 from lms.learning.models import Enrolment
@@ -99,7 +99,7 @@ def assessed_how(course: Course) -> str:
 
 # -- issuing -------------------------------------------------------------------------
 
-def claimable_enrolment(session: Session, user_id: int, course: Course) -> Enrolment | None:
+def claimable_enrolment(session: DbSession, user_id: int, course: Course) -> Enrolment | None:
     """The user's latest completed enrolment in a course that issues certificates."""
     if course.certificate is None:
         return None
@@ -109,7 +109,7 @@ def claimable_enrolment(session: Session, user_id: int, course: Course) -> Enrol
         .order_by(Enrolment.cycle.desc()).limit(1))
 
 
-def certificate_for(session: Session, enrolment_id: int) -> Certificate | None:
+def certificate_for(session: DbSession, enrolment_id: int) -> Certificate | None:
     return session.scalar(select(Certificate).where(Certificate.enrolment_id == enrolment_id))
 
 
@@ -150,7 +150,7 @@ def _seal(certificate: Certificate, branding: Branding, now: datetime) -> None:
     certificate.pdf_sha256 = hashlib.sha256(certificate.pdf).hexdigest()
 
 
-def issue(session: Session, user: User, enrolment: Enrolment, course: Course, holder_name: str,
+def issue(session: DbSession, user: User, enrolment: Enrolment, course: Course, holder_name: str,
           branding: Branding) -> Certificate:
     """Issue (or, with sign-off, request) the one certificate of a completion.
 
@@ -180,7 +180,7 @@ def issue(session: Session, user: User, enrolment: Enrolment, course: Course, ho
     return certificate
 
 
-def approve(session: Session, certificate: Certificate, actor: User, branding: Branding) -> Certificate:
+def approve(session: DbSession, certificate: Certificate, actor: User, branding: Branding) -> Certificate:
     """A trainer's sign-off: the pending record gets its code and PDF."""
     if certificate.status != "pending":
         raise ServiceError("Only a certificate waiting for sign-off can be approved.")
@@ -200,7 +200,7 @@ def approve(session: Session, certificate: Certificate, actor: User, branding: B
     return certificate
 
 
-def revoke(session: Session, certificate: Certificate, actor: User, reason: str) -> Certificate:
+def revoke(session: DbSession, certificate: Certificate, actor: User, reason: str) -> Certificate:
     """Revoke with a reason that the verification page shows."""
     reason = _clean_reason(reason)
     # Conditional, like approve and reissue: a decision taken meanwhile is never overwritten.
@@ -221,7 +221,7 @@ _RECORD_COLUMNS = ("enrolment_id", "user_id", "holder_name", "course_id", "cours
                    "completed_on", "valid_until", "requested_at", "approved_by_id")
 
 
-def reissue(session: Session, certificate: Certificate, actor: User, holder_name: str,
+def reissue(session: DbSession, certificate: Certificate, actor: User, holder_name: str,
             branding: Branding) -> Certificate:
     """A corrected copy (e.g. the name) as a new certificate; the old one is revoked."""
     if certificate.status != "issued":
@@ -253,7 +253,7 @@ def reissue(session: Session, certificate: Certificate, actor: User, holder_name
     return fresh
 
 
-def ensure_pdf(session: Session, certificate: Certificate) -> bytes:
+def ensure_pdf(session: DbSession, certificate: Certificate) -> bytes:
     """The stored PDF; rendered (with today's branding) and stored once if an issued record has none yet."""
     if certificate.pdf is None:
         if certificate.status != "issued":
@@ -273,7 +273,7 @@ _DOWNLOAD_ROW = (select(Certificate.user_id, Certificate.status, Certificate.cou
                  .where(Certificate.id == bindparam("certificate_id")))
 
 
-def download_row(session: Session, certificate_id: int):
+def download_row(session: DbSession, certificate_id: int):
     """What a download needs, stored PDF included, as one plain row (or None).
 
     "Download again" is the hot path: one query by primary key, no ORM object
@@ -283,7 +283,7 @@ def download_row(session: Session, certificate_id: int):
     return session.connection().execute(_DOWNLOAD_ROW, {"certificate_id": certificate_id}).first()
 
 
-def _holder(session: Session, certificate: Certificate) -> User | None:
+def _holder(session: DbSession, certificate: Certificate) -> User | None:
     return session.get(User, certificate.user_id) if certificate.user_id else None
 
 
@@ -315,7 +315,7 @@ class Verification:
         }
 
 
-def verify(session: Session, raw_code: str, today: date) -> Verification | None:
+def verify(session: DbSession, raw_code: str, today: date) -> Verification | None:
     """What the verification page says about a code; None when unknown or pending."""
     code = normalise_code(raw_code)
     if code is None:
@@ -342,7 +342,7 @@ def refresher_due(certificate: Certificate, today: date) -> bool:
             and (certificate.valid_until - today).days <= REFRESHER_DAYS)
 
 
-def trainee_panel(session: Session, user_id: int, courses: Mapping[str, Course]) -> dict:
+def trainee_panel(session: DbSession, user_id: int, courses: Mapping[str, Course]) -> dict:
     """What a trainee's certificates panel shows: their certificates, and completed courses to claim."""
     today = date.today()
     return {
@@ -353,13 +353,13 @@ def trainee_panel(session: Session, user_id: int, courses: Mapping[str, Course])
     }
 
 
-def of_user(session: Session, user_id: int) -> list[Certificate]:
+def of_user(session: DbSession, user_id: int) -> list[Certificate]:
     """A trainee's own certificates, newest first."""
     return list(session.scalars(select(Certificate).where(Certificate.user_id == user_id)
                                 .order_by(Certificate.requested_at.desc(), Certificate.id.desc())))
 
 
-def unclaimed_courses(session: Session, user_id: int, courses: Iterable[Course]) -> list[Course]:
+def unclaimed_courses(session: DbSession, user_id: int, courses: Iterable[Course]) -> list[Course]:
     """Courses with a certificate whose latest completion has none yet."""
     result = []
     for course in courses:
@@ -382,7 +382,7 @@ def _visible(viewer: User) -> Select:
     return query
 
 
-def visible_certificate(session: Session, viewer: User, certificate_id: int) -> Certificate | None:
+def visible_certificate(session: DbSession, viewer: User, certificate_id: int) -> Certificate | None:
     """One certificate if the viewer may see it, else None (the view answers 404)."""
     return session.scalar(_visible(viewer).where(Certificate.id == certificate_id))
 
@@ -417,12 +417,12 @@ def _filtered(viewer: User, criteria: Search) -> Select:
     return query
 
 
-def search(session: Session, viewer: User, criteria: Search, limit: int = 200) -> list[Certificate]:
+def search(session: DbSession, viewer: User, criteria: Search, limit: int = 200) -> list[Certificate]:
     return list(session.scalars(_filtered(viewer, criteria)
                                 .order_by(Certificate.requested_at.desc(), Certificate.id.desc()).limit(limit)))
 
 
-def cohorts_of(session: Session, viewer: User) -> list[Cohort]:
+def cohorts_of(session: DbSession, viewer: User) -> list[Cohort]:
     """Cohorts whose certificates the viewer may print: admins all, trainers their own."""
     query = select(Cohort).where(Cohort.archived_at.is_(None)).order_by(Cohort.name)
     if not viewer.is_admin:
@@ -430,20 +430,20 @@ def cohorts_of(session: Session, viewer: User) -> list[Cohort]:
     return list(session.scalars(query))
 
 
-def pending(session: Session, viewer: User) -> list[Certificate]:
+def pending(session: DbSession, viewer: User) -> list[Certificate]:
     return search(session, viewer, Search(status="pending"))
 
 
 # -- bulk printing ----------------------------------------------------------------------------
 
-def bulk_ids(session: Session, viewer: User, criteria: Search) -> list[int]:
+def bulk_ids(session: DbSession, viewer: User, criteria: Search) -> list[int]:
     """Issued certificates to print, in name order (how a coordinator hands them out)."""
     query = _filtered(viewer, dataclasses.replace(criteria, status="issued"))
     return list(session.scalars(query.with_only_columns(Certificate.id)
                                 .order_by(Certificate.holder_name, Certificate.id)))
 
 
-def merge_pdfs(session: Session, ids: list[int], out: BinaryIO,
+def merge_pdfs(session: DbSession, ids: list[int], out: BinaryIO,
                progress: Callable[[int], None] | None = None) -> int:
     """Write the stored PDFs of `ids` as one document; never re-renders an issued one.
 

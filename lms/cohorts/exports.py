@@ -8,13 +8,13 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from lms.accounts.models import User
 from lms.certificates.models import Certificate
 from lms.cohorts.models import Cohort, CohortMember
 from lms.cohorts.reports import Query, columns_for, progress_table
 from lms.content import Catalog
+from lms.core.db import DbSession
 
 #: A cell starting with one of these is run as a formula by Excel and LibreOffice.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -34,7 +34,7 @@ def to_csv(header: Iterable[Any], rows: Iterable[Iterable[Any]]) -> str:
     return out.getvalue()
 
 
-def progress_csv(session: Session, cohort: Cohort, catalog: Catalog, query: Query, today: date) -> str:
+def progress_csv(session: DbSession, cohort: Cohort, catalog: Catalog, query: Query, today: date) -> str:
     """Every member (filters and sort as on the page), one status and percent column per course."""
     table = progress_table(session, cohort, catalog, query, today, page_size=None)
     header: list[str] = ["Name", "Last active"]
@@ -49,7 +49,7 @@ def progress_csv(session: Session, cohort: Cohort, catalog: Catalog, query: Quer
     return to_csv(header, rows)
 
 
-def certificates_csv(session: Session, cohort: Cohort, catalog: Catalog, verify_url: Callable[[str], str]) -> str:
+def certificates_csv(session: DbSession, cohort: Cohort, catalog: Catalog, verify_url: Callable[[str], str]) -> str:
     """Certificates of the cohort's members for its assigned courses (issued and revoked)."""
     course_ids = [c.course_id for c in columns_for(session, cohort, catalog)]
     certificates = session.execute(

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.functions import FunctionElement
 
 from lms.accounts.models import User
@@ -27,6 +27,7 @@ from lms.certificates.models import REFRESHER_DAYS, Certificate
 from lms.cohorts.models import Cohort, CohortMember
 from lms.cohorts.services import assigned_courses
 from lms.content import Catalog, Course, Scenario
+from lms.core.db import DbSession
 from lms.learning.models import AssessmentAttempt, Enrolment, StepProgress
 from lms.roleplay.models import ScenarioRun
 
@@ -132,7 +133,7 @@ class Table:
     has_next = Page.has_next
 
 
-def columns_for(session: Session, cohort: Cohort, catalog: Catalog) -> tuple[Column, ...]:
+def columns_for(session: DbSession, cohort: Cohort, catalog: Catalog) -> tuple[Column, ...]:
     columns = []
     for assigned in assigned_courses(session, cohort):
         course = catalog.course(assigned.course_id)
@@ -358,7 +359,7 @@ def _cell(column: Column, facts: _Facts | None, today: date) -> Cell:
     return Cell(column.course_id, status, percent, column.due_on, facts.completed_at)
 
 
-def member_facts(session: Session, members, columns: Sequence[Column]) -> dict[tuple[int, str], _Facts]:
+def member_facts(session: DbSession, members, columns: Sequence[Column]) -> dict[tuple[int, str], _Facts]:
     """{(user id, course id): facts} for members (a list of ids or a subquery), in three queries."""
     course_ids = [c.course_id for c in columns]
     facts: dict[tuple[int, str], _Facts] = {}
@@ -399,14 +400,14 @@ def member_facts(session: Session, members, columns: Sequence[Column]) -> dict[t
     return facts
 
 
-def _page_of_members(session: Session, members, ordering: list, page: int, size: int) -> tuple[list, int]:
+def _page_of_members(session: DbSession, members, ordering: list, page: int, size: int) -> tuple[list, int]:
     """One page of (id, name) and the total, in one query: the filters are evaluated once, not twice."""
     rows = session.execute(members.add_columns(func.count().over().label("total")).order_by(*ordering)
                            .limit(size).offset((page - 1) * size)).all()
     return [(row[0], row[1]) for row in rows], (rows[0].total if rows else 0)
 
 
-def progress_table(session: Session, cohort: Cohort, catalog: Catalog, query: Query, today: date,
+def progress_table(session: DbSession, cohort: Cohort, catalog: Catalog, query: Query, today: date,
                    page_size: int | None = PAGE_SIZE, all_columns: tuple[Column, ...] | None = None) -> Table:
     """The cohort × course table for one page (or every row, with page_size=None, for exports)."""
     all_columns = columns_for(session, cohort, catalog) if all_columns is None else all_columns
@@ -511,7 +512,7 @@ def _run_path(run: ScenarioRun, scenario: Scenario | None) -> tuple[PathStep, ..
     return tuple(path)
 
 
-def trainee_record(session: Session, cohort: Cohort, user: User, catalog: Catalog, today: date) -> TraineeRecord:
+def trainee_record(session: DbSession, cohort: Cohort, user: User, catalog: Catalog, today: date) -> TraineeRecord:
     """Steps, assessment attempts and role-play runs of one member; never reflections or check-ins."""
     columns = columns_for(session, cohort, catalog)
     facts = member_facts(session, [user.id], columns)

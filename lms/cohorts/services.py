@@ -8,13 +8,12 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import exists, func, select, update
-from sqlalchemy.orm import Session
 
 from lms.accounts import services as accounts
 from lms.accounts.models import User
 from lms.admin import audit
 from lms.cohorts.models import Cohort, CohortCourse, CohortMember, CohortTrainer, Invite
-from lms.core.db import db
+from lms.core.db import DbSession, db
 from lms.core.models import utcnow
 from lms.core.services import ServiceError
 from lms.signals import user_registered
@@ -24,7 +23,7 @@ NAME_MAX = 200
 
 # -- who may see what ------------------------------------------------------------------
 
-def visible_cohorts(session: Session, user: User, include_archived: bool = True) -> list[Cohort]:
+def visible_cohorts(session: DbSession, user: User, include_archived: bool = True) -> list[Cohort]:
     """Cohorts the user supervises (every cohort for an admin), newest first."""
     query = select(Cohort).order_by(Cohort.archived_at.is_not(None), Cohort.created_at.desc(), Cohort.id.desc())
     if not user.is_admin:
@@ -34,7 +33,7 @@ def visible_cohorts(session: Session, user: User, include_archived: bool = True)
     return list(session.scalars(query))
 
 
-def cohort_for(session: Session, user: User, cohort_id: int) -> Cohort | None:
+def cohort_for(session: DbSession, user: User, cohort_id: int) -> Cohort | None:
     """The cohort if the user may supervise it, else None (the view answers 404)."""
     cohort = session.get(Cohort, cohort_id)
     if cohort is None or user.is_admin:
@@ -42,7 +41,7 @@ def cohort_for(session: Session, user: User, cohort_id: int) -> Cohort | None:
     return cohort if is_trainer_of(session, user, cohort_id) else None
 
 
-def is_trainer_of(session: Session, user: User, cohort_id: int) -> bool:
+def is_trainer_of(session: DbSession, user: User, cohort_id: int) -> bool:
     return bool(session.scalar(select(exists().where(
         CohortTrainer.cohort_id == cohort_id, CohortTrainer.user_id == user.id))))
 
@@ -56,18 +55,18 @@ def supervised_user_ids(user: User):
             .where(CohortTrainer.user_id == user.id))
 
 
-def member_of(session: Session, cohort: Cohort, user_id: int) -> User | None:
+def member_of(session: DbSession, cohort: Cohort, user_id: int) -> User | None:
     """The member with this id, or None if they are not in the cohort."""
     return session.scalar(select(User).join(CohortMember, CohortMember.user_id == User.id)
                           .where(CohortMember.cohort_id == cohort.id, User.id == user_id))
 
 
-def trainers(session: Session, cohort: Cohort) -> list[User]:
+def trainers(session: DbSession, cohort: Cohort) -> list[User]:
     return list(session.scalars(select(User).join(CohortTrainer, CohortTrainer.user_id == User.id)
                                 .where(CohortTrainer.cohort_id == cohort.id).order_by(User.display_name)))
 
 
-def member_count(session: Session, cohort_ids: list[int]) -> dict[int, int]:
+def member_count(session: DbSession, cohort_ids: list[int]) -> dict[int, int]:
     """{cohort id: number of members}, in one query."""
     if not cohort_ids:
         return {}
@@ -76,12 +75,12 @@ def member_count(session: Session, cohort_ids: list[int]) -> dict[int, int]:
     return dict(rows)
 
 
-def assigned_courses(session: Session, cohort: Cohort) -> list[CohortCourse]:
+def assigned_courses(session: DbSession, cohort: Cohort) -> list[CohortCourse]:
     return list(session.scalars(select(CohortCourse).where(CohortCourse.cohort_id == cohort.id)
                                 .order_by(CohortCourse.assigned_at, CohortCourse.id)))
 
 
-def invites(session: Session, cohort: Cohort) -> list[Invite]:
+def invites(session: DbSession, cohort: Cohort) -> list[Invite]:
     return list(session.scalars(select(Invite).where(Invite.cohort_id == cohort.id).order_by(Invite.created_at.desc())))
 
 
@@ -96,7 +95,7 @@ def _clean_name(name: str) -> str:
     return name
 
 
-def create_cohort(session: Session, actor: User, name: str, description: str = "") -> Cohort:
+def create_cohort(session: DbSession, actor: User, name: str, description: str = "") -> Cohort:
     """Create a cohort supervised by its creator."""
     cohort = Cohort(name=_clean_name(name), description=(description or "").strip(), created_by_id=actor.id)
     session.add(cohort)
@@ -107,12 +106,12 @@ def create_cohort(session: Session, actor: User, name: str, description: str = "
     return cohort
 
 
-def update_cohort(session: Session, actor: User, cohort: Cohort, name: str, description: str) -> None:
+def update_cohort(session: DbSession, actor: User, cohort: Cohort, name: str, description: str) -> None:
     cohort.name, cohort.description = _clean_name(name), (description or "").strip()
     audit.record(session, actor, "cohort.update", target=f"cohort {cohort.name}", cohort_id=cohort.id)
 
 
-def set_archived(session: Session, actor: User, cohort: Cohort, archived: bool) -> None:
+def set_archived(session: DbSession, actor: User, cohort: Cohort, archived: bool) -> None:
     """Archive (hide from the dashboard's active list and stop its links) or restore a cohort."""
     cohort.archived_at = utcnow() if archived else None
     if archived:
@@ -123,7 +122,7 @@ def set_archived(session: Session, actor: User, cohort: Cohort, archived: bool) 
                  target=f"cohort {cohort.name}", cohort_id=cohort.id)
 
 
-def add_trainer(session: Session, actor: User, cohort: Cohort, email: str) -> User:
+def add_trainer(session: DbSession, actor: User, cohort: Cohort, email: str) -> User:
     """Add a co-trainer by email; they must already have a trainer or admin account."""
     user = session.scalar(select(User).where(User.email == accounts.normalise_email(email or "")))
     if user is None or not user.is_trainer or not user.active:
@@ -135,7 +134,7 @@ def add_trainer(session: Session, actor: User, cohort: Cohort, email: str) -> Us
     return user
 
 
-def remove_member(session: Session, actor: User, cohort: Cohort, user_id: int) -> User:
+def remove_member(session: DbSession, actor: User, cohort: Cohort, user_id: int) -> User:
     member = member_of(session, cohort, user_id)
     if member is None:
         raise ServiceError("That person is not in this cohort.")
@@ -145,7 +144,7 @@ def remove_member(session: Session, actor: User, cohort: Cohort, user_id: int) -
     return member
 
 
-def add_member(session: Session, cohort_id: int, user: User) -> bool:
+def add_member(session: DbSession, cohort_id: int, user: User) -> bool:
     """Put a user in a cohort; False if they were already in it."""
     if session.scalar(select(exists().where(CohortMember.cohort_id == cohort_id, CohortMember.user_id == user.id))):
         return False
@@ -156,7 +155,7 @@ def add_member(session: Session, cohort_id: int, user: User) -> bool:
 
 # -- courses -------------------------------------------------------------------------------
 
-def assign_course(session: Session, actor: User, cohort: Cohort, course_id: str, due_on: date | None,
+def assign_course(session: DbSession, actor: User, cohort: Cohort, course_id: str, due_on: date | None,
                   known_courses: set[str]) -> CohortCourse:
     """Assign a course (or change its due date if it is already assigned)."""
     if course_id not in known_courses:
@@ -174,7 +173,7 @@ def assign_course(session: Session, actor: User, cohort: Cohort, course_id: str,
     return row
 
 
-def unassign_course(session: Session, actor: User, cohort: Cohort, course_id: str) -> None:
+def unassign_course(session: DbSession, actor: User, cohort: Cohort, course_id: str) -> None:
     row = session.scalar(select(CohortCourse).where(CohortCourse.cohort_id == cohort.id,
                                                     CohortCourse.course_id == course_id))
     if row is None:
@@ -186,7 +185,7 @@ def unassign_course(session: Session, actor: User, cohort: Cohort, course_id: st
 
 # -- invitations -----------------------------------------------------------------------------
 
-def create_invite(session: Session, actor: User, cohort: Cohort, *, reusable: bool, email: str | None = None,
+def create_invite(session: DbSession, actor: User, cohort: Cohort, *, reusable: bool, email: str | None = None,
                   days: int | None = 14) -> str:
     """A single-use personal invite or a reusable cohort link; returns the token (shown once)."""
     if cohort.archived_at is not None:
@@ -204,7 +203,7 @@ def create_invite(session: Session, actor: User, cohort: Cohort, *, reusable: bo
     return token
 
 
-def revoke_invite(session: Session, actor: User, cohort: Cohort, invite_id: int) -> None:
+def revoke_invite(session: DbSession, actor: User, cohort: Cohort, invite_id: int) -> None:
     invite = session.get(Invite, invite_id)
     if invite is None or invite.cohort_id != cohort.id:
         raise ServiceError("That invitation does not belong to this cohort.")
@@ -214,7 +213,7 @@ def revoke_invite(session: Session, actor: User, cohort: Cohort, invite_id: int)
                      invite_id=invite.id)
 
 
-def cohort_of_invite(session: Session, token: str) -> Cohort | None:
+def cohort_of_invite(session: DbSession, token: str) -> Cohort | None:
     """The (active) cohort a usable invite link leads to, or None."""
     invite = accounts.find_invite(session, token)
     if invite is None or invite.cohort_id is None:
@@ -223,7 +222,7 @@ def cohort_of_invite(session: Session, token: str) -> Cohort | None:
     return cohort if cohort is not None and cohort.archived_at is None else None
 
 
-def join(session: Session, user: User, token: str) -> Cohort:
+def join(session: DbSession, user: User, token: str) -> Cohort:
     """An existing account follows a cohort link: add them, using up one use of the invite."""
     invite = accounts.find_invite(session, token)
     cohort = cohort_of_invite(session, token)

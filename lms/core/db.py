@@ -23,6 +23,10 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _immediate: contextvars.ContextVar[bool] = contextvars.ContextVar("lms_sqlite_immediate", default=True)
 
 
+#: What services receive: the request-scoped session (views, CLI) or a plain Session (tests, jobs).
+DbSession = Session | scoped_session[Session]
+
+
 class SchemaOutOfDate(RuntimeError):
     """The database is not at the newest migration."""
 

@@ -12,9 +12,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from lms.content import Course, Step
+from lms.core.db import DbSession
 from lms.core.services import ServiceError
 from lms.learning import progress
 from lms.learning.models import AssessmentAttempt, Enrolment
@@ -84,7 +84,7 @@ class AssessmentState:
         return self.attempts[-1] if self.attempts else None
 
 
-def state(session: Session, enrolment_id: int, step: Step) -> AssessmentState:
+def state(session: DbSession, enrolment_id: int, step: Step) -> AssessmentState:
     """The attempts made at an assessment step in this enrolment (one query)."""
     rows = session.scalars(select(AssessmentAttempt).where(
         AssessmentAttempt.enrolment_id == enrolment_id, AssessmentAttempt.step_id == step.id)
@@ -99,7 +99,7 @@ class SubmitOutcome:
     course_completed: bool
 
 
-def submit(session: Session, enrolment: Enrolment, course: Course, step: Step, number: int,
+def submit(session: DbSession, enrolment: Enrolment, course: Course, step: Step, number: int,
            answers: dict[str, list[int]]) -> SubmitOutcome:
     """Grade and record attempt `number`; a passed attempt completes the step."""
     if not step.assessment:

@@ -13,9 +13,9 @@ from typing import TypeVar
 from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from lms.content import Course, Step
+from lms.core.db import DbSession
 from lms.core.models import utcnow
 from lms.core.services import ServiceError
 from lms.learning.models import AssessmentAttempt, Enrolment, StepProgress
@@ -24,7 +24,7 @@ from lms.signals import course_completed
 T = TypeVar("T")
 
 
-def insert_once(session: Session, obj: T, existing: select) -> tuple[T, bool]:
+def insert_once(session: DbSession, obj: T, existing: select) -> tuple[T, bool]:
     """Insert `obj` unless a unique constraint says it exists; return (row, created).
 
     A savepoint keeps the caller's transaction usable when a concurrent request
@@ -41,14 +41,14 @@ def insert_once(session: Session, obj: T, existing: select) -> tuple[T, bool]:
         return found, False
 
 
-def latest_enrolment(session: Session, user_id: int, course_id: str) -> Enrolment | None:
+def latest_enrolment(session: DbSession, user_id: int, course_id: str) -> Enrolment | None:
     """The newest cycle of a user's enrolment in a course, if any."""
     return session.scalar(
         select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.course_id == course_id)
         .order_by(Enrolment.cycle.desc()).limit(1))
 
 
-def enrol(session: Session, user_id: int, course: Course) -> Enrolment:
+def enrol(session: DbSession, user_id: int, course: Course) -> Enrolment:
     """The user's current enrolment in the course, created on first use."""
     current = latest_enrolment(session, user_id, course.id)
     if current is not None:
@@ -60,7 +60,7 @@ def enrol(session: Session, user_id: int, course: Course) -> Enrolment:
     return enrolment
 
 
-def start_retake(session: Session, user_id: int, course: Course) -> Enrolment:
+def start_retake(session: DbSession, user_id: int, course: Course) -> Enrolment:
     """Begin a new cycle of a completed course (e.g. a refresher for a new certificate)."""
     current = latest_enrolment(session, user_id, course.id)
     if current is None or current.completed_at is None:
@@ -72,7 +72,7 @@ def start_retake(session: Session, user_id: int, course: Course) -> Enrolment:
     return enrolment
 
 
-def missing_prerequisite_ids(session: Session, user_id: int, course: Course) -> list[str]:
+def missing_prerequisite_ids(session: DbSession, user_id: int, course: Course) -> list[str]:
     """Ids of the required courses the user has not completed yet, in the course's order."""
     if not course.requires:
         return []
@@ -82,12 +82,12 @@ def missing_prerequisite_ids(session: Session, user_id: int, course: Course) -> 
     return [c for c in course.requires if c not in done]
 
 
-def missing_prerequisites(session: Session, user_id: int, course: Course, titles: dict[str, str]) -> list[str]:
+def missing_prerequisites(session: DbSession, user_id: int, course: Course, titles: dict[str, str]) -> list[str]:
     """Titles of the required courses the user has not completed yet."""
     return [titles.get(c, c) for c in missing_prerequisite_ids(session, user_id, course)]
 
 
-def record_visit(session: Session, enrolment: Enrolment, step: Step, *,
+def record_visit(session: DbSession, enrolment: Enrolment, step: Step, *,
                  known: StepProgress | None = None) -> StepProgress:
     """Note that the trainee opened a step (for "continue where you left off").
 
@@ -117,23 +117,23 @@ def visit_is_recorded(enrolment: Enrolment, step: Step, rows: Mapping[str, StepP
             and utcnow() - enrolment.last_active_at < VISIT_RESOLUTION)
 
 
-def step_rows(session: Session, enrolment_id: int) -> dict[str, StepProgress]:
+def step_rows(session: DbSession, enrolment_id: int) -> dict[str, StepProgress]:
     """Every step the trainee opened in this enrolment, by step id (one query)."""
     return {row.step_id: row for row in session.scalars(
         select(StepProgress).where(StepProgress.enrolment_id == enrolment_id))}
 
 
-def completed_step_ids(session: Session, enrolment_id: int) -> set[str]:
+def completed_step_ids(session: DbSession, enrolment_id: int) -> set[str]:
     return set(session.scalars(select(StepProgress.step_id).where(
         StepProgress.enrolment_id == enrolment_id, StepProgress.completed_at.is_not(None))))
 
 
-def passed_assessment_ids(session: Session, enrolment_id: int) -> set[str]:
+def passed_assessment_ids(session: DbSession, enrolment_id: int) -> set[str]:
     return set(session.scalars(select(AssessmentAttempt.step_id).where(
         AssessmentAttempt.enrolment_id == enrolment_id, AssessmentAttempt.passed.is_(True))))
 
 
-def complete_step(session: Session, enrolment: Enrolment, course: Course, step: Step) -> bool:
+def complete_step(session: DbSession, enrolment: Enrolment, course: Course, step: Step) -> bool:
     """Mark a step complete (idempotent) and complete the course if that was the last.
 
     Returns True if this call completed the course.
@@ -145,7 +145,7 @@ def complete_step(session: Session, enrolment: Enrolment, course: Course, step: 
     return evaluate_completion(session, enrolment, course)
 
 
-def evaluate_completion(session: Session, enrolment: Enrolment, course: Course) -> bool:
+def evaluate_completion(session: DbSession, enrolment: Enrolment, course: Course) -> bool:
     """Complete the enrolment when every required step is done and every assessment passed."""
     if enrolment.completed_at is not None:
         return False
@@ -188,7 +188,7 @@ class CourseProgress:
         return round(100 * self.required_done / self.required) if self.required else 0
 
 
-def course_progress(session: Session, user_id: int, course: Course) -> CourseProgress:
+def course_progress(session: DbSession, user_id: int, course: Course) -> CourseProgress:
     """The trainee's progress in the latest cycle of a course."""
     enrolment = latest_enrolment(session, user_id, course.id)
     done = frozenset(completed_step_ids(session, enrolment.id)) if enrolment else frozenset()
@@ -206,7 +206,7 @@ def _progress(course: Course, enrolment: Enrolment | None, done: frozenset[str])
     )
 
 
-def latest_enrolments(session: Session, user_id: int) -> dict[str, Enrolment]:
+def latest_enrolments(session: DbSession, user_id: int) -> dict[str, Enrolment]:
     """The newest cycle of each of the user's enrolments, by course id (one query)."""
     latest: dict[str, Enrolment] = {}
     for enrolment in session.scalars(select(Enrolment).where(Enrolment.user_id == user_id)
@@ -215,7 +215,7 @@ def latest_enrolments(session: Session, user_id: int) -> dict[str, Enrolment]:
     return latest
 
 
-def progress_by_course(session: Session, user_id: int, courses: Iterable[Course],
+def progress_by_course(session: DbSession, user_id: int, courses: Iterable[Course],
                        latest: Mapping[str, Enrolment] | None = None) -> dict[str, CourseProgress]:
     """course_progress for many courses in two queries, for lists (no N+1)."""
     if latest is None:
@@ -263,13 +263,13 @@ class MyCourse:
         return self.enrolment.completed_at is not None
 
 
-def my_training(session: Session, user_id: int, courses: Mapping[str, Course]) -> dict[str, list[MyCourse]]:
+def my_training(session: DbSession, user_id: int, courses: Mapping[str, Course]) -> dict[str, list[MyCourse]]:
     """The user's courses split into in progress and completed (for "My training" and the home page)."""
     mine = my_courses(session, user_id, courses)
     return {"in_progress": [m for m in mine if not m.completed], "completed": [m for m in mine if m.completed]}
 
 
-def my_courses(session: Session, user_id: int, courses: Mapping[str, Course]) -> list[MyCourse]:
+def my_courses(session: DbSession, user_id: int, courses: Mapping[str, Course]) -> list[MyCourse]:
     """The user's courses, most recently active first (two queries whatever the number)."""
     latest = latest_enrolments(session, user_id)
     published = [courses[c] for c in latest if c in courses]

@@ -12,9 +12,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from lms.content import Course, Question, Step
+from lms.core.db import DbSession
 from lms.core.models import utcnow
 from lms.core.services import ServiceError
 from lms.learning import progress
@@ -54,7 +54,7 @@ class AnswerOutcome:
     course_completed: bool
 
 
-def answer(session: Session, enrolment: Enrolment, course: Course, step: Step, question: Question,
+def answer(session: DbSession, enrolment: Enrolment, course: Course, step: Step, question: Question,
            selected: Iterable[int]) -> AnswerOutcome:
     """Record an answer to a practice question; complete the step when all are right.
 
@@ -89,7 +89,7 @@ def answer(session: Session, enrolment: Enrolment, course: Course, step: Step, q
     return AnswerOutcome(row, step_done, course_done)
 
 
-def answers_for_step(session: Session, enrolment_id: int, step: Step) -> dict[str, QuestionAnswer]:
+def answers_for_step(session: DbSession, enrolment_id: int, step: Step) -> dict[str, QuestionAnswer]:
     """The trainee's latest answers to the step's questions, by question id (one query)."""
     ids = [q.id for q in step.questions]
     if not ids:
@@ -98,7 +98,7 @@ def answers_for_step(session: Session, enrolment_id: int, step: Step) -> dict[st
         select(QuestionAnswer).where(QuestionAnswer.enrolment_id == enrolment_id, QuestionAnswer.question_id.in_(ids)))}
 
 
-def all_answered_correctly(session: Session, enrolment_id: int, step: Step) -> bool:
+def all_answered_correctly(session: DbSession, enrolment_id: int, step: Step) -> bool:
     """Whether every question of the step has been answered correctly at least once."""
     answers = answers_for_step(session, enrolment_id, step)
     return all(q.id in answers and answers[q.id].first_correct_at is not None for q in step.questions)

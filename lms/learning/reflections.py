@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from lms.content import Course, Reflection, Step
+from lms.core.db import DbSession
 from lms.core.models import utcnow
 from lms.core.services import ServiceError
 from lms.learning import progress
@@ -37,7 +37,7 @@ def _clean(text: str) -> str:
     return text
 
 
-def save(session: Session, user_id: int, course: Course, step: Step, reflection: Reflection, text: str) -> ReflectionEntry:
+def save(session: DbSession, user_id: int, course: Course, step: Step, reflection: Reflection, text: str) -> ReflectionEntry:
     """Create or update the user's answer to a reflection prompt (one row per user, course and prompt)."""
     text = _clean(text)
     existing = select(ReflectionEntry).where(
@@ -55,7 +55,7 @@ def save(session: Session, user_id: int, course: Course, step: Step, reflection:
     return entry
 
 
-def for_step(session: Session, user_id: int, course_id: str, step: Step) -> dict[str, ReflectionEntry]:
+def for_step(session: DbSession, user_id: int, course_id: str, step: Step) -> dict[str, ReflectionEntry]:
     """The user's answers to a step's prompts, by reflection id (one query)."""
     ids = [r.id for r in step.reflections]
     if not ids:
@@ -65,25 +65,25 @@ def for_step(session: Session, user_id: int, course_id: str, step: Step) -> dict
         ReflectionEntry.reflection_id.in_(ids)))}
 
 
-def mine(session: Session, user_id: int) -> list[ReflectionEntry]:
+def mine(session: DbSession, user_id: int) -> list[ReflectionEntry]:
     """All of the user's reflections, oldest first."""
     return list(session.scalars(select(ReflectionEntry).where(ReflectionEntry.user_id == user_id)
                                 .order_by(ReflectionEntry.created_at, ReflectionEntry.id)))
 
 
-def get_own(session: Session, user_id: int, entry_id: int) -> ReflectionEntry | None:
+def get_own(session: DbSession, user_id: int, entry_id: int) -> ReflectionEntry | None:
     """One of the user's reflections; None for anyone else's (the caller answers 404)."""
     return session.scalar(select(ReflectionEntry).where(ReflectionEntry.id == entry_id,
                                                         ReflectionEntry.user_id == user_id))
 
 
-def update(session: Session, entry: ReflectionEntry, text: str) -> ReflectionEntry:
+def update(session: DbSession, entry: ReflectionEntry, text: str) -> ReflectionEntry:
     entry.text, entry.updated_at = _clean(text), utcnow()
     session.flush()
     return entry
 
 
-def delete(session: Session, user_id: int, entry_id: int) -> bool:
+def delete(session: DbSession, user_id: int, entry_id: int) -> bool:
     """Delete one of the user's reflections; False if there was none (already deleted, or not theirs)."""
     entry = get_own(session, user_id, entry_id)
     if entry is None:

@@ -18,11 +18,12 @@ from itertools import chain
 
 from sqlalchemy import Engine, bindparam, event, or_, select, update
 from sqlalchemy.engine import Compiled
-from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
+from sqlalchemy.orm import ORMExecuteState, sessionmaker
 
 from lms.accounts.models import LoginAttempt, User
 from lms.admin.models import AuditEntry
 from lms.cohorts.models import Invite
+from lms.core.db import DbSession
 from lms.core.models import SITE_VERSION_ID, SiteVersion
 from lms.learning.models import Enrolment
 from lms.roleplay.models import ScenarioRun
@@ -91,7 +92,7 @@ def _owners(objects) -> tuple[set[int], set[int], set[int], bool]:
     return users, enrolments, runs, site
 
 
-def _after_flush(session: Session, _context) -> None:
+def _after_flush(session: DbSession, _context) -> None:
     # The lists still hold what this flush wrote; deleted rows keep their attributes.
     users, enrolments, runs, site = _owners(chain(session.new, session.dirty, session.deleted))
     owners = []

@@ -19,12 +19,12 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Table, delete, func, or_, select
-from sqlalchemy.orm import Session
 
 from lms.accounts.models import LoginAttempt, User
 from lms.admin import audit
 from lms.certificates.models import Certificate
 from lms.cohorts.models import Cohort, CohortMember
+from lms.core.db import DbSession
 from lms.core.models import utcnow
 from lms.core.passwords import verify_password
 from lms.core.services import ServiceError
@@ -80,7 +80,7 @@ def _row(table: Table, mapping) -> dict[str, Any]:
     return {key: _plain(value) for key, value in mapping.items() if (table.name, key) not in HIDDEN_COLUMNS}
 
 
-def _collect(session: Session, user: User) -> dict[str, list[dict[str, Any]]]:
+def _collect(session: DbSession, user: User) -> dict[str, list[dict[str, Any]]]:
     ids: dict[str, set[Any]] = {"users": {user.id}}
     tables: dict[str, list[dict[str, Any]]] = {}
     by_table: dict[str, list[_Link]] = {}
@@ -98,7 +98,7 @@ def _collect(session: Session, user: User) -> dict[str, list[dict[str, Any]]]:
     return tables
 
 
-def export_data(session: Session, user: User) -> dict[str, Any]:
+def export_data(session: DbSession, user: User) -> dict[str, Any]:
     """Everything stored about the user, as plain JSON-ready values (reflections and check-ins included)."""
     users = Base.metadata.tables["users"]
     profile = session.execute(select(users).where(users.c.id == user.id)).one()._mapping
@@ -116,7 +116,7 @@ def export_data(session: Session, user: User) -> dict[str, Any]:
     }
 
 
-def delete_account(session: Session, user: User, password: str, revoke_certificates: bool) -> int:
+def delete_account(session: DbSession, user: User, password: str, revoke_certificates: bool) -> int:
     """Delete the account and everything that is theirs; returns how many certificates were revoked.
 
     Issued certificates stay, without the link to the account, so that anyone

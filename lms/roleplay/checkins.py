@@ -6,8 +6,8 @@ and skipping is always fine.
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
+from lms.core.db import DbSession
 from lms.core.services import ServiceError
 from lms.roleplay.models import ScenarioRun, WellbeingCheckin
 
@@ -20,14 +20,14 @@ FEELINGS: dict[str, str] = {
 NOTE_MAX = 2000
 
 
-def checkin_for_run(session: Session, user_id: int, run_id: int) -> WellbeingCheckin | None:
+def checkin_for_run(session: DbSession, user_id: int, run_id: int) -> WellbeingCheckin | None:
     """The user's check-in after this run, if they gave one."""
     return session.scalar(select(WellbeingCheckin).where(
         WellbeingCheckin.user_id == user_id, WellbeingCheckin.run_id == run_id)
         .order_by(WellbeingCheckin.id.desc()).limit(1))
 
 
-def record_checkin(session: Session, user_id: int, run: ScenarioRun, feeling: str, note: str = "") -> WellbeingCheckin:
+def record_checkin(session: DbSession, user_id: int, run: ScenarioRun, feeling: str, note: str = "") -> WellbeingCheckin:
     """Save a check-in for a finished run of the user's; a second submit changes the first."""
     if run.user_id != user_id:
         raise ServiceError("You can only check in about your own role-plays.")

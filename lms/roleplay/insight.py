@@ -8,11 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from lms.accounts.models import User
 from lms.cohorts.services import supervised_user_ids
 from lms.content import Scenario
+from lms.core.db import DbSession
 from lms.roleplay.models import RunChoice, ScenarioRun
 
 #: Above this many distinct scores, the histogram groups scores into ranges.
@@ -96,7 +96,7 @@ def _recommended(scenario: Scenario, node_id: str) -> int | None:
     return choice.index if choice else None
 
 
-def scenario_insight(session: Session, viewer: User, scenario: Scenario) -> Insight:
+def scenario_insight(session: DbSession, viewer: User, scenario: Scenario) -> Insight:
     """Runs, pass rate, score distribution and choice counts per node, for the runs the viewer may see."""
     scope = [ScenarioRun.scenario_id == scenario.id]
     visible = supervised_user_ids(viewer)
@@ -133,7 +133,7 @@ def scenario_insight(session: Session, viewer: User, scenario: Scenario) -> Insi
     return Insight(scenario, runs, finished, passed, red, outcomes, _histogram(scores), tuple(nodes))
 
 
-def run_counts(session: Session, viewer: User) -> dict[str, tuple[int, int]]:
+def run_counts(session: DbSession, viewer: User) -> dict[str, tuple[int, int]]:
     """{scenario id: (runs, finished runs)} the viewer may see, in one query."""
     query = select(ScenarioRun.scenario_id, func.count(), func.count(ScenarioRun.finished_at)).group_by(
         ScenarioRun.scenario_id)

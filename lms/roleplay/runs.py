@@ -13,10 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import User
 from lms.content import Choice, Course, Node, Scenario, Step
+from lms.core.db import DbSession
 from lms.core.models import utcnow
 from lms.core.services import ServiceError
 from lms.learning import progress
@@ -44,7 +45,7 @@ def available_choices(node: Node, seen: frozenset[str]) -> list[Choice]:
     return [c for c in node.choices if c.available(seen)]
 
 
-def get_run(session: Session, user_id: int, run_id: int) -> ScenarioRun | None:
+def get_run(session: DbSession, user_id: int, run_id: int) -> ScenarioRun | None:
     """The user's own run, or None (also for someone else's: callers answer 404)."""
     if not 0 < run_id < 2**63:  # a forged id beyond BIGINT must not reach the database
         return None
@@ -53,7 +54,7 @@ def get_run(session: Session, user_id: int, run_id: int) -> ScenarioRun | None:
     return run if run is not None and run.user_id == user_id else None
 
 
-def resumable_run(session: Session, user_id: int, scenario_id: str, enrolment_id: int | None = None,
+def resumable_run(session: DbSession, user_id: int, scenario_id: str, enrolment_id: int | None = None,
                   step_id: str | None = None) -> ScenarioRun | None:
     """The unfinished run of this scenario in this context (practice, or a course step)."""
     return session.scalar(
@@ -65,7 +66,7 @@ def resumable_run(session: Session, user_id: int, scenario_id: str, enrolment_id
         ).order_by(ScenarioRun.id.desc()).limit(1))
 
 
-def start_run(session: Session, user_id: int, scenario: Scenario, enrolment: Enrolment | None = None,
+def start_run(session: DbSession, user_id: int, scenario: Scenario, enrolment: Enrolment | None = None,
               step_id: str | None = None, restart: bool = False) -> ScenarioRun:
     """Start a run, or return the unfinished one in the same context unless `restart`.
 
@@ -99,7 +100,7 @@ class ChoiceMade:
     completed_step: bool
 
 
-def choose(session: Session, run: ScenarioRun, scenario: Scenario, position: int, choice_index: int,
+def choose(session: DbSession, run: ScenarioRun, scenario: Scenario, position: int, choice_index: int,
            course: Course | None = None) -> ChoiceMade:
     """Record the choice at `position` (the number of choices made before it).
 
@@ -162,7 +163,7 @@ def step_done_by(run: ScenarioRun, scenario: Scenario) -> bool:
     return bool(run.passed) if scenario.has_pass_endings else True
 
 
-def _complete_course_step(session: Session, run: ScenarioRun, scenario: Scenario, course: Course | None) -> bool:
+def _complete_course_step(session: DbSession, run: ScenarioRun, scenario: Scenario, course: Course | None) -> bool:
     if run.enrolment_id is None or not step_done_by(run, scenario):
         return False
     step = scenario_step(course, run.step_id, scenario)
@@ -244,7 +245,7 @@ class ScenarioHistory:
     resumable: ScenarioRun | None
 
 
-def histories(session: Session, user_id: int) -> dict[str, ScenarioHistory]:
+def histories(session: DbSession, user_id: int) -> dict[str, ScenarioHistory]:
     """Per scenario id: finished runs, best outcome, and the latest run to resume."""
     runs = session.scalars(select(ScenarioRun).where(ScenarioRun.user_id == user_id)
                            .order_by(ScenarioRun.id)).all()
