@@ -13,7 +13,7 @@ export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS := 1
 
-.PHONY: install run test test-sqlite test-latest lock bench check clean
+.PHONY: install lint run test test-sqlite test-latest lock bench check clean
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ $(UV):
 # --locked: fail if uv.lock no longer matches pyproject.toml (run `make lock`);
 # --inexact: keep uv itself in the venv.
 $(STAMP): pyproject.toml uv.lock | $(UV)
-	$(UV) sync --quiet --locked --extra test --inexact
+	$(UV) sync --quiet --locked --extra test --extra lint --inexact
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -51,6 +51,12 @@ test-latest: | $(UV)
 	$(UV) venv --quiet --python $(BIN)/python .venv-latest
 	VIRTUAL_ENV=.venv-latest $(UV) pip install --quiet --upgrade -e '.[test]'
 	.venv-latest/bin/pytest -n auto
+
+## Linters: ruff, the import contracts between packages (import-linter), mypy
+lint: install
+	$(BIN)/ruff check lms tests bench app.py
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 ## Validate the sample courses and scenarios
 check: install

@@ -6,7 +6,7 @@ fetcher, time limit or shared font set-up (issue #6: "a bare A4 certificate
 renders in about 65 ms when its QR code is a single SVG path"). The ratio to it
 measures what the app's pipeline adds to WeasyPrint itself. For scale, a
 minimal A4 page holding only a one-path QR code is also rendered through
-lms.pdf.render_pdf; it is not a certificate, so it is printed, not judged.
+lms.certificates.pdf.render_pdf; it is not a certificate, so it is printed, not judged.
 All timed in the same run (interleaved, medians over BENCH_ROUNDS rounds,
 default 7). Targets (issue #6):
 
@@ -39,7 +39,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,7 +59,7 @@ def _app(url: str):
 
 
 def _bare_html() -> str:
-    from lms.qrcode import qr_data_url
+    from lms.certificates.qrcode import qr_data_url
 
     qr = qr_data_url("https://training.example.org/verify/ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
     return ('<!doctype html><html><head><style>@page { size: A4 landscape; margin: 12mm } '
@@ -72,8 +72,8 @@ def _median_ms(samples: list[float]) -> float:
 
 
 def _record(n: int, name: str):
-    from lms.models import Certificate
-    from lms.services.certificates import new_code
+    from lms.certificates.models import Certificate
+    from lms.certificates.services import new_code
 
     completed = date.today() - timedelta(days=n % 300)
     return Certificate(
@@ -82,19 +82,21 @@ def _record(n: int, name: str):
         assessed_how="Assessed: final assessment passed (pass mark 50%) and role-play practice",
         signatory="Training Lead", issuer_name="Example Peer Support Charity", issuer_number="1234567",
         completed_on=completed, valid_until=completed + timedelta(days=365),
-        issued_at=datetime.now(timezone.utc))
+        issued_at=datetime.now(UTC))
 
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/bench.sqlite3"
         app = _app(url)
-        from lms.certificates import document
-        from lms.db import db
-        from lms.models import Certificate, User
-        from lms.pdf import render_pdf
-        from lms.services import accounts
         from flask_login import login_user
+
+        from lms.accounts import services as accounts
+        from lms.accounts.models import User
+        from lms.certificates import document
+        from lms.certificates.models import Certificate
+        from lms.certificates.pdf import render_pdf
+        from lms.core.db import db
         from tests.conftest import PASSWORD, csrf_token
 
         with app.app_context():
@@ -114,8 +116,8 @@ def main() -> None:
                 values = document.document_values(_record(n, NAMES[n % len(NAMES)]), branding)
                 html = document.render_html(values)
                 jobs = ((lambda: render_pdf(bare, timeout=60), bare_times, bare_cpu),
-                        (lambda: weasyprint.HTML(string=html).write_pdf(), plain_times, plain_cpu),
-                        (lambda: document.make_pdf(values), cert_times, cert_cpu))
+                        (lambda: weasyprint.HTML(string=html).write_pdf(), plain_times, plain_cpu),  # noqa: B023 (called in this iteration)
+                        (lambda: document.make_pdf(values), cert_times, cert_cpu))  # noqa: B023
                 for job, wall, cpu in jobs:
                     start, start_cpu = time.perf_counter(), time.process_time()
                     job()
@@ -225,9 +227,9 @@ def main() -> None:
 def bulk_child(url: str) -> None:
     """Merge every issued certificate into one PDF; print time and memory as JSON."""
     app = _app(url)
-    from lms.db import db
-    from lms.models import User
-    from lms.services import certificates
+    from lms.accounts.models import User
+    from lms.certificates import services as certificates
+    from lms.core.db import db
 
     with app.app_context():
         ids = certificates.bulk_ids(db.session, User(role="admin"), certificates.Search(course_id="listening"))

@@ -29,12 +29,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import event, insert, select, text  # noqa: E402
 
-from lms import create_app  # noqa: E402
-from lms.db import db  # noqa: E402
-from lms.models import (  # noqa: E402
-    Certificate, Cohort, CohortCourse, CohortMember, CohortTrainer, Enrolment, StepProgress, User, utcnow,
-)
-from lms.services import accounts  # noqa: E402
+from lms import create_app
+from lms.accounts import services as accounts
+from lms.accounts.models import User
+from lms.certificates.models import Certificate
+from lms.cohorts.models import Cohort, CohortCourse, CohortMember, CohortTrainer
+from lms.core.db import db
+from lms.core.models import utcnow
+from lms.learning.models import Enrolment, StepProgress
 from tests.conftest import PASSWORD, PG_BIN, PostgresCluster, _config, csrf_token  # noqa: E402
 
 TRAINEES = int(os.environ.get("BENCH_TRAINEES", "10000"))
@@ -101,7 +103,7 @@ def populate(session, course_ids: list[str]) -> int:
     _bulk(session, Enrolment, enrolments)
     ids = session.scalars(select(Enrolment.id).order_by(Enrolment.id)).all()
     steps, certificates = [], []
-    for e_id, row, (done, completed) in zip(ids, enrolments, plans):
+    for e_id, row, (done, completed) in zip(ids, enrolments, plans, strict=False):
         steps += [{"enrolment_id": e_id, "step_id": f"step-{s}", "completed_at": now} for s in range(done)]
         if completed and rng.random() < 0.5:
             certificates.append({

@@ -99,9 +99,10 @@ def prepare() -> Setup:
     from flask import url_for
 
     from lms import create_app
-    from lms.catalog import catalog
-    from lms.db import db
-    from lms.services import accounts, progress
+    from lms.accounts import services as accounts
+    from lms.catalog.services import catalog
+    from lms.core.db import db
+    from lms.learning import progress
 
     app = create_app()
     with app.app_context():

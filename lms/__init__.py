@@ -16,8 +16,8 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     """Build the app: configuration, extensions, blueprints, CLI."""
     from flask import Flask
 
-    from .config import default_instance_path
-    from .security import BoundedIntConverter, CleanRequest
+    from lms.core.config import default_instance_path
+    from lms.core.security import BoundedIntConverter, CleanRequest
 
     app = Flask(
         __name__,
@@ -29,9 +29,12 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     app.request_class = CleanRequest
     # Ids in URLs fit the database's 32-bit integer ids: a larger one is a 404, not an overflow.
     app.url_map.converters["int"] = BoundedIntConverter
-    from . import access, auth, catalog, config as config_module, errors, page_cache, page_versions, passwords, security, templating
-    from .db import db
-    from .extensions import csrf, login_manager
+    from lms.core import access, config as config_module, errors, passwords, security, templating
+    from lms.accounts import login as auth
+    from lms.catalog import services as catalog
+    from lms.page_cache import cache as page_cache, versions as page_versions
+    from lms.core.db import db
+    from lms.core.extensions import csrf, login_manager
 
     config_module.load(app, config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -54,22 +57,22 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     auth.init_app(app)
     _register_blueprints(app)
 
-    from .commands import register_commands
+    from lms.commands import register_commands
 
     register_commands(app)
     return app
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .admin.views import bp as admin_bp
-    from .auth.views import bp as auth_bp
-    from .certificates.views import bp as certificates_bp
-    from .content_views import bp as content_bp
-    from .learn.views import bp as learn_bp
-    from .main.views import bp as main_bp
-    from .play.views import bp as play_bp
-    from .privacy.views import bp as privacy_bp
-    from .trainer.views import bp as trainer_bp
+    from lms.admin.views import bp as admin_bp
+    from lms.accounts.views import bp as auth_bp
+    from lms.certificates.views import bp as certificates_bp
+    from lms.catalog.views import bp as content_bp
+    from lms.learning.views import bp as learn_bp
+    from lms.home.views import bp as main_bp
+    from lms.roleplay.views import bp as play_bp
+    from lms.privacy.views import bp as privacy_bp
+    from lms.cohorts.views import bp as trainer_bp
 
     for blueprint in (main_bp, auth_bp, content_bp, learn_bp, play_bp, certificates_bp, trainer_bp, admin_bp,
                       privacy_bp):
@@ -78,8 +81,8 @@ def _register_blueprints(app: Flask) -> None:
 
 def _guard_schema(app: Flask) -> None:
     """Refuse to serve pages while the database is behind the code's migrations."""
-    from .db import SchemaOutOfDate, db
-    from .errors import render_error
+    from lms.core.db import SchemaOutOfDate, db
+    from lms.core.errors import render_error
 
     state = {"current": False}
 

@@ -34,8 +34,8 @@ APP_COMMANDS = {
 
 
 def _create_app() -> Flask:
-    from . import create_app
-    from .config import ConfigError
+    from lms import create_app
+    from lms.core.config import ConfigError
 
     try:
         return create_app()
@@ -85,8 +85,8 @@ def main() -> None:
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 def check(directory: Path | None) -> None:
     """Validate a content folder (default: the configured one); exit 1 on errors."""
-    from .config import ConfigError, configured_content_dir
-    from .content.check import run_check
+    from lms.core.config import ConfigError, configured_content_dir
+    from lms.content.check import run_check
 
     if directory is None:
         try:
@@ -104,7 +104,7 @@ def check(directory: Path | None) -> None:
               default=Path("scenarios"), show_default=True, help="Folder to write the scenario into.")
 def import_twee(story: Path, out_dir: Path) -> None:
     """Convert a Twee 3 story exported from Twine into a scenario file."""
-    from .content.twee import write_twee_scenario
+    from lms.content.twee import write_twee_scenario
 
     try:
         path, warnings = write_twee_scenario(story, out_dir)

@@ -12,7 +12,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from .models import ROLES
+from lms.accounts.models import ROLES
 
 
 @click.group("db", help="Database schema.")
@@ -24,7 +24,7 @@ def db_group() -> None:
 @with_appcontext
 def db_upgrade() -> None:
     """Migrate the database to the newest schema."""
-    from .db import db
+    from lms.core.db import db
 
     db.upgrade()
     click.echo("The database is up to date.")
@@ -34,7 +34,7 @@ def db_upgrade() -> None:
 @with_appcontext
 def db_status() -> None:
     """Show the database's schema revision and the newest one."""
-    from .db import db
+    from lms.core.db import db
 
     current, newest = db.schema_status()
     click.echo(f"database: {', '.join(sorted(current)) or '(empty)'}")
@@ -56,8 +56,9 @@ def user_group() -> None:
 @with_appcontext
 def user_create(email: str, role: str, display_name: str | None, password: str) -> None:
     """Create an account with a role."""
-    from .db import db
-    from .services import ServiceError, accounts
+    from lms.core.db import db
+    from lms.core.services import ServiceError
+    from lms.accounts import services as accounts
 
     try:
         user = accounts.create_user(
@@ -74,8 +75,8 @@ def user_create(email: str, role: str, display_name: str | None, password: str) 
 @with_appcontext
 def reload_content() -> None:
     """Check the content, then make every running worker load it again."""
-    from .catalog import request_reload
-    from .content import load_catalog
+    from lms.catalog.services import request_reload
+    from lms.content import load_catalog
 
     fresh = load_catalog(Path(current_app.config["CONTENT_DIR"]))
     for problem in fresh.errors:
@@ -99,9 +100,9 @@ def demo() -> None:
     """Create demo accounts (development only) and print how to log in."""
     from sqlalchemy import select
 
-    from .db import db
-    from .models import User
-    from .services import accounts
+    from lms.core.db import db
+    from lms.accounts.models import User
+    from lms.accounts import services as accounts
 
     if current_app.config["ENVIRONMENT"] != "development":
         raise click.ClickException("Demo accounts are for development only (LMS_ENVIRONMENT=development).")
@@ -118,9 +119,9 @@ def demo() -> None:
 def _user_or_fail(email: str):
     from sqlalchemy import select
 
-    from .db import db
-    from .models import User
-    from .services.accounts import normalise_email
+    from lms.core.db import db
+    from lms.accounts.models import User
+    from lms.accounts.services import normalise_email
 
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None:
@@ -130,8 +131,8 @@ def _user_or_fail(email: str):
 
 def _manage_user(email: str, action) -> object:
     """Run a users-service action for an account from the command line, or fail with its message."""
-    from .db import db
-    from .services import ServiceError
+    from lms.core.db import db
+    from lms.core.services import ServiceError
 
     user = _user_or_fail(email)
     try:
@@ -148,7 +149,7 @@ def _manage_user(email: str, action) -> object:
 @with_appcontext
 def user_reset_password(email: str) -> None:
     """Give an account a temporary password and end its sessions."""
-    from .services import users
+    from lms.accounts import users
 
     temporary = _manage_user(email, lambda session, user: users.reset_password(session, None, user))
     click.echo(f"Temporary password for {email}: {temporary}")
@@ -161,7 +162,7 @@ def user_reset_password(email: str) -> None:
 @with_appcontext
 def user_set_role(email: str, role: str) -> None:
     """Change an account's role."""
-    from .services import users
+    from lms.accounts import users
 
     _manage_user(email, lambda session, user: users.change_role(session, None, user, role))
     click.echo(f"{email} is now {role}.")
@@ -172,7 +173,7 @@ def user_set_role(email: str, role: str) -> None:
 @with_appcontext
 def user_deactivate(email: str) -> None:
     """Deactivate an account, ending its sessions at once."""
-    from .services import users
+    from lms.accounts import users
 
     _manage_user(email, lambda session, user: users.set_active(session, None, user, False))
     click.echo(f"{email} is deactivated.")
@@ -193,9 +194,9 @@ def certificates_group() -> None:
 @with_appcontext
 def certificates_print(course_id: str | None, cohort_id: int | None, date_from, date_to, output: str) -> None:
     """Merge issued certificates' stored PDFs into one print-ready file (no re-rendering)."""
-    from .db import db
-    from .models import User
-    from .services import certificates
+    from lms.core.db import db
+    from lms.accounts.models import User
+    from lms.certificates import services as certificates
 
     if not (course_id or cohort_id or date_from or date_to):
         raise click.UsageError("Say what to print: --course, --cohort and/or --from/--to.")

@@ -14,15 +14,15 @@ import socket
 import subprocess
 import tempfile
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
 
 from lms import create_app
-from lms.db import db as database
+from lms.core.db import db as database
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_CONTENT = Path(__file__).parent / "fixtures" / "content"
@@ -229,7 +229,7 @@ class Users:
 
     def create(self, role: str = "trainee", email: str | None = None, display_name: str | None = None,
                password: str = PASSWORD):
-        from lms.services import accounts
+        from lms.accounts import services as accounts
 
         n = next(self._n)
         with self.app.app_context():  # hashed with the app's (test) password profile

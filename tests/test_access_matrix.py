@@ -6,8 +6,9 @@ import re
 from flask import url_for
 from sqlalchemy import func, select
 
-from lms.models import AuditEntry, Invite
-from lms.services import cohorts
+from lms.admin.models import AuditEntry
+from lms.cohorts import services as cohorts
+from lms.cohorts.models import Invite
 from tests.conftest import csrf_token
 from tests.test_trainer import enrol, join, make_cohort, play, quick_user
 
@@ -52,7 +53,7 @@ def test_trainer_and_admin_routes_refuse_trainees_and_other_trainers(app, client
 
     users.login(trainee)
     token = csrf_token(client, "/account/data")
-    for rule, method, url in routes:
+    for _rule, method, url in routes:
         assert _send(client, method, url, token).status_code == 403, f"trainee: {method} {url}"
     users.logout()
 
@@ -76,7 +77,7 @@ def test_trainer_and_admin_routes_refuse_trainees_and_other_trainers(app, client
     users.logout()
 
     users.login(admin)
-    for rule, method, url in routes:
+    for _rule, method, url in routes:
         if method == "GET":
             assert client.get(url).status_code == 200, f"admin: GET {url}"
     assert re.search(r"<dt>Runs</dt><dd>1</dd>", client.get("/trainer/scenarios/late-post").get_data(as_text=True))

@@ -4,8 +4,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from lms.models import LoginAttempt, User
-from lms.services import ServiceError, accounts
+from lms.accounts import services as accounts
+from lms.accounts.models import LoginAttempt, User
+from lms.core.services import ServiceError
 from tests.conftest import PASSWORD, csrf_token
 
 

@@ -6,7 +6,9 @@ import re
 import pytest
 from sqlalchemy import select
 
-from lms.models import AuditEntry, SiteSetting, User
+from lms.accounts.models import User
+from lms.admin.models import AuditEntry
+from lms.core.models import SiteSetting
 from tests.conftest import csrf_token
 from tests.test_trainer import post, quick_user
 

@@ -4,10 +4,11 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from lms.catalog import catalog
-from lms.db import db
-from lms.models import AssessmentAttempt, Enrolment
-from lms.services import ServiceError, assessments, progress
+from lms.catalog.services import catalog
+from lms.core.db import db
+from lms.core.services import ServiceError
+from lms.learning import assessments, progress
+from lms.learning.models import AssessmentAttempt, Enrolment
 from tests.conftest import csrf_token
 
 RIGHT = {"a-one": [1], "a-two": [0]}

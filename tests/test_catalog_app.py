@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lms import catalog as catalog_module
+from lms.catalog import services as catalog_module
 from tests.conftest import FIXTURE_CONTENT, ROOT
 
 
@@ -42,7 +42,7 @@ def test_a_broken_course_is_left_out_and_logged(app_config, content_dir, caplog)
     from tests.conftest import _config
 
     _break(content_dir / "courses" / "advanced")
-    with caplog.at_level(logging.WARNING, logger="lms.catalog"):
+    with caplog.at_level(logging.WARNING, logger="lms.catalog.services"):
         app = create_app(_config("sqlite:///:memory:", content_dir))
     current = _holder(app).catalog
     assert "advanced" not in current.courses and "listening" in current.courses

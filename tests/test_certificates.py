@@ -7,18 +7,22 @@ import shutil
 import subprocess
 import threading
 import unicodedata
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from lms.catalog import catalog
+from lms.accounts.models import User
+from lms.admin.models import AuditEntry
+from lms.catalog.services import catalog
+from lms.certificates import services as service
 from lms.certificates.document import current_branding, grouped_code
-from lms.models import AuditEntry, Certificate, Cohort, CohortMember, CohortTrainer, Enrolment, User
-from lms.services import certificates as service
-from lms.pdf import SealedFetcher
+from lms.certificates.models import Certificate
+from lms.certificates.pdf import SealedFetcher
+from lms.cohorts.models import Cohort, CohortMember, CohortTrainer
+from lms.learning.models import Enrolment
 from tests.conftest import FIXTURE_CONTENT, csrf_token
 
 SIGNED_COURSE = """---
@@ -47,7 +51,7 @@ def content_dir(tmp_path: Path) -> Path:
 def complete(session, user, course_id="listening", cycle=1, when=None) -> Enrolment:
     """A completed enrolment, as the progress service would leave it."""
     enrolment = Enrolment(user_id=user.id, course_id=course_id, cycle=cycle,
-                          completed_at=when or datetime.now(timezone.utc), completed_version="v-test")
+                          completed_at=when or datetime.now(UTC), completed_version="v-test")
     session.add(enrolment)
     session.commit()
     return enrolment
@@ -225,7 +229,7 @@ HOSTILE = ('<img src="file:///etc/passwd">', "</p><script>alert(1)</script>",
 
 def test_hostile_names_print_literally_and_fetch_nothing(app, session, users, monkeypatch, client):
     SpyFetcher.attempts = []
-    monkeypatch.setattr("lms.pdf.SealedFetcher", SpyFetcher)
+    monkeypatch.setattr("lms.certificates.pdf.SealedFetcher", SpyFetcher)
     for name in HOSTILE:
         certificate = issue(app, session, users.create(), name=name)
         assert squeezed(name) in squeezed(pdf_text(certificate.pdf))
@@ -237,7 +241,7 @@ def test_hostile_names_print_literally_and_fetch_nothing(app, session, users, mo
 
 
 def test_the_fetcher_is_sealed(tmp_path):
-    from lms.pdf import ASSETS_DIR, FetchRefused, render_pdf
+    from lms.certificates.pdf import ASSETS_DIR, FetchRefused, render_pdf
 
     fetcher = SealedFetcher()
     for url in ("file:///etc/passwd", "http://127.0.0.1:9/", "https://example.org/logo.png", "ftp://x/y",
@@ -262,7 +266,7 @@ def test_the_fetcher_is_sealed(tmp_path):
 
 
 def test_render_time_limit(monkeypatch):
-    from lms import pdf as pdf_module
+    from lms.certificates import pdf as pdf_module
 
     slow = threading.Event()
     monkeypatch.setattr(pdf_module.weasyprint, "HTML", lambda **kwargs: slow.wait(5))
@@ -272,7 +276,7 @@ def test_render_time_limit(monkeypatch):
 
 
 def test_a_render_finding_the_shared_fonts_busy_makes_its_own():
-    from lms import pdf as pdf_module
+    from lms.certificates import pdf as pdf_module
 
     # As when another request, or an abandoned render, still holds them.
     with pdf_module._shared_fonts_lock:
@@ -290,8 +294,8 @@ def test_issued_pdf_never_changes(app, session, users, client, content_dir):
     course_md = content_dir / "courses" / "listening" / "course.md"
     course_md.write_text(course_md.read_text().replace("title: Listening basics", "title: Listening renamed"))
     with app.app_context():
-        from lms import settings
-        from lms.catalog import holder
+        from lms.catalog.services import holder
+        from lms.core import settings
 
         holder().reload()
         assert catalog().course("listening").title == "Listening renamed"
@@ -317,7 +321,7 @@ def test_missing_pdf_is_rendered_once_then_stored(app, session, users, client):
 
 
 def test_a_failed_render_leaves_nothing_half_issued(app, session, client, trainee, monkeypatch):
-    from lms.pdf import RenderError
+    from lms.certificates.pdf import RenderError
 
     def broken(*args, **kwargs):
         raise RenderError("boom")
@@ -333,7 +337,7 @@ def test_a_failed_render_leaves_nothing_half_issued(app, session, client, traine
 # -- one certificate per completion ----------------------------------------------------------
 
 def test_two_concurrent_claims_give_one_certificate(app, session, users):
-    from lms.db import db
+    from lms.core.db import db
 
     user = users.create()
     enrolment = complete(session, user)
@@ -399,7 +403,7 @@ def test_verify_json(app, session, users, client):
 
 
 def test_verify_expired_revoked_unknown_and_pending(app, session, users, client):
-    old = issue(app, session, users.create(), when=datetime.now(timezone.utc) - timedelta(days=800))
+    old = issue(app, session, users.create(), when=datetime.now(UTC) - timedelta(days=800))
     page = client.get(f"/verify/{old.code}")
     assert page.status_code == 200 and "has expired" in page.get_data(as_text=True)
     assert client.get(f"/verify/{old.code}.json").get_json()["status"] == "expired"
@@ -470,7 +474,7 @@ def test_nobody_downloads_another_trainees_certificate(app, session, users, clie
 def test_retake_creates_a_second_certificate(app, session, users):
     user = users.create()
     first = issue(app, session, user)
-    enrolment = Enrolment(user_id=user.id, course_id="listening", cycle=2, completed_at=datetime.now(timezone.utc),
+    enrolment = Enrolment(user_id=user.id, course_id="listening", cycle=2, completed_at=datetime.now(UTC),
                           completed_version="v2")
     session.add(enrolment)
     session.commit()
@@ -521,7 +525,7 @@ def test_trainers_see_only_their_cohorts_certificates(app, session, users, clien
 
 def test_search_by_name_code_course_status_and_date(app, session, users, client):
     alice = issue(app, session, users.create(), name="Alice Member")
-    issue(app, session, users.create(), name="Bob Other", when=datetime.now(timezone.utc) - timedelta(days=40))
+    issue(app, session, users.create(), name="Bob Other", when=datetime.now(UTC) - timedelta(days=40))
     users.login(users.create(role="admin"))
 
     def names(**query) -> set[str]:
@@ -637,7 +641,7 @@ def test_bulk_print_merges_stored_pdfs_without_rendering(app, session, users, mo
     reader = PdfReader(out)
     assert len(reader.pages) == 3
     # Each page is byte-for-byte the stored certificate's content.
-    for page, certificate in zip(reader.pages, sorted(certificates, key=lambda c: c.holder_name)):
+    for page, certificate in zip(reader.pages, sorted(certificates, key=lambda c: c.holder_name), strict=False):
         assert page.get_contents().get_data() == PdfReader(io.BytesIO(certificate.pdf)).pages[0].get_contents().get_data()
     today = date.today().isoformat()
     result = runner.invoke(args=["certificates", "print", "--from", today, "--to", today, "-o", str(out)])
@@ -690,14 +694,14 @@ def test_decisions_taken_meanwhile_are_not_overwritten(app, session, users):
 def test_qr_code_is_one_svg_path():
     from urllib.parse import unquote
 
-    from lms.qrcode import qr_data_url
+    from lms.certificates.qrcode import qr_data_url
 
     svg = unquote(qr_data_url("http://localhost/verify/" + "A" * 32).split(",", 1)[1])
     assert svg.count("<path") == 1 and "<rect" not in svg
 
 
 def test_certificate_colour_comes_from_settings_and_is_checked(app, session):
-    from lms import settings
+    from lms.core import settings
 
     with app.app_context():
         settings.put("CERTIFICATE_PRIMARY_COLOUR", "#aa3300", by_user_id=None)

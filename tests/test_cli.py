@@ -1,8 +1,9 @@
 """The `lms` command line."""
 from sqlalchemy import select
 
-from lms.models import AuditEntry, User
-from lms.passwords import verify_password
+from lms.accounts.models import User
+from lms.admin.models import AuditEntry
+from lms.core.passwords import verify_password
 
 
 def test_user_create_and_manage(runner, session):

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from lms import create_app
-from lms.config import ConfigError
+from lms.core.config import ConfigError
 
 CONTENT = str(Path(__file__).parent / "fixtures" / "content")
 

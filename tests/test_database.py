@@ -10,8 +10,8 @@ import urllib.request
 
 from sqlalchemy import func, select, text
 
-from lms.db import db
-from lms.models import User
+from lms.accounts.models import User
+from lms.core.db import db
 from tests.conftest import CSRF_RE, FIXTURE_CONTENT, PASSWORD, ROOT, _free_port
 
 

@@ -4,7 +4,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from lms.models import Enrolment, StepProgress
+from lms.learning.models import Enrolment, StepProgress
 from tests.conftest import csrf_token
 
 
@@ -47,7 +47,7 @@ def test_catalogue_filters_by_audience_without_javascript(client, trainee):
 
 
 def test_catalogue_shows_my_status(client, trainee, session):
-    from lms.models import utcnow
+    from lms.core.models import utcnow
 
     _start(client)
     assert "In progress, 0%" in _text(client.get("/courses"))
@@ -181,7 +181,7 @@ def test_unknown_course_and_step_are_friendly_404s(client, trainee):
 
 
 def test_my_training_and_home_show_in_progress_and_completed(client, trainee, session):
-    from lms.models import utcnow
+    from lms.core.models import utcnow
 
     assert "Nothing in progress" in _text(client.get("/my-training"))
     _start(client)
@@ -196,7 +196,7 @@ def test_my_training_and_home_show_in_progress_and_completed(client, trainee, se
 
 
 def test_retake_a_completed_course(client, trainee, session):
-    from lms.models import utcnow
+    from lms.core.models import utcnow
 
     _start(client)
     token = csrf_token(client, "/courses/listening")

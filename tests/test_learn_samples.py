@@ -2,9 +2,10 @@
 import pytest
 from markupsafe import escape
 
-from lms.catalog import catalog
-from lms.models import Enrolment, utcnow
-from lms.services import progress
+from lms.catalog.services import catalog
+from lms.core.models import utcnow
+from lms.learning import progress
+from lms.learning.models import Enrolment
 from tests.conftest import ROOT, csrf_token
 
 

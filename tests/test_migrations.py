@@ -2,8 +2,8 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from lms.db import db
-from lms.models import Base
+from lms.core.db import db
+from lms.models import Base  # the index: every table is registered
 
 
 def test_migrations_match_the_models(app):

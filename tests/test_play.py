@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from lms.models import RunChoice, ScenarioRun, StepProgress, WellbeingCheckin
+from lms.learning.models import StepProgress
+from lms.roleplay.models import RunChoice, ScenarioRun, WellbeingCheckin
 from tests.conftest import CSRF_RE, csrf_token
 from tests.test_runs import make_play_content
 

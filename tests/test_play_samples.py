@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from lms.catalog import catalog
+from lms.catalog.services import catalog
 from tests.conftest import CSRF_RE, ROOT, csrf_token
 
 

@@ -12,13 +12,27 @@ from datetime import timedelta
 
 from sqlalchemy import or_, select
 
-from lms.models import (
-    AssessmentAttempt, AuditEntry, Base, Certificate, CohortTrainer, LoginAttempt, QuestionAnswer, SiteSetting, User,
-)
-from lms.services import audit, cohorts, privacy
+from lms.accounts.models import LoginAttempt, User
+from lms.admin import audit
+from lms.admin.models import AuditEntry
+from lms.certificates.models import Certificate
+from lms.cohorts import services as cohorts
+from lms.cohorts.models import CohortTrainer
+from lms.core.models import Base, SiteSetting
+from lms.learning.models import AssessmentAttempt, QuestionAnswer
+from lms.privacy import services as privacy
 from tests.conftest import PASSWORD
 from tests.test_trainer import (
-    SECRET_CHECKIN, SECRET_REFLECTION, TODAY, certify, enrol, join, make_cohort, play, post, private_notes,
+    SECRET_CHECKIN,
+    SECRET_REFLECTION,
+    TODAY,
+    certify,
+    enrol,
+    join,
+    make_cohort,
+    play,
+    post,
+    private_notes,
 )
 
 

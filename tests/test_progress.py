@@ -2,9 +2,9 @@
 
 from sqlalchemy import func, select
 
-from lms.catalog import catalog
-from lms.models import AssessmentAttempt, Enrolment, StepProgress
-from lms.services import progress
+from lms.catalog.services import catalog
+from lms.learning import progress
+from lms.learning.models import AssessmentAttempt, Enrolment, StepProgress
 from lms.signals import course_completed
 
 
@@ -72,8 +72,8 @@ def test_double_completion_does_not_duplicate(app, users, session):
 def test_retake_needs_a_completion_and_starts_a_new_cycle(app, users, session):
     import pytest
 
-    from lms.models import utcnow
-    from lms.services import ServiceError
+    from lms.core.models import utcnow
+    from lms.core.services import ServiceError
 
     user = users.create()
     course = _course(app)
@@ -88,7 +88,7 @@ def test_retake_needs_a_completion_and_starts_a_new_cycle(app, users, session):
 
 
 def test_prerequisites(app, users, session):
-    from lms.models import utcnow
+    from lms.core.models import utcnow
 
     user = users.create()
     advanced, basics = _course(app, "advanced"), _course(app)
@@ -125,7 +125,7 @@ def test_progress_by_course_matches_course_progress(app, users, session):
 
 
 def test_progress_is_of_the_latest_cycle(app, users, session):
-    from lms.models import utcnow
+    from lms.core.models import utcnow
 
     user = users.create()
     course = _course(app)
@@ -151,7 +151,7 @@ def test_resume_step_prefers_the_last_step_opened(app, users, session):
 
 
 def test_my_courses_lists_latest_cycles_and_courses_since_removed(app, users, session):
-    from lms.models import utcnow
+    from lms.core.models import utcnow
 
     user, other = users.create(), users.create()
     course = _course(app)

@@ -4,10 +4,11 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from lms.catalog import catalog
-from lms.db import db
-from lms.models import QuestionAnswer, StepProgress
-from lms.services import ServiceError, progress, questions
+from lms.catalog.services import catalog
+from lms.core.db import db
+from lms.core.services import ServiceError
+from lms.learning import progress, questions
+from lms.learning.models import QuestionAnswer, StepProgress
 from tests.conftest import csrf_token
 
 

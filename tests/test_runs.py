@@ -8,10 +8,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from lms.catalog import catalog
-from lms.db import db
-from lms.models import RunChoice, ScenarioRun, StepProgress, WellbeingCheckin
-from lms.services import ServiceError, progress, runs, wellbeing
+from lms.catalog.services import catalog
+from lms.core.db import db
+from lms.core.services import ServiceError
+from lms.learning import progress
+from lms.learning.models import StepProgress
+from lms.roleplay import checkins as wellbeing
+from lms.roleplay import runs
+from lms.roleplay.models import RunChoice, ScenarioRun, WellbeingCheckin
 from tests.conftest import FIXTURE_CONTENT
 
 # `memory` exercises 'if' / 'if not' and pass_score; `open-ended` has no pass ending.

@@ -13,12 +13,16 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import event, select
 
-from lms.db import db
-from lms.models import (
-    AssessmentAttempt, AuditEntry, Certificate, Cohort, CohortMember, CohortTrainer, Enrolment, Invite,
-    ReflectionEntry, RunChoice, ScenarioRun, StepProgress, User, WellbeingCheckin, utcnow,
-)
-from lms.services import cohorts, reports
+from lms.accounts.models import User
+from lms.admin.models import AuditEntry
+from lms.certificates.models import Certificate
+from lms.cohorts import reports
+from lms.cohorts import services as cohorts
+from lms.cohorts.models import Cohort, CohortMember, CohortTrainer, Invite
+from lms.core.db import db
+from lms.core.models import utcnow
+from lms.learning.models import AssessmentAttempt, Enrolment, ReflectionEntry, StepProgress
+from lms.roleplay.models import RunChoice, ScenarioRun, WellbeingCheckin
 from tests.conftest import PASSWORD, csrf_token
 
 TODAY = date.today()
@@ -414,7 +418,7 @@ def test_scenario_insight_counts_choices_and_highlights_red_lines(client, sessio
     play(session, c, [("start", 0, 2, False)], finished=False)
     play(session, outsider, [("start", 2, -1, True)] * 1, outcome="fail")  # not in the trainer's cohorts
 
-    from lms.services import insight
+    from lms.roleplay import insight
 
     scenario = catalog_of(client.application).scenario("late-post")
     result = insight.scenario_insight(session, trainer, scenario)
@@ -465,7 +469,7 @@ def test_csv_exports_are_attachments_and_defuse_formulas(client, session, traine
 
 
 def test_safe_cell():
-    from lms.services.exports import safe_cell
+    from lms.cohorts.exports import safe_cell
 
     for risky in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
         assert safe_cell(risky) == "'" + risky

@@ -3,9 +3,9 @@ from flask_wtf import FlaskForm
 from wtforms import RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, Optional
 
-from .. import settings
-from ..models import ROLES
-from ..trainer.forms import ActionForm, options
+from lms.accounts.models import ROLES
+from lms.core import settings
+from lms.core.forms import ActionForm, options
 
 
 class UserSearchForm(FlaskForm):
@@ -21,7 +21,7 @@ class RoleForm(FlaskForm):
 
 
 def settings_form(data: dict) -> FlaskForm:
-    """A form with one field per admin-editable setting (lms.settings.EDITABLE)."""
+    """A form with one field per admin-editable setting (lms.core.settings.EDITABLE)."""
 
     class SettingsForm(FlaskForm):
         pass

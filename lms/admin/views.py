@@ -4,15 +4,16 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import settings
-from ..access import role_required
-from ..extensions import db
-from ..models import User
-from ..services import ServiceError, users
-from ..trainer.views import run_service
-from .forms import ActionForm, RoleForm, UserSearchForm, settings_form
+from lms.accounts import users
+from lms.accounts.models import User
+from lms.admin.forms import ActionForm, RoleForm, UserSearchForm, settings_form
+from lms.core import settings
+from lms.core.access import role_required
+from lms.core.extensions import db
+from lms.core.services import ServiceError
+from lms.core.web import service_call
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
 
 def _user(user_id: int) -> User:
@@ -50,7 +51,7 @@ def change_role(user_id: int):
     target = _user(user_id)
     form = RoleForm()
     if form.validate_on_submit():
-        run_service(lambda: users.change_role(db.session, current_user, target, form.role.data),
+        service_call(lambda: users.change_role(db.session, current_user, target, form.role.data),
                f"{target.display_name} is now {form.role.data}.")
     else:
         flash("Choose one of the roles.", "error")
@@ -63,7 +64,7 @@ def toggle_active(user_id: int):
     target = _user(user_id)
     if ActionForm().validate_on_submit():
         active = not target.active
-        run_service(lambda: users.set_active(db.session, current_user, target, active),
+        service_call(lambda: users.set_active(db.session, current_user, target, active),
                f"{target.display_name} can log in again." if active
                else f"{target.display_name} is deactivated and has been logged out everywhere.")
     return redirect(url_for("admin.user", user_id=target.id))
@@ -75,7 +76,7 @@ def reset_password(user_id: int):
     target = _user(user_id)
     if not ActionForm().validate_on_submit():
         return redirect(url_for("admin.user", user_id=target.id))
-    temporary, done = run_service(lambda: users.reset_password(db.session, current_user, target),
+    temporary, done = service_call(lambda: users.reset_password(db.session, current_user, target),
                              f"{target.display_name}'s password was reset and their sessions ended.")
     if not done:
         return redirect(url_for("admin.user", user_id=target.id))

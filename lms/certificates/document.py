@@ -16,10 +16,9 @@ from pathlib import Path
 import jinja2
 from flask import Flask, current_app
 
-from .. import settings
-from ..config import PACKAGE_ROOT
-from ..pdf import ASSETS_DIR, render_pdf
-from ..qrcode import qr_data_url
+from lms.certificates.pdf import ASSETS_DIR, render_pdf
+from lms.certificates.qrcode import qr_data_url
+from lms.core import settings
 
 DEFAULT_TEMPLATE = "certificate.html"
 DEFAULT_LOGO = ASSETS_DIR / "logo.svg"
@@ -75,7 +74,7 @@ def init_app(app: Flask) -> None:
     logo = f"data:{mimetype};base64,{base64.b64encode(logo_path.read_bytes()).decode()}"
 
     override = app.config.get("CERTIFICATE_TEMPLATE") or ""
-    folders = [str(PACKAGE_ROOT / "templates")]
+    folders = [str(Path(__file__).resolve().parent / "templates")]
     name = DEFAULT_TEMPLATE
     if override:
         path = Path(override)
@@ -117,7 +116,7 @@ def render_html(values: dict[str, str]) -> str:
 
 
 def make_pdf(values: dict[str, str], *, url_fetcher=None) -> bytes:
-    """Render a certificate to PDF (sealed; see lms.pdf)."""
+    """Render a certificate to PDF (sealed; see lms.certificates.pdf)."""
     kwargs = {"url_fetcher": url_fetcher} if url_fetcher else {}
     return render_pdf(render_html(values), timeout=RENDER_TIMEOUT, **kwargs)
 

@@ -4,7 +4,7 @@ from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaFi
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..services.certificates import NAME_MAX, REASON_MAX
+from lms.certificates.services import NAME_MAX, REASON_MAX
 
 
 class ClaimForm(FlaskForm):

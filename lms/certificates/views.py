@@ -8,18 +8,26 @@ from flask import Blueprint, Response, abort, current_app, flash, jsonify, redir
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from ..access import public, role_required
-from .. import page_cache
-from ..catalog import catalog
-from ..db import db
-from ..models import Certificate
-from ..services import ServiceError
-from ..services import certificates as service
-from . import document
-from .forms import BulkPrintForm, ClaimForm, DecideForm, ReissueForm, RevokeForm, SearchForm, VerifyForm
-from .throttle import SlidingWindow
+from lms.catalog.services import catalog
+from lms.certificates import document
+from lms.certificates import services as service
+from lms.certificates.forms import (
+    BulkPrintForm,
+    ClaimForm,
+    DecideForm,
+    ReissueForm,
+    RevokeForm,
+    SearchForm,
+    VerifyForm,
+)
+from lms.certificates.models import Certificate
+from lms.certificates.throttle import SlidingWindow
+from lms.core.access import public, role_required
+from lms.core.db import db
+from lms.core.services import ServiceError
+from lms.page_cache import cache as page_cache
 
-bp = Blueprint("certificates", __name__)
+bp = Blueprint("certificates", __name__, template_folder="templates")
 
 VERIFY_LIMIT_PER_MINUTE = 30  # per address and worker; LMS_CERTIFICATE_VERIFY_LIMIT
 
@@ -32,34 +40,12 @@ def _setup(state) -> None:
         int(app.config.get("CERTIFICATE_VERIFY_LIMIT", VERIFY_LIMIT_PER_MINUTE)))
 
 
-@bp.app_context_processor
-def _trainee_panel():
-    def trainee_certificates() -> dict:
-        """Data for templates/certificates/_trainee_panel.html (the "My training" page)."""
-        if not current_user.is_authenticated:
-            return {"certificates": [], "unclaimed": []}
-        return _mine(current_user)
-
-    return {"trainee_certificates": trainee_certificates}
-
-
-def _mine(user) -> dict:
-    today = date.today()
-    certificates = service.of_user(db.session, user.id)
-    return {
-        "certificates": [{"certificate": c, "code": document.grouped_code(c.code),
-                          "refresher_due": service.refresher_due(c, today),
-                          "expired": c.valid_until is not None and c.valid_until < today} for c in certificates],
-        "unclaimed": service.unclaimed_courses(db.session, user.id, catalog().courses.values()),
-        "can_retake": "learn.retake" in current_app.view_functions,
-    }
-
-
 # -- trainees ------------------------------------------------------------------------
 
 @bp.route("/certificates")
 def mine():
-    return render_template("certificates/mine.html", **_mine(current_user))
+    return render_template("certificates/mine.html",
+                           certificate_panel=service.trainee_panel(db.session, current_user.id, catalog().courses))
 
 
 @bp.route("/certificates/claim/<course_id>", methods=["GET", "POST"])

@@ -1,7 +1,16 @@
 """Course and scenario folders (FORMAT.md) read into immutable objects. No Flask here."""
 
 from .course import (
-    AUDIENCES, Block, CertificateSpec, Course, HtmlBlock, Module, Question, QuestionChoice, Reflection, Step,
+    AUDIENCES,
+    Block,
+    CertificateSpec,
+    Course,
+    HtmlBlock,
+    Module,
+    Question,
+    QuestionChoice,
+    Reflection,
+    Step,
 )
 from .loader import Catalog, load_catalog
 from .problems import Problem

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Union
+from typing import Literal
 
 Audience = Literal["moderator", "peer-supporter", "everyone"]
 AUDIENCES: tuple[str, ...] = ("moderator", "peer-supporter", "everyone")
@@ -57,7 +57,7 @@ class Reflection:
     kind: Literal["reflection"] = "reflection"
 
 
-Block = Union[HtmlBlock, Question, Reflection]
+Block = HtmlBlock | Question | Reflection
 
 
 @dataclass(frozen=True)

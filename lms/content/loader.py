@@ -22,10 +22,25 @@ from .frontmatter import Document, Fields, split_document
 from .markdown import LinkResolver, too_complex, unsafe_html_warnings, unwrap_paragraph
 from .problems import Problem, Problems, sort_key
 from .scenario import (
-    OUTCOMES, Choice, Node, Scenario, best_score, check_graph, estimate_minutes, parse_scenario_body,
+    OUTCOMES,
+    Choice,
+    Node,
+    Scenario,
+    best_score,
+    check_graph,
+    estimate_minutes,
+    parse_scenario_body,
 )
 from .source import (
-    SLUG_HELP, SourceFile, id_in_words, is_draft, is_slug, minutes_for_words, read_source, split_numbered, suggest,
+    SLUG_HELP,
+    SourceFile,
+    id_in_words,
+    is_draft,
+    is_slug,
+    minutes_for_words,
+    read_source,
+    split_numbered,
+    suggest,
 )
 from .urls import DEFAULT_URLS, ContentUrls
 
@@ -142,7 +157,7 @@ def _walk_assets(folder: Path, rel: str, problems: Problems) -> Iterator[tuple[s
                 yield f"{inner}/{entry.name}", Path(entry.path)
 
 
-def _hash_file(digest: "hashlib._Hash", path: Path) -> None:
+def _hash_file(digest: hashlib._Hash, path: Path) -> None:
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
@@ -256,14 +271,14 @@ class _CourseReader:
                 assets = path
             elif entry.is_dir(follow_symlinks=False):
                 if not allow_modules:
-                    self.problems.warning(f"{rel}/{entry.name}", 0, "folders inside a module are ignored; steps go directly in the module, files for links in the course's assets/")
+                    self.problems.warning(f"{rel}/{entry.name}", 0, "folders inside a module are ignored; steps go directly in the module, files for links in the course's assets/")  # noqa: E501
                 elif (parts := self._numbered(entry, rel)) is not None:
                     modules.append(_ModuleFolder(parts[0], parts[1], path))
             elif entry.name.endswith(".md") and entry.is_file(follow_symlinks=False):
                 if (parts := self._numbered(entry, rel)) is not None:
                     steps.append(_StepFile(parts[0], parts[1], path, module_id))
             else:
-                self.problems.warning(f"{rel}/{entry.name}", 0, f"'{entry.name}' is ignored; only {index_name}, numbered steps{' and module folders' if allow_modules else ''} belong here; files for links go in assets/")
+                self.problems.warning(f"{rel}/{entry.name}", 0, f"'{entry.name}' is ignored; only {index_name}, numbered steps{' and module folders' if allow_modules else ''} belong here; files for links go in assets/")  # noqa: E501
         steps.sort(key=lambda s: (s.number, s.path.name))
         modules.sort(key=lambda m: (m.number, m.path.name))
         return steps, modules, assets, index_md
@@ -273,7 +288,7 @@ class _CourseReader:
         if course_md is None:
             self.problems.error(f"{self.rel}/course.md", 0, "course.md is missing; every course folder needs one, with a title and a summary in its front matter")
         if steps and modules:
-            self.problems.error(self.rel, 0, "this course has both step files and module folders at its top level; put every step inside a module folder, or use no module folders")
+            self.problems.error(self.rel, 0, "this course has both step files and module folders at its top level; put every step inside a module folder, or use no module folders")  # noqa: E501
         for module in modules:
             module.steps, _, _, module.module_md = self._scan_steps(module.path, _rel(self.root, module.path), module.id, allow_modules=False)
             if not module.steps:
@@ -317,7 +332,7 @@ class _CourseReader:
         seen: dict[str, Path] = {}
         for item_id, path in items:
             if item_id in seen:
-                self.problems.error(_rel(self.root, path), 0, f"{kind} id '{item_id}' is already used by {_rel(self.root, seen[item_id])}; {kind} ids must be unique within a course")
+                self.problems.error(_rel(self.root, path), 0, f"{kind} id '{item_id}' is already used by {_rel(self.root, seen[item_id])}; {kind} ids must be unique within a course")  # noqa: E501
             else:
                 seen[item_id] = path
 
@@ -434,7 +449,7 @@ class _CourseReader:
         for kind, seen, items in (("question", self.question_ids, step.questions), ("reflection", self.reflection_ids, step.reflections)):
             for item in items:
                 if item.id in seen:
-                    self.problems.error(rel, item.line, f"{kind} id '{item.id}' is already used in {seen[item.id]}; {kind} ids must be unique within a course (set one with ```{kind} id=...)")
+                    self.problems.error(rel, item.line, f"{kind} id '{item.id}' is already used in {seen[item.id]}; {kind} ids must be unique within a course (set one with ```{kind} id=...)")  # noqa: E501
                 else:
                     seen[item.id] = f"{rel}:{item.line}"
         return step
@@ -520,7 +535,7 @@ class _ScenarioReader:
         )
 
     def _endings(self, fields: Fields) -> dict[str, tuple[str, ...]]:
-        endings: dict[str, tuple[str, ...]] = {outcome: () for outcome in OUTCOMES}
+        endings: dict[str, tuple[str, ...]] = dict.fromkeys(OUTCOMES, ())
         sub = fields.mapping("endings", "a mapping of outcomes to node ids, like 'pass: [good-end]'")
         if sub is None:
             return endings
@@ -529,7 +544,7 @@ class _ScenarioReader:
         for outcome in OUTCOMES:
             for node_id in sub.slug_list(outcome, "node ids"):
                 if node_id in seen:
-                    self.problems.error(fields.rel, sub.line(outcome), f"node '{node_id}' is listed under both '{seen[node_id]}' and '{outcome}'; an ending has one outcome")
+                    self.problems.error(fields.rel, sub.line(outcome), f"node '{node_id}' is listed under both '{seen[node_id]}' and '{outcome}'; an ending has one outcome")  # noqa: E501
                 else:
                     seen[node_id] = outcome
                     endings[outcome] += (node_id,)

@@ -11,15 +11,15 @@ one by one instead.
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 import secrets
 import stat
-import os
 import threading
-from functools import cached_property
 import xml.etree.ElementTree as etree
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from functools import cached_property
 from pathlib import Path
 from urllib.parse import quote, unquote
 

@@ -1,7 +1,7 @@
-"""Alembic environment: runs against the engine that `lms.db` hands over."""
+"""Alembic environment: runs against the engine that `lms.core.db` hands over."""
 from alembic import context
 
-from lms.models import Base
+from lms.models import Base  # the index: every table is registered
 
 config = context.config
 engine = config.attributes["engine"]

@@ -10,11 +10,13 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField
 from wtforms.validators import DataRequired
 
-from ..extensions import db
-from ..services import ServiceError, cohorts, privacy
-from ..trainer.forms import ActionForm
+from lms.cohorts import services as cohorts
+from lms.core.extensions import db
+from lms.core.forms import ActionForm
+from lms.core.services import ServiceError
+from lms.privacy import services as privacy
 
-bp = Blueprint("privacy", __name__)
+bp = Blueprint("privacy", __name__, template_folder="templates")
 
 
 class DeleteAccountForm(FlaskForm):

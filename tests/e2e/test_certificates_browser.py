@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from pypdf import PdfReader
 
-from lms.models import Enrolment
+from lms.learning.models import Enrolment
 from tests.conftest import assert_accessible, browser_log_in
 
 pytestmark = pytest.mark.browser
@@ -19,7 +19,7 @@ def _log_in(page, email: str) -> None:
 
 def test_claim_download_and_verify(page, live_server, users, session):
     user = users.create(email="claim@example.org", display_name="Owl")
-    session.add(Enrolment(user_id=user.id, course_id="listening", cycle=1, completed_at=datetime.now(timezone.utc),
+    session.add(Enrolment(user_id=user.id, course_id="listening", cycle=1, completed_at=datetime.now(UTC),
                           completed_version="v1"))
     session.commit()
     _log_in(page, "claim@example.org")
@@ -35,7 +35,7 @@ def test_claim_download_and_verify(page, live_server, users, session):
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download PDF").click()
-    pdf = open(download_info.value.path(), "rb").read()
+    pdf = download_info.value.path().read_bytes()
     text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     assert "Zoë Ó Briain" in text
     code = text.split("Code ")[-1].split()[0]
@@ -59,12 +59,12 @@ def test_verification_page_at_phone_width(phone_page, live_server):
 
 
 def test_trainer_pages_accessible_at_phone_width(phone_page, live_server, users, session, app):
-    from lms.catalog import catalog
+    from lms.catalog.services import catalog
+    from lms.certificates import services as certificates
     from lms.certificates.document import current_branding
-    from lms.services import certificates
 
     trainee = users.create()
-    enrolment = Enrolment(user_id=trainee.id, course_id="listening", cycle=1, completed_at=datetime.now(timezone.utc))
+    enrolment = Enrolment(user_id=trainee.id, course_id="listening", cycle=1, completed_at=datetime.now(UTC))
     session.add(enrolment)
     session.commit()
     with app.app_context():

@@ -6,7 +6,7 @@ Revises:
 import sqlalchemy as sa
 from alembic import op
 
-from lms.models.base import UTCDateTime
+from lms.core.models import UTCDateTime
 
 revision = "0001_accounts"
 down_revision = None

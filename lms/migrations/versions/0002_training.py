@@ -7,7 +7,7 @@ Create Date: 2026-11-21 07:46:39.653614
 from alembic import op
 import sqlalchemy as sa
 
-import lms.models.base
+import lms.core.models
 
 
 revision = '0002_training'
@@ -25,7 +25,7 @@ def upgrade() -> None:
     sa.Column('target_user_id', sa.Integer(), nullable=True),
     sa.Column('target', sa.String(length=300), nullable=False),
     sa.Column('details', sa.JSON(), nullable=False),
-    sa.Column('created_at', lms.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', lms.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_audit_log_actor_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['target_user_id'], ['users.id'], name=op.f('fk_audit_log_target_user_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log'))
@@ -40,8 +40,8 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('created_at', lms.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('archived_at', lms.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', lms.core.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('archived_at', lms.core.models.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_cohorts_created_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cohorts'))
     )
@@ -50,10 +50,10 @@ def upgrade() -> None:
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('course_id', sa.String(length=100), nullable=False),
     sa.Column('cycle', sa.Integer(), nullable=False),
-    sa.Column('started_at', lms.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('started_at', lms.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('last_step_id', sa.String(length=100), nullable=True),
-    sa.Column('last_active_at', lms.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('completed_at', lms.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_active_at', lms.core.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('completed_at', lms.core.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('completed_version', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_enrolments_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_enrolments')),
@@ -71,8 +71,8 @@ def upgrade() -> None:
     sa.Column('reflection_id', sa.String(length=150), nullable=False),
     sa.Column('prompt_text', sa.Text(), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
-    sa.Column('created_at', lms.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', lms.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', lms.core.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', lms.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_reflection_entries_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reflection_entries')),
     sa.UniqueConstraint('user_id', 'course_id', 'reflection_id', name='uq_reflection_entries_key')
@@ -84,7 +84,7 @@ def upgrade() -> None:
     sa.Column('key', sa.String(length=64), nullable=False),
     sa.Column('value', sa.JSON(), nullable=False),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
-    sa.Column('updated_at', lms.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', lms.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_site_settings_updated_by_id_users'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_site_settings'))
     )
@@ -98,7 +98,7 @@ def upgrade() -> None:
     sa.Column('score_percent', sa.Integer(), nullable=False),
     sa.Column('pass_mark', sa.Integer(), nullable=False),
     sa.Column('passed', sa.Boolean(), nullable=False),
-    sa.Column('submitted_at', lms.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('submitted_at', lms.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['enrolment_id'], ['enrolments.id'], name=op.f('fk_assessment_attempts_enrolment_id_enrolments'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_assessment_attempts')),
     sa.UniqueConstraint('enrolment_id', 'step_id', 'number', name='uq_assessment_attempts_number')
@@ -123,11 +123,11 @@ def upgrade() -> None:
     sa.Column('issuer_name', sa.String(length=300), nullable=False),
     sa.Column('issuer_number', sa.String(length=100), nullable=False),
     sa.Column('completed_on', sa.Date(), nullable=False),
-    sa.Column('issued_at', lms.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('issued_at', lms.core.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('valid_until', sa.Date(), nullable=True),
-    sa.Column('requested_at', lms.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('requested_at', lms.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('approved_by_id', sa.Integer(), nullable=True),
-    sa.Column('revoked_at', lms.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', lms.core.models.UTCDateTime(timezone=True), nullable=True),
     sa.Column('revoked_reason', sa.Text(), nullable=True),
     sa.Column('replaced_by_id', sa.Integer(), nullable=True),
     sa.Column('pdf', sa.LargeBinary(), nullable=True),
@@ -149,7 +149,7 @@ def upgrade() -> None:
     sa.Column('cohort_id', sa.Integer(), nullable=False),
     sa.Column('course_id', sa.String(length=100), nullable=False),
     sa.Column('due_on', sa.Date(), nullable=True),
-    sa.Column('assigned_at', lms.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('assigned_at', lms.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['cohort_id'], ['cohorts.id'], name=op.f('fk_cohort_courses_cohort_id_cohorts'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cohort_courses')),
     sa.UniqueConstraint('cohort_id', 'course_id', name='uq_cohort_courses_pair')
@@ -161,7 +161,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('cohort_id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('joined_at', lms.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('joined_at', lms.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['cohort_id'], ['cohorts.id'], name=op.f('fk_cohort_members_cohort_id_cohorts'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_cohort_members_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cohort_members')),
@@ -192,8 +192,8 @@ def upgrade() -> None:
     sa.Column('selected', sa.JSON(), nullable=False),
     sa.Column('correct', sa.Boolean(), nullable=False),
     sa.Column('tries', sa.Integer(), nullable=False),
-    sa.Column('first_correct_at', lms.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('answered_at', lms.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('first_correct_at', lms.core.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('answered_at', lms.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['enrolment_id'], ['enrolments.id'], name=op.f('fk_question_answers_enrolment_id_enrolments'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_question_answers')),
     sa.UniqueConstraint('enrolment_id', 'question_id', name='uq_question_answers_enrolment_question')
@@ -212,9 +212,9 @@ def upgrade() -> None:
     sa.Column('crossed_red_line', sa.Boolean(), nullable=False),
     sa.Column('outcome', sa.String(length=16), nullable=True),
     sa.Column('passed', sa.Boolean(), nullable=True),
-    sa.Column('started_at', lms.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_active_at', lms.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('finished_at', lms.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('started_at', lms.core.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_active_at', lms.core.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', lms.core.models.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['enrolment_id'], ['enrolments.id'], name=op.f('fk_scenario_runs_enrolment_id_enrolments'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_scenario_runs_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_scenario_runs'))
@@ -228,8 +228,8 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('enrolment_id', sa.Integer(), nullable=False),
     sa.Column('step_id', sa.String(length=100), nullable=False),
-    sa.Column('first_seen_at', lms.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('completed_at', lms.models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('first_seen_at', lms.core.models.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('completed_at', lms.core.models.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['enrolment_id'], ['enrolments.id'], name=op.f('fk_step_progress_enrolment_id_enrolments'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_step_progress')),
     sa.UniqueConstraint('enrolment_id', 'step_id', name='uq_step_progress_enrolment_step')
@@ -246,7 +246,7 @@ def upgrade() -> None:
     sa.Column('target', sa.String(length=100), nullable=False),
     sa.Column('score', sa.Integer(), nullable=False),
     sa.Column('red_line', sa.Boolean(), nullable=False),
-    sa.Column('chosen_at', lms.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('chosen_at', lms.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['run_id'], ['scenario_runs.id'], name=op.f('fk_run_choices_run_id_scenario_runs'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_run_choices')),
     sa.UniqueConstraint('run_id', 'position', name='uq_run_choices_run_position')
@@ -260,7 +260,7 @@ def upgrade() -> None:
     sa.Column('run_id', sa.Integer(), nullable=True),
     sa.Column('feeling', sa.String(length=32), nullable=False),
     sa.Column('note', sa.Text(), nullable=False),
-    sa.Column('created_at', lms.models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', lms.core.models.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['run_id'], ['scenario_runs.id'], name=op.f('fk_wellbeing_checkins_run_id_scenario_runs'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_wellbeing_checkins_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_wellbeing_checkins'))

@@ -1,0 +1,81 @@
+"""A person with an account: trainee, trainer or admin."""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from sqlalchemy import Boolean, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lms.core.models import Base, UTCDateTime, utcnow
+
+ROLES = ("trainee", "trainer", "admin")
+
+
+def new_session_token() -> str:
+    """A random token that, when changed, ends every session of the user."""
+    return secrets.token_urlsafe(16)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # What other people see: may be a pseudonym.
+    display_name: Mapped[str] = mapped_column(String(80))
+    # Asked for only when a certificate is issued.
+    legal_name: Mapped[str | None] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="trainee")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Part of the login cookie: rotating it signs the user out everywhere.
+    session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Bumped in the same transaction as any write to this person's training
+    # (lms.page_cache.versions): a cached page of theirs is good while it is unchanged.
+    pages_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    # -- Flask-Login protocol ------------------------------------------------
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_token}"
+
+    # -- roles ---------------------------------------------------------------
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    @property
+    def is_trainer(self) -> bool:
+        """Trainers and admins both supervise training."""
+        return self.role in ("trainer", "admin")
+
+    def end_sessions(self) -> None:
+        """Invalidate every session and remember-me cookie of this user."""
+        self.session_token = new_session_token()
+
+
+# -- A failed login, counted in the database so throttling holds across workers.
+
+
+class LoginAttempt(Base):
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_key_created", "key", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # "email:<address>" or "ip:<address>": the same whether or not an account exists.
+    key: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

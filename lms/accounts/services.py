@@ -1,0 +1,196 @@
+"""Accounts: registration, login with throttling, passwords, roles, deactivation."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from lms.accounts.models import ROLES, LoginAttempt, User
+from lms.cohorts.models import Invite
+from lms.core.db import DbSession
+from lms.core.models import utcnow
+from lms.core.passwords import hash_password, needs_rehash, verify_password
+from lms.core.services import ServiceError
+
+#: One message for every failed login, so it never tells whether an account exists.
+LOGIN_FAILED = "That email and password do not match an active account."
+LOGIN_THROTTLED = "Too many attempts to log in. Please wait a few minutes and try again."
+
+
+@dataclass(frozen=True)
+class ThrottlePolicy:
+    max_failures: int
+    window: timedelta
+
+
+def normalise_email(email: str) -> str:
+    """Lower-case and trim an email address for storage and comparison."""
+    return email.strip().lower()
+
+
+def check_password_rules(password: str, min_length: int, max_length: int) -> None:
+    """Length only: no composition rules (NIST SP 800-63B)."""
+    if len(password) < min_length:
+        raise ServiceError(f"Choose a password of at least {min_length} characters. A few words together work well.")
+    if len(password) > max_length:
+        raise ServiceError(f"Choose a password of at most {max_length} characters.")
+
+
+def create_user(
+    session: DbSession, *, email: str, display_name: str, password: str, role: str = "trainee",
+    min_length: int = 8, max_length: int = 1024,
+) -> User:
+    """Create an account; raise ServiceError if the email is taken or input is invalid."""
+    if role not in ROLES:
+        raise ServiceError(f"Role must be one of {', '.join(ROLES)}.")
+    email = normalise_email(email)
+    if "@" not in email:
+        raise ServiceError("Enter an email address.")
+    check_password_rules(password, min_length, max_length)
+    user = User(email=email, display_name=display_name.strip(), password_hash=hash_password(password), role=role)
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise ServiceError("An account with that email already exists. Try logging in instead.") from exc
+    return user
+
+
+def hash_invite_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def create_invite(
+    session: DbSession, *, created_by: User | None, email: str | None = None, role: str = "trainee",
+    max_uses: int | None = 1, days: int | None = 14,
+) -> str:
+    """Create an invite and return its token (shown once, stored hashed)."""
+    token = secrets.token_urlsafe(24)
+    session.add(Invite(
+        token_hash=hash_invite_token(token), email=normalise_email(email) if email else None, role=role,
+        max_uses=max_uses, uses=0, created_by_id=created_by.id if created_by else None,
+        expires_at=utcnow() + timedelta(days=days) if days else None,
+    ))
+    session.flush()
+    return token
+
+
+def find_invite(session: DbSession, token: str | None) -> Invite | None:
+    """The usable invite for a token, or None."""
+    if not token:
+        return None
+    invite = session.scalar(select(Invite).where(Invite.token_hash == hash_invite_token(token)))
+    return invite if invite and invite.usable(utcnow()) else None
+
+
+def register(
+    session: DbSession, *, email: str, display_name: str, password: str, invite_token: str | None,
+    invite_only: bool, min_length: int = 8, max_length: int = 1024,
+) -> tuple[User, Invite | None]:
+    """Register a trainee (or the invite's role), redeeming the invite atomically."""
+    invite = find_invite(session, invite_token)
+    if invite_only and invite is None:
+        raise ServiceError("Registration here is by invitation. Ask your trainer for an invitation link.")
+    if invite is not None:
+        if invite.email and invite.email != normalise_email(email):
+            raise ServiceError("This invitation was sent to a different email address.")
+        # Conditional update: two people racing for the last use cannot both win.
+        claimed = session.execute(
+            update(Invite)
+            .where(Invite.id == invite.id, (Invite.max_uses.is_(None)) | (Invite.uses < Invite.max_uses))
+            .values(uses=Invite.uses + 1)
+        ).rowcount
+        if not claimed:
+            raise ServiceError("This invitation has already been used. Ask your trainer for a new one.")
+    user = create_user(
+        session, email=email, display_name=display_name, password=password,
+        role=invite.role if invite else "trainee", min_length=min_length, max_length=max_length,
+    )
+    return user, invite
+
+
+def _throttle_keys(email: str, ip: str | None) -> list[str]:
+    keys = [f"email:{normalise_email(email)}"]
+    if ip:
+        keys.append(f"ip:{ip}")
+    return keys
+
+
+def is_throttled(session: DbSession, email: str, ip: str | None, policy: ThrottlePolicy, now: datetime) -> bool:
+    """Whether recent failures for this email (or from this address) exceed the limit."""
+    since = now - policy.window
+    for key in _throttle_keys(email, ip):
+        limit = policy.max_failures if key.startswith("email:") else policy.max_failures * 4
+        count = session.scalar(
+            select(func.count()).select_from(LoginAttempt)
+            .where(LoginAttempt.key == key, LoginAttempt.created_at > since)
+        )
+        if count >= limit:
+            return True
+    return False
+
+
+def authenticate(session: DbSession, email: str, password: str, ip: str | None, policy: ThrottlePolicy) -> User:
+    """Return the user for valid credentials or raise ServiceError with a neutral message."""
+    now = utcnow()
+    if is_throttled(session, email, ip, policy, now):
+        raise ServiceError(LOGIN_THROTTLED)
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    if not verify_password(user.password_hash if user else None, password) or not user or not user.active:
+        for key in _throttle_keys(email, ip):
+            session.add(LoginAttempt(key=key, created_at=now))
+        session.flush()
+        raise ServiceError(LOGIN_FAILED)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    # A success clears this account's failures; attempts from the address stay counted.
+    session.execute(delete(LoginAttempt).where(LoginAttempt.key == f"email:{user.email}"))
+    session.execute(delete(LoginAttempt).where(LoginAttempt.created_at < now - timedelta(days=1)))
+    user.last_login_at = now
+    return user
+
+
+def change_password(session: DbSession, user: User, current: str, new: str, min_length: int = 8, max_length: int = 1024) -> None:
+    """Change a password after checking the current one; ends other sessions."""
+    if not verify_password(user.password_hash, current):
+        raise ServiceError("Your current password is not right.")
+    check_password_rules(new, min_length, max_length)
+    user.password_hash = hash_password(new)
+    user.end_sessions()
+
+
+def reset_password(session: DbSession, user: User) -> str:
+    """Set a random temporary password (an admin passes it on) and end sessions."""
+    temporary = "-".join(secrets.token_urlsafe(4) for _ in range(4))
+    user.password_hash = hash_password(temporary)
+    user.end_sessions()
+    return temporary
+
+
+def set_active(session: DbSession, user: User, active: bool) -> None:
+    """Deactivate (ending every session at once) or reactivate an account."""
+    user.active = active
+    if not active:
+        user.end_sessions()
+
+
+def set_role(session: DbSession, user: User, role: str) -> None:
+    if role not in ROLES:
+        raise ServiceError(f"Role must be one of {', '.join(ROLES)}.")
+    user.role = role
+
+
+def load_user_from_cookie(session: DbSession, cookie_id: str) -> User | None:
+    """Resolve Flask-Login's id ("<id>:<token>") to an active user, or None."""
+    user_id, _, token = cookie_id.partition(":")
+    if not user_id.isdigit() or not token:
+        return None
+    user = session.get(User, int(user_id))
+    if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
+        return None
+    return user

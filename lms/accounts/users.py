@@ -1,0 +1,118 @@
+"""Admin user management: find accounts, change roles, deactivate, reset passwords, settings, audit log.
+
+The account rules themselves live in accounts.py; this adds the admin's
+guard rails (nobody locks out the last admin) and the audit trail.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import aliased
+
+from lms.accounts import services as accounts
+from lms.accounts.models import ROLES, User
+from lms.admin import audit
+from lms.admin.models import AuditEntry
+from lms.cohorts.reports import Page, escape_like, page_bounds
+from lms.core import settings
+from lms.core.db import DbSession
+from lms.core.services import ServiceError
+
+PAGE_SIZE = 50
+AUDIT_PAGE_SIZE = 50
+COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+def search(session: DbSession, text: str = "", role: str | None = None, page: int = 1) -> Page:
+    """Accounts whose name or email contains `text`, by name, one page at a time."""
+    query = select(User)
+    text = (text or "").strip()
+    if text:
+        pattern = f"%{escape_like(text)}%"
+        query = query.where(or_(User.display_name.ilike(pattern, escape="\\"), User.email.ilike(pattern, escape="\\")))
+    if role in ROLES:
+        query = query.where(User.role == role)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page, pages = page_bounds(total, page, PAGE_SIZE)
+    items = list(session.scalars(query.order_by(func.lower(User.display_name), User.id)
+                                 .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)))
+    return Page(items, page, pages, total)
+
+
+def _other_admins(session: DbSession, user: User) -> int:
+    return session.scalar(select(func.count()).select_from(User).where(
+        User.role == "admin", User.active.is_(True), User.id != user.id)) or 0
+
+
+# `actor` is None when an administrator acts from the command line (`lms user ...`).
+
+
+def change_role(session: DbSession, actor: User | None, user: User, role: str) -> None:
+    if role == user.role:
+        return
+    if user.is_admin and role != "admin" and not _other_admins(session, user):
+        raise ServiceError("This is the only admin. Make someone else an admin first.")
+    previous = user.role
+    accounts.set_role(session, user, role)
+    audit.record(session, actor, "user.set_role", target_user=user, role=role, previous=previous)
+
+
+def set_active(session: DbSession, actor: User | None, user: User, active: bool) -> None:
+    """Deactivate (ending their sessions at once) or reactivate an account."""
+    if not active and actor is not None and user.id == actor.id:
+        raise ServiceError("You cannot deactivate your own account.")
+    if not active and user.is_admin and not _other_admins(session, user):
+        raise ServiceError("This is the only active admin. Make someone else an admin first.")
+    if user.active == active:
+        return
+    accounts.set_active(session, user, active)
+    audit.record(session, actor, "user.reactivate" if active else "user.deactivate", target_user=user)
+
+
+def reset_password(session: DbSession, actor: User | None, user: User) -> str:
+    """A temporary password to pass on privately; their sessions end."""
+    temporary = accounts.reset_password(session, user)
+    audit.record(session, actor, "user.reset_password", target_user=user)
+    return temporary
+
+
+def validate_setting(key: str, value: Any) -> Any:
+    """The cleaned value for an editable setting, or ServiceError saying what is expected."""
+    label, kind = settings.EDITABLE[key]
+    value = (value or "").strip() if isinstance(value, str) or value is None else value
+    if kind.startswith("choice:"):
+        options = kind.split(":", 1)[1].split(",")
+        if value not in options:
+            raise ServiceError(f"{label}: choose one of {', '.join(options)}.")
+    elif kind == "colour":
+        if not COLOUR.fullmatch(value):
+            raise ServiceError(f"{label}: write a colour as # and six hex digits, like #1d4f91.")
+        value = value.lower()
+    elif key == "SITE_NAME" and not value:
+        raise ServiceError(f"{label}: the site needs a name.")
+    return value
+
+
+def save_settings(session: DbSession, actor: User, values: dict[str, Any]) -> list[str]:
+    """Validate then store the settings that changed; returns their keys."""
+    cleaned = {key: validate_setting(key, value) for key, value in values.items() if key in settings.EDITABLE}
+    changed = [key for key, value in cleaned.items() if settings.get(key) != value]
+    for key in changed:
+        settings.put(key, cleaned[key], actor.id)
+    if changed:
+        audit.record(session, actor, "settings.update", target="site settings", keys=changed)
+    return changed
+
+
+def audit_log(session: DbSession, page: int = 1) -> Page:
+    """Audit entries, newest first, with the current name of whoever they were about."""
+    total = session.scalar(select(func.count()).select_from(AuditEntry)) or 0
+    page, pages = page_bounds(total, page, AUDIT_PAGE_SIZE)
+    target = aliased(User)
+    rows = session.execute(
+        select(AuditEntry, target.display_name).outerjoin(target, target.id == AuditEntry.target_user_id)
+        .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
+        .limit(AUDIT_PAGE_SIZE).offset((page - 1) * AUDIT_PAGE_SIZE)).all()
+    return Page([(entry, name) for entry, name in rows], page, pages, total)

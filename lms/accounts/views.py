@@ -1,0 +1,131 @@
+"""Register, log in, log out, change password."""
+from __future__ import annotations
+
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from lms.accounts import services as accounts
+from lms.accounts.forms import ChangePasswordForm, LoginForm, RegisterForm
+from lms.core import settings
+from lms.core.access import public
+from lms.core.extensions import db
+from lms.core.services import ServiceError
+from lms.signals import user_registered
+
+bp = Blueprint("auth", __name__, template_folder="templates")
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a local path may be a redirect target (no scheme, no host, no //)."""
+    if not target:
+        return None
+    target = target.strip().replace("\\", "/")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _policy() -> accounts.ThrottlePolicy:
+    return accounts.ThrottlePolicy(
+        max_failures=current_app.config["LOGIN_THROTTLE_MAX"],
+        window=timedelta(minutes=current_app.config["LOGIN_THROTTLE_WINDOW_MINUTES"]),
+    )
+
+
+def _start_session(user, remember: bool) -> None:
+    # A fresh session on login: nothing from before login carries over.
+    session.clear()
+    session.permanent = True
+    login_user(user, remember=remember)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(db.session, form.email.data, form.password.data, request.remote_addr, _policy())
+        except ServiceError as exc:
+            db.session.commit()  # keep the failure counted
+            flash(str(exc), "error")
+            return render_template("auth/login.html", form=form), 200
+        db.session.commit()
+        _start_session(user, remember=form.remember.data)
+        return redirect(safe_next(form.next.data) or url_for("main.index"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@public
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    invite_only = settings.get("REGISTRATION") == "invite"
+    form = RegisterForm()
+    if request.method == "GET":
+        form.invite.data = request.args.get("invite", "")
+    invite = accounts.find_invite(db.session, form.invite.data)
+    if invite_only and invite is None and request.method == "GET":
+        return render_template("auth/invite_only.html"), 403
+    if form.validate_on_submit():
+        try:
+            user, used_invite = accounts.register(
+                db.session, email=form.email.data, display_name=form.display_name.data,
+                password=form.password.data, invite_token=form.invite.data, invite_only=invite_only,
+                min_length=current_app.config["PASSWORD_MIN_LENGTH"],
+                max_length=current_app.config["PASSWORD_MAX_LENGTH"],
+            )
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return render_template("auth/register.html", form=form, invite=invite), 200
+        user_registered.send(current_app._get_current_object(), user=user, invite=used_invite)
+        db.session.commit()
+        _start_session(user, remember=False)
+        flash(f"Welcome, {user.display_name}. Your account is ready.", "success")
+        return redirect(url_for("main.index"))
+    return render_template("auth/register.html", form=form, invite=invite)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    # Rotating the token ends this session and every remember-me cookie.
+    current_user.end_sessions()
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You have logged out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.change_password(
+                db.session, current_user, form.current.data, form.new.data,
+                min_length=current_app.config["PASSWORD_MIN_LENGTH"],
+                max_length=current_app.config["PASSWORD_MAX_LENGTH"],
+            )
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return render_template("auth/change_password.html", form=form)
+        db.session.commit()
+        # Keep this browser logged in with the new token; others are out.
+        _start_session(current_user._get_current_object(), remember=False)
+        flash("Your password has been changed. Other devices have been logged out.", "success")
+        return redirect(url_for("main.index"))
+    return render_template("auth/change_password.html", form=form)

@@ -1,0 +1,62 @@
+"""An issued certificate: a frozen record plus the PDF made once at issue."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, Float, ForeignKey, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, deferred, mapped_column
+
+from lms.core.models import Base, UTCDateTime, utcnow
+
+STATUSES = ("pending", "issued", "revoked")
+#: A certificate that runs out within this many days shows "refresher due".
+REFRESHER_DAYS = 60
+
+
+class Certificate(Base):
+    __tablename__ = "certificates"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Random, at least 128 bits; None until issued (a pending sign-off has none).
+    code: Mapped[str | None] = mapped_column(String(40), unique=True)
+    # Exactly one certificate per completion, enforced by the database.
+    enrolment_id: Mapped[int | None] = mapped_column(ForeignKey("enrolments.id", ondelete="SET NULL"), unique=True)
+    # Kept NULL after account deletion: the issued record stays verifiable.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+
+    # -- the frozen record ----------------------------------------------------
+    holder_name: Mapped[str] = mapped_column(String(200))
+    course_id: Mapped[str] = mapped_column(String(100), index=True)
+    course_title: Mapped[str] = mapped_column(String(300))
+    course_version: Mapped[str] = mapped_column(String(64))
+    certificate_title: Mapped[str] = mapped_column(String(300))
+    hours: Mapped[float | None] = mapped_column(Float)
+    assessed_how: Mapped[str] = mapped_column(Text, default="")
+    signatory: Mapped[str] = mapped_column(String(300), default="")
+    issuer_name: Mapped[str] = mapped_column(String(300))
+    issuer_number: Mapped[str] = mapped_column(String(100), default="")
+    completed_on: Mapped[date] = mapped_column(Date)
+    issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    valid_until: Mapped[date | None] = mapped_column(Date)
+
+    # -- life cycle -----------------------------------------------------------
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id", ondelete="SET NULL"))
+
+    # The PDF, made once at issue; deferred so lists never load it.
+    pdf: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+
+    def state_on(self, today: date) -> str:
+        """valid, expired, revoked or pending, as the verification page says it."""
+        if self.status == "revoked":
+            return "revoked"
+        if self.status != "issued":
+            return "pending"
+        if self.valid_until is not None and self.valid_until < today:
+            return "expired"
+        return "valid"

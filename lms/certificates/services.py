@@ -1,0 +1,476 @@
+"""Certificates: issue, approve, revoke, re-issue, verify, list and bulk print.
+
+An issued certificate is a frozen record plus the PDF rendered once from it;
+nothing later (course edits, template, profile) changes either. Exactly one
+certificate exists per completion: `Certificate.enrolment_id` is unique and the
+insert relies on that constraint, so concurrent claims yield one row.
+"""
+from __future__ import annotations
+
+import base64
+import calendar
+import dataclasses
+import hashlib
+import io
+import logging
+import re
+import secrets
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import BinaryIO
+
+import pikepdf
+from sqlalchemy import Select, bindparam, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from lms.accounts.models import User
+from lms.admin import audit
+from lms.certificates.document import Branding, current_branding, document_values, grouped_code, make_pdf
+from lms.certificates.models import REFRESHER_DAYS, Certificate
+from lms.certificates.pdf import RenderError
+from lms.cohorts.models import Cohort, CohortMember, CohortTrainer
+from lms.content import Course
+from lms.core.db import DbSession
+from lms.core.models import utcnow
+from lms.core.services import ServiceError
+from lms.learning.models import Enrolment
+
+log = logging.getLogger(__name__)
+
+CODE_BYTES = 20  # 160 bits, 32 base32 letters
+_CODE = re.compile(r"[A-Z2-7]{32}")
+NAME_MAX = 200
+REASON_MAX = 500
+BULK_CHUNK = 50
+
+
+# -- codes and names ----------------------------------------------------------------
+
+def new_code() -> str:
+    """A random verification code, canonical form: 32 base32 letters, no padding."""
+    return base64.b32encode(secrets.token_bytes(CODE_BYTES)).decode("ascii").rstrip("=")
+
+
+def normalise_code(raw: str | None) -> str | None:
+    """The canonical code from what someone typed (any case, spaces, dashes), or None."""
+    text = re.sub(r"[\s\-‐-―]+", "", raw or "").upper()
+    return text if _CODE.fullmatch(text) else None
+
+
+def clean_name(raw: str | None) -> str:
+    """A legal name as printed: trimmed, single spaces, no control characters."""
+    text = unicodedata.normalize("NFC", " ".join((raw or "").split()))
+    if not text:
+        raise ServiceError("Please enter your name as it should appear on the certificate.")
+    if len(text) > NAME_MAX:
+        raise ServiceError(f"That name is too long: at most {NAME_MAX} characters.")
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text):
+        raise ServiceError("That name contains characters that cannot be printed.")
+    return text
+
+
+def _clean_reason(raw: str | None) -> str:
+    text = " ".join((raw or "").split())
+    if not text:
+        raise ServiceError("Please give a reason: it is shown on the verification page.")
+    if len(text) > REASON_MAX:
+        raise ServiceError(f"The reason is too long: at most {REASON_MAX} characters.")
+    return text
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (the month's last day when it is shorter)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def assessed_how(course: Course) -> str:
+    """How the course was assessed, in words printed on the certificate."""
+    if not course.assessment_steps:
+        return "Completion of all required steps"
+    text = f"Assessed: final assessment passed (pass mark {course.pass_mark}%)"
+    if any(step.scenario and not step.optional for step in course.steps):
+        text += " and role-play practice"
+    return text
+
+
+# -- issuing -------------------------------------------------------------------------
+
+def claimable_enrolment(session: DbSession, user_id: int, course: Course) -> Enrolment | None:
+    """The user's latest completed enrolment in a course that issues certificates."""
+    if course.certificate is None:
+        return None
+    return session.scalar(
+        select(Enrolment)
+        .where(Enrolment.user_id == user_id, Enrolment.course_id == course.id, Enrolment.completed_at.is_not(None))
+        .order_by(Enrolment.cycle.desc()).limit(1))
+
+
+def certificate_for(session: DbSession, enrolment_id: int) -> Certificate | None:
+    return session.scalar(select(Certificate).where(Certificate.enrolment_id == enrolment_id))
+
+
+def draft(user: User, enrolment: Enrolment, course: Course, holder_name: str, branding: Branding) -> Certificate:
+    """The frozen record a claim would create (not added to any session): also the preview."""
+    spec = course.certificate
+    if spec is None or enrolment.completed_at is None:
+        raise ServiceError("This course does not give a certificate yet.")
+    completed_on = enrolment.completed_at.date()
+    return Certificate(
+        enrolment_id=enrolment.id, user_id=user.id, status="pending",
+        holder_name=clean_name(holder_name),
+        course_id=course.id, course_title=course.title,
+        course_version=enrolment.completed_version or course.version,
+        certificate_title=spec.title, hours=spec.hours, assessed_how=assessed_how(course),
+        signatory=spec.signatory or branding.default_signatory,
+        issuer_name=branding.charity_name, issuer_number=branding.charity_number,
+        completed_on=completed_on,
+        valid_until=add_months(completed_on, spec.valid_months) if spec.valid_months else None,
+        requested_at=utcnow(),
+    )
+
+
+def _render(certificate: Certificate, branding: Branding) -> bytes:
+    try:
+        return make_pdf(document_values(certificate, branding))
+    except RenderError as exc:
+        log.exception("Could not render certificate %s", certificate.id)
+        raise ServiceError("We could not make the certificate's PDF just now. Please try again in a minute.") from exc
+
+
+def _seal(certificate: Certificate, branding: Branding, now: datetime) -> None:
+    """Give a record its code, issue time and PDF: the moment it becomes a certificate."""
+    certificate.code = new_code()
+    certificate.issued_at = now
+    certificate.status = "issued"
+    certificate.pdf = _render(certificate, branding)
+    certificate.pdf_sha256 = hashlib.sha256(certificate.pdf).hexdigest()
+
+
+def issue(session: DbSession, user: User, enrolment: Enrolment, course: Course, holder_name: str,
+          branding: Branding) -> Certificate:
+    """Issue (or, with sign-off, request) the one certificate of a completion.
+
+    The row, PDF included, is written by one INSERT: a crash leaves nothing
+    half-issued. A concurrent claim for the same completion loses on the unique
+    enrolment_id and gets the winner's certificate back.
+    """
+    if enrolment.user_id != user.id:
+        raise ServiceError("This is not your enrolment.")
+    existing = certificate_for(session, enrolment.id)
+    if existing is not None:
+        return existing
+    certificate = draft(user, enrolment, course, holder_name, branding)
+    user.legal_name = certificate.holder_name  # asked once: prefilled next time
+    if not course.certificate.sign_off:  # type: ignore[union-attr]
+        _seal(certificate, branding, utcnow())
+    try:
+        with session.begin_nested():
+            session.add(certificate)
+    except IntegrityError:
+        existing = certificate_for(session, enrolment.id)
+        if existing is None:  # not the one-per-completion rule: a real fault
+            raise
+        return existing
+    audit.record(session, user, "certificate.requested" if certificate.status == "pending" else "certificate.issued",
+                 target_user=user, target=certificate.course_id, certificate_id=certificate.id)
+    return certificate
+
+
+def approve(session: DbSession, certificate: Certificate, actor: User, branding: Branding) -> Certificate:
+    """A trainer's sign-off: the pending record gets its code and PDF."""
+    if certificate.status != "pending":
+        raise ServiceError("Only a certificate waiting for sign-off can be approved.")
+    sealed = Certificate(**{column: getattr(certificate, column) for column in _RECORD_COLUMNS})
+    _seal(sealed, branding, utcnow())
+    # Conditional: two trainers approving at once give one code, not two.
+    result = session.execute(
+        update(Certificate).where(Certificate.id == certificate.id, Certificate.status == "pending")
+        .values(status="issued", code=sealed.code, issued_at=sealed.issued_at, pdf=sealed.pdf,
+                pdf_sha256=sealed.pdf_sha256, approved_by_id=actor.id)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise ServiceError("Someone else has already decided on this certificate.")
+    session.refresh(certificate)
+    audit.record(session, actor, "certificate.approved", target_user=_holder(session, certificate),
+                 target=certificate.course_id, certificate_id=certificate.id)
+    return certificate
+
+
+def revoke(session: DbSession, certificate: Certificate, actor: User, reason: str) -> Certificate:
+    """Revoke with a reason that the verification page shows."""
+    reason = _clean_reason(reason)
+    # Conditional, like approve and reissue: a decision taken meanwhile is never overwritten.
+    result = session.execute(
+        update(Certificate).where(Certificate.id == certificate.id, Certificate.status != "revoked")
+        .values(status="revoked", revoked_at=utcnow(), revoked_reason=reason)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise ServiceError("This certificate is already revoked.")
+    session.refresh(certificate)
+    audit.record(session, actor, "certificate.revoked", target_user=_holder(session, certificate),
+                 target=certificate.course_id, certificate_id=certificate.id, reason=certificate.revoked_reason)
+    return certificate
+
+
+_RECORD_COLUMNS = ("enrolment_id", "user_id", "holder_name", "course_id", "course_title", "course_version",
+                   "certificate_title", "hours", "assessed_how", "signatory", "issuer_name", "issuer_number",
+                   "completed_on", "valid_until", "requested_at", "approved_by_id")
+
+
+def reissue(session: DbSession, certificate: Certificate, actor: User, holder_name: str,
+            branding: Branding) -> Certificate:
+    """A corrected copy (e.g. the name) as a new certificate; the old one is revoked."""
+    if certificate.status != "issued":
+        raise ServiceError("Only an issued certificate can be re-issued.")
+    name = clean_name(holder_name)
+    fresh = Certificate(**{column: getattr(certificate, column) for column in _RECORD_COLUMNS})
+    fresh.holder_name, fresh.approved_by_id = name, actor.id
+    _seal(fresh, branding, utcnow())
+    # Conditional, and first: of two trainers re-issuing at once, one wins and the
+    # other is told so. The completion moves to the new certificate (enrolment_id is unique).
+    claimed = session.execute(
+        update(Certificate).where(Certificate.id == certificate.id, Certificate.status == "issued")
+        .values(status="revoked", revoked_at=utcnow(), enrolment_id=None)
+        .execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        raise ServiceError("Someone else has already changed this certificate.")
+    session.add(fresh)
+    session.flush()
+    session.execute(update(Certificate).where(Certificate.id == certificate.id)
+                    .values(revoked_reason=f"Replaced by certificate {grouped_code(fresh.code)}",
+                            replaced_by_id=fresh.id)
+                    .execution_options(synchronize_session=False))
+    session.refresh(certificate)
+    holder = _holder(session, certificate)
+    if holder is not None:
+        holder.legal_name = name
+    audit.record(session, actor, "certificate.reissued", target_user=holder, target=certificate.course_id,
+                 certificate_id=fresh.id, replaces=certificate.id)
+    return fresh
+
+
+def ensure_pdf(session: DbSession, certificate: Certificate) -> bytes:
+    """The stored PDF; rendered (with today's branding) and stored once if an issued record has none yet."""
+    if certificate.pdf is None:
+        if certificate.status != "issued":
+            raise ServiceError("This certificate has not been issued.")
+        pdf = _render(certificate, current_branding())
+        # Only the first writer stores its bytes; everyone then reads the same ones.
+        session.execute(update(Certificate).where(Certificate.id == certificate.id, Certificate.pdf.is_(None))
+                        .values(pdf=pdf, pdf_sha256=hashlib.sha256(pdf).hexdigest())
+                        .execution_options(synchronize_session=False))
+        session.refresh(certificate, ["pdf", "pdf_sha256"])
+    return certificate.pdf  # type: ignore[return-value]
+
+
+#: Built once: composing a SELECT costs more than running it on this hot path.
+_DOWNLOAD_ROW = (select(Certificate.user_id, Certificate.status, Certificate.course_id, Certificate.code,
+                        Certificate.pdf)
+                 .where(Certificate.id == bindparam("certificate_id")))
+
+
+def download_row(session: DbSession, certificate_id: int):
+    """What a download needs, stored PDF included, as one plain row (or None).
+
+    "Download again" is the hot path: one query by primary key, no ORM object
+    built, no catalogue or branding work.
+    """
+    # Core execution on the session's own connection: the ORM layer adds nothing for plain columns.
+    return session.connection().execute(_DOWNLOAD_ROW, {"certificate_id": certificate_id}).first()
+
+
+def _holder(session: DbSession, certificate: Certificate) -> User | None:
+    return session.get(User, certificate.user_id) if certificate.user_id else None
+
+
+# -- verification ---------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Verification:
+    """What the public may learn about a code: nothing else about the trainee."""
+
+    state: str  # valid | expired | revoked
+    code: str
+    holder_name: str
+    course_title: str
+    certificate_title: str
+    issued_on: date | None
+    valid_until: date | None
+    issuer_name: str
+    issuer_number: str
+    revoked_reason: str | None
+
+    def as_json(self) -> dict:
+        return {
+            "status": self.state, "code": grouped_code(self.code), "holder_name": self.holder_name,
+            "course": self.course_title, "certificate": self.certificate_title,
+            "issued_on": self.issued_on.isoformat() if self.issued_on else None,
+            "valid_until": self.valid_until.isoformat() if self.valid_until else None,
+            "issuer": {"name": self.issuer_name, "charity_number": self.issuer_number},
+            "revoked_reason": self.revoked_reason,
+        }
+
+
+def verify(session: DbSession, raw_code: str, today: date) -> Verification | None:
+    """What the verification page says about a code; None when unknown or pending."""
+    code = normalise_code(raw_code)
+    if code is None:
+        return None
+    cert = session.scalar(select(Certificate).where(Certificate.code == code))
+    if cert is None or cert.issued_at is None:
+        return None
+    state = cert.state_on(today)
+    if state == "pending":
+        return None
+    return Verification(
+        state=state, code=code, holder_name=cert.holder_name, course_title=cert.course_title,
+        certificate_title=cert.certificate_title, issued_on=cert.issued_at.date(), valid_until=cert.valid_until,
+        issuer_name=cert.issuer_name, issuer_number=cert.issuer_number,
+        revoked_reason=cert.revoked_reason if state == "revoked" else None,
+    )
+
+
+# -- trainees ---------------------------------------------------------------------------
+
+def refresher_due(certificate: Certificate, today: date) -> bool:
+    """Within REFRESHER_DAYS of expiry, or past it."""
+    return (certificate.status == "issued" and certificate.valid_until is not None
+            and (certificate.valid_until - today).days <= REFRESHER_DAYS)
+
+
+def trainee_panel(session: DbSession, user_id: int, courses: Mapping[str, Course]) -> dict:
+    """What a trainee's certificates panel shows: their certificates, and completed courses to claim."""
+    today = date.today()
+    return {
+        "certificates": [{"certificate": c, "code": grouped_code(c.code), "refresher_due": refresher_due(c, today),
+                          "expired": c.valid_until is not None and c.valid_until < today}
+                         for c in of_user(session, user_id)],
+        "unclaimed": unclaimed_courses(session, user_id, courses.values()),
+    }
+
+
+def of_user(session: DbSession, user_id: int) -> list[Certificate]:
+    """A trainee's own certificates, newest first."""
+    return list(session.scalars(select(Certificate).where(Certificate.user_id == user_id)
+                                .order_by(Certificate.requested_at.desc(), Certificate.id.desc())))
+
+
+def unclaimed_courses(session: DbSession, user_id: int, courses: Iterable[Course]) -> list[Course]:
+    """Courses with a certificate whose latest completion has none yet."""
+    result = []
+    for course in courses:
+        enrolment = claimable_enrolment(session, user_id, course)
+        if enrolment is not None and certificate_for(session, enrolment.id) is None:
+            result.append(course)
+    return result
+
+
+# -- trainers and admins ------------------------------------------------------------------
+
+def _visible(viewer: User) -> Select:
+    """Certificates the viewer may see: admins all; trainers their cohorts' trainees'."""
+    query = select(Certificate)
+    if not viewer.is_admin:
+        members = (select(CohortMember.user_id)
+                   .join(CohortTrainer, CohortTrainer.cohort_id == CohortMember.cohort_id)
+                   .where(CohortTrainer.user_id == viewer.id))
+        query = query.where(Certificate.user_id.in_(members))
+    return query
+
+
+def visible_certificate(session: DbSession, viewer: User, certificate_id: int) -> Certificate | None:
+    """One certificate if the viewer may see it, else None (the view answers 404)."""
+    return session.scalar(_visible(viewer).where(Certificate.id == certificate_id))
+
+
+@dataclass(frozen=True)
+class Search:
+    text: str = ""  # a name, or a code (any case/grouping)
+    course_id: str = ""
+    status: str = ""
+    cohort_id: int | None = None
+    date_from: date | None = None  # completion date, inclusive
+    date_to: date | None = None
+
+
+def _filtered(viewer: User, criteria: Search) -> Select:
+    query = _visible(viewer)
+    if criteria.text:
+        code = re.sub(r"[\s\-]+", "", criteria.text).upper()
+        query = query.where(or_(func.lower(Certificate.holder_name).contains(criteria.text.lower(), autoescape=True),
+                                Certificate.code.startswith(code, autoescape=True)))
+    if criteria.course_id:
+        query = query.where(Certificate.course_id == criteria.course_id)
+    if criteria.status:
+        query = query.where(Certificate.status == criteria.status)
+    if criteria.cohort_id is not None:
+        query = query.where(Certificate.user_id.in_(
+            select(CohortMember.user_id).where(CohortMember.cohort_id == criteria.cohort_id)))
+    if criteria.date_from:
+        query = query.where(Certificate.completed_on >= criteria.date_from)
+    if criteria.date_to:
+        query = query.where(Certificate.completed_on <= criteria.date_to)
+    return query
+
+
+def search(session: DbSession, viewer: User, criteria: Search, limit: int = 200) -> list[Certificate]:
+    return list(session.scalars(_filtered(viewer, criteria)
+                                .order_by(Certificate.requested_at.desc(), Certificate.id.desc()).limit(limit)))
+
+
+def cohorts_of(session: DbSession, viewer: User) -> list[Cohort]:
+    """Cohorts whose certificates the viewer may print: admins all, trainers their own."""
+    query = select(Cohort).where(Cohort.archived_at.is_(None)).order_by(Cohort.name)
+    if not viewer.is_admin:
+        query = query.where(Cohort.id.in_(select(CohortTrainer.cohort_id).where(CohortTrainer.user_id == viewer.id)))
+    return list(session.scalars(query))
+
+
+def pending(session: DbSession, viewer: User) -> list[Certificate]:
+    return search(session, viewer, Search(status="pending"))
+
+
+# -- bulk printing ----------------------------------------------------------------------------
+
+def bulk_ids(session: DbSession, viewer: User, criteria: Search) -> list[int]:
+    """Issued certificates to print, in name order (how a coordinator hands them out)."""
+    query = _filtered(viewer, dataclasses.replace(criteria, status="issued"))
+    return list(session.scalars(query.with_only_columns(Certificate.id)
+                                .order_by(Certificate.holder_name, Certificate.id)))
+
+
+def merge_pdfs(session: DbSession, ids: list[int], out: BinaryIO,
+               progress: Callable[[int], None] | None = None) -> int:
+    """Write the stored PDFs of `ids` as one document; never re-renders an issued one.
+
+    qpdf (pikepdf) copies each stored page into the new document with its
+    streams passed through untouched (no decompressing and recompressing), so a
+    page costs a fraction of a millisecond. Rows are loaded a chunk at a time;
+    the sources stay open until the document is written because qpdf reads
+    their stream data only then. Returns the number of certificates written.
+    """
+    sources: list[pikepdf.Pdf] = []
+    with pikepdf.new() as merged:
+        try:
+            for start in range(0, len(ids), BULK_CHUNK):
+                chunk = ids[start:start + BULK_CHUNK]
+                rows = dict(session.execute(select(Certificate.id, Certificate.pdf)
+                                            .where(Certificate.id.in_(chunk))).all())
+                for certificate_id in chunk:
+                    pdf = rows[certificate_id]
+                    if pdf is None:  # an issued record without its PDF yet: made once, then stored
+                        pdf = ensure_pdf(session, session.get(Certificate, certificate_id))
+                    source = pikepdf.open(io.BytesIO(pdf))
+                    sources.append(source)
+                    merged.pages.extend(source.pages)
+                    if progress:
+                        progress(1)
+            merged.save(out, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+        finally:
+            for source in sources:
+                source.close()
+    return len(ids)

@@ -1,0 +1,247 @@
+"""Cohorts: groups of trainees, their trainers, invitations and assigned courses.
+
+Reads that decide who may see a cohort live here too, beside the writes, so
+that every view asks the same question the same way.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import exists, func, select, update
+
+from lms.accounts import services as accounts
+from lms.accounts.models import User
+from lms.admin import audit
+from lms.cohorts.models import Cohort, CohortCourse, CohortMember, CohortTrainer, Invite
+from lms.core.db import DbSession, db
+from lms.core.models import utcnow
+from lms.core.services import ServiceError
+from lms.signals import user_registered
+
+NAME_MAX = 200
+
+
+# -- who may see what ------------------------------------------------------------------
+
+def visible_cohorts(session: DbSession, user: User, include_archived: bool = True) -> list[Cohort]:
+    """Cohorts the user supervises (every cohort for an admin), newest first."""
+    query = select(Cohort).order_by(Cohort.archived_at.is_not(None), Cohort.created_at.desc(), Cohort.id.desc())
+    if not user.is_admin:
+        query = query.where(Cohort.id.in_(select(CohortTrainer.cohort_id).where(CohortTrainer.user_id == user.id)))
+    if not include_archived:
+        query = query.where(Cohort.archived_at.is_(None))
+    return list(session.scalars(query))
+
+
+def cohort_for(session: DbSession, user: User, cohort_id: int) -> Cohort | None:
+    """The cohort if the user may supervise it, else None (the view answers 404)."""
+    cohort = session.get(Cohort, cohort_id)
+    if cohort is None or user.is_admin:
+        return cohort
+    return cohort if is_trainer_of(session, user, cohort_id) else None
+
+
+def is_trainer_of(session: DbSession, user: User, cohort_id: int) -> bool:
+    return bool(session.scalar(select(exists().where(
+        CohortTrainer.cohort_id == cohort_id, CohortTrainer.user_id == user.id))))
+
+
+def supervised_user_ids(user: User):
+    """A subquery of the trainees the user may see (None for an admin: everyone)."""
+    if user.is_admin:
+        return None
+    return (select(CohortMember.user_id)
+            .join(CohortTrainer, CohortTrainer.cohort_id == CohortMember.cohort_id)
+            .where(CohortTrainer.user_id == user.id))
+
+
+def member_of(session: DbSession, cohort: Cohort, user_id: int) -> User | None:
+    """The member with this id, or None if they are not in the cohort."""
+    return session.scalar(select(User).join(CohortMember, CohortMember.user_id == User.id)
+                          .where(CohortMember.cohort_id == cohort.id, User.id == user_id))
+
+
+def trainers(session: DbSession, cohort: Cohort) -> list[User]:
+    return list(session.scalars(select(User).join(CohortTrainer, CohortTrainer.user_id == User.id)
+                                .where(CohortTrainer.cohort_id == cohort.id).order_by(User.display_name)))
+
+
+def member_count(session: DbSession, cohort_ids: list[int]) -> dict[int, int]:
+    """{cohort id: number of members}, in one query."""
+    if not cohort_ids:
+        return {}
+    rows = session.execute(select(CohortMember.cohort_id, func.count()).where(CohortMember.cohort_id.in_(cohort_ids))
+                           .group_by(CohortMember.cohort_id))
+    return dict(rows)
+
+
+def assigned_courses(session: DbSession, cohort: Cohort) -> list[CohortCourse]:
+    return list(session.scalars(select(CohortCourse).where(CohortCourse.cohort_id == cohort.id)
+                                .order_by(CohortCourse.assigned_at, CohortCourse.id)))
+
+
+def invites(session: DbSession, cohort: Cohort) -> list[Invite]:
+    return list(session.scalars(select(Invite).where(Invite.cohort_id == cohort.id).order_by(Invite.created_at.desc())))
+
+
+# -- cohorts -----------------------------------------------------------------------------
+
+def _clean_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError("Give the cohort a name, for example “Night moderators, spring intake”.")
+    if len(name) > NAME_MAX:
+        raise ServiceError(f"Keep the name under {NAME_MAX} characters.")
+    return name
+
+
+def create_cohort(session: DbSession, actor: User, name: str, description: str = "") -> Cohort:
+    """Create a cohort supervised by its creator."""
+    cohort = Cohort(name=_clean_name(name), description=(description or "").strip(), created_by_id=actor.id)
+    session.add(cohort)
+    session.flush()
+    session.add(CohortTrainer(cohort_id=cohort.id, user_id=actor.id))
+    audit.record(session, actor, "cohort.create", target=f"cohort {cohort.name}", cohort_id=cohort.id)
+    session.flush()
+    return cohort
+
+
+def update_cohort(session: DbSession, actor: User, cohort: Cohort, name: str, description: str) -> None:
+    cohort.name, cohort.description = _clean_name(name), (description or "").strip()
+    audit.record(session, actor, "cohort.update", target=f"cohort {cohort.name}", cohort_id=cohort.id)
+
+
+def set_archived(session: DbSession, actor: User, cohort: Cohort, archived: bool) -> None:
+    """Archive (hide from the dashboard's active list and stop its links) or restore a cohort."""
+    cohort.archived_at = utcnow() if archived else None
+    if archived:
+        # An archived cohort takes nobody new: its open links stop working.
+        session.execute(update(Invite).where(Invite.cohort_id == cohort.id, Invite.revoked_at.is_(None))
+                        .values(revoked_at=utcnow()))
+    audit.record(session, actor, "cohort.archive" if archived else "cohort.restore",
+                 target=f"cohort {cohort.name}", cohort_id=cohort.id)
+
+
+def add_trainer(session: DbSession, actor: User, cohort: Cohort, email: str) -> User:
+    """Add a co-trainer by email; they must already have a trainer or admin account."""
+    user = session.scalar(select(User).where(User.email == accounts.normalise_email(email or "")))
+    if user is None or not user.is_trainer or not user.active:
+        raise ServiceError("There is no active trainer account with that email. An admin can make someone a trainer.")
+    if is_trainer_of(session, user, cohort.id):
+        raise ServiceError(f"{user.display_name} already supervises this cohort.")
+    session.add(CohortTrainer(cohort_id=cohort.id, user_id=user.id))
+    audit.record(session, actor, "cohort.add_trainer", target_user=user, cohort_id=cohort.id)
+    return user
+
+
+def remove_member(session: DbSession, actor: User, cohort: Cohort, user_id: int) -> User:
+    member = member_of(session, cohort, user_id)
+    if member is None:
+        raise ServiceError("That person is not in this cohort.")
+    session.execute(CohortMember.__table__.delete().where(
+        CohortMember.cohort_id == cohort.id, CohortMember.user_id == user_id))
+    audit.record(session, actor, "cohort.remove_member", target_user=member, cohort_id=cohort.id)
+    return member
+
+
+def add_member(session: DbSession, cohort_id: int, user: User) -> bool:
+    """Put a user in a cohort; False if they were already in it."""
+    if session.scalar(select(exists().where(CohortMember.cohort_id == cohort_id, CohortMember.user_id == user.id))):
+        return False
+    session.add(CohortMember(cohort_id=cohort_id, user_id=user.id))
+    session.flush()
+    return True
+
+
+# -- courses -------------------------------------------------------------------------------
+
+def assign_course(session: DbSession, actor: User, cohort: Cohort, course_id: str, due_on: date | None,
+                  known_courses: set[str]) -> CohortCourse:
+    """Assign a course (or change its due date if it is already assigned)."""
+    if course_id not in known_courses:
+        raise ServiceError("Choose one of the courses in the catalogue.")
+    row = session.scalar(select(CohortCourse).where(CohortCourse.cohort_id == cohort.id,
+                                                    CohortCourse.course_id == course_id))
+    if row is None:
+        row = CohortCourse(cohort_id=cohort.id, course_id=course_id, due_on=due_on)
+        session.add(row)
+    else:
+        row.due_on = due_on
+    audit.record(session, actor, "cohort.assign_course", target=f"cohort {cohort.name}", cohort_id=cohort.id,
+                 course_id=course_id, due_on=due_on.isoformat() if due_on else None)
+    session.flush()
+    return row
+
+
+def unassign_course(session: DbSession, actor: User, cohort: Cohort, course_id: str) -> None:
+    row = session.scalar(select(CohortCourse).where(CohortCourse.cohort_id == cohort.id,
+                                                    CohortCourse.course_id == course_id))
+    if row is None:
+        raise ServiceError("That course is not assigned to this cohort.")
+    session.delete(row)
+    audit.record(session, actor, "cohort.unassign_course", target=f"cohort {cohort.name}", cohort_id=cohort.id,
+                 course_id=course_id)
+
+
+# -- invitations -----------------------------------------------------------------------------
+
+def create_invite(session: DbSession, actor: User, cohort: Cohort, *, reusable: bool, email: str | None = None,
+                  days: int | None = 14) -> str:
+    """A single-use personal invite or a reusable cohort link; returns the token (shown once)."""
+    if cohort.archived_at is not None:
+        raise ServiceError("This cohort is archived. Restore it before inviting anyone.")
+    email = (email or "").strip() or None
+    if email and "@" not in email:
+        raise ServiceError("Enter an email address, or leave it empty.")
+    token = accounts.create_invite(session, created_by=actor, email=None if reusable else email, role="trainee",
+                                   max_uses=None if reusable else 1, days=days)
+    invite = session.scalar(select(Invite).where(Invite.token_hash == accounts.hash_invite_token(token)))
+    invite.cohort_id = cohort.id
+    audit.record(session, actor, "invite.create", target=f"cohort {cohort.name}", cohort_id=cohort.id,
+                 invite_id=invite.id, reusable=reusable, email=invite.email)
+    session.flush()
+    return token
+
+
+def revoke_invite(session: DbSession, actor: User, cohort: Cohort, invite_id: int) -> None:
+    invite = session.get(Invite, invite_id)
+    if invite is None or invite.cohort_id != cohort.id:
+        raise ServiceError("That invitation does not belong to this cohort.")
+    if invite.revoked_at is None:
+        invite.revoked_at = utcnow()
+        audit.record(session, actor, "invite.revoke", target=f"cohort {cohort.name}", cohort_id=cohort.id,
+                     invite_id=invite.id)
+
+
+def cohort_of_invite(session: DbSession, token: str) -> Cohort | None:
+    """The (active) cohort a usable invite link leads to, or None."""
+    invite = accounts.find_invite(session, token)
+    if invite is None or invite.cohort_id is None:
+        return None
+    cohort = session.get(Cohort, invite.cohort_id)
+    return cohort if cohort is not None and cohort.archived_at is None else None
+
+
+def join(session: DbSession, user: User, token: str) -> Cohort:
+    """An existing account follows a cohort link: add them, using up one use of the invite."""
+    invite = accounts.find_invite(session, token)
+    cohort = cohort_of_invite(session, token)
+    if invite is None or cohort is None:
+        raise ServiceError("This invitation link is not valid any more. Ask your trainer for a new one.")
+    if invite.email and invite.email != user.email:
+        raise ServiceError("This invitation was sent to a different email address.")
+    if add_member(session, cohort.id, user):
+        claimed = session.execute(
+            update(Invite).where(Invite.id == invite.id,
+                                 (Invite.max_uses.is_(None)) | (Invite.uses < Invite.max_uses))
+            .values(uses=Invite.uses + 1)).rowcount
+        if not claimed:
+            raise ServiceError("This invitation has already been used. Ask your trainer for a new one.")
+    return cohort
+
+
+@user_registered.connect
+def _join_cohort_on_registration(_sender, user: User, invite: Invite | None = None, **_extra) -> None:
+    """Registration with a cohort's invite puts the new account in that cohort."""
+    if invite is not None and invite.cohort_id is not None:
+        add_member(db.session, invite.cohort_id, user)

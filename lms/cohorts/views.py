@@ -1,0 +1,291 @@
+"""Trainer pages: cohorts, progress, scenario insight, exports."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import TypeVar
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from lms.catalog.services import catalog
+from lms.certificates.document import verify_url
+from lms.cohorts import reports
+from lms.cohorts import services as cohorts
+from lms.cohorts.exports import certificates_csv, progress_csv
+from lms.cohorts.forms import (
+    ActionForm,
+    AssignCourseForm,
+    CohortForm,
+    CoTrainerForm,
+    InviteForm,
+    ProgressFilterForm,
+    options,
+)
+from lms.cohorts.models import Cohort
+from lms.core.access import role_required
+from lms.core.extensions import db
+from lms.core.models import utcnow
+from lms.core.services import ServiceError
+from lms.core.web import service_call
+from lms.roleplay import insight
+
+bp = Blueprint("trainer", __name__, url_prefix="/trainer", template_folder="templates")
+T = TypeVar("T")
+#: Query-string filters of the progress page, carried to its pages and its CSV.
+FILTER_ARGS = ("q", "course", "status", "sort", "order")
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+def _cohort(cohort_id: int) -> Cohort:
+    """The cohort if the current user supervises it; 404 otherwise (its existence is not revealed)."""
+    cohort = cohorts.cohort_for(db.session, current_user, cohort_id)
+    if cohort is None:
+        abort(404)
+    return cohort
+
+
+def _course_titles() -> dict[str, str]:
+    return {c.id: c.title for c in sorted(catalog().courses.values(), key=lambda c: c.title.lower())}
+
+
+def _commit_or_flash(action: Callable[[], object], success: str) -> bool:
+    return service_call(action, success)[1]
+
+
+def _csv(text: str, filename: str) -> Response:
+    return Response(text, mimetype="text/csv", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
+
+
+def _filename(cohort: Cohort, what: str) -> str:
+    slug = "".join(c if c.isascii() and c.isalnum() else "-" for c in cohort.name.lower()).strip("-")
+    return f"{'-'.join(filter(None, slug.split('-')))[:40] or 'cohort'}-{what}-{date.today().isoformat()}.csv"
+
+
+def _page_arg() -> int:
+    return request.args.get("page", 1, type=int) or 1
+
+
+# -- cohorts ----------------------------------------------------------------------------
+
+@bp.route("/")
+@role_required("trainer")
+def dashboard():
+    mine = cohorts.visible_cohorts(db.session, current_user)
+    counts = cohorts.member_count(db.session, [c.id for c in mine])
+    return render_template("trainer/dashboard.html", cohorts=mine, counts=counts,
+                           problems=len(catalog().errors))
+
+
+@bp.route("/cohorts/new", methods=["GET", "POST"])
+@role_required("trainer")
+def new_cohort():
+    form = CohortForm()
+    if form.validate_on_submit():
+        try:
+            cohort = cohorts.create_cohort(db.session, current_user, form.name.data, form.description.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+        else:
+            db.session.commit()
+            flash(f"Cohort “{cohort.name}” created. Next: assign courses and invite trainees.", "success")
+            return redirect(url_for("trainer.cohort", cohort_id=cohort.id))
+    return render_template("trainer/cohort_form.html", form=form, cohort=None)
+
+
+@bp.route("/cohorts/<int:cohort_id>")
+@role_required("trainer")
+def cohort(cohort_id: int):
+    current = _cohort(cohort_id)
+    return _cohort_page(current)
+
+
+def _cohort_page(current: Cohort, token: str | None = None, invite_form: InviteForm | None = None,
+                 course_form: AssignCourseForm | None = None, trainer_form: CoTrainerForm | None = None):
+    course_form = course_form or AssignCourseForm()
+    titles = _course_titles()
+    course_form.course_id.choices = options(titles.items())
+    return render_template(
+        "trainer/cohort.html", cohort=current, members=cohorts.member_count(db.session, [current.id]).get(current.id, 0),
+        courses=cohorts.assigned_courses(db.session, current), titles=titles,
+        invites=cohorts.invites(db.session, current), trainers=cohorts.trainers(db.session, current),
+        invite_form=invite_form or InviteForm(), course_form=course_form, trainer_form=trainer_form or CoTrainerForm(),
+        action_form=ActionForm(), token=token, today=date.today(), now=utcnow(),
+    )
+
+
+@bp.route("/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
+@role_required("trainer")
+def edit_cohort(cohort_id: int):
+    current = _cohort(cohort_id)
+    form = CohortForm(obj=current)
+    if form.validate_on_submit() and _commit_or_flash(
+            lambda: cohorts.update_cohort(db.session, current_user, current, form.name.data, form.description.data),
+            "Cohort saved."):
+        return redirect(url_for("trainer.cohort", cohort_id=current.id))
+    return render_template("trainer/cohort_form.html", form=form, cohort=current)
+
+
+@bp.route("/cohorts/<int:cohort_id>/archive", methods=["POST"])
+@role_required("trainer")
+def archive_cohort(cohort_id: int):
+    current = _cohort(cohort_id)
+    if ActionForm().validate_on_submit():
+        archive = current.archived_at is None
+        _commit_or_flash(lambda: cohorts.set_archived(db.session, current_user, current, archive),
+                         "Cohort archived; its invitation links no longer work." if archive else "Cohort restored.")
+    return redirect(url_for("trainer.cohort", cohort_id=current.id))
+
+
+@bp.route("/cohorts/<int:cohort_id>/trainers", methods=["POST"])
+@role_required("trainer")
+def add_trainer(cohort_id: int):
+    current = _cohort(cohort_id)
+    form = CoTrainerForm()
+    if form.validate_on_submit() and _commit_or_flash(
+            lambda: cohorts.add_trainer(db.session, current_user, current, form.email.data), "Co-trainer added."):
+        return redirect(url_for("trainer.cohort", cohort_id=current.id))
+    return _cohort_page(current, trainer_form=form), 400
+
+
+@bp.route("/cohorts/<int:cohort_id>/courses", methods=["POST"])
+@role_required("trainer")
+def assign_course(cohort_id: int):
+    current = _cohort(cohort_id)
+    form = AssignCourseForm()
+    form.course_id.choices = options(_course_titles().items())
+    if form.validate_on_submit() and _commit_or_flash(
+            lambda: cohorts.assign_course(db.session, current_user, current, form.course_id.data, form.due_on.data,
+                                          set(catalog().courses)),
+            "Course assigned."):
+        return redirect(url_for("trainer.cohort", cohort_id=current.id))
+    return _cohort_page(current, course_form=form), 400
+
+
+@bp.route("/cohorts/<int:cohort_id>/courses/<course_id>/remove", methods=["POST"])
+@role_required("trainer")
+def unassign_course(cohort_id: int, course_id: str):
+    current = _cohort(cohort_id)
+    if ActionForm().validate_on_submit():
+        _commit_or_flash(lambda: cohorts.unassign_course(db.session, current_user, current, course_id),
+                         "Course removed from the cohort. Trainees keep their progress.")
+    return redirect(url_for("trainer.cohort", cohort_id=current.id))
+
+
+@bp.route("/cohorts/<int:cohort_id>/invites", methods=["POST"])
+@role_required("trainer")
+def create_invite(cohort_id: int):
+    current = _cohort(cohort_id)
+    form = InviteForm()
+    if not form.validate_on_submit():
+        return _cohort_page(current, invite_form=form), 400
+    try:
+        token = cohorts.create_invite(db.session, current_user, current, reusable=form.kind.data == "link",
+                                      email=form.email.data, days=form.days.data)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _cohort_page(current, invite_form=form), 400
+    db.session.commit()
+    # Rendered, not redirected: the token is shown this once and never stored in clear.
+    return _cohort_page(current, token=token)
+
+
+@bp.route("/cohorts/<int:cohort_id>/invites/<int:invite_id>/revoke", methods=["POST"])
+@role_required("trainer")
+def revoke_invite(cohort_id: int, invite_id: int):
+    current = _cohort(cohort_id)
+    if ActionForm().validate_on_submit():
+        _commit_or_flash(lambda: cohorts.revoke_invite(db.session, current_user, current, invite_id),
+                         "Invitation revoked; the link no longer works.")
+    return redirect(url_for("trainer.cohort", cohort_id=current.id))
+
+
+@bp.route("/cohorts/<int:cohort_id>/members/<int:user_id>/remove", methods=["POST"])
+@role_required("trainer")
+def remove_member(cohort_id: int, user_id: int):
+    current = _cohort(cohort_id)
+    if cohorts.member_of(db.session, current, user_id) is None:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        _commit_or_flash(lambda: cohorts.remove_member(db.session, current_user, current, user_id),
+                         "Removed from the cohort. Their own progress is kept.")
+    return redirect(url_for("trainer.progress", cohort_id=current.id))
+
+
+# -- progress ---------------------------------------------------------------------------
+
+def _progress_query(current: Cohort) -> tuple[ProgressFilterForm, reports.Query, tuple[reports.Column, ...]]:
+    form = ProgressFilterForm(request.args)
+    columns = reports.columns_for(db.session, current, catalog())
+    form.course.choices = options([("", "All assigned courses")] + [(c.course_id, c.title) for c in columns])
+    form.validate()
+    # A bad value in one filter (a stale link, a hand-edited URL) drops that filter only.
+    data = {name: field.data for name, field in form._fields.items() if not field.errors}
+    query = reports.Query(
+        course=data.get("course") or None, status=data.get("status") or None, search=data.get("q") or "",
+        sort=data.get("sort") or "name", descending=data.get("order") == "desc", page=_page_arg())
+    return form, query, columns
+
+
+@bp.route("/cohorts/<int:cohort_id>/progress")
+@role_required("trainer")
+def progress(cohort_id: int):
+    current = _cohort(cohort_id)
+    form, query, columns = _progress_query(current)
+    table = reports.progress_table(db.session, current, catalog(), query, date.today(), all_columns=columns)
+    args = {k: v for k, v in request.args.items() if k in FILTER_ARGS and v}
+    return render_template("trainer/progress.html", cohort=current, form=form, table=table, args=args,
+                           action_form=ActionForm())
+
+
+@bp.route("/cohorts/<int:cohort_id>/progress.csv")
+@role_required("trainer")
+def progress_export(cohort_id: int):
+    current = _cohort(cohort_id)
+    _form, query, _columns = _progress_query(current)
+    text = progress_csv(db.session, current, catalog(), query, date.today())
+    return _csv(text, _filename(current, "progress"))
+
+
+@bp.route("/cohorts/<int:cohort_id>/certificates.csv")
+@role_required("trainer")
+def certificates_export(cohort_id: int):
+    current = _cohort(cohort_id)
+    # The address printed on the certificates, not whatever host this request came through.
+    base = current_app.config["PUBLIC_BASE_URL"]
+    text = certificates_csv(db.session, current, catalog(), lambda code: verify_url(base, code))
+    return _csv(text, _filename(current, "certificates"))
+
+
+@bp.route("/cohorts/<int:cohort_id>/trainees/<int:user_id>")
+@role_required("trainer")
+def trainee(cohort_id: int, user_id: int):
+    current = _cohort(cohort_id)
+    member = cohorts.member_of(db.session, current, user_id)
+    if member is None:
+        abort(404)
+    record = reports.trainee_record(db.session, current, member, catalog(), date.today())
+    return render_template("trainer/trainee.html", cohort=current, record=record, action_form=ActionForm())
+
+
+# -- scenario insight -----------------------------------------------------------------------
+
+@bp.route("/scenarios")
+@role_required("trainer")
+def scenarios():
+    counts = insight.run_counts(db.session, current_user)
+    listing = sorted(catalog().scenarios.values(), key=lambda s: s.title.lower())
+    return render_template("trainer/scenarios.html", scenarios=listing, counts=counts)
+
+
+@bp.route("/scenarios/<scenario_id>")
+@role_required("trainer")
+def scenario_insight(scenario_id: str):
+    scenario = catalog().scenario(scenario_id)
+    if scenario is None:
+        abort(404)
+    return render_template("trainer/insight.html", insight=insight.scenario_insight(db.session, current_user, scenario))

@@ -1,0 +1,232 @@
+"""Configuration: defaults, then the instance config file, then the environment.
+
+Order of precedence (last wins):
+1. `Defaults` below;
+2. `<instance>/config.toml`, if present (or the file named by `LMS_CONFIG_FILE`);
+3. environment variables: `LMS_<KEY>` for any key (JSON values are parsed, so
+   `LMS_LOGIN_THROTTLE_MAX=10` is an int), plus `DATABASE_URL` and `SECRET_KEY`;
+4. the mapping passed to `create_app(config=...)` (tests).
+
+`validate()` then checks the result and raises `ConfigError` with a message
+that says what to set.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:  # only for annotations: `lms check` reads the config without Flask
+    from flask import Flask
+
+PACKAGE_ROOT = Path(__file__).resolve().parent
+#: The checkout the package runs from, or None when it is installed (a wheel in site-packages).
+PROJECT_ROOT: Path | None = (PACKAGE_ROOT.parent if (PACKAGE_ROOT.parent / "pyproject.toml").is_file()
+                             and (PACKAGE_ROOT.parent / "lms").resolve() == PACKAGE_ROOT else None)
+
+
+def default_instance_path() -> str:
+    """`instance/` in a checkout, else `instance/` in the current folder (an installed package)."""
+    return str((PROJECT_ROOT or Path.cwd()) / "instance")
+
+#: Keys that ship with the project and must never protect a real site.
+KNOWN_DEFAULT_SECRETS = {"", "dev", "change-me", "changeme", "secret", "development"}
+MIN_SECRET_LENGTH = 32
+
+#: UK crisis and support contacts, shown on every page's "Get support" link.
+DEFAULT_SUPPORT_CONTACTS: list[dict[str, str]] = [
+    {"name": "Emergency services", "contact": "999", "href": "tel:999",
+     "when": "If a life is at risk now, call 999 or go to A&E."},
+    {"name": "Samaritans", "contact": "116 123", "href": "tel:116123",
+     "when": "Free, any time, day or night, whatever you are going through."},
+    {"name": "Shout", "contact": "Text SHOUT to 85258", "href": "sms:85258?body=SHOUT",
+     "when": "Free text support, 24/7."},
+    {"name": "NHS 111", "contact": "111, option 2", "href": "tel:111",
+     "when": "Urgent help in a mental-health crisis (England)."},
+    {"name": "Childline", "contact": "0800 1111", "href": "tel:08001111",
+     "when": "For children and young people under 19."},
+    {"name": "PAPYRUS HOPELINE247", "contact": "0800 068 4141", "href": "tel:08000684141",
+     "when": "For anyone under 35 with thoughts of suicide, or worried about a young person."},
+]
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot work; the message says what to set."""
+
+
+class Defaults:
+    """Defaults for every setting; see README.md for what each one does."""
+
+    ENVIRONMENT = "production"  # or "development"; set LMS_ENVIRONMENT
+    DEBUG = False
+    TESTING = False
+    SECRET_KEY: str | None = None
+    DATABASE_URL: str | None = None  # default: SQLite in the instance folder
+    CONTENT_DIR: str | None = None  # default: the project root (courses/, scenarios/)
+    CONTENT_AUTO_RELOAD: bool | None = None  # default: on in development
+    SITE_NAME = "Peer Support Training"
+    CHARITY_NAME = "Example Peer Support Charity"
+    CHARITY_NUMBER = ""
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"  # printed on certificates and QR codes
+    REGISTRATION = "open"  # or "invite"
+    CERTIFICATE_SIGNATORY = "Training Lead"  # used when a course names none
+    CERTIFICATE_PAGE_SIZE = "A4"  # or "Letter"
+    CERTIFICATE_PRIMARY_COLOUR = "#1d4f91"
+    CERTIFICATE_LOGO = ""  # path to a PNG or SVG logo, read once at start-up
+    SUPPORT_CONTACTS = DEFAULT_SUPPORT_CONTACTS
+    SUPPORT_INTRO = (
+        "If you are finding this training hard, you can stop at any time. "
+        "Your progress is saved. These services can help right now."
+    )
+    LOGIN_THROTTLE_MAX = 5  # failed attempts per account (or address) ...
+    LOGIN_THROTTLE_WINDOW_MINUTES = 15  # ... within this many minutes
+    PASSWORD_MIN_LENGTH = 8
+    PASSWORD_MAX_LENGTH = 1024
+    PASSWORD_HASHING = "standard"  # argon2id cost profile; see lms/core/passwords.py
+    SESSION_LIFETIME_HOURS = 12
+    REMEMBER_COOKIE_DAYS = 14
+    SESSION_COOKIE_SECURE: bool | None = None  # default: on in production
+    WTF_CSRF_TIME_LIMIT = None  # tokens last as long as the session
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    PAGE_CACHE_MB = 16  # per worker, for a trainee's repeat views; 0 turns it off
+
+
+def load(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
+    """Fill `app.config` from every source, in order, then validate it."""
+    app.config.from_object(Defaults)
+    config_file = os.environ.get("LMS_CONFIG_FILE") or os.path.join(app.instance_path, "config.toml")
+    if os.path.exists(config_file):
+        try:
+            app.config.from_file(config_file, load=tomllib.load, text=False)
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"Cannot read the config file {config_file}: {exc}") from exc
+    _load_environment(app)
+    if overrides:
+        app.config.update(overrides)
+    _derive(app)
+    validate(app)
+
+
+def configured_content_dir() -> Path:
+    """CONTENT_DIR from the same sources as `load`, without building the app or needing a secret key.
+
+    For `lms check` with no folder named: it must work before anything else is configured.
+    """
+    instance = os.environ.get("LMS_INSTANCE_PATH") or default_instance_path()
+    config_file = os.environ.get("LMS_CONFIG_FILE") or os.path.join(instance, "config.toml")
+    value: Any = None
+    if os.path.exists(config_file):
+        try:
+            with open(config_file, "rb") as handle:
+                value = tomllib.load(handle).get("CONTENT_DIR")
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"Cannot read the config file {config_file}: {exc}") from exc
+    raw = os.environ.get("LMS_CONTENT_DIR")
+    if raw:
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+    return Path(str(value)) if value else (PROJECT_ROOT or Path.cwd())
+
+
+def _load_environment(app: Flask) -> None:
+    for name in ("DATABASE_URL", "SECRET_KEY"):
+        if os.environ.get(name):
+            app.config[name] = os.environ[name]
+    for name, raw in os.environ.items():
+        if not name.startswith("LMS_") or name in ("LMS_CONFIG_FILE", "LMS_INSTANCE_PATH"):
+            continue
+        key = name[len("LMS_"):]
+        try:
+            app.config[key] = json.loads(raw)
+        except json.JSONDecodeError:
+            app.config[key] = raw
+
+
+def _derive(app: Flask) -> None:
+    """Fill settings whose default depends on others."""
+    cfg = app.config
+    development = cfg["ENVIRONMENT"] == "development"
+    if not cfg.get("DATABASE_URL"):
+        cfg["DATABASE_URL"] = "sqlite:///" + os.path.join(app.instance_path, "lms.sqlite3")
+    if not cfg.get("CONTENT_DIR"):
+        # A checkout serves its sample content; an installed package the current folder.
+        cfg["CONTENT_DIR"] = str(PROJECT_ROOT or Path.cwd())
+    if cfg.get("CONTENT_AUTO_RELOAD") is None:
+        cfg["CONTENT_AUTO_RELOAD"] = development
+    if not cfg.get("SECRET_KEY") and development:
+        cfg["SECRET_KEY"] = _instance_secret(app)
+    if cfg.get("SESSION_COOKIE_SECURE") is None:
+        cfg["SESSION_COOKIE_SECURE"] = not (development or cfg.get("TESTING"))
+    cfg["SESSION_COOKIE_HTTPONLY"] = True
+    cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
+    cfg["REMEMBER_COOKIE_HTTPONLY"] = True
+    cfg["REMEMBER_COOKIE_SAMESITE"] = "Lax"
+    cfg["REMEMBER_COOKIE_SECURE"] = cfg["SESSION_COOKIE_SECURE"]
+    cfg["REMEMBER_COOKIE_DURATION"] = timedelta(days=int(cfg["REMEMBER_COOKIE_DAYS"]))
+    cfg["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=int(cfg["SESSION_LIFETIME_HOURS"]))
+    # The lifetime counts from login; re-signing the cookie on every page would
+    # cost each request and extend sessions indefinitely.
+    cfg["SESSION_REFRESH_EACH_REQUEST"] = False
+
+
+def _instance_secret(app: Flask) -> str:
+    """Create once, then keep, a random secret key for development."""
+    path = Path(app.instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def validate(app: Flask) -> None:
+    """Raise ConfigError naming what to set when the configuration cannot work."""
+    cfg = app.config
+    errors: list[str] = []
+    if cfg["ENVIRONMENT"] not in ("development", "production"):
+        errors.append(f"LMS_ENVIRONMENT must be 'development' or 'production', not {cfg['ENVIRONMENT']!r}.")
+    if cfg["REGISTRATION"] not in ("open", "invite"):
+        errors.append(f"LMS_REGISTRATION must be 'open' or 'invite', not {cfg['REGISTRATION']!r}.")
+    if cfg["ENVIRONMENT"] == "production" and not cfg.get("TESTING"):
+        key = cfg.get("SECRET_KEY") or ""
+        if key.strip().lower() in KNOWN_DEFAULT_SECRETS:
+            errors.append(
+                "SECRET_KEY is not set. Set the SECRET_KEY environment variable to a random "
+                "value, e.g. the output of: python -c 'import secrets; print(secrets.token_hex(32))'"
+            )
+        elif len(key) < MIN_SECRET_LENGTH:
+            errors.append(f"SECRET_KEY is too short ({len(key)} characters); use at least {MIN_SECRET_LENGTH} random characters.")
+        if cfg.get("DEBUG"):
+            errors.append("Debug mode must be off in production: unset LMS_DEBUG / FLASK_DEBUG.")
+    if not str(cfg["DATABASE_URL"]).startswith(("sqlite:", "postgresql")):
+        errors.append("DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL.")
+    content_dir = Path(cfg["CONTENT_DIR"])
+    if not content_dir.is_dir():
+        errors.append(f"LMS_CONTENT_DIR {content_dir} is not a folder; point it at the folder holding courses/ and scenarios/.")
+    for name in ("LOGIN_THROTTLE_MAX", "LOGIN_THROTTLE_WINDOW_MINUTES", "SESSION_LIFETIME_HOURS", "PASSWORD_MIN_LENGTH"):
+        if not isinstance(cfg.get(name), int) or cfg[name] < 1:
+            errors.append(f"LMS_{name} must be a positive whole number, not {cfg.get(name)!r}.")
+    if isinstance(cfg.get("PAGE_CACHE_MB"), bool) or not isinstance(cfg.get("PAGE_CACHE_MB"), (int, float)) \
+            or cfg["PAGE_CACHE_MB"] < 0:
+        errors.append(f"LMS_PAGE_CACHE_MB must be a number of megabytes, 0 or more, not {cfg.get('PAGE_CACHE_MB')!r}.")
+    from lms.core import passwords  # here, not at the top: `lms check` reads config without Flask
+
+    hashing = cfg.get("PASSWORD_HASHING")
+    if hashing not in passwords.PROFILES:
+        errors.append(f"LMS_PASSWORD_HASHING must be one of {', '.join(sorted(passwords.PROFILES))}, not {hashing!r}.")
+    elif hashing in passwords.TESTING_ONLY_PROFILES and not cfg.get("TESTING"):
+        errors.append(f"LMS_PASSWORD_HASHING {hashing!r} is for the test suite only; unset it.")
+    contacts = cfg.get("SUPPORT_CONTACTS")
+    if not isinstance(contacts, list) or not all(isinstance(c, dict) and c.get("name") and c.get("contact") for c in contacts):
+        errors.append("LMS_SUPPORT_CONTACTS must be a list of tables each with at least 'name' and 'contact'.")
+    if errors:
+        raise ConfigError("The LMS cannot start:\n  - " + "\n  - ".join(errors))

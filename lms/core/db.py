@@ -1,0 +1,120 @@
+"""The database: engine, request-scoped session, migrations and schema check."""
+from __future__ import annotations
+
+import contextvars
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Flask, request
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, scoped_session, sessionmaker
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+# Whether the next SQLite transaction should take the write lock at BEGIN.
+# Requests that may write (POST...) and all CLI/service work outside a request
+# use BEGIN IMMEDIATE, so a writer waits on busy_timeout instead of failing with
+# "database is locked" when it upgrades a read lock; plain page views stay
+# DEFERRED so that readers never queue behind each other.
+_immediate: contextvars.ContextVar[bool] = contextvars.ContextVar("lms_sqlite_immediate", default=True)
+
+
+#: What services receive: the request-scoped session (views, CLI) or a plain Session (tests, jobs).
+DbSession = Session | scoped_session[Session]
+
+
+class SchemaOutOfDate(RuntimeError):
+    """The database is not at the newest migration."""
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine with the settings each backend needs."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        _tune_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:
+        # Let SQLAlchemy's "begin" event below emit BEGIN itself.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
+
+
+class Database:
+    """Holds the engine and a scoped session bound to the current app."""
+
+    def __init__(self) -> None:
+        self.engine: Engine | None = None
+        self.session: scoped_session[Session] = scoped_session(sessionmaker(expire_on_commit=False))
+
+    def init_app(self, app: Flask) -> None:
+        """Bind to the app's DATABASE_URL and clean up after each request."""
+        if self.engine is not None:
+            self.engine.dispose()
+        url = app.config["DATABASE_URL"]
+        if url.startswith("sqlite:///"):
+            Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = make_engine(url)
+        self.session.remove()
+        self.session.configure(bind=self.engine)
+        app.extensions["lms_db"] = self
+
+        @app.before_request
+        def _choose_transaction_mode() -> None:
+            _immediate.set(request.method not in SAFE_METHODS)
+
+        # Per request, not per app context: a test or CLI command that pushes an
+        # app context around service calls keeps its session (and its work).
+        @app.teardown_request
+        def _remove_session(_exc: BaseException | None) -> None:
+            self.session.remove()
+
+    # -- migrations ---------------------------------------------------------
+    def alembic_config(self) -> AlembicConfig:
+        assert self.engine is not None
+        cfg = AlembicConfig()
+        cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+        cfg.attributes["engine"] = self.engine
+        return cfg
+
+    def upgrade(self, revision: str = "heads") -> None:
+        """Migrate the schema to the newest revision."""
+        command.upgrade(self.alembic_config(), revision)
+
+    def schema_status(self) -> tuple[set[str], set[str]]:
+        """Return (current revisions, newest revisions)."""
+        script = ScriptDirectory.from_config(self.alembic_config())
+        assert self.engine is not None
+        with self.engine.connect() as connection:
+            current = set(MigrationContext.configure(connection).get_current_heads())
+        return current, set(script.get_heads())
+
+    def check_schema(self) -> None:
+        """Raise SchemaOutOfDate unless the database is at the newest migration."""
+        current, newest = self.schema_status()
+        if current != newest:
+            raise SchemaOutOfDate(
+                "The database schema is out of date"
+                f" (at {', '.join(sorted(current)) or 'nothing'}, newest {', '.join(sorted(newest))})."
+                " Run `lms db upgrade` to update it."
+            )
+
+
+db = Database()

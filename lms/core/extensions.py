@@ -1,0 +1,16 @@
+"""Extension singletons, bound to the app in `create_app`."""
+from flask_login import LoginManager
+from flask_wtf import CSRFProtect
+
+from lms.core.db import db
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Please log in to see that page."
+login_manager.login_message_category = "info"
+# "basic", not "strong": phone users change networks, and must not be logged out for it.
+login_manager.session_protection = "basic"
+
+csrf = CSRFProtect()
+
+__all__ = ["csrf", "db", "login_manager"]

@@ -1,0 +1,38 @@
+"""Home and the support page."""
+from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask_login import current_user
+
+from lms.catalog.services import catalog
+from lms.certificates import services as certificates
+from lms.core import settings
+from lms.core.access import public
+from lms.core.db import db
+from lms.learning import progress
+
+bp = Blueprint("main", __name__, template_folder="templates")
+
+
+@bp.route("/")
+@public
+def index():
+    if not current_user.is_authenticated:
+        return render_template("main/welcome.html")
+    return redirect(url_for("main.home"))
+
+
+@bp.route("/home")
+def home():
+    """The trainee's starting point: a greeting and their training."""
+    courses = catalog().courses
+    return render_template("main/home.html", **progress.my_training(db.session, current_user.id, courses),
+                           certificate_panel=certificates.trainee_panel(db.session, current_user.id, courses))
+
+
+@bp.route("/support")
+@public
+def support():
+    return render_template(
+        "main/support.html",
+        contacts=current_app.config["SUPPORT_CONTACTS"],
+        intro=settings.get("SUPPORT_INTRO"),
+    )

@@ -1,0 +1,93 @@
+"""One pass of a trainee through a course; a retake starts a new cycle."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lms.core.models import Base, UTCDateTime, utcnow
+
+
+class Enrolment(Base):
+    __tablename__ = "enrolments"
+    __table_args__ = (UniqueConstraint("user_id", "course_id", "cycle", name="uq_enrolments_user_course_cycle"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # Content ids, not foreign keys: courses live in folders, not the database.
+    course_id: Mapped[str] = mapped_column(String(100), index=True)
+    cycle: Mapped[int] = mapped_column(Integer, default=1)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_step_id: Mapped[str | None] = mapped_column(String(100))
+    last_active_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Once set, never cleared: a completion stands even if the course changes.
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    completed_version: Mapped[str | None] = mapped_column(String(64))
+
+
+# -- Step completion, question answers and assessment attempts within an enrolment.
+
+
+class StepProgress(Base):
+    __tablename__ = "step_progress"
+    __table_args__ = (UniqueConstraint("enrolment_id", "step_id", name="uq_step_progress_enrolment_step"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"), index=True)
+    step_id: Mapped[str] = mapped_column(String(100))
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class QuestionAnswer(Base):
+    """The latest answer to a practice question, and whether it was ever right."""
+
+    __tablename__ = "question_answers"
+    __table_args__ = (UniqueConstraint("enrolment_id", "question_id", name="uq_question_answers_enrolment_question"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"), index=True)
+    step_id: Mapped[str] = mapped_column(String(100))
+    question_id: Mapped[str] = mapped_column(String(150))
+    selected: Mapped[list] = mapped_column(JSON, default=list)
+    correct: Mapped[bool] = mapped_column(Boolean, default=False)
+    tries: Mapped[int] = mapped_column(Integer, default=0)
+    first_correct_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AssessmentAttempt(Base):
+    __tablename__ = "assessment_attempts"
+    __table_args__ = (UniqueConstraint("enrolment_id", "step_id", "number", name="uq_assessment_attempts_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"), index=True)
+    step_id: Mapped[str] = mapped_column(String(100))
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, ... within the enrolment
+    # {question_id: [selected indexes]} and {question_id: correct?}
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    results: Mapped[dict] = mapped_column(JSON, default=dict)
+    score_percent: Mapped[int] = mapped_column(Integer)
+    pass_mark: Mapped[int] = mapped_column(Integer)
+    passed: Mapped[bool] = mapped_column(Boolean)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# -- A trainee's private reflection: never shown to trainers or admins.
+
+
+class ReflectionEntry(Base):
+    __tablename__ = "reflection_entries"
+    __table_args__ = (UniqueConstraint("user_id", "course_id", "reflection_id", name="uq_reflection_entries_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[str] = mapped_column(String(100))
+    step_id: Mapped[str] = mapped_column(String(100))
+    reflection_id: Mapped[str] = mapped_column(String(150))
+    # Kept so an export still makes sense if the course is later edited.
+    prompt_text: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

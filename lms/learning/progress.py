@@ -1,0 +1,284 @@
+"""Enrolments, step completion and course completion (FORMAT.md §3.2 and §5).
+
+Progress is keyed by content ids (course, step, question), so that editing a
+course keeps whatever still exists; a completion, once reached, stands.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TypeVar
+
+from flask import current_app, has_app_context
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from lms.content import Course, Step
+from lms.core.db import DbSession
+from lms.core.models import utcnow
+from lms.core.services import ServiceError
+from lms.learning.models import AssessmentAttempt, Enrolment, StepProgress
+from lms.signals import course_completed
+
+T = TypeVar("T")
+
+
+def insert_once(session: DbSession, obj: T, existing: select) -> tuple[T, bool]:
+    """Insert `obj` unless a unique constraint says it exists; return (row, created).
+
+    A savepoint keeps the caller's transaction usable when a concurrent request
+    (two tabs, a double click) inserted the same row first.
+    """
+    try:
+        with session.begin_nested():
+            session.add(obj)
+        return obj, True
+    except IntegrityError:
+        found = session.scalar(existing)
+        if found is None:  # not a duplicate after all: a real error
+            raise
+        return found, False
+
+
+def latest_enrolment(session: DbSession, user_id: int, course_id: str) -> Enrolment | None:
+    """The newest cycle of a user's enrolment in a course, if any."""
+    return session.scalar(
+        select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.course_id == course_id)
+        .order_by(Enrolment.cycle.desc()).limit(1))
+
+
+def enrol(session: DbSession, user_id: int, course: Course) -> Enrolment:
+    """The user's current enrolment in the course, created on first use."""
+    current = latest_enrolment(session, user_id, course.id)
+    if current is not None:
+        return current
+    enrolment, _ = insert_once(
+        session, Enrolment(user_id=user_id, course_id=course.id, cycle=1),
+        select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.course_id == course.id,
+                                Enrolment.cycle == 1))
+    return enrolment
+
+
+def start_retake(session: DbSession, user_id: int, course: Course) -> Enrolment:
+    """Begin a new cycle of a completed course (e.g. a refresher for a new certificate)."""
+    current = latest_enrolment(session, user_id, course.id)
+    if current is None or current.completed_at is None:
+        raise ServiceError("You can retake a course once you have completed it.")
+    enrolment, _ = insert_once(
+        session, Enrolment(user_id=user_id, course_id=course.id, cycle=current.cycle + 1),
+        select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.course_id == course.id,
+                                Enrolment.cycle == current.cycle + 1))
+    return enrolment
+
+
+def missing_prerequisite_ids(session: DbSession, user_id: int, course: Course) -> list[str]:
+    """Ids of the required courses the user has not completed yet, in the course's order."""
+    if not course.requires:
+        return []
+    done = set(session.scalars(
+        select(Enrolment.course_id).where(Enrolment.user_id == user_id, Enrolment.course_id.in_(course.requires),
+                                          Enrolment.completed_at.is_not(None))))
+    return [c for c in course.requires if c not in done]
+
+
+def missing_prerequisites(session: DbSession, user_id: int, course: Course, titles: dict[str, str]) -> list[str]:
+    """Titles of the required courses the user has not completed yet."""
+    return [titles.get(c, c) for c in missing_prerequisite_ids(session, user_id, course)]
+
+
+def record_visit(session: DbSession, enrolment: Enrolment, step: Step, *,
+                 known: StepProgress | None = None) -> StepProgress:
+    """Note that the trainee opened a step (for "continue where you left off").
+
+    `known` is the step's row when the caller has already read it (saves a query).
+    """
+    enrolment.last_step_id = step.id
+    enrolment.last_active_at = utcnow()
+    # Write first: on SQLite a transaction that starts with a write waits for the
+    # lock (busy_timeout), whereas one that read first may fail to upgrade.
+    session.flush()
+    if known is not None:
+        return known
+    existing = select(StepProgress).where(StepProgress.enrolment_id == enrolment.id, StepProgress.step_id == step.id)
+    row = session.scalar(existing)
+    if row is None:  # a revisit, the common case, costs no failed INSERT
+        row, _ = insert_once(session, StepProgress(enrolment_id=enrolment.id, step_id=step.id), existing)
+    return row
+
+
+#: How stale "last active" may be before a page view writes it again.
+VISIT_RESOLUTION = timedelta(minutes=1)
+
+
+def visit_is_recorded(enrolment: Enrolment, step: Step, rows: Mapping[str, StepProgress]) -> bool:
+    """Whether a visit to `step` is already on record, recently enough that a reload need not write."""
+    return (step.id in rows and enrolment.last_step_id == step.id
+            and utcnow() - enrolment.last_active_at < VISIT_RESOLUTION)
+
+
+def step_rows(session: DbSession, enrolment_id: int) -> dict[str, StepProgress]:
+    """Every step the trainee opened in this enrolment, by step id (one query)."""
+    return {row.step_id: row for row in session.scalars(
+        select(StepProgress).where(StepProgress.enrolment_id == enrolment_id))}
+
+
+def completed_step_ids(session: DbSession, enrolment_id: int) -> set[str]:
+    return set(session.scalars(select(StepProgress.step_id).where(
+        StepProgress.enrolment_id == enrolment_id, StepProgress.completed_at.is_not(None))))
+
+
+def passed_assessment_ids(session: DbSession, enrolment_id: int) -> set[str]:
+    return set(session.scalars(select(AssessmentAttempt.step_id).where(
+        AssessmentAttempt.enrolment_id == enrolment_id, AssessmentAttempt.passed.is_(True))))
+
+
+def complete_step(session: DbSession, enrolment: Enrolment, course: Course, step: Step) -> bool:
+    """Mark a step complete (idempotent) and complete the course if that was the last.
+
+    Returns True if this call completed the course.
+    """
+    row = record_visit(session, enrolment, step)
+    if row.completed_at is None:
+        row.completed_at = utcnow()
+    session.flush()
+    return evaluate_completion(session, enrolment, course)
+
+
+def evaluate_completion(session: DbSession, enrolment: Enrolment, course: Course) -> bool:
+    """Complete the enrolment when every required step is done and every assessment passed."""
+    if enrolment.completed_at is not None:
+        return False
+    done = completed_step_ids(session, enrolment.id)
+    passed = passed_assessment_ids(session, enrolment.id)
+    if not all(s.id in done for s in course.required_steps):
+        return False
+    if not all(s.id in passed for s in course.assessment_steps):
+        return False
+    enrolment.completed_at = utcnow()
+    enrolment.completed_version = course.version
+    session.flush()
+    sender = current_app._get_current_object() if has_app_context() else None
+    course_completed.send(sender, session=session, enrolment=enrolment, course=course)
+    return True
+
+
+@dataclass(frozen=True)
+class CourseProgress:
+    """Where a trainee stands in a course, for pages to show."""
+
+    enrolment: Enrolment | None
+    completed_steps: frozenset[str]
+    required: int
+    required_done: int
+    next_step: Step | None
+
+    @property
+    def status(self) -> str:
+        if self.enrolment is None:
+            return "not-started"
+        if self.enrolment.completed_at is not None:
+            return "completed"
+        return "in-progress"
+
+    @property
+    def percent(self) -> int:
+        if self.status == "completed":
+            return 100
+        return round(100 * self.required_done / self.required) if self.required else 0
+
+
+def course_progress(session: DbSession, user_id: int, course: Course) -> CourseProgress:
+    """The trainee's progress in the latest cycle of a course."""
+    enrolment = latest_enrolment(session, user_id, course.id)
+    done = frozenset(completed_step_ids(session, enrolment.id)) if enrolment else frozenset()
+    return _progress(course, enrolment, done)
+
+
+def _progress(course: Course, enrolment: Enrolment | None, done: frozenset[str]) -> CourseProgress:
+    required = course.required_steps
+    next_step = None
+    if enrolment is not None:
+        next_step = next((s for s in course.steps if s.id not in done and not s.optional), None)
+    return CourseProgress(
+        enrolment=enrolment, completed_steps=done, required=len(required),
+        required_done=sum(1 for s in required if s.id in done), next_step=next_step,
+    )
+
+
+def latest_enrolments(session: DbSession, user_id: int) -> dict[str, Enrolment]:
+    """The newest cycle of each of the user's enrolments, by course id (one query)."""
+    latest: dict[str, Enrolment] = {}
+    for enrolment in session.scalars(select(Enrolment).where(Enrolment.user_id == user_id)
+                                     .order_by(Enrolment.course_id, Enrolment.cycle)):
+        latest[enrolment.course_id] = enrolment  # ordered by cycle: the last one wins
+    return latest
+
+
+def progress_by_course(session: DbSession, user_id: int, courses: Iterable[Course],
+                       latest: Mapping[str, Enrolment] | None = None) -> dict[str, CourseProgress]:
+    """course_progress for many courses in two queries, for lists (no N+1)."""
+    if latest is None:
+        latest = latest_enrolments(session, user_id)
+    done: dict[int, set[str]] = {}
+    if latest:
+        for enrolment_id, step_id in session.execute(
+                select(StepProgress.enrolment_id, StepProgress.step_id).where(
+                    StepProgress.enrolment_id.in_([e.id for e in latest.values()]),
+                    StepProgress.completed_at.is_not(None))):
+            done.setdefault(enrolment_id, set()).add(step_id)
+    result = {}
+    for course in courses:
+        enrolment = latest.get(course.id)
+        result[course.id] = _progress(course, enrolment, frozenset(done.get(enrolment.id, ())) if enrolment else frozenset())
+    return result
+
+
+def resume_step(course: Course, state: CourseProgress) -> Step | None:
+    """Where "Continue where you left off" leads: the last step opened, else the next to do."""
+    enrolment = state.enrolment
+    if enrolment is not None and enrolment.last_step_id:
+        last = course.step(enrolment.last_step_id)
+        if last is not None:  # a step removed by an edit falls back to the next one to do
+            return last
+    return state.next_step or (course.steps[0] if course.steps else None)
+
+
+@dataclass(frozen=True)
+class MyCourse:
+    """One line of "My training": a course the trainee has started, in its latest cycle."""
+
+    course_id: str
+    course: Course | None  # None when the course is no longer published
+    enrolment: Enrolment
+    state: CourseProgress | None
+    resume: Step | None
+
+    @property
+    def title(self) -> str:
+        return self.course.title if self.course else self.course_id
+
+    @property
+    def completed(self) -> bool:
+        return self.enrolment.completed_at is not None
+
+
+def my_training(session: DbSession, user_id: int, courses: Mapping[str, Course]) -> dict[str, list[MyCourse]]:
+    """The user's courses split into in progress and completed (for "My training" and the home page)."""
+    mine = my_courses(session, user_id, courses)
+    return {"in_progress": [m for m in mine if not m.completed], "completed": [m for m in mine if m.completed]}
+
+
+def my_courses(session: DbSession, user_id: int, courses: Mapping[str, Course]) -> list[MyCourse]:
+    """The user's courses, most recently active first (two queries whatever the number)."""
+    latest = latest_enrolments(session, user_id)
+    published = [courses[c] for c in latest if c in courses]
+    states = progress_by_course(session, user_id, published, latest)
+    result = []
+    for course_id, enrolment in latest.items():
+        course = courses.get(course_id)
+        state = states.get(course_id)
+        result.append(MyCourse(course_id, course, enrolment, state,
+                               resume_step(course, state) if course and state else None))
+    result.sort(key=lambda item: item.enrolment.last_active_at, reverse=True)
+    return result

@@ -1,0 +1,104 @@
+"""Practice questions: answers, feedback and step completion (FORMAT.md §3.1-3.2).
+
+One QuestionAnswer row per enrolment and question holds the latest answer, how
+many tries it took and when it was first right. A practice step completes when
+every question in it has been answered correctly once. Reflections do not gate
+completion: they are private and optional, so nobody is held back for keeping
+their thoughts to themselves.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from lms.content import Course, Question, Step
+from lms.core.db import DbSession
+from lms.core.models import utcnow
+from lms.core.services import ServiceError
+from lms.learning import progress
+from lms.learning.models import Enrolment, QuestionAnswer
+
+
+def _index(value: str) -> int | None:
+    value = value.strip()
+    # isdigit alone accepts '²' and other digits int() refuses: ASCII only.
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
+def selected_indexes(values: Sequence[str]) -> list[int]:
+    """The well-formed indexes among submitted values, to show a form again as it was sent."""
+    return [i for i in map(_index, values) if i is not None]
+
+
+def parse_selection(question: Question, values: Sequence[str]) -> list[int]:
+    """Turn submitted choice values into sorted choice indexes, or say what is wrong."""
+    if not values:
+        raise ServiceError("Choose at least one answer first." if question.multiple else "Choose an answer first.")
+    indexes = set()
+    for value in values:
+        index = _index(value)
+        if index is None or index >= len(question.choices):
+            raise ServiceError("That answer is not one of the choices. Please choose from the list.")
+        indexes.add(index)
+    if len(indexes) > 1 and not question.multiple:
+        raise ServiceError("Choose only one answer for this question.")
+    return sorted(indexes)
+
+
+@dataclass(frozen=True)
+class AnswerOutcome:
+    answer: QuestionAnswer
+    step_completed: bool
+    course_completed: bool
+
+
+def answer(session: DbSession, enrolment: Enrolment, course: Course, step: Step, question: Question,
+           selected: Iterable[int]) -> AnswerOutcome:
+    """Record an answer to a practice question; complete the step when all are right.
+
+    Concurrent or repeated submissions update the same row: `tries` is incremented
+    in SQL and `first_correct_at` is only ever set once.
+    """
+    if step.assessment:
+        raise ServiceError("Assessment questions are answered together: use the form at the end of the step.")
+    selected = sorted(set(selected))
+    correct = question.is_correct(selected)
+    existing = select(QuestionAnswer).where(QuestionAnswer.enrolment_id == enrolment.id,
+                                            QuestionAnswer.question_id == question.id)
+    row = session.scalar(existing)
+    if row is None:
+        row, _ = progress.insert_once(session, QuestionAnswer(
+            enrolment_id=enrolment.id, step_id=step.id, question_id=question.id, selected=[], tries=0), existing)
+    now = utcnow()
+    row.step_id = step.id
+    row.selected = selected
+    row.correct = correct
+    row.answered_at = now
+    # In SQL, so two requests racing on the same row both count and neither clears the other's success.
+    row.tries = QuestionAnswer.tries + 1
+    if correct:
+        row.first_correct_at = func.coalesce(QuestionAnswer.first_correct_at, now)
+    session.flush()
+    session.refresh(row)
+    step_done = course_done = False
+    if correct and all_answered_correctly(session, enrolment.id, step):
+        step_done = True
+        course_done = progress.complete_step(session, enrolment, course, step)
+    return AnswerOutcome(row, step_done, course_done)
+
+
+def answers_for_step(session: DbSession, enrolment_id: int, step: Step) -> dict[str, QuestionAnswer]:
+    """The trainee's latest answers to the step's questions, by question id (one query)."""
+    ids = [q.id for q in step.questions]
+    if not ids:
+        return {}
+    return {row.question_id: row for row in session.scalars(
+        select(QuestionAnswer).where(QuestionAnswer.enrolment_id == enrolment_id, QuestionAnswer.question_id.in_(ids)))}
+
+
+def all_answered_correctly(session: DbSession, enrolment_id: int, step: Step) -> bool:
+    """Whether every question of the step has been answered correctly at least once."""
+    answers = answers_for_step(session, enrolment_id, step)
+    return all(q.id in answers and answers[q.id].first_correct_at is not None for q in step.questions)

@@ -1,0 +1,127 @@
+"""Reflections: private free text that only its author ever sees (FORMAT.md §3.3).
+
+Every read here is scoped by the owner's user id: there is deliberately no
+function that lists someone else's reflections, and no trainer or admin page
+uses this module.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from markupsafe import Markup
+from sqlalchemy import select
+
+from lms.content import Course, Reflection, Step
+from lms.core.db import DbSession
+from lms.core.models import utcnow
+from lms.core.services import ServiceError
+from lms.learning import progress
+from lms.learning.models import ReflectionEntry
+
+MAX_LENGTH = 20_000
+
+
+def prompt_text(reflection: Reflection) -> str:
+    """The prompt as plain text, kept with the entry so an export reads well after course edits."""
+    return Markup(reflection.prompt_html).striptags()
+
+
+def _clean(text: str) -> str:
+    # NUL characters never get this far: lms.core.security.CleanRequest drops them from every form.
+    text = (text or "").replace("\r\n", "\n").strip()
+    if not text:
+        raise ServiceError("There is nothing to save yet: write something first, or delete the reflection.")
+    if len(text) > MAX_LENGTH:
+        raise ServiceError(f"That is too long to save: please keep it under {MAX_LENGTH:,} characters.")
+    return text
+
+
+def save(session: DbSession, user_id: int, course: Course, step: Step, reflection: Reflection, text: str) -> ReflectionEntry:
+    """Create or update the user's answer to a reflection prompt (one row per user, course and prompt)."""
+    text = _clean(text)
+    existing = select(ReflectionEntry).where(
+        ReflectionEntry.user_id == user_id, ReflectionEntry.course_id == course.id,
+        ReflectionEntry.reflection_id == reflection.id)
+    entry = session.scalar(existing)
+    if entry is None:
+        entry, created = progress.insert_once(session, ReflectionEntry(
+            user_id=user_id, course_id=course.id, step_id=step.id, reflection_id=reflection.id,
+            prompt_text=prompt_text(reflection), text=text), existing)
+        if created:
+            return entry
+    entry.step_id, entry.prompt_text, entry.text, entry.updated_at = step.id, prompt_text(reflection), text, utcnow()
+    session.flush()
+    return entry
+
+
+def for_step(session: DbSession, user_id: int, course_id: str, step: Step) -> dict[str, ReflectionEntry]:
+    """The user's answers to a step's prompts, by reflection id (one query)."""
+    ids = [r.id for r in step.reflections]
+    if not ids:
+        return {}
+    return {e.reflection_id: e for e in session.scalars(select(ReflectionEntry).where(
+        ReflectionEntry.user_id == user_id, ReflectionEntry.course_id == course_id,
+        ReflectionEntry.reflection_id.in_(ids)))}
+
+
+def mine(session: DbSession, user_id: int) -> list[ReflectionEntry]:
+    """All of the user's reflections, oldest first."""
+    return list(session.scalars(select(ReflectionEntry).where(ReflectionEntry.user_id == user_id)
+                                .order_by(ReflectionEntry.created_at, ReflectionEntry.id)))
+
+
+def get_own(session: DbSession, user_id: int, entry_id: int) -> ReflectionEntry | None:
+    """One of the user's reflections; None for anyone else's (the caller answers 404)."""
+    return session.scalar(select(ReflectionEntry).where(ReflectionEntry.id == entry_id,
+                                                        ReflectionEntry.user_id == user_id))
+
+
+def update(session: DbSession, entry: ReflectionEntry, text: str) -> ReflectionEntry:
+    entry.text, entry.updated_at = _clean(text), utcnow()
+    session.flush()
+    return entry
+
+
+def delete(session: DbSession, user_id: int, entry_id: int) -> bool:
+    """Delete one of the user's reflections; False if there was none (already deleted, or not theirs)."""
+    entry = get_own(session, user_id, entry_id)
+    if entry is None:
+        return False
+    session.delete(entry)
+    session.flush()
+    return True
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    extension: str
+    mimetype: str
+
+
+EXPORT_FORMATS = {
+    "md": ExportFormat("md", "text/markdown; charset=utf-8"),
+    "txt": ExportFormat("txt", "text/plain; charset=utf-8"),
+}
+
+
+def where_written(entry: ReflectionEntry, courses: Mapping[str, Course]) -> str:
+    """'Course title — Step title', falling back to ids for content since removed."""
+    course = courses.get(entry.course_id)
+    step = course.step(entry.step_id) if course else None
+    return f"{course.title if course else entry.course_id} — {step.title if step else entry.step_id}"
+
+
+def export(entries: Iterable[ReflectionEntry], courses: Mapping[str, Course], fmt: str) -> str:
+    """The reflections as one Markdown or plain-text document."""
+    markdown = fmt == "md"
+    lines = ["# My reflections" if markdown else "MY REFLECTIONS", ""]
+    for entry in entries:
+        heading = where_written(entry, courses)
+        lines += [f"## {heading}" if markdown else heading.upper(), ""]
+        prompt = " ".join(entry.prompt_text.split())
+        lines += [f"*{prompt}*" if markdown else f"Prompt: {prompt}", ""]
+        lines += [entry.text, "", f"(last changed {entry.updated_at:%d %B %Y})", ""]
+    if len(lines) == 2:
+        lines.append("You have not written any reflections yet.")
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,356 @@
+"""Catalogue, course and step pages, questions, assessments, reflections, my training.
+
+Every page here shows only the logged-in trainee's own rows: enrolments are
+looked up by the current user's id, never by an id taken from the request.
+"""
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from lms.catalog.services import catalog
+from lms.certificates import services as certificates
+from lms.content import Course, Step
+from lms.content.markdown import unwrap_paragraph
+from lms.core.db import db
+from lms.core.services import ServiceError
+from lms.learning import assessments, progress, questions, reflections
+from lms.learning.forms import AudienceForm, ReflectionForm
+from lms.learning.models import Enrolment
+from lms.page_cache.cache import cacheable
+from lms.roleplay import runs
+
+bp = Blueprint("learn", __name__, template_folder="templates")
+
+#: The largest id an INTEGER column holds: a bigger number in a URL is a 404, not a database error.
+MAX_ID = 2**31 - 1
+
+
+@bp.app_template_filter("inline_html")
+def inline_html(html: str) -> str:
+    """A one-paragraph piece of content HTML without its <p>, for legends and labels."""
+    return unwrap_paragraph(html)
+
+
+# -- lookups shared by the views ------------------------------------------------
+
+def _course(course_id: str) -> Course:
+    course = catalog().course(course_id)
+    if course is None:
+        abort(404)
+    return course
+
+
+def _step(course: Course, step_id: str) -> Step:
+    step = course.step(step_id)
+    if step is None:
+        abort(404)
+    return step
+
+
+def _require_prerequisites(course: Course) -> None:
+    """Stop here with a page listing what to complete first, if anything."""
+    missing = progress.missing_prerequisite_ids(db.session, current_user.id, course)
+    if missing:
+        abort(make_response(render_template(
+            "learn/prerequisites.html", course=course, missing=_titled(missing)), 403))
+
+
+def _titled(course_ids: list[str]) -> list[tuple[str, str | None]]:
+    """(title, course id if it is published) for each id."""
+    courses = catalog().courses
+    return [(courses[c].title, c) if c in courses else (c, None) for c in course_ids]
+
+
+def _enrolment(course: Course) -> Enrolment:
+    """The trainee's current enrolment, or back to the course page to start it."""
+    enrolment = progress.latest_enrolment(db.session, current_user.id, course.id)
+    if enrolment is None:
+        flash("Start the course first: its introduction tells you what it covers.", "info")
+        abort(redirect(url_for(".course", course_id=course.id)))
+    return enrolment
+
+
+def _open_step(course_id: str, step_id: str) -> tuple[Course, Step, Enrolment]:
+    """The course and step (404 if unknown), past the prerequisite check, with the trainee's enrolment."""
+    course = _course(course_id)
+    step = _step(course, step_id)
+    _require_prerequisites(course)
+    return course, step, _enrolment(course)
+
+
+def _step_url(step: Step, anchor: str | None = None) -> str:
+    return url_for(".step", course_id=step.course_id, step_id=step.id, _anchor=anchor)
+
+
+def _after_completion(course: Course, course_done: bool) -> None:
+    if course_done:
+        flash(f"Well done: you have completed “{course.title}”.", "success")
+
+
+# -- catalogue and course ---------------------------------------------------------
+
+@bp.route("/courses")
+def catalogue():
+    form = AudienceForm(request.args)
+    everything = catalog().courses.values()
+    audience = ""
+    if request.args and form.validate():
+        audience = form.audience.data or ""
+    courses = sorted((c for c in everything if not audience or c.audience in (audience, "everyone")),
+                     key=lambda c: c.title.casefold())
+    # Every course's state, not just those listed: prerequisites may be filtered out.
+    states = progress.progress_by_course(db.session, current_user.id, everything)
+    completed = {c for c, s in states.items() if s.status == "completed"}
+    titles = {c.id: c.title for c in everything}
+    return render_template("learn/catalogue.html", form=form, courses=courses, states=states,
+                           completed=completed, titles=titles, audience=audience)
+
+
+@bp.route("/courses/<course_id>")
+def course(course_id: str):
+    course = _course(course_id)
+    missing = progress.missing_prerequisite_ids(db.session, current_user.id, course)
+    state = progress.course_progress(db.session, current_user.id, course)
+    return render_template(
+        "learn/course.html", course=course, state=state, missing=_titled(missing),
+        resume=progress.resume_step(course, state) if state.enrolment else None,
+    )
+
+
+@bp.route("/courses/<course_id>/start", methods=["POST"])
+def start(course_id: str):
+    course = _course(course_id)
+    _require_prerequisites(course)
+    progress.enrol(db.session, current_user.id, course)
+    db.session.commit()
+    first = progress.resume_step(course, progress.course_progress(db.session, current_user.id, course))
+    if first is None:
+        flash("This course has no steps yet.", "info")
+        return redirect(url_for(".course", course_id=course.id))
+    return redirect(_step_url(first))
+
+
+@bp.route("/courses/<course_id>/retake", methods=["POST"])
+def retake(course_id: str):
+    course = _course(course_id)
+    _require_prerequisites(course)
+    try:
+        progress.start_retake(db.session, current_user.id, course)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for(".course", course_id=course.id))
+    db.session.commit()
+    flash(f"You have started “{course.title}” again. Your earlier completion still counts.", "success")
+    return redirect(url_for(".course", course_id=course.id))
+
+
+# -- steps ----------------------------------------------------------------------------
+
+@bp.route("/courses/<course_id>/steps/<step_id>")
+@cacheable
+def step(course_id: str, step_id: str):
+    course, step, enrolment = _open_step(course_id, step_id)
+    rows = progress.step_rows(db.session, enrolment.id)
+    if step.content_notes and step.id not in rows and request.args.get("notes") != "continue":
+        # First visit to a step with a content note: say what is coming before showing it.
+        return render_template("learn/step_notes.html", course=course, step=step,
+                               next_step=course.next_step(step.id))
+    if not progress.visit_is_recorded(enrolment, step, rows):  # a quick reload writes nothing
+        # End the read-only transaction before writing: on SQLite, a transaction that
+        # begins with its write waits for the lock instead of failing to upgrade.
+        db.session.commit()
+        rows[step.id] = progress.record_visit(db.session, enrolment, step, known=rows.get(step.id))
+        db.session.commit()
+    return _render_step(course, step, enrolment, rows)
+
+
+def _render_step(course: Course, step: Step, enrolment: Enrolment, rows=None, *, errors: dict[str, str] | None = None,
+                 drafts: dict[str, list[int]] | None = None, texts: dict[str, str] | None = None,
+                 status: int = 200):
+    """The step page; POST views re-render it with errors (by question or reflection id) and what was sent."""
+    session = db.session
+    if rows is None:
+        rows = progress.step_rows(session, enrolment.id)
+    index = course.step_index(step.id) or 0
+    module = next((m for m in course.modules if m.id == step.module_id), None)
+    scenario = catalog().scenario(step.scenario) if step.scenario else None
+    context = {
+        "course": course, "step": step, "enrolment": enrolment, "module": module, "position": index + 1,
+        "total": len(course.steps), "previous": course.previous_step(step.id), "next_step": course.next_step(step.id),
+        "done": rows.get(step.id) is not None and rows[step.id].completed_at is not None,
+        "answers": questions.answers_for_step(session, enrolment.id, step) if not step.assessment else {},
+        "assessment": assessments.state(session, enrolment.id, step) if step.assessment else None,
+        "reflections": reflections.for_step(session, current_user.id, course.id, step),
+        "scenario": scenario,
+        "unfinished_run": runs.resumable_run(session, current_user.id, scenario.id, enrolment.id, step.id)
+        if scenario else None,
+        "errors": errors or {}, "drafts": drafts or {}, "texts": texts or {}, "field_name": assessments.field_name,
+        "plain": not step.questions and not step.scenario and not step.assessment,
+    }
+    return render_template("learn/step.html", **context), status
+
+
+@bp.route("/courses/<course_id>/steps/<step_id>/done", methods=["POST"])
+def complete(course_id: str, step_id: str):
+    """Mark a plain reading step as done; questions, assessments and role-plays complete themselves."""
+    course, step, enrolment = _open_step(course_id, step_id)
+    if step.questions or step.assessment or step.scenario:
+        flash("This step is done once you have finished what it asks.", "info")
+        return redirect(_step_url(step))
+    course_done = progress.complete_step(db.session, enrolment, course, step)
+    db.session.commit()
+    _after_completion(course, course_done)
+    if course_done:
+        return redirect(url_for(".my_training"))
+    following = course.next_step(step.id)
+    return redirect(_step_url(following) if following else url_for(".course", course_id=course.id))
+
+
+@bp.route("/courses/<course_id>/steps/<step_id>/break", methods=["POST"])
+def take_break(course_id: str, step_id: str):
+    """Save the trainee's place and leave, kindly."""
+    course, step, enrolment = _open_step(course_id, step_id)
+    progress.record_visit(db.session, enrolment, step)
+    db.session.commit()
+    flash("Your place is saved. Take all the time you need; you can continue from here whenever you are ready.",
+          "success")
+    return redirect(url_for(".my_training"))
+
+
+@bp.route("/courses/<course_id>/steps/<step_id>/questions/<question_id>", methods=["POST"])
+def answer(course_id: str, step_id: str, question_id: str):
+    course, step, enrolment = _open_step(course_id, step_id)
+    question = next((q for q in step.questions if q.id == question_id), None)
+    if question is None or step.assessment:
+        abort(404)
+    try:
+        selected = questions.parse_selection(question, request.form.getlist("choice"))
+    except ServiceError as exc:
+        return _render_step(course, step, enrolment, errors={question.id: str(exc)}, status=400)
+    outcome = questions.answer(db.session, enrolment, course, step, question, selected)
+    db.session.commit()
+    _after_completion(course, outcome.course_completed)
+    return redirect(_step_url(step, f"q-{question.id}"), code=303)
+
+
+@bp.route("/courses/<course_id>/steps/<step_id>/assessment", methods=["POST"])
+def submit_assessment(course_id: str, step_id: str):
+    course, step, enrolment = _open_step(course_id, step_id)
+    if not step.assessment:
+        abort(404)
+    drafts = {q.id: questions.selected_indexes(request.form.getlist(assessments.field_name(q.id)))
+              for q in step.questions}
+    number = request.form.get("attempt", type=int)
+    if number is None:
+        flash("This form was incomplete, so nothing was submitted. Please try again.", "error")
+        return _render_step(course, step, enrolment, drafts=drafts, status=400)
+    try:
+        outcome = assessments.submit(db.session, enrolment, course, step, number,
+                                     assessments.parse_answers(step, request.form.getlist))
+    except assessments.IncompleteAnswers as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return _render_step(course, step, enrolment, errors=exc.errors, drafts=drafts, status=400)
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(_step_url(step, "result"), code=303)
+    db.session.commit()
+    _after_completion(course, outcome.course_completed)
+    return redirect(_step_url(step, "result"), code=303)
+
+
+@bp.route("/courses/<course_id>/steps/<step_id>/reflections/<reflection_id>", methods=["POST"])
+def save_reflection(course_id: str, step_id: str, reflection_id: str):
+    course, step, enrolment = _open_step(course_id, step_id)
+    reflection = next((r for r in step.reflections if r.id == reflection_id), None)
+    if reflection is None:
+        abort(404)
+    form = ReflectionForm()
+    try:
+        if not form.validate_on_submit():
+            raise ServiceError(" ".join(form.text.errors) or "Please try again.")
+        reflections.save(db.session, current_user.id, course, step, reflection, form.text.data)
+    except ServiceError as exc:
+        db.session.rollback()
+        # Shown again with what they wrote: nobody should lose their words to a message.
+        return _render_step(course, step, enrolment, errors={reflection.id: str(exc)},
+                            texts={reflection.id: form.text.data or ""}, status=400)
+    db.session.commit()
+    flash("Your reflection is saved. Only you can see it.", "success")
+    return redirect(_step_url(step, f"reflection-{reflection.id}"), code=303)
+
+
+# -- my training and my reflections ---------------------------------------------------
+
+def my_training_context() -> dict:
+    """What the "My training" panel shows: courses, then certificates."""
+    courses = catalog().courses
+    return progress.my_training(db.session, current_user.id, courses) | {
+        "certificate_panel": certificates.trainee_panel(db.session, current_user.id, courses)}
+
+
+@bp.route("/my-training")
+def my_training():
+    return render_template("learn/my_training.html", **my_training_context())
+
+
+@bp.route("/my/reflections")
+def my_reflections():
+    entries = reflections.mine(db.session, current_user.id)
+    courses = catalog().courses
+    return render_template("learn/reflections.html", entries=entries,
+                           where={e.id: reflections.where_written(e, courses) for e in entries})
+
+
+@bp.route(f"/my/reflections/<int(max={MAX_ID}):entry_id>", methods=["GET", "POST"])
+def edit_reflection(entry_id: int):
+    entry = reflections.get_own(db.session, current_user.id, entry_id)
+    if entry is None:
+        abort(404)
+    form = ReflectionForm(obj=entry)
+    if form.validate_on_submit():
+        try:
+            reflections.update(db.session, entry, form.text.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            form.text.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash("Your reflection is saved.", "success")
+            return redirect(url_for(".my_reflections"))
+    where = reflections.where_written(entry, catalog().courses)
+    return render_template("learn/reflection_edit.html", entry=entry, form=form, where=where)
+
+
+@bp.route(f"/my/reflections/<int(max={MAX_ID}):entry_id>/delete", methods=["POST"])
+def delete_reflection(entry_id: int):
+    if not reflections.delete(db.session, current_user.id, entry_id):
+        abort(404)
+    db.session.commit()
+    flash("Your reflection is deleted.", "success")
+    return redirect(url_for(".my_reflections"))
+
+
+@bp.route("/my/reflections/export.<fmt>")
+def export_reflections(fmt: str):
+    export = reflections.EXPORT_FORMATS.get(fmt)
+    if export is None:
+        abort(404)
+    body = reflections.export(reflections.mine(db.session, current_user.id), catalog().courses, fmt)
+    response = Response(body, mimetype=export.mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="my-reflections.{export.extension}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response

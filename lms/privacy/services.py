@@ -1,0 +1,144 @@
+"""A person's own data (UK GDPR): export all of it, or delete the account.
+
+Both work from the schema itself (`Base.metadata`), not from a hand-kept list:
+a table added later that refers to users is exported and cleaned up without
+anyone remembering to edit this file. What is theirs:
+
+- every row with a foreign key to their user row, and
+- every row deleted with one of those (an ON DELETE CASCADE child: the step
+  progress of their enrolments, the choices of their runs).
+
+Deletion removes the user row and lets the database cascade. Columns declared
+ON DELETE SET NULL keep a record that must outlive the account (an issued
+certificate stays verifiable; the audit log keeps the actor's name).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Table, delete, func, or_, select
+
+from lms.accounts.models import LoginAttempt, User
+from lms.admin import audit
+from lms.certificates.models import Certificate
+from lms.cohorts.models import Cohort, CohortMember
+from lms.core.db import DbSession
+from lms.core.models import utcnow
+from lms.core.passwords import verify_password
+from lms.core.services import ServiceError
+from lms.models import Base  # the index: every table is registered
+
+FORMAT_VERSION = 1
+#: Secrets, bulky bytes and internal counters: never part of an export.
+HIDDEN_COLUMNS = {("users", "password_hash"), ("users", "session_token"), ("users", "pages_version"),
+                  ("invites", "token_hash"), ("certificates", "pdf")}
+#: A row someone merely acted on is not theirs (a trainer approved a trainee's certificate).
+ACTED_ON = {("certificates", "approved_by_id")}
+REVOKED_AT_REQUEST = "revoked at the holder's request"
+
+
+@dataclass(frozen=True)
+class _Link:
+    table: Table
+    column: str
+    parent: str  # "users" or an owned table
+    cascade: bool
+
+
+def _links() -> list[_Link]:
+    """Every foreign key leading to a user row, directly or through an owned (cascading) row."""
+    owned = {"users"}
+    links = []
+    for table in Base.metadata.sorted_tables:  # parents before children
+        for fk in table.foreign_keys:
+            parent = fk.column.table.name
+            if parent not in owned or (table.name, fk.parent.name) in ACTED_ON:
+                continue
+            cascade = (fk.ondelete or "").upper() == "CASCADE"
+            if parent != "users" and not cascade:
+                continue  # e.g. a certificate's enrolment_id: it has its own user_id
+            links.append(_Link(table, fk.parent.name, parent, cascade))
+            if cascade:
+                owned.add(table.name)
+    return links
+
+
+def user_tables() -> set[str]:
+    """Names of the tables that hold rows belonging to a user (besides `users`)."""
+    return {link.table.name for link in _links()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    return value
+
+
+def _row(table: Table, mapping) -> dict[str, Any]:
+    return {key: _plain(value) for key, value in mapping.items() if (table.name, key) not in HIDDEN_COLUMNS}
+
+
+def _collect(session: DbSession, user: User) -> dict[str, list[dict[str, Any]]]:
+    ids: dict[str, set[Any]] = {"users": {user.id}}
+    tables: dict[str, list[dict[str, Any]]] = {}
+    by_table: dict[str, list[_Link]] = {}
+    for link in _links():
+        by_table.setdefault(link.table.name, []).append(link)
+    for name, links in by_table.items():
+        table = links[0].table
+        conditions = [table.c[link.column].in_(sorted(ids.get(link.parent, ())))
+                      for link in links if ids.get(link.parent)]
+        rows = [] if not conditions else [
+            r._mapping for r in session.execute(select(table).where(or_(*conditions)).order_by(*table.primary_key))]
+        tables[name] = [_row(table, r) for r in rows]
+        if "id" in table.c:
+            ids[name] = {r["id"] for r in rows}
+    return tables
+
+
+def export_data(session: DbSession, user: User) -> dict[str, Any]:
+    """Everything stored about the user, as plain JSON-ready values (reflections and check-ins included)."""
+    users = Base.metadata.tables["users"]
+    profile = session.execute(select(users).where(users.c.id == user.id)).one()._mapping
+    cohorts = session.execute(select(Cohort.name, CohortMember.joined_at)
+                              .join(CohortMember, CohortMember.cohort_id == Cohort.id)
+                              .where(CohortMember.user_id == user.id).order_by(CohortMember.joined_at))
+    return {
+        "format": FORMAT_VERSION,
+        "exported_at": utcnow().isoformat(),
+        "about": "Everything this site stores about your account. Each section is a database table; "
+                 "ids link the sections together.",
+        "profile": _row(users, profile),
+        "cohorts": [{"name": name, "joined_at": _plain(joined)} for name, joined in cohorts],
+        "tables": _collect(session, user),
+    }
+
+
+def delete_account(session: DbSession, user: User, password: str, revoke_certificates: bool) -> int:
+    """Delete the account and everything that is theirs; returns how many certificates were revoked.
+
+    Issued certificates stay, without the link to the account, so that anyone
+    holding a printed one can still verify it, unless the holder asks to revoke them.
+    """
+    if not verify_password(user.password_hash, password or ""):
+        raise ServiceError("That password is not right, so your account has not been deleted.")
+    if user.is_admin and not session.scalar(select(func.count()).select_from(User).where(
+            User.role == "admin", User.active.is_(True), User.id != user.id)):
+        raise ServiceError("You are the only admin. Make someone else an admin before deleting your account.")
+    revoked = 0
+    for certificate in session.scalars(select(Certificate).where(Certificate.user_id == user.id)):
+        if certificate.status == "pending":
+            session.delete(certificate)  # never issued: nothing to verify
+        elif certificate.status == "issued" and revoke_certificates:
+            certificate.status, certificate.revoked_at = "revoked", utcnow()
+            certificate.revoked_reason = REVOKED_AT_REQUEST
+            revoked += 1
+    # No name in this entry: the point is that the name is gone.
+    audit.record(session, None, "account.delete", target=f"account #{user.id}", revoked_certificates=revoked)
+    session.execute(delete(LoginAttempt).where(LoginAttempt.key == f"email:{user.email}"))
+    session.flush()
+    session.delete(user)
+    session.flush()
+    return revoked

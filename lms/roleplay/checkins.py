@@ -1,0 +1,46 @@
+"""The optional "How are you feeling?" check-in after hard role-plays.
+
+Check-ins are private to the trainee: nothing here is for trainers or admins,
+and skipping is always fine.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from lms.core.db import DbSession
+from lms.core.services import ServiceError
+from lms.roleplay.models import ScenarioRun, WellbeingCheckin
+
+#: Stored value -> what the trainee reads.
+FEELINGS: dict[str, str] = {
+    "ok": "OK",
+    "unsettled": "A bit unsettled",
+    "struggling": "Struggling",
+}
+NOTE_MAX = 2000
+
+
+def checkin_for_run(session: DbSession, user_id: int, run_id: int) -> WellbeingCheckin | None:
+    """The user's check-in after this run, if they gave one."""
+    return session.scalar(select(WellbeingCheckin).where(
+        WellbeingCheckin.user_id == user_id, WellbeingCheckin.run_id == run_id)
+        .order_by(WellbeingCheckin.id.desc()).limit(1))
+
+
+def record_checkin(session: DbSession, user_id: int, run: ScenarioRun, feeling: str, note: str = "") -> WellbeingCheckin:
+    """Save a check-in for a finished run of the user's; a second submit changes the first."""
+    if run.user_id != user_id:
+        raise ServiceError("You can only check in about your own role-plays.")
+    if feeling not in FEELINGS:
+        raise ServiceError("Please choose how you are feeling, or skip the check-in.")
+    note = (note or "").strip()
+    if len(note) > NOTE_MAX:
+        raise ServiceError(f"Please keep the note under {NOTE_MAX} characters.")
+    existing = checkin_for_run(session, user_id, run.id)
+    if existing is not None:
+        existing.feeling, existing.note = feeling, note
+        return existing
+    checkin = WellbeingCheckin(user_id=user_id, run_id=run.id, feeling=feeling, note=note)
+    session.add(checkin)
+    session.flush()
+    return checkin

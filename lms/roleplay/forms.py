@@ -1,0 +1,30 @@
+"""Role-play forms. Choice buttons and the position are read as integers here."""
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, RadioField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from lms.roleplay.checkins import FEELINGS, NOTE_MAX
+
+
+class StartForm(FlaskForm):
+    # Set when the role-play is played as a course step.
+    course_id = HiddenField()
+    step_id = HiddenField()
+    # "1" abandons an unfinished run and starts a new one.
+    restart = HiddenField()
+
+
+class ChooseForm(FlaskForm):
+    # The number of choices made before this one: a replayed form is recognised by it.
+    position = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=100_000)])
+    choice = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=1_000)])
+
+
+class CheckinForm(FlaskForm):
+    feeling = RadioField("How are you feeling?", choices=[SelectChoice(v, label) for v, label in FEELINGS.items()],
+                         validators=[InputRequired("Choose how you are feeling, or skip the check-in.")])
+    note = TextAreaField(
+        "A note for yourself (optional)", validators=[Optional(), Length(max=NOTE_MAX)],
+        description="Only you can see this.")
+    submit = SubmitField("Save my check-in")

@@ -1,0 +1,143 @@
+"""Scenario insight: where trainees go in a role-play, and where they go wrong.
+
+Counts come from a few GROUP BY queries over the runs the viewer may see
+(members of their cohorts; everyone for an admin), never from loading runs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from lms.accounts.models import User
+from lms.cohorts.services import supervised_user_ids
+from lms.content import Scenario
+from lms.core.db import DbSession
+from lms.roleplay.models import RunChoice, ScenarioRun
+
+#: Above this many distinct scores, the histogram groups scores into ranges.
+MAX_BARS = 12
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    count: int
+    percent: int  # of all finished runs
+    width: int  # of the tallest bar, for drawing
+
+
+@dataclass(frozen=True)
+class ChoiceStat:
+    index: int
+    text_html: str
+    count: int
+    percent: int
+    red_line: bool
+    recommended: bool
+    score: int
+
+
+@dataclass(frozen=True)
+class NodeStat:
+    node_id: str
+    body_html: str
+    total: int
+    choices: tuple[ChoiceStat, ...]
+
+    @property
+    def red_line_count(self) -> int:
+        return sum(c.count for c in self.choices if c.red_line)
+
+
+@dataclass(frozen=True)
+class Insight:
+    scenario: Scenario
+    runs: int
+    finished: int
+    passed: int
+    red_line_runs: int
+    outcomes: dict[str, int]
+    scores: tuple[Bar, ...]
+    nodes: tuple[NodeStat, ...]
+
+    @property
+    def pass_rate(self) -> int | None:
+        return round(self.passed * 100 / self.finished) if self.finished else None
+
+
+def _percent(part: int, whole: int) -> int:
+    return round(part * 100 / whole) if whole else 0
+
+
+def _histogram(counts: dict[int, int]) -> tuple[Bar, ...]:
+    if not counts:
+        return ()
+    low, high = min(counts), max(counts)
+    span = high - low + 1
+    width = max(1, -(-span // MAX_BARS))  # ceiling division: bucket size
+    buckets: dict[int, int] = {}
+    for score, n in counts.items():
+        start = low + (score - low) // width * width
+        buckets[start] = buckets.get(start, 0) + n
+    total, peak = sum(counts.values()), max(buckets.values())
+    bars = []
+    for start in range(low, high + 1, width):
+        n = buckets.get(start, 0)
+        label = str(start) if width == 1 else f"{start} to {start + width - 1}"
+        bars.append(Bar(label, n, _percent(n, total), _percent(n, peak)))
+    return tuple(bars)
+
+
+def _recommended(scenario: Scenario, node_id: str) -> int | None:
+    # "if" choices depend on the path taken; prefer what a first arrival is offered.
+    choice = (scenario.recommended_choice(node_id, frozenset())
+              or scenario.recommended_choice(node_id, frozenset(scenario.nodes)))
+    return choice.index if choice else None
+
+
+def scenario_insight(session: DbSession, viewer: User, scenario: Scenario) -> Insight:
+    """Runs, pass rate, score distribution and choice counts per node, for the runs the viewer may see."""
+    scope = [ScenarioRun.scenario_id == scenario.id]
+    visible = supervised_user_ids(viewer)
+    if visible is not None:
+        scope.append(ScenarioRun.user_id.in_(visible))
+    runs, finished, passed, red = session.execute(
+        select(func.count(), func.count(ScenarioRun.finished_at),
+               func.count().filter(ScenarioRun.passed.is_(True)),
+               func.count().filter(ScenarioRun.crossed_red_line.is_(True)))
+        .where(*scope)).one()
+    scores: dict[int, int] = {}
+    outcomes: dict[str, int] = {}
+    for score, outcome, n in session.execute(
+            select(ScenarioRun.score, ScenarioRun.outcome, func.count())
+            .where(*scope, ScenarioRun.finished_at.is_not(None))
+            .group_by(ScenarioRun.score, ScenarioRun.outcome)):
+        scores[score] = scores.get(score, 0) + n
+        outcomes[outcome or "unknown"] = outcomes.get(outcome or "unknown", 0) + n
+    taken: dict[tuple[str, int], int] = {
+        (node_id, index): n for node_id, index, n in session.execute(
+            select(RunChoice.node_id, RunChoice.choice_index, func.count())
+            .join(ScenarioRun, ScenarioRun.id == RunChoice.run_id)
+            .where(*scope).group_by(RunChoice.node_id, RunChoice.choice_index))}
+    nodes = []
+    for node in scenario.nodes.values():
+        if node.is_ending:
+            continue
+        counts = [taken.get((node.id, c.index), 0) for c in node.choices]
+        total = sum(counts)
+        best = _recommended(scenario, node.id)
+        nodes.append(NodeStat(node.id, node.body_html, total, tuple(
+            ChoiceStat(c.index, c.text_html, n, _percent(n, total), c.red_line, c.index == best, c.score)
+            for c, n in zip(node.choices, counts, strict=False))))
+    return Insight(scenario, runs, finished, passed, red, outcomes, _histogram(scores), tuple(nodes))
+
+
+def run_counts(session: DbSession, viewer: User) -> dict[str, tuple[int, int]]:
+    """{scenario id: (runs, finished runs)} the viewer may see, in one query."""
+    query = select(ScenarioRun.scenario_id, func.count(), func.count(ScenarioRun.finished_at)).group_by(
+        ScenarioRun.scenario_id)
+    visible = supervised_user_ids(viewer)
+    if visible is not None:
+        query = query.where(ScenarioRun.user_id.in_(visible))
+    return {sid: (n, done) for sid, n, done in session.execute(query)}

@@ -1,0 +1,268 @@
+"""Role-play runs: start, resume, choose, finish, debrief (FORMAT.md §4 and §5).
+
+A run's memory is the set of nodes it has visited: the start node plus the
+target of every choice made so far. Every choice of every run is stored.
+
+Starting again while a run is unfinished *abandons* the old run: it gets
+`finished_at` but no outcome, keeps its choices, is never resumed and never
+counts as passed. The same course step context (practice, or one enrolment and
+step) has at most one resumable run.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from lms.accounts.models import User
+from lms.content import Choice, Course, Node, Scenario, Step
+from lms.core.db import DbSession
+from lms.core.models import utcnow
+from lms.core.services import ServiceError
+from lms.learning import progress
+from lms.learning.models import Enrolment
+from lms.roleplay.models import RunChoice, ScenarioRun
+
+#: Ranking of outcomes for "best outcome"; a passed run beats everything.
+_OUTCOME_RANK = {"fail": 1, "neutral": 2, "pass": 3}
+
+
+class AlreadyAnswered(ServiceError):
+    """A replayed, double-clicked or second-tab submit of a choice already made."""
+
+    def __init__(self) -> None:
+        super().__init__("You already answered this. Here is where the role-play is now.")
+
+
+def visited(run: ScenarioRun, scenario: Scenario) -> frozenset[str]:
+    """The nodes a run has been to: its memory for `if` and `if not`."""
+    return frozenset([scenario.start, *(c.target for c in run.choices)])
+
+
+def available_choices(node: Node, seen: frozenset[str]) -> list[Choice]:
+    """The choices offered at a node, given what the run has visited."""
+    return [c for c in node.choices if c.available(seen)]
+
+
+def get_run(session: DbSession, user_id: int, run_id: int) -> ScenarioRun | None:
+    """The user's own run, or None (also for someone else's: callers answer 404)."""
+    if not 0 < run_id < 2**63:  # a forged id beyond BIGINT must not reach the database
+        return None
+    # The player always needs the choices (the run's memory): load them in the same query.
+    run = session.get(ScenarioRun, run_id, options=[joinedload(ScenarioRun.choices)])
+    return run if run is not None and run.user_id == user_id else None
+
+
+def resumable_run(session: DbSession, user_id: int, scenario_id: str, enrolment_id: int | None = None,
+                  step_id: str | None = None) -> ScenarioRun | None:
+    """The unfinished run of this scenario in this context (practice, or a course step)."""
+    return session.scalar(
+        select(ScenarioRun).where(
+            ScenarioRun.user_id == user_id, ScenarioRun.scenario_id == scenario_id,
+            ScenarioRun.enrolment_id.is_(None) if enrolment_id is None else ScenarioRun.enrolment_id == enrolment_id,
+            ScenarioRun.step_id.is_(None) if step_id is None else ScenarioRun.step_id == step_id,
+            ScenarioRun.finished_at.is_(None),
+        ).order_by(ScenarioRun.id.desc()).limit(1))
+
+
+def start_run(session: DbSession, user_id: int, scenario: Scenario, enrolment: Enrolment | None = None,
+              step_id: str | None = None, restart: bool = False) -> ScenarioRun:
+    """Start a run, or return the unfinished one in the same context unless `restart`.
+
+    Returning the unfinished run makes a double-clicked "Start" harmless;
+    `restart` abandons it first (see the module docstring).
+    """
+    # Serialise starts per user (PostgreSQL row lock; SQLite writers already queue),
+    # so two tabs cannot both create a "current" run.
+    session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    enrolment_id = enrolment.id if enrolment is not None else None
+    current = resumable_run(session, user_id, scenario.id, enrolment_id, step_id)
+    if current is not None:
+        if not restart:
+            return current
+        current.finished_at = utcnow()
+        current.passed = False
+    run = ScenarioRun(user_id=user_id, scenario_id=scenario.id, enrolment_id=enrolment_id,
+                      step_id=step_id if enrolment is not None else None, current_node=scenario.start,
+                      score=0, crossed_red_line=False)
+    session.add(run)
+    session.flush()
+    return run
+
+
+@dataclass(frozen=True)
+class ChoiceMade:
+    """What a choice did, for the page that follows it."""
+
+    choice: Choice
+    finished: bool
+    completed_step: bool
+
+
+def choose(session: DbSession, run: ScenarioRun, scenario: Scenario, position: int, choice_index: int,
+           course: Course | None = None) -> ChoiceMade:
+    """Record the choice at `position` (the number of choices made before it).
+
+    `position` is the idempotency key: a replay of an earlier page raises
+    AlreadyAnswered, and so does the loser of two simultaneous submits, which
+    the UNIQUE (run_id, position) constraint stops. `course` is the course of
+    the run's enrolment, if any, so that finishing can complete its step.
+    """
+    made = len(run.choices)
+    if position < made:
+        raise AlreadyAnswered()
+    if run.finished:
+        raise ServiceError("This role-play has finished. You can read the debrief or play it again.")
+    if position > made:
+        raise ServiceError("That page was out of date. Here is where the role-play is now.")
+    node = scenario.node(run.current_node)
+    if node is None:
+        raise ServiceError("This role-play has changed since you started this run. Please start again.")
+    seen = visited(run, scenario)
+    choice = next((c for c in available_choices(node, seen) if c.index == choice_index), None)
+    if choice is None or scenario.node(choice.target) is None:
+        raise ServiceError("That choice is not available here. Please pick one of the choices shown.")
+    row, created = progress.insert_once(
+        session,
+        RunChoice(run_id=run.id, position=position, node_id=node.id, choice_index=choice.index,
+                  target=choice.target, score=choice.score, red_line=choice.red_line),
+        select(RunChoice).where(RunChoice.run_id == run.id, RunChoice.position == position))
+    if not created:
+        raise AlreadyAnswered()
+    session.expire(run, ["choices"])
+    run.score += choice.score
+    run.crossed_red_line = run.crossed_red_line or choice.red_line
+    run.current_node = choice.target
+    run.last_active_at = utcnow()
+    outcome = scenario.outcome_of(choice.target)
+    completed_step = False
+    if outcome is not None:
+        _finish(run, scenario, outcome)
+        completed_step = _complete_course_step(session, run, scenario, course)
+    session.flush()
+    return ChoiceMade(choice=choice, finished=outcome is not None, completed_step=completed_step)
+
+
+def run_passes(run: ScenarioRun, scenario: Scenario, outcome: str | None) -> bool:
+    """A pass ending, no red line crossed, and at least the pass score if there is one."""
+    return (outcome == "pass" and not run.crossed_red_line
+            and (scenario.pass_score is None or run.score >= scenario.pass_score))
+
+
+def _finish(run: ScenarioRun, scenario: Scenario, outcome: str) -> None:
+    run.outcome = outcome
+    run.finished_at = utcnow()
+    run.passed = run_passes(run, scenario, outcome)
+
+
+def step_done_by(run: ScenarioRun, scenario: Scenario) -> bool:
+    """FORMAT.md §5: a finished run completes its step; it must pass if the scenario can."""
+    if run.outcome is None:
+        return False
+    return bool(run.passed) if scenario.has_pass_endings else True
+
+
+def _complete_course_step(session: DbSession, run: ScenarioRun, scenario: Scenario, course: Course | None) -> bool:
+    if run.enrolment_id is None or not step_done_by(run, scenario):
+        return False
+    step = scenario_step(course, run.step_id, scenario)
+    enrolment = session.get(Enrolment, run.enrolment_id)
+    if step is None or course is None or enrolment is None or enrolment.course_id != course.id:
+        return False
+    progress.complete_step(session, enrolment, course, step)
+    return True
+
+
+def scenario_step(course: Course | None, step_id: str | None, scenario: Scenario) -> Step | None:
+    """The course's step with this id if it is a role-play of this scenario, else None."""
+    step = course.step(step_id) if course is not None and step_id else None
+    return step if step is not None and step.scenario == scenario.id else None
+
+
+# ---------------------------------------------------------------- debrief
+
+
+def content_choice(scenario: Scenario, made: RunChoice) -> Choice | None:
+    """The scenario's choice that a stored choice refers to; None if the content changed since."""
+    node = scenario.node(made.node_id)
+    if node is None or made.choice_index >= len(node.choices):
+        return None
+    choice = node.choices[made.choice_index]
+    return choice if choice.target == made.target else None
+
+
+@dataclass(frozen=True)
+class DebriefStep:
+    """One choice of a run, as the debrief shows it."""
+
+    node_id: str
+    node: Node | None  # None when the content changed since the run
+    chosen: Choice | None  # likewise
+    score: int
+    red_line: bool
+    recommended: Choice | None  # only when it differs from what was chosen
+
+
+@dataclass(frozen=True)
+class Debrief:
+    steps: list[DebriefStep]
+    ending: Node | None
+    red_lines: list[DebriefStep]
+    score: int
+    pass_score: int | None
+    passed: bool
+    outcome: str | None
+
+
+def debrief(run: ScenarioRun, scenario: Scenario) -> Debrief:
+    """The path a run took, with the recommended choice wherever it differed."""
+    seen = {scenario.start}
+    steps = []
+    for made in run.choices:
+        node = scenario.node(made.node_id)
+        chosen = content_choice(scenario, made)
+        best = scenario.recommended_choice(made.node_id, frozenset(seen))
+        recommended = best if best is not None and best.index != made.choice_index else None
+        steps.append(DebriefStep(made.node_id, node, chosen, made.score, made.red_line, recommended))
+        seen.add(made.target)
+    return Debrief(
+        steps=steps, ending=scenario.node(run.current_node) if run.outcome else None,
+        red_lines=[s for s in steps if s.red_line], score=run.score, pass_score=scenario.pass_score,
+        passed=bool(run.passed), outcome=run.outcome)
+
+
+# ---------------------------------------------------------------- summaries
+
+
+@dataclass(frozen=True)
+class ScenarioHistory:
+    """A trainee's runs of one scenario, for the practice page."""
+
+    finished: int
+    best_outcome: str | None
+    passed: bool
+    resumable: ScenarioRun | None
+
+
+def histories(session: DbSession, user_id: int) -> dict[str, ScenarioHistory]:
+    """Per scenario id: finished runs, best outcome, and the latest run to resume."""
+    runs = session.scalars(select(ScenarioRun).where(ScenarioRun.user_id == user_id)
+                           .order_by(ScenarioRun.id)).all()
+    grouped: dict[str, list[ScenarioRun]] = {}
+    for run in runs:
+        grouped.setdefault(run.scenario_id, []).append(run)
+    result = {}
+    for scenario_id, group in grouped.items():
+        ended = [r for r in group if r.outcome is not None]
+        best = max(ended, key=lambda r: (bool(r.passed), _OUTCOME_RANK.get(r.outcome or "", 0)), default=None)
+        unfinished = [r for r in group if r.finished_at is None]
+        result[scenario_id] = ScenarioHistory(
+            finished=len(ended), best_outcome=best.outcome if best else None,
+            passed=any(r.passed for r in ended), resumable=unfinished[-1] if unfinished else None)
+    return result
+
+
+def has_content_notes(scenario: Scenario) -> bool:
+    """Whether the scenario warns of hard material anywhere (then a check-in is offered)."""
+    return bool(scenario.content_notes) or any(n.content_note for n in scenario.nodes.values())

@@ -1,0 +1,227 @@
+"""The role-play player: practice list, briefing, runs, choices, debrief, check-in."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from lms.catalog.services import catalog
+from lms.content import Course, Scenario, Step
+from lms.core.extensions import db
+from lms.core.services import ServiceError
+from lms.learning import progress
+from lms.learning.models import Enrolment
+from lms.page_cache.cache import cacheable
+from lms.roleplay import checkins as wellbeing
+from lms.roleplay import runs
+from lms.roleplay.forms import CheckinForm, ChooseForm, StartForm
+from lms.roleplay.models import ScenarioRun
+
+bp = Blueprint("play", __name__, url_prefix="/play", template_folder="templates")
+
+OUTCOME_LABELS = {"pass": "a passing ending", "fail": "a failing ending", "neutral": "a neutral ending"}
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _scenario(scenario_id: str) -> Scenario:
+    scenario = catalog().scenario(scenario_id)
+    if scenario is None:
+        abort(404)
+    return scenario
+
+
+def _own_run(run_id: int) -> tuple[ScenarioRun, Scenario]:
+    """The current user's run and its scenario; 404 for anyone else's or a vanished scenario."""
+    run = runs.get_run(db.session, current_user.id, run_id)
+    if run is None:
+        abort(404)
+    return run, _scenario(run.scenario_id)
+
+
+def _course_context(scenario: Scenario, course_id: str | None, step_id: str | None) -> tuple[Course, Step] | None:
+    """The course step a run is started from, or None for practice; 404 if it is not this scenario's step."""
+    if not course_id and not step_id:
+        return None
+    course = catalog().course(course_id or "")
+    step = runs.scenario_step(course, step_id, scenario)
+    if course is None or step is None:
+        abort(404)
+    return course, step
+
+
+def _missing_prerequisites(course: Course) -> list[str]:
+    titles = {c.id: c.title for c in catalog().courses.values()}
+    return progress.missing_prerequisites(db.session, current_user.id, course, titles)
+
+
+def _run_course(run: ScenarioRun) -> tuple[Course | None, Enrolment | None]:
+    if run.enrolment_id is None:
+        return None, None
+    enrolment = db.session.get(Enrolment, run.enrolment_id)
+    return (catalog().course(enrolment.course_id) if enrolment else None), enrolment
+
+
+def _leave_url(run: ScenarioRun) -> str:
+    """Where "Pause" and "Back to the course" go: the course step, else the role-play list."""
+    course, _ = _run_course(run)
+    return _step_url(course.id if course else None, run.step_id)
+
+
+def _step_url(course_id: str | None, step_id: str | None) -> str:
+    """The course step's page (the learn blueprint's), or the role-play list for practice."""
+    if course_id and step_id:
+        return url_for("learn.step", course_id=course_id, step_id=step_id)
+    return url_for("play.practice")
+
+
+def _start_form(run: ScenarioRun | None = None, course_id: str = "", step_id: str = "") -> StartForm:
+    """A start form carrying the same course step context as `run` (or the given one)."""
+    form = StartForm()
+    if run is not None:
+        course, _ = _run_course(run)
+        if course is not None and run.step_id:
+            course_id, step_id = course.id, run.step_id
+    form.course_id.data, form.step_id.data = course_id, step_id
+    return form
+
+
+# ---------------------------------------------------------------- pages
+
+
+@bp.route("")
+def practice():
+    """Every scenario, playable on its own, with my runs."""
+    scenarios = sorted(catalog().scenarios.values(), key=lambda s: s.title.lower())
+    return render_template("play/practice.html", scenarios=scenarios,
+                           histories=runs.histories(db.session, current_user.id))
+
+
+@bp.route("/<scenario_id>")
+def briefing(scenario_id: str):
+    """The briefing and content notes before a run, with Start (or Resume / Start again)."""
+    scenario = _scenario(scenario_id)
+    context = _course_context(scenario, request.args.get("course_id"), request.args.get("step_id"))
+    course, step = context if context else (None, None)
+    enrolment = progress.latest_enrolment(db.session, current_user.id, course.id) if course else None
+    resumable = None
+    if course is None or enrolment is not None:
+        resumable = runs.resumable_run(db.session, current_user.id, scenario.id,
+                                       enrolment.id if enrolment else None, step.id if step else None)
+    return render_template(
+        "play/briefing.html", scenario=scenario, course=course, step=step, resumable=resumable,
+        missing=_missing_prerequisites(course) if course else [],
+        form=_start_form(course_id=course.id if course else "", step_id=step.id if step else ""),
+        leave_url=_step_url(course.id if course else None, step.id if step else None))
+
+
+@bp.route("/<scenario_id>/start", methods=["POST"])
+def start(scenario_id: str):
+    scenario = _scenario(scenario_id)
+    form = StartForm()
+    if not form.validate_on_submit():
+        abort(400)
+    context = _course_context(scenario, form.course_id.data, form.step_id.data)
+    enrolment, step_id = None, None
+    if context is not None:
+        course, step = context
+        step_id = step.id
+        missing = _missing_prerequisites(course)
+        if missing:
+            flash(f"Please complete {', '.join(missing)} before this course.", "error")
+            return redirect(url_for("play.briefing", scenario_id=scenario.id, course_id=course.id, step_id=step.id))
+        enrolment = progress.enrol(db.session, current_user.id, course)
+        progress.record_visit(db.session, enrolment, step)
+    run = runs.start_run(db.session, current_user.id, scenario, enrolment, step_id, restart=form.restart.data == "1")
+    db.session.commit()
+    return redirect(url_for("play.run", run_id=run.id))
+
+
+@bp.route("/runs/<int:run_id>")
+@cacheable
+def run(run_id: int):
+    """The current node: content note gate, the situation as a chat, the available choices."""
+    run, scenario = _own_run(run_id)
+    if run.finished:
+        return redirect(url_for("play.debrief", run_id=run.id))
+    node = scenario.node(run.current_node)
+    if node is None:
+        flash("This role-play has changed since you started this run. Please start again.", "warning")
+        return redirect(url_for("play.briefing", scenario_id=scenario.id))
+    made = list(run.choices)
+    feedback_position = request.args.get("fb", type=int)
+    last = made[-1] if made and feedback_position == len(made) - 1 else None
+    last_choice = runs.content_choice(scenario, last) if last else None
+    show, skip = request.args.get("show") == "1", request.args.get("skip") == "1"
+    return render_template(
+        "play/run.html", run=run, scenario=scenario, node=node, position=len(made),
+        choices=runs.available_choices(node, runs.visited(run, scenario)),
+        gated=bool(node.content_note) and not (show or skip), skipped=skip and not show,
+        last=last, last_choice=last_choice, fb=feedback_position if last else None,
+        form=ChooseForm(formdata=None), step_number=len(made) + 1)
+
+
+@bp.route("/runs/<int:run_id>/choose", methods=["POST"])
+def choose(run_id: int):
+    run, scenario = _own_run(run_id)
+    form = ChooseForm()
+    if not form.validate_on_submit():
+        flash("That choice could not be read. Please pick one of the choices shown.", "error")
+        return redirect(url_for("play.run", run_id=run.id))
+    course, _ = _run_course(run)
+    try:
+        made = runs.choose(db.session, run, scenario, form.position.data, form.choice.data, course)
+    except runs.AlreadyAnswered as exc:
+        db.session.rollback()
+        flash(str(exc), "warning")
+        return redirect(url_for("play.run", run_id=run.id))
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("play.run", run_id=run.id))
+    db.session.commit()
+    if made.finished:
+        return redirect(url_for("play.debrief", run_id=run.id))
+    return redirect(url_for("play.run", run_id=run.id, fb=form.position.data))
+
+
+@bp.route("/runs/<int:run_id>/pause")
+def pause(run_id: int):
+    """Leave the run as it is; Resume brings the trainee back to the same node."""
+    run, scenario = _own_run(run_id)
+    if not run.finished:
+        flash(f"Paused “{scenario.title}”. Your place is kept: choose Resume when you are ready.", "success")
+    return redirect(_leave_url(run))
+
+
+@bp.route("/runs/<int:run_id>/debrief")
+def debrief(run_id: int):
+    run, scenario = _own_run(run_id)
+    if not run.finished:
+        return redirect(url_for("play.run", run_id=run.id))
+    checkin = wellbeing.checkin_for_run(db.session, current_user.id, run.id)
+    offer_checkin = run.outcome is not None and runs.has_content_notes(scenario)
+    return render_template(
+        "play/debrief.html", run=run, scenario=scenario, report=runs.debrief(run, scenario),
+        outcome_label=OUTCOME_LABELS.get(run.outcome or ""), start_form=_start_form(run),
+        leave_url=_leave_url(run), in_course=run.enrolment_id is not None,
+        checkin=checkin, checkin_form=CheckinForm(formdata=None) if offer_checkin and checkin is None else None,
+        feelings=wellbeing.FEELINGS, contacts=current_app.config["SUPPORT_CONTACTS"])
+
+
+@bp.route("/runs/<int:run_id>/checkin", methods=["POST"])
+def checkin(run_id: int):
+    run, _ = _own_run(run_id)
+    form = CheckinForm()
+    if not form.validate_on_submit():
+        flash("Choose how you are feeling to save a check-in, or just skip it.", "error")
+        return redirect(url_for("play.debrief", run_id=run.id, _anchor="checkin"))
+    try:
+        wellbeing.record_checkin(db.session, current_user.id, run, form.feeling.data, form.note.data or "")
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("play.debrief", run_id=run.id, _anchor="checkin"))
+    db.session.commit()
+    flash("Thank you for checking in. Only you can see this.", "success")
+    return redirect(url_for("play.debrief", run_id=run.id, _anchor="checkin"))
