@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import TYPE_CHECKING, Any, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -29,12 +30,14 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     app.request_class = CleanRequest
     # Ids in URLs fit the database's 32-bit integer ids: a larger one is a 404, not an overflow.
     app.url_map.converters["int"] = BoundedIntConverter
-    from lms.core import access, config as config_module, errors, passwords, security, templating
     from lms.accounts import login as auth
     from lms.catalog import services as catalog
-    from lms.page_cache import cache as page_cache, versions as page_versions
+    from lms.core import access, errors, passwords, security, templating
+    from lms.core import config as config_module
     from lms.core.db import db
     from lms.core.extensions import csrf, login_manager
+    from lms.page_cache import cache as page_cache
+    from lms.page_cache import versions as page_versions
 
     config_module.load(app, config)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -64,15 +67,15 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
 
 
 def _register_blueprints(app: Flask) -> None:
-    from lms.admin.views import bp as admin_bp
     from lms.accounts.views import bp as auth_bp
-    from lms.certificates.views import bp as certificates_bp
+    from lms.admin.views import bp as admin_bp
     from lms.catalog.views import bp as content_bp
-    from lms.learning.views import bp as learn_bp
-    from lms.home.views import bp as main_bp
-    from lms.roleplay.views import bp as play_bp
-    from lms.privacy.views import bp as privacy_bp
+    from lms.certificates.views import bp as certificates_bp
     from lms.cohorts.views import bp as trainer_bp
+    from lms.home.views import bp as main_bp
+    from lms.learning.views import bp as learn_bp
+    from lms.privacy.views import bp as privacy_bp
+    from lms.roleplay.views import bp as play_bp
 
     for blueprint in (main_bp, auth_bp, content_bp, learn_bp, play_bp, certificates_bp, trainer_bp, admin_bp,
                       privacy_bp):

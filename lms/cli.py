@@ -85,8 +85,8 @@ def main() -> None:
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 def check(directory: Path | None) -> None:
     """Validate a content folder (default: the configured one); exit 1 on errors."""
-    from lms.core.config import ConfigError, configured_content_dir
     from lms.content.check import run_check
+    from lms.core.config import ConfigError, configured_content_dir
 
     if directory is None:
         try:

@@ -56,9 +56,9 @@ def user_group() -> None:
 @with_appcontext
 def user_create(email: str, role: str, display_name: str | None, password: str) -> None:
     """Create an account with a role."""
+    from lms.accounts import services as accounts
     from lms.core.db import db
     from lms.core.services import ServiceError
-    from lms.accounts import services as accounts
 
     try:
         user = accounts.create_user(
@@ -100,9 +100,9 @@ def demo() -> None:
     """Create demo accounts (development only) and print how to log in."""
     from sqlalchemy import select
 
-    from lms.core.db import db
-    from lms.accounts.models import User
     from lms.accounts import services as accounts
+    from lms.accounts.models import User
+    from lms.core.db import db
 
     if current_app.config["ENVIRONMENT"] != "development":
         raise click.ClickException("Demo accounts are for development only (LMS_ENVIRONMENT=development).")
@@ -119,9 +119,9 @@ def demo() -> None:
 def _user_or_fail(email: str):
     from sqlalchemy import select
 
-    from lms.core.db import db
     from lms.accounts.models import User
     from lms.accounts.services import normalise_email
+    from lms.core.db import db
 
     user = db.session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None:
@@ -194,9 +194,9 @@ def certificates_group() -> None:
 @with_appcontext
 def certificates_print(course_id: str | None, cohort_id: int | None, date_from, date_to, output: str) -> None:
     """Merge issued certificates' stored PDFs into one print-ready file (no re-rendering)."""
-    from lms.core.db import db
     from lms.accounts.models import User
     from lms.certificates import services as certificates
+    from lms.core.db import db
 
     if not (course_id or cohort_id or date_from or date_to):
         raise click.UsageError("Say what to print: --course, --cohort and/or --from/--to.")

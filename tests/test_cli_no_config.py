@@ -127,7 +127,7 @@ def test_import_twee_without_configuration(tmp_path):
 
 @pytest.mark.parametrize("code", [
     "from lms.cli import main\ntry:\n    main(['check', sys.argv[1]])\nexcept SystemExit as exit:\n    assert exit.code == 0",
-    "import lms.content, lms.config, lms.content.twee",
+    "import lms.content, lms.core.config, lms.content.twee",
 ])
 def test_check_imports_no_web_stack(code):
     script = f"import sys\n{code}\n" + textwrap.dedent("""

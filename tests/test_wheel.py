@@ -33,7 +33,7 @@ APP_SCRIPT = textwrap.dedent("""
     import lms
     from lms.certificates import document
     from lms.models import Certificate
-    from lms.services.certificates import new_code
+    from lms.certificates.services import new_code
 
     print("module", lms.__file__)
     app = lms.create_app()

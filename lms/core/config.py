@@ -16,9 +16,10 @@ import json
 import os
 import secrets
 import tomllib
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # only for annotations: `lms check` reads the config without Flask
     from flask import Flask
