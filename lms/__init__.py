@@ -9,7 +9,7 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter
 
 from .config import default_instance_path
-from .security import CleanRequest
+from .security import LmsFlask
 
 
 class BoundedIntConverter(IntegerConverter):
@@ -22,14 +22,13 @@ class BoundedIntConverter(IntegerConverter):
 
 def create_app(config: Mapping[str, Any] | None = None, instance_path: str | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, CLI."""
-    app = Flask(
+    app = LmsFlask(
         __name__,
         instance_path=instance_path or os.environ.get("LMS_INSTANCE_PATH") or default_instance_path(),
         instance_relative_config=True,
         template_folder="templates",
         static_folder="static",
     )
-    app.request_class = CleanRequest
     # Ids in URLs fit the database's 32-bit integer ids: a larger one is a 404, not an overflow.
     app.url_map.converters["int"] = BoundedIntConverter
     from . import access, auth, catalog, config as config_module, errors, page_cache, page_versions, security, templating

@@ -61,10 +61,20 @@ class Page:
         return self.page < self.pages
 
 
+#: No list has this many pages; a larger page number (from an edited link) would
+#: make an OFFSET no database integer can hold.
+MAX_PAGE = 2**31 - 1
+
+
+def requested_page(page: int | None) -> int:
+    """A page number from a link, clamped to 1..MAX_PAGE (past the end shows the last page)."""
+    return min(max(1, page or 1), MAX_PAGE)
+
+
 def page_bounds(total: int, page: int, size: int) -> tuple[int, int]:
     """(page clamped to 1..pages, number of pages)."""
     pages = max(1, math.ceil(total / size))
-    return min(max(1, page), pages), pages
+    return min(requested_page(page), pages), pages
 
 
 @dataclass(frozen=True)
@@ -416,7 +426,7 @@ def progress_table(session: Session, cohort: Cohort, catalog: Catalog, query: Qu
         total = len(selected)
         id_filter: Any = members.with_only_columns(User.id)
     else:
-        page = max(1, query.page)
+        page = requested_page(query.page)
         selected, total = _page_of_members(session, members, ordering, page, page_size)
         if not selected and page > 1:  # past the end (a stale link): show the last page
             total = session.scalar(select(func.count()).select_from(members.subquery())) or 0

@@ -63,8 +63,9 @@ def _filename(cohort: Cohort, what: str) -> str:
     return f"{'-'.join(filter(None, slug.split('-')))[:40] or 'cohort'}-{what}-{date.today().isoformat()}.csv"
 
 
-def _page_arg() -> int:
-    return request.args.get("page", 1, type=int) or 1
+def page_arg() -> int:
+    """The ?page= of a paged list, as a page number any list can be asked for."""
+    return reports.requested_page(request.args.get("page", 1, type=int))
 
 
 # -- cohorts ----------------------------------------------------------------------------
@@ -226,7 +227,7 @@ def _progress_query(current: Cohort) -> tuple[ProgressFilterForm, reports.Query,
     data = {name: field.data for name, field in form._fields.items() if not field.errors}
     query = reports.Query(
         course=data.get("course") or None, status=data.get("status") or None, search=data.get("q") or "",
-        sort=data.get("sort") or "name", descending=data.get("order") == "desc", page=_page_arg())
+        sort=data.get("sort") or "name", descending=data.get("order") == "desc", page=page_arg())
     return form, query, columns
 
 
