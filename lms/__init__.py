@@ -15,19 +15,16 @@ if TYPE_CHECKING:
 
 def create_app(config: Mapping[str, Any] | None = None, instance_path: str | None = None) -> Flask:
     """Build the app: configuration, extensions, blueprints, CLI."""
-    from flask import Flask
-
     from lms.core.config import default_instance_path
-    from lms.core.security import BoundedIntConverter, CleanRequest
+    from lms.core.security import BoundedIntConverter, LmsFlask
 
-    app = Flask(
+    app = LmsFlask(
         __name__,
         instance_path=instance_path or os.environ.get("LMS_INSTANCE_PATH") or default_instance_path(),
         instance_relative_config=True,
         template_folder="templates",
         static_folder="static",
     )
-    app.request_class = CleanRequest
     # Ids in URLs fit the database's 32-bit integer ids: a larger one is a 404, not an overflow.
     app.url_map.converters["int"] = BoundedIntConverter
     from lms.accounts import login as auth

@@ -475,3 +475,25 @@ def test_safe_cell():
         assert safe_cell(risky) == "'" + risky
     assert safe_cell("Ann") == "Ann" and safe_cell(None) == "" and safe_cell(5) == "5"
     assert safe_cell(date(2026, 1, 2)) == "2026-01-02"
+
+
+def test_personal_invite_for_an_email_is_kept_and_a_bad_email_is_our_message(client, session, trainer):
+    cohort = make_cohort(session, trainer)
+    url = f"/trainer/cohorts/{cohort.id}"
+    page = post(client, f"{url}/invites", {"kind": "single", "email": "Owl@Example.org", "days": "14"}, form_page=url)
+    assert page.status_code == 200 and "/register?invite=" in page.get_data(as_text=True)
+    assert session.scalar(select(Invite)).email == "owl@example.org"
+    bad = post(client, f"{url}/invites", {"kind": "single", "email": "not an email", "days": "14"}, form_page=url)
+    assert bad.status_code == 400
+    assert "That is not an email address: check it, or leave it empty." in bad.get_data(as_text=True)
+    assert len(session.scalars(select(Invite)).all()) == 1
+
+
+def test_json_bodies_are_read_as_forms(client, session, trainer):
+    token = csrf_token(client, "/trainer/cohorts/new")
+    created = client.post("/trainer/cohorts/new", json={"name": 5, "description": None}, headers={"X-CSRFToken": token})
+    assert created.status_code == 302 and session.scalar(select(Cohort)).name == "5"
+    for body in ([1, "two"], {"name": {"nested": 1}}):
+        refused = client.post("/trainer/cohorts/new", json=body, headers={"X-CSRFToken": token})
+        assert refused.status_code == 400 and "Something in that request was not right" in refused.get_data(as_text=True)
+    assert len(session.scalars(select(Cohort)).all()) == 1

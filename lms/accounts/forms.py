@@ -3,10 +3,15 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
+ENTER_EMAIL = "Enter your email address."
+EMAIL_TOO_LONG = "That is too long for an email address."
+
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Length(max=254)], render_kw={"autocomplete": "username"})
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)], render_kw={"autocomplete": "current-password"})
+    email = EmailField("Email", validators=[DataRequired(message=ENTER_EMAIL), Length(max=254, message=EMAIL_TOO_LONG)],
+                       render_kw={"autocomplete": "username"})
+    password = PasswordField("Password", validators=[DataRequired(message="Enter your password."), Length(max=1024)],
+                             render_kw={"autocomplete": "current-password"})
     remember = BooleanField("Keep me logged in on this device")
     next = HiddenField()
     submit = SubmitField("Log in")
@@ -19,7 +24,7 @@ class RegisterForm(FlaskForm):
         render_kw={"autocomplete": "nickname"},
     )
     email = EmailField(
-        "Email", validators=[DataRequired(), Length(max=254)],
+        "Email", validators=[DataRequired(message=ENTER_EMAIL), Length(max=254, message=EMAIL_TOO_LONG)],
         description="Used to log in. It is never shown to other trainees.",
         render_kw={"autocomplete": "email"},
     )

@@ -15,9 +15,10 @@ from lms.accounts import services as accounts
 from lms.accounts.models import ROLES, User
 from lms.admin import audit
 from lms.admin.models import AuditEntry
-from lms.cohorts.reports import Page, escape_like, page_bounds
+from lms.cohorts.reports import Page, escape_like
 from lms.core import settings
 from lms.core.db import DbSession
+from lms.core.pagination import page_bounds
 from lms.core.services import ServiceError
 
 PAGE_SIZE = 50

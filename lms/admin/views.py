@@ -10,6 +10,7 @@ from lms.admin.forms import ActionForm, RoleForm, UserSearchForm, settings_form
 from lms.core import settings
 from lms.core.access import role_required
 from lms.core.extensions import db
+from lms.core.pagination import page_arg
 from lms.core.services import ServiceError
 from lms.core.web import service_call
 
@@ -23,16 +24,12 @@ def _user(user_id: int) -> User:
     return user
 
 
-def _page_arg() -> int:
-    return request.args.get("page", 1, type=int) or 1
-
-
 @bp.route("/users", endpoint="users")
 @role_required("admin")
 def users_list():
     form = UserSearchForm(request.args)
     data = form.data if form.validate() else {}
-    found = users.search(db.session, data.get("q") or "", data.get("role") or None, _page_arg())
+    found = users.search(db.session, data.get("q") or "", data.get("role") or None, page_arg())
     args = {k: v for k, v in request.args.items() if k in ("q", "role") and v}
     return render_template("admin/users.html", form=form, found=found, args=args)
 
@@ -108,4 +105,4 @@ def site_settings():
 @bp.route("/audit")
 @role_required("admin")
 def audit_log():
-    return render_template("admin/audit.html", entries=users.audit_log(db.session, _page_arg()))
+    return render_template("admin/audit.html", entries=users.audit_log(db.session, page_arg()))

@@ -24,7 +24,9 @@ class CohortForm(FlaskForm):
 
 
 class CoTrainerForm(FlaskForm):
-    email = EmailField("Email of a co-trainer", validators=[DataRequired(), Length(max=254)],
+    email = EmailField("Email of a co-trainer",
+                       validators=[DataRequired(message="Enter the email of their trainer account."),
+                                   Length(max=254, message="That is too long for an email address.")],
                        description="They need a trainer account already.")
     submit = SubmitField("Add co-trainer")
 
@@ -41,7 +43,9 @@ class InviteForm(FlaskForm):
         ("single", "A personal link for one person (works once)"),
         ("link", "A cohort link anyone you give it to can use (until you revoke it)"),
     ]))
-    email = EmailField("Their email (optional, personal links only)", validators=[Optional(), Email(), Length(max=254)],
+    email = EmailField("Their email (optional, personal links only)",
+                       validators=[Optional(), Length(max=254, message="That is too long for an email address."),
+                                   Email(message="That is not an email address: check it, or leave it empty.")],
                        description="If given, only this email address can use the link.")
     days = IntegerField("Valid for (days)", default=14, validators=[DataRequired(), NumberRange(min=1, max=365)])
     submit = SubmitField("Create invitation")

@@ -11,7 +11,6 @@ Never read ReflectionEntry or WellbeingCheckin here: they are private to the tra
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -28,6 +27,7 @@ from lms.cohorts.models import Cohort, CohortMember
 from lms.cohorts.services import assigned_courses
 from lms.content import Catalog, Course, Scenario
 from lms.core.db import DbSession
+from lms.core.pagination import page_bounds, requested_page
 from lms.learning.models import AssessmentAttempt, Enrolment, StepProgress
 from lms.roleplay.models import ScenarioRun
 
@@ -64,11 +64,8 @@ class Page:
         return self.page < self.pages
 
 
-def page_bounds(total: int, page: int, size: int) -> tuple[int, int]:
-    """(page clamped to 1..pages, number of pages)."""
-    pages = max(1, math.ceil(total / size))
-    return min(max(1, page), pages), pages
-
+#: No list has this many pages; a larger page number (from an edited link) would
+#: make an OFFSET no database integer can hold.
 
 @dataclass(frozen=True)
 class Column:
@@ -419,7 +416,7 @@ def progress_table(session: DbSession, cohort: Cohort, catalog: Catalog, query: 
         total = len(selected)
         id_filter: Any = members.with_only_columns(User.id)
     else:
-        page = max(1, query.page)
+        page = requested_page(query.page)
         selected, total = _page_of_members(session, members, ordering, page, page_size)
         if not selected and page > 1:  # past the end (a stale link): show the last page
             total = session.scalar(select(func.count()).select_from(members.subquery())) or 0

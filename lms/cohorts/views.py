@@ -26,6 +26,7 @@ from lms.cohorts.models import Cohort
 from lms.core.access import role_required
 from lms.core.extensions import db
 from lms.core.models import utcnow
+from lms.core.pagination import page_arg
 from lms.core.services import ServiceError
 from lms.core.web import service_call
 from lms.roleplay import insight
@@ -62,10 +63,6 @@ def _csv(text: str, filename: str) -> Response:
 def _filename(cohort: Cohort, what: str) -> str:
     slug = "".join(c if c.isascii() and c.isalnum() else "-" for c in cohort.name.lower()).strip("-")
     return f"{'-'.join(filter(None, slug.split('-')))[:40] or 'cohort'}-{what}-{date.today().isoformat()}.csv"
-
-
-def _page_arg() -> int:
-    return request.args.get("page", 1, type=int) or 1
 
 
 # -- cohorts ----------------------------------------------------------------------------
@@ -227,7 +224,7 @@ def _progress_query(current: Cohort) -> tuple[ProgressFilterForm, reports.Query,
     data = {name: field.data for name, field in form._fields.items() if not field.errors}
     query = reports.Query(
         course=data.get("course") or None, status=data.get("status") or None, search=data.get("q") or "",
-        sort=data.get("sort") or "name", descending=data.get("order") == "desc", page=_page_arg())
+        sort=data.get("sort") or "name", descending=data.get("order") == "desc", page=page_arg())
     return form, query, columns
 
 

@@ -7,6 +7,7 @@ node is built, so hostile front matter costs milliseconds, not memory.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -19,6 +20,7 @@ from .source import SLUG_HELP, describe, is_slug, suggest
 
 MAX_DEPTH = 8
 MAX_EVENTS = 20_000
+TOO_DEEP = f"front matter is nested too deeply (more than {MAX_DEPTH} levels of lists and mappings)"
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -69,10 +71,10 @@ def split_document(text: str, rel: str, problems: Problems) -> Document:
     return Document(FrontMatter(), "", text.count("\n") + 2)
 
 
-def _check_events(text: str) -> str | None:
+def _check_events(text: str, loader: type = _Loader) -> str | None:
     """Reject aliases, anchors, deep nesting and huge documents before composing."""
     depth = 0
-    for count, event in enumerate(yaml.parse(text, Loader=_Loader)):
+    for count, event in enumerate(yaml.parse(text, Loader=loader)):
         if count > MAX_EVENTS:
             return "front matter is far too long"
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
@@ -80,9 +82,53 @@ def _check_events(text: str) -> str | None:
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
-                return "front matter is nested too deeply"
+                return TOO_DEEP
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
+    return None
+
+
+def _refusal(yaml_text: str) -> str | None:
+    """_check_events, with PyYAML's own limits read as ours.
+
+    libyaml scans ahead and gives up on very deep nesting before our check
+    sees the events; the pure-Python parser has no such limit and yields
+    events as it goes, so on an error it tells whether our own limits were
+    passed first. The error stands when they were not.
+    """
+    try:
+        return _check_events(yaml_text)
+    except yaml.YAMLError:
+        if _Loader is yaml.SafeLoader:
+            raise
+        try:
+            refusal = _check_events(yaml_text, yaml.SafeLoader)
+        except yaml.YAMLError:
+            refusal = None
+        if refusal is None:
+            raise
+        return refusal
+
+
+def _control_character(text: str) -> str | None:
+    """The first character no text column should hold (written as a YAML escape like "\\0"), if any."""
+    for char in text:
+        if char not in "\t\n\r" and unicodedata.category(char) in ("Cc", "Cs"):
+            return char
+    return None
+
+
+def _first_control_character(node: yaml.Node) -> tuple[str, int] | None:
+    """The first control character in a node's text and the line it is on (counted from 0), if any."""
+    if isinstance(node, yaml.ScalarNode):
+        char = _control_character(str(node.value))
+        return None if char is None else (char, node.start_mark.line)
+    children = node.value if isinstance(node, yaml.SequenceNode) else (
+        [part for pair in node.value for part in pair] if isinstance(node, yaml.MappingNode) else [])
+    for child in children:
+        found = _first_control_character(child)
+        if found:
+            return found
     return None
 
 
@@ -90,7 +136,7 @@ def load_front_matter(yaml_text: str, rel: str, first_line: int, problems: Probl
     """Load YAML text whose first line is line `first_line` of the file."""
     meta = FrontMatter(present=True)
     try:
-        refusal = _check_events(yaml_text)
+        refusal = _refusal(yaml_text)
         if refusal is not None:
             problems.error(rel, first_line, refusal)
             return meta
@@ -134,6 +180,15 @@ def _read_mapping(
             problems.error(rel, line, f"key '{dotted}' appears twice (first on line {meta.lines[dotted]}); keep one")
             continue
         meta.lines[dotted] = line
+        in_key = _first_control_character(key_node)
+        control = in_key or (
+            None if isinstance(value_node, yaml.MappingNode) and not prefix else _first_control_character(value_node))
+        if control is not None:
+            char, at = control
+            problems.error(rel, first_line + at,
+                           f"{'a key' if in_key else repr(dotted)} holds the control character U+{ord(char):04X} (written as an escape "
+                           "like \"\\0\" or \"\\x07\"); remove it: only text, tabs and line breaks are allowed")
+            continue
         try:
             if isinstance(value_node, yaml.MappingNode) and not prefix:
                 target[key] = _read_mapping(value_node, dotted + ".", meta, rel, first_line, problems, {})

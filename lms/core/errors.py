@@ -1,5 +1,6 @@
 """Friendly error pages, never a stack trace."""
 from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from lms.core.db import db
@@ -15,6 +16,8 @@ MESSAGES = {
     503: ("The site is not available right now", "Please try again shortly."),
 }
 
+CSRF_REFUSED = "This form had expired or was sent from somewhere else. Please reload the page and try again."
+
 
 def _wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json" or request.path.endswith(".json")
@@ -28,10 +31,12 @@ def render_error(code: int, detail: str | None = None):
 
 
 def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc: CSRFError):
+        return render_error(400, CSRF_REFUSED)
+
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
-        if exc.code == 400 and "CSRF" in (exc.description or ""):
-            return render_error(400, "This form had expired or was sent from somewhere else. Please reload the page and try again.")
         return render_error(exc.code or 500)
 
     @app.errorhandler(Exception)

@@ -6,7 +6,7 @@ values are read and checked by the services (questions.parse_selection).
 from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length
+from wtforms.validators import AnyOf, Length
 
 from lms.learning.reflections import MAX_LENGTH
 
@@ -17,6 +17,8 @@ AUDIENCE_CHOICES = [
     SelectChoice("everyone", "Everyone"),
 ]
 
+UNKNOWN_AUDIENCE = "Choose one of the audiences in the list."
+
 
 class AudienceForm(FlaskForm):
     """A GET filter: no CSRF token, so that the address can be shared and bookmarked."""
@@ -25,7 +27,8 @@ class AudienceForm(FlaskForm):
         csrf = False
 
     audience = SelectField(
-        "Show courses for", choices=AUDIENCE_CHOICES, default="",
+        "Show courses for", choices=AUDIENCE_CHOICES, default="", validate_choice=False,
+        validators=[AnyOf([c.value for c in AUDIENCE_CHOICES], message=UNKNOWN_AUDIENCE)],
         description="Courses meant for everyone are listed under every choice.",
     )
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
+from lms.content.frontmatter import MAX_DEPTH, TOO_DEEP
+
 from .conftest import course, find, messages
 
 P = "courses/listening/course.md"
@@ -165,6 +169,27 @@ def test_billion_laughs_is_refused_fast(load):
     find(catalog, "courses/listening/1-a.md", 2, "anchors or aliases")
 
 
-def test_deep_nesting_is_refused(load):
-    catalog = load(course({"1-a.md": "---\ntitle: " + "[" * 5000 + "]" * 5000 + "\n---\n"}))
-    find(catalog, "courses/listening/1-a.md", 2, "nested too deeply")
+def test_deep_nesting_is_refused_by_our_limit(load):
+    def nested(depth: int) -> str:
+        return "---\ntitle: " + "[" * depth + "]" * depth + "\n---\n"
+
+    catalog = load(course({"1-a.md": nested(MAX_DEPTH - 1), "2-b.md": nested(MAX_DEPTH + 2)}))
+    assert not [p for p in catalog.problems if p.path.endswith("1-a.md") and "nested" in p.message]
+    find(catalog, "courses/listening/2-b.md", 2, TOO_DEEP)
+    # Far deeper than PyYAML's own limit: still our message, not PyYAML's.
+    catalog = load(course({"1-a.md": nested(5000)}))
+    problem = find(catalog, "courses/listening/1-a.md", 2)
+    assert problem.message == TOO_DEEP
+
+
+@pytest.mark.parametrize("escape, shown", [("\\0", "U+0000"), ("\\x07", "U+0007"), ("\\e", "U+001B"),
+                                           ("\\x85", "U+0085")])
+def test_control_characters_written_as_escapes_are_refused_at_their_line(load, escape, shown):
+    text = f'---\ntitle: Fine\nminutes: 5\ncontent_notes:\n  - grief\n  - "a{escape}b"\n---\nx\n'
+    catalog = load(course({"1-a.md": text, "2-b.md": f'---\ntitle: "a{escape}b"\n---\nx\n'}))
+    problem = find(catalog, "courses/listening/1-a.md", 6, shown)
+    assert problem.severity == "error" and "'content_notes'" in problem.message
+    find(catalog, "courses/listening/2-b.md", 2, f"'title' holds the control character {shown}")
+    # Tabs and line breaks are text.
+    catalog = load(course({"1-a.md": '---\ntitle: "tab\\there"\ncontent_notes: ["two\\nlines\\r"]\n---\nx\n'}))
+    assert messages(catalog) == []
