@@ -72,7 +72,7 @@ def member_count(session: DbSession, cohort_ids: list[int]) -> dict[int, int]:
         return {}
     rows = session.execute(select(CohortMember.cohort_id, func.count()).where(CohortMember.cohort_id.in_(cohort_ids))
                            .group_by(CohortMember.cohort_id))
-    return dict(rows)
+    return dict(rows.all())
 
 
 def assigned_courses(session: DbSession, cohort: Cohort) -> list[CohortCourse]:

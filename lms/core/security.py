@@ -65,13 +65,6 @@ class CleanRequest(Request):
         return _without_nul(args) if any("\x00" in k or "\x00" in v for k, v in args.items(multi=True)) else args
 
 
-class BoundedIntConverter(IntegerConverter):
-    """`<int:...>` limited to what an INTEGER id column can hold on every backend."""
-
-    def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
-        super().__init__(map, *args, **kwargs)
-
     def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
         """A JSON body as the form a browser would send: text values only.
 
@@ -136,3 +129,11 @@ class LmsFlask(Flask):
         if refusal is not None:
             raise refusal
         return super().preprocess_request()
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` limited to what an INTEGER id column can hold on every backend."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
