@@ -14,6 +14,7 @@ would take too long raises RenderTooSlow instead of holding up the loader.
 
 from __future__ import annotations
 
+import bisect
 import ctypes
 import posixpath
 import re
@@ -110,9 +111,16 @@ class ChatExtension(Extension):
         md.treeprocessors.register(_ChatTreeprocessor(md), "lms_chat", 5)
 
 
+# Python-Markdown's footnote reference pattern scans from every '[^' to the next ']',
+# inside one regular-expression call that the time budget cannot interrupt (a
+# paragraph of 100 KB of '[^' took a minute). Stopping at '[' as well makes it
+# linear; a footnote label with '[' in it is no loss.
+_FOOTNOTE_REF_RE = re.compile(r"\[\^([^\]\[]*)\]", re.DOTALL | re.UNICODE)
+
+
 def make_markdown() -> markdown.Markdown:
     """A Markdown instance with the format's extensions (fresh: extensions hold state)."""
-    return markdown.Markdown(
+    md = markdown.Markdown(
         extensions=[
             FencedCodeExtension(),
             TableExtension(use_align_attribute=True),  # align="", never style=""
@@ -123,6 +131,8 @@ def make_markdown() -> markdown.Markdown:
         ],
         output_format="html",
     )
+    md.inlinePatterns["footnote"].compiled_re = _FOOTNOTE_REF_RE
+    return md
 
 
 _local = threading.local()
@@ -427,10 +437,47 @@ _WATCHDOG = _Watchdog()
 os.register_at_fork(after_in_child=_WATCHDOG.after_fork)
 
 
+# Fenced code is found by one regular-expression search over the whole file, which
+# the budget cannot interrupt: from each opening fence without its exact closing
+# fence it scans to the end of the file (a 1 MiB file of fences of growing
+# length took 90 s). _fence_scan_cost predicts that work, in characters scanned.
+MAX_FENCE_SCAN = 5_000_000  # about half a second of that search
+_FENCE_LINE_RE = re.compile(r"^(?:~{3,}|`{3,})", re.MULTILINE)
+
+
+def _fence_scan_cost(text: str) -> int:
+    """Characters fenced_code's search scans in vain (an over-estimate; linear time)."""
+    if "```" not in text and "~~~" not in text:
+        return 0
+    closers: dict[str, list[int]] = {}
+    openers: list[tuple[int, str, int]] = []  # (start, fence, end of line)
+    for match in _FENCE_LINE_RE.finditer(text):
+        end = text.find("\n", match.end())
+        end = len(text) if end < 0 else end
+        openers.append((match.start(), match.group(0), end))
+        if not text[match.end() : end].strip(" "):
+            closers.setdefault(match.group(0), []).append(match.start())
+    cost, position = 0, 0
+    for start, fence, end in openers:
+        if start < position:
+            continue  # inside a block already matched
+        rest = len(text) - end
+        if "hl_lines=" in text[start:end]:
+            # Its quoted value may run past the line: every quote after it is a new try.
+            cost += rest * (1 + text.count('"', end) + text.count("'", end))
+        found = closers.get(fence, [])
+        index = bisect.bisect_right(found, end)
+        if index < len(found):
+            position = found[index] + len(fence)
+        else:
+            cost += rest
+    return cost
+
+
 def _convert_within(source: str, deadline: float, budget: float) -> str:
     """md.convert(source), interrupted at `deadline` (a time.monotonic() value)."""
     remaining = deadline - time.monotonic()
-    if remaining <= 0:
+    if remaining <= 0 or _fence_scan_cost(source) > MAX_FENCE_SCAN:
         raise RenderTooSlow(budget)
     md = _markdown()
     alarm = _Alarm(remaining)
