@@ -385,6 +385,11 @@ class _Watchdog:
     not interrupted, which costs little past the budget even on a 1 MiB file
     (bench/content_load.py measures it).
 
+    Why not switch to a linear-time parser (markdown-it-py)? The format is
+    defined by how Python-Markdown reads it (4-space list nesting, sane_lists,
+    footnotes, toc ids, our block and tree processors); a switch would change
+    how existing content renders.
+
     A rendering thread only ever takes `_lock` (a plain C lock, which the
     exception cannot leave held), and the watchdog fires only while holding
     it, so an alarm disarmed in time can never fire later into other code.
