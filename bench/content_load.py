@@ -1,5 +1,9 @@
 """Benchmark: load a large generated catalogue vs Python-Markdown alone on the same files.
 
+Also: the sample content in this repository against Python-Markdown alone, and the
+time to refuse pathological files (the render budget) against Python-Markdown
+alone on the same file, stopped after --baseline-timeout seconds.
+
 Run by hand: `.venv/bin/python bench/content_load.py [--courses 200 --steps 30 --scenarios 200 --nodes 40]`;
 BENCH_COURSES / BENCH_SCENARIOS set other defaults, for a quick run on a smaller catalogue.
 """
@@ -7,6 +11,7 @@ BENCH_COURSES / BENCH_SCENARIOS set other defaults, for a quick run on a smaller
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import os
 import random
 import statistics
@@ -18,10 +23,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from lms.content import load_catalog
-from lms.content.markdown import make_markdown
+from lms.content import load_catalog  # noqa: E402
+from lms.content.markdown import RENDER_BUDGET_SECONDS, make_markdown  # noqa: E402
 
-WORDS = ["member", "moderator", "listen", "support", "boundary", "feeling", "safe", "community", "reply", "thread", "post", "night", "risk", "lead", "shift", "kindly", "notice", "question", "reflect", "signpost", "helpline", "wellbeing", "care", "trust", "respect"]  # noqa: E501
+WORDS = ["member", "moderator", "listen", "support", "boundary", "feeling", "safe", "community", "reply", "thread", "post", "night", "risk", "lead", "shift", "kindly", "notice", "question", "reflect", "signpost", "helpline", "wellbeing", "care", "trust", "respect"]
 
 
 def sentence(rng: random.Random, n: int = 14) -> str:
@@ -97,6 +102,66 @@ def markdown_only(files: list[Path]) -> None:
         md.convert(text)
 
 
+REPO = Path(__file__).resolve().parent.parent
+PATHOLOGICAL = {
+    "32 KB of backtick runs, no closers": ("`` ` ``` ` " * 3000)[: 32 * 1024],
+    "32 KB of '[a '": "[a " * 11_000,
+    "32 KB of 'x[^'": "x[^" * 11_000,
+    "32 KB of '<a b=\"'": '<a b="' * 5_500,
+}
+
+
+def sample_content(rounds: int) -> None:
+    """The repository's own sample content: load_catalog vs Python-Markdown alone."""
+    files = sorted(p for top in ("courses", "scenarios") for p in (REPO / top).rglob("*.md"))
+    catalog = load_catalog(REPO)
+    assert not catalog.has_errors, catalog.errors[:5]
+    load_times, floor_times = [], []
+    for _ in range(rounds):
+        load_times += timed(lambda: load_catalog(REPO), 1)
+        floor_times += timed(lambda: markdown_only(files), 1)
+    print(f"sample content ({len(files)} files): load_catalog median {statistics.median(load_times) * 1000:.1f} ms, "
+          f"Markdown alone median {statistics.median(floor_times) * 1000:.1f} ms")
+
+
+def _render_alone(text: str, took) -> None:
+    md = make_markdown()
+    started = time.perf_counter()
+    md.convert(text)
+    took.value = time.perf_counter() - started
+
+
+def markdown_alone_capped(text: str, cap: float) -> str:
+    """Python-Markdown alone on text, in a child process stopped after cap seconds."""
+    context = multiprocessing.get_context("spawn")
+    took = context.Value("d", -1.0)
+    process = context.Process(target=_render_alone, args=(text, took))
+    process.start()
+    process.join(cap + 5)  # + time to start the process and import Markdown
+    if process.is_alive():
+        process.terminate()
+        process.join()
+    return f"{took.value:.2f} s" if 0 <= took.value <= cap else f"> {cap:.0f} s (stopped)"
+
+
+def refusals(budget: float, cap: float) -> None:
+    """Time for load_catalog to refuse each pathological step, beside Markdown alone on it."""
+    print(f"pathological steps, render budget {budget:g} s:")
+    for name, body in PATHOLOGICAL.items():
+        with tempfile.TemporaryDirectory() as tmp:
+            root = Path(tmp)
+            folder = root / "courses" / "slow"
+            folder.mkdir(parents=True)
+            (folder / "course.md").write_text("---\ntitle: Slow\nsummary: s\n---\nx\n")
+            (folder / "01-step.md").write_text(body + "\n")
+            started = time.perf_counter()
+            catalog = load_catalog(root, render_budget=budget)
+            took = time.perf_counter() - started
+        refused = any("too long to render" in p.message for p in catalog.problems)
+        print(f"  {name:36s} {'refused' if refused else 'loaded '} after {took:.2f} s; "
+              f"Python-Markdown alone: {markdown_alone_capped(body, cap)}")
+
+
 def timed(fn, rounds: int) -> list[float]:
     times = []
     for _ in range(rounds):
@@ -113,7 +178,11 @@ def main() -> None:
     parser.add_argument("--scenarios", type=int, default=int(os.environ.get("BENCH_SCENARIOS", "200")))
     parser.add_argument("--nodes", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--budget", type=float, default=RENDER_BUDGET_SECONDS, help="render budget per file, seconds")
+    parser.add_argument("--baseline-timeout", type=float, default=30, help="stop Markdown alone on a pathological file after this")
     args = parser.parse_args()
+    sample_content(args.rounds)
+    refusals(args.budget, args.baseline_timeout)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         files = generate(root, args.courses, args.steps, args.scenarios, args.nodes)

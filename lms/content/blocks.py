@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .course import Block, HtmlBlock, Question, QuestionChoice, Reflection
-from .markdown import LinkResolver, render_pieces, unwrap_paragraph
+from .markdown import RENDER_BUDGET_SECONDS, LinkResolver, render_pieces, unwrap_paragraph
 from .problems import Problems
 from .source import SLUG_HELP, atx_heading, fence_closes, fence_open, is_slug, leading_spaces
 
@@ -29,8 +29,8 @@ class Pieces:
         self.sources.append(markdown_text)
         return len(self.sources) - 1
 
-    def render(self, resolver: LinkResolver | None) -> None:
-        self.html = render_pieces(self.sources, resolver)
+    def render(self, resolver: LinkResolver | None, budget: float = RENDER_BUDGET_SECONDS) -> None:
+        self.html = render_pieces(self.sources, resolver, budget)
 
     def __getitem__(self, index: int) -> str:
         return self.html[index]

@@ -19,7 +19,7 @@ from types import MappingProxyType
 from .blocks import Pieces, parse_step_body, warn_blocks_outside_steps
 from .course import AUDIENCES, CertificateSpec, Course, Module, Step
 from .frontmatter import Document, Fields, split_document
-from .markdown import LinkResolver, too_complex, unsafe_html_warnings, unwrap_paragraph
+from .markdown import RENDER_BUDGET_SECONDS, LinkResolver, RenderTooSlow, unsafe_html_warnings, unwrap_paragraph
 from .problems import Problem, Problems, sort_key
 from .scenario import (
     OUTCOMES,
@@ -174,14 +174,6 @@ def _read_markdown(root: Path, path: Path, problems: Problems) -> tuple[SourceFi
     return source, split_document(source.text, rel, problems)
 
 
-def _too_complex(source: SourceFile, doc: Document, lines: list[str], problems: Problems) -> bool:
-    """Refuse Markdown that would take Python-Markdown far too long (saying where); lines = the body's."""
-    found = too_complex(lines)
-    if found is not None:
-        problems.error(source.rel, doc.body_line + found[0], found[1])
-    return found is not None
-
-
 def _resolver(
     root: Path, source: SourceFile, scope_rel: str | None, scope_name: str, problems: Problems,
     page_urls: Mapping[str, str], asset_url: Callable[[str], str],
@@ -192,10 +184,18 @@ def _resolver(
     )
 
 
+def too_slow_message(budget: float) -> str:
+    """What to say about a file whose Markdown did not render within the budget."""
+    return (f"this file takes too long to render (more than {budget:g} s); split it into smaller files "
+            "or break up its longest paragraphs (thousands of '[', '<' or footnotes in one paragraph are the usual cause)")
+
+
 def _guarded(unit: _Unit, rel: str, read: Callable[[], object]) -> object | None:
     """Run one file's reader; a bug becomes an error on that file, not a crash."""
     try:
         return read()
+    except RenderTooSlow as exc:
+        unit.problems.error(rel, 0, too_slow_message(exc.budget))
     except RecursionError:
         unit.problems.error(rel, 0, "this file is nested too deeply to read (quotes or lists inside each other); simplify it")
     except Exception as exc:  # noqa: BLE001 - a broken file must never stop the app
@@ -226,8 +226,9 @@ class _ModuleFolder:
 class _CourseReader:
     """Read one course folder."""
 
-    def __init__(self, root: Path, folder: Path, course_id: str, urls: ContentUrls) -> None:
+    def __init__(self, root: Path, folder: Path, course_id: str, urls: ContentUrls, budget: float) -> None:
         self.root = root
+        self.budget = budget
         self.folder = folder
         self.id = course_id
         self.urls = urls
@@ -342,13 +343,15 @@ class _CourseReader:
 
     def _render_intro(self, source: SourceFile, doc: Document) -> str:
         lines = doc.body.split("\n")
-        if _too_complex(source, doc, lines, self.problems):
-            return ""
         warn_blocks_outside_steps(doc.body, doc.body_line, source.rel, self.problems)
         unsafe_html_warnings(lines, doc.body_line, source.rel, self.problems)
         pieces = Pieces()
         pieces.add(doc.body)
-        pieces.render(_resolver(self.root, source, self.rel, "course", self.problems, self.page_urls, self.asset_url))
+        try:
+            pieces.render(_resolver(self.root, source, self.rel, "course", self.problems, self.page_urls, self.asset_url), self.budget)
+        except RenderTooSlow as exc:  # module.md is read outside _guarded
+            self.problems.error(source.rel, 0, too_slow_message(exc.budget))
+            return ""
         return pieces[0]
 
     def _read_course_md(self, path: Path) -> dict[str, object] | None:
@@ -418,12 +421,10 @@ class _CourseReader:
         fields.check_keys(STEP_KEYS)
         title_key = fields.text("title")
         lines = doc.body.split("\n")
-        if _too_complex(source, doc, lines, self.problems):
-            return None
         pieces = Pieces()
         body = parse_step_body(doc.body, doc.body_line, step_file.id, rel, self.problems, pieces, title_key)
         unsafe_html_warnings(lines, doc.body_line, rel, self.problems)
-        pieces.render(_resolver(self.root, source, self.rel, "course", self.problems, self.page_urls, self.asset_url))
+        pieces.render(_resolver(self.root, source, self.rel, "course", self.problems, self.page_urls, self.asset_url), self.budget)
         blocks = body.blocks(pieces)
         scenario = fields.slug("scenario", "a scenario id")
         if scenario:
@@ -461,8 +462,9 @@ class _CourseReader:
 class _ScenarioReader:
     """Read one scenario: a single file, or a folder with scenario.md and assets/."""
 
-    def __init__(self, root: Path, scenario_id: str, path: Path, folder: Path | None, urls: ContentUrls) -> None:
+    def __init__(self, root: Path, scenario_id: str, path: Path, folder: Path | None, urls: ContentUrls, budget: float) -> None:
         self.root = root
+        self.budget = budget
         self.id = scenario_id
         self.path = path
         self.folder = folder
@@ -499,13 +501,11 @@ class _ScenarioReader:
         fields.check_keys(SCENARIO_KEYS, ("title", "summary", "endings"), EXAMPLES)
         endings = self._endings(fields)
         lines = doc.body.split("\n")
-        if _too_complex(source, doc, lines, self.problems):
-            return
         pieces = Pieces()
         body = parse_scenario_body(doc.body, doc.body_line, rel, self.problems, pieces)
         unsafe_html_warnings(lines, doc.body_line, rel, self.problems)
         scope = _rel(self.root, self.folder) if self.folder is not None else None
-        pieces.render(_resolver(self.root, source, scope, "scenario", self.problems, {}, self.asset_url))
+        pieces.render(_resolver(self.root, source, scope, "scenario", self.problems, {}, self.asset_url), self.budget)
         nodes: dict[str, Node] = {}
         for draft in body.nodes:
             choices = tuple(
@@ -554,7 +554,7 @@ class _ScenarioReader:
 # ---------------------------------------------------------------- the catalogue
 
 
-def _scenario_units(root: Path, urls: ContentUrls, problems: Problems) -> dict[str, _Unit]:
+def _scenario_units(root: Path, urls: ContentUrls, problems: Problems, budget: float) -> dict[str, _Unit]:
     units: dict[str, _Unit] = {}
     folder = _top_folder(root, "scenarios", problems)
     if folder is None:
@@ -578,11 +578,11 @@ def _scenario_units(root: Path, urls: ContentUrls, problems: Problems) -> dict[s
             problems.error(rel, 0, f"there are two scenarios with the id '{scenario_id}' (a file and a folder); keep one")
             units[scenario_id].problems.error(units[scenario_id].rel, 0, f"there are two scenarios with the id '{scenario_id}'; keep one")
             continue
-        units[scenario_id] = _ScenarioReader(root, scenario_id, path, own, urls).read()
+        units[scenario_id] = _ScenarioReader(root, scenario_id, path, own, urls, budget).read()
     return units
 
 
-def _course_units(root: Path, urls: ContentUrls, problems: Problems) -> dict[str, _Unit]:
+def _course_units(root: Path, urls: ContentUrls, problems: Problems, budget: float) -> dict[str, _Unit]:
     units: dict[str, _Unit] = {}
     folder = _top_folder(root, "courses", problems)
     if folder is None:
@@ -594,7 +594,7 @@ def _course_units(root: Path, urls: ContentUrls, problems: Problems) -> dict[str
         elif not is_slug(entry.name):
             problems.error(rel, 0, f"course folder name '{entry.name}' is not a valid course id; use {SLUG_HELP}")
         else:
-            reader = _CourseReader(root, Path(entry.path), entry.name, urls)
+            reader = _CourseReader(root, Path(entry.path), entry.name, urls, budget)
             unit = reader.unit
             _guarded(unit, rel, reader.read)
             units[entry.name] = unit
@@ -656,16 +656,21 @@ def _find_loop(start: str, graph: Mapping[str, list[str]]) -> list[str] | None:
     return None
 
 
-def load_catalog(root: Path, urls: ContentUrls | None = None) -> Catalog:
-    """Read every course and scenario under root; never raises for bad content."""
+def load_catalog(root: Path, urls: ContentUrls | None = None, *, render_budget: float = RENDER_BUDGET_SECONDS) -> Catalog:
+    """Read every course and scenario under root; never raises for bad content.
+
+    render_budget: seconds each file's Markdown may take to render; a file
+    that needs longer is an error at its path, and its course or scenario is
+    left out (see markdown.RENDER_BUDGET_SECONDS).
+    """
     root = Path(root)
     urls = urls or DEFAULT_URLS
     general = Problems()
     if not root.is_dir():
         general.error(".", 0, f"content folder '{root}' does not exist or is not a folder")
         return Catalog(MappingProxyType({}), MappingProxyType({}), tuple(general.items), root)
-    scenarios = _scenario_units(root, urls, general)
-    courses = _course_units(root, urls, general)
+    scenarios = _scenario_units(root, urls, general, render_budget)
+    courses = _course_units(root, urls, general, render_budget)
     _check_references(courses, scenarios)
     problems = list(general.items)
     for unit in (*scenarios.values(), *courses.values()):

@@ -7,16 +7,22 @@ then split on the marker. That keeps footnotes, reference links and heading
 anchors working across the pieces and costs one render per file. If a piece
 swallows a marker (an unclosed fence or HTML block), the pieces are rendered
 one by one instead.
+
+Rendering runs under a hard time budget (see `render_pieces`): a file that
+would take too long raises RenderTooSlow instead of holding up the loader.
 """
 
 from __future__ import annotations
 
+import bisect
+import ctypes
 import os
 import posixpath
 import re
 import secrets
 import stat
 import threading
+import time
 import xml.etree.ElementTree as etree
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from functools import cached_property
@@ -36,7 +42,7 @@ from markdown.treeprocessors import Treeprocessor
 from markdown.util import AtomicString
 
 from .problems import Problems
-from .source import leading_spaces, outside_fences, suggest
+from .source import outside_fences, suggest
 
 # ---------------------------------------------------------------- Markdown
 
@@ -106,9 +112,16 @@ class ChatExtension(Extension):
         md.treeprocessors.register(_ChatTreeprocessor(md), "lms_chat", 5)
 
 
+# Python-Markdown's footnote reference pattern scans from every '[^' to the next ']',
+# inside one regular-expression call that the time budget cannot interrupt (a
+# paragraph of 100 KB of '[^' took a minute). Stopping at '[' as well makes it
+# linear; a footnote label with '[' in it is no loss.
+_FOOTNOTE_REF_RE = re.compile(r"\[\^([^\]\[]*)\]", re.DOTALL | re.UNICODE)
+
+
 def make_markdown() -> markdown.Markdown:
     """A Markdown instance with the format's extensions (fresh: extensions hold state)."""
-    return markdown.Markdown(
+    md = markdown.Markdown(
         extensions=[
             FencedCodeExtension(),
             TableExtension(use_align_attribute=True),  # align="", never style=""
@@ -119,6 +132,8 @@ def make_markdown() -> markdown.Markdown:
         ],
         output_format="html",
     )
+    md.inlinePatterns["footnote"].compiled_re = _FOOTNOTE_REF_RE
+    return md
 
 
 _local = threading.local()
@@ -321,10 +336,175 @@ class _MarkerProcessor(BlockProcessor):
         etree.SubElement(parent, "p").text = AtomicString(_MARK)
 
 
-def _convert(source: str, resolver: LinkResolver | None) -> str:
+# ---------------------------------------------------------------- time budget
+
+RENDER_BUDGET_SECONDS = 2.0  # per file; an ordinary step renders in milliseconds
+
+
+class RenderTooSlow(Exception):
+    """A file's Markdown did not render within its time budget."""
+
+    def __init__(self, budget: float) -> None:
+        super().__init__(f"rendering took longer than {budget:g} s")
+        self.budget = budget
+
+
+class _Interrupted(BaseException):
+    """Raised inside a rendering thread when its time is up.
+
+    A BaseException, so that no `except Exception` inside Python-Markdown can
+    swallow it and carry on.
+    """
+
+
+_set_async_exc = ctypes.pythonapi.PyThreadState_SetAsyncExc
+_set_async_exc.restype = ctypes.c_int
+
+
+class _Alarm:
+    __slots__ = ("thread", "deadline", "fired")
+
+    def __init__(self, seconds: float) -> None:
+        self.thread = threading.get_ident()
+        self.deadline = time.monotonic() + seconds
+        self.fired = False
+
+
+class _Watchdog:
+    """Interrupt a render that runs past its deadline, in whatever thread it runs.
+
+    Python-Markdown is quadratic on some inputs (thousands of '[', '<' or
+    footnote references in one paragraph, very many blocks), so one render
+    can take minutes and timing it afterwards is not enough. signal.alarm
+    only works in the main thread, and the app loads content in others; a
+    process per file is far too slow for normal loads; checks between blocks
+    would need hooks in every slow spot of Python-Markdown's internals (its
+    HTML pre-parser, link and footnote handlers...). So one daemon thread
+    raises _Interrupted in the rendering thread at its deadline, through
+    CPython's PyThreadState_SetAsyncExc. The exception lands at the next
+    Python bytecode; a single call into C (one regular-expression match) is
+    not interrupted, which costs little past the budget even on a 1 MiB file
+    (bench/content_load.py measures it).
+
+    Why not switch to a linear-time parser (markdown-it-py)? The format is
+    defined by how Python-Markdown reads it (4-space list nesting, sane_lists,
+    footnotes, toc ids, our block and tree processors); a switch would change
+    how existing content renders.
+
+    A rendering thread only ever takes `_lock` (a plain C lock, which the
+    exception cannot leave held), and the watchdog fires only while holding
+    it, so an alarm disarmed in time can never fire later into other code.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._alarms: set[_Alarm] = set()
+        self._next_wake = float("inf")
+        self._thread: threading.Thread | None = None
+
+    def arm(self, alarm: _Alarm) -> None:
+        with self._lock:
+            self._alarms.add(alarm)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="lms-render-watchdog", daemon=True)
+                self._thread.start()
+            wake = alarm.deadline < self._next_wake
+        if wake:
+            self._wake.set()
+
+    def disarm(self, alarm: _Alarm) -> bool:
+        """Stop the alarm; True if it fired (its exception is cleared if still pending)."""
+        with self._lock:
+            self._alarms.discard(alarm)
+            if alarm.fired:
+                _set_async_exc(ctypes.c_ulong(alarm.thread), None)
+            return alarm.fired
+
+    def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            with self._lock:
+                now = time.monotonic()
+                for alarm in [a for a in self._alarms if a.deadline <= now]:
+                    self._alarms.discard(alarm)
+                    alarm.fired = True
+                    _set_async_exc(ctypes.c_ulong(alarm.thread), ctypes.py_object(_Interrupted))
+                self._next_wake = min((a.deadline for a in self._alarms), default=float("inf"))
+                timeout = max(self._next_wake - now, 0.0) if self._alarms else None
+            self._wake.wait(timeout)
+
+    def after_fork(self) -> None:
+        """A forked child has no watchdog thread (and maybe a held lock): start afresh."""
+        self.__init__()  # type: ignore[misc]
+
+
+_WATCHDOG = _Watchdog()
+os.register_at_fork(after_in_child=_WATCHDOG.after_fork)
+
+
+# Fenced code is found by one regular-expression search over the whole file, which
+# the budget cannot interrupt: from each opening fence without its exact closing
+# fence it scans to the end of the file (a 1 MiB file of fences of growing
+# length took 90 s). _fence_scan_cost predicts that work, in characters scanned.
+MAX_FENCE_SCAN = 5_000_000  # about half a second of that search
+_FENCE_LINE_RE = re.compile(r"^(?:~{3,}|`{3,})", re.MULTILINE)
+
+
+def _fence_scan_cost(text: str) -> int:
+    """Characters fenced_code's search scans in vain (an over-estimate; linear time)."""
+    if "```" not in text and "~~~" not in text:
+        return 0
+    closers: dict[str, list[int]] = {}
+    openers: list[tuple[int, str, int]] = []  # (start, fence, end of line)
+    for match in _FENCE_LINE_RE.finditer(text):
+        end = text.find("\n", match.end())
+        end = len(text) if end < 0 else end
+        openers.append((match.start(), match.group(0), end))
+        if not text[match.end() : end].strip(" "):
+            closers.setdefault(match.group(0), []).append(match.start())
+    cost, position = 0, 0
+    for start, fence, end in openers:
+        if start < position:
+            continue  # inside a block already matched
+        rest = len(text) - end
+        if "hl_lines=" in text[start:end]:
+            # Its quoted value may run past the line: every quote after it is a new try.
+            cost += rest * (1 + text.count('"', end) + text.count("'", end))
+        found = closers.get(fence, [])
+        index = bisect.bisect_right(found, end)
+        if index < len(found):
+            position = found[index] + len(fence)
+        else:
+            cost += rest
+    return cost
+
+
+def _convert_within(source: str, deadline: float, budget: float) -> str:
+    """md.convert(source), interrupted at `deadline` (a time.monotonic() value)."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0 or _fence_scan_cost(source) > MAX_FENCE_SCAN:
+        raise RenderTooSlow(budget)
     md = _markdown()
-    md.reset()
-    html = md.convert(source)
+    alarm = _Alarm(remaining)
+    fired = False
+    try:
+        try:
+            _WATCHDOG.arm(alarm)
+            md.reset()
+            return md.convert(source)
+        finally:
+            fired = _WATCHDOG.disarm(alarm)
+    except _Interrupted:
+        fired = True
+    finally:
+        if fired:
+            _local.md = None  # stopped half-way: its state cannot be trusted
+    raise RenderTooSlow(budget)
+
+
+def _convert(source: str, resolver: LinkResolver | None, deadline: float, budget: float) -> str:
+    html = _convert_within(source, deadline, budget)
     _local.resolver = resolver
     try:
         cleaned = _CLEANER.clean(html)
@@ -336,16 +516,21 @@ def _convert(source: str, resolver: LinkResolver | None) -> str:
     return cleaned
 
 
-def render_pieces(pieces: Sequence[str], resolver: LinkResolver | None = None) -> list[str]:
+def render_pieces(
+    pieces: Sequence[str], resolver: LinkResolver | None = None, budget: float = RENDER_BUDGET_SECONDS,
+) -> list[str]:
     """Render Markdown pieces of one file to safe HTML, one string per piece.
 
     Whatever Markdown adds at the end of a document (footnotes) goes with the
-    last piece.
+    last piece. Raises RenderTooSlow when Markdown needs more than `budget`
+    seconds for the file in all (sanitising, linear in the output, is not
+    counted).
     """
     if not pieces:
         return []
+    deadline = time.monotonic() + budget
     separator = f"\n\n{_MARK}\n\n"
-    html = _convert(separator.join(pieces) + separator, resolver)
+    html = _convert(separator.join(pieces) + separator, resolver, deadline, budget)
     parts = html.split(_MARK_HTML)
     if len(parts) == len(pieces) + 1:
         parts[-2] += parts[-1]
@@ -353,7 +538,7 @@ def render_pieces(pieces: Sequence[str], resolver: LinkResolver | None = None) -
     if resolver is not None:
         # Rendering again would report every link problem twice.
         resolver.problems = Problems()
-    result = [_convert(piece, resolver).strip() if piece.strip() else "" for piece in pieces]
+    result = [_convert(piece, resolver, deadline, budget).strip() if piece.strip() else "" for piece in pieces]
     return result
 
 
@@ -416,61 +601,6 @@ def unsafe_html_warnings(lines: Sequence[str], first_line: int, rel: str, proble
                 problems.warning(rel, number, f"'{scheme}:' link removed: scripts are not allowed in course content")
             elif scheme not in WEB_SCHEMES and not match.group(0).startswith("<"):
                 problems.warning(rel, number, f"link using '{scheme}:' removed: only https:, http:, mailto: and tel: links are allowed")
-
-
-# Python-Markdown slows down quadratically on some inputs (runs of '[' or '<' in
-# one paragraph, deep nesting), so such files are refused before rendering.
-MAX_INDENT = 64
-MAX_NESTING = 16
-MAX_PARAGRAPH_COST = 3_000_000  # about a third of a second of Markdown's time
-MAX_BLOCKS = 4000  # Markdown's block parser slows down quadratically with very many blocks
-
-
-def _nesting(line: str) -> int:
-    """How many '>' quotes and list markers open this line (each one nests a level)."""
-    depth, rest = 0, line
-    while True:
-        rest = rest.lstrip(" \t")
-        if rest[:1] == ">":
-            rest = rest[1:]
-        elif rest[:2] in ("- ", "* ", "+ "):
-            rest = rest[2:]
-        else:
-            digits = len(rest) - len(rest.lstrip("0123456789"))
-            if not 0 < digits < 10 or rest[digits : digits + 2] not in (". ", ") "):
-                return depth
-            rest = rest[digits + 2 :]
-        depth += 1
-
-
-def too_complex(lines: Sequence[str]) -> tuple[int, str] | None:
-    """(0-based line index, reason) when rendering this Markdown could take too long."""
-    items = [*_outside_code(lines), (len(lines), "")]
-    group_start, group_from, group_len, groups = 0, 0, 0, 0
-    for position, (index, line) in enumerate(items):
-        first = line[:1]
-        if first in (" ", "\t") and leading_spaces(line) > MAX_INDENT:
-            return index, f"this line is indented more than {MAX_INDENT} spaces; reduce the indentation"
-        depth = _nesting(line) if first and first in " \t>-*+0123456789" else 0
-        if depth > MAX_NESTING:
-            return index, f"quotes and lists are nested more than {MAX_NESTING} deep here; simplify it"
-        stripped = line.lstrip(" \t>")
-        if not stripped or depth or stripped.startswith("|") or index == len(lines):
-            # A paragraph's weight is at most its length, so only long ones need counting.
-            if (group_len * group_len > MAX_PARAGRAPH_COST
-                    and group_len * _weight(items[group_from:position]) > MAX_PARAGRAPH_COST):
-                return group_start, "this paragraph has too many '[', '<', '*' or '_' to render in reasonable time; split it up"
-            groups += group_len > 0
-            if groups > MAX_BLOCKS:
-                return index, f"this file has more than {MAX_BLOCKS} paragraphs, list items and table rows; split it up"
-            group_start, group_from, group_len = (index if stripped else index + 1), position, 0
-        group_len += len(line)
-    return None
-
-
-def _weight(items: Sequence[tuple[int, str]]) -> int:
-    """How hard these lines are on Markdown's inline patterns (never more than their length)."""
-    return sum(line.count("[") + (line.count("<") + line.count("*") + line.count("_")) // 20 for _, line in items)
 
 
 def _outside_code(lines: Sequence[str]) -> Iterator[tuple[int, str]]:

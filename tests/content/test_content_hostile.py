@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import time
+import threading
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lms.content import load_catalog
+from lms.content import Catalog, load_catalog
 from lms.content.check import run_check
 
 from .conftest import COURSE_MD, SCENARIO_MD, course, find, write_tree
@@ -36,17 +36,73 @@ def test_adversarial_bodies_load_quickly(tmp_path, body):
     root = write_tree(tmp_path, course({"1-a.md": body}) | {
         "scenarios/s.md": "---\ntitle: t\nsummary: s\nendings: {pass: [b]}\n---\n## a\n" + body + "\n## b\n",
     })
-    started = time.perf_counter()
-    catalog = load_catalog(root)
-    assert time.perf_counter() - started < 6
+    catalog = load_catalog(root, render_budget=SMALL_BUDGET)
     assert not [p for p in catalog.problems if "internal error" in p.message]
     assert len(catalog.problems) < 50
 
 
-def test_refusals_say_where(load):
-    catalog = load(course({"1-a.md": "ok\n\n" + "[a](" * 5000, "2-b.md": "x\n" + ">" * 100}))
-    find(catalog, "courses/listening/1-a.md", 3, "too many '['")
-    find(catalog, "courses/listening/2-b.md", 2, "nested more than 16 deep")
+# Small, so that each refusal costs the test a fraction of a second; the default is 2 s.
+SMALL_BUDGET = 0.05
+TOO_SLOW = "this file takes too long to render"
+# Each takes from seconds to minutes to render with Python-Markdown.
+PATHOLOGICAL = {
+    # 32 KB of backtick runs with no matching closers, in one paragraph.
+    "backticks": "Intro.\n\n" + ("`` ` ``` ` " * 3000)[:32 * 1024] + "\n",
+    "brackets": "Intro.\n\n" + "[a " * 20_000 + "\n",
+    "footnote refs": "x[^" * 50_000 + "\n",
+    "tags": "<a " * 20_000 + "\n",
+}
+
+
+@pytest.mark.parametrize("body", PATHOLOGICAL.values(), ids=PATHOLOGICAL.keys())
+def test_a_file_too_slow_to_render_is_refused_at_its_path(tree, body):
+    root = tree(
+        course({"1-a.md": "Fine.", "2-b.md": body}, course_id="slow")
+        | course({"1-a.md": "Fine too[^1].\n\n[^1]: A note."})
+        | {"scenarios/s.md": SCENARIO_MD.replace("Someone posts.", body), "scenarios/t.md": SCENARIO_MD}
+    )
+    catalog = load_catalog(root, render_budget=SMALL_BUDGET)
+    problem = find(catalog, "courses/slow/2-b.md", 0, TOO_SLOW, "error")
+    assert "split it" in problem.message and f"more than {SMALL_BUDGET:g} s" in problem.message
+    find(catalog, "scenarios/s.md", 0, TOO_SLOW, "error")
+    assert sorted(catalog.courses) == ["listening"] and sorted(catalog.scenarios) == ["t"]
+    assert catalog.errors == tuple(p for p in catalog.problems if TOO_SLOW in p.message)
+    # The thread's Markdown was stopped half-way; what renders after it is whole.
+    assert 'class="footnote"' in catalog.courses["listening"].steps[0].body_html
+
+
+def test_course_and_module_intros_are_bounded_too(tree):
+    body = "[a " * 20_000
+    root = tree(course({"01-part/module.md": "---\ntitle: P\n---\n" + body, "01-part/01-a.md": "Fine."},
+                       course_md=COURSE_MD + body))
+    catalog = load_catalog(root, render_budget=SMALL_BUDGET)
+    find(catalog, "courses/listening/course.md", 0, TOO_SLOW)
+    find(catalog, "courses/listening/01-part/module.md", 0, TOO_SLOW)
+    assert not catalog.courses
+
+
+def test_the_budget_holds_in_a_worker_thread(tree):
+    """The app loads content outside the main thread, where signal.alarm cannot reach."""
+    root = tree(course({"1-a.md": "[a " * 20_000}))
+    result: list[Catalog] = []
+    worker = threading.Thread(target=lambda: result.append(load_catalog(root, render_budget=SMALL_BUDGET)))
+    worker.start()
+    worker.join(timeout=60)
+    assert not worker.is_alive()
+    find(result[0], "courses/listening/1-a.md", 0, TOO_SLOW)
+
+
+def test_unclosed_fences_are_refused_before_rendering(tree):
+    # Fences of growing length never close; Python-Markdown would scan the file from each one.
+    body = "".join("`" * n + "\n" for n in range(3, 1400))
+    catalog = load_catalog(tree(course({"1-a.md": body})), render_budget=60)
+    find(catalog, "courses/listening/1-a.md", 0, TOO_SLOW)
+
+
+def test_ordinary_fences_and_footnotes_still_render(load):
+    body = "```\ncode\n```\n\n~~~~ python\nmore\n~~~~\n\nSee[^note].\n\n[^note]: Here.\n"
+    html = load(course({"1-a.md": body})).courses["listening"].steps[0].body_html
+    assert "<pre><code>code" in html and "more" in html and 'href="#fn:note"' in html
 
 
 def test_internal_errors_become_problems(load, monkeypatch):
