@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from lms.content import load_catalog  # noqa: E402
 from lms.content.markdown import RENDER_BUDGET_SECONDS, make_markdown  # noqa: E402
 
-WORDS = ["member", "moderator", "listen", "support", "boundary", "feeling", "safe", "community", "reply", "thread", "post", "night", "risk", "lead", "shift", "kindly", "notice", "question", "reflect", "signpost", "helpline", "wellbeing", "care", "trust", "respect"]
+WORDS = ["member", "moderator", "listen", "support", "boundary", "feeling", "safe", "community", "reply", "thread", "post", "night", "risk", "lead", "shift", "kindly", "notice", "question", "reflect", "signpost", "helpline", "wellbeing", "care", "trust", "respect"]  # noqa: E501
 
 
 def sentence(rng: random.Random, n: int = 14) -> str:
