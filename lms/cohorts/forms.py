@@ -13,7 +13,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from lms.cohorts.reports import SORTS, STATUSES
-from lms.core.forms import ActionForm, options  # noqa: F401 (ActionForm: used by the cohort views)
+from lms.core.forms import options
 
 
 class CohortForm(FlaskForm):

@@ -14,7 +14,6 @@ from lms.cohorts import reports
 from lms.cohorts import services as cohorts
 from lms.cohorts.exports import certificates_csv, progress_csv
 from lms.cohorts.forms import (
-    ActionForm,
     AssignCourseForm,
     CohortForm,
     CoTrainerForm,
@@ -25,6 +24,7 @@ from lms.cohorts.forms import (
 from lms.cohorts.models import Cohort
 from lms.core.access import role_required
 from lms.core.extensions import db
+from lms.core.forms import ActionForm
 from lms.core.models import utcnow
 from lms.core.pagination import page_arg
 from lms.core.services import ServiceError
