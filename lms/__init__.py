@@ -31,7 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     from lms.catalog import services as catalog
     from lms.core import access, errors, passwords, security, templating
     from lms.core import config as config_module
-    from lms.core.db import db
+    from lms.core import db as database
     from lms.core.extensions import csrf, login_manager
     from lms.page_cache import cache as page_cache
     from lms.page_cache import versions as page_versions
@@ -42,8 +42,8 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
         logging.getLogger(chatty).setLevel(logging.WARNING)
 
     passwords.init_app(app)
-    db.init_app(app)
-    page_versions.install(db.session.session_factory)
+    bound = database.init_app(app)
+    page_versions.install(bound.session.session_factory)
     _guard_schema(app)
     catalog.init_app(app)  # its check for content changes runs before a kept page is looked up
     # Before the login check: a kept page is served only to the login it was made for.

@@ -187,8 +187,7 @@ def app(database_url: str, content_dir: Path, app_config: dict, tmp_path: Path):
     # No app context is held open: requests must each get their own `g`, as in
     # production. The database session is thread-scoped and needs no context.
     yield application
-    database.session.remove()
-    database.engine.dispose()
+    application.extensions["lms_db"].dispose()
 
 
 @pytest.fixture

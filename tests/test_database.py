@@ -68,3 +68,28 @@ def test_gunicorn_workers_write_concurrently(app, database_url, session, tmp_pat
     assert "database is locked" not in output, output[-2000:]
     assert statuses == [302] * 36, (statuses, output[-2000:])
     assert session.scalar(select(func.count()).select_from(User)) == 36
+
+
+def test_each_app_keeps_its_own_database(app, tmp_path):
+    """Creating a second app must not rebind the first app's session to the second's database."""
+    from lms import create_app
+    from tests.conftest import _config
+
+    other_url = f"sqlite:///{tmp_path / 'other.sqlite3'}"
+    other = create_app(_config(other_url, FIXTURE_CONTENT), instance_path=str(tmp_path / "other-instance"))
+    try:
+        with other.app_context():
+            db.upgrade()
+            assert str(db.engine.url) == other_url
+        with app.app_context():
+            assert str(db.engine.url) == app.config["DATABASE_URL"]
+            assert db.session.get_bind() is app.extensions["lms_db"].engine
+            users_here = db.session.scalar(select(func.count()).select_from(User))
+        with other.app_context():
+            assert db.session.scalar(select(func.count()).select_from(User)) == 0
+        # A request to the first app still reads its own database.
+        assert app.test_client().get("/login").status_code == 200
+        with app.app_context():
+            assert db.session.scalar(select(func.count()).select_from(User)) == users_here
+    finally:
+        other.extensions["lms_db"].dispose()

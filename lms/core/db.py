@@ -8,7 +8,7 @@ from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from flask import Flask, request
+from flask import Flask, current_app, has_app_context, request
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
@@ -58,37 +58,21 @@ def _tune_sqlite(engine: Engine) -> None:
 
 
 class Database:
-    """Holds the engine and a scoped session bound to the current app."""
+    """One app's engine and its scoped session (thread-scoped, removed after each request)."""
 
-    def __init__(self) -> None:
-        self.engine: Engine | None = None
-        self.session: scoped_session[Session] = scoped_session(sessionmaker(expire_on_commit=False))
-
-    def init_app(self, app: Flask) -> None:
-        """Bind to the app's DATABASE_URL and clean up after each request."""
-        if self.engine is not None:
-            self.engine.dispose()
-        url = app.config["DATABASE_URL"]
+    def __init__(self, url: str) -> None:
         if url.startswith("sqlite:///"):
             Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-        self.engine = make_engine(url)
+        self.engine: Engine = make_engine(url)
+        self.session: scoped_session[Session] = scoped_session(sessionmaker(bind=self.engine, expire_on_commit=False))
+
+    def dispose(self) -> None:
+        """Close this app's sessions and pooled connections."""
         self.session.remove()
-        self.session.configure(bind=self.engine)
-        app.extensions["lms_db"] = self
-
-        @app.before_request
-        def _choose_transaction_mode() -> None:
-            _immediate.set(request.method not in SAFE_METHODS)
-
-        # Per request, not per app context: a test or CLI command that pushes an
-        # app context around service calls keeps its session (and its work).
-        @app.teardown_request
-        def _remove_session(_exc: BaseException | None) -> None:
-            self.session.remove()
+        self.engine.dispose()
 
     # -- migrations ---------------------------------------------------------
     def alembic_config(self) -> AlembicConfig:
-        assert self.engine is not None
         cfg = AlembicConfig()
         cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
         cfg.attributes["engine"] = self.engine
@@ -101,7 +85,6 @@ class Database:
     def schema_status(self) -> tuple[set[str], set[str]]:
         """Return (current revisions, newest revisions)."""
         script = ScriptDirectory.from_config(self.alembic_config())
-        assert self.engine is not None
         with self.engine.connect() as connection:
             current = set(MigrationContext.configure(connection).get_current_heads())
         return current, set(script.get_heads())
@@ -117,4 +100,66 @@ class Database:
             )
 
 
-db = Database()
+def init_app(app: Flask) -> Database:
+    """Give the app its own Database, bound to its DATABASE_URL, and clean up after each request."""
+    database = Database(app.config["DATABASE_URL"])
+    app.extensions["lms_db"] = database
+    global _last_bound
+    _last_bound = database
+
+    @app.before_request
+    def _choose_transaction_mode() -> None:
+        _immediate.set(request.method not in SAFE_METHODS)
+
+    # Per request, not per app context: a test or CLI command that pushes an
+    # app context around service calls keeps its session (and its work).
+    @app.teardown_request
+    def _remove_session(_exc: BaseException | None) -> None:
+        database.session.remove()
+
+    return database
+
+
+# The Database of the app created last: what `db` means outside any app context
+# (a test arranging data, a thread a benchmark starts). Inside an app context or
+# request, `db` is always that app's own Database.
+_last_bound: Database | None = None
+
+
+class _CurrentDatabase:
+    """`db`: the Database of the app in context, so two apps in one process never share a session."""
+
+    def _current(self) -> Database:
+        if has_app_context():
+            database = current_app.extensions.get("lms_db")
+            if database is not None:
+                return database
+        if _last_bound is None:
+            raise RuntimeError("No database is bound: create the app first.")
+        return _last_bound
+
+    @property
+    def session(self) -> scoped_session[Session]:
+        return self._current().session
+
+    @property
+    def engine(self) -> Engine:
+        return self._current().engine
+
+    def alembic_config(self) -> AlembicConfig:
+        return self._current().alembic_config()
+
+    def upgrade(self, revision: str = "heads") -> None:
+        self._current().upgrade(revision)
+
+    def schema_status(self) -> tuple[set[str], set[str]]:
+        return self._current().schema_status()
+
+    def check_schema(self) -> None:
+        self._current().check_schema()
+
+    def dispose(self) -> None:
+        self._current().dispose()
+
+
+db = _CurrentDatabase()
