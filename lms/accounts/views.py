@@ -9,11 +9,11 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from lms.accounts import services as accounts
 from lms.accounts.forms import ChangePasswordForm, LoginForm, RegisterForm
+from lms.cohorts import services as cohorts
 from lms.core import settings
 from lms.core.access import public
 from lms.core.extensions import db
 from lms.core.services import ServiceError
-from lms.signals import user_registered
 
 bp = Blueprint("auth", __name__, template_folder="templates")
 
@@ -88,7 +88,7 @@ def register():
             db.session.rollback()
             flash(str(exc), "error")
             return render_template("auth/register.html", form=form, invite=invite), 200
-        user_registered.send(current_app._get_current_object(), user=user, invite=used_invite)
+        cohorts.join_on_registration(db.session, user, used_invite)
         db.session.commit()
         _start_session(user, remember=False)
         flash(f"Welcome, {user.display_name}. Your account is ready.", "success")

@@ -13,10 +13,9 @@ from lms.accounts import services as accounts
 from lms.accounts.models import User
 from lms.admin import audit
 from lms.cohorts.models import Cohort, CohortCourse, CohortMember, CohortTrainer, Invite
-from lms.core.db import DbSession, db
+from lms.core.db import DbSession
 from lms.core.models import utcnow
 from lms.core.services import ServiceError
-from lms.signals import user_registered
 
 NAME_MAX = 200
 
@@ -240,8 +239,7 @@ def join(session: DbSession, user: User, token: str) -> Cohort:
     return cohort
 
 
-@user_registered.connect
-def _join_cohort_on_registration(_sender, user: User, invite: Invite | None = None, **_extra) -> None:
-    """Registration with a cohort's invite puts the new account in that cohort."""
+def join_on_registration(session: DbSession, user: User, invite: Invite | None) -> None:
+    """Registration with a cohort's invite puts the new account in that cohort (same transaction)."""
     if invite is not None and invite.cohort_id is not None:
-        add_member(db.session, invite.cohort_id, user)
+        add_member(session, invite.cohort_id, user)

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TypeVar
 
-from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -19,7 +18,6 @@ from lms.core.db import DbSession
 from lms.core.models import utcnow
 from lms.core.services import ServiceError
 from lms.learning.models import AssessmentAttempt, Enrolment, StepProgress
-from lms.signals import course_completed
 
 T = TypeVar("T")
 
@@ -158,8 +156,6 @@ def evaluate_completion(session: DbSession, enrolment: Enrolment, course: Course
     enrolment.completed_at = utcnow()
     enrolment.completed_version = course.version
     session.flush()
-    sender = current_app._get_current_object() if has_app_context() else None
-    course_completed.send(sender, session=session, enrolment=enrolment, course=course)
     return True
 
 
