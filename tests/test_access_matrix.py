@@ -10,7 +10,7 @@ from lms.admin.models import AuditEntry
 from lms.cohorts import services as cohorts
 from lms.cohorts.models import Invite
 from tests.conftest import csrf_token
-from tests.test_trainer import enrol, join, make_cohort, play, quick_user
+from tests.factories import enrol, join, make_cohort, play, quick_user
 
 
 def _world(session, users):

@@ -10,7 +10,7 @@ from lms.accounts.models import User
 from lms.admin.models import AuditEntry
 from lms.core.models import SiteSetting
 from tests.conftest import csrf_token
-from tests.test_trainer import post, quick_user
+from tests.factories import post, quick_user
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from lms.certificates.pdf import SealedFetcher
 from lms.cohorts.models import Cohort, CohortMember, CohortTrainer
 from lms.learning.models import Enrolment
 from tests.conftest import FIXTURE_CONTENT, csrf_token
+from tests.factories import complete, issue
 
 SIGNED_COURSE = """---
 title: Signed listening
@@ -48,15 +49,6 @@ def content_dir(tmp_path: Path) -> Path:
     return root
 
 
-def complete(session, user, course_id="listening", cycle=1, when=None) -> Enrolment:
-    """A completed enrolment, as the progress service would leave it."""
-    enrolment = Enrolment(user_id=user.id, course_id=course_id, cycle=cycle,
-                          completed_at=when or datetime.now(UTC), completed_version="v-test")
-    session.add(enrolment)
-    session.commit()
-    return enrolment
-
-
 def claim(client, name: str, course_id: str = "listening"):
     url = f"/certificates/claim/{course_id}"
     return client.post(url, data={"legal_name": name, "submit": "1", "csrf_token": csrf_token(client, url)})
@@ -75,16 +67,6 @@ def squeezed(text: str) -> str:
 def only_certificate(session) -> Certificate:
     session.expire_all()
     return session.scalars(select(Certificate)).one()
-
-
-def issue(app, session, user, name="Jane Example", course_id="listening", when=None) -> Certificate:
-    """Issue through the service, as the claim page does."""
-    enrolment = complete(session, user, course_id=course_id, when=when)
-    with app.app_context():
-        certificate = service.issue(session, session.get(User, user.id), enrolment, catalog().course(course_id),
-                                    name, current_branding())
-    session.commit()
-    return certificate
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from lms.learning.models import Enrolment, ReflectionEntry, StepProgress
 from lms.page_cache import versions as page_versions
 from lms.roleplay.models import RunChoice, ScenarioRun
 from tests.conftest import FIXTURE_CONTENT, csrf_token
-from tests.test_certificates import issue
+from tests.factories import issue
 
 STEP = QUESTION_STEP = "/courses/listening/steps/welcome"
 

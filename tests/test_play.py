@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from lms.learning.models import StepProgress
 from lms.roleplay.models import RunChoice, ScenarioRun, WellbeingCheckin
 from tests.conftest import CSRF_RE, csrf_token
-from tests.test_runs import make_play_content
+from tests.factories import make_play_content
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from lms.core.models import Base, SiteSetting
 from lms.learning.models import AssessmentAttempt, QuestionAnswer
 from lms.privacy import services as privacy
 from tests.conftest import PASSWORD
-from tests.test_trainer import (
+from tests.factories import (
     SECRET_CHECKIN,
     SECRET_REFLECTION,
     TODAY,

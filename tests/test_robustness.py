@@ -121,7 +121,7 @@ SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>'
 
 def _world(session, users, role: str) -> tuple[dict[str, str], object]:
     """Records every route can be pointed at, as the role sees them; the URL values by argument name."""
-    from tests.test_trainer import certify, enrol, join, make_cohort, play, quick_user
+    from tests.factories import certify, enrol, join, make_cohort, play, quick_user
 
     me = users.create(role=role) if role != "guest" else None
     owner = me if role in ("trainer", "admin") else quick_user(session, "Other Trainer", role="trainer")

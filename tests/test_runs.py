@@ -1,7 +1,6 @@
 """Role-play run rules (FORMAT.md §4, §5): conditions, red lines, scores, endings, debrief, integrity."""
 from __future__ import annotations
 
-import shutil
 import threading
 from pathlib import Path
 
@@ -16,88 +15,7 @@ from lms.learning.models import StepProgress
 from lms.roleplay import checkins as wellbeing
 from lms.roleplay import runs
 from lms.roleplay.models import RunChoice, ScenarioRun, WellbeingCheckin
-from tests.conftest import FIXTURE_CONTENT
-
-# `memory` exercises 'if' / 'if not' and pass_score; `open-ended` has no pass ending.
-MEMORY = """---
-title: Memory
-summary: Choices that depend on where the run has been.
-content_notes: [conflict]
-endings:
-  pass: [win]
-  fail: [lose]
-pass_score: 2
----
-A briefing.
-
-## start
-Where do you go?
-
-- [Go to a](#a) (+1)
-  > A was good.
-- [Go to b](#b)
-- [Go straight to the hub](#hub)
-- [Cheat](#hub) (+5, red line)
-  > Never do this.
-
-## a
-You are at a.
-
-- [On to the hub](#hub)
-
-## b
-You are at b.
-
-- [On to the hub](#hub)
-
-## hub
-The hub.
-
-- [Only after a](#win) (+1, if a)
-  > You remembered a.
-- [Only if you skipped b](#win) (if not b)
-- [Give up](#lose) (-1)
-
-## win
-You won.
-
-## lose
-You lost.
-"""
-
-OPEN_ENDED = """---
-title: Open ended
-summary: No pass ending.
-endings:
-  neutral: [done]
----
-Briefing.
-
-## start
-Talk.
-
-- [Say something](#done)
-
-## done
-The end.
-"""
-
-DRILLS = {
-    "course.md": "---\ntitle: Drills\nsummary: Role-play drills.\nrequires: [listening]\n---\nDrills.\n",
-    "1-memory.md": "---\ntitle: Memory drill\nscenario: memory\n---\nPlay it.\n",
-    "2-open.md": "---\ntitle: Open drill\nscenario: open-ended\n---\nPlay it.\n",
-}
-
-
-def make_play_content(root: Path) -> Path:
-    """The fixture content plus the scenarios and course above."""
-    shutil.copytree(FIXTURE_CONTENT, root)
-    (root / "scenarios" / "memory.md").write_text(MEMORY)
-    (root / "scenarios" / "open-ended.md").write_text(OPEN_ENDED)
-    (root / "courses" / "drills").mkdir()
-    for name, text in DRILLS.items():
-        (root / "courses" / "drills" / name).write_text(text)
-    return root
+from tests.factories import make_play_content
 
 
 @pytest.fixture

@@ -15,101 +15,27 @@ from sqlalchemy import event, select
 
 from lms.accounts.models import User
 from lms.admin.models import AuditEntry
-from lms.certificates.models import Certificate
 from lms.cohorts import reports
 from lms.cohorts import services as cohorts
 from lms.cohorts.models import Cohort, CohortMember, CohortTrainer, Invite
 from lms.core.db import db
 from lms.core.models import utcnow
-from lms.learning.models import AssessmentAttempt, Enrolment, ReflectionEntry, StepProgress
-from lms.roleplay.models import RunChoice, ScenarioRun, WellbeingCheckin
+from lms.learning.models import AssessmentAttempt
 from tests.conftest import PASSWORD, csrf_token
-
-TODAY = date.today()
-SECRET_REFLECTION = "my-private-reflection-7f3a9c"
-SECRET_CHECKIN = "my-private-checkin-e21b44"
-LISTENING_REQUIRED = ("welcome", "practice", "roleplay", "assessment")  # "optional" is optional
-
-
-# -- factories --------------------------------------------------------------------------
-
-def quick_user(session, name: str, role: str = "trainee") -> User:
-    """A user without argon2 (fast): it cannot log in, which these rows do not need."""
-    user = User(email=f"{name.lower().replace(' ', '.')}@example.org", display_name=name, password_hash="x", role=role)
-    session.add(user)
-    session.flush()
-    return user
-
-
-def make_cohort(session, trainer: User, name: str = "Night moderators", courses=("listening",),
-                due_on: date | None = None) -> Cohort:
-    cohort = cohorts.create_cohort(session, trainer, name)
-    for course_id in courses:
-        cohorts.assign_course(session, trainer, cohort, course_id, due_on, {course_id})
-    session.commit()
-    return cohort
-
-
-def join(session, cohort: Cohort, *members: User) -> None:
-    for member in members:
-        cohorts.add_member(session, cohort.id, member)
-    session.commit()
-
-
-def enrol(session, user: User, course_id: str = "listening", steps=(), completed: bool = False, cycle: int = 1,
-          last_active=None) -> Enrolment:
-    now = utcnow()
-    enrolment = Enrolment(user_id=user.id, course_id=course_id, cycle=cycle, last_active_at=last_active or now,
-                          completed_at=now if completed else None)
-    session.add(enrolment)
-    session.flush()
-    for step_id in steps:
-        session.add(StepProgress(enrolment_id=enrolment.id, step_id=step_id, completed_at=now))
-    session.commit()
-    return enrolment
-
-
-def certify(session, user: User, course_id: str = "listening", valid_until: date | None = None,
-            status: str = "issued", enrolment: Enrolment | None = None, code: str | None = None) -> Certificate:
-    certificate = Certificate(
-        user_id=user.id, enrolment_id=enrolment.id if enrolment else None, status=status,
-        code=code or (f"code-{user.id}-{course_id}" if status != "pending" else None),
-        holder_name=user.legal_name or user.display_name, course_id=course_id, course_title="Listening basics",
-        course_version="v1", certificate_title="Listener", issuer_name="Example", completed_on=TODAY,
-        issued_at=utcnow() if status != "pending" else None, valid_until=valid_until)
-    session.add(certificate)
-    session.commit()
-    return certificate
-
-
-def play(session, user: User, choices, finished: bool = True, outcome: str | None = "pass",
-         scenario_id: str = "late-post") -> ScenarioRun:
-    """A run of late-post: choices are (node_id, choice_index, score, red_line)."""
-    run = ScenarioRun(user_id=user.id, scenario_id=scenario_id, current_node="good-end",
-                      score=sum(c[2] for c in choices), crossed_red_line=any(c[3] for c in choices),
-                      outcome=outcome if finished else None, passed=(outcome == "pass") if finished else None,
-                      finished_at=utcnow() if finished else None)
-    session.add(run)
-    session.flush()
-    for position, (node_id, index, score, red) in enumerate(choices):
-        session.add(RunChoice(run_id=run.id, position=position, node_id=node_id, choice_index=index,
-                              target="x", score=score, red_line=red))
-    session.commit()
-    return run
-
-
-def private_notes(session, user: User) -> None:
-    """A reflection and a check-in that no trainer or admin page may ever show."""
-    session.add(ReflectionEntry(user_id=user.id, course_id="listening", step_id="welcome",
-                                reflection_id="r-hardest", prompt_text="What is hardest?", text=SECRET_REFLECTION))
-    session.add(WellbeingCheckin(user_id=user.id, feeling="struggling", note=SECRET_CHECKIN))
-    session.commit()
-
-
-def post(client, url: str, data: dict | None = None, form_page: str | None = None, **kwargs):
-    data = dict(data or {})
-    data["csrf_token"] = csrf_token(client, form_page or url)
-    return client.post(url, data=data, **kwargs)
+from tests.factories import (
+    LISTENING_REQUIRED,
+    SECRET_CHECKIN,
+    SECRET_REFLECTION,
+    TODAY,
+    certify,
+    enrol,
+    join,
+    make_cohort,
+    play,
+    post,
+    private_notes,
+    quick_user,
+)
 
 
 @pytest.fixture

@@ -6,11 +6,10 @@ from datetime import date, datetime
 from sqlalchemy import Date, Float, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
+from lms.certificates.validity import standing
 from lms.core.models import Base, UTCDateTime, utcnow
 
 STATUSES = ("pending", "issued", "revoked")
-#: A certificate that runs out within this many days shows "refresher due".
-REFRESHER_DAYS = 60
 
 
 class Certificate(Base):
@@ -57,6 +56,4 @@ class Certificate(Base):
             return "revoked"
         if self.status != "issued":
             return "pending"
-        if self.valid_until is not None and self.valid_until < today:
-            return "expired"
-        return "valid"
+        return "expired" if standing(self.valid_until, today) == "expired" else "valid"

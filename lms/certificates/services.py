@@ -28,8 +28,9 @@ from sqlalchemy.exc import IntegrityError
 from lms.accounts.models import User
 from lms.admin import audit
 from lms.certificates.document import Branding, current_branding, document_values, grouped_code, make_pdf
-from lms.certificates.models import REFRESHER_DAYS, Certificate
+from lms.certificates.models import Certificate
 from lms.certificates.pdf import RenderError
+from lms.certificates.validity import standing
 from lms.cohorts.models import Cohort, CohortMember, CohortTrainer
 from lms.content import Course
 from lms.core.db import DbSession
@@ -337,9 +338,8 @@ def verify(session: DbSession, raw_code: str, today: date) -> Verification | Non
 # -- trainees ---------------------------------------------------------------------------
 
 def refresher_due(certificate: Certificate, today: date) -> bool:
-    """Within REFRESHER_DAYS of expiry, or past it."""
-    return (certificate.status == "issued" and certificate.valid_until is not None
-            and (certificate.valid_until - today).days <= REFRESHER_DAYS)
+    """Issued, and within the refresher window of expiry or past it."""
+    return certificate.status == "issued" and standing(certificate.valid_until, today) != "valid"
 
 
 def trainee_panel(session: DbSession, user_id: int, courses: Mapping[str, Course]) -> dict:
@@ -347,7 +347,7 @@ def trainee_panel(session: DbSession, user_id: int, courses: Mapping[str, Course
     today = date.today()
     return {
         "certificates": [{"certificate": c, "code": grouped_code(c.code), "refresher_due": refresher_due(c, today),
-                          "expired": c.valid_until is not None and c.valid_until < today}
+                          "expired": standing(c.valid_until, today) == "expired"}
                          for c in of_user(session, user_id)],
         "unclaimed": unclaimed_courses(session, user_id, courses.values()),
     }

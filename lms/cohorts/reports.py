@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
@@ -22,7 +22,8 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.functions import FunctionElement
 
 from lms.accounts.models import User
-from lms.certificates.models import REFRESHER_DAYS, Certificate
+from lms.certificates import validity
+from lms.certificates.models import Certificate
 from lms.cohorts.models import Cohort, CohortMember
 from lms.cohorts.services import assigned_courses
 from lms.content import Catalog, Course, Scenario
@@ -43,6 +44,8 @@ STATUSES: dict[str, tuple[str, str]] = {
     "in_progress": ("In progress", ""),
     "not_started": ("Not started", ""),
 }
+#: A certificate's standing (certificates.validity) as the progress table names it.
+_CERTIFICATE_STATUS = {"valid": "certificate", "refresher_due": "refresher_due", "expired": "expired"}
 SORTS = {"name": "Name", "progress": "Progress in the chosen course", "last_active": "Last active"}
 
 
@@ -225,9 +228,8 @@ def _certificate_facts(cohort: Cohort, flagged: Sequence[tuple[int, Column, froz
         mine = Certificate.course_id == column.course_id
         conditions = {
             "h": mine,
-            "ok": and_(mine, or_(Certificate.valid_until.is_(None),
-                                 Certificate.valid_until > today + timedelta(REFRESHER_DAYS))),
-            "live": and_(mine, or_(Certificate.valid_until.is_(None), Certificate.valid_until >= today)),
+            "ok": and_(mine, validity.valid_sql(Certificate.valid_until, today)),
+            "live": and_(mine, validity.not_expired_sql(Certificate.valid_until, today)),
         }
         flags += [_flag(condition).label(f"{name}{i}") for name, condition in conditions.items() if name in wanted]
     return (select(Certificate.user_id, *flags)
@@ -338,12 +340,7 @@ def _cell(column: Column, facts: _Facts | None, today: date) -> Cell:
     percent = 100 if facts.completed_at else (min(100, facts.done * 100 // required) if required else 0)
     if facts.has_cert:
         until = None if facts.cert_forever else facts.cert_until
-        if until is not None and until < today:
-            status = "expired"
-        elif until is not None and until <= today + timedelta(REFRESHER_DAYS):
-            status = "refresher_due"
-        else:
-            status = "certificate"
+        status = _CERTIFICATE_STATUS[validity.standing(until, today)]
         return Cell(column.course_id, status, 100, column.due_on, facts.completed_at, until)
     if facts.completed_at:
         status = "completed"

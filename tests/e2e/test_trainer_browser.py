@@ -2,7 +2,7 @@
 import pytest
 
 from tests.conftest import assert_accessible, browser_log_in, browser_register
-from tests.test_trainer import join, play, quick_user
+from tests.factories import join, play, quick_user
 
 pytestmark = pytest.mark.browser
 
@@ -64,7 +64,7 @@ def test_trainer_invites_a_trainee_and_sees_their_progress(page, browser, live_s
 
 def test_insight_and_admin_pages_are_accessible(page, phone_page, live_server, users, session):
     admin = users.create(role="admin", email="ada@example.org")
-    from tests.test_trainer import make_cohort
+    from tests.factories import make_cohort
 
     cohort = make_cohort(session, admin)
     people = [quick_user(session, f"Trainee {n}") for n in range(3)]
