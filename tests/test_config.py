@@ -70,3 +70,27 @@ def test_unreadable_config_file_is_reported(tmp_path, monkeypatch):
     monkeypatch.setenv("LMS_CONFIG_FILE", str(config_file))
     with pytest.raises(ConfigError, match="Cannot read the config file"):
         create_app(_base(tmp_path, ENVIRONMENT="production", SECRET_KEY="x" * 40))
+
+
+def test_timezone_must_be_a_real_zone(tmp_path):
+    with pytest.raises(ConfigError, match="LMS_TIMEZONE must be a timezone name"):
+        create_app(_base(tmp_path, ENVIRONMENT="development", TIMEZONE="Mars/Olympus_Mons"),
+                   instance_path=str(tmp_path / "instance"))
+
+
+@pytest.mark.parametrize("zone, hours", [("Etc/GMT-14", 14), ("Etc/GMT+12", -12)])
+def test_today_is_the_charitys_date_not_the_servers(tmp_path, zone, hours):
+    """A due date or expiry is judged in the configured timezone, whatever the server's clock says."""
+    from datetime import UTC, datetime, timedelta
+
+    from lms.core import clock
+
+    app = create_app(_base(tmp_path, ENVIRONMENT="development", TIMEZONE=zone), instance_path=str(tmp_path / "i"))
+    with app.app_context():
+        before = (datetime.now(UTC) + timedelta(hours=hours)).date()
+        today = clock.today()
+        after = (datetime.now(UTC) + timedelta(hours=hours)).date()
+        assert today in (before, after)
+        moment = datetime(2026, 3, 30, 23, 30, tzinfo=UTC)
+        assert clock.local_date(moment) == (moment + timedelta(hours=hours)).date()
+    app.extensions["lms_db"].dispose()

@@ -18,7 +18,7 @@ from flask import Flask, current_app
 
 from lms.certificates.pdf import ASSETS_DIR, render_pdf
 from lms.certificates.qrcode import qr_data_url
-from lms.core import settings
+from lms.core import clock, settings
 
 DEFAULT_TEMPLATE = "certificate.html"
 DEFAULT_LOGO = ASSETS_DIR / "logo.svg"
@@ -132,7 +132,7 @@ def document_values(record, branding: Branding) -> dict[str, str]:
         "certificate_title": record.certificate_title,
         "hours": format_hours(record.hours),
         "completed_on": format_date(record.completed_on),
-        "issued_on": format_date(record.issued_at.date() if record.issued_at else None),
+        "issued_on": format_date(clock.local_date(record.issued_at) if record.issued_at else None),
         "valid_until": format_date(record.valid_until),
         "assessed_how": record.assessed_how,
         "signatory": record.signatory,

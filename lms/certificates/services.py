@@ -33,6 +33,7 @@ from lms.certificates.pdf import RenderError
 from lms.certificates.validity import standing
 from lms.cohorts.models import Cohort, CohortMember, CohortTrainer
 from lms.content import Course
+from lms.core import clock
 from lms.core.db import DbSession
 from lms.core.models import utcnow
 from lms.core.services import ServiceError
@@ -119,7 +120,7 @@ def draft(user: User, enrolment: Enrolment, course: Course, holder_name: str, br
     spec = course.certificate
     if spec is None or enrolment.completed_at is None:
         raise ServiceError("This course does not give a certificate yet.")
-    completed_on = enrolment.completed_at.date()
+    completed_on = clock.local_date(enrolment.completed_at)
     return Certificate(
         enrolment_id=enrolment.id, user_id=user.id, status="pending",
         holder_name=clean_name(holder_name),
@@ -329,7 +330,7 @@ def verify(session: DbSession, raw_code: str, today: date) -> Verification | Non
         return None
     return Verification(
         state=state, code=code, holder_name=cert.holder_name, course_title=cert.course_title,
-        certificate_title=cert.certificate_title, issued_on=cert.issued_at.date(), valid_until=cert.valid_until,
+        certificate_title=cert.certificate_title, issued_on=clock.local_date(cert.issued_at), valid_until=cert.valid_until,
         issuer_name=cert.issuer_name, issuer_number=cert.issuer_number,
         revoked_reason=cert.revoked_reason if state == "revoked" else None,
     )
@@ -344,7 +345,7 @@ def refresher_due(certificate: Certificate, today: date) -> bool:
 
 def trainee_panel(session: DbSession, user_id: int, courses: Mapping[str, Course]) -> dict:
     """What a trainee's certificates panel shows: their certificates, and completed courses to claim."""
-    today = date.today()
+    today = clock.today()
     return {
         "certificates": [{"certificate": c, "code": grouped_code(c.code), "refresher_due": refresher_due(c, today),
                           "expired": standing(c.valid_until, today) == "expired"}

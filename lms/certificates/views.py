@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import io
-from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -22,6 +21,7 @@ from lms.certificates.forms import (
 )
 from lms.certificates.models import Certificate
 from lms.certificates.throttle import SlidingWindow
+from lms.core import clock
 from lms.core.access import public, role_required
 from lms.core.db import db
 from lms.core.services import ServiceError
@@ -131,7 +131,7 @@ def verify_form():
 def verify(code: str):
     if _throttled():
         abort(429)
-    result = service.verify(db.session, code, date.today())
+    result = service.verify(db.session, code, clock.today())
     if request.accept_mimetypes.best == "application/json":
         return _verify_json(result)
     form = VerifyForm(formdata=None, code=document.grouped_code(result.code) if result else code[:80])
@@ -144,7 +144,7 @@ def verify(code: str):
 def verify_json(code: str):
     if _throttled():
         abort(429)
-    return _verify_json(service.verify(db.session, code, date.today()))
+    return _verify_json(service.verify(db.session, code, clock.today()))
 
 
 def _verify_json(result: service.Verification | None):
@@ -258,6 +258,6 @@ def bulk_print():
             out = io.BytesIO()
             service.merge_pdfs(db.session, ids, out)
             db.session.commit()
-            return _pdf_response(out.getvalue(), f"certificates-{date.today().isoformat()}.pdf")
+            return _pdf_response(out.getvalue(), f"certificates-{clock.today().isoformat()}.pdf")
         flash("No issued certificates match. Try a wider date range or another course.", "info")
     return render_template("certificates/bulk.html", form=form), 400 if form.errors else 200

@@ -14,6 +14,7 @@ from lms.certificates.models import Certificate
 from lms.cohorts.models import Cohort, CohortMember
 from lms.cohorts.reports import Query, columns_for, progress_table
 from lms.content import Catalog
+from lms.core import clock
 from lms.core.db import DbSession
 
 #: A cell starting with one of these is run as a formula by Excel and LibreOffice.
@@ -42,7 +43,7 @@ def progress_csv(session: DbSession, cohort: Cohort, catalog: Catalog, query: Qu
         header += [f"{column.title}: status", f"{column.title}: %", f"{column.title}: due"]
     rows = []
     for row in table.rows:
-        line: list[Any] = [row.name, row.last_active.date() if row.last_active else ""]
+        line: list[Any] = [row.name, clock.local_date(row.last_active) if row.last_active else ""]
         for cell in row.cells:
             line += [cell.label, cell.percent, cell.due_on or ""]
         rows.append(line)
@@ -57,11 +58,11 @@ def certificates_csv(session: DbSession, cohort: Cohort, catalog: Catalog, verif
         .join(CohortMember, (CohortMember.user_id == User.id) & (CohortMember.cohort_id == cohort.id))
         .where(Certificate.course_id.in_(course_ids or [""]), Certificate.status.in_(("issued", "revoked")))
         .order_by(User.display_name, Certificate.course_id, Certificate.issued_at))
-    today = date.today()
+    today = clock.today()
     return to_csv(
         ["Display name", "Name on certificate", "Course", "Certificate", "Status", "Completed", "Issued",
          "Valid until", "Code", "Verify at"],
         [[name, cert.holder_name, cert.course_title, cert.certificate_title, cert.state_on(today),
-          cert.completed_on, cert.issued_at.date() if cert.issued_at else "", cert.valid_until or "",
+          cert.completed_on, clock.local_date(cert.issued_at) if cert.issued_at else "", cert.valid_until or "",
           cert.code or "", verify_url(cert.code) if cert.code else ""]
          for cert, name in certificates])

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import TypeVar
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
@@ -22,6 +21,7 @@ from lms.cohorts.forms import (
     options,
 )
 from lms.cohorts.models import Cohort
+from lms.core import clock
 from lms.core.access import role_required
 from lms.core.extensions import db
 from lms.core.forms import ActionForm
@@ -62,7 +62,7 @@ def _csv(text: str, filename: str) -> Response:
 
 def _filename(cohort: Cohort, what: str) -> str:
     slug = "".join(c if c.isascii() and c.isalnum() else "-" for c in cohort.name.lower()).strip("-")
-    return f"{'-'.join(filter(None, slug.split('-')))[:40] or 'cohort'}-{what}-{date.today().isoformat()}.csv"
+    return f"{'-'.join(filter(None, slug.split('-')))[:40] or 'cohort'}-{what}-{clock.today().isoformat()}.csv"
 
 
 # -- cohorts ----------------------------------------------------------------------------
@@ -110,7 +110,7 @@ def _cohort_page(current: Cohort, token: str | None = None, invite_form: InviteF
         courses=cohorts.assigned_courses(db.session, current), titles=titles,
         invites=cohorts.invites(db.session, current), trainers=cohorts.trainers(db.session, current),
         invite_form=invite_form or InviteForm(), course_form=course_form, trainer_form=trainer_form or CoTrainerForm(),
-        action_form=ActionForm(), token=token, today=date.today(), now=utcnow(),
+        action_form=ActionForm(), token=token, today=clock.today(), now=utcnow(),
     )
 
 
@@ -233,7 +233,7 @@ def _progress_query(current: Cohort) -> tuple[ProgressFilterForm, reports.Query,
 def progress(cohort_id: int):
     current = _cohort(cohort_id)
     form, query, columns = _progress_query(current)
-    table = reports.progress_table(db.session, current, catalog(), query, date.today(), all_columns=columns)
+    table = reports.progress_table(db.session, current, catalog(), query, clock.today(), all_columns=columns)
     args = {k: v for k, v in request.args.items() if k in FILTER_ARGS and v}
     return render_template("trainer/progress.html", cohort=current, form=form, table=table, args=args,
                            action_form=ActionForm())
@@ -244,7 +244,7 @@ def progress(cohort_id: int):
 def progress_export(cohort_id: int):
     current = _cohort(cohort_id)
     _form, query, _columns = _progress_query(current)
-    text = progress_csv(db.session, current, catalog(), query, date.today())
+    text = progress_csv(db.session, current, catalog(), query, clock.today())
     return _csv(text, _filename(current, "progress"))
 
 
@@ -265,7 +265,7 @@ def trainee(cohort_id: int, user_id: int):
     member = cohorts.member_of(db.session, current, user_id)
     if member is None:
         abort(404)
-    record = reports.trainee_record(db.session, current, member, catalog(), date.today())
+    record = reports.trainee_record(db.session, current, member, catalog(), clock.today())
     return render_template("trainer/trainee.html", cohort=current, record=record, action_form=ActionForm())
 
 

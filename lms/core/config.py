@@ -93,6 +93,7 @@ class Defaults:
     SESSION_COOKIE_SECURE: bool | None = None  # default: on in production
     WTF_CSRF_TIME_LIMIT = None  # tokens last as long as the session
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    TIMEZONE = "Europe/London"  # IANA name: what "today" is for due dates, expiry and file names
     PAGE_CACHE_MB = 16  # per worker, for a trainee's repeat views; 0 turns it off
 
 
@@ -189,6 +190,18 @@ def _instance_secret(app: Flask) -> str:
     return key
 
 
+def _is_timezone(name: object) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if not isinstance(name, str) or not name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 def validate(app: Flask) -> None:
     """Raise ConfigError naming what to set when the configuration cannot work."""
     cfg = app.config
@@ -226,6 +239,8 @@ def validate(app: Flask) -> None:
         errors.append(f"LMS_PASSWORD_HASHING must be one of {', '.join(sorted(passwords.PROFILES))}, not {hashing!r}.")
     elif hashing in passwords.TESTING_ONLY_PROFILES and not cfg.get("TESTING"):
         errors.append(f"LMS_PASSWORD_HASHING {hashing!r} is for the test suite only; unset it.")
+    if not _is_timezone(cfg.get("TIMEZONE")):
+        errors.append(f"LMS_TIMEZONE must be a timezone name such as 'Europe/London', not {cfg.get('TIMEZONE')!r}.")
     contacts = cfg.get("SUPPORT_CONTACTS")
     if not isinstance(contacts, list) or not all(isinstance(c, dict) and c.get("name") and c.get("contact") for c in contacts):
         errors.append("LMS_SUPPORT_CONTACTS must be a list of tables each with at least 'name' and 'contact'.")

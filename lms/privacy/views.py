@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, session, url_for
 from flask_login import current_user, login_required, logout_user
@@ -11,6 +10,7 @@ from wtforms import BooleanField, PasswordField
 from wtforms.validators import DataRequired
 
 from lms.cohorts import services as cohorts
+from lms.core import clock
 from lms.core.extensions import db
 from lms.core.forms import ActionForm
 from lms.core.services import ServiceError
@@ -38,7 +38,7 @@ def data():
 def download():
     body = json.dumps(privacy.export_data(db.session, current_user), ensure_ascii=False, indent=2)
     return Response(body, mimetype="application/json", headers={
-        "Content-Disposition": f'attachment; filename="my-data-{date.today().isoformat()}.json"',
+        "Content-Disposition": f'attachment; filename="my-data-{clock.today().isoformat()}.json"',
         "Cache-Control": "no-store",
     })
 
