@@ -64,19 +64,19 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
 
 
 def _register_blueprints(app: Flask) -> None:
-    from lms.accounts.views import bp as auth_bp
-    from lms.admin.views import bp as admin_bp
-    from lms.catalog.views import bp as content_bp
-    from lms.certificates.views import bp as certificates_bp
-    from lms.cohorts.views import bp as trainer_bp
-    from lms.home.views import bp as main_bp
-    from lms.learning.views import bp as learn_bp
-    from lms.privacy.views import bp as privacy_bp
-    from lms.roleplay.views import bp as play_bp
+    """Each feature registers its pages (and its navigation link, filters, extensions) itself."""
+    from lms.accounts import views as accounts
+    from lms.admin import views as admin
+    from lms.catalog import views as catalog
+    from lms.certificates import views as certificates
+    from lms.cohorts import views as cohorts
+    from lms.home import views as home
+    from lms.learning import views as learning
+    from lms.privacy import views as privacy
+    from lms.roleplay import views as roleplay
 
-    for blueprint in (main_bp, auth_bp, content_bp, learn_bp, play_bp, certificates_bp, trainer_bp, admin_bp,
-                      privacy_bp):
-        app.register_blueprint(blueprint)
+    for feature in (home, accounts, catalog, learning, roleplay, certificates, cohorts, admin, privacy):
+        feature.init_app(app)
 
 
 def _guard_schema(app: Flask) -> None:

@@ -88,6 +88,20 @@ def find_invite(session: DbSession, token: str | None) -> Invite | None:
     return invite if invite and invite.usable(utcnow()) else None
 
 
+def claim_invite(session: DbSession, invite: Invite, email: str) -> None:
+    """Use up one use of `invite` for `email`; ServiceError when it was sent to someone else or is used up."""
+    if invite.email and invite.email != normalise_email(email):
+        raise ServiceError("This invitation was sent to a different email address.")
+    # Conditional update: two people racing for the last use cannot both win.
+    claimed = session.execute(
+        update(Invite)
+        .where(Invite.id == invite.id, (Invite.max_uses.is_(None)) | (Invite.uses < Invite.max_uses))
+        .values(uses=Invite.uses + 1)
+    ).rowcount
+    if not claimed:
+        raise ServiceError("This invitation has already been used. Ask your trainer for a new one.")
+
+
 def register(
     session: DbSession, *, email: str, display_name: str, password: str, invite_token: str | None,
     invite_only: bool, min_length: int = 8, max_length: int = 1024,
@@ -97,16 +111,7 @@ def register(
     if invite_only and invite is None:
         raise ServiceError("Registration here is by invitation. Ask your trainer for an invitation link.")
     if invite is not None:
-        if invite.email and invite.email != normalise_email(email):
-            raise ServiceError("This invitation was sent to a different email address.")
-        # Conditional update: two people racing for the last use cannot both win.
-        claimed = session.execute(
-            update(Invite)
-            .where(Invite.id == invite.id, (Invite.max_uses.is_(None)) | (Invite.uses < Invite.max_uses))
-            .values(uses=Invite.uses + 1)
-        ).rowcount
-        if not claimed:
-            raise ServiceError("This invitation has already been used. Ask your trainer for a new one.")
+        claim_invite(session, invite, email)
     user = create_user(
         session, email=email, display_name=display_name, password=password,
         role=invite.role if invite else "trainee", min_length=min_length, max_length=max_length,

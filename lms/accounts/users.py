@@ -5,7 +5,6 @@ guard rails (nobody locks out the last admin) and the audit trail.
 """
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from sqlalchemy import func, or_, select
@@ -23,7 +22,6 @@ from lms.core.services import ServiceError
 
 PAGE_SIZE = 50
 AUDIT_PAGE_SIZE = 50
-COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 def search(session: DbSession, text: str = "", role: str | None = None, page: int = 1) -> Page:
@@ -88,7 +86,7 @@ def validate_setting(key: str, value: Any) -> Any:
         if value not in options:
             raise ServiceError(f"{label}: choose one of {', '.join(options)}.")
     elif kind == "colour":
-        if not COLOUR.fullmatch(value):
+        if not settings.is_colour(value):
             raise ServiceError(f"{label}: write a colour as # and six hex digits, like #1d4f91.")
         value = value.lower()
     elif key == "SITE_NAME" and not value:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from lms.accounts import services as accounts
@@ -16,6 +16,11 @@ from lms.core.extensions import db
 from lms.core.services import ServiceError
 
 bp = Blueprint("auth", __name__, template_folder="templates")
+
+
+def init_app(app: Flask) -> None:
+    """Register this feature's pages."""
+    app.register_blueprint(bp)
 
 
 def safe_next(target: str | None) -> str | None:

@@ -1,13 +1,13 @@
 """Admin pages: users, site settings, audit log."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from lms.accounts import users
 from lms.accounts.models import User
 from lms.admin.forms import ActionForm, RoleForm, UserSearchForm, settings_form
-from lms.core import settings
+from lms.core import settings, templating
 from lms.core.access import role_required
 from lms.core.extensions import db
 from lms.core.pagination import page_arg
@@ -15,6 +15,12 @@ from lms.core.services import ServiceError
 from lms.core.web import service_call
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+
+
+def init_app(app: Flask) -> None:
+    """Register this feature's pages and its navigation link."""
+    app.register_blueprint(bp)
+    templating.add_nav_link(app, "admin.users", "Admin", "admin", 50)
 
 
 def _user(user_id: int) -> User:

@@ -3,12 +3,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, abort, render_template, send_from_directory
+from flask import Blueprint, Flask, abort, render_template, send_from_directory
 
 from lms.catalog import services as catalog_module
 from lms.core.access import role_required
 
 bp = Blueprint("content", __name__, template_folder="templates")
+
+
+def init_app(app: Flask) -> None:
+    """Register this feature's pages."""
+    app.register_blueprint(bp)
 
 # Assets are trainer-written files: serve a known set of types, never HTML.
 ASSET_TYPES = {

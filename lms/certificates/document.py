@@ -25,7 +25,6 @@ DEFAULT_LOGO = ASSETS_DIR / "logo.svg"
 DISCLAIMER = "This certificate confirms completion of training. It is not a clinical qualification."
 PAGE_SIZES = {"a4": "A4 landscape", "letter": "letter landscape"}
 RENDER_TIMEOUT = 20.0  # seconds; a certificate takes well under one
-_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 _EXTENSION_KEY = "lms_certificates"
 
 
@@ -101,7 +100,7 @@ def current_branding() -> Branding:
         default_signatory=str(settings.get("CERTIFICATE_SIGNATORY") or ""),
         public_base_url=str(current_app.config["PUBLIC_BASE_URL"]),
         # Checked here as well as in the admin form: the value lands in CSS.
-        colour=colour if _COLOUR.fullmatch(colour) else "#1d4f91",
+        colour=colour if settings.is_colour(colour) else "#1d4f91",
         page_size=PAGE_SIZES.get(size, PAGE_SIZES["a4"]),
         logo_data_url=_state()["logo"],
     )

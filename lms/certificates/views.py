@@ -3,7 +3,19 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -29,15 +41,16 @@ from lms.page_cache import cache as page_cache
 
 bp = Blueprint("certificates", __name__, template_folder="templates")
 
-VERIFY_LIMIT_PER_MINUTE = 30  # per address and worker; LMS_CERTIFICATE_VERIFY_LIMIT
 
-
-@bp.record_once
-def _setup(state) -> None:
-    app = state.app
+def init_app(app: Flask) -> None:
+    """Register the certificate pages, the certificate branding and the verification limit."""
+    app.register_blueprint(bp)
     document.init_app(app)
     app.extensions["lms_verify_throttle"] = SlidingWindow(
         int(app.config.get("CERTIFICATE_VERIFY_LIMIT", VERIFY_LIMIT_PER_MINUTE)))
+
+
+VERIFY_LIMIT_PER_MINUTE = 30  # per address and worker; LMS_CERTIFICATE_VERIFY_LIMIT
 
 
 # -- trainees ------------------------------------------------------------------------

@@ -230,12 +230,7 @@ def join(session: DbSession, user: User, token: str) -> Cohort:
     if invite.email and invite.email != user.email:
         raise ServiceError("This invitation was sent to a different email address.")
     if add_member(session, cohort.id, user):
-        claimed = session.execute(
-            update(Invite).where(Invite.id == invite.id,
-                                 (Invite.max_uses.is_(None)) | (Invite.uses < Invite.max_uses))
-            .values(uses=Invite.uses + 1)).rowcount
-        if not claimed:
-            raise ServiceError("This invitation has already been used. Ask your trainer for a new one.")
+        accounts.claim_invite(session, invite, user.email)
     return cohort
 
 

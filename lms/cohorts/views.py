@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from lms.catalog.services import catalog
@@ -21,7 +21,7 @@ from lms.cohorts.forms import (
     options,
 )
 from lms.cohorts.models import Cohort
-from lms.core import clock
+from lms.core import clock, templating
 from lms.core.access import role_required
 from lms.core.extensions import db
 from lms.core.forms import ActionForm
@@ -32,6 +32,12 @@ from lms.core.web import service_call
 from lms.roleplay import insight
 
 bp = Blueprint("trainer", __name__, url_prefix="/trainer", template_folder="templates")
+
+
+def init_app(app: Flask) -> None:
+    """Register this feature's pages and its navigation link."""
+    app.register_blueprint(bp)
+    templating.add_nav_link(app, "trainer.dashboard", "Trainer", "trainer", 40)
 T = TypeVar("T")
 #: Query-string filters of the progress page, carried to its pages and its CSV.
 FILTER_ARGS = ("q", "course", "status", "sort", "order")

@@ -6,6 +6,9 @@ from datetime import UTC, datetime
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, MetaData, String, TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+#: The largest value an INTEGER column holds on every backend: the bound for ids (and page numbers) in URLs.
+MAX_INTEGER = 2**31 - 1
+
 # Stable constraint names so that Alembic migrations work on SQLite and PostgreSQL alike.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -5,9 +5,11 @@ import math
 
 from flask import request
 
+from lms.core.models import MAX_INTEGER
+
 #: The largest page number anyone can ask for: what an integer column can hold, so
 #: no page number ever overflows an OFFSET (?page=184467440737095518 shows the last page).
-MAX_PAGE = 2**31 - 1
+MAX_PAGE = MAX_INTEGER  # a page number is stored nowhere, but one bound is simpler to reason about
 
 
 def requested_page(page: int | None) -> int:

@@ -9,6 +9,8 @@ from werkzeug.exceptions import BadRequest, HTTPException, NotFound
 from werkzeug.routing import IntegerConverter, MapAdapter
 from werkzeug.utils import cached_property
 
+from lms.core.models import MAX_INTEGER
+
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
     "script-src 'self'",
@@ -135,5 +137,5 @@ class BoundedIntConverter(IntegerConverter):
     """`<int:...>` limited to what an INTEGER id column can hold on every backend."""
 
     def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", MAX_INTEGER)
         super().__init__(map, *args, **kwargs)

@@ -6,6 +6,7 @@ do not query the database for the site name.
 """
 from __future__ import annotations
 
+import re
 import threading
 import time
 from typing import Any
@@ -15,6 +16,14 @@ from sqlalchemy import select
 
 from lms.core.db import db
 from lms.core.models import SiteSetting, utcnow
+
+#: A colour setting: "#" and six hex digits (it lands in CSS, so nothing else is let through).
+COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+def is_colour(value: object) -> bool:
+    """Whether `value` is a colour a setting may hold."""
+    return isinstance(value, str) and COLOUR.fullmatch(value) is not None
 
 #: key -> (label, kind) for the admin settings form.
 EDITABLE: dict[str, tuple[str, str]] = {

@@ -7,21 +7,22 @@ from flask_login import current_user
 from lms.core import settings
 
 # (endpoint, label, who sees it); an entry shows once its blueprint is registered.
-NAV_ITEMS = (
-    ("learn.my_training", "My training", "trainee"),
-    ("learn.catalogue", "Courses", "trainee"),
-    ("play.practice", "Role-plays", "trainee"),
-    ("trainer.dashboard", "Trainer", "trainer"),
-    ("admin.users", "Admin", "admin"),
-)
 _RANK = {"trainee": 0, "trainer": 1, "admin": 2}
+_NAV_KEY = "lms_nav"
+
+
+def add_nav_link(app: Flask, endpoint: str, label: str, role: str, order: int) -> None:
+    """Put a link in the main navigation for `role` and above; features call this from their init_app."""
+    items = app.extensions.setdefault(_NAV_KEY, [])
+    items.append((order, endpoint, label, role))
+    items.sort()
 
 
 def nav_links(app: Flask) -> list[dict]:
     """The main navigation for the current user."""
     links = []
-    for endpoint, label, role in NAV_ITEMS:
-        if endpoint not in app.view_functions or _RANK[current_user.role] < _RANK[role]:
+    for _order, endpoint, label, role in app.extensions.get(_NAV_KEY, []):
+        if _RANK[current_user.role] < _RANK[role]:
             continue
         links.append({
             "url": url_for(endpoint), "label": label,

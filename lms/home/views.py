@@ -1,5 +1,5 @@
 """Home and the support page."""
-from flask import Blueprint, current_app, redirect, render_template, url_for
+from flask import Blueprint, Flask, current_app, redirect, render_template, url_for
 from flask_login import current_user
 
 from lms.catalog.services import catalog
@@ -10,6 +10,11 @@ from lms.core.db import db
 from lms.learning import progress
 
 bp = Blueprint("main", __name__, template_folder="templates")
+
+
+def init_app(app: Flask) -> None:
+    """Register this feature's pages."""
+    app.register_blueprint(bp)
 
 
 @bp.route("/")

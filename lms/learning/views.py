@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    Flask,
     Response,
     abort,
     flash,
@@ -22,6 +23,7 @@ from lms.catalog.services import catalog
 from lms.certificates import services as certificates
 from lms.content import Course, Step
 from lms.content.markdown import unwrap_paragraph
+from lms.core import templating
 from lms.core.db import db
 from lms.core.services import ServiceError
 from lms.learning import assessments, progress, questions, reflections
@@ -32,11 +34,15 @@ from lms.roleplay import runs
 
 bp = Blueprint("learn", __name__, template_folder="templates")
 
-#: The largest id an INTEGER column holds: a bigger number in a URL is a 404, not a database error.
-MAX_ID = 2**31 - 1
+
+def init_app(app: Flask) -> None:
+    """Register the learning pages, their navigation links and the inline_html filter."""
+    app.register_blueprint(bp)
+    app.add_template_filter(inline_html, "inline_html")
+    templating.add_nav_link(app, "learn.my_training", "My training", "trainee", 10)
+    templating.add_nav_link(app, "learn.catalogue", "Courses", "trainee", 20)
 
 
-@bp.app_template_filter("inline_html")
 def inline_html(html: str) -> str:
     """A one-paragraph piece of content HTML without its <p>, for legends and labels."""
     return unwrap_paragraph(html)
@@ -315,7 +321,7 @@ def my_reflections():
                            where={e.id: reflections.where_written(e, courses) for e in entries})
 
 
-@bp.route(f"/my/reflections/<int(max={MAX_ID}):entry_id>", methods=["GET", "POST"])
+@bp.route("/my/reflections/<int:entry_id>", methods=["GET", "POST"])
 def edit_reflection(entry_id: int):
     entry = reflections.get_own(db.session, current_user.id, entry_id)
     if entry is None:
@@ -335,7 +341,7 @@ def edit_reflection(entry_id: int):
     return render_template("learn/reflection_edit.html", entry=entry, form=form, where=where)
 
 
-@bp.route(f"/my/reflections/<int(max={MAX_ID}):entry_id>/delete", methods=["POST"])
+@bp.route("/my/reflections/<int:entry_id>/delete", methods=["POST"])
 def delete_reflection(entry_id: int):
     if not reflections.delete(db.session, current_user.id, entry_id):
         abort(404)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, session, url_for
+from flask import Blueprint, Flask, Response, abort, flash, redirect, render_template, session, url_for
 from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField
@@ -17,6 +17,11 @@ from lms.core.services import ServiceError
 from lms.privacy import services as privacy
 
 bp = Blueprint("privacy", __name__, template_folder="templates")
+
+
+def init_app(app: Flask) -> None:
+    """Register this feature's pages."""
+    app.register_blueprint(bp)
 
 
 class DeleteAccountForm(FlaskForm):

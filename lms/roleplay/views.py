@@ -1,11 +1,12 @@
 """The role-play player: practice list, briefing, runs, choices, debrief, check-in."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from lms.catalog.services import catalog
 from lms.content import Course, Scenario, Step
+from lms.core import templating
 from lms.core.extensions import db
 from lms.core.services import ServiceError
 from lms.learning import progress
@@ -17,6 +18,12 @@ from lms.roleplay.forms import CheckinForm, ChooseForm, StartForm
 from lms.roleplay.models import ScenarioRun
 
 bp = Blueprint("play", __name__, url_prefix="/play", template_folder="templates")
+
+
+def init_app(app: Flask) -> None:
+    """Register this feature's pages and its navigation link."""
+    app.register_blueprint(bp)
+    templating.add_nav_link(app, "play.practice", "Role-plays", "trainee", 30)
 
 OUTCOME_LABELS = {"pass": "a passing ending", "fail": "a failing ending", "neutral": "a neutral ending"}
 
