@@ -34,7 +34,7 @@ from lms.certificates.validity import standing
 from lms.cohorts.models import Cohort, CohortMember, CohortTrainer
 from lms.content import Course
 from lms.core import clock
-from lms.core.db import DbSession
+from lms.core.db import DbSession, release_reads
 from lms.core.models import utcnow
 from lms.core.services import ServiceError
 from lms.learning.models import Enrolment
@@ -166,9 +166,10 @@ def issue(session: DbSession, user: User, enrolment: Enrolment, course: Course, 
     if existing is not None:
         return existing
     certificate = draft(user, enrolment, course, holder_name, branding)
-    user.legal_name = certificate.holder_name  # asked once: prefilled next time
     if not course.certificate.sign_off:  # type: ignore[union-attr]
+        release_reads(session)  # no lock held while the PDF renders
         _seal(certificate, branding, utcnow())
+    user.legal_name = certificate.holder_name  # asked once: prefilled next time
     try:
         with session.begin_nested():
             session.add(certificate)
@@ -187,6 +188,7 @@ def approve(session: DbSession, certificate: Certificate, actor: User, branding:
     if certificate.status != "pending":
         raise ServiceError("Only a certificate waiting for sign-off can be approved.")
     sealed = Certificate(**{column: getattr(certificate, column) for column in _RECORD_COLUMNS})
+    release_reads(session)  # no lock held while the PDF renders
     _seal(sealed, branding, utcnow())
     # Conditional: two trainers approving at once give one code, not two.
     result = session.execute(
@@ -231,11 +233,13 @@ def reissue(session: DbSession, certificate: Certificate, actor: User, holder_na
     name = clean_name(holder_name)
     fresh = Certificate(**{column: getattr(certificate, column) for column in _RECORD_COLUMNS})
     fresh.holder_name, fresh.approved_by_id = name, actor.id
+    certificate_id = certificate.id
+    release_reads(session)  # no lock held while the PDF renders
     _seal(fresh, branding, utcnow())
     # Conditional, and first: of two trainers re-issuing at once, one wins and the
     # other is told so. The completion moves to the new certificate (enrolment_id is unique).
     claimed = session.execute(
-        update(Certificate).where(Certificate.id == certificate.id, Certificate.status == "issued")
+        update(Certificate).where(Certificate.id == certificate_id, Certificate.status == "issued")
         .values(status="revoked", revoked_at=utcnow(), enrolment_id=None)
         .execution_options(synchronize_session=False))
     if claimed.rowcount != 1:

@@ -27,6 +27,37 @@ _immediate: contextvars.ContextVar[bool] = contextvars.ContextVar("lms_sqlite_im
 DbSession = Session | scoped_session[Session]
 
 
+# Whether a session's open transaction has written anything (flushed), so that
+# release_reads never commits a write early.
+_WROTE = "lms_wrote"
+
+
+@event.listens_for(Session, "after_flush")
+def _mark_written(session: Session, _context) -> None:
+    session.info[_WROTE] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _clear_written(session: Session, transaction) -> None:
+    if transaction.parent is None:  # the outermost transaction, not a savepoint
+        session.info.pop(_WROTE, None)
+
+
+def release_reads(session: DbSession) -> None:
+    """End a transaction that has only read, so that slow work next (rendering a PDF) holds no lock.
+
+    On SQLite a request that may write begins with BEGIN IMMEDIATE, so even its first
+    read takes the database's single write lock; ending the read transaction here lets
+    other workers write while WeasyPrint runs, and the writes that follow start a new
+    transaction. Nothing has been written, so ending it with a commit changes nothing and,
+    as the sessions do not expire on commit, keeps what was loaded. Refuses to run after
+    a write: the write's lock must be held until the request commits.
+    """
+    if session.new or session.dirty or session.deleted or session.info.get(_WROTE):
+        raise RuntimeError("release_reads() after a write would commit it early: render before writing.")
+    session.commit()
+
+
 class SchemaOutOfDate(RuntimeError):
     """The database is not at the newest migration."""
 
