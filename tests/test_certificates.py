@@ -692,3 +692,37 @@ def test_certificate_colour_comes_from_settings_and_is_checked(app, session):
         settings.put("CERTIFICATE_PRIMARY_COLOUR", "red; } body { display: none", by_user_id=None)
         session.commit()
         assert current_branding().colour == "#1d4f91"
+
+
+def test_no_write_lock_is_held_while_the_pdf_renders(app, client, session, trainee, db_backend, monkeypatch):
+    """The request's transaction is closed while WeasyPrint makes a certificate, so on SQLite
+    (one write lock for the whole database) another worker can write meanwhile."""
+    import sqlite3
+
+    from lms.certificates import services as certificate_services
+    from lms.core.db import db
+
+    complete(session, trainee)
+    path = app.config["DATABASE_URL"].removeprefix("sqlite:///")
+    seen: list[str] = []
+    real_make_pdf = certificate_services.make_pdf
+
+    def make_pdf_while_another_worker_writes(values):
+        seen.append("in transaction" if db.session().in_transaction() else "no transaction")
+        if db_backend != "sqlite":
+            return real_make_pdf(values)
+        other = sqlite3.connect(path, timeout=0.2, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            seen.append("wrote")
+        except sqlite3.OperationalError:
+            seen.append("locked")
+        finally:
+            other.close()
+        return real_make_pdf(values)
+
+    monkeypatch.setattr(certificate_services, "make_pdf", make_pdf_while_another_worker_writes)
+    assert claim(client, "Jane Example").status_code == 302
+    assert seen == (["no transaction", "wrote"] if db_backend == "sqlite" else ["no transaction"])
+    assert session.scalars(select(Certificate)).one().pdf_sha256
