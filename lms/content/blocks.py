@@ -11,8 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from .course import Block, HtmlBlock, Question, QuestionChoice, Reflection
-from .markdown import RENDER_BUDGET_SECONDS, LinkResolver, render_pieces, unwrap_paragraph
+from .links import LinkResolver
 from .problems import Problems
+from .render import RENDER_BUDGET_SECONDS, render_pieces, unwrap_paragraph
 from .source import SLUG_HELP, atx_heading, fence_closes, fence_open, is_slug, leading_spaces
 
 BLOCK_KINDS = ("question", "reflection")
