@@ -17,6 +17,7 @@ from .render import RENDER_BUDGET_SECONDS, render_pieces, unwrap_paragraph
 from .source import SLUG_HELP, atx_heading, fence_closes, fence_open, is_slug, leading_spaces
 
 BLOCK_KINDS = ("question", "reflection")
+PIN_MARK = "(pin)"  # at the end of a choice's first line: the choice keeps its place when shuffled
 
 
 class Pieces:
@@ -93,6 +94,7 @@ class _ChoiceDraft:
     correct: bool
     line: int
     text: list[str]
+    pin: bool = False
     feedback: list[str] = field(default_factory=list)
     text_piece: int = -1
     feedback_piece: int = -1
@@ -115,6 +117,7 @@ class _QuestionDraft:
                     text_html=unwrap_paragraph(pieces[c.text_piece]),
                     correct=c.correct,
                     feedback_html=pieces[c.feedback_piece] if c.feedback_piece >= 0 else "",
+                    pin=c.pin,
                 )
                 for i, c in enumerate(self.choices)
             ),
@@ -169,7 +172,12 @@ def parse_question(
             correct, text = box
             if not text:
                 problems.error(rel, number, "choice has no text after its box; write '- [ ] what the trainee could choose'")
-            current = _ChoiceDraft(correct, number, [text])
+            pin = text.endswith(PIN_MARK)
+            if pin:
+                text = text[: -len(PIN_MARK)].rstrip()
+                if not text:
+                    problems.error(rel, number, "choice has no text before '(pin)'; write '- [ ] None of these (pin)'")
+            current = _ChoiceDraft(correct, number, [text], pin=pin)
             choices.append(current)
         elif not choices:
             prompt.append(line)

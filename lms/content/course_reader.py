@@ -30,7 +30,9 @@ from .render import RenderTooSlow
 from .source import SLUG_HELP, SourceFile, id_in_words, is_slug, minutes_for_words, split_numbered
 from .urls import ContentUrls
 
-COURSE_KEYS = ("title", "summary", "audience", "minutes", "requires", "content_notes", "pass_mark", "certificate")
+COURSE_KEYS = (
+    "title", "summary", "audience", "minutes", "requires", "content_notes", "pass_mark", "certificate", "shuffle",
+)
 CERTIFICATE_KEYS = ("title", "hours", "valid_months", "signatory", "sign_off")
 STEP_KEYS = ("title", "minutes", "content_notes", "scenario", "assessment", "attempts", "optional")
 MODULE_KEYS = ("title", "summary")
@@ -69,6 +71,7 @@ class CourseReader:
         self.problems = self.unit.problems
         self.digest = hashlib.sha256()
         self.question_ids: dict[str, str] = {}
+        self.shuffle = True  # course.md's 'shuffle:', which its steps inherit
         self.reflection_ids: dict[str, str] = {}
         self.page_urls: dict[str, str] = {}
 
@@ -157,7 +160,7 @@ class CourseReader:
             id=self.id, title=head["title"], summary=head["summary"], audience=head["audience"], minutes=minutes,
             requires=head["requires"], content_notes=head["content_notes"], pass_mark=head["pass_mark"],
             certificate=head["certificate"], intro_html=head["intro_html"], modules=tuple(built_modules),
-            version=self.digest.hexdigest()[:12], path=self.folder, assets_dir=assets,
+            version=self.digest.hexdigest()[:12], path=self.folder, assets_dir=assets, shuffle=self.shuffle,
         )
         return self.unit
 
@@ -196,6 +199,7 @@ class CourseReader:
             self.problems.error(source.rel, 1, "course.md has no front matter; start it with a '---' line, then 'title: ...' and 'summary: ...', then '---'")
         fields = Fields(doc.meta, doc.meta.data, source.rel, self.problems)
         fields.check_keys(COURSE_KEYS, ("title", "summary"), EXAMPLES)
+        self.shuffle = fields.flag("shuffle", default=True)
         for ref in fields.slug_list("requires", "course ids"):
             self.unit.requires.append(Ref(source.rel, fields.line("requires"), ref))
         certificate = None
@@ -271,7 +275,7 @@ class CourseReader:
             content_notes=fields.text_list("content_notes"), scenario=scenario, assessment=assessment,
             attempts=attempts, optional=optional,
             body_html="\n".join(b.html for b in blocks if isinstance(b, HtmlBlock)),
-            blocks=blocks, path=step_file.path,
+            blocks=blocks, path=step_file.path, shuffle=self.shuffle,
         )
         if attempts is not None and not assessment:
             self.problems.error(rel, fields.line("attempts"), "'attempts' only applies to assessments; add 'assessment: true' or remove 'attempts'")

@@ -26,7 +26,9 @@ from .scenario import (
 from .source import SLUG_HELP, is_slug, suggest
 from .urls import ContentUrls
 
-SCENARIO_KEYS = ("title", "summary", "topic", "audience", "content_notes", "minutes", "start", "endings", "pass_score")
+SCENARIO_KEYS = (
+    "title", "summary", "topic", "audience", "content_notes", "minutes", "start", "endings", "pass_score", "shuffle",
+)
 EXAMPLES = {"title": "Active listening", "summary": "One or two sentences for the catalogue.", "endings": "{pass: [good-end]}"}
 
 
@@ -84,6 +86,7 @@ class ScenarioReader:
                     index=i, text_html=unwrap_paragraph(pieces[c.text_piece]), target=c.target, score=c.score,
                     red_line=c.red_line, condition=c.condition,
                     feedback_html=pieces[c.feedback_piece] if c.feedback_piece >= 0 else "", line=c.line,
+                    pin=c.pin,
                 )
                 for i, c in enumerate(draft.choices)
             )
@@ -103,6 +106,7 @@ class ScenarioReader:
             content_notes=fields.text_list("content_notes"), minutes=minutes, start=start,
             endings=MappingProxyType(endings), pass_score=pass_score, briefing_html=pieces[body.briefing_piece],
             nodes=MappingProxyType(nodes), path=self.path, assets_dir=assets, max_score=best_score(nodes, start),
+            shuffle=fields.flag("shuffle", default=True),
         )
 
     def _endings(self, fields: Fields) -> dict[str, tuple[str, ...]]:
