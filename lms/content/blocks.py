@@ -14,7 +14,7 @@ from .course import Block, HtmlBlock, Question, QuestionChoice, Reflection
 from .links import LinkResolver
 from .problems import Problems
 from .render import RENDER_BUDGET_SECONDS, render_pieces, unwrap_paragraph
-from .source import SLUG_HELP, atx_heading, fence_closes, fence_open, is_slug, leading_spaces
+from .source import SLUG_HELP, atx_heading, fence_closes, fence_open, is_slug, leading_spaces, suggest
 
 BLOCK_KINDS = ("question", "reflection")
 PIN_MARK = "(pin)"  # at the end of a choice's first line: the choice keeps its place when shuffled
@@ -68,14 +68,21 @@ def dedent_quote(lines: Sequence[str]) -> str:
     return "\n".join(out)
 
 
+# Words allowed after ```kind besides id=...: 'critical' (7.2) and 'review' (7.7).
+BLOCK_FLAGS: dict[str, tuple[str, ...]] = {"question": ("critical",), "reflection": (), "response": ("review",)}
+
+
 @dataclass
 class BlockOptions:
     id: str | None
+    flags: frozenset[str] = frozenset()
 
 
 def parse_info(info: str, kind: str, rel: str, line: int, problems: Problems) -> BlockOptions:
-    """Read the options after ```question: only id=... is allowed."""
+    """Read the options after ```question: id=... and the kind's flags."""
     block_id = None
+    flags: set[str] = set()
+    allowed = BLOCK_FLAGS.get(kind, ())
     for token in info.split()[1:]:
         key, eq, value = token.partition("=")
         if key == "id" and eq:
@@ -84,9 +91,13 @@ def parse_info(info: str, kind: str, rel: str, line: int, problems: Problems) ->
                 block_id = value
             else:
                 problems.error(rel, line, f"{kind} id '{value}' is not valid; use {SLUG_HELP}")
+        elif not eq and token in allowed:
+            flags.add(token)
         else:
-            problems.error(rel, line, f"unknown option '{token}' after ```{kind}; only 'id=some-id' is allowed")
-    return BlockOptions(block_id)
+            options = " or ".join(["'id=some-id'", *(f"'{flag}'" for flag in allowed)])
+            hint = suggest(token, allowed) if allowed else ""
+            problems.error(rel, line, f"unknown option '{token}' after ```{kind}{hint}; only {options} is allowed")
+    return BlockOptions(block_id, frozenset(flags))
 
 
 @dataclass
@@ -106,6 +117,7 @@ class _QuestionDraft:
     line: int
     prompt_piece: int
     choices: list[_ChoiceDraft]
+    critical: bool = False
 
     def build(self, pieces: Pieces) -> Question:
         return Question(
@@ -122,6 +134,7 @@ class _QuestionDraft:
                 for i, c in enumerate(self.choices)
             ),
             line=self.line,
+            critical=self.critical,
         )
 
 
@@ -285,7 +298,9 @@ def parse_step_body(
         inner = [row[fence.indent :] if leading_spaces(row) >= fence.indent else row.lstrip() for row in lines[index + 1 : end]]
         if kind == "question":
             qid = options.id or f"{step_id}-{counts[kind]}"
-            drafts.append(parse_question(inner, fence_line + 1, fence_line, qid, rel, problems, pieces))
+            question = parse_question(inner, fence_line + 1, fence_line, qid, rel, problems, pieces)
+            question.critical = "critical" in options.flags
+            drafts.append(question)
         else:
             rid = options.id or f"{step_id}-reflection-{counts[kind]}"
             prompt = "\n".join(inner).strip("\n")

@@ -9,7 +9,7 @@ from functools import partial
 from pathlib import Path
 
 from .blocks import Pieces, parse_step_body, warn_blocks_outside_steps
-from .course import AUDIENCES, CertificateSpec, Course, HtmlBlock, Module, Step
+from .course import AUDIENCES, REVEALS, CertificateSpec, Course, HtmlBlock, Module, Step
 from .frontmatter import Document, Fields
 from .html_lint import unsafe_html_warnings
 from .problems import Problems
@@ -34,7 +34,9 @@ COURSE_KEYS = (
     "title", "summary", "audience", "minutes", "requires", "content_notes", "pass_mark", "certificate", "shuffle",
 )
 CERTIFICATE_KEYS = ("title", "hours", "valid_months", "signatory", "sign_off")
-STEP_KEYS = ("title", "minutes", "content_notes", "scenario", "assessment", "attempts", "optional")
+STEP_KEYS = (
+    "title", "minutes", "content_notes", "scenario", "assessment", "attempts", "optional", "pool", "reveal",
+)
 MODULE_KEYS = ("title", "summary")
 EXAMPLES = {"title": "Active listening", "summary": "One or two sentences for the catalogue.", "endings": "{pass: [good-end]}"}
 DEFAULT_PASS_MARK = 80
@@ -164,6 +166,13 @@ class CourseReader:
         )
         return self.unit
 
+    def _check_pool(self, rel: str, line: int, pool: int, step: Step) -> None:
+        count, critical = len(step.questions), len(step.critical_questions)
+        if pool > count:
+            self.problems.error(rel, line, f"'pool: {pool}' draws more questions than this assessment has ({count}); lower it or add questions")
+        elif pool < critical:
+            self.problems.error(rel, line, f"'pool: {pool}' is smaller than the number of critical questions ({critical}), which every attempt includes; raise it to at least {critical}")  # noqa: E501
+
     def _check_unique(self, items: list[tuple[str, Path]], kind: str) -> None:
         seen: dict[str, Path] = {}
         for item_id, path in items:
@@ -268,6 +277,8 @@ class CourseReader:
         assessment = fields.flag("assessment")
         optional = fields.flag("optional")
         attempts = fields.whole("attempts", "attempts", minimum=1)
+        pool = fields.whole("pool", "questions", minimum=1)
+        reveal = fields.choice("reveal", REVEALS, "mistakes")
         step = Step(
             id=step_file.id, course_id=self.id, module_id=step_file.module_id,
             title=title_key or body.title_heading or id_in_words(step_file.id),
@@ -275,10 +286,19 @@ class CourseReader:
             content_notes=fields.text_list("content_notes"), scenario=scenario, assessment=assessment,
             attempts=attempts, optional=optional,
             body_html="\n".join(b.html for b in blocks if isinstance(b, HtmlBlock)),
-            blocks=blocks, path=step_file.path, shuffle=self.shuffle,
+            blocks=blocks, path=step_file.path, shuffle=self.shuffle, pool=pool,
+            reveal="answers" if reveal == "answers" else "mistakes",
         )
         if attempts is not None and not assessment:
             self.problems.error(rel, fields.line("attempts"), "'attempts' only applies to assessments; add 'assessment: true' or remove 'attempts'")
+        for key in ("pool", "reveal"):
+            if key in fields.data and not assessment:
+                self.problems.error(rel, fields.line(key), f"'{key}' only applies to assessments; add 'assessment: true' or remove '{key}'")
+        if assessment and pool is not None:
+            self._check_pool(rel, fields.line("pool"), pool, step)
+        if not assessment:
+            for question in step.critical_questions:
+                self.problems.warning(rel, question.line, f"question '{question.id}' is marked critical, but 'critical' only counts in an assessment step; add 'assessment: true' to the front matter or remove 'critical'")  # noqa: E501
         if assessment and not step.questions:
             self.problems.error(rel, fields.line("assessment"), "this assessment has no questions; add ```question blocks or remove 'assessment: true'")
         if assessment and optional:

@@ -86,3 +86,48 @@ def test_scenario_pin_annotation_and_shuffle_false(load):
     scenario = catalog.scenarios["two-am"]
     assert not scenario.shuffle
     assert [c.pin for c in scenario.nodes["the-post"].choices] == [False, True]
+
+
+# ---------------------------------------------------------------- 7.2 critical, pool, reveal
+
+
+def test_critical_pool_and_reveal_are_read(load):
+    catalog = load(course({"1-a.md": ASSESSMENT.format(meta="pool: 2\nreveal: answers\n")}))
+    step = catalog.courses["listening"].steps[0]
+    assert [q.critical for q in step.questions] == [True, False, False]
+    assert step.pool == 2 and step.reveal == "answers"
+
+
+def test_reveal_defaults_to_mistakes_and_pool_to_every_question(load):
+    step = load(course({"1-a.md": ASSESSMENT.format(meta="")})).courses["listening"].steps[0]
+    assert step.reveal == "mistakes" and step.pool is None
+
+
+def test_critical_outside_an_assessment_is_a_warning(load):
+    catalog = load(course({"1-a.md": QUESTION.format(info=" id=q critical")}))
+    find(catalog, "courses/listening/1-a.md", 1, "marked critical, but 'critical' only counts in an assessment", "warning")
+    assert catalog.courses["listening"].steps[0].questions[0].critical
+
+
+def test_pool_larger_than_the_questions_is_an_error(load):
+    catalog = load(course({"1-a.md": ASSESSMENT.format(meta="pool: 4\n")}))
+    find(catalog, "courses/listening/1-a.md", 3, "'pool: 4' draws more questions than this assessment has (3)", "error")
+
+
+def test_pool_smaller_than_the_critical_questions_is_an_error(load):
+    text = ASSESSMENT.format(meta="pool: 1\n").replace("id=q2", "id=q2 critical")
+    catalog = load(course({"1-a.md": text}))
+    find(catalog, "courses/listening/1-a.md", 3, "smaller than the number of critical questions (2)", "error")
+
+
+def test_pool_and_reveal_only_apply_to_assessments(load):
+    text = "---\npool: 1\nreveal: answers\n---\n" + QUESTION.format(info="")
+    catalog = load(course({"1-a.md": text}))
+    find(catalog, "courses/listening/1-a.md", 2, "'pool' only applies to assessments", "error")
+    find(catalog, "courses/listening/1-a.md", 3, "'reveal' only applies to assessments", "error")
+
+
+def test_bad_reveal_and_unknown_question_flag(load):
+    catalog = load(course({"1-a.md": ASSESSMENT.format(meta="reveal: everything\n").replace("id=q2", "id=q2 critcal")}))
+    find(catalog, "courses/listening/1-a.md", 3, "'reveal' should be one of mistakes, answers")
+    find(catalog, "courses/listening/1-a.md", 12, "unknown option 'critcal' after ```question; did you mean 'critical'?")
