@@ -199,8 +199,8 @@ def test_route_passes_needs_the_pass_score(load):
 def test_pass_rules_naming_unknown_nodes_are_errors(load):
     meta = "pass_requires: [asked]\npass_forbids: [lockd]\n"
     catalog = load({"scenarios/two-am.md": scenario_md(meta, PLAIN_BODY)})
-    find(catalog, "scenarios/two-am.md", 6, "'pass_requires' names node 'asked', which does not exist; did you mean 'ask'?", "error")
-    find(catalog, "scenarios/two-am.md", 7, "'pass_forbids' names node 'lockd', which does not exist; did you mean 'locked'?", "error")
+    find(catalog, "scenarios/two-am.md", 7, "'pass_requires' names node 'asked', which does not exist; did you mean 'ask'?", "error")
+    find(catalog, "scenarios/two-am.md", 8, "'pass_forbids' names node 'lockd', which does not exist; did you mean 'locked'?", "error")
 
 
 def test_undeclared_skill_is_an_error_and_unused_skill_a_warning(load):
