@@ -206,11 +206,11 @@ def test_pass_rules_naming_unknown_nodes_are_errors(load):
 def test_undeclared_skill_is_an_error_and_unused_skill_a_warning(load):
     meta = "skills:\n  escalation: Escalating risk\n  boundaries: Holding boundaries\n"
     catalog = load({"scenarios/two-am.md": scenario_md(meta, RULES_BODY.replace("skill listening", "skill listenning"))})
-    find(catalog, "scenarios/two-am.md", 15, "skill 'listenning' is not declared", "error")
-    find(catalog, "scenarios/two-am.md", 8, "skill 'boundaries' is declared but no choice uses it", "warning")
+    find(catalog, "scenarios/two-am.md", 16, "skill 'listenning' is not declared", "error")
+    find(catalog, "scenarios/two-am.md", 9, "skill 'boundaries' is declared but no choice uses it", "warning")
 
 
 def test_skill_without_any_declaration_says_how_to_declare(load):
     catalog = load({"scenarios/two-am.md": scenario_md("", RULES_BODY)})
-    problem = find(catalog, "scenarios/two-am.md", 12, "skill 'escalation' is not declared", "error")
+    problem = find(catalog, "scenarios/two-am.md", 13, "skill 'escalation' is not declared", "error")
     assert "skills: {escalation: Escalation}" in problem.message
