@@ -73,6 +73,7 @@ class CourseReader:
         self.problems = self.unit.problems
         self.digest = hashlib.sha256()
         self.question_ids: dict[str, str] = {}
+        self.response_ids: dict[str, str] = {}
         self.shuffle = True  # course.md's 'shuffle:', which its steps inherit
         self.reflection_ids: dict[str, str] = {}
         self.page_urls: dict[str, str] = {}
@@ -303,7 +304,10 @@ class CourseReader:
             self.problems.error(rel, fields.line("assessment"), "this assessment has no questions; add ```question blocks or remove 'assessment: true'")
         if assessment and optional:
             self.problems.error(rel, fields.line("optional"), "an assessment cannot be optional: every assessment must be passed to complete the course")
-        for kind, seen, items in (("question", self.question_ids, step.questions), ("reflection", self.reflection_ids, step.reflections)):
+        for kind, seen, items in (
+            ("question", self.question_ids, step.questions), ("reflection", self.reflection_ids, step.reflections),
+            ("response", self.response_ids, step.responses),
+        ):
             for item in items:
                 if item.id in seen:
                     self.problems.error(rel, item.line, f"{kind} id '{item.id}' is already used in {seen[item.id]}; {kind} ids must be unique within a course (set one with ```{kind} id=...)")  # noqa: E501

@@ -214,3 +214,40 @@ def test_skill_without_any_declaration_says_how_to_declare(load):
     catalog = load({"scenarios/two-am.md": scenario_md("", RULES_BODY)})
     problem = find(catalog, "scenarios/two-am.md", 13, "skill 'escalation' is not declared", "error")
     assert "skills: {escalation: Escalation}" in problem.message
+
+
+# ---------------------------------------------------------------- 7.7 responses
+
+RESPONSE = """\
+```response{info}
+Write the first private message you would send.
+---
+A good message notices what they wrote.
+```
+"""
+
+
+def test_response_block_is_read_with_prompt_guidance_review_and_default_id(load):
+    text = RESPONSE.format(info=" review") + "\n" + RESPONSE.format(info=" id=second")
+    step = load(course({"1-a.md": text})).courses["listening"].steps[0]
+    first, second = step.responses
+    assert first.id == "a-r1" and first.review and "first private message" in first.prompt_html
+    assert "notices what they wrote" in first.guidance_html and "---" not in first.prompt_html
+    assert second.id == "second" and not second.review
+    assert "<hr" not in step.body_html
+
+
+def test_response_ids_are_unique_within_a_course(load):
+    catalog = load(course({"1-a.md": RESPONSE.format(info=" id=x"), "2-b.md": RESPONSE.format(info=" id=x")}))
+    find(catalog, "courses/listening/2-b.md", 1, "response id 'x' is already used", "error")
+
+
+def test_response_without_prompt_is_an_error_and_without_guidance_a_warning(load):
+    catalog = load(course({"1-a.md": "```response\n---\nGuide.\n```\n\n```response\nOnly a prompt.\n```\n"}))
+    find(catalog, "courses/listening/1-a.md", 1, "response has no prompt", "error")
+    find(catalog, "courses/listening/1-a.md", 6, "response has no guidance for trainers", "warning")
+
+
+def test_unknown_response_option(load):
+    catalog = load(course({"1-a.md": RESPONSE.format(info=" reveiw")}))
+    find(catalog, "courses/listening/1-a.md", 1, "unknown option 'reveiw' after ```response; did you mean 'review'?")
