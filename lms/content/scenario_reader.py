@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 
 from .blocks import Pieces
-from .course import AUDIENCES
+from .course import AUDIENCES, review_due
 from .frontmatter import Fields
 from .html_lint import unsafe_html_warnings
 from .problems import Problems
@@ -29,7 +30,7 @@ from .urls import ContentUrls
 
 SCENARIO_KEYS = (
     "title", "summary", "topic", "audience", "content_notes", "minutes", "start", "endings", "pass_score", "shuffle",
-    "pass_requires", "pass_forbids", "skills",
+    "pass_requires", "pass_forbids", "skills", "reviewed", "review_every_months",
 )
 EXAMPLES = {"title": "Active listening", "summary": "One or two sentences for the catalogue.", "endings": "{pass: [good-end]}"}
 
@@ -37,8 +38,12 @@ EXAMPLES = {"title": "Active listening", "summary": "One or two sentences for th
 class ScenarioReader:
     """Read one scenario: a single file, or a folder with scenario.md and assets/."""
 
-    def __init__(self, root: Path, scenario_id: str, path: Path, folder: Path | None, urls: ContentUrls, budget: float) -> None:
+    def __init__(
+        self, root: Path, scenario_id: str, path: Path, folder: Path | None, urls: ContentUrls, budget: float,
+        today: datetime.date | None = None,
+    ) -> None:
         self.root = root
+        self.today = today
         self.budget = budget
         self.id = scenario_id
         self.path = path
@@ -102,6 +107,11 @@ class ScenarioReader:
         for node_id in set(pass_requires) & set(pass_forbids):
             self.problems.error(rel, fields.line("pass_forbids"), f"node '{node_id}' is under both 'pass_requires' and 'pass_forbids', so no run can pass")
         skills = self._skills(fields, nodes)
+        reviewed = fields.date("reviewed")
+        every = fields.whole("review_every_months", "months", minimum=1)
+        due = review_due(reviewed, every)
+        if self.today is not None and due is not None and due < self.today:
+            self.problems.warning(rel, fields.line("reviewed"), f"this scenario was due for review on {due.isoformat()} (reviewed {reviewed}, every {every} months); check it is still true, then update 'reviewed'")  # noqa: E501
         check_graph(nodes, start, endings, pass_score, rel, doc.meta.lines, self.problems)
         if self.problems.has_errors:
             return
@@ -114,7 +124,7 @@ class ScenarioReader:
             endings=MappingProxyType(endings), pass_score=pass_score, briefing_html=pieces[body.briefing_piece],
             nodes=MappingProxyType(nodes), path=self.path, assets_dir=assets, max_score=best_score(nodes, start),
             shuffle=fields.flag("shuffle", default=True), pass_requires=pass_requires, pass_forbids=pass_forbids,
-            skills=MappingProxyType(skills),
+            skills=MappingProxyType(skills), reviewed=reviewed, review_every_months=every,
         )
 
     def _node_list(self, fields: Fields, key: str, nodes: Mapping[str, Node]) -> tuple[str, ...]:
@@ -167,7 +177,9 @@ class ScenarioReader:
         return endings
 
 
-def scenario_units(root: Path, urls: ContentUrls, problems: Problems, budget: float) -> dict[str, Unit]:
+def scenario_units(
+    root: Path, urls: ContentUrls, problems: Problems, budget: float, today: datetime.date | None = None,
+) -> dict[str, Unit]:
     units: dict[str, Unit] = {}
     folder = top_folder(root, "scenarios", problems)
     if folder is None:
@@ -191,5 +203,5 @@ def scenario_units(root: Path, urls: ContentUrls, problems: Problems, budget: fl
             problems.error(rel, 0, f"there are two scenarios with the id '{scenario_id}' (a file and a folder); keep one")
             units[scenario_id].problems.error(units[scenario_id].rel, 0, f"there are two scenarios with the id '{scenario_id}'; keep one")
             continue
-        units[scenario_id] = ScenarioReader(root, scenario_id, path, own, urls, budget).read()
+        units[scenario_id] = ScenarioReader(root, scenario_id, path, own, urls, budget, today).read()
     return units
