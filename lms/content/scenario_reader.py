@@ -18,7 +18,9 @@ from .render import unwrap_paragraph
 from .scenario import (
     OUTCOMES,
     Choice,
+    ConditionalHtml,
     Node,
+    PartDraft,
     Scenario,
     best_score,
     check_graph,
@@ -92,12 +94,19 @@ class ScenarioReader:
                 Choice(
                     index=i, text_html=unwrap_paragraph(pieces[c.text_piece]), target=c.target, score=c.score,
                     red_line=c.red_line, condition=c.condition,
-                    feedback_html=pieces[c.feedback_piece] if c.feedback_piece >= 0 else "", line=c.line,
-                    pin=c.pin, skills=tuple(c.skills),
+                    feedback_html=_unconditional(c.feedback_parts, pieces), line=c.line,
+                    pin=c.pin, skills=tuple(c.skills), feedback_parts=_conditional(c.feedback_parts, pieces),
                 )
                 for i, c in enumerate(draft.choices)
             )
-            nodes.setdefault(draft.id, Node(draft.id, draft.line, pieces[draft.body_piece], draft.content_note, choices))
+            nodes.setdefault(draft.id, Node(
+                draft.id, draft.line, _unconditional(draft.body_parts, pieces), draft.content_note, choices,
+                body_parts=_conditional(draft.body_parts, pieces)))
+        for draft in body.nodes:
+            for part in draft.body_parts + [p for c in draft.choices for p in c.feedback_parts]:
+                if part.condition is not None and part.condition.node and part.condition.node not in nodes:
+                    name = part.condition.node
+                    self.problems.error(rel, part.line, f"'::: if {'not ' if part.condition.negate else ''}{name}' names a node that does not exist{suggest(name, nodes)}")  # noqa: E501
         start = fields.slug("start", "a node id") or (body.nodes[0].id if body.nodes else "")
         if "start" in fields.data and start not in nodes:
             self.problems.error(rel, fields.line("start"), f"'start' names node '{start}', which does not exist{suggest(start, nodes)}")
@@ -140,7 +149,7 @@ class ScenarioReader:
         skills: dict[str, str] = {}
         sub = fields.mapping("skills", "a mapping of skill names to labels, like '{escalation: Escalating risk}'")
         if sub is not None:
-            for name, label in sub.data.items():
+            for name in sub.data:
                 if not is_slug(str(name)):
                     self.problems.error(fields.rel, sub.line(str(name)), f"skill name '{name}' is not valid; use {SLUG_HELP}")
                 elif (text := sub.text(str(name))) is None:
@@ -175,6 +184,18 @@ class ScenarioReader:
                     seen[node_id] = outcome
                     endings[outcome] += (node_id,)
         return endings
+
+
+def _unconditional(parts: list[PartDraft], pieces: Pieces) -> str:
+    """The parts shown on every route, joined: body_html / feedback_html for places without a run."""
+    return "\n".join(pieces[p.piece] for p in parts if p.condition is None and pieces[p.piece])
+
+
+def _conditional(parts: list[PartDraft], pieces: Pieces) -> tuple[ConditionalHtml, ...]:
+    """Every part with its condition; () when there is no condition, so body_for falls back to body_html."""
+    if all(p.condition is None for p in parts):
+        return ()
+    return tuple(ConditionalHtml(pieces[p.piece], p.condition) for p in parts if pieces[p.piece])
 
 
 def scenario_units(

@@ -309,3 +309,72 @@ def test_lms_check_today_option(tree):
     assert "courses/listening/1-a.md:2: warning: this step was due for review on 2024-09-15" in result.output
     result = CliRunner().invoke(main, ["check", str(root), "--today", "2024-09-01"])
     assert "due for review" not in result.output and result.exit_code == 0
+
+
+# ---------------------------------------------------------------- 7.4 conditional text
+
+COND_BODY = """\
+## the-post
+Someone posts.
+
+- [Reach out](#ask) (+2)
+- [Lock the thread](#locked) (-1)
+
+## ask
+You ask directly.
+
+- [Offer help](#good-end) (+1)
+  > Good.
+  > ::: if locked
+  > Even after locking the thread.
+  > :::
+
+## locked
+The thread is locked.
+
+- [Carry on](#good-end)
+
+## good-end
+Well done.
+
+::: if locked
+You locked the thread first.
+:::
+::: if not locked
+You kept the thread open.
+:::
+
+## bad-end
+Not good.
+"""
+
+
+def test_conditional_text_in_bodies_and_feedback(load):
+    scenario = load({"scenarios/two-am.md": scenario_md("", COND_BODY)}).scenarios["two-am"]
+    end = scenario.nodes["good-end"]
+    assert "Well done." in end.body_html and "locked the thread first" not in end.body_html
+    assert "locked the thread first" in end.body_for(frozenset({"the-post", "locked"}))
+    assert "kept the thread open" not in end.body_for(frozenset({"the-post", "locked"}))
+    assert "kept the thread open" in end.body_for(frozenset({"the-post", "ask"}))
+    assert ":::" not in end.body_for(frozenset())
+    choice = scenario.nodes["ask"].choices[0]
+    assert "Even after" not in choice.feedback_html and "Good." in choice.feedback_html
+    assert "Even after locking" in choice.feedback_for(frozenset({"locked", "ask"}))
+    assert scenario.nodes["the-post"].body_for(frozenset()) == scenario.nodes["the-post"].body_html
+
+
+def test_conditional_text_errors(load):
+    body = COND_BODY.replace("::: if locked\nYou", "::: if lockd\nYou").replace(
+        "::: if not locked\nYou kept the thread open.\n:::\n", "::: if not locked\n::: if ask\nYou kept the thread open.\n")
+    body = body.replace("Someone posts.", "Someone posts.\n:::")
+    catalog = load({"scenarios/two-am.md": scenario_md("", body)})
+    rel = "scenarios/two-am.md"
+    find(catalog, rel, 12, "':::' closes nothing", "error")
+    find(catalog, rel, None, "'::: if lockd' names a node that does not exist; did you mean 'locked'?", "error")
+    find(catalog, rel, None, "conditional blocks do not nest", "error")
+    find(catalog, rel, None, "this '::: if' block is never closed", "error")
+
+
+def test_conditional_text_in_feedback_reports_unknown_nodes_at_their_line(load):
+    catalog = load({"scenarios/two-am.md": scenario_md("", COND_BODY.replace("  > ::: if locked", "  > ::: if lokced"))})
+    find(catalog, "scenarios/two-am.md", 21, "'::: if lokced' names a node that does not exist", "error")
