@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
 
 from lms.content import load_catalog
+from lms.content.check import run_check
+from lms.content.paths import longest_answer_problems
 
 from .conftest import COURSE_MD, course, find
 
@@ -378,3 +381,63 @@ def test_conditional_text_errors(load):
 def test_conditional_text_in_feedback_reports_unknown_nodes_at_their_line(load):
     catalog = load({"scenarios/two-am.md": scenario_md("", COND_BODY.replace("  > ::: if locked", "  > ::: if lokced"))})
     find(catalog, "scenarios/two-am.md", 21, "'::: if lokced' names a node that does not exist", "error")
+
+
+# ---------------------------------------------------------------- 7.9 lms check --paths
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_paths_finds_the_planted_unsafe_route():
+    lines: list[str] = []
+    assert run_check(FIXTURES / "unsafe-route", lines.append, paths=True, today=datetime.date(2025, 1, 1)) == 0
+    assert ("scenarios/unsafe.md:16: warning: a run can still pass after choosing "
+            "'Tell them to stop being dramatic' (-3) at node 'the-post'") in "\n".join(lines)
+    assert "scenarios/unsafe.md: routes 5, passing 2, best score 7, worst score -3" in lines
+    assert any("always taking the first listed choice passes" in line for line in lines)
+    assert not any("Ignore it" in line for line in lines)  # -2 but it never passes
+
+
+def test_paths_threshold_and_without_paths_nothing_is_explored():
+    lines: list[str] = []
+    run_check(FIXTURES / "unsafe-route", lines.append, paths=True, worst_allowed=-4)
+    assert not any("can still pass" in line for line in lines)
+    lines = []
+    run_check(FIXTURES / "unsafe-route", lines.append)
+    assert not any("routes" in line for line in lines)
+
+
+def test_paths_respects_if_conditions_and_pass_rules(tree):
+    root = tree({"scenarios/two-am.md": scenario_md("pass_forbids: [locked]\n", COND_BODY.replace("(-1)", "(-3)"))})
+    lines: list[str] = []
+    run_check(root, lines.append, paths=True)
+    assert "scenarios/two-am.md: routes 2, passing 1, best score 3, worst score -3" in lines
+    assert not any("can still pass" in line for line in lines)  # the -3 route visits 'locked'
+
+
+def test_paths_counts_huge_scenarios_quickly_and_says_when_capped(tree):
+    # 20 diamonds in a row: 2**20 routes.
+    body = "".join(f"## n{i}\nx\n\n- [A](#n{i + 1}) (+1)\n- [B](#n{i + 1})\n\n" for i in range(20))
+    body += "## n20\nEnd.\n"
+    text = "---\ntitle: Big\nsummary: Many routes.\nendings:\n  pass: [n20]\n---\n" + body
+    lines: list[str] = []
+    run_check(tree({"scenarios/big.md": text}), lines.append, paths=True)
+    assert "scenarios/big.md: routes more than 100,000 (capped), passing 1,048,576 (of 1,048,576 counted), best score 20, worst score 0" in lines
+
+
+def test_longest_correct_answer_warning(load):
+    question = "```question\nQ?\n\n- [x] The long and careful right answer\n- [ ] Short\n- [ ] Nope\n```\n\n"
+    catalog = load(course({"1-a.md": question * 5}))
+    assert longest_answer_problems(catalog.courses["listening"], "courses/listening/course.md")[0].message.startswith(
+        "the correct choice is the longest in 5 of 5 single-answer questions")
+    catalog = load(course({"1-a.md": question * 4}))
+    assert longest_answer_problems(catalog.courses["listening"], "courses/listening/course.md") == []
+
+
+def test_cli_paths_option(tree):
+    from click.testing import CliRunner
+
+    from lms.cli import main
+
+    result = CliRunner().invoke(main, ["check", str(FIXTURES / "unsafe-route"), "--paths", "--worst-allowed", "-3"])
+    assert "can still pass after choosing 'Tell them" in result.output and result.exit_code == 0
