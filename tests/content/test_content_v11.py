@@ -478,3 +478,19 @@ def test_org_variables_in_scenarios(tree):
              "org.yaml": "name: Mind Ours\n"}
     scenario = load_catalog(tree(files)).scenarios["two-am"]
     assert scenario.title == "Two am at Mind Ours" and "Tell Mind Ours." in scenario.nodes["the-post"].choices[0].feedback_html
+
+
+# ---------------------------------------------------------------- every construct together
+
+
+def test_the_v11_fixture_uses_every_construct_and_is_clean():
+    catalog = load_catalog(FIXTURES / "v11", support_contacts=[{"name": "Samaritans", "contact": "116 123"}])
+    assert catalog.problems == (), [str(p) for p in catalog.problems]
+    course_ = catalog.courses["safe-replies"]
+    assert course_.title == "Safe replies at Nightline" and not course_.shuffle
+    practice, test, shadow = course_.steps
+    assert practice.questions[0].choices[2].pin and practice.responses[0].review
+    assert test.pool == 2 and test.reveal == "answers" and test.questions[0].critical
+    assert shadow.confirmation == "trainer"
+    scenario = catalog.scenarios["night-post"]
+    assert scenario.skills and scenario.pass_requires == ("ask",) and scenario.nodes["good-end"].body_parts
