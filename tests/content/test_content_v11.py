@@ -1,0 +1,496 @@
+"""Format v1.1 (FORMAT.md section 7): every construct parsed, every rule reported where it was broken."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+from lms.content import load_catalog
+from lms.content.check import run_check
+from lms.content.paths import longest_answer_problems
+
+from .conftest import COURSE_MD, course, find
+
+QUESTION = """\
+```question{info}
+Which reply reflects the feeling?
+
+- [ ] Cheer up.
+- [x] It sounds like things feel too much.
+- [ ] None of these (pin)
+```
+"""
+
+ASSESSMENT = """\
+---
+assessment: true
+{meta}---
+```question id=q1 critical
+First?
+
+- [x] Yes
+- [ ] No
+```
+
+```question id=q2
+Second?
+
+- [x] Yes
+- [ ] No
+```
+
+```question id=q3
+Third?
+
+- [x] Yes
+- [ ] No
+```
+"""
+
+
+def scenario_md(meta: str = "", body: str | None = None) -> str:
+    """A small valid scenario, with extra front matter and (optionally) a different body."""
+    return (
+        "---\ntitle: Two am\nsummary: A post at night.\nendings:\n  pass: [good-end]\n  fail: [bad-end]\n"
+        + meta + "---\nYou are on shift.\n\n"
+        + (body if body is not None else (
+            "## the-post\nSomeone posts.\n\n"
+            "- [Reach out](#good-end) (+2)\n  > Right.\n"
+            "- [Ignore it](#bad-end) (-2)\n\n"
+            "## good-end\nWell done.\n\n## bad-end\nNot good.\n"
+        ))
+    )
+
+
+# ---------------------------------------------------------------- 7.1 shuffle and pin
+
+
+def test_pin_marker_is_stripped_and_recorded(load):
+    catalog = load(course({"1-a.md": QUESTION.format(info="")}))
+    question = catalog.courses["listening"].steps[0].questions[0]
+    assert [c.pin for c in question.choices] == [False, False, True]
+    assert question.choices[2].text_html == "None of these"
+
+
+def test_choices_shuffle_by_default_and_course_md_can_keep_file_order(load):
+    catalog = load(course({"1-a.md": QUESTION.format(info="")}))
+    assert catalog.courses["listening"].shuffle and catalog.courses["listening"].steps[0].shuffle
+    fixed = course({"1-a.md": QUESTION.format(info="")}, course_md=COURSE_MD.replace("---\nWelcome", "shuffle: false\n---\nWelcome"))
+    catalog = load(fixed)
+    assert not catalog.courses["listening"].shuffle and not catalog.courses["listening"].steps[0].shuffle
+
+
+def test_shuffle_must_be_true_or_false(load):
+    catalog = load(course({"1-a.md": "x"}, course_md=COURSE_MD.replace("---\nWelcome", "shuffle: sometimes\n---\nWelcome")))
+    find(catalog, "courses/listening/course.md", 4, "'shuffle' should be true or false")
+
+
+def test_scenario_pin_annotation_and_shuffle_false(load):
+    body = scenario_md("shuffle: false\n").replace("(-2)", "(-2, pin)")
+    catalog = load({"scenarios/two-am.md": body})
+    scenario = catalog.scenarios["two-am"]
+    assert not scenario.shuffle
+    assert [c.pin for c in scenario.nodes["the-post"].choices] == [False, True]
+
+
+# ---------------------------------------------------------------- 7.2 critical, pool, reveal
+
+
+def test_critical_pool_and_reveal_are_read(load):
+    catalog = load(course({"1-a.md": ASSESSMENT.format(meta="pool: 2\nreveal: answers\n")}))
+    step = catalog.courses["listening"].steps[0]
+    assert [q.critical for q in step.questions] == [True, False, False]
+    assert step.pool == 2 and step.reveal == "answers"
+
+
+def test_reveal_defaults_to_mistakes_and_pool_to_every_question(load):
+    step = load(course({"1-a.md": ASSESSMENT.format(meta="")})).courses["listening"].steps[0]
+    assert step.reveal == "mistakes" and step.pool is None
+
+
+def test_critical_outside_an_assessment_is_a_warning(load):
+    catalog = load(course({"1-a.md": QUESTION.format(info=" id=q critical")}))
+    find(catalog, "courses/listening/1-a.md", 1, "marked critical, but 'critical' only counts in an assessment", "warning")
+    assert catalog.courses["listening"].steps[0].questions[0].critical
+
+
+def test_pool_larger_than_the_questions_is_an_error(load):
+    catalog = load(course({"1-a.md": ASSESSMENT.format(meta="pool: 4\n")}))
+    find(catalog, "courses/listening/1-a.md", 3, "'pool: 4' draws more questions than this assessment has (3)", "error")
+
+
+def test_pool_smaller_than_the_critical_questions_is_an_error(load):
+    text = ASSESSMENT.format(meta="pool: 1\n").replace("id=q2", "id=q2 critical")
+    catalog = load(course({"1-a.md": text}))
+    find(catalog, "courses/listening/1-a.md", 3, "smaller than the number of critical questions (2)", "error")
+
+
+def test_pool_and_reveal_only_apply_to_assessments(load):
+    text = "---\npool: 1\nreveal: answers\n---\n" + QUESTION.format(info="")
+    catalog = load(course({"1-a.md": text}))
+    find(catalog, "courses/listening/1-a.md", 2, "'pool' only applies to assessments", "error")
+    find(catalog, "courses/listening/1-a.md", 3, "'reveal' only applies to assessments", "error")
+
+
+def test_bad_reveal_and_unknown_question_flag(load):
+    catalog = load(course({"1-a.md": ASSESSMENT.format(meta="reveal: everything\n").replace("id=q2", "id=q2 critcal")}))
+    find(catalog, "courses/listening/1-a.md", 3, "'reveal' should be one of mistakes, answers")
+    find(catalog, "courses/listening/1-a.md", 12, "unknown option 'critcal' after ```question; did you mean 'critical'?")
+
+
+# ---------------------------------------------------------------- 7.3 pass rules and skills
+
+RULES_BODY = """\
+## the-post
+Someone posts.
+
+- [Reach out](#ask) (+2, skill escalation, skill listening)
+- [Lock the thread](#locked) (-1)
+
+## ask
+You ask directly.
+
+- [Offer help](#good-end) (+1, skill escalation)
+
+## locked
+The thread is locked.
+
+- [Carry on](#good-end)
+
+## good-end
+Well done.
+
+## bad-end
+Not good.
+"""
+
+PLAIN_BODY = RULES_BODY.replace(", skill escalation, skill listening", "").replace(", skill escalation", "")
+
+RULES_META = """\
+pass_requires: [ask]
+pass_forbids: [locked]
+skills:
+  escalation: Escalating risk
+  listening: Listening
+"""
+
+
+def test_pass_rules_and_skills_are_read(load):
+    catalog = load({"scenarios/two-am.md": scenario_md(RULES_META, RULES_BODY)})
+    scenario = catalog.scenarios["two-am"]
+    assert scenario.pass_requires == ("ask",) and scenario.pass_forbids == ("locked",)
+    assert dict(scenario.skills) == {"escalation": "Escalating risk", "listening": "Listening"}
+    assert list(scenario.skills) == ["escalation", "listening"]
+    assert scenario.nodes["the-post"].choices[0].skills == ("escalation", "listening")
+
+
+def test_pass_blockers_and_route_passes(load):
+    scenario = load({"scenarios/two-am.md": scenario_md(RULES_META, RULES_BODY)}).scenarios["two-am"]
+    assert scenario.pass_blockers({"the-post", "ask", "good-end"}) == ()
+    blockers = scenario.pass_blockers(["the-post", "locked", "good-end"])
+    assert [(b.kind, b.node) for b in blockers] == [("missing", "ask"), ("forbidden", "locked")]
+    assert scenario.route_passes({"the-post", "ask", "good-end"}, 3, "good-end", crossed_red_line=False)
+    assert not scenario.route_passes({"the-post", "ask", "good-end"}, 3, "good-end", crossed_red_line=True)
+    assert not scenario.route_passes({"the-post", "locked", "good-end"}, 0, "good-end", crossed_red_line=False)
+    assert not scenario.route_passes({"the-post", "ask", "bad-end"}, 3, "bad-end", crossed_red_line=False)
+
+
+def test_route_passes_needs_the_pass_score(load):
+    scenario = load({"scenarios/two-am.md": scenario_md("pass_score: 3\n", PLAIN_BODY)}).scenarios["two-am"]
+    assert scenario.route_passes({"the-post", "ask", "good-end"}, 3, "good-end", crossed_red_line=False)
+    assert not scenario.route_passes({"the-post", "locked", "good-end"}, -1, "good-end", crossed_red_line=False)
+
+
+def test_pass_rules_naming_unknown_nodes_are_errors(load):
+    meta = "pass_requires: [asked]\npass_forbids: [lockd]\n"
+    catalog = load({"scenarios/two-am.md": scenario_md(meta, PLAIN_BODY)})
+    find(catalog, "scenarios/two-am.md", 7, "'pass_requires' names node 'asked', which does not exist; did you mean 'ask'?", "error")
+    find(catalog, "scenarios/two-am.md", 8, "'pass_forbids' names node 'lockd', which does not exist; did you mean 'locked'?", "error")
+
+
+def test_undeclared_skill_is_an_error_and_unused_skill_a_warning(load):
+    meta = "skills:\n  escalation: Escalating risk\n  boundaries: Holding boundaries\n"
+    catalog = load({"scenarios/two-am.md": scenario_md(meta, RULES_BODY.replace("skill listening", "skill listenning"))})
+    find(catalog, "scenarios/two-am.md", 16, "skill 'listenning' is not declared", "error")
+    find(catalog, "scenarios/two-am.md", 9, "skill 'boundaries' is declared but no choice uses it", "warning")
+
+
+def test_skill_without_any_declaration_says_how_to_declare(load):
+    catalog = load({"scenarios/two-am.md": scenario_md("", RULES_BODY)})
+    problem = find(catalog, "scenarios/two-am.md", 13, "skill 'escalation' is not declared", "error")
+    assert "skills: {escalation: Escalation}" in problem.message
+
+
+# ---------------------------------------------------------------- 7.7 responses
+
+RESPONSE = """\
+```response{info}
+Write the first private message you would send.
+---
+A good message notices what they wrote.
+```
+"""
+
+
+def test_response_block_is_read_with_prompt_guidance_review_and_default_id(load):
+    text = RESPONSE.format(info=" review") + "\n" + RESPONSE.format(info=" id=second")
+    step = load(course({"1-a.md": text})).courses["listening"].steps[0]
+    first, second = step.responses
+    assert first.id == "a-r1" and first.review and "first private message" in first.prompt_html
+    assert "notices what they wrote" in first.guidance_html and "---" not in first.prompt_html
+    assert second.id == "second" and not second.review
+    assert "<hr" not in step.body_html
+
+
+def test_response_ids_are_unique_within_a_course(load):
+    catalog = load(course({"1-a.md": RESPONSE.format(info=" id=x"), "2-b.md": RESPONSE.format(info=" id=x")}))
+    find(catalog, "courses/listening/2-b.md", 1, "response id 'x' is already used", "error")
+
+
+def test_response_without_prompt_is_an_error_and_without_guidance_a_warning(load):
+    catalog = load(course({"1-a.md": "```response\n---\nGuide.\n```\n\n```response\nOnly a prompt.\n```\n"}))
+    find(catalog, "courses/listening/1-a.md", 1, "response has no prompt", "error")
+    find(catalog, "courses/listening/1-a.md", 6, "response has no guidance for trainers", "warning")
+
+
+def test_unknown_response_option(load):
+    catalog = load(course({"1-a.md": RESPONSE.format(info=" reveiw")}))
+    find(catalog, "courses/listening/1-a.md", 1, "unknown option 'reveiw' after ```response; did you mean 'review'?")
+
+
+# ---------------------------------------------------------------- 7.8 steps a trainer confirms
+
+
+def test_confirmation_trainer_is_read(load):
+    step = load(course({"1-a.md": "---\nconfirmation: trainer\n---\nShadow a shift.\n"})).courses["listening"].steps[0]
+    assert step.confirmation == "trainer"
+
+
+def test_confirmation_must_be_trainer_and_not_an_assessment(load):
+    catalog = load(course({"1-a.md": "---\nconfirmation: coach\n---\nx\n", "2-b.md": ASSESSMENT.format(meta="confirmation: trainer\n")}))
+    find(catalog, "courses/listening/1-a.md", 2, "'confirmation' should be one of trainer, got 'coach'")
+    find(catalog, "courses/listening/2-b.md", 3, "a step a trainer confirms cannot also be an assessment")
+
+
+# ---------------------------------------------------------------- 7.6 review dates
+
+
+def test_review_dates_and_inheritance(load):
+    course_md = COURSE_MD.replace("---\nWelcome", "reviewed: 2024-01\nreview_every_months: 12\n---\nWelcome")
+    files = course({"1-a.md": "---\nreviewed: 2024-06-15\n---\nx\n", "2-b.md": "---\nreviewed: 2024-06-15\nreview_every_months: 3\n---\ny\n"}, course_md=course_md)
+    listening = load(files).courses["listening"]
+    assert listening.reviewed == datetime.date(2024, 1, 1) and listening.review_due == datetime.date(2025, 1, 1)
+    assert listening.steps[0].review_due == datetime.date(2025, 6, 15)
+    assert listening.steps[1].review_due == datetime.date(2024, 9, 15)
+
+
+def test_overdue_units_are_warned_about_only_when_today_is_given(tree):
+    files = course({"1-a.md": "---\nreviewed: 2024-06-15\nreview_every_months: 3\n---\nx\n"})
+    files["scenarios/two-am.md"] = scenario_md("reviewed: 2020-01-31\nreview_every_months: 1\n")
+    root = tree(files)
+    assert not load_catalog(root).warnings
+    catalog = load_catalog(root, today=datetime.date(2024, 10, 1))
+    find(catalog, "courses/listening/1-a.md", 2, "this step was due for review on 2024-09-15", "warning")
+    find(catalog, "scenarios/two-am.md", 7, "this scenario was due for review on 2020-02-29", "warning")
+    overdue = catalog.review_overdue(datetime.date(2024, 10, 1))
+    assert [(d.kind, d.id, d.due) for d in overdue] == [
+        ("scenario", "two-am", datetime.date(2020, 2, 29)), ("step", "a", datetime.date(2024, 9, 15))]
+
+
+def test_bad_review_date(load):
+    catalog = load(course({"1-a.md": "---\nreviewed: last spring\n---\nx\n"}))
+    find(catalog, "courses/listening/1-a.md", 2, "'reviewed' should be a date like 2025-03-31 or 2025-03")
+
+
+def test_lms_check_today_option(tree):
+    from click.testing import CliRunner
+
+    from lms.cli import main
+
+    root = tree(course({"1-a.md": "---\nreviewed: 2024-06-15\nreview_every_months: 3\n---\nx\n"}))
+    result = CliRunner().invoke(main, ["check", str(root), "--today", "2024-10-01"])
+    assert "courses/listening/1-a.md:2: warning: this step was due for review on 2024-09-15" in result.output
+    result = CliRunner().invoke(main, ["check", str(root), "--today", "2024-09-01"])
+    assert "due for review" not in result.output and result.exit_code == 0
+
+
+# ---------------------------------------------------------------- 7.4 conditional text
+
+COND_BODY = """\
+## the-post
+Someone posts.
+
+- [Reach out](#ask) (+2)
+- [Lock the thread](#locked) (-1)
+
+## ask
+You ask directly.
+
+- [Offer help](#good-end) (+1)
+  > Good.
+  > ::: if locked
+  > Even after locking the thread.
+  > :::
+
+## locked
+The thread is locked.
+
+- [Carry on](#good-end)
+
+## good-end
+Well done.
+
+::: if locked
+You locked the thread first.
+:::
+::: if not locked
+You kept the thread open.
+:::
+
+## bad-end
+Not good.
+"""
+
+
+def test_conditional_text_in_bodies_and_feedback(load):
+    scenario = load({"scenarios/two-am.md": scenario_md("", COND_BODY)}).scenarios["two-am"]
+    end = scenario.nodes["good-end"]
+    assert "Well done." in end.body_html and "locked the thread first" not in end.body_html
+    assert "locked the thread first" in end.body_for(frozenset({"the-post", "locked"}))
+    assert "kept the thread open" not in end.body_for(frozenset({"the-post", "locked"}))
+    assert "kept the thread open" in end.body_for(frozenset({"the-post", "ask"}))
+    assert ":::" not in end.body_for(frozenset())
+    choice = scenario.nodes["ask"].choices[0]
+    assert "Even after" not in choice.feedback_html and "Good." in choice.feedback_html
+    assert "Even after locking" in choice.feedback_for(frozenset({"locked", "ask"}))
+    assert scenario.nodes["the-post"].body_for(frozenset()) == scenario.nodes["the-post"].body_html
+
+
+def test_conditional_text_errors(load):
+    body = COND_BODY.replace("::: if locked\nYou", "::: if lockd\nYou").replace(
+        "::: if not locked\nYou kept the thread open.\n:::\n", "::: if not locked\n::: if ask\nYou kept the thread open.\n")
+    body = body.replace("Someone posts.", "Someone posts.\n:::")
+    catalog = load({"scenarios/two-am.md": scenario_md("", body)})
+    rel = "scenarios/two-am.md"
+    find(catalog, rel, 12, "':::' closes nothing", "error")
+    find(catalog, rel, None, "'::: if lockd' names a node that does not exist; did you mean 'locked'?", "error")
+    find(catalog, rel, None, "conditional blocks do not nest", "error")
+    find(catalog, rel, None, "this '::: if' block is never closed", "error")
+
+
+def test_conditional_text_in_feedback_reports_unknown_nodes_at_their_line(load):
+    catalog = load({"scenarios/two-am.md": scenario_md("", COND_BODY.replace("  > ::: if locked", "  > ::: if lokced"))})
+    find(catalog, "scenarios/two-am.md", 21, "'::: if lokced' names a node that does not exist", "error")
+
+
+# ---------------------------------------------------------------- 7.9 lms check --paths
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_paths_finds_the_planted_unsafe_route():
+    lines: list[str] = []
+    assert run_check(FIXTURES / "unsafe-route", lines.append, paths=True, today=datetime.date(2025, 1, 1)) == 0
+    assert ("scenarios/unsafe.md:16: warning: a run can still pass after choosing "
+            "'Tell them to stop being dramatic' (-3) at node 'the-post'") in "\n".join(lines)
+    assert "scenarios/unsafe.md: routes 5, passing 2, best score 7, worst score -3" in lines
+    assert any("always taking the first listed choice passes" in line for line in lines)
+    assert not any("Ignore it" in line for line in lines)  # -2 but it never passes
+
+
+def test_paths_threshold_and_without_paths_nothing_is_explored():
+    lines: list[str] = []
+    run_check(FIXTURES / "unsafe-route", lines.append, paths=True, worst_allowed=-4)
+    assert not any("can still pass" in line for line in lines)
+    lines = []
+    run_check(FIXTURES / "unsafe-route", lines.append)
+    assert not any("routes" in line for line in lines)
+
+
+def test_paths_respects_if_conditions_and_pass_rules(tree):
+    root = tree({"scenarios/two-am.md": scenario_md("pass_forbids: [locked]\n", COND_BODY.replace("(-1)", "(-3)"))})
+    lines: list[str] = []
+    run_check(root, lines.append, paths=True)
+    assert "scenarios/two-am.md: routes 2, passing 1, best score 3, worst score -3" in lines
+    assert not any("can still pass" in line for line in lines)  # the -3 route visits 'locked'
+
+
+def test_paths_counts_huge_scenarios_quickly_and_says_when_capped(tree):
+    # 20 diamonds in a row: 2**20 routes.
+    body = "".join(f"## n{i}\nx\n\n- [A](#n{i + 1}) (+1)\n- [B](#n{i + 1})\n\n" for i in range(20))
+    body += "## n20\nEnd.\n"
+    text = "---\ntitle: Big\nsummary: Many routes.\nendings:\n  pass: [n20]\n---\n" + body
+    lines: list[str] = []
+    run_check(tree({"scenarios/big.md": text}), lines.append, paths=True)
+    assert "scenarios/big.md: routes more than 100,000 (capped), passing 1,048,576 (of 1,048,576 counted), best score 20, worst score 0" in lines
+
+
+def test_longest_correct_answer_warning(load):
+    question = "```question\nQ?\n\n- [x] The long and careful right answer\n- [ ] Short\n- [ ] Nope\n```\n\n"
+    catalog = load(course({"1-a.md": question * 5}))
+    assert longest_answer_problems(catalog.courses["listening"], "courses/listening/course.md")[0].message.startswith(
+        "the correct choice is the longest in 5 of 5 single-answer questions")
+    catalog = load(course({"1-a.md": question * 4}))
+    assert longest_answer_problems(catalog.courses["listening"], "courses/listening/course.md") == []
+
+
+def test_cli_paths_option(tree):
+    from click.testing import CliRunner
+
+    from lms.cli import main
+
+    result = CliRunner().invoke(main, ["check", str(FIXTURES / "unsafe-route"), "--paths", "--worst-allowed", "-3"])
+    assert "can still pass after choosing 'Tell them" in result.output and result.exit_code == 0
+
+
+# ---------------------------------------------------------------- 7.5 organisation variables
+
+
+def test_org_variables_from_org_yaml_and_overrides(tree):
+    files = course({"1-a.md": "---\ntitle: Calling {{ org.helpline_name }}\n---\nCall {{ org.helpline_name }} on {{org.phone}}.\n\n{{ support.contacts }}\n"})
+    files["org.yaml"] = "helpline_name: Nightline\nphone: '0800 123'\n"
+    root = tree(files)
+    catalog = load_catalog(root, support_contacts=[{"name": "Samaritans", "contact": "116 123"}])
+    step = catalog.courses["listening"].steps[0]
+    assert step.title == "Calling Nightline" and "Call Nightline on 0800 123." in step.body_html
+    assert "<li><strong>Samaritans</strong>: 116 123</li>" in step.body_html
+    assert dict(catalog.org_defaults) == {"helpline_name": "Nightline", "phone": "0800 123"}
+    assert catalog.org_used["phone"] == ("courses/listening/1-a.md",) and catalog.org_missing == ()
+    step = load_catalog(root, org={"helpline_name": "Dayline"}).courses["listening"].steps[0]
+    assert step.title == "Calling Dayline"
+
+
+def test_missing_org_variable_is_an_error_with_did_you_mean(tree):
+    files = {**course({"1-a.md": "x\n\nCall {{ org.phnoe }}.\n"}), "org.yaml": "phone: '0800'\n"}
+    catalog = load_catalog(tree(files))
+    find(catalog, "courses/listening/1-a.md", 3, "organisation variable 'phnoe' has no value; did you mean 'phone'?", "error")
+    assert catalog.org_missing == ("phnoe",)
+
+
+def test_bad_variable_and_inline_contacts_are_errors(load):
+    catalog = load(course({"1-a.md": "{{ org.Bad }}\n\nSee {{ support.contacts }} now.\n"}))
+    find(catalog, "courses/listening/1-a.md", 1, "'{{ org.Bad }}' is not a variable")
+    find(catalog, "courses/listening/1-a.md", 3, "put it on a line of its own")
+
+
+def test_org_variables_in_scenarios(tree):
+    files = {"scenarios/two-am.md": scenario_md().replace("title: Two am", "title: Two am at {{ org.name }}").replace("Right.", "Tell {{ org.name }}."),
+             "org.yaml": "name: Mind Ours\n"}
+    scenario = load_catalog(tree(files)).scenarios["two-am"]
+    assert scenario.title == "Two am at Mind Ours" and "Tell Mind Ours." in scenario.nodes["the-post"].choices[0].feedback_html
+
+
+# ---------------------------------------------------------------- every construct together
+
+
+def test_the_v11_fixture_uses_every_construct_and_is_clean():
+    catalog = load_catalog(FIXTURES / "v11", support_contacts=[{"name": "Samaritans", "contact": "116 123"}])
+    assert catalog.problems == (), [str(p) for p in catalog.problems]
+    course_ = catalog.courses["safe-replies"]
+    assert course_.title == "Safe replies at Nightline" and not course_.shuffle
+    practice, test, shadow = course_.steps
+    assert practice.questions[0].choices[2].pin and practice.responses[0].review
+    assert test.pool == 2 and test.reveal == "answers" and test.questions[0].critical
+    assert shadow.confirmation == "trainer"
+    scenario = catalog.scenarios["night-post"]
+    assert scenario.skills and scenario.pass_requires == ("ask",) and scenario.nodes["good-end"].body_parts
