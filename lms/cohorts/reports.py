@@ -25,12 +25,12 @@ from lms.accounts.models import User
 from lms.certificates.models import REFRESHER_DAYS, Certificate
 from lms.cohorts.models import Cohort, CohortMember
 from lms.cohorts.services import assigned_courses
-from lms.content import Catalog, Course, Scenario
+from lms.content import Catalog, Choice, Course, Scenario
 from lms.core.db import DbSession
 from lms.core.pagination import page_bounds, requested_page
 from lms.learning.models import AssessmentAttempt, Enrolment, StepProgress
 from lms.roleplay import runs
-from lms.roleplay.models import ScenarioRun
+from lms.roleplay.models import RunChoice, ScenarioRun
 from lms.roleplay.runs import PassBlock
 from lms.roleplay.skills import SkillScore, skill_scores, skill_totals
 
@@ -503,10 +503,15 @@ class TraineeRecord:
     runs: tuple[RunRecord, ...]
 
 
+def _choice_of(scenario: Scenario | None, made: RunChoice) -> Choice | None:
+    node = scenario.node(made.node_id) if scenario else None
+    return node.choices[made.choice_index] if node and 0 <= made.choice_index < len(node.choices) else None
+
+
 def _run_path(run: ScenarioRun, scenario: Scenario | None) -> tuple[PathStep, ...]:
     path = []
     for made in run.choices:
-        choice = runs.content_choice(scenario, made) if scenario else None
+        choice = _choice_of(scenario, made)
         path.append(PathStep(
             made.node_id, choice.text_html if choice else f"(choice {made.choice_index + 1}, since edited)",
             runs.feedback_after(run, scenario, made, choice) if scenario and choice else "",
@@ -519,7 +524,7 @@ def _run_record(run: ScenarioRun, scenario: Scenario | None) -> RunRecord:
     blocks: tuple[PassBlock, ...] = ()
     if scenario is not None:
         skills = skill_scores(scenario, skill_totals(
-            scenario, ((runs.content_choice(scenario, m), m.score) for m in run.choices)))
+            scenario, ((_choice_of(scenario, m), m.score) for m in run.choices)))
         if run.outcome and scenario.has_pass_endings:
             blocks = runs.pass_blocks(scenario, runs.visited(run, scenario))
     return RunRecord(

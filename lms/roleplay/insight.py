@@ -217,8 +217,9 @@ def skill_insight(session: DbSession, viewer: User, scenario: Scenario) -> Skill
     if not totals:
         return SkillInsight(columns, None, ())
     counted = select(ScenarioRun.user_id).where(ScenarioRun.id.in_(latest))  # no long lists of ids
-    display: dict[int, str] = {uid: name for uid, name in session.execute(
-        select(User.id, User.display_name).where(User.id.in_(counted)))}
+    display: dict[int, str] = {
+        row.id: row.display_name
+        for row in session.execute(select(User.id, User.display_name).where(User.id.in_(counted)))}
     scores = {uid: tuple(row) for uid, row in totals.items()}
 
     def group(cohort_id: int | None, name: str, user_ids: set[int]) -> CohortSkills:

@@ -14,7 +14,6 @@ import re
 from dataclasses import dataclass
 
 from markupsafe import Markup
-
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
