@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from lms.content import Choice, Scenario
-
-from .conftest import COURSE_MD, course, find, messages
+from .conftest import COURSE_MD, course, find
 
 QUESTION = """\
 ```question{info}

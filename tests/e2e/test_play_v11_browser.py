@@ -26,6 +26,11 @@ def choose(page, text: str) -> None:
     page.get_by_role("group", name="What do you do?").get_by_role("button", name=text).click()
 
 
+def skill_lines(page) -> list[str]:
+    items = page.get_by_role("region", name="Your score per skill").get_by_role("listitem")
+    return [" ".join(t.split()) for t in items.all_inner_texts()]
+
+
 def start_run(page) -> list[str]:
     """Start a new run from the briefing (ending any unfinished one); the first node's choices as shown."""
     page.goto("/play/night-handover")
@@ -70,9 +75,7 @@ def test_a_v11_scenario_played_in_the_browser(page, users):
     assert page.get_by_text("Your route went to a situation a passing run must avoid: "
                             "“Replying in front of everyone”").is_visible()
     assert page.get_by_text("You got there, but the public thread still needs tidying up.").is_visible()
-    skills = page.get_by_role("region", name="Your score per skill")
-    assert " ".join(skills.get_by_role("listitem").all_inner_texts()).split() == \
-        "Listening well: 4 out of 4 Escalating risk: 3 out of 4".split()
+    assert skill_lines(page) == ["Listening well: 4 out of 4", "Escalating risk: 3 out of 4"]
     assert_accessible(page, "debrief with a forbidden node and skills")
 
     # The alert route: check-in text and feedback follow it, and the run passes.
@@ -87,6 +90,4 @@ def test_a_v11_scenario_played_in_the_browser(page, users):
     assert page.locator(".badge.ok", has_text="Passed").is_visible()
     assert page.get_by_text("must avoid").count() == 0
     assert page.get_by_text("public thread still needs tidying up").count() == 0
-    skills = page.get_by_role("region", name="Your score per skill")
-    assert " ".join(skills.get_by_role("listitem").all_inner_texts()).split() == \
-        "Listening well: 3 out of 4 Escalating risk: 4 out of 4".split()
+    assert skill_lines(page) == ["Listening well: 3 out of 4", "Escalating risk: 4 out of 4"]
