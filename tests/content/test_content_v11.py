@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from .conftest import COURSE_MD, course, find
+from lms.content import Choice, Scenario
+
+from .conftest import COURSE_MD, course, find, messages
 
 QUESTION = """\
 ```question{info}
