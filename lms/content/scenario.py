@@ -189,6 +189,7 @@ class _ChoiceDraft:
     red_line: bool = False
     condition: Condition | None = None
     pin: bool = False
+    skills: list[str] = field(default_factory=list)
     feedback: list[str] = field(default_factory=list)
     text_piece: int = -1
     feedback_piece: int = -1
@@ -276,6 +277,12 @@ def _parse_annotations(rest: str, draft: _ChoiceDraft, rel: str, problems: Probl
             draft.red_line = True
         elif lower == "pin":
             draft.pin = True
+        elif lower.startswith("skill "):
+            name = word[6:].strip()
+            if not is_slug(name):
+                problems.error(rel, draft.line, f"'{word}' should name a skill declared under 'skills:' ({SLUG_HELP})")
+            elif name not in draft.skills:
+                draft.skills.append(name)
         elif lower.startswith("if "):
             negate = lower.startswith("if not ")
             node = word[7:].strip() if negate else word[3:].strip()

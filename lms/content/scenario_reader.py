@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 
@@ -23,11 +24,12 @@ from .scenario import (
     estimate_minutes,
     parse_scenario_body,
 )
-from .source import SLUG_HELP, is_slug, suggest
+from .source import SLUG_HELP, id_in_words, is_slug, suggest
 from .urls import ContentUrls
 
 SCENARIO_KEYS = (
     "title", "summary", "topic", "audience", "content_notes", "minutes", "start", "endings", "pass_score", "shuffle",
+    "pass_requires", "pass_forbids", "skills",
 )
 EXAMPLES = {"title": "Active listening", "summary": "One or two sentences for the catalogue.", "endings": "{pass: [good-end]}"}
 
@@ -86,7 +88,7 @@ class ScenarioReader:
                     index=i, text_html=unwrap_paragraph(pieces[c.text_piece]), target=c.target, score=c.score,
                     red_line=c.red_line, condition=c.condition,
                     feedback_html=pieces[c.feedback_piece] if c.feedback_piece >= 0 else "", line=c.line,
-                    pin=c.pin,
+                    pin=c.pin, skills=tuple(c.skills),
                 )
                 for i, c in enumerate(draft.choices)
             )
@@ -95,6 +97,11 @@ class ScenarioReader:
         if "start" in fields.data and start not in nodes:
             self.problems.error(rel, fields.line("start"), f"'start' names node '{start}', which does not exist{suggest(start, nodes)}")
         pass_score = fields.whole("pass_score", "points", minimum=None)
+        pass_requires = self._node_list(fields, "pass_requires", nodes)
+        pass_forbids = self._node_list(fields, "pass_forbids", nodes)
+        for node_id in set(pass_requires) & set(pass_forbids):
+            self.problems.error(rel, fields.line("pass_forbids"), f"node '{node_id}' is under both 'pass_requires' and 'pass_forbids', so no run can pass")
+        skills = self._skills(fields, nodes)
         check_graph(nodes, start, endings, pass_score, rel, doc.meta.lines, self.problems)
         if self.problems.has_errors:
             return
@@ -106,8 +113,42 @@ class ScenarioReader:
             content_notes=fields.text_list("content_notes"), minutes=minutes, start=start,
             endings=MappingProxyType(endings), pass_score=pass_score, briefing_html=pieces[body.briefing_piece],
             nodes=MappingProxyType(nodes), path=self.path, assets_dir=assets, max_score=best_score(nodes, start),
-            shuffle=fields.flag("shuffle", default=True),
+            shuffle=fields.flag("shuffle", default=True), pass_requires=pass_requires, pass_forbids=pass_forbids,
+            skills=MappingProxyType(skills),
         )
+
+    def _node_list(self, fields: Fields, key: str, nodes: Mapping[str, Node]) -> tuple[str, ...]:
+        """pass_requires / pass_forbids: node ids that must exist."""
+        found = fields.slug_list(key, "node ids")
+        for node_id in found:
+            if node_id not in nodes:
+                self.problems.error(fields.rel, fields.line(key), f"'{key}' names node '{node_id}', which does not exist{suggest(node_id, nodes)}")
+        return found
+
+    def _skills(self, fields: Fields, nodes: Mapping[str, Node]) -> dict[str, str]:
+        """The declared skills (name -> label); undeclared skills on choices are errors, unused ones warnings."""
+        skills: dict[str, str] = {}
+        sub = fields.mapping("skills", "a mapping of skill names to labels, like '{escalation: Escalating risk}'")
+        if sub is not None:
+            for name, label in sub.data.items():
+                if not is_slug(str(name)):
+                    self.problems.error(fields.rel, sub.line(str(name)), f"skill name '{name}' is not valid; use {SLUG_HELP}")
+                elif (text := sub.text(str(name))) is None:
+                    self.problems.error(fields.rel, sub.line(str(name)), f"skill '{name}' needs a label, like '{name}: {id_in_words(str(name))}'")
+                else:
+                    skills[str(name)] = text
+        used: set[str] = set()
+        for node in nodes.values():
+            for choice in node.choices:
+                for name in choice.skills:
+                    used.add(name)
+                    if name not in skills:
+                        where = "declare it under 'skills:' in the front matter" if skills else "declare it in the front matter, like 'skills: {" + name + ": " + id_in_words(name) + "}'"  # noqa: E501
+                        self.problems.error(fields.rel, choice.line, f"skill '{name}' is not declared{suggest(name, skills)}; {where}")
+        for name in skills:
+            if name not in used:
+                self.problems.warning(fields.rel, sub.line(name) if sub else 1, f"skill '{name}' is declared but no choice uses it; tag choices with '(skill {name})' or remove it")  # noqa: E501
+        return skills
 
     def _endings(self, fields: Fields) -> dict[str, tuple[str, ...]]:
         endings: dict[str, tuple[str, ...]] = dict.fromkeys(OUTCOMES, ())

@@ -131,3 +131,86 @@ def test_bad_reveal_and_unknown_question_flag(load):
     catalog = load(course({"1-a.md": ASSESSMENT.format(meta="reveal: everything\n").replace("id=q2", "id=q2 critcal")}))
     find(catalog, "courses/listening/1-a.md", 3, "'reveal' should be one of mistakes, answers")
     find(catalog, "courses/listening/1-a.md", 12, "unknown option 'critcal' after ```question; did you mean 'critical'?")
+
+
+# ---------------------------------------------------------------- 7.3 pass rules and skills
+
+RULES_BODY = """\
+## the-post
+Someone posts.
+
+- [Reach out](#ask) (+2, skill escalation, skill listening)
+- [Lock the thread](#locked) (-1)
+
+## ask
+You ask directly.
+
+- [Offer help](#good-end) (+1, skill escalation)
+
+## locked
+The thread is locked.
+
+- [Carry on](#good-end)
+
+## good-end
+Well done.
+
+## bad-end
+Not good.
+"""
+
+PLAIN_BODY = RULES_BODY.replace(", skill escalation, skill listening", "").replace(", skill escalation", "")
+
+RULES_META = """\
+pass_requires: [ask]
+pass_forbids: [locked]
+skills:
+  escalation: Escalating risk
+  listening: Listening
+"""
+
+
+def test_pass_rules_and_skills_are_read(load):
+    catalog = load({"scenarios/two-am.md": scenario_md(RULES_META, RULES_BODY)})
+    scenario = catalog.scenarios["two-am"]
+    assert scenario.pass_requires == ("ask",) and scenario.pass_forbids == ("locked",)
+    assert dict(scenario.skills) == {"escalation": "Escalating risk", "listening": "Listening"}
+    assert list(scenario.skills) == ["escalation", "listening"]
+    assert scenario.nodes["the-post"].choices[0].skills == ("escalation", "listening")
+
+
+def test_pass_blockers_and_route_passes(load):
+    scenario = load({"scenarios/two-am.md": scenario_md(RULES_META, RULES_BODY)}).scenarios["two-am"]
+    assert scenario.pass_blockers({"the-post", "ask", "good-end"}) == ()
+    blockers = scenario.pass_blockers(["the-post", "locked", "good-end"])
+    assert [(b.kind, b.node) for b in blockers] == [("missing", "ask"), ("forbidden", "locked")]
+    assert scenario.route_passes({"the-post", "ask", "good-end"}, 3, "good-end", crossed_red_line=False)
+    assert not scenario.route_passes({"the-post", "ask", "good-end"}, 3, "good-end", crossed_red_line=True)
+    assert not scenario.route_passes({"the-post", "locked", "good-end"}, 0, "good-end", crossed_red_line=False)
+    assert not scenario.route_passes({"the-post", "ask", "bad-end"}, 3, "bad-end", crossed_red_line=False)
+
+
+def test_route_passes_needs_the_pass_score(load):
+    scenario = load({"scenarios/two-am.md": scenario_md("pass_score: 3\n", PLAIN_BODY)}).scenarios["two-am"]
+    assert scenario.route_passes({"the-post", "ask", "good-end"}, 3, "good-end", crossed_red_line=False)
+    assert not scenario.route_passes({"the-post", "locked", "good-end"}, -1, "good-end", crossed_red_line=False)
+
+
+def test_pass_rules_naming_unknown_nodes_are_errors(load):
+    meta = "pass_requires: [asked]\npass_forbids: [lockd]\n"
+    catalog = load({"scenarios/two-am.md": scenario_md(meta, PLAIN_BODY)})
+    find(catalog, "scenarios/two-am.md", 6, "'pass_requires' names node 'asked', which does not exist; did you mean 'ask'?", "error")
+    find(catalog, "scenarios/two-am.md", 7, "'pass_forbids' names node 'lockd', which does not exist; did you mean 'locked'?", "error")
+
+
+def test_undeclared_skill_is_an_error_and_unused_skill_a_warning(load):
+    meta = "skills:\n  escalation: Escalating risk\n  boundaries: Holding boundaries\n"
+    catalog = load({"scenarios/two-am.md": scenario_md(meta, RULES_BODY.replace("skill listening", "skill listenning"))})
+    find(catalog, "scenarios/two-am.md", 15, "skill 'listenning' is not declared", "error")
+    find(catalog, "scenarios/two-am.md", 8, "skill 'boundaries' is declared but no choice uses it", "warning")
+
+
+def test_skill_without_any_declaration_says_how_to_declare(load):
+    catalog = load({"scenarios/two-am.md": scenario_md("", RULES_BODY)})
+    problem = find(catalog, "scenarios/two-am.md", 12, "skill 'escalation' is not declared", "error")
+    assert "skills: {escalation: Escalation}" in problem.message
