@@ -117,6 +117,7 @@ def test_trainer_pages_show_skills_per_trainee_and_per_cohort_but_no_check_ins(c
     trainer = users.create(role="trainer", display_name="Tess Trainer")
     cohort = make_cohort(session, trainer, "Night owls", courses=())
     join(session, cohort, trainee)
+    users.logout()
     users.login(trainer)
 
     page = text(client.get(f"/trainer/cohorts/{cohort.id}/trainees/{trainee.id}"))
