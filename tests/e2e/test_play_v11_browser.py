@@ -91,3 +91,33 @@ def test_a_v11_scenario_played_in_the_browser(page, users):
     assert page.get_by_text("must avoid").count() == 0
     assert page.get_by_text("public thread still needs tidying up").count() == 0
     assert skill_lines(page) == ["Listening well: 3 out of 4", "Escalating risk: 4 out of 4"]
+
+
+def test_trainer_sees_skills_per_cohort_and_trainee(page, users, session, app):
+    from lms.catalog.services import catalog
+    from lms.roleplay import runs
+    from tests.test_runs_v11 import ASK_SAFE, FULL_NOTE, PRIVATE
+    from tests.test_trainer import join, make_cohort
+
+    trainer = users.create(role="trainer", display_name="Tess Trainer")
+    robin = users.create(display_name="Robin")
+    cohort = make_cohort(session, trainer, "Night owls", courses=())
+    join(session, cohort, robin)
+    with app.app_context():
+        handover = catalog().scenario("night-handover")
+    run = runs.start_run(session, robin.id, handover)
+    for index in (PRIVATE, ASK_SAFE, FULL_NOTE):
+        runs.choose(session, run, handover, len(run.choices), index)
+    session.commit()
+
+    browser_log_in(page, trainer.email)
+    page.wait_for_url("**/home")
+    page.goto("/trainer/scenarios/night-handover")
+    table = page.get_by_role("table", name="Average skill scores per cohort")
+    assert table.get_by_role("row", name="Night owls").inner_text().split() == ["Night", "owls", "1", "4.0", "3.0"]
+    page.get_by_text("Trainees in Night owls", exact=True).click()
+    page.get_by_role("link", name="Robin").click()
+    assert page.get_by_role("heading", name="Robin").is_visible()
+    assert page.get_by_text("Listening well").is_visible() and page.get_by_text("Escalating risk").is_visible()
+    page.go_back()
+    assert_accessible(page, "insight with skills")
