@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .course import Block, HtmlBlock, Question, QuestionChoice, Reflection
+from .course import Block, HtmlBlock, Question, QuestionChoice, Reflection, Response
 from .links import LinkResolver
 from .problems import Problems
 from .render import RENDER_BUDGET_SECONDS, render_pieces, unwrap_paragraph
 from .source import SLUG_HELP, atx_heading, fence_closes, fence_open, is_slug, leading_spaces, suggest
 
-BLOCK_KINDS = ("question", "reflection")
+BLOCK_KINDS = ("question", "reflection", "response")
 PIN_MARK = "(pin)"  # at the end of a choice's first line: the choice keeps its place when shuffled
 
 
@@ -149,6 +149,35 @@ class _ReflectionDraft:
 
 
 @dataclass
+class _ResponseDraft:
+    id: str
+    line: int
+    prompt_piece: int
+    guidance_piece: int
+    review: bool
+
+    def build(self, pieces: Pieces) -> Response:
+        return Response(
+            id=self.id, prompt_html=pieces[self.prompt_piece], guidance_html=pieces[self.guidance_piece],
+            review=self.review, line=self.line,
+        )
+
+
+def parse_response(
+    inner: list[str], fence_line: int, response_id: str, review: bool, rel: str, problems: Problems, pieces: Pieces,
+) -> _ResponseDraft:
+    """Split a response block at its first '---' line into prompt and guidance (FORMAT.md 7.7)."""
+    split = next((i for i, row in enumerate(inner) if row.strip() == "---"), None)
+    prompt = "\n".join(inner if split is None else inner[:split]).strip("\n")
+    guidance = "" if split is None else "\n".join(inner[split + 1 :]).strip("\n")
+    if not prompt.strip():
+        problems.error(rel, fence_line, "response has no prompt; write what the trainee should write, then '---', then the guidance")
+    if not guidance.strip():
+        problems.warning(rel, fence_line, "response has no guidance for trainers; after the prompt add a line '---' and describe what a good answer does")  # noqa: E501
+    return _ResponseDraft(response_id, fence_line, pieces.add(prompt), pieces.add(guidance), review)
+
+
+@dataclass
 class _TextDraft:
     piece: int
 
@@ -156,7 +185,7 @@ class _TextDraft:
         return HtmlBlock(pieces[self.piece])
 
 
-_Draft = _QuestionDraft | _ReflectionDraft | _TextDraft
+_Draft = _QuestionDraft | _ReflectionDraft | _ResponseDraft | _TextDraft
 
 
 def _checkbox(content: str) -> tuple[bool, str] | None:
@@ -271,7 +300,7 @@ def parse_step_body(
         lines[heading[0]] = ""
     drafts: list[_Draft] = []
     text: list[str] = []
-    counts = {"question": 0, "reflection": 0}
+    counts = dict.fromkeys(BLOCK_KINDS, 0)
     index = 0
     while index < len(lines):
         line = lines[index]
@@ -301,6 +330,9 @@ def parse_step_body(
             question = parse_question(inner, fence_line + 1, fence_line, qid, rel, problems, pieces)
             question.critical = "critical" in options.flags
             drafts.append(question)
+        elif kind == "response":
+            response_id = options.id or f"{step_id}-r{counts[kind]}"
+            drafts.append(parse_response(inner, fence_line, response_id, "review" in options.flags, rel, problems, pieces))
         else:
             rid = options.id or f"{step_id}-reflection-{counts[kind]}"
             prompt = "\n".join(inner).strip("\n")

@@ -63,4 +63,4 @@ def unsafe_html_warnings(lines: Sequence[str], first_line: int, rel: str, proble
 
 def _outside_code(lines: Sequence[str]) -> Iterator[tuple[int, str]]:
     """Lines that are not code: question and reflection fences hold Markdown, so they count."""
-    return outside_fences(lines, markdown_fences=("question", "reflection"))
+    return outside_fences(lines, markdown_fences=("question", "reflection", "response"))
