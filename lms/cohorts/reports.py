@@ -26,11 +26,14 @@ from lms.certificates import validity
 from lms.certificates.models import Certificate
 from lms.cohorts.models import Cohort, CohortMember
 from lms.cohorts.services import assigned_courses
-from lms.content import Catalog, Course, Scenario
+from lms.content import Catalog, Choice, Course, Scenario
 from lms.core.db import DbSession
 from lms.core.pagination import page_bounds, requested_page
 from lms.learning.models import AssessmentAttempt, Enrolment, StepProgress
-from lms.roleplay.models import ScenarioRun
+from lms.roleplay import runs
+from lms.roleplay.models import RunChoice, ScenarioRun
+from lms.roleplay.runs import PassBlock
+from lms.roleplay.skills import SkillScore, skill_scores, skill_totals
 
 PAGE_SIZE = 50
 
@@ -484,6 +487,8 @@ class RunRecord:
     passed: bool | None
     crossed_red_line: bool
     path: tuple[PathStep, ...]
+    skills: tuple[SkillScore, ...] = ()  # the run's score per declared skill (FORMAT.md §7.3)
+    blocks: tuple[PassBlock, ...] = ()  # pass_requires / pass_forbids rules a finished run broke
 
 
 @dataclass(frozen=True)
@@ -495,15 +500,34 @@ class TraineeRecord:
     runs: tuple[RunRecord, ...]
 
 
+def _choice_of(scenario: Scenario | None, made: RunChoice) -> Choice | None:
+    node = scenario.node(made.node_id) if scenario else None
+    return node.choices[made.choice_index] if node and 0 <= made.choice_index < len(node.choices) else None
+
+
 def _run_path(run: ScenarioRun, scenario: Scenario | None) -> tuple[PathStep, ...]:
     path = []
     for made in run.choices:
-        node = scenario.node(made.node_id) if scenario else None
-        choice = node.choices[made.choice_index] if node and 0 <= made.choice_index < len(node.choices) else None
+        choice = _choice_of(scenario, made)
         path.append(PathStep(
             made.node_id, choice.text_html if choice else f"(choice {made.choice_index + 1}, since edited)",
-            choice.feedback_html if choice else "", made.score, made.red_line, made.chosen_at))
+            runs.feedback_after(run, scenario, made, choice) if scenario and choice else "",
+            made.score, made.red_line, made.chosen_at))
     return tuple(path)
+
+
+def _run_record(run: ScenarioRun, scenario: Scenario | None) -> RunRecord:
+    skills: tuple[SkillScore, ...] = ()
+    blocks: tuple[PassBlock, ...] = ()
+    if scenario is not None:
+        skills = skill_scores(scenario, skill_totals(
+            scenario, ((_choice_of(scenario, m), m.score) for m in run.choices)))
+        if run.outcome and scenario.has_pass_endings:
+            blocks = runs.pass_blocks(scenario, runs.visited(run, scenario))
+    return RunRecord(
+        run.id, run.scenario_id, scenario.title if scenario else run.scenario_id, run.started_at,
+        run.finished_at, run.score, run.outcome, run.passed, run.crossed_red_line, _run_path(run, scenario),
+        skills, blocks)
 
 
 def trainee_record(session: DbSession, cohort: Cohort, user: User, catalog: Catalog, today: date) -> TraineeRecord:
@@ -535,12 +559,9 @@ def trainee_record(session: DbSession, cohort: Cohort, user: User, catalog: Cata
             e.completed_at, steps,
             tuple(AttemptLine(titles.get(a.step_id, a.step_id), a.number, a.score_percent, a.pass_mark, a.passed,
                               a.submitted_at) for a in attempts.get(e.id, ()))))
-    runs = []
+    records = []
     for run in session.scalars(select(ScenarioRun).where(ScenarioRun.user_id == user.id)
                                .options(selectinload(ScenarioRun.choices))
                                .order_by(ScenarioRun.started_at.desc(), ScenarioRun.id.desc())):
-        scenario = catalog.scenario(run.scenario_id)
-        runs.append(RunRecord(
-            run.id, run.scenario_id, scenario.title if scenario else run.scenario_id, run.started_at,
-            run.finished_at, run.score, run.outcome, run.passed, run.crossed_red_line, _run_path(run, scenario)))
-    return TraineeRecord(user.id, user.display_name, cells, tuple(courses), tuple(runs))
+        records.append(_run_record(run, catalog.scenario(run.scenario_id)))
+    return TraineeRecord(user.id, user.display_name, cells, tuple(courses), tuple(records))

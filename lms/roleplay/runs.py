@@ -10,19 +10,23 @@ step) has at most one resumable run.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import User
 from lms.content import Choice, Course, Node, Scenario, Step
+from lms.content.shuffle import shuffled_order
 from lms.core.db import DbSession
 from lms.core.models import utcnow
 from lms.core.services import ServiceError
 from lms.learning import progress
 from lms.learning.models import Enrolment
 from lms.roleplay.models import RunChoice, ScenarioRun
+from lms.roleplay.skills import SkillScore, skill_scores, skill_totals
 
 #: Ranking of outcomes for "best outcome"; a passed run beats everything.
 _OUTCOME_RANK = {"fail": 1, "neutral": 2, "pass": 3}
@@ -41,8 +45,38 @@ def visited(run: ScenarioRun, scenario: Scenario) -> frozenset[str]:
 
 
 def available_choices(node: Node, seen: frozenset[str]) -> list[Choice]:
-    """The choices offered at a node, given what the run has visited."""
+    """The choices offered at a node, given what the run has visited (in file order)."""
     return [c for c in node.choices if c.available(seen)]
+
+
+def shown_choices(run: ScenarioRun, scenario: Scenario, node: Node) -> list[Choice]:
+    """The choices offered at a node in the order this run shows them (FORMAT.md §7.1).
+
+    The whole list is shuffled once per run and node (seed `run:{id}:{node}`),
+    pinned choices keeping their place, and then the choices the run may not
+    take are left out: so the order is the same on every reload, and a choice
+    that an `if` hides does not move the others. `shuffle: false` keeps file order.
+    """
+    seen = visited(run, scenario)
+    if not scenario.shuffle:
+        return available_choices(node, seen)
+    order = shuffled_order(len(node.choices), [c.index for c in node.choices if c.pin], f"run:{run.id}:{node.id}")
+    return [node.choices[i] for i in order if node.choices[i].available(seen)]
+
+
+def path_of(run: ScenarioRun, scenario: Scenario) -> list[str]:
+    """The nodes of a run in the order it reached them: the start, then each choice's target."""
+    return [scenario.start, *(c.target for c in run.choices)]
+
+
+def body_for_current(run: ScenarioRun, scenario: Scenario, node: Node) -> str:
+    """The current node's text as this run sees it (§7.4: what it visited before arriving here)."""
+    return node.body_for(frozenset(path_of(run, scenario)[:-1]))
+
+
+def feedback_after(run: ScenarioRun, scenario: Scenario, made: RunChoice, choice: Choice) -> str:
+    """A made choice's feedback as this run sees it: its route up to and including that choice's node."""
+    return choice.feedback_for(frozenset(path_of(run, scenario)[: made.position + 1]))
 
 
 def get_run(session: DbSession, user_id: int, run_id: int) -> ScenarioRun | None:
@@ -145,9 +179,10 @@ def choose(session: DbSession, run: ScenarioRun, scenario: Scenario, position: i
 
 
 def run_passes(run: ScenarioRun, scenario: Scenario, outcome: str | None) -> bool:
-    """A pass ending, no red line crossed, and at least the pass score if there is one."""
-    return (outcome == "pass" and not run.crossed_red_line
-            and (scenario.pass_score is None or run.score >= scenario.pass_score))
+    """A pass ending, no red line crossed, at least the pass score if there is one, and
+    every `pass_requires` node but no `pass_forbids` node visited (FORMAT.md §7.3)."""
+    return outcome == "pass" and scenario.route_passes(visited(run, scenario), run.score, run.current_node,
+                                                       run.crossed_red_line)
 
 
 def _finish(run: ScenarioRun, scenario: Scenario, outcome: str) -> None:
@@ -202,6 +237,18 @@ class DebriefStep:
     score: int
     red_line: bool
     recommended: Choice | None  # only when it differs from what was chosen
+    body_html: str = ""  # the situation as the run saw it (§7.4)
+    feedback_html: str = ""  # the chosen choice's feedback as the run saw it
+    recommended_feedback_html: str = ""
+
+
+@dataclass(frozen=True)
+class PassBlock:
+    """Why a run cannot pass besides red lines and score (§7.3): a required step missed or a forbidden one taken."""
+
+    kind: str  # "missing" or "forbidden"
+    node_id: str
+    situation: str  # plain text naming the node: its first line or heading
 
 
 @dataclass(frozen=True)
@@ -213,23 +260,63 @@ class Debrief:
     pass_score: int | None
     passed: bool
     outcome: str | None
+    ending_html: str = ""  # the ending's text as the run saw it (§7.4)
+    blocks: tuple[PassBlock, ...] = ()
+    skills: tuple[SkillScore, ...] = ()
+
+
+_BLOCK_END_RE = re.compile(r"</(?:p|h[1-6]|li|blockquote|div|pre)>|<br\s*/?>|<hr\s*/?>", re.IGNORECASE)
+SITUATION_MAX = 120
+
+
+def situation_of(node: Node | None, node_id: str) -> str:
+    """A short plain-text name for a node: the first line (or heading) of its text, else its id."""
+    html = node.body_html if node is not None else ""
+    if node is not None and not html.strip():
+        html = node.body_for(frozenset())
+    for piece in _BLOCK_END_RE.split(html):
+        text = " ".join(Markup(piece).striptags().split())
+        if text:
+            return text if len(text) <= SITUATION_MAX else text[: SITUATION_MAX - 1].rstrip() + "…"
+    return node_id
+
+
+def pass_blocks(scenario: Scenario, seen: frozenset[str]) -> tuple[PassBlock, ...]:
+    """The scenario's pass_requires / pass_forbids rules a run with this memory breaks."""
+    return tuple(PassBlock(b.kind, b.node, situation_of(scenario.node(b.node), b.node))
+                 for b in scenario.pass_blockers(seen))
 
 
 def debrief(run: ScenarioRun, scenario: Scenario) -> Debrief:
-    """The path a run took, with the recommended choice wherever it differed."""
-    seen = {scenario.start}
+    """The path a run took, with the recommended choice wherever it differed.
+
+    Conditional text (§7.4) is shown as the run saw it: a node's text against the
+    nodes visited before arriving there, a choice's feedback against the route up
+    to and including the node where it was made.
+    """
+    path = path_of(run, scenario)
     steps = []
     for made in run.choices:
+        before = frozenset(path[: made.position])
+        upto = frozenset(path[: made.position + 1])
         node = scenario.node(made.node_id)
         chosen = content_choice(scenario, made)
-        best = scenario.recommended_choice(made.node_id, frozenset(seen))
+        best = scenario.recommended_choice(made.node_id, upto)
         recommended = best if best is not None and best.index != made.choice_index else None
-        steps.append(DebriefStep(made.node_id, node, chosen, made.score, made.red_line, recommended))
-        seen.add(made.target)
+        steps.append(DebriefStep(
+            made.node_id, node, chosen, made.score, made.red_line, recommended,
+            body_html=node.body_for(before) if node else "",
+            feedback_html=chosen.feedback_for(upto) if chosen else "",
+            recommended_feedback_html=recommended.feedback_for(upto) if recommended else ""))
+    ending = scenario.node(run.current_node) if run.outcome else None
+    seen = frozenset(path)
     return Debrief(
-        steps=steps, ending=scenario.node(run.current_node) if run.outcome else None,
-        red_lines=[s for s in steps if s.red_line], score=run.score, pass_score=scenario.pass_score,
-        passed=bool(run.passed), outcome=run.outcome)
+        steps=steps, ending=ending, red_lines=[s for s in steps if s.red_line], score=run.score,
+        pass_score=scenario.pass_score, passed=bool(run.passed), outcome=run.outcome,
+        ending_html=ending.body_for(frozenset(path[:-1])) if ending else "",
+        blocks=pass_blocks(scenario, seen) if run.outcome and scenario.has_pass_endings else (),
+        skills=skill_scores(scenario, skill_totals(scenario, ((content_choice(scenario, m), m.score)
+                                                              for m in run.choices))))
 
 
 # ---------------------------------------------------------------- summaries

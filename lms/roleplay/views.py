@@ -162,7 +162,8 @@ def run(run_id: int):
     show, skip = request.args.get("show") == "1", request.args.get("skip") == "1"
     return render_template(
         "play/run.html", run=run, scenario=scenario, node=node, position=len(made),
-        choices=runs.available_choices(node, runs.visited(run, scenario)),
+        choices=runs.shown_choices(run, scenario, node), body_html=runs.body_for_current(run, scenario, node),
+        last_feedback_html=runs.feedback_after(run, scenario, last, last_choice) if last and last_choice else "",
         gated=bool(node.content_note) and not (show or skip), skipped=skip and not show,
         last=last, last_choice=last_choice, fb=feedback_position if last else None,
         form=ChooseForm(formdata=None), step_number=len(made) + 1)

@@ -1,0 +1,84 @@
+"""Skills in a role-play (FORMAT.md §7.3): a run's score per declared skill.
+
+A choice tagged `skill NAME` counts its score towards that skill. A run's
+skill score is the sum of the scores it got for its tagged choices (the score
+stored when the choice was made); the best possible is the highest skill score
+any route through the scenario can reach, when the scenario has no loop.
+Pure functions: no database here.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from lms.content import Choice, Node, Scenario
+
+
+@dataclass(frozen=True)
+class SkillScore:
+    name: str
+    label: str
+    score: int
+    best: int | None  # the best score a route can reach for this skill; None with loops
+
+
+def best_route_total(nodes: Mapping[str, Node], start: str, weight: Callable[[Choice], int]) -> int | None:
+    """The highest sum of `weight` along a route from `start` to an ending; None if a loop makes it unbounded.
+
+    Like the content's best score, `if`s are ignored and red lines are never taken.
+    """
+    memo: dict[str, int | None] = {}
+    visiting: set[str] = set()
+    stack: list[tuple[str, bool]] = [(start, False)]  # iterative: a deep scenario must not overflow
+    while stack:
+        node_id, done = stack.pop()
+        if done:
+            visiting.discard(node_id)
+            choices = nodes[node_id].choices
+            if not choices:
+                memo[node_id] = 0
+                continue
+            best: int | None = None
+            for c in choices:
+                after = memo.get(c.target)
+                if after is not None and not c.red_line:
+                    best = weight(c) + after if best is None else max(best, weight(c) + after)
+            memo[node_id] = best
+            continue
+        if node_id in memo:
+            continue
+        visiting.add(node_id)
+        stack.append((node_id, True))
+        for c in nodes[node_id].choices:
+            if c.target in visiting:
+                return None  # a loop
+            if c.target in nodes and c.target not in memo:
+                stack.append((c.target, False))
+    return memo.get(start)
+
+
+def best_per_skill(scenario: Scenario) -> dict[str, int | None]:
+    """{skill: the best score a route can reach for it (None when loops make it unbounded)}."""
+    if scenario.start not in scenario.nodes:
+        return dict.fromkeys(scenario.skills)
+    return {name: best_route_total(scenario.nodes, scenario.start,
+                                   lambda c, name=name: c.score if name in c.skills else 0)  # type: ignore[misc]
+            for name in scenario.skills}
+
+
+def skill_totals(scenario: Scenario, made: Iterable[tuple[Choice | None, int]]) -> dict[str, int]:
+    """{skill: total} over (content choice, stored score) pairs; a choice since edited away counts for none."""
+    totals = dict.fromkeys(scenario.skills, 0)
+    for choice, score in made:
+        for name in choice.skills if choice is not None else ():
+            if name in totals:
+                totals[name] += score
+    return totals
+
+
+def skill_scores(scenario: Scenario, totals: Mapping[str, int],
+                 best: Mapping[str, int | None] | None = None) -> tuple[SkillScore, ...]:
+    """The scenario's declared skills, in declared order, with a run's totals and the best possible."""
+    best = best_per_skill(scenario) if best is None else best
+    return tuple(SkillScore(name, label, totals.get(name, 0), best.get(name))
+                 for name, label in scenario.skills.items())
