@@ -15,6 +15,7 @@ from lms.accounts.models import ROLES, User
 from lms.admin import audit
 from lms.admin.models import AuditEntry
 from lms.cohorts.reports import Page, escape_like
+from lms.content.org import org_lines, parse_org_lines
 from lms.core import settings
 from lms.core.db import DbSession
 from lms.core.pagination import page_bounds
@@ -85,6 +86,11 @@ def validate_setting(key: str, value: Any) -> Any:
         options = kind.split(":", 1)[1].split(",")
         if value not in options:
             raise ServiceError(f"{label}: choose one of {', '.join(options)}.")
+    elif kind == "org":
+        parsed, problems = parse_org_lines(value if isinstance(value, str) else org_lines(value or {}))
+        if problems:
+            raise ServiceError(f"{label}: {'; '.join(problems)}.")
+        value = parsed
     elif kind == "colour":
         if not settings.is_colour(value):
             raise ServiceError(f"{label}: write a colour as # and six hex digits, like #1d4f91.")

@@ -29,6 +29,8 @@ def settings_form(data: dict) -> FlaskForm:
     for key, (label, kind) in settings.EDITABLE.items():
         if kind.startswith("choice:"):
             field = RadioField(label, choices=options((o, o.title()) for o in kind.split(":", 1)[1].split(",")))
+        elif kind == "org":
+            field = TextAreaField(label, validators=[Length(max=20000)], render_kw={"rows": 12, "spellcheck": "false"})
         elif kind == "textarea":
             field = TextAreaField(label, validators=[Length(max=4000)])
         elif kind == "colour":

@@ -1,12 +1,14 @@
 """Admin pages: users, site settings, audit log."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from lms.accounts import users
 from lms.accounts.models import User
 from lms.admin.forms import ActionForm, RoleForm, UserSearchForm, settings_form
+from lms.catalog import services as catalog_services
+from lms.content.org import org_lines
 from lms.core import settings, templating
 from lms.core.access import role_required
 from lms.core.extensions import db
@@ -88,10 +90,15 @@ def reset_password(user_id: int):
                            action_form=ActionForm(), temporary=temporary)
 
 
+def _shown(key: str, value: object) -> object:
+    """A setting as its form field shows it (organisation details as name = value lines)."""
+    return org_lines(value) if settings.EDITABLE[key][1] == "org" and isinstance(value, dict) else value
+
+
 @bp.route("/settings", methods=["GET", "POST"])
 @role_required("admin")
 def site_settings():
-    form = settings_form({key: settings.get(key) for key in settings.EDITABLE})
+    form = settings_form({key: _shown(key, settings.get(key)) for key in settings.EDITABLE})
     if form.validate_on_submit():
         values = {key: form[key].data for key in settings.EDITABLE}
         try:
@@ -101,6 +108,8 @@ def site_settings():
             flash(str(exc), "error")
             return render_template("admin/settings.html", form=form, editable=settings.EDITABLE), 400
         db.session.commit()
+        if "ORG" in changed:  # the training text uses these values: every worker loads it again
+            catalog_services.request_reload(current_app.instance_path)
         flash(f"Saved {len(changed)} setting{'s' if len(changed) != 1 else ''}." if changed else "Nothing changed.",
               "success")
         return redirect(url_for("admin.site_settings"))

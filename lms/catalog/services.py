@@ -11,12 +11,16 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 
 from flask import Flask, current_app
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from lms.content import Catalog, load_catalog
+from lms.core.models import SiteSetting
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +82,11 @@ def _fingerprint(root: Path) -> tuple:
 class CatalogHolder:
     """Holds the catalogue being served and swaps in new ones atomically."""
 
-    def __init__(self, root: Path, stamp: Path, auto_reload: bool) -> None:
+    def __init__(self, root: Path, stamp: Path, auto_reload: bool,
+                 org: Callable[[], Mapping[str, str]] = dict, support_contacts: Sequence[Mapping[str, str]] = ()) -> None:
         self.root = root
+        self.org = org  # read at each load: an admin's change applies at the next reload
+        self.support_contacts = support_contacts
         self.stamp = stamp
         self.auto_reload = auto_reload
         self._catalog: Catalog | None = None
@@ -104,7 +111,7 @@ class CatalogHolder:
         with self._lock:
             started = time.perf_counter()
             fingerprint = _fingerprint(self.root) if self.auto_reload else None
-            fresh = load_catalog(self.root)
+            fresh = load_catalog(self.root, org=self.org(), support_contacts=self.support_contacts)
             catalog, kept = merge(self._catalog, fresh)
             self._catalog, self.kept, self.loaded_at = catalog, kept, time.time()
             self.generation += 1
@@ -140,12 +147,28 @@ class CatalogHolder:
             self.reload()
 
 
+def _site_org(app: Flask) -> Callable[[], dict[str, str]]:
+    """The site's organisation variables: the admin's ORG setting, else the configuration's ORG."""
+    def read() -> dict[str, str]:
+        configured = dict(app.config.get("ORG") or {})
+        try:
+            # A session of its own: this runs at start-up and inside other requests alike.
+            with Session(app.extensions["lms_db"].engine) as session:
+                row = session.get(SiteSetting, "ORG")
+        except SQLAlchemyError:  # no schema yet (before `lms db upgrade`): the configuration alone
+            return configured
+        return dict(row.value) if row is not None and isinstance(row.value, dict) else configured
+    return read
+
+
 def init_app(app: Flask) -> None:
     """Load the catalogue at start-up and check for changes before requests."""
     holder = CatalogHolder(
         Path(app.config["CONTENT_DIR"]),
         Path(app.instance_path) / RELOAD_STAMP,
         bool(app.config["CONTENT_AUTO_RELOAD"]),
+        org=_site_org(app),
+        support_contacts=app.config["SUPPORT_CONTACTS"],
     )
     app.extensions["lms_catalog"] = holder
     holder.reload()

@@ -6,6 +6,7 @@ from pathlib import Path
 from flask import Blueprint, Flask, abort, render_template, send_from_directory
 
 from lms.catalog import services as catalog_module
+from lms.core import clock
 from lms.core.access import role_required
 
 bp = Blueprint("content", __name__, template_folder="templates")
@@ -64,4 +65,5 @@ def problems():
     return render_template(
         "content/problems.html", catalog=current, kept=holder.kept, loaded_at=holder.loaded_at,
         errors=current.errors, warnings=current.warnings,
+        org_values=holder.org(), overdue=current.review_overdue(clock.today()),
     )

@@ -102,3 +102,45 @@ def org_text(fields: Fields, key: str, org: OrgVariables | None) -> str | None:
     if value is None or org is None or "{{" not in value:
         return value
     return org.substitute(value, fields.rel, fields.line(key), fields.problems) or None
+
+
+def org_problems(values: object) -> list[str]:
+    """What is wrong with a site's ORG setting (a mapping of names to text); [] when it is usable.
+
+    The same rule for the configuration file, the environment and the admin settings page.
+    """
+    if not isinstance(values, Mapping):
+        return ["should be a table of names to text, like { charity_name = \"Our charity\" }"]
+    problems = []
+    for key, value in values.items():
+        if not isinstance(key, str) or not NAME_RE.fullmatch(key):
+            problems.append(f"'{key}' is not a valid variable name; use lowercase letters, digits and _, "
+                            "starting with a letter")
+        elif not isinstance(value, str):
+            problems.append(f"'{key}' should be text")
+    return problems
+
+
+def parse_org_lines(text: str) -> tuple[dict[str, str], list[str]]:
+    """`name = value` lines (as the admin settings page shows them) as a mapping, and what is wrong."""
+    values: dict[str, str] = {}
+    problems: list[str] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, sep, value = line.partition("=")
+        name = name.strip()
+        if not sep:
+            problems.append(f"line {number}: write it as name = value")
+        elif name in values:
+            problems.append(f"line {number}: '{name}' is given twice")
+        else:
+            values[name] = value.strip()
+    problems += org_problems(values)
+    return values, problems
+
+
+def org_lines(values: Mapping[str, str]) -> str:
+    """The inverse of parse_org_lines: one `name = value` per line, sorted by name."""
+    return "\n".join(f"{name} = {values[name]}" for name in sorted(values))

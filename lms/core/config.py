@@ -79,6 +79,7 @@ class Defaults:
     CERTIFICATE_PRIMARY_COLOUR = "#1d4f91"
     CERTIFICATE_LOGO = ""  # path to a PNG or SVG logo, read once at start-up
     SUPPORT_CONTACTS = DEFAULT_SUPPORT_CONTACTS
+    ORG: dict[str, str] = {}  # organisation variables for the training ({{ org.NAME }}, FORMAT.md 7.5)
     SUPPORT_INTRO = (
         "If you are finding this training hard, you can stop at any time. "
         "Your progress is saved. These services can help right now."
@@ -239,6 +240,9 @@ def validate(app: Flask) -> None:
         errors.append(f"LMS_PASSWORD_HASHING must be one of {', '.join(sorted(passwords.PROFILES))}, not {hashing!r}.")
     elif hashing in passwords.TESTING_ONLY_PROFILES and not cfg.get("TESTING"):
         errors.append(f"LMS_PASSWORD_HASHING {hashing!r} is for the test suite only; unset it.")
+    from lms.content.org import org_problems  # pure: no Flask, fine for `lms check`
+
+    errors += [f"LMS_ORG: {problem}." for problem in org_problems(cfg.get("ORG"))]
     if not _is_timezone(cfg.get("TIMEZONE")):
         errors.append(f"LMS_TIMEZONE must be a timezone name such as 'Europe/London', not {cfg.get('TIMEZONE')!r}.")
     contacts = cfg.get("SUPPORT_CONTACTS")

@@ -34,6 +34,7 @@ EDITABLE: dict[str, tuple[str, str]] = {
     "CERTIFICATE_SIGNATORY": ("Default certificate signatory (name and role)", "text"),
     "CERTIFICATE_PRIMARY_COLOUR": ("Certificate colour (#rrggbb)", "colour"),
     "SUPPORT_INTRO": ("Support page introduction", "textarea"),
+    "ORG": ("Organisation details used in the training (one name = value per line)", "org"),
 }
 CACHE_SECONDS = 5.0
 
