@@ -8,13 +8,15 @@ is read.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import os
 import stat
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import Literal
 
 from .blocks import Pieces, parse_step_body, warn_blocks_outside_steps
 from .course import AUDIENCES, CertificateSpec, Course, Module, Step
@@ -54,6 +56,17 @@ DEFAULT_PASS_MARK = 80
 
 
 @dataclass(frozen=True)
+class ReviewDue:
+    """A unit past its review date (FORMAT.md 7.6), for the trainers' content page."""
+
+    kind: Literal["course", "step", "scenario"]
+    id: str
+    title: str
+    due: datetime.date
+    course_id: str | None  # the step's (or course's) course; None for a scenario
+
+
+@dataclass(frozen=True)
 class Catalog:
     """Everything valid in a content folder, and every problem found in it."""
 
@@ -61,6 +74,23 @@ class Catalog:
     scenarios: Mapping[str, Scenario]
     problems: tuple[Problem, ...]
     root: Path
+    org_defaults: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # from org.yaml
+    org_used: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))  # name -> files
+    org_missing: tuple[str, ...] = ()  # used somewhere but with no value anywhere
+
+    def review_overdue(self, today: datetime.date) -> list[ReviewDue]:
+        """Every valid course, step and scenario whose review date is past, soonest due first."""
+        due: list[ReviewDue] = []
+        for course in self.courses.values():
+            if course.review_due is not None and course.review_due < today:
+                due.append(ReviewDue("course", course.id, course.title, course.review_due, course.id))
+            for step in course.steps:
+                if step.review_due is not None and step.review_due < today:
+                    due.append(ReviewDue("step", step.id, step.title, step.review_due, course.id))
+        for scenario in self.scenarios.values():
+            if scenario.review_due is not None and scenario.review_due < today:
+                due.append(ReviewDue("scenario", scenario.id, scenario.title, scenario.review_due, None))
+        return sorted(due, key=lambda item: (item.due, item.kind, item.id))
 
     def course(self, course_id: str) -> Course | None:
         return self.courses.get(course_id)
@@ -656,7 +686,11 @@ def _find_loop(start: str, graph: Mapping[str, list[str]]) -> list[str] | None:
     return None
 
 
-def load_catalog(root: Path, urls: ContentUrls | None = None, *, render_budget: float = RENDER_BUDGET_SECONDS) -> Catalog:
+def load_catalog(
+    root: Path, urls: ContentUrls | None = None, *, render_budget: float = RENDER_BUDGET_SECONDS,
+    org: Mapping[str, str] | None = None, support_contacts: Sequence[Mapping[str, str]] | None = None,
+    today: datetime.date | None = None,
+) -> Catalog:
     """Read every course and scenario under root; never raises for bad content.
 
     render_budget: seconds each file's Markdown may take to render; a file
