@@ -13,12 +13,18 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from lms.content import Course, Question, Step
+from lms.content import Course, Question, QuestionChoice, Step
+from lms.content.shuffle import ordered
 from lms.core.db import DbSession
 from lms.core.models import utcnow
 from lms.core.services import ServiceError
 from lms.learning import progress
 from lms.learning.models import Enrolment, QuestionAnswer
+
+
+def shown_choices(step: Step, question: Question, user_id: int, course_id: str) -> tuple[QuestionChoice, ...]:
+    """A practice question's choices in this trainee's order: shuffled once per trainee, stable on every visit."""
+    return ordered(question.choices, step.shuffle, f"practice:{user_id}:{course_id}:{question.id}")
 
 
 def _index(value: str) -> int | None:

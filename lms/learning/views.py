@@ -173,6 +173,12 @@ def step(course_id: str, step_id: str):
         db.session.commit()
         rows[step.id] = progress.record_visit(db.session, enrolment, step, known=rows.get(step.id))
         db.session.commit()
+    if step.assessment:
+        # The attempt's questions and choice order are fixed before the form is
+        # shown, so a reload shows the same form and the next attempt a new one.
+        db.session.commit()
+        assessments.prepare(db.session, enrolment, step)
+        db.session.commit()
     return _render_step(course, step, enrolment, rows)
 
 
@@ -197,6 +203,9 @@ def _render_step(course: Course, step: Step, enrolment: Enrolment, rows=None, *,
         "unfinished_run": runs.resumable_run(session, current_user.id, scenario.id, enrolment.id, step.id)
         if scenario else None,
         "errors": errors or {}, "drafts": drafts or {}, "texts": texts or {}, "field_name": assessments.field_name,
+        "practice_choices": lambda q: questions.shown_choices(step, q, current_user.id, course.id),
+        "attempt_choices": lambda q, draw: assessments.shown_choices(step, q, draw),
+        "drawn_questions": lambda draw: assessments.drawn_questions(step, draw),
         "plain": not step.questions and not step.scenario and not step.assessment,
     }
     return render_template("learn/step.html", **context), status
@@ -256,9 +265,13 @@ def submit_assessment(course_id: str, step_id: str):
     if number is None:
         flash("This form was incomplete, so nothing was submitted. Please try again.", "error")
         return _render_step(course, step, enrolment, drafts=drafts, status=400)
+    # Only the questions this attempt showed are read; without a draw the form was
+    # never shown, and submit() says it is out of date.
+    draw = assessments.state(db.session, enrolment.id, step).draws.get(number)
     try:
-        outcome = assessments.submit(db.session, enrolment, course, step, number,
-                                     assessments.parse_answers(step, request.form.getlist))
+        answers = assessments.parse_answers(assessments.drawn_questions(step, draw), request.form.getlist) \
+            if draw is not None else {}
+        outcome = assessments.submit(db.session, enrolment, course, step, number, answers)
     except assessments.IncompleteAnswers as exc:
         db.session.rollback()
         flash(str(exc), "error")
