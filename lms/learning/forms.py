@@ -8,7 +8,9 @@ from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, Length
 
+from lms.content.course import RESPONSE_MAX_CHARS
 from lms.learning.reflections import MAX_LENGTH
+from lms.learning.responses import TOO_LONG
 
 AUDIENCE_CHOICES = [
     SelectChoice("", "All courses"),
@@ -38,4 +40,12 @@ class ReflectionForm(FlaskForm):
         "Your reflection",
         validators=[Length(max=MAX_LENGTH, message=f"That is too long to save: please keep it under {MAX_LENGTH:,} characters.")],
         description="Private: only you can see this. You can change, export or delete it at any time.",
+    )
+
+
+class ResponseForm(FlaskForm):
+    text = TextAreaField(
+        "Your response",
+        validators=[Length(max=RESPONSE_MAX_CHARS, message=TOO_LONG)],
+        description=f"Your cohort trainers will read this. Up to {RESPONSE_MAX_CHARS:,} characters.",
     )
