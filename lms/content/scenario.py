@@ -188,6 +188,8 @@ class _ChoiceDraft:
     score: int = 0
     red_line: bool = False
     condition: Condition | None = None
+    pin: bool = False
+    skills: list[str] = field(default_factory=list)
     feedback: list[str] = field(default_factory=list)
     text_piece: int = -1
     feedback_piece: int = -1
@@ -237,7 +239,7 @@ def choice_link(content: str) -> tuple[str, str, str] | None:
     return content[1:index], content[index + 3 : close].strip(), content[close + 1 :].strip()
 
 
-_ANNOTATION_HELP = "use a score like +2, -1 or 0, 'red line', 'if NODE' or 'if not NODE'"
+_ANNOTATION_HELP = "use a score like +2, -1 or 0, 'red line', 'pin', 'skill NAME', 'if NODE' or 'if not NODE'"
 
 
 def parse_annotations(rest: str, draft: _ChoiceDraft, rel: str, problems: Problems) -> None:
@@ -273,6 +275,14 @@ def _parse_annotations(rest: str, draft: _ChoiceDraft, rel: str, problems: Probl
             draft.score = int(lower) if len(lower) < 10 else 0
         elif lower == "red line":
             draft.red_line = True
+        elif lower == "pin":
+            draft.pin = True
+        elif lower.startswith("skill "):
+            name = word[6:].strip()
+            if not is_slug(name):
+                problems.error(rel, draft.line, f"'{word}' should name a skill declared under 'skills:' ({SLUG_HELP})")
+            elif name not in draft.skills:
+                draft.skills.append(name)
         elif lower.startswith("if "):
             negate = lower.startswith("if not ")
             node = word[7:].strip() if negate else word[3:].strip()
@@ -283,7 +293,7 @@ def _parse_annotations(rest: str, draft: _ChoiceDraft, rel: str, problems: Probl
             else:
                 draft.condition = Condition(node, negate)
         else:
-            hint = suggest(lower, ["red line", "if", "if not"])
+            hint = suggest(lower, ["red line", "pin", "skill", "if", "if not"])
             problems.error(rel, draft.line, f"unknown annotation '{word}'{hint}; {_ANNOTATION_HELP}")
 
 
