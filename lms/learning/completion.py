@@ -34,7 +34,7 @@ def requirements_met(session: DbSession, enrolment_id: int, step: Step) -> bool:
     if step.responses:
         statuses = dict(session.execute(select(ResponseEntry.response_id, ResponseEntry.status).where(
             ResponseEntry.enrolment_id == enrolment_id,
-            ResponseEntry.response_id.in_([r.id for r in step.responses]))).tuples())
+            ResponseEntry.response_id.in_([r.id for r in step.responses]))).all())
         for response in step.responses:
             if response.id not in statuses:
                 return False
