@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from lms.content import Choice, Scenario
+import datetime
 
-from .conftest import COURSE_MD, course, find, messages
+from lms.content import load_catalog
+
+from .conftest import COURSE_MD, course, find
 
 QUESTION = """\
 ```question{info}
@@ -251,3 +253,128 @@ def test_response_without_prompt_is_an_error_and_without_guidance_a_warning(load
 def test_unknown_response_option(load):
     catalog = load(course({"1-a.md": RESPONSE.format(info=" reveiw")}))
     find(catalog, "courses/listening/1-a.md", 1, "unknown option 'reveiw' after ```response; did you mean 'review'?")
+
+
+# ---------------------------------------------------------------- 7.8 steps a trainer confirms
+
+
+def test_confirmation_trainer_is_read(load):
+    step = load(course({"1-a.md": "---\nconfirmation: trainer\n---\nShadow a shift.\n"})).courses["listening"].steps[0]
+    assert step.confirmation == "trainer"
+
+
+def test_confirmation_must_be_trainer_and_not_an_assessment(load):
+    catalog = load(course({"1-a.md": "---\nconfirmation: coach\n---\nx\n", "2-b.md": ASSESSMENT.format(meta="confirmation: trainer\n")}))
+    find(catalog, "courses/listening/1-a.md", 2, "'confirmation' should be one of trainer, got 'coach'")
+    find(catalog, "courses/listening/2-b.md", 3, "a step a trainer confirms cannot also be an assessment")
+
+
+# ---------------------------------------------------------------- 7.6 review dates
+
+
+def test_review_dates_and_inheritance(load):
+    course_md = COURSE_MD.replace("---\nWelcome", "reviewed: 2024-01\nreview_every_months: 12\n---\nWelcome")
+    files = course({"1-a.md": "---\nreviewed: 2024-06-15\n---\nx\n", "2-b.md": "---\nreviewed: 2024-06-15\nreview_every_months: 3\n---\ny\n"}, course_md=course_md)
+    listening = load(files).courses["listening"]
+    assert listening.reviewed == datetime.date(2024, 1, 1) and listening.review_due == datetime.date(2025, 1, 1)
+    assert listening.steps[0].review_due == datetime.date(2025, 6, 15)
+    assert listening.steps[1].review_due == datetime.date(2024, 9, 15)
+
+
+def test_overdue_units_are_warned_about_only_when_today_is_given(tree):
+    files = course({"1-a.md": "---\nreviewed: 2024-06-15\nreview_every_months: 3\n---\nx\n"})
+    files["scenarios/two-am.md"] = scenario_md("reviewed: 2020-01-31\nreview_every_months: 1\n")
+    root = tree(files)
+    assert not load_catalog(root).warnings
+    catalog = load_catalog(root, today=datetime.date(2024, 10, 1))
+    find(catalog, "courses/listening/1-a.md", 2, "this step was due for review on 2024-09-15", "warning")
+    find(catalog, "scenarios/two-am.md", 7, "this scenario was due for review on 2020-02-29", "warning")
+    overdue = catalog.review_overdue(datetime.date(2024, 10, 1))
+    assert [(d.kind, d.id, d.due) for d in overdue] == [
+        ("scenario", "two-am", datetime.date(2020, 2, 29)), ("step", "a", datetime.date(2024, 9, 15))]
+
+
+def test_bad_review_date(load):
+    catalog = load(course({"1-a.md": "---\nreviewed: last spring\n---\nx\n"}))
+    find(catalog, "courses/listening/1-a.md", 2, "'reviewed' should be a date like 2025-03-31 or 2025-03")
+
+
+def test_lms_check_today_option(tree):
+    from click.testing import CliRunner
+
+    from lms.cli import main
+
+    root = tree(course({"1-a.md": "---\nreviewed: 2024-06-15\nreview_every_months: 3\n---\nx\n"}))
+    result = CliRunner().invoke(main, ["check", str(root), "--today", "2024-10-01"])
+    assert "courses/listening/1-a.md:2: warning: this step was due for review on 2024-09-15" in result.output
+    result = CliRunner().invoke(main, ["check", str(root), "--today", "2024-09-01"])
+    assert "due for review" not in result.output and result.exit_code == 0
+
+
+# ---------------------------------------------------------------- 7.4 conditional text
+
+COND_BODY = """\
+## the-post
+Someone posts.
+
+- [Reach out](#ask) (+2)
+- [Lock the thread](#locked) (-1)
+
+## ask
+You ask directly.
+
+- [Offer help](#good-end) (+1)
+  > Good.
+  > ::: if locked
+  > Even after locking the thread.
+  > :::
+
+## locked
+The thread is locked.
+
+- [Carry on](#good-end)
+
+## good-end
+Well done.
+
+::: if locked
+You locked the thread first.
+:::
+::: if not locked
+You kept the thread open.
+:::
+
+## bad-end
+Not good.
+"""
+
+
+def test_conditional_text_in_bodies_and_feedback(load):
+    scenario = load({"scenarios/two-am.md": scenario_md("", COND_BODY)}).scenarios["two-am"]
+    end = scenario.nodes["good-end"]
+    assert "Well done." in end.body_html and "locked the thread first" not in end.body_html
+    assert "locked the thread first" in end.body_for(frozenset({"the-post", "locked"}))
+    assert "kept the thread open" not in end.body_for(frozenset({"the-post", "locked"}))
+    assert "kept the thread open" in end.body_for(frozenset({"the-post", "ask"}))
+    assert ":::" not in end.body_for(frozenset())
+    choice = scenario.nodes["ask"].choices[0]
+    assert "Even after" not in choice.feedback_html and "Good." in choice.feedback_html
+    assert "Even after locking" in choice.feedback_for(frozenset({"locked", "ask"}))
+    assert scenario.nodes["the-post"].body_for(frozenset()) == scenario.nodes["the-post"].body_html
+
+
+def test_conditional_text_errors(load):
+    body = COND_BODY.replace("::: if locked\nYou", "::: if lockd\nYou").replace(
+        "::: if not locked\nYou kept the thread open.\n:::\n", "::: if not locked\n::: if ask\nYou kept the thread open.\n")
+    body = body.replace("Someone posts.", "Someone posts.\n:::")
+    catalog = load({"scenarios/two-am.md": scenario_md("", body)})
+    rel = "scenarios/two-am.md"
+    find(catalog, rel, 12, "':::' closes nothing", "error")
+    find(catalog, rel, None, "'::: if lockd' names a node that does not exist; did you mean 'locked'?", "error")
+    find(catalog, rel, None, "conditional blocks do not nest", "error")
+    find(catalog, rel, None, "this '::: if' block is never closed", "error")
+
+
+def test_conditional_text_in_feedback_reports_unknown_nodes_at_their_line(load):
+    catalog = load({"scenarios/two-am.md": scenario_md("", COND_BODY.replace("  > ::: if locked", "  > ::: if lokced"))})
+    find(catalog, "scenarios/two-am.md", 21, "'::: if lokced' names a node that does not exist", "error")
