@@ -19,5 +19,6 @@ from lms.roleplay.models import RunChoice, ScenarioRun, WellbeingCheckin
 __all__ = [
     "AssessmentAttempt", "AssessmentDraw", "AuditEntry", "Base", "Certificate", "Cohort", "CohortCourse", "CohortMember",
     "CohortTrainer", "ENROLMENTS_REPORT_INDEX", "Enrolment", "Invite", "LoginAttempt", "QuestionAnswer", "ROLES",
-    "ReflectionEntry", "ResponseEntry", "RunChoice", "SITE_VERSION_ID", "ScenarioRun", "SiteSetting", "SiteVersion", "StepConfirmation", "StepProgress", "User", "WellbeingCheckin", "utcnow",
+    "ReflectionEntry", "ResponseEntry", "RunChoice", "SITE_VERSION_ID", "ScenarioRun", "SiteSetting", "SiteVersion", "StepConfirmation",
+    "StepProgress", "User", "WellbeingCheckin", "utcnow",
 ]

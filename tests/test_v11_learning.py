@@ -105,7 +105,7 @@ def test_answers_are_stored_by_file_index_not_shown_position(setup, session):
     step = dataclasses.replace(course.step("assessment"), pool=None)
     draw = assessments.prepare(session, enrolment, step).draw
     attempt = assessments.submit(session, enrolment, course, step, 1, RIGHT).attempt
-    assert attempt.answers == {k: v for k, v in RIGHT.items()} and attempt.passed
+    assert attempt.answers == RIGHT and attempt.passed
     # The right choice of c-secret is the fifth in the file, whatever place it was shown in.
     shown = assessments.shown_choices(step, step.questions[0], draw)
     assert sorted(c.index for c in shown) == [0, 1, 2, 3, 4] and next(c for c in shown if c.correct).index == 4
@@ -190,21 +190,8 @@ def test_a_reviewed_response_completes_only_when_a_trainer_accepts_it(setup, ses
 
 # -- 7.8 trainer confirmation -----------------------------------------------------------------
 
-def _with_shift(course):
-    """The course with a `confirmation: trainer` step (built here until the fixture can say it)."""
-    from lms.content import Module, Step
-
-    shift = Step(id="shift", course_id=course.id, module_id="", title="Shadowed shift", minutes=5, content_notes=(),
-                 scenario=None, assessment=False, attempts=None, optional=False, body_html="<p>Do a shift.</p>",
-                 blocks=(), confirmation="trainer")
-    module = course.modules[0]
-    steps = (*module.steps[:2], shift, *module.steps[2:])
-    return dataclasses.replace(course, modules=(Module(module.id, module.title, module.summary, module.intro_html, steps),))
-
-
 def test_a_confirmation_step_waits_for_a_trainer(setup, session, users):
     trainee, course, enrolment = setup
-    course = _with_shift(course)
     step = course.step("shift")
     trainer, other = users.create("trainer"), users.create("trainee")
     _cohort(session, trainee, trainer)
@@ -225,7 +212,6 @@ def test_a_confirmation_step_waits_for_a_trainer(setup, session, users):
 
 def test_the_last_confirmation_completes_the_course(setup, session, users):
     trainee, course, enrolment = setup
-    course = _with_shift(course)
     trainer = users.create("trainer")
     _cohort(session, trainee, trainer)
     practice, written, assessment = course.step("practice"), course.step("written"), course.step("assessment")
@@ -316,3 +302,17 @@ def test_response_page_says_trainers_read_it_keeps_long_text_then_shows_guidance
     assert session.scalar(select(ResponseEntry.status)) == "submitted"
     course_page = client.get("/courses/safety").get_data(as_text=True)
     assert "Waiting for a trainer to review your response" in course_page
+
+
+def test_a_trainee_marks_a_practical_step_ready_and_sees_it_waiting(client, started, session, users):
+    url = "/courses/safety/steps/shift"
+    page = client.get(url).get_data(as_text=True)
+    assert "Moderate one evening shift" in page and "Mark as done" not in page
+    response = client.post(f"{url}/ready", data={"csrf_token": csrf_token(client, url)})
+    assert response.status_code == 303
+    page = client.get(url).get_data(as_text=True)
+    assert "Waiting for a trainer to confirm" in page and "Ready for a trainer to confirm" not in page
+    assert "Waiting for a trainer to confirm" in client.get("/courses/safety").get_data(as_text=True)
+    # A reading step's "done" button does not complete it either.
+    client.post(f"{url}/done", data={"csrf_token": csrf_token(client, url)})
+    assert "shift" not in progress.completed_step_ids(session, progress.latest_enrolment(session, started.id, "safety").id)

@@ -30,11 +30,12 @@ def get(session: DbSession, enrolment_id: int, step: Step) -> StepConfirmation |
 
 
 def _row(session: DbSession, enrolment: Enrolment, step: Step) -> StepConfirmation:
-    row = get(session, enrolment.id, step)
-    if row is None:
-        row, _ = progress.insert_once(session, StepConfirmation(enrolment_id=enrolment.id, step_id=step.id,
-                                                                status=CONFIRMATION_READY),
-                                      _existing(enrolment.id, step.id))
+    found = get(session, enrolment.id, step)
+    if found is not None:
+        return found
+    row, _ = progress.insert_once(session, StepConfirmation(enrolment_id=enrolment.id, step_id=step.id,
+                                                            status=CONFIRMATION_READY),
+                                  _existing(enrolment.id, step.id))
     return row
 
 

@@ -249,10 +249,10 @@ def _waiting(course: Course, done: frozenset[str], pending: _Pending | None) -> 
     for step in course.steps:
         if step.id in done:
             continue
-        if step.confirmation == "trainer" and step.id in pending.ready_steps:
-            waiting.add(step.id)
-        elif any(r.review for r in step.responses) and all(r.id in pending.responded for r in step.responses) \
-                and any(r.review and r.id in pending.submitted_responses for r in step.responses):
+        confirm_awaited = step.confirmation == "trainer" and step.id in pending.ready_steps
+        review_awaited = (any(r.review and r.id in pending.submitted_responses for r in step.responses)
+                          and all(r.id in pending.responded for r in step.responses))
+        if confirm_awaited or review_awaited:
             waiting.add(step.id)
     return frozenset(waiting)
 

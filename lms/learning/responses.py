@@ -57,14 +57,14 @@ def submit(session: DbSession, enrolment: Enrolment, course: Course, step: Step,
     text = _clean(text)
     existing = select(ResponseEntry).where(ResponseEntry.enrolment_id == enrolment.id,
                                            ResponseEntry.response_id == response.id)
-    entry = session.scalar(existing)
+    found = session.scalar(existing)
     prompt = Markup(response.prompt_html).striptags()
-    if entry is None:
+    if found is None:
         entry, created = progress.insert_once(session, ResponseEntry(
             user_id=enrolment.user_id, enrolment_id=enrolment.id, course_id=course.id, step_id=step.id,
             response_id=response.id, prompt_text=prompt, text=text), existing)
     else:
-        created = False
+        entry, created = found, False
     if not created:
         if entry.status == RESPONSE_MEETS_STANDARD:
             raise ServiceError("A trainer has already accepted this response, so it can no longer be changed.")

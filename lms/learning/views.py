@@ -28,8 +28,7 @@ from lms.core.services import ServiceError
 from lms.core.web import service_call
 from lms.learning import assessments, confirmations, progress, questions, reflections, responses
 from lms.learning.forms import AudienceForm, ReflectionForm, ResponseForm
-from lms.learning.models import CONFIRMATION_READY
-from lms.learning.models import Enrolment
+from lms.learning.models import CONFIRMATION_READY, Enrolment
 from lms.page_cache.cache import cacheable
 from lms.roleplay import runs
 
