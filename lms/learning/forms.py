@@ -10,7 +10,6 @@ from wtforms.validators import AnyOf, Length
 
 from lms.content.course import RESPONSE_MAX_CHARS
 from lms.learning.reflections import MAX_LENGTH
-from lms.learning.responses import TOO_LONG
 
 AUDIENCE_CHOICES = [
     SelectChoice("", "All courses"),
@@ -44,8 +43,9 @@ class ReflectionForm(FlaskForm):
 
 
 class ResponseForm(FlaskForm):
+    # The length is checked by lms.learning.responses after line endings are
+    # normalised: a browser sends each newline as two characters.
     text = TextAreaField(
         "Your response",
-        validators=[Length(max=RESPONSE_MAX_CHARS, message=TOO_LONG)],
         description=f"Your cohort trainers will read this. Up to {RESPONSE_MAX_CHARS:,} characters.",
     )
