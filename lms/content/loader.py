@@ -17,11 +17,13 @@ from typing import Literal
 
 from .course import Course
 from .course_reader import course_units
+from .org import OrgVariables, read_org_yaml
 from .problems import Problem, Problems, sort_key
 from .reading import Unit
 from .render import RENDER_BUDGET_SECONDS
 from .scenario import Scenario
 from .scenario_reader import scenario_units
+from .snippets import Snippets
 from .source import suggest
 from .urls import DEFAULT_URLS, ContentUrls
 
@@ -150,6 +152,7 @@ def load_catalog(
     today: when given, units past their review date (FORMAT.md 7.6) get a warning.
     org: the site's organisation variables, overriding org.yaml (7.5);
     support_contacts: the site's contacts for {{ support.contacts }}.
+    Snippets (_snippets/NAME.md) are checked once each, included or not.
     """
     root = Path(root)
     urls = urls or DEFAULT_URLS
@@ -157,8 +160,11 @@ def load_catalog(
     if not root.is_dir():
         general.error(".", 0, f"content folder '{root}' does not exist or is not a folder")
         return Catalog(MappingProxyType({}), MappingProxyType({}), tuple(general.items), root)
-    scenarios = scenario_units(root, urls, general, render_budget, today)
-    courses = course_units(root, urls, general, render_budget, today)
+    org_vars = OrgVariables(read_org_yaml(root, general), org, support_contacts)
+    org_vars.snippets = snippets = Snippets(root, general, org_vars, render_budget)
+    scenarios = scenario_units(root, urls, general, render_budget, today, org_vars)
+    courses = course_units(root, urls, general, render_budget, today, org_vars)
+    snippets.render_all()
     _check_references(courses, scenarios)
     problems = list(general.items)
     for unit in (*scenarios.values(), *courses.values()):
@@ -168,4 +174,7 @@ def load_catalog(
         scenarios=MappingProxyType({sid: u.value for sid, u in scenarios.items() if u.valid}),  # type: ignore[misc]
         problems=tuple(sorted(problems, key=sort_key)),
         root=root,
+        org_defaults=MappingProxyType(org_vars.defaults),
+        org_used=MappingProxyType({name: tuple(files) for name, files in org_vars.used.items()}),
+        org_missing=tuple(org_vars.missing),
     )
