@@ -4,11 +4,21 @@ from lms.admin.models import AuditEntry
 from lms.certificates.models import Certificate
 from lms.cohorts.models import ENROLMENTS_REPORT_INDEX, Cohort, CohortCourse, CohortMember, CohortTrainer, Invite
 from lms.core.models import SITE_VERSION_ID, Base, SiteSetting, SiteVersion, utcnow
-from lms.learning.models import AssessmentAttempt, Enrolment, QuestionAnswer, ReflectionEntry, StepProgress
+from lms.learning.models import (
+    AssessmentAttempt,
+    AssessmentDraw,
+    Enrolment,
+    QuestionAnswer,
+    ReflectionEntry,
+    ResponseEntry,
+    StepConfirmation,
+    StepProgress,
+)
 from lms.roleplay.models import RunChoice, ScenarioRun, WellbeingCheckin
 
 __all__ = [
-    "AssessmentAttempt", "AuditEntry", "Base", "Certificate", "Cohort", "CohortCourse", "CohortMember",
+    "AssessmentAttempt", "AssessmentDraw", "AuditEntry", "Base", "Certificate", "Cohort", "CohortCourse", "CohortMember",
     "CohortTrainer", "ENROLMENTS_REPORT_INDEX", "Enrolment", "Invite", "LoginAttempt", "QuestionAnswer", "ROLES",
-    "ReflectionEntry", "RunChoice", "SITE_VERSION_ID", "ScenarioRun", "SiteSetting", "SiteVersion", "StepProgress", "User", "WellbeingCheckin", "utcnow",
+    "ReflectionEntry", "ResponseEntry", "RunChoice", "SITE_VERSION_ID", "ScenarioRun", "SiteSetting", "SiteVersion", "StepConfirmation",
+    "StepProgress", "User", "WellbeingCheckin", "utcnow",
 ]

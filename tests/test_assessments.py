@@ -29,6 +29,12 @@ def setup(app, users, session):
     return course, course.step("assessment"), enrolment
 
 
+def _take(session, enrolment, course, step, number, answers):
+    """Submit an attempt as the pages do: its form (and so its draw) was shown first."""
+    assessments.prepare(session, enrolment, step)
+    return assessments.submit(session, enrolment, course, step, number, answers)
+
+
 def _count(session) -> int:
     return session.scalar(select(func.count()).select_from(AssessmentAttempt))
 
@@ -36,7 +42,7 @@ def _count(session) -> int:
 def test_pass_mark_is_the_courses(app, setup, session):
     course, step, enrolment = setup
     assert course.pass_mark == 50
-    outcome = assessments.submit(session, enrolment, course, step, 1, HALF)
+    outcome = _take(session, enrolment, course, step, 1, HALF)
     assert outcome.created and outcome.attempt.passed and outcome.attempt.score_percent == 50
     assert outcome.attempt.pass_mark == 50 and outcome.attempt.results == {"a-one": True, "a-two": False}
     assert progress.course_progress(session, enrolment.user_id, course).completed_steps == {"assessment"}
@@ -54,50 +60,50 @@ def test_pass_mark_compares_exactly(app, setup, session):
     step3 = dataclasses.replace(step, blocks=three, attempts=None)
     answers = {"x0": [0], "x1": [0], "x2": [1]}
     strict = dataclasses.replace(course, pass_mark=67)
-    assert not assessments.submit(session, enrolment, strict, step3, 1, answers).attempt.passed
-    assert assessments.submit(session, enrolment, dataclasses.replace(course, pass_mark=66), step3, 2, answers).attempt.passed
+    assert not _take(session, enrolment, strict, step3, 1, answers).attempt.passed
+    assert _take(session, enrolment, dataclasses.replace(course, pass_mark=66), step3, 2, answers).attempt.passed
 
 
 def test_attempts_are_capped(app, setup, session):
     course, step, enrolment = setup
     assert step.attempts == 2
-    first = assessments.submit(session, enrolment, course, step, 1, NONE_RIGHT)
+    first = _take(session, enrolment, course, step, 1, NONE_RIGHT)
     assert not first.attempt.passed and first.attempt.score_percent == 0
     state = assessments.state(session, enrolment.id, step)
     assert state.used == 1 and state.remaining == 1 and state.can_attempt
-    assessments.submit(session, enrolment, course, step, 2, NONE_RIGHT)
+    _take(session, enrolment, course, step, 2, NONE_RIGHT)
     state = assessments.state(session, enrolment.id, step)
     assert state.out_of_attempts and not state.can_attempt and state.remaining == 0
     with pytest.raises(ServiceError, match="used all 2 attempts"):
-        assessments.submit(session, enrolment, course, step, 3, RIGHT)
+        _take(session, enrolment, course, step, 3, RIGHT)
     assert _count(session) == 2
     assert enrolment.completed_at is None
 
 
 def test_a_replayed_attempt_shows_the_recorded_one(app, setup, session):
     course, step, enrolment = setup
-    first = assessments.submit(session, enrolment, course, step, 1, NONE_RIGHT)
-    replay = assessments.submit(session, enrolment, course, step, 1, RIGHT)  # same number, other answers
+    first = _take(session, enrolment, course, step, 1, NONE_RIGHT)
+    replay = _take(session, enrolment, course, step, 1, RIGHT)  # same number, other answers
     assert not replay.created and replay.attempt.id == first.attempt.id and not replay.attempt.passed
     with pytest.raises(ServiceError, match="out of date"):
-        assessments.submit(session, enrolment, course, step, 5, RIGHT)
+        _take(session, enrolment, course, step, 5, RIGHT)
     with pytest.raises(ServiceError, match="out of date"):
-        assessments.submit(session, enrolment, course, step, 0, RIGHT)
+        _take(session, enrolment, course, step, 0, RIGHT)
     assert _count(session) == 1
 
 
 def test_no_attempts_after_a_pass(app, setup, session):
     course, step, enrolment = setup
-    assessments.submit(session, enrolment, course, step, 1, RIGHT)
+    _take(session, enrolment, course, step, 1, RIGHT)
     with pytest.raises(ServiceError, match="already passed"):
-        assessments.submit(session, enrolment, course, step, 2, RIGHT)
+        _take(session, enrolment, course, step, 2, RIGHT)
     assert not assessments.state(session, enrolment.id, step).can_attempt
 
 
 def test_every_question_must_be_answered(app, setup, session):
     course, step, enrolment = setup
     with pytest.raises(assessments.IncompleteAnswers) as caught:
-        assessments.submit(session, enrolment, course, step, 1, {"a-one": [1]})
+        _take(session, enrolment, course, step, 1, {"a-one": [1]})
     assert set(caught.value.errors) == {"a-two"}
     form = {"q-a-one": ["1"], "q-a-two": ["zz"]}
     with pytest.raises(assessments.IncompleteAnswers) as caught:
@@ -109,11 +115,12 @@ def test_every_question_must_be_answered(app, setup, session):
 def test_only_assessment_steps_take_attempts(app, setup, session):
     course, _, enrolment = setup
     with pytest.raises(ServiceError, match="not an assessment"):
-        assessments.submit(session, enrolment, course, course.step("welcome"), 1, {})
+        _take(session, enrolment, course, course.step("welcome"), 1, {})
 
 
 def test_concurrent_submissions_never_exceed_the_cap(app, setup, session):
     course, step, enrolment = setup
+    assessments.prepare(session, enrolment, step)
     session.commit()
     enrolment_id = enrolment.id
     barrier = threading.Barrier(6)

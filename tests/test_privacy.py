@@ -19,7 +19,13 @@ from lms.certificates.models import Certificate
 from lms.cohorts import services as cohorts
 from lms.cohorts.models import CohortTrainer
 from lms.core.models import Base, SiteSetting
-from lms.learning.models import AssessmentAttempt, QuestionAnswer
+from lms.learning.models import (
+    AssessmentAttempt,
+    AssessmentDraw,
+    QuestionAnswer,
+    ResponseEntry,
+    StepConfirmation,
+)
 from lms.privacy import services as privacy
 from tests.conftest import PASSWORD
 from tests.factories import (
@@ -59,6 +65,10 @@ def _plant_everything(session, users):
                                selected=[1], correct=True, tries=1))
     session.add(AssessmentAttempt(enrolment_id=enrolment.id, step_id="assessment", number=1, answers={},
                                   results={}, score_percent=100, pass_mark=50, passed=True))
+    session.add(AssessmentDraw(enrolment_id=enrolment.id, step_id="assessment", number=2, question_ids=["a-one"]))
+    session.add(ResponseEntry(user_id=person.id, enrolment_id=enrolment.id, course_id="listening", step_id="welcome",
+                              response_id="welcome-r1", text="My response", reviewer_id=other.id))
+    session.add(StepConfirmation(enrolment_id=enrolment.id, step_id="welcome", confirmed_by_id=other.id))
     session.commit()
     play(session, person, [("start", 0, 2, False)])  # scenario_runs, run_choices
     private_notes(session, person)  # reflection_entries, wellbeing_checkins
@@ -72,7 +82,8 @@ def _plant_everything(session, users):
     session.commit()
     planted = {"audit_log", "certificates", "cohort_members", "cohort_trainers", "cohorts", "enrolments",
                "invites", "reflection_entries", "scenario_runs", "site_settings", "wellbeing_checkins",
-               "step_progress", "question_answers", "assessment_attempts", "run_choices"}
+               "step_progress", "question_answers", "assessment_attempts", "run_choices", "assessment_draws",
+               "response_entries", "step_confirmations"}
     return person, other, issued, approved, planted
 
 

@@ -168,6 +168,7 @@ class CourseReader:
             for inner, path in sorted(walk_assets(assets, rel_path(self.root, assets), self.problems)):
                 self.digest.update(inner.encode() + b"\0")
                 hash_file(self.digest, path)
+        self._hash_snippets()
         if not isinstance(head, dict) or self.problems.has_errors:
             return self.unit
         minutes = head["minutes"] or sum(s.minutes for m in built_modules for s in m.steps)
@@ -205,6 +206,16 @@ class CourseReader:
         inner = source.rel[len(self.rel) + 1 :]
         self.digest.update(inner.encode() + b"\0" + source.data + b"\0")
 
+    def _hash_snippets(self) -> None:
+        """Included snippets count in the version: a certificate names what the trainee really read (7.5)."""
+        snippets = self.org.snippets if self.org is not None else None
+        if snippets is None:
+            return
+        for name in sorted({use.name for use in self.unit.snippet_uses}):
+            source = snippets.source(name)
+            if source is not None:
+                self.digest.update(source.rel.encode() + b"\0" + source.data + b"\0")
+
     def _render_intro(self, source: SourceFile, doc: Document) -> str:
         lines = doc.body.split("\n")
         warn_blocks_outside_steps(doc.body, doc.body_line, source.rel, self.problems)
@@ -219,7 +230,7 @@ class CourseReader:
         return pieces[0]
 
     def _read_course_md(self, path: Path) -> dict[str, object] | None:
-        read = read_markdown(self.root, path, self.problems, self.org)
+        read = read_markdown(self.root, path, self.problems, self.org, self.unit.snippet_uses)
         if read is None:
             return None
         source, doc = read
@@ -258,7 +269,7 @@ class CourseReader:
     def _read_module(self, module: _ModuleFolder) -> Module:
         title, summary, intro = id_in_words(module.id), "", ""
         if module.module_md is not None:
-            read = read_markdown(self.root, module.module_md, self.problems, self.org)
+            read = read_markdown(self.root, module.module_md, self.problems, self.org, self.unit.snippet_uses)
             if read is not None:
                 source, doc = read
                 self._hash(source)
@@ -279,7 +290,7 @@ class CourseReader:
         return steps
 
     def _read_step(self, step_file: _StepFile) -> Step | None:
-        read = read_markdown(self.root, step_file.path, self.problems, self.org)
+        read = read_markdown(self.root, step_file.path, self.problems, self.org, self.unit.snippet_uses)
         if read is None:
             return None
         source, doc = read

@@ -22,7 +22,7 @@ class LinkResolver:
     """Check and rewrite the relative links and images of one file.
 
     scope_rel is the course or scenario folder (relative to the root) that
-    links must stay inside; None for a single-file scenario, which has none.
+    links must stay inside; None for a single-file scenario or a snippet, which have none.
     """
 
     def __init__(
@@ -90,6 +90,13 @@ class LinkResolver:
             return value
         if path.startswith("/"):
             self._error(value, f"link '{value}' is an absolute path; use a path relative to this file, like 'assets/{posixpath.basename(path)}'")
+            return None
+        if self.scope_rel is None and self.scope_name == "snippet":
+            self._error(
+                value,
+                f"link '{value}' points to a file, but a snippet is shared by courses and scenarios and has no folder "
+                "of its own; link to a web address, or put this link in the step or scenario itself",
+            )
             return None
         if self.scope_rel is None:
             self._error(

@@ -23,6 +23,7 @@ from .reading import Unit
 from .render import RENDER_BUDGET_SECONDS
 from .scenario import Scenario
 from .scenario_reader import scenario_units
+from .snippets import Snippets
 from .source import suggest
 from .urls import DEFAULT_URLS, ContentUrls
 
@@ -151,6 +152,7 @@ def load_catalog(
     today: when given, units past their review date (FORMAT.md 7.6) get a warning.
     org: the site's organisation variables, overriding org.yaml (7.5);
     support_contacts: the site's contacts for {{ support.contacts }}.
+    Snippets (_snippets/NAME.md) are checked once each, included or not.
     """
     root = Path(root)
     urls = urls or DEFAULT_URLS
@@ -159,8 +161,10 @@ def load_catalog(
         general.error(".", 0, f"content folder '{root}' does not exist or is not a folder")
         return Catalog(MappingProxyType({}), MappingProxyType({}), tuple(general.items), root)
     org_vars = OrgVariables(read_org_yaml(root, general), org, support_contacts)
+    org_vars.snippets = snippets = Snippets(root, general, org_vars, render_budget)
     scenarios = scenario_units(root, urls, general, render_budget, today, org_vars)
     courses = course_units(root, urls, general, render_budget, today, org_vars)
+    snippets.render_all()
     _check_references(courses, scenarios)
     problems = list(general.items)
     for unit in (*scenarios.values(), *courses.values()):

@@ -1,8 +1,9 @@
-"""Organisation variables (FORMAT.md 7.5): '{{ org.NAME }}' and '{{ support.contacts }}' in content.
+"""Organisation variables and snippets (FORMAT.md 7.5): '{{ org.NAME }}', '{{ support.contacts }}', '{{> NAME }}'.
 
 Substitution happens on each line before parsing and never adds a line, so every
-problem keeps its line number. Values are the org.yaml defaults at the content
-root, overridden by the site's ORG setting.
+problem keeps its line number (a snippet becomes one line of HTML, see
+snippets.py). Values are the org.yaml defaults at the content root, overridden
+by the site's ORG setting.
 """
 
 from __future__ import annotations
@@ -11,10 +12,14 @@ import html
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .frontmatter import Fields, load_front_matter
 from .problems import Problems
 from .source import read_source, suggest
+
+if TYPE_CHECKING:
+    from .snippets import Snippets, SnippetUse
 
 NAME_RE = re.compile(r"[a-z][a-z0-9_]*")
 # '{{' then anything short up to '}}': each use is checked, so a typo is reported, not shown.
@@ -32,6 +37,7 @@ class OrgVariables:
         self.contacts = list(support_contacts or [])
         self.used: dict[str, list[str]] = {}
         self.missing: list[str] = []
+        self.snippets: Snippets | None = None  # set by the loader once the _snippets/ folder is known
 
     def contacts_html(self) -> str:
         """The support contacts as one line of HTML (a list), so no line numbers move."""
@@ -42,19 +48,31 @@ class OrgVariables:
         )
         return f'<ul class="support-contacts">{items}</ul>' if items else ""
 
-    def substitute(self, text: str, rel: str, line: int, problems: Problems) -> str:
-        """Replace every '{{ ... }}' in text (one or more lines, the first being `line`)."""
+    def substitute(
+        self, text: str, rel: str, line: int, problems: Problems, *,
+        snippet_uses: list[SnippetUse] | None = None, in_snippet: bool = False,
+    ) -> str:
+        """Replace every '{{ ... }}' in text (one or more lines, the first being `line`).
+
+        Snippets are included only where `snippet_uses` is given (a Markdown body,
+        whose unit records what it included); `in_snippet` says the text is a
+        snippet itself, which may not include another.
+        """
         if "{{" not in text:
             return text
         lines = text.split("\n")
-        return "\n".join(self._line(row, rel, line + i, problems) if "{{" in row else row for i, row in enumerate(lines))
+        return "\n".join(
+            self._line(row, rel, line + i, problems, snippet_uses, in_snippet) if "{{" in row else row
+            for i, row in enumerate(lines)
+        )
 
-    def _line(self, row: str, rel: str, number: int, problems: Problems) -> str:
+    def _line(
+        self, row: str, rel: str, number: int, problems: Problems, snippet_uses: list[SnippetUse] | None, in_snippet: bool,
+    ) -> str:
         def replace(match: re.Match[str]) -> str:
             name = " ".join(match.group(1).split())
             if name.startswith(">"):
-                problems.error(rel, number, f"'{{{{{name}}}}}' includes a snippet; snippets are not supported by this version of the LMS")
-                return match.group(0)
+                return self._include(name[1:].strip(), match.group(0), row, rel, number, problems, snippet_uses, in_snippet)
             if name == CONTACTS:
                 if row.strip() != match.group(0):
                     problems.error(rel, number, "'{{ support.contacts }}' becomes a list, so put it on a line of its own")
@@ -74,6 +92,22 @@ class OrgVariables:
                 return match.group(0)
             return " ".join(self.values[key].split())
         return _USE_RE.sub(replace, row)
+
+    def _include(
+        self, name: str, written: str, row: str, rel: str, number: int, problems: Problems,
+        snippet_uses: list[SnippetUse] | None, in_snippet: bool,
+    ) -> str:
+        if in_snippet:
+            problems.error(rel, number, f"'{written}': a snippet cannot include another snippet; copy its text here, or include both where this snippet is used")  # noqa: E501
+            return written
+        if snippet_uses is None or self.snippets is None:
+            problems.error(rel, number, f"'{written}': snippets can only be included in the Markdown text of a file, on a line of their own")  # noqa: E501
+            return written
+        if row.strip() != written:
+            problems.error(rel, number, f"'{written}' includes a snippet, so put it on a line of its own")
+            return written
+        html = self.snippets.include(name, rel, number, problems, snippet_uses)
+        return written if html is None else html
 
 
 def read_org_yaml(root: Path, problems: Problems) -> dict[str, str]:

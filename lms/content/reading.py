@@ -11,6 +11,7 @@ import stat
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .course import Course
 from .frontmatter import Document, split_document
@@ -20,6 +21,9 @@ from .problems import Problems
 from .render import RenderTooSlow
 from .scenario import Scenario
 from .source import SourceFile, is_draft, read_source
+
+if TYPE_CHECKING:
+    from .snippets import SnippetUse
 
 
 @dataclass
@@ -41,6 +45,7 @@ class Unit:
     value: Course | Scenario | None = None
     requires: list[Ref] = field(default_factory=list)
     scenario_refs: list[Ref] = field(default_factory=list)
+    snippet_uses: list[SnippetUse] = field(default_factory=list)  # its '{{> NAME }}' lines (7.5)
 
     @property
     def valid(self) -> bool:
@@ -109,15 +114,20 @@ def hash_file(digest: hashlib._Hash, path: Path) -> None:
 
 def read_markdown(
     root: Path, path: Path, problems: Problems, org: OrgVariables | None = None,
+    snippet_uses: list[SnippetUse] | None = None,
 ) -> tuple[SourceFile, Document] | None:
-    """Read a file and split its front matter; with `org`, its body's variables are substituted (7.5)."""
+    """Read a file and split its front matter.
+
+    With `org`, its body's variables are substituted and its snippets included
+    (7.5), each include recorded in `snippet_uses` (without it, an include is an error).
+    """
     rel = rel_path(root, path)
     source = read_source(path, rel, problems)
     if source is None:
         return None
     doc = split_document(source.text, rel, problems)
     if org is not None and "{{" in doc.body:
-        doc = Document(doc.meta, org.substitute(doc.body, rel, doc.body_line, problems), doc.body_line)
+        doc = Document(doc.meta, org.substitute(doc.body, rel, doc.body_line, problems, snippet_uses=snippet_uses), doc.body_line)
     return source, doc
 
 

@@ -74,7 +74,7 @@ class ScenarioReader:
         return self.unit
 
     def _read(self, assets: Path | None) -> None:
-        read = read_markdown(self.root, self.path, self.problems, self.org)
+        read = read_markdown(self.root, self.path, self.problems, self.org, self.unit.snippet_uses)
         if read is None:
             return
         source, doc = read

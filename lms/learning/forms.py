@@ -8,6 +8,7 @@ from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, Length
 
+from lms.content.course import RESPONSE_MAX_CHARS
 from lms.learning.reflections import MAX_LENGTH
 
 AUDIENCE_CHOICES = [
@@ -38,4 +39,13 @@ class ReflectionForm(FlaskForm):
         "Your reflection",
         validators=[Length(max=MAX_LENGTH, message=f"That is too long to save: please keep it under {MAX_LENGTH:,} characters.")],
         description="Private: only you can see this. You can change, export or delete it at any time.",
+    )
+
+
+class ResponseForm(FlaskForm):
+    # The length is checked by lms.learning.responses after line endings are
+    # normalised: a browser sends each newline as two characters.
+    text = TextAreaField(
+        "Your response",
+        description=f"Your cohort trainers will read this. Up to {RESPONSE_MAX_CHARS:,} characters.",
     )

@@ -72,6 +72,81 @@ class AssessmentAttempt(Base):
     pass_mark: Mapped[int] = mapped_column(Integer)
     passed: Mapped[bool] = mapped_column(Boolean)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The draw this attempt answered (FORMAT.md §7.1-7.2): which questions were shown,
+    # and the seed of each question's choice order. None for attempts made before v1.1.
+    draw_id: Mapped[int | None] = mapped_column(ForeignKey("assessment_draws.id", ondelete="SET NULL"))
+    # Ids of the critical questions answered wrongly: why a good score did not pass.
+    critical_missed: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class AssessmentDraw(Base):
+    """The questions of one attempt, recorded when the trainee first sees its form.
+
+    Made before any answer, so the questions drawn (`pool: N`) and the choice
+    order (seeded by this row's id) stay the same across reloads and differ
+    from one attempt to the next. Submitting attempt `number` answers this draw.
+    """
+
+    __tablename__ = "assessment_draws"
+    __table_args__ = (UniqueConstraint("enrolment_id", "step_id", "number", name="uq_assessment_draws_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"), index=True)
+    step_id: Mapped[str] = mapped_column(String(100))
+    number: Mapped[int] = mapped_column(Integer)
+    question_ids: Mapped[list] = mapped_column(JSON, default=list)  # in the order shown
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# -- Work a trainer reads or confirms (FORMAT.md §7.7-7.8).
+
+RESPONSE_SUBMITTED = "submitted"
+RESPONSE_MEETS_STANDARD = "meets_standard"
+RESPONSE_TRY_AGAIN = "try_again"
+RESPONSE_STATUSES = (RESPONSE_SUBMITTED, RESPONSE_MEETS_STANDARD, RESPONSE_TRY_AGAIN)
+
+
+class ResponseEntry(Base):
+    """A trainee's written response to a step's prompt; unlike a reflection, their cohort trainers read it."""
+
+    __tablename__ = "response_entries"
+    __table_args__ = (UniqueConstraint("enrolment_id", "response_id", name="uq_response_entries_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"), index=True)
+    course_id: Mapped[str] = mapped_column(String(100))
+    step_id: Mapped[str] = mapped_column(String(100))
+    response_id: Mapped[str] = mapped_column(String(150))
+    # Kept so a trainer still sees what was asked if the course is later edited.
+    prompt_text: Mapped[str] = mapped_column(Text, default="")
+    text: Mapped[str] = mapped_column(Text)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    status: Mapped[str] = mapped_column(String(16), default=RESPONSE_SUBMITTED)
+    reviewer_comment: Mapped[str] = mapped_column(Text, default="")
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+CONFIRMATION_READY = "ready"
+CONFIRMATION_CONFIRMED = "confirmed"
+
+
+class StepConfirmation(Base):
+    """A practical step done outside the LMS: the trainee says it is ready, a trainer confirms it."""
+
+    __tablename__ = "step_confirmations"
+    __table_args__ = (UniqueConstraint("enrolment_id", "step_id", name="uq_step_confirmations_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"), index=True)
+    step_id: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(16), default=CONFIRMATION_READY)
+    ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    note: Mapped[str] = mapped_column(Text, default="")  # the trainer's, shown to the trainee
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 # -- A trainee's private reflection: never shown to trainers or admins.

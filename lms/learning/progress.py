@@ -17,7 +17,15 @@ from lms.content import Course, Step
 from lms.core.db import DbSession
 from lms.core.models import utcnow
 from lms.core.services import ServiceError
-from lms.learning.models import AssessmentAttempt, Enrolment, StepProgress
+from lms.learning.models import (
+    CONFIRMATION_READY,
+    RESPONSE_SUBMITTED,
+    AssessmentAttempt,
+    Enrolment,
+    ResponseEntry,
+    StepConfirmation,
+    StepProgress,
+)
 
 T = TypeVar("T")
 
@@ -168,6 +176,16 @@ class CourseProgress:
     required: int
     required_done: int
     next_step: Step | None
+    # Steps where the trainee has done their part and a trainer's confirmation or review is awaited.
+    waiting: frozenset[str] = frozenset()
+
+    def waiting_line(self, step: Step) -> str | None:
+        """What the trainee is told about a step that waits for a trainer, else None."""
+        if step.id not in self.waiting:
+            return None
+        if step.confirmation == "trainer":
+            return "Waiting for a trainer to confirm"
+        return "Waiting for a trainer to review your response"
 
     @property
     def status(self) -> str:
@@ -188,17 +206,65 @@ def course_progress(session: DbSession, user_id: int, course: Course) -> CourseP
     """The trainee's progress in the latest cycle of a course."""
     enrolment = latest_enrolment(session, user_id, course.id)
     done = frozenset(completed_step_ids(session, enrolment.id)) if enrolment else frozenset()
-    return _progress(course, enrolment, done)
+    pending = _pending_trainer(session, [enrolment.id]).get(enrolment.id) if enrolment else None
+    return _progress(course, enrolment, done, pending)
 
 
-def _progress(course: Course, enrolment: Enrolment | None, done: frozenset[str]) -> CourseProgress:
+@dataclass
+class _Pending:
+    """What a trainer still has to do in one enrolment: steps marked ready, responses awaiting review."""
+
+    ready_steps: set[str]
+    submitted_responses: set[str]  # response ids with status "submitted"
+    responded: set[str]  # every response id with an entry
+
+
+def _pending_trainer(session: DbSession, enrolment_ids: list[int]) -> dict[int, _Pending]:
+    """Trainer work awaited per enrolment (two queries whatever the number of enrolments)."""
+    pending: dict[int, _Pending] = {}
+    if not enrolment_ids:
+        return pending
+    for enrolment_id, step_id in session.execute(select(StepConfirmation.enrolment_id, StepConfirmation.step_id).where(
+            StepConfirmation.enrolment_id.in_(enrolment_ids), StepConfirmation.status == CONFIRMATION_READY)):
+        pending.setdefault(enrolment_id, _Pending(set(), set(), set())).ready_steps.add(step_id)
+    for enrolment_id, response_id, status in session.execute(
+            select(ResponseEntry.enrolment_id, ResponseEntry.response_id, ResponseEntry.status)
+            .where(ResponseEntry.enrolment_id.in_(enrolment_ids))):
+        entry = pending.setdefault(enrolment_id, _Pending(set(), set(), set()))
+        entry.responded.add(response_id)
+        if status == RESPONSE_SUBMITTED:
+            entry.submitted_responses.add(response_id)
+    return pending
+
+
+def _waiting(course: Course, done: frozenset[str], pending: _Pending | None) -> frozenset[str]:
+    """Steps not done where the trainee has done their part and waits for a trainer (FORMAT.md §7.7-7.8)."""
+    if pending is None:
+        return frozenset()
+    waiting = set()
+    for step in course.steps:
+        if step.id in done:
+            continue
+        confirm_awaited = step.confirmation == "trainer" and step.id in pending.ready_steps
+        review_awaited = (any(r.review and r.id in pending.submitted_responses for r in step.responses)
+                          and all(r.id in pending.responded for r in step.responses))
+        if confirm_awaited or review_awaited:
+            waiting.add(step.id)
+    return frozenset(waiting)
+
+
+def _progress(course: Course, enrolment: Enrolment | None, done: frozenset[str],
+              pending: _Pending | None = None) -> CourseProgress:
     required = course.required_steps
     next_step = None
+    waiting = _waiting(course, done, pending)
     if enrolment is not None:
-        next_step = next((s for s in course.steps if s.id not in done and not s.optional), None)
+        # A step waiting for a trainer is not done, but the trainee can carry on past it meanwhile.
+        todo = [s for s in course.steps if s.id not in done and not s.optional]
+        next_step = next((s for s in todo if s.id not in waiting), todo[0] if todo else None)
     return CourseProgress(
         enrolment=enrolment, completed_steps=done, required=len(required),
-        required_done=sum(1 for s in required if s.id in done), next_step=next_step,
+        required_done=sum(1 for s in required if s.id in done), next_step=next_step, waiting=waiting,
     )
 
 
@@ -213,7 +279,7 @@ def latest_enrolments(session: DbSession, user_id: int) -> dict[str, Enrolment]:
 
 def progress_by_course(session: DbSession, user_id: int, courses: Iterable[Course],
                        latest: Mapping[str, Enrolment] | None = None) -> dict[str, CourseProgress]:
-    """course_progress for many courses in two queries, for lists (no N+1)."""
+    """course_progress for many courses in four queries, for lists (no N+1)."""
     if latest is None:
         latest = latest_enrolments(session, user_id)
     done: dict[int, set[str]] = {}
@@ -223,10 +289,12 @@ def progress_by_course(session: DbSession, user_id: int, courses: Iterable[Cours
                     StepProgress.enrolment_id.in_([e.id for e in latest.values()]),
                     StepProgress.completed_at.is_not(None))):
             done.setdefault(enrolment_id, set()).add(step_id)
+    pending = _pending_trainer(session, [e.id for e in latest.values()])
     result = {}
     for course in courses:
         enrolment = latest.get(course.id)
-        result[course.id] = _progress(course, enrolment, frozenset(done.get(enrolment.id, ())) if enrolment else frozenset())
+        result[course.id] = _progress(course, enrolment, frozenset(done.get(enrolment.id, ())) if enrolment else frozenset(),
+                                      pending.get(enrolment.id) if enrolment else None)
     return result
 
 

@@ -2,7 +2,8 @@
 
 One QuestionAnswer row per enrolment and question holds the latest answer, how
 many tries it took and when it was first right. A practice step completes when
-every question in it has been answered correctly once. Reflections do not gate
+every question in it has been answered correctly once (and its responses and
+confirmation, if any, are met: lms.learning.completion). Reflections do not gate
 completion: they are private and optional, so nobody is held back for keeping
 their thoughts to themselves.
 """
@@ -13,12 +14,18 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from lms.content import Course, Question, Step
+from lms.content import Course, Question, QuestionChoice, Step
+from lms.content.shuffle import ordered
 from lms.core.db import DbSession
 from lms.core.models import utcnow
 from lms.core.services import ServiceError
-from lms.learning import progress
+from lms.learning import completion, progress
 from lms.learning.models import Enrolment, QuestionAnswer
+
+
+def shown_choices(step: Step, question: Question, user_id: int, course_id: str) -> tuple[QuestionChoice, ...]:
+    """A practice question's choices in this trainee's order: shuffled once per trainee, stable on every visit."""
+    return ordered(question.choices, step.shuffle, f"practice:{user_id}:{course_id}:{question.id}")
 
 
 def _index(value: str) -> int | None:
@@ -83,9 +90,8 @@ def answer(session: DbSession, enrolment: Enrolment, course: Course, step: Step,
     session.flush()
     session.refresh(row)
     step_done = course_done = False
-    if correct and all_answered_correctly(session, enrolment.id, step):
-        step_done = True
-        course_done = progress.complete_step(session, enrolment, course, step)
+    if correct:  # responses or a trainer's confirmation may still be needed
+        step_done, course_done = completion.complete_if_met(session, enrolment, course, step)
     return AnswerOutcome(row, step_done, course_done)
 
 

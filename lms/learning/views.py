@@ -22,13 +22,15 @@ from flask_login import current_user
 from lms.catalog.services import catalog
 from lms.certificates import services as certificates
 from lms.content import Course, Step
+from lms.content.course import RESPONSE_MAX_CHARS
 from lms.content.markdown import unwrap_paragraph
 from lms.core import templating
 from lms.core.db import db
 from lms.core.services import ServiceError
-from lms.learning import assessments, progress, questions, reflections
-from lms.learning.forms import AudienceForm, ReflectionForm
-from lms.learning.models import Enrolment
+from lms.core.web import service_call
+from lms.learning import assessments, confirmations, progress, questions, reflections, responses
+from lms.learning.forms import AudienceForm, ReflectionForm, ResponseForm
+from lms.learning.models import CONFIRMATION_READY, Enrolment
 from lms.page_cache.cache import cacheable
 from lms.roleplay import runs
 
@@ -179,6 +181,12 @@ def step(course_id: str, step_id: str):
         db.session.commit()
         rows[step.id] = progress.record_visit(db.session, enrolment, step, known=rows.get(step.id))
         db.session.commit()
+    if step.assessment:
+        # The attempt's questions and choice order are fixed before the form is
+        # shown, so a reload shows the same form and the next attempt a new one.
+        db.session.commit()
+        assessments.prepare(db.session, enrolment, step)
+        db.session.commit()
     return _render_step(course, step, enrolment, rows)
 
 
@@ -192,10 +200,18 @@ def _render_step(course: Course, step: Step, enrolment: Enrolment, rows=None, *,
     index = course.step_index(step.id) or 0
     module = next((m for m in course.modules if m.id == step.module_id), None)
     scenario = catalog().scenario(step.scenario) if step.scenario else None
+    done = rows.get(step.id) is not None and rows[step.id].completed_at is not None
+    response_entries = responses.for_step(session, enrolment.id, step)
+    confirmation = confirmations.get(session, enrolment.id, step) if step.confirmation else None
+    waiting = None
+    if not done and confirmation is not None and confirmation.status == CONFIRMATION_READY:
+        waiting = "Waiting for a trainer to confirm"
+    elif not done and responses.awaiting_review(session, enrolment.id, step):
+        waiting = "Waiting for a trainer to review your response"
     context = {
         "course": course, "step": step, "enrolment": enrolment, "module": module, "position": index + 1,
         "total": len(course.steps), "previous": course.previous_step(step.id), "next_step": course.next_step(step.id),
-        "done": rows.get(step.id) is not None and rows[step.id].completed_at is not None,
+        "done": done, "waiting": waiting, "max_response": RESPONSE_MAX_CHARS, "responses": response_entries, "confirmation": confirmation,
         "answers": questions.answers_for_step(session, enrolment.id, step) if not step.assessment else {},
         "assessment": assessments.state(session, enrolment.id, step) if step.assessment else None,
         "reflections": reflections.for_step(session, current_user.id, course.id, step),
@@ -203,16 +219,25 @@ def _render_step(course: Course, step: Step, enrolment: Enrolment, rows=None, *,
         "unfinished_run": runs.resumable_run(session, current_user.id, scenario.id, enrolment.id, step.id)
         if scenario else None,
         "errors": errors or {}, "drafts": drafts or {}, "texts": texts or {}, "field_name": assessments.field_name,
-        "plain": not step.questions and not step.scenario and not step.assessment,
+        "practice_choices": lambda q: questions.shown_choices(step, q, current_user.id, course.id),
+        "attempt_choices": lambda q, draw: assessments.shown_choices(step, q, draw),
+        "drawn_questions": lambda draw: assessments.drawn_questions(step, draw),
+        "plain": _plain(step),
     }
     return render_template("learn/step.html", **context), status
 
 
+def _plain(step: Step) -> bool:
+    """A reading step the trainee marks as done themselves."""
+    return not (step.questions or step.scenario or step.assessment or step.responses or step.confirmation)
+
+
 @bp.route("/courses/<course_id>/steps/<step_id>/done", methods=["POST"])
 def complete(course_id: str, step_id: str):
-    """Mark a plain reading step as done; questions, assessments and role-plays complete themselves."""
+    """Mark a plain reading step as done; questions, responses, assessments, role-plays and confirmations complete
+    themselves."""
     course, step, enrolment = _open_step(course_id, step_id)
-    if step.questions or step.assessment or step.scenario:
+    if not _plain(step):
         flash("This step is done once you have finished what it asks.", "info")
         return redirect(_step_url(step))
     course_done = progress.complete_step(db.session, enrolment, course, step)
@@ -262,9 +287,13 @@ def submit_assessment(course_id: str, step_id: str):
     if number is None:
         flash("This form was incomplete, so nothing was submitted. Please try again.", "error")
         return _render_step(course, step, enrolment, drafts=drafts, status=400)
+    # Only the questions this attempt showed are read; without a draw the form was
+    # never shown, and submit() says it is out of date.
+    draw = assessments.state(db.session, enrolment.id, step).draws.get(number)
     try:
-        outcome = assessments.submit(db.session, enrolment, course, step, number,
-                                     assessments.parse_answers(step, request.form.getlist))
+        answers = assessments.parse_answers(assessments.drawn_questions(step, draw), request.form.getlist) \
+            if draw is not None else {}
+        outcome = assessments.submit(db.session, enrolment, course, step, number, answers)
     except assessments.IncompleteAnswers as exc:
         db.session.rollback()
         flash(str(exc), "error")
@@ -297,6 +326,42 @@ def save_reflection(course_id: str, step_id: str, reflection_id: str):
     db.session.commit()
     flash("Your reflection is saved. Only you can see it.", "success")
     return redirect(_step_url(step, f"reflection-{reflection.id}"), code=303)
+
+
+@bp.route("/courses/<course_id>/steps/<step_id>/responses/<response_id>", methods=["POST"])
+def submit_response(course_id: str, step_id: str, response_id: str):
+    course, step, enrolment = _open_step(course_id, step_id)
+    response = next((r for r in step.responses if r.id == response_id), None)
+    if response is None:
+        abort(404)
+    form = ResponseForm()
+    try:
+        if not form.validate_on_submit():
+            raise ServiceError(" ".join(form.text.errors) or "Please try again.")
+        outcome = responses.submit(db.session, enrolment, course, step, response, form.text.data)
+    except ServiceError as exc:
+        db.session.rollback()
+        # Shown again with what they wrote: nobody should lose their words to a message.
+        return _render_step(course, step, enrolment, errors={response.id: str(exc)},
+                            texts={response.id: form.text.data or ""}, status=400)
+    db.session.commit()
+    if response.review:
+        flash("Your response is sent. A trainer will read it and let you know if it meets the standard.", "success")
+    else:
+        flash("Your response is sent. Your trainers can read it.", "success")
+    _after_completion(course, outcome.course_completed)
+    return redirect(_step_url(step, f"response-{response.id}"), code=303)
+
+
+@bp.route("/courses/<course_id>/steps/<step_id>/ready", methods=["POST"])
+def mark_ready(course_id: str, step_id: str):
+    """The trainee says a practical task is ready for a trainer to confirm."""
+    course, step, enrolment = _open_step(course_id, step_id)
+    if step.confirmation != "trainer":
+        abort(404)
+    service_call(lambda: confirmations.mark_ready(db.session, enrolment, step),
+                         "Thank you. A trainer will confirm this step; it shows as waiting until then.")
+    return redirect(_step_url(step, "confirmation"), code=303)
 
 
 # -- my training and my reflections ---------------------------------------------------

@@ -35,7 +35,8 @@ FORMAT_VERSION = 1
 HIDDEN_COLUMNS = {("users", "password_hash"), ("users", "session_token"), ("users", "pages_version"),
                   ("invites", "token_hash"), ("certificates", "pdf")}
 #: A row someone merely acted on is not theirs (a trainer approved a trainee's certificate).
-ACTED_ON = {("certificates", "approved_by_id")}
+ACTED_ON = {("certificates", "approved_by_id"), ("response_entries", "reviewer_id"),
+            ("step_confirmations", "confirmed_by_id")}
 REVOKED_AT_REQUEST = "revoked at the holder's request"
 
 

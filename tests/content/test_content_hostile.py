@@ -127,7 +127,7 @@ MARKDOWNISH = st.lists(
         "(if n)", "](#n)", "](#m)", "](../x.md)", "](assets/x)", "\r\n", "\ufeff", "\n\n", "Content note: ",
         "<script>", "---\n", "id=q", "\u00e9",
         "```response", " critical", " review", "(pin)", "(+1, pin, skill s)", "::: if n", "::: if not m", ":::",
-        "{{ org.x }}", "{{ support.contacts }}", "{{> s }}", "{{", "}}",
+        "{{ org.x }}", "{{ support.contacts }}", "{{> s }}", "\n{{> s }}\n", "{{> t }}", "{{", "}}",
     ]),
     max_size=120,
 ).map("".join)
@@ -164,9 +164,19 @@ def test_random_scenarios(tmp_path_factory, body, key, value):
 
 
 @SETTINGS
+@given(snippet=MARKDOWNISH, body=MARKDOWNISH)
+def test_random_snippets(tmp_path_factory, snippet, body):
+    """Random snippets included (or not) by random steps and scenarios: problems, never exceptions."""
+    files = course({"1-a.md": f"x\n\n{{{{> s }}}}\n\n{body}", "2-b.md": body}) | {
+        "_snippets/s.md": snippet, "_snippets/t.md": body, "scenarios/s.md": SCENARIO_MD + "\n{{> s }}\n" + body}
+    _check_never_raises(tmp_path_factory.mktemp("snippet"), files)
+
+
+@SETTINGS
 @given(data=st.binary(max_size=300))
 def test_random_bytes(tmp_path_factory, data):
-    _check_never_raises(tmp_path_factory.mktemp("bytes"), course({"1-a.md": data}) | {"scenarios/s.md": data})  # type: ignore[dict-item]
+    files = course({"1-a.md": data, "2-b.md": "{{> s }}\n"}) | {"scenarios/s.md": data, "_snippets/s.md": data}  # type: ignore[dict-item]
+    _check_never_raises(tmp_path_factory.mktemp("bytes"), files)
 
 
 def test_sample_course_md_is_valid(load):

@@ -480,6 +480,116 @@ def test_org_variables_in_scenarios(tree):
     assert scenario.title == "Two am at Mind Ours" and "Tell Mind Ours." in scenario.nodes["the-post"].choices[0].feedback_html
 
 
+# ---------------------------------------------------------------- 7.5 snippets
+
+SNIPPET = "**If you need support now**\n\nCall {{ org.helpline }}.\n"
+MODULE_COURSE = {
+    "courses/listening/course.md": COURSE_MD + "\n{{> help }}\n",
+    "courses/listening/1-start/module.md": "---\ntitle: Start\n---\nBefore you begin.\n\n{{> help }}\n",
+    "courses/listening/1-start/1-a.md": "Hello.\n\n{{> help }}\n\nBye.\n",
+}
+
+
+def test_snippets_are_included_in_every_markdown_body(tree):
+    files = {**MODULE_COURSE, "_snippets/help.md": SNIPPET, "org.yaml": "helpline: Nightline\n",
+             "scenarios/two-am.md": scenario_md().replace("You are on shift.", "You are on shift.\n\n{{> help }}")
+             .replace("Well done.", "Well done.\n\n{{> help }}")}
+    catalog = load_catalog(tree(files))
+    assert catalog.problems == (), [str(p) for p in catalog.problems]
+    course_ = catalog.courses["listening"]
+    step = course_.steps[0]
+    assert '<div class="snippet"><p><strong>If you need support now</strong></p>' in course_.intro_html
+    assert "Call Nightline." in course_.modules[0].intro_html and "Call Nightline." in step.body_html
+    assert step.body_html.startswith("<p>Hello.</p>") and step.body_html.endswith("<p>Bye.</p>")
+    scenario = catalog.scenarios["two-am"]
+    assert "Call Nightline." in scenario.briefing_html and "Call Nightline." in scenario.nodes["good-end"].body_html
+    assert '<div class="snippet"><p><strong>If you need support now</strong></p>\n<p>Call Nightline.</p></div>' in step.body_html
+    assert catalog.org_used["helpline"] == ("_snippets/help.md",)
+
+
+def test_a_heading_in_a_snippet_is_not_a_scenario_node(tree):
+    files = {"_snippets/steps.md": "## What to do\n\n- Stay calm\n- Ask\n",
+             "scenarios/two-am.md": scenario_md().replace("Someone posts.", "Someone posts.\n\n{{> steps }}")}
+    scenario = load_catalog(tree(files)).scenarios["two-am"]
+    assert set(scenario.nodes) == {"the-post", "good-end", "bad-end"}
+    assert "<li>Stay calm</li>" in scenario.nodes["the-post"].body_html and len(scenario.nodes["the-post"].choices) == 2
+
+
+def test_line_numbers_after_an_include_stay_right(tree):
+    body = "Hello.\n\n{{> help }}\n\n{{> help }}\n\n```question\nNo choices here.\n```\n\nCall {{ org.nope }}.\n"
+    files = {**course({"1-a.md": body}), "_snippets/help.md": "One.\n\nTwo.\n\nThree.\n\n" * 5}
+    catalog = load_catalog(tree(files))
+    find(catalog, "courses/listening/1-a.md", 7, "question", "error")
+    find(catalog, "courses/listening/1-a.md", 11, "organisation variable 'nope' has no value", "error")
+
+
+def test_unknown_snippet_is_an_error_with_did_you_mean_at_the_include(tree):
+    files = {**course({"1-a.md": "Hello.\n\n{{> urgent-hlep }}\n"}), "_snippets/urgent-help.md": "Call now.\n"}
+    catalog = load_catalog(tree(files))
+    find(catalog, "courses/listening/1-a.md", 3, "there is no snippet 'urgent-hlep'; did you mean 'urgent-help'?", "error")
+    assert catalog.courses == {}
+    catalog = load_catalog(tree(course({"1-a.md": "{{> help }}\n"})))
+    find(catalog, "courses/listening/1-a.md", 1, "add '_snippets/help.md' at the content folder's root", "error")
+
+
+def test_a_snippet_cannot_include_a_snippet(tree):
+    files = {**course({"1-a.md": "{{> outer }}\n"}), "_snippets/outer.md": "Text.\n\n{{> inner }}\n", "_snippets/inner.md": "Inner.\n"}
+    catalog = load_catalog(tree(files))
+    find(catalog, "_snippets/outer.md", 3, "a snippet cannot include another snippet", "error")
+    find(catalog, "courses/listening/1-a.md", 1, "snippet 'outer' has errors of its own (see _snippets/outer.md)", "error")
+    assert catalog.courses == {}
+
+
+def test_problems_in_a_snippet_are_reported_once_at_its_own_line(tree):
+    snippet = "Fine.\n\nCall {{ org.phnoe }}.\n\n<script>x</script>\n\n[form](assets/form.pdf)\n"
+    files = {**course({"1-a.md": "{{> help }}\n", "2-b.md": "x\n\n{{> help }}\n\n{{> help }}\n"}),
+             "_snippets/help.md": snippet, "org.yaml": "phone: '0800'\n",
+             "scenarios/two-am.md": scenario_md().replace("You are on shift.", "{{> help }}")}
+    catalog = load_catalog(tree(files))
+    in_snippet = [str(p) for p in catalog.problems if p.path == "_snippets/help.md"]
+    assert len(in_snippet) == 3, in_snippet
+    find(catalog, "_snippets/help.md", 3, "organisation variable 'phnoe' has no value; did you mean 'phone'?", "error")
+    find(catalog, "_snippets/help.md", 5, "<script> removed", "warning")
+    find(catalog, "_snippets/help.md", 7, "a snippet is shared by courses and scenarios and has no folder of its own", "error")
+    find(catalog, "courses/listening/2-b.md", 5, "snippet 'help' has errors of its own")
+    find(catalog, "scenarios/two-am.md", 8, "snippet 'help' has errors of its own")
+    assert catalog.courses == {} and catalog.scenarios == {}
+    lines: list[str] = []
+    assert run_check(tree(files), lines.append) == 1
+    assert sum("_snippets/help.md:3:" in line for line in lines) == 1
+
+
+def test_unused_snippets_are_checked_too(tree):
+    files = {**course({"1-a.md": "x\n"}), "_snippets/spare.md": "Call {{ org.nobody }}.\n", "_snippets/Bad Name.md": "x\n",
+             "_snippets/notes.txt": "x\n", "_snippets/_draft.md": "{{ org.draft }}\n"}
+    catalog = load_catalog(tree(files))
+    find(catalog, "_snippets/spare.md", 1, "organisation variable 'nobody' has no value", "error")
+    find(catalog, "_snippets/Bad Name.md", 0, "snippet name 'Bad Name' is not valid", "error")
+    find(catalog, "_snippets/notes.txt", 0, "ignored", "warning")
+    assert len(catalog.problems) == 3 and "listening" in catalog.courses
+
+
+def test_includes_must_be_on_a_line_of_their_own_and_only_in_bodies(load):
+    files = course({"1-a.md": "---\ntitle: Help {{> help }}\n---\nSee {{> help }} now.\n"})
+    catalog = load({**files, "_snippets/help.md": "Help.\n"})
+    find(catalog, "courses/listening/1-a.md", 2, "snippets can only be included in the Markdown text of a file", "error")
+    find(catalog, "courses/listening/1-a.md", 4, "'{{> help }}' includes a snippet, so put it on a line of its own", "error")
+
+
+def test_support_contacts_in_a_snippet(tree):
+    files = {**course({"1-a.md": "{{> help }}\n"}), "_snippets/help.md": "Talk to someone:\n\n{{ support.contacts }}\n"}
+    step = load_catalog(tree(files), support_contacts=[{"name": "Samaritans", "contact": "116 123"}]).courses["listening"].steps[0]
+    assert "<li><strong>Samaritans</strong>: 116 123</li>" in step.body_html
+
+
+def test_snippets_count_in_the_course_version(tree):
+    files = {**course({"1-a.md": "{{> help }}\n"}), "_snippets/help.md": "Call 116 123.\n", "_snippets/spare.md": "x\n"}
+    before = load_catalog(tree(files)).courses["listening"].version
+    assert load_catalog(tree(files)).courses["listening"].version == before
+    assert load_catalog(tree({**files, "_snippets/spare.md": "y\n"})).courses["listening"].version == before
+    assert load_catalog(tree({**files, "_snippets/help.md": "Call 111.\n"})).courses["listening"].version != before
+
+
 # ---------------------------------------------------------------- every construct together
 
 
@@ -494,3 +604,6 @@ def test_the_v11_fixture_uses_every_construct_and_is_clean():
     assert shadow.confirmation == "trainer"
     scenario = catalog.scenarios["night-post"]
     assert scenario.skills and scenario.pass_requires == ("ask",) and scenario.nodes["good-end"].body_parts
+    assert '<div class="snippet"><h2 id="ask-directly">Ask directly</h2>' in course_.intro_html
+    assert "tell Nightline's safeguarding team at safeguarding@example.org" in practice.body_html
+    assert "safeguarding@example.org" in scenario.briefing_html and "Ask directly" in scenario.nodes["good-end"].body_html

@@ -1,0 +1,162 @@
+"""Snippets (FORMAT.md 7.5): '_snippets/NAME.md' at the content root, included by a line '{{> NAME }}'.
+
+A snippet is read, checked and rendered ONCE per load, on its own, at its own
+file and lines, so a problem in it is reported once and where it was written,
+however many files include it. The include line is then replaced by the
+snippet's safe HTML on a single line (a '<div class="snippet">' block, which
+Markdown passes through untouched), so the including file keeps every line
+number for the problems after the include.
+
+A snippet is shared by courses and scenarios alike, so it has no folder of its
+own to link into: relative links and images in a snippet are errors.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .blocks import warn_blocks_outside_steps
+from .html_lint import unsafe_html_warnings
+from .links import LinkResolver
+from .problems import Problems
+from .reading import too_slow_message
+from .render import RenderTooSlow, render_pieces
+from .source import SLUG_HELP, SourceFile, is_draft, is_slug, read_source, suggest
+
+if TYPE_CHECKING:
+    from .org import OrgVariables
+
+FOLDER = "_snippets"
+
+
+@dataclass(frozen=True)
+class SnippetUse:
+    """One '{{> NAME }}' line: where it is, and which snippet it includes."""
+
+    rel: str
+    line: int
+    name: str
+
+
+@dataclass(frozen=True)
+class _Rendered:
+    source: SourceFile
+    html: str  # one line, ready to replace the include line
+    broken: bool  # the snippet has errors of its own
+
+
+def snippet_rel(name: str) -> str:
+    return f"{FOLDER}/{name}.md"
+
+
+class Snippets:
+    """The snippets of one content folder, each rendered at most once per load.
+
+    Problems inside a snippet go to `problems` (the load's general problems),
+    never to the units that include it; a unit including a broken snippet
+    gets one error at its include line instead, and is left out.
+    """
+
+    def __init__(self, root: Path, problems: Problems, org: OrgVariables, budget: float) -> None:
+        self.root = root
+        self.problems = problems
+        self.org = org
+        self.budget = budget
+        self.paths: dict[str, Path] = self._scan()
+        self._rendered: dict[str, _Rendered | None] = {}
+
+    def _scan(self) -> dict[str, Path]:
+        folder = self.root / FOLDER
+        try:
+            with os.scandir(folder) as scan:
+                found = sorted(scan, key=lambda e: e.name)
+        except FileNotFoundError:
+            return {}
+        except NotADirectoryError:
+            self.problems.error(FOLDER, 0, f"'{FOLDER}' should be a folder of snippets, like '{FOLDER}/urgent-help.md'")
+            return {}
+        except OSError as exc:
+            self.problems.error(FOLDER, 0, f"cannot read this folder: {exc.strerror or exc}")
+            return {}
+        if os.path.islink(folder):  # scandir follows a linked folder; we never do
+            self.problems.error(FOLDER, 0, "symbolic links are not allowed; make this a real folder")
+            return {}
+        paths: dict[str, Path] = {}
+        for entry in found:
+            rel = f"{FOLDER}/{entry.name}"
+            if is_draft(entry.name):
+                continue
+            if entry.is_symlink():
+                self.problems.error(rel, 0, "symbolic links are not allowed; replace the link with the real file")
+            elif not entry.name.endswith(".md") or not entry.is_file(follow_symlinks=False):
+                self.problems.warning(rel, 0, f"ignored; {FOLDER}/ holds snippet files like 'urgent-help.md'")
+            elif not is_slug(entry.name[:-3]):
+                self.problems.error(rel, 0, f"snippet name '{entry.name[:-3]}' is not valid; use {SLUG_HELP}")
+            else:
+                paths[entry.name[:-3]] = Path(entry.path)
+        return paths
+
+    def include(self, name: str, rel: str, line: int, problems: Problems, uses: list[SnippetUse]) -> str | None:
+        """The HTML line that replaces '{{> name }}' at rel:line; None (reported) if it cannot."""
+        if name not in self.paths:
+            where = f"add '{snippet_rel(name)}' at the content folder's root" if is_slug(name) else f"snippet names use {SLUG_HELP}"
+            problems.error(rel, line, f"there is no snippet '{name}'{suggest(name, self.paths)}; {where}")
+            return None
+        uses.append(SnippetUse(rel, line, name))
+        rendered = self.render(name)
+        if rendered is None or rendered.broken:
+            problems.error(rel, line, f"snippet '{name}' has errors of its own (see {snippet_rel(name)}), so this file cannot use it until they are fixed")  # noqa: E501
+            return None
+        return rendered.html
+
+    def source(self, name: str) -> SourceFile | None:
+        """The snippet's file as read (for version hashes), once it has been rendered."""
+        rendered = self._rendered.get(name)
+        return rendered.source if rendered is not None else None
+
+    def render_all(self) -> None:
+        """Check the snippets nobody included too, so `lms check` reports their problems."""
+        for name in self.paths:
+            self.render(name)
+
+    def render(self, name: str) -> _Rendered | None:
+        if name not in self._rendered:
+            self._rendered[name] = self._render(name)
+        return self._rendered[name]
+
+    def _render(self, name: str) -> _Rendered | None:
+        rel = snippet_rel(name)
+        own = Problems()
+        try:
+            source = read_source(self.paths[name], rel, own)
+            if source is None:
+                return None
+            text = self.org.substitute(source.text, rel, 1, own, in_snippet=True)
+            lines = text.split("\n")
+            warn_blocks_outside_steps(text, 1, rel, own)
+            unsafe_html_warnings(lines, 1, rel, own)
+            resolver = LinkResolver(
+                root=self.root, file_rel=rel, scope_rel=None, scope_name="snippet", text=source.text,
+                problems=own, page_urls={}, asset_url=lambda inner: inner,
+            )
+            html = render_pieces([text], resolver, self.budget)[0]
+        except RenderTooSlow as exc:
+            own.error(rel, 0, too_slow_message(exc.budget))
+            return None
+        except RecursionError:
+            own.error(rel, 0, "this snippet is nested too deeply to read (quotes or lists inside each other); simplify it")
+            return None
+        except Exception as exc:  # noqa: BLE001 - a broken snippet must never stop the app
+            own.error(rel, 0, f"internal error reading this snippet: {type(exc).__name__}: {exc}")
+            return None
+        finally:
+            self.problems.extend(own)
+        if not html:
+            self.problems.warning(rel, 0, "this snippet is empty, so including it shows nothing")
+        # One line, so the including file's line numbers do not move: a newline is
+        # whitespace between tags and a newline in text or <pre> once the page is parsed.
+        one_line = f'<div class="snippet">{html.replace(chr(10), "&#10;")}</div>' if html else ""
+        return _Rendered(source, one_line, own.has_errors)

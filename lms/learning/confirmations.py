@@ -1,0 +1,76 @@
+"""Steps a trainer confirms (FORMAT.md §7.8): a practical task done outside the LMS.
+
+The trainee may say the task is ready for a trainer to confirm; the step
+completes when a trainer of one of the trainee's cohorts (or an admin)
+confirms it, with an optional note the trainee sees.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from lms.accounts.models import User
+from lms.content import Course, Step
+from lms.core.db import DbSession
+from lms.core.models import utcnow
+from lms.core.services import ServiceError
+from lms.learning import completion, progress
+from lms.learning.models import CONFIRMATION_CONFIRMED, CONFIRMATION_READY, Enrolment, StepConfirmation
+from lms.learning.responses import may_review
+
+NOTE_MAX = 2_000
+
+
+def _existing(enrolment_id: int, step_id: str):
+    return select(StepConfirmation).where(StepConfirmation.enrolment_id == enrolment_id,
+                                          StepConfirmation.step_id == step_id)
+
+
+def get(session: DbSession, enrolment_id: int, step: Step) -> StepConfirmation | None:
+    return session.scalar(_existing(enrolment_id, step.id))
+
+
+def _row(session: DbSession, enrolment: Enrolment, step: Step) -> StepConfirmation:
+    found = get(session, enrolment.id, step)
+    if found is not None:
+        return found
+    row, _ = progress.insert_once(session, StepConfirmation(enrolment_id=enrolment.id, step_id=step.id,
+                                                            status=CONFIRMATION_READY),
+                                  _existing(enrolment.id, step.id))
+    return row
+
+
+def mark_ready(session: DbSession, enrolment: Enrolment, step: Step) -> StepConfirmation:
+    """The trainee says the practical task is done and ready for a trainer to confirm (idempotent)."""
+    if step.confirmation != "trainer":
+        raise ServiceError("This step is not confirmed by a trainer.")
+    row = _row(session, enrolment, step)
+    if row.status == CONFIRMATION_CONFIRMED:
+        raise ServiceError("A trainer has already confirmed this step.")
+    if row.ready_at is None:
+        row.ready_at = utcnow()
+        session.flush()
+    return row
+
+
+def confirm_step(session: DbSession, enrolment: Enrolment, course: Course, step: Step, trainer: User,
+                 note: str = "") -> tuple[StepConfirmation, bool]:
+    """A trainer confirms the task; the step completes. Returns (row, course completed now).
+
+    A trainer may confirm before the trainee has said it is ready (they were there).
+    """
+    if step.confirmation != "trainer":
+        raise ServiceError("This step is not confirmed by a trainer.")
+    if course.id != enrolment.course_id or course.step(step.id) is None:
+        raise ServiceError("That step is not part of this trainee's course.")
+    if not may_review(session, trainer, enrolment.user_id):
+        raise ServiceError("Only the trainee's cohort trainers can confirm this step.")
+    note = (note or "").replace("\r\n", "\n").strip()
+    if len(note) > NOTE_MAX:
+        raise ServiceError(f"That note is too long: please keep it under {NOTE_MAX:,} characters.")
+    row = _row(session, enrolment, step)
+    if row.status == CONFIRMATION_CONFIRMED:
+        raise ServiceError("This step has already been confirmed.")
+    row.status, row.note, row.confirmed_by_id, row.confirmed_at = CONFIRMATION_CONFIRMED, note, trainer.id, utcnow()
+    session.flush()
+    _, course_done = completion.complete_if_met(session, enrolment, course, step)
+    return row, course_done

@@ -1,0 +1,130 @@
+"""Responses: written answers the trainee's cohort trainers read and may review (FORMAT.md §7.7).
+
+Unlike a reflection, a response is not private: the step says so before the
+trainee writes. It can be edited until a trainer marks it as meeting the
+standard; a trainer may instead ask for another try, with a comment the
+trainee sees. With the block's `review` flag the step completes only on
+"meets the standard"; without it, on submission.
+
+One row per enrolment and response, so a retake starts afresh.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from markupsafe import Markup
+from sqlalchemy import exists, select
+
+from lms.accounts.models import User
+from lms.cohorts.models import CohortMember, CohortTrainer
+from lms.content import Course, Response, Step
+from lms.content.course import RESPONSE_MAX_CHARS
+from lms.core.db import DbSession
+from lms.core.models import utcnow
+from lms.core.services import ServiceError
+from lms.learning import completion, progress
+from lms.learning.models import (
+    RESPONSE_MEETS_STANDARD,
+    RESPONSE_SUBMITTED,
+    RESPONSE_TRY_AGAIN,
+    Enrolment,
+    ResponseEntry,
+)
+
+TOO_LONG = f"That is too long to send: please keep it under {RESPONSE_MAX_CHARS:,} characters."
+REVIEW_COMMENT_MAX = 5_000
+
+
+def _clean(text: str) -> str:
+    text = (text or "").replace("\r\n", "\n").strip()
+    if not text:
+        raise ServiceError("There is nothing to send yet: write your response first.")
+    if len(text) > RESPONSE_MAX_CHARS:
+        raise ServiceError(TOO_LONG)
+    return text
+
+
+@dataclass(frozen=True)
+class SubmitOutcome:
+    entry: ResponseEntry
+    step_completed: bool
+    course_completed: bool
+
+
+def submit(session: DbSession, enrolment: Enrolment, course: Course, step: Step, response: Response,
+           text: str) -> SubmitOutcome:
+    """Create or change the trainee's response; refused once a trainer has accepted it."""
+    text = _clean(text)
+    existing = select(ResponseEntry).where(ResponseEntry.enrolment_id == enrolment.id,
+                                           ResponseEntry.response_id == response.id)
+    found = session.scalar(existing)
+    prompt = Markup(response.prompt_html).striptags()
+    if found is None:
+        entry, created = progress.insert_once(session, ResponseEntry(
+            user_id=enrolment.user_id, enrolment_id=enrolment.id, course_id=course.id, step_id=step.id,
+            response_id=response.id, prompt_text=prompt, text=text), existing)
+    else:
+        entry, created = found, False
+    if not created:
+        if entry.status == RESPONSE_MEETS_STANDARD:
+            raise ServiceError("A trainer has already accepted this response, so it can no longer be changed.")
+        # A changed response goes back to the trainers; their last comment stays visible until they review again.
+        entry.text, entry.prompt_text, entry.status, entry.updated_at = text, prompt, RESPONSE_SUBMITTED, utcnow()
+        session.flush()
+    step_done, course_done = completion.complete_if_met(session, enrolment, course, step)
+    return SubmitOutcome(entry, step_done, course_done)
+
+
+def for_step(session: DbSession, enrolment_id: int, step: Step) -> dict[str, ResponseEntry]:
+    """The trainee's responses to a step's prompts, by response id (one query)."""
+    ids = [r.id for r in step.responses]
+    if not ids:
+        return {}
+    return {e.response_id: e for e in session.scalars(select(ResponseEntry).where(
+        ResponseEntry.enrolment_id == enrolment_id, ResponseEntry.response_id.in_(ids)))}
+
+
+def may_review(session: DbSession, reviewer: User, trainee_id: int) -> bool:
+    """Admins, and trainers of a cohort the trainee belongs to."""
+    if reviewer.is_admin:
+        return True
+    if not reviewer.is_trainer:
+        return False
+    return bool(session.scalar(select(exists().where(
+        CohortMember.user_id == trainee_id, CohortTrainer.cohort_id == CohortMember.cohort_id,
+        CohortTrainer.user_id == reviewer.id))))
+
+
+def mark_response(session: DbSession, response: ResponseEntry, reviewer: User, verdict: str, comment: str = "", *,
+                  course: Course) -> ResponseEntry:
+    """A trainer's verdict on a response: meets_standard (may complete the step) or try_again (with a comment).
+
+    `course` is the published course the response belongs to, to complete its step.
+    """
+    if verdict not in (RESPONSE_MEETS_STANDARD, RESPONSE_TRY_AGAIN):
+        raise ServiceError("Choose whether the response meets the standard or needs another try.")
+    if not may_review(session, reviewer, response.user_id):
+        raise ServiceError("Only the trainee's cohort trainers can review this response.")
+    comment = (comment or "").replace("\r\n", "\n").strip()
+    if len(comment) > REVIEW_COMMENT_MAX:
+        raise ServiceError(f"That comment is too long: please keep it under {REVIEW_COMMENT_MAX:,} characters.")
+    if verdict == RESPONSE_TRY_AGAIN and not comment:
+        raise ServiceError("Say what to change, so the trainee knows how to try again.")
+    if course.id != response.course_id:
+        raise ServiceError("That response belongs to another course.")
+    response.status, response.reviewer_comment = verdict, comment
+    response.reviewed_at, response.reviewer_id = utcnow(), reviewer.id
+    session.flush()
+    enrolment = session.get(Enrolment, response.enrolment_id)
+    step = course.step(response.step_id)
+    if verdict == RESPONSE_MEETS_STANDARD and enrolment is not None and step is not None:
+        completion.complete_if_met(session, enrolment, course, step)
+    return response
+
+
+def awaiting_review(session: DbSession, enrolment_id: int, step: Step) -> bool:
+    """Whether the trainee has done their part and waits for a trainer to accept a reviewed response."""
+    entries = for_step(session, enrolment_id, step)
+    reviewed = [r for r in step.responses if r.review]
+    return bool(reviewed) and all(r.id in entries for r in step.responses) and any(
+        entries[r.id].status == RESPONSE_SUBMITTED for r in reviewed)
