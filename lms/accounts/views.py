@@ -33,6 +33,7 @@ def _policy() -> accounts.ThrottlePolicy:
     return accounts.ThrottlePolicy(
         max_failures=current_app.config["LOGIN_THROTTLE_MAX"],
         window=timedelta(minutes=current_app.config["LOGIN_THROTTLE_WINDOW_MINUTES"]),
+        max_failures_per_address=current_app.config["LOGIN_THROTTLE_ADDRESS_MAX"],
     )
 
 
@@ -55,7 +56,7 @@ def login():
         try:
             user = accounts.authenticate(db.session, form.email.data, form.password.data, request.remote_addr, _policy())
         except ServiceError as exc:
-            db.session.commit()  # keep the failure counted
+            db.session.rollback()  # the failure was counted, and committed, before the check
             flash(str(exc), "error")
             return render_template("auth/login.html", form=form), 200
         db.session.commit()

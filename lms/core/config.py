@@ -83,8 +83,12 @@ class Defaults:
         "If you are finding this training hard, you can stop at any time. "
         "Your progress is saved. These services can help right now."
     )
-    LOGIN_THROTTLE_MAX = 5  # failed attempts per account (or address) ...
+    LOGIN_THROTTLE_MAX = 5  # failed attempts at one account from one address ...
+    LOGIN_THROTTLE_ADDRESS_MAX = 20  # ... or from one address at any accounts ...
     LOGIN_THROTTLE_WINDOW_MINUTES = 15  # ... within this many minutes
+    # How many reverse proxies in front of the app set X-Forwarded-For/-Proto.
+    # 0 (the default) trusts no such header: the client address is the connection's.
+    TRUSTED_PROXIES = 0
     PASSWORD_MIN_LENGTH = 8
     PASSWORD_MAX_LENGTH = 1024
     PASSWORD_HASHING = "standard"  # argon2id cost profile; see lms/core/passwords.py
@@ -213,7 +217,10 @@ def validate(app: Flask) -> None:
     content_dir = Path(cfg["CONTENT_DIR"])
     if not content_dir.is_dir():
         errors.append(f"LMS_CONTENT_DIR {content_dir} is not a folder; point it at the folder holding courses/ and scenarios/.")
-    for name in ("LOGIN_THROTTLE_MAX", "LOGIN_THROTTLE_WINDOW_MINUTES", "SESSION_LIFETIME_HOURS", "PASSWORD_MIN_LENGTH"):
+    proxies = cfg.get("TRUSTED_PROXIES")
+    if isinstance(proxies, bool) or not isinstance(proxies, int) or proxies < 0:
+        errors.append(f"LMS_TRUSTED_PROXIES must be the number of proxies in front of the app (0 or more), not {proxies!r}.")
+    for name in ("LOGIN_THROTTLE_MAX", "LOGIN_THROTTLE_ADDRESS_MAX", "LOGIN_THROTTLE_WINDOW_MINUTES", "SESSION_LIFETIME_HOURS", "PASSWORD_MIN_LENGTH"):
         if not isinstance(cfg.get(name), int) or cfg[name] < 1:
             errors.append(f"LMS_{name} must be a positive whole number, not {cfg.get(name)!r}.")
     if isinstance(cfg.get("PAGE_CACHE_MB"), bool) or not isinstance(cfg.get("PAGE_CACHE_MB"), (int, float)) \

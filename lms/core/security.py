@@ -5,6 +5,7 @@ from typing import Any
 
 from flask import Flask, Request, request
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.exceptions import BadRequest, HTTPException, NotFound
 from werkzeug.routing import IntegerConverter, MapAdapter
 from werkzeug.utils import cached_property
@@ -23,6 +24,8 @@ CONTENT_SECURITY_POLICY = "; ".join([
 
 
 def init_app(app: Flask) -> None:
+    trust_proxies(app)
+
     @app.after_request
     def _headers(response):
         headers = response.headers
@@ -38,6 +41,19 @@ def init_app(app: Flask) -> None:
         if request.endpoint != "static" and "Cache-Control" not in headers:
             headers["Cache-Control"] = "no-store"
         return response
+
+
+def trust_proxies(app: Flask) -> None:
+    """Take the client address and scheme from X-Forwarded-For/-Proto, set by LMS_TRUSTED_PROXIES proxies.
+
+    Only as many hops as there are proxies are believed (Werkzeug's ProxyFix
+    reads from the right), so a client cannot pick its own address by sending
+    the header itself. With no proxies configured the headers are ignored. The
+    Host header is never believed: absolute links use LMS_PUBLIC_BASE_URL.
+    """
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def _without_nul(values: MultiDict) -> ImmutableMultiDict:

@@ -1,0 +1,129 @@
+"""Issue 11: security that holds behind a proxy, across workers and against insiders."""
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from lms.accounts import services as accounts
+from lms.accounts.models import LoginAttempt
+from lms.core.db import db
+from tests.conftest import PASSWORD, csrf_token
+
+# -- item 1: login throttling that cannot lock everyone out ---------------------------------------------------
+
+
+def _login_from(client, email: str, password: str, address: str, forwarded: str | None = None):
+    environ = {"REMOTE_ADDR": address}
+    headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+    token = csrf_token(client, "/login")
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token},
+                       environ_base=environ, headers=headers)
+
+
+def test_an_account_attacked_from_one_address_still_opens_with_its_password_from_another(app, users):
+    user = users.create(email="target@example.org")
+    attacker, owner = app.test_client(), app.test_client()
+    for _ in range(app.config["LOGIN_THROTTLE_MAX"]):
+        _login_from(attacker, user.email, "guess", "203.0.113.9")
+    refused = _login_from(attacker, user.email, PASSWORD, "203.0.113.9")
+    assert accounts.LOGIN_THROTTLED in refused.get_data(as_text=True)
+    assert _login_from(owner, user.email, PASSWORD, "198.51.100.7").status_code == 302
+
+
+def test_one_address_guessing_at_many_accounts_is_stopped(app, users):
+    app.config["LOGIN_THROTTLE_ADDRESS_MAX"] = 6
+    victim = users.create(email="victim@example.org")
+    attacker = app.test_client()
+    for n in range(6):
+        _login_from(attacker, f"person{n}@example.org", "guess", "203.0.113.9")
+    page = _login_from(attacker, victim.email, PASSWORD, "203.0.113.9").get_data(as_text=True)
+    assert accounts.LOGIN_THROTTLED in page
+    assert _login_from(app.test_client(), victim.email, PASSWORD, "198.51.100.7").status_code == 302
+
+
+def test_behind_a_trusted_proxy_each_client_is_counted_by_its_own_address(database_url, content_dir, tmp_path, users):
+    from lms import create_app
+    from tests.conftest import _config
+
+    proxied = create_app(_config(database_url, content_dir, TRUSTED_PROXIES=1, LOGIN_THROTTLE_ADDRESS_MAX=6),
+                         instance_path=str(tmp_path / "proxied"))
+    admin = users.create(role="admin", email="admin@example.org")
+    attacker = proxied.test_client()
+    # Everything arrives from the proxy's address; the proxy names the client.
+    for n in range(10):
+        _login_from(attacker, f"person{n}@example.org", "guess", "10.0.0.1", forwarded="203.0.113.9")
+    assert accounts.LOGIN_THROTTLED in _login_from(
+        attacker, admin.email, PASSWORD, "10.0.0.1", forwarded="203.0.113.9").get_data(as_text=True)
+    # Everyone else, through the same proxy, still logs in.
+    assert _login_from(proxied.test_client(), admin.email, PASSWORD, "10.0.0.1",
+                       forwarded="198.51.100.7").status_code == 302
+
+
+def test_without_trusted_proxies_a_forged_forwarded_header_changes_nothing(app, users):
+    app.config["LOGIN_THROTTLE_ADDRESS_MAX"] = 4
+    user = users.create(email="target@example.org")
+    attacker = app.test_client()
+    for n in range(4):
+        _login_from(attacker, f"person{n}@example.org", "guess", "203.0.113.9", forwarded=f"192.0.2.{n}")
+    page = _login_from(attacker, user.email, PASSWORD, "203.0.113.9", forwarded="192.0.2.200")
+    assert accounts.LOGIN_THROTTLED in page.get_data(as_text=True)
+
+
+def test_trusted_proxies_must_be_a_count(database_url, content_dir, tmp_path):
+    import pytest
+
+    from lms import create_app
+    from lms.core.config import ConfigError
+    from tests.conftest import _config
+
+    with pytest.raises(ConfigError, match="LMS_TRUSTED_PROXIES must be the number of proxies"):
+        create_app(_config(database_url, content_dir, TRUSTED_PROXIES="yes"), instance_path=str(tmp_path / "i"))
+
+
+def test_simultaneous_wrong_passwords_get_exactly_the_allowed_number_checked(app, users, monkeypatch):
+    """20 guesses at once, as from 4 workers: exactly LOGIN_THROTTLE_MAX reach the password check."""
+    user = users.create(email="target@example.org")
+    policy = accounts.ThrottlePolicy(max_failures=5, window=timedelta(minutes=15))
+    checked, lock = [], threading.Lock()
+    real_verify = accounts.verify_password
+
+    def slow_verify(stored, password):
+        with lock:
+            checked.append(password)
+        time.sleep(0.05)  # argon2's time: the others arrive while this one is checking
+        return real_verify(stored, password)
+
+    monkeypatch.setattr(accounts, "verify_password", slow_verify)
+    start = threading.Barrier(20)
+    outcomes: list[str] = []
+
+    def guess(n: int) -> None:
+        start.wait()
+        try:
+            accounts.authenticate(db.session, user.email, f"guess {n}", "203.0.113.9", policy)
+        except accounts.ServiceError as exc:
+            outcomes.append(str(exc))
+        finally:
+            db.session.remove()
+
+    threads = [threading.Thread(target=guess, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(checked) == 5
+    assert outcomes.count(accounts.LOGIN_FAILED) == 5 and outcomes.count(accounts.LOGIN_THROTTLED) == 15
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LoginAttempt)
+                                 .where(LoginAttempt.key == "email:target@example.org")) == 5
+
+
+def test_a_correct_login_is_not_counted_as_a_failure(app, users, session):
+    user = users.create(email="target@example.org")
+    for _ in range(8):
+        assert users.login(user).status_code == 302
+        users.logout()
+    assert session.scalar(select(func.count()).select_from(LoginAttempt)) == 0
