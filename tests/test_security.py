@@ -127,3 +127,69 @@ def test_a_correct_login_is_not_counted_as_a_failure(app, users, session):
         assert users.login(user).status_code == 302
         users.logout()
     assert session.scalar(select(func.count()).select_from(LoginAttempt)) == 0
+
+
+# -- item 2: rate limits shared by every worker and server ----------------------------------------------------
+
+CODE = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+
+
+def test_verify_limit_is_shared_by_every_worker(app):
+    """Two app instances (as two workers, or two servers) count the same address together."""
+    from lms import create_app
+
+    app.config["CERTIFICATE_VERIFY_LIMIT"] = 4
+    other_worker = create_app({**app.config})
+    clients = [app.test_client(), other_worker.test_client()]
+    statuses = [clients[n % 2].get(f"/verify/{CODE}").status_code for n in range(6)]
+    assert statuses == [404] * 4 + [429] * 2
+    # A flood from one address leaves every other verifier alone.
+    assert app.test_client().get(f"/verify/{CODE}", environ_base={"REMOTE_ADDR": "198.51.100.7"}).status_code == 404
+
+
+def test_rate_limit_counts_exactly_under_concurrency(app):
+    from lms.core import ratelimit
+
+    allowed, lock = [], threading.Lock()
+    start = threading.Barrier(12)
+
+    def one() -> None:
+        start.wait()
+        try:
+            ok = ratelimit.hit(db.session, "test:203.0.113.9", 5, 60)
+        finally:
+            db.session.remove()
+        with lock:
+            allowed.append(ok)
+
+    threads = [threading.Thread(target=one) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert allowed.count(True) == 5 and allowed.count(False) == 7
+
+
+def test_invitation_look_ups_are_rate_limited(app, users):
+    app.config["INVITE_LIMIT"] = 3
+    guesser = app.test_client()
+    for n in range(3):
+        assert guesser.get(f"/register?invite=guess{n}").status_code == 200
+    assert guesser.get("/register?invite=guess9").status_code == 429
+    member = users.create()
+    users.login(member, client=guesser)
+    assert guesser.get("/join/guess10").status_code == 429
+
+
+def test_password_changes_are_rate_limited(app, users, client):
+    app.config["PASSWORD_LIMIT"] = 2
+    users.login(users.create())
+    for _ in range(2):
+        page = client.post("/account/password", data={"current": "wrong guess", "new": "a new passphrase",
+                                                       "confirm": "a new passphrase",
+                                                       "csrf_token": csrf_token(client, "/account/password")})
+        assert page.status_code == 200
+    page = client.post("/account/password", data={"current": PASSWORD, "new": "a new passphrase",
+                                                   "confirm": "a new passphrase",
+                                                   "csrf_token": csrf_token(client, "/account/password")})
+    assert page.status_code == 429

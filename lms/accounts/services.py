@@ -89,17 +89,37 @@ def find_invite(session: DbSession, token: str | None) -> Invite | None:
     return invite if invite and invite.usable(utcnow()) else None
 
 
+#: Shown after every registration, whether or not the email already had an account,
+#: so that the registration form never tells anyone who has an account here.
+REGISTERED = ("Thank you. If that email address was new here, your account is ready: log in with it and the "
+              "password you chose. If it already had an account, log in with that account's password, or ask "
+              "your trainer or the site admin to reset it.")
+
+
 def register(
     session: DbSession, *, email: str, display_name: str, password: str, invite_token: str | None,
     invite_only: bool, min_length: int = 8, max_length: int = 1024,
-) -> tuple[User, Invite | None]:
-    """Register a trainee (or the invite's role), redeeming the invite atomically."""
+) -> tuple[User | None, Invite | None]:
+    """Register a trainee (or the invite's role), redeeming the invite atomically.
+
+    Returns (None, None) when the email already has an account: nothing is
+    created or used up, and the caller says the same as for a new account
+    (`REGISTERED`). The password is hashed either way, so the time taken does
+    not tell the two apart either.
+    """
+    email = normalise_email(email)
+    if "@" not in email:
+        raise ServiceError("Enter an email address.")
+    check_password_rules(password, min_length, max_length)
     invite = find_invite(session, invite_token)
     if invite_only and invite is None:
         raise ServiceError("Registration here is by invitation. Ask your trainer for an invitation link.")
+    if invite is not None and invite.email and invite.email != email:
+        raise ServiceError("This invitation was sent to a different email address.")
+    password_hash = hash_password(password)
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        return None, None
     if invite is not None:
-        if invite.email and invite.email != normalise_email(email):
-            raise ServiceError("This invitation was sent to a different email address.")
         # Conditional update: two people racing for the last use cannot both win.
         claimed = session.execute(
             update(Invite)
@@ -108,10 +128,14 @@ def register(
         ).rowcount
         if not claimed:
             raise ServiceError("This invitation has already been used. Ask your trainer for a new one.")
-    user = create_user(
-        session, email=email, display_name=display_name, password=password,
-        role=invite.role if invite else "trainee", min_length=min_length, max_length=max_length,
-    )
+    user = User(email=email, display_name=display_name.strip(), password_hash=password_hash,
+                role=invite.role if invite else "trainee")
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError:  # registered a moment ago by another request: the same as above
+        session.rollback()
+        return None, None
     return user, invite
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from lms.accounts import services as accounts
 from lms.accounts.forms import ChangePasswordForm, LoginForm, RegisterForm
-from lms.core import settings
+from lms.core import ratelimit, settings
 from lms.core.access import public
 from lms.core.extensions import db
 from lms.core.services import ServiceError
@@ -74,10 +74,13 @@ def register():
     form = RegisterForm()
     if request.method == "GET":
         form.invite.data = request.args.get("invite", "")
+    if form.invite.data:  # each look-up of a token counts: nobody walks the token space
+        ratelimit.limit_or_429(db.session, "invite", current_app.config["INVITE_LIMIT"], 3600)
     invite = accounts.find_invite(db.session, form.invite.data)
     if invite_only and invite is None and request.method == "GET":
         return render_template("auth/invite_only.html"), 403
     if form.validate_on_submit():
+        ratelimit.limit_or_429(db.session, "register", current_app.config["REGISTER_LIMIT"], 3600)
         try:
             user, used_invite = accounts.register(
                 db.session, email=form.email.data, display_name=form.display_name.data,
@@ -89,11 +92,15 @@ def register():
             db.session.rollback()
             flash(str(exc), "error")
             return render_template("auth/register.html", form=form, invite=invite), 200
-        user_registered.send(current_app._get_current_object(), user=user, invite=used_invite)
-        db.session.commit()
-        _start_session(user, remember=False)
-        flash(f"Welcome, {user.display_name}. Your account is ready.", "success")
-        return redirect(url_for("main.index"))
+        if user is not None:
+            user_registered.send(current_app._get_current_object(), user=user, invite=used_invite)
+            db.session.commit()
+        else:
+            db.session.rollback()
+        # The same answer either way (see accounts.REGISTERED): no login here,
+        # or a new account would look different from an existing one.
+        flash(accounts.REGISTERED, "success")
+        return redirect(url_for("auth.login"))
     return render_template("auth/register.html", form=form, invite=invite)
 
 
@@ -114,6 +121,8 @@ def logout():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
+        if not ratelimit.hit(db.session, f"password:user{current_user.id}", current_app.config["PASSWORD_LIMIT"], 3600):
+            abort(429)
         try:
             accounts.change_password(
                 db.session, current_user, form.current.data, form.new.data,

@@ -1,13 +1,13 @@
 """Admin pages: users, site settings, audit log."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from lms.accounts import users
 from lms.accounts.models import User
 from lms.admin.forms import ActionForm, RoleForm, UserSearchForm, settings_form
-from lms.core import settings
+from lms.core import ratelimit, settings
 from lms.core.access import role_required
 from lms.core.extensions import db
 from lms.core.pagination import page_arg
@@ -73,6 +73,9 @@ def reset_password(user_id: int):
     target = _user(user_id)
     if not ActionForm().validate_on_submit():
         return redirect(url_for("admin.user", user_id=target.id))
+    if not ratelimit.hit(db.session, f"password-reset:admin{current_user.id}", current_app.config["PASSWORD_LIMIT"],
+                         3600):
+        abort(429)
     temporary, done = service_call(lambda: users.reset_password(db.session, current_user, target),
                              f"{target.display_name}'s password was reset and their sessions ended.")
     if not done:

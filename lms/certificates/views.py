@@ -4,7 +4,7 @@ from __future__ import annotations
 import io
 from datetime import date
 
-from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -21,7 +21,7 @@ from lms.certificates.forms import (
     VerifyForm,
 )
 from lms.certificates.models import Certificate
-from lms.certificates.throttle import SlidingWindow
+from lms.certificates.throttle import check_verify_limit
 from lms.core.access import public, role_required
 from lms.core.db import db
 from lms.core.services import ServiceError
@@ -29,15 +29,10 @@ from lms.page_cache import cache as page_cache
 
 bp = Blueprint("certificates", __name__, template_folder="templates")
 
-VERIFY_LIMIT_PER_MINUTE = 30  # per address and worker; LMS_CERTIFICATE_VERIFY_LIMIT
-
-
 @bp.record_once
 def _setup(state) -> None:
     app = state.app
     document.init_app(app)
-    app.extensions["lms_verify_throttle"] = SlidingWindow(
-        int(app.config.get("CERTIFICATE_VERIFY_LIMIT", VERIFY_LIMIT_PER_MINUTE)))
 
 
 # -- trainees ------------------------------------------------------------------------
@@ -107,10 +102,6 @@ def _pdf_response(pdf: bytes, filename: str) -> Response:
 
 # -- verification (public) --------------------------------------------------------------
 
-def _throttled() -> bool:
-    return not current_app.extensions["lms_verify_throttle"].allow(request.remote_addr or "unknown")
-
-
 @bp.route("/verify")
 @public
 def verify_form():
@@ -118,8 +109,7 @@ def verify_form():
     form = VerifyForm(request.args)
     if "code" not in request.args or not form.validate():
         return render_template("certificates/verify.html", form=form, result=None, searched=False)
-    if _throttled():
-        abort(429)
+    check_verify_limit(db.session)
     code = service.normalise_code(form.code.data)
     if code is not None:
         return redirect(url_for(".verify", code=code))
@@ -129,8 +119,7 @@ def verify_form():
 @bp.route("/verify/<code>")
 @public
 def verify(code: str):
-    if _throttled():
-        abort(429)
+    check_verify_limit(db.session)
     result = service.verify(db.session, code, date.today())
     if request.accept_mimetypes.best == "application/json":
         return _verify_json(result)
@@ -142,8 +131,7 @@ def verify(code: str):
 @bp.route("/verify/<code>.json")
 @public
 def verify_json(code: str):
-    if _throttled():
-        abort(429)
+    check_verify_limit(db.session)
     return _verify_json(service.verify(db.session, code, date.today()))
 
 

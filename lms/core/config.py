@@ -86,6 +86,11 @@ class Defaults:
     LOGIN_THROTTLE_MAX = 5  # failed attempts at one account from one address ...
     LOGIN_THROTTLE_ADDRESS_MAX = 20  # ... or from one address at any accounts ...
     LOGIN_THROTTLE_WINDOW_MINUTES = 15  # ... within this many minutes
+    # Shared rate limits per real client address (lms.core.ratelimit):
+    CERTIFICATE_VERIFY_LIMIT = 30  # certificate look-ups a minute
+    REGISTER_LIMIT = 60  # registrations an hour (a class registering from one office fits)
+    INVITE_LIMIT = 60  # invitation links opened or followed an hour
+    PASSWORD_LIMIT = 10  # password changes and admin password resets an hour
     # How many reverse proxies in front of the app set X-Forwarded-For/-Proto.
     # 0 (the default) trusts no such header: the client address is the connection's.
     TRUSTED_PROXIES = 0
@@ -220,7 +225,9 @@ def validate(app: Flask) -> None:
     proxies = cfg.get("TRUSTED_PROXIES")
     if isinstance(proxies, bool) or not isinstance(proxies, int) or proxies < 0:
         errors.append(f"LMS_TRUSTED_PROXIES must be the number of proxies in front of the app (0 or more), not {proxies!r}.")
-    for name in ("LOGIN_THROTTLE_MAX", "LOGIN_THROTTLE_ADDRESS_MAX", "LOGIN_THROTTLE_WINDOW_MINUTES", "SESSION_LIFETIME_HOURS", "PASSWORD_MIN_LENGTH"):
+    for name in ("LOGIN_THROTTLE_MAX", "LOGIN_THROTTLE_ADDRESS_MAX", "LOGIN_THROTTLE_WINDOW_MINUTES",
+                 "CERTIFICATE_VERIFY_LIMIT", "REGISTER_LIMIT", "INVITE_LIMIT", "PASSWORD_LIMIT",
+                 "SESSION_LIFETIME_HOURS", "PASSWORD_MIN_LENGTH"):
         if not isinstance(cfg.get(name), int) or cfg[name] < 1:
             errors.append(f"LMS_{name} must be a positive whole number, not {cfg.get(name)!r}.")
     if isinstance(cfg.get("PAGE_CACHE_MB"), bool) or not isinstance(cfg.get("PAGE_CACHE_MB"), (int, float)) \

@@ -5,8 +5,8 @@ from typing import Any
 
 from flask import Flask, Request, request
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
-from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.exceptions import BadRequest, HTTPException, NotFound
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, MapAdapter
 from werkzeug.utils import cached_property
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 import json
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, session, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, session, url_for
 from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField
 from wtforms.validators import DataRequired
 
 from lms.cohorts import services as cohorts
+from lms.core import ratelimit
 from lms.core.extensions import db
 from lms.core.forms import ActionForm
 from lms.core.services import ServiceError
@@ -67,6 +68,7 @@ def delete():
 @login_required
 def join(token: str):
     """An existing account follows a cohort's invitation link."""
+    ratelimit.limit_or_429(db.session, "invite", current_app.config["INVITE_LIMIT"], 3600)
     target = cohorts.cohort_of_invite(db.session, token)
     if target is None:
         abort(404)
