@@ -193,3 +193,93 @@ def test_password_changes_are_rate_limited(app, users, client):
                                                    "confirm": "a new passphrase",
                                                    "csrf_token": csrf_token(client, "/account/password")})
     assert page.status_code == 429
+
+
+# -- item 6: production checks no switch can turn off ----------------------------------------------------------
+
+def _production(tmp_path, **extra) -> dict:
+    from tests.conftest import FIXTURE_CONTENT
+
+    return {"ENVIRONMENT": "production", "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3",
+            "CONTENT_DIR": str(FIXTURE_CONTENT), **extra}
+
+
+def test_testing_mode_from_the_environment_refuses_to_start_in_production(tmp_path, monkeypatch):
+    import pytest
+
+    from lms import create_app
+    from lms.core.config import ConfigError
+
+    monkeypatch.setenv("LMS_TESTING", "true")
+    monkeypatch.setenv("SECRET_KEY", "short")
+    with pytest.raises(ConfigError) as refused:
+        create_app(_production(tmp_path), instance_path=str(tmp_path / "i"))
+    assert "Testing mode (LMS_TESTING) is for the test suite only" in str(refused.value)
+    assert "SECRET_KEY is too short" in str(refused.value)  # testing mode no longer skips the key checks
+
+
+def test_a_low_entropy_secret_key_is_refused_like_a_short_one(tmp_path):
+    import pytest
+
+    from lms import create_app
+    from lms.core.config import ConfigError
+
+    for key in ("a" * 64, "ab" * 32, "passwordpassword" * 3, "0123456789abcdef" * 2):
+        with pytest.raises(ConfigError, match="SECRET_KEY is too predictable"):
+            create_app(_production(tmp_path, SECRET_KEY=key), instance_path=str(tmp_path / "i"))
+    import secrets
+
+    for _ in range(50):  # real random keys always pass
+        create_app(_production(tmp_path, SECRET_KEY=secrets.token_hex(16)), instance_path=str(tmp_path / "i"))
+
+
+# -- item 7: certificate templates in a sandbox -----------------------------------------------------------------
+
+def test_a_certificate_template_cannot_reach_python_internals(app, session, users, client, tmp_path):
+    import pytest
+
+    from lms.certificates import document
+    from lms.certificates.pdf import RenderError
+
+    template = tmp_path / "escape.html"
+    template.write_text("<p>{{ ''.__class__.__mro__[1].__subclasses__() }}</p><p>{{ holder_name }}</p>")
+    app.config["CERTIFICATE_TEMPLATE"] = str(template)
+    document.init_app(app)
+    with app.app_context(), pytest.raises(RenderError, match="The certificate template could not be used"):
+        document.render_html({"holder_name": "Jane"})
+    # Through the claim page: our message, no 500, no certificate.
+    from tests.test_certificates import complete
+
+    trainee = users.create()
+    users.login(trainee)
+    complete(session, trainee)
+    page = client.post("/certificates/claim/listening", data={
+        "legal_name": "Jane Example", "submit": "y", "csrf_token": csrf_token(client, "/certificates/claim/listening")})
+    assert page.status_code < 500
+    assert "certificate design has a problem" in page.get_data(as_text=True)
+
+
+# -- item 8: links from LMS_PUBLIC_BASE_URL -------------------------------------------------------------------
+
+def test_invitation_links_use_the_public_base_url_never_the_host_header(app, session, users, client):
+    import re
+
+    app.config["PUBLIC_BASE_URL"] = "https://training.example.org"
+    trainer = users.create(role="trainer")
+    users.login(trainer)
+    from lms.cohorts import services as cohorts
+
+    with app.app_context():
+        cohort = cohorts.create_cohort(session, trainer, "Spring")
+        session.commit()
+        cohort_id = cohort.id
+    url = f"/trainer/cohorts/{cohort_id}"
+    page = client.post(f"{url}/invites", data={"kind": "single", "email": "", "days": "14",
+                                               "csrf_token": csrf_token(client, url)})
+    links = re.findall(r'value="(https?://[^"]+)"', page.get_data(as_text=True))
+    assert len(links) == 2 and all(link.startswith("https://training.example.org/") for link in links)
+    # Whatever Host a request names, an absolute link starts with the configured address.
+    from flask import url_for
+
+    with app.test_request_context("/", headers={"Host": "evil.example"}):
+        assert url_for("auth.register", invite="t", _external=True) == "https://training.example.org/register?invite=t"

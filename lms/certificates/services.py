@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import User
 from lms.admin import audit
-from lms.certificates.document import Branding, current_branding, document_values, grouped_code, make_pdf
+from lms.certificates.document import TEMPLATE_REFUSED, Branding, current_branding, document_values, grouped_code, make_pdf
 from lms.certificates.models import REFRESHER_DAYS, Certificate
 from lms.certificates.pdf import RenderError
 from lms.cohorts.models import Cohort, CohortMember, CohortTrainer
@@ -138,6 +138,9 @@ def _render(certificate: Certificate, branding: Branding) -> bytes:
         return make_pdf(document_values(certificate, branding))
     except RenderError as exc:
         log.exception("Could not render certificate %s", certificate.id)
+        if str(exc) == TEMPLATE_REFUSED:  # waiting will not help: say who must fix what
+            raise ServiceError("We could not make the certificate: the site's certificate design has a problem. "
+                               "The site admin has been told; please try again later.") from exc
         raise ServiceError("We could not make the certificate's PDF just now. Please try again in a minute.") from exc
 
 

@@ -115,6 +115,9 @@ def load(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"Cannot read the config file {config_file}: {exc}") from exc
     _load_environment(app)
+    # Testing mode may come only from code (the test suite's create_app(config=...)),
+    # never from the environment or a config file, where it could reach a server.
+    app.config["TESTING_FROM_OUTSIDE"] = bool(app.config.get("TESTING"))
     if overrides:
         app.config.update(overrides)
     _derive(app)
@@ -198,6 +201,22 @@ def _instance_secret(app: Flask) -> str:
     return key
 
 
+#: A random key of MIN_SECRET_LENGTH characters has far more different characters than this.
+MIN_DISTINCT_SECRET_CHARACTERS = 10
+
+
+def low_entropy(key: str) -> bool:
+    """Whether a key is guessable whatever its length: few different characters, or one pattern repeated.
+
+    `secrets.token_hex(16)` (32 characters) has 16 possible characters and in
+    practice at least 11 different ones; "aaaa…", "abab…" or a word typed over
+    and over have few, or are a short run repeated (found as `key` inside
+    `key + key` before its own end).
+    """
+    repeated = (key + key).find(key, 1) < len(key)
+    return len(set(key)) < MIN_DISTINCT_SECRET_CHARACTERS or repeated
+
+
 def validate(app: Flask) -> None:
     """Raise ConfigError naming what to set when the configuration cannot work."""
     cfg = app.config
@@ -206,7 +225,10 @@ def validate(app: Flask) -> None:
         errors.append(f"LMS_ENVIRONMENT must be 'development' or 'production', not {cfg['ENVIRONMENT']!r}.")
     if cfg["REGISTRATION"] not in ("open", "invite"):
         errors.append(f"LMS_REGISTRATION must be 'open' or 'invite', not {cfg['REGISTRATION']!r}.")
-    if cfg["ENVIRONMENT"] == "production" and not cfg.get("TESTING"):
+    if cfg["ENVIRONMENT"] == "production" and cfg.get("TESTING_FROM_OUTSIDE"):
+        errors.append("Testing mode (LMS_TESTING) is for the test suite only and cannot be used in production: "
+                      "unset LMS_TESTING.")
+    if cfg["ENVIRONMENT"] == "production":
         key = cfg.get("SECRET_KEY") or ""
         if key.strip().lower() in KNOWN_DEFAULT_SECRETS:
             errors.append(
@@ -215,6 +237,9 @@ def validate(app: Flask) -> None:
             )
         elif len(key) < MIN_SECRET_LENGTH:
             errors.append(f"SECRET_KEY is too short ({len(key)} characters); use at least {MIN_SECRET_LENGTH} random characters.")
+        elif low_entropy(key):
+            errors.append("SECRET_KEY is too predictable (too few different characters, or a short pattern repeated); "
+                          "use a random value, e.g. the output of: python -c 'import secrets; print(secrets.token_hex(32))'")
         if cfg.get("DEBUG"):
             errors.append("Debug mode must be off in production: unset LMS_DEBUG / FLASK_DEBUG.")
     if not str(cfg["DATABASE_URL"]).startswith(("sqlite:", "postgresql")):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Request, request
+from flask import Flask, Request, has_request_context, request
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.exceptions import BadRequest, HTTPException, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -139,6 +139,19 @@ class LmsFlask(Flask):
             # its links built for a placeholder host (they are paths only).
             request.__dict__["refusal"] = exc
             return self.url_map.bind("invalid", url_scheme=request.scheme)
+
+    def url_for(self, endpoint: str, *, _anchor: str | None = None, _method: str | None = None,
+                _scheme: str | None = None, _external: bool | None = None, **values: Any) -> str:
+        """Absolute links (`_external=True`) start with LMS_PUBLIC_BASE_URL, never the request's Host header.
+
+        A Host header is whatever the client sent: an invitation link built from
+        it could point a trainee at someone else's site.
+        """
+        if _external and _scheme is None and has_request_context():
+            path = super().url_for(endpoint, _anchor=_anchor, _method=_method, _external=False, **values)
+            return str(self.config["PUBLIC_BASE_URL"]).rstrip("/") + path
+        return super().url_for(endpoint, _anchor=_anchor, _method=_method, _scheme=_scheme, _external=_external,
+                               **values)
 
     def preprocess_request(self):
         refusal = request.refusal
