@@ -27,7 +27,14 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import User
 from lms.admin import audit
-from lms.certificates.document import TEMPLATE_REFUSED, Branding, current_branding, document_values, grouped_code, make_pdf
+from lms.certificates.document import (
+    TEMPLATE_REFUSED,
+    Branding,
+    current_branding,
+    document_values,
+    grouped_code,
+    make_pdf,
+)
 from lms.certificates.models import REFRESHER_DAYS, Certificate
 from lms.certificates.pdf import RenderError
 from lms.cohorts.models import Cohort, CohortMember, CohortTrainer
