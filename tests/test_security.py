@@ -283,3 +283,58 @@ def test_invitation_links_use_the_public_base_url_never_the_host_header(app, ses
 
     with app.test_request_context("/", headers={"Host": "evil.example"}):
         assert url_for("auth.register", invite="t", _external=True) == "https://training.example.org/register?invite=t"
+
+
+# -- item 5: deletion that deletes ---------------------------------------------------------------------------
+
+def test_deletion_pseudonymises_the_audit_log_and_hides_a_revoked_holder(app, session, users, client):
+    from lms.accounts import users as user_admin
+    from lms.admin.models import AuditEntry
+    from lms.certificates.models import Certificate
+    from tests.test_certificates import issue
+
+    person = users.create(role="trainer", display_name="Pat Person")
+    admin = users.create(role="admin")
+    certificate = issue(app, session, person, name="Patricia Person")
+    with app.app_context():
+        target = session.get(type(person), person.id)
+        user_admin.change_role(session, session.get(type(admin), admin.id), target, "trainee")
+        session.commit()
+    from lms.admin import audit
+
+    audit.record(session, session.get(type(person), person.id), "cohort.create", target="Spring")
+    session.commit()
+    users.login(person)
+    response = client.post("/account/delete", data={"password": PASSWORD, "revoke": "y", "confirm": "y",
+                                                    "csrf_token": csrf_token(client, "/account/data")})
+    assert response.status_code == 302
+    session.expire_all()
+    names = {(e.actor_name, e.target) for e in session.scalars(select(AuditEntry))}
+    assert not any("Pat Person" in actor or "Pat Person" in target for actor, target in names)
+    assert (f"deleted user #{person.id}", "Spring") in names
+    assert any(target == f"deleted user #{person.id}" for _, target in names)
+    kept = session.get(Certificate, certificate.id)
+    assert kept.status == "revoked" and kept.holder_name == "" and kept.pdf is None
+    page = client.get(f"/verify/{kept.code}").get_data(as_text=True)
+    assert "Patricia" not in page and "revoked at its holder" in page
+    data = client.get(f"/verify/{kept.code}.json").get_json()
+    assert data["status"] == "revoked" and data["holder_name"] is None
+
+
+def test_deleted_words_do_not_linger_in_the_sqlite_write_ahead_log(app, session, users, client, db_backend):
+    from pathlib import Path
+
+    from lms.privacy import services as privacy
+
+    person = users.create(display_name="Wal Words Zebrafinch")
+    users.login(person)
+    assert client.post("/account/delete", data={"password": PASSWORD, "confirm": "y", "csrf_token": csrf_token(client, "/account/data")}
+                       ).status_code == 302
+    if db_backend == "sqlite":
+        database_file = Path(app.config["DATABASE_URL"][len("sqlite:///"):])
+        wal = database_file.with_name(database_file.name + "-wal")
+        assert not wal.exists() or b"Zebrafinch" not in wal.read_bytes()
+        assert b"Zebrafinch" not in database_file.read_bytes()
+    else:
+        with app.app_context():
+            assert privacy.checkpoint(db.session) is None

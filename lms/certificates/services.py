@@ -316,7 +316,7 @@ class Verification:
 
     def as_json(self) -> dict:
         return {
-            "status": self.state, "code": grouped_code(self.code), "holder_name": self.holder_name,
+            "status": self.state, "code": grouped_code(self.code), "holder_name": self.holder_name or None,
             "course": self.course_title, "certificate": self.certificate_title,
             "issued_on": self.issued_on.isoformat() if self.issued_on else None,
             "valid_until": self.valid_until.isoformat() if self.valid_until else None,

@@ -57,6 +57,7 @@ def delete():
         form.password.errors = [str(exc)]
         return render_template("privacy/data.html", form=form), 400
     db.session.commit()
+    privacy.checkpoint(db.session)
     logout_user()
     session.clear()
     note = f" {revoked} certificate{'s were' if revoked != 1 else ' was'} revoked." if revoked else ""
