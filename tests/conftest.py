@@ -340,3 +340,9 @@ def browser_register(page, display_name: str, email: str, password: str = PASSWO
     page.get_by_label("Password", exact=True).fill(password)
     page.get_by_label("Password again").fill(password)
     page.get_by_role("button", name="Create account").click()
+    # Registration never logs in (it must not tell whether the email already had
+    # an account): it sends the person to log in, as they would.
+    page.wait_for_url("**/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()

@@ -1,4 +1,5 @@
 """Accounts: registration, login, throttling, sessions, passwords, roles."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -9,6 +10,8 @@ from lms.accounts.models import LoginAttempt, User
 from lms.core.services import ServiceError
 from tests.conftest import PASSWORD, csrf_token
 
+CSRF_VALUE = re.compile(r'value="[^"]*"')
+
 
 def register(client, email="sam@example.org", name="Sam", password=PASSWORD, confirm=None, invite=""):
     return client.post("/register", data={
@@ -17,13 +20,14 @@ def register(client, email="sam@example.org", name="Sam", password=PASSWORD, con
     })
 
 
-def test_register_logs_in_and_hashes_with_argon2id(client, session):
+def test_register_hashes_with_argon2id_then_the_person_logs_in(client, session, users):
     response = register(client, email="Sam@Example.org ")
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login")
     user = session.scalar(select(User))
     assert user.email == "sam@example.org"
     assert user.password_hash.startswith("$argon2id$")
     assert user.role == "trainee" and user.legal_name is None
+    assert users.login("sam@example.org").status_code == 302
     assert "Sam" in client.get("/home").get_data(as_text=True)
 
 
@@ -31,7 +35,6 @@ def test_long_unicode_passphrase_is_accepted(client, users):
     phrase = "Mae'r ddraig goch yn hedfan dros y mynyddoedd 🐉 — ça va très bien, 谢谢 " * 2
     assert len(phrase) > 64
     register(client, email="long@example.org", password=phrase)
-    users.logout()
     assert users.login("long@example.org", password=phrase).status_code == 302
 
 
@@ -42,11 +45,34 @@ def test_no_composition_rules_but_a_minimum_length(client, session):
     assert register(client, password="alllowercaseletters").status_code == 302
 
 
-def test_duplicate_email_is_a_clear_message(client, users):
-    users.create(email="taken@example.org")
-    page = register(client, email="TAKEN@example.org")
-    assert page.status_code == 200
-    assert "already exists" in page.get_data(as_text=True)
+def test_registration_never_tells_whether_an_email_has_an_account(app, users, session):
+    taken = users.create(email="taken@example.org", display_name="Original")
+    pages = []
+    for email in ("TAKEN@example.org", "new@example.org"):
+        visitor = app.test_client()
+        response = register(visitor, email=email, name="Someone", password="a different passphrase")
+        assert response.status_code == 302 and response.headers["Location"].endswith("/login")
+        page = visitor.get("/login").get_data(as_text=True)
+        assert accounts.REGISTERED.split(":")[0] in page
+        pages.append(CSRF_VALUE.sub("", page))
+    assert pages[0] == pages[1]
+    # The existing account is untouched: its own password still works, the new one does not.
+    assert session.get(User, taken.id).display_name == "Original"
+    assert users.login("taken@example.org", password="a different passphrase").status_code == 200
+    assert users.login("taken@example.org").status_code == 302
+
+
+def test_registration_is_rate_limited_per_address(app, client):
+    app.config["REGISTER_LIMIT"] = 2
+    for n in range(2):
+        assert register(app.test_client(), email=f"p{n}@example.org").status_code == 302
+    refused = register(app.test_client(), email="p3@example.org")
+    assert refused.status_code == 429 and "Too many requests" in refused.get_data(as_text=True)
+    other = app.test_client()
+    token = csrf_token(other, "/register")
+    assert other.post("/register", data={
+        "display_name": "Elsewhere", "email": "p4@example.org", "password": PASSWORD, "confirm": PASSWORD,
+        "invite": "", "csrf_token": token}, environ_base={"REMOTE_ADDR": "198.51.100.7"}).status_code == 302
 
 
 def test_failed_login_message_is_the_same_for_unknown_and_known_accounts(client, users):
@@ -168,7 +194,7 @@ def test_secure_cookie_in_production(tmp_path):
     from lms import create_app
     from tests.conftest import FIXTURE_CONTENT
 
-    app = create_app({"ENVIRONMENT": "production", "SECRET_KEY": "s" * 40, "CONTENT_DIR": str(FIXTURE_CONTENT),
+    app = create_app({"ENVIRONMENT": "production", "SECRET_KEY": "9f2c7e41b0d85a36e4c1f7b29d0a6e58", "CONTENT_DIR": str(FIXTURE_CONTENT),
                       "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"}, instance_path=str(tmp_path))
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
 
@@ -195,7 +221,6 @@ def test_invite_only_registration(app_config, app, client, users, session):
     token = accounts.create_invite(session, created_by=None, max_uses=1)
     session.commit()
     assert register(client, email="first@example.org", invite=token).status_code == 302
-    users.logout()
     page = register(client, email="second@example.org", invite=token)
     assert page.status_code in (200, 403)
     assert session.scalar(select(func.count()).select_from(User)) == 1

@@ -408,7 +408,7 @@ def test_verify_expired_revoked_unknown_and_pending(app, session, users, client)
 
 
 def test_verification_is_rate_limited(app, session, users, client):
-    app.extensions["lms_verify_throttle"].limit = 3
+    app.config["CERTIFICATE_VERIFY_LIMIT"] = 3
     for _ in range(3):
         assert client.get("/verify/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA").status_code == 404
     limited = client.get("/verify/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")

@@ -46,12 +46,12 @@ def test_environment_overrides_instance_file(tmp_path, monkeypatch):
     config_file.write_text('SITE_NAME = "From file"\nREGISTRATION = "invite"\nLOGIN_THROTTLE_MAX = 3\n')
     monkeypatch.setenv("LMS_CONFIG_FILE", str(config_file))
     monkeypatch.setenv("LMS_LOGIN_THROTTLE_MAX", "9")
-    monkeypatch.setenv("SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("SECRET_KEY", "7d1e9a04c3b28f56e0a9d4c17b3f82e6")
     app = create_app(_base(tmp_path, ENVIRONMENT="production"))
     assert app.config["SITE_NAME"] == "From file"
     assert app.config["REGISTRATION"] == "invite"
     assert app.config["LOGIN_THROTTLE_MAX"] == 9  # parsed as JSON, env wins
-    assert app.config["SECRET_KEY"] == "k" * 40
+    assert app.config["SECRET_KEY"] == "7d1e9a04c3b28f56e0a9d4c17b3f82e6"
 
 
 def test_invalid_values_name_the_setting(tmp_path):

@@ -68,7 +68,10 @@ class User(Base):
         self.session_token = new_session_token()
 
 
-# -- A failed login, counted in the database so throttling holds across workers.
+# -- A login attempt, counted in the database so throttling holds across workers.
+# Recorded before the password is checked (so the count is exact however many
+# arrive at once) and forgotten again when the password was right: the rows
+# left are failures.
 
 
 class LoginAttempt(Base):
@@ -78,4 +81,6 @@ class LoginAttempt(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     # "email:<address>" or "ip:<address>": the same whether or not an account exists.
     key: Mapped[str] = mapped_column(String(300))
+    # The client address the attempt came from (the real one, behind a trusted proxy).
+    address: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -6,12 +6,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import ROLES, LoginAttempt, User
 from lms.cohorts.models import Invite
-from lms.core.db import DbSession
+from lms.core.db import DbSession, counting_transaction
 from lms.core.models import utcnow
 from lms.core.passwords import hash_password, needs_rehash, verify_password
 from lms.core.services import ServiceError
@@ -23,8 +23,9 @@ LOGIN_THROTTLED = "Too many attempts to log in. Please wait a few minutes and tr
 
 @dataclass(frozen=True)
 class ThrottlePolicy:
-    max_failures: int
+    max_failures: int  # per account, from one address
     window: timedelta
+    max_failures_per_address: int = 20  # from one address, whichever accounts
 
 
 def normalise_email(email: str) -> str:
@@ -100,61 +101,103 @@ def claim_invite(session: DbSession, invite: Invite, email: str) -> None:
     ).rowcount
     if not claimed:
         raise ServiceError("This invitation has already been used. Ask your trainer for a new one.")
+#: Shown after every registration, whether or not the email already had an account,
+#: so that the registration form never tells anyone who has an account here.
+REGISTERED = ("Thank you. If that email address was new here, your account is ready: log in with it and the "
+              "password you chose. If it already had an account, log in with that account's password, or ask "
+              "your trainer or the site admin to reset it.")
 
 
 def register(
     session: DbSession, *, email: str, display_name: str, password: str, invite_token: str | None,
     invite_only: bool, min_length: int = 8, max_length: int = 1024,
-) -> tuple[User, Invite | None]:
-    """Register a trainee (or the invite's role), redeeming the invite atomically."""
+) -> tuple[User | None, Invite | None]:
+    """Register a trainee (or the invite's role), redeeming the invite atomically.
+
+    Returns (None, None) when the email already has an account: nothing is
+    created or used up, and the caller says the same as for a new account
+    (`REGISTERED`). The password is hashed either way, so the time taken does
+    not tell the two apart either.
+    """
+    email = normalise_email(email)
+    if "@" not in email:
+        raise ServiceError("Enter an email address.")
+    check_password_rules(password, min_length, max_length)
     invite = find_invite(session, invite_token)
     if invite_only and invite is None:
         raise ServiceError("Registration here is by invitation. Ask your trainer for an invitation link.")
+    if invite is not None and invite.email and invite.email != email:
+        raise ServiceError("This invitation was sent to a different email address.")
+    password_hash = hash_password(password)
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        return None, None
     if invite is not None:
         claim_invite(session, invite, email)
-    user = create_user(
-        session, email=email, display_name=display_name, password=password,
-        role=invite.role if invite else "trainee", min_length=min_length, max_length=max_length,
-    )
+    user = User(email=email, display_name=display_name.strip(), password_hash=password_hash,
+                role=invite.role if invite else "trainee")
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError:  # registered a moment ago by another request: the same as above
+        session.rollback()
+        return None, None
     return user, invite
 
 
-def _throttle_keys(email: str, ip: str | None) -> list[str]:
-    keys = [f"email:{normalise_email(email)}"]
-    if ip:
-        keys.append(f"ip:{ip}")
-    return keys
+def _attempt_count(connection, key: str, address: str | None, since: datetime) -> int:
+    query = select(func.count()).select_from(LoginAttempt).where(LoginAttempt.key == key,
+                                                                   LoginAttempt.created_at > since)
+    if address is not None:
+        query = query.where(LoginAttempt.address == address)
+    return connection.scalar(query)
 
 
-def is_throttled(session: DbSession, email: str, ip: str | None, policy: ThrottlePolicy, now: datetime) -> bool:
-    """Whether recent failures for this email (or from this address) exceed the limit."""
+def claim_login_attempt(session: DbSession, email: str, address: str | None, policy: ThrottlePolicy,
+                        now: datetime) -> list[int]:
+    """Count and record one login attempt before any password is checked; raise when throttled.
+
+    Two limits, counted separately: failures against this account from this
+    address (`max_failures`), and failures from this address against any
+    account (`max_failures_per_address`). An account attacked from one address
+    can still be logged into, with its own password, from any other; an address
+    guessing at many accounts is stopped whichever it tries. Recording and
+    counting happen in one serialised transaction committed at once, so however
+    many attempts arrive together on however many workers, exactly the allowed
+    number go on to the (slow) password check. Returns the ids recorded, for
+    `forget_login_attempt` once the password turns out to be right.
+    """
+    email, address = normalise_email(email), address or "unknown"
+    account_key, address_key = f"email:{email}", f"ip:{address}"
     since = now - policy.window
-    for key in _throttle_keys(email, ip):
-        limit = policy.max_failures if key.startswith("email:") else policy.max_failures * 4
-        count = session.scalar(
-            select(func.count()).select_from(LoginAttempt)
-            .where(LoginAttempt.key == key, LoginAttempt.created_at > since)
-        )
-        if count >= limit:
-            return True
-    return False
+    with counting_transaction(session, account_key, address_key) as connection:
+        if (_attempt_count(connection, account_key, address, since) >= policy.max_failures
+                or _attempt_count(connection, address_key, None, since) >= policy.max_failures_per_address):
+            raise ServiceError(LOGIN_THROTTLED)
+        ids = [connection.execute(insert(LoginAttempt).values(key=key, address=address, created_at=now)
+                                  .returning(LoginAttempt.id)).scalar_one()
+               for key in (account_key, address_key)]
+    return ids
 
 
 def authenticate(session: DbSession, email: str, password: str, ip: str | None, policy: ThrottlePolicy) -> User:
-    """Return the user for valid credentials or raise ServiceError with a neutral message."""
+    """Return the user for valid credentials or raise ServiceError with a neutral message.
+
+    The attempt is counted (and committed) before the password is checked; see
+    `claim_login_attempt`. A wrong password leaves it counted as a failure.
+    """
     now = utcnow()
-    if is_throttled(session, email, ip, policy, now):
-        raise ServiceError(LOGIN_THROTTLED)
+    attempt_ids = claim_login_attempt(session, email, ip, policy, now)
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
     if not verify_password(user.password_hash if user else None, password) or not user or not user.active:
-        for key in _throttle_keys(email, ip):
-            session.add(LoginAttempt(key=key, created_at=now))
-        session.flush()
         raise ServiceError(LOGIN_FAILED)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    # A success clears this account's failures; attempts from the address stay counted.
-    session.execute(delete(LoginAttempt).where(LoginAttempt.key == f"email:{user.email}"))
+    # Not a failure after all; and the account's failures from this address are
+    # forgiven. Those from other addresses, and the address's against other
+    # accounts, stay counted: a correct login must not reset an attacker's count.
+    session.execute(delete(LoginAttempt).where(LoginAttempt.id.in_(attempt_ids)))
+    session.execute(delete(LoginAttempt).where(LoginAttempt.key == f"email:{user.email}",
+                                               LoginAttempt.address == (ip or "unknown")))
     session.execute(delete(LoginAttempt).where(LoginAttempt.created_at < now - timedelta(days=1)))
     user.last_login_at = now
     return user

@@ -4,13 +4,13 @@ from __future__ import annotations
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from lms.accounts import services as accounts
 from lms.accounts.forms import ChangePasswordForm, LoginForm, RegisterForm
 from lms.cohorts import services as cohorts
-from lms.core import settings
+from lms.core import ratelimit, settings
 from lms.core.access import public
 from lms.core.extensions import db
 from lms.core.services import ServiceError
@@ -38,6 +38,7 @@ def _policy() -> accounts.ThrottlePolicy:
     return accounts.ThrottlePolicy(
         max_failures=current_app.config["LOGIN_THROTTLE_MAX"],
         window=timedelta(minutes=current_app.config["LOGIN_THROTTLE_WINDOW_MINUTES"]),
+        max_failures_per_address=current_app.config["LOGIN_THROTTLE_ADDRESS_MAX"],
     )
 
 
@@ -60,7 +61,7 @@ def login():
         try:
             user = accounts.authenticate(db.session, form.email.data, form.password.data, request.remote_addr, _policy())
         except ServiceError as exc:
-            db.session.commit()  # keep the failure counted
+            db.session.rollback()  # the failure was counted, and committed, before the check
             flash(str(exc), "error")
             return render_template("auth/login.html", form=form), 200
         db.session.commit()
@@ -78,10 +79,13 @@ def register():
     form = RegisterForm()
     if request.method == "GET":
         form.invite.data = request.args.get("invite", "")
+    if form.invite.data:  # each look-up of a token counts: nobody walks the token space
+        ratelimit.limit_or_429(db.session, "invite", current_app.config["INVITE_LIMIT"], 3600)
     invite = accounts.find_invite(db.session, form.invite.data)
     if invite_only and invite is None and request.method == "GET":
         return render_template("auth/invite_only.html"), 403
     if form.validate_on_submit():
+        ratelimit.limit_or_429(db.session, "register", current_app.config["REGISTER_LIMIT"], 3600)
         try:
             user, used_invite = accounts.register(
                 db.session, email=form.email.data, display_name=form.display_name.data,
@@ -93,11 +97,15 @@ def register():
             db.session.rollback()
             flash(str(exc), "error")
             return render_template("auth/register.html", form=form, invite=invite), 200
-        cohorts.join_on_registration(db.session, user, used_invite)
-        db.session.commit()
-        _start_session(user, remember=False)
-        flash(f"Welcome, {user.display_name}. Your account is ready.", "success")
-        return redirect(url_for("main.index"))
+        if user is not None:
+            cohorts.join_on_registration(db.session, user, used_invite)
+            db.session.commit()
+        else:
+            db.session.rollback()
+        # The same answer either way (see accounts.REGISTERED): no login here,
+        # or a new account would look different from an existing one.
+        flash(accounts.REGISTERED, "success")
+        return redirect(url_for("auth.login"))
     return render_template("auth/register.html", form=form, invite=invite)
 
 
@@ -118,6 +126,8 @@ def logout():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
+        if not ratelimit.hit(db.session, f"password:user{current_user.id}", current_app.config["PASSWORD_LIMIT"], 3600):
+            abort(429)
         try:
             accounts.change_password(
                 db.session, current_user, form.current.data, form.new.data,

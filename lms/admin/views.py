@@ -9,7 +9,7 @@ from lms.accounts.models import User
 from lms.admin.forms import ActionForm, RoleForm, UserSearchForm, settings_form
 from lms.catalog import services as catalog_services
 from lms.content.org import org_lines
-from lms.core import settings, templating
+from lms.core import ratelimit, settings, templating
 from lms.core.access import role_required
 from lms.core.extensions import db
 from lms.core.pagination import page_arg
@@ -81,6 +81,9 @@ def reset_password(user_id: int):
     target = _user(user_id)
     if not ActionForm().validate_on_submit():
         return redirect(url_for("admin.user", user_id=target.id))
+    if not ratelimit.hit(db.session, f"password-reset:admin{current_user.id}", current_app.config["PASSWORD_LIMIT"],
+                         3600):
+        abort(429)
     temporary, done = service_call(lambda: users.reset_password(db.session, current_user, target),
                              f"{target.display_name}'s password was reset and their sessions ended.")
     if not done:

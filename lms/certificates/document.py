@@ -1,8 +1,11 @@
 """The certificate document: plain values -> HTML (sealed Jinja) -> PDF bytes.
 
 Templates get a dict of plain strings, never database objects, and are rendered
-by a Jinja environment of their own that always autoescapes and knows nothing of
-the app (no `url_for`, no `config`): a charity's template can only print values.
+by a sandboxed Jinja environment of their own that always autoescapes and knows
+nothing of the app (no `url_for`, no `config`). The sandbox refuses attribute
+paths into Python's internals (`''.__class__.__mro__`...), so a charity's
+template can only print values; one that tries more is refused with
+`TEMPLATE_REFUSED`, and no certificate is made from it.
 """
 from __future__ import annotations
 
@@ -14,9 +17,10 @@ from datetime import date
 from pathlib import Path
 
 import jinja2
+import jinja2.sandbox
 from flask import Flask, current_app
 
-from lms.certificates.pdf import ASSETS_DIR, render_pdf
+from lms.certificates.pdf import ASSETS_DIR, RenderError, render_pdf
 from lms.certificates.qrcode import qr_data_url
 from lms.core import clock, settings
 
@@ -26,6 +30,8 @@ DISCLAIMER = "This certificate confirms completion of training. It is not a clin
 PAGE_SIZES = {"a4": "A4 landscape", "letter": "letter landscape"}
 RENDER_TIMEOUT = 20.0  # seconds; a certificate takes well under one
 _EXTENSION_KEY = "lms_certificates"
+TEMPLATE_REFUSED = ("The certificate template could not be used: it tried to reach something other than the "
+                    "certificate's values, or has a mistake. Fix the file named by LMS_CERTIFICATE_TEMPLATE.")
 
 
 @dataclass(frozen=True)
@@ -81,8 +87,8 @@ def init_app(app: Flask) -> None:
             raise RuntimeError(f"LMS_CERTIFICATE_TEMPLATE {path} is not a file; give the path of an HTML template.")
         folders.insert(0, str(path.resolve().parent))
         name = path.name
-    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(folders), autoescape=True,
-                                     undefined=jinja2.StrictUndefined)
+    environment = jinja2.sandbox.SandboxedEnvironment(loader=jinja2.FileSystemLoader(folders), autoescape=True,
+                                                      undefined=jinja2.StrictUndefined)
     app.extensions[_EXTENSION_KEY] = {"logo": logo, "environment": environment, "template": name}
 
 
@@ -111,7 +117,11 @@ def current_branding() -> Branding:
 def render_html(values: dict[str, str]) -> str:
     """The certificate's HTML from plain values (also used for the claim preview)."""
     state = _state()
-    return state["environment"].get_template(state["template"]).render(**values)
+    try:
+        return state["environment"].get_template(state["template"]).render(**values)
+    except jinja2.TemplateError as exc:  # SecurityError from the sandbox included
+        current_app.logger.error("Certificate template %s refused: %s", state["template"], exc)
+        raise RenderError(TEMPLATE_REFUSED) from exc
 
 
 def make_pdf(values: dict[str, str], *, url_fetcher=None) -> bytes:

@@ -27,7 +27,14 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import User
 from lms.admin import audit
-from lms.certificates.document import Branding, current_branding, document_values, grouped_code, make_pdf
+from lms.certificates.document import (
+    TEMPLATE_REFUSED,
+    Branding,
+    current_branding,
+    document_values,
+    grouped_code,
+    make_pdf,
+)
 from lms.certificates.models import Certificate
 from lms.certificates.pdf import RenderError
 from lms.certificates.validity import standing
@@ -140,6 +147,9 @@ def _render(certificate: Certificate, branding: Branding) -> bytes:
         return make_pdf(document_values(certificate, branding))
     except RenderError as exc:
         log.exception("Could not render certificate %s", certificate.id)
+        if str(exc) == TEMPLATE_REFUSED:  # waiting will not help: say who must fix what
+            raise ServiceError("We could not make the certificate: the site's certificate design has a problem. "
+                               "The site admin has been told; please try again later.") from exc
         raise ServiceError("We could not make the certificate's PDF just now. Please try again in a minute.") from exc
 
 
@@ -312,7 +322,7 @@ class Verification:
 
     def as_json(self) -> dict:
         return {
-            "status": self.state, "code": grouped_code(self.code), "holder_name": self.holder_name,
+            "status": self.state, "code": grouped_code(self.code), "holder_name": self.holder_name or None,
             "course": self.course_title, "certificate": self.certificate_title,
             "issued_on": self.issued_on.isoformat() if self.issued_on else None,
             "valid_until": self.valid_until.isoformat() if self.valid_until else None,

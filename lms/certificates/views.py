@@ -8,7 +8,6 @@ from flask import (
     Flask,
     Response,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -32,7 +31,7 @@ from lms.certificates.forms import (
     VerifyForm,
 )
 from lms.certificates.models import Certificate
-from lms.certificates.throttle import SlidingWindow
+from lms.certificates.throttle import check_verify_limit
 from lms.core import clock
 from lms.core.access import public, role_required
 from lms.core.db import db
@@ -43,14 +42,9 @@ bp = Blueprint("certificates", __name__, template_folder="templates")
 
 
 def init_app(app: Flask) -> None:
-    """Register the certificate pages, the certificate branding and the verification limit."""
+    """Register the certificate pages and the certificate branding."""
     app.register_blueprint(bp)
     document.init_app(app)
-    app.extensions["lms_verify_throttle"] = SlidingWindow(
-        int(app.config.get("CERTIFICATE_VERIFY_LIMIT", VERIFY_LIMIT_PER_MINUTE)))
-
-
-VERIFY_LIMIT_PER_MINUTE = 30  # per address and worker; LMS_CERTIFICATE_VERIFY_LIMIT
 
 
 # -- trainees ------------------------------------------------------------------------
@@ -120,10 +114,6 @@ def _pdf_response(pdf: bytes, filename: str) -> Response:
 
 # -- verification (public) --------------------------------------------------------------
 
-def _throttled() -> bool:
-    return not current_app.extensions["lms_verify_throttle"].allow(request.remote_addr or "unknown")
-
-
 @bp.route("/verify")
 @public
 def verify_form():
@@ -131,8 +121,7 @@ def verify_form():
     form = VerifyForm(request.args)
     if "code" not in request.args or not form.validate():
         return render_template("certificates/verify.html", form=form, result=None, searched=False)
-    if _throttled():
-        abort(429)
+    check_verify_limit(db.session)
     code = service.normalise_code(form.code.data)
     if code is not None:
         return redirect(url_for(".verify", code=code))
@@ -142,8 +131,7 @@ def verify_form():
 @bp.route("/verify/<code>")
 @public
 def verify(code: str):
-    if _throttled():
-        abort(429)
+    check_verify_limit(db.session)
     result = service.verify(db.session, code, clock.today())
     if request.accept_mimetypes.best == "application/json":
         return _verify_json(result)
@@ -155,8 +143,7 @@ def verify(code: str):
 @bp.route("/verify/<code>.json")
 @public
 def verify_json(code: str):
-    if _throttled():
-        abort(429)
+    check_verify_limit(db.session)
     return _verify_json(service.verify(db.session, code, clock.today()))
 
 

@@ -84,8 +84,17 @@ class Defaults:
         "If you are finding this training hard, you can stop at any time. "
         "Your progress is saved. These services can help right now."
     )
-    LOGIN_THROTTLE_MAX = 5  # failed attempts per account (or address) ...
+    LOGIN_THROTTLE_MAX = 5  # failed attempts at one account from one address ...
+    LOGIN_THROTTLE_ADDRESS_MAX = 20  # ... or from one address at any accounts ...
     LOGIN_THROTTLE_WINDOW_MINUTES = 15  # ... within this many minutes
+    # Shared rate limits per real client address (lms.core.ratelimit):
+    CERTIFICATE_VERIFY_LIMIT = 30  # certificate look-ups a minute
+    REGISTER_LIMIT = 60  # registrations an hour (a class registering from one office fits)
+    INVITE_LIMIT = 60  # invitation links opened or followed an hour
+    PASSWORD_LIMIT = 10  # password changes and admin password resets an hour
+    # How many reverse proxies in front of the app set X-Forwarded-For/-Proto.
+    # 0 (the default) trusts no such header: the client address is the connection's.
+    TRUSTED_PROXIES = 0
     PASSWORD_MIN_LENGTH = 8
     PASSWORD_MAX_LENGTH = 1024
     PASSWORD_HASHING = "standard"  # argon2id cost profile; see lms/core/passwords.py
@@ -108,6 +117,9 @@ def load(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"Cannot read the config file {config_file}: {exc}") from exc
     _load_environment(app)
+    # Testing mode may come only from code (the test suite's create_app(config=...)),
+    # never from the environment or a config file, where it could reach a server.
+    app.config["TESTING_FROM_OUTSIDE"] = bool(app.config.get("TESTING"))
     if overrides:
         app.config.update(overrides)
     _derive(app)
@@ -191,6 +203,22 @@ def _instance_secret(app: Flask) -> str:
     return key
 
 
+#: A random key of MIN_SECRET_LENGTH characters has far more different characters than this.
+MIN_DISTINCT_SECRET_CHARACTERS = 10
+
+
+def low_entropy(key: str) -> bool:
+    """Whether a key is guessable whatever its length: few different characters, or one pattern repeated.
+
+    `secrets.token_hex(16)` (32 characters) has 16 possible characters and in
+    practice at least 11 different ones; "aaaa…", "abab…" or a word typed over
+    and over have few, or are a short run repeated (found as `key` inside
+    `key + key` before its own end).
+    """
+    repeated = (key + key).find(key, 1) < len(key)
+    return len(set(key)) < MIN_DISTINCT_SECRET_CHARACTERS or repeated
+
+
 def _is_timezone(name: object) -> bool:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -211,7 +239,10 @@ def validate(app: Flask) -> None:
         errors.append(f"LMS_ENVIRONMENT must be 'development' or 'production', not {cfg['ENVIRONMENT']!r}.")
     if cfg["REGISTRATION"] not in ("open", "invite"):
         errors.append(f"LMS_REGISTRATION must be 'open' or 'invite', not {cfg['REGISTRATION']!r}.")
-    if cfg["ENVIRONMENT"] == "production" and not cfg.get("TESTING"):
+    if cfg["ENVIRONMENT"] == "production" and cfg.get("TESTING_FROM_OUTSIDE"):
+        errors.append("Testing mode (LMS_TESTING) is for the test suite only and cannot be used in production: "
+                      "unset LMS_TESTING.")
+    if cfg["ENVIRONMENT"] == "production":
         key = cfg.get("SECRET_KEY") or ""
         if key.strip().lower() in KNOWN_DEFAULT_SECRETS:
             errors.append(
@@ -220,6 +251,9 @@ def validate(app: Flask) -> None:
             )
         elif len(key) < MIN_SECRET_LENGTH:
             errors.append(f"SECRET_KEY is too short ({len(key)} characters); use at least {MIN_SECRET_LENGTH} random characters.")
+        elif low_entropy(key):
+            errors.append("SECRET_KEY is too predictable (too few different characters, or a short pattern repeated); "
+                          "use a random value, e.g. the output of: python -c 'import secrets; print(secrets.token_hex(32))'")
         if cfg.get("DEBUG"):
             errors.append("Debug mode must be off in production: unset LMS_DEBUG / FLASK_DEBUG.")
     if not str(cfg["DATABASE_URL"]).startswith(("sqlite:", "postgresql")):
@@ -227,7 +261,12 @@ def validate(app: Flask) -> None:
     content_dir = Path(cfg["CONTENT_DIR"])
     if not content_dir.is_dir():
         errors.append(f"LMS_CONTENT_DIR {content_dir} is not a folder; point it at the folder holding courses/ and scenarios/.")
-    for name in ("LOGIN_THROTTLE_MAX", "LOGIN_THROTTLE_WINDOW_MINUTES", "SESSION_LIFETIME_HOURS", "PASSWORD_MIN_LENGTH"):
+    proxies = cfg.get("TRUSTED_PROXIES")
+    if isinstance(proxies, bool) or not isinstance(proxies, int) or proxies < 0:
+        errors.append(f"LMS_TRUSTED_PROXIES must be the number of proxies in front of the app (0 or more), not {proxies!r}.")
+    for name in ("LOGIN_THROTTLE_MAX", "LOGIN_THROTTLE_ADDRESS_MAX", "LOGIN_THROTTLE_WINDOW_MINUTES",
+                 "CERTIFICATE_VERIFY_LIMIT", "REGISTER_LIMIT", "INVITE_LIMIT", "PASSWORD_LIMIT",
+                 "SESSION_LIFETIME_HOURS", "PASSWORD_MIN_LENGTH"):
         if not isinstance(cfg.get(name), int) or cfg[name] < 1:
             errors.append(f"LMS_{name} must be a positive whole number, not {cfg.get(name)!r}.")
     if isinstance(cfg.get("PAGE_CACHE_MB"), bool) or not isinstance(cfg.get("PAGE_CACHE_MB"), (int, float)) \

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
@@ -9,7 +11,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app, has_app_context, request
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, func, select
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -81,11 +83,45 @@ def _tune_sqlite(engine: Engine) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Deleted rows are overwritten with zeros, not left readable in free pages.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
+
+
+@contextmanager
+def counting_transaction(session: Session | scoped_session[Session], *keys: str) -> Iterator[Connection]:
+    """A short transaction, committed on exit, serialised with every other one on the same keys.
+
+    For counts that must be exact across workers and servers (login throttling,
+    rate limits): whatever is counted and recorded inside is seen by the next
+    caller sharing a key, never by both at once. SQLite takes its one write lock
+    at BEGIN (IMMEDIATE); PostgreSQL takes a transaction-scoped advisory lock per
+    key, in sorted order so that two callers never wait on each other in a
+    circle. It commits on exit, before the caller goes on to slow work (a
+    password hash), so nobody queues behind that.
+
+    It uses the session's own connection, so it never waits on a lock the same
+    request holds; whatever the session had begun is committed first, so call
+    it before the request writes anything else.
+    """
+    session.commit()
+    token = _immediate.set(True)
+    try:
+        connection = session.connection()
+        if connection.dialect.name == "postgresql":
+            for key in sorted(set(keys)):
+                connection.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
+        yield connection
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        _immediate.reset(token)
 
 
 class Database:

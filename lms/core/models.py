@@ -74,3 +74,18 @@ class SiteVersion(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+# -- A count of requests of one kind from one client in one fixed window (lms.core.ratelimit).
+
+
+class RateLimitCounter(Base):
+    __tablename__ = "rate_limit_counters"
+
+    # e.g. "verify:203.0.113.9": what is limited, and for whom.
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    # Which window: the time in seconds divided by the window's length.
+    window: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hits: Mapped[int] = mapped_column(Integer, default=0)
+    # When the row can go (epoch seconds): counters are swept as they expire.
+    expires: Mapped[int] = mapped_column(Integer, index=True)

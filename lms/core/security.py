@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, Request, request
+from flask import Flask, Request, has_request_context, request
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.exceptions import BadRequest, HTTPException, NotFound
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter, MapAdapter
 from werkzeug.utils import cached_property
 
@@ -25,6 +26,8 @@ CONTENT_SECURITY_POLICY = "; ".join([
 
 
 def init_app(app: Flask) -> None:
+    trust_proxies(app)
+
     @app.after_request
     def _headers(response):
         headers = response.headers
@@ -40,6 +43,19 @@ def init_app(app: Flask) -> None:
         if request.endpoint != "static" and "Cache-Control" not in headers:
             headers["Cache-Control"] = "no-store"
         return response
+
+
+def trust_proxies(app: Flask) -> None:
+    """Take the client address and scheme from X-Forwarded-For/-Proto, set by LMS_TRUSTED_PROXIES proxies.
+
+    Only as many hops as there are proxies are believed (Werkzeug's ProxyFix
+    reads from the right), so a client cannot pick its own address by sending
+    the header itself. With no proxies configured the headers are ignored. The
+    Host header is never believed: absolute links use LMS_PUBLIC_BASE_URL.
+    """
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
 def _without_nul(values: MultiDict) -> ImmutableMultiDict:
@@ -125,6 +141,19 @@ class LmsFlask(Flask):
             # its links built for a placeholder host (they are paths only).
             request.__dict__["refusal"] = exc
             return self.url_map.bind("invalid", url_scheme=request.scheme)
+
+    def url_for(self, endpoint: str, *, _anchor: str | None = None, _method: str | None = None,
+                _scheme: str | None = None, _external: bool | None = None, **values: Any) -> str:
+        """Absolute links (`_external=True`) start with LMS_PUBLIC_BASE_URL, never the request's Host header.
+
+        A Host header is whatever the client sent: an invitation link built from
+        it could point a trainee at someone else's site.
+        """
+        if _external and _scheme is None and has_request_context():
+            path = super().url_for(endpoint, _anchor=_anchor, _method=_method, _external=False, **values)
+            return str(self.config["PUBLIC_BASE_URL"]).rstrip("/") + path
+        return super().url_for(endpoint, _anchor=_anchor, _method=_method, _scheme=_scheme, _external=_external,
+                               **values)
 
     def preprocess_request(self):
         refusal = request.refusal

@@ -10,7 +10,9 @@ anyone remembering to edit this file. What is theirs:
 
 Deletion removes the user row and lets the database cascade. Columns declared
 ON DELETE SET NULL keep a record that must outlive the account (an issued
-certificate stays verifiable; the audit log keeps the actor's name).
+certificate stays verifiable; the audit log keeps what was done), but the
+audit log's copies of their name become "deleted user #ID", and a certificate
+revoked at their request loses the name and the PDF that carried it.
 """
 from __future__ import annotations
 
@@ -18,10 +20,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, func, or_, select
+from sqlalchemy import Engine, Table, delete, func, or_, select, update
 
 from lms.accounts.models import LoginAttempt, User
 from lms.admin import audit
+from lms.admin.models import AuditEntry
 from lms.certificates.models import Certificate
 from lms.cohorts.models import Cohort, CohortMember
 from lms.core.db import DbSession
@@ -135,11 +138,59 @@ def delete_account(session: DbSession, user: User, password: str, revoke_certifi
         elif certificate.status == "issued" and revoke_certificates:
             certificate.status, certificate.revoked_at = "revoked", utcnow()
             certificate.revoked_reason = REVOKED_AT_REQUEST
+            # Nobody may learn whose it was: /verify shows no name for it, and the PDF goes.
+            certificate.holder_name, certificate.pdf, certificate.pdf_sha256 = "", None, None
             revoked += 1
     # No name in this entry: the point is that the name is gone.
     audit.record(session, None, "account.delete", target=f"account #{user.id}", revoked_certificates=revoked)
     session.execute(delete(LoginAttempt).where(LoginAttempt.key == f"email:{user.email}"))
+    _pseudonymise_audit_log(session, user)
     session.flush()
     session.delete(user)
     session.flush()
     return revoked
+
+
+def pseudonym(user_id: int) -> str:
+    """What the audit log calls someone whose account was deleted."""
+    return f"deleted user #{user_id}"
+
+
+def _pseudonymise_audit_log(session: DbSession, user: User) -> None:
+    """Replace the copies of the person's name in the audit log (as actor, and as target) with `pseudonym`.
+
+    What was done stays on record; who it was, by name, does not. A target
+    written as text about them ("Pat Person's certificate") is matched by the
+    name it starts with; the link (`target_user_id`) is what finds their rows.
+    """
+    name = pseudonym(user.id)
+    session.execute(update(AuditEntry).where(AuditEntry.actor_id == user.id).values(actor_name=name))
+    session.execute(update(AuditEntry).where(AuditEntry.target_user_id == user.id).values(target=name))
+    if user.display_name:
+        session.execute(update(AuditEntry).where(AuditEntry.target == user.display_name).values(target=name))
+
+
+def checkpoint(session: DbSession) -> tuple[int, int, int] | None:
+    """After a deletion on SQLite, move the write-ahead log into the database and truncate it.
+
+    SQLite keeps recent writes, deleted text included, in the `-wal` file until
+    a checkpoint; TRUNCATE empties it, so the deleted words do not linger there.
+    (Freed pages in the main file are reused; `secure_delete` would also zero
+    them, and the app turns it on. Backups keep what they kept: see README on
+    retention.) Run outside any transaction, after the deletion has committed.
+    Returns SQLite's (busy, log pages, checkpointed pages); None on PostgreSQL,
+    whose old row versions VACUUM reclaims.
+    """
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    if engine.dialect.name != "sqlite":
+        return None
+    raw = engine.raw_connection()  # autocommit (see lms.core.db): no BEGIN around the pragma
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy, log_pages, done = cursor.fetchone() or (1, -1, -1)
+        cursor.close()
+    finally:
+        raw.close()
+    return busy, log_pages, done

@@ -3,14 +3,14 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Flask, Response, abort, flash, redirect, render_template, session, url_for
+from flask import Blueprint, Flask, Response, abort, current_app, flash, redirect, render_template, session, url_for
 from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField
 from wtforms.validators import DataRequired
 
 from lms.cohorts import services as cohorts
-from lms.core import clock
+from lms.core import clock, ratelimit
 from lms.core.extensions import db
 from lms.core.forms import ActionForm
 from lms.core.services import ServiceError
@@ -61,6 +61,7 @@ def delete():
         form.password.errors = [str(exc)]
         return render_template("privacy/data.html", form=form), 400
     db.session.commit()
+    privacy.checkpoint(db.session)
     logout_user()
     session.clear()
     note = f" {revoked} certificate{'s were' if revoked != 1 else ' was'} revoked." if revoked else ""
@@ -72,6 +73,7 @@ def delete():
 @login_required
 def join(token: str):
     """An existing account follows a cohort's invitation link."""
+    ratelimit.limit_or_429(db.session, "invite", current_app.config["INVITE_LIMIT"], 3600)
     target = cohorts.cohort_of_invite(db.session, token)
     if target is None:
         abort(404)

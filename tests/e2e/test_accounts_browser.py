@@ -10,7 +10,7 @@ def test_register_logout_login(page, live_server):
     page.goto("/")
     page.get_by_role("link", name="Create an account").first.click()
     browser_register(page, "Nightowl", "owl@example.org")
-    assert page.get_by_role("status").filter(has_text="Welcome, Nightowl").is_visible()
+    assert page.get_by_role("heading", name="Hello, Nightowl").is_visible()
     page.get_by_role("button", name="Log out").click()
     assert "/login" in page.url
     page.get_by_label("Email").fill("owl@example.org")
@@ -36,6 +36,11 @@ def test_keyboard_only_registration_and_login(page, live_server):
         page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent.trim()") == "Create account"
     page.keyboard.press("Enter")
+    page.wait_for_url("**/login")
+    assert page.get_by_role("status").filter(has_text="If that email address was new here").is_visible()
+    page.get_by_label("Email").fill("keys@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").press("Enter")
     page.wait_for_url("**/home")
     assert page.get_by_role("heading", name="Hello, Keys Only").is_visible()
     # The focus ring is visible on keyboard focus.
