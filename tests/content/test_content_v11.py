@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from pathlib import Path
 
 from lms.content import load_catalog
@@ -607,3 +608,24 @@ def test_the_v11_fixture_uses_every_construct_and_is_clean():
     assert '<div class="snippet"><h2 id="ask-directly">Ask directly</h2>' in course_.intro_html
     assert "tell Nightline's safeguarding team at safeguarding@example.org" in practice.body_html
     assert "safeguarding@example.org" in scenario.briefing_html and "Ask directly" in scenario.nodes["good-end"].body_html
+
+
+def test_the_format_doc_examples_make_a_folder_lms_check_passes(tree):
+    """docs/FORMAT.md section 7 shows each construct; put together, its examples must be valid content."""
+    doc = (Path(__file__).parents[2] / "docs" / "FORMAT.md").read_text(encoding="utf-8")
+    section = doc[doc.index("## 7. Format v1.1"):]
+    (course_md, question, _pin, assessment, scenario_head, scenario_tail, org_yaml, snippet, response, confirmed) = [
+        m.group(3) for m in re.finditer(r"^(`{3,4})(markdown|yaml)\n(.*?)^\1$", section, re.M | re.S)]
+    more = "".join(f"\n```question id=q{i}\nQuestion {i}?\n\n- [x] Yes\n- [ ] No, not in any case\n```\n" for i in range(11))
+    root = tree({
+        "courses/spotting-risk/course.md": course_md, "courses/spotting-risk/1-first-reply.md": question + "\n" + response,
+        "courses/spotting-risk/2-final-check.md": assessment.replace("(eleven more questions)\n", "") + more,
+        "courses/spotting-risk/3-shadow-a-shift.md": confirmed, "scenarios/veiled-goodbye.md": scenario_head + "\n" + scenario_tail,
+        "org.yaml": org_yaml, "_snippets/urgent-help.md": snippet,
+    })
+    lines: list[str] = []
+    assert run_check(root, lines.append, today=datetime.date(2026, 4, 1), paths=True) == 0, lines
+    expected = section.split("$ lms check --today 2026-04-01\n")[1].split("```")[0].strip().split("\n")
+    assert [line for line in lines if "routes" not in line] == expected
+    catalog = load_catalog(root)
+    assert catalog.courses["spotting-risk"].steps[1].pool == 8 and catalog.scenarios["veiled-goodbye"].pass_forbids
