@@ -10,15 +10,16 @@ from .course import (
     Question,
     QuestionChoice,
     Reflection,
+    Response,
     Step,
 )
-from .loader import Catalog, load_catalog
+from .loader import Catalog, ReviewDue, load_catalog
 from .problems import Problem
-from .scenario import Choice, Condition, Node, Scenario
+from .scenario import Choice, Condition, ConditionalHtml, Node, PassBlocker, Scenario
 from .urls import ContentUrls
 
 __all__ = [
     "AUDIENCES", "Block", "Catalog", "CertificateSpec", "Choice", "Condition", "ContentUrls", "Course",
-    "HtmlBlock", "Module", "Node", "Problem", "Question", "QuestionChoice", "Reflection", "Scenario", "Step",
-    "load_catalog",
+    "ConditionalHtml", "HtmlBlock", "Module", "Node", "PassBlocker", "Problem", "Question", "QuestionChoice",
+    "Reflection", "Response", "ReviewDue", "Scenario", "Step", "load_catalog",
 ]

@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .course import Block, HtmlBlock, Question, QuestionChoice, Reflection
-from .markdown import RENDER_BUDGET_SECONDS, LinkResolver, render_pieces, unwrap_paragraph
+from .course import Block, HtmlBlock, Question, QuestionChoice, Reflection, Response
+from .links import LinkResolver
 from .problems import Problems
-from .source import SLUG_HELP, atx_heading, fence_closes, fence_open, is_slug, leading_spaces
+from .render import RENDER_BUDGET_SECONDS, render_pieces, unwrap_paragraph
+from .source import SLUG_HELP, atx_heading, fence_closes, fence_open, is_slug, leading_spaces, suggest
 
-BLOCK_KINDS = ("question", "reflection")
+BLOCK_KINDS = ("question", "reflection", "response")
+PIN_MARK = "(pin)"  # at the end of a choice's first line: the choice keeps its place when shuffled
 
 
 class Pieces:
@@ -66,14 +68,21 @@ def dedent_quote(lines: Sequence[str]) -> str:
     return "\n".join(out)
 
 
+# Words allowed after ```kind besides id=...: 'critical' (7.2) and 'review' (7.7).
+BLOCK_FLAGS: dict[str, tuple[str, ...]] = {"question": ("critical",), "reflection": (), "response": ("review",)}
+
+
 @dataclass
 class BlockOptions:
     id: str | None
+    flags: frozenset[str] = frozenset()
 
 
 def parse_info(info: str, kind: str, rel: str, line: int, problems: Problems) -> BlockOptions:
-    """Read the options after ```question: only id=... is allowed."""
+    """Read the options after ```question: id=... and the kind's flags."""
     block_id = None
+    flags: set[str] = set()
+    allowed = BLOCK_FLAGS.get(kind, ())
     for token in info.split()[1:]:
         key, eq, value = token.partition("=")
         if key == "id" and eq:
@@ -82,9 +91,13 @@ def parse_info(info: str, kind: str, rel: str, line: int, problems: Problems) ->
                 block_id = value
             else:
                 problems.error(rel, line, f"{kind} id '{value}' is not valid; use {SLUG_HELP}")
+        elif not eq and token in allowed:
+            flags.add(token)
         else:
-            problems.error(rel, line, f"unknown option '{token}' after ```{kind}; only 'id=some-id' is allowed")
-    return BlockOptions(block_id)
+            options = " or ".join(["'id=some-id'", *(f"'{flag}'" for flag in allowed)])
+            hint = suggest(token, allowed) if allowed else ""
+            problems.error(rel, line, f"unknown option '{token}' after ```{kind}{hint}; only {options} is allowed")
+    return BlockOptions(block_id, frozenset(flags))
 
 
 @dataclass
@@ -92,6 +105,7 @@ class _ChoiceDraft:
     correct: bool
     line: int
     text: list[str]
+    pin: bool = False
     feedback: list[str] = field(default_factory=list)
     text_piece: int = -1
     feedback_piece: int = -1
@@ -103,6 +117,7 @@ class _QuestionDraft:
     line: int
     prompt_piece: int
     choices: list[_ChoiceDraft]
+    critical: bool = False
 
     def build(self, pieces: Pieces) -> Question:
         return Question(
@@ -114,10 +129,12 @@ class _QuestionDraft:
                     text_html=unwrap_paragraph(pieces[c.text_piece]),
                     correct=c.correct,
                     feedback_html=pieces[c.feedback_piece] if c.feedback_piece >= 0 else "",
+                    pin=c.pin,
                 )
                 for i, c in enumerate(self.choices)
             ),
             line=self.line,
+            critical=self.critical,
         )
 
 
@@ -132,6 +149,35 @@ class _ReflectionDraft:
 
 
 @dataclass
+class _ResponseDraft:
+    id: str
+    line: int
+    prompt_piece: int
+    guidance_piece: int
+    review: bool
+
+    def build(self, pieces: Pieces) -> Response:
+        return Response(
+            id=self.id, prompt_html=pieces[self.prompt_piece], guidance_html=pieces[self.guidance_piece],
+            review=self.review, line=self.line,
+        )
+
+
+def parse_response(
+    inner: list[str], fence_line: int, response_id: str, review: bool, rel: str, problems: Problems, pieces: Pieces,
+) -> _ResponseDraft:
+    """Split a response block at its first '---' line into prompt and guidance (FORMAT.md 7.7)."""
+    split = next((i for i, row in enumerate(inner) if row.strip() == "---"), None)
+    prompt = "\n".join(inner if split is None else inner[:split]).strip("\n")
+    guidance = "" if split is None else "\n".join(inner[split + 1 :]).strip("\n")
+    if not prompt.strip():
+        problems.error(rel, fence_line, "response has no prompt; write what the trainee should write, then '---', then the guidance")
+    if not guidance.strip():
+        problems.warning(rel, fence_line, "response has no guidance for trainers; after the prompt add a line '---' and describe what a good answer does")  # noqa: E501
+    return _ResponseDraft(response_id, fence_line, pieces.add(prompt), pieces.add(guidance), review)
+
+
+@dataclass
 class _TextDraft:
     piece: int
 
@@ -139,7 +185,7 @@ class _TextDraft:
         return HtmlBlock(pieces[self.piece])
 
 
-_Draft = _QuestionDraft | _ReflectionDraft | _TextDraft
+_Draft = _QuestionDraft | _ReflectionDraft | _ResponseDraft | _TextDraft
 
 
 def _checkbox(content: str) -> tuple[bool, str] | None:
@@ -168,7 +214,12 @@ def parse_question(
             correct, text = box
             if not text:
                 problems.error(rel, number, "choice has no text after its box; write '- [ ] what the trainee could choose'")
-            current = _ChoiceDraft(correct, number, [text])
+            pin = text.endswith(PIN_MARK)
+            if pin:
+                text = text[: -len(PIN_MARK)].rstrip()
+                if not text:
+                    problems.error(rel, number, "choice has no text before '(pin)'; write '- [ ] None of these (pin)'")
+            current = _ChoiceDraft(correct, number, [text], pin=pin)
             choices.append(current)
         elif not choices:
             prompt.append(line)
@@ -249,7 +300,7 @@ def parse_step_body(
         lines[heading[0]] = ""
     drafts: list[_Draft] = []
     text: list[str] = []
-    counts = {"question": 0, "reflection": 0}
+    counts = dict.fromkeys(BLOCK_KINDS, 0)
     index = 0
     while index < len(lines):
         line = lines[index]
@@ -276,7 +327,12 @@ def parse_step_body(
         inner = [row[fence.indent :] if leading_spaces(row) >= fence.indent else row.lstrip() for row in lines[index + 1 : end]]
         if kind == "question":
             qid = options.id or f"{step_id}-{counts[kind]}"
-            drafts.append(parse_question(inner, fence_line + 1, fence_line, qid, rel, problems, pieces))
+            question = parse_question(inner, fence_line + 1, fence_line, qid, rel, problems, pieces)
+            question.critical = "critical" in options.flags
+            drafts.append(question)
+        elif kind == "response":
+            response_id = options.id or f"{step_id}-r{counts[kind]}"
+            drafts.append(parse_response(inner, fence_line, response_id, "review" in options.flags, rel, problems, pieces))
         else:
             rid = options.id or f"{step_id}-reflection-{counts[kind]}"
             prompt = "\n".join(inner).strip("\n")

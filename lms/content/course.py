@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import calendar
+import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,6 +11,23 @@ from typing import Literal
 
 Audience = Literal["moderator", "peer-supporter", "everyone"]
 AUDIENCES: tuple[str, ...] = ("moderator", "peer-supporter", "everyone")
+Reveal = Literal["mistakes", "answers"]
+REVEALS: tuple[str, ...] = ("mistakes", "answers")
+RESPONSE_MAX_CHARS = 5000  # FORMAT.md 7.7: the longest response a trainee may write
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` later, clamped to the month's last day (31 Jan + 1 = 28/29 Feb)."""
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    month += 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def review_due(reviewed: datetime.date | None, every_months: int | None) -> datetime.date | None:
+    """When a unit reviewed on `reviewed` must be reviewed again (FORMAT.md 7.6); None if never."""
+    if reviewed is None or every_months is None:
+        return None
+    return add_months(reviewed, every_months)
 
 
 @dataclass(frozen=True)
@@ -25,6 +44,7 @@ class QuestionChoice:
     text_html: str  # inline HTML
     correct: bool
     feedback_html: str = ""
+    pin: bool = False  # '(pin)' at the end of its first line: keeps its place when shuffled
 
 
 @dataclass(frozen=True)
@@ -34,6 +54,7 @@ class Question:
     choices: tuple[QuestionChoice, ...]
     line: int = 0
     kind: Literal["question"] = "question"
+    critical: bool = False  # in an assessment, an attempt passes only if this one is right
 
     @property
     def multiple(self) -> bool:
@@ -57,7 +78,19 @@ class Reflection:
     kind: Literal["reflection"] = "reflection"
 
 
-Block = HtmlBlock | Question | Reflection
+@dataclass(frozen=True)
+class Response:
+    """A written answer that the trainee's cohort trainers read (FORMAT.md 7.7)."""
+
+    id: str
+    prompt_html: str
+    guidance_html: str  # shown after submitting, and to trainers as the marking guide
+    review: bool = False  # the step completes only when a trainer accepts the response
+    line: int = 0
+    kind: Literal["response"] = "response"
+
+
+Block = HtmlBlock | Question | Reflection | Response
 
 
 @dataclass(frozen=True)
@@ -84,6 +117,20 @@ class Step:
     body_html: str  # every HtmlBlock joined: the body without questions and reflections
     blocks: tuple[Block, ...]
     path: Path | None = None
+    shuffle: bool = True  # from course.md: False keeps the choices in file order
+    pool: int | None = None  # assessments: questions drawn per attempt
+    reveal: Reveal = "mistakes"
+    confirmation: Literal["trainer"] | None = None
+    reviewed: datetime.date | None = None
+    review_every_months: int | None = None  # the step's own, else course.md's
+
+    @property
+    def review_due(self) -> datetime.date | None:
+        return review_due(self.reviewed, self.review_every_months)
+
+    @property
+    def critical_questions(self) -> tuple[Question, ...]:
+        return tuple(q for q in self.questions if q.critical)
 
     @property
     def questions(self) -> tuple[Question, ...]:
@@ -92,6 +139,10 @@ class Step:
     @property
     def reflections(self) -> tuple[Reflection, ...]:
         return tuple(b for b in self.blocks if isinstance(b, Reflection))
+
+    @property
+    def responses(self) -> tuple[Response, ...]:
+        return tuple(b for b in self.blocks if isinstance(b, Response))
 
 
 @dataclass(frozen=True)
@@ -119,6 +170,9 @@ class Course:
     version: str  # short sha256 of the course's files: what a certificate was issued for
     path: Path
     assets_dir: Path | None
+    shuffle: bool = True
+    reviewed: datetime.date | None = None
+    review_every_months: int | None = None
     steps: tuple[Step, ...] = field(init=False, compare=False)  # every step, in order
     _index: dict[str, int] = field(init=False, repr=False, compare=False)
 
@@ -126,6 +180,10 @@ class Course:
         steps = tuple(step for module in self.modules for step in module.steps)
         object.__setattr__(self, "steps", steps)
         object.__setattr__(self, "_index", {step.id: i for i, step in enumerate(steps)})
+
+    @property
+    def review_due(self) -> datetime.date | None:
+        return review_due(self.reviewed, self.review_every_months)
 
     def step(self, step_id: str) -> Step | None:
         index = self._index.get(step_id)

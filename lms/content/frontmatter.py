@@ -269,13 +269,13 @@ class Fields:
             return None
         return float(value)
 
-    def flag(self, key: str) -> bool:
+    def flag(self, key: str, default: bool = False) -> bool:
         value = self.data.get(key)
         if value is None:
-            return False
+            return default
         if not isinstance(value, bool):
             self._bad(key, "true or false", value)
-            return False
+            return default
         return value
 
     def choice(self, key: str, options: Sequence[str], default: str) -> str:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
 
 from .blocks import Pieces, dedent_quote, list_item
+from .course import review_due
 from .problems import Problems
 from .source import SLUG_HELP, atx_heading, is_slug, outside_fences, suggest
 
@@ -31,6 +33,30 @@ class Condition:
 
 
 @dataclass(frozen=True)
+class ConditionalHtml:
+    """A part of a node's body or a choice's feedback, shown only when its condition holds (7.4)."""
+
+    html: str
+    condition: Condition | None = None
+
+    def shown(self, visited: frozenset[str]) -> bool:
+        return self.condition is None or self.condition.holds(visited)
+
+
+def join_shown(parts: tuple[ConditionalHtml, ...], visited: frozenset[str]) -> str:
+    """The HTML of the parts whose condition holds, in order."""
+    return "\n".join(part.html for part in parts if part.html and part.shown(visited))
+
+
+@dataclass(frozen=True)
+class PassBlocker:
+    """Why pass_requires / pass_forbids stop a run from passing (FORMAT.md 7.3)."""
+
+    kind: Literal["missing", "forbidden"]
+    node: str
+
+
+@dataclass(frozen=True)
 class Choice:
     index: int  # 0-based within its node
     text_html: str  # inline HTML: the link text
@@ -38,8 +64,17 @@ class Choice:
     score: int = 0
     red_line: bool = False
     condition: Condition | None = None
-    feedback_html: str = ""
+    feedback_html: str = ""  # the feedback's unconditional parts
     line: int = 0
+    pin: bool = False  # keeps its place when the node's choices are shuffled
+    skills: tuple[str, ...] = ()  # 'skill NAME' annotations, in the order written
+    feedback_parts: tuple[ConditionalHtml, ...] = ()
+
+    def feedback_for(self, visited: frozenset[str]) -> str:
+        """The feedback for a run that visited `visited`, up to and including this choice's node."""
+        if not self.feedback_parts:
+            return self.feedback_html
+        return join_shown(self.feedback_parts, visited)
 
     def available(self, visited: frozenset[str]) -> bool:
         return self.condition is None or self.condition.holds(visited)
@@ -52,6 +87,13 @@ class Node:
     body_html: str  # the situation: no choice list, no 'Content note:' line
     content_note: tuple[str, ...]
     choices: tuple[Choice, ...]
+    body_parts: tuple[ConditionalHtml, ...] = ()
+
+    def body_for(self, visited: frozenset[str]) -> str:
+        """The situation for a run that visited `visited` before arriving here."""
+        if not self.body_parts:
+            return self.body_html
+        return join_shown(self.body_parts, visited)
 
     @property
     def is_ending(self) -> bool:
@@ -75,6 +117,12 @@ class Scenario:
     path: Path
     assets_dir: Path | None
     max_score: int | None = None  # best score of any run; None when loops make it unbounded
+    shuffle: bool = True
+    pass_requires: tuple[str, ...] = ()
+    pass_forbids: tuple[str, ...] = ()
+    skills: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # name -> label
+    reviewed: datetime.date | None = None
+    review_every_months: int | None = None
     _outcomes: Mapping[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -91,6 +139,29 @@ class Scenario:
     @property
     def has_pass_endings(self) -> bool:
         return bool(self.endings.get("pass"))
+
+    @property
+    def review_due(self) -> datetime.date | None:
+        return review_due(self.reviewed, self.review_every_months)
+
+    def pass_blockers(self, visited: Collection[str]) -> tuple[PassBlocker, ...]:
+        """What pass_requires / pass_forbids hold against a run that visited `visited`; empty: nothing."""
+        seen = visited if isinstance(visited, (set, frozenset)) else frozenset(visited)
+        missing = tuple(PassBlocker("missing", node) for node in self.pass_requires if node not in seen)
+        forbidden = tuple(PassBlocker("forbidden", node) for node in self.pass_forbids if node in seen)
+        return missing + forbidden
+
+    def route_passes(self, visited: Collection[str], score: int, ending_node: str, crossed_red_line: bool) -> bool:
+        """Whether a finished run passes: the rule the player and `lms check --paths` share.
+
+        A run passes when it ends at a 'pass' ending, crossed no red line, scored at
+        least pass_score (when set), and pass_requires / pass_forbids allow it.
+        """
+        if crossed_red_line or self.outcome_of(ending_node) != "pass":
+            return False
+        if self.pass_score is not None and score < self.pass_score:
+            return False
+        return not self.pass_blockers(visited)
 
     def recommended_choice(self, node_id: str, visited: frozenset[str]) -> Choice | None:
         """The best-scoring available choice that crosses no red line (first on a tie)."""
@@ -117,6 +188,8 @@ class _ChoiceDraft:
     score: int = 0
     red_line: bool = False
     condition: Condition | None = None
+    pin: bool = False
+    skills: list[str] = field(default_factory=list)
     feedback: list[str] = field(default_factory=list)
     text_piece: int = -1
     feedback_piece: int = -1
@@ -166,7 +239,7 @@ def choice_link(content: str) -> tuple[str, str, str] | None:
     return content[1:index], content[index + 3 : close].strip(), content[close + 1 :].strip()
 
 
-_ANNOTATION_HELP = "use a score like +2, -1 or 0, 'red line', 'if NODE' or 'if not NODE'"
+_ANNOTATION_HELP = "use a score like +2, -1 or 0, 'red line', 'pin', 'skill NAME', 'if NODE' or 'if not NODE'"
 
 
 def parse_annotations(rest: str, draft: _ChoiceDraft, rel: str, problems: Problems) -> None:
@@ -202,6 +275,14 @@ def _parse_annotations(rest: str, draft: _ChoiceDraft, rel: str, problems: Probl
             draft.score = int(lower) if len(lower) < 10 else 0
         elif lower == "red line":
             draft.red_line = True
+        elif lower == "pin":
+            draft.pin = True
+        elif lower.startswith("skill "):
+            name = word[6:].strip()
+            if not is_slug(name):
+                problems.error(rel, draft.line, f"'{word}' should name a skill declared under 'skills:' ({SLUG_HELP})")
+            elif name not in draft.skills:
+                draft.skills.append(name)
         elif lower.startswith("if "):
             negate = lower.startswith("if not ")
             node = word[7:].strip() if negate else word[3:].strip()
@@ -212,7 +293,7 @@ def _parse_annotations(rest: str, draft: _ChoiceDraft, rel: str, problems: Probl
             else:
                 draft.condition = Condition(node, negate)
         else:
-            hint = suggest(lower, ["red line", "if", "if not"])
+            hint = suggest(lower, ["red line", "pin", "skill", "if", "if not"])
             problems.error(rel, draft.line, f"unknown annotation '{word}'{hint}; {_ANNOTATION_HELP}")
 
 

@@ -106,12 +106,12 @@ def test_ordinary_fences_and_footnotes_still_render(load):
 
 
 def test_internal_errors_become_problems(load, monkeypatch):
-    import lms.content.loader as loader
+    import lms.content.course_reader as course_reader
 
     def boom(*args, **kwargs):
         raise ValueError("kaboom")
 
-    monkeypatch.setattr(loader, "parse_step_body", boom)
+    monkeypatch.setattr(course_reader, "parse_step_body", boom)
     catalog = load(course({"1-a.md": "x", "2-b.md": "y"}))
     find(catalog, "courses/listening/1-a.md", 0, "internal error reading this file: ValueError: kaboom")
     find(catalog, "courses/listening/2-b.md", 0, "internal error")

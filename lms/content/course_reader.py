@@ -1,0 +1,335 @@
+"""Read one course folder (course.md, modules, steps) into a Course and its problems."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+from .blocks import Pieces, parse_step_body, warn_blocks_outside_steps
+from .course import AUDIENCES, REVEALS, CertificateSpec, Course, HtmlBlock, Module, Step
+from .frontmatter import Document, Fields
+from .html_lint import unsafe_html_warnings
+from .problems import Problems
+from .reading import (
+    Ref,
+    Unit,
+    entries,
+    guarded,
+    hash_file,
+    make_resolver,
+    read_markdown,
+    rel_path,
+    too_slow_message,
+    top_folder,
+    walk_assets,
+)
+from .render import RenderTooSlow
+from .source import SLUG_HELP, SourceFile, id_in_words, is_slug, minutes_for_words, split_numbered
+from .urls import ContentUrls
+
+COURSE_KEYS = (
+    "title", "summary", "audience", "minutes", "requires", "content_notes", "pass_mark", "certificate", "shuffle",
+)
+CERTIFICATE_KEYS = ("title", "hours", "valid_months", "signatory", "sign_off")
+STEP_KEYS = (
+    "title", "minutes", "content_notes", "scenario", "assessment", "attempts", "optional", "pool", "reveal",
+)
+MODULE_KEYS = ("title", "summary")
+EXAMPLES = {"title": "Active listening", "summary": "One or two sentences for the catalogue.", "endings": "{pass: [good-end]}"}
+DEFAULT_PASS_MARK = 80
+
+
+@dataclass
+class _StepFile:
+    number: int
+    id: str
+    path: Path
+    module_id: str = ""
+
+
+@dataclass
+class _ModuleFolder:
+    number: int
+    id: str
+    path: Path
+    steps: list[_StepFile] = field(default_factory=list)
+    module_md: Path | None = None
+
+
+class CourseReader:
+    """Read one course folder."""
+
+    def __init__(self, root: Path, folder: Path, course_id: str, urls: ContentUrls, budget: float) -> None:
+        self.root = root
+        self.budget = budget
+        self.folder = folder
+        self.id = course_id
+        self.urls = urls
+        self.rel = rel_path(root, folder)
+        self.unit = Unit(course_id, self.rel)
+        self.problems = self.unit.problems
+        self.digest = hashlib.sha256()
+        self.question_ids: dict[str, str] = {}
+        self.response_ids: dict[str, str] = {}
+        self.shuffle = True  # course.md's 'shuffle:', which its steps inherit
+        self.reflection_ids: dict[str, str] = {}
+        self.page_urls: dict[str, str] = {}
+
+    def asset_url(self, relpath: str) -> str:
+        return self.urls.course_asset(self.id, relpath)
+
+    def _numbered(self, entry: os.DirEntry[str], where: str) -> tuple[int, str] | None:
+        """(number, id) of a step file or module folder name, reporting bad names."""
+        name = entry.name[:-3] if entry.name.endswith(".md") else entry.name
+        parts = split_numbered(name)
+        rel = f"{where}/{entry.name}"
+        kind = "step file" if entry.name.endswith(".md") else "module folder"
+        if parts is None:
+            example = f"01-{name}" + (".md" if entry.name.endswith(".md") else "")
+            self.problems.error(rel, 0, f"{kind} '{entry.name}' has no number prefix; rename it like '{example}' (or start its name with '_' to keep it as a draft)")
+            return None
+        if not is_slug(parts[1]):
+            self.problems.error(rel, 0, f"'{parts[1]}' in the name of {kind} '{entry.name}' is not a valid id; use {SLUG_HELP}")
+            return None
+        return parts
+
+    def _scan_steps(self, folder: Path, rel: str, module_id: str, allow_modules: bool) -> tuple[list[_StepFile], list[_ModuleFolder], Path | None, Path | None]:
+        steps: list[_StepFile] = []
+        modules: list[_ModuleFolder] = []
+        assets: Path | None = None
+        index_md: Path | None = None
+        index_name = "course.md" if allow_modules else "module.md"
+        for entry in entries(folder, rel, self.problems):
+            path = Path(entry.path)
+            if entry.name == index_name and entry.is_file(follow_symlinks=False):
+                index_md = path
+            elif entry.name == "assets" and allow_modules and entry.is_dir(follow_symlinks=False):
+                assets = path
+            elif entry.is_dir(follow_symlinks=False):
+                if not allow_modules:
+                    self.problems.warning(f"{rel}/{entry.name}", 0, "folders inside a module are ignored; steps go directly in the module, files for links in the course's assets/")  # noqa: E501
+                elif (parts := self._numbered(entry, rel)) is not None:
+                    modules.append(_ModuleFolder(parts[0], parts[1], path))
+            elif entry.name.endswith(".md") and entry.is_file(follow_symlinks=False):
+                if (parts := self._numbered(entry, rel)) is not None:
+                    steps.append(_StepFile(parts[0], parts[1], path, module_id))
+            else:
+                self.problems.warning(f"{rel}/{entry.name}", 0, f"'{entry.name}' is ignored; only {index_name}, numbered steps{' and module folders' if allow_modules else ''} belong here; files for links go in assets/")  # noqa: E501
+        steps.sort(key=lambda s: (s.number, s.path.name))
+        modules.sort(key=lambda m: (m.number, m.path.name))
+        return steps, modules, assets, index_md
+
+    def read(self) -> Unit:
+        steps, modules, assets, course_md = self._scan_steps(self.folder, self.rel, "", allow_modules=True)
+        if course_md is None:
+            self.problems.error(f"{self.rel}/course.md", 0, "course.md is missing; every course folder needs one, with a title and a summary in its front matter")
+        if steps and modules:
+            self.problems.error(self.rel, 0, "this course has both step files and module folders at its top level; put every step inside a module folder, or use no module folders")  # noqa: E501
+        for module in modules:
+            module.steps, _, _, module.module_md = self._scan_steps(module.path, rel_path(self.root, module.path), module.id, allow_modules=False)
+            if not module.steps:
+                self.problems.error(rel_path(self.root, module.path), 0, "this module has no steps; add step files like '01-welcome.md'")
+        all_steps = steps + [s for m in modules for s in m.steps]
+        if not all_steps:
+            self.problems.error(self.rel, 0, "this course has no steps; add step files like '01-welcome.md'")
+        self._check_unique([(s.id, s.path) for s in all_steps], "step")
+        self._check_unique([(m.id, m.path) for m in modules], "module")
+        # Links between steps need every step's URL before any file is rendered.
+        self.page_urls["course.md"] = self.urls.course(self.id)
+        for step in all_steps:
+            self.page_urls[step.path.relative_to(self.folder).as_posix()] = self.urls.step(self.id, step.id)
+        for module in modules:
+            self.page_urls[f"{module.path.name}/module.md"] = self.urls.course(self.id)
+
+        head = guarded(self.unit, f"{self.rel}/course.md", lambda: self._read_course_md(course_md)) if course_md else None
+        built_modules: list[Module] = []
+        if steps:
+            built = self._read_steps(steps)
+            title = head["title"] if isinstance(head, dict) else id_in_words(self.id)
+            built_modules.append(Module("", title, "", "", tuple(built)))
+        for module in modules:
+            built_modules.append(self._read_module(module))
+        if assets is not None:
+            for inner, path in sorted(walk_assets(assets, rel_path(self.root, assets), self.problems)):
+                self.digest.update(inner.encode() + b"\0")
+                hash_file(self.digest, path)
+        if not isinstance(head, dict) or self.problems.has_errors:
+            return self.unit
+        minutes = head["minutes"] or sum(s.minutes for m in built_modules for s in m.steps)
+        self.unit.value = Course(
+            id=self.id, title=head["title"], summary=head["summary"], audience=head["audience"], minutes=minutes,
+            requires=head["requires"], content_notes=head["content_notes"], pass_mark=head["pass_mark"],
+            certificate=head["certificate"], intro_html=head["intro_html"], modules=tuple(built_modules),
+            version=self.digest.hexdigest()[:12], path=self.folder, assets_dir=assets, shuffle=self.shuffle,
+        )
+        return self.unit
+
+    def _check_pool(self, rel: str, line: int, pool: int, step: Step) -> None:
+        count, critical = len(step.questions), len(step.critical_questions)
+        if pool > count:
+            self.problems.error(rel, line, f"'pool: {pool}' draws more questions than this assessment has ({count}); lower it or add questions")
+        elif pool < critical:
+            self.problems.error(rel, line, f"'pool: {pool}' is smaller than the number of critical questions ({critical}), which every attempt includes; raise it to at least {critical}")  # noqa: E501
+
+    def _check_unique(self, items: list[tuple[str, Path]], kind: str) -> None:
+        seen: dict[str, Path] = {}
+        for item_id, path in items:
+            if item_id in seen:
+                self.problems.error(rel_path(self.root, path), 0, f"{kind} id '{item_id}' is already used by {rel_path(self.root, seen[item_id])}; {kind} ids must be unique within a course")  # noqa: E501
+            else:
+                seen[item_id] = path
+
+    def _hash(self, source: SourceFile) -> None:
+        inner = source.rel[len(self.rel) + 1 :]
+        self.digest.update(inner.encode() + b"\0" + source.data + b"\0")
+
+    def _render_intro(self, source: SourceFile, doc: Document) -> str:
+        lines = doc.body.split("\n")
+        warn_blocks_outside_steps(doc.body, doc.body_line, source.rel, self.problems)
+        unsafe_html_warnings(lines, doc.body_line, source.rel, self.problems)
+        pieces = Pieces()
+        pieces.add(doc.body)
+        try:
+            pieces.render(make_resolver(self.root, source, self.rel, "course", self.problems, self.page_urls, self.asset_url), self.budget)
+        except RenderTooSlow as exc:  # module.md is read outside guarded
+            self.problems.error(source.rel, 0, too_slow_message(exc.budget))
+            return ""
+        return pieces[0]
+
+    def _read_course_md(self, path: Path) -> dict[str, object] | None:
+        read = read_markdown(self.root, path, self.problems)
+        if read is None:
+            return None
+        source, doc = read
+        self._hash(source)
+        if not doc.meta.present:
+            self.problems.error(source.rel, 1, "course.md has no front matter; start it with a '---' line, then 'title: ...' and 'summary: ...', then '---'")
+        fields = Fields(doc.meta, doc.meta.data, source.rel, self.problems)
+        fields.check_keys(COURSE_KEYS, ("title", "summary"), EXAMPLES)
+        self.shuffle = fields.flag("shuffle", default=True)
+        for ref in fields.slug_list("requires", "course ids"):
+            self.unit.requires.append(Ref(source.rel, fields.line("requires"), ref))
+        certificate = None
+        if (cert := fields.mapping("certificate", "a mapping with at least a 'title' (indented lines under 'certificate:')")) is not None:
+            cert.check_keys(CERTIFICATE_KEYS, ("title",), {"title": "Volunteer Moderator"})
+            spec = CertificateSpec(
+                title=cert.text("title") or "", hours=cert.number("hours", "hours"),
+                valid_months=cert.whole("valid_months", "months", minimum=1),
+                signatory=cert.text("signatory"), sign_off=cert.flag("sign_off"),
+            )
+            certificate = spec if spec.title else None
+        return {
+            "title": fields.text("title") or id_in_words(self.id),
+            "summary": fields.text("summary") or "",
+            "audience": fields.choice("audience", AUDIENCES, "everyone"),
+            "minutes": fields.whole("minutes", "minutes", minimum=1),
+            "requires": tuple(r.target for r in self.unit.requires),
+            "content_notes": fields.text_list("content_notes"),
+            "pass_mark": (pm if (pm := fields.whole("pass_mark", "percent", 0, 100)) is not None else DEFAULT_PASS_MARK),
+            "certificate": certificate,
+            "intro_html": self._render_intro(source, doc),
+        }
+
+    def _read_module(self, module: _ModuleFolder) -> Module:
+        title, summary, intro = id_in_words(module.id), "", ""
+        if module.module_md is not None:
+            read = read_markdown(self.root, module.module_md, self.problems)
+            if read is not None:
+                source, doc = read
+                self._hash(source)
+                fields = Fields(doc.meta, doc.meta.data, source.rel, self.problems)
+                fields.check_keys(MODULE_KEYS)
+                title = fields.text("title") or title
+                summary = fields.text("summary") or ""
+                intro = self._render_intro(source, doc)
+        return Module(module.id, title, summary, intro, tuple(self._read_steps(module.steps)))
+
+    def _read_steps(self, files: list[_StepFile]) -> list[Step]:
+        steps = []
+        for step_file in files:
+            rel = rel_path(self.root, step_file.path)
+            step = guarded(self.unit, rel, partial(self._read_step, step_file))
+            if isinstance(step, Step):
+                steps.append(step)
+        return steps
+
+    def _read_step(self, step_file: _StepFile) -> Step | None:
+        read = read_markdown(self.root, step_file.path, self.problems)
+        if read is None:
+            return None
+        source, doc = read
+        self._hash(source)
+        rel = source.rel
+        fields = Fields(doc.meta, doc.meta.data, rel, self.problems)
+        fields.check_keys(STEP_KEYS)
+        title_key = fields.text("title")
+        lines = doc.body.split("\n")
+        pieces = Pieces()
+        body = parse_step_body(doc.body, doc.body_line, step_file.id, rel, self.problems, pieces, title_key)
+        unsafe_html_warnings(lines, doc.body_line, rel, self.problems)
+        pieces.render(make_resolver(self.root, source, self.rel, "course", self.problems, self.page_urls, self.asset_url), self.budget)
+        blocks = body.blocks(pieces)
+        scenario = fields.slug("scenario", "a scenario id")
+        if scenario:
+            self.unit.scenario_refs.append(Ref(rel, fields.line("scenario"), scenario))
+        assessment = fields.flag("assessment")
+        optional = fields.flag("optional")
+        attempts = fields.whole("attempts", "attempts", minimum=1)
+        pool = fields.whole("pool", "questions", minimum=1)
+        reveal = fields.choice("reveal", REVEALS, "mistakes")
+        step = Step(
+            id=step_file.id, course_id=self.id, module_id=step_file.module_id,
+            title=title_key or body.title_heading or id_in_words(step_file.id),
+            minutes=fields.whole("minutes", "minutes", minimum=1) or minutes_for_words(body.words),
+            content_notes=fields.text_list("content_notes"), scenario=scenario, assessment=assessment,
+            attempts=attempts, optional=optional,
+            body_html="\n".join(b.html for b in blocks if isinstance(b, HtmlBlock)),
+            blocks=blocks, path=step_file.path, shuffle=self.shuffle, pool=pool,
+            reveal="answers" if reveal == "answers" else "mistakes",
+        )
+        if attempts is not None and not assessment:
+            self.problems.error(rel, fields.line("attempts"), "'attempts' only applies to assessments; add 'assessment: true' or remove 'attempts'")
+        for key in ("pool", "reveal"):
+            if key in fields.data and not assessment:
+                self.problems.error(rel, fields.line(key), f"'{key}' only applies to assessments; add 'assessment: true' or remove '{key}'")
+        if assessment and pool is not None:
+            self._check_pool(rel, fields.line("pool"), pool, step)
+        if not assessment:
+            for question in step.critical_questions:
+                self.problems.warning(rel, question.line, f"question '{question.id}' is marked critical, but 'critical' only counts in an assessment step; add 'assessment: true' to the front matter or remove 'critical'")  # noqa: E501
+        if assessment and not step.questions:
+            self.problems.error(rel, fields.line("assessment"), "this assessment has no questions; add ```question blocks or remove 'assessment: true'")
+        if assessment and optional:
+            self.problems.error(rel, fields.line("optional"), "an assessment cannot be optional: every assessment must be passed to complete the course")
+        for kind, seen, items in (
+            ("question", self.question_ids, step.questions), ("reflection", self.reflection_ids, step.reflections),
+            ("response", self.response_ids, step.responses),
+        ):
+            for item in items:
+                if item.id in seen:
+                    self.problems.error(rel, item.line, f"{kind} id '{item.id}' is already used in {seen[item.id]}; {kind} ids must be unique within a course (set one with ```{kind} id=...)")  # noqa: E501
+                else:
+                    seen[item.id] = f"{rel}:{item.line}"
+        return step
+
+
+def course_units(root: Path, urls: ContentUrls, problems: Problems, budget: float) -> dict[str, Unit]:
+    units: dict[str, Unit] = {}
+    folder = top_folder(root, "courses", problems)
+    if folder is None:
+        return units
+    for entry in entries(folder, "courses", problems):
+        rel = f"courses/{entry.name}"
+        if not entry.is_dir(follow_symlinks=False):
+            problems.warning(rel, 0, "ignored; courses/ holds one folder per course")
+        elif not is_slug(entry.name):
+            problems.error(rel, 0, f"course folder name '{entry.name}' is not a valid course id; use {SLUG_HELP}")
+        else:
+            reader = CourseReader(root, Path(entry.path), entry.name, urls, budget)
+            unit = reader.unit
+            guarded(unit, rel, reader.read)
+            units[entry.name] = unit
+    return units

@@ -1,0 +1,143 @@
+"""What every reader of a content unit shares: walking folders safely, reading a file, guarding against bugs.
+
+Symlinks are never followed and nothing outside the root is read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .course import Course
+from .frontmatter import Document, split_document
+from .links import LinkResolver
+from .problems import Problems
+from .render import RenderTooSlow
+from .scenario import Scenario
+from .source import SourceFile, is_draft, read_source
+
+
+@dataclass
+class Ref:
+    """A reference to check once everything is read."""
+
+    rel: str
+    line: int
+    target: str
+
+
+@dataclass
+class Unit:
+    """One course or scenario being read: its problems and, if it parsed, the object."""
+
+    id: str
+    rel: str
+    problems: Problems = field(default_factory=Problems)
+    value: Course | Scenario | None = None
+    requires: list[Ref] = field(default_factory=list)
+    scenario_refs: list[Ref] = field(default_factory=list)
+
+    @property
+    def valid(self) -> bool:
+        return self.value is not None and not self.problems.has_errors
+
+
+# ---------------------------------------------------------------- walking
+
+
+def rel_path(root: Path, path: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def entries(folder: Path, rel: str, problems: Problems) -> Iterator[os.DirEntry[str]]:
+    """Non-draft entries of a folder, sorted by name; symlinks are reported, never followed."""
+    try:
+        with os.scandir(folder) as scan:
+            entries = sorted(scan, key=lambda e: e.name)
+    except OSError as exc:
+        problems.error(rel, 0, f"cannot read this folder: {exc.strerror or exc}")
+        return
+    for entry in entries:
+        if is_draft(entry.name):
+            continue
+        if entry.is_symlink():
+            problems.error(f"{rel}/{entry.name}", 0, "symbolic links are not allowed; replace the link with the real file or folder")
+            continue
+        yield entry
+
+
+def top_folder(root: Path, name: str, problems: Problems) -> Path | None:
+    path = root / name
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    if stat.S_ISLNK(mode):
+        problems.error(name, 0, "symbolic links are not allowed; make this a real folder")
+        return None
+    if not stat.S_ISDIR(mode):
+        problems.error(name, 0, f"'{name}' should be a folder")
+        return None
+    return path
+
+
+def walk_assets(folder: Path, rel: str, problems: Problems) -> Iterator[tuple[str, Path]]:
+    """(path relative to the owner folder, path) of every asset file; symlinks are errors."""
+    stack = [(folder, rel, "assets")]
+    while stack:
+        current, current_rel, inner = stack.pop()
+        for entry in entries(current, current_rel, problems):
+            if entry.is_dir(follow_symlinks=False):
+                stack.append((Path(entry.path), f"{current_rel}/{entry.name}", f"{inner}/{entry.name}"))
+            elif entry.is_file(follow_symlinks=False):
+                yield f"{inner}/{entry.name}", Path(entry.path)
+
+
+def hash_file(digest: hashlib._Hash, path: Path) -> None:
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+
+
+# ---------------------------------------------------------------- shared file reading
+
+
+def read_markdown(root: Path, path: Path, problems: Problems) -> tuple[SourceFile, Document] | None:
+    rel = rel_path(root, path)
+    source = read_source(path, rel, problems)
+    if source is None:
+        return None
+    return source, split_document(source.text, rel, problems)
+
+
+def make_resolver(
+    root: Path, source: SourceFile, scope_rel: str | None, scope_name: str, problems: Problems,
+    page_urls: Mapping[str, str], asset_url: Callable[[str], str],
+) -> LinkResolver:
+    return LinkResolver(
+        root=root, file_rel=source.rel, scope_rel=scope_rel, scope_name=scope_name,
+        text=source.text, problems=problems, page_urls=page_urls, asset_url=asset_url,
+    )
+
+
+def too_slow_message(budget: float) -> str:
+    """What to say about a file whose Markdown did not render within the budget."""
+    return (f"this file takes too long to render (more than {budget:g} s); split it into smaller files "
+            "or break up its longest paragraphs (thousands of '[', '<' or footnotes in one paragraph are the usual cause)")
+
+
+def guarded(unit: Unit, rel: str, read: Callable[[], object]) -> object | None:
+    """Run one file's reader; a bug becomes an error on that file, not a crash."""
+    try:
+        return read()
+    except RenderTooSlow as exc:
+        unit.problems.error(rel, 0, too_slow_message(exc.budget))
+    except RecursionError:
+        unit.problems.error(rel, 0, "this file is nested too deeply to read (quotes or lists inside each other); simplify it")
+    except Exception as exc:  # noqa: BLE001 - a broken file must never stop the app
+        unit.problems.error(rel, 0, f"internal error reading this file: {type(exc).__name__}: {exc}")
+    return None

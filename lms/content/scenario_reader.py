@@ -1,0 +1,195 @@
+"""Read one scenario (a file, or a folder with scenario.md and assets/) into a Scenario and its problems."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from types import MappingProxyType
+
+from .blocks import Pieces
+from .course import AUDIENCES
+from .frontmatter import Fields
+from .html_lint import unsafe_html_warnings
+from .problems import Problems
+from .reading import Unit, entries, guarded, make_resolver, read_markdown, rel_path, top_folder, walk_assets
+from .render import unwrap_paragraph
+from .scenario import (
+    OUTCOMES,
+    Choice,
+    Node,
+    Scenario,
+    best_score,
+    check_graph,
+    estimate_minutes,
+    parse_scenario_body,
+)
+from .source import SLUG_HELP, id_in_words, is_slug, suggest
+from .urls import ContentUrls
+
+SCENARIO_KEYS = (
+    "title", "summary", "topic", "audience", "content_notes", "minutes", "start", "endings", "pass_score", "shuffle",
+    "pass_requires", "pass_forbids", "skills",
+)
+EXAMPLES = {"title": "Active listening", "summary": "One or two sentences for the catalogue.", "endings": "{pass: [good-end]}"}
+
+
+class ScenarioReader:
+    """Read one scenario: a single file, or a folder with scenario.md and assets/."""
+
+    def __init__(self, root: Path, scenario_id: str, path: Path, folder: Path | None, urls: ContentUrls, budget: float) -> None:
+        self.root = root
+        self.budget = budget
+        self.id = scenario_id
+        self.path = path
+        self.folder = folder
+        self.urls = urls
+        self.rel = rel_path(root, path)
+        self.unit = Unit(scenario_id, self.rel)
+        self.problems = self.unit.problems
+
+    def asset_url(self, relpath: str) -> str:
+        return self.urls.scenario_asset(self.id, relpath)
+
+    def read(self) -> Unit:
+        assets = None
+        if self.folder is not None:
+            folder_rel = rel_path(self.root, self.folder)
+            for entry in entries(self.folder, folder_rel, self.problems):
+                if entry.name == "assets" and entry.is_dir(follow_symlinks=False):
+                    assets = Path(entry.path)
+                    list(walk_assets(assets, f"{folder_rel}/assets", self.problems))  # reports symlinks
+                elif entry.name != "scenario.md":
+                    self.problems.warning(f"{folder_rel}/{entry.name}", 0, "ignored; a scenario folder holds scenario.md and assets/")
+        guarded(self.unit, self.rel, lambda: self._read(assets))
+        return self.unit
+
+    def _read(self, assets: Path | None) -> None:
+        read = read_markdown(self.root, self.path, self.problems)
+        if read is None:
+            return
+        source, doc = read
+        rel = source.rel
+        if not doc.meta.present:
+            self.problems.error(rel, 1, "scenario has no front matter; start it with '---', then 'title:', 'summary:' and 'endings:', then '---'")
+        fields = Fields(doc.meta, doc.meta.data, rel, self.problems)
+        fields.check_keys(SCENARIO_KEYS, ("title", "summary", "endings"), EXAMPLES)
+        endings = self._endings(fields)
+        lines = doc.body.split("\n")
+        pieces = Pieces()
+        body = parse_scenario_body(doc.body, doc.body_line, rel, self.problems, pieces)
+        unsafe_html_warnings(lines, doc.body_line, rel, self.problems)
+        scope = rel_path(self.root, self.folder) if self.folder is not None else None
+        pieces.render(make_resolver(self.root, source, scope, "scenario", self.problems, {}, self.asset_url), self.budget)
+        nodes: dict[str, Node] = {}
+        for draft in body.nodes:
+            choices = tuple(
+                Choice(
+                    index=i, text_html=unwrap_paragraph(pieces[c.text_piece]), target=c.target, score=c.score,
+                    red_line=c.red_line, condition=c.condition,
+                    feedback_html=pieces[c.feedback_piece] if c.feedback_piece >= 0 else "", line=c.line,
+                    pin=c.pin, skills=tuple(c.skills),
+                )
+                for i, c in enumerate(draft.choices)
+            )
+            nodes.setdefault(draft.id, Node(draft.id, draft.line, pieces[draft.body_piece], draft.content_note, choices))
+        start = fields.slug("start", "a node id") or (body.nodes[0].id if body.nodes else "")
+        if "start" in fields.data and start not in nodes:
+            self.problems.error(rel, fields.line("start"), f"'start' names node '{start}', which does not exist{suggest(start, nodes)}")
+        pass_score = fields.whole("pass_score", "points", minimum=None)
+        pass_requires = self._node_list(fields, "pass_requires", nodes)
+        pass_forbids = self._node_list(fields, "pass_forbids", nodes)
+        for node_id in set(pass_requires) & set(pass_forbids):
+            self.problems.error(rel, fields.line("pass_forbids"), f"node '{node_id}' is under both 'pass_requires' and 'pass_forbids', so no run can pass")
+        skills = self._skills(fields, nodes)
+        check_graph(nodes, start, endings, pass_score, rel, doc.meta.lines, self.problems)
+        if self.problems.has_errors:
+            return
+        minutes = fields.whole("minutes", "minutes", minimum=1) or estimate_minutes(
+            body.briefing_words, {d.id: d.words for d in body.nodes}, nodes, start)
+        self.unit.value = Scenario(
+            id=self.id, title=fields.text("title") or "", summary=fields.text("summary") or "",
+            topic=fields.text("topic"), audience=fields.choice("audience", AUDIENCES, "everyone"),
+            content_notes=fields.text_list("content_notes"), minutes=minutes, start=start,
+            endings=MappingProxyType(endings), pass_score=pass_score, briefing_html=pieces[body.briefing_piece],
+            nodes=MappingProxyType(nodes), path=self.path, assets_dir=assets, max_score=best_score(nodes, start),
+            shuffle=fields.flag("shuffle", default=True), pass_requires=pass_requires, pass_forbids=pass_forbids,
+            skills=MappingProxyType(skills),
+        )
+
+    def _node_list(self, fields: Fields, key: str, nodes: Mapping[str, Node]) -> tuple[str, ...]:
+        """pass_requires / pass_forbids: node ids that must exist."""
+        found = fields.slug_list(key, "node ids")
+        for node_id in found:
+            if node_id not in nodes:
+                self.problems.error(fields.rel, fields.line(key), f"'{key}' names node '{node_id}', which does not exist{suggest(node_id, nodes)}")
+        return found
+
+    def _skills(self, fields: Fields, nodes: Mapping[str, Node]) -> dict[str, str]:
+        """The declared skills (name -> label); undeclared skills on choices are errors, unused ones warnings."""
+        skills: dict[str, str] = {}
+        sub = fields.mapping("skills", "a mapping of skill names to labels, like '{escalation: Escalating risk}'")
+        if sub is not None:
+            for name, label in sub.data.items():
+                if not is_slug(str(name)):
+                    self.problems.error(fields.rel, sub.line(str(name)), f"skill name '{name}' is not valid; use {SLUG_HELP}")
+                elif (text := sub.text(str(name))) is None:
+                    self.problems.error(fields.rel, sub.line(str(name)), f"skill '{name}' needs a label, like '{name}: {id_in_words(str(name))}'")
+                else:
+                    skills[str(name)] = text
+        used: set[str] = set()
+        for node in nodes.values():
+            for choice in node.choices:
+                for name in choice.skills:
+                    used.add(name)
+                    if name not in skills:
+                        where = "declare it under 'skills:' in the front matter" if skills else "declare it in the front matter, like 'skills: {" + name + ": " + id_in_words(name) + "}'"  # noqa: E501
+                        self.problems.error(fields.rel, choice.line, f"skill '{name}' is not declared{suggest(name, skills)}; {where}")
+        for name in skills:
+            if name not in used:
+                self.problems.warning(fields.rel, sub.line(name) if sub else 1, f"skill '{name}' is declared but no choice uses it; tag choices with '(skill {name})' or remove it")  # noqa: E501
+        return skills
+
+    def _endings(self, fields: Fields) -> dict[str, tuple[str, ...]]:
+        endings: dict[str, tuple[str, ...]] = dict.fromkeys(OUTCOMES, ())
+        sub = fields.mapping("endings", "a mapping of outcomes to node ids, like 'pass: [good-end]'")
+        if sub is None:
+            return endings
+        sub.check_keys(OUTCOMES)
+        seen: dict[str, str] = {}
+        for outcome in OUTCOMES:
+            for node_id in sub.slug_list(outcome, "node ids"):
+                if node_id in seen:
+                    self.problems.error(fields.rel, sub.line(outcome), f"node '{node_id}' is listed under both '{seen[node_id]}' and '{outcome}'; an ending has one outcome")  # noqa: E501
+                else:
+                    seen[node_id] = outcome
+                    endings[outcome] += (node_id,)
+        return endings
+
+
+def scenario_units(root: Path, urls: ContentUrls, problems: Problems, budget: float) -> dict[str, Unit]:
+    units: dict[str, Unit] = {}
+    folder = top_folder(root, "scenarios", problems)
+    if folder is None:
+        return units
+    for entry in entries(folder, "scenarios", problems):
+        rel = f"scenarios/{entry.name}"
+        if entry.is_dir(follow_symlinks=False):
+            scenario_id, path, own = entry.name, Path(entry.path) / "scenario.md", Path(entry.path)
+            if not os.path.lexists(path):
+                problems.error(rel, 0, "this scenario folder has no scenario.md")
+                continue
+        elif entry.name.endswith(".md") and entry.is_file(follow_symlinks=False):
+            scenario_id, path, own = entry.name[:-3], Path(entry.path), None
+        else:
+            problems.warning(rel, 0, "ignored; scenarios/ holds '<id>.md' files and '<id>/' folders")
+            continue
+        if not is_slug(scenario_id):
+            problems.error(rel, 0, f"scenario id '{scenario_id}' (from the name) is not valid; use {SLUG_HELP}")
+            continue
+        if scenario_id in units:
+            problems.error(rel, 0, f"there are two scenarios with the id '{scenario_id}' (a file and a folder); keep one")
+            units[scenario_id].problems.error(units[scenario_id].rel, 0, f"there are two scenarios with the id '{scenario_id}'; keep one")
+            continue
+        units[scenario_id] = ScenarioReader(root, scenario_id, path, own, urls, budget).read()
+    return units
