@@ -9,6 +9,7 @@ when asked for, and build the app only when they run.
 """
 from __future__ import annotations
 
+import datetime
 import importlib
 import os
 import sys
@@ -83,7 +84,12 @@ def main() -> None:
 
 @main.command("check")
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
-def check(directory: Path | None) -> None:
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Check review dates against this date (YYYY-MM-DD) instead of the real one, for reproducible CI.")
+@click.option("--paths", is_flag=True, help="Also explore every route through each scenario and report on them.")
+@click.option("--worst-allowed", type=int, default=-2, show_default=True,
+              help="With --paths: warn when a choice scored this or lower lies on a passing route.")
+def check(directory: Path | None, today: datetime.datetime | None, paths: bool, worst_allowed: int) -> None:
     """Validate a content folder (default: the configured one); exit 1 on errors."""
     from lms.content.check import run_check
     from lms.core.config import ConfigError, configured_content_dir
@@ -95,7 +101,8 @@ def check(directory: Path | None) -> None:
             raise click.ClickException(str(exc)) from exc
     if not directory.is_dir():
         raise click.ClickException(f"{directory} is not a folder.")
-    sys.exit(run_check(directory, echo=click.echo))
+    sys.exit(run_check(directory, echo=click.echo, today=today.date() if today else None,
+                       paths=paths, worst_allowed=worst_allowed))
 
 
 @main.command("import-twee")

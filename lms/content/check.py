@@ -2,19 +2,40 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from pathlib import Path
 
 from .loader import load_catalog
+from .paths import explore, longest_answer_problems, scenario_rel
+from .problems import sort_key
 
 
-def run_check(root: Path, echo: Callable[[str], object] = print, *, summary: bool = True) -> int:
-    """Print one 'path:line: severity: message' line per problem; 1 if any is an error."""
-    catalog = load_catalog(Path(root))
-    for problem in catalog.problems:  # already sorted by path, then line
+def run_check(
+    root: Path, echo: Callable[[str], object] = print, *, summary: bool = True, today: datetime.date | None = None,
+    paths: bool = False, worst_allowed: int = -2,
+) -> int:
+    """Print one 'path:line: severity: message' line per problem; 1 if any is an error.
+
+    today: the date review dates are checked against (FORMAT.md 7.6); the real date when None.
+    """
+    catalog = load_catalog(Path(root), today=today or datetime.date.today())
+    problems = list(catalog.problems)
+    reports: list[str] = []
+    if paths:
+        for scenario in catalog.scenarios.values():
+            rel = scenario_rel(catalog.root, scenario)
+            report = explore(scenario, rel, worst_allowed)
+            reports.append(report.line(rel))
+            problems.extend(report.problems)
+        for course in catalog.courses.values():
+            problems.extend(longest_answer_problems(course, f"{course.path.relative_to(catalog.root).as_posix()}/course.md"))
+    for problem in sorted(problems, key=sort_key):
         echo(str(problem))
+    for line in reports:
+        echo(line)
     if summary:
-        errors, warnings = len(catalog.errors), len(catalog.warnings)
+        errors, warnings = len(catalog.errors), sum(not p.is_error for p in problems)
         echo(
             f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}; "
             f"{len(catalog.courses)} course{'s' * (len(catalog.courses) != 1)} and "

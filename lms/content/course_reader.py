@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import os
 from dataclasses import dataclass, field
@@ -9,7 +10,7 @@ from functools import partial
 from pathlib import Path
 
 from .blocks import Pieces, parse_step_body, warn_blocks_outside_steps
-from .course import AUDIENCES, REVEALS, CertificateSpec, Course, HtmlBlock, Module, Step
+from .course import AUDIENCES, REVEALS, CertificateSpec, Course, HtmlBlock, Module, Step, review_due
 from .frontmatter import Document, Fields
 from .html_lint import unsafe_html_warnings
 from .problems import Problems
@@ -32,11 +33,14 @@ from .urls import ContentUrls
 
 COURSE_KEYS = (
     "title", "summary", "audience", "minutes", "requires", "content_notes", "pass_mark", "certificate", "shuffle",
+    "reviewed", "review_every_months",
 )
 CERTIFICATE_KEYS = ("title", "hours", "valid_months", "signatory", "sign_off")
 STEP_KEYS = (
     "title", "minutes", "content_notes", "scenario", "assessment", "attempts", "optional", "pool", "reveal",
+    "confirmation", "reviewed", "review_every_months",
 )
+CONFIRMATIONS = ("trainer",)
 MODULE_KEYS = ("title", "summary")
 EXAMPLES = {"title": "Active listening", "summary": "One or two sentences for the catalogue.", "endings": "{pass: [good-end]}"}
 DEFAULT_PASS_MARK = 80
@@ -62,8 +66,12 @@ class _ModuleFolder:
 class CourseReader:
     """Read one course folder."""
 
-    def __init__(self, root: Path, folder: Path, course_id: str, urls: ContentUrls, budget: float) -> None:
+    def __init__(
+        self, root: Path, folder: Path, course_id: str, urls: ContentUrls, budget: float,
+        today: datetime.date | None = None,
+    ) -> None:
         self.root = root
+        self.today = today
         self.budget = budget
         self.folder = folder
         self.id = course_id
@@ -75,6 +83,8 @@ class CourseReader:
         self.question_ids: dict[str, str] = {}
         self.response_ids: dict[str, str] = {}
         self.shuffle = True  # course.md's 'shuffle:', which its steps inherit
+        self.reviewed: datetime.date | None = None
+        self.review_every_months: int | None = None  # course.md's, which its steps inherit
         self.reflection_ids: dict[str, str] = {}
         self.page_urls: dict[str, str] = {}
 
@@ -164,8 +174,15 @@ class CourseReader:
             requires=head["requires"], content_notes=head["content_notes"], pass_mark=head["pass_mark"],
             certificate=head["certificate"], intro_html=head["intro_html"], modules=tuple(built_modules),
             version=self.digest.hexdigest()[:12], path=self.folder, assets_dir=assets, shuffle=self.shuffle,
+            reviewed=self.reviewed, review_every_months=self.review_every_months,
         )
         return self.unit
+
+    def _warn_overdue(self, rel: str, fields: Fields, reviewed: datetime.date | None, every: int | None, what: str) -> None:
+        """FORMAT.md 7.6: warn when a unit is past its review date (only when told what today is)."""
+        due = review_due(reviewed, every)
+        if self.today is not None and due is not None and due < self.today:
+            self.problems.warning(rel, fields.line("reviewed"), f"{what} was due for review on {due.isoformat()} (reviewed {reviewed}, every {every} months); check it is still true, then update 'reviewed'")  # noqa: E501
 
     def _check_pool(self, rel: str, line: int, pool: int, step: Step) -> None:
         count, critical = len(step.questions), len(step.critical_questions)
@@ -210,6 +227,9 @@ class CourseReader:
         fields = Fields(doc.meta, doc.meta.data, source.rel, self.problems)
         fields.check_keys(COURSE_KEYS, ("title", "summary"), EXAMPLES)
         self.shuffle = fields.flag("shuffle", default=True)
+        self.reviewed = fields.date("reviewed")
+        self.review_every_months = fields.whole("review_every_months", "months", minimum=1)
+        self._warn_overdue(source.rel, fields, self.reviewed, self.review_every_months, "this course")
         for ref in fields.slug_list("requires", "course ids"):
             self.unit.requires.append(Ref(source.rel, fields.line("requires"), ref))
         certificate = None
@@ -279,6 +299,10 @@ class CourseReader:
         optional = fields.flag("optional")
         attempts = fields.whole("attempts", "attempts", minimum=1)
         pool = fields.whole("pool", "questions", minimum=1)
+        confirmation = fields.choice("confirmation", CONFIRMATIONS, "") or None
+        reviewed = fields.date("reviewed")
+        every = fields.whole("review_every_months", "months", minimum=1) or self.review_every_months
+        self._warn_overdue(rel, fields, reviewed, every, "this step")
         reveal = fields.choice("reveal", REVEALS, "mistakes")
         step = Step(
             id=step_file.id, course_id=self.id, module_id=step_file.module_id,
@@ -289,7 +313,10 @@ class CourseReader:
             body_html="\n".join(b.html for b in blocks if isinstance(b, HtmlBlock)),
             blocks=blocks, path=step_file.path, shuffle=self.shuffle, pool=pool,
             reveal="answers" if reveal == "answers" else "mistakes",
+            confirmation="trainer" if confirmation == "trainer" else None, reviewed=reviewed, review_every_months=every,
         )
+        if confirmation and (assessment or scenario):
+            self.problems.error(rel, fields.line("confirmation"), "a step a trainer confirms cannot also be an assessment or a scenario; make it its own step")  # noqa: E501
         if attempts is not None and not assessment:
             self.problems.error(rel, fields.line("attempts"), "'attempts' only applies to assessments; add 'assessment: true' or remove 'attempts'")
         for key in ("pool", "reveal"):
@@ -316,7 +343,9 @@ class CourseReader:
         return step
 
 
-def course_units(root: Path, urls: ContentUrls, problems: Problems, budget: float) -> dict[str, Unit]:
+def course_units(
+    root: Path, urls: ContentUrls, problems: Problems, budget: float, today: datetime.date | None = None,
+) -> dict[str, Unit]:
     units: dict[str, Unit] = {}
     folder = top_folder(root, "courses", problems)
     if folder is None:
@@ -328,7 +357,7 @@ def course_units(root: Path, urls: ContentUrls, problems: Problems, budget: floa
         elif not is_slug(entry.name):
             problems.error(rel, 0, f"course folder name '{entry.name}' is not a valid course id; use {SLUG_HELP}")
         else:
-            reader = CourseReader(root, Path(entry.path), entry.name, urls, budget)
+            reader = CourseReader(root, Path(entry.path), entry.name, urls, budget, today)
             unit = reader.unit
             guarded(unit, rel, reader.read)
             units[entry.name] = unit

@@ -7,6 +7,7 @@ node is built, so hostile front matter costs milliseconds, not memory.
 
 from __future__ import annotations
 
+import datetime
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -323,6 +324,27 @@ class Fields:
             else:
                 self.problems.error(self.rel, self.line(key), f"'{self.prefix}{key}' should list {what} ({SLUG_HELP}), got '{item}'")
         return tuple(good)
+
+    def date(self, key: str) -> datetime.date | None:
+        """A date written YYYY-MM-DD, or YYYY-MM meaning the 1st of that month."""
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        if isinstance(value, str):
+            parts = value.strip().split("-")
+            try:
+                if len(parts) == 2 and len(parts[0]) == 4:
+                    return datetime.date(int(parts[0]), int(parts[1]), 1)
+                if len(parts) == 3 and len(parts[0]) == 4:
+                    return datetime.date(int(parts[0]), int(parts[1]), int(parts[2]))
+            except ValueError:
+                pass
+        self._bad(key, "a date like 2025-03-31 or 2025-03", value)
+        return None
 
     def mapping(self, key: str, expected: str) -> Fields | None:
         value = self.data.get(key)

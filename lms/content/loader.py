@@ -147,6 +147,9 @@ def load_catalog(
     render_budget: seconds each file's Markdown may take to render; a file
     that needs longer is an error at its path, and its course or scenario is
     left out (see markdown.RENDER_BUDGET_SECONDS).
+    today: when given, units past their review date (FORMAT.md 7.6) get a warning.
+    org: the site's organisation variables, overriding org.yaml (7.5);
+    support_contacts: the site's contacts for {{ support.contacts }}.
     """
     root = Path(root)
     urls = urls or DEFAULT_URLS
@@ -154,8 +157,8 @@ def load_catalog(
     if not root.is_dir():
         general.error(".", 0, f"content folder '{root}' does not exist or is not a folder")
         return Catalog(MappingProxyType({}), MappingProxyType({}), tuple(general.items), root)
-    scenarios = scenario_units(root, urls, general, render_budget)
-    courses = course_units(root, urls, general, render_budget)
+    scenarios = scenario_units(root, urls, general, render_budget, today)
+    courses = course_units(root, urls, general, render_budget, today)
     _check_references(courses, scenarios)
     problems = list(general.items)
     for unit in (*scenarios.values(), *courses.values()):

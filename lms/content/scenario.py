@@ -192,7 +192,8 @@ class _ChoiceDraft:
     skills: list[str] = field(default_factory=list)
     feedback: list[str] = field(default_factory=list)
     text_piece: int = -1
-    feedback_piece: int = -1
+    feedback_line: int = 0
+    feedback_parts: list[PartDraft] = field(default_factory=list)
 
 
 @dataclass
@@ -200,9 +201,65 @@ class _NodeDraft:
     id: str
     line: int
     content_note: tuple[str, ...] = ()
-    body_piece: int = -1
+    body_parts: list[PartDraft] = field(default_factory=list)
     choices: list[_ChoiceDraft] = field(default_factory=list)
     words: int = 0
+
+
+@dataclass
+class PartDraft:
+    """A run of text shown always (condition None) or under '::: if NODE' (FORMAT.md 7.4)."""
+
+    piece: int
+    condition: Condition | None
+    line: int  # of the '::: if' line; 0 for unconditional text
+
+
+def split_conditional(
+    lines: list[str], first: int, rel: str, problems: Problems, pieces: Pieces,
+) -> list[PartDraft]:
+    """Split text at '::: if NODE' / '::: if not NODE' ... ':::' lines into parts, each its own piece.
+
+    `first` is the line number of lines[0]. Blocks do not nest; a block never
+    closed and a ':::' with no block open are errors.
+    """
+    if not any(line.lstrip().startswith(":::") for line in lines):
+        return [PartDraft(pieces.add("\n".join(lines).strip("\n")), None, 0)]
+    parts: list[PartDraft] = []
+    current: list[str] = []
+    condition: Condition | None = None
+    opened = 0
+    for offset, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped.startswith(":::"):
+            current.append(line)
+            continue
+        number = first + offset
+        rest = " ".join(stripped[3:].split())
+        if not rest:
+            if condition is None:
+                problems.error(rel, number, "':::' closes nothing: no '::: if NODE' block is open here")
+                continue
+            parts.append(PartDraft(pieces.add("\n".join(current).strip("\n")), condition, opened))
+            current, condition = [], None
+            continue
+        if not rest.startswith("if "):
+            problems.error(rel, number, f"'::: {rest}' is not a condition; write '::: if NODE' or '::: if not NODE', and ':::' to end the block")
+            continue
+        if condition is not None:
+            problems.error(rel, number, f"conditional blocks do not nest: close the block opened on line {opened} with ':::' first")
+            continue
+        negate = rest.startswith("if not ")
+        node = rest[7:] if negate else rest[3:]
+        if not is_slug(node):
+            problems.error(rel, number, f"'::: {rest}' should name a node id ({SLUG_HELP})")
+            node = ""
+        parts.append(PartDraft(pieces.add("\n".join(current).strip("\n")), None, 0))
+        current, condition, opened = [], Condition(node, negate), number
+    if condition is not None:
+        problems.error(rel, opened, "this '::: if' block is never closed; add a line ':::' where it ends")
+    parts.append(PartDraft(pieces.add("\n".join(current).strip("\n")), condition, opened))
+    return parts
 
 
 _BRACKET_RE = re.compile(r"[\[\]\\]")
@@ -356,7 +413,7 @@ def parse_node_body(
                 "with a link to a node, like '- [Reply to them](#reply)'",
             )
     end = choice_lines[0] if choice_lines else len(lines)
-    draft.body_piece = pieces.add("\n".join(lines[:end]).strip("\n"))
+    draft.body_parts = split_conditional(lines[:end], first, rel, problems, pieces)
     for position, start in enumerate(choice_lines):
         stop = choice_lines[position + 1] if position + 1 < len(choice_lines) else list_end
         link = links[position]
@@ -373,6 +430,7 @@ def parse_node_body(
                 if choice.feedback:
                     choice.feedback.append("")
             elif line.strip().startswith(">") or choice.feedback:
+                choice.feedback_line = choice.feedback_line or first + offset
                 choice.feedback.append(line)
             else:
                 problems.error(
@@ -381,7 +439,8 @@ def parse_node_body(
                 )
         choice.text_piece = pieces.add(text)
         if any(row.strip() for row in choice.feedback):
-            choice.feedback_piece = pieces.add(dedent_quote(choice.feedback).strip("\n"))
+            choice.feedback_parts = split_conditional(
+                dedent_quote(choice.feedback).split("\n"), choice.feedback_line, rel, problems, pieces)
         draft.choices.append(choice)
 
 

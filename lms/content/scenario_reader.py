@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 
 from .blocks import Pieces
-from .course import AUDIENCES
+from .course import AUDIENCES, review_due
 from .frontmatter import Fields
 from .html_lint import unsafe_html_warnings
 from .problems import Problems
@@ -17,7 +18,9 @@ from .render import unwrap_paragraph
 from .scenario import (
     OUTCOMES,
     Choice,
+    ConditionalHtml,
     Node,
+    PartDraft,
     Scenario,
     best_score,
     check_graph,
@@ -29,7 +32,7 @@ from .urls import ContentUrls
 
 SCENARIO_KEYS = (
     "title", "summary", "topic", "audience", "content_notes", "minutes", "start", "endings", "pass_score", "shuffle",
-    "pass_requires", "pass_forbids", "skills",
+    "pass_requires", "pass_forbids", "skills", "reviewed", "review_every_months",
 )
 EXAMPLES = {"title": "Active listening", "summary": "One or two sentences for the catalogue.", "endings": "{pass: [good-end]}"}
 
@@ -37,8 +40,12 @@ EXAMPLES = {"title": "Active listening", "summary": "One or two sentences for th
 class ScenarioReader:
     """Read one scenario: a single file, or a folder with scenario.md and assets/."""
 
-    def __init__(self, root: Path, scenario_id: str, path: Path, folder: Path | None, urls: ContentUrls, budget: float) -> None:
+    def __init__(
+        self, root: Path, scenario_id: str, path: Path, folder: Path | None, urls: ContentUrls, budget: float,
+        today: datetime.date | None = None,
+    ) -> None:
         self.root = root
+        self.today = today
         self.budget = budget
         self.id = scenario_id
         self.path = path
@@ -87,12 +94,19 @@ class ScenarioReader:
                 Choice(
                     index=i, text_html=unwrap_paragraph(pieces[c.text_piece]), target=c.target, score=c.score,
                     red_line=c.red_line, condition=c.condition,
-                    feedback_html=pieces[c.feedback_piece] if c.feedback_piece >= 0 else "", line=c.line,
-                    pin=c.pin, skills=tuple(c.skills),
+                    feedback_html=_unconditional(c.feedback_parts, pieces), line=c.line,
+                    pin=c.pin, skills=tuple(c.skills), feedback_parts=_conditional(c.feedback_parts, pieces),
                 )
                 for i, c in enumerate(draft.choices)
             )
-            nodes.setdefault(draft.id, Node(draft.id, draft.line, pieces[draft.body_piece], draft.content_note, choices))
+            nodes.setdefault(draft.id, Node(
+                draft.id, draft.line, _unconditional(draft.body_parts, pieces), draft.content_note, choices,
+                body_parts=_conditional(draft.body_parts, pieces)))
+        for draft in body.nodes:
+            for part in draft.body_parts + [p for c in draft.choices for p in c.feedback_parts]:
+                if part.condition is not None and part.condition.node and part.condition.node not in nodes:
+                    name = part.condition.node
+                    self.problems.error(rel, part.line, f"'::: if {'not ' if part.condition.negate else ''}{name}' names a node that does not exist{suggest(name, nodes)}")  # noqa: E501
         start = fields.slug("start", "a node id") or (body.nodes[0].id if body.nodes else "")
         if "start" in fields.data and start not in nodes:
             self.problems.error(rel, fields.line("start"), f"'start' names node '{start}', which does not exist{suggest(start, nodes)}")
@@ -102,6 +116,11 @@ class ScenarioReader:
         for node_id in set(pass_requires) & set(pass_forbids):
             self.problems.error(rel, fields.line("pass_forbids"), f"node '{node_id}' is under both 'pass_requires' and 'pass_forbids', so no run can pass")
         skills = self._skills(fields, nodes)
+        reviewed = fields.date("reviewed")
+        every = fields.whole("review_every_months", "months", minimum=1)
+        due = review_due(reviewed, every)
+        if self.today is not None and due is not None and due < self.today:
+            self.problems.warning(rel, fields.line("reviewed"), f"this scenario was due for review on {due.isoformat()} (reviewed {reviewed}, every {every} months); check it is still true, then update 'reviewed'")  # noqa: E501
         check_graph(nodes, start, endings, pass_score, rel, doc.meta.lines, self.problems)
         if self.problems.has_errors:
             return
@@ -114,7 +133,7 @@ class ScenarioReader:
             endings=MappingProxyType(endings), pass_score=pass_score, briefing_html=pieces[body.briefing_piece],
             nodes=MappingProxyType(nodes), path=self.path, assets_dir=assets, max_score=best_score(nodes, start),
             shuffle=fields.flag("shuffle", default=True), pass_requires=pass_requires, pass_forbids=pass_forbids,
-            skills=MappingProxyType(skills),
+            skills=MappingProxyType(skills), reviewed=reviewed, review_every_months=every,
         )
 
     def _node_list(self, fields: Fields, key: str, nodes: Mapping[str, Node]) -> tuple[str, ...]:
@@ -130,7 +149,7 @@ class ScenarioReader:
         skills: dict[str, str] = {}
         sub = fields.mapping("skills", "a mapping of skill names to labels, like '{escalation: Escalating risk}'")
         if sub is not None:
-            for name, label in sub.data.items():
+            for name in sub.data:
                 if not is_slug(str(name)):
                     self.problems.error(fields.rel, sub.line(str(name)), f"skill name '{name}' is not valid; use {SLUG_HELP}")
                 elif (text := sub.text(str(name))) is None:
@@ -167,7 +186,21 @@ class ScenarioReader:
         return endings
 
 
-def scenario_units(root: Path, urls: ContentUrls, problems: Problems, budget: float) -> dict[str, Unit]:
+def _unconditional(parts: list[PartDraft], pieces: Pieces) -> str:
+    """The parts shown on every route, joined: body_html / feedback_html for places without a run."""
+    return "\n".join(pieces[p.piece] for p in parts if p.condition is None and pieces[p.piece])
+
+
+def _conditional(parts: list[PartDraft], pieces: Pieces) -> tuple[ConditionalHtml, ...]:
+    """Every part with its condition; () when there is no condition, so body_for falls back to body_html."""
+    if all(p.condition is None for p in parts):
+        return ()
+    return tuple(ConditionalHtml(pieces[p.piece], p.condition) for p in parts if pieces[p.piece])
+
+
+def scenario_units(
+    root: Path, urls: ContentUrls, problems: Problems, budget: float, today: datetime.date | None = None,
+) -> dict[str, Unit]:
     units: dict[str, Unit] = {}
     folder = top_folder(root, "scenarios", problems)
     if folder is None:
@@ -191,5 +224,5 @@ def scenario_units(root: Path, urls: ContentUrls, problems: Problems, budget: fl
             problems.error(rel, 0, f"there are two scenarios with the id '{scenario_id}' (a file and a folder); keep one")
             units[scenario_id].problems.error(units[scenario_id].rel, 0, f"there are two scenarios with the id '{scenario_id}'; keep one")
             continue
-        units[scenario_id] = ScenarioReader(root, scenario_id, path, own, urls, budget).read()
+        units[scenario_id] = ScenarioReader(root, scenario_id, path, own, urls, budget, today).read()
     return units

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from lms.content import Choice, Scenario
+import datetime
+from pathlib import Path
 
-from .conftest import COURSE_MD, course, find, messages
+from lms.content import load_catalog
+from lms.content.check import run_check
+from lms.content.paths import longest_answer_problems
+
+from .conftest import COURSE_MD, course, find
 
 QUESTION = """\
 ```question{info}
@@ -251,3 +256,188 @@ def test_response_without_prompt_is_an_error_and_without_guidance_a_warning(load
 def test_unknown_response_option(load):
     catalog = load(course({"1-a.md": RESPONSE.format(info=" reveiw")}))
     find(catalog, "courses/listening/1-a.md", 1, "unknown option 'reveiw' after ```response; did you mean 'review'?")
+
+
+# ---------------------------------------------------------------- 7.8 steps a trainer confirms
+
+
+def test_confirmation_trainer_is_read(load):
+    step = load(course({"1-a.md": "---\nconfirmation: trainer\n---\nShadow a shift.\n"})).courses["listening"].steps[0]
+    assert step.confirmation == "trainer"
+
+
+def test_confirmation_must_be_trainer_and_not_an_assessment(load):
+    catalog = load(course({"1-a.md": "---\nconfirmation: coach\n---\nx\n", "2-b.md": ASSESSMENT.format(meta="confirmation: trainer\n")}))
+    find(catalog, "courses/listening/1-a.md", 2, "'confirmation' should be one of trainer, got 'coach'")
+    find(catalog, "courses/listening/2-b.md", 3, "a step a trainer confirms cannot also be an assessment")
+
+
+# ---------------------------------------------------------------- 7.6 review dates
+
+
+def test_review_dates_and_inheritance(load):
+    course_md = COURSE_MD.replace("---\nWelcome", "reviewed: 2024-01\nreview_every_months: 12\n---\nWelcome")
+    files = course({"1-a.md": "---\nreviewed: 2024-06-15\n---\nx\n", "2-b.md": "---\nreviewed: 2024-06-15\nreview_every_months: 3\n---\ny\n"}, course_md=course_md)
+    listening = load(files).courses["listening"]
+    assert listening.reviewed == datetime.date(2024, 1, 1) and listening.review_due == datetime.date(2025, 1, 1)
+    assert listening.steps[0].review_due == datetime.date(2025, 6, 15)
+    assert listening.steps[1].review_due == datetime.date(2024, 9, 15)
+
+
+def test_overdue_units_are_warned_about_only_when_today_is_given(tree):
+    files = course({"1-a.md": "---\nreviewed: 2024-06-15\nreview_every_months: 3\n---\nx\n"})
+    files["scenarios/two-am.md"] = scenario_md("reviewed: 2020-01-31\nreview_every_months: 1\n")
+    root = tree(files)
+    assert not load_catalog(root).warnings
+    catalog = load_catalog(root, today=datetime.date(2024, 10, 1))
+    find(catalog, "courses/listening/1-a.md", 2, "this step was due for review on 2024-09-15", "warning")
+    find(catalog, "scenarios/two-am.md", 7, "this scenario was due for review on 2020-02-29", "warning")
+    overdue = catalog.review_overdue(datetime.date(2024, 10, 1))
+    assert [(d.kind, d.id, d.due) for d in overdue] == [
+        ("scenario", "two-am", datetime.date(2020, 2, 29)), ("step", "a", datetime.date(2024, 9, 15))]
+
+
+def test_bad_review_date(load):
+    catalog = load(course({"1-a.md": "---\nreviewed: last spring\n---\nx\n"}))
+    find(catalog, "courses/listening/1-a.md", 2, "'reviewed' should be a date like 2025-03-31 or 2025-03")
+
+
+def test_lms_check_today_option(tree):
+    from click.testing import CliRunner
+
+    from lms.cli import main
+
+    root = tree(course({"1-a.md": "---\nreviewed: 2024-06-15\nreview_every_months: 3\n---\nx\n"}))
+    result = CliRunner().invoke(main, ["check", str(root), "--today", "2024-10-01"])
+    assert "courses/listening/1-a.md:2: warning: this step was due for review on 2024-09-15" in result.output
+    result = CliRunner().invoke(main, ["check", str(root), "--today", "2024-09-01"])
+    assert "due for review" not in result.output and result.exit_code == 0
+
+
+# ---------------------------------------------------------------- 7.4 conditional text
+
+COND_BODY = """\
+## the-post
+Someone posts.
+
+- [Reach out](#ask) (+2)
+- [Lock the thread](#locked) (-1)
+
+## ask
+You ask directly.
+
+- [Offer help](#good-end) (+1)
+  > Good.
+  > ::: if locked
+  > Even after locking the thread.
+  > :::
+
+## locked
+The thread is locked.
+
+- [Carry on](#good-end)
+
+## good-end
+Well done.
+
+::: if locked
+You locked the thread first.
+:::
+::: if not locked
+You kept the thread open.
+:::
+
+## bad-end
+Not good.
+"""
+
+
+def test_conditional_text_in_bodies_and_feedback(load):
+    scenario = load({"scenarios/two-am.md": scenario_md("", COND_BODY)}).scenarios["two-am"]
+    end = scenario.nodes["good-end"]
+    assert "Well done." in end.body_html and "locked the thread first" not in end.body_html
+    assert "locked the thread first" in end.body_for(frozenset({"the-post", "locked"}))
+    assert "kept the thread open" not in end.body_for(frozenset({"the-post", "locked"}))
+    assert "kept the thread open" in end.body_for(frozenset({"the-post", "ask"}))
+    assert ":::" not in end.body_for(frozenset())
+    choice = scenario.nodes["ask"].choices[0]
+    assert "Even after" not in choice.feedback_html and "Good." in choice.feedback_html
+    assert "Even after locking" in choice.feedback_for(frozenset({"locked", "ask"}))
+    assert scenario.nodes["the-post"].body_for(frozenset()) == scenario.nodes["the-post"].body_html
+
+
+def test_conditional_text_errors(load):
+    body = COND_BODY.replace("::: if locked\nYou", "::: if lockd\nYou").replace(
+        "::: if not locked\nYou kept the thread open.\n:::\n", "::: if not locked\n::: if ask\nYou kept the thread open.\n")
+    body = body.replace("Someone posts.", "Someone posts.\n:::")
+    catalog = load({"scenarios/two-am.md": scenario_md("", body)})
+    rel = "scenarios/two-am.md"
+    find(catalog, rel, 12, "':::' closes nothing", "error")
+    find(catalog, rel, None, "'::: if lockd' names a node that does not exist; did you mean 'locked'?", "error")
+    find(catalog, rel, None, "conditional blocks do not nest", "error")
+    find(catalog, rel, None, "this '::: if' block is never closed", "error")
+
+
+def test_conditional_text_in_feedback_reports_unknown_nodes_at_their_line(load):
+    catalog = load({"scenarios/two-am.md": scenario_md("", COND_BODY.replace("  > ::: if locked", "  > ::: if lokced"))})
+    find(catalog, "scenarios/two-am.md", 21, "'::: if lokced' names a node that does not exist", "error")
+
+
+# ---------------------------------------------------------------- 7.9 lms check --paths
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def test_paths_finds_the_planted_unsafe_route():
+    lines: list[str] = []
+    assert run_check(FIXTURES / "unsafe-route", lines.append, paths=True, today=datetime.date(2025, 1, 1)) == 0
+    assert ("scenarios/unsafe.md:16: warning: a run can still pass after choosing "
+            "'Tell them to stop being dramatic' (-3) at node 'the-post'") in "\n".join(lines)
+    assert "scenarios/unsafe.md: routes 5, passing 2, best score 7, worst score -3" in lines
+    assert any("always taking the first listed choice passes" in line for line in lines)
+    assert not any("Ignore it" in line for line in lines)  # -2 but it never passes
+
+
+def test_paths_threshold_and_without_paths_nothing_is_explored():
+    lines: list[str] = []
+    run_check(FIXTURES / "unsafe-route", lines.append, paths=True, worst_allowed=-4)
+    assert not any("can still pass" in line for line in lines)
+    lines = []
+    run_check(FIXTURES / "unsafe-route", lines.append)
+    assert not any("routes" in line for line in lines)
+
+
+def test_paths_respects_if_conditions_and_pass_rules(tree):
+    root = tree({"scenarios/two-am.md": scenario_md("pass_forbids: [locked]\n", COND_BODY.replace("(-1)", "(-3)"))})
+    lines: list[str] = []
+    run_check(root, lines.append, paths=True)
+    assert "scenarios/two-am.md: routes 2, passing 1, best score 3, worst score -3" in lines
+    assert not any("can still pass" in line for line in lines)  # the -3 route visits 'locked'
+
+
+def test_paths_counts_huge_scenarios_quickly_and_says_when_capped(tree):
+    # 20 diamonds in a row: 2**20 routes.
+    body = "".join(f"## n{i}\nx\n\n- [A](#n{i + 1}) (+1)\n- [B](#n{i + 1})\n\n" for i in range(20))
+    body += "## n20\nEnd.\n"
+    text = "---\ntitle: Big\nsummary: Many routes.\nendings:\n  pass: [n20]\n---\n" + body
+    lines: list[str] = []
+    run_check(tree({"scenarios/big.md": text}), lines.append, paths=True)
+    assert "scenarios/big.md: routes more than 100,000 (capped), passing 1,048,576 (of 1,048,576 counted), best score 20, worst score 0" in lines
+
+
+def test_longest_correct_answer_warning(load):
+    question = "```question\nQ?\n\n- [x] The long and careful right answer\n- [ ] Short\n- [ ] Nope\n```\n\n"
+    catalog = load(course({"1-a.md": question * 5}))
+    assert longest_answer_problems(catalog.courses["listening"], "courses/listening/course.md")[0].message.startswith(
+        "the correct choice is the longest in 5 of 5 single-answer questions")
+    catalog = load(course({"1-a.md": question * 4}))
+    assert longest_answer_problems(catalog.courses["listening"], "courses/listening/course.md") == []
+
+
+def test_cli_paths_option(tree):
+    from click.testing import CliRunner
+
+    from lms.cli import main
+
+    result = CliRunner().invoke(main, ["check", str(FIXTURES / "unsafe-route"), "--paths", "--worst-allowed", "-3"])
+    assert "can still pass after choosing 'Tell them" in result.output and result.exit_code == 0

@@ -1,0 +1,189 @@
+"""`lms check --paths` (FORMAT.md 7.9): every route through each scenario, and hints about questions.
+
+Routes are counted, not listed: a run's future depends only on where it is,
+which of the nodes that matter it has visited (those named by 'if's,
+pass_requires and pass_forbids) and whether it crossed a red line. So the
+routes from each such state are summarised once (memoised) as a count per
+(score gained, passes): a scenario with millions of routes takes milliseconds.
+Whether a run passes is decided by Scenario.route_passes, the rule the player uses.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .course import Course
+from .problems import Problem
+from .scenario import Choice, Scenario
+
+ROUTE_CAP = 100_000
+_TAG_RE = re.compile(r"<[^>]*>")
+
+# (score gained from here to the ending, whether the route passes given the score) -> routes
+_State = tuple[str, frozenset[str], bool]  # node, visited nodes that matter, red line crossed
+_Summary = Counter[tuple[int, bool]]
+
+
+@dataclass
+class RouteReport:
+    """What --paths prints for one scenario."""
+
+    scenario_id: str
+    routes: int = 0
+    passing: int = 0
+    best: int | None = None
+    worst: int | None = None
+    capped: bool = False  # more routes than ROUTE_CAP: counted, not enumerated
+    loops: bool = False  # some route can go round for ever; those routes are not counted
+    problems: list[Problem] = field(default_factory=list)
+
+    def line(self, rel: str) -> str:
+        routes = f"more than {ROUTE_CAP:,} (capped)" if self.capped else f"{self.routes:,}"
+        passing = f"{self.passing:,}" if not self.capped else f"{self.passing:,} (of {self.routes:,} counted)"
+        text = f"{rel}: routes {routes}, passing {passing}, best score {self.best}, worst score {self.worst}"
+        return text + ("; some routes loop for ever and are not counted" if self.loops else "")
+
+
+def plain(text_html: str) -> str:
+    return html.unescape(_TAG_RE.sub("", text_html)).strip()
+
+
+class _Explorer:
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.memo: dict[_State, dict[tuple[int, bool], int]] = {}
+        self.on_stack: set[_State] = set()
+        self.loops = False
+        watched = set(scenario.pass_requires) | set(scenario.pass_forbids)
+        for node in scenario.nodes.values():
+            for choice in node.choices:
+                if choice.condition is not None:
+                    watched.add(choice.condition.node)
+        self.watched = frozenset(watched)
+
+    def step(self, state: _State, choice: Choice) -> _State:
+        _, seen, red = state
+        target = choice.target
+        return target, (seen | {target}) if target in self.watched else seen, red or choice.red_line
+
+    def choices(self, state: _State) -> Iterator[Choice]:
+        node = self.scenario.nodes[state[0]]
+        return (c for c in node.choices if c.available(state[1]))
+
+    def summary(self, state: _State) -> dict[tuple[int, bool], int]:
+        """Routes from `state` to an ending: count per (score gained, passes by the non-score rules)."""
+        known = self.memo.get(state)
+        if known is not None:
+            return known
+        if state in self.on_stack:
+            self.loops = True
+            return {}
+        self.on_stack.add(state)
+        node_id, seen, red = state
+        result: _Summary = Counter()
+        if not self.scenario.nodes[node_id].choices:
+            # The score is checked by the caller, who knows the whole route's score.
+            result[(0, self.scenario.route_passes(seen, self.scenario.pass_score or 0, node_id, red))] += 1
+        else:
+            for choice in self.choices(state):
+                for (score, ok), count in self.summary(self.step(state, choice)).items():
+                    result[(score + choice.score, ok)] += count
+        self.on_stack.discard(state)
+        self.memo[state] = dict(result)
+        return self.memo[state]
+
+
+def explore(scenario: Scenario, rel: str, worst_allowed: int = -2) -> RouteReport:
+    """Count every route through a scenario and find low-scoring choices on passing routes."""
+    explorer = _Explorer(scenario)
+    start_seen = frozenset({scenario.start}) & explorer.watched
+    start: _State = (scenario.start, start_seen, False)
+    threshold = scenario.pass_score
+
+    def passes(score: int, ok: bool) -> bool:
+        return ok and (threshold is None or score >= threshold)
+
+    report = RouteReport(scenario.id)
+    totals = explorer.summary(start)
+    for (score, ok), count in totals.items():
+        report.routes += count
+        if passes(score, ok):
+            report.passing += count
+        report.best = score if report.best is None else max(report.best, score)
+        report.worst = score if report.worst is None else min(report.worst, score)
+    report.capped = report.routes > ROUTE_CAP
+    # Walk the distinct (state, score so far) pairs: few, however many routes there are.
+    warned: set[tuple[str, int]] = set()
+    seen_states: set[tuple[_State, int]] = set()
+    stack: list[tuple[_State, int]] = [(start, 0)]
+    while stack:
+        state, so_far = stack.pop()
+        if (state, so_far) in seen_states or len(seen_states) > ROUTE_CAP:
+            continue
+        seen_states.add((state, so_far))
+        for choice in explorer.choices(state):
+            after = explorer.step(state, choice)
+            total = so_far + choice.score
+            if choice.score <= worst_allowed and (state[0], choice.index) not in warned and any(
+                passes(total + score, ok) for score, ok in explorer.summary(after)
+            ):
+                warned.add((state[0], choice.index))
+                report.problems.append(Problem(
+                    rel, choice.line, "warning",
+                    f"a run can still pass after choosing '{plain(choice.text_html)}' ({choice.score:+d}) "
+                    f"at node '{state[0]}'; lower its score, make it a red line or list a node under pass_forbids",
+                ))
+            stack.append((after, total))
+    report.loops = explorer.loops
+    if not scenario.shuffle:
+        report.problems.extend(_first_choice_passes(scenario, explorer, rel))
+    return report
+
+
+def _first_choice_passes(scenario: Scenario, explorer: _Explorer, rel: str) -> list[Problem]:
+    """With shuffle: false, a trainee who always takes the first choice should not pass."""
+    state: _State = (scenario.start, frozenset({scenario.start}), False)
+    visited, score, steps = {scenario.start}, 0, 0
+    while scenario.nodes[state[0]].choices and steps <= len(scenario.nodes) * 2:
+        choice = next(explorer.choices((state[0], frozenset(visited), state[2])), None)
+        if choice is None:
+            return []
+        score += choice.score
+        visited.add(choice.target)
+        state = (choice.target, frozenset(), state[2] or choice.red_line)
+        steps += 1
+    if scenario.nodes[state[0]].choices:
+        return []
+    if scenario.route_passes(visited, score, state[0], state[2]):
+        line = scenario.nodes[scenario.start].line
+        return [Problem(rel, line, "warning",
+                        "with 'shuffle: false', always taking the first listed choice passes this scenario; "
+                        "reorder the choices or let them be shuffled")]
+    return []
+
+
+def longest_answer_problems(course: Course, rel: str) -> list[Problem]:
+    """Warn when the right answer is usually the longest: trainees learn to pick the longest."""
+    single = [q for q in course.questions if not q.multiple and len(q.choices) >= 2]
+    if len(single) < 5:
+        return []
+    longest = 0
+    for question in single:
+        lengths = [(len(plain(c.text_html)), c.correct) for c in question.choices]
+        right = next(length for length, correct in lengths if correct)
+        if all(right > length for length, correct in lengths if not correct):
+            longest += 1
+    if longest * 100 > 60 * len(single):
+        return [Problem(rel, 0, "warning",
+                        f"the correct choice is the longest in {longest} of {len(single)} single-answer questions; "
+                        "trainees can pass by picking the longest, so vary the lengths")]
+    return []
+
+
+def scenario_rel(root: Path, scenario: Scenario) -> str:
+    return scenario.path.relative_to(root).as_posix()
