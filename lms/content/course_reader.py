@@ -13,6 +13,7 @@ from .blocks import Pieces, parse_step_body, warn_blocks_outside_steps
 from .course import AUDIENCES, REVEALS, CertificateSpec, Course, HtmlBlock, Module, Step, review_due
 from .frontmatter import Document, Fields
 from .html_lint import unsafe_html_warnings
+from .org import OrgVariables, org_text
 from .problems import Problems
 from .reading import (
     Ref,
@@ -68,10 +69,11 @@ class CourseReader:
 
     def __init__(
         self, root: Path, folder: Path, course_id: str, urls: ContentUrls, budget: float,
-        today: datetime.date | None = None,
+        today: datetime.date | None = None, org: OrgVariables | None = None,
     ) -> None:
         self.root = root
         self.today = today
+        self.org = org
         self.budget = budget
         self.folder = folder
         self.id = course_id
@@ -217,7 +219,7 @@ class CourseReader:
         return pieces[0]
 
     def _read_course_md(self, path: Path) -> dict[str, object] | None:
-        read = read_markdown(self.root, path, self.problems)
+        read = read_markdown(self.root, path, self.problems, self.org)
         if read is None:
             return None
         source, doc = read
@@ -242,8 +244,8 @@ class CourseReader:
             )
             certificate = spec if spec.title else None
         return {
-            "title": fields.text("title") or id_in_words(self.id),
-            "summary": fields.text("summary") or "",
+            "title": org_text(fields, "title", self.org) or id_in_words(self.id),
+            "summary": org_text(fields, "summary", self.org) or "",
             "audience": fields.choice("audience", AUDIENCES, "everyone"),
             "minutes": fields.whole("minutes", "minutes", minimum=1),
             "requires": tuple(r.target for r in self.unit.requires),
@@ -256,14 +258,14 @@ class CourseReader:
     def _read_module(self, module: _ModuleFolder) -> Module:
         title, summary, intro = id_in_words(module.id), "", ""
         if module.module_md is not None:
-            read = read_markdown(self.root, module.module_md, self.problems)
+            read = read_markdown(self.root, module.module_md, self.problems, self.org)
             if read is not None:
                 source, doc = read
                 self._hash(source)
                 fields = Fields(doc.meta, doc.meta.data, source.rel, self.problems)
                 fields.check_keys(MODULE_KEYS)
-                title = fields.text("title") or title
-                summary = fields.text("summary") or ""
+                title = org_text(fields, "title", self.org) or title
+                summary = org_text(fields, "summary", self.org) or ""
                 intro = self._render_intro(source, doc)
         return Module(module.id, title, summary, intro, tuple(self._read_steps(module.steps)))
 
@@ -277,7 +279,7 @@ class CourseReader:
         return steps
 
     def _read_step(self, step_file: _StepFile) -> Step | None:
-        read = read_markdown(self.root, step_file.path, self.problems)
+        read = read_markdown(self.root, step_file.path, self.problems, self.org)
         if read is None:
             return None
         source, doc = read
@@ -285,7 +287,7 @@ class CourseReader:
         rel = source.rel
         fields = Fields(doc.meta, doc.meta.data, rel, self.problems)
         fields.check_keys(STEP_KEYS)
-        title_key = fields.text("title")
+        title_key = org_text(fields, "title", self.org)
         lines = doc.body.split("\n")
         pieces = Pieces()
         body = parse_step_body(doc.body, doc.body_line, step_file.id, rel, self.problems, pieces, title_key)
@@ -345,6 +347,7 @@ class CourseReader:
 
 def course_units(
     root: Path, urls: ContentUrls, problems: Problems, budget: float, today: datetime.date | None = None,
+    org: OrgVariables | None = None,
 ) -> dict[str, Unit]:
     units: dict[str, Unit] = {}
     folder = top_folder(root, "courses", problems)
@@ -357,7 +360,7 @@ def course_units(
         elif not is_slug(entry.name):
             problems.error(rel, 0, f"course folder name '{entry.name}' is not a valid course id; use {SLUG_HELP}")
         else:
-            reader = CourseReader(root, Path(entry.path), entry.name, urls, budget, today)
+            reader = CourseReader(root, Path(entry.path), entry.name, urls, budget, today, org)
             unit = reader.unit
             guarded(unit, rel, reader.read)
             units[entry.name] = unit

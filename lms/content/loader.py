@@ -17,6 +17,7 @@ from typing import Literal
 
 from .course import Course
 from .course_reader import course_units
+from .org import OrgVariables, read_org_yaml
 from .problems import Problem, Problems, sort_key
 from .reading import Unit
 from .render import RENDER_BUDGET_SECONDS
@@ -157,8 +158,9 @@ def load_catalog(
     if not root.is_dir():
         general.error(".", 0, f"content folder '{root}' does not exist or is not a folder")
         return Catalog(MappingProxyType({}), MappingProxyType({}), tuple(general.items), root)
-    scenarios = scenario_units(root, urls, general, render_budget, today)
-    courses = course_units(root, urls, general, render_budget, today)
+    org_vars = OrgVariables(read_org_yaml(root, general), org, support_contacts)
+    scenarios = scenario_units(root, urls, general, render_budget, today, org_vars)
+    courses = course_units(root, urls, general, render_budget, today, org_vars)
     _check_references(courses, scenarios)
     problems = list(general.items)
     for unit in (*scenarios.values(), *courses.values()):
@@ -168,4 +170,7 @@ def load_catalog(
         scenarios=MappingProxyType({sid: u.value for sid, u in scenarios.items() if u.valid}),  # type: ignore[misc]
         problems=tuple(sorted(problems, key=sort_key)),
         root=root,
+        org_defaults=MappingProxyType(org_vars.defaults),
+        org_used=MappingProxyType({name: tuple(files) for name, files in org_vars.used.items()}),
+        org_missing=tuple(org_vars.missing),
     )

@@ -15,6 +15,7 @@ from pathlib import Path
 from .course import Course
 from .frontmatter import Document, split_document
 from .links import LinkResolver
+from .org import OrgVariables
 from .problems import Problems
 from .render import RenderTooSlow
 from .scenario import Scenario
@@ -106,12 +107,18 @@ def hash_file(digest: hashlib._Hash, path: Path) -> None:
 # ---------------------------------------------------------------- shared file reading
 
 
-def read_markdown(root: Path, path: Path, problems: Problems) -> tuple[SourceFile, Document] | None:
+def read_markdown(
+    root: Path, path: Path, problems: Problems, org: OrgVariables | None = None,
+) -> tuple[SourceFile, Document] | None:
+    """Read a file and split its front matter; with `org`, its body's variables are substituted (7.5)."""
     rel = rel_path(root, path)
     source = read_source(path, rel, problems)
     if source is None:
         return None
-    return source, split_document(source.text, rel, problems)
+    doc = split_document(source.text, rel, problems)
+    if org is not None and "{{" in doc.body:
+        doc = Document(doc.meta, org.substitute(doc.body, rel, doc.body_line, problems), doc.body_line)
+    return source, doc
 
 
 def make_resolver(

@@ -12,6 +12,7 @@ from .blocks import Pieces
 from .course import AUDIENCES, review_due
 from .frontmatter import Fields
 from .html_lint import unsafe_html_warnings
+from .org import OrgVariables, org_text
 from .problems import Problems
 from .reading import Unit, entries, guarded, make_resolver, read_markdown, rel_path, top_folder, walk_assets
 from .render import unwrap_paragraph
@@ -42,10 +43,11 @@ class ScenarioReader:
 
     def __init__(
         self, root: Path, scenario_id: str, path: Path, folder: Path | None, urls: ContentUrls, budget: float,
-        today: datetime.date | None = None,
+        today: datetime.date | None = None, org: OrgVariables | None = None,
     ) -> None:
         self.root = root
         self.today = today
+        self.org = org
         self.budget = budget
         self.id = scenario_id
         self.path = path
@@ -72,7 +74,7 @@ class ScenarioReader:
         return self.unit
 
     def _read(self, assets: Path | None) -> None:
-        read = read_markdown(self.root, self.path, self.problems)
+        read = read_markdown(self.root, self.path, self.problems, self.org)
         if read is None:
             return
         source, doc = read
@@ -127,7 +129,7 @@ class ScenarioReader:
         minutes = fields.whole("minutes", "minutes", minimum=1) or estimate_minutes(
             body.briefing_words, {d.id: d.words for d in body.nodes}, nodes, start)
         self.unit.value = Scenario(
-            id=self.id, title=fields.text("title") or "", summary=fields.text("summary") or "",
+            id=self.id, title=org_text(fields, "title", self.org) or "", summary=org_text(fields, "summary", self.org) or "",
             topic=fields.text("topic"), audience=fields.choice("audience", AUDIENCES, "everyone"),
             content_notes=fields.text_list("content_notes"), minutes=minutes, start=start,
             endings=MappingProxyType(endings), pass_score=pass_score, briefing_html=pieces[body.briefing_piece],
@@ -200,6 +202,7 @@ def _conditional(parts: list[PartDraft], pieces: Pieces) -> tuple[ConditionalHtm
 
 def scenario_units(
     root: Path, urls: ContentUrls, problems: Problems, budget: float, today: datetime.date | None = None,
+    org: OrgVariables | None = None,
 ) -> dict[str, Unit]:
     units: dict[str, Unit] = {}
     folder = top_folder(root, "scenarios", problems)
@@ -224,5 +227,5 @@ def scenario_units(
             problems.error(rel, 0, f"there are two scenarios with the id '{scenario_id}' (a file and a folder); keep one")
             units[scenario_id].problems.error(units[scenario_id].rel, 0, f"there are two scenarios with the id '{scenario_id}'; keep one")
             continue
-        units[scenario_id] = ScenarioReader(root, scenario_id, path, own, urls, budget, today).read()
+        units[scenario_id] = ScenarioReader(root, scenario_id, path, own, urls, budget, today, org).read()
     return units

@@ -126,6 +126,8 @@ MARKDOWNISH = st.lists(
         "```question", "```reflection", "```", "- [x] ", "- [ ] ", "  > ", "## n", "## m", "(+1, red line)",
         "(if n)", "](#n)", "](#m)", "](../x.md)", "](assets/x)", "\r\n", "\ufeff", "\n\n", "Content note: ",
         "<script>", "---\n", "id=q", "\u00e9",
+        "```response", " critical", " review", "(pin)", "(+1, pin, skill s)", "::: if n", "::: if not m", ":::",
+        "{{ org.x }}", "{{ support.contacts }}", "{{> s }}", "{{", "}}",
     ]),
     max_size=120,
 ).map("".join)

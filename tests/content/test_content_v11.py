@@ -441,3 +441,56 @@ def test_cli_paths_option(tree):
 
     result = CliRunner().invoke(main, ["check", str(FIXTURES / "unsafe-route"), "--paths", "--worst-allowed", "-3"])
     assert "can still pass after choosing 'Tell them" in result.output and result.exit_code == 0
+
+
+# ---------------------------------------------------------------- 7.5 organisation variables
+
+
+def test_org_variables_from_org_yaml_and_overrides(tree):
+    files = course({"1-a.md": "---\ntitle: Calling {{ org.helpline_name }}\n---\nCall {{ org.helpline_name }} on {{org.phone}}.\n\n{{ support.contacts }}\n"})
+    files["org.yaml"] = "helpline_name: Nightline\nphone: '0800 123'\n"
+    root = tree(files)
+    catalog = load_catalog(root, support_contacts=[{"name": "Samaritans", "contact": "116 123"}])
+    step = catalog.courses["listening"].steps[0]
+    assert step.title == "Calling Nightline" and "Call Nightline on 0800 123." in step.body_html
+    assert "<li><strong>Samaritans</strong>: 116 123</li>" in step.body_html
+    assert dict(catalog.org_defaults) == {"helpline_name": "Nightline", "phone": "0800 123"}
+    assert catalog.org_used["phone"] == ("courses/listening/1-a.md",) and catalog.org_missing == ()
+    step = load_catalog(root, org={"helpline_name": "Dayline"}).courses["listening"].steps[0]
+    assert step.title == "Calling Dayline"
+
+
+def test_missing_org_variable_is_an_error_with_did_you_mean(tree):
+    files = {**course({"1-a.md": "x\n\nCall {{ org.phnoe }}.\n"}), "org.yaml": "phone: '0800'\n"}
+    catalog = load_catalog(tree(files))
+    find(catalog, "courses/listening/1-a.md", 3, "organisation variable 'phnoe' has no value; did you mean 'phone'?", "error")
+    assert catalog.org_missing == ("phnoe",)
+
+
+def test_bad_variable_and_inline_contacts_are_errors(load):
+    catalog = load(course({"1-a.md": "{{ org.Bad }}\n\nSee {{ support.contacts }} now.\n"}))
+    find(catalog, "courses/listening/1-a.md", 1, "'{{ org.Bad }}' is not a variable")
+    find(catalog, "courses/listening/1-a.md", 3, "put it on a line of its own")
+
+
+def test_org_variables_in_scenarios(tree):
+    files = {"scenarios/two-am.md": scenario_md().replace("title: Two am", "title: Two am at {{ org.name }}").replace("Right.", "Tell {{ org.name }}."),
+             "org.yaml": "name: Mind Ours\n"}
+    scenario = load_catalog(tree(files)).scenarios["two-am"]
+    assert scenario.title == "Two am at Mind Ours" and "Tell Mind Ours." in scenario.nodes["the-post"].choices[0].feedback_html
+
+
+# ---------------------------------------------------------------- every construct together
+
+
+def test_the_v11_fixture_uses_every_construct_and_is_clean():
+    catalog = load_catalog(FIXTURES / "v11", support_contacts=[{"name": "Samaritans", "contact": "116 123"}])
+    assert catalog.problems == (), [str(p) for p in catalog.problems]
+    course_ = catalog.courses["safe-replies"]
+    assert course_.title == "Safe replies at Nightline" and not course_.shuffle
+    practice, test, shadow = course_.steps
+    assert practice.questions[0].choices[2].pin and practice.responses[0].review
+    assert test.pool == 2 and test.reveal == "answers" and test.questions[0].critical
+    assert shadow.confirmation == "trainer"
+    scenario = catalog.scenarios["night-post"]
+    assert scenario.skills and scenario.pass_requires == ("ask",) and scenario.nodes["good-end"].body_parts
