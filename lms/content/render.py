@@ -15,14 +15,16 @@ would take too long raises RenderTooSlow instead of holding up the loader.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import ctypes
+import gc
 import os
 import re
 import secrets
 import threading
 import time
 import xml.etree.ElementTree as etree
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import markdown
 import nh3
@@ -359,20 +361,52 @@ def _convert_within(source: str, deadline: float, budget: float) -> str:
         raise RenderTooSlow(budget)
     md = _markdown()
     alarm = _Alarm(remaining)
-    fired = False
+    html, fired = "", False
     try:
-        try:
-            _WATCHDOG.arm(alarm)
-            md.reset()
-            return md.convert(source)
-        finally:
-            fired = _WATCHDOG.disarm(alarm)
+        with _cyclic_gc_paused():
+            try:
+                _WATCHDOG.arm(alarm)
+                md.reset()
+                html = md.convert(source)
+            finally:
+                fired = _WATCHDOG.disarm(alarm)
     except _Interrupted:
         fired = True
-    finally:
-        if fired:
-            _local.md = None  # stopped half-way: its state cannot be trusted
+    if not fired:
+        return html
+    # Past the deadline, even if the interrupt was lost (see _cyclic_gc_paused):
+    # the same answer every time, and a converter stopped half-way is not reused.
+    _local.md = None
     raise RenderTooSlow(budget)
+
+
+_gc_lock = threading.Lock()
+_gc_pausers = 0  # renders running now
+_gc_was_enabled = True  # as the first of them found it
+
+
+@contextlib.contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a render may be interrupted.
+
+    The collector runs weakref callbacks (SQLAlchemy's, say) in whichever thread
+    allocates, and Python swallows an exception raised inside a callback: an
+    interrupt landing there would be lost, and printed as "Exception ignored".
+    Renders take at most their budget, so collection waits a couple of seconds.
+    """
+    global _gc_pausers, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pausers == 0:
+            _gc_was_enabled = gc.isenabled()
+        _gc_pausers += 1
+        gc.disable()
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pausers -= 1
+            if _gc_pausers == 0 and _gc_was_enabled:
+                gc.enable()
 
 
 def _convert(source: str, resolver: LinkResolver | None, deadline: float, budget: float) -> str:
