@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import ROLES, LoginAttempt, User
 from lms.cohorts.models import Invite
-from lms.core.db import DbSession, counting_transaction
+from lms.core.db import DbSession, affected_rows, counting_transaction
 from lms.core.models import utcnow
 from lms.core.passwords import hash_password, needs_rehash, verify_password
 from lms.core.services import ServiceError
@@ -94,11 +94,9 @@ def claim_invite(session: DbSession, invite: Invite, email: str) -> None:
     if invite.email and invite.email != normalise_email(email):
         raise ServiceError("This invitation was sent to a different email address.")
     # Conditional update: two people racing for the last use cannot both win.
-    claimed = session.execute(
-        update(Invite)
-        .where(Invite.id == invite.id, (Invite.max_uses.is_(None)) | (Invite.uses < Invite.max_uses))
-        .values(uses=Invite.uses + 1)
-    ).rowcount
+    claimed = affected_rows(session, update(Invite)
+                            .where(Invite.id == invite.id, (Invite.max_uses.is_(None)) | (Invite.uses < Invite.max_uses))
+                            .values(uses=Invite.uses + 1))
     if not claimed:
         raise ServiceError("This invitation has already been used. Ask your trainer for a new one.")
 #: Shown after every registration, whether or not the email already had an account,

@@ -51,10 +51,13 @@ def merge(previous: Catalog | None, fresh: Catalog) -> tuple[Catalog, list[str]]
     courses, scenarios = dict(fresh.courses), dict(fresh.scenarios)
     kept = []
     for kind, unit_id in filter(None, broken):
-        source, target = (previous.courses, courses) if kind == "course" else (previous.scenarios, scenarios)
-        if unit_id not in target and unit_id in source:
-            target[unit_id] = source[unit_id]
-            kept.append(f"{kind} {unit_id}")
+        if kind == "course" and unit_id not in courses and unit_id in previous.courses:
+            courses[unit_id] = previous.courses[unit_id]
+        elif kind == "scenario" and unit_id not in scenarios and unit_id in previous.scenarios:
+            scenarios[unit_id] = previous.scenarios[unit_id]
+        else:
+            continue
+        kept.append(f"{kind} {unit_id}")
     if not kept:
         return fresh, []
     return dataclasses.replace(

@@ -41,7 +41,7 @@ from lms.certificates.validity import standing
 from lms.cohorts.models import Cohort, CohortMember, CohortTrainer
 from lms.content import Course
 from lms.core import clock
-from lms.core.db import DbSession, release_reads
+from lms.core.db import DbSession, affected_rows, release_reads
 from lms.core.models import utcnow
 from lms.core.services import ServiceError
 from lms.learning.models import Enrolment
@@ -201,12 +201,12 @@ def approve(session: DbSession, certificate: Certificate, actor: User, branding:
     release_reads(session)  # no lock held while the PDF renders
     _seal(sealed, branding, utcnow())
     # Conditional: two trainers approving at once give one code, not two.
-    result = session.execute(
+    changed = affected_rows(session,
         update(Certificate).where(Certificate.id == certificate.id, Certificate.status == "pending")
         .values(status="issued", code=sealed.code, issued_at=sealed.issued_at, pdf=sealed.pdf,
                 pdf_sha256=sealed.pdf_sha256, approved_by_id=actor.id)
         .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+    if changed != 1:
         raise ServiceError("Someone else has already decided on this certificate.")
     session.refresh(certificate)
     audit.record(session, actor, "certificate.approved", target_user=_holder(session, certificate),
@@ -218,11 +218,11 @@ def revoke(session: DbSession, certificate: Certificate, actor: User, reason: st
     """Revoke with a reason that the verification page shows."""
     reason = _clean_reason(reason)
     # Conditional, like approve and reissue: a decision taken meanwhile is never overwritten.
-    result = session.execute(
+    changed = affected_rows(session,
         update(Certificate).where(Certificate.id == certificate.id, Certificate.status != "revoked")
         .values(status="revoked", revoked_at=utcnow(), revoked_reason=reason)
         .execution_options(synchronize_session=False))
-    if result.rowcount != 1:
+    if changed != 1:
         raise ServiceError("This certificate is already revoked.")
     session.refresh(certificate)
     audit.record(session, actor, "certificate.revoked", target_user=_holder(session, certificate),
@@ -248,11 +248,11 @@ def reissue(session: DbSession, certificate: Certificate, actor: User, holder_na
     _seal(fresh, branding, utcnow())
     # Conditional, and first: of two trainers re-issuing at once, one wins and the
     # other is told so. The completion moves to the new certificate (enrolment_id is unique).
-    claimed = session.execute(
+    changed = affected_rows(session,
         update(Certificate).where(Certificate.id == certificate_id, Certificate.status == "issued")
         .values(status="revoked", revoked_at=utcnow(), enrolment_id=None)
         .execution_options(synchronize_session=False))
-    if claimed.rowcount != 1:
+    if changed != 1:
         raise ServiceError("Someone else has already changed this certificate.")
     session.add(fresh)
     session.flush()
@@ -478,7 +478,7 @@ def merge_pdfs(session: DbSession, ids: list[int], out: BinaryIO,
                 for certificate_id in chunk:
                     pdf = rows[certificate_id]
                     if pdf is None:  # an issued record without its PDF yet: made once, then stored
-                        pdf = ensure_pdf(session, session.get(Certificate, certificate_id))
+                        pdf = ensure_pdf(session, session.get_one(Certificate, certificate_id))
                     source = pikepdf.open(io.BytesIO(pdf))
                     sources.append(source)
                     merged.pages.extend(source.pages)

@@ -58,7 +58,9 @@ def mine():
 @bp.route("/certificates/claim/<course_id>", methods=["GET", "POST"])
 def claim(course_id: str):
     course = catalog().course(course_id)
-    enrolment = service.claimable_enrolment(db.session, current_user.id, course) if course else None
+    if course is None or course.certificate is None:
+        abort(404)
+    enrolment = service.claimable_enrolment(db.session, current_user.id, course)
     if enrolment is None:
         abort(404)
     if service.certificate_for(db.session, enrolment.id) is not None:
@@ -101,7 +103,7 @@ def download(certificate_id: int):
         page_cache.skip()  # that access hangs on cohort rows: check it every time
     pdf = row.pdf
     if pdf is None:  # issued without its PDF (e.g. imported): made once, then stored
-        pdf = service.ensure_pdf(db.session, db.session.get(Certificate, certificate_id))
+        pdf = service.ensure_pdf(db.session, db.session.get_one(Certificate, certificate_id))
         db.session.commit()
     return _pdf_response(pdf, f"certificate-{row.course_id}-{row.code[:8].lower()}.pdf")
 

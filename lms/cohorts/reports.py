@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import InstrumentedAttribute, selectinload
 from sqlalchemy.sql.functions import FunctionElement
 
 from lms.accounts.models import User
@@ -176,7 +176,7 @@ class unindexed(FunctionElement):
 
     inherit_cache = True
 
-    def __init__(self, column: ColumnElement) -> None:
+    def __init__(self, column: ColumnElement[Any] | InstrumentedAttribute[Any]) -> None:
         super().__init__(column)
         self.type = column.type
 
@@ -289,11 +289,11 @@ def _members_query(cohort: Cohort, columns: Sequence[Column], query: Query, toda
             .where(CohortMember.cohort_id == cohort.id))
     if query.search.strip():
         stmt = stmt.where(User.display_name.ilike(f"%{escape_like(query.search.strip())}%", escape="\\"))
-    by_status = query.status in STATUSES
+    status = query.status if query.status in STATUSES else None
     by_progress = query.sort == "progress" and bool(columns)
     # Only the courses where the status is possible are looked at, with only the flags it needs:
     # fewer rows, fewer aggregates per row.
-    matching = [(i, c) for i, c in enumerate(columns) if _possible(query.status, c, today)] if by_status else []
+    matching = [(i, c) for i, c in enumerate(columns) if _possible(status, c, today)] if status else []
     wanted = _FLAGS.get(query.status or "", frozenset())
     enrolment_flags = {i: (c, wanted & {"s", "d"}) for i, c in matching}
     if by_progress:
@@ -304,15 +304,15 @@ def _members_query(cohort: Cohort, columns: Sequence[Column], query: Query, toda
     if flagged or activity:
         enrolled_t = _enrolment_facts(cohort, flagged, activity)
         stmt = stmt.outerjoin(enrolled_t, enrolled_t.c.user_id == User.id)
-    if by_status:
+    if status:
         certs_t = _certificate_facts(cohort, [(i, c, wanted & {"h", "ok", "live"}) for i, c in matching], today)
         stmt = stmt.outerjoin(certs_t, certs_t.c.user_id == User.id).where(
-            or_(false(), *(_status_sql(query.status, i, c, enrolled_t, certs_t, today) for i, c in matching)))
+            or_(false(), *(_status_sql(status, i, c, enrolled_t, certs_t, today) for i, c in matching)))
     if by_progress:
         progress_t = _progress_facts(cohort, columns[0])
         stmt = stmt.outerjoin(progress_t, progress_t.c.user_id == User.id)
         # A completed course sorts above any count of steps.
-        key = case((_on(enrolled_t, "d", 0), len(columns[0].required) + 1), else_=func.coalesce(progress_t.c.done, 0))
+        key: ColumnElement[Any] = case((_on(enrolled_t, "d", 0), len(columns[0].required) + 1), else_=func.coalesce(progress_t.c.done, 0))
     elif query.sort == "last_active" and enrolled_t is not None:
         key = enrolled_t.c.last_active
     else:
@@ -383,12 +383,14 @@ def member_facts(session: DbSession, members, columns: Sequence[Column]) -> dict
                        StepProgress.completed_at.is_not(None), or_(*per_course))
                 .group_by(StepProgress.enrolment_id)):
             if e_id in by_enrolment:
-                by_enrolment[e_id].done = done
-    for user_id, course_id, valid_until in session.execute(
+                by_enrolment[e_id].done = done or 0
+    for holder_id, course_id, valid_until in session.execute(
             select(Certificate.user_id, Certificate.course_id, Certificate.valid_until)
             .where(Certificate.user_id.in_(members), Certificate.course_id.in_(course_ids),
                    Certificate.status == "issued")):
-        f = facts.setdefault((user_id, course_id), _Facts())
+        if holder_id is None:  # a deleted account's record: never a member's (the IN excludes it)
+            continue
+        f = facts.setdefault((holder_id, course_id), _Facts())
         f.has_cert = True
         if valid_until is None:
             f.cert_forever = True

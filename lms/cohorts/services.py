@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import delete, exists, func, select, update
 
 from lms.accounts import services as accounts
 from lms.accounts.models import User
@@ -137,8 +137,7 @@ def remove_member(session: DbSession, actor: User, cohort: Cohort, user_id: int)
     member = member_of(session, cohort, user_id)
     if member is None:
         raise ServiceError("That person is not in this cohort.")
-    session.execute(CohortMember.__table__.delete().where(
-        CohortMember.cohort_id == cohort.id, CohortMember.user_id == user_id))
+    session.execute(delete(CohortMember).where(CohortMember.cohort_id == cohort.id, CohortMember.user_id == user_id))
     audit.record(session, actor, "cohort.remove_member", target_user=member, cohort_id=cohort.id)
     return member
 
@@ -194,7 +193,7 @@ def create_invite(session: DbSession, actor: User, cohort: Cohort, *, reusable: 
         raise ServiceError("Enter an email address, or leave it empty.")
     token = accounts.create_invite(session, created_by=actor, email=None if reusable else email, role="trainee",
                                    max_uses=None if reusable else 1, days=days)
-    invite = session.scalar(select(Invite).where(Invite.token_hash == accounts.hash_invite_token(token)))
+    invite = session.scalars(select(Invite).where(Invite.token_hash == accounts.hash_invite_token(token))).one()
     invite.cohort_id = cohort.id
     audit.record(session, actor, "invite.create", target=f"cohort {cohort.name}", cohort_id=cohort.id,
                  invite_id=invite.id, reusable=reusable, email=invite.email)

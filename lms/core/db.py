@@ -5,13 +5,14 @@ import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, cast
 
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app, has_app_context, request
-from sqlalchemy import Connection, Engine, create_engine, event, func, select
+from sqlalchemy import Connection, CursorResult, Engine, Executable, create_engine, event, func, select
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -43,6 +44,12 @@ def _mark_written(session: Session, _context) -> None:
 def _clear_written(session: Session, transaction) -> None:
     if transaction.parent is None:  # the outermost transaction, not a savepoint
         session.info.pop(_WROTE, None)
+
+
+def affected_rows(session: DbSession, statement: Executable) -> int:
+    """Run an UPDATE or DELETE and return how many rows it changed (conditional updates decide races)."""
+    result = session.execute(statement)
+    return cast(CursorResult[Any], result).rowcount
 
 
 def release_reads(session: DbSession) -> None:

@@ -29,7 +29,9 @@ _EXTENSION_KEY = "lms.password_profile"
 
 @cache
 def _hasher(profile: str) -> PasswordHasher:
-    return PasswordHasher(**PROFILES[profile])
+    params = PROFILES[profile]
+    return PasswordHasher(time_cost=params["time_cost"], memory_cost=params["memory_cost"],
+                          parallelism=params["parallelism"])
 
 
 @cache

@@ -58,7 +58,7 @@ def trust_proxies(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
-def _without_nul(values: MultiDict) -> ImmutableMultiDict:
+def _without_nul(values: MultiDict[str, Any]) -> ImmutableMultiDict[str, Any]:
     return ImmutableMultiDict([(k.replace("\x00", ""), v.replace("\x00", "") if isinstance(v, str) else v)
                                for k, v in values.items(multi=True)])
 
@@ -78,7 +78,7 @@ class CleanRequest(Request):
             self.__dict__["form"] = _without_nul(form)
 
     @cached_property
-    def args(self) -> ImmutableMultiDict:
+    def args(self) -> MultiDict[str, str]:
         args = super().args
         return _without_nul(args) if any("\x00" in k or "\x00" in v for k, v in args.items(multi=True)) else args
 

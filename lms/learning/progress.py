@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
 from lms.content import Course, Step
@@ -30,7 +30,7 @@ from lms.learning.models import (
 T = TypeVar("T")
 
 
-def insert_once(session: DbSession, obj: T, existing: select) -> tuple[T, bool]:
+def insert_once(session: DbSession, obj: T, existing: Select[Any]) -> tuple[T, bool]:
     """Insert `obj` unless a unique constraint says it exists; return (row, created).
 
     A savepoint keeps the caller's transaction usable when a concurrent request
@@ -41,7 +41,7 @@ def insert_once(session: DbSession, obj: T, existing: select) -> tuple[T, bool]:
             session.add(obj)
         return obj, True
     except IntegrityError:
-        found = session.scalar(existing)
+        found: T | None = session.scalar(existing)
         if found is None:  # not a duplicate after all: a real error
             raise
         return found, False
@@ -108,9 +108,10 @@ def record_visit(session: DbSession, enrolment: Enrolment, step: Step, *,
         return known
     existing = select(StepProgress).where(StepProgress.enrolment_id == enrolment.id, StepProgress.step_id == step.id)
     row = session.scalar(existing)
-    if row is None:  # a revisit, the common case, costs no failed INSERT
-        row, _ = insert_once(session, StepProgress(enrolment_id=enrolment.id, step_id=step.id), existing)
-    return row
+    if row is not None:  # a revisit, the common case, costs no failed INSERT
+        return row
+    inserted, _ = insert_once(session, StepProgress(enrolment_id=enrolment.id, step_id=step.id), existing)
+    return inserted
 
 
 #: How stale "last active" may be before a page view writes it again.

@@ -74,10 +74,9 @@ def answer(session: DbSession, enrolment: Enrolment, course: Course, step: Step,
     correct = question.is_correct(selected)
     existing = select(QuestionAnswer).where(QuestionAnswer.enrolment_id == enrolment.id,
                                             QuestionAnswer.question_id == question.id)
-    row = session.scalar(existing)
-    if row is None:
-        row, _ = progress.insert_once(session, QuestionAnswer(
-            enrolment_id=enrolment.id, step_id=step.id, question_id=question.id, selected=[], tries=0), existing)
+    found = session.scalar(existing)
+    row = found if found is not None else progress.insert_once(session, QuestionAnswer(
+        enrolment_id=enrolment.id, step_id=step.id, question_id=question.id, selected=[], tries=0), existing)[0]
     now = utcnow()
     row.step_id = step.id
     row.selected = selected

@@ -45,11 +45,12 @@ def save(session: DbSession, user_id: int, course: Course, step: Step, reflectio
         ReflectionEntry.reflection_id == reflection.id)
     entry = session.scalar(existing)
     if entry is None:
-        entry, created = progress.insert_once(session, ReflectionEntry(
+        inserted, created = progress.insert_once(session, ReflectionEntry(
             user_id=user_id, course_id=course.id, step_id=step.id, reflection_id=reflection.id,
             prompt_text=prompt_text(reflection), text=text), existing)
         if created:
-            return entry
+            return inserted
+        entry = inserted
     entry.step_id, entry.prompt_text, entry.text, entry.updated_at = step.id, prompt_text(reflection), text, utcnow()
     session.flush()
     return entry

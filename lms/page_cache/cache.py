@@ -98,7 +98,8 @@ def skip() -> None:
 
 def _key(app: Flask) -> tuple | None:
     """What a kept page is filed under, or None if this request is not one to keep or serve."""
-    if request.method != "GET" or not getattr(app.view_functions.get(request.endpoint), "page_cacheable", False):
+    if request.method != "GET" or request.endpoint is None \
+            or not getattr(app.view_functions.get(request.endpoint), "page_cacheable", False):
         return None
     login = session.get("_user_id")
     if not isinstance(login, str) or "_flashes" in session:  # a flashed message is shown once
@@ -143,5 +144,5 @@ def init_app(app: Flask) -> None:
         # If the view wrote (a visit, a stored PDF), its versions have moved on and
         # this entry is never served: the next request keeps the page.
         headers = tuple((name, response.headers[name]) for name in KEPT_HEADERS if name in response.headers)
-        cache.put(key, Entry(versions, time.monotonic() + MAX_AGE, response.get_data(), response.mimetype, headers))
+        cache.put(key, Entry(versions, time.monotonic() + MAX_AGE, response.get_data(), response.mimetype or "", headers))
         return response
