@@ -58,7 +58,7 @@ _ITALIC_RE = re.compile(r"(?<![:/\w])//(?=\S)(.+?)(?<=\S)//(?!/)")
 _HEADING_RE = re.compile(r"^(!{1,6})\s*(\S.*)$")
 _SCRIPT_RE = re.compile(r"<script\b([^>]*)>.*?</script\s*>|<script\b([^>]*)/>", re.I | re.S)
 _STYLE_RE = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.I | re.S)
-_LINK_TAG_RE = re.compile(r"<link\b[^>]*>", re.I)
+_LINK_TAG_RE = re.compile(r"(?<!<)<link\b[^>]*>", re.I)  # not SugarCube's <<link>>
 _TEMPLATE_RE = re.compile(r"<%(.*?)%>", re.S)
 _COMMENT_RE = re.compile(r"/\*.*?\*/|/%.*?%/", re.S)
 _MEDIA_TAG_RE = re.compile(r"<(img|audio|video|source|embed|iframe|track)\b[^>]*?\bsrc\s*=\s*([\"'])(.*?)\2[^>]*>", re.I | re.S)
