@@ -114,7 +114,7 @@ def slugify(name: str) -> str:
         if char.isascii():
             pieces.append(char)
             continue
-        latin = anyascii(char)
+        latin = anyascii(char).replace("'", "")  # Cyrillic soft and hard signs: 'druz'ya' is one word
         # Ideographs and syllables (CJK, kana, Hangul) are words of their own: keep them apart.
         wide = unicodedata.east_asian_width(char) in ("W", "F") and unicodedata.category(char) == "Lo"
         pieces.append(f" {latin} " if wide else latin)
@@ -710,11 +710,14 @@ def _resolve(target: str, by_name: dict[str, _Passage]) -> _Passage | None:
     return None
 
 
-def _finish_body(text: str) -> str:
-    lines = []
+def _finish_body(text: str, separate_lists: bool) -> str:
+    lines: list[str] = []
     for line in text.split("\n"):
         if atx_heading(line, 2) is not None:
             line = "\\" + line.lstrip()  # a '## ' line would start a new node
+        previous = lines[-1] if lines else ""
+        if separate_lists and list_item(line) is not None and previous.strip() and previous[:1] not in " \t" and list_item(previous) is None:
+            lines.append("")  # Twine lists may follow a line directly; Markdown needs a blank line first
         lines.append(line)  # trailing spaces kept: two of them are a Markdown line break
     return re.sub(r"\n(?:[ \t]*\n){2,}", "\n\n", "\n".join(lines)).strip("\n")
 
@@ -788,6 +791,8 @@ def convert_story(
         raise ValueError("the story has no passages to import")
     by_name: dict[str, _Passage] = {}
     for passage in story:
+        if passage.name in by_name:
+            warnings.append(f"two passages are named '{passage.name}'; links go to the first")
         by_name.setdefault(passage.name, passage)
     start = _start_passage(start_name, by_name, story, warnings)
     _assign_ids(story)
@@ -809,7 +814,8 @@ def convert_story(
             if variables:
                 warnings.append(f"passage '{passage.name}': variables ({', '.join(variables)}) were left as text; "
                                 "scenarios have no variables")
-        passage.body = _finish_body(prose)
+        # A story from `lms export-twee` is Markdown as the LMS reads it already: no blank lines added.
+        passage.body = _finish_body(prose, separate_lists=settings is None)
     endings: dict[str, list[str]] = {outcome: [] for outcome in OUTCOME_TAGS}
     for passage in story:
         seen: set[tuple[str, str]] = set()
