@@ -823,7 +823,8 @@ def convert_story(
             target = _resolve(link.target, by_name)
             if target is None:
                 warnings.append(f"passage '{passage.name}': link to missing passage '{link.target}' was dropped")
-            elif (link.text, target.id) not in seen:
+            elif settings is not None or (link.text, target.id) not in seen:
+                # The same link twice in a Twine passage is one choice; an exported scenario's choices are all kept.
                 seen.add((link.text, target.id))
                 passage.choices.append((link, target))
         if passage is not start and passage.choices and all(t is start for _, t in passage.choices):
@@ -891,7 +892,7 @@ def _settings(settings: _Passage | None, warnings: list[str]) -> tuple[dict[str,
     if "summary" not in data:
         warnings.append("the summary is a placeholder: write one or two sentences for the catalogue")
         data = {"summary": PLACEHOLDER_SUMMARY, **data}
-    return data, briefing.strip("\n") or PLACEHOLDER_BRIEFING
+    return data, briefing.strip("\n")  # a scenario may have no briefing: an empty one stays empty
 
 
 def convert_twee(text: str) -> tuple[str, list[str]]:
