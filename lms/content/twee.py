@@ -937,9 +937,8 @@ def import_story(paths: Sequence[Path]) -> TweeImport:
 def scenario_id_for(paths: Sequence[Path], title: str) -> str:
     """The scenario id: the file's or folder's name for one, the story's title for several."""
     if len(paths) > 1:
-        name = title
-    else:
-        name = paths[0].resolve().name if paths[0].is_dir() else paths[0].stem
+        return slugify(title) or "imported-scenario"
+    name = paths[0].resolve().name if paths[0].is_dir() else paths[0].stem
     return slugify(name) or slugify(title) or "imported-scenario"
 
 
