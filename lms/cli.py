@@ -1,7 +1,7 @@
 """The `lms` command.
 
 The group itself is plain click and needs no configuration: `lms --help`, every
-command's `--help`, and the content commands (`check`, `import-twee`) run with no
+command's `--help`, and the content commands (`check`, `import-twee`, `export-twee`) run with no
 SECRET_KEY, database or instance folder, and `check` imports nothing but
 lms.content, so a trainer's compile step starts at once. The commands that need the
 app live in lms.commands (and Flask's `run`, `shell`, `routes`); they are imported
@@ -106,22 +106,43 @@ def check(directory: Path | None, today: datetime.datetime | None, paths: bool, 
 
 
 @main.command("import-twee")
-@click.argument("story", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("story", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("scenarios"), show_default=True, help="Folder to write the scenario into.")
-def import_twee(story: Path, out_dir: Path) -> None:
-    """Convert a Twee 3 story exported from Twine into a scenario file."""
+def import_twee(story: tuple[Path, ...], out_dir: Path) -> None:
+    """Convert a Twine story (a Twee file, several, or a tweego-style folder of .twee/.tw files) into a scenario."""
     from lms.content.twee import write_twee_scenario
 
     try:
-        path, warnings = write_twee_scenario(story, out_dir)
-    except (ValueError, OSError) as exc:
+        path, warnings = write_twee_scenario(list(story), out_dir)
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"Wrote {path}")
     for warning in warnings:
+        click.echo(warning if warning.startswith("note: ") else f"warning: {warning}")
+    problems = [w for w in warnings if not w.startswith("note: ")]
+    if problems:
+        click.echo(f"{len(problems)} thing(s) could not be converted; edit {path} by hand, then run `lms check`.")
+
+
+@main.command("export-twee")
+@click.argument("scenario", type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The Twee file to write (default: <scenario id>.twee here).")
+def export_twee(scenario: Path, output: Path | None) -> None:
+    """Write a scenario as a Twine story (Twee 3) to lay out and edit in Twine, then bring back with import-twee."""
+    from lms.content.twee_export import scenario_source, write_twee
+
+    source = scenario_source(scenario)
+    if output is None:
+        output = Path(f"{source.parent.name if source.name == 'scenario.md' else source.stem}.twee")
+    try:
+        warnings = write_twee(scenario, output)
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Wrote {output}")
+    for warning in warnings:
         click.echo(f"warning: {warning}")
-    if warnings:
-        click.echo(f"{len(warnings)} thing(s) could not be converted; edit {path} by hand, then run `lms check`.")
 
 
 if __name__ == "__main__":

@@ -45,7 +45,7 @@ def test_help_lists_every_command_without_configuration(tmp_path):
     result = _lms(tmp_path, "--help")
     assert result.returncode == 0, result.stderr
     assert "Peer-support training LMS" in result.stdout
-    for name in ("check", "import-twee", "db", "user", "demo", "reload", "certificates", "run"):
+    for name in ("check", "import-twee", "export-twee", "db", "user", "demo", "reload", "certificates", "run"):
         assert f"  {name} " in result.stdout
     assert "SECRET_KEY" not in result.stdout + result.stderr
     assert list(tmp_path.iterdir()) == []  # no instance folder, no database
@@ -53,7 +53,7 @@ def test_help_lists_every_command_without_configuration(tmp_path):
 
 def test_every_command_help_works_without_configuration(tmp_path):
     commands = _every_command(main)
-    assert {"check", "import-twee", "db upgrade", "db status", "user create", "user set-role", "demo", "reload",
+    assert {"check", "import-twee", "export-twee", "db upgrade", "db status", "user create", "user set-role", "demo", "reload",
             "certificates print", "run"} <= {" ".join(path) for path, _ in commands}
     # One process for all of them (a process each would take a second each); its environment is empty.
     script = textwrap.dedent("""
@@ -125,9 +125,27 @@ def test_import_twee_without_configuration(tmp_path):
     assert check.returncode == 0 and "0 courses and 1 scenario ready" in check.stdout
 
 
+def test_export_and_import_twee_without_configuration(tmp_path):
+    scenario = GOOD / "scenarios"
+    source = next(scenario.iterdir())
+    result = _lms(tmp_path, "export-twee", str(source), "-o", "twine/story.twee")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "Wrote twine/story.twee"
+    assert (tmp_path / "twine" / "story.twee").read_text().startswith(":: StoryTitle\n")
+    result = _lms(tmp_path, "import-twee", "twine", "-o", "back/scenarios")
+    assert result.returncode == 0, result.stderr
+    # two-am is a folder with assets/, copied next to the story and back into the scenario's folder
+    assert result.stdout.splitlines() == ["Wrote back/scenarios/twine/scenario.md"]  # nothing to warn about
+    check = _lms(tmp_path, "check", "back")
+    assert check.returncode == 0 and "0 courses and 1 scenario ready" in check.stdout, check.stdout
+    missing = _lms(tmp_path, "import-twee", str(tmp_path / "back"))
+    assert missing.returncode == 1 and "no Twee files (.twee, .tw) found" in missing.stderr
+    assert "Traceback" not in missing.stderr
+
+
 @pytest.mark.parametrize("code", [
     "from lms.cli import main\ntry:\n    main(['check', sys.argv[1]])\nexcept SystemExit as exit:\n    assert exit.code == 0",
-    "import lms.content, lms.core.config, lms.content.twee",
+    "import lms.content, lms.core.config, lms.content.twee, lms.content.twee_export",
 ])
 def test_check_imports_no_web_stack(code):
     script = f"import sys\n{code}\n" + textwrap.dedent("""

@@ -354,16 +354,32 @@ def _parse_annotations(rest: str, draft: _ChoiceDraft, rel: str, problems: Probl
             problems.error(rel, draft.line, f"unknown annotation '{word}'{hint}; {_ANNOTATION_HELP}")
 
 
+def _list_marker(line: str) -> str:
+    """What CommonMark compares to decide whether an item continues a list: the bullet ('-', '*', '+')
+    or an ordered list's delimiter ('.' or ')')."""
+    rest = line.lstrip(" \t")
+    return rest[0] if rest[:1] in ("-", "*", "+") else rest[len(rest) - len(rest.lstrip("0123456789"))]
+
+
 def _list_blocks(lines: list[str]) -> list[tuple[list[int], int | None]]:
-    """Top-level lists of a node: (item line indexes, index of the first line after)."""
+    """Top-level lists of a node: (item line indexes, index of the first line after).
+
+    As in CommonMark, an item with another bullet character ('*' after '-') or
+    another ordered delimiter ('1)' after '1.') starts a new list.
+    """
     blocks: list[tuple[list[int], int | None]] = []
     items: list[int] | None = None
+    marker = ""
     blank_before = True
     for index, line in outside_fences(lines):
         blank = not line.strip()
         if list_item(line) is not None and line[:1] not in " \t":
+            if items is not None and _list_marker(line) != marker:
+                blocks.append((items, index))
+                items = None
             if items is None:
                 items = []
+                marker = _list_marker(line)
             items.append(index)
         elif blank or items is None:
             pass
@@ -394,6 +410,12 @@ def parse_node_body(
     choice_lines: list[int] = []
     links: list[tuple[str, str, str] | None] = []
     list_end = len(lines)
+    for items, after in blocks[:-1]:
+        if after is not None and all(choice_link(list_item(lines[i]) or "") for i in items):
+            problems.error(
+                rel, first + after,
+                f"text after the choices of node '{draft.id}'; the choice list must come last, so move this above it",
+            )
     if blocks:
         items, after = blocks[-1]
         links = [choice_link(list_item(lines[i]) or "") for i in items]
