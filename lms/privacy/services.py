@@ -36,7 +36,7 @@ HIDDEN_COLUMNS = {("users", "password_hash"), ("users", "session_token"), ("user
                   ("invites", "token_hash"), ("certificates", "pdf")}
 #: A row someone merely acted on is not theirs (a trainer approved a trainee's certificate).
 ACTED_ON = {("certificates", "approved_by_id"), ("response_entries", "reviewer_id"),
-            ("step_confirmations", "confirmed_by_id")}
+            ("step_confirmations", "confirmed_by_id"), ("contact_requests", "followed_up_by_id")}
 REVOKED_AT_REQUEST = "revoked at the holder's request"
 
 
