@@ -213,3 +213,31 @@ def test_sharing_a_practice_run_and_withdrawing_a_request(client, session, users
     assert post(client, f"/play/runs/{practice.id}/share", {"shared": "0"}, form_page=debrief).status_code == 303
     session.expire_all()
     assert session.get(ScenarioRun, practice.id).shared_with_trainers_at is None
+
+
+def test_no_coaching_page_shows_a_reflection_or_a_checkin(app, client, session, users, loop):
+    """Every GET route of the coaching pages, walked from the URL map, with private notes planted."""
+    from flask import url_for
+
+    run = loop["run"]
+    comment = RunComment(run_id=run.id, position=0, author_id=loop["trainer"].id, author_name="Tess", text="Hm")
+    request_row = ContactRequest(user_id=loop["trainee"].id, checkin_id=loop["checkin"].id, note_for_trainer="")
+    session.add_all([comment, request_row])
+    session.commit()
+    values = {"entry_id": loop["entry"].id, "run_id": run.id, "comment_id": comment.id, "cohort_id": loop["cohort"].id,
+              "user_id": loop["trainee"].id, "request_id": request_row.id}
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("coaching.") and "GET" in rule.methods:
+            with app.test_request_context():
+                urls.append(url_for(rule.endpoint, **{arg: values[arg] for arg in rule.arguments}))
+    assert len(urls) >= 8
+    urls += [f"/trainer/cohorts/{loop['cohort'].id}/confirm?step=coaching/shift",
+             f"/trainer/cohorts/{loop['cohort'].id}/trainees/{loop['trainee'].id}"]
+    users.login(loop["trainer"])
+    for url in urls:
+        _page(client, url)
+    users.logout()
+    users.login(loop["trainee"])
+    for url in ("/my-training", f"/play/runs/{run.id}/debrief", "/courses/coaching/steps/written"):
+        _page(client, url)

@@ -119,9 +119,13 @@ def review_queue(session: DbSession, viewer: User, cohort_id: int | None = None,
     return [QueueItem(e, names.get(e.user_id, ""), tuple(refs.get(e.user_id, ()))) for e in entries]
 
 
-def count_awaiting_review(session: DbSession, viewer: User) -> int:
+def _review_count(viewer: User):
     query = select(func.count()).select_from(ResponseEntry).where(ResponseEntry.status == RESPONSE_SUBMITTED)
-    return session.scalar(_supervised(query, ResponseEntry.user_id, viewer)) or 0
+    return _supervised(query, ResponseEntry.user_id, viewer)
+
+
+def count_awaiting_review(session: DbSession, viewer: User) -> int:
+    return session.scalar(_review_count(viewer)) or 0
 
 
 def visible_response(session: DbSession, viewer: User, entry_id: int) -> ResponseEntry | None:
@@ -292,11 +296,15 @@ def awaiting_confirmation(session: DbSession, viewer: User, cohort_id: int | Non
             for c, user_id, course_id in rows]
 
 
-def count_awaiting_confirmation(session: DbSession, viewer: User) -> int:
+def _confirmation_count(viewer: User):
     query = (select(func.count()).select_from(StepConfirmation)
              .join(Enrolment, Enrolment.id == StepConfirmation.enrolment_id)
              .where(StepConfirmation.status == CONFIRMATION_READY))
-    return session.scalar(_supervised(query, Enrolment.user_id, viewer)) or 0
+    return _supervised(query, Enrolment.user_id, viewer)
+
+
+def count_awaiting_confirmation(session: DbSession, viewer: User) -> int:
+    return session.scalar(_confirmation_count(viewer)) or 0
 
 
 def confirm(session: DbSession, trainer: User, trainee_id: int, course: Course, step: Step,
@@ -482,9 +490,13 @@ def contact_requests(session: DbSession, viewer: User, open_only: bool = True,
                         r.followed_up_at, tuple(refs.get(r.user_id, ()))) for r in rows]
 
 
-def count_open_requests(session: DbSession, viewer: User) -> int:
+def _open_request_count(viewer: User):
     query = select(func.count()).select_from(ContactRequest).where(ContactRequest.status == CONTACT_OPEN)
-    return session.scalar(_supervised(query, ContactRequest.user_id, viewer)) or 0
+    return _supervised(query, ContactRequest.user_id, viewer)
+
+
+def count_open_requests(session: DbSession, viewer: User) -> int:
+    return session.scalar(_open_request_count(viewer)) or 0
 
 
 # -- overdue trainees and certificates awaiting sign-off ---------------------------------------------
@@ -513,7 +525,7 @@ def overdue(session: DbSession, viewer: User, today: date, limit: int = LIST_LIM
     rows = session.execute(query.order_by(CohortCourse.due_on, func.lower(User.display_name), User.id)
                            .limit(limit)).all()
     return [OverdueItem(user_id, name, CohortRef(cohort_id, cohort_name), course_id, due_on)
-            for user_id, name, cohort_id, cohort_name, course_id, due_on in rows]
+            for user_id, name, cohort_id, cohort_name, course_id, due_on in rows if due_on is not None]
 
 
 @dataclass(frozen=True)
@@ -531,9 +543,13 @@ def awaiting_sign_off(session: DbSession, viewer: User) -> list[SignOffItem]:
                         if c.user_id else ()) for c in pending]
 
 
-def count_awaiting_sign_off(session: DbSession, viewer: User) -> int:
+def _sign_off_count(viewer: User):
     query = select(func.count()).select_from(Certificate).where(Certificate.status == "pending")
-    return session.scalar(_supervised(query, Certificate.user_id, viewer)) or 0
+    return _supervised(query, Certificate.user_id, viewer)
+
+
+def count_awaiting_sign_off(session: DbSession, viewer: User) -> int:
+    return session.scalar(_sign_off_count(viewer)) or 0
 
 
 # -- the "needs you" dashboard ------------------------------------------------------------------------
@@ -553,9 +569,12 @@ def needs_you(session: DbSession, viewer: User, today: date) -> NeedsYou:
 
 
 def needs_you_count(session: DbSession, viewer: User) -> int:
-    """What waits for the viewer to act (for the navigation): reviews, confirmations, sign-offs, contact requests."""
-    return (count_awaiting_review(session, viewer) + count_awaiting_confirmation(session, viewer)
-            + count_awaiting_sign_off(session, viewer) + count_open_requests(session, viewer))
+    """What waits for the viewer to act (for the navigation): reviews, confirmations, sign-offs, contact requests.
+
+    One query, as it runs on every trainer page.
+    """
+    counts = [_review_count(viewer), _confirmation_count(viewer), _sign_off_count(viewer), _open_request_count(viewer)]
+    return sum(session.execute(select(*(c.scalar_subquery() for c in counts))).one())
 
 
 # -- what the trainee sees ------------------------------------------------------------------------

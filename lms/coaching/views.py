@@ -230,8 +230,8 @@ def confirm(cohort_id: int, user_id: int):
         course, step = found
         service_call(lambda: coaching.confirm(db.session, current_user, user_id, course, step, form.note.data or ""),
                      "Step confirmed. The trainee sees it done, with your note.")
-    return redirect(request.form.get("next") if request.form.get("next") in _safe_returns(cohort, user_id)
-                    else url_for(".confirmations"), code=303)
+    back = request.form.get("next", "")
+    return redirect(back if back in _safe_returns(cohort, user_id) else url_for(".confirmations"), code=303)
 
 
 def _safe_returns(cohort: Cohort, user_id: int) -> set[str]:

@@ -8,8 +8,8 @@ from flask import Blueprint, Flask, Response, abort, current_app, flash, redirec
 from flask_login import current_user
 
 from lms.catalog.services import catalog
-from lms.coaching import services as coaching
 from lms.certificates.document import verify_url
+from lms.coaching import services as coaching
 from lms.cohorts import reports
 from lms.cohorts import services as cohorts
 from lms.cohorts.exports import certificates_csv, progress_csv

@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Table, delete, func, or_, select
+from sqlalchemy import Table, delete, func, or_, select, update
 
 from lms.accounts.models import LoginAttempt, User
 from lms.admin import audit
 from lms.certificates.models import Certificate
+from lms.coaching.models import RunComment
 from lms.cohorts.models import Cohort, CohortMember
 from lms.core.db import DbSession
 from lms.core.models import utcnow
@@ -139,6 +140,8 @@ def delete_account(session: DbSession, user: User, password: str, revoke_certifi
     # No name in this entry: the point is that the name is gone.
     audit.record(session, None, "account.delete", target=f"account #{user.id}", revoked_certificates=revoked)
     session.execute(delete(LoginAttempt).where(LoginAttempt.key == f"email:{user.email}"))
+    # Comments they wrote as a trainer stay with the trainee they were for, signed "a former trainer".
+    session.execute(update(RunComment).where(RunComment.author_id == user.id).values(author_name=""))
     session.flush()
     session.delete(user)
     session.flush()
