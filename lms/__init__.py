@@ -69,13 +69,14 @@ def _register_blueprints(app: Flask) -> None:
     from lms.admin import views as admin
     from lms.catalog import views as catalog
     from lms.certificates import views as certificates
+    from lms.coaching import views as coaching
     from lms.cohorts import views as cohorts
     from lms.home import views as home
     from lms.learning import views as learning
     from lms.privacy import views as privacy
     from lms.roleplay import views as roleplay
 
-    for feature in (home, accounts, catalog, learning, roleplay, certificates, cohorts, admin, privacy):
+    for feature in (home, accounts, catalog, learning, roleplay, certificates, cohorts, coaching, admin, privacy):
         feature.init_app(app)
 
 

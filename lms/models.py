@@ -2,6 +2,7 @@
 from lms.accounts.models import ROLES, LoginAttempt, User
 from lms.admin.models import AuditEntry
 from lms.certificates.models import Certificate
+from lms.coaching.models import ContactRequest, RunComment
 from lms.cohorts.models import ENROLMENTS_REPORT_INDEX, Cohort, CohortCourse, CohortMember, CohortTrainer, Invite
 from lms.core.models import SITE_VERSION_ID, Base, SiteSetting, SiteVersion, utcnow
 from lms.learning.models import (
@@ -18,7 +19,7 @@ from lms.roleplay.models import RunChoice, ScenarioRun, WellbeingCheckin
 
 __all__ = [
     "AssessmentAttempt", "AssessmentDraw", "AuditEntry", "Base", "Certificate", "Cohort", "CohortCourse", "CohortMember",
-    "CohortTrainer", "ENROLMENTS_REPORT_INDEX", "Enrolment", "Invite", "LoginAttempt", "QuestionAnswer", "ROLES",
-    "ReflectionEntry", "ResponseEntry", "RunChoice", "SITE_VERSION_ID", "ScenarioRun", "SiteSetting", "SiteVersion", "StepConfirmation",
+    "CohortTrainer", "ContactRequest", "ENROLMENTS_REPORT_INDEX", "Enrolment", "Invite", "LoginAttempt", "QuestionAnswer", "ROLES",
+    "ReflectionEntry", "ResponseEntry", "RunChoice", "RunComment", "SITE_VERSION_ID", "ScenarioRun", "SiteSetting", "SiteVersion", "StepConfirmation",
     "StepProgress", "User", "WellbeingCheckin", "utcnow",
 ]

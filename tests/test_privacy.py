@@ -16,6 +16,7 @@ from lms.accounts.models import LoginAttempt, User
 from lms.admin import audit
 from lms.admin.models import AuditEntry
 from lms.certificates.models import Certificate
+from lms.coaching.models import ContactRequest, RunComment
 from lms.cohorts import services as cohorts
 from lms.cohorts.models import CohortTrainer
 from lms.core.models import Base, SiteSetting
@@ -70,8 +71,14 @@ def _plant_everything(session, users):
                               response_id="welcome-r1", text="My response", reviewer_id=other.id))
     session.add(StepConfirmation(enrolment_id=enrolment.id, step_id="welcome", confirmed_by_id=other.id))
     session.commit()
-    play(session, person, [("start", 0, 2, False)])  # scenario_runs, run_choices
+    run = play(session, person, [("start", 0, 2, False)])  # scenario_runs, run_choices
     private_notes(session, person)  # reflection_entries, wellbeing_checkins
+    # run_comments: a trainer's comment on their run (theirs through the run), and one they wrote as a trainer.
+    session.add(RunComment(run_id=run.id, author_id=other.id, author_name="Other Trainer", text="On your run",
+                           reply_text="My reply"))
+    others_run = play(session, other, [("start", 0, 2, False)])
+    session.add(RunComment(run_id=others_run.id, author_id=person.id, author_name="Pat Person", text="I wrote this"))
+    session.add(ContactRequest(user_id=person.id, note_for_trainer="Please call", followed_up_by_id=other.id))
     issued = certify(session, person, enrolment=enrolment, valid_until=TODAY + timedelta(days=300), code="issued-1")
     certify(session, person, course_id="advanced", status="pending")
     approved = certify(session, other, course_id="advanced", code="other-1")
@@ -83,7 +90,7 @@ def _plant_everything(session, users):
     planted = {"audit_log", "certificates", "cohort_members", "cohort_trainers", "cohorts", "enrolments",
                "invites", "reflection_entries", "scenario_runs", "site_settings", "wellbeing_checkins",
                "step_progress", "question_answers", "assessment_attempts", "run_choices", "assessment_draws",
-               "response_entries", "step_confirmations"}
+               "response_entries", "step_confirmations", "run_comments", "contact_requests"}
     return person, other, issued, approved, planted
 
 
@@ -108,6 +115,8 @@ def test_every_table_about_users_is_exported_and_cleaned_by_deletion(client, ses
     assert {c["name"] for c in data["cohorts"]} == {"Their cohort"}
     assert all("pdf" not in c for c in data["tables"]["certificates"])
     assert all("token_hash" not in i for i in data["tables"]["invites"])
+    assert {c["text"] for c in data["tables"]["run_comments"]} == {"On your run", "I wrote this"}
+    assert [r["note_for_trainer"] for r in data["tables"]["contact_requests"]] == ["Please call"]
     # Someone else's certificate that they approved is not "their data".
     assert "other-1" not in {c["code"] for c in data["tables"]["certificates"]}
 
@@ -136,6 +145,11 @@ def test_every_table_about_users_is_exported_and_cleaned_by_deletion(client, ses
     assert session.scalar(select(AuditEntry).where(AuditEntry.action == "user.set_role")).target_user_id is None
     deletion = session.scalar(select(AuditEntry).where(AuditEntry.action == "account.delete"))
     assert "Pat" not in deletion.target and deletion.actor_id is None
+    # A comment they wrote on someone else's run stays for that trainee, without their name or the link.
+    kept_comment = session.scalar(select(RunComment).where(RunComment.text == "I wrote this"))
+    assert (kept_comment.author_id, kept_comment.author_name) == (None, "")
+    assert session.scalar(select(RunComment).where(RunComment.text == "On your run")) is None
+    assert session.scalar(select(ContactRequest)) is None
     # Their cohort lives on for its other trainer; they are logged out.
     assert session.scalar(select(CohortTrainer).where(CohortTrainer.user_id == other.id)) is not None
     assert client.get("/home").status_code == 302

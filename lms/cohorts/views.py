@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from lms.catalog.services import catalog
 from lms.certificates.document import verify_url
+from lms.coaching import services as coaching
 from lms.cohorts import reports
 from lms.cohorts import services as cohorts
 from lms.cohorts.exports import certificates_csv, progress_csv
@@ -272,7 +273,10 @@ def trainee(cohort_id: int, user_id: int):
     if member is None:
         abort(404)
     record = reports.trainee_record(db.session, current, member, catalog(), clock.today())
-    return render_template("trainer/trainee.html", cohort=current, record=record, action_form=ActionForm())
+    run_ids = [r.run_id for r in record.runs]
+    return render_template("trainer/trainee.html", cohort=current, record=record, action_form=ActionForm(),
+                           commentable=coaching.commentable_run_ids(db.session, current_user, run_ids),
+                           comment_counts=coaching.comment_counts(db.session, run_ids))
 
 
 # -- scenario insight -----------------------------------------------------------------------

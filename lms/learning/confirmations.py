@@ -9,6 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from lms.accounts.models import User
+from lms.admin import audit
 from lms.content import Course, Step
 from lms.core.db import DbSession
 from lms.core.models import utcnow
@@ -57,6 +58,7 @@ def confirm_step(session: DbSession, enrolment: Enrolment, course: Course, step:
     """A trainer confirms the task; the step completes. Returns (row, course completed now).
 
     A trainer may confirm before the trainee has said it is ready (they were there).
+    Every confirmation is recorded in the audit log.
     """
     if step.confirmation != "trainer":
         raise ServiceError("This step is not confirmed by a trainer.")
@@ -71,6 +73,8 @@ def confirm_step(session: DbSession, enrolment: Enrolment, course: Course, step:
     if row.status == CONFIRMATION_CONFIRMED:
         raise ServiceError("This step has already been confirmed.")
     row.status, row.note, row.confirmed_by_id, row.confirmed_at = CONFIRMATION_CONFIRMED, note, trainer.id, utcnow()
+    audit.record(session, trainer, "step.confirm", target_user=session.get(User, enrolment.user_id),
+                 course_id=course.id, step_id=step.id, enrolment_id=enrolment.id)
     session.flush()
     _, course_done = completion.complete_if_met(session, enrolment, course, step)
     return row, course_done

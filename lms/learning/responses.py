@@ -16,6 +16,7 @@ from markupsafe import Markup
 from sqlalchemy import exists, select
 
 from lms.accounts.models import User
+from lms.admin import audit
 from lms.cohorts.models import CohortMember, CohortTrainer
 from lms.content import Course, Response, Step
 from lms.content.course import RESPONSE_MAX_CHARS
@@ -99,6 +100,8 @@ def mark_response(session: DbSession, response: ResponseEntry, reviewer: User, v
                   course: Course) -> ResponseEntry:
     """A trainer's verdict on a response: meets_standard (may complete the step) or try_again (with a comment).
 
+    Every mark is recorded in the audit log.
+
     `course` is the published course the response belongs to, to complete its step.
     """
     if verdict not in (RESPONSE_MEETS_STANDARD, RESPONSE_TRY_AGAIN):
@@ -114,6 +117,10 @@ def mark_response(session: DbSession, response: ResponseEntry, reviewer: User, v
         raise ServiceError("That response belongs to another course.")
     response.status, response.reviewer_comment = verdict, comment
     response.reviewed_at, response.reviewer_id = utcnow(), reviewer.id
+    # The comment stays out of the log: it is the trainee's feedback, not an administrative fact.
+    audit.record(session, reviewer, "response.mark", target_user=session.get(User, response.user_id),
+                 verdict=verdict, course_id=response.course_id, step_id=response.step_id,
+                 response_id=response.response_id, entry_id=response.id)
     session.flush()
     enrolment = session.get(Enrolment, response.enrolment_id)
     step = course.step(response.step_id)

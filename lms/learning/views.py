@@ -21,6 +21,7 @@ from flask_login import current_user
 
 from lms.catalog.services import catalog
 from lms.certificates import services as certificates
+from lms.coaching import services as coaching
 from lms.content import Course, Step
 from lms.content.course import RESPONSE_MAX_CHARS
 from lms.content.markdown import unwrap_paragraph
@@ -367,10 +368,12 @@ def mark_ready(course_id: str, step_id: str):
 # -- my training and my reflections ---------------------------------------------------
 
 def my_training_context() -> dict:
-    """What the "My training" panel shows: courses, then certificates."""
+    """What the "My training" page shows: trainers' feedback, courses, then certificates."""
     courses = catalog().courses
     return progress.my_training(db.session, current_user.id, courses) | {
-        "certificate_panel": certificates.trainee_panel(db.session, current_user.id, courses)}
+        "certificate_panel": certificates.trainee_panel(db.session, current_user.id, courses),
+        "feedback": coaching.trainee_feedback(db.session, current_user.id),
+        "feedback_courses": courses, "feedback_scenarios": catalog().scenarios}
 
 
 @bp.route("/my-training")

@@ -26,6 +26,7 @@ from lms.accounts.models import LoginAttempt, User
 from lms.admin import audit
 from lms.admin.models import AuditEntry
 from lms.certificates.models import Certificate
+from lms.coaching.models import RunComment
 from lms.cohorts.models import Cohort, CohortMember
 from lms.core.db import DbSession
 from lms.core.models import utcnow
@@ -39,7 +40,7 @@ HIDDEN_COLUMNS = {("users", "password_hash"), ("users", "session_token"), ("user
                   ("invites", "token_hash"), ("certificates", "pdf")}
 #: A row someone merely acted on is not theirs (a trainer approved a trainee's certificate).
 ACTED_ON = {("certificates", "approved_by_id"), ("response_entries", "reviewer_id"),
-            ("step_confirmations", "confirmed_by_id")}
+            ("step_confirmations", "confirmed_by_id"), ("contact_requests", "followed_up_by_id")}
 REVOKED_AT_REQUEST = "revoked at the holder's request"
 
 
@@ -145,6 +146,8 @@ def delete_account(session: DbSession, user: User, password: str, revoke_certifi
     audit.record(session, None, "account.delete", target=f"account #{user.id}", revoked_certificates=revoked)
     session.execute(delete(LoginAttempt).where(LoginAttempt.key == f"email:{user.email}"))
     _pseudonymise_audit_log(session, user)
+    # Comments they wrote as a trainer stay with the trainee they were for, signed "a former trainer".
+    session.execute(update(RunComment).where(RunComment.author_id == user.id).values(author_name=""))
     session.flush()
     session.delete(user)
     session.flush()

@@ -26,6 +26,9 @@ class ScenarioRun(Base):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_active_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Practice runs are private; a trainee may share one with their trainers for comments.
+    # Course runs are always visible to the trainee's cohort trainers.
+    shared_with_trainers_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     choices: Mapped[list[RunChoice]] = relationship(
         back_populates="run", order_by="RunChoice.position", cascade="all, delete-orphan", passive_deletes=True)

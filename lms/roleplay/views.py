@@ -5,6 +5,7 @@ from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_
 from flask_login import current_user
 
 from lms.catalog.services import catalog
+from lms.coaching import services as coaching
 from lms.content import Course, Scenario, Step
 from lms.core import templating
 from lms.core.extensions import db
@@ -214,6 +215,7 @@ def debrief(run_id: int):
         outcome_label=OUTCOME_LABELS.get(run.outcome or ""), start_form=_start_form(run),
         leave_url=_leave_url(run), in_course=run.enrolment_id is not None,
         checkin=checkin, checkin_form=CheckinForm(formdata=None) if offer_checkin and checkin is None else None,
+        coaching=coaching.debrief_coaching(db.session, current_user.id, run, checkin),
         feelings=wellbeing.FEELINGS, contacts=current_app.config["SUPPORT_CONTACTS"])
 
 

@@ -1,0 +1,639 @@
+"""Coaching: the trainer's side of responses and confirmed steps, comments on runs, contact requests.
+
+Who may act on a trainee's work is one rule (lms.learning.responses.may_review):
+admins, and trainers of a cohort the trainee belongs to. Every read for a
+trainer goes through it or through `cohorts.supervised_user_ids`, so a trainer
+never sees a trainee of another cohort.
+
+Never read ReflectionEntry or WellbeingCheckin for a trainer here: they are
+private to the trainee. A contact request is made after a check-in, but only the
+request and the note written for the trainer are ever shown to trainers.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.orm import selectinload
+
+from lms.accounts.models import User
+from lms.admin import audit
+from lms.certificates import services as certificates
+from lms.certificates.models import Certificate
+from lms.coaching import notify
+from lms.coaching.models import CONTACT_FOLLOWED_UP, CONTACT_OPEN, CONTACT_WITHDRAWN, ContactRequest, RunComment
+from lms.cohorts import services as cohorts
+from lms.cohorts.models import Cohort, CohortCourse, CohortMember, CohortTrainer
+from lms.content import Course, Step
+from lms.core.db import DbSession
+from lms.core.models import utcnow
+from lms.core.services import ServiceError
+from lms.learning import confirmations, progress, responses
+from lms.learning.models import (
+    CONFIRMATION_CONFIRMED,
+    CONFIRMATION_READY,
+    RESPONSE_SUBMITTED,
+    Enrolment,
+    ResponseEntry,
+    StepConfirmation,
+)
+from lms.roleplay.models import ScenarioRun, WellbeingCheckin
+
+COMMENT_MAX = 2_000
+NOTE_MAX = 2_000
+LIST_LIMIT = 200
+
+
+def _clean(text: str | None, limit: int, empty: str | None) -> str:
+    """Normalised text; `empty` is the message when text is required, None when it may be empty."""
+    text = (text or "").replace("\r\n", "\n").strip()
+    if not text and empty:
+        raise ServiceError(empty)
+    if len(text) > limit:
+        raise ServiceError(f"That is too long: please keep it under {limit:,} characters.")
+    return text
+
+
+# -- who is in which of the viewer's cohorts ------------------------------------------------
+
+@dataclass(frozen=True)
+class CohortRef:
+    id: int
+    name: str
+
+
+def cohorts_of(session: DbSession, viewer: User, user_ids: Iterable[int]) -> dict[int, list[CohortRef]]:
+    """{trainee id: the viewer's cohorts they belong to (every cohort for an admin)}, in one query."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    query = (select(CohortMember.user_id, Cohort.id, Cohort.name).join(Cohort, Cohort.id == CohortMember.cohort_id)
+             .where(CohortMember.user_id.in_(ids)).order_by(Cohort.name, Cohort.id))
+    if not viewer.is_admin:
+        query = query.where(Cohort.id.in_(select(CohortTrainer.cohort_id).where(CohortTrainer.user_id == viewer.id)))
+    found: dict[int, list[CohortRef]] = {}
+    for user_id, cohort_id, name in session.execute(query):
+        found.setdefault(user_id, []).append(CohortRef(cohort_id, name))
+    return found
+
+
+def _names(session: DbSession, user_ids: Iterable[int]) -> dict[int, str]:
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    return dict(session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
+
+
+def _supervised(query, column, viewer: User):
+    members = cohorts.supervised_user_ids(viewer)
+    return query if members is None else query.where(column.in_(members))
+
+
+def _in_cohort(query, column, cohort_id: int | None):
+    if cohort_id is None:
+        return query
+    return query.where(column.in_(select(CohortMember.user_id).where(CohortMember.cohort_id == cohort_id)))
+
+
+# -- responses: the review queue and marking ---------------------------------------------------
+
+@dataclass(frozen=True)
+class QueueItem:
+    entry: ResponseEntry
+    trainee: str
+    cohorts: tuple[CohortRef, ...]
+
+
+def review_queue(session: DbSession, viewer: User, cohort_id: int | None = None, course_id: str | None = None,
+                 limit: int = LIST_LIMIT) -> list[QueueItem]:
+    """Responses waiting for a trainer, oldest (re)submission first, of the viewer's trainees only."""
+    query = select(ResponseEntry).where(ResponseEntry.status == RESPONSE_SUBMITTED)
+    query = _in_cohort(_supervised(query, ResponseEntry.user_id, viewer), ResponseEntry.user_id, cohort_id)
+    if course_id:
+        query = query.where(ResponseEntry.course_id == course_id)
+    entries = list(session.scalars(query.order_by(ResponseEntry.updated_at, ResponseEntry.id).limit(limit)))
+    names = _names(session, (e.user_id for e in entries))
+    refs = cohorts_of(session, viewer, (e.user_id for e in entries))
+    return [QueueItem(e, names.get(e.user_id, ""), tuple(refs.get(e.user_id, ()))) for e in entries]
+
+
+def _review_count(viewer: User):
+    query = select(func.count()).select_from(ResponseEntry).where(ResponseEntry.status == RESPONSE_SUBMITTED)
+    return _supervised(query, ResponseEntry.user_id, viewer)
+
+
+def count_awaiting_review(session: DbSession, viewer: User) -> int:
+    return session.scalar(_review_count(viewer)) or 0
+
+
+def visible_response(session: DbSession, viewer: User, entry_id: int) -> ResponseEntry | None:
+    """A response the viewer may read and mark, else None (the view answers 404)."""
+    entry = session.get(ResponseEntry, entry_id)
+    if entry is None or not responses.may_review(session, viewer, entry.user_id):
+        return None
+    return entry
+
+
+def mark(session: DbSession, reviewer: User, entry: ResponseEntry, verdict: str, comment: str,
+         course: Course | None) -> ResponseEntry:
+    """Mark a response (audited by the learning service) and tell whoever listens."""
+    if course is None:
+        raise ServiceError("This response's course is not available at the moment, so it cannot be marked. "
+                           "Check the content problems page.")
+    marked = responses.mark_response(session, entry, reviewer, verdict, comment, course=course)
+    notify.notify(notify.RESPONSE_MARKED, session, marked)
+    return marked
+
+
+# -- comments on role-play runs -------------------------------------------------------------------
+
+def open_to_trainers(run: ScenarioRun) -> bool:
+    """Course runs are seen by the trainee's cohort trainers; practice runs only once the trainee shares them."""
+    return run.enrolment_id is not None or run.shared_with_trainers_at is not None
+
+
+def commentable_run(session: DbSession, viewer: User, run_id: int) -> ScenarioRun | None:
+    """A run the viewer may read and comment on, else None (the view answers 404)."""
+    run = session.get(ScenarioRun, run_id, options=[selectinload(ScenarioRun.choices)])
+    if run is None or not open_to_trainers(run) or not responses.may_review(session, viewer, run.user_id):
+        return None
+    return run
+
+
+def commentable_run_ids(session: DbSession, viewer: User, run_ids: Iterable[int]) -> set[int]:
+    """Which of these runs the viewer may comment on (for links on the trainee's record)."""
+    ids = sorted(set(run_ids))
+    if not ids:
+        return set()
+    query = select(ScenarioRun.id).where(ScenarioRun.id.in_(ids), (ScenarioRun.enrolment_id.is_not(None))
+                                         | (ScenarioRun.shared_with_trainers_at.is_not(None)))
+    return set(session.scalars(_supervised(query, ScenarioRun.user_id, viewer)))
+
+
+def comment_counts(session: DbSession, run_ids: Iterable[int]) -> dict[int, int]:
+    ids = sorted(set(run_ids))
+    if not ids:
+        return {}
+    return dict(session.execute(select(RunComment.run_id, func.count()).where(RunComment.run_id.in_(ids))
+                                .group_by(RunComment.run_id)).all())
+
+
+def comments_for_run(session: DbSession, run_id: int) -> dict[int | None, list[RunComment]]:
+    """{choice position or None for the whole run: its comments, oldest first}."""
+    found: dict[int | None, list[RunComment]] = {}
+    for comment in session.scalars(select(RunComment).where(RunComment.run_id == run_id)
+                                   .order_by(RunComment.created_at, RunComment.id)):
+        found.setdefault(comment.position, []).append(comment)
+    return found
+
+
+def add_comment(session: DbSession, author: User, run: ScenarioRun, position: int | None, text: str) -> RunComment:
+    """A trainer's comment on a run or on one of its choices."""
+    if not open_to_trainers(run) or not responses.may_review(session, author, run.user_id):
+        raise ServiceError("Only the trainee's cohort trainers can comment on this run.")
+    if position is not None and not 0 <= position < len(run.choices):
+        raise ServiceError("That choice is not part of this run. Please comment on one of the choices shown.")
+    text = _clean(text, COMMENT_MAX, "Write a comment first.")
+    comment = RunComment(run_id=run.id, position=position, author_id=author.id, author_name=author.display_name,
+                         text=text)
+    session.add(comment)
+    session.flush()
+    trainee = session.get(User, run.user_id)
+    audit.record(session, author, "run_comment.add", target_user=trainee, run_id=run.id, comment_id=comment.id,
+                 position=position)
+    notify.notify(notify.COMMENT_ADDED, session, comment)
+    return comment
+
+
+def own_comment(session: DbSession, author: User, comment_id: int) -> RunComment | None:
+    """A comment the user wrote, else None: only its author edits or deletes a comment."""
+    comment = session.get(RunComment, comment_id)
+    return comment if comment is not None and comment.author_id == author.id else None
+
+
+def edit_comment(session: DbSession, author: User, comment: RunComment, text: str) -> RunComment:
+    if comment.author_id != author.id:
+        raise ServiceError("Only the trainer who wrote this comment can change it.")
+    comment.text, comment.updated_at = _clean(text, COMMENT_MAX, "Write a comment first, or delete it."), utcnow()
+    run = session.get(ScenarioRun, comment.run_id)
+    audit.record(session, author, "run_comment.edit", target_user=session.get(User, run.user_id) if run else None,
+                 run_id=comment.run_id, comment_id=comment.id)
+    session.flush()
+    return comment
+
+
+def delete_comment(session: DbSession, author: User, comment: RunComment) -> None:
+    """Delete a comment and, with it, the trainee's reply to it (the view says so before)."""
+    if comment.author_id != author.id:
+        raise ServiceError("Only the trainer who wrote this comment can delete it.")
+    run = session.get(ScenarioRun, comment.run_id)
+    audit.record(session, author, "run_comment.delete", target_user=session.get(User, run.user_id) if run else None,
+                 run_id=comment.run_id, comment_id=comment.id)
+    session.delete(comment)
+    session.flush()
+
+
+def trainees_comment(session: DbSession, user_id: int, comment_id: int) -> RunComment | None:
+    """A comment on one of the user's own runs, else None."""
+    return session.scalar(select(RunComment).join(ScenarioRun, ScenarioRun.id == RunComment.run_id)
+                          .where(RunComment.id == comment_id, ScenarioRun.user_id == user_id))
+
+
+def reply(session: DbSession, trainee: User, comment: RunComment, text: str) -> RunComment:
+    """The trainee's one reply to a comment thread."""
+    run = session.get(ScenarioRun, comment.run_id)
+    if run is None or run.user_id != trainee.id:
+        raise ServiceError("You can only reply to comments on your own role-plays.")
+    if comment.reply_text is not None:
+        raise ServiceError("You have already replied to this comment.")
+    comment.reply_text, comment.replied_at = _clean(text, COMMENT_MAX, "Write your reply first."), utcnow()
+    session.flush()
+    notify.notify(notify.REPLY_ADDED, session, comment)
+    return comment
+
+
+def set_shared(session: DbSession, trainee: User, run: ScenarioRun, shared: bool) -> ScenarioRun:
+    """Share a finished practice run with the trainee's trainers for comments, or stop sharing it."""
+    if run.user_id != trainee.id:
+        raise ServiceError("You can only share your own role-plays.")
+    if run.enrolment_id is not None:
+        raise ServiceError("Your trainers already see the role-plays you play in a course.")
+    if run.finished_at is None:
+        raise ServiceError("Finish the role-play before sharing it.")
+    run.shared_with_trainers_at = utcnow() if shared else None
+    session.flush()
+    return run
+
+
+# -- steps a trainer confirms --------------------------------------------------------------------
+
+def confirmation_steps(course: Course) -> list[Step]:
+    return [s for s in course.steps if s.confirmation == "trainer"]
+
+
+@dataclass(frozen=True)
+class ConfirmItem:
+    confirmation: StepConfirmation
+    user_id: int
+    trainee: str
+    course_id: str
+    cohorts: tuple[CohortRef, ...]
+
+
+def awaiting_confirmation(session: DbSession, viewer: User, cohort_id: int | None = None,
+                          limit: int = LIST_LIMIT) -> list[ConfirmItem]:
+    """Steps trainees said are ready, oldest first, of the viewer's trainees only."""
+    query = (select(StepConfirmation, Enrolment.user_id, Enrolment.course_id)
+             .join(Enrolment, Enrolment.id == StepConfirmation.enrolment_id)
+             .where(StepConfirmation.status == CONFIRMATION_READY))
+    query = _in_cohort(_supervised(query, Enrolment.user_id, viewer), Enrolment.user_id, cohort_id)
+    rows = session.execute(query.order_by(StepConfirmation.ready_at, StepConfirmation.id).limit(limit)).all()
+    names = _names(session, (r[1] for r in rows))
+    refs = cohorts_of(session, viewer, (r[1] for r in rows))
+    return [ConfirmItem(c, user_id, names.get(user_id, ""), course_id, tuple(refs.get(user_id, ())))
+            for c, user_id, course_id in rows]
+
+
+def _confirmation_count(viewer: User):
+    query = (select(func.count()).select_from(StepConfirmation)
+             .join(Enrolment, Enrolment.id == StepConfirmation.enrolment_id)
+             .where(StepConfirmation.status == CONFIRMATION_READY))
+    return _supervised(query, Enrolment.user_id, viewer)
+
+
+def count_awaiting_confirmation(session: DbSession, viewer: User) -> int:
+    return session.scalar(_confirmation_count(viewer)) or 0
+
+
+def confirm(session: DbSession, trainer: User, trainee_id: int, course: Course, step: Step,
+            note: str = "") -> tuple[StepConfirmation, bool]:
+    """Confirm one trainee's step (audited by the learning service). Returns (row, course completed now)."""
+    enrolment = progress.latest_enrolment(session, trainee_id, course.id)
+    if enrolment is None:
+        raise ServiceError("This trainee has not started the course yet, so there is nothing to confirm.")
+    row, course_done = confirmations.confirm_step(session, enrolment, course, step, trainer, note)
+    notify.notify(notify.STEP_CONFIRMED, session, row)
+    return row, course_done
+
+
+@dataclass(frozen=True)
+class SheetLine:
+    """One cohort member's state for a step a trainer confirms."""
+
+    user_id: int
+    name: str
+    state: str  # confirmed / ready / started / not_started
+
+
+def confirmation_sheet(session: DbSession, cohort: Cohort, course: Course, step: Step) -> list[SheetLine]:
+    """Every member of the cohort and where they are with this step, by name."""
+    members = list(session.execute(select(User.id, User.display_name).join(CohortMember, CohortMember.user_id == User.id)
+                                   .where(CohortMember.cohort_id == cohort.id)
+                                   .order_by(func.lower(User.display_name), User.id)).all())
+    latest = (select(Enrolment.user_id, func.max(Enrolment.cycle).label("cycle"))
+              .where(Enrolment.course_id == course.id,
+                     Enrolment.user_id.in_(select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)))
+              .group_by(Enrolment.user_id).subquery())
+    enrolled = dict(session.execute(
+        select(Enrolment.user_id, Enrolment.id).join(latest, and_(latest.c.user_id == Enrolment.user_id,
+                                                                  latest.c.cycle == Enrolment.cycle))
+        .where(Enrolment.course_id == course.id)).all())
+    states = dict(session.execute(select(StepConfirmation.enrolment_id, StepConfirmation.status).where(
+        StepConfirmation.enrolment_id.in_(list(enrolled.values()) or [0]), StepConfirmation.step_id == step.id)).all())
+    lines = []
+    for user_id, name in members:
+        enrolment_id = enrolled.get(user_id)
+        state = "not_started" if enrolment_id is None else states.get(enrolment_id, "started")
+        lines.append(SheetLine(user_id, name, state))
+    return lines
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    confirmed: list[str] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)
+    not_started: list[str] = field(default_factory=list)
+    course_completed: list[str] = field(default_factory=list)
+
+
+def bulk_confirm(session: DbSession, trainer: User, cohort: Cohort, course: Course, step: Step,
+                 user_ids: Iterable[int], note: str = "") -> BulkOutcome:
+    """Confirm a step for the chosen members of a cohort at once (after a live session).
+
+    Members who have not started the course are left out and named: a confirmation
+    belongs to an enrolment. Members already confirmed are left as they are.
+    """
+    if step.confirmation != "trainer" or course.step(step.id) is None:
+        raise ServiceError("This step is not confirmed by a trainer.")
+    if not trainer.is_admin and not cohorts.is_trainer_of(session, trainer, cohort.id):
+        raise ServiceError("Only this cohort's trainers can confirm its steps.")
+    chosen = set(user_ids)
+    if not chosen:
+        raise ServiceError("Tick the trainees you want to confirm this step for.")
+    outcome = BulkOutcome()
+    for line in confirmation_sheet(session, cohort, course, step):
+        if line.user_id not in chosen:
+            continue
+        if line.state == "not_started":
+            outcome.not_started.append(line.name)
+        elif line.state == CONFIRMATION_CONFIRMED:
+            outcome.already.append(line.name)
+        else:
+            _row, course_done = confirm(session, trainer, line.user_id, course, step, note)
+            outcome.confirmed.append(line.name)
+            if course_done:
+                outcome.course_completed.append(line.name)
+    if not (outcome.confirmed or outcome.already or outcome.not_started):
+        raise ServiceError("None of the ticked people are in this cohort any more.")
+    return outcome
+
+
+# -- asking for a conversation ---------------------------------------------------------------------
+
+def has_trainer(session: DbSession, user_id: int) -> bool:
+    return bool(session.scalar(select(exists().where(
+        CohortMember.user_id == user_id, CohortTrainer.cohort_id == CohortMember.cohort_id))))
+
+
+def request_for_checkin(session: DbSession, user_id: int, checkin_id: int) -> ContactRequest | None:
+    """The trainee's latest request made after this check-in, if any."""
+    return session.scalar(select(ContactRequest).where(ContactRequest.user_id == user_id,
+                                                       ContactRequest.checkin_id == checkin_id)
+                          .order_by(ContactRequest.id.desc()).limit(1))
+
+
+def request_contact(session: DbSession, trainee: User, checkin: WellbeingCheckin, note: str = "") -> ContactRequest:
+    """"I'd like my trainer to get in touch", after one of the trainee's check-ins."""
+    if checkin.user_id != trainee.id:
+        raise ServiceError("You can only ask after your own check-in.")
+    if not has_trainer(session, trainee.id):
+        raise ServiceError("You are not in a cohort with a trainer yet, so nobody would see this request. "
+                           "Please use the support contacts, or talk to your volunteer coordinator.")
+    existing = request_for_checkin(session, trainee.id, checkin.id)
+    if existing is not None and existing.status == CONTACT_OPEN:
+        raise ServiceError("You have already asked; your trainers can see your request.")
+    request = ContactRequest(user_id=trainee.id, checkin_id=checkin.id, note_for_trainer=_clean(note, NOTE_MAX, None))
+    session.add(request)
+    session.flush()
+    notify.notify(notify.CONTACT_REQUESTED, session, request)
+    return request
+
+
+def own_request(session: DbSession, user_id: int, request_id: int) -> ContactRequest | None:
+    request = session.get(ContactRequest, request_id)
+    return request if request is not None and request.user_id == user_id else None
+
+
+def withdraw(session: DbSession, trainee: User, request: ContactRequest) -> ContactRequest:
+    if request.user_id != trainee.id:
+        raise ServiceError("You can only withdraw your own request.")
+    if request.status != CONTACT_OPEN:
+        raise ServiceError("This request is no longer open.")
+    request.status, request.withdrawn_at = CONTACT_WITHDRAWN, utcnow()
+    session.flush()
+    return request
+
+
+def visible_request(session: DbSession, viewer: User, request_id: int) -> ContactRequest | None:
+    request = session.get(ContactRequest, request_id)
+    if request is None or not responses.may_review(session, viewer, request.user_id):
+        return None
+    return request
+
+
+def follow_up(session: DbSession, trainer: User, request: ContactRequest) -> ContactRequest:
+    """A trainer says they got in touch."""
+    if not responses.may_review(session, trainer, request.user_id):
+        raise ServiceError("Only the trainee's cohort trainers can follow this up.")
+    if request.status == CONTACT_WITHDRAWN:
+        raise ServiceError("The trainee has withdrawn this request.")
+    if request.status == CONTACT_FOLLOWED_UP:
+        raise ServiceError("This request has already been followed up.")
+    request.status, request.followed_up_at, request.followed_up_by_id = CONTACT_FOLLOWED_UP, utcnow(), trainer.id
+    audit.record(session, trainer, "contact_request.follow_up", target_user=session.get(User, request.user_id),
+                 request_id=request.id)
+    session.flush()
+    return request
+
+
+@dataclass(frozen=True)
+class ContactItem:
+    """What a trainer sees of a request: who, when, the note written for them. Never the check-in."""
+
+    id: int
+    user_id: int
+    trainee: str
+    note: str
+    created_at: datetime
+    status: str
+    followed_up_at: datetime | None
+    cohorts: tuple[CohortRef, ...]
+
+
+def contact_requests(session: DbSession, viewer: User, open_only: bool = True,
+                     limit: int = LIST_LIMIT) -> list[ContactItem]:
+    query = select(ContactRequest.id, ContactRequest.user_id, ContactRequest.note_for_trainer,
+                   ContactRequest.created_at, ContactRequest.status, ContactRequest.followed_up_at)
+    query = _supervised(query, ContactRequest.user_id, viewer)
+    if open_only:
+        query = query.where(ContactRequest.status == CONTACT_OPEN).order_by(ContactRequest.created_at,
+                                                                            ContactRequest.id)
+    else:
+        query = query.where(ContactRequest.status != CONTACT_WITHDRAWN).order_by(
+            ContactRequest.created_at.desc(), ContactRequest.id.desc())
+    rows = session.execute(query.limit(limit)).all()
+    names = _names(session, (r.user_id for r in rows))
+    refs = cohorts_of(session, viewer, (r.user_id for r in rows))
+    return [ContactItem(r.id, r.user_id, names.get(r.user_id, ""), r.note_for_trainer, r.created_at, r.status,
+                        r.followed_up_at, tuple(refs.get(r.user_id, ()))) for r in rows]
+
+
+def _open_request_count(viewer: User):
+    query = select(func.count()).select_from(ContactRequest).where(ContactRequest.status == CONTACT_OPEN)
+    return _supervised(query, ContactRequest.user_id, viewer)
+
+
+def count_open_requests(session: DbSession, viewer: User) -> int:
+    return session.scalar(_open_request_count(viewer)) or 0
+
+
+# -- overdue trainees and certificates awaiting sign-off ---------------------------------------------
+
+@dataclass(frozen=True)
+class OverdueItem:
+    user_id: int
+    trainee: str
+    cohort: CohortRef
+    course_id: str
+    due_on: date
+
+
+def overdue(session: DbSession, viewer: User, today: date, limit: int = LIST_LIMIT) -> list[OverdueItem]:
+    """Members of the viewer's active cohorts past an assigned course's due date without completing it."""
+    completed = exists().where(Enrolment.user_id == CohortMember.user_id, Enrolment.course_id == CohortCourse.course_id,
+                               Enrolment.completed_at.is_not(None))
+    query = (select(CohortMember.user_id, User.display_name, Cohort.id, Cohort.name, CohortCourse.course_id,
+                    CohortCourse.due_on)
+             .join(Cohort, Cohort.id == CohortMember.cohort_id)
+             .join(CohortCourse, CohortCourse.cohort_id == Cohort.id)
+             .join(User, User.id == CohortMember.user_id)
+             .where(Cohort.archived_at.is_(None), CohortCourse.due_on < today, ~completed))
+    if not viewer.is_admin:
+        query = query.where(Cohort.id.in_(select(CohortTrainer.cohort_id).where(CohortTrainer.user_id == viewer.id)))
+    rows = session.execute(query.order_by(CohortCourse.due_on, func.lower(User.display_name), User.id)
+                           .limit(limit)).all()
+    return [OverdueItem(user_id, name, CohortRef(cohort_id, cohort_name), course_id, due_on)
+            for user_id, name, cohort_id, cohort_name, course_id, due_on in rows if due_on is not None]
+
+
+@dataclass(frozen=True)
+class SignOffItem:
+    certificate: Certificate
+    trainee: str  # the display name (often a pseudonym), not the legal name on the certificate
+    cohorts: tuple[CohortRef, ...]
+
+
+def awaiting_sign_off(session: DbSession, viewer: User) -> list[SignOffItem]:
+    pending = certificates.pending(session, viewer)
+    ids = [c.user_id for c in pending if c.user_id is not None]
+    names, refs = _names(session, ids), cohorts_of(session, viewer, ids)
+    return [SignOffItem(c, names.get(c.user_id, "") if c.user_id else "", tuple(refs.get(c.user_id, ()))
+                        if c.user_id else ()) for c in pending]
+
+
+def _sign_off_count(viewer: User):
+    query = select(func.count()).select_from(Certificate).where(Certificate.status == "pending")
+    return _supervised(query, Certificate.user_id, viewer)
+
+
+def count_awaiting_sign_off(session: DbSession, viewer: User) -> int:
+    return session.scalar(_sign_off_count(viewer)) or 0
+
+
+# -- the "needs you" dashboard ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class NeedsYou:
+    reviews: list[QueueItem]
+    confirmations: list[ConfirmItem]
+    sign_offs: list[SignOffItem]
+    contacts: list[ContactItem]
+    overdue: list[OverdueItem]
+
+
+def needs_you(session: DbSession, viewer: User, today: date) -> NeedsYou:
+    return NeedsYou(review_queue(session, viewer), awaiting_confirmation(session, viewer),
+                    awaiting_sign_off(session, viewer), contact_requests(session, viewer), overdue(session, viewer, today))
+
+
+def needs_you_count(session: DbSession, viewer: User) -> int:
+    """What waits for the viewer to act (for the navigation): reviews, confirmations, sign-offs, contact requests.
+
+    One query, as it runs on every trainer page.
+    """
+    counts = [_review_count(viewer), _confirmation_count(viewer), _sign_off_count(viewer), _open_request_count(viewer)]
+    return sum(session.execute(select(*(c.scalar_subquery() for c in counts))).one())
+
+
+# -- what the trainee sees ------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RunFeedback:
+    comment: RunComment
+    run_id: int
+    scenario_id: str
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """Trainers' words to one trainee, newest first, for My training."""
+
+    reviews: list[ResponseEntry]
+    comments: list[RunFeedback]
+    confirmations: list[tuple[StepConfirmation, str]]  # (row, course id)
+    requests: list[ContactRequest]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.reviews or self.comments or self.confirmations or self.requests)
+
+
+def trainee_feedback(session: DbSession, user_id: int, limit: int = 10) -> Feedback:
+    reviews = list(session.scalars(select(ResponseEntry).where(
+        ResponseEntry.user_id == user_id, ResponseEntry.reviewed_at.is_not(None))
+        .order_by(ResponseEntry.reviewed_at.desc(), ResponseEntry.id.desc()).limit(limit)))
+    comments = [RunFeedback(c, run_id, scenario_id) for c, run_id, scenario_id in session.execute(
+        select(RunComment, ScenarioRun.id, ScenarioRun.scenario_id).join(ScenarioRun, ScenarioRun.id == RunComment.run_id)
+        .where(ScenarioRun.user_id == user_id).order_by(RunComment.created_at.desc(), RunComment.id.desc())
+        .limit(limit)).all()]
+    confirmed = [(row, course_id) for row, course_id in session.execute(
+        select(StepConfirmation, Enrolment.course_id).join(Enrolment, Enrolment.id == StepConfirmation.enrolment_id)
+        .where(Enrolment.user_id == user_id, StepConfirmation.status == CONFIRMATION_CONFIRMED)
+        .order_by(StepConfirmation.confirmed_at.desc(), StepConfirmation.id.desc()).limit(limit)).all()]
+    requests = list(session.scalars(select(ContactRequest).where(
+        ContactRequest.user_id == user_id, ContactRequest.status == CONTACT_OPEN).order_by(ContactRequest.id.desc())))
+    return Feedback(reviews, comments, confirmed, requests)
+
+
+@dataclass(frozen=True)
+class DebriefCoaching:
+    """What the debrief adds: comments by choice, sharing, and the contact request after a check-in."""
+
+    comments: Mapping[int | None, list[RunComment]]
+    shareable: bool  # a finished practice run the trainee may share or stop sharing
+    shared: bool
+    trainers_see: bool  # the trainee's cohort trainers can see this run
+    has_trainer: bool
+    request: ContactRequest | None
+
+
+def debrief_coaching(session: DbSession, user_id: int, run: ScenarioRun,
+                     checkin: WellbeingCheckin | None) -> DebriefCoaching:
+    trainer = has_trainer(session, user_id)
+    return DebriefCoaching(
+        comments=comments_for_run(session, run.id),
+        shareable=run.enrolment_id is None and run.finished_at is not None and trainer,
+        shared=run.shared_with_trainers_at is not None, trainers_see=open_to_trainers(run) and trainer,
+        has_trainer=trainer, request=request_for_checkin(session, user_id, checkin.id) if checkin else None)

@@ -1,0 +1,365 @@
+"""Coaching pages: the trainer's "needs you", review queue, run comments, confirmations, contact requests,
+and the trainee's replies, sharing and contact requests.
+
+Two blueprints: `coaching` holds trainer pages only (every view requires the
+trainer role, and each one asks the services whether this trainer may see this
+trainee); `feedback` holds the trainee's own actions, on their own rows only.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from lms.accounts.models import User
+from lms.catalog.services import catalog
+from lms.coaching import services as coaching
+from lms.coaching.forms import CommentForm, ConfirmForm, ContactForm, QueueFilterForm, ReplyForm, ReviewForm, ShareForm
+from lms.cohorts import services as cohorts
+from lms.cohorts.models import Cohort
+from lms.content import Course, Step
+from lms.core import clock, templating
+from lms.core.access import role_required
+from lms.core.db import db
+from lms.core.forms import ActionForm, options
+from lms.core.web import service_call
+from lms.learning.models import RESPONSE_SUBMITTED
+from lms.roleplay import checkins, runs
+from lms.roleplay.models import ScenarioRun, WellbeingCheckin
+
+bp = Blueprint("coaching", __name__, url_prefix="/trainer", template_folder="templates")
+trainee_bp = Blueprint("feedback", __name__, template_folder="templates")
+
+
+def init_app(app: Flask) -> None:
+    """Register the trainer and trainee pages, and the "Needs you" link with its count."""
+    app.register_blueprint(bp)
+    app.register_blueprint(trainee_bp)
+    templating.add_nav_link(app, "coaching.needs_you", "Needs you", "trainer", 35,
+                            count=lambda: coaching.needs_you_count(db.session, current_user))
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+def _cohort(cohort_id: int) -> Cohort:
+    cohort = cohorts.cohort_for(db.session, current_user, cohort_id)
+    if cohort is None:
+        abort(404)
+    return cohort
+
+
+def _course_titles() -> dict[str, str]:
+    return {c.id: c.title for c in sorted(catalog().courses.values(), key=lambda c: c.title.lower())}
+
+
+def _confirmation_step(course_id: str | None, step_id: str | None) -> tuple[Course, Step] | None:
+    course = catalog().course(course_id or "")
+    step = course.step(step_id or "") if course else None
+    if course is None or step is None or step.confirmation != "trainer":
+        return None
+    return course, step
+
+
+# -- needs you ----------------------------------------------------------------------------------
+
+@bp.route("/needs-you")
+@role_required("trainer")
+def needs_you():
+    board = coaching.needs_you(db.session, current_user, clock.today())
+    return render_template("coaching/needs_you.html", board=board, courses=catalog().courses,
+                           action_form=ActionForm(), confirm_form=ConfirmForm(formdata=None))
+
+
+# -- responses ----------------------------------------------------------------------------------
+
+@bp.route("/reviews")
+@role_required("trainer")
+def reviews():
+    form = QueueFilterForm(request.args)
+    mine = cohorts.visible_cohorts(db.session, current_user)
+    form.cohort.choices = options([("", "All your cohorts")] + [(str(c.id), c.name) for c in mine])
+    form.course.choices = options([("", "All courses")] + list(_course_titles().items()))
+    form.validate()
+    # A stale or hand-edited filter drops that filter only.
+    cohort_id = int(form.cohort.data) if form.cohort.data and not form.cohort.errors else None
+    course_id = form.course.data if form.course.data and not form.course.errors else None
+    queue = coaching.review_queue(db.session, current_user, cohort_id=cohort_id, course_id=course_id)
+    return render_template("coaching/reviews.html", form=form, queue=queue, courses=catalog().courses)
+
+
+@bp.route("/reviews/<int:entry_id>", methods=["GET", "POST"])
+@role_required("trainer")
+def review(entry_id: int):
+    entry = coaching.visible_response(db.session, current_user, entry_id)
+    if entry is None:
+        abort(404)
+    course = catalog().course(entry.course_id)
+    step = course.step(entry.step_id) if course else None
+    block = next((r for r in step.responses if r.id == entry.response_id), None) if step else None
+    form = ReviewForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            marked, ok = service_call(
+                lambda: coaching.mark(db.session, current_user, entry, form.verdict.data, form.comment.data or "",
+                                      course),
+                "Marked. The trainee can read your verdict and comment on the step and on My training.")
+            if ok:
+                return redirect(url_for(".reviews"), code=303)
+        # What the trainer wrote stays in the form with the message; nothing is lost.
+        status = 400
+    refs = coaching.cohorts_of(db.session, current_user, [entry.user_id]).get(entry.user_id, [])
+    trainee = db.session.get(User, entry.user_id)
+    return render_template("coaching/review.html", entry=entry, course=course, step=step, block=block, form=form,
+                           trainee=trainee, cohorts=refs, open=entry.status == RESPONSE_SUBMITTED), status
+
+
+# -- comments on role-play runs ------------------------------------------------------------------
+
+def _run_or_404(run_id: int) -> ScenarioRun:
+    run = coaching.commentable_run(db.session, current_user, run_id)
+    if run is None:
+        abort(404)
+    return run
+
+
+def _run_page(run: ScenarioRun, form: CommentForm | None = None, status: int = 200):
+    scenario = catalog().scenario(run.scenario_id)
+    report = runs.debrief(run, scenario) if scenario else None
+    refs = coaching.cohorts_of(db.session, current_user, [run.user_id]).get(run.user_id, [])
+    trainee = db.session.get(User, run.user_id)
+    return render_template(
+        "coaching/run.html", run=run, scenario=scenario, report=report, trainee=trainee, cohorts=refs,
+        comments=coaching.comments_for_run(db.session, run.id), form=form, action_form=ActionForm(),
+        failed_position=_kept_at(run, form)), status
+
+
+def _kept_at(run: ScenarioRun, form: CommentForm | None) -> str | None:
+    """Which comment form shows the words of a comment that was refused: its choice's, else the whole run's."""
+    if form is None:
+        return None
+    raw = (form.position.data or "").strip()
+    return raw if raw.isdigit() and int(raw) < len(run.choices) else ""
+
+
+@bp.route("/runs/<int:run_id>")
+@role_required("trainer")
+def run(run_id: int):
+    return _run_page(_run_or_404(run_id))
+
+
+@bp.route("/runs/<int:run_id>/comments", methods=["POST"])
+@role_required("trainer")
+def add_comment(run_id: int):
+    run = _run_or_404(run_id)
+    form = CommentForm()
+    raw = (form.position.data or "").strip()
+    position = int(raw) if raw.isdigit() else None
+    if raw and position is None:
+        flash("That choice is not part of this run. Please comment on one of the choices shown.", "error")
+        return _run_page(run, form, 400)
+    if not form.validate_on_submit():
+        flash("The form had expired. Please send your comment again.", "error")
+        return _run_page(run, form, 400)
+    comment, ok = service_call(lambda: coaching.add_comment(db.session, current_user, run, position, form.text.data),
+                               "Comment added. The trainee will see it in their debrief and on My training.")
+    if not ok:
+        return _run_page(run, form, 400)
+    anchor = f"choice-{position}" if position is not None else "whole-run"
+    return redirect(url_for(".run", run_id=run.id, _anchor=anchor), code=303)
+
+
+def _own_comment(comment_id: int):
+    comment = coaching.own_comment(db.session, current_user, comment_id)
+    if comment is None:
+        abort(404)
+    return comment
+
+
+@bp.route("/comments/<int:comment_id>", methods=["GET", "POST"])
+@role_required("trainer")
+def edit_comment(comment_id: int):
+    comment = _own_comment(comment_id)
+    form = CommentForm(obj=comment if request.method == "GET" else None)
+    if request.method == "POST":
+        if form.validate_on_submit() and service_call(
+                lambda: coaching.edit_comment(db.session, current_user, comment, form.text.data), "Comment saved.")[1]:
+            return _back_to_run(comment.run_id)
+        return render_template("coaching/comment_edit.html", comment=comment, form=form,
+                               action_form=ActionForm()), 400
+    return render_template("coaching/comment_edit.html", comment=comment, form=form, action_form=ActionForm())
+
+
+@bp.route("/comments/<int:comment_id>/delete", methods=["POST"])
+@role_required("trainer")
+def delete_comment(comment_id: int):
+    comment = _own_comment(comment_id)
+    run_id = comment.run_id
+    if ActionForm().validate_on_submit():
+        service_call(lambda: coaching.delete_comment(db.session, current_user, comment), "Comment deleted.")
+    return _back_to_run(run_id)
+
+
+def _back_to_run(run_id: int):
+    """The run's page if the trainer may still see it, else their "needs you" page."""
+    if coaching.commentable_run(db.session, current_user, run_id) is not None:
+        return redirect(url_for(".run", run_id=run_id), code=303)
+    return redirect(url_for(".needs_you"), code=303)
+
+
+# -- steps a trainer confirms ---------------------------------------------------------------------
+
+@bp.route("/confirmations")
+@role_required("trainer")
+def confirmations():
+    items = coaching.awaiting_confirmation(db.session, current_user)
+    return render_template("coaching/confirmations.html", items=items, courses=catalog().courses,
+                           confirm_form=ConfirmForm(formdata=None), cohorts=cohorts.visible_cohorts(db.session, current_user))
+
+
+@bp.route("/cohorts/<int:cohort_id>/trainees/<int:user_id>/confirm", methods=["POST"])
+@role_required("trainer")
+def confirm(cohort_id: int, user_id: int):
+    cohort = _cohort(cohort_id)
+    if cohorts.member_of(db.session, cohort, user_id) is None:
+        abort(404)
+    form = ConfirmForm()
+    found = _confirmation_step(form.course_id.data, form.step_id.data)
+    if found is None:
+        flash("That step is not one a trainer confirms.", "error")
+    elif form.validate_on_submit():
+        course, step = found
+        service_call(lambda: coaching.confirm(db.session, current_user, user_id, course, step, form.note.data or ""),
+                     "Step confirmed. The trainee sees it done, with your note.")
+    back = request.form.get("next", "")
+    return redirect(back if back in _safe_returns(cohort, user_id) else url_for(".confirmations"), code=303)
+
+
+def _safe_returns(cohort: Cohort, user_id: int) -> set[str]:
+    """Pages a confirm form may come back to (never an address taken as is from the request)."""
+    return {url_for(".confirmations"), url_for(".needs_you"),
+            url_for("trainer.trainee", cohort_id=cohort.id, user_id=user_id)}
+
+
+@bp.route("/cohorts/<int:cohort_id>/confirm", methods=["GET", "POST"])
+@role_required("trainer")
+def confirm_cohort(cohort_id: int):
+    """Bulk-confirm a step for a whole cohort after a live session: choose the step, tick who was there."""
+    cohort = _cohort(cohort_id)
+    assigned = [catalog().course(a.course_id) for a in cohorts.assigned_courses(db.session, cohort)]
+    choices = [(f"{c.id}/{s.id}", f"{c.title}: {s.title}") for c in assigned if c for s in coaching.confirmation_steps(c)]
+    source = request.form if request.method == "POST" else request.args
+    chosen = source.get("step", "")
+    found = _confirmation_step(*chosen.split("/", 1)) if "/" in chosen else None
+    if chosen and found is None:
+        flash("Choose one of the steps listed: it is not a step a trainer confirms in this cohort's courses.", "error")
+    if request.method == "POST" and found is not None:
+        course, step = found
+        ids = [int(v) for v in request.form.getlist("member") if v.isdigit() and len(v) < 10]
+        form = ActionForm()
+        if form.validate_on_submit():
+            outcome, ok = service_call(lambda: coaching.bulk_confirm(db.session, current_user, cohort, course, step,
+                                                                     ids, request.form.get("note", "")),
+                                       "Confirmations saved.")
+            if ok and outcome is not None:
+                _flash_bulk(outcome)
+                return redirect(url_for(".confirm_cohort", cohort_id=cohort.id, step=chosen), code=303)
+    sheet = coaching.confirmation_sheet(db.session, cohort, *found) if found else []
+    return render_template("coaching/confirm_cohort.html", cohort=cohort, choices=choices, chosen=chosen if found else "",
+                           found=found, sheet=sheet, action_form=ActionForm(), note=request.form.get("note", "")), \
+        400 if request.method == "POST" else 200
+
+
+def _flash_bulk(outcome: coaching.BulkOutcome) -> None:
+    if outcome.confirmed:
+        flash(f"Confirmed for {len(outcome.confirmed)}: {', '.join(outcome.confirmed)}.", "success")
+    if outcome.already:
+        flash(f"Already confirmed, left as they were: {', '.join(outcome.already)}.", "info")
+    if outcome.not_started:
+        flash(f"Not confirmed, because they have not started the course yet: {', '.join(outcome.not_started)}.",
+              "warning")
+
+
+# -- contact requests ---------------------------------------------------------------------------------
+
+@bp.route("/contact-requests")
+@role_required("trainer")
+def contact_requests():
+    return render_template("coaching/contact_requests.html",
+                           items=coaching.contact_requests(db.session, current_user, open_only=False),
+                           action_form=ActionForm())
+
+
+@bp.route("/contact-requests/<int:request_id>/followed-up", methods=["POST"])
+@role_required("trainer")
+def follow_up(request_id: int):
+    found = coaching.visible_request(db.session, current_user, request_id)
+    if found is None:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        service_call(lambda: coaching.follow_up(db.session, current_user, found), "Marked as followed up.")
+    back = url_for(".needs_you") if request.form.get("next") == "needs-you" else url_for(".contact_requests")
+    return redirect(back, code=303)
+
+
+# -- the trainee's side ------------------------------------------------------------------------------------
+
+def _debrief(run_id: int, anchor: str):
+    return redirect(url_for("play.debrief", run_id=run_id, _anchor=anchor), code=303)
+
+
+@trainee_bp.route("/play/runs/<int:run_id>/share", methods=["POST"])
+def share_run(run_id: int):
+    run = runs.get_run(db.session, current_user.id, run_id)
+    if run is None:
+        abort(404)
+    form = ShareForm()
+    if form.validate_on_submit():
+        shared = form.shared.data == "1"
+        service_call(lambda: coaching.set_shared(db.session, current_user, run, shared),
+                     "Shared with your trainers: they can read this run and comment on it." if shared
+                     else "This run is private again: your trainers can no longer see it.")
+    return _debrief(run.id, "trainer-comments")
+
+
+@trainee_bp.route("/my/comments/<int:comment_id>/reply", methods=["POST"])
+def reply(comment_id: int):
+    comment = coaching.trainees_comment(db.session, current_user.id, comment_id)
+    if comment is None:
+        abort(404)
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        flash("The form had expired. Please send your reply again.", "error")
+    else:
+        service_call(lambda: coaching.reply(db.session, current_user, comment, form.text.data),
+                     "Your reply is sent to your trainer.")
+    return _debrief(comment.run_id, f"comment-{comment.id}")
+
+
+@trainee_bp.route("/play/runs/<int:run_id>/contact", methods=["POST"])
+def request_contact(run_id: int):
+    run = runs.get_run(db.session, current_user.id, run_id)
+    checkin = checkins.checkin_for_run(db.session, current_user.id, run_id) if run else None
+    if run is None or checkin is None:
+        abort(404)
+    form = ContactForm()
+    if not form.validate_on_submit():
+        flash("The form had expired. Please try again.", "error")
+    elif not form.want.data:
+        flash("Tick “I’d like my trainer to get in touch” to send the request.", "error")
+    else:
+        service_call(lambda: coaching.request_contact(db.session, current_user, checkin, form.note.data or ""),
+                     "Your trainers can see that you would like them to get in touch. Your check-in stays private.")
+    return _debrief(run.id, "checkin")
+
+
+@trainee_bp.route("/my/contact-requests/<int:request_id>/withdraw", methods=["POST"])
+def withdraw_request(request_id: int):
+    found = coaching.own_request(db.session, current_user.id, request_id)
+    if found is None:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        service_call(lambda: coaching.withdraw(db.session, current_user, found), "Your request is withdrawn.")
+    checkin = db.session.get(WellbeingCheckin, found.checkin_id) if found.checkin_id else None
+    if request.form.get("next") != "my-training" and checkin is not None and checkin.run_id is not None:
+        return _debrief(checkin.run_id, "checkin")
+    return redirect(url_for("learn.my_training"), code=303)

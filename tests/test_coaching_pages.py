@@ -1,0 +1,243 @@
+"""Coaching pages through the real stack: the trainer marks, comments, confirms and follows up; the trainee sees it.
+
+Reflections and check-ins are planted and looked for on every new page.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from lms.catalog.services import catalog
+from lms.coaching.models import ContactRequest, RunComment
+from lms.learning import progress, responses
+from lms.learning.models import ResponseEntry, StepConfirmation
+from lms.roleplay import checkins, runs
+from lms.roleplay.models import ScenarioRun
+from tests.conftest import csrf_token
+from tests.factories import SECRET_CHECKIN, SECRET_REFLECTION, join, make_cohort, post, private_notes
+
+COACHING = Path(__file__).parent / "fixtures" / "coaching"
+NOTE_FOR_TRAINER = "note-for-my-trainer-5c1d"
+
+
+@pytest.fixture
+def content_dir() -> Path:
+    return COACHING
+
+
+@pytest.fixture
+def loop(app, session, users):
+    """A trainer, their cohort with a trainee who responded, played the course role-play and checked in."""
+    trainer = users.create(role="trainer", display_name="Tess Trainer")
+    trainee = users.create(display_name="Nightowl")
+    cohort = make_cohort(session, trainer, name="Spring", courses=("coaching",))
+    join(session, cohort, trainee)
+    with app.app_context():
+        course, scenario = catalog().course("coaching"), catalog().scenario("tough-night")
+    enrolment = progress.enrol(session, trainee.id, course)
+    step = course.step("written")
+    entry = responses.submit(session, enrolment, course, step, step.responses[0], "Are you safe tonight?").entry
+    run = runs.start_run(session, trainee.id, scenario, enrolment, "roleplay")
+    secret = next(c for c in scenario.node("start").choices if c.red_line)
+    runs.choose(session, run, scenario, 0, secret.index, course)
+    checkin = checkins.record_checkin(session, trainee.id, run, "struggling", SECRET_CHECKIN)
+    session.commit()
+    private_notes(session, trainee)
+    return {"trainer": trainer, "trainee": trainee, "cohort": cohort, "course": course, "entry": entry, "run": run,
+            "checkin": checkin}
+
+
+def _page(client, url: str, status: int = 200) -> str:
+    response = client.get(url)
+    assert response.status_code == status, (url, response.status_code)
+    body = response.get_data(as_text=True)
+    assert SECRET_REFLECTION not in body and SECRET_CHECKIN not in body, url
+    return body
+
+
+def test_the_whole_loop_in_pages(client, session, users, loop):
+    entry, run, cohort = loop["entry"], loop["run"], loop["cohort"]
+    # The trainee asks for a conversation from the debrief, after their check-in.
+    users.login(loop["trainee"])
+    debrief = f"/play/runs/{run.id}/debrief"
+    assert "I’d like my trainer to get in touch" in _page(client, debrief)
+    refused = post(client, f"/play/runs/{run.id}/contact", {"note": "x"}, form_page=debrief, follow_redirects=True)
+    assert "Tick “I’d like my trainer to get in touch”" in refused.get_data(as_text=True)
+    asked = post(client, f"/play/runs/{run.id}/contact", {"want": "y", "note": NOTE_FOR_TRAINER}, form_page=debrief)
+    assert asked.status_code == 303
+    assert "Withdraw my request" in _page(client, debrief)
+    users.logout()
+
+    users.login(loop["trainer"])
+    board = _page(client, "/trainer/needs-you")
+    assert "Nightowl" in board and NOTE_FOR_TRAINER in board and "Struggling" not in board
+    nav_count = 2  # a response to review and a contact request
+    assert f'Needs you <span class="nav-count">{nav_count}' in board
+    queue = _page(client, "/trainer/reviews")
+    assert f"/trainer/reviews/{entry.id}" in queue
+    # A filter that is not one of the choices (a stale link) is dropped, never a 500.
+    assert f"/trainer/reviews/{entry.id}" in _page(client, f"/trainer/reviews?cohort={cohort.id}&course=elsewhere")
+    empty_cohort = make_cohort(session, loop["trainer"], name="Empty", courses=())
+    assert "No responses are waiting" in _page(client, f"/trainer/reviews?cohort={empty_cohort.id}")
+    _page(client, "/trainer/reviews?cohort=not-a-number")  # a bad filter is dropped, never a 500
+    review = _page(client, f"/trainer/reviews/{entry.id}")
+    assert "Are you safe tonight?" in review and "promises no secrecy" in review  # response beside the guide
+    empty = post(client, f"/trainer/reviews/{entry.id}", {"verdict": "try_again", "comment": ""})
+    assert empty.status_code == 400 and "Say what to change" in empty.get_data(as_text=True)
+    no_verdict = post(client, f"/trainer/reviews/{entry.id}", {"comment": "Kept words"})
+    assert no_verdict.status_code == 400 and "Kept words" in no_verdict.get_data(as_text=True)
+    marked = post(client, f"/trainer/reviews/{entry.id}", {"verdict": "try_again", "comment": "Ask about suicide."})
+    assert marked.status_code == 303
+
+    run_page = _page(client, f"/trainer/runs/{run.id}")
+    assert "Promise to keep it secret" in run_page and "Red line" in run_page
+    assert post(client, f"/trainer/runs/{run.id}/comments", {"position": "0", "text": "Never promise secrecy."},
+                form_page=f"/trainer/runs/{run.id}").status_code == 303
+    bad = post(client, f"/trainer/runs/{run.id}/comments", {"position": "7", "text": "Kept comment"},
+               form_page=f"/trainer/runs/{run.id}")
+    assert bad.status_code == 400 and "Kept comment" in bad.get_data(as_text=True)
+    assert post(client, f"/trainer/runs/{run.id}/comments", {"position": "x", "text": "y"},
+                form_page=f"/trainer/runs/{run.id}").status_code == 400
+    comment = session.scalar(select(RunComment))
+    assert comment.position == 0
+    record = _page(client, f"/trainer/cohorts/{cohort.id}/trainees/{loop['trainee'].id}")
+    assert f"/trainer/runs/{run.id}" in record and "1 comment so far" in record
+    edit = _page(client, f"/trainer/comments/{comment.id}")
+    assert "Never promise secrecy." in edit
+    assert post(client, f"/trainer/comments/{comment.id}", {"text": "Never promise secrecy about risk."}).status_code == 303
+
+    request_row = session.scalar(select(ContactRequest))
+    assert post(client, f"/trainer/contact-requests/{request_row.id}/followed-up", {},
+                form_page="/trainer/contact-requests").status_code == 303
+    assert "Followed up" in _page(client, "/trainer/contact-requests")
+    users.logout()
+
+    # The trainee sees the verdict and both comments, replies once, and resubmits.
+    users.login(loop["trainee"])
+    mine = _page(client, "/my-training")
+    assert "Ask about suicide." in mine and "Never promise secrecy about risk." in mine
+    step = _page(client, "/courses/coaching/steps/written")
+    assert "Ask about suicide." in step and "Please try again" in step
+    debrief_page = _page(client, debrief)
+    assert "Never promise secrecy about risk." in debrief_page and "Followed up" in debrief_page
+    assert post(client, f"/my/comments/{comment.id}/reply", {"text": "Understood."}, form_page=debrief).status_code == 303
+    again = post(client, f"/my/comments/{comment.id}/reply", {"text": "Twice"}, form_page=debrief,
+                 follow_redirects=True)
+    assert "already replied" in again.get_data(as_text=True)
+    form_page = "/courses/coaching/steps/written"
+    assert post(client, f"/courses/coaching/steps/written/responses/{entry.response_id}",
+                {"text": "Are you thinking about suicide? I can't keep that secret."}, form_page=form_page
+                ).status_code == 303
+    users.logout()
+
+    users.login(loop["trainer"])
+    assert "Understood." in _page(client, f"/trainer/runs/{run.id}")
+    assert post(client, f"/trainer/reviews/{entry.id}", {"verdict": "meets_standard", "comment": ""}).status_code == 303
+    session.expire_all()
+    assert session.get(ResponseEntry, entry.id).status == "meets_standard"
+    assert post(client, f"/trainer/comments/{comment.id}/delete", {}, form_page=f"/trainer/comments/{comment.id}"
+                ).status_code == 303
+    assert session.scalar(select(RunComment)) is None
+
+
+def test_confirm_one_and_a_whole_cohort(client, session, users, loop):
+    trainee, cohort = loop["trainee"], loop["cohort"]
+    other = users.create(display_name="Second Trainee")
+    join(session, cohort, other)
+    users.login(trainee)
+    assert post(client, "/courses/coaching/steps/shift/ready", {}, form_page="/courses/coaching/steps/shift"
+                ).status_code == 303
+    users.logout()
+    users.login(loop["trainer"])
+    listing = _page(client, "/trainer/confirmations")
+    assert "Nightowl" in listing and "Shadowed shift" in listing
+    sheet_url = f"/trainer/cohorts/{cohort.id}/confirm"
+    assert "Coaching loop: Shadowed shift" in _page(client, sheet_url)
+    sheet = _page(client, f"{sheet_url}?step=coaching/shift")
+    assert "Says it is ready" in sheet and "Not started the course" in sheet
+    assert "not a step a trainer confirms" in _page(client, f"{sheet_url}?step=coaching/written")
+    token = csrf_token(client, f"{sheet_url}?step=coaching/shift")
+    done = client.post(sheet_url, data={"csrf_token": token, "step": "coaching/shift", "member": [
+        str(trainee.id), str(other.id), "junk"], "note": "Well done tonight."}, follow_redirects=True)
+    body = done.get_data(as_text=True)
+    assert "Confirmed for 1: Nightowl" in body and "have not started the course yet: Second Trainee" in body
+    row = session.scalar(select(StepConfirmation))
+    assert (row.status, row.note) == ("confirmed", "Well done tonight.")
+    first_id = row.id
+    nothing = client.post(sheet_url, data={"csrf_token": token, "step": "coaching/shift"})
+    assert nothing.status_code == 400 and "Tick the trainees" in nothing.get_data(as_text=True)
+    # One at a time, for a trainee who never said it was ready (the trainer was there).
+    with client.application.app_context():
+        progress.enrol(session, other.id, catalog().course("coaching"))
+    session.commit()
+    confirmed = client.post(f"/trainer/cohorts/{cohort.id}/trainees/{other.id}/confirm", data={
+        "csrf_token": token, "course_id": "coaching", "step_id": "shift", "note": "",
+        "next": "https://evil.example/"})
+    assert confirmed.status_code == 303 and confirmed.headers["Location"].endswith("/trainer/confirmations")
+    assert session.scalar(select(StepConfirmation).where(StepConfirmation.id != first_id)).status == "confirmed"
+    users.logout()
+    users.login(trainee)
+    assert "Well done tonight." in _page(client, "/my-training")
+
+
+def test_sharing_a_practice_run_and_withdrawing_a_request(client, session, users, loop):
+    trainee = loop["trainee"]
+    with client.application.app_context():
+        scenario = catalog().scenario("tough-night")
+    practice = runs.start_run(session, trainee.id, scenario)
+    runs.choose(session, practice, scenario, 0, 1)
+    session.commit()
+    users.login(loop["trainer"])
+    _page(client, f"/trainer/runs/{practice.id}", status=404)
+    users.logout()
+    users.login(trainee)
+    debrief = f"/play/runs/{practice.id}/debrief"
+    assert "Share this run with my trainers" in _page(client, debrief)
+    assert post(client, f"/play/runs/{practice.id}/share", {"shared": "1"}, form_page=debrief).status_code == 303
+    assert session.get(ScenarioRun, practice.id).shared_with_trainers_at is not None
+    assert "Stop sharing this run" in _page(client, debrief)
+    users.logout()
+    users.login(loop["trainer"])
+    _page(client, f"/trainer/runs/{practice.id}")
+    users.logout()
+    users.login(trainee)
+    run_debrief = f"/play/runs/{loop['run'].id}/debrief"
+    post(client, f"/play/runs/{loop['run'].id}/contact", {"want": "y"}, form_page=run_debrief)
+    request_row = session.scalar(select(ContactRequest))
+    assert post(client, f"/my/contact-requests/{request_row.id}/withdraw", {"next": "my-training"},
+                form_page="/my-training").headers["Location"].endswith("/my-training")
+    session.expire_all()
+    assert session.get(ContactRequest, request_row.id).status == "withdrawn"
+    assert post(client, f"/play/runs/{practice.id}/share", {"shared": "0"}, form_page=debrief).status_code == 303
+    session.expire_all()
+    assert session.get(ScenarioRun, practice.id).shared_with_trainers_at is None
+
+
+def test_no_coaching_page_shows_a_reflection_or_a_checkin(app, client, session, users, loop):
+    """Every GET route of the coaching pages, walked from the URL map, with private notes planted."""
+    from flask import url_for
+
+    run = loop["run"]
+    comment = RunComment(run_id=run.id, position=0, author_id=loop["trainer"].id, author_name="Tess", text="Hm")
+    request_row = ContactRequest(user_id=loop["trainee"].id, checkin_id=loop["checkin"].id, note_for_trainer="")
+    session.add_all([comment, request_row])
+    session.commit()
+    values = {"entry_id": loop["entry"].id, "run_id": run.id, "comment_id": comment.id, "cohort_id": loop["cohort"].id,
+              "user_id": loop["trainee"].id, "request_id": request_row.id}
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("coaching.") and "GET" in rule.methods:
+            with app.test_request_context():
+                urls.append(url_for(rule.endpoint, **{arg: values[arg] for arg in rule.arguments}))
+    assert len(urls) >= 8
+    urls += [f"/trainer/cohorts/{loop['cohort'].id}/confirm?step=coaching/shift",
+             f"/trainer/cohorts/{loop['cohort'].id}/trainees/{loop['trainee'].id}"]
+    users.login(loop["trainer"])
+    for url in urls:
+        _page(client, url)
+    users.logout()
+    users.login(loop["trainee"])
+    for url in ("/my-training", f"/play/runs/{run.id}/debrief", "/courses/coaching/steps/written"):
+        _page(client, url)
