@@ -134,11 +134,16 @@ def _world(session, users, role: str) -> tuple[dict[str, str], object]:
     entry = ReflectionEntry(user_id=member.id, course_id="listening", step_id="welcome", reflection_id="r-hardest",
                             prompt_text="What is hardest?", text="Listening.")
     session.add(entry)
+    from lms.coaching.models import ContactRequest, RunComment
+
+    comment = RunComment(run_id=run.id, author_id=owner.id, author_name=owner.display_name, text="Well held.")
+    request = ContactRequest(user_id=member.id, note_for_trainer="Could we talk?")
+    session.add_all([comment, request])
     token = cohorts.create_invite(session, owner, cohort, reusable=True)
     session.commit()
     invite = session.scalar(select(Invite))
     values = {"cohort_id": cohort.id, "user_id": member.id, "invite_id": invite.id, "certificate_id": certificate.id,
-              "entry_id": entry.id, "run_id": run.id, "course_id": "listening", "step_id": "welcome",
+              "entry_id": entry.id, "run_id": run.id, "comment_id": comment.id, "request_id": request.id, "course_id": "listening", "step_id": "welcome",
               "question_id": "q-reflect", "reflection_id": "r-hardest", "response_id": "welcome-r1", "scenario_id": "late-post", "token": token,
               "code": "ABCD-EFGH", "fmt": "json", "relpath": "pic.svg", "filename": "app.css"}
     return {name: str(value) for name, value in values.items()}, me
