@@ -213,6 +213,63 @@ def certificates_print(course_id: str | None, cohort_id: int | None, date_from, 
     click.echo(f"Wrote {len(ids)} certificate(s) to {output}.")
 
 
+@click.command("worker")
+@click.option("--poll", type=float, default=5.0, show_default=True, help="Seconds to wait when there is nothing to do.")
+@with_appcontext
+def worker(poll: float) -> None:
+    """Run the job queue (emails) and the schedule (reminder sweep) until stopped (Ctrl+C or SIGTERM)."""
+    import signal
+    import threading
+
+    from lms.core.db import db
+    from lms.jobs import schedule
+
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    backend = current_app.config["MAIL_BACKEND"]
+    click.echo(f"Worker started (mail: {backend}{'' if backend == 'smtp' else ', messages are printed here'}). "
+               "Ctrl+C stops it.")
+    schedule.loop(lambda: db.session, stop, poll_seconds=poll)
+    db.session.remove()
+
+
+@click.group("jobs", help="The job queue (emails) and the reminder sweep.")
+def jobs_group() -> None:
+    pass
+
+
+@jobs_group.command("run")
+@click.option("--once", is_flag=True, required=True, help="Process what is due now, then exit (for cron and tests).")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Sweep for reminders as if today were this date (YYYY-MM-DD), for tests and demonstrations.")
+@with_appcontext
+def jobs_run(once: bool, as_of) -> None:
+    """Run the reminder sweep once, then every due job; print what was done."""
+    from lms.core.db import db
+    from lms.jobs import schedule
+
+    results = schedule.run_once(db.session, as_of.date() if as_of else None)
+    for name, result in results.items():
+        click.echo(f"{name}: {result}")
+    db.session.remove()
+
+
+@jobs_group.command("failed")
+@with_appcontext
+def jobs_failed() -> None:
+    """List jobs that failed for good, with their last error."""
+    from lms.core.db import db
+    from lms.jobs import queue
+
+    failed = queue.failed_jobs(db.session)
+    for job in failed:
+        first_line = (job.last_error or "").splitlines()[0] if job.last_error else ""
+        click.echo(f"#{job.id} {job.kind} failed {job.failed_at:%Y-%m-%d %H:%M} after {job.attempts} attempts: {first_line}")
+    if not failed:
+        click.echo("No failed jobs.")
+
+
 def register_commands(app: Flask) -> None:
     """Attach every command group to the app (and so to `lms` and `flask`)."""
     app.cli.add_command(db_group)
@@ -220,3 +277,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(reload_content)
     app.cli.add_command(certificates_group)
+    app.cli.add_command(worker)
+    app.cli.add_command(jobs_group)

@@ -4,6 +4,7 @@ from lms.admin.models import AuditEntry
 from lms.certificates.models import Certificate
 from lms.cohorts.models import ENROLMENTS_REPORT_INDEX, Cohort, CohortCourse, CohortMember, CohortTrainer, Invite
 from lms.core.models import SITE_VERSION_ID, Base, SiteSetting, SiteVersion, utcnow
+from lms.jobs.models import Job
 from lms.learning.models import (
     AssessmentAttempt,
     AssessmentDraw,
@@ -14,11 +15,12 @@ from lms.learning.models import (
     StepConfirmation,
     StepProgress,
 )
+from lms.mail.models import ReminderPreference, SentReminder
 from lms.roleplay.models import RunChoice, ScenarioRun, WellbeingCheckin
 
 __all__ = [
     "AssessmentAttempt", "AssessmentDraw", "AuditEntry", "Base", "Certificate", "Cohort", "CohortCourse", "CohortMember",
-    "CohortTrainer", "ENROLMENTS_REPORT_INDEX", "Enrolment", "Invite", "LoginAttempt", "QuestionAnswer", "ROLES",
-    "ReflectionEntry", "ResponseEntry", "RunChoice", "SITE_VERSION_ID", "ScenarioRun", "SiteSetting", "SiteVersion", "StepConfirmation",
+    "CohortTrainer", "ENROLMENTS_REPORT_INDEX", "Enrolment", "Invite", "Job", "LoginAttempt", "QuestionAnswer", "ROLES",
+    "ReflectionEntry", "ReminderPreference", "SentReminder", "ResponseEntry", "RunChoice", "SITE_VERSION_ID", "ScenarioRun", "SiteSetting", "SiteVersion", "StepConfirmation",
     "StepProgress", "User", "WellbeingCheckin", "utcnow",
 ]
