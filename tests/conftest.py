@@ -367,7 +367,9 @@ class SmtpServer:
         return [m for rcpt, m in self.messages if address in rcpt]
 
     def stop(self) -> None:
-        self.controller.stop()
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
 
 
 @pytest.fixture

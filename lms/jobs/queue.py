@@ -47,7 +47,7 @@ def handler(kind: str) -> Callable[[Handler], Handler]:
 
 def backoff(attempts: int) -> timedelta:
     """The wait before the next try after `attempts` failed tries: 1, 2, 4, 8 ... minutes, at most 6 hours."""
-    return min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+    return min(timedelta(minutes=2 ** min(max(attempts - 1, 0), 20)), MAX_BACKOFF)
 
 
 def enqueue(session: DbSession, kind: str, payload: dict, *, run_at: datetime | None = None,
@@ -83,7 +83,8 @@ def claim(session: DbSession, worker: str, now: datetime, limit: int = 20) -> li
 
 def run_job(session: DbSession, job_id: int, worker: str) -> str:
     """Run one claimed job: "done" (deleted), "retry" (backed off) or "failed" (kept with its error)."""
-    job = session.get(Job, job_id)
+    # populate_existing: the claim's UPDATE bypassed the identity map, which may hold an older copy.
+    job = session.get(Job, job_id, populate_existing=True)
     if job is None or job.locked_by != worker[:100]:
         session.rollback()
         return "lost"  # another worker took it over after our lease ended
@@ -103,7 +104,7 @@ def run_job(session: DbSession, job_id: int, worker: str) -> str:
 
 
 def _record_failure(session: DbSession, job_id: int, error: str) -> str:
-    job = session.get(Job, job_id)
+    job = session.get(Job, job_id, populate_existing=True)
     if job is None:
         session.rollback()
         return "lost"

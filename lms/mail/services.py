@@ -9,11 +9,13 @@ from __future__ import annotations
 import smtplib
 import ssl
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formataddr, format_datetime, make_msgid, parseaddr
+from urllib.parse import urlsplit
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
@@ -137,22 +139,38 @@ def sender_address() -> str:
     return formataddr((name or f"{settings.get('CHARITY_NAME')} training", address))
 
 
+def external_url_builder(base: str) -> Callable[..., str]:
+    """`url_for` for emails: absolute links to `base` (PUBLIC_BASE_URL), with no request needed.
+
+    A worker has no request; pushing a pretend one would run the request teardown, which
+    ends the worker's database session in the middle of its job.
+    """
+    parts = urlsplit(base)
+    adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "https")
+
+    def url_for(endpoint: str, _external: bool = True, **values: object) -> str:
+        return adapter.build(endpoint, values, force_external=True)
+
+    return url_for
+
+
 def compose(template: str, context: dict, to_address: str, *, to_user: User | None = None,
             category: str | None = None, now: datetime | None = None) -> EmailMessage:
     """Render a message (plain text and HTML) for one recipient; links use PUBLIC_BASE_URL."""
     app = current_app
     base = app.config["PUBLIC_BASE_URL"].rstrip("/")
-    with app.test_request_context("/", base_url=base):
-        unsubscribe_url = (url_for("mail.unsubscribe", token=unsubscribe_token(to_user.id, category), _external=True)
-                           if to_user is not None and category else None)
-        common = {
-            "charity": settings.get("CHARITY_NAME"), "site_name": settings.get("SITE_NAME"),
-            "recipient_name": to_user.display_name if to_user else None, "base_url": base,
-            "unsubscribe_url": unsubscribe_url, "category_label": CATEGORIES.get(category or ""),
-            "preferences_url": url_for("mail.preferences", _external=True),
-        }
-        text = render_template(f"mail/{template}.txt", **context, **common)
-        html = render_template(f"mail/{template}.html", **context, **common)
+    link = external_url_builder(base)
+    unsubscribe_url = (link("mail.unsubscribe", token=unsubscribe_token(to_user.id, category))
+                       if to_user is not None and category else None)
+    common = {
+        "charity": settings.get("CHARITY_NAME"), "site_name": settings.get("SITE_NAME"),
+        "recipient_name": to_user.display_name if to_user else None, "base_url": base,
+        "unsubscribe_url": unsubscribe_url, "category_label": CATEGORIES.get(category or ""),
+        "preferences_url": link("mail.preferences"),
+        "url_for": link,  # every link in an email is absolute, to PUBLIC_BASE_URL
+    }
+    text = render_template(f"mail/{template}.txt", **context, **common)
+    html = render_template(f"mail/{template}.html", **context, **common)
     first, _, body = text.lstrip().partition("\n")
     if not first.startswith("Subject:"):
         raise ValueError(f"mail/{template}.txt must start with a 'Subject:' line.")
