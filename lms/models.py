@@ -21,6 +21,7 @@ from lms.roleplay.models import RunChoice, ScenarioRun, WellbeingCheckin
 __all__ = [
     "AssessmentAttempt", "AssessmentDraw", "AuditEntry", "Base", "Certificate", "Cohort", "CohortCourse", "CohortMember",
     "CohortTrainer", "ENROLMENTS_REPORT_INDEX", "Enrolment", "Invite", "Job", "LoginAttempt", "QuestionAnswer", "ROLES",
-    "ReflectionEntry", "ReminderPreference", "SentReminder", "ResponseEntry", "RunChoice", "SITE_VERSION_ID", "ScenarioRun", "SiteSetting", "SiteVersion", "StepConfirmation",
+    "ReflectionEntry",
+    "ReminderPreference", "SentReminder", "ResponseEntry", "RunChoice", "SITE_VERSION_ID", "ScenarioRun", "SiteSetting", "SiteVersion", "StepConfirmation",
     "StepProgress", "User", "WellbeingCheckin", "utcnow",
 ]

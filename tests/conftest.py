@@ -360,6 +360,7 @@ class SmtpServer:
         from email import policy
 
         message = email.message_from_bytes(envelope.original_content, policy=policy.default)
+        message.raw = envelope.original_content  # type: ignore[attr-defined] - the bytes as sent
         self.messages.append((envelope.rcpt_tos, message))
         return "250 Message accepted for delivery"
 

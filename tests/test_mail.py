@@ -363,6 +363,9 @@ def test_one_click_unsubscribe_turns_that_kind_off(app, client, session, users, 
     [message] = smtp_server.to("tom@example.org")
     url = message["List-Unsubscribe"].strip("<>")
     assert url.startswith("http://localhost/unsubscribe/")
+    # As sent: one line, not folded or encoded, so mail programs can offer "Unsubscribe".
+    assert f"List-Unsubscribe: <{url}>\r\n".encode() in message.raw
+    assert b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" in message.raw
     text, html = parts(message)
     assert url in text and url in html
     anonymous = app.test_client()
@@ -409,7 +412,7 @@ def test_trainer_nudges_selected_trainees_once_a_day_rate_limited_and_audited(
     url = f"/trainer/cohorts/{cohort.id}/progress"
     page = client.get(url).get_data(as_text=True)
     assert "1 of 3 completed, 2 overdue" in page
-    assert f'aria-label="Select Tom Trainee"' in page
+    assert 'aria-label="Select Tom Trainee"' in page
 
     response = post(client, f"/trainer/cohorts/{cohort.id}/nudge", {"user_ids": [trainee.id, done.id]},
                     form_page=url, follow_redirects=True)

@@ -7,6 +7,7 @@ the security work; this one is about not flooding volunteers' inboxes.)
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -33,7 +34,7 @@ def reminded_in_window(session: DbSession, actor: User, now: datetime) -> int:
         AuditEntry.actor_id == actor.id, AuditEntry.action == NUDGE_ACTION, AuditEntry.created_at > now - WINDOW)) or 0
 
 
-def nudge(session: DbSession, actor: User, cohort: Cohort, user_ids: list[int], courses: dict[str, Course],
+def nudge(session: DbSession, actor: User, cohort: Cohort, user_ids: list[int], courses: Mapping[str, Course],
           today: date, per_hour: int) -> tuple[int, int]:
     """Queue a reminder email to each chosen member; (queued, already reminded today). ServiceError when refused."""
     now = utcnow()

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TypeVar
+from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -259,8 +260,9 @@ def nudge(cohort_id: int):
     form = NudgeForm()
     # Any member id is a valid choice; nudges.nudge keeps only members of this cohort.
     form.user_ids.choices = [(i, str(i)) for i in request.form.getlist("user_ids", type=int)]
-    back = redirect(url_for("trainer.progress", cohort_id=current.id,
-                            **{k: v for k, v in request.args.items() if k in FILTER_ARGS and v}), code=303)
+    args = {k: v for k, v in request.args.items() if k in FILTER_ARGS and v}
+    back = redirect(url_for("trainer.progress", cohort_id=current.id) + (f"?{urlencode(args)}" if args else ""),
+                    code=303)
     if not form.validate_on_submit():
         flash(next(iter(form.user_ids.errors), "Tick at least one trainee to remind."), "error")
         return back

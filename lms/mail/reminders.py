@@ -18,9 +18,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import exists, func, insert, or_, select, tuple_
+from sqlalchemy import ColumnElement, Table, exists, func, insert, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
@@ -84,7 +85,7 @@ class Reminder:
         return self.user_id, self.subject, self.kind, self.on_date
 
 
-def _wanted(category_column) -> object:
+def _wanted(category_column) -> ColumnElement[bool]:
     """SQL: the person has not turned this category off (no preference row means everything on)."""
     return or_(category_column.is_(None), category_column.is_(True))
 
@@ -101,16 +102,16 @@ def queue_new(session: DbSession, reminders: list[Reminder], now: datetime,
     unique = list({r.key: r for r in reminders}.values())  # a key listed twice queues one email
     rows = [{"user_id": r.user_id, "subject": r.subject, "kind": r.kind, "on_date": r.on_date, "sent_at": now}
             for r in unique]
-    table = SentReminder.__table__
+    table = cast(Table, SentReminder.__table__)
     dialect = session.get_bind().dialect.name
-    statement = (pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)).values(rows)
+    statement: Any = (pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)).values(rows)
     statement = statement.on_conflict_do_nothing(index_elements=list(KEY_COLUMNS)).returning(
         *(table.c[name] for name in KEY_COLUMNS))
     new = {tuple(row) for row in session.execute(statement)}
     jobs = [job_row(EMAIL_JOB, email_payload(r.template, r.context, to_user_id=r.user_id, category=r.category), now)
             for r in unique if r.key in new]
     if jobs:
-        session.execute(insert(Job.__table__), jobs)
+        session.execute(insert(cast(Table, Job.__table__)), jobs)
     for job in jobs:
         result.queued[_kind_of(job)] += 1
     return new
@@ -166,8 +167,8 @@ def _due_dates(session: DbSession, courses: Mapping[str, Course], today: date, n
         reminders = []
         for user_id, course_id, due_on, cohort_name, has_started in rows:
             course = courses.get(course_id)
-            found = due_reminder(due_on, today, overdue_max) if course else None
-            if found is None:
+            found = due_reminder(due_on, today, overdue_max) if course and due_on else None
+            if found is None or course is None or due_on is None:
                 continue
             kind, on_date = found
             days = (due_on - today).days
@@ -218,8 +219,8 @@ def _refreshers(session: DbSession, today: date, now: datetime, result: SweepRes
         last = rows[-1][0]
         reminders = []
         for _id, user_id, course_id, course_title, certificate_title, valid_until in rows:
-            kind = refresher_kind(valid_until, today)
-            if kind is None:
+            kind = refresher_kind(valid_until, today) if valid_until else None
+            if kind is None or user_id is None or valid_until is None:
                 continue
             reminders.append(Reminder(
                 user_id, course_id, kind, valid_until, "refresher",
@@ -249,12 +250,12 @@ def _certificate_news(session: DbSession, now: datetime, result: SweepResult) ->
                           "certificate_issued",
                           {"kind": "certificate_issued", "course_title": c.course_title,
                            "certificate_title": c.certificate_title, "verify_url": verify_url(base_url, c.code)},
-                          None) for c in issued]
+                          None) for c in issued if c.user_id and c.issued_at and c.code]
     reminders += [Reminder(c.user_id, f"certificate:{c.id}", "certificate_revoked", clock.local_date(c.revoked_at),
                            "certificate_revoked",
                            {"kind": "certificate_revoked", "course_title": c.course_title,
                             "certificate_title": c.certificate_title, "reason": c.revoked_reason or "No reason was given."},
-                           None) for c in revoked]
+                           None) for c in revoked if c.user_id and c.revoked_at]
     if reminders:
         result.batches += 1
     queue_new(session, reminders, now, result)

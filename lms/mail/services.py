@@ -6,13 +6,14 @@ and sends it (`lms worker`), retrying with backoff. See docs/mail-and-jobs.md.
 """
 from __future__ import annotations
 
+import email.policy
 import smtplib
 import ssl
 import sys
 from collections.abc import Callable
 from datetime import datetime
 from email.message import EmailMessage
-from email.utils import formataddr, format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
@@ -174,7 +175,8 @@ def compose(template: str, context: dict, to_address: str, *, to_user: User | No
     first, _, body = text.lstrip().partition("\n")
     if not first.startswith("Subject:"):
         raise ValueError(f"mail/{template}.txt must start with a 'Subject:' line.")
-    message = EmailMessage()
+    # Long lines allowed (RFC 5322: 998): a folded or encoded List-Unsubscribe URL is one mail programs cannot use.
+    message = EmailMessage(policy=email.policy.default.clone(max_line_length=998))
     message["Subject"] = " ".join(first[len("Subject:"):].split())
     message["From"] = sender_address()
     message["To"] = formataddr((to_user.display_name, to_address)) if to_user else to_address
