@@ -104,10 +104,12 @@ def queue_new(session: DbSession, reminders: list[Reminder], now: datetime,
             for r in unique]
     table = cast(Table, SentReminder.__table__)
     dialect = session.get_bind().dialect.name
-    statement: Any = (pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)).values(rows)
+    # Many parameter sets to one cached statement (SQLAlchemy's "insertmanyvalues" sends them as few
+    # multi-row INSERTs): a .values(rows) statement would be compiled afresh for every batch.
+    statement: Any = (pg_insert(table) if dialect == "postgresql" else sqlite_insert(table))
     statement = statement.on_conflict_do_nothing(index_elements=list(KEY_COLUMNS)).returning(
         *(table.c[name] for name in KEY_COLUMNS))
-    new = {tuple(row) for row in session.execute(statement)}
+    new = {tuple(row) for row in session.execute(statement, rows)}
     jobs = [job_row(EMAIL_JOB, email_payload(r.template, r.context, to_user_id=r.user_id, category=r.category), now)
             for r in unique if r.key in new]
     if jobs:
@@ -155,15 +157,19 @@ def _due_dates(session: DbSession, courses: Mapping[str, Course], today: date, n
             .where(Cohort.archived_at.is_(None), User.active.is_(True), _wanted(ReminderPreference.due_dates),
                    CohortCourse.due_on.between(today - timedelta(days=7 * overdue_max), today + timedelta(days=DUE_SOON_DAYS)),
                    ~completed)
-            .group_by(member, assigned).order_by(member, assigned).limit(batch))
-    last: tuple[int, str] | None = None
-    while True:
-        query = base if last is None else base.where(tuple_(member, assigned) > tuple_(*last))
-        rows = session.execute(query).all()
-        if not rows:
-            return
+            .group_by(member, assigned))
+    # Batches of people, not of rows: each read then touches only its own people's rows (by index),
+    # instead of sorting the whole cohort-by-course product again for every page.
+    people = list(session.scalars(
+        select(CohortMember.user_id).join(Cohort, Cohort.id == CohortMember.cohort_id)
+        .where(Cohort.archived_at.is_(None),
+               CohortMember.cohort_id.in_(select(CohortCourse.cohort_id).where(CohortCourse.due_on.is_not(None))))
+        .distinct().order_by(CohortMember.user_id)))
+    per_batch = max(batch // max(len(courses), 1), 1)
+    for start in range(0, len(people), per_batch):
+        chunk = people[start:start + per_batch]
+        rows = session.execute(base.where(member.in_(chunk))).all()
         result.batches += 1
-        last = (rows[-1][0], rows[-1][1])
         reminders = []
         for user_id, course_id, due_on, cohort_name, has_started in rows:
             course = courses.get(course_id)
@@ -179,8 +185,6 @@ def _due_dates(session: DbSession, courses: Mapping[str, Course], today: date, n
                 "due_dates"))
         queue_new(session, reminders, now, result)
         session.commit()  # each batch stands on its own: a crash later keeps what is done
-        if len(rows) < batch:
-            return
 
 
 # -- certificate refreshers ----------------------------------------------------------------------
