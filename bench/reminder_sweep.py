@@ -23,9 +23,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from cohort_progress import COURSES, TRAINEES, build_content, populate  # noqa: E402
 from sqlalchemy import event, func, select  # noqa: E402
 
-from cohort_progress import COURSES, TRAINEES, build_content, populate  # noqa: E402
 from lms import create_app  # noqa: E402
 from lms.catalog.services import catalog  # noqa: E402
 from lms.cohorts.models import CohortCourse, CohortMember  # noqa: E402

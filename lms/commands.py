@@ -136,6 +136,8 @@ def _demo_cohort() -> None:
         return
     trainer = db.session.scalar(select(User).where(User.email == DEMO_ACCOUNTS[0][0]))
     trainee = db.session.scalar(select(User).where(User.email == DEMO_ACCOUNTS[1][0]))
+    if trainer is None or trainee is None:
+        return
     cohort = cohorts.create_cohort(db.session, trainer, name)
     cohorts.assign_course(db.session, trainer, cohort, courses[0], clock.today() + timedelta(days=3), set(courses))
     cohorts.add_member(db.session, cohort.id, trainee)
