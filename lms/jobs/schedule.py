@@ -54,8 +54,13 @@ def loop(session_factory: Callable[[], DbSession], stop: threading.Event, poll_s
     """The worker: run periodic tasks when due and jobs as they come, until `stop` is set."""
     worker = worker_name()
     last_run: dict[str, float] = {}
+    parent = os.getppid()
     log.info("worker %s started", worker)
     while not stop.is_set():
+        if os.getppid() != parent:
+            # The process that started us is gone (`make run` stopped): do not linger.
+            log.info("worker %s: its parent process ended; stopping", worker)
+            break
         session = session_factory()
         busy = False
         try:
