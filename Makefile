@@ -27,10 +27,13 @@ $(STAMP): pyproject.toml uv.lock | $(UV)
 
 install: $(STAMP)
 
-## Serve the app with the sample content and a demo cohort on SQLite at http://127.0.0.1:5000
+## Serve the app with the sample content and a demo cohort on SQLite at http://127.0.0.1:5000,
+## with a worker beside it that prints the emails (invitations, reminders); Ctrl+C stops both
 run: install
 	$(DEV) $(BIN)/lms db upgrade
 	$(DEV) $(BIN)/lms demo
+	$(DEV) $(BIN)/lms worker --poll 2 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	$(DEV) $(BIN)/lms run --host 127.0.0.1 --port 5000
 
 ## The whole suite: SQLite and PostgreSQL, content, services, real browser

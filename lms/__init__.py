@@ -73,10 +73,11 @@ def _register_blueprints(app: Flask) -> None:
     from lms.cohorts import views as cohorts
     from lms.home import views as home
     from lms.learning import views as learning
+    from lms.mail import views as mail
     from lms.privacy import views as privacy
     from lms.roleplay import views as roleplay
 
-    for feature in (home, accounts, catalog, learning, roleplay, certificates, cohorts, coaching, admin, privacy):
+    for feature in (home, accounts, catalog, learning, roleplay, certificates, cohorts, coaching, admin, privacy, mail):
         feature.init_app(app)
 
 

@@ -25,12 +25,14 @@ if TYPE_CHECKING:
 APP_COMMANDS = {
     "certificates": "lms.commands:certificates_group",
     "db": "lms.commands:db_group",
+    "jobs": "lms.commands:jobs_group",
     "demo": "lms.commands:demo",
     "reload": "lms.commands:reload_content",
     "routes": "flask.cli:routes_command",
     "run": "flask.cli:run_command",
     "shell": "flask.cli:shell_command",
     "user": "lms.commands:user_group",
+    "worker": "lms.commands:worker",
 }
 
 

@@ -110,10 +110,39 @@ def demo() -> None:
         if db.session.scalar(select(User).where(User.email == email)) is None:
             accounts.create_user(db.session, email=email, display_name=name, password=password, role=role)
     db.session.commit()
+    _demo_cohort()
     click.echo("\nDemo accounts (development only):")
     for email, _name, role, password in DEMO_ACCOUNTS:
         click.echo(f"  {role:<8} {email:<22} password: {password}")
     click.echo("\nOpen http://127.0.0.1:5000 and log in as the trainer to see the trainer pages.\n")
+
+
+def _demo_cohort() -> None:
+    """A demo cohort with the demo trainee in it and a course due in three days (once)."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from lms.accounts.models import User
+    from lms.catalog.services import catalog
+    from lms.cohorts import services as cohorts
+    from lms.cohorts.models import Cohort
+    from lms.core import clock
+    from lms.core.db import db
+
+    name = "Demo cohort: night moderators"
+    courses = sorted(catalog().courses)
+    if db.session.scalar(select(Cohort).where(Cohort.name == name)) is not None or not courses:
+        return
+    trainer = db.session.scalar(select(User).where(User.email == DEMO_ACCOUNTS[0][0]))
+    trainee = db.session.scalar(select(User).where(User.email == DEMO_ACCOUNTS[1][0]))
+    if trainer is None or trainee is None:
+        return
+    cohort = cohorts.create_cohort(db.session, trainer, name)
+    cohorts.assign_course(db.session, trainer, cohort, courses[0], clock.today() + timedelta(days=3), set(courses))
+    cohorts.add_member(db.session, cohort.id, trainee)
+    db.session.commit()
+    click.echo(f"Created “{name}”: the demo trainee has {courses[0]} due in three days.")
 
 
 def _user_or_fail(email: str):
@@ -213,6 +242,63 @@ def certificates_print(course_id: str | None, cohort_id: int | None, date_from, 
     click.echo(f"Wrote {len(ids)} certificate(s) to {output}.")
 
 
+@click.command("worker")
+@click.option("--poll", type=float, default=5.0, show_default=True, help="Seconds to wait when there is nothing to do.")
+@with_appcontext
+def worker(poll: float) -> None:
+    """Run the job queue (emails) and the schedule (reminder sweep) until stopped (Ctrl+C or SIGTERM)."""
+    import signal
+    import threading
+
+    from lms.core.db import db
+    from lms.jobs import schedule
+
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    backend = current_app.config["MAIL_BACKEND"]
+    click.echo(f"Worker started (mail: {backend}{'' if backend == 'smtp' else ', messages are printed here'}). "
+               "Ctrl+C stops it.")
+    schedule.loop(lambda: db.session, stop, poll_seconds=poll)
+    db.session.remove()
+
+
+@click.group("jobs", help="The job queue (emails) and the reminder sweep.")
+def jobs_group() -> None:
+    pass
+
+
+@jobs_group.command("run")
+@click.option("--once", is_flag=True, required=True, help="Process what is due now, then exit (for cron and tests).")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Sweep for reminders as if today were this date (YYYY-MM-DD), for tests and demonstrations.")
+@with_appcontext
+def jobs_run(once: bool, as_of) -> None:
+    """Run the reminder sweep once, then every due job; print what was done."""
+    from lms.core.db import db
+    from lms.jobs import schedule
+
+    results = schedule.run_once(db.session, as_of.date() if as_of else None)
+    for name, result in results.items():
+        click.echo(f"{name}: {result}")
+    db.session.remove()
+
+
+@jobs_group.command("failed")
+@with_appcontext
+def jobs_failed() -> None:
+    """List jobs that failed for good, with their last error."""
+    from lms.core.db import db
+    from lms.jobs import queue
+
+    failed = queue.failed_jobs(db.session)
+    for job in failed:
+        first_line = (job.last_error or "").splitlines()[0] if job.last_error else ""
+        click.echo(f"#{job.id} {job.kind} failed {job.failed_at:%Y-%m-%d %H:%M} after {job.attempts} attempts: {first_line}")
+    if not failed:
+        click.echo("No failed jobs.")
+
+
 def register_commands(app: Flask) -> None:
     """Attach every command group to the app (and so to `lms` and `flask`)."""
     app.cli.add_command(db_group)
@@ -220,3 +306,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(demo)
     app.cli.add_command(reload_content)
     app.cli.add_command(certificates_group)
+    app.cli.add_command(worker)
+    app.cli.add_command(jobs_group)

@@ -5,6 +5,7 @@ from lms.certificates.models import Certificate
 from lms.coaching.models import ContactRequest, RunComment
 from lms.cohorts.models import ENROLMENTS_REPORT_INDEX, Cohort, CohortCourse, CohortMember, CohortTrainer, Invite
 from lms.core.models import SITE_VERSION_ID, Base, SiteSetting, SiteVersion, utcnow
+from lms.jobs.models import Job
 from lms.learning.models import (
     AssessmentAttempt,
     AssessmentDraw,
@@ -15,11 +16,13 @@ from lms.learning.models import (
     StepConfirmation,
     StepProgress,
 )
+from lms.mail.models import ReminderPreference, SentReminder
 from lms.roleplay.models import RunChoice, ScenarioRun, WellbeingCheckin
 
 __all__ = [
-    "AssessmentAttempt", "AssessmentDraw", "AuditEntry", "Base", "Certificate", "Cohort", "CohortCourse", "CohortMember",
-    "CohortTrainer", "ContactRequest", "ENROLMENTS_REPORT_INDEX", "Enrolment", "Invite", "LoginAttempt", "QuestionAnswer", "ROLES",
-    "ReflectionEntry", "ResponseEntry", "RunChoice", "RunComment", "SITE_VERSION_ID", "ScenarioRun", "SiteSetting", "SiteVersion", "StepConfirmation",
-    "StepProgress", "User", "WellbeingCheckin", "utcnow",
+    "AssessmentAttempt", "AssessmentDraw", "AuditEntry", "Base", "Certificate", "Cohort", "CohortCourse",
+    "CohortMember", "CohortTrainer", "ContactRequest", "ENROLMENTS_REPORT_INDEX", "Enrolment", "Invite", "Job",
+    "LoginAttempt", "QuestionAnswer", "ROLES", "ReflectionEntry", "ReminderPreference", "ResponseEntry",
+    "RunChoice", "RunComment", "SITE_VERSION_ID", "ScenarioRun", "SentReminder", "SiteSetting", "SiteVersion",
+    "StepConfirmation", "StepProgress", "User", "WellbeingCheckin", "utcnow",
 ]

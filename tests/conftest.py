@@ -348,3 +348,47 @@ def browser_register(page, display_name: str, email: str, password: str = PASSWO
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
+
+
+# -- a real SMTP server on loopback (aiosmtpd) ------------------------------------------
+
+class SmtpServer:
+    """An SMTP server on a free loopback port that keeps every message it receives."""
+
+    def __init__(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.messages: list = []
+        self.port = _free_port()
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        import email
+        from email import policy
+
+        message = email.message_from_bytes(envelope.original_content, policy=policy.default)
+        message.raw = envelope.original_content  # type: ignore[attr-defined] - the bytes as sent
+        self.messages.append((envelope.rcpt_tos, message))
+        return "250 Message accepted for delivery"
+
+    def to(self, address: str) -> list:
+        return [m for rcpt, m in self.messages if address in rcpt]
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    server = SmtpServer()
+    yield server
+    server.stop()
+
+
+def mail_config(smtp: SmtpServer) -> dict:
+    """App settings that send email to `smtp` (plain SMTP on loopback)."""
+    return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": smtp.port, "MAIL_SECURITY": "none",
+            "MAIL_SENDER": "Training <training@example.org>", "CHARITY_NAME": "Harbourside Trust"}

@@ -27,6 +27,7 @@ from lms.learning.models import (
     ResponseEntry,
     StepConfirmation,
 )
+from lms.mail.models import ReminderPreference, SentReminder
 from lms.privacy import services as privacy
 from tests.conftest import PASSWORD
 from tests.factories import (
@@ -86,8 +87,10 @@ def _plant_everything(session, users):
     session.add(SiteSetting(key="SITE_NAME", value="Theirs", updated_by_id=person.id))  # site_settings
     audit.record(session, other, "user.set_role", target_user=person, role="trainer")  # audit_log (target)
     session.add(LoginAttempt(key="email:person@example.org"))
+    session.add(SentReminder(user_id=person.id, subject="listening", kind="due_7", on_date=TODAY))
+    session.add(ReminderPreference(user_id=person.id, due_dates=False, refreshers=True, nudges=True, sign_offs=True))
     session.commit()
-    planted = {"audit_log", "certificates", "cohort_members", "cohort_trainers", "cohorts", "enrolments",
+    planted = {"cohort_courses", "sent_reminders", "reminder_preferences","audit_log", "certificates", "cohort_members", "cohort_trainers", "cohorts", "enrolments",
                "invites", "reflection_entries", "scenario_runs", "site_settings", "wellbeing_checkins",
                "step_progress", "question_answers", "assessment_attempts", "run_choices", "assessment_draws",
                "response_entries", "step_confirmations", "run_comments", "contact_requests"}

@@ -124,7 +124,9 @@ def test_cohort_link_is_reusable_and_revocable_with_invite_only_registration(app
     invite = session.scalar(select(Invite))
     url = f"/trainer/cohorts/{cohort.id}"
     assert post(client, f"{url}/invites/{invite.id}/revoke", form_page=url).status_code == 302
-    assert app.test_client().get(f"/register?invite={token}").status_code == 403
+    revoked = app.test_client().get(f"/register?invite={token}")
+    # A withdrawn link says so (issue 15), rather than the generic "registration is by invitation".
+    assert revoked.status_code == 410 and "This invitation has been withdrawn" in revoked.get_data(as_text=True)
     assert session.scalar(select(AuditEntry).where(AuditEntry.action == "invite.revoke")) is not None
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import ROLES, LoginAttempt, User
-from lms.cohorts.models import Invite
+from lms.cohorts.models import Cohort, Invite
 from lms.core.db import DbSession, affected_rows, counting_transaction
 from lms.core.models import utcnow
 from lms.core.passwords import hash_password, needs_rehash, verify_password
@@ -89,6 +89,44 @@ def find_invite(session: DbSession, token: str | None) -> Invite | None:
     return invite if invite and invite.usable(utcnow()) else None
 
 
+#: Why an invitation link no longer works, and what to do: (heading, advice).
+INVITE_PROBLEMS: dict[str, tuple[str, str]] = {
+    "unknown": ("This invitation link is not recognised",
+                "Check that you copied the whole link from the message. If it still does not work, "
+                "ask the person who invited you for a new one."),
+    "used": ("This invitation has already been used",
+             "A personal invitation works once. If you created your account with it, log in. "
+             "Otherwise ask the person who invited you for a new link."),
+    "expired": ("This invitation has expired",
+                "Invitations work for a limited time. Ask the person who invited you for a new link."),
+    "revoked": ("This invitation has been withdrawn",
+                "The trainer withdrew it, or the group it was for has closed. "
+                "Ask the person who invited you whether there is a new link."),
+}
+
+
+def invite_problem(session: DbSession, token: str | None) -> tuple[str | None, Invite | None]:
+    """(None, invite) for a usable link; else (a key of INVITE_PROBLEMS, the invite if it exists)."""
+    invite = session.scalar(select(Invite).where(Invite.token_hash == hash_invite_token(token))) if token else None
+    if invite is None:
+        return "unknown", None
+    now = utcnow()
+    if invite.revoked_at is not None:
+        return "revoked", invite
+    if invite.expires_at is not None and invite.expires_at <= now:
+        return "expired", invite
+    if invite.max_uses is not None and invite.uses >= invite.max_uses:
+        return "used", invite
+    return None, invite
+
+
+def invite_problem_details(session: DbSession, problem: str, invite: Invite | None) -> dict:
+    """What the "invitation does not work" page shows: heading, advice and the group it was for (if any)."""
+    heading, advice = INVITE_PROBLEMS[problem]
+    cohort = session.get(Cohort, invite.cohort_id) if invite is not None and invite.cohort_id else None
+    return {"heading": heading, "advice": advice, "cohort": cohort}
+
+
 def claim_invite(session: DbSession, invite: Invite, email: str) -> None:
     """Use up one use of `invite` for `email`; ServiceError when it was sent to someone else or is used up."""
     if invite.email and invite.email != normalise_email(email):
@@ -122,6 +160,11 @@ def register(
         raise ServiceError("Enter an email address.")
     check_password_rules(password, min_length, max_length)
     invite = find_invite(session, invite_token)
+    if invite_token and invite is None:
+        # Never fall back to an account outside the group the link was for without saying so.
+        problem, _ = invite_problem(session, invite_token)
+        heading, advice = INVITE_PROBLEMS[problem or "unknown"]
+        raise ServiceError(f"{heading}. {advice}")
     if invite_only and invite is None:
         raise ServiceError("Registration here is by invitation. Ask your trainer for an invitation link.")
     if invite is not None and invite.email and invite.email != email:

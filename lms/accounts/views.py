@@ -81,9 +81,12 @@ def register():
         form.invite.data = request.args.get("invite", "")
     if form.invite.data:  # each look-up of a token counts: nobody walks the token space
         ratelimit.limit_or_429(db.session, "invite", current_app.config["INVITE_LIMIT"], 3600)
-    invite = accounts.find_invite(db.session, form.invite.data)
+    problem, invite = accounts.invite_problem(db.session, form.invite.data) if form.invite.data else (None, None)
+    if problem and request.method == "GET":
+        return invite_problem_page(problem, invite)
     if invite_only and invite is None and request.method == "GET":
         return render_template("auth/invite_only.html"), 403
+    cohort = cohorts.cohort_of_invite(db.session, form.invite.data) if invite and not problem else None
     if form.validate_on_submit():
         ratelimit.limit_or_429(db.session, "register", current_app.config["REGISTER_LIMIT"], 3600)
         try:
@@ -96,7 +99,8 @@ def register():
         except ServiceError as exc:
             db.session.rollback()
             flash(str(exc), "error")
-            return render_template("auth/register.html", form=form, invite=invite), 200
+            return render_template("auth/register.html", form=form, invite=invite, cohort=cohort,
+                                   charity=settings.get("CHARITY_NAME")), 200
         if user is not None:
             cohorts.join_on_registration(db.session, user, used_invite)
             db.session.commit()
@@ -106,7 +110,15 @@ def register():
         # or a new account would look different from an existing one.
         flash(accounts.REGISTERED, "success")
         return redirect(url_for("auth.login"))
-    return render_template("auth/register.html", form=form, invite=invite)
+    return render_template("auth/register.html", form=form, invite=invite, cohort=cohort,
+                           charity=settings.get("CHARITY_NAME"))
+
+
+def invite_problem_page(problem: str, invite):
+    """Say why an invitation link does not work and what to do; 404 for an unknown link, 410 for a spent one."""
+    return render_template("auth/invite_problem.html", **accounts.invite_problem_details(db.session, problem, invite),
+                           charity=settings.get("CHARITY_NAME"),
+                           open_registration=settings.get("REGISTRATION") == "open"), 404 if problem == "unknown" else 410
 
 
 @bp.route("/logout", methods=["POST"])

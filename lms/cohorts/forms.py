@@ -1,11 +1,13 @@
 """Trainer forms: cohorts, co-trainers, courses, invitations, progress filters."""
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     EmailField,
     IntegerField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -48,7 +50,17 @@ class InviteForm(FlaskForm):
                                    Email(message="That is not an email address: check it, or leave it empty.")],
                        description="If given, only this email address can use the link.")
     days = IntegerField("Valid for (days)", default=14, validators=[DataRequired(), NumberRange(min=1, max=365)])
+    send_email = BooleanField("Email this invitation to them",
+                              description="Personal links with an email address only. Sent within a minute or two.")
     submit = SubmitField("Create invitation")
+
+
+class NudgeForm(FlaskForm):
+    """Send a reminder to the trainees ticked in the progress table."""
+
+    user_ids = SelectMultipleField("Trainees", coerce=int, choices=[],
+                                   validators=[DataRequired(message="Tick at least one trainee to remind.")])
+    submit = SubmitField("Send a reminder")
 
 
 class ProgressFilterForm(FlaskForm):

@@ -51,6 +51,8 @@ class CohortCourse(Base):
     course_id: Mapped[str] = mapped_column(String(100))
     due_on: Mapped[date | None] = mapped_column(Date)
     assigned_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Who assigned it (or last changed its due date): trainees see it on My training.
+    assigned_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
 
 # -- An invitation to register: single-use or shared by a cohort.

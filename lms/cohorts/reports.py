@@ -567,3 +567,38 @@ def trainee_record(session: DbSession, cohort: Cohort, user: User, catalog: Cata
                                .order_by(ScenarioRun.started_at.desc(), ScenarioRun.id.desc())):
         records.append(_run_record(run, catalog.scenario(run.scenario_id)))
     return TraineeRecord(user.id, user.display_name, cells, tuple(courses), tuple(records))
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The line above the progress table: "3 of 12 completed, 2 overdue"."""
+
+    members: int
+    completed: int  # members who completed every assigned course
+    overdue: int  # members with an assigned course past its due date and not completed
+
+    def __str__(self) -> str:
+        return f"{self.completed} of {self.members} completed, {self.overdue} overdue"
+
+
+def summary(session: DbSession, cohort: Cohort, columns: Sequence[Column], today: date) -> Summary:
+    """Counts over the whole cohort (not the filtered page), in two queries."""
+    members = session.scalar(select(func.count()).select_from(CohortMember)
+                             .where(CohortMember.cohort_id == cohort.id)) or 0
+    assigned = [c.course_id for c in columns]
+    past_due = [c.course_id for c in columns if c.due_on is not None and c.due_on < today]
+    if not assigned or not members:
+        return Summary(members, 0, 0)
+    per_member = (
+        select(CohortMember.user_id,
+               func.count(func.distinct(Enrolment.course_id)).label("done"),
+               func.count(func.distinct(case((Enrolment.course_id.in_(past_due or [""]), Enrolment.course_id))))
+               .label("done_past_due"))
+        .join(Enrolment, and_(Enrolment.user_id == CohortMember.user_id, Enrolment.course_id.in_(assigned),
+                              Enrolment.completed_at.is_not(None)))
+        .where(CohortMember.cohort_id == cohort.id).group_by(CohortMember.user_id).subquery())
+    completed, clear_of_overdue = session.execute(select(
+        func.count(case((per_member.c.done == len(assigned), 1))),
+        func.count(case((per_member.c.done_past_due == len(past_due), 1))))).one()
+    overdue = members - clear_of_overdue if past_due else 0
+    return Summary(members, completed, overdue)

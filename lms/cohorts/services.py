@@ -5,17 +5,21 @@ that every view asks the same question the same way.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy.orm import aliased
 
 from lms.accounts import services as accounts
 from lms.accounts.models import User
 from lms.admin import audit
 from lms.cohorts.models import Cohort, CohortCourse, CohortMember, CohortTrainer, Invite
+from lms.core import clock
 from lms.core.db import DbSession
 from lms.core.models import utcnow
 from lms.core.services import ServiceError
+from lms.mail import services as mail
 
 NAME_MAX = 200
 
@@ -81,6 +85,35 @@ def assigned_courses(session: DbSession, cohort: Cohort) -> list[CohortCourse]:
 
 def invites(session: DbSession, cohort: Cohort) -> list[Invite]:
     return list(session.scalars(select(Invite).where(Invite.cohort_id == cohort.id).order_by(Invite.created_at.desc())))
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """A course assigned to a trainee through one of their (active) cohorts."""
+
+    course_id: str
+    cohort_name: str
+    assigned_by: str | None  # the trainer's display name; None when unknown (an account since deleted)
+    due_on: date | None
+
+
+def assignments_for(session: DbSession, user_id: int) -> list[Assignment]:
+    """The courses assigned to the user, one per course (the earliest due date wins), soonest due first.
+
+    One query. Archived cohorts assign nothing any more.
+    """
+    assigner = aliased(User)
+    rows = session.execute(
+        select(CohortCourse.course_id, Cohort.name, assigner.display_name, CohortCourse.due_on)
+        .join(Cohort, Cohort.id == CohortCourse.cohort_id)
+        .join(CohortMember, CohortMember.cohort_id == Cohort.id)
+        .outerjoin(assigner, assigner.id == CohortCourse.assigned_by_id)
+        .where(CohortMember.user_id == user_id, Cohort.archived_at.is_(None))
+        .order_by(CohortCourse.course_id, CohortCourse.due_on.is_(None), CohortCourse.due_on, Cohort.id))
+    chosen: dict[str, Assignment] = {}
+    for course_id, cohort_name, assigned_by, due_on in rows:
+        chosen.setdefault(course_id, Assignment(course_id, cohort_name, assigned_by, due_on))
+    return sorted(chosen.values(), key=lambda a: (a.due_on is None, a.due_on or date.min, a.course_id))
 
 
 # -- cohorts -----------------------------------------------------------------------------
@@ -161,10 +194,10 @@ def assign_course(session: DbSession, actor: User, cohort: Cohort, course_id: st
     row = session.scalar(select(CohortCourse).where(CohortCourse.cohort_id == cohort.id,
                                                     CohortCourse.course_id == course_id))
     if row is None:
-        row = CohortCourse(cohort_id=cohort.id, course_id=course_id, due_on=due_on)
+        row = CohortCourse(cohort_id=cohort.id, course_id=course_id, due_on=due_on, assigned_by_id=actor.id)
         session.add(row)
     else:
-        row.due_on = due_on
+        row.due_on, row.assigned_by_id = due_on, actor.id
     audit.record(session, actor, "cohort.assign_course", target=f"cohort {cohort.name}", cohort_id=cohort.id,
                  course_id=course_id, due_on=due_on.isoformat() if due_on else None)
     session.flush()
@@ -184,19 +217,30 @@ def unassign_course(session: DbSession, actor: User, cohort: Cohort, course_id: 
 # -- invitations -----------------------------------------------------------------------------
 
 def create_invite(session: DbSession, actor: User, cohort: Cohort, *, reusable: bool, email: str | None = None,
-                  days: int | None = 14) -> str:
-    """A single-use personal invite or a reusable cohort link; returns the token (shown once)."""
+                  days: int | None = 14, send_email: bool = False) -> str:
+    """A single-use personal invite or a reusable cohort link; returns the token (shown once).
+
+    With `send_email`, the personal invitation is also emailed to its address (queued in
+    this transaction, sent by the worker).
+    """
     if cohort.archived_at is not None:
         raise ServiceError("This cohort is archived. Restore it before inviting anyone.")
     email = (email or "").strip() or None
     if email and "@" not in email:
         raise ServiceError("Enter an email address, or leave it empty.")
+    if send_email and (reusable or not email):
+        raise ServiceError("To email an invitation, choose a personal link and enter their email address.")
     token = accounts.create_invite(session, created_by=actor, email=None if reusable else email, role="trainee",
                                    max_uses=None if reusable else 1, days=days)
     invite = session.scalars(select(Invite).where(Invite.token_hash == accounts.hash_invite_token(token))).one()
     invite.cohort_id = cohort.id
     audit.record(session, actor, "invite.create", target=f"cohort {cohort.name}", cohort_id=cohort.id,
-                 invite_id=invite.id, reusable=reusable, email=invite.email)
+                 invite_id=invite.id, reusable=reusable, email=invite.email, emailed=send_email)
+    if send_email:
+        expires = clock.local_date(invite.expires_at) if invite.expires_at else None
+        mail.enqueue_email(session, "invitation", {
+            "token": token, "cohort_name": cohort.name, "inviter": actor.display_name,
+            "expires_on": f"{expires.day} {expires:%B %Y}" if expires else None}, to_email=invite.email)
     session.flush()
     return token
 

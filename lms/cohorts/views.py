@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import TypeVar
+from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -10,7 +11,7 @@ from flask_login import current_user
 from lms.catalog.services import catalog
 from lms.certificates.document import verify_url
 from lms.coaching import services as coaching
-from lms.cohorts import reports
+from lms.cohorts import nudges, reports
 from lms.cohorts import services as cohorts
 from lms.cohorts.exports import certificates_csv, progress_csv
 from lms.cohorts.forms import (
@@ -18,11 +19,12 @@ from lms.cohorts.forms import (
     CohortForm,
     CoTrainerForm,
     InviteForm,
+    NudgeForm,
     ProgressFilterForm,
     options,
 )
 from lms.cohorts.models import Cohort
-from lms.core import clock, templating
+from lms.core import clock, settings, templating
 from lms.core.access import role_required
 from lms.core.extensions import db
 from lms.core.forms import ActionForm
@@ -107,7 +109,8 @@ def cohort(cohort_id: int):
     return _cohort_page(current)
 
 
-def _cohort_page(current: Cohort, token: str | None = None, invite_form: InviteForm | None = None,
+def _cohort_page(current: Cohort, token: str | None = None, emailed_to: str | None = None,
+                 invite_form: InviteForm | None = None,
                  course_form: AssignCourseForm | None = None, trainer_form: CoTrainerForm | None = None):
     course_form = course_form or AssignCourseForm()
     titles = _course_titles()
@@ -117,7 +120,8 @@ def _cohort_page(current: Cohort, token: str | None = None, invite_form: InviteF
         courses=cohorts.assigned_courses(db.session, current), titles=titles,
         invites=cohorts.invites(db.session, current), trainers=cohorts.trainers(db.session, current),
         invite_form=invite_form or InviteForm(), course_form=course_form, trainer_form=trainer_form or CoTrainerForm(),
-        action_form=ActionForm(), token=token, today=clock.today(), now=utcnow(),
+        action_form=ActionForm(), token=token, emailed_to=emailed_to, today=clock.today(), now=utcnow(),
+        charity=settings.get("CHARITY_NAME"),
     )
 
 
@@ -188,14 +192,16 @@ def create_invite(cohort_id: int):
         return _cohort_page(current, invite_form=form), 400
     try:
         token = cohorts.create_invite(db.session, current_user, current, reusable=form.kind.data == "link",
-                                      email=form.email.data, days=form.days.data)
+                                      email=form.email.data, days=form.days.data, send_email=form.send_email.data)
     except ServiceError as exc:
         db.session.rollback()
         flash(str(exc), "error")
         return _cohort_page(current, invite_form=form), 400
     db.session.commit()
+    if form.send_email.data:
+        flash(f"Invitation created and queued to be emailed to {form.email.data.strip().lower()}.", "success")
     # Rendered, not redirected: the token is shown this once and never stored in clear.
-    return _cohort_page(current, token=token)
+    return _cohort_page(current, token=token, emailed_to=form.email.data if form.send_email.data else None)
 
 
 @bp.route("/cohorts/<int:cohort_id>/invites/<int:invite_id>/revoke", methods=["POST"])
@@ -243,7 +249,38 @@ def progress(cohort_id: int):
     table = reports.progress_table(db.session, current, catalog(), query, clock.today(), all_columns=columns)
     args = {k: v for k, v in request.args.items() if k in FILTER_ARGS and v}
     return render_template("trainer/progress.html", cohort=current, form=form, table=table, args=args,
-                           action_form=ActionForm())
+                           action_form=ActionForm(), nudge_form=NudgeForm(),
+                           summary=reports.summary(db.session, current, columns, clock.today()))
+
+
+@bp.route("/cohorts/<int:cohort_id>/nudge", methods=["POST"])
+@role_required("trainer")
+def nudge(cohort_id: int):
+    """Send a reminder email to the trainees ticked in the progress table."""
+    current = _cohort(cohort_id)
+    form = NudgeForm()
+    # Any member id is a valid choice; nudges.nudge keeps only members of this cohort.
+    form.user_ids.choices = [(i, str(i)) for i in request.form.getlist("user_ids", type=int)]
+    args = {k: v for k, v in request.args.items() if k in FILTER_ARGS and v}
+    back = redirect(url_for("trainer.progress", cohort_id=current.id) + (f"?{urlencode(args)}" if args else ""),
+                    code=303)
+    if not form.validate_on_submit():
+        flash(next(iter(form.user_ids.errors), "Tick at least one trainee to remind."), "error")
+        return back
+    try:
+        queued, skipped = nudges.nudge(db.session, current_user, current, form.user_ids.data, catalog().courses,
+                                       clock.today(), current_app.config["NUDGES_PER_HOUR"])
+    except ServiceError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return back
+    db.session.commit()
+    message = f"Reminder queued for {queued} trainee{'s' if queued != 1 else ''}."
+    if skipped:
+        message += (f" {skipped} not reminded: already reminded today, or nothing left to do"
+                    " (someone who turned reminders off is not emailed).")
+    flash(message, "success")
+    return back
 
 
 @bp.route("/cohorts/<int:cohort_id>/progress.csv")

@@ -55,6 +55,11 @@ DEFAULT_SUPPORT_CONTACTS: list[dict[str, str]] = [
 ]
 
 
+#: The usual port for each MAIL_SECURITY.
+MAIL_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
 class ConfigError(RuntimeError):
     """The configuration cannot work; the message says what to set."""
 
@@ -105,6 +110,18 @@ class Defaults:
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     TIMEZONE = "Europe/London"  # IANA name: what "today" is for due dates, expiry and file names
     PAGE_CACHE_MB = 16  # per worker, for a trainee's repeat views; 0 turns it off
+    # Outgoing email (README "Email and reminders"). No MAIL_SERVER: messages are printed (console).
+    MAIL_BACKEND: str | None = None  # "smtp" or "console"; default: smtp when MAIL_SERVER is set
+    MAIL_SERVER = ""
+    MAIL_PORT: int | None = None  # default: 465 for ssl, 587 for starttls, 25 for none
+    MAIL_SECURITY = "starttls"  # "none", "starttls" or "ssl"
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_SENDER = ""  # "Training <training@example.org>"; required for smtp
+    MAIL_TIMEOUT_SECONDS = 30
+    REMINDER_SWEEP_MINUTES = 60  # how often each worker looks for reminders to send (safe to overlap)
+    OVERDUE_REMINDERS_MAX = 4  # overdue reminders per course: on the first day overdue, then weekly
+    NUDGES_PER_HOUR = 60  # trainees a trainer may send reminders to in an hour
 
 
 def load(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
@@ -185,6 +202,12 @@ def _derive(app: Flask) -> None:
     cfg["REMEMBER_COOKIE_SECURE"] = cfg["SESSION_COOKIE_SECURE"]
     cfg["REMEMBER_COOKIE_DURATION"] = timedelta(days=int(cfg["REMEMBER_COOKIE_DAYS"]))
     cfg["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=int(cfg["SESSION_LIFETIME_HOURS"]))
+    if not cfg.get("MAIL_BACKEND"):
+        cfg["MAIL_BACKEND"] = "smtp" if cfg.get("MAIL_SERVER") else "console"
+    if not cfg.get("MAIL_PORT") and cfg.get("MAIL_SECURITY") in MAIL_PORTS:
+        cfg["MAIL_PORT"] = MAIL_PORTS[cfg["MAIL_SECURITY"]]
+    if not cfg.get("MAIL_SENDER") and cfg["MAIL_BACKEND"] == "console":
+        cfg["MAIL_SENDER"] = "training@localhost"
     # The lifetime counts from login; re-signing the cookie on every page would
     # cost each request and extend sessions indefinitely.
     cfg["SESSION_REFRESH_EACH_REQUEST"] = False
@@ -229,6 +252,42 @@ def _is_timezone(name: object) -> bool:
     except (ZoneInfoNotFoundError, ValueError):
         return False
     return True
+
+
+def _mail_problems(cfg: Mapping[str, Any]) -> list[str]:
+    """What is wrong with the outgoing email settings, each naming what to set."""
+    from email.utils import parseaddr
+
+    errors: list[str] = []
+    backend = cfg.get("MAIL_BACKEND")
+    if backend not in ("smtp", "console"):
+        return [f"LMS_MAIL_BACKEND must be 'smtp' or 'console', not {backend!r}."]
+    for name in ("REMINDER_SWEEP_MINUTES", "OVERDUE_REMINDERS_MAX", "NUDGES_PER_HOUR", "MAIL_TIMEOUT_SECONDS"):
+        if isinstance(cfg.get(name), bool) or not isinstance(cfg.get(name), int) or cfg[name] < 1:
+            errors.append(f"LMS_{name} must be a positive whole number, not {cfg.get(name)!r}.")
+    sender = cfg.get("MAIL_SENDER") or ""
+    if not isinstance(sender, str) or "@" not in parseaddr(sender)[1]:
+        errors.append("LMS_MAIL_SENDER must be an email address, e.g. 'Training <training@example.org>'"
+                      + (f", not {sender!r}." if sender else "; it is not set."))
+    if backend == "console":
+        return errors
+    server = cfg.get("MAIL_SERVER")
+    if not isinstance(server, str) or not server.strip():
+        errors.append("LMS_MAIL_SERVER must name your SMTP server (e.g. smtp.example.org) when LMS_MAIL_BACKEND is 'smtp'.")
+    security = cfg.get("MAIL_SECURITY")
+    if security not in MAIL_PORTS:
+        errors.append(f"LMS_MAIL_SECURITY must be 'none', 'starttls' or 'ssl', not {security!r}.")
+    port = cfg.get("MAIL_PORT")
+    if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+        errors.append(f"LMS_MAIL_PORT must be a port number from 1 to 65535, not {port!r}.")
+    username, password = cfg.get("MAIL_USERNAME") or "", cfg.get("MAIL_PASSWORD") or ""
+    if bool(username) != bool(password):
+        errors.append("Set both LMS_MAIL_USERNAME and LMS_MAIL_PASSWORD, or neither (a server that needs no login).")
+    if (username and security == "none" and cfg.get("ENVIRONMENT") == "production"
+            and str(server).strip().lower() not in LOOPBACK_HOSTS):
+        errors.append("LMS_MAIL_SECURITY is 'none' but a password is set: it would cross the network unencrypted. "
+                      "Use 'starttls' or 'ssl'.")
+    return errors
 
 
 def validate(app: Flask) -> None:
@@ -284,6 +343,7 @@ def validate(app: Flask) -> None:
     errors += [f"LMS_ORG: {problem}." for problem in org_problems(cfg.get("ORG"))]
     if not _is_timezone(cfg.get("TIMEZONE")):
         errors.append(f"LMS_TIMEZONE must be a timezone name such as 'Europe/London', not {cfg.get('TIMEZONE')!r}.")
+    errors += _mail_problems(cfg)
     contacts = cfg.get("SUPPORT_CONTACTS")
     if not isinstance(contacts, list) or not all(isinstance(c, dict) and c.get("name") and c.get("contact") for c in contacts):
         errors.append("LMS_SUPPORT_CONTACTS must be a list of tables each with at least 'name' and 'contact'.")

@@ -4,10 +4,10 @@ from flask_login import current_user
 
 from lms.catalog.services import catalog
 from lms.certificates import services as certificates
-from lms.core import settings
+from lms.core import clock, settings
 from lms.core.access import public
 from lms.core.db import db
-from lms.learning import progress
+from lms.learning import assigned, progress
 
 bp = Blueprint("main", __name__, template_folder="templates")
 
@@ -30,6 +30,7 @@ def home():
     """The trainee's starting point: a greeting and their training."""
     courses = catalog().courses
     return render_template("main/home.html", **progress.my_training(db.session, current_user.id, courses),
+                           assigned=assigned.assigned_courses(db.session, current_user.id, courses, clock.today()),
                            certificate_panel=certificates.trainee_panel(db.session, current_user.id, courses))
 
 

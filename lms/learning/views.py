@@ -5,6 +5,8 @@ looked up by the current user's id, never by an id taken from the request.
 """
 from __future__ import annotations
 
+from datetime import date
+
 from flask import (
     Blueprint,
     Flask,
@@ -25,11 +27,11 @@ from lms.coaching import services as coaching
 from lms.content import Course, Step
 from lms.content.course import RESPONSE_MAX_CHARS
 from lms.content.markdown import unwrap_paragraph
-from lms.core import templating
+from lms.core import clock, templating
 from lms.core.db import db
 from lms.core.services import ServiceError
 from lms.core.web import service_call
-from lms.learning import assessments, confirmations, progress, questions, reflections, responses
+from lms.learning import assessments, assigned, confirmations, progress, questions, reflections, responses
 from lms.learning.forms import AudienceForm, ReflectionForm, ResponseForm
 from lms.learning.models import CONFIRMATION_READY, Enrolment
 from lms.page_cache.cache import cacheable
@@ -122,8 +124,13 @@ def catalogue():
     states = progress.progress_by_course(db.session, current_user.id, everything)
     completed = {c for c, s in states.items() if s.status == "completed"}
     titles = {c.id: c.title for c in everything}
+    mine = {a.course_id: a for a in assigned.assigned_courses(db.session, current_user.id, catalog().courses,
+                                                              clock.today(), states)}
+    # Assigned and not yet completed first, soonest due first; then the rest by title.
+    courses.sort(key=lambda c: (not (c.id in mine and c.id not in completed),
+                                mine[c.id].due_on or date.max if c.id in mine else date.max))
     return render_template("learn/catalogue.html", form=form, courses=courses, states=states,
-                           completed=completed, titles=titles, audience=audience)
+                           completed=completed, titles=titles, audience=audience, assigned=mine)
 
 
 @bp.route("/courses/<course_id>")
@@ -371,6 +378,7 @@ def my_training_context() -> dict:
     """What the "My training" page shows: trainers' feedback, courses, then certificates."""
     courses = catalog().courses
     return progress.my_training(db.session, current_user.id, courses) | {
+        "assigned": assigned.assigned_courses(db.session, current_user.id, courses, clock.today()),
         "certificate_panel": certificates.trainee_panel(db.session, current_user.id, courses),
         "feedback": coaching.trainee_feedback(db.session, current_user.id),
         "feedback_courses": courses, "feedback_scenarios": catalog().scenarios}

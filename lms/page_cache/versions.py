@@ -27,11 +27,13 @@ from lms.admin.models import AuditEntry
 from lms.cohorts.models import Invite
 from lms.core.db import DbSession
 from lms.core.models import SITE_VERSION_ID, SiteVersion
+from lms.jobs.models import Job
 from lms.learning.models import Enrolment
+from lms.mail.models import SentReminder
 from lms.roleplay.models import ScenarioRun
 
 #: Tables whose rows never appear on a cached page.
-UNSHOWN_TABLES = frozenset(model.__tablename__ for model in (AuditEntry, Invite, LoginAttempt))
+UNSHOWN_TABLES = frozenset(model.__tablename__ for model in (AuditEntry, Invite, LoginAttempt, Job, SentReminder))
 
 _BUMP_SITE = update(SiteVersion).where(SiteVersion.id == SITE_VERSION_ID).values(version=SiteVersion.version + 1)
 

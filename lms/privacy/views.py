@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Flask, Response, abort, current_app, flash, redirect, render_template, session, url_for
+from flask import Blueprint, Flask, Response, current_app, flash, redirect, render_template, session, url_for
 from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField
 from wtforms.validators import DataRequired
 
+from lms.accounts import services as accounts
 from lms.cohorts import services as cohorts
-from lms.core import clock, ratelimit
+from lms.core import clock, ratelimit, settings
 from lms.core.extensions import db
 from lms.core.forms import ActionForm
 from lms.core.services import ServiceError
@@ -76,7 +77,12 @@ def join(token: str):
     ratelimit.limit_or_429(db.session, "invite", current_app.config["INVITE_LIMIT"], 3600)
     target = cohorts.cohort_of_invite(db.session, token)
     if target is None:
-        abort(404)
+        problem, invite = accounts.invite_problem(db.session, token)
+        problem = problem or "revoked"  # a usable link to an archived group
+        return render_template("auth/invite_problem.html",
+                               **accounts.invite_problem_details(db.session, problem, invite),
+                               charity=settings.get("CHARITY_NAME"), open_registration=False), \
+            404 if problem == "unknown" else 410
     form = ActionForm()
     if form.validate_on_submit():
         try:
@@ -84,8 +90,9 @@ def join(token: str):
         except ServiceError as exc:
             db.session.rollback()
             flash(str(exc), "error")
-            return render_template("privacy/join.html", cohort=target, form=form), 400
+            return render_template("privacy/join.html", cohort=target, form=form,
+                                   charity=settings.get("CHARITY_NAME")), 400
         db.session.commit()
         flash(f"You have joined {target.name}.", "success")
         return redirect(url_for("main.index"))
-    return render_template("privacy/join.html", cohort=target, form=form)
+    return render_template("privacy/join.html", cohort=target, form=form, charity=settings.get("CHARITY_NAME"))

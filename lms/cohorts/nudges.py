@@ -1,0 +1,76 @@
+"""Trainers' "Send a reminder" from the progress table: rate-limited, audited, once a day per trainee.
+
+The rate limit is deliberately small and local: the trainees a trainer reminded in the
+last hour are counted from the audit log (one entry per trainee reminded), so it holds
+across workers with no extra table. (The site-wide rate limits of lms/core belong to
+the security work; this one is about not flooding volunteers' inboxes.)
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from lms.accounts.models import User
+from lms.admin import audit
+from lms.admin.models import AuditEntry
+from lms.cohorts.models import Cohort, CohortMember
+from lms.cohorts.services import assigned_courses
+from lms.content import Course
+from lms.core.db import DbSession
+from lms.core.models import utcnow
+from lms.core.services import ServiceError
+from lms.learning.models import Enrolment
+from lms.mail.reminders import Reminder, SweepResult, queue_new
+
+NUDGE_ACTION = "cohort.nudge"
+WINDOW = timedelta(hours=1)
+
+
+def reminded_in_window(session: DbSession, actor: User, now: datetime) -> int:
+    """How many trainees this trainer reminded in the last hour."""
+    return session.scalar(select(func.count()).select_from(AuditEntry).where(
+        AuditEntry.actor_id == actor.id, AuditEntry.action == NUDGE_ACTION, AuditEntry.created_at > now - WINDOW)) or 0
+
+
+def nudge(session: DbSession, actor: User, cohort: Cohort, user_ids: list[int], courses: Mapping[str, Course],
+          today: date, per_hour: int) -> tuple[int, int]:
+    """Queue a reminder email to each chosen member; (queued, already reminded today). ServiceError when refused."""
+    now = utcnow()
+    members = list(session.scalars(select(User).join(CohortMember, CohortMember.user_id == User.id)
+                                   .where(CohortMember.cohort_id == cohort.id, User.id.in_(set(user_ids)),
+                                          User.active.is_(True)).order_by(User.id)))
+    if not members:
+        raise ServiceError("Tick at least one trainee in this cohort to remind.")
+    used = reminded_in_window(session, actor, now)
+    if used + len(members) > per_hour:
+        left = max(per_hour - used, 0)
+        raise ServiceError(f"You can remind up to {per_hour} trainees an hour, to keep inboxes calm. "
+                           f"You can remind {left} more now; try the rest later.")
+    live = [c for c in assigned_courses(session, cohort) if c.course_id in courses]
+    if not live:
+        raise ServiceError("This cohort has no courses assigned yet: there is nothing to remind anyone about.")
+    done = {(user_id, course_id) for user_id, course_id in session.execute(select(Enrolment.user_id, Enrolment.course_id).where(
+        Enrolment.user_id.in_([m.id for m in members]), Enrolment.course_id.in_([c.course_id for c in live]),
+        Enrolment.completed_at.is_not(None)))}
+    reminders = []
+    for member in members:
+        todo = [{"id": c.course_id, "title": courses[c.course_id].title,
+                 "due_text": _due_text(c.due_on, today)} for c in live if (member.id, c.course_id) not in done]
+        if todo:
+            reminders.append(Reminder(member.id, f"cohort:{cohort.id}", "nudge", today, "nudge",
+                                      {"kind": "nudge", "trainer_name": actor.display_name, "cohort_name": cohort.name,
+                                       "courses": todo}, "nudges"))
+    new = queue_new(session, reminders, now, SweepResult())
+    for member in members:
+        if (member.id, f"cohort:{cohort.id}", "nudge", today) in new:
+            audit.record(session, actor, NUDGE_ACTION, target_user=member, cohort_id=cohort.id)
+    return len(new), len(members) - len(new)
+
+
+def _due_text(due_on: date | None, today: date) -> str | None:
+    if due_on is None:
+        return None
+    shown = f"{due_on.day} {due_on:%B %Y}"
+    return f"overdue since {shown}" if due_on < today else f"due {shown}"

@@ -1,0 +1,1 @@
+"""Outgoing email: settings, messages, reminders and each person's choice of reminders."""

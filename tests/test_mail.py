@@ -1,0 +1,455 @@
+"""Issue 15, items 3-7: email through a real SMTP server on loopback, the job queue, reminders, nudges."""
+from __future__ import annotations
+
+import re
+import threading
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import func, select, update
+
+from lms.admin.models import AuditEntry
+from lms.catalog.services import catalog
+from lms.core.config import ConfigError
+from lms.core.db import db
+from lms.core.models import utcnow
+from lms.jobs import queue, schedule
+from lms.jobs.models import FAILED, Job
+from lms.mail import services as mail
+from lms.mail.models import SentReminder
+from lms.mail.reminders import due_reminder, refresher_kind, sweep
+from tests.conftest import mail_config
+from tests.factories import (
+    SECRET_CHECKIN,
+    SECRET_REFLECTION,
+    TODAY,
+    certify,
+    enrol,
+    join,
+    make_cohort,
+    post,
+    private_notes,
+)
+
+DUE = TODAY + timedelta(days=30)  # far enough ahead that every reminder kind is reachable by moving "today"
+
+
+@pytest.fixture
+def app_config(smtp_server):
+    return mail_config(smtp_server)
+
+
+@pytest.fixture
+def trainer(users):
+    return users.create(role="trainer", display_name="Tess Trainer")
+
+
+def run_jobs(app, as_of=None):
+    """What `lms jobs run --once` does: the sweep (as of a fixed day), then every due job."""
+    with app.app_context():
+        return schedule.run_once(db.session, as_of)
+
+
+def subject(message) -> str:
+    """The Subject as a reader sees it (a long one is folded onto a second line in transit)."""
+    return " ".join(str(message["Subject"]).split())
+
+
+def parts(message):
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    return text, html
+
+
+def links(text: str) -> list[str]:
+    return re.findall(r"https?://[^\s\"<>]+", text)
+
+
+def local(url: str) -> str:
+    parts_ = urlsplit(url)
+    return parts_.path + (f"?{parts_.query}" if parts_.query else "")
+
+
+# -- settings -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("overrides", "message"), [
+    ({"MAIL_BACKEND": "smtp", "MAIL_SERVER": ""}, "LMS_MAIL_SERVER must name your SMTP server"),
+    ({"MAIL_SECURITY": "tls"}, "LMS_MAIL_SECURITY must be 'none', 'starttls' or 'ssl'"),
+    ({"MAIL_PORT": 70000}, "LMS_MAIL_PORT must be a port number"),
+    ({"MAIL_USERNAME": "me"}, "Set both LMS_MAIL_USERNAME and LMS_MAIL_PASSWORD"),
+    ({"MAIL_SENDER": "not an address"}, "LMS_MAIL_SENDER must be an email address"),
+    ({"MAIL_SERVER": "smtp.example.org", "MAIL_USERNAME": "me", "MAIL_PASSWORD": "pw"},
+     "would cross the network unencrypted"),
+    ({"MAIL_BACKEND": "pigeon"}, "LMS_MAIL_BACKEND must be 'smtp' or 'console'"),
+])
+def test_bad_mail_settings_stop_the_app_at_start_up(database_url, tmp_path, smtp_server, overrides, message):
+    from lms import create_app
+    from tests.conftest import FIXTURE_CONTENT, _config
+
+    config = _config(database_url, FIXTURE_CONTENT, **(mail_config(smtp_server) | overrides))
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        create_app(config, instance_path=str(tmp_path / "instance"))
+
+
+def test_no_server_means_console_mode_that_prints(database_url, tmp_path, capsys):
+    from lms import create_app
+    from tests.conftest import FIXTURE_CONTENT, _config
+
+    app = create_app(_config(database_url, FIXTURE_CONTENT), instance_path=str(tmp_path / "instance"))
+    assert app.config["MAIL_BACKEND"] == "console"
+    with app.app_context():
+        mail.deliver(mail.compose("invitation", {"token": "t", "cohort_name": "Night", "inviter": "Tess",
+                                                 "expires_on": None}, "someone@example.org"))
+    printed = capsys.readouterr().out
+    assert "console mode: not sent" in printed and "Subject: You're invited to join Night" in printed
+    app.extensions["lms_db"].dispose()
+
+
+# -- invitations by email -------------------------------------------------------------------------
+
+def test_emailed_invitation_is_queued_not_sent_in_the_request_then_arrives_with_working_links(
+        app, client, session, users, trainer, smtp_server):
+    users.login(trainer)
+    cohort = make_cohort(session, trainer, name="Night moderators, spring intake", due_on=DUE)
+    response = post(client, f"/trainer/cohorts/{cohort.id}/invites",
+                    {"kind": "single", "email": "New.Person@example.org", "days": "14", "send_email": "y"},
+                    form_page=f"/trainer/cohorts/{cohort.id}")
+    assert "queued to be emailed to new.person@example.org" in response.get_data(as_text=True)
+    assert smtp_server.messages == []  # the request never waits on SMTP
+    assert run_jobs(app)["jobs"].done == 1
+    [message] = smtp_server.to("new.person@example.org")
+    assert subject(message) == "You're invited to join Night moderators, spring intake at Harbourside Trust"
+    assert message["From"] == "Training <training@example.org>"
+    assert "List-Unsubscribe" not in message  # an invitation is not a reminder
+    text, html = parts(message)
+    assert "Tess Trainer has invited you to join Night moderators, spring intake at Harbourside Trust" in text
+    assert "Night moderators, spring intake</strong> at Harbourside Trust" in html
+    register = next(u for u in links(text) if "/register?invite=" in u)
+    assert register in html
+    newcomer = app.test_client()
+    page = newcomer.get(local(register)).get_data(as_text=True)
+    assert "You’ve been invited to join <em>Night moderators, spring intake</em> at Harbourside Trust" in page
+
+
+def test_emailing_needs_a_personal_link_with_an_address(client, session, users, trainer):
+    users.login(trainer)
+    cohort = make_cohort(session, trainer)
+    response = post(client, f"/trainer/cohorts/{cohort.id}/invites", {"kind": "link", "days": "14", "send_email": "y"},
+                    form_page=f"/trainer/cohorts/{cohort.id}")
+    assert response.status_code == 400
+    assert "To email an invitation, choose a personal link and enter their email address." in \
+        response.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(Job)) == 0
+
+
+# -- the queue ----------------------------------------------------------------------------------
+
+def test_a_failing_job_is_retried_with_backoff_then_recorded(app, session):
+    calls = []
+
+    @queue.handler("test.always-fails")
+    def _fails(_session, payload):
+        calls.append(payload)
+        raise RuntimeError("the server said no")
+
+    job = queue.enqueue(session, "test.always-fails", {"n": 1}, max_attempts=3)
+    session.commit()
+    first = queue.run_due(session, "w1")
+    session.refresh(job)
+    assert (first.retry, job.attempts, job.status) == (1, 1, "queued")
+    assert "RuntimeError: the server said no" in job.last_error
+    assert job.run_at - utcnow() > timedelta(seconds=50)  # backed off: not run again at once
+    assert queue.run_due(session, "w1").total == 0
+    for _ in range(2):
+        session.execute(update(Job).where(Job.id == job.id).values(run_at=utcnow()))
+        session.commit()
+        queue.run_due(session, "w1")
+    session.refresh(job)
+    assert (job.status, job.attempts, len(calls)) == (FAILED, 3, 3)
+    assert job.failed_at is not None and queue.failed_jobs(session)[0].id == job.id
+    assert [b.total_seconds() for b in map(queue.backoff, (1, 2, 3))] == [60, 120, 240]
+    assert queue.backoff(50) == queue.MAX_BACKOFF
+
+
+def test_an_unreachable_smtp_server_means_a_retry_not_a_lost_message(app, session, users, smtp_server):
+    person = users.create()
+    app.config["MAIL_PORT"] = smtp_server.port
+    smtp_server.stop()  # nothing listens there now
+    with app.app_context():
+        mail.enqueue_email(session, "certificate_revoked", {"course_title": "C", "certificate_title": "T",
+                                                            "reason": "r"}, to_user=person)
+        session.commit()
+        counts = queue.run_due(session, "w1")
+    job = session.scalar(select(Job))
+    assert counts.retry == 1 and job.status == "queued" and job.last_error
+
+
+def test_two_workers_never_run_the_same_job(app, session):
+    ran: list[int] = []
+    lock = threading.Lock()
+
+    @queue.handler("test.count")
+    def _count(_session, payload):
+        with lock:
+            ran.append(payload["n"])
+
+    for n in range(60):
+        queue.enqueue(session, "test.count", {"n": n})
+    session.commit()
+
+    def work(name):
+        try:
+            queue.run_due(db.session, name, batch=5)
+        finally:
+            db.session.remove()
+
+    threads = [threading.Thread(target=work, args=(f"w{i}",)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(ran) == list(range(60))
+    assert session.scalar(select(func.count()).select_from(Job)) == 0
+
+
+def test_a_worker_that_died_mid_job_lets_it_go_when_the_lease_ends(app, session):
+    done = []
+    queue.handler("test.ok")(lambda _s, p: done.append(p))
+    job = queue.enqueue(session, "test.ok", {"n": 1})
+    session.commit()
+    assert queue.claim(session, "dead-worker", utcnow()) == [job.id]  # ...and then it died
+    assert queue.run_due(session, "w2").total == 0  # leased: not taken over yet
+    session.execute(update(Job).values(locked_until=utcnow() - timedelta(seconds=1)))
+    session.commit()
+    assert queue.run_due(session, "w2").done == 1 and done == [{"n": 1}]
+
+
+# -- reminders ------------------------------------------------------------------------------
+
+def test_due_reminder_rules():
+    due = TODAY
+    assert due_reminder(due, due - timedelta(days=8), 4) is None
+    assert due_reminder(due, due - timedelta(days=7), 4) == ("due_7", due)
+    assert due_reminder(due, due - timedelta(days=2), 4) == ("due_7", due)
+    assert due_reminder(due, due - timedelta(days=1), 4) == ("due_tomorrow", due)
+    assert due_reminder(due, due, 4) is None
+    assert due_reminder(due, due + timedelta(days=1), 4) == ("overdue", due + timedelta(days=1))
+    assert due_reminder(due, due + timedelta(days=7), 4) == ("overdue", due + timedelta(days=1))
+    assert due_reminder(due, due + timedelta(days=8), 4) == ("overdue", due + timedelta(days=8))
+    assert due_reminder(due, due + timedelta(days=29), 4) is None  # the limit: four overdue reminders
+    assert [refresher_kind(due, due - timedelta(days=d)) for d in (61, 60, 31, 30, 8, 7, 0, -1, -7, -8)] == [
+        None, "expiry_60", "expiry_60", "expiry_30", "expiry_30", "expiry_7", "expiry_7", "expired", "expired", None]
+
+
+def _trainee_in_cohort(session, users, trainer, due=DUE, email="tom@example.org"):
+    trainee = users.create(email=email, display_name="Tom Trainee")
+    cohort = make_cohort(session, trainer, name="Night moderators", courses=("listening",), due_on=due)
+    join(session, cohort, trainee)
+    return trainee, cohort
+
+
+def test_due_date_reminders_arrive_once_each_as_time_moves(app, session, users, trainer, smtp_server):
+    trainee, _cohort = _trainee_in_cohort(session, users, trainer)
+    private_notes(session, trainee)
+    received = lambda: smtp_server.to("tom@example.org")  # noqa: E731
+    for day, expected in [(DUE - timedelta(days=8), 0), (DUE - timedelta(days=7), 1), (DUE - timedelta(days=6), 1),
+                          (DUE - timedelta(days=1), 2), (DUE - timedelta(days=1), 2), (DUE, 2),
+                          (DUE + timedelta(days=1), 3), (DUE + timedelta(days=3), 3), (DUE + timedelta(days=8), 4)]:
+        run_jobs(app, day)
+        assert len(received()) == expected, day
+    subjects = [subject(m) for m in received()]
+    assert subjects == ["Listening basics is due in 7 days", "Listening basics is due tomorrow",
+                        "Listening basics is overdue", "Listening basics is overdue"]
+    message = received()[0]
+    text, html = parts(message)
+    assert "Harbourside Trust" in text and "Harbourside Trust" in html
+    assert "for Night moderators is due in 7 days" in text
+    for m in received():  # private text never leaves in an email
+        body = m.as_string()
+        assert SECRET_REFLECTION not in body and SECRET_CHECKIN not in body
+    # The course link works for the trainee.
+    users.login(trainee)
+    course = next(u for u in links(text) if "/courses/listening" in u)
+    assert app.test_client().get(local(course)).status_code in (200, 302)
+    keys = session.scalars(select(SentReminder.kind).where(SentReminder.user_id == trainee.id)).all()
+    assert sorted(keys) == ["due_7", "due_tomorrow", "overdue", "overdue"]
+
+
+def test_finished_courses_and_archived_cohorts_get_no_reminders(app, session, users, trainer, smtp_server):
+    trainee, cohort = _trainee_in_cohort(session, users, trainer)
+    enrol(session, trainee, "listening", completed=True)
+    other, other_cohort = _trainee_in_cohort(session, users, trainer, email="other@example.org")
+    other_cohort.archived_at = utcnow()
+    session.commit()
+    run_jobs(app, DUE + timedelta(days=1))
+    assert smtp_server.messages == []
+
+
+def test_two_sweeps_at_once_queue_each_reminder_once(app, session, users, trainer):
+    for n in range(30):
+        trainee = users.create(email=f"t{n}@example.org") if n == 0 else None
+        if trainee is None:
+            from tests.factories import quick_user
+            trainee = quick_user(session, f"Trainee {n}")
+        if n == 0:
+            cohort = make_cohort(session, trainer, courses=("listening", "advanced"), due_on=DUE)
+        join(session, cohort, trainee)
+    barrier = threading.Barrier(2)
+    results = []
+
+    def sweeper():
+        with app.app_context():
+            try:
+                barrier.wait(10)
+                results.append(sweep(db.session, catalog().courses, DUE - timedelta(days=1), batch=7).total)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=sweeper) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert sum(results) == 60  # 30 trainees x 2 courses, split between the sweeps however they raced
+    assert session.scalar(select(func.count()).select_from(Job)) == 60
+    assert session.scalar(select(func.count()).select_from(SentReminder)) == 60
+
+
+def test_refreshers_and_certificate_news(app, session, users, smtp_server):
+    holder = users.create(email="holder@example.org", display_name="Holly Holder")
+    valid_until = TODAY + timedelta(days=200)
+    certificate = certify(session, holder, valid_until=valid_until, code="ABCD-EFGH")
+    run_jobs(app, TODAY)
+    [issued] = smtp_server.to("holder@example.org")
+    assert subject(issued) == "Your certificate: Listener"
+    text, html = parts(issued)
+    assert "http://localhost/verify/ABCD-EFGH" in text and 'href="http://localhost/verify/ABCD-EFGH"' in html
+    for days_before, expected in [(60, "expires in 60 days"), (45, None), (30, "expires in 30 days"),
+                                 (7, "expires in 7 days"), (-1, "has expired")]:
+        before = len(smtp_server.messages)
+        run_jobs(app, valid_until - timedelta(days=days_before))
+        new = smtp_server.messages[before:]
+        if expected is None:
+            assert new == []
+        else:
+            assert len(new) == 1 and expected in subject(new[0][1])
+            assert new[0][1]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    certificate.status, certificate.revoked_at = "revoked", utcnow()
+    certificate.revoked_reason = "Issued to the wrong person"
+    session.commit()
+    run_jobs(app, TODAY)
+    revoked = smtp_server.messages[-1][1]
+    assert subject(revoked) == "Your certificate Listener has been revoked"
+    assert "The reason given: Issued to the wrong person" in parts(revoked)[0]
+
+
+def test_sign_off_waiting_goes_to_the_cohorts_trainers(app, session, users, trainer, smtp_server):
+    trainee, _cohort = _trainee_in_cohort(session, users, trainer)
+    trainer_address = trainer.email
+    pending = certify(session, trainee, status="pending")
+    run_jobs(app, TODAY)
+    run_jobs(app, TODAY)
+    [message] = smtp_server.to(trainer_address)
+    assert subject(message) == "A certificate is waiting for your sign-off: Listening basics"
+    assert f"/certificates/manage/{pending.id}" in parts(message)[0]
+
+
+# -- unsubscribing and preferences ----------------------------------------------------------
+
+def test_one_click_unsubscribe_turns_that_kind_off(app, client, session, users, trainer, smtp_server):
+    trainee, _cohort = _trainee_in_cohort(session, users, trainer)
+    run_jobs(app, DUE - timedelta(days=7))
+    [message] = smtp_server.to("tom@example.org")
+    url = message["List-Unsubscribe"].strip("<>")
+    assert url.startswith("http://localhost/unsubscribe/")
+    # As sent: one line, not folded or encoded, so mail programs can offer "Unsubscribe".
+    assert f"List-Unsubscribe: <{url}>\r\n".encode() in message.raw
+    assert b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n" in message.raw
+    text, html = parts(message)
+    assert url in text and url in html
+    anonymous = app.test_client()
+    # A link scanner's GET changes nothing; the page asks.
+    page = anonymous.get(local(url))
+    assert page.status_code == 200 and "Stop these reminders?" in page.get_data(as_text=True)
+    assert mail.preferences(session, trainee.id)["due_dates"] is True
+    # The mail program's one-click POST (RFC 8058): no form token, no login.
+    response = anonymous.post(local(url), data={"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    session.expire_all()
+    assert mail.preferences(session, trainee.id) == {"due_dates": False, "refreshers": True, "nudges": True,
+                                                     "sign_offs": True}
+    run_jobs(app, DUE - timedelta(days=1))
+    assert len(smtp_server.to("tom@example.org")) == 1  # no "due tomorrow"
+    assert anonymous.post("/unsubscribe/forged-token").status_code == 404
+
+
+def test_account_page_sets_which_reminders_arrive(app, client, session, users):
+    trainee = users.create()
+    users.login(trainee)
+    assert 'href="/account/reminders"' in client.get("/account/data").get_data(as_text=True)
+    page = client.get("/account/reminders").get_data(as_text=True)
+    assert "Due dates: a week before" in page and "sign-off" not in page  # trainers only
+    response = post(client, "/account/reminders", {"due_dates": "y", "nudges": "y"})
+    assert response.status_code == 302
+    session.expire_all()
+    assert mail.preferences(session, trainee.id) == {"due_dates": True, "refreshers": False, "nudges": True,
+                                                     "sign_offs": True}
+    assert "Your reminder choices are saved." in client.get("/account/reminders").get_data(as_text=True)
+
+
+# -- trainers' nudges and the summary line -------------------------------------------------------
+
+def test_trainer_nudges_selected_trainees_once_a_day_rate_limited_and_audited(
+        app, client, session, users, trainer, smtp_server):
+    app.config["NUDGES_PER_HOUR"] = 2
+    trainee, cohort = _trainee_in_cohort(session, users, trainer, due=TODAY - timedelta(days=3))
+    done = users.create(email="done@example.org")
+    third = users.create(email="third@example.org")
+    join(session, cohort, done, third)
+    enrol(session, done, "listening", completed=True)
+    users.login(trainer)
+    url = f"/trainer/cohorts/{cohort.id}/progress"
+    page = client.get(url).get_data(as_text=True)
+    assert "1 of 3 completed, 2 overdue" in page
+    assert 'aria-label="Select Tom Trainee"' in page
+
+    response = post(client, f"/trainer/cohorts/{cohort.id}/nudge", {"user_ids": [trainee.id, done.id]},
+                    form_page=url, follow_redirects=True)
+    assert "Reminder queued for 1 trainee. 1 not reminded" in response.get_data(as_text=True)
+    response = post(client, f"/trainer/cohorts/{cohort.id}/nudge", {"user_ids": [trainee.id, third.id]},
+                    form_page=url, follow_redirects=True)
+    assert "You can remind up to 2 trainees an hour" in response.get_data(as_text=True)
+    response = post(client, f"/trainer/cohorts/{cohort.id}/nudge", {"user_ids": [trainee.id]},
+                    form_page=url, follow_redirects=True)
+    assert "Reminder queued for 0 trainees. 1 not reminded: already reminded today" in response.get_data(as_text=True)
+    assert post(client, f"/trainer/cohorts/{cohort.id}/nudge", {}, form_page=url,
+                follow_redirects=True).get_data(as_text=True).count("Tick at least one trainee") == 1
+    run_jobs(app)
+    [message] = [m for m in smtp_server.to("tom@example.org") if subject(m).startswith("A reminder from")]
+    assert subject(message) == "A reminder from Tess Trainer: your training for Night moderators"
+    text, _html = parts(message)
+    assert "Listening basics (overdue since" in text
+    entries = session.scalars(select(AuditEntry).where(AuditEntry.action == "cohort.nudge")).all()
+    assert [e.target_user_id for e in entries] == [trainee.id]
+
+
+def test_a_nudge_cannot_reach_someone_outside_the_cohort(app, client, session, users, trainer):
+    _trainee, cohort = _trainee_in_cohort(session, users, trainer)
+    stranger = users.create(email="stranger@example.org")
+    users.login(trainer)
+    url = f"/trainer/cohorts/{cohort.id}/progress"
+    response = post(client, f"/trainer/cohorts/{cohort.id}/nudge", {"user_ids": [stranger.id]}, form_page=url,
+                    follow_redirects=True)
+    assert "Tick at least one trainee in this cohort to remind." in response.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(Job)) == 0
+
+
+def test_jobs_run_once_command(app, runner, session, users, trainer, smtp_server):
+    _trainee_in_cohort(session, users, trainer)
+    result = runner.invoke(args=["jobs", "run", "--once", "--as-of", (DUE - timedelta(days=1)).isoformat()])
+    assert result.exit_code == 0, result.output
+    assert "reminders: 1 reminder(s) queued (due_tomorrow 1)" in result.output
+    assert "jobs: 1 done" in result.output
+    assert len(smtp_server.to("tom@example.org")) == 1
+    assert "No failed jobs." in runner.invoke(args=["jobs", "failed"]).output
