@@ -96,6 +96,12 @@ class Defaults:
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     TIMEZONE = "Europe/London"  # IANA name: what "today" is for due dates, expiry and file names
     PAGE_CACHE_MB = 16  # per worker, for a trainee's repeat views; 0 turns it off
+    # How long a SQLite write waits for the database's single write lock before the
+    # request is answered with a 503. Kept well below the worker timeout, so a long
+    # lock gives an honest "briefly unavailable" page rather than a killed worker.
+    SQLITE_BUSY_TIMEOUT_SECONDS = 10.0
+    WORKER_TIMEOUT_SECONDS = 30  # gunicorn's --timeout (its default is 30): set both together
+    UNAVAILABLE_RETRY_AFTER_SECONDS = 5  # Retry-After on the 503 when the database cannot be reached
 
 
 def load(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
@@ -191,6 +197,10 @@ def _instance_secret(app: Flask) -> str:
     return key
 
 
+def _is_positive_number(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and value > 0
+
+
 def _is_timezone(name: object) -> bool:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -233,6 +243,16 @@ def validate(app: Flask) -> None:
     if isinstance(cfg.get("PAGE_CACHE_MB"), bool) or not isinstance(cfg.get("PAGE_CACHE_MB"), (int, float)) \
             or cfg["PAGE_CACHE_MB"] < 0:
         errors.append(f"LMS_PAGE_CACHE_MB must be a number of megabytes, 0 or more, not {cfg.get('PAGE_CACHE_MB')!r}.")
+    busy, worker = cfg.get("SQLITE_BUSY_TIMEOUT_SECONDS"), cfg.get("WORKER_TIMEOUT_SECONDS")
+    if not _is_positive_number(worker):
+        errors.append(f"LMS_WORKER_TIMEOUT_SECONDS must be a positive number of seconds, not {worker!r}.")
+    elif not _is_positive_number(busy) or busy > worker / 2:
+        errors.append(f"LMS_SQLITE_BUSY_TIMEOUT_SECONDS must be a positive number of seconds, at most half of "
+                      f"LMS_WORKER_TIMEOUT_SECONDS ({worker}), so a lock wait ends before the worker is killed; "
+                      f"not {busy!r}.")
+    retry = cfg.get("UNAVAILABLE_RETRY_AFTER_SECONDS")
+    if isinstance(retry, bool) or not isinstance(retry, int) or retry < 1:
+        errors.append(f"LMS_UNAVAILABLE_RETRY_AFTER_SECONDS must be a positive whole number, not {retry!r}.")
     from lms.core import passwords  # here, not at the top: `lms check` reads config without Flask
 
     hashing = cfg.get("PASSWORD_HASHING")

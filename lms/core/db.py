@@ -62,23 +62,37 @@ class SchemaOutOfDate(RuntimeError):
     """The database is not at the newest migration."""
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine with the settings each backend needs."""
+#: How long a SQLite write waits for the write lock unless the app configures it
+#: (SQLITE_BUSY_TIMEOUT_SECONDS): well below gunicorn's 30 s worker timeout.
+DEFAULT_BUSY_TIMEOUT_SECONDS = 10.0
+#: How long opening a PostgreSQL connection may take before the request gets a 503.
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
+
+
+def make_engine(url: str, busy_timeout: float = DEFAULT_BUSY_TIMEOUT_SECONDS) -> Engine:
+    """Create an engine with the settings each backend needs.
+
+    `busy_timeout` (seconds, SQLite only): how long a statement waits for another
+    connection's lock before failing with "database is locked", which the app answers
+    with a 503.
+    """
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-        _tune_sqlite(engine)
+        engine = create_engine(url, connect_args={"timeout": busy_timeout, "check_same_thread": False})
+        _tune_sqlite(engine, busy_timeout)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    # A bounded connect timeout: an unreachable server is a quick 503, not a hung worker.
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
+                         connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS})
 
 
-def _tune_sqlite(engine: Engine) -> None:
+def _tune_sqlite(engine: Engine, busy_timeout: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:
         # Let SQLAlchemy's "begin" event below emit BEGIN itself.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -91,10 +105,10 @@ def _tune_sqlite(engine: Engine) -> None:
 class Database:
     """One app's engine and its scoped session (thread-scoped, removed after each request)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, busy_timeout: float = DEFAULT_BUSY_TIMEOUT_SECONDS) -> None:
         if url.startswith("sqlite:///"):
             Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = make_engine(url)
+        self.engine: Engine = make_engine(url, busy_timeout)
         self.session: scoped_session[Session] = scoped_session(sessionmaker(bind=self.engine, expire_on_commit=False))
 
     def dispose(self) -> None:
@@ -133,7 +147,7 @@ class Database:
 
 def init_app(app: Flask) -> Database:
     """Give the app its own Database, bound to its DATABASE_URL, and clean up after each request."""
-    database = Database(app.config["DATABASE_URL"])
+    database = Database(app.config["DATABASE_URL"], float(app.config["SQLITE_BUSY_TIMEOUT_SECONDS"]))
     app.extensions["lms_db"] = database
     global _last_bound
     _last_bound = database
