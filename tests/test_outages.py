@@ -68,7 +68,10 @@ def test_postgres_restart_under_requests_gives_503_then_recovers(own_postgres, t
             time.sleep(0.5)
         finally:
             own_postgres.start_server()
-        time.sleep(0.5)
+        deadline = time.monotonic() + 15  # the server replays its log after an immediate stop
+        while time.monotonic() < deadline and statuses[-1] != 200:
+            time.sleep(0.05)
+        time.sleep(0.2)
     finally:
         stop.set()
         asker.join(10)

@@ -1,7 +1,7 @@
 """Admin pages: users, site settings, audit log."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from lms.accounts import users
@@ -107,9 +107,9 @@ def site_settings():
             db.session.rollback()
             flash(str(exc), "error")
             return render_template("admin/settings.html", form=form, editable=settings.EDITABLE), 400
-        db.session.commit()
         if "ORG" in changed:  # the training text uses these values: every worker loads it again
-            catalog_services.request_reload(current_app.instance_path)
+            catalog_services.request_reload(db.session)
+        db.session.commit()
         flash(f"Saved {len(changed)} setting{'s' if len(changed) != 1 else ''}." if changed else "Nothing changed.",
               "success")
         return redirect(url_for("admin.site_settings"))

@@ -99,6 +99,7 @@ class Defaults:
     # How long a SQLite write waits for the database's single write lock before the
     # request is answered with a 503. Kept well below the worker timeout, so a long
     # lock gives an honest "briefly unavailable" page rather than a killed worker.
+    LOG_FORMAT = "text"  # or "json": one object a line with a request id, no personal data
     SQLITE_BUSY_TIMEOUT_SECONDS = 10.0
     WORKER_TIMEOUT_SECONDS = 30  # gunicorn's --timeout (its default is 30): set both together
     UNAVAILABLE_RETRY_AFTER_SECONDS = 5  # Retry-After on the 503 when the database cannot be reached
@@ -243,10 +244,12 @@ def validate(app: Flask) -> None:
     if isinstance(cfg.get("PAGE_CACHE_MB"), bool) or not isinstance(cfg.get("PAGE_CACHE_MB"), (int, float)) \
             or cfg["PAGE_CACHE_MB"] < 0:
         errors.append(f"LMS_PAGE_CACHE_MB must be a number of megabytes, 0 or more, not {cfg.get('PAGE_CACHE_MB')!r}.")
+    if cfg.get("LOG_FORMAT") not in ("text", "json"):
+        errors.append(f"LMS_LOG_FORMAT must be 'text' or 'json', not {cfg.get('LOG_FORMAT')!r}.")
     busy, worker = cfg.get("SQLITE_BUSY_TIMEOUT_SECONDS"), cfg.get("WORKER_TIMEOUT_SECONDS")
     if not _is_positive_number(worker):
         errors.append(f"LMS_WORKER_TIMEOUT_SECONDS must be a positive number of seconds, not {worker!r}.")
-    elif not _is_positive_number(busy) or busy > worker / 2:
+    elif not _is_positive_number(busy) or float(busy) > float(worker) / 2:  # type: ignore[arg-type]
         errors.append(f"LMS_SQLITE_BUSY_TIMEOUT_SECONDS must be a positive number of seconds, at most half of "
                       f"LMS_WORKER_TIMEOUT_SECONDS ({worker}), so a lock wait ends before the worker is killed; "
                       f"not {busy!r}.")

@@ -1,7 +1,9 @@
 """The database: engine, request-scoped session, migrations and schema check."""
 from __future__ import annotations
 
+import contextlib
 import contextvars
+from collections.abc import Iterator
 from pathlib import Path
 
 from alembic import command
@@ -10,6 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app, has_app_context, request
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -58,6 +61,17 @@ def release_reads(session: DbSession) -> None:
     session.commit()
 
 
+@contextlib.contextmanager
+def deferred_reads() -> Iterator[None]:
+    """Within this block a SQLite transaction begins DEFERRED: for a quick read on a
+    connection of its own (a worker's periodic check) that must not queue for the write lock."""
+    token = _immediate.set(False)
+    try:
+        yield
+    finally:
+        _immediate.reset(token)
+
+
 class SchemaOutOfDate(RuntimeError):
     """The database is not at the newest migration."""
 
@@ -77,11 +91,12 @@ def make_engine(url: str, busy_timeout: float = DEFAULT_BUSY_TIMEOUT_SECONDS) ->
     with a 503.
     """
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": busy_timeout, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": busy_timeout, "check_same_thread": False},
+                               hide_parameters=True)  # values (emails, names) never in error messages or logs
         _tune_sqlite(engine, busy_timeout)
         return engine
     # A bounded connect timeout: an unreachable server is a quick 503, not a hung worker.
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, hide_parameters=True,
                          connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS})
 
 
@@ -160,7 +175,18 @@ def init_app(app: Flask) -> Database:
     # app context around service calls keeps its session (and its work).
     @app.teardown_request
     def _remove_session(_exc: BaseException | None) -> None:
-        database.session.remove()
+        try:
+            database.session.remove()
+        except SQLAlchemyError:
+            # The connection died during the request (the server restarted): the rollback
+            # in close() failed. Discard the connection without talking to it, and the
+            # session with it, so the next request on this thread starts clean.
+            try:
+                database.session().invalidate()
+            except SQLAlchemyError:
+                pass  # nothing more can be done with a dead connection; the pool drops it
+            finally:
+                database.session.registry.clear()
 
     return database
 

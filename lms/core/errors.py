@@ -14,6 +14,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from lms.core.db import db
+from lms.core.logs import route
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,7 @@ def init_app(app: Flask) -> None:
     def _database_unreachable(exc: Exception):
         _rollback_quietly()
         # One line, no stack: an outage produces many of these, and the cause is in the message.
-        app.logger.warning("Database unavailable on %s %s: %s", request.method, request.path,
+        app.logger.warning("Database unavailable on %s %s: %s", request.method, route(),
                            str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
         return render_unavailable()
 
@@ -100,5 +101,5 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         _rollback_quietly()
-        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        app.logger.exception("Unhandled error on %s %s", request.method, route())
         return render_error(500)
