@@ -68,7 +68,7 @@ def test_postgres_restart_under_requests_gives_503_then_recovers(own_postgres, t
             time.sleep(0.5)
         finally:
             own_postgres.start_server()
-        deadline = time.monotonic() + 15  # the server replays its log after an immediate stop
+        deadline = time.monotonic() + 15  # the server takes a moment to accept connections
         while time.monotonic() < deadline and statuses[-1] != 200:
             time.sleep(0.05)
         time.sleep(0.2)
