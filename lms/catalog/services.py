@@ -20,6 +20,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from lms.catalog.render_cache import DiskUnitCache, LastGood
 from lms.content import Catalog, load_catalog
 from lms.core import health
 from lms.core.db import DbSession, deferred_reads
@@ -71,20 +72,24 @@ def unit_of(path: str) -> tuple[str, str] | None:
     return None
 
 
-def merge(previous: Catalog | None, fresh: Catalog) -> tuple[Catalog, list[str]]:
+def merge(previous: Catalog | None, fresh: Catalog,
+          recall: Callable[[str, str], object | None] = lambda kind, unit_id: None) -> tuple[Catalog, list[str]]:
     """Keep the previous version of anything the fresh load found broken.
 
-    Returns the catalogue to serve and the ids that were kept from before.
+    The previous version is the one being served, else (after a restart) what
+    `recall(kind, id)` kept on disk. Returns the catalogue to serve and the ids kept.
     """
-    if previous is None:
-        return fresh, []
     broken = {unit_of(p.path) for p in fresh.problems if p.is_error}
     courses, scenarios = dict(fresh.courses), dict(fresh.scenarios)
     kept = []
     for kind, unit_id in filter(None, broken):
-        source, target = (previous.courses, courses) if kind == "course" else (previous.scenarios, scenarios)
-        if unit_id not in target and unit_id in source:
-            target[unit_id] = source[unit_id]
+        target = courses if kind == "course" else scenarios
+        if unit_id in target:
+            continue
+        served = None if previous is None else previous.courses if kind == "course" else previous.scenarios
+        value = served.get(unit_id) if served is not None else recall(kind, unit_id)
+        if value is not None:
+            target[unit_id] = value  # type: ignore[assignment]
             kept.append(f"{kind} {unit_id}")
     if not kept:
         return fresh, []
@@ -115,13 +120,17 @@ class CatalogHolder:
 
     def __init__(self, root: Path, auto_reload: bool, org: Callable[[], Mapping[str, str]] = dict,
                  support_contacts: Sequence[Mapping[str, str]] = (),
-                 shared_generation: Callable[[], int | None] = lambda: None) -> None:
+                 shared_generation: Callable[[], int | None] = lambda: None,
+                 cache: DiskUnitCache | None = None) -> None:
         self.root = root
         self.org = org  # read at each load: an admin's change applies at the next reload
         self.support_contacts = support_contacts
         #: Reads the generation `lms reload` moves (in the database, shared by every server).
         self.shared_generation = shared_generation
         self.auto_reload = auto_reload
+        #: Read units and last working versions on disk, shared by workers and restarts.
+        self.cache = cache
+        self.last_good = LastGood(cache, root) if cache is not None else None
         self._catalog: Catalog | None = None
         #: Counts loads: a page made from one catalogue is not served from another.
         self.generation = 0
@@ -147,8 +156,14 @@ class CatalogHolder:
             # Read before loading: a reload requested during the load is seen at the next check.
             self.loaded_generation = self.shared_generation()
             fingerprint = _fingerprint(self.root) if self.auto_reload else None
-            fresh = load_catalog(self.root, org=self.org(), support_contacts=self.support_contacts)
-            catalog, kept = merge(self._catalog, fresh)
+            fresh = load_catalog(self.root, org=self.org(), support_contacts=self.support_contacts, cache=self.cache)
+            catalog, kept = merge(self._catalog, fresh,
+                                  self.last_good.recall if self.last_good is not None else lambda kind, unit_id: None)
+            if self.last_good is not None:
+                for course_id, course in fresh.courses.items():
+                    self.last_good.remember("course", course_id, course)
+                for scenario_id, scenario in fresh.scenarios.items():
+                    self.last_good.remember("scenario", scenario_id, scenario)
             self._catalog, self.kept, self.loaded_at = catalog, kept, time.time()
             self.generation += 1
             self._fingerprint = fingerprint
@@ -203,6 +218,8 @@ def init_app(app: Flask) -> None:
         org=_site_org(app),
         support_contacts=app.config["SUPPORT_CONTACTS"],
         shared_generation=lambda: read_generation(engine),
+        cache=DiskUnitCache(Path(app.config["RENDER_CACHE_DIR"] or Path(app.instance_path) / "render-cache"),
+                            app.config["SECRET_KEY"] or "") if app.config["RENDER_CACHE"] else None,
     )
     app.extensions["lms_catalog"] = holder
     holder.reload()

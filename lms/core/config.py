@@ -99,6 +99,8 @@ class Defaults:
     # How long a SQLite write waits for the database's single write lock before the
     # request is answered with a 503. Kept well below the worker timeout, so a long
     # lock gives an honest "briefly unavailable" page rather than a killed worker.
+    RENDER_CACHE = True  # keep read courses and scenarios on disk between loads (and each one's last working version)
+    RENDER_CACHE_DIR: str | None = None  # default: render-cache/ in the instance folder; shared by the workers
     LOG_FORMAT = "text"  # or "json": one object a line with a request id, no personal data
     SQLITE_BUSY_TIMEOUT_SECONDS = 10.0
     WORKER_TIMEOUT_SECONDS = 30  # gunicorn's --timeout (its default is 30): set both together
