@@ -162,6 +162,33 @@ def refusals(budget: float, cap: float) -> None:
               f"Python-Markdown alone: {markdown_alone_capped(body, cap)}")
 
 
+def cold_vs_warm(root: Path, rounds: int) -> None:
+    """The app's load (lms.catalog) with an empty render cache next to one with the files unchanged.
+
+    Each warm round is a new holder on the same cache folder: what a restart, HUP, new
+    worker or `lms reload` with unchanged files costs. Target: warm <= 10% of cold.
+    """
+    import logging
+
+    from lms.catalog.render_cache import DiskUnitCache
+    from lms.catalog.services import CatalogHolder
+
+    logging.getLogger("lms.catalog.services").setLevel(logging.WARNING)
+    cold_times, warm_times = [], []
+    with tempfile.TemporaryDirectory() as caches:
+        for n in range(rounds):  # interleaved: a busy machine slows both sides alike
+            folder = Path(caches) / f"round-{n}"
+            def load(folder: Path = folder) -> None:
+                CatalogHolder(root, False, cache=DiskUnitCache(folder, "bench")).reload()
+            cold_times += timed(load, 1)  # an empty folder
+            warm_times += timed(load, 1)  # the folder the cold load filled
+        size = sum(f.stat().st_size for f in Path(caches).rglob("*") if f.is_file()) / rounds
+    cold, warm = statistics.median(cold_times), statistics.median(warm_times)
+    print(f"app load, render cache empty (cold) median {cold:.2f} s  (rounds: {', '.join(f'{t:.2f}' for t in cold_times)})")
+    print(f"app load, files unchanged (warm)    median {warm:.2f} s  (rounds: {', '.join(f'{t:.2f}' for t in warm_times)})")
+    print(f"warm / cold {warm / cold:.1%} (target <= 10%); cache on disk {size / 1e6:.0f} MB")
+
+
 def timed(fn, rounds: int) -> list[float]:
     times = []
     for _ in range(rounds):
@@ -180,9 +207,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--budget", type=float, default=RENDER_BUDGET_SECONDS, help="render budget per file, seconds")
     parser.add_argument("--baseline-timeout", type=float, default=30, help="stop Markdown alone on a pathological file after this")
+    parser.add_argument("--cache-only", action="store_true", help="only the render cache: cold vs warm loads")
     args = parser.parse_args()
-    sample_content(args.rounds)
-    refusals(args.budget, args.baseline_timeout)
+    if not args.cache_only:
+        sample_content(args.rounds)
+        refusals(args.budget, args.baseline_timeout)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         files = generate(root, args.courses, args.steps, args.scenarios, args.nodes)
@@ -195,6 +224,9 @@ def main() -> None:
         print(f"loaded {len(catalog.courses)} courses, {len(catalog.scenarios)} scenarios, {len(catalog.problems)} problems")
         for problem in catalog.problems[:3]:
             print("  ", problem)
+        cold_vs_warm(root, max(2, args.rounds // 2))
+        if args.cache_only:
+            return
         # Interleaved, so a busy machine slows both sides alike.
         load_times, floor_times = [], []
         for _ in range(args.rounds):

@@ -29,7 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     app.url_map.converters["int"] = BoundedIntConverter
     from lms.accounts import login as auth
     from lms.catalog import services as catalog
-    from lms.core import access, errors, passwords, security, templating
+    from lms.core import access, errors, health, logs, passwords, security, templating
     from lms.core import config as config_module
     from lms.core import db as database
     from lms.core.extensions import csrf, login_manager
@@ -37,7 +37,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     from lms.page_cache import versions as page_versions
 
     config_module.load(app, config)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.init_app(app)  # first: its request id is on every line the other hooks log
     for chatty in ("weasyprint", "fontTools"):  # progress lines at INFO for every render
         logging.getLogger(chatty).setLevel(logging.WARNING)
 
@@ -60,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     from lms.commands import register_commands
 
     register_commands(app)
+    health.init_app(app)
     return app
 
 

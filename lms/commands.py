@@ -83,8 +83,13 @@ def reload_content() -> None:
         click.echo(str(problem))
     if fresh.errors:
         click.echo("Courses and scenarios with errors keep their last working version until fixed.")
-    request_reload(current_app.instance_path)
-    click.echo(f"Reload requested: {len(fresh.courses)} courses and {len(fresh.scenarios)} scenarios are valid.")
+    from lms.core.db import db
+
+    # In the database, not a file: every worker of every server sharing it reloads.
+    generation = request_reload(db.session)
+    db.session.commit()
+    click.echo(f"Reload requested: {len(fresh.courses)} courses and {len(fresh.scenarios)} scenarios are valid."
+               f" Every server's workers load content generation {generation} within a few seconds.")
 
 
 DEMO_ACCOUNTS = (

@@ -74,11 +74,25 @@ class PostgresCluster:
         data = self.dir / "data"
         subprocess.run(_as_postgres([str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
                                      "-E", "UTF8", "--locale=C", "--no-sync"]), check=True, capture_output=True)
+        self.start_server()
+        self.admin = create_engine(self.url("postgres"), isolation_level="AUTOCOMMIT")
+
+    def start_server(self) -> None:
+        """Start the server on the cluster's port (again, after `stop_server`)."""
         options = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self.dir} "
                    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
-        subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(self.dir / "server.log"),
-                                     "-w", "-t", "30", "-o", options, "start"]), check=True, capture_output=True)
-        self.admin = create_engine(self.url("postgres"), isolation_level="AUTOCOMMIT")
+        subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.dir / "data"), "-l",
+                                     str(self.dir / "server.log"), "-w", "-t", "30", "-o", options, "start"]),
+                       check=True, capture_output=True)
+
+    def stop_server(self) -> None:
+        """Stop the server, dropping every connection (an outage); the cluster's files stay.
+
+        "fast", not "immediate": with synchronous_commit off, a crash-like stop could lose
+        the test's last commits, which is not what a restart does to a real server.
+        """
+        subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.dir / "data"), "-m", "fast",
+                                     "-w", "stop"]), check=True, capture_output=True)
 
     def url(self, name: str) -> str:
         return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"

@@ -37,13 +37,13 @@ def test_catalogue_loads_at_start_up(app):
     assert set(holder.catalog.scenarios) == {"late-post"}
 
 
-def test_a_broken_course_is_left_out_and_logged(app_config, content_dir, caplog):
+def test_a_broken_course_is_left_out_and_logged(app_config, content_dir, caplog, tmp_path):
     from lms import create_app
     from tests.conftest import _config
 
     _break(content_dir / "courses" / "advanced")
-    with caplog.at_level(logging.WARNING, logger="lms.catalog.services"):
-        app = create_app(_config("sqlite:///:memory:", content_dir))
+    with caplog.at_level(logging.WARNING, logger="lms.catalog.services"):  # a new site: nothing kept from before
+        app = create_app(_config("sqlite:///:memory:", content_dir), instance_path=str(tmp_path / "new-site"))
     current = _holder(app).catalog
     assert "advanced" not in current.courses and "listening" in current.courses
     assert any("courses/advanced/course.md" in r.getMessage() and "titel" in r.getMessage() for r in caplog.records)

@@ -60,7 +60,7 @@ def test_admin_fills_in_a_missing_variable_and_the_training_uses_it(app, client,
                                   "CERTIFICATE_PRIMARY_COLOUR": "#1d4f91",
                                   "ORG": "name = Riverside Forum\nescalation_email = leads@riverside.example"})
     assert good.status_code == 302
-    _reload(app)  # what the reload stamp makes every worker do
+    _reload(app)  # what the reload generation makes every worker do
     courses = app.extensions["lms_catalog"].catalog.courses
     assert courses["safe-replies"].title == "Safe replies at Riverside Forum"
     page = client.get("/trainer/content").get_data(as_text=True)

@@ -110,9 +110,9 @@ def site_settings():
             db.session.rollback()
             flash(str(exc), "error")
             return render_template("admin/settings.html", form=form, editable=settings.EDITABLE), 400
-        db.session.commit()
         if "ORG" in changed:  # the training text uses these values: every worker loads it again
-            catalog_services.request_reload(current_app.instance_path)
+            catalog_services.request_reload(db.session)
+        db.session.commit()
         flash(f"Saved {len(changed)} setting{'s' if len(changed) != 1 else ''}." if changed else "Nothing changed.",
               "success")
         return redirect(url_for("admin.site_settings"))

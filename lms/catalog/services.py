@@ -16,18 +16,50 @@ from pathlib import Path
 from types import MappingProxyType
 
 from flask import Flask, current_app
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from lms.catalog.render_cache import DiskUnitCache, LastGood
 from lms.content import Catalog, load_catalog
+from lms.core import health
+from lms.core.db import DbSession, deferred_reads
 from lms.core.models import SiteSetting
 
 log = logging.getLogger(__name__)
 
-#: Touching this file in the instance folder makes every worker reload (`lms reload`).
-RELOAD_STAMP = "reload-content"
-#: How often (seconds) a worker looks for changes; a stat per request would be wasteful.
+#: The site setting holding the content generation: `lms reload` (on any server) moves
+#: it, and every worker of every server sharing the database loads the content again.
+GENERATION_KEY = "content.generation"
+#: How often (seconds) a worker looks for changes; a query per request would be wasteful.
 CHECK_INTERVAL = 1.0
+
+
+def read_generation(engine: Engine) -> int | None:
+    """The content generation in the database (0 before any reload), or None if it cannot be read.
+
+    Read on a connection of its own, DEFERRED on SQLite, so the check never waits for
+    or holds the write lock and never touches the request's transaction.
+    """
+    try:
+        with deferred_reads(), engine.connect() as connection:
+            value = connection.execute(select(SiteSetting.value).where(SiteSetting.key == GENERATION_KEY)).scalar()
+    except SQLAlchemyError:  # no schema yet, or the database is briefly away: check again later
+        return None
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def request_reload(session: DbSession) -> int:
+    """Move the content generation, in the caller's transaction; every worker of every
+    server reloads within about CHECK_INTERVAL of the commit. Returns the new generation."""
+    row = session.get(SiteSetting, GENERATION_KEY, with_for_update=True)
+    if row is None:
+        row = SiteSetting(key=GENERATION_KEY, value=0)
+        session.add(row)
+    current = row.value if isinstance(row.value, int) and not isinstance(row.value, bool) else 0
+    row.value = current + 1
+    session.flush()
+    return current + 1
 
 
 def unit_of(path: str) -> tuple[str, str] | None:
@@ -40,24 +72,25 @@ def unit_of(path: str) -> tuple[str, str] | None:
     return None
 
 
-def merge(previous: Catalog | None, fresh: Catalog) -> tuple[Catalog, list[str]]:
+def merge(previous: Catalog | None, fresh: Catalog,
+          recall: Callable[[str, str], object | None] = lambda kind, unit_id: None) -> tuple[Catalog, list[str]]:
     """Keep the previous version of anything the fresh load found broken.
 
-    Returns the catalogue to serve and the ids that were kept from before.
+    The previous version is the one being served, else (after a restart) what
+    `recall(kind, id)` kept on disk. Returns the catalogue to serve and the ids kept.
     """
-    if previous is None:
-        return fresh, []
     broken = {unit_of(p.path) for p in fresh.problems if p.is_error}
     courses, scenarios = dict(fresh.courses), dict(fresh.scenarios)
     kept = []
     for kind, unit_id in filter(None, broken):
-        if kind == "course" and unit_id not in courses and unit_id in previous.courses:
-            courses[unit_id] = previous.courses[unit_id]
-        elif kind == "scenario" and unit_id not in scenarios and unit_id in previous.scenarios:
-            scenarios[unit_id] = previous.scenarios[unit_id]
-        else:
+        target = courses if kind == "course" else scenarios
+        if unit_id in target:
             continue
-        kept.append(f"{kind} {unit_id}")
+        served = None if previous is None else previous.courses if kind == "course" else previous.scenarios
+        value = served.get(unit_id) if served is not None else recall(kind, unit_id)
+        if value is not None:
+            target[unit_id] = value  # type: ignore[assignment]
+            kept.append(f"{kind} {unit_id}")
     if not kept:
         return fresh, []
     return dataclasses.replace(
@@ -85,13 +118,19 @@ def _fingerprint(root: Path) -> tuple:
 class CatalogHolder:
     """Holds the catalogue being served and swaps in new ones atomically."""
 
-    def __init__(self, root: Path, stamp: Path, auto_reload: bool,
-                 org: Callable[[], Mapping[str, str]] = dict, support_contacts: Sequence[Mapping[str, str]] = ()) -> None:
+    def __init__(self, root: Path, auto_reload: bool, org: Callable[[], Mapping[str, str]] = dict,
+                 support_contacts: Sequence[Mapping[str, str]] = (),
+                 shared_generation: Callable[[], int | None] = lambda: None,
+                 cache: DiskUnitCache | None = None) -> None:
         self.root = root
         self.org = org  # read at each load: an admin's change applies at the next reload
         self.support_contacts = support_contacts
-        self.stamp = stamp
+        #: Reads the generation `lms reload` moves (in the database, shared by every server).
+        self.shared_generation = shared_generation
         self.auto_reload = auto_reload
+        #: Read units and last working versions on disk, shared by workers and restarts.
+        self.cache = cache
+        self.last_good = LastGood(cache, root) if cache is not None else None
         self._catalog: Catalog | None = None
         #: Counts loads: a page made from one catalogue is not served from another.
         self.generation = 0
@@ -100,7 +139,8 @@ class CatalogHolder:
         self._lock = threading.Lock()
         self._next_check = 0.0
         self._fingerprint: tuple | None = None
-        self._stamp_mtime = self._stamp_time()
+        #: The shared generation the catalogue being served was loaded at (None: unknown yet).
+        self.loaded_generation: int | None = None
 
     @property
     def catalog(self) -> Catalog:
@@ -113,9 +153,17 @@ class CatalogHolder:
         """Load the folder again and swap it in, keeping working versions of broken units."""
         with self._lock:
             started = time.perf_counter()
+            # Read before loading: a reload requested during the load is seen at the next check.
+            self.loaded_generation = self.shared_generation()
             fingerprint = _fingerprint(self.root) if self.auto_reload else None
-            fresh = load_catalog(self.root, org=self.org(), support_contacts=self.support_contacts)
-            catalog, kept = merge(self._catalog, fresh)
+            fresh = load_catalog(self.root, org=self.org(), support_contacts=self.support_contacts, cache=self.cache)
+            catalog, kept = merge(self._catalog, fresh,
+                                  self.last_good.recall if self.last_good is not None else lambda kind, unit_id: None)
+            if self.last_good is not None:
+                for course_id, course in fresh.courses.items():
+                    self.last_good.remember("course", course_id, course)
+                for scenario_id, scenario in fresh.scenarios.items():
+                    self.last_good.remember("scenario", scenario_id, scenario)
             self._catalog, self.kept, self.loaded_at = catalog, kept, time.time()
             self.generation += 1
             self._fingerprint = fingerprint
@@ -130,23 +178,20 @@ class CatalogHolder:
         for unit in kept:
             log.warning("content: kept the last working version of %s until its errors are fixed", unit)
 
-    def _stamp_time(self) -> float:
-        try:
-            return self.stamp.stat().st_mtime
-        except OSError:
-            return 0.0
+    @property
+    def loaded(self) -> bool:
+        """Whether a catalogue has been loaded (it may still have problems)."""
+        return self._catalog is not None
 
     def maybe_reload(self) -> None:
-        """Reload if asked to (`lms reload`) or, in development, if a file changed."""
+        """Reload if asked to (`lms reload` on any server) or, in development, if a file changed."""
         now = time.monotonic()
         if now < self._next_check:
             return
         self._next_check = now + CHECK_INTERVAL
-        stamp = self._stamp_time()
-        if stamp != self._stamp_mtime:
-            self._stamp_mtime = stamp
-            self.reload()
-        elif self.auto_reload and _fingerprint(self.root) != self._fingerprint:
+        shared = self.shared_generation()
+        asked = shared is not None and shared != self.loaded_generation
+        if asked or (self.auto_reload and _fingerprint(self.root) != self._fingerprint):
             self.reload()
 
 
@@ -166,15 +211,19 @@ def _site_org(app: Flask) -> Callable[[], dict[str, str]]:
 
 def init_app(app: Flask) -> None:
     """Load the catalogue at start-up and check for changes before requests."""
+    engine = app.extensions["lms_db"].engine
     holder = CatalogHolder(
         Path(app.config["CONTENT_DIR"]),
-        Path(app.instance_path) / RELOAD_STAMP,
         bool(app.config["CONTENT_AUTO_RELOAD"]),
         org=_site_org(app),
         support_contacts=app.config["SUPPORT_CONTACTS"],
+        shared_generation=lambda: read_generation(engine),
+        cache=DiskUnitCache(Path(app.config["RENDER_CACHE_DIR"] or Path(app.instance_path) / "render-cache"),
+                            app.config["SECRET_KEY"] or "") if app.config["RENDER_CACHE"] else None,
     )
     app.extensions["lms_catalog"] = holder
     holder.reload()
+    health.add_ready_check(app, "content", lambda: None if holder.loaded else "not loaded")
 
     @app.before_request
     def _check_for_changes() -> None:
@@ -189,10 +238,3 @@ def catalog() -> Catalog:
     """The catalogue being served."""
     return holder().catalog
 
-
-def request_reload(instance_path: str) -> None:
-    """Ask every worker serving this instance to reload the content."""
-    stamp = Path(instance_path) / RELOAD_STAMP
-    stamp.parent.mkdir(parents=True, exist_ok=True)
-    stamp.touch()
-    os.utime(stamp, None)

@@ -29,6 +29,7 @@ from .reading import (
     walk_assets,
 )
 from .render import RenderTooSlow
+from .render_cache import CachedReading
 from .source import SLUG_HELP, SourceFile, id_in_words, is_slug, minutes_for_words, split_numbered
 from .urls import ContentUrls
 
@@ -358,7 +359,7 @@ class CourseReader:
 
 def course_units(
     root: Path, urls: ContentUrls, problems: Problems, budget: float, today: datetime.date | None = None,
-    org: OrgVariables | None = None,
+    org: OrgVariables | None = None, cached: CachedReading | None = None,
 ) -> dict[str, Unit]:
     units: dict[str, Unit] = {}
     folder = top_folder(root, "courses", problems)
@@ -371,8 +372,11 @@ def course_units(
         elif not is_slug(entry.name):
             problems.error(rel, 0, f"course folder name '{entry.name}' is not a valid course id; use {SLUG_HELP}")
         else:
-            reader = CourseReader(root, Path(entry.path), entry.name, urls, budget, today, org)
-            unit = reader.unit
-            guarded(unit, rel, reader.read)
-            units[entry.name] = unit
+            def read(path: Path = Path(entry.path), course_id: str = entry.name, rel: str = rel) -> Unit:
+                reader = CourseReader(root, path, course_id, urls, budget, today, org)
+                guarded(reader.unit, rel, reader.read)
+                return reader.unit
+
+            units[entry.name] = read() if cached is None else \
+                cached.read(cached.key("course", entry.name, [Path(entry.path)]), read)
     return units

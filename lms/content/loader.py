@@ -21,6 +21,7 @@ from .org import OrgVariables, read_org_yaml
 from .problems import Problem, Problems, sort_key
 from .reading import Unit
 from .render import RENDER_BUDGET_SECONDS
+from .render_cache import CachedReading, UnitCache
 from .scenario import Scenario
 from .scenario_reader import scenario_units
 from .snippets import Snippets
@@ -142,7 +143,7 @@ def _find_loop(start: str, graph: Mapping[str, list[str]]) -> list[str] | None:
 def load_catalog(
     root: Path, urls: ContentUrls | None = None, *, render_budget: float = RENDER_BUDGET_SECONDS,
     org: Mapping[str, str] | None = None, support_contacts: Sequence[Mapping[str, str]] | None = None,
-    today: datetime.date | None = None,
+    today: datetime.date | None = None, cache: UnitCache | None = None,
 ) -> Catalog:
     """Read every course and scenario under root; never raises for bad content.
 
@@ -153,6 +154,8 @@ def load_catalog(
     org: the site's organisation variables, overriding org.yaml (7.5);
     support_contacts: the site's contacts for {{ support.contacts }}.
     Snippets (_snippets/NAME.md) are checked once each, included or not.
+    cache: where read courses and scenarios are kept between loads (render_cache.py);
+    a unit whose files, settings and renderer are unchanged is not read again.
     """
     root = Path(root)
     urls = urls or DEFAULT_URLS
@@ -162,8 +165,13 @@ def load_catalog(
         return Catalog(MappingProxyType({}), MappingProxyType({}), tuple(general.items), root)
     org_vars = OrgVariables(read_org_yaml(root, general), org, support_contacts)
     org_vars.snippets = snippets = Snippets(root, general, org_vars, render_budget)
-    scenarios = scenario_units(root, urls, general, render_budget, today, org_vars)
-    courses = course_units(root, urls, general, render_budget, today, org_vars)
+    cached = None
+    if cache is not None:
+        context = (f"{type(urls).__module__}.{type(urls).__qualname__}:{getattr(urls, 'prefix', '')}"
+                   f":{render_budget}:{today}")
+        cached = CachedReading(cache, root, org_vars, context)
+    scenarios = scenario_units(root, urls, general, render_budget, today, org_vars, cached)
+    courses = course_units(root, urls, general, render_budget, today, org_vars, cached)
     snippets.render_all()
     _check_references(courses, scenarios)
     problems = list(general.items)

@@ -16,6 +16,7 @@ from .org import OrgVariables, org_text
 from .problems import Problems
 from .reading import Unit, entries, guarded, make_resolver, read_markdown, rel_path, top_folder, walk_assets
 from .render import unwrap_paragraph
+from .render_cache import CachedReading
 from .scenario import (
     OUTCOMES,
     Choice,
@@ -202,7 +203,7 @@ def _conditional(parts: list[PartDraft], pieces: Pieces) -> tuple[ConditionalHtm
 
 def scenario_units(
     root: Path, urls: ContentUrls, problems: Problems, budget: float, today: datetime.date | None = None,
-    org: OrgVariables | None = None,
+    org: OrgVariables | None = None, cached: CachedReading | None = None,
 ) -> dict[str, Unit]:
     units: dict[str, Unit] = {}
     folder = top_folder(root, "scenarios", problems)
@@ -227,5 +228,9 @@ def scenario_units(
             problems.error(rel, 0, f"there are two scenarios with the id '{scenario_id}' (a file and a folder); keep one")
             units[scenario_id].problems.error(units[scenario_id].rel, 0, f"there are two scenarios with the id '{scenario_id}'; keep one")
             continue
-        units[scenario_id] = ScenarioReader(root, scenario_id, path, own, urls, budget, today, org).read()
+        def read(scenario_id: str = scenario_id, path: Path = path, own: Path | None = own) -> Unit:
+            return ScenarioReader(root, scenario_id, path, own, urls, budget, today, org).read()
+
+        units[scenario_id] = read() if cached is None else \
+            cached.read(cached.key("scenario", scenario_id, [own if own is not None else path]), read)
     return units

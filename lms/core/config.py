@@ -122,6 +122,15 @@ class Defaults:
     REMINDER_SWEEP_MINUTES = 60  # how often each worker looks for reminders to send (safe to overlap)
     OVERDUE_REMINDERS_MAX = 4  # overdue reminders per course: on the first day overdue, then weekly
     NUDGES_PER_HOUR = 60  # trainees a trainer may send reminders to in an hour
+    RENDER_CACHE = True  # keep read courses and scenarios on disk between loads (and each one's last working version)
+    RENDER_CACHE_DIR: str | None = None  # default: render-cache/ in the instance folder; shared by the workers
+    LOG_FORMAT = "text"  # or "json": one object a line with a request id, no personal data
+    # How long a SQLite write waits for the database's single write lock before the
+    # request is answered with a 503. Kept well below the worker timeout, so a long
+    # lock gives an honest "briefly unavailable" page rather than a killed worker.
+    SQLITE_BUSY_TIMEOUT_SECONDS = 10.0
+    WORKER_TIMEOUT_SECONDS = 30  # gunicorn's --timeout (its default is 30): set both together
+    UNAVAILABLE_RETRY_AFTER_SECONDS = 5  # Retry-After on the 503 when the database cannot be reached
 
 
 def load(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
@@ -240,6 +249,8 @@ def low_entropy(key: str) -> bool:
     """
     repeated = (key + key).find(key, 1) < len(key)
     return len(set(key)) < MIN_DISTINCT_SECRET_CHARACTERS or repeated
+def _is_positive_number(value: object) -> bool:
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and value > 0
 
 
 def _is_timezone(name: object) -> bool:
@@ -331,6 +342,18 @@ def validate(app: Flask) -> None:
     if isinstance(cfg.get("PAGE_CACHE_MB"), bool) or not isinstance(cfg.get("PAGE_CACHE_MB"), (int, float)) \
             or cfg["PAGE_CACHE_MB"] < 0:
         errors.append(f"LMS_PAGE_CACHE_MB must be a number of megabytes, 0 or more, not {cfg.get('PAGE_CACHE_MB')!r}.")
+    if cfg.get("LOG_FORMAT") not in ("text", "json"):
+        errors.append(f"LMS_LOG_FORMAT must be 'text' or 'json', not {cfg.get('LOG_FORMAT')!r}.")
+    busy, worker = cfg.get("SQLITE_BUSY_TIMEOUT_SECONDS"), cfg.get("WORKER_TIMEOUT_SECONDS")
+    if not _is_positive_number(worker):
+        errors.append(f"LMS_WORKER_TIMEOUT_SECONDS must be a positive number of seconds, not {worker!r}.")
+    elif not _is_positive_number(busy) or float(busy) > float(worker) / 2:  # type: ignore[arg-type]
+        errors.append(f"LMS_SQLITE_BUSY_TIMEOUT_SECONDS must be a positive number of seconds, at most half of "
+                      f"LMS_WORKER_TIMEOUT_SECONDS ({worker}), so a lock wait ends before the worker is killed; "
+                      f"not {busy!r}.")
+    retry = cfg.get("UNAVAILABLE_RETRY_AFTER_SECONDS")
+    if isinstance(retry, bool) or not isinstance(retry, int) or retry < 1:
+        errors.append(f"LMS_UNAVAILABLE_RETRY_AFTER_SECONDS must be a positive whole number, not {retry!r}.")
     from lms.core import passwords  # here, not at the top: `lms check` reads config without Flask
 
     hashing = cfg.get("PASSWORD_HASHING")

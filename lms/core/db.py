@@ -1,6 +1,7 @@
 """The database: engine, request-scoped session, migrations and schema check."""
 from __future__ import annotations
 
+import contextlib
 import contextvars
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,6 +14,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app, has_app_context, request
 from sqlalchemy import Connection, CursorResult, Engine, Executable, create_engine, event, func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
@@ -67,27 +69,53 @@ def release_reads(session: DbSession) -> None:
     session.commit()
 
 
+@contextlib.contextmanager
+def deferred_reads() -> Iterator[None]:
+    """Within this block a SQLite transaction begins DEFERRED: for a quick read on a
+    connection of its own (a worker's periodic check) that must not queue for the write lock."""
+    token = _immediate.set(False)
+    try:
+        yield
+    finally:
+        _immediate.reset(token)
+
+
 class SchemaOutOfDate(RuntimeError):
     """The database is not at the newest migration."""
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine with the settings each backend needs."""
+#: How long a SQLite write waits for the write lock unless the app configures it
+#: (SQLITE_BUSY_TIMEOUT_SECONDS): well below gunicorn's 30 s worker timeout.
+DEFAULT_BUSY_TIMEOUT_SECONDS = 10.0
+#: How long opening a PostgreSQL connection may take before the request gets a 503.
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 5
+
+
+def make_engine(url: str, busy_timeout: float = DEFAULT_BUSY_TIMEOUT_SECONDS) -> Engine:
+    """Create an engine with the settings each backend needs.
+
+    `busy_timeout` (seconds, SQLite only): how long a statement waits for another
+    connection's lock before failing with "database is locked", which the app answers
+    with a 503.
+    """
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-        _tune_sqlite(engine)
+        engine = create_engine(url, connect_args={"timeout": busy_timeout, "check_same_thread": False},
+                               hide_parameters=True)  # values (emails, names) never in error messages or logs
+        _tune_sqlite(engine, busy_timeout)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    # A bounded connect timeout: an unreachable server is a quick 503, not a hung worker.
+    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5, hide_parameters=True,
+                         connect_args={"connect_timeout": POSTGRES_CONNECT_TIMEOUT_SECONDS})
 
 
-def _tune_sqlite(engine: Engine) -> None:
+def _tune_sqlite(engine: Engine, busy_timeout: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:
         # Let SQLAlchemy's "begin" event below emit BEGIN itself.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         # Deleted rows are overwritten with zeros, not left readable in free pages.
@@ -134,10 +162,10 @@ def counting_transaction(session: Session | scoped_session[Session], *keys: str)
 class Database:
     """One app's engine and its scoped session (thread-scoped, removed after each request)."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, busy_timeout: float = DEFAULT_BUSY_TIMEOUT_SECONDS) -> None:
         if url.startswith("sqlite:///"):
             Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = make_engine(url)
+        self.engine: Engine = make_engine(url, busy_timeout)
         self.session: scoped_session[Session] = scoped_session(sessionmaker(bind=self.engine, expire_on_commit=False))
 
     def dispose(self) -> None:
@@ -176,7 +204,7 @@ class Database:
 
 def init_app(app: Flask) -> Database:
     """Give the app its own Database, bound to its DATABASE_URL, and clean up after each request."""
-    database = Database(app.config["DATABASE_URL"])
+    database = Database(app.config["DATABASE_URL"], float(app.config["SQLITE_BUSY_TIMEOUT_SECONDS"]))
     app.extensions["lms_db"] = database
     global _last_bound
     _last_bound = database
@@ -189,7 +217,18 @@ def init_app(app: Flask) -> Database:
     # app context around service calls keeps its session (and its work).
     @app.teardown_request
     def _remove_session(_exc: BaseException | None) -> None:
-        database.session.remove()
+        try:
+            database.session.remove()
+        except SQLAlchemyError:
+            # The connection died during the request (the server restarted): the rollback
+            # in close() failed. Discard the connection without talking to it, and the
+            # session with it, so the next request on this thread starts clean.
+            try:
+                database.session().invalidate()
+            except SQLAlchemyError:
+                pass  # nothing more can be done with a dead connection; the pool drops it
+            finally:
+                database.session.registry.clear()
 
     return database
 

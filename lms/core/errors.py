@@ -1,9 +1,22 @@
-"""Friendly error pages, never a stack trace."""
-from flask import Flask, jsonify, render_template, request
+"""Friendly error pages, never a stack trace.
+
+A request that cannot reach the database (the server restarting, a connection
+refused, SQLite's write lock still held when its busy timeout runs out) gets a
+503 with `Retry-After` and a page that says the last action may not have been
+saved: the request was cut short, so nobody can promise either way.
+"""
+import logging
+
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from lms.core.db import db
+from lms.core.logs import route
+
+log = logging.getLogger(__name__)
 
 MESSAGES = {
     400: ("Something in that request was not right", "Please go back and try again."),
@@ -12,9 +25,22 @@ MESSAGES = {
     405: ("That is not how this page is used", "Please go back and use the buttons on the page."),
     413: ("That was too large", "Please send something smaller."),
     429: ("Too many requests", "Please wait a minute and try again."),
-    500: ("Something went wrong on our side", "Your work so far is saved. Please try again in a moment."),
+    500: ("Something went wrong on our side",
+          "Please try again in a moment. If you had just sent a form, check whether it was saved before sending it again."),
     503: ("The site is not available right now", "Please try again shortly."),
 }
+
+#: The page for a request that could not reach the database.
+UNAVAILABLE_TITLE = "The service is briefly unavailable"
+UNAVAILABLE_HINT = "We could not reach our database just now. This usually passes within a few seconds."
+UNAVAILABLE_SAVED = ("Your last action may not have been saved: when the page comes back, check it "
+                     "before doing it again.")
+
+#: What "the database cannot be reached" looks like: a refused or dropped connection,
+#: a server shutting down, SQLite's "database is locked" once the busy timeout runs
+#: out (all OperationalError), a connection already closed (InterfaceError), or no
+#: pooled connection free in time.
+UNREACHABLE = (OperationalError, InterfaceError, PoolTimeoutError)
 
 CSRF_REFUSED = "This form had expired or was sent from somewhere else. Please reload the page and try again."
 
@@ -30,7 +56,40 @@ def render_error(code: int, detail: str | None = None):
     return render_template("error.html", code=code, title=title, hint=detail or hint), code
 
 
+def render_unavailable():
+    """The 503 for a request that could not reach the database; asks nothing of the database itself."""
+    retry_after = int(current_app.config["UNAVAILABLE_RETRY_AFTER_SECONDS"])
+    headers = {"Retry-After": str(retry_after), "Cache-Control": "no-store"}
+    if _wants_json():
+        return jsonify(error=UNAVAILABLE_TITLE, detail=f"{UNAVAILABLE_HINT} {UNAVAILABLE_SAVED}"), 503, headers
+    # The template is rendered without the context processors: they read site
+    # settings (and so the database) for every page.
+    page = current_app.jinja_env.get_template("unavailable.html").render(
+        title=UNAVAILABLE_TITLE, hint=UNAVAILABLE_HINT, saved=UNAVAILABLE_SAVED,
+        retry_after=retry_after, site_name=current_app.config["SITE_NAME"],
+        contacts=current_app.config["SUPPORT_CONTACTS"])
+    return page, 503, headers
+
+
+def _rollback_quietly() -> None:
+    """Roll back what the request began; with the database gone that may fail too, which changes nothing."""
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection is already broken; the pool discards it
+        log.debug("rollback after a database error failed", exc_info=True)
+
+
 def init_app(app: Flask) -> None:
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeoutError)
+    def _database_unreachable(exc: Exception):
+        _rollback_quietly()
+        # One line, no stack: an outage produces many of these, and the cause is in the message.
+        app.logger.warning("Database unavailable on %s %s: %s", request.method, route(),
+                           str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        return render_unavailable()
+
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError):
         return render_error(400, CSRF_REFUSED)
@@ -41,6 +100,6 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
-        db.session.rollback()
-        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        _rollback_quietly()
+        app.logger.exception("Unhandled error on %s %s", request.method, route())
         return render_error(500)
