@@ -130,10 +130,12 @@ def test_unexpected_error_page_does_not_promise_work_was_saved(sqlite_app):
 
 
 def test_busy_timeout_must_stay_below_the_worker_timeout(tmp_path):
-    base = {"DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3", "CONTENT_DIR": str(FIXTURE_CONTENT), "TESTING": True}
+    base = {"DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3", "CONTENT_DIR": str(FIXTURE_CONTENT),
+            "ENVIRONMENT": "development"}
+    instance = str(tmp_path / "instance")
     with pytest.raises(ConfigError, match="LMS_SQLITE_BUSY_TIMEOUT_SECONDS"):
-        create_app({**base, "SQLITE_BUSY_TIMEOUT_SECONDS": 30, "WORKER_TIMEOUT_SECONDS": 30})
-    app = create_app({**base, "SQLITE_BUSY_TIMEOUT_SECONDS": 20, "WORKER_TIMEOUT_SECONDS": 60})
+        create_app({**base, "SQLITE_BUSY_TIMEOUT_SECONDS": 30, "WORKER_TIMEOUT_SECONDS": 30}, instance_path=instance)
+    app = create_app({**base, "SQLITE_BUSY_TIMEOUT_SECONDS": 20, "WORKER_TIMEOUT_SECONDS": 60}, instance_path=instance)
     with app.extensions["lms_db"].engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 20000
     app.extensions["lms_db"].dispose()
