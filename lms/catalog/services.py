@@ -39,10 +39,12 @@ def read_generation(engine: Engine) -> int | None:
     """The content generation in the database (0 before any reload), or None if it cannot be read.
 
     Read on a connection of its own, DEFERRED on SQLite, so the check never waits for
-    or holds the write lock and never touches the request's transaction.
+    or holds the write lock and never touches the request's transaction. The
+    connection is marked `lms_background`: query counts of a page leave it out, as it
+    runs about once a second whatever the page.
     """
     try:
-        with deferred_reads(), engine.connect() as connection:
+        with deferred_reads(), engine.connect().execution_options(lms_background=True) as connection:
             value = connection.execute(select(SiteSetting.value).where(SiteSetting.key == GENERATION_KEY)).scalar()
     except SQLAlchemyError:  # no schema yet, or the database is briefly away: check again later
         return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import json
 import re
 import tempfile
@@ -41,6 +42,13 @@ def _round_trip(source: Path, work: Path) -> tuple[Scenario, Scenario, list[str]
     story = work / "twine" / f"{scenario_id}.twee"
     assert write_twee(source, story) == []
     _, warnings = write_twee_scenario(story, work / "back" / "scenarios")
+    # Organisation variables and snippets stay placeholders in the story: the folder it
+    # comes back to has the same org.yaml and _snippets/ as the one it left.
+    root = source.parent.parent
+    if (root / "org.yaml").is_file():
+        shutil.copy(root / "org.yaml", work / "back" / "org.yaml")
+    if (root / "_snippets").is_dir():
+        shutil.copytree(root / "_snippets", work / "back" / "_snippets")
     back = load_catalog(work / "back")
     assert not back.has_errors, [str(p) for p in back.problems]
     return original.scenario(scenario_id), back.scenario(scenario_id), warnings
