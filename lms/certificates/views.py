@@ -36,6 +36,7 @@ from lms.certificates.throttle import SlidingWindow
 from lms.core import clock
 from lms.core.access import public, role_required
 from lms.core.db import db
+from lms.core.notices import notify
 from lms.core.services import ServiceError
 from lms.page_cache import cache as page_cache
 
@@ -221,10 +222,10 @@ def _act(certificate_id: int, form_name: str, form, action, done: str):
         result = action(certificate, form)
     except ServiceError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        notify(str(exc), "error", near="certificate-actions")
         return redirect(url_for(".detail", certificate_id=certificate.id))
     db.session.commit()
-    flash(done, "success")
+    notify(done, "success", near="certificate-actions")
     return redirect(url_for(".detail", certificate_id=result.id))
 
 

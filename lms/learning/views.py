@@ -26,6 +26,7 @@ from lms.content.course import RESPONSE_MAX_CHARS
 from lms.content.markdown import unwrap_paragraph
 from lms.core import templating
 from lms.core.db import db
+from lms.core.notices import notify
 from lms.core.services import ServiceError
 from lms.core.web import service_call
 from lms.learning import assessments, confirmations, progress, questions, reflections, responses
@@ -101,9 +102,15 @@ def _step_url(step: Step, anchor: str | None = None) -> str:
     return url_for(".step", course_id=step.course_id, step_id=step.id, _anchor=anchor)
 
 
-def _after_completion(course: Course, course_done: bool) -> None:
+def _after_completion(course: Course, course_done: bool, near: str) -> bool:
+    """A course just completed: say so next to what completed it, with the next step (templates/macros.html).
+
+    Returns whether it did. The page it leads to is then opened without a #fragment: browsers do
+    not move the focus to an `autofocus` message on a page opened at a fragment.
+    """
     if course_done:
-        flash(f"Well done: you have completed “{course.title}”.", "success")
+        notify(f"Well done: you have completed “{course.title}”.", "completed", near=near)
+    return course_done
 
 
 # -- catalogue and course ---------------------------------------------------------
@@ -242,9 +249,8 @@ def complete(course_id: str, step_id: str):
         return redirect(_step_url(step))
     course_done = progress.complete_step(db.session, enrolment, course, step)
     db.session.commit()
-    _after_completion(course, course_done)
-    if course_done:
-        return redirect(url_for(".my_training"))
+    if _after_completion(course, course_done, "step-actions"):
+        return redirect(_step_url(step), code=303)
     following = course.next_step(step.id)
     return redirect(_step_url(following) if following else url_for(".course", course_id=course.id))
 
@@ -272,8 +278,8 @@ def answer(course_id: str, step_id: str, question_id: str):
         return _render_step(course, step, enrolment, errors={question.id: str(exc)}, status=400)
     outcome = questions.answer(db.session, enrolment, course, step, question, selected)
     db.session.commit()
-    _after_completion(course, outcome.course_completed)
-    return redirect(_step_url(step, f"q-{question.id}"), code=303)
+    completed = _after_completion(course, outcome.course_completed, f"q-{question.id}")
+    return redirect(_step_url(step, None if completed else f"q-{question.id}"), code=303)
 
 
 @bp.route("/courses/<course_id>/steps/<step_id>/assessment", methods=["POST"])
@@ -285,7 +291,7 @@ def submit_assessment(course_id: str, step_id: str):
               for q in step.questions}
     number = request.form.get("attempt", type=int)
     if number is None:
-        flash("This form was incomplete, so nothing was submitted. Please try again.", "error")
+        notify("This form was incomplete, so nothing was submitted. Please try again.", "error", near="assessment-form")
         return _render_step(course, step, enrolment, drafts=drafts, status=400)
     # Only the questions this attempt showed are read; without a draw the form was
     # never shown, and submit() says it is out of date.
@@ -296,15 +302,15 @@ def submit_assessment(course_id: str, step_id: str):
         outcome = assessments.submit(db.session, enrolment, course, step, number, answers)
     except assessments.IncompleteAnswers as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        notify(str(exc), "error", near="assessment-form")
         return _render_step(course, step, enrolment, errors=exc.errors, drafts=drafts, status=400)
     except ServiceError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(_step_url(step, "result"), code=303)
+        notify(str(exc), "error", near="result")
+        return redirect(_step_url(step), code=303)
     db.session.commit()
-    _after_completion(course, outcome.course_completed)
-    return redirect(_step_url(step, "result"), code=303)
+    completed = _after_completion(course, outcome.course_completed, "result")
+    return redirect(_step_url(step, None if completed else "result"), code=303)
 
 
 @bp.route("/courses/<course_id>/steps/<step_id>/reflections/<reflection_id>", methods=["POST"])
@@ -324,8 +330,8 @@ def save_reflection(course_id: str, step_id: str, reflection_id: str):
         return _render_step(course, step, enrolment, errors={reflection.id: str(exc)},
                             texts={reflection.id: form.text.data or ""}, status=400)
     db.session.commit()
-    flash("Your reflection is saved. Only you can see it.", "success")
-    return redirect(_step_url(step, f"reflection-{reflection.id}"), code=303)
+    notify("Your reflection is saved. Only you can see it.", near=f"reflection-{reflection.id}")
+    return redirect(_step_url(step), code=303)  # the message there takes the focus (no #fragment: see notices)
 
 
 @bp.route("/courses/<course_id>/steps/<step_id>/responses/<response_id>", methods=["POST"])
@@ -345,12 +351,13 @@ def submit_response(course_id: str, step_id: str, response_id: str):
         return _render_step(course, step, enrolment, errors={response.id: str(exc)},
                             texts={response.id: form.text.data or ""}, status=400)
     db.session.commit()
+    rid = f"response-{response.id}"
     if response.review:
-        flash("Your response is sent. A trainer will read it and let you know if it meets the standard.", "success")
+        notify("Your response is sent. A trainer will read it and let you know if it meets the standard.", near=rid)
     else:
-        flash("Your response is sent. Your trainers can read it.", "success")
-    _after_completion(course, outcome.course_completed)
-    return redirect(_step_url(step, f"response-{response.id}"), code=303)
+        notify("Your response is sent. Your trainers can read it.", near=rid)
+    _after_completion(course, outcome.course_completed, rid)
+    return redirect(_step_url(step), code=303)
 
 
 @bp.route("/courses/<course_id>/steps/<step_id>/ready", methods=["POST"])
@@ -360,8 +367,8 @@ def mark_ready(course_id: str, step_id: str):
     if step.confirmation != "trainer":
         abort(404)
     service_call(lambda: confirmations.mark_ready(db.session, enrolment, step),
-                         "Thank you. A trainer will confirm this step; it shows as waiting until then.")
-    return redirect(_step_url(step, "confirmation"), code=303)
+                 "Thank you. A trainer will confirm this step; it shows as waiting until then.", near="confirmation")
+    return redirect(_step_url(step), code=303)
 
 
 # -- my training and my reflections ---------------------------------------------------

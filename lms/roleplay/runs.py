@@ -132,6 +132,7 @@ class ChoiceMade:
     choice: Choice
     finished: bool
     completed_step: bool
+    completed_course: bool = False  # this choice's ending completed the run's course
 
 
 def choose(session: DbSession, run: ScenarioRun, scenario: Scenario, position: int, choice_index: int,
@@ -170,12 +171,13 @@ def choose(session: DbSession, run: ScenarioRun, scenario: Scenario, position: i
     run.current_node = choice.target
     run.last_active_at = utcnow()
     outcome = scenario.outcome_of(choice.target)
-    completed_step = False
+    completed_step = completed_course = False
     if outcome is not None:
         _finish(run, scenario, outcome)
-        completed_step = _complete_course_step(session, run, scenario, course)
+        completed_step, completed_course = _complete_course_step(session, run, scenario, course)
     session.flush()
-    return ChoiceMade(choice=choice, finished=outcome is not None, completed_step=completed_step)
+    return ChoiceMade(choice=choice, finished=outcome is not None, completed_step=completed_step,
+                      completed_course=completed_course)
 
 
 def run_passes(run: ScenarioRun, scenario: Scenario, outcome: str | None) -> bool:
@@ -198,15 +200,16 @@ def step_done_by(run: ScenarioRun, scenario: Scenario) -> bool:
     return bool(run.passed) if scenario.has_pass_endings else True
 
 
-def _complete_course_step(session: DbSession, run: ScenarioRun, scenario: Scenario, course: Course | None) -> bool:
+def _complete_course_step(session: DbSession, run: ScenarioRun, scenario: Scenario,
+                          course: Course | None) -> tuple[bool, bool]:
+    """Complete the run's course step if the run does it; (step completed, course completed by it)."""
     if run.enrolment_id is None or not step_done_by(run, scenario):
-        return False
+        return False, False
     step = scenario_step(course, run.step_id, scenario)
     enrolment = session.get(Enrolment, run.enrolment_id)
     if step is None or course is None or enrolment is None or enrolment.course_id != course.id:
-        return False
-    progress.complete_step(session, enrolment, course, step)
-    return True
+        return False, False
+    return True, progress.complete_step(session, enrolment, course, step)
 
 
 def scenario_step(course: Course | None, step_id: str | None, scenario: Scenario) -> Step | None:

@@ -8,6 +8,7 @@ from lms.catalog.services import catalog
 from lms.content import Course, Scenario, Step
 from lms.core import templating
 from lms.core.extensions import db
+from lms.core.notices import notify
 from lms.core.services import ServiceError
 from lms.learning import progress
 from lms.learning.models import Enrolment
@@ -188,6 +189,8 @@ def choose(run_id: int):
         flash(str(exc), "error")
         return redirect(url_for("play.run", run_id=run.id))
     db.session.commit()
+    if made.completed_course and course is not None:
+        notify(f"Well done: you have completed “{course.title}”.", "completed", near="result")
     if made.finished:
         return redirect(url_for("play.debrief", run_id=run.id))
     return redirect(url_for("play.run", run_id=run.id, fb=form.position.data))
@@ -209,8 +212,9 @@ def debrief(run_id: int):
         return redirect(url_for("play.run", run_id=run.id))
     checkin = wellbeing.checkin_for_run(db.session, current_user.id, run.id)
     offer_checkin = run.outcome is not None and runs.has_content_notes(scenario)
+    course, _ = _run_course(run)
     return render_template(
-        "play/debrief.html", run=run, scenario=scenario, report=runs.debrief(run, scenario),
+        "play/debrief.html", run=run, scenario=scenario, report=runs.debrief(run, scenario), course=course,
         outcome_label=OUTCOME_LABELS.get(run.outcome or ""), start_form=_start_form(run),
         leave_url=_leave_url(run), in_course=run.enrolment_id is not None,
         checkin=checkin, checkin_form=CheckinForm(formdata=None) if offer_checkin and checkin is None else None,
@@ -222,14 +226,14 @@ def checkin(run_id: int):
     run, _ = _own_run(run_id)
     form = CheckinForm()
     if not form.validate_on_submit():
-        flash("Choose how you are feeling to save a check-in, or just skip it.", "error")
-        return redirect(url_for("play.debrief", run_id=run.id, _anchor="checkin"))
+        notify("Choose how you are feeling to save a check-in, or just skip it.", "error", near="checkin")
+        return redirect(url_for("play.debrief", run_id=run.id))
     try:
         wellbeing.record_checkin(db.session, current_user.id, run, form.feeling.data, form.note.data or "")
     except ServiceError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("play.debrief", run_id=run.id, _anchor="checkin"))
+        notify(str(exc), "error", near="checkin")
+        return redirect(url_for("play.debrief", run_id=run.id))
     db.session.commit()
-    flash("Thank you for checking in. Only you can see this.", "success")
-    return redirect(url_for("play.debrief", run_id=run.id, _anchor="checkin"))
+    notify("Thank you for checking in. Only you can see this.", near="checkin")
+    return redirect(url_for("play.debrief", run_id=run.id))
