@@ -5,6 +5,8 @@ looked up by the current user's id, never by an id taken from the request.
 """
 from __future__ import annotations
 
+import re
+
 from flask import (
     Blueprint,
     Flask,
@@ -137,10 +139,23 @@ def course(course_id: str):
     course = _course(course_id)
     missing = progress.missing_prerequisite_ids(db.session, current_user.id, course)
     state = progress.course_progress(db.session, current_user.id, course)
+    resume = progress.resume_step(course, state) if state.enrolment else None
     return render_template(
-        "learn/course.html", course=course, state=state, missing=_titled(missing),
-        resume=progress.resume_step(course, state) if state.enrolment else None,
+        "learn/course.html", course=course, state=state, missing=_titled(missing), resume=resume,
+        resume_is_last=resume is not None and state.enrolment is not None and resume.id == state.enrolment.last_step_id,
+        intro_html=_without_title(course.intro_html, course.title),
     )
+
+
+_LEADING_H1 = re.compile(r"\A\s*<h1[^>]*>(.*?)</h1>\s*", re.S)
+
+
+def _without_title(html: str, title: str) -> str:
+    """The introduction without a first heading that repeats the course title (the page's h1 says it)."""
+    match = _LEADING_H1.match(html)
+    if match and re.sub(r"<[^>]+>", "", match.group(1)).strip().casefold() == title.strip().casefold():
+        return html[match.end():]
+    return html
 
 
 @bp.route("/courses/<course_id>/start", methods=["POST"])
@@ -215,8 +230,11 @@ def _render_step(course: Course, step: Step, enrolment: Enrolment, rows=None, *,
         waiting = "Waiting for a trainer to confirm"
     elif not done and responses.awaiting_review(session, enrolment.id, step):
         waiting = "Waiting for a trainer to review your response"
+    done_ids = frozenset(r.step_id for r in rows.values() if r.completed_at is not None)
+    left = [s for s in course.required_steps if s.id not in done_ids and s.id != step.id]
     context = {
         "course": course, "step": step, "enrolment": enrolment, "module": module, "position": index + 1,
+        "steps_left": left if enrolment.completed_at is None else [],
         "total": len(course.steps), "previous": course.previous_step(step.id), "next_step": course.next_step(step.id),
         "done": done, "waiting": waiting, "max_response": RESPONSE_MAX_CHARS, "responses": response_entries, "confirmation": confirmation,
         "answers": questions.answers_for_step(session, enrolment.id, step) if not step.assessment else {},
