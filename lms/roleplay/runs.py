@@ -266,6 +266,20 @@ class Debrief:
     ending_html: str = ""  # the ending's text as the run saw it (§7.4)
     blocks: tuple[PassBlock, ...] = ()
     skills: tuple[SkillScore, ...] = ()
+    can_pass: bool = True  # the scenario has `pass` endings: a run passes or not; else it just finishes
+
+    @property
+    def verdict(self) -> str:
+        """The one plain verdict the debrief leads with (never "a passing ending" beside "Not passed")."""
+        if self.outcome is None:
+            return "Not finished"
+        if not self.can_pass:
+            return "Finished"
+        return "Passed" if self.passed else "Not passed"
+
+    @property
+    def below_pass_score(self) -> bool:
+        return self.pass_score is not None and self.score < self.pass_score
 
 
 _BLOCK_END_RE = re.compile(r"</(?:p|h[1-6]|li|blockquote|div|pre)>|<br\s*/?>|<hr\s*/?>", re.IGNORECASE)
@@ -318,6 +332,7 @@ def debrief(run: ScenarioRun, scenario: Scenario) -> Debrief:
         pass_score=scenario.pass_score, passed=bool(run.passed), outcome=run.outcome,
         ending_html=ending.body_for(frozenset(path[:-1])) if ending else "",
         blocks=pass_blocks(scenario, seen) if run.outcome and scenario.has_pass_endings else (),
+        can_pass=scenario.has_pass_endings,
         skills=skill_scores(scenario, skill_totals(scenario, ((content_choice(scenario, m), m.score)
                                                               for m in run.choices))))
 

@@ -26,7 +26,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     templating.add_nav_link(app, "play.practice", "Role-plays", "trainee", 30)
 
-OUTCOME_LABELS = {"pass": "a passing ending", "fail": "a failing ending", "neutral": "a neutral ending"}
 
 
 # ---------------------------------------------------------------- helpers
@@ -215,10 +214,10 @@ def debrief(run_id: int):
     course, _ = _run_course(run)
     return render_template(
         "play/debrief.html", run=run, scenario=scenario, report=runs.debrief(run, scenario), course=course,
-        outcome_label=OUTCOME_LABELS.get(run.outcome or ""), start_form=_start_form(run),
+        start_form=_start_form(run),
         leave_url=_leave_url(run), in_course=run.enrolment_id is not None,
         checkin=checkin, checkin_form=CheckinForm(formdata=None) if offer_checkin and checkin is None else None,
-        feelings=wellbeing.FEELINGS, contacts=current_app.config["SUPPORT_CONTACTS"])
+        feelings=wellbeing.FEELINGS, contacts=wellbeing.listening_first(current_app.config["SUPPORT_CONTACTS"]))
 
 
 @bp.route("/runs/<int:run_id>/checkin", methods=["POST"])

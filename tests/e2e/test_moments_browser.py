@@ -85,3 +85,50 @@ def test_a_missing_revoke_reason_is_announced_at_the_revoke_form(page: Page, app
     done = page.locator("#certificate-actions").get_by_role("status")
     expect(done).to_contain_text("The certificate is revoked.")
     _focused_and_in_view(page, done)
+
+
+def _play_red_line_to_the_good_ending(page: Page) -> None:
+    page.goto("/play/late-post")
+    page.get_by_role("button", name="Start the role-play").click()
+    page.get_by_role("link", name="Show the message").click()
+    for choice in ("Promise to keep it secret", "Tell them you need to get help after all"):
+        page.get_by_role("group", name="What do you do?").get_by_role("button", name=choice).click()
+    page.wait_for_url("**/debrief")
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_the_debrief_leads_with_one_verdict_then_the_checkin_then_the_path(request, users, device):
+    page: Page = request.getfixturevalue(device)
+    browser_log_in(page, users.create(email="tern@example.org").email)
+    _play_red_line_to_the_good_ending(page)
+
+    main = page.get_by_role("main")
+    text = main.inner_text()
+    assert "passing ending" not in text
+    expect(page.locator(".verdict")).to_have_text("Not passed ✗")
+    # verdict, score, next actions; then the check-in; then the path.
+    assert text.index("Not passed") < text.index("Your score:") < text.index("Play again") \
+        < text.index("A moment for you") < text.index("The path you took")
+    path = page.locator(".debrief-path-details")
+    recommended = path.get_by_text("Recommended here: Reach out privately")
+    if device == "phone_page":
+        expect(recommended).to_be_hidden()  # collapsed on a phone
+        path.locator("> summary").click()
+    expect(recommended).to_be_visible()
+    # The ending's words come with the path, away from the verdict.
+    text = main.inner_text()
+    assert text.index("How the conversation ended") > text.index("The path you took")
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    assert_accessible(page, "debrief with one verdict")
+
+    # Struggling: listening services before emergency numbers.
+    page.get_by_label("Struggling").check()
+    page.get_by_role("button", name="Save my check-in").click()
+    names = page.locator(".support-now .contact h3").all_inner_texts()
+    assert names.index("Samaritans") < names.index("Emergency services") and names[-1] == "Emergency services"
+
+    # The role-plays list never calls this run's ending its best: it did not pass.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Role-plays").click()
+    card = page.get_by_role("listitem").filter(has=page.get_by_role("heading", name="A late post"))
+    expect(card).to_contain_text("not passed yet")
+    expect(card).not_to_contain_text("best ending")
