@@ -56,3 +56,32 @@ def test_the_course_page_shows_the_outline_before_the_introduction_and_its_title
         "Welcome to a small course used by the tests.")
     assert page.index("Welcome</a>") < page.index("About this course")
     assert page.count("<h1") == 1
+
+
+def test_taking_a_break_keeps_unsubmitted_assessment_answers(client, trainee, session):
+    factories.enrol(session, trainee, steps=("welcome",))
+    url = "/courses/listening/steps/assessment"
+    client.get(url)
+    response = client.post(f"{url}/break", data={"csrf_token": csrf_token(client, url), "attempt": "1",
+                                                   "q-a-one": "1"}, follow_redirects=True)
+    assert "Your place and what you had written or chosen are saved." in _text(response)
+    page = _text(client.get(url))
+    assert re.search(r'name="q-a-one" id="[^"]+" value="1" checked', page)  # kept, not submitted
+    assert "Your result" not in page and 'name="attempt" value="1"' in page
+
+
+def test_taking_a_break_keeps_the_reflection_being_written(client, trainee, session):
+    factories.enrol(session, trainee)
+    url = "/courses/listening/steps/welcome"
+    response = client.post(f"{url}/break", data={"csrf_token": csrf_token(client, url), "reflection_id": "r-hardest",
+                                                   "text": "Half a thought"}, follow_redirects=True)
+    assert "what you had written or chosen are saved" in _text(response)
+    assert "Half a thought" in _text(client.get(url))
+
+
+def test_the_take_a_break_button_carries_the_form_being_filled_in(client, trainee, session):
+    factories.enrol(session, trainee)
+    step = _text(client.get("/courses/listening/steps/welcome"))
+    assert re.search(r'form="reflection-form-r-hardest" formaction="/courses/listening/steps/welcome/break"', step)
+    assessment = _text(client.get("/courses/listening/steps/assessment"))
+    assert 'form="assessment-form" formaction="/courses/listening/steps/assessment/break"' in assessment

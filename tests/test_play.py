@@ -158,8 +158,11 @@ def test_pause_keeps_the_run_and_resume_returns_to_the_same_node(client, trainee
     run_url = start(client)
     choose(client, run_url, 0)
     response = client.get(run_url + "/pause")
-    assert response.status_code == 302 and response.headers["Location"] == "/play"
-    assert "Your place is kept" in text(client.get("/play"))
+    assert response.status_code == 302 and response.headers["Location"] == "/play/late-post"
+    briefing = text(client.get("/play/late-post"))
+    assert "Your place is kept" in briefing
+    # Resume and Start again come first, before the briefing.
+    assert briefing.index("Start again") < briefing.index("Briefing")
     page = text(client.get(run_url))
     assert "thanks for noticing" in page and 'name="position" value="1"' in page
 
@@ -277,7 +280,8 @@ def test_the_course_step_offers_resume_for_an_unfinished_run(client, trainee):
     step = text(client.get(step_url))
     assert "Start the role-play" in step and "Resume the role-play" not in step
     run_url = start(client, course_id="listening", step_id="roleplay")
-    assert client.get(run_url + "/pause").headers["Location"] == step_url
+    assert client.get(run_url + "/pause").headers["Location"] == \
+        "/play/late-post?course_id=listening&step_id=roleplay"
     step = text(client.get(step_url))
     assert "Resume the role-play" in step
     choose(client, run_url, 1)  # finished (failed): nothing left to resume

@@ -219,6 +219,9 @@ def _render_step(course: Course, step: Step, enrolment: Enrolment, rows=None, *,
     session = db.session
     if rows is None:
         rows = progress.step_rows(session, enrolment.id)
+    if drafts is None and step.assessment:  # answers kept from a break, until submitted
+        draw = assessments.state(session, enrolment.id, step).draw
+        drafts = dict(draw.draft or {}) if draw is not None else None
     index = course.step_index(step.id) or 0
     module = next((m for m in course.modules if m.id == step.module_id), None)
     scenario = catalog().scenario(step.scenario) if step.scenario else None
@@ -275,12 +278,33 @@ def complete(course_id: str, step_id: str):
 
 @bp.route("/courses/<course_id>/steps/<step_id>/break", methods=["POST"])
 def take_break(course_id: str, step_id: str):
-    """Save the trainee's place and leave, kindly."""
+    """Save the trainee's place, and what they were writing or choosing, and leave, kindly.
+
+    Without JavaScript the "Take a break" button submits the step's assessment form, or its
+    reflection form, here (the button's `form` and `formaction`), so unsent answers and words
+    are kept: assessment answers as the attempt's draft, a reflection as saved (private, editable).
+    """
     course, step, enrolment = _open_step(course_id, step_id)
     progress.record_visit(db.session, enrolment, step)
+    kept = False
+    number = request.form.get("attempt", type=int)
+    if step.assessment and number is not None:
+        drafts = {q.id: questions.selected_indexes(request.form.getlist(assessments.field_name(q.id)))
+                  for q in step.questions}
+        kept = assessments.keep_draft(db.session, enrolment, step, number, drafts) and any(drafts.values())
+    reflection = next((r for r in step.reflections if r.id == request.form.get("reflection_id")), None)
+    text = (request.form.get("text") or "").strip()
+    if reflection is not None and text:
+        try:
+            with db.session.begin_nested():
+                reflections.save(db.session, current_user.id, course, step, reflection, text)
+            kept = True
+        except ServiceError as exc:  # too long, say: stay on the page with the words and the reason
+            return _render_step(course, step, enrolment, errors={reflection.id: str(exc)},
+                                texts={reflection.id: text}, status=400)
     db.session.commit()
-    flash("Your place is saved. Take all the time you need; you can continue from here whenever you are ready.",
-          "success")
+    flash(("Your place and what you had written or chosen are saved. " if kept else "Your place is saved. ")
+          + "Take all the time you need; you can continue from here whenever you are ready.", "success")
     return redirect(url_for(".my_training"))
 
 

@@ -64,6 +64,29 @@ def shown_choices(run: ScenarioRun, scenario: Scenario, node: Node) -> list[Choi
     return [node.choices[i] for i in order if node.choices[i].available(seen)]
 
 
+def choices_to_an_ending(scenario: Scenario, node_id: str) -> int | None:
+    """The fewest choices from `node_id` to a `pass` ending (any ending if there are none; conditions
+    ignored), None if none is reachable.
+
+    The player shows "choice 2 of about 4" from it: honest about how far a good route goes,
+    without promising an exact length a branching story cannot have.
+    """
+    wanted = ("pass",) if scenario.has_pass_endings else ("pass", "fail", "neutral")
+    seen, frontier, distance = {node_id}, [node_id], 0
+    while frontier:
+        if any(scenario.outcome_of(n) in wanted for n in frontier):
+            return distance
+        following = []
+        for n in frontier:
+            node = scenario.node(n)
+            for choice in node.choices if node else ():
+                if choice.target not in seen:
+                    seen.add(choice.target)
+                    following.append(choice.target)
+        frontier, distance = following, distance + 1
+    return None
+
+
 def path_of(run: ScenarioRun, scenario: Scenario) -> list[str]:
     """The nodes of a run in the order it reached them: the start, then each choice's target."""
     return [scenario.start, *(c.target for c in run.choices)]

@@ -166,7 +166,8 @@ def run(run_id: int):
         last_feedback_html=runs.feedback_after(run, scenario, last, last_choice) if last and last_choice else "",
         gated=bool(node.content_note) and not (show or skip), skipped=skip and not show,
         last=last, last_choice=last_choice, fb=feedback_position if last else None,
-        form=ChooseForm(formdata=None), step_number=len(made) + 1)
+        form=ChooseForm(formdata=None), step_number=len(made) + 1,
+        choices_total=len(made) + (runs.choices_to_an_ending(scenario, node.id) or 1))
 
 
 @bp.route("/runs/<int:run_id>/choose", methods=["POST"])
@@ -197,11 +198,15 @@ def choose(run_id: int):
 
 @bp.route("/runs/<int:run_id>/pause")
 def pause(run_id: int):
-    """Leave the run as it is; Resume brings the trainee back to the same node."""
+    """Leave the run as it is; the briefing then offers Resume and Start again at the top."""
     run, scenario = _own_run(run_id)
-    if not run.finished:
-        flash(f"Paused “{scenario.title}”. Your place is kept: choose Resume when you are ready.", "success")
-    return redirect(_leave_url(run))
+    if run.finished:
+        return redirect(_leave_url(run))
+    notify(f"Paused “{scenario.title}”. Your place is kept: choose Resume when you are ready.", near="start")
+    course, _ = _run_course(run)
+    if course is not None and run.step_id:
+        return redirect(url_for("play.briefing", scenario_id=scenario.id, course_id=course.id, step_id=run.step_id))
+    return redirect(url_for("play.briefing", scenario_id=scenario.id))
 
 
 @bp.route("/runs/<int:run_id>/debrief")

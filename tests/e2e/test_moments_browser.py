@@ -132,3 +132,43 @@ def test_the_debrief_leads_with_one_verdict_then_the_checkin_then_the_path(reque
     card = page.get_by_role("listitem").filter(has=page.get_by_role("heading", name="A late post"))
     expect(card).to_contain_text("not passed yet")
     expect(card).not_to_contain_text("best ending")
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_pausing_keeps_everything_without_javascript(browser, live_server, users, session, device):
+    size = {"width": 360, "height": 740} if device == "phone_page" else {"width": 1280, "height": 900}
+    context = browser.new_context(base_url=live_server.url, viewport=size, java_script_enabled=False)
+    page = context.new_page()
+    trainee = users.create(email="kite@example.org")
+    factories.enrol(session, trainee, steps=("welcome",))
+    browser_log_in(page, "kite@example.org")
+
+    # An assessment half answered, then a break: the answer is there on return, not submitted.
+    page.goto("/courses/listening/steps/assessment")
+    page.get_by_label("No", exact=True).check()
+    page.get_by_role("button", name="Take a break").click()
+    expect(page.get_by_text("Your place and what you had written or chosen are saved.")).to_be_visible()
+    page.goto("/courses/listening/steps/assessment")
+    expect(page.get_by_label("No", exact=True)).to_be_checked()
+    expect(page.get_by_text("Your result")).to_have_count(0)
+
+    # A reflection being written, then a break: the words are kept.
+    page.goto("/courses/listening/steps/welcome")
+    page.get_by_label("What would you find hardest about listening?").fill("Not knowing what to say.")
+    page.get_by_role("button", name="Take a break").click()
+    page.goto("/courses/listening/steps/welcome")
+    expect(page.get_by_label("What would you find hardest about listening?")).to_have_value("Not knowing what to say.")
+
+    # A role-play paused: Resume and Start again at the top; the player shows how far it has come.
+    page.goto("/play/late-post")
+    page.get_by_role("button", name="Start the role-play").click()
+    expect(page.get_by_text("Choice 1 of about 2")).to_be_visible()
+    page.get_by_role("link", name="Skip to the choices").click()
+    page.get_by_role("group", name="What do you do?").get_by_role("button", name="Reach out privately").click()
+    expect(page.get_by_text("Choice 2 of 2")).to_be_visible()
+    page.get_by_role("link", name="Pause").click()
+    start = page.locator("#start")
+    expect(start.get_by_role("status")).to_contain_text("Your place is kept")
+    expect(start.get_by_role("link", name="Resume")).to_be_in_viewport()
+    expect(start.get_by_role("button", name="Start again")).to_be_in_viewport()
+    context.close()  # axe needs JavaScript: it runs on these pages in the tests above

@@ -45,7 +45,7 @@ def test_play_late_post_twice_with_notes_pause_resume_and_debrief(page, users):
     # Pause, then resume at the same node.
     page.get_by_role("link", name="Pause").click()
     assert page.get_by_text("Your place is kept").is_visible()
-    page.get_by_role("link", name="Resume A late post").click()
+    page.get_by_role("link", name="Resume", exact=True).click()
     assert page.get_by_text("You promised. They tell you more.").is_visible()
     assert page.get_by_role("button", name="Remind them what you promised").count() == 0  # 'if reach-out'
     choose(page, "Tell them you need to get help after all")
