@@ -150,7 +150,8 @@ def verify(code: str):
         return _verify_json(result)
     form = VerifyForm(formdata=None, code=document.grouped_code(result.code) if result else code[:80])
     return render_template("certificates/verify.html", form=form, result=result, searched=True,
-                           code=document.grouped_code, format_date=document.format_date), 200 if result else 404
+                           code=document.grouped_code, format_date=document.format_date,
+                           format_hours=document.format_hours), 200 if result else 404
 
 
 @bp.route("/verify/<code>.json")
