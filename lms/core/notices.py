@@ -40,11 +40,13 @@ def _pending() -> list[Notice]:
     """This request's messages not yet shown (read once, then handed out by place)."""
     if "lms_notices" not in g:
         notices = []
-        for category, message in get_flashed_messages(with_categories=True):
+        flashed: list[tuple[str, str]] = get_flashed_messages(with_categories=True)  # type: ignore[assignment]
+        for category, message in flashed:
             kind, _, near = category.partition(_SEPARATOR)
             notices.append(Notice(kind, message, near or None))
         g.lms_notices = notices
-    return g.lms_notices
+    result: list[Notice] = g.lms_notices
+    return result
 
 
 def take_near(near: str) -> list[Notice]:
