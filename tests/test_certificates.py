@@ -377,6 +377,7 @@ def test_verify_json(app, session, users, client):
     assert data["status"] == "valid" and data["holder_name"] == "Jane Example"
     assert data["course"] == "Listening basics" and data["valid_until"] == certificate.valid_until.isoformat()
     assert set(data) == {"status", "code", "holder_name", "course", "certificate", "issued_on", "valid_until",
+                         "completed_on", "hours",
                          "issuer", "revoked_reason"}
     negotiated = client.get(f"/verify/{certificate.code}", headers={"Accept": "application/json"})
     assert negotiated.get_json() == data

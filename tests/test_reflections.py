@@ -121,7 +121,7 @@ def test_write_and_edit_a_reflection_on_the_step(client, started, session):
     page = client.get(STEP).get_data(as_text=True)
     assert 'aria-labelledby="reflection-r-hardest-prompt"' in page and "Private: only you can see this" in page
     response = _save(client, "Sitting with silence.")
-    assert response.status_code == 303 and response.headers["Location"].endswith("#reflection-r-hardest")
+    assert response.status_code == 303 and response.headers["Location"].endswith("/steps/welcome")  # the message takes the focus
     page = client.get(STEP).get_data(as_text=True)
     assert "Sitting with silence.</textarea>" in page and "Save changes" in page
     _save(client, "Sitting with silence, still.")

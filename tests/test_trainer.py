@@ -382,7 +382,7 @@ def test_csv_exports_are_attachments_and_defuse_formulas(client, session, traine
     response = client.get(f"{base}/progress.csv")
     assert response.mimetype == "text/csv" and response.headers["Cache-Control"] == "no-store"
     assert response.headers["Content-Disposition"].startswith("attachment; filename=")
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     assert rows[0][:3] == ["Name", "Last active", "Listening basics: status"]
     names = {row[0]: row for row in rows[1:]}
     assert "'=HYPERLINK(\"http://evil\",\"x\")" in names and names["Plain Name"][2:4] == ["In progress", "25"]
@@ -392,7 +392,7 @@ def test_csv_exports_are_attachments_and_defuse_formulas(client, session, traine
 
     response = client.get(f"{base}/certificates.csv")
     assert response.headers["Cache-Control"] == "no-store" and "attachment" in response.headers["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     assert rows[1][0].startswith("'=") and rows[1][1].startswith("'=") and rows[1][4] == "valid"
     assert rows[1][9] == f"http://localhost/verify/code-{evil.id}-listening"
 

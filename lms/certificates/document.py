@@ -77,6 +77,8 @@ def init_app(app: Flask) -> None:
         raise RuntimeError(f"LMS_CERTIFICATE_LOGO {logo_path} is not a file; give the path of a PNG or SVG logo.")
     mimetype = mimetypes.guess_type(logo_path.name)[0] or "application/octet-stream"
     logo = f"data:{mimetype};base64,{base64.b64encode(logo_path.read_bytes()).decode()}"
+    # An SVG logo drawn in the default colour follows the configured colour (see _logo_in).
+    svg = logo_path.read_text("utf-8", errors="replace") if mimetype == "image/svg+xml" else None
 
     override = app.config.get("CERTIFICATE_TEMPLATE") or ""
     folders = [str(Path(__file__).resolve().parent / "templates")]
@@ -89,7 +91,8 @@ def init_app(app: Flask) -> None:
         name = path.name
     environment = jinja2.sandbox.SandboxedEnvironment(loader=jinja2.FileSystemLoader(folders), autoescape=True,
                                                       undefined=jinja2.StrictUndefined)
-    app.extensions[_EXTENSION_KEY] = {"logo": logo, "environment": environment, "template": name}
+    app.extensions[_EXTENSION_KEY] = {"logo": logo, "svg": svg, "environment": environment, "template": name,
+                                      "logos": {}}
 
 
 def _state() -> dict:
@@ -106,10 +109,26 @@ def current_branding() -> Branding:
         default_signatory=str(settings.get("CERTIFICATE_SIGNATORY") or ""),
         public_base_url=str(current_app.config["PUBLIC_BASE_URL"]),
         # Checked here as well as in the admin form: the value lands in CSS.
-        colour=colour if settings.is_colour(colour) else "#1d4f91",
+        colour=colour if settings.is_colour(colour) else DEFAULT_COLOUR,
         page_size=PAGE_SIZES.get(size, PAGE_SIZES["a4"]),
-        logo_data_url=_state()["logo"],
+        logo_data_url=_logo_in(colour if settings.is_colour(colour) else DEFAULT_COLOUR),
     )
+
+
+DEFAULT_COLOUR = "#1d4f91"
+
+
+def _logo_in(colour: str) -> str:
+    """The logo as a data: URL; an SVG one with the default colour recoloured to `colour` (kept per colour)."""
+    state = _state()
+    svg = state["svg"]
+    if svg is None or DEFAULT_COLOUR not in svg.lower():
+        return state["logo"]
+    made = state["logos"]
+    if colour not in made:
+        recoloured = re.sub(re.escape(DEFAULT_COLOUR), colour, svg, flags=re.IGNORECASE)
+        made[colour] = f"data:image/svg+xml;base64,{base64.b64encode(recoloured.encode()).decode()}"
+    return made[colour]
 
 
 # -- rendering --------------------------------------------------------------------

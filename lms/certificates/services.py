@@ -319,6 +319,8 @@ class Verification:
     issuer_name: str
     issuer_number: str
     revoked_reason: str | None
+    completed_on: date | None = None
+    hours: float | None = None
 
     def as_json(self) -> dict:
         return {
@@ -328,6 +330,8 @@ class Verification:
             "valid_until": self.valid_until.isoformat() if self.valid_until else None,
             "issuer": {"name": self.issuer_name, "charity_number": self.issuer_number},
             "revoked_reason": self.revoked_reason,
+            "completed_on": self.completed_on.isoformat() if self.completed_on else None,
+            "hours": self.hours,
         }
 
 
@@ -347,6 +351,7 @@ def verify(session: DbSession, raw_code: str, today: date) -> Verification | Non
         certificate_title=cert.certificate_title, issued_on=clock.local_date(cert.issued_at), valid_until=cert.valid_until,
         issuer_name=cert.issuer_name, issuer_number=cert.issuer_number,
         revoked_reason=cert.revoked_reason if state == "revoked" else None,
+        completed_on=cert.completed_on, hours=cert.hours,
     )
 
 

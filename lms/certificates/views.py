@@ -35,6 +35,7 @@ from lms.certificates.throttle import check_verify_limit
 from lms.core import clock
 from lms.core.access import public, role_required
 from lms.core.db import db
+from lms.core.notices import notify
 from lms.core.services import ServiceError
 from lms.page_cache import cache as page_cache
 
@@ -139,7 +140,8 @@ def verify(code: str):
         return _verify_json(result)
     form = VerifyForm(formdata=None, code=document.grouped_code(result.code) if result else code[:80])
     return render_template("certificates/verify.html", form=form, result=result, searched=True,
-                           code=document.grouped_code, format_date=document.format_date), 200 if result else 404
+                           code=document.grouped_code, format_date=document.format_date,
+                           format_hours=document.format_hours), 200 if result else 404
 
 
 @bp.route("/verify/<code>.json")
@@ -210,10 +212,10 @@ def _act(certificate_id: int, form_name: str, form, action, done: str):
         result = action(certificate, form)
     except ServiceError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        notify(str(exc), "error", near="certificate-actions")
         return redirect(url_for(".detail", certificate_id=certificate.id))
     db.session.commit()
-    flash(done, "success")
+    notify(done, "success", near="certificate-actions")
     return redirect(url_for(".detail", certificate_id=result.id))
 
 

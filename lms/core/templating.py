@@ -6,7 +6,7 @@ from collections.abc import Callable
 from flask import Flask, request, url_for
 from flask_login import current_user
 
-from lms.core import settings
+from lms.core import notices, settings
 
 # (order, endpoint, label, who sees it, count); an entry shows once its blueprint is registered.
 _RANK = {"trainee": 0, "trainer": 1, "admin": 2}
@@ -40,6 +40,8 @@ def nav_links(app: Flask) -> list[dict]:
 
 
 def init_app(app: Flask) -> None:
+    notices.init_app(app)
+
     @app.context_processor
     def _globals():
         return {

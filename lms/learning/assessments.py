@@ -241,3 +241,19 @@ def submit(session: DbSession, enrolment: Enrolment, course: Course, step: Step,
 
 def right_count(attempt: AssessmentAttempt) -> int:
     return sum(1 for ok in attempt.results.values() if ok)
+
+
+def keep_draft(session: DbSession, enrolment: Enrolment, step: Step, number: int,
+               selected: dict[str, list[int]]) -> bool:
+    """Keep the answers chosen so far in attempt `number`'s form, unsubmitted (Take a break).
+
+    Only the questions that attempt showed are kept; returns False when there is no such form
+    to keep answers for (an out-of-date page, or an attempt already submitted).
+    """
+    current = state(session, enrolment.id, step)
+    draw = current.draws.get(number)
+    if draw is None or number != current.next_number or not current.can_attempt:
+        return False
+    draw.draft = {q: picked for q, picked in selected.items() if q in draw.question_ids and picked}
+    session.flush()
+    return True

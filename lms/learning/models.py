@@ -96,6 +96,9 @@ class AssessmentDraw(Base):
     number: Mapped[int] = mapped_column(Integer)
     question_ids: Mapped[list] = mapped_column(JSON, default=list)  # in the order shown
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Answers chosen but not submitted when the trainee took a break ({question id: [choice indexes]}):
+    # shown again in the form; never graded.
+    draft: Mapped[dict | None] = mapped_column(JSON)
 
 
 # -- Work a trainer reads or confirms (FORMAT.md §7.7-7.8).

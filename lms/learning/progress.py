@@ -300,11 +300,21 @@ def progress_by_course(session: DbSession, user_id: int, courses: Iterable[Cours
 
 
 def resume_step(course: Course, state: CourseProgress) -> Step | None:
-    """Where "Continue where you left off" leads: the last step opened, else the next to do."""
+    """Where "Continue" leads: the step the trainee left unfinished, else the first required step not done.
+
+    A step already done (a passed assessment, say) is never where they need to go: Continue then
+    leads to the first unfinished required step, wherever it is in the course.
+    """
     enrolment = state.enrolment
-    if enrolment is not None and enrolment.last_step_id:
+    if enrolment is not None and enrolment.last_step_id and enrolment.completed_at is None:
         last = course.step(enrolment.last_step_id)
-        if last is not None:  # a step removed by an edit falls back to the next one to do
+        # A step removed by an edit, done, or waiting for a trainer falls back to the next one to do.
+        if last is not None and last.id not in state.completed_steps and last.id not in state.waiting \
+                and not last.optional:
+            return last
+    if enrolment is not None and enrolment.completed_at is not None and enrolment.last_step_id:
+        last = course.step(enrolment.last_step_id)
+        if last is not None:  # "Look through it again" opens where they were
             return last
     return state.next_step or (course.steps[0] if course.steps else None)
 

@@ -5,6 +5,7 @@ looked up by the current user's id, never by an id taken from the request.
 """
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from flask import (
@@ -29,6 +30,7 @@ from lms.content.course import RESPONSE_MAX_CHARS
 from lms.content.markdown import unwrap_paragraph
 from lms.core import clock, templating
 from lms.core.db import db
+from lms.core.notices import notify
 from lms.core.services import ServiceError
 from lms.core.web import service_call
 from lms.learning import assessments, assigned, confirmations, progress, questions, reflections, responses
@@ -104,9 +106,15 @@ def _step_url(step: Step, anchor: str | None = None) -> str:
     return url_for(".step", course_id=step.course_id, step_id=step.id, _anchor=anchor)
 
 
-def _after_completion(course: Course, course_done: bool) -> None:
+def _after_completion(course: Course, course_done: bool, near: str) -> bool:
+    """A course just completed: say so next to what completed it, with the next step (templates/macros.html).
+
+    Returns whether it did. The page it leads to is then opened without a #fragment: browsers do
+    not move the focus to an `autofocus` message on a page opened at a fragment.
+    """
     if course_done:
-        flash(f"Well done: you have completed “{course.title}”.", "success")
+        notify(f"Well done: you have completed “{course.title}”.", "completed", near=near)
+    return course_done
 
 
 # -- catalogue and course ---------------------------------------------------------
@@ -138,10 +146,23 @@ def course(course_id: str):
     course = _course(course_id)
     missing = progress.missing_prerequisite_ids(db.session, current_user.id, course)
     state = progress.course_progress(db.session, current_user.id, course)
+    resume = progress.resume_step(course, state) if state.enrolment else None
     return render_template(
-        "learn/course.html", course=course, state=state, missing=_titled(missing),
-        resume=progress.resume_step(course, state) if state.enrolment else None,
+        "learn/course.html", course=course, state=state, missing=_titled(missing), resume=resume,
+        resume_is_last=resume is not None and state.enrolment is not None and resume.id == state.enrolment.last_step_id,
+        intro_html=_without_title(course.intro_html, course.title),
     )
+
+
+_LEADING_H1 = re.compile(r"\A\s*<h1[^>]*>(.*?)</h1>\s*", re.S)
+
+
+def _without_title(html: str, title: str) -> str:
+    """The introduction without a first heading that repeats the course title (the page's h1 says it)."""
+    match = _LEADING_H1.match(html)
+    if match and re.sub(r"<[^>]+>", "", match.group(1)).strip().casefold() == title.strip().casefold():
+        return html[match.end():]
+    return html
 
 
 @bp.route("/courses/<course_id>/start", methods=["POST"])
@@ -205,6 +226,9 @@ def _render_step(course: Course, step: Step, enrolment: Enrolment, rows=None, *,
     session = db.session
     if rows is None:
         rows = progress.step_rows(session, enrolment.id)
+    if drafts is None and step.assessment:  # answers kept from a break, until submitted
+        draw = assessments.state(session, enrolment.id, step).draw
+        drafts = dict(draw.draft or {}) if draw is not None else None
     index = course.step_index(step.id) or 0
     module = next((m for m in course.modules if m.id == step.module_id), None)
     scenario = catalog().scenario(step.scenario) if step.scenario else None
@@ -216,8 +240,11 @@ def _render_step(course: Course, step: Step, enrolment: Enrolment, rows=None, *,
         waiting = "Waiting for a trainer to confirm"
     elif not done and responses.awaiting_review(session, enrolment.id, step):
         waiting = "Waiting for a trainer to review your response"
+    done_ids = frozenset(r.step_id for r in rows.values() if r.completed_at is not None)
+    left = [s for s in course.required_steps if s.id not in done_ids and s.id != step.id]
     context = {
         "course": course, "step": step, "enrolment": enrolment, "module": module, "position": index + 1,
+        "steps_left": left if enrolment.completed_at is None else [],
         "total": len(course.steps), "previous": course.previous_step(step.id), "next_step": course.next_step(step.id),
         "done": done, "waiting": waiting, "max_response": RESPONSE_MAX_CHARS, "responses": response_entries, "confirmation": confirmation,
         "answers": questions.answers_for_step(session, enrolment.id, step) if not step.assessment else {},
@@ -250,21 +277,41 @@ def complete(course_id: str, step_id: str):
         return redirect(_step_url(step))
     course_done = progress.complete_step(db.session, enrolment, course, step)
     db.session.commit()
-    _after_completion(course, course_done)
-    if course_done:
-        return redirect(url_for(".my_training"))
+    if _after_completion(course, course_done, "step-actions"):
+        return redirect(_step_url(step), code=303)
     following = course.next_step(step.id)
     return redirect(_step_url(following) if following else url_for(".course", course_id=course.id))
 
 
 @bp.route("/courses/<course_id>/steps/<step_id>/break", methods=["POST"])
 def take_break(course_id: str, step_id: str):
-    """Save the trainee's place and leave, kindly."""
+    """Save the trainee's place, and what they were writing or choosing, and leave, kindly.
+
+    Without JavaScript the "Take a break" button submits the step's assessment form, or its
+    reflection form, here (the button's `form` and `formaction`), so unsent answers and words
+    are kept: assessment answers as the attempt's draft, a reflection as saved (private, editable).
+    """
     course, step, enrolment = _open_step(course_id, step_id)
     progress.record_visit(db.session, enrolment, step)
+    kept = False
+    number = request.form.get("attempt", type=int)
+    if step.assessment and number is not None:
+        drafts = {q.id: questions.selected_indexes(request.form.getlist(assessments.field_name(q.id)))
+                  for q in step.questions}
+        kept = assessments.keep_draft(db.session, enrolment, step, number, drafts) and any(drafts.values())
+    reflection = next((r for r in step.reflections if r.id == request.form.get("reflection_id")), None)
+    text = (request.form.get("text") or "").strip()
+    if reflection is not None and text:
+        try:
+            with db.session.begin_nested():
+                reflections.save(db.session, current_user.id, course, step, reflection, text)
+            kept = True
+        except ServiceError as exc:  # too long, say: stay on the page with the words and the reason
+            return _render_step(course, step, enrolment, errors={reflection.id: str(exc)},
+                                texts={reflection.id: text}, status=400)
     db.session.commit()
-    flash("Your place is saved. Take all the time you need; you can continue from here whenever you are ready.",
-          "success")
+    flash(("Your place and what you had written or chosen are saved. " if kept else "Your place is saved. ")
+          + "Take all the time you need; you can continue from here whenever you are ready.", "success")
     return redirect(url_for(".my_training"))
 
 
@@ -280,8 +327,8 @@ def answer(course_id: str, step_id: str, question_id: str):
         return _render_step(course, step, enrolment, errors={question.id: str(exc)}, status=400)
     outcome = questions.answer(db.session, enrolment, course, step, question, selected)
     db.session.commit()
-    _after_completion(course, outcome.course_completed)
-    return redirect(_step_url(step, f"q-{question.id}"), code=303)
+    completed = _after_completion(course, outcome.course_completed, f"q-{question.id}")
+    return redirect(_step_url(step, None if completed else f"q-{question.id}"), code=303)
 
 
 @bp.route("/courses/<course_id>/steps/<step_id>/assessment", methods=["POST"])
@@ -293,7 +340,7 @@ def submit_assessment(course_id: str, step_id: str):
               for q in step.questions}
     number = request.form.get("attempt", type=int)
     if number is None:
-        flash("This form was incomplete, so nothing was submitted. Please try again.", "error")
+        notify("This form was incomplete, so nothing was submitted. Please try again.", "error", near="assessment-form")
         return _render_step(course, step, enrolment, drafts=drafts, status=400)
     # Only the questions this attempt showed are read; without a draw the form was
     # never shown, and submit() says it is out of date.
@@ -304,15 +351,15 @@ def submit_assessment(course_id: str, step_id: str):
         outcome = assessments.submit(db.session, enrolment, course, step, number, answers)
     except assessments.IncompleteAnswers as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        notify(str(exc), "error", near="assessment-form")
         return _render_step(course, step, enrolment, errors=exc.errors, drafts=drafts, status=400)
     except ServiceError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(_step_url(step, "result"), code=303)
+        notify(str(exc), "error", near="result")
+        return redirect(_step_url(step), code=303)
     db.session.commit()
-    _after_completion(course, outcome.course_completed)
-    return redirect(_step_url(step, "result"), code=303)
+    completed = _after_completion(course, outcome.course_completed, "result")
+    return redirect(_step_url(step, None if completed else "result"), code=303)
 
 
 @bp.route("/courses/<course_id>/steps/<step_id>/reflections/<reflection_id>", methods=["POST"])
@@ -332,8 +379,8 @@ def save_reflection(course_id: str, step_id: str, reflection_id: str):
         return _render_step(course, step, enrolment, errors={reflection.id: str(exc)},
                             texts={reflection.id: form.text.data or ""}, status=400)
     db.session.commit()
-    flash("Your reflection is saved. Only you can see it.", "success")
-    return redirect(_step_url(step, f"reflection-{reflection.id}"), code=303)
+    notify("Your reflection is saved. Only you can see it.", near=f"reflection-{reflection.id}")
+    return redirect(_step_url(step), code=303)  # the message there takes the focus (no #fragment: see notices)
 
 
 @bp.route("/courses/<course_id>/steps/<step_id>/responses/<response_id>", methods=["POST"])
@@ -353,12 +400,13 @@ def submit_response(course_id: str, step_id: str, response_id: str):
         return _render_step(course, step, enrolment, errors={response.id: str(exc)},
                             texts={response.id: form.text.data or ""}, status=400)
     db.session.commit()
+    rid = f"response-{response.id}"
     if response.review:
-        flash("Your response is sent. A trainer will read it and let you know if it meets the standard.", "success")
+        notify("Your response is sent. A trainer will read it and let you know if it meets the standard.", near=rid)
     else:
-        flash("Your response is sent. Your trainers can read it.", "success")
-    _after_completion(course, outcome.course_completed)
-    return redirect(_step_url(step, f"response-{response.id}"), code=303)
+        notify("Your response is sent. Your trainers can read it.", near=rid)
+    _after_completion(course, outcome.course_completed, rid)
+    return redirect(_step_url(step), code=303)
 
 
 @bp.route("/courses/<course_id>/steps/<step_id>/ready", methods=["POST"])
@@ -368,8 +416,8 @@ def mark_ready(course_id: str, step_id: str):
     if step.confirmation != "trainer":
         abort(404)
     service_call(lambda: confirmations.mark_ready(db.session, enrolment, step),
-                         "Thank you. A trainer will confirm this step; it shows as waiting until then.")
-    return redirect(_step_url(step, "confirmation"), code=303)
+                 "Thank you. A trainer will confirm this step; it shows as waiting until then.", near="confirmation")
+    return redirect(_step_url(step), code=303)
 
 
 # -- my training and my reflections ---------------------------------------------------

@@ -20,6 +20,18 @@ FEELINGS: dict[str, str] = {
 NOTE_MAX = 2000
 
 
+def listening_first(contacts: list[dict]) -> list[dict]:
+    """Support contacts with listening services first and emergency numbers last.
+
+    After a hard role-play most people need someone to talk to, not 999; the emergency line stays
+    on the list for anyone at risk. A contact is an emergency one if it says so (`kind = "emergency"`)
+    or its name does.
+    """
+    def emergency(contact: dict) -> bool:
+        return contact.get("kind") == "emergency" or "emergency" in str(contact.get("name", "")).casefold()
+    return sorted(contacts, key=emergency)  # stable: the configured order is kept within each group
+
+
 def checkin_for_run(session: DbSession, user_id: int, run_id: int) -> WellbeingCheckin | None:
     """The user's check-in after this run, if they gave one."""
     return session.scalar(select(WellbeingCheckin).where(

@@ -64,6 +64,29 @@ def shown_choices(run: ScenarioRun, scenario: Scenario, node: Node) -> list[Choi
     return [node.choices[i] for i in order if node.choices[i].available(seen)]
 
 
+def choices_to_an_ending(scenario: Scenario, node_id: str) -> int | None:
+    """The fewest choices from `node_id` to a `pass` ending (any ending if there are none; conditions
+    ignored), None if none is reachable.
+
+    The player shows "choice 2 of about 4" from it: honest about how far a good route goes,
+    without promising an exact length a branching story cannot have.
+    """
+    wanted = ("pass",) if scenario.has_pass_endings else ("pass", "fail", "neutral")
+    seen, frontier, distance = {node_id}, [node_id], 0
+    while frontier:
+        if any(scenario.outcome_of(n) in wanted for n in frontier):
+            return distance
+        following = []
+        for n in frontier:
+            node = scenario.node(n)
+            for choice in node.choices if node else ():
+                if choice.target not in seen:
+                    seen.add(choice.target)
+                    following.append(choice.target)
+        frontier, distance = following, distance + 1
+    return None
+
+
 def path_of(run: ScenarioRun, scenario: Scenario) -> list[str]:
     """The nodes of a run in the order it reached them: the start, then each choice's target."""
     return [scenario.start, *(c.target for c in run.choices)]
@@ -132,6 +155,7 @@ class ChoiceMade:
     choice: Choice
     finished: bool
     completed_step: bool
+    completed_course: bool = False  # this choice's ending completed the run's course
 
 
 def choose(session: DbSession, run: ScenarioRun, scenario: Scenario, position: int, choice_index: int,
@@ -170,12 +194,13 @@ def choose(session: DbSession, run: ScenarioRun, scenario: Scenario, position: i
     run.current_node = choice.target
     run.last_active_at = utcnow()
     outcome = scenario.outcome_of(choice.target)
-    completed_step = False
+    completed_step = completed_course = False
     if outcome is not None:
         _finish(run, scenario, outcome)
-        completed_step = _complete_course_step(session, run, scenario, course)
+        completed_step, completed_course = _complete_course_step(session, run, scenario, course)
     session.flush()
-    return ChoiceMade(choice=choice, finished=outcome is not None, completed_step=completed_step)
+    return ChoiceMade(choice=choice, finished=outcome is not None, completed_step=completed_step,
+                      completed_course=completed_course)
 
 
 def run_passes(run: ScenarioRun, scenario: Scenario, outcome: str | None) -> bool:
@@ -198,15 +223,16 @@ def step_done_by(run: ScenarioRun, scenario: Scenario) -> bool:
     return bool(run.passed) if scenario.has_pass_endings else True
 
 
-def _complete_course_step(session: DbSession, run: ScenarioRun, scenario: Scenario, course: Course | None) -> bool:
+def _complete_course_step(session: DbSession, run: ScenarioRun, scenario: Scenario,
+                          course: Course | None) -> tuple[bool, bool]:
+    """Complete the run's course step if the run does it; (step completed, course completed by it)."""
     if run.enrolment_id is None or not step_done_by(run, scenario):
-        return False
+        return False, False
     step = scenario_step(course, run.step_id, scenario)
     enrolment = session.get(Enrolment, run.enrolment_id)
     if step is None or course is None or enrolment is None or enrolment.course_id != course.id:
-        return False
-    progress.complete_step(session, enrolment, course, step)
-    return True
+        return False, False
+    return True, progress.complete_step(session, enrolment, course, step)
 
 
 def scenario_step(course: Course | None, step_id: str | None, scenario: Scenario) -> Step | None:
@@ -263,6 +289,20 @@ class Debrief:
     ending_html: str = ""  # the ending's text as the run saw it (§7.4)
     blocks: tuple[PassBlock, ...] = ()
     skills: tuple[SkillScore, ...] = ()
+    can_pass: bool = True  # the scenario has `pass` endings: a run passes or not; else it just finishes
+
+    @property
+    def verdict(self) -> str:
+        """The one plain verdict the debrief leads with (never "a passing ending" beside "Not passed")."""
+        if self.outcome is None:
+            return "Not finished"
+        if not self.can_pass:
+            return "Finished"
+        return "Passed" if self.passed else "Not passed"
+
+    @property
+    def below_pass_score(self) -> bool:
+        return self.pass_score is not None and self.score < self.pass_score
 
 
 _BLOCK_END_RE = re.compile(r"</(?:p|h[1-6]|li|blockquote|div|pre)>|<br\s*/?>|<hr\s*/?>", re.IGNORECASE)
@@ -315,6 +355,7 @@ def debrief(run: ScenarioRun, scenario: Scenario) -> Debrief:
         pass_score=scenario.pass_score, passed=bool(run.passed), outcome=run.outcome,
         ending_html=ending.body_for(frozenset(path[:-1])) if ending else "",
         blocks=pass_blocks(scenario, seen) if run.outcome and scenario.has_pass_endings else (),
+        can_pass=scenario.has_pass_endings,
         skills=skill_scores(scenario, skill_totals(scenario, ((content_choice(scenario, m), m.score)
                                                               for m in run.choices))))
 

@@ -9,6 +9,7 @@ from lms.coaching import services as coaching
 from lms.content import Course, Scenario, Step
 from lms.core import templating
 from lms.core.extensions import db
+from lms.core.notices import notify
 from lms.core.services import ServiceError
 from lms.learning import progress
 from lms.learning.models import Enrolment
@@ -26,7 +27,6 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     templating.add_nav_link(app, "play.practice", "Role-plays", "trainee", 30)
 
-OUTCOME_LABELS = {"pass": "a passing ending", "fail": "a failing ending", "neutral": "a neutral ending"}
 
 
 # ---------------------------------------------------------------- helpers
@@ -167,7 +167,8 @@ def run(run_id: int):
         last_feedback_html=runs.feedback_after(run, scenario, last, last_choice) if last and last_choice else "",
         gated=bool(node.content_note) and not (show or skip), skipped=skip and not show,
         last=last, last_choice=last_choice, fb=feedback_position if last else None,
-        form=ChooseForm(formdata=None), step_number=len(made) + 1)
+        form=ChooseForm(formdata=None), step_number=len(made) + 1,
+        choices_total=len(made) + (runs.choices_to_an_ending(scenario, node.id) or 1))
 
 
 @bp.route("/runs/<int:run_id>/choose", methods=["POST"])
@@ -189,6 +190,8 @@ def choose(run_id: int):
         flash(str(exc), "error")
         return redirect(url_for("play.run", run_id=run.id))
     db.session.commit()
+    if made.completed_course and course is not None:
+        notify(f"Well done: you have completed “{course.title}”.", "completed", near="result")
     if made.finished:
         return redirect(url_for("play.debrief", run_id=run.id))
     return redirect(url_for("play.run", run_id=run.id, fb=form.position.data))
@@ -196,11 +199,15 @@ def choose(run_id: int):
 
 @bp.route("/runs/<int:run_id>/pause")
 def pause(run_id: int):
-    """Leave the run as it is; Resume brings the trainee back to the same node."""
+    """Leave the run as it is; the briefing then offers Resume and Start again at the top."""
     run, scenario = _own_run(run_id)
-    if not run.finished:
-        flash(f"Paused “{scenario.title}”. Your place is kept: choose Resume when you are ready.", "success")
-    return redirect(_leave_url(run))
+    if run.finished:
+        return redirect(_leave_url(run))
+    notify(f"Paused “{scenario.title}”. Your place is kept: choose Resume when you are ready.", near="start")
+    course, _ = _run_course(run)
+    if course is not None and run.step_id:
+        return redirect(url_for("play.briefing", scenario_id=scenario.id, course_id=course.id, step_id=run.step_id))
+    return redirect(url_for("play.briefing", scenario_id=scenario.id))
 
 
 @bp.route("/runs/<int:run_id>/debrief")
@@ -210,13 +217,14 @@ def debrief(run_id: int):
         return redirect(url_for("play.run", run_id=run.id))
     checkin = wellbeing.checkin_for_run(db.session, current_user.id, run.id)
     offer_checkin = run.outcome is not None and runs.has_content_notes(scenario)
+    course, _ = _run_course(run)
     return render_template(
-        "play/debrief.html", run=run, scenario=scenario, report=runs.debrief(run, scenario),
-        outcome_label=OUTCOME_LABELS.get(run.outcome or ""), start_form=_start_form(run),
+        "play/debrief.html", run=run, scenario=scenario, report=runs.debrief(run, scenario), course=course,
+        start_form=_start_form(run),
         leave_url=_leave_url(run), in_course=run.enrolment_id is not None,
         checkin=checkin, checkin_form=CheckinForm(formdata=None) if offer_checkin and checkin is None else None,
         coaching=coaching.debrief_coaching(db.session, current_user.id, run, checkin),
-        feelings=wellbeing.FEELINGS, contacts=current_app.config["SUPPORT_CONTACTS"])
+        feelings=wellbeing.FEELINGS, contacts=wellbeing.listening_first(current_app.config["SUPPORT_CONTACTS"]))
 
 
 @bp.route("/runs/<int:run_id>/checkin", methods=["POST"])
@@ -224,14 +232,14 @@ def checkin(run_id: int):
     run, _ = _own_run(run_id)
     form = CheckinForm()
     if not form.validate_on_submit():
-        flash("Choose how you are feeling to save a check-in, or just skip it.", "error")
-        return redirect(url_for("play.debrief", run_id=run.id, _anchor="checkin"))
+        notify("Choose how you are feeling to save a check-in, or just skip it.", "error", near="checkin")
+        return redirect(url_for("play.debrief", run_id=run.id))
     try:
         wellbeing.record_checkin(db.session, current_user.id, run, form.feeling.data, form.note.data or "")
     except ServiceError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for("play.debrief", run_id=run.id, _anchor="checkin"))
+        notify(str(exc), "error", near="checkin")
+        return redirect(url_for("play.debrief", run_id=run.id))
     db.session.commit()
-    flash("Thank you for checking in. Only you can see this.", "success")
-    return redirect(url_for("play.debrief", run_id=run.id, _anchor="checkin"))
+    notify("Thank you for checking in. Only you can see this.", near="checkin")
+    return redirect(url_for("play.debrief", run_id=run.id))

@@ -70,8 +70,7 @@ def test_a_v11_scenario_played_in_the_browser(page, users):
     assert "The lead already knows" not in feedback.inner_text()
     choose(page, "Hand over with a full note")
     page.wait_for_url("**/debrief")
-    assert page.get_by_text("You reached a passing ending.").is_visible()
-    assert page.locator(".badge.bad", has_text="Not passed").is_visible()
+    assert page.locator(".verdict").inner_text().startswith("Not passed")
     assert page.get_by_text("Your route went to a situation a passing run must avoid: "
                             "“Replying in front of everyone”").is_visible()
     assert page.get_by_text("You got there, but the public thread still needs tidying up.").is_visible()
@@ -87,7 +86,7 @@ def test_a_v11_scenario_played_in_the_browser(page, users):
     assert page.get_by_text("The lead already knows, so the handover will be quick.").is_visible()
     choose(page, "Hand over with a full note")
     page.wait_for_url("**/debrief")
-    assert page.locator(".badge.ok", has_text="Passed").is_visible()
+    assert page.locator(".verdict").inner_text().startswith("Passed")
     assert page.get_by_text("must avoid").count() == 0
     assert page.get_by_text("public thread still needs tidying up").count() == 0
     assert skill_lines(page) == ["Listening well: 3 out of 4", "Escalating risk: 4 out of 4"]
