@@ -91,20 +91,28 @@ def main() -> None:
 @click.option("--paths", is_flag=True, help="Also explore every route through each scenario and report on them.")
 @click.option("--worst-allowed", type=int, default=-2, show_default=True,
               help="With --paths: warn when a choice scored this or lower lies on a passing route.")
-def check(directory: Path | None, today: datetime.datetime | None, paths: bool, worst_allowed: int) -> None:
+@click.option("--org-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Use the organisation variables (ORG) and SUPPORT_CONTACTS of this TOML settings file, such as "
+                   "the site's config.toml, over org.yaml's (default: LMS_CONFIG_FILE's, if it is set).")
+def check(directory: Path | None, today: datetime.datetime | None, paths: bool, worst_allowed: int,
+          org_file: Path | None) -> None:
     """Validate a content folder (default: the configured one); exit 1 on errors."""
     from lms.content.check import run_check
-    from lms.core.config import ConfigError, configured_content_dir
+    from lms.core.config import ConfigError, configured_content_dir, site_org_for_check
 
-    if directory is None:
-        try:
+    try:
+        if directory is None:
             directory = configured_content_dir()
-        except ConfigError as exc:
-            raise click.ClickException(str(exc)) from exc
+        org, contacts, source = site_org_for_check(org_file)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
     if not directory.is_dir():
         raise click.ClickException(f"{directory} is not a folder.")
+    if source:
+        click.echo(f"Organisation details from {source}, over the content's org.yaml.")
     sys.exit(run_check(directory, echo=click.echo, today=today.date() if today else None,
-                       paths=paths, worst_allowed=worst_allowed))
+                       paths=paths, worst_allowed=worst_allowed, org=org if source else None,
+                       support_contacts=contacts))
 
 
 @main.command("import-twee")

@@ -9,12 +9,14 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import click
 import pytest
 
 from lms.cli import main
+from tests.conftest import ROOT
 
 LMS = str(Path(sys.executable).with_name("lms"))
 CONTENT = Path(__file__).parent / "content" / "fixtures"
@@ -113,6 +115,58 @@ def test_check_without_a_folder_uses_the_configured_content(tmp_path):
     result = _lms(tmp_path, "check", LMS_INSTANCE_PATH=str(instance))
     assert result.returncode == 1 and "Cannot read the config file" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_check_paths_finds_the_planted_unsafe_route_and_runs_the_samples_in_seconds(tmp_path):
+    """Issue 13's "Done when": `lms check --paths` finds the planted unsafe passing route, as a CI step would run it."""
+    result = _lms(tmp_path, "check", str(CONTENT / "unsafe-route"), "--paths", "--today", "2025-01-01")
+    assert result.returncode == 0, result.stderr  # warnings, not errors: the content still loads
+    assert ("scenarios/unsafe.md:16: warning: a run can still pass after choosing "
+            "'Tell them to stop being dramatic' (-3) at node 'the-post'") in result.stdout
+    assert "scenarios/unsafe.md: routes 5, passing 2, best score 7, worst score -3" in result.stdout
+    assert "always taking the first listed choice passes" in result.stdout
+
+    started = time.monotonic()
+    samples = _lms(tmp_path, "check", str(ROOT), "--paths")  # every sample course and scenario, every route
+    elapsed = time.monotonic() - started
+    assert samples.returncode == 0, samples.stdout
+    assert "scenarios/veiled-goodbye.md: routes" in samples.stdout
+    # About a second of CPU on a laptop; generous here, as the test machine may be busy.
+    assert elapsed < 30, f"lms check --paths took {elapsed:.1f}s on the sample content"
+    assert list(tmp_path.iterdir()) == []
+
+
+ORG_COURSE = "---\ntitle: Calling {{ org.helpline }}\n---\nCall {{ org.helpline }}.\n\n{{ support.contacts }}\n"
+
+
+def test_check_uses_the_sites_org_only_when_asked(tmp_path):
+    content = tmp_path / "content" / "courses" / "calls"
+    content.mkdir(parents=True)
+    (content / "course.md").write_text("---\ntitle: Calls\nsummary: Calling for help.\n---\nWelcome.\n")
+    (content / "1-call.md").write_text(ORG_COURSE)
+    folder = str(tmp_path / "content")
+    bare = _lms(tmp_path, "check", folder)
+    assert bare.returncode == 1 and "organisation variable 'helpline' has no value" in bare.stdout
+
+    settings = tmp_path / "site.toml"
+    settings.write_text('SECRET_KEY = "not read"\n[ORG]\nhelpline = "Harbour Nightline"\n'
+                        '[[SUPPORT_CONTACTS]]\nname = "Duty lead"\ncontact = "0800 000 111"\n')
+    given = _lms(tmp_path, "check", folder, "--org-file", str(settings))
+    assert given.returncode == 0, given.stdout
+    assert given.stdout.splitlines()[0] == f"Organisation details from {settings}, over the content's org.yaml."
+    from_env = _lms(tmp_path, "check", folder, LMS_CONFIG_FILE=str(settings))
+    assert from_env.returncode == 0 and "Organisation details from" in from_env.stdout
+    overridden = _lms(tmp_path, "check", folder, LMS_CONFIG_FILE=str(settings), LMS_ORG='{"other": "x"}')
+    assert overridden.returncode == 1 and "'helpline' has no value" in overridden.stdout
+    unset = _lms(tmp_path, "check", folder, LMS_CONFIG_FILE=str(tmp_path / "not-yet.toml"))
+    assert unset.returncode == 1 and "Organisation details from" not in unset.stdout  # no file yet: org.yaml alone
+
+    settings.write_text('[ORG]\n"Helpline" = 3\n')
+    bad = _lms(tmp_path, "check", folder, "--org-file", str(settings))
+    assert bad.returncode == 1 and "'Helpline' is not a valid variable name" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    missing = _lms(tmp_path, "check", folder, "--org-file", str(tmp_path / "nowhere.toml"))
+    assert missing.returncode == 1 and "Cannot read the settings file" in missing.stderr
 
 
 def test_import_twee_without_configuration(tmp_path):

@@ -1,4 +1,7 @@
-"""CSV exports of cohort progress and certificates, safe to open in a spreadsheet."""
+"""CSV exports of cohort progress, assessment attempts, role-play skills and certificates, safe to open in a spreadsheet.
+
+Like the trainer's pages, never reflections or wellbeing check-ins: they are private to the trainee.
+"""
 from __future__ import annotations
 
 import csv
@@ -7,15 +10,19 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from lms.accounts.models import User
 from lms.certificates.models import Certificate
 from lms.cohorts.models import Cohort, CohortMember
-from lms.cohorts.reports import Query, columns_for, progress_table
+from lms.cohorts.reports import Query, choice_of, columns_for, progress_table, question_texts
 from lms.content import Catalog
 from lms.core import clock
 from lms.core.db import DbSession
+from lms.learning.models import AssessmentAttempt, Enrolment
+from lms.roleplay.models import ScenarioRun
+from lms.roleplay.skills import best_per_skill, skill_scores, skill_totals
 
 #: A cell starting with one of these is run as a formula by Excel and LibreOffice.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -66,3 +73,54 @@ def certificates_csv(session: DbSession, cohort: Cohort, catalog: Catalog, verif
           cert.completed_on, clock.local_date(cert.issued_at) if cert.issued_at else "", cert.valid_until or "",
           cert.code or "", verify_url(cert.code) if cert.code else ""]
          for cert, name in certificates])
+
+
+def _members(cohort: Cohort):
+    return select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)
+
+
+def assessments_csv(session: DbSession, cohort: Cohort, catalog: Catalog) -> str:
+    """Every assessment attempt of the members in the cohort's assigned courses, naming the critical questions missed."""
+    columns = columns_for(session, cohort, catalog)
+    titles = {c.course_id: c.title for c in columns}
+    attempts = session.execute(
+        select(AssessmentAttempt, Enrolment.course_id, Enrolment.cycle, User.display_name)
+        .join(Enrolment, Enrolment.id == AssessmentAttempt.enrolment_id)
+        .join(User, User.id == Enrolment.user_id)
+        .where(Enrolment.user_id.in_(_members(cohort)), Enrolment.course_id.in_(list(titles) or [""]))
+        .order_by(func.lower(User.display_name), User.id, Enrolment.course_id, Enrolment.cycle,
+                  AssessmentAttempt.step_id, AssessmentAttempt.number))
+    rows = []
+    for attempt, course_id, cycle, name in attempts:
+        course = catalog.course(course_id)
+        step = course.step(attempt.step_id) if course else None
+        rows.append([name, titles[course_id], cycle, step.title if step else attempt.step_id, attempt.number,
+                     attempt.score_percent, attempt.pass_mark, "Passed" if attempt.passed else "Not passed",
+                     "; ".join(question_texts(step, attempt.critical_missed or ())),
+                     clock.local_date(attempt.submitted_at)])
+    return to_csv(["Name", "Course", "Take", "Step", "Attempt", "Score %", "Pass mark %", "Result",
+                   "Critical questions missed", "Submitted"], rows)
+
+
+def skills_csv(session: DbSession, cohort: Cohort, catalog: Catalog) -> str:
+    """Per-skill results (FORMAT.md §7.3): one row per member, role-play and skill, from the member's most
+    recent finished run of each role-play that declares skills (as the role-play insight counts them)."""
+    scenarios = {s.id: s for s in catalog.scenarios.values() if s.skills}
+    latest = (select(func.max(ScenarioRun.id))
+              .where(ScenarioRun.user_id.in_(_members(cohort)), ScenarioRun.outcome.is_not(None),
+                     ScenarioRun.scenario_id.in_(list(scenarios) or [""]))
+              .group_by(ScenarioRun.user_id, ScenarioRun.scenario_id))
+    runs = session.execute(
+        select(ScenarioRun, User.display_name).join(User, User.id == ScenarioRun.user_id)
+        .where(ScenarioRun.id.in_(latest)).options(selectinload(ScenarioRun.choices))
+        .order_by(func.lower(User.display_name), User.id, ScenarioRun.scenario_id))
+    best = {sid: best_per_skill(s) for sid, s in scenarios.items()}
+    rows = []
+    for run, name in runs:
+        scenario = scenarios[run.scenario_id]
+        totals = skill_totals(scenario, ((choice_of(scenario, made), made.score) for made in run.choices))
+        for skill in skill_scores(scenario, totals, best[scenario.id]):
+            rows.append([name, scenario.title, clock.local_date(run.finished_at) if run.finished_at else "",
+                         "Passed" if run.passed else "Not passed" if run.passed is False else "",
+                         skill.label, skill.score, "" if skill.best is None else skill.best])
+    return to_csv(["Name", "Role-play", "Finished", "Result", "Skill", "Score", "Best possible"], rows)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from markupsafe import Markup
 from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute, selectinload
@@ -26,10 +27,20 @@ from lms.certificates import validity
 from lms.certificates.models import Certificate
 from lms.cohorts.models import Cohort, CohortMember
 from lms.cohorts.services import assigned_courses
-from lms.content import Catalog, Choice, Course, Scenario
+from lms.content import Catalog, Choice, Course, Scenario, Step
+from lms.core import clock
 from lms.core.db import DbSession
 from lms.core.pagination import page_bounds, requested_page
-from lms.learning.models import AssessmentAttempt, Enrolment, StepProgress
+from lms.learning.models import (
+    CONFIRMATION_CONFIRMED,
+    RESPONSE_MEETS_STANDARD,
+    RESPONSE_TRY_AGAIN,
+    AssessmentAttempt,
+    Enrolment,
+    ResponseEntry,
+    StepConfirmation,
+    StepProgress,
+)
 from lms.roleplay import runs
 from lms.roleplay.models import RunChoice, ScenarioRun
 from lms.roleplay.runs import PassBlock
@@ -443,6 +454,9 @@ class StepLine:
     optional: bool
     done: bool
     completed_at: datetime | None
+    #: Where the step's responses and trainer confirmation stand (FORMAT.md §7.7-7.8), e.g.
+    #: ("response waiting for review", "ready for a trainer to confirm since 3 May 2026").
+    statuses: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -453,6 +467,39 @@ class AttemptLine:
     pass_mark: int
     passed: bool
     submitted_at: datetime
+    #: The critical questions (FORMAT.md §7.2) this attempt got wrong, as plain text prompts.
+    critical_missed: tuple[str, ...] = ()
+
+
+def question_texts(step: Step | None, question_ids: Sequence[str]) -> tuple[str, ...]:
+    """The plain-text prompts of these questions of a step (the id of one no longer in the content)."""
+    prompts = {q.id: " ".join(Markup(q.prompt_html).striptags().split()) for q in step.questions} if step else {}
+    return tuple(prompts.get(qid) or qid for qid in question_ids)
+
+
+def step_statuses(step: Step, responses: dict[str, ResponseEntry], confirmation: StepConfirmation | None,
+                  ) -> tuple[str, ...]:
+    """Where a step's responses (by response id) and its trainer confirmation stand, for a trainer to read."""
+    statuses = []
+    for block in step.responses:
+        entry = responses.get(block.id)
+        if entry is None:
+            statuses.append("response not written yet")
+        elif entry.status == RESPONSE_MEETS_STANDARD:
+            statuses.append("response meets the standard")
+        elif entry.status == RESPONSE_TRY_AGAIN:
+            statuses.append("response: asked to try again")
+        else:
+            statuses.append("response waiting for review" if block.review else "response sent")
+    if step.confirmation == "trainer":
+        if confirmation is not None and confirmation.status == CONFIRMATION_CONFIRMED:
+            statuses.append("confirmed by a trainer")
+        elif confirmation is not None and confirmation.ready_at is not None:
+            ready = clock.local_date(confirmation.ready_at)
+            statuses.append(f"ready for a trainer to confirm since {ready.day} {ready:%B %Y}")
+        else:
+            statuses.append("not yet marked ready for a trainer to confirm")
+    return tuple(statuses)
 
 
 @dataclass(frozen=True)
@@ -502,7 +549,8 @@ class TraineeRecord:
     runs: tuple[RunRecord, ...]
 
 
-def _choice_of(scenario: Scenario | None, made: RunChoice) -> Choice | None:
+def choice_of(scenario: Scenario | None, made: RunChoice) -> Choice | None:
+    """The content's choice a run made, by its identity (index in the file); None if since edited away."""
     node = scenario.node(made.node_id) if scenario else None
     return node.choices[made.choice_index] if node and 0 <= made.choice_index < len(node.choices) else None
 
@@ -510,7 +558,7 @@ def _choice_of(scenario: Scenario | None, made: RunChoice) -> Choice | None:
 def _run_path(run: ScenarioRun, scenario: Scenario | None) -> tuple[PathStep, ...]:
     path = []
     for made in run.choices:
-        choice = _choice_of(scenario, made)
+        choice = choice_of(scenario, made)
         path.append(PathStep(
             made.node_id, choice.text_html if choice else f"(choice {made.choice_index + 1}, since edited)",
             runs.feedback_after(run, scenario, made, choice) if scenario and choice else "",
@@ -523,7 +571,7 @@ def _run_record(run: ScenarioRun, scenario: Scenario | None) -> RunRecord:
     blocks: tuple[PassBlock, ...] = ()
     if scenario is not None:
         skills = skill_scores(scenario, skill_totals(
-            scenario, ((_choice_of(scenario, m), m.score) for m in run.choices)))
+            scenario, ((choice_of(scenario, m), m.score) for m in run.choices)))
         if run.outcome and scenario.has_pass_endings:
             blocks = runs.pass_blocks(scenario, runs.visited(run, scenario))
     return RunRecord(
@@ -542,9 +590,15 @@ def trainee_record(session: DbSession, cohort: Cohort, user: User, catalog: Cata
     ids = [e.id for e in enrolments]
     progress: dict[int, dict[str, StepProgress]] = {}
     attempts: dict[int, list[AssessmentAttempt]] = {}
+    written: dict[int, dict[str, ResponseEntry]] = {}  # enrolment -> response id -> entry
+    confirmations: dict[tuple[int, str], StepConfirmation] = {}
     if ids:
         for sp in session.scalars(select(StepProgress).where(StepProgress.enrolment_id.in_(ids))):
             progress.setdefault(sp.enrolment_id, {})[sp.step_id] = sp
+        for entry in session.scalars(select(ResponseEntry).where(ResponseEntry.enrolment_id.in_(ids))):
+            written.setdefault(entry.enrolment_id, {})[entry.response_id] = entry
+        for row in session.scalars(select(StepConfirmation).where(StepConfirmation.enrolment_id.in_(ids))):
+            confirmations[(row.enrolment_id, row.step_id)] = row
         for attempt in session.scalars(select(AssessmentAttempt).where(AssessmentAttempt.enrolment_id.in_(ids))
                                        .order_by(AssessmentAttempt.submitted_at, AssessmentAttempt.number)):
             attempts.setdefault(attempt.enrolment_id, []).append(attempt)
@@ -553,14 +607,17 @@ def trainee_record(session: DbSession, cohort: Cohort, user: User, catalog: Cata
         course: Course | None = catalog.course(e.course_id)
         done = progress.get(e.id, {})
         steps = tuple(StepLine(s.title, s.optional, bool(done.get(s.id) and done[s.id].completed_at),
-                               done[s.id].completed_at if s.id in done else None)
+                               done[s.id].completed_at if s.id in done else None,
+                               step_statuses(s, written.get(e.id, {}), confirmations.get((e.id, s.id))))
                       for s in (course.steps if course else ()))
         titles = {s.id: s.title for s in course.steps} if course else {}
         courses.append(CourseRecord(
             e.course_id, course.title if course else e.course_id, e.cycle, e.started_at, e.last_active_at,
             e.completed_at, steps,
             tuple(AttemptLine(titles.get(a.step_id, a.step_id), a.number, a.score_percent, a.pass_mark, a.passed,
-                              a.submitted_at) for a in attempts.get(e.id, ()))))
+                              a.submitted_at,
+                              question_texts(course.step(a.step_id) if course else None, a.critical_missed or ()))
+                  for a in attempts.get(e.id, ()))))
     records = []
     for run in session.scalars(select(ScenarioRun).where(ScenarioRun.user_id == user.id)
                                .options(selectinload(ScenarioRun.choices))

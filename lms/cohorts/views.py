@@ -13,7 +13,7 @@ from lms.certificates.document import verify_url
 from lms.coaching import services as coaching
 from lms.cohorts import nudges, reports
 from lms.cohorts import services as cohorts
-from lms.cohorts.exports import certificates_csv, progress_csv
+from lms.cohorts.exports import assessments_csv, certificates_csv, progress_csv, skills_csv
 from lms.cohorts.forms import (
     AssignCourseForm,
     CohortForm,
@@ -291,6 +291,20 @@ def progress_export(cohort_id: int):
     _form, query, _columns = _progress_query(current)
     text = progress_csv(db.session, current, catalog(), query, clock.today())
     return _csv(text, _filename(current, "progress"))
+
+
+@bp.route("/cohorts/<int:cohort_id>/assessments.csv")
+@role_required("trainer")
+def assessments_export(cohort_id: int):
+    current = _cohort(cohort_id)
+    return _csv(assessments_csv(db.session, current, catalog()), _filename(current, "assessments"))
+
+
+@bp.route("/cohorts/<int:cohort_id>/skills.csv")
+@role_required("trainer")
+def skills_export(cohort_id: int):
+    current = _cohort(cohort_id)
+    return _csv(skills_csv(db.session, current, catalog()), _filename(current, "role-play-skills"))
 
 
 @bp.route("/cohorts/<int:cohort_id>/certificates.csv")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from .loader import load_catalog
@@ -13,13 +13,15 @@ from .problems import sort_key
 
 def run_check(
     root: Path, echo: Callable[[str], object] = print, *, summary: bool = True, today: datetime.date | None = None,
-    paths: bool = False, worst_allowed: int = -2,
+    paths: bool = False, worst_allowed: int = -2, org: Mapping[str, str] | None = None,
+    support_contacts: Sequence[Mapping[str, str]] | None = None,
 ) -> int:
     """Print one 'path:line: severity: message' line per problem; 1 if any is an error.
 
     today: the date review dates are checked against (FORMAT.md 7.6); the real date when None.
+    org, support_contacts: the site's values (7.5), overriding org.yaml; None checks with org.yaml alone.
     """
-    catalog = load_catalog(Path(root), today=today or datetime.date.today())
+    catalog = load_catalog(Path(root), today=today or datetime.date.today(), org=org, support_contacts=support_contacts)
     problems = list(catalog.problems)
     reports: list[str] = []
     if paths:

@@ -175,6 +175,51 @@ def configured_content_dir() -> Path:
     return Path(str(value)) if value else (PROJECT_ROOT or Path.cwd())
 
 
+def site_org_for_check(org_file: Path | None = None) -> tuple[dict[str, str], list[dict[str, str]] | None, str]:
+    """The site's ORG values and SUPPORT_CONTACTS for `lms check`, and where they came from ("" for nowhere).
+
+    `lms check` needs no configuration: by default it checks the content with org.yaml's
+    defaults alone. Given `org_file` (a TOML file with an `ORG` table and optionally a
+    `SUPPORT_CONTACTS` list, such as the site's config.toml), or when LMS_CONFIG_FILE names
+    one, it uses the site's values too, as the app would; LMS_ORG and LMS_SUPPORT_CONTACTS
+    (JSON) override them, as they do the app's. Values an admin saved on the settings page
+    live in the database and are not read here.
+    """
+    from lms.content.org import org_problems  # pure: no Flask
+
+    path = org_file or (Path(os.environ["LMS_CONFIG_FILE"]) if os.environ.get("LMS_CONFIG_FILE") else None)
+    data: dict[str, Any] = {}
+    sources = []
+    if path is not None:
+        if org_file is None and not path.is_file():
+            path = None  # LMS_CONFIG_FILE names no file yet: nothing to read, as for the app
+        else:
+            try:
+                with open(path, "rb") as handle:
+                    data = tomllib.load(handle)
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                raise ConfigError(f"Cannot read the settings file {path}: {exc}") from exc
+            sources.append(str(path))
+    for key in ("ORG", "SUPPORT_CONTACTS"):
+        raw = os.environ.get(f"LMS_{key}")
+        if raw:
+            try:
+                data[key] = json.loads(raw)
+            except json.JSONDecodeError as exc:
+                raise ConfigError(f"LMS_{key} is not valid JSON: {exc}") from exc
+            sources.append(f"LMS_{key}")
+    org = data.get("ORG") or {}
+    problems = org_problems(org)
+    if problems:
+        raise ConfigError(f"The ORG setting in {' and '.join(sources)} cannot be used: " + "; ".join(problems) + ".")
+    contacts = data.get("SUPPORT_CONTACTS")
+    if contacts is not None and not (isinstance(contacts, list) and all(
+            isinstance(c, dict) and c.get("name") and c.get("contact") for c in contacts)):
+        raise ConfigError(f"SUPPORT_CONTACTS in {' and '.join(sources)} must be a list of tables each with at least "
+                          "'name' and 'contact'.")
+    return dict(org), contacts, " and ".join(sources) if ("ORG" in data or contacts is not None) else ""
+
+
 def _load_environment(app: Flask) -> None:
     for name in ("DATABASE_URL", "SECRET_KEY"):
         if os.environ.get(name):
