@@ -57,7 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     auth.init_app(app)
     _register_blueprints(app)
 
-    from lms.commands import register_commands
+    from lms.admin.commands import register_commands
 
     register_commands(app)
     health.init_app(app)

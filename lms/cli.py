@@ -4,7 +4,7 @@ The group itself is plain click and needs no configuration: `lms --help`, every
 command's `--help`, and the content commands (`check`, `import-twee`, `export-twee`) run with no
 SECRET_KEY, database or instance folder, and `check` imports nothing but
 lms.content, so a trainer's compile step starts at once. The commands that need the
-app live in lms.commands (and Flask's `run`, `shell`, `routes`); they are imported
+app live in lms.admin.commands (and Flask's `run`, `shell`, `routes`); they are imported
 when asked for, and build the app only when they run.
 """
 from __future__ import annotations
@@ -23,16 +23,16 @@ if TYPE_CHECKING:
 
 #: Commands that need the app: name -> "module:attribute", imported on first use.
 APP_COMMANDS = {
-    "certificates": "lms.commands:certificates_group",
-    "db": "lms.commands:db_group",
-    "jobs": "lms.commands:jobs_group",
-    "demo": "lms.commands:demo",
-    "reload": "lms.commands:reload_content",
+    "certificates": "lms.admin.commands:certificates_group",
+    "db": "lms.admin.commands:db_group",
+    "jobs": "lms.admin.commands:jobs_group",
+    "demo": "lms.admin.commands:demo",
+    "reload": "lms.admin.commands:reload_content",
     "routes": "flask.cli:routes_command",
     "run": "flask.cli:run_command",
     "shell": "flask.cli:shell_command",
-    "user": "lms.commands:user_group",
-    "worker": "lms.commands:worker",
+    "user": "lms.admin.commands:user_group",
+    "worker": "lms.admin.commands:worker",
 }
 
 
