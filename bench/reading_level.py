@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
-import textstat  # type: ignore[import-untyped]
+import textstat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
