@@ -35,9 +35,14 @@ CATEGORIES: dict[str, str] = {
     "refreshers": "Certificate refreshers: 60, 30 and 7 days before a certificate expires, and when it does",
     "nudges": "Reminders a trainer sends you from their progress table",
     "sign_offs": "Certificates waiting for your sign-off (trainers)",
+    "coach_marks": "When a trainer marks one of your written responses",
+    "coach_comments": "When a trainer comments on one of your role-plays",
+    "coach_confirmations": "When a trainer confirms a step of your training",
+    "coach_replies": "When a trainee replies to one of your comments (trainers)",
+    "contact_requests": "When a trainee in your cohorts asks you to get in touch (trainers)",
 }
 #: Categories only trainers are offered.
-TRAINER_CATEGORIES = frozenset({"sign_offs"})
+TRAINER_CATEGORIES = frozenset({"sign_offs", "coach_replies", "contact_requests"})
 EMAIL_JOB = "email"
 UNSUBSCRIBE_SALT = "lms.mail.unsubscribe"
 
