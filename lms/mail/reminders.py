@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Table, exists, func, insert, or_, select, tuple_
+from sqlalchemy import ColumnElement, Table, and_, bindparam, exists, func, insert, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
@@ -143,21 +143,37 @@ def due_reminder(due_on: date, today: date, overdue_max: int) -> tuple[str, date
     return None
 
 
-def _due_dates(session: DbSession, courses: Mapping[str, Course], today: date, now: datetime, overdue_max: int,
-               result: SweepResult, batch: int) -> None:
+def due_dates_read():
+    """The per-batch read of due dates: one row per (person, assigned course) not completed, for the
+    people bound to the expanding parameter `people`.
+
+    The person's enrolments in the batch are aggregated once (by the index on user_id) and joined,
+    instead of correlated EXISTS checks: PostgreSQL ran those as hashed subplans over the whole
+    enrolments table for every batch (docs/performance.md, "Reminder sweep").
+    """
     member, assigned = CohortMember.user_id, CohortCourse.course_id
-    completed = exists().where(Enrolment.user_id == member, Enrolment.course_id == assigned,
-                               Enrolment.completed_at.is_not(None))
-    started = exists().where(Enrolment.user_id == member, Enrolment.course_id == assigned)
-    base = (select(member, assigned, func.min(CohortCourse.due_on), func.min(Cohort.name), started)
+    people = bindparam("people", expanding=True)
+    enrolled = (select(Enrolment.user_id, Enrolment.course_id,
+                       func.count(Enrolment.completed_at).label("completed"))
+                .where(Enrolment.user_id.in_(people))
+                .group_by(Enrolment.user_id, Enrolment.course_id).subquery("enrolled"))
+    return (select(member, assigned, func.min(CohortCourse.due_on), func.min(Cohort.name),
+                   func.count(enrolled.c.user_id) > 0)
             .join(CohortCourse, CohortCourse.cohort_id == CohortMember.cohort_id)
             .join(Cohort, Cohort.id == CohortMember.cohort_id)
             .join(User, User.id == member)
             .outerjoin(ReminderPreference, ReminderPreference.user_id == member)
-            .where(Cohort.archived_at.is_(None), User.active.is_(True), _wanted(ReminderPreference.due_dates),
-                   CohortCourse.due_on.between(today - timedelta(days=7 * overdue_max), today + timedelta(days=DUE_SOON_DAYS)),
-                   ~completed)
+            .outerjoin(enrolled, and_(enrolled.c.user_id == member, enrolled.c.course_id == assigned))
+            .where(member.in_(people), Cohort.archived_at.is_(None), User.active.is_(True),
+                   _wanted(ReminderPreference.due_dates), CohortCourse.due_on.is_not(None),
+                   func.coalesce(enrolled.c.completed, 0) == 0)
             .group_by(member, assigned))
+
+
+def _due_dates(session: DbSession, courses: Mapping[str, Course], today: date, now: datetime, overdue_max: int,
+               result: SweepResult, batch: int) -> None:
+    window = (today - timedelta(days=7 * overdue_max), today + timedelta(days=DUE_SOON_DAYS))
+    base = due_dates_read().where(CohortCourse.due_on.between(*window))
     # Batches of people, not of rows: each read then touches only its own people's rows (by index),
     # instead of sorting the whole cohort-by-course product again for every page.
     people = list(session.scalars(
@@ -168,7 +184,7 @@ def _due_dates(session: DbSession, courses: Mapping[str, Course], today: date, n
     per_batch = max(batch // max(len(courses), 1), 1)
     for start in range(0, len(people), per_batch):
         chunk = people[start:start + per_batch]
-        rows = session.execute(base.where(member.in_(chunk))).all()
+        rows = session.execute(base, {"people": chunk}).all()
         result.batches += 1
         reminders = []
         for user_id, course_id, due_on, cohort_name, has_started in rows:
