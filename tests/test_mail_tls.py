@@ -83,7 +83,7 @@ def _send_one(app) -> Job:
 
 
 def _tls_settings(server: TlsSmtpServer, **extra) -> dict:
-    return {**mail_config(server), "MAIL_SECURITY": "starttls", **extra}  # type: ignore[arg-type]
+    return {**mail_config(server), "MAIL_SECURITY": "starttls", **extra}
 
 
 def test_starttls_with_a_trusted_ca_file_delivers_encrypted(database_url, content_dir, tmp_path, tls_server,
