@@ -14,15 +14,15 @@ Never read ReflectionEntry or WellbeingCheckin here: no email may carry private 
 """
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, cast
+from typing import cast
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Table, and_, bindparam, exists, func, insert, or_, select, tuple_
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import ColumnElement, Table, and_, bindparam, exists, func, insert, or_, select, text, tuple_
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 
@@ -34,7 +34,7 @@ from lms.content import Course
 from lms.core import clock
 from lms.core.db import DbSession
 from lms.core.models import utcnow
-from lms.jobs.models import Job
+from lms.jobs.models import QUEUED, Job
 from lms.jobs.queue import job_row
 from lms.learning.models import Enrolment
 from lms.mail.models import ReminderPreference, SentReminder
@@ -100,23 +100,56 @@ def queue_new(session: DbSession, reminders: list[Reminder], now: datetime,
     if not reminders:
         return set()
     unique = list({r.key: r for r in reminders}.values())  # a key listed twice queues one email
+    if session.get_bind().dialect.name == "postgresql":
+        new, jobs = _queue_new_postgresql(session, unique, now)
+    else:
+        new, jobs = _queue_new_generic(session, unique, now)
+    for job in jobs:
+        result.queued[_kind_of(job)] += 1
+    return new
+
+
+def _queue_new_generic(session: DbSession, unique: list[Reminder], now: datetime) -> tuple[set, list[dict]]:
     rows = [{"user_id": r.user_id, "subject": r.subject, "kind": r.kind, "on_date": r.on_date, "sent_at": now}
             for r in unique]
     table = cast(Table, SentReminder.__table__)
-    dialect = session.get_bind().dialect.name
     # Many parameter sets to one cached statement (SQLAlchemy's "insertmanyvalues" sends them as few
     # multi-row INSERTs): a .values(rows) statement would be compiled afresh for every batch.
-    statement: Any = (pg_insert(table) if dialect == "postgresql" else sqlite_insert(table))
-    statement = statement.on_conflict_do_nothing(index_elements=list(KEY_COLUMNS)).returning(
+    statement = sqlite_insert(table).on_conflict_do_nothing(index_elements=list(KEY_COLUMNS)).returning(
         *(table.c[name] for name in KEY_COLUMNS))
     new = {tuple(row) for row in session.execute(statement, rows)}
     jobs = [job_row(EMAIL_JOB, email_payload(r.template, r.context, to_user_id=r.user_id, category=r.category), now)
             for r in unique if r.key in new]
     if jobs:
         session.execute(insert(cast(Table, Job.__table__)), jobs)
-    for job in jobs:
-        result.queued[_kind_of(job)] += 1
-    return new
+    return new, jobs
+
+
+#: PostgreSQL: the batch as a few arrays (unnest), so the statement text never changes (psycopg prepares it
+#: once) and thousands of parameters are not adapted one by one; see docs/performance.md, "Reminder sweep".
+_PG_KEYS = text(
+    "INSERT INTO sent_reminders (user_id, subject, kind, on_date, sent_at) "
+    "SELECT k.user_id, k.subject, k.kind, k.on_date, :now "
+    "FROM unnest(CAST(:user_ids AS integer[]), CAST(:subjects AS varchar[]), CAST(:kinds AS varchar[]), "
+    "CAST(:on_dates AS date[])) AS k(user_id, subject, kind, on_date) "
+    "ON CONFLICT (user_id, subject, kind, on_date) DO NOTHING "
+    "RETURNING user_id, subject, kind, on_date")
+_PG_JOBS = text(
+    "INSERT INTO jobs (kind, payload, status, run_at, attempts, max_attempts, created_at) "
+    "SELECT :kind, CAST(p.payload AS json), :status, :now, 0, :max_attempts, :now "
+    "FROM unnest(CAST(:payloads AS text[])) AS p(payload)")
+
+
+def _queue_new_postgresql(session: DbSession, unique: list[Reminder], now: datetime) -> tuple[set, list[dict]]:
+    new = {tuple(row) for row in session.execute(_PG_KEYS, {
+        "now": now, "user_ids": [r.user_id for r in unique], "subjects": [r.subject for r in unique],
+        "kinds": [r.kind for r in unique], "on_dates": [r.on_date for r in unique]})}
+    jobs = [job_row(EMAIL_JOB, email_payload(r.template, r.context, to_user_id=r.user_id, category=r.category), now)
+            for r in unique if r.key in new]
+    if jobs:
+        session.execute(_PG_JOBS, {"kind": EMAIL_JOB, "status": QUEUED, "now": now, "max_attempts": jobs[0]["max_attempts"],
+                                   "payloads": [json.dumps(job["payload"]) for job in jobs]})
+    return new, jobs
 
 
 def _kind_of(job: dict) -> str:
