@@ -12,6 +12,7 @@ from flask_login import current_user
 
 from lms.accounts.models import User
 from lms.catalog.services import catalog
+from lms.coaching import emails
 from lms.coaching import services as coaching
 from lms.coaching.forms import CommentForm, ConfirmForm, ContactForm, QueueFilterForm, ReplyForm, ReviewForm, ShareForm
 from lms.cohorts import services as cohorts
@@ -31,7 +32,9 @@ trainee_bp = Blueprint("feedback", __name__, template_folder="templates")
 
 
 def init_app(app: Flask) -> None:
-    """Register the trainer and trainee pages, and the "Needs you" link with its count."""
+    """Register the trainer and trainee pages, the "Needs you" link with its count, and the coaching emails."""
+    emails.subscribe()
+    app.add_template_global(emails.titles, "coaching_titles")
     app.register_blueprint(bp)
     app.register_blueprint(trainee_bp)
     templating.add_nav_link(app, "coaching.needs_you", "Needs you", "trainer", 35,

@@ -119,6 +119,9 @@ class Defaults:
     MAIL_PASSWORD = ""
     MAIL_SENDER = ""  # "Training <training@example.org>"; required for smtp
     MAIL_TIMEOUT_SECONDS = 30
+    # A PEM file of certificate authorities to trust for the SMTP server instead of the system's
+    # (a server with a private CA, or a test server with a self-signed certificate). Default: the system's.
+    MAIL_CA_FILE = ""
     REMINDER_SWEEP_MINUTES = 60  # how often each worker looks for reminders to send (safe to overlap)
     OVERDUE_REMINDERS_MAX = 4  # overdue reminders per course: on the first day overdue, then weekly
     NUDGES_PER_HOUR = 60  # trainees a trainer may send reminders to in an hour
@@ -336,6 +339,11 @@ def _mail_problems(cfg: Mapping[str, Any]) -> list[str]:
     port = cfg.get("MAIL_PORT")
     if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
         errors.append(f"LMS_MAIL_PORT must be a port number from 1 to 65535, not {port!r}.")
+    ca_file = cfg.get("MAIL_CA_FILE") or ""
+    if ca_file and (not isinstance(ca_file, str) or not os.path.isfile(ca_file)):
+        errors.append(f"LMS_MAIL_CA_FILE must be a PEM file of certificate authorities, but {ca_file!r} is not a file.")
+    elif ca_file and security == "none":
+        errors.append("LMS_MAIL_CA_FILE is set but LMS_MAIL_SECURITY is 'none': set 'starttls' or 'ssl' to use it.")
     username, password = cfg.get("MAIL_USERNAME") or "", cfg.get("MAIL_PASSWORD") or ""
     if bool(username) != bool(password):
         errors.append("Set both LMS_MAIL_USERNAME and LMS_MAIL_PASSWORD, or neither (a server that needs no login).")

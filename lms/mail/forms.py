@@ -1,4 +1,4 @@
-"""The account page's reminder choices."""
+"""The account page's reminder choices (one field per key of lms.mail.services.CATEGORIES)."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SubmitField
 
@@ -8,4 +8,9 @@ class PreferencesForm(FlaskForm):
     refreshers = BooleanField()
     nudges = BooleanField()
     sign_offs = BooleanField()
+    coach_marks = BooleanField()
+    coach_comments = BooleanField()
+    coach_confirmations = BooleanField()
+    coach_replies = BooleanField()
+    contact_requests = BooleanField()
     submit = SubmitField("Save my choices")

@@ -28,7 +28,7 @@ class SentReminder(Base):
 
 
 class ReminderPreference(Base):
-    """Which reminders a person gets; no row means all of them."""
+    """Which reminders and notifications a person gets by email; no row means all of them."""
 
     __tablename__ = "reminder_preferences"
 
@@ -37,4 +37,10 @@ class ReminderPreference(Base):
     refreshers: Mapped[bool] = mapped_column(Boolean, default=True)
     nudges: Mapped[bool] = mapped_column(Boolean, default=True)
     sign_offs: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Coaching news (lms.coaching.emails): for trainees, then for trainers.
+    coach_marks: Mapped[bool] = mapped_column(Boolean, default=True)
+    coach_comments: Mapped[bool] = mapped_column(Boolean, default=True)
+    coach_confirmations: Mapped[bool] = mapped_column(Boolean, default=True)
+    coach_replies: Mapped[bool] = mapped_column(Boolean, default=True)
+    contact_requests: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

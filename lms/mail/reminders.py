@@ -14,15 +14,15 @@ Never read ReflectionEntry or WellbeingCheckin here: no email may carry private 
 """
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any, cast
+from typing import cast
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Table, exists, func, insert, or_, select, tuple_
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import ColumnElement, Table, and_, bindparam, exists, func, insert, or_, select, text, tuple_
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import aliased
 
@@ -34,7 +34,7 @@ from lms.content import Course
 from lms.core import clock
 from lms.core.db import DbSession
 from lms.core.models import utcnow
-from lms.jobs.models import Job
+from lms.jobs.models import QUEUED, Job
 from lms.jobs.queue import job_row
 from lms.learning.models import Enrolment
 from lms.mail.models import ReminderPreference, SentReminder
@@ -100,23 +100,56 @@ def queue_new(session: DbSession, reminders: list[Reminder], now: datetime,
     if not reminders:
         return set()
     unique = list({r.key: r for r in reminders}.values())  # a key listed twice queues one email
+    if session.get_bind().dialect.name == "postgresql":
+        new, jobs = _queue_new_postgresql(session, unique, now)
+    else:
+        new, jobs = _queue_new_generic(session, unique, now)
+    for job in jobs:
+        result.queued[_kind_of(job)] += 1
+    return new
+
+
+def _queue_new_generic(session: DbSession, unique: list[Reminder], now: datetime) -> tuple[set, list[dict]]:
     rows = [{"user_id": r.user_id, "subject": r.subject, "kind": r.kind, "on_date": r.on_date, "sent_at": now}
             for r in unique]
     table = cast(Table, SentReminder.__table__)
-    dialect = session.get_bind().dialect.name
     # Many parameter sets to one cached statement (SQLAlchemy's "insertmanyvalues" sends them as few
     # multi-row INSERTs): a .values(rows) statement would be compiled afresh for every batch.
-    statement: Any = (pg_insert(table) if dialect == "postgresql" else sqlite_insert(table))
-    statement = statement.on_conflict_do_nothing(index_elements=list(KEY_COLUMNS)).returning(
+    statement = sqlite_insert(table).on_conflict_do_nothing(index_elements=list(KEY_COLUMNS)).returning(
         *(table.c[name] for name in KEY_COLUMNS))
     new = {tuple(row) for row in session.execute(statement, rows)}
     jobs = [job_row(EMAIL_JOB, email_payload(r.template, r.context, to_user_id=r.user_id, category=r.category), now)
             for r in unique if r.key in new]
     if jobs:
         session.execute(insert(cast(Table, Job.__table__)), jobs)
-    for job in jobs:
-        result.queued[_kind_of(job)] += 1
-    return new
+    return new, jobs
+
+
+#: PostgreSQL: the batch as a few arrays (unnest), so the statement text never changes (psycopg prepares it
+#: once) and thousands of parameters are not adapted one by one; see docs/performance.md, "Reminder sweep".
+_PG_KEYS = text(
+    "INSERT INTO sent_reminders (user_id, subject, kind, on_date, sent_at) "
+    "SELECT k.user_id, k.subject, k.kind, k.on_date, :now "
+    "FROM unnest(CAST(:user_ids AS integer[]), CAST(:subjects AS varchar[]), CAST(:kinds AS varchar[]), "
+    "CAST(:on_dates AS date[])) AS k(user_id, subject, kind, on_date) "
+    "ON CONFLICT (user_id, subject, kind, on_date) DO NOTHING "
+    "RETURNING user_id, subject, kind, on_date")
+_PG_JOBS = text(
+    "INSERT INTO jobs (kind, payload, status, run_at, attempts, max_attempts, created_at) "
+    "SELECT :kind, CAST(p.payload AS json), :status, :now, 0, :max_attempts, :now "
+    "FROM unnest(CAST(:payloads AS text[])) AS p(payload)")
+
+
+def _queue_new_postgresql(session: DbSession, unique: list[Reminder], now: datetime) -> tuple[set, list[dict]]:
+    new = {tuple(row) for row in session.execute(_PG_KEYS, {
+        "now": now, "user_ids": [r.user_id for r in unique], "subjects": [r.subject for r in unique],
+        "kinds": [r.kind for r in unique], "on_dates": [r.on_date for r in unique]})}
+    jobs = [job_row(EMAIL_JOB, email_payload(r.template, r.context, to_user_id=r.user_id, category=r.category), now)
+            for r in unique if r.key in new]
+    if jobs:
+        session.execute(_PG_JOBS, {"kind": EMAIL_JOB, "status": QUEUED, "now": now, "max_attempts": jobs[0]["max_attempts"],
+                                   "payloads": [json.dumps(job["payload"]) for job in jobs]})
+    return new, jobs
 
 
 def _kind_of(job: dict) -> str:
@@ -143,21 +176,37 @@ def due_reminder(due_on: date, today: date, overdue_max: int) -> tuple[str, date
     return None
 
 
-def _due_dates(session: DbSession, courses: Mapping[str, Course], today: date, now: datetime, overdue_max: int,
-               result: SweepResult, batch: int) -> None:
+def due_dates_read():
+    """The per-batch read of due dates: one row per (person, assigned course) not completed, for the
+    people bound to the expanding parameter `people`.
+
+    The person's enrolments in the batch are aggregated once (by the index on user_id) and joined,
+    instead of correlated EXISTS checks: PostgreSQL ran those as hashed subplans over the whole
+    enrolments table for every batch (docs/performance.md, "Reminder sweep").
+    """
     member, assigned = CohortMember.user_id, CohortCourse.course_id
-    completed = exists().where(Enrolment.user_id == member, Enrolment.course_id == assigned,
-                               Enrolment.completed_at.is_not(None))
-    started = exists().where(Enrolment.user_id == member, Enrolment.course_id == assigned)
-    base = (select(member, assigned, func.min(CohortCourse.due_on), func.min(Cohort.name), started)
+    people = bindparam("people", expanding=True)
+    enrolled = (select(Enrolment.user_id, Enrolment.course_id,
+                       func.count(Enrolment.completed_at).label("completed"))
+                .where(Enrolment.user_id.in_(people))
+                .group_by(Enrolment.user_id, Enrolment.course_id).subquery("enrolled"))
+    return (select(member, assigned, func.min(CohortCourse.due_on), func.min(Cohort.name),
+                   func.count(enrolled.c.user_id) > 0)
             .join(CohortCourse, CohortCourse.cohort_id == CohortMember.cohort_id)
             .join(Cohort, Cohort.id == CohortMember.cohort_id)
             .join(User, User.id == member)
             .outerjoin(ReminderPreference, ReminderPreference.user_id == member)
-            .where(Cohort.archived_at.is_(None), User.active.is_(True), _wanted(ReminderPreference.due_dates),
-                   CohortCourse.due_on.between(today - timedelta(days=7 * overdue_max), today + timedelta(days=DUE_SOON_DAYS)),
-                   ~completed)
+            .outerjoin(enrolled, and_(enrolled.c.user_id == member, enrolled.c.course_id == assigned))
+            .where(member.in_(people), Cohort.archived_at.is_(None), User.active.is_(True),
+                   _wanted(ReminderPreference.due_dates), CohortCourse.due_on.is_not(None),
+                   func.coalesce(enrolled.c.completed, 0) == 0)
             .group_by(member, assigned))
+
+
+def _due_dates(session: DbSession, courses: Mapping[str, Course], today: date, now: datetime, overdue_max: int,
+               result: SweepResult, batch: int) -> None:
+    window = (today - timedelta(days=7 * overdue_max), today + timedelta(days=DUE_SOON_DAYS))
+    base = due_dates_read().where(CohortCourse.due_on.between(*window))
     # Batches of people, not of rows: each read then touches only its own people's rows (by index),
     # instead of sorting the whole cohort-by-course product again for every page.
     people = list(session.scalars(
@@ -168,7 +217,7 @@ def _due_dates(session: DbSession, courses: Mapping[str, Course], today: date, n
     per_batch = max(batch // max(len(courses), 1), 1)
     for start in range(0, len(people), per_batch):
         chunk = people[start:start + per_batch]
-        rows = session.execute(base.where(member.in_(chunk))).all()
+        rows = session.execute(base, {"people": chunk}).all()
         result.batches += 1
         reminders = []
         for user_id, course_id, due_on, cohort_name, has_started in rows:

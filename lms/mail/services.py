@@ -35,9 +35,14 @@ CATEGORIES: dict[str, str] = {
     "refreshers": "Certificate refreshers: 60, 30 and 7 days before a certificate expires, and when it does",
     "nudges": "Reminders a trainer sends you from their progress table",
     "sign_offs": "Certificates waiting for your sign-off (trainers)",
+    "coach_marks": "When a trainer marks one of your written responses",
+    "coach_comments": "When a trainer comments on one of your role-plays",
+    "coach_confirmations": "When a trainer confirms a step of your training",
+    "coach_replies": "When a trainee replies to one of your comments (trainers)",
+    "contact_requests": "When a trainee in your cohorts asks you to get in touch (trainers)",
 }
 #: Categories only trainers are offered.
-TRAINER_CATEGORIES = frozenset({"sign_offs"})
+TRAINER_CATEGORIES = frozenset({"sign_offs", "coach_replies", "contact_requests"})
 EMAIL_JOB = "email"
 UNSUBSCRIBE_SALT = "lms.mail.unsubscribe"
 
@@ -192,6 +197,12 @@ def compose(template: str, context: dict, to_address: str, *, to_user: User | No
     return message
 
 
+def tls_context() -> ssl.SSLContext:
+    """TLS for the SMTP server: the certificate and host name are always checked, against
+    MAIL_CA_FILE's authorities when it is set, else the system's."""
+    return ssl.create_default_context(cafile=current_app.config.get("MAIL_CA_FILE") or None)
+
+
 def deliver(message: EmailMessage) -> None:
     """Hand a message to the configured backend: print it (console) or send it over SMTP."""
     config = current_app.config
@@ -203,13 +214,12 @@ def deliver(message: EmailMessage) -> None:
     security, timeout = config["MAIL_SECURITY"], config["MAIL_TIMEOUT_SECONDS"]
     smtp: smtplib.SMTP
     if security == "ssl":
-        smtp = smtplib.SMTP_SSL(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout,
-                                context=ssl.create_default_context())
+        smtp = smtplib.SMTP_SSL(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout, context=tls_context())
     else:
         smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout)
     with smtp:
         if security == "starttls":
-            smtp.starttls(context=ssl.create_default_context())
+            smtp.starttls(context=tls_context())
         if config["MAIL_USERNAME"]:
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
         smtp.send_message(message)
