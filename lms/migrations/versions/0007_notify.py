@@ -1,13 +1,13 @@
 """notify: coaching news by email, each kind switchable per person (reminder_preferences columns)
 
 Revision ID: 0007_notify
-Revises: 0006_mail
+Revises: 0006_journey
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_notify"
-down_revision = "0006_mail"
+down_revision = "0006_journey"
 branch_labels = None
 depends_on = None
 
