@@ -82,7 +82,11 @@ class Catalog:
 
     @property
     def warnings(self) -> tuple[Problem, ...]:
-        return tuple(p for p in self.problems if not p.is_error)
+        return tuple(p for p in self.problems if p.severity == "warning")
+
+    @property
+    def notes(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "note")
 
 
 def _check_references(courses: dict[str, Unit], scenarios: dict[str, Unit]) -> None:
@@ -177,6 +181,7 @@ def load_catalog(
     problems = list(general.items)
     for unit in (*scenarios.values(), *courses.values()):
         problems.extend(unit.problems.items)
+        problems.extend(unit.translation_problems.items)
     return Catalog(
         courses=MappingProxyType({cid: u.value for cid, u in courses.items() if u.valid}),  # type: ignore[misc]
         scenarios=MappingProxyType({sid: u.value for sid, u in scenarios.items() if u.valid}),  # type: ignore[misc]
