@@ -124,6 +124,7 @@ class Step:
     confirmation: Literal["trainer"] | None = None
     reviewed: datetime.date | None = None
     review_every_months: int | None = None  # the step's own, else course.md's
+    language: str | None = None  # the language of its translation (FORMAT.md 8); None: the original text
 
     @property
     def review_due(self) -> datetime.date | None:

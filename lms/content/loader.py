@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
@@ -65,6 +65,22 @@ class Catalog:
             if scenario.review_due is not None and scenario.review_due < today:
                 due.append(ReviewDue("scenario", scenario.id, scenario.title, scenario.review_due, None))
         return sorted(due, key=lambda item: (item.due, item.kind, item.id))
+
+    def localised(self, language: str | None) -> Catalog:
+        """This catalogue with every course and scenario in `language` where translated (FORMAT.md 8).
+
+        The same ids, problems and structure: only the words differ. Kept per language.
+        """
+        if language is None:
+            return self
+        kept: dict[str, Catalog] = self.__dict__.setdefault("_localised", {})
+        if language not in kept:
+            kept[language] = replace(
+                self, courses=MappingProxyType({cid: c.localised(language) for cid, c in self.courses.items()}),
+                scenarios=MappingProxyType({sid: s.localised(language) for sid, s in self.scenarios.items()}),
+            )
+            kept[language].__dict__["_localised"] = {language: kept[language]}
+        return kept[language]
 
     def course(self, course_id: str) -> Course | None:
         return self.courses.get(course_id)

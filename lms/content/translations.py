@@ -207,6 +207,7 @@ def _translate_step(step: Step, path: Path, reading: _Reading) -> Step | None:
     return replace(
         step, title=title or body.title_heading or step.title, content_notes=fields.text_list("content_notes") or step.content_notes,
         body_html="\n".join(b.html for b in blocks if isinstance(b, HtmlBlock)), blocks=blocks, path=path,
+        language=reading.language,
     )
 
 

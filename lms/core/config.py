@@ -109,6 +109,7 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = None  # tokens last as long as the session
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     LANGUAGES = "en,cy"  # the interface's languages, in the switch's order (lms.core.i18n)
+    CONTENT_LANGUAGE = "en"  # what the original course and scenario files are written in (FORMAT.md 8)
     DEFAULT_LANGUAGE = "en"  # for people who chose none and visitors whose browser asks for none of LANGUAGES
     TIMEZONE = "Europe/London"  # IANA name: what "today" is for due dates, expiry and file names
     PAGE_CACHE_MB = 16  # per worker, for a trainee's repeat views; 0 turns it off

@@ -107,8 +107,19 @@ def long_date(value: date | datetime | None) -> str:
     return format_date(value.date() if isinstance(value, datetime) else value, format="long")
 
 
+def content_language(unit: object) -> str:
+    """The language a course, step or scenario is shown in: its translation's, else the originals'."""
+    return getattr(unit, "language", None) or str(current_app.config.get("CONTENT_LANGUAGE") or "en")
+
+
+def untranslated(unit: object) -> bool:
+    """True when the reader's language differs from the text shown: the one-line notice is due."""
+    return content_language(unit) != current_language()
+
+
 def _template_globals() -> dict[str, Any]:
-    return {"current_language": current_language, "language_choices": language_choices}
+    return {"current_language": current_language, "language_choices": language_choices,
+            "content_language": content_language, "untranslated": untranslated}
 
 
 def init_app(app: Flask, translation_dirs: Sequence[str] = ("translations",)) -> None:
