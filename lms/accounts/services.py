@@ -186,9 +186,13 @@ def register(
 
 
 def set_language(session: DbSession, user: User, language: str) -> None:
-    """Remember the person's language (the caller checks it is one of the site's)."""
+    """Remember the person's language (the caller checks it is one of the site's).
+
+    Their kept pages are in the old language: bumping pages_version retires them on every device.
+    """
     if user.language != language:
         user.language = language
+        user.pages_version = (user.pages_version or 0) + 1
         session.flush()
 
 

@@ -118,21 +118,21 @@ def register():
                            charity=settings.get("CHARITY_NAME"))
 
 
-@bp.route("/language/<code>")
+@bp.route("/language/<language>")
 @public
-def switch_language(code: str):
+def switch_language(language: str):
     """The language switch: a plain link, so it works without JavaScript.
 
     A visitor's choice is kept in their session; a signed-in person's becomes their
     account setting, unless the link was followed from another site: a page elsewhere
     must not change someone's account, so then it lasts only while they have not chosen.
     """
-    language = i18n.allowed(code)
-    if language is None:
+    chosen = i18n.allowed(language)
+    if chosen is None:
         abort(404)
-    session[i18n.SESSION_KEY] = language
+    session[i18n.SESSION_KEY] = chosen
     if current_user.is_authenticated and request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none"):
-        accounts.set_language(db.session, current_user, language)
+        accounts.set_language(db.session, current_user, chosen)
         db.session.commit()
     return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
 

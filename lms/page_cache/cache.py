@@ -106,7 +106,7 @@ def _key(app: Flask) -> tuple | None:
         return None
     # The CSRF token is part of the key: forms on the page carry this session's token.
     return (login, session.get("csrf_token"), request.host, request.full_path, catalog_holder().generation,
-            settings.version(), i18n.current_language())
+            settings.version(), session.get(i18n.SESSION_KEY))  # the account's language: set_language bumps versions
 
 
 def init_app(app: Flask) -> None:
