@@ -13,7 +13,7 @@ export UV_PROJECT_ENVIRONMENT := $(abspath $(VENV))
 export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS := 1
 
-.PHONY: install lint run test test-sqlite test-latest lock bench check clean
+.PHONY: install lint run test test-sqlite test-latest lock bench check clean translations
 
 $(UV):
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,15 @@ lint: install
 check: install
 	$(BIN)/lms check . --paths
 	$(BIN)/python bench/reading_level.py .
+
+## Interface translations: extract every marked string into lms/translations/messages.pot, merge it
+## into each language's messages.po (translate the new entries there), compile the .mo files the app reads.
+## The compiled .mo files are committed, so a wheel or a checkout works without this step.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--project lms --copyright-holder "the lms authors" -o lms/translations/messages.pot lms
+	$(BIN)/pybabel update --no-fuzzy-matching -i lms/translations/messages.pot -d lms/translations
+	$(BIN)/pybabel compile --statistics -d lms/translations
 
 ## Benchmarks (print their figures; not part of the test suite)
 bench: install

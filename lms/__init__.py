@@ -29,7 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     app.url_map.converters["int"] = BoundedIntConverter
     from lms.accounts import login as auth
     from lms.catalog import services as catalog
-    from lms.core import access, errors, health, logs, passwords, security, templating
+    from lms.core import access, errors, health, i18n, logs, passwords, security, templating
     from lms.core import config as config_module
     from lms.core import db as database
     from lms.core.extensions import csrf, login_manager
@@ -53,6 +53,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
+    i18n.init_app(app)
     access.init_app(app)
     auth.init_app(app)
     _register_blueprints(app)

@@ -1,44 +1,49 @@
 """Account forms."""
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, HiddenField, PasswordField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-ENTER_EMAIL = "Enter your email address."
-EMAIL_TOO_LONG = "That is too long for an email address."
+ENTER_EMAIL = _l("Enter your email address.")
+EMAIL_TOO_LONG = _l("That is too long for an email address.")
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(message=ENTER_EMAIL), Length(max=254, message=EMAIL_TOO_LONG)],
+    email = EmailField(_l("Email"), validators=[DataRequired(message=ENTER_EMAIL), Length(max=254, message=EMAIL_TOO_LONG)],
                        render_kw={"autocomplete": "username"})
-    password = PasswordField("Password", validators=[DataRequired(message="Enter your password."), Length(max=1024)],
+    password = PasswordField(_l("Password"), validators=[DataRequired(message=_l("Enter your password.")), Length(max=1024)],
                              render_kw={"autocomplete": "current-password"})
-    remember = BooleanField("Keep me logged in on this device")
+    remember = BooleanField(_l("Keep me logged in on this device"))
     next = HiddenField()
-    submit = SubmitField("Log in")
+    submit = SubmitField(_l("Log in"))
 
 
 class RegisterForm(FlaskForm):
     display_name = StringField(
-        "Display name", validators=[DataRequired(), Length(max=80)],
-        description="What trainers and other people see. It can be a nickname or pseudonym.",
+        _l("Display name"), validators=[DataRequired(message=_l("Enter a display name.")), Length(max=80, message=_l("Keep it to 80 characters or fewer."))],
+        description=_l("What trainers and other people see. It can be a nickname or pseudonym."),
         render_kw={"autocomplete": "nickname"},
     )
     email = EmailField(
-        "Email", validators=[DataRequired(message=ENTER_EMAIL), Length(max=254, message=EMAIL_TOO_LONG)],
-        description="Used to log in. It is never shown to other trainees.",
+        _l("Email"), validators=[DataRequired(message=ENTER_EMAIL), Length(max=254, message=EMAIL_TOO_LONG)],
+        description=_l("Used to log in. It is never shown to other trainees."),
         render_kw={"autocomplete": "email"},
     )
     password = PasswordField(
-        "Password", validators=[DataRequired(), Length(max=1024)],
-        description="At least 8 characters. A few ordinary words together make a strong passphrase; any language works.",
+        _l("Password"), validators=[DataRequired(message=_l("Enter a password.")), Length(max=1024)],
+        description=_l("At least 8 characters. A few ordinary words together make a strong passphrase; any language works."),
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
-        "Password again", validators=[DataRequired(), EqualTo("password", message="The two passwords do not match.")],
+        _l("Password again"), validators=[DataRequired(message=_l("Enter the password again.")), EqualTo("password", message=_l("The two passwords do not match."))],
         render_kw={"autocomplete": "new-password"},
     )
+    language = SelectField(
+        _l("Language"), description=_l("The language of the pages, the training where it is translated, and our emails to you."),
+        validate_choice=False,  # the view keeps only a site language; none given: the site's default
+    )
     invite = HiddenField()
-    submit = SubmitField("Create account")
+    submit = SubmitField(_l("Create account"))
 
 
 class ChangePasswordForm(FlaskForm):

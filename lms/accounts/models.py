@@ -36,6 +36,9 @@ class User(Base):
     # Bumped in the same transaction as any write to this person's training
     # (lms.page_cache.versions): a cached page of theirs is good while it is unchanged.
     pages_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The interface and training language they chose ('cy'); None: the site's default (lms.core.i18n).
+    # Also the language of what is sent to them (Welsh Language Standards: recorded preference).
+    language: Mapped[str | None] = mapped_column(String(16))
 
     # -- Flask-Login protocol ------------------------------------------------
     @property

@@ -146,7 +146,7 @@ REGISTERED = ("Thank you. If that email address was new here, your account is re
 
 def register(
     session: DbSession, *, email: str, display_name: str, password: str, invite_token: str | None,
-    invite_only: bool, min_length: int = 8, max_length: int = 1024,
+    invite_only: bool, min_length: int = 8, max_length: int = 1024, language: str | None = None,
 ) -> tuple[User | None, Invite | None]:
     """Register a trainee (or the invite's role), redeeming the invite atomically.
 
@@ -175,7 +175,7 @@ def register(
     if invite is not None:
         claim_invite(session, invite, email)
     user = User(email=email, display_name=display_name.strip(), password_hash=password_hash,
-                role=invite.role if invite else "trainee")
+                role=invite.role if invite else "trainee", language=language)
     session.add(user)
     try:
         session.flush()
@@ -183,6 +183,17 @@ def register(
         session.rollback()
         return None, None
     return user, invite
+
+
+def set_language(session: DbSession, user: User, language: str) -> None:
+    """Remember the person's language (the caller checks it is one of the site's).
+
+    Their kept pages are in the old language: bumping pages_version retires them on every device.
+    """
+    if user.language != language:
+        user.language = language
+        user.pages_version = (user.pages_version or 0) + 1
+        session.flush()
 
 
 def _attempt_count(connection, key: str, address: str | None, since: datetime) -> int:

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from lms.accounts import services as accounts
 from lms.accounts.forms import ChangePasswordForm, LoginForm, RegisterForm
 from lms.cohorts import services as cohorts
-from lms.core import ratelimit, settings
+from lms.core import i18n, ratelimit, settings
 from lms.core.access import public
 from lms.core.extensions import db
 from lms.core.services import ServiceError
@@ -87,6 +87,9 @@ def register():
     if invite_only and invite is None and request.method == "GET":
         return render_template("auth/invite_only.html"), 403
     cohort = cohorts.cohort_of_invite(db.session, form.invite.data) if invite and not problem else None
+    form.language.choices = i18n.language_choices()
+    if request.method == "GET":
+        form.language.data = i18n.current_language()
     if form.validate_on_submit():
         ratelimit.limit_or_429(db.session, "register", current_app.config["REGISTER_LIMIT"], 3600)
         try:
@@ -95,6 +98,7 @@ def register():
                 password=form.password.data, invite_token=form.invite.data, invite_only=invite_only,
                 min_length=current_app.config["PASSWORD_MIN_LENGTH"],
                 max_length=current_app.config["PASSWORD_MAX_LENGTH"],
+                language=i18n.allowed(form.language.data),
             )
         except ServiceError as exc:
             db.session.rollback()
@@ -112,6 +116,25 @@ def register():
         return redirect(url_for("auth.login"))
     return render_template("auth/register.html", form=form, invite=invite, cohort=cohort,
                            charity=settings.get("CHARITY_NAME"))
+
+
+@bp.route("/language/<language>")
+@public
+def switch_language(language: str):
+    """The language switch: a plain link, so it works without JavaScript.
+
+    A visitor's choice is kept in their session; a signed-in person's becomes their
+    account setting, unless the link was followed from another site: a page elsewhere
+    must not change someone's account, so then it lasts only while they have not chosen.
+    """
+    chosen = i18n.allowed(language)
+    if chosen is None:
+        abort(404)
+    session[i18n.SESSION_KEY] = chosen
+    if current_user.is_authenticated and request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none"):
+        accounts.set_language(db.session, current_user, chosen)
+        db.session.commit()
+    return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
 
 
 def invite_problem_page(problem: str, invite):

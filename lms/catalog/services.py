@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from lms.catalog.render_cache import DiskUnitCache, LastGood
 from lms.content import Catalog, load_catalog
-from lms.core import health
+from lms.core import health, i18n
 from lms.core.db import DbSession, deferred_reads
 from lms.core.models import SiteSetting
 
@@ -239,4 +239,9 @@ def holder() -> CatalogHolder:
 def catalog() -> Catalog:
     """The catalogue being served."""
     return holder().catalog
+
+
+def catalog_for_reader() -> Catalog:
+    """The catalogue being served, in the language of this request where translated (FORMAT.md 8)."""
+    return holder().catalog.localised(i18n.current_language())
 

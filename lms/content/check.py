@@ -37,9 +37,11 @@ def run_check(
     for line in reports:
         echo(line)
     if summary:
-        errors, warnings = len(catalog.errors), sum(not p.is_error for p in problems)
+        errors, warnings = len(catalog.errors), sum(p.severity == "warning" for p in problems)
+        notes = sum(p.severity == "note" for p in problems)
         echo(
-            f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}; "
+            f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+            f"{f', {notes} note' + 's' * (notes != 1) if notes else ''}; "
             f"{len(catalog.courses)} course{'s' * (len(catalog.courses) != 1)} and "
             f"{len(catalog.scenarios)} scenario{'s' * (len(catalog.scenarios) != 1)} ready"
         )

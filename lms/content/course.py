@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import calendar
 import datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Literal
 
 Audience = Literal["moderator", "peer-supporter", "everyone"]
@@ -123,6 +124,7 @@ class Step:
     confirmation: Literal["trainer"] | None = None
     reviewed: datetime.date | None = None
     review_every_months: int | None = None  # the step's own, else course.md's
+    language: str | None = None  # the language of its translation (FORMAT.md 8); None: the original text
 
     @property
     def review_due(self) -> datetime.date | None:
@@ -173,6 +175,8 @@ class Course:
     shuffle: bool = True
     reviewed: datetime.date | None = None
     review_every_months: int | None = None
+    language: str | None = None  # a translation's language code (FORMAT.md 8); None: the original
+    translations: Mapping[str, Course] = field(default_factory=lambda: MappingProxyType({}), compare=False, repr=False)
     steps: tuple[Step, ...] = field(init=False, compare=False)  # every step, in order
     _index: dict[str, int] = field(init=False, repr=False, compare=False)
 
@@ -184,6 +188,16 @@ class Course:
     @property
     def review_due(self) -> datetime.date | None:
         return review_due(self.reviewed, self.review_every_months)
+
+    def localised(self, language: str | None) -> Course:
+        """This course in `language` where a translation exists (FORMAT.md 8), else the original.
+
+        A translation has the same ids, structure and version as its original, so
+        progress, runs and certificates are shared across languages.
+        """
+        if language is None or language == self.language:
+            return self
+        return self.translations.get(language, self)
 
     def step(self, step_id: str) -> Step | None:
         index = self._index.get(step_id)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime
 import hashlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
+from types import MappingProxyType
 
 from .blocks import Pieces, parse_step_body, warn_blocks_outside_steps
 from .course import AUDIENCES, REVEALS, CertificateSpec, Course, HtmlBlock, Module, Step, review_due
@@ -31,6 +32,7 @@ from .reading import (
 from .render import RenderTooSlow
 from .render_cache import CachedReading
 from .source import SLUG_HELP, SourceFile, id_in_words, is_slug, minutes_for_words, split_numbered
+from .translations import TranslationFiles, new_reading, split_translation, translate_course
 from .urls import ContentUrls
 
 COURSE_KEYS = (
@@ -90,6 +92,7 @@ class CourseReader:
         self.review_every_months: int | None = None  # course.md's, which its steps inherit
         self.reflection_ids: dict[str, str] = {}
         self.page_urls: dict[str, str] = {}
+        self.translations = TranslationFiles()  # NAME.LANG.md files (FORMAT.md 8)
 
     def asset_url(self, relpath: str) -> str:
         return self.urls.course_asset(self.id, relpath)
@@ -117,7 +120,9 @@ class CourseReader:
         index_name = "course.md" if allow_modules else "module.md"
         for entry in entries(folder, rel, self.problems):
             path = Path(entry.path)
-            if entry.name == index_name and entry.is_file(follow_symlinks=False):
+            if (translation := split_translation(entry.name)) is not None and entry.is_file(follow_symlinks=False):
+                self.translations.add(folder / translation[0], translation[1], path)
+            elif entry.name == index_name and entry.is_file(follow_symlinks=False):
                 index_md = path
             elif entry.name == "assets" and allow_modules and entry.is_dir(follow_symlinks=False):
                 assets = path
@@ -180,7 +185,28 @@ class CourseReader:
             version=self.digest.hexdigest()[:12], path=self.folder, assets_dir=assets, shuffle=self.shuffle,
             reviewed=self.reviewed, review_every_months=self.review_every_months,
         )
+        self._read_translations(self.unit.value, course_md, {m.id: m.module_md for m in modules})
         return self.unit
+
+    def _read_translations(self, course: Course, course_md: Path | None, module_files: dict[str, Path | None]) -> None:
+        """Pair NAME.LANG.md files with their originals (FORMAT.md 8); problems go to translation_problems."""
+        problems = self.unit.translation_problems
+        step_files = {step.id: step.path for step in course.steps if step.path is not None}
+        known = [p for p in (course_md, *module_files.values(), *step_files.values()) if p is not None]
+        self.translations.report_orphans(known, self.root, problems)
+        translated: dict[str, Course] = {}
+        for lang in self.translations.languages:
+            reading = new_reading(self.root, lang, problems, self.org, self.budget, self.rel, "course", self.page_urls, self.asset_url)
+            read = partial(translate_course, course, self.translations, module_files, step_files, course_md, reading)
+            outcome = guarded(Unit(self.id, self.rel, problems), self.rel, read)  # a bug leaves out this language only
+            result, untranslated = outcome if isinstance(outcome, tuple) else (None, [])
+            if result is not None:
+                translated[lang] = result
+            if untranslated:
+                names = ", ".join(path.relative_to(self.folder).as_posix() for path in untranslated)
+                problems.note(self.rel, 0, f"not yet translated into '{lang}' (shown in the original): {names}")
+        if translated:
+            self.unit.value = replace(course, translations=MappingProxyType(translated))
 
     def _warn_overdue(self, rel: str, fields: Fields, reviewed: datetime.date | None, every: int | None, what: str) -> None:
         """FORMAT.md 7.6: warn when a unit is past its review date (only when told what today is)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
@@ -66,6 +66,22 @@ class Catalog:
                 due.append(ReviewDue("scenario", scenario.id, scenario.title, scenario.review_due, None))
         return sorted(due, key=lambda item: (item.due, item.kind, item.id))
 
+    def localised(self, language: str | None) -> Catalog:
+        """This catalogue with every course and scenario in `language` where translated (FORMAT.md 8).
+
+        The same ids, problems and structure: only the words differ. Kept per language.
+        """
+        if language is None:
+            return self
+        kept: dict[str, Catalog] = self.__dict__.setdefault("_localised", {})
+        if language not in kept:
+            kept[language] = replace(
+                self, courses=MappingProxyType({cid: c.localised(language) for cid, c in self.courses.items()}),
+                scenarios=MappingProxyType({sid: s.localised(language) for sid, s in self.scenarios.items()}),
+            )
+            kept[language].__dict__["_localised"] = {language: kept[language]}
+        return kept[language]
+
     def course(self, course_id: str) -> Course | None:
         return self.courses.get(course_id)
 
@@ -82,7 +98,11 @@ class Catalog:
 
     @property
     def warnings(self) -> tuple[Problem, ...]:
-        return tuple(p for p in self.problems if not p.is_error)
+        return tuple(p for p in self.problems if p.severity == "warning")
+
+    @property
+    def notes(self) -> tuple[Problem, ...]:
+        return tuple(p for p in self.problems if p.severity == "note")
 
 
 def _check_references(courses: dict[str, Unit], scenarios: dict[str, Unit]) -> None:
@@ -177,6 +197,7 @@ def load_catalog(
     problems = list(general.items)
     for unit in (*scenarios.values(), *courses.values()):
         problems.extend(unit.problems.items)
+        problems.extend(unit.translation_problems.items)
     return Catalog(
         courses=MappingProxyType({cid: u.value for cid, u in courses.items() if u.valid}),  # type: ignore[misc]
         scenarios=MappingProxyType({sid: u.value for sid, u in scenarios.items() if u.valid}),  # type: ignore[misc]

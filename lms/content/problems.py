@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "note"]  # a note is information, like untranslated units
 
 
 @dataclass(frozen=True, order=True)
@@ -37,6 +37,9 @@ class Problems:
     def warning(self, path: str, line: int, message: str) -> None:
         self.items.append(Problem(path, line, "warning", message))
 
+    def note(self, path: str, line: int, message: str) -> None:
+        self.items.append(Problem(path, line, "note", message))
+
     def extend(self, other: Problems) -> None:
         self.items.extend(other.items)
 
@@ -46,5 +49,5 @@ class Problems:
 
 
 def sort_key(problem: Problem) -> tuple[str, int, int, str]:
-    """Order problems by path, then line, errors before warnings."""
-    return (problem.path, problem.line, problem.severity != "error", problem.message)
+    """Order problems by path, then line, errors before warnings before notes."""
+    return (problem.path, problem.line, ("error", "warning", "note").index(problem.severity), problem.message)

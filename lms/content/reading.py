@@ -46,6 +46,8 @@ class Unit:
     requires: list[Ref] = field(default_factory=list)
     scenario_refs: list[Ref] = field(default_factory=list)
     snippet_uses: list[SnippetUse] = field(default_factory=list)  # its '{{> NAME }}' lines (7.5)
+    # Problems of its translations (FORMAT.md 8): a broken translation is left out, never its original.
+    translation_problems: Problems = field(default_factory=Problems)
 
     @property
     def valid(self) -> bool:

@@ -123,6 +123,8 @@ class Scenario:
     skills: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # name -> label
     reviewed: datetime.date | None = None
     review_every_months: int | None = None
+    language: str | None = None  # a translation's language code (FORMAT.md 8); None: the original
+    translations: Mapping[str, Scenario] = field(default_factory=lambda: MappingProxyType({}), compare=False, repr=False)
     _outcomes: Mapping[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -131,6 +133,12 @@ class Scenario:
 
     def node(self, node_id: str) -> Node | None:
         return self.nodes.get(node_id)
+
+    def localised(self, language: str | None) -> Scenario:
+        """This scenario in `language` where a translation exists (FORMAT.md 8), else the original."""
+        if language is None or language == self.language:
+            return self
+        return self.translations.get(language, self)
 
     def outcome_of(self, node_id: str) -> str | None:
         """'pass', 'fail' or 'neutral' for an ending, None for any other node."""

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import datetime
 import os
 from collections.abc import Mapping
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 
@@ -24,12 +27,14 @@ from .scenario import (
     Node,
     PartDraft,
     Scenario,
+    ScenarioBody,
     best_score,
     check_graph,
     estimate_minutes,
     parse_scenario_body,
 )
 from .source import SLUG_HELP, id_in_words, is_slug, suggest
+from .translations import new_reading, split_translation, translate_scenario
 from .urls import ContentUrls
 
 SCENARIO_KEYS = (
@@ -45,8 +50,10 @@ class ScenarioReader:
     def __init__(
         self, root: Path, scenario_id: str, path: Path, folder: Path | None, urls: ContentUrls, budget: float,
         today: datetime.date | None = None, org: OrgVariables | None = None,
+        translations: Mapping[str, Path] | None = None,
     ) -> None:
         self.root = root
+        self.translations: dict[str, Path] = dict(translations or {})  # language -> NAME.LANG.md (FORMAT.md 8)
         self.today = today
         self.org = org
         self.budget = budget
@@ -69,10 +76,27 @@ class ScenarioReader:
                 if entry.name == "assets" and entry.is_dir(follow_symlinks=False):
                     assets = Path(entry.path)
                     list(walk_assets(assets, f"{folder_rel}/assets", self.problems))  # reports symlinks
+                elif (translation := split_translation(entry.name)) is not None and translation[0] == "scenario.md":
+                    self.translations[translation[1]] = Path(entry.path)
                 elif entry.name != "scenario.md":
                     self.problems.warning(f"{folder_rel}/{entry.name}", 0, "ignored; a scenario folder holds scenario.md and assets/")
         guarded(self.unit, self.rel, lambda: self._read(assets))
+        if isinstance(self.unit.value, Scenario) and self.unit.valid and self.translations:
+            self._read_translations(self.unit.value)
         return self.unit
+
+    def _read_translations(self, scenario: Scenario) -> None:
+        """Pair NAME.LANG.md with the scenario (FORMAT.md 8); problems go to translation_problems."""
+        problems = self.unit.translation_problems
+        scope = rel_path(self.root, self.folder) if self.folder is not None else None
+        translated: dict[str, Scenario] = {}
+        for lang, path in sorted(self.translations.items()):
+            reading = new_reading(self.root, lang, problems, self.org, self.budget, scope, "scenario", {}, self.asset_url)
+            result = guarded(Unit(self.id, self.rel, problems), rel_path(self.root, path), partial(translate_scenario, scenario, path, reading))
+            if isinstance(result, Scenario):
+                translated[lang] = result
+        if translated:
+            self.unit.value = replace(scenario, translations=MappingProxyType(translated))
 
     def _read(self, assets: Path | None) -> None:
         read = read_markdown(self.root, self.path, self.problems, self.org, self.unit.snippet_uses)
@@ -91,20 +115,7 @@ class ScenarioReader:
         unsafe_html_warnings(lines, doc.body_line, rel, self.problems)
         scope = rel_path(self.root, self.folder) if self.folder is not None else None
         pieces.render(make_resolver(self.root, source, scope, "scenario", self.problems, {}, self.asset_url), self.budget)
-        nodes: dict[str, Node] = {}
-        for draft in body.nodes:
-            choices = tuple(
-                Choice(
-                    index=i, text_html=unwrap_paragraph(pieces[c.text_piece]), target=c.target, score=c.score,
-                    red_line=c.red_line, condition=c.condition,
-                    feedback_html=_unconditional(c.feedback_parts, pieces), line=c.line,
-                    pin=c.pin, skills=tuple(c.skills), feedback_parts=_conditional(c.feedback_parts, pieces),
-                )
-                for i, c in enumerate(draft.choices)
-            )
-            nodes.setdefault(draft.id, Node(
-                draft.id, draft.line, _unconditional(draft.body_parts, pieces), draft.content_note, choices,
-                body_parts=_conditional(draft.body_parts, pieces)))
+        nodes = build_nodes(body, pieces)
         for draft in body.nodes:
             for part in draft.body_parts + [p for c in draft.choices for p in c.feedback_parts]:
                 if part.condition is not None and part.condition.node and part.condition.node not in nodes:
@@ -189,6 +200,25 @@ class ScenarioReader:
         return endings
 
 
+def build_nodes(body: ScenarioBody, pieces: Pieces) -> dict[str, Node]:
+    """The nodes of a parsed and rendered scenario body, in file order (the first of a repeated id wins)."""
+    nodes: dict[str, Node] = {}
+    for draft in body.nodes:
+        choices = tuple(
+            Choice(
+                index=i, text_html=unwrap_paragraph(pieces[c.text_piece]), target=c.target, score=c.score,
+                red_line=c.red_line, condition=c.condition,
+                feedback_html=_unconditional(c.feedback_parts, pieces), line=c.line,
+                pin=c.pin, skills=tuple(c.skills), feedback_parts=_conditional(c.feedback_parts, pieces),
+            )
+            for i, c in enumerate(draft.choices)
+        )
+        nodes.setdefault(draft.id, Node(
+            draft.id, draft.line, _unconditional(draft.body_parts, pieces), draft.content_note, choices,
+            body_parts=_conditional(draft.body_parts, pieces)))
+    return nodes
+
+
 def _unconditional(parts: list[PartDraft], pieces: Pieces) -> str:
     """The parts shown on every route, joined: body_html / feedback_html for places without a run."""
     return "\n".join(pieces[p.piece] for p in parts if p.condition is None and pieces[p.piece])
@@ -209,6 +239,8 @@ def scenario_units(
     folder = top_folder(root, "scenarios", problems)
     if folder is None:
         return units
+    file_translations: dict[str, dict[str, Path]] = {}  # scenario id -> language -> NAME.LANG.md
+    found: list[tuple[str, Path, Path | None]] = []
     for entry in entries(folder, "scenarios", problems):
         rel = f"scenarios/{entry.name}"
         if entry.is_dir(follow_symlinks=False):
@@ -221,6 +253,9 @@ def scenario_units(
         else:
             problems.warning(rel, 0, "ignored; scenarios/ holds '<id>.md' files and '<id>/' folders")
             continue
+        if own is None and (translation := split_translation(entry.name)) is not None:
+            file_translations.setdefault(translation[0][:-3], {})[translation[1]] = path
+            continue
         if not is_slug(scenario_id):
             problems.error(rel, 0, f"scenario id '{scenario_id}' (from the name) is not valid; use {SLUG_HELP}")
             continue
@@ -228,9 +263,25 @@ def scenario_units(
             problems.error(rel, 0, f"there are two scenarios with the id '{scenario_id}' (a file and a folder); keep one")
             units[scenario_id].problems.error(units[scenario_id].rel, 0, f"there are two scenarios with the id '{scenario_id}'; keep one")
             continue
-        def read(scenario_id: str = scenario_id, path: Path = path, own: Path | None = own) -> Unit:
-            return ScenarioReader(root, scenario_id, path, own, urls, budget, today, org).read()
+        found.append((scenario_id, path, own))
+        units[scenario_id] = Unit(scenario_id, rel)  # replaced below: here to catch a file and a folder with one id
+    for scenario_id, path, own in found:
+        translations = file_translations.pop(scenario_id, {}) if own is None else {}
 
-        units[scenario_id] = read() if cached is None else \
-            cached.read(cached.key("scenario", scenario_id, [own if own is not None else path]), read)
+        def read(scenario_id: str = scenario_id, path: Path = path, own: Path | None = own,
+                 translations: dict[str, Path] = translations) -> Unit:
+            return ScenarioReader(root, scenario_id, path, own, urls, budget, today, org, translations).read()
+
+        sources = [own if own is not None else path, *sorted(translations.values())]
+        placeholder = units[scenario_id]
+        units[scenario_id] = read() if cached is None else cached.read(cached.key("scenario", scenario_id, sources), read)
+        if placeholder.problems.items:  # a file and a folder with this id, found while walking
+            unit = copy.copy(units[scenario_id])
+            unit.problems = merged = Problems()
+            merged.extend(units[scenario_id].problems)
+            merged.extend(placeholder.problems)
+            units[scenario_id] = unit
+    for scenario_id, files in sorted(file_translations.items()):
+        for path in files.values():
+            problems.warning(rel_path(root, path), 0, f"this looks like a translation of scenario '{scenario_id}', which does not exist; rename it to match its original (NAME.LANG.md beside NAME.md)")  # noqa: E501
     return units

@@ -108,6 +108,9 @@ class Defaults:
     SESSION_COOKIE_SECURE: bool | None = None  # default: on in production
     WTF_CSRF_TIME_LIMIT = None  # tokens last as long as the session
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    LANGUAGES = "en,cy"  # the interface's languages, in the switch's order (lms.core.i18n)
+    CONTENT_LANGUAGE = "en"  # what the original course and scenario files are written in (FORMAT.md 8)
+    DEFAULT_LANGUAGE = "en"  # for people who chose none and visitors whose browser asks for none of LANGUAGES
     TIMEZONE = "Europe/London"  # IANA name: what "today" is for due dates, expiry and file names
     PAGE_CACHE_MB = 16  # per worker, for a trainee's repeat views; 0 turns it off
     # Outgoing email (README "Email and reminders"). No MAIL_SERVER: messages are printed (console).
@@ -360,6 +363,9 @@ def validate(app: Flask) -> None:
     errors: list[str] = []
     if cfg["ENVIRONMENT"] not in ("development", "production"):
         errors.append(f"LMS_ENVIRONMENT must be 'development' or 'production', not {cfg['ENVIRONMENT']!r}.")
+    from lms.core.i18n import language_problems  # here: Flask-Babel is not needed to read the config
+
+    errors += language_problems(cfg.get("LANGUAGES"), cfg.get("DEFAULT_LANGUAGE"))
     if cfg["REGISTRATION"] not in ("open", "invite"):
         errors.append(f"LMS_REGISTRATION must be 'open' or 'invite', not {cfg['REGISTRATION']!r}.")
     if cfg["ENVIRONMENT"] == "production" and cfg.get("TESTING_FROM_OUTSIDE"):

@@ -2,7 +2,7 @@
 from flask import Blueprint, Flask, current_app, redirect, render_template, url_for
 from flask_login import current_user
 
-from lms.catalog.services import catalog
+from lms.catalog.services import catalog_for_reader
 from lms.certificates import services as certificates
 from lms.core import clock, settings
 from lms.core.access import public
@@ -28,7 +28,7 @@ def index():
 @bp.route("/home")
 def home():
     """The trainee's starting point: a greeting and their training."""
-    courses = catalog().courses
+    courses = catalog_for_reader().courses
     return render_template("main/home.html", **progress.my_training(db.session, current_user.id, courses),
                            assigned=assigned.assigned_courses(db.session, current_user.id, courses, clock.today()),
                            certificate_panel=certificates.trainee_panel(db.session, current_user.id, courses))

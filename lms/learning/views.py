@@ -22,7 +22,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from lms.catalog.services import catalog
+from lms.catalog.services import catalog_for_reader
 from lms.certificates import services as certificates
 from lms.coaching import services as coaching
 from lms.content import Course, Step
@@ -58,7 +58,7 @@ def inline_html(html: str) -> str:
 # -- lookups shared by the views ------------------------------------------------
 
 def _course(course_id: str) -> Course:
-    course = catalog().course(course_id)
+    course = catalog_for_reader().course(course_id)
     if course is None:
         abort(404)
     return course
@@ -81,7 +81,7 @@ def _require_prerequisites(course: Course) -> None:
 
 def _titled(course_ids: list[str]) -> list[tuple[str, str | None]]:
     """(title, course id if it is published) for each id."""
-    courses = catalog().courses
+    courses = catalog_for_reader().courses
     return [(courses[c].title, c) if c in courses else (c, None) for c in course_ids]
 
 
@@ -122,7 +122,7 @@ def _after_completion(course: Course, course_done: bool, near: str) -> bool:
 @bp.route("/courses")
 def catalogue():
     form = AudienceForm(request.args)
-    everything = catalog().courses.values()
+    everything = catalog_for_reader().courses.values()
     audience = ""
     if request.args and form.validate():
         audience = form.audience.data or ""
@@ -132,7 +132,7 @@ def catalogue():
     states = progress.progress_by_course(db.session, current_user.id, everything)
     completed = {c for c, s in states.items() if s.status == "completed"}
     titles = {c.id: c.title for c in everything}
-    mine = {a.course_id: a for a in assigned.assigned_courses(db.session, current_user.id, catalog().courses,
+    mine = {a.course_id: a for a in assigned.assigned_courses(db.session, current_user.id, catalog_for_reader().courses,
                                                               clock.today(), states)}
     # Assigned and not yet completed first, soonest due first; then the rest by title.
     courses.sort(key=lambda c: (not (c.id in mine and c.id not in completed),
@@ -231,7 +231,7 @@ def _render_step(course: Course, step: Step, enrolment: Enrolment, rows=None, *,
         drafts = dict(draw.draft or {}) if draw is not None else None
     index = course.step_index(step.id) or 0
     module = next((m for m in course.modules if m.id == step.module_id), None)
-    scenario = catalog().scenario(step.scenario) if step.scenario else None
+    scenario = catalog_for_reader().scenario(step.scenario) if step.scenario else None
     done = rows.get(step.id) is not None and rows[step.id].completed_at is not None
     response_entries = responses.for_step(session, enrolment.id, step)
     confirmation = confirmations.get(session, enrolment.id, step) if step.confirmation else None
@@ -424,12 +424,12 @@ def mark_ready(course_id: str, step_id: str):
 
 def my_training_context() -> dict:
     """What the "My training" page shows: trainers' feedback, courses, then certificates."""
-    courses = catalog().courses
+    courses = catalog_for_reader().courses
     return progress.my_training(db.session, current_user.id, courses) | {
         "assigned": assigned.assigned_courses(db.session, current_user.id, courses, clock.today()),
         "certificate_panel": certificates.trainee_panel(db.session, current_user.id, courses),
         "feedback": coaching.trainee_feedback(db.session, current_user.id),
-        "feedback_courses": courses, "feedback_scenarios": catalog().scenarios}
+        "feedback_courses": courses, "feedback_scenarios": catalog_for_reader().scenarios}
 
 
 @bp.route("/my-training")
@@ -440,7 +440,7 @@ def my_training():
 @bp.route("/my/reflections")
 def my_reflections():
     entries = reflections.mine(db.session, current_user.id)
-    courses = catalog().courses
+    courses = catalog_for_reader().courses
     return render_template("learn/reflections.html", entries=entries,
                            where={e.id: reflections.where_written(e, courses) for e in entries})
 
@@ -461,7 +461,7 @@ def edit_reflection(entry_id: int):
             db.session.commit()
             flash("Your reflection is saved.", "success")
             return redirect(url_for(".my_reflections"))
-    where = reflections.where_written(entry, catalog().courses)
+    where = reflections.where_written(entry, catalog_for_reader().courses)
     return render_template("learn/reflection_edit.html", entry=entry, form=form, where=where)
 
 
@@ -479,7 +479,7 @@ def export_reflections(fmt: str):
     export = reflections.EXPORT_FORMATS.get(fmt)
     if export is None:
         abort(404)
-    body = reflections.export(reflections.mine(db.session, current_user.id), catalog().courses, fmt)
+    body = reflections.export(reflections.mine(db.session, current_user.id), catalog_for_reader().courses, fmt)
     response = Response(body, mimetype=export.mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="my-reflections.{export.extension}"'
     response.headers["Cache-Control"] = "no-store"

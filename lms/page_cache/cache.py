@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from flask import Flask, Response, g, request, session
 
 from lms.catalog.services import holder as catalog_holder
-from lms.core import settings
+from lms.core import i18n, settings
 from lms.core.db import db
 from lms.page_cache import versions as page_versions
 
@@ -106,7 +106,7 @@ def _key(app: Flask) -> tuple | None:
         return None
     # The CSRF token is part of the key: forms on the page carry this session's token.
     return (login, session.get("csrf_token"), request.host, request.full_path, catalog_holder().generation,
-            settings.version())
+            settings.version(), session.get(i18n.SESSION_KEY))  # the account's language: set_language bumps versions
 
 
 def init_app(app: Flask) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from lms.catalog.services import catalog
+from lms.catalog.services import catalog_for_reader
 from lms.coaching import services as coaching
 from lms.content import Course, Scenario, Step
 from lms.core import templating
@@ -33,7 +33,7 @@ def init_app(app: Flask) -> None:
 
 
 def _scenario(scenario_id: str) -> Scenario:
-    scenario = catalog().scenario(scenario_id)
+    scenario = catalog_for_reader().scenario(scenario_id)
     if scenario is None:
         abort(404)
     return scenario
@@ -51,7 +51,7 @@ def _course_context(scenario: Scenario, course_id: str | None, step_id: str | No
     """The course step a run is started from, or None for practice; 404 if it is not this scenario's step."""
     if not course_id and not step_id:
         return None
-    course = catalog().course(course_id or "")
+    course = catalog_for_reader().course(course_id or "")
     step = runs.scenario_step(course, step_id, scenario)
     if course is None or step is None:
         abort(404)
@@ -59,7 +59,7 @@ def _course_context(scenario: Scenario, course_id: str | None, step_id: str | No
 
 
 def _missing_prerequisites(course: Course) -> list[str]:
-    titles = {c.id: c.title for c in catalog().courses.values()}
+    titles = {c.id: c.title for c in catalog_for_reader().courses.values()}
     return progress.missing_prerequisites(db.session, current_user.id, course, titles)
 
 
@@ -67,7 +67,7 @@ def _run_course(run: ScenarioRun) -> tuple[Course | None, Enrolment | None]:
     if run.enrolment_id is None:
         return None, None
     enrolment = db.session.get(Enrolment, run.enrolment_id)
-    return (catalog().course(enrolment.course_id) if enrolment else None), enrolment
+    return (catalog_for_reader().course(enrolment.course_id) if enrolment else None), enrolment
 
 
 def _leave_url(run: ScenarioRun) -> str:
@@ -100,7 +100,7 @@ def _start_form(run: ScenarioRun | None = None, course_id: str = "", step_id: st
 @bp.route("")
 def practice():
     """Every scenario, playable on its own, with my runs."""
-    scenarios = sorted(catalog().scenarios.values(), key=lambda s: s.title.lower())
+    scenarios = sorted(catalog_for_reader().scenarios.values(), key=lambda s: s.title.lower())
     return render_template("play/practice.html", scenarios=scenarios,
                            histories=runs.histories(db.session, current_user.id))
 

@@ -1,0 +1,363 @@
+"""Translations of courses and scenarios (FORMAT.md 8): `NAME.LANG.md` beside `NAME.md`.
+
+A translation replaces words, never structure. It is read into a copy of its
+original with the text swapped in: same ids, same scores and targets, same
+version, so progress, runs and certificates are shared across languages. Every
+structural difference from the original is an error at the translated file and
+line, and that language of the unit is left out (the original is unaffected).
+Files with no translation yet are listed in one note per unit and language; a
+trainee sees those parts in the original.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from .blocks import Pieces, parse_step_body
+from .course import Block, CertificateSpec, Course, HtmlBlock, Module, Question, Response, Step
+from .frontmatter import Document, Fields
+from .links import LinkResolver
+from .org import OrgVariables, org_text
+from .problems import Problems
+from .reading import make_resolver, read_markdown, rel_path
+from .render import RenderTooSlow
+from .scenario import Choice, ConditionalHtml, Node, Scenario, parse_scenario_body
+from .source import SourceFile
+
+# 'cy', 'pa', 'pt-BR', 'zh-Hant': a BCP 47 language with an optional region or script.
+_TRANSLATION_RE = re.compile(r"^(?P<base>.+)\.(?P<lang>[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)\.md$")
+COURSE_TEXT_KEYS = ("title", "summary", "content_notes", "certificate")
+MODULE_TEXT_KEYS = ("title", "summary")
+STEP_TEXT_KEYS = ("title", "content_notes")
+SCENARIO_TEXT_KEYS = ("title", "summary", "topic", "content_notes", "skills")
+
+
+def split_translation(name: str) -> tuple[str, str] | None:
+    """('NAME.md', 'cy') for 'NAME.cy.md'; None when the file name is not a translation's."""
+    match = _TRANSLATION_RE.match(name)
+    return (f"{match['base']}.md", match["lang"]) if match else None
+
+
+@dataclass
+class TranslationFiles:
+    """The translation files found beside a unit's originals: original path -> language -> file."""
+
+    by_original: dict[Path, dict[str, Path]] = field(default_factory=dict)
+
+    def add(self, original: Path, language: str, path: Path) -> None:
+        self.by_original.setdefault(original, {})[language] = path
+
+    @property
+    def languages(self) -> list[str]:
+        return sorted({lang for files in self.by_original.values() for lang in files})
+
+    def get(self, original: Path | None, language: str) -> Path | None:
+        return None if original is None else self.by_original.get(original, {}).get(language)
+
+    def report_orphans(self, known: Sequence[Path], root: Path, problems: Problems) -> None:
+        """A translation whose original does not exist (renamed, or a typo) is a warning."""
+        for original, files in sorted(self.by_original.items()):
+            if original not in known:
+                for path in files.values():
+                    problems.warning(rel_path(root, path), 0, f"this looks like a translation of '{original.name}', which does not exist here; rename it to match its original (NAME.LANG.md beside NAME.md)")  # noqa: E501
+
+
+class _Reading:
+    """What reading one translated file needs from the unit's reader."""
+
+    def __init__(
+        self, root: Path, language: str, problems: Problems, org: OrgVariables | None, budget: float,
+        resolver: Callable[[SourceFile], LinkResolver],
+    ) -> None:
+        self.root, self.language, self.problems, self.org, self.budget = root, language, problems, org, budget
+        self.resolver = resolver
+        self.ok = True  # False once any error is found: this language of the unit is left out
+
+    def error(self, rel: str, line: int, message: str) -> None:
+        self.problems.error(rel, line, message)
+        self.ok = False
+
+    def read(self, path: Path, allowed: Sequence[str], original: str) -> tuple[SourceFile, Document, Fields] | None:
+        before = len(self.problems.items)
+        read = read_markdown(self.root, path, self.problems, self.org, [])
+        if read is None:
+            self.ok = False
+            return None
+        source, doc = read
+        fields = Fields(doc.meta, doc.meta.data, source.rel, self.problems)
+        for key in doc.meta.data:
+            if key not in allowed:
+                self.error(source.rel, fields.line(key), f"'{key}' belongs in the original ({original}) only; a translation may set only {', '.join(allowed)} and translates the text below")  # noqa: E501
+        self._note_errors(before)
+        return source, doc, fields
+
+    def render(self, pieces: Pieces, source: SourceFile) -> bool:
+        try:
+            pieces.render(self.resolver(source), self.budget)
+        except RenderTooSlow:
+            self.error(source.rel, 0, "this translation takes too long to render; split it or simplify its Markdown")
+            return False
+        return True
+
+    def _note_errors(self, before: int) -> None:
+        if any(p.is_error for p in self.problems.items[before:]):
+            self.ok = False
+
+
+# ---------------------------------------------------------------- courses
+
+
+def translate_course(
+    course: Course, files: TranslationFiles, module_files: Mapping[str, Path | None], step_files: Mapping[str, Path],
+    course_md: Path | None, reading: _Reading,
+) -> tuple[Course | None, list[Path]]:
+    """The course in reading.language, or None when the translation has errors; and the files not translated.
+
+    module_files: module id -> its module.md (None when it has none); step_files: step id -> its file.
+    """
+    lang = reading.language
+    untranslated: list[Path] = []
+    title, summary, notes, intro, certificate = course.title, course.summary, course.content_notes, course.intro_html, course.certificate
+    if (path := files.get(course_md, lang)) is not None:
+        before = len(reading.problems.items)
+        read = reading.read(path, COURSE_TEXT_KEYS, "course.md")
+        if read is not None:
+            source, doc, fields = read
+            title = org_text(fields, "title", reading.org) or title
+            summary = org_text(fields, "summary", reading.org) or summary
+            notes = fields.text_list("content_notes") or notes
+            intro = _intro(doc, source, reading) or intro
+            certificate = _certificate(fields, certificate, reading)
+        reading._note_errors(before)
+    elif course_md is not None:
+        untranslated.append(course_md)
+    modules: list[Module] = []
+    for module in course.modules:
+        m_title, m_summary, m_intro = module.title, module.summary, module.intro_html
+        original = module_files.get(module.id)
+        if (path := files.get(original, lang)) is not None:
+            before = len(reading.problems.items)
+            read = reading.read(path, MODULE_TEXT_KEYS, "module.md")
+            if read is not None:
+                source, doc, fields = read
+                m_title = org_text(fields, "title", reading.org) or m_title
+                m_summary = org_text(fields, "summary", reading.org) or m_summary
+                m_intro = _intro(doc, source, reading) or m_intro
+            reading._note_errors(before)
+        elif original is not None:
+            untranslated.append(original)
+        steps = []
+        for step in module.steps:
+            original_step = step_files.get(step.id)
+            path = files.get(original_step, lang)
+            if path is None:
+                if original_step is not None:
+                    untranslated.append(original_step)
+                steps.append(step)
+                continue
+            steps.append(_translate_step(step, path, reading) or step)
+        modules.append(replace(module, title=m_title, summary=m_summary, intro_html=m_intro, steps=tuple(steps)))
+    if not reading.ok:
+        return None, untranslated
+    return replace(
+        course, title=title, summary=summary, content_notes=notes, intro_html=intro, certificate=certificate,
+        modules=tuple(modules), language=lang, translations=MappingProxyType({}),
+    ), untranslated
+
+
+def _intro(doc: Document, source: SourceFile, reading: _Reading) -> str:
+    pieces = Pieces()
+    pieces.add(doc.body)
+    return pieces[0] if reading.render(pieces, source) else ""
+
+
+def _certificate(fields: Fields, original: CertificateSpec | None, reading: _Reading) -> CertificateSpec | None:
+    cert = fields.mapping("certificate", "a mapping with the certificate's translated 'title'")
+    if cert is None:
+        return original
+    for key in cert.data:
+        if key != "title":
+            reading.error(fields.rel, cert.line(str(key)), f"'certificate.{key}' belongs in the original (course.md) only; a translation sets only the certificate's title")  # noqa: E501
+    if original is None:
+        reading.error(fields.rel, fields.line("certificate"), "the original course has no certificate, so its translation cannot give one")
+        return None
+    title = cert.text("title")
+    return replace(original, title=title) if title else original
+
+
+def _translate_step(step: Step, path: Path, reading: _Reading) -> Step | None:
+    before = len(reading.problems.items)
+    read = reading.read(path, STEP_TEXT_KEYS, step.path.name if step.path else "the original")
+    if read is None:
+        return None
+    source, doc, fields = read
+    title = org_text(fields, "title", reading.org)
+    pieces = Pieces()
+    body = parse_step_body(doc.body, doc.body_line, step.id, source.rel, reading.problems, pieces, title)
+    reading._note_errors(before)
+    if not reading.render(pieces, source):
+        return None
+    blocks = body.blocks(pieces)
+    _compare_blocks(step, blocks, source.rel, reading)
+    return replace(
+        step, title=title or body.title_heading or step.title, content_notes=fields.text_list("content_notes") or step.content_notes,
+        body_html="\n".join(b.html for b in blocks if isinstance(b, HtmlBlock)), blocks=blocks, path=path,
+        language=reading.language,
+    )
+
+
+def _describe(block: Block) -> str:
+    return f"{block.kind} '{getattr(block, 'id', '')}'"
+
+
+def _compare_blocks(step: Step, blocks: Sequence[Block], rel: str, reading: _Reading) -> None:
+    """Questions, reflections and responses must come in the same order with the same ids and answers."""
+    original = [b for b in step.blocks if not isinstance(b, HtmlBlock)]
+    translated = [b for b in blocks if not isinstance(b, HtmlBlock)]
+    where = step.path.name if step.path else "the original"
+    for position, (mine, theirs) in enumerate(zip(translated, original, strict=False)):
+        line = getattr(mine, "line", 0)
+        if (mine.kind, getattr(mine, "id", "")) != (theirs.kind, getattr(theirs, "id", "")):
+            reading.error(rel, line, f"this is {_describe(mine)}, but block {position + 1} of the original ({where}:{getattr(theirs, 'line', 0)}) is {_describe(theirs)}; a translation keeps every question, reflection and response id in the same order")  # noqa: E501
+            return
+        if isinstance(mine, Question) and isinstance(theirs, Question):
+            _compare_question(mine, theirs, rel, where, reading)
+        elif isinstance(mine, Response) and isinstance(theirs, Response) and mine.review != theirs.review:
+            reading.error(rel, line, f"response '{mine.id}' is {'' if mine.review else 'not '}marked 'review' here but is{'' if theirs.review else ' not'} in the original ({where}:{theirs.line})")  # noqa: E501
+    if len(translated) > len(original):
+        extra = translated[len(original)]
+        reading.error(rel, getattr(extra, "line", 0), f"{_describe(extra)} is not in the original ({where}); a translation cannot add questions, reflections or responses")  # noqa: E501
+    elif len(translated) < len(original):
+        missing = original[len(translated)]
+        last = max((getattr(b, "line", 0) for b in translated), default=1) or 1
+        reading.error(rel, last, f"{_describe(missing)} of the original ({where}:{getattr(missing, 'line', 0)}) is missing from this translation")
+
+
+def _compare_question(mine: Question, theirs: Question, rel: str, where: str, reading: _Reading) -> None:
+    at = f"({where}:{theirs.line})"
+    if len(mine.choices) != len(theirs.choices):
+        reading.error(rel, mine.line, f"question '{mine.id}' has {len(mine.choices)} choices here but {len(theirs.choices)} in the original {at}")
+    elif [c.correct for c in mine.choices] != [c.correct for c in theirs.choices]:
+        reading.error(rel, mine.line, f"question '{mine.id}' marks different choices correct than the original {at}; translate the choices in the same order with the same [x] marks")  # noqa: E501
+    elif [c.pin for c in mine.choices] != [c.pin for c in theirs.choices]:
+        reading.error(rel, mine.line, f"question '{mine.id}' pins different choices than the original {at}")
+    if mine.critical != theirs.critical:
+        reading.error(rel, mine.line, f"question '{mine.id}' is {'' if mine.critical else 'not '}critical here but is{'' if theirs.critical else ' not'} in the original {at}")  # noqa: E501
+
+
+# ---------------------------------------------------------------- scenarios
+
+
+def translate_scenario(scenario: Scenario, path: Path, reading: _Reading) -> Scenario | None:
+    """The scenario in reading.language, or None when its translation has errors."""
+    before = len(reading.problems.items)
+    read = reading.read(path, SCENARIO_TEXT_KEYS, scenario.path.name)
+    if read is None:
+        return None
+    source, doc, fields = read
+    rel = source.rel
+    skills = _skill_labels(fields, scenario, reading)
+    pieces = Pieces()
+    body = parse_scenario_body(doc.body, doc.body_line, rel, reading.problems, pieces)
+    reading._note_errors(before)
+    if not reading.render(pieces, source) or not reading.ok:
+        return None
+    from .scenario_reader import build_nodes  # the reader imports this module
+
+    nodes = build_nodes(body, pieces)
+    _compare_nodes(scenario, nodes, rel, reading)
+    if not reading.ok:
+        return None
+    return replace(
+        scenario, title=org_text(fields, "title", reading.org) or scenario.title,
+        summary=org_text(fields, "summary", reading.org) or scenario.summary,
+        topic=fields.text("topic") or scenario.topic, content_notes=fields.text_list("content_notes") or scenario.content_notes,
+        briefing_html=pieces[body.briefing_piece], nodes=MappingProxyType(nodes), path=path, skills=MappingProxyType(skills),
+        language=reading.language, translations=MappingProxyType({}),
+    )
+
+
+def _skill_labels(fields: Fields, scenario: Scenario, reading: _Reading) -> dict[str, str]:
+    labels = dict(scenario.skills)
+    sub = fields.mapping("skills", "a mapping of the original's skill names to translated labels")
+    if sub is None:
+        return labels
+    for name in sub.data:
+        if str(name) not in scenario.skills:
+            reading.error(fields.rel, sub.line(str(name)), f"skill '{name}' is not declared in the original ({scenario.path.name}); translate the labels, keep the names")  # noqa: E501
+        elif (text := sub.text(str(name))) is not None:
+            labels[str(name)] = text
+    return labels
+
+
+def _condition(condition: Any) -> tuple[str, bool] | None:
+    return None if condition is None else (condition.node, condition.negate)
+
+
+def _part_conditions(parts: tuple[ConditionalHtml, ...]) -> list[tuple[str, bool] | None]:
+    return [_condition(p.condition) for p in parts]
+
+
+def _compare_nodes(scenario: Scenario, nodes: Mapping[str, Node], rel: str, reading: _Reading) -> None:
+    where = scenario.path.name
+    for node_id, node in nodes.items():
+        if node_id not in scenario.nodes:
+            reading.error(rel, node.line, f"node '{node_id}' is not in the original ({where}); a translation keeps every node id")
+    for node_id, theirs in scenario.nodes.items():
+        mine = nodes.get(node_id)
+        if mine is None:
+            reading.error(rel, max((n.line for n in nodes.values()), default=1), f"node '{node_id}' of the original ({where}:{theirs.line}) is missing from this translation")  # noqa: E501
+            continue
+        at = f"({where}:{theirs.line})"
+        if len(mine.choices) != len(theirs.choices):
+            reading.error(rel, mine.line, f"node '{node_id}' has {len(mine.choices)} choices here but {len(theirs.choices)} in the original {at}")
+            continue
+        if _part_conditions(mine.body_parts) != _part_conditions(theirs.body_parts):
+            reading.error(rel, mine.line, f"node '{node_id}' has different '::: if' conditions than the original {at}")
+        for a, b in zip(mine.choices, theirs.choices, strict=True):
+            _compare_choice(node_id, a, b, rel, f"({where}:{b.line})", reading)
+
+
+def _compare_choice(node_id: str, mine: Choice, theirs: Choice, rel: str, at: str, reading: _Reading) -> None:
+    what = f"choice {mine.index + 1} of node '{node_id}'"
+    checks = (
+        ("goes to", mine.target, theirs.target),
+        ("scores", mine.score, theirs.score),
+        ("is a red line:", mine.red_line, theirs.red_line),
+        ("has the condition", _condition(mine.condition), _condition(theirs.condition)),
+        ("has the skills", mine.skills, theirs.skills),
+        ("is pinned:", mine.pin, theirs.pin),
+        ("has feedback conditions", _part_conditions(mine.feedback_parts), _part_conditions(theirs.feedback_parts)),
+    )
+    for label, here, there in checks:
+        if here != there:
+            reading.error(rel, mine.line, f"{what} {label} {_show(here)} here but {_show(there)} in the original {at}; a translation changes only the words")  # noqa: E501
+
+
+def _show(value: object) -> str:
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], bool) and isinstance(value[0], str):
+        return f"'if {'not ' if value[1] else ''}{value[0]}'"
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, tuple):
+        return "(" + ", ".join(str(v) for v in value) + ")" if value else "none"
+    return f"'{value}'" if isinstance(value, str) else str(value)
+
+
+def new_reading(
+    root: Path, language: str, problems: Problems, org: OrgVariables | None, budget: float,
+    scope_rel: str | None, scope_name: str, page_urls: Mapping[str, str], asset_url: Callable[[str], str],
+) -> _Reading:
+    """A reading of one unit's translation into `language`, resolving links like the original's."""
+    def resolver(source: SourceFile) -> LinkResolver:
+        return make_resolver(root, source, scope_rel, scope_name, problems, page_urls, asset_url)
+
+    return _Reading(root, language, problems, org, budget, resolver)
+

@@ -1,0 +1,135 @@
+"""Languages of the interface (Flask-Babel) and the choice of one for each request.
+
+The language of a request, in order:
+1. a signed-in person's account setting (`users.language`, asked at registration);
+2. for a visitor, the language they chose with the switch (kept in their session),
+   then the best match for their browser's Accept-Language;
+3. the site's default, `LMS_DEFAULT_LANGUAGE`.
+Only the site's languages (`LMS_LANGUAGES`, default "en,cy") are ever chosen.
+
+Core knows no feature: the signed-in person is read through Flask-Login's
+`current_user` and its `language` attribute, whatever model provides it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+from babel import Locale, UnknownLocaleError
+from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import Babel, format_date, get_locale
+from flask_login import current_user
+
+SESSION_KEY = "language"
+
+
+def parse_languages(value: object) -> list[str]:
+    """'en,cy' or ['en', 'cy'] -> ['en', 'cy'] (normalised, no duplicates, order kept)."""
+    items = value.split(",") if isinstance(value, str) else list(value) if isinstance(value, (list, tuple)) else []
+    seen: list[str] = []
+    for item in items:
+        code = str(item).strip().replace("_", "-").lower()
+        if code and code not in seen:
+            seen.append(code)
+    return seen
+
+
+def language_problems(languages: object, default: object) -> list[str]:
+    """What is wrong with LMS_LANGUAGES / LMS_DEFAULT_LANGUAGE (for config.validate)."""
+    codes = parse_languages(languages)
+    problems = []
+    if not codes:
+        problems.append("LMS_LANGUAGES must list at least one language code, like 'en,cy'.")
+    for code in codes:
+        try:
+            Locale.parse(code, sep="-")
+        except (UnknownLocaleError, ValueError):
+            problems.append(f"LMS_LANGUAGES: '{code}' is not a language code Babel knows (like 'en' or 'cy').")
+    if codes and str(default).strip().lower() not in codes:
+        problems.append(f"LMS_DEFAULT_LANGUAGE {default!r} must be one of LMS_LANGUAGES ({', '.join(codes)}).")
+    return problems
+
+
+def site_languages() -> list[str]:
+    return parse_languages(current_app.config["LANGUAGES"])
+
+
+def default_language() -> str:
+    return str(current_app.config["DEFAULT_LANGUAGE"]).strip().lower()
+
+
+def allowed(code: str | None) -> str | None:
+    """`code` if it is one of the site's languages, else None."""
+    if not code:
+        return None
+    code = code.strip().replace("_", "-").lower()
+    return code if code in site_languages() else None
+
+
+def select_language() -> str:
+    """The language of this request (see the module docstring)."""
+    if not has_request_context():
+        return default_language()
+    if current_user and current_user.is_authenticated:
+        return allowed(getattr(current_user, "language", None)) or allowed(session.get(SESSION_KEY)) or default_language()
+    chosen = allowed(session.get(SESSION_KEY))
+    if chosen:
+        return chosen
+    return request.accept_languages.best_match(site_languages()) or default_language()
+
+
+def current_language() -> str:
+    """The language code of this request, as written in lang attributes ('en', 'cy')."""
+    locale = get_locale()
+    return str(locale).replace("_", "-") if locale is not None else default_language()
+
+
+def language_name(code: str) -> str:
+    """The language's own name for itself: 'English', 'Cymraeg'."""
+    try:
+        name = Locale.parse(code, sep="-").get_display_name(Locale.parse(code, sep="-"))
+    except (UnknownLocaleError, ValueError):
+        return code
+    return (name or code)[:1].upper() + (name or code)[1:]
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """(code, own name) of every site language, in the configured order."""
+    return [(code, language_name(code)) for code in site_languages()]
+
+
+def long_date(value: date | datetime | None) -> str:
+    """A date written out for the reader's language ('3 March 2026', '3 Mawrth 2026')."""
+    if value is None:
+        return ""
+    return format_date(value.date() if isinstance(value, datetime) else value, format="long")
+
+
+def content_language(unit: object) -> str:
+    """The language a course, step or scenario is shown in: its translation's, else the originals'."""
+    return getattr(unit, "language", None) or str(current_app.config.get("CONTENT_LANGUAGE") or "en")
+
+
+def untranslated(unit: object) -> bool:
+    """True when the reader's language differs from the text shown: the one-line notice is due."""
+    return content_language(unit) != current_language()
+
+
+def _template_globals() -> dict[str, Any]:
+    return {"current_language": current_language, "language_choices": language_choices,
+            "content_language": content_language, "untranslated": untranslated}
+
+
+def init_app(app: Flask, translation_dirs: Sequence[str] = ("translations",)) -> None:
+    """Install Flask-Babel with our locale selector; `long_date` filter; the switch's data for templates."""
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join(translation_dirs))
+    app.config["BABEL_DEFAULT_LOCALE"] = default_language_of(app)
+    Babel(app, locale_selector=select_language)
+    app.context_processor(_template_globals)
+    app.add_template_filter(long_date, "long_date")
+
+
+def default_language_of(app: Flask) -> str:
+    return str(app.config.get("DEFAULT_LANGUAGE") or "en").strip().lower()

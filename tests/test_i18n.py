@@ -1,0 +1,107 @@
+"""Languages (issue 20): choosing one, remembering it, and the trainee's pages and training in Welsh."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from lms.accounts.models import User
+from lms.core.config import ConfigError
+from tests.conftest import PASSWORD, csrf_token
+
+TRANSLATED = Path(__file__).parent / "content" / "fixtures" / "translations"
+
+
+@pytest.fixture
+def content_dir() -> Path:
+    return TRANSLATED
+
+
+def _lang(page: str) -> str:
+    match = re.search(r'<html lang="([^"]+)"', page)
+    assert match, page[:200]
+    return match.group(1)
+
+
+def test_a_visitor_gets_their_browsers_language(client):
+    page = client.get("/login", headers={"Accept-Language": "cy-GB,cy;q=0.9,en;q=0.5"}).get_data(as_text=True)
+    assert _lang(page) == "cy"
+    assert "<h1>Mewngofnodi</h1>" in page
+    english = client.get("/login", headers={"Accept-Language": "fr, en;q=0.5"}).get_data(as_text=True)
+    assert _lang(english) == "en" and "<h1>Log in</h1>" in english
+
+
+def test_the_site_default_applies_when_the_browser_asks_for_none_of_its_languages(app, client):
+    app.config["DEFAULT_LANGUAGE"] = "cy"
+    assert _lang(client.get("/login", headers={"Accept-Language": "fr"}).get_data(as_text=True)) == "cy"
+
+
+def test_the_switch_is_a_plain_link_with_hreflang_and_lang_and_remembers_the_choice(client):
+    page = client.get("/login").get_data(as_text=True)
+    link = re.search(r'<a href="(/language/cy[^"]*)" hreflang="cy" lang="cy">Cymraeg</a>', page)
+    assert link, "no Welsh link in the switch"
+    assert '<span lang="en" aria-current="true">English</span>' in page
+    response = client.get(link.group(1).replace("&amp;", "&"))
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login")
+    assert _lang(client.get("/login").get_data(as_text=True)) == "cy"
+
+
+def test_the_switch_refuses_other_languages_and_other_sites(client):
+    assert client.get("/language/fr").status_code == 404
+    response = client.get("/language/cy?next=https://evil.example/")
+    assert response.status_code == 302 and "evil" not in response.headers["Location"]
+
+
+def test_registration_asks_for_the_language_and_records_it(client, session):
+    page = client.get("/register").get_data(as_text=True)
+    assert re.search(r'<select[^>]* name="language"', page) and '<option value="cy">Cymraeg</option>' in page
+    response = client.post("/register", data={
+        "display_name": "Cerys", "email": "cerys@example.org", "password": PASSWORD, "confirm": PASSWORD,
+        "language": "cy", "invite": "", "csrf_token": csrf_token(client, "/register"),
+    })
+    assert response.status_code == 302
+    assert session.scalar(select(User.language).where(User.email == "cerys@example.org")) == "cy"
+
+
+def test_a_language_outside_the_site_is_not_recorded(client, session):
+    client.post("/register", data={
+        "display_name": "Jo", "email": "jo@example.org", "password": PASSWORD, "confirm": PASSWORD,
+        "language": "xx", "invite": "", "csrf_token": csrf_token(client, "/register"),
+    })
+    assert session.scalar(select(User.language).where(User.email == "jo@example.org")) is None
+
+
+def test_a_signed_in_persons_account_language_wins_and_the_switch_changes_it(client, users, session):
+    user = users.create()
+    users.login(user)
+    assert _lang(client.get("/home", headers={"Accept-Language": "cy"}).get_data(as_text=True)) == "en"
+    client.get("/language/cy", headers={"Sec-Fetch-Site": "same-origin"})
+    assert session.scalar(select(User.language).where(User.id == user.id)) == "cy"
+    client.get("/language/en", headers={"Sec-Fetch-Site": "cross-site"})  # from another site: account unchanged
+    assert session.scalar(select(User.language).where(User.id == user.id)) == "cy"
+
+
+def test_a_welsh_trainee_reads_the_welsh_step_and_a_notice_on_the_untranslated_one(client, users, session):
+    user = users.create()
+    users.login(user)
+    client.get("/language/cy")
+    started = client.post("/courses/listening/start", data={"csrf_token": csrf_token(client, "/courses/listening")})
+    assert started.status_code == 302, started.get_data(as_text=True)[:300]
+    page = client.get("/courses/listening/steps/feelings").get_data(as_text=True)
+    assert '<h1 lang="cy">Adlewyrchu teimladau</h1>' in page
+    assert "Gwrandewch am y teimlad." in page and "Cam 1 o 2" in page
+    assert "Nid yw’r cam hwn wedi’i gyfieithu eto" not in page
+    closing = client.get("/courses/listening/steps/closing").get_data(as_text=True)
+    assert '<h1 lang="en">Closing</h1>' in closing
+    assert "Nid yw’r cam hwn wedi’i gyfieithu eto, felly mae’n cael ei ddangos yn ei iaith wreiddiol." in closing
+
+
+def test_bad_language_settings_are_refused():
+    from lms.core.i18n import language_problems
+
+    assert language_problems("en,cy", "en") == []
+    assert any("LMS_DEFAULT_LANGUAGE" in p for p in language_problems("en,cy", "fr"))
+    assert any("not a language code" in p for p in language_problems("en,zz-notreal-x", "en"))
+    assert ConfigError  # the app refuses to start with them (config.validate)
