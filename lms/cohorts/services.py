@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from lms.accounts import services as accounts
 from lms.accounts.models import User
@@ -60,7 +60,7 @@ def supervised_user_ids(user: User):
             .where(CohortTrainer.user_id == user.id))
 
 
-def courses_open_to(viewer: User, trainee_id: int | ColumnElement[int]):
+def courses_open_to(viewer: User, trainee_id: int | ColumnElement[int] | InstrumentedAttribute[int]):
     """A subquery of the course ids whose work on `trainee_id` the viewer may see.
 
     Courses assigned to a cohort that the trainee belongs to and that the viewer
