@@ -26,6 +26,7 @@ APP_COMMANDS = {
     "certificates": "lms.commands:certificates_group",
     "db": "lms.commands:db_group",
     "jobs": "lms.commands:jobs_group",
+    "keys": "lms.commands:keys_group",
     "demo": "lms.commands:demo",
     "reload": "lms.commands:reload_content",
     "routes": "flask.cli:routes_command",

@@ -5,6 +5,7 @@ import secrets
 from datetime import datetime
 
 from sqlalchemy import Boolean, Index, Integer, String
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.core.models import Base, UTCDateTime, utcnow
@@ -36,6 +37,13 @@ class User(Base):
     # Bumped in the same transaction as any write to this person's training
     # (lms.page_cache.versions): a cached page of theirs is good while it is unchanged.
     pages_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # After an administrator's reset the password is a temporary one: it works once,
+    # until this time; logging in with it spends it and sets must_change_password.
+    temporary_password_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Every page but "choose a new password" (and log out) is closed until they do.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # When an administrator last reset the password: told to the person at their next login.
+    password_reset_by_admin_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     # -- Flask-Login protocol ------------------------------------------------
     @property
