@@ -36,6 +36,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 TARGET_RATIO = 0.5
@@ -274,6 +276,7 @@ def main() -> None:
         **os.environ,
         "DATABASE_URL": f"sqlite:///{workdir / 'lms.sqlite3'}",
         "SECRET_KEY": secrets.token_hex(32),
+        "LMS_DATA_KEYS": Fernet.generate_key().decode(),
         "LMS_ENVIRONMENT": "production",
         "LMS_SESSION_COOKIE_SECURE": "false",
         "LMS_CONTENT_DIR": str(ROOT),

@@ -43,6 +43,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
 
     passwords.init_app(app)
     bound = database.init_app(app)
+    _check_data_keys(app, bound)
     page_versions.install(bound.session.session_factory)
     _guard_schema(app)
     catalog.init_app(app)  # its check for content changes runs before a kept page is looked up
@@ -81,6 +82,28 @@ def _register_blueprints(app: Flask) -> None:
 
     for feature in (home, accounts, catalog, learning, roleplay, certificates, cohorts, coaching, admin, privacy, mail):
         feature.init_app(app)
+
+
+def _check_data_keys(app: Flask, bound) -> None:
+    """Refuse to start when LMS_DATA_KEYS cannot read the private words already stored; say when a key is derived."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from lms.core import crypto
+    from lms.core.config import ConfigError
+
+    if app.config.get("DATA_KEYS_DERIVED"):
+        level = logging.INFO if app.config.get("TESTING") else logging.WARNING
+        app.logger.log(level, "LMS_DATA_KEYS is not set: reflections and check-in notes are encrypted with a key "
+                              "derived from the secret key. Fine for development; production needs LMS_DATA_KEYS.")
+    url = str(app.config["DATABASE_URL"])
+    if url.startswith("sqlite:///") and not os.path.exists(url[len("sqlite:///"):]):
+        return  # a database not created yet holds nothing to read (and checking would create it)
+    try:
+        crypto.check_keys(bound.engine)
+    except crypto.DataKeyError as exc:
+        raise ConfigError(f"The LMS cannot start:\n  - {exc}") from exc
+    except SQLAlchemyError as exc:  # the database is away: pages answer 503 until it is back
+        app.logger.warning("Could not check LMS_DATA_KEYS against the database: %s", exc.__class__.__name__)
 
 
 def _guard_schema(app: Flask) -> None:

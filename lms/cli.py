@@ -26,6 +26,7 @@ APP_COMMANDS = {
     "certificates": "lms.admin.commands:certificates_group",
     "db": "lms.admin.commands:db_group",
     "jobs": "lms.admin.commands:jobs_group",
+    "keys": "lms.admin.commands:keys_group",
     "demo": "lms.admin.commands:demo",
     "reload": "lms.admin.commands:reload_content",
     "routes": "flask.cli:routes_command",

@@ -145,6 +145,10 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 # -- the app ------------------------------------------------------------------------
 
+#: A fixed Fernet key for apps and servers started in production mode without testing mode.
+DATA_KEY = "ZmRhdGEta2V5LWZvci10aGUtdGVzdC1zdWl0ZS0wMDA="
+
+
 def _config(url: str, content_dir: Path, **extra) -> dict:
     return {
         "TESTING": True,

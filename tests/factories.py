@@ -77,12 +77,19 @@ def certify(session, user: User, course_id: str = "listening", valid_until: date
 
 
 def play(session, user: User, choices, finished: bool = True, outcome: str | None = "pass",
-         scenario_id: str = "late-post") -> ScenarioRun:
-    """A run of late-post: choices are (node_id, choice_index, score, red_line)."""
+         scenario_id: str = "late-post", enrolment: Enrolment | None = None, step_id: str | None = None,
+         shared: bool = False) -> ScenarioRun:
+    """A run of late-post: choices are (node_id, choice_index, score, red_line).
+
+    A practice run (private to the trainee) unless played as a step of `enrolment`
+    or `shared` with the trainee's trainers."""
     run = ScenarioRun(user_id=user.id, scenario_id=scenario_id, current_node="good-end",
                       score=sum(c[2] for c in choices), crossed_red_line=any(c[3] for c in choices),
                       outcome=outcome if finished else None, passed=(outcome == "pass") if finished else None,
-                      finished_at=utcnow() if finished else None)
+                      finished_at=utcnow() if finished else None,
+                      enrolment_id=enrolment.id if enrolment else None,
+                      step_id=step_id or ("practice" if enrolment else None),
+                      shared_with_trainers_at=utcnow() if shared else None)
     session.add(run)
     session.flush()
     for position, (node_id, index, score, red) in enumerate(choices):

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from lms.accounts import services as accounts
 from lms.accounts.models import LoginAttempt, User
 from lms.core.services import ServiceError
-from tests.conftest import PASSWORD, csrf_token
+from tests.conftest import DATA_KEY, PASSWORD, csrf_token
 
 CSRF_VALUE = re.compile(r'value="[^"]*"')
 
@@ -194,7 +194,7 @@ def test_secure_cookie_in_production(tmp_path):
     from lms import create_app
     from tests.conftest import FIXTURE_CONTENT
 
-    app = create_app({"ENVIRONMENT": "production", "SECRET_KEY": "9f2c7e41b0d85a36e4c1f7b29d0a6e58", "CONTENT_DIR": str(FIXTURE_CONTENT),
+    app = create_app({"ENVIRONMENT": "production", "SECRET_KEY": "9f2c7e41b0d85a36e4c1f7b29d0a6e58", "DATA_KEYS": DATA_KEY, "CONTENT_DIR": str(FIXTURE_CONTENT),
                       "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"}, instance_path=str(tmp_path))
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
 

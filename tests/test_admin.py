@@ -9,8 +9,12 @@ from sqlalchemy import select
 from lms.accounts.models import User
 from lms.admin.models import AuditEntry
 from lms.core.models import SiteSetting
-from tests.conftest import csrf_token
+from tests.conftest import PASSWORD, csrf_token
 from tests.factories import post, quick_user
+
+#: The admin's own password, asked again by the forms that change someone's access.
+ACTIVE = {"active-admin_password": PASSWORD}
+RESET = {"reset-admin_password": PASSWORD}
 
 
 @pytest.fixture
@@ -39,18 +43,18 @@ def test_users_list_searches_filters_and_pages(client, session, admin):
 def test_change_role_is_audited_and_the_last_admin_stays(client, session, users, admin):
     target = users.create(display_name="Future Trainer")
     url = f"/admin/users/{target.id}"
-    assert post(client, f"{url}/role", {"role": "trainer"}, form_page=url).status_code == 302
+    assert post(client, f"{url}/role", {"role": "trainer", "admin_password": PASSWORD}, form_page=url).status_code == 302
     session.expire_all()
     assert session.get(User, target.id).role == "trainer"
     entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "user.set_role"))
     assert (entry.actor_name, entry.target_user_id, entry.details["role"]) == ("Ada Admin", target.id, "trainer")
     # A made-up role is refused.
-    post(client, f"{url}/role", {"role": "emperor"}, form_page=url)
+    post(client, f"{url}/role", {"role": "emperor", "admin_password": PASSWORD}, form_page=url)
     session.expire_all()
     assert session.get(User, target.id).role == "trainer"
     # The only admin cannot demote themselves.
     me = f"/admin/users/{admin.id}"
-    response = post(client, f"{me}/role", {"role": "trainee"}, form_page=me, follow_redirects=True)
+    response = post(client, f"{me}/role", {"role": "trainee", "admin_password": PASSWORD}, form_page=me, follow_redirects=True)
     assert "only admin" in response.get_data(as_text=True)
     session.expire_all()
     assert session.get(User, admin.id).role == "admin"
@@ -62,16 +66,16 @@ def test_deactivation_ends_their_sessions_at_once(app, client, session, users, a
     users.login(target, client=theirs)
     assert theirs.get("/home").status_code == 200
     url = f"/admin/users/{target.id}"
-    assert post(client, f"{url}/active", form_page=url).status_code == 302
+    assert post(client, f"{url}/active", ACTIVE, form_page=url).status_code == 302
     assert theirs.get("/home").status_code == 302  # logged out, no waiting
     assert users.login(target, client=app.test_client()).status_code == 200  # and cannot log in
     assert session.scalar(select(AuditEntry.action).where(AuditEntry.target_user_id == target.id)) == "user.deactivate"
-    assert post(client, f"{url}/active", form_page=url).status_code == 302
+    assert post(client, f"{url}/active", ACTIVE, form_page=url).status_code == 302
     session.expire_all()
     assert session.get(User, target.id).active
     # Nobody deactivates themselves.
     me = f"/admin/users/{admin.id}"
-    post(client, f"{me}/active", form_page=me)
+    post(client, f"{me}/active", ACTIVE, form_page=me)
     session.expire_all()
     assert session.get(User, admin.id).active
 
@@ -81,7 +85,7 @@ def test_reset_password_shows_a_temporary_password_once(app, client, session, us
     theirs = app.test_client()
     users.login(target, client=theirs)
     url = f"/admin/users/{target.id}"
-    response = post(client, f"{url}/password", form_page=url)
+    response = post(client, f"{url}/password", RESET, form_page=url)
     body = response.get_data(as_text=True)
     temporary = re.search(r'class="temporary-password"><code>([^<]+)</code>', body).group(1)
     assert theirs.get("/home").status_code == 302  # old sessions ended

@@ -5,12 +5,13 @@ import pytest
 
 from lms import create_app
 from lms.core.config import ConfigError
+from tests.conftest import DATA_KEY
 
 CONTENT = str(Path(__file__).parent / "fixtures" / "content")
 
 
 def _base(tmp_path, **extra):
-    return {"DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3", "CONTENT_DIR": CONTENT, **extra}
+    return {"DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3", "CONTENT_DIR": CONTENT, "DATA_KEYS": DATA_KEY, **extra}
 
 
 @pytest.mark.parametrize("key, message", [

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 
 from lms.accounts.models import User
 from lms.core.db import db
-from tests.conftest import CSRF_RE, FIXTURE_CONTENT, PASSWORD, ROOT, _free_port
+from tests.conftest import CSRF_RE, DATA_KEY, FIXTURE_CONTENT, PASSWORD, ROOT, _free_port
 
 
 def test_sqlite_is_tuned_for_concurrent_workers(app, db_backend, session):
@@ -45,6 +45,7 @@ def _register(base: str, n: int) -> int:
 def test_gunicorn_workers_write_concurrently(app, database_url, session, tmp_path):
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "3b8e1f0c6a2d47e95c0b1a8f7e6d2c4b", "LMS_ENVIRONMENT": "production",
+           "LMS_DATA_KEYS": DATA_KEY,
            "LMS_CONTENT_DIR": str(FIXTURE_CONTENT), "LMS_SESSION_COOKIE_SECURE": "false",
            "LMS_INSTANCE_PATH": str(tmp_path / "instance")}
     log = tmp_path / "gunicorn.log"

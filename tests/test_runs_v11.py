@@ -10,12 +10,14 @@ import shutil
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from lms.catalog.services import catalog
 from lms.cohorts import reports
+from lms.core.models import utcnow
 from lms.core.services import ServiceError
 from lms.roleplay import insight, runs
-from lms.roleplay.models import RunChoice
+from lms.roleplay.models import RunChoice, ScenarioRun
 from tests.conftest import FIXTURE_CONTENT
 from tests.test_trainer import TODAY, join, make_cohort
 
@@ -222,6 +224,8 @@ def test_trainers_see_skills_per_trainee_and_per_cohort(app, session, users, han
          FULL_NOTE)  # listening 4, escalation 3
     runs.start_run(session, cat.id, handover, restart=False)  # unfinished: not counted
     play(session, runs.start_run(session, outsider.id, handover), handover, PRIVATE, ASK_SAFE, FULL_NOTE)
+    # Practice runs: trainers count only those their trainees shared.
+    session.execute(update(ScenarioRun).values(shared_with_trainers_at=utcnow()))
     session.commit()
 
     skills = insight.scenario_insight(session, trainer, handover).skills
@@ -236,7 +240,7 @@ def test_trainers_see_skills_per_trainee_and_per_cohort(app, session, users, han
     assert insight.scenario_insight(session, admin, handover).skills.overall.count == 4
 
     with app.app_context():
-        record = reports.trainee_record(session, days, ben, catalog(), TODAY)
+        record = reports.trainee_record(session, trainer, days, ben, catalog(), TODAY)
     (run,) = record.runs
     assert [(k.label, k.score, k.best) for k in run.skills] == [("Listening well", 0, 4), ("Escalating risk", 2, 4)]
     assert [(b.kind, b.situation) for b in run.blocks] == [("missing", "Talking privately")]

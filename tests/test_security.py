@@ -198,10 +198,10 @@ def test_password_changes_are_rate_limited(app, users, client):
 # -- item 6: production checks no switch can turn off ----------------------------------------------------------
 
 def _production(tmp_path, **extra) -> dict:
-    from tests.conftest import FIXTURE_CONTENT
+    from tests.conftest import DATA_KEY, FIXTURE_CONTENT
 
     return {"ENVIRONMENT": "production", "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3",
-            "CONTENT_DIR": str(FIXTURE_CONTENT), **extra}
+            "CONTENT_DIR": str(FIXTURE_CONTENT), "DATA_KEYS": DATA_KEY, **extra}
 
 
 def test_testing_mode_from_the_environment_refuses_to_start_in_production(tmp_path, monkeypatch):

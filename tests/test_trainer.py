@@ -300,7 +300,7 @@ def test_trainee_page_shows_attempts_and_run_paths_but_no_private_notes(client, 
     session.add(AssessmentAttempt(enrolment_id=enrolment.id, step_id="assessment", number=1, answers={},
                                   results={}, score_percent=40, pass_mark=50, passed=False))
     session.commit()
-    play(session, sam, [("start", 2, -1, True), ("secret", 0, 1, False)], outcome="pass")
+    play(session, sam, [("start", 2, -1, True), ("secret", 0, 1, False)], outcome="pass", enrolment=enrolment)
     private_notes(session, sam)
 
     page = client.get(f"/trainer/cohorts/{cohort.id}/trainees/{sam.id}").get_data(as_text=True)
@@ -341,11 +341,12 @@ def test_scenario_insight_counts_choices_and_highlights_red_lines(client, sessio
     cohort = make_cohort(session, trainer)
     a, b, c, outsider = (quick_user(session, n) for n in ("A", "B", "C", "Outsider"))
     join(session, cohort, a, b, c)
-    play(session, a, [("start", 0, 2, False), ("reach-out", 0, 1, False)], outcome="pass")
-    play(session, b, [("start", 2, -1, True), ("secret", 0, 1, False)], outcome="pass")
-    play(session, c, [("start", 1, -2, False)], outcome="fail")
-    play(session, c, [("start", 0, 2, False)], finished=False)
-    play(session, outsider, [("start", 2, -1, True)] * 1, outcome="fail")  # not in the trainer's cohorts
+    # Shared practice runs: trainers count only those (and course runs); see test_run_visibility.py.
+    play(session, a, [("start", 0, 2, False), ("reach-out", 0, 1, False)], outcome="pass", shared=True)
+    play(session, b, [("start", 2, -1, True), ("secret", 0, 1, False)], outcome="pass", shared=True)
+    play(session, c, [("start", 1, -2, False)], outcome="fail", shared=True)
+    play(session, c, [("start", 0, 2, False)], finished=False, shared=True)
+    play(session, outsider, [("start", 2, -1, True)] * 1, outcome="fail", shared=True)  # not in the trainer's cohorts
 
     from lms.roleplay import insight
 

@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from tests.conftest import DATA_KEY
+
 ROOT = Path(__file__).resolve().parent.parent
 UV = str(Path(sys.executable).with_name("uv"))
 CONTENT = Path(__file__).parent / "content" / "fixtures" / "good"
@@ -87,7 +89,7 @@ def test_the_installed_wheel_migrates_serves_and_renders_certificates(venv: Path
     shutil.copytree(CONTENT, site)
     bare = {"PATH": f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
             "HOME": os.environ.get("HOME", str(tmp_path))}
-    env = {**bare, "SECRET_KEY": "a-long-enough-secret-for-the-wheel-test-0123456789",
+    env = {**bare, "SECRET_KEY": "a-long-enough-secret-for-the-wheel-test-0123456789", "LMS_DATA_KEYS": DATA_KEY,
            "DATABASE_URL": f"sqlite:///{site / 'lms.sqlite3'}"}
 
     # The content commands need nothing configured; the content folder defaults to the current one.

@@ -58,3 +58,19 @@ class ChangePasswordForm(FlaskForm):
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField("Change password")
+
+
+class NewPasswordForm(FlaskForm):
+    """After an administrator's reset: a new password, with no current one to give."""
+
+    new = PasswordField(
+        "New password", validators=[DataRequired(message="Choose a new password."), Length(max=1024)],
+        description="At least 8 characters. Only you will know it.",
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        "New password again", validators=[DataRequired(message="Type the new password again."),
+                                          EqualTo("new", message="The two passwords do not match.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField("Save my new password")

@@ -5,6 +5,7 @@ import secrets
 from datetime import datetime
 
 from sqlalchemy import Boolean, Index, Integer, String
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.core.models import Base, UTCDateTime, utcnow
@@ -39,6 +40,13 @@ class User(Base):
     # The interface and training language they chose ('cy'); None: the site's default (lms.core.i18n).
     # Also the language of what is sent to them (Welsh Language Standards: recorded preference).
     language: Mapped[str | None] = mapped_column(String(16))
+    # After an administrator's reset the password is a temporary one: it works once,
+    # until this time; logging in with it spends it and sets must_change_password.
+    temporary_password_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Every page but "choose a new password" (and log out) is closed until they do.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # When an administrator last reset the password: told to the person at their next login.
+    password_reset_by_admin_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     # -- Flask-Login protocol ------------------------------------------------
     @property

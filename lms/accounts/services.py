@@ -18,6 +18,10 @@ from lms.core.services import ServiceError
 
 #: One message for every failed login, so it never tells whether an account exists.
 LOGIN_FAILED = "That email and password do not match an active account."
+#: How long an administrator's temporary password works (once).
+TEMPORARY_PASSWORD_LIFETIME = timedelta(hours=24)
+TEMPORARY_EXPIRED = ("That temporary password has expired: they work for 24 hours. "
+                     "Ask an administrator to reset your password again.")
 LOGIN_THROTTLED = "Too many attempts to log in. Please wait a few minutes and try again."
 
 
@@ -242,7 +246,12 @@ def authenticate(session: DbSession, email: str, password: str, ip: str | None, 
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
     if not verify_password(user.password_hash if user else None, password) or not user or not user.active:
         raise ServiceError(LOGIN_FAILED)
-    if needs_rehash(user.password_hash):
+    if user.temporary_password_until is not None:
+        if user.temporary_password_until <= now:
+            # Still counted as a failure: an expired temporary password is no password.
+            raise ServiceError(TEMPORARY_EXPIRED)
+        spend_temporary_password(user)
+    elif needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     # Not a failure after all; and the account's failures from this address are
     # forgiven. Those from other addresses, and the address's against other
@@ -264,12 +273,39 @@ def change_password(session: DbSession, user: User, current: str, new: str, min_
     user.end_sessions()
 
 
-def reset_password(session: DbSession, user: User) -> str:
-    """Set a random temporary password (an admin passes it on) and end sessions."""
+def reset_password(session: DbSession, user: User, now: datetime | None = None) -> str:
+    """Set a random temporary password (an admin passes it on) and end sessions.
+
+    It works once, for TEMPORARY_PASSWORD_LIFETIME: logging in with it spends it
+    and the person must choose a new password before anything else; they are told
+    that an administrator reset it, and when."""
+    now = now or utcnow()
     temporary = "-".join(secrets.token_urlsafe(4) for _ in range(4))
     user.password_hash = hash_password(temporary)
+    user.temporary_password_until = now + TEMPORARY_PASSWORD_LIFETIME
+    user.password_reset_by_admin_at = now
+    user.must_change_password = False
     user.end_sessions()
     return temporary
+
+
+def spend_temporary_password(user: User) -> None:
+    """The temporary password has been used to log in: it never works again, and a new one must be chosen."""
+    # A random password nobody knows: the temporary one no longer matches.
+    user.password_hash = hash_password(secrets.token_urlsafe(32))
+    user.temporary_password_until = None
+    user.must_change_password = True
+
+
+def choose_new_password(session: DbSession, user: User, new: str, min_length: int = 8,
+                        max_length: int = 1024) -> None:
+    """The new password someone chooses after logging in with a temporary one; ends other sessions."""
+    if not user.must_change_password:
+        raise ServiceError("Your password does not need changing. Use Change password if you want a new one.")
+    check_password_rules(new, min_length, max_length)
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    user.end_sessions()
 
 
 def set_active(session: DbSession, user: User, active: bool) -> None:

@@ -8,7 +8,7 @@ from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_
 from flask_login import current_user, login_required, login_user, logout_user
 
 from lms.accounts import services as accounts
-from lms.accounts.forms import ChangePasswordForm, LoginForm, RegisterForm
+from lms.accounts.forms import ChangePasswordForm, LoginForm, NewPasswordForm, RegisterForm
 from lms.cohorts import services as cohorts
 from lms.core import i18n, ratelimit, settings
 from lms.core.access import public
@@ -18,9 +18,24 @@ from lms.core.services import ServiceError
 bp = Blueprint("auth", __name__, template_folder="templates")
 
 
+#: What someone who must choose a new password may still reach (besides public pages).
+_OPEN_WHILE_CHOOSING = frozenset({"auth.choose_password", "auth.logout", "static"})
+
+
 def init_app(app: Flask) -> None:
-    """Register this feature's pages."""
+    """Register this feature's pages, and close every other page until a spent temporary password is replaced."""
     app.register_blueprint(bp)
+
+    @app.before_request
+    def _must_choose_password():
+        endpoint = request.endpoint
+        if endpoint is None or endpoint in _OPEN_WHILE_CHOOSING:
+            return None
+        if getattr(app.view_functions.get(endpoint), "is_public", False):
+            return None  # crisis contacts, certificate checks: never closed
+        if current_user.is_authenticated and current_user.must_change_password:
+            return redirect(url_for("auth.choose_password"))
+        return None
 
 
 def safe_next(target: str | None) -> str | None:
@@ -65,6 +80,9 @@ def login():
             flash(str(exc), "error")
             return render_template("auth/login.html", form=form), 200
         db.session.commit()
+        if user.must_change_password:  # logged in with an administrator's temporary password, now spent
+            _start_session(user, remember=False)
+            return redirect(url_for("auth.choose_password"))
         _start_session(user, remember=form.remember.data)
         return redirect(safe_next(form.next.data) or url_for("main.index"))
     return render_template("auth/login.html", form=form)
@@ -179,3 +197,30 @@ def change_password():
         flash("Your password has been changed. Other devices have been logged out.", "success")
         return redirect(url_for("main.index"))
     return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/account/new-password", methods=["GET", "POST"])
+@login_required
+def choose_password():
+    """After logging in with an administrator's temporary password: choose one only you know."""
+    if not current_user.must_change_password:
+        return redirect(url_for("auth.change_password"))
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        if not ratelimit.hit(db.session, f"password:user{current_user.id}", current_app.config["PASSWORD_LIMIT"], 3600):
+            abort(429)
+        try:
+            accounts.choose_new_password(
+                db.session, current_user, form.new.data,
+                min_length=current_app.config["PASSWORD_MIN_LENGTH"],
+                max_length=current_app.config["PASSWORD_MAX_LENGTH"],
+            )
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return render_template("auth/choose_password.html", form=form), 400
+        db.session.commit()
+        _start_session(current_user._get_current_object(), remember=False)
+        flash("Your new password is saved. Only you know it.", "success")
+        return redirect(url_for("main.index"))
+    return render_template("auth/choose_password.html", form=form), 400 if form.errors else 200

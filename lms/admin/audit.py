@@ -21,3 +21,42 @@ def record(session: DbSession, actor: User | None, action: str, *, target_user: 
     )
     session.add(entry)
     return entry
+
+
+#: What each action means, in plain words, for the "Did" column of the audit log (who is in "To").
+DESCRIPTIONS: dict[str, str] = {
+    "account.delete": "Deleted their own account",
+    "certificate.approved": "Approved a certificate",
+    "certificate.issued": "Certificate issued",
+    "certificate.reissued": "Reissued a certificate",
+    "certificate.requested": "Asked for a certificate",
+    "certificate.revoked": "Revoked a certificate",
+    "cohort.add_trainer": "Added a trainer to a cohort",
+    "cohort.archive": "Archived a cohort",
+    "cohort.assign_course": "Assigned a course to a cohort",
+    "cohort.create": "Created a cohort",
+    "cohort.nudge": "Sent a reminder",
+    "cohort.remove_member": "Removed someone from a cohort",
+    "cohort.restore": "Restored a cohort",
+    "cohort.unassign_course": "Took a course off a cohort",
+    "cohort.update": "Changed a cohort",
+    "contact_request.follow_up": "Followed up a request to talk",
+    "invite.create": "Created an invitation",
+    "invite.revoke": "Revoked an invitation",
+    "response.mark": "Marked a written response",
+    "run_comment.add": "Commented on a role-play run",
+    "run_comment.delete": "Deleted a comment on a role-play run",
+    "run_comment.edit": "Edited a comment on a role-play run",
+    "settings.update": "Changed site settings",
+    "step.confirm": "Confirmed a practical step",
+    "user.deactivate": "Deactivated the account and logged them out everywhere",
+    "user.reactivate": "Reactivated the account",
+    "user.reset_password": ("Reset their password and ended their sessions: a temporary password that works once, "
+                            "within 24 hours, after which they choose their own"),
+    "user.set_role": "Changed their role",
+}
+
+
+def describe(action: str) -> str:
+    """The action in plain words; its code when it has none yet."""
+    return DESCRIPTIONS.get(action, action)

@@ -187,7 +187,7 @@ def user_reset_password(email: str) -> None:
 
     temporary = _manage_user(email, lambda session, user: users.reset_password(session, None, user))
     click.echo(f"Temporary password for {email}: {temporary}")
-    click.echo("Pass it on privately; ask them to change it after logging in.")
+    click.echo("Pass it on privately. It works once, within 24 hours; they then choose a new password.")
 
 
 @user_group.command("set-role")
@@ -304,6 +304,34 @@ def jobs_failed() -> None:
         click.echo("No failed jobs.")
 
 
+@click.group("keys", help="The keys that encrypt reflections and check-in notes at rest (LMS_DATA_KEYS).")
+def keys_group() -> None:
+    pass
+
+
+@keys_group.command("new")
+def keys_new() -> None:
+    """Print a new random data key (put it first in LMS_DATA_KEYS, then run `lms keys rotate`)."""
+    from lms.core import crypto
+
+    click.echo(crypto.new_key())
+
+
+@keys_group.command("rotate")
+@with_appcontext
+def keys_rotate() -> None:
+    """Re-encrypt every private text with the first key of LMS_DATA_KEYS; the others may then be removed."""
+    from lms.core import crypto
+    from lms.core.db import db
+
+    try:
+        count = crypto.rotate(db.engine)
+    except crypto.DataKeyError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Re-encrypted {count} private text{'s' if count != 1 else ''} with the first key of LMS_DATA_KEYS. "
+               "Keys after the first can now be removed (keep them with old backups, which still need them).")
+
+
 def register_commands(app: Flask) -> None:
     """Attach every command group to the app (and so to `lms` and `flask`)."""
     app.cli.add_command(db_group)
@@ -313,3 +341,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(certificates_group)
     app.cli.add_command(worker)
     app.cli.add_command(jobs_group)
+    app.cli.add_command(keys_group)

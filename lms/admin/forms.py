@@ -1,7 +1,7 @@
 """Admin forms: user search and changes, site settings."""
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms import PasswordField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
 
 from lms.accounts.models import ROLES
 from lms.core import settings
@@ -16,8 +16,24 @@ class UserSearchForm(FlaskForm):
     role = SelectField("Role", choices=options([("", "Any role")] + [(r, r.title()) for r in ROLES]), validators=[Optional()])
 
 
+def _own_password() -> PasswordField:
+    """The admin's own password, asked again before an action that takes over someone's access."""
+    return PasswordField("Your own password, to confirm", validators=[
+        DataRequired(message="Enter your own password to confirm this change."), Length(max=1024)],
+        render_kw={"autocomplete": "current-password"})
+
+
 class RoleForm(FlaskForm):
     role = SelectField("Role", choices=options((r, r.title()) for r in ROLES))
+    admin_password = _own_password()
+
+
+class ConfirmAccessForm(FlaskForm):
+    """A button that changes someone's access (deactivate, reset password), confirmed with the admin's password.
+
+    Use a prefix per form on a page, so that each password field has its own id."""
+
+    admin_password = _own_password()
 
 
 def settings_form(data: dict) -> FlaskForm:
@@ -41,4 +57,4 @@ def settings_form(data: dict) -> FlaskForm:
     return SettingsForm(data=data)
 
 
-__all__ = ["ActionForm", "RoleForm", "UserSearchForm", "settings_form"]
+__all__ = ["ActionForm", "ConfirmAccessForm", "RoleForm", "UserSearchForm", "settings_form"]

@@ -4,15 +4,19 @@ from __future__ import annotations
 from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from lms.accounts import services as accounts
 from lms.accounts import users
 from lms.accounts.models import User
-from lms.admin.forms import ActionForm, RoleForm, UserSearchForm, settings_form
+from lms.admin import audit
+from lms.admin.forms import ConfirmAccessForm, RoleForm, UserSearchForm, settings_form
 from lms.catalog import services as catalog_services
 from lms.content.org import org_lines
 from lms.core import ratelimit, settings, templating
 from lms.core.access import role_required
+from lms.core.db import release_reads
 from lms.core.extensions import db
 from lms.core.pagination import page_arg
+from lms.core.passwords import verify_password
 from lms.core.services import ServiceError
 from lms.core.web import service_call
 
@@ -42,12 +46,44 @@ def users_list():
     return render_template("admin/users.html", form=form, found=found, args=args)
 
 
+def _user_page(target: User, temporary: str | None = None, role_form: RoleForm | None = None,
+               active_form: ConfirmAccessForm | None = None, reset_form: ConfirmAccessForm | None = None,
+               status: int = 200):
+    return render_template(
+        "admin/user.html", user=target, role_form=role_form or RoleForm(role=target.role),
+        active_form=active_form or ConfirmAccessForm(prefix="active"),
+        reset_form=reset_form or ConfirmAccessForm(prefix="reset"), temporary=temporary,
+        temporary_hours=int(accounts.TEMPORARY_PASSWORD_LIFETIME.total_seconds() // 3600)), status
+
+
+def _confirmed(form: RoleForm | ConfirmAccessForm) -> bool:
+    """Whether the admin typed their own password again (each try counted); else say why, changing nothing.
+
+    Someone who walked up to an unlocked admin session cannot take over another account with it."""
+    if not form.validate_on_submit():
+        if form.admin_password.errors:
+            flash(form.admin_password.errors[0], "error")
+        elif isinstance(form, RoleForm) and form.role.errors:
+            flash("Choose one of the roles.", "error")
+        else:
+            flash("That form had expired, so nothing was changed. Please try again.", "error")
+        return False
+    if not ratelimit.hit(db.session, f"reauth:admin{current_user.id}", current_app.config["PASSWORD_LIMIT"] * 3, 3600):
+        abort(429)
+    stored = current_user.password_hash
+    release_reads(db.session)  # before argon2: hold no lock while hashing
+    if not verify_password(stored, form.admin_password.data):
+        message = "That is not your password, so nothing was changed."
+        form.admin_password.errors = [*form.admin_password.errors, message]
+        flash(message, "error")
+        return False
+    return True
+
+
 @bp.route("/users/<int:user_id>")
 @role_required("admin")
 def user(user_id: int):
-    target = _user(user_id)
-    return render_template("admin/user.html", user=target, role_form=RoleForm(role=target.role),
-                           action_form=ActionForm(), temporary=None)
+    return _user_page(_user(user_id))
 
 
 @bp.route("/users/<int:user_id>/role", methods=["POST"])
@@ -55,11 +91,10 @@ def user(user_id: int):
 def change_role(user_id: int):
     target = _user(user_id)
     form = RoleForm()
-    if form.validate_on_submit():
-        service_call(lambda: users.change_role(db.session, current_user, target, form.role.data),
-               f"{target.display_name} is now {form.role.data}.")
-    else:
-        flash("Choose one of the roles.", "error")
+    if not _confirmed(form):
+        return _user_page(target, role_form=form, status=400)
+    service_call(lambda: users.change_role(db.session, current_user, target, form.role.data),
+                 f"{target.display_name} is now {form.role.data}.")
     return redirect(url_for("admin.user", user_id=target.id))
 
 
@@ -67,11 +102,13 @@ def change_role(user_id: int):
 @role_required("admin")
 def toggle_active(user_id: int):
     target = _user(user_id)
-    if ActionForm().validate_on_submit():
-        active = not target.active
-        service_call(lambda: users.set_active(db.session, current_user, target, active),
-               f"{target.display_name} can log in again." if active
-               else f"{target.display_name} is deactivated and has been logged out everywhere.")
+    form = ConfirmAccessForm(prefix="active")
+    if not _confirmed(form):
+        return _user_page(target, active_form=form, status=400)
+    active = not target.active
+    service_call(lambda: users.set_active(db.session, current_user, target, active),
+                 f"{target.display_name} can log in again." if active
+                 else f"{target.display_name} is deactivated and has been logged out everywhere.")
     return redirect(url_for("admin.user", user_id=target.id))
 
 
@@ -79,18 +116,18 @@ def toggle_active(user_id: int):
 @role_required("admin")
 def reset_password(user_id: int):
     target = _user(user_id)
-    if not ActionForm().validate_on_submit():
-        return redirect(url_for("admin.user", user_id=target.id))
+    form = ConfirmAccessForm(prefix="reset")
+    if not _confirmed(form):
+        return _user_page(target, reset_form=form, status=400)
     if not ratelimit.hit(db.session, f"password-reset:admin{current_user.id}", current_app.config["PASSWORD_LIMIT"],
                          3600):
         abort(429)
     temporary, done = service_call(lambda: users.reset_password(db.session, current_user, target),
-                             f"{target.display_name}'s password was reset and their sessions ended.")
+                                   f"{target.display_name}'s password was reset and their sessions ended.")
     if not done:
         return redirect(url_for("admin.user", user_id=target.id))
     # Rendered, not redirected: the temporary password is shown this once.
-    return render_template("admin/user.html", user=target, role_form=RoleForm(role=target.role),
-                           action_form=ActionForm(), temporary=temporary)
+    return _user_page(target, temporary=temporary)
 
 
 def _shown(key: str, value: object) -> object:
@@ -123,4 +160,4 @@ def site_settings():
 @bp.route("/audit")
 @role_required("admin")
 def audit_log():
-    return render_template("admin/audit.html", entries=users.audit_log(db.session, page_arg()))
+    return render_template("admin/audit.html", entries=users.audit_log(db.session, page_arg()), describe=audit.describe)

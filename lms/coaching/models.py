@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from lms.core.crypto import EncryptedText
 from lms.core.models import Base, UTCDateTime, utcnow
 
 
@@ -53,7 +54,7 @@ class ContactRequest(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     checkin_id: Mapped[int | None] = mapped_column(ForeignKey("wellbeing_checkins.id", ondelete="SET NULL"))
-    note_for_trainer: Mapped[str] = mapped_column(Text, default="")
+    note_for_trainer: Mapped[str] = mapped_column(EncryptedText, default="")  # encrypted at rest (lms.core.crypto)
     status: Mapped[str] = mapped_column(String(16), default=CONTACT_OPEN)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     followed_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -154,10 +154,16 @@ def open_to_trainers(run: ScenarioRun) -> bool:
     return run.enrolment_id is not None or run.shared_with_trainers_at is not None
 
 
+def _may_read_run(session: DbSession, viewer: User, run: ScenarioRun) -> bool:
+    """open_to_trainers, narrowed to this viewer: a course run only of a course assigned to a cohort they supervise."""
+    return (open_to_trainers(run) and responses.may_review(session, viewer, run.user_id)
+            and bool(session.scalar(select(exists().where(ScenarioRun.id == run.id, cohorts.runs_open_to(viewer))))))
+
+
 def commentable_run(session: DbSession, viewer: User, run_id: int) -> ScenarioRun | None:
     """A run the viewer may read and comment on, else None (the view answers 404)."""
     run = session.get(ScenarioRun, run_id, options=[selectinload(ScenarioRun.choices)])
-    if run is None or not open_to_trainers(run) or not responses.may_review(session, viewer, run.user_id):
+    if run is None or not _may_read_run(session, viewer, run):
         return None
     return run
 
@@ -167,9 +173,7 @@ def commentable_run_ids(session: DbSession, viewer: User, run_ids: Iterable[int]
     ids = sorted(set(run_ids))
     if not ids:
         return set()
-    query = select(ScenarioRun.id).where(ScenarioRun.id.in_(ids), (ScenarioRun.enrolment_id.is_not(None))
-                                         | (ScenarioRun.shared_with_trainers_at.is_not(None)))
-    return set(session.scalars(_supervised(query, ScenarioRun.user_id, viewer)))
+    return set(session.scalars(select(ScenarioRun.id).where(ScenarioRun.id.in_(ids), cohorts.runs_open_to(viewer))))
 
 
 def comment_counts(session: DbSession, run_ids: Iterable[int]) -> dict[int, int]:
@@ -191,7 +195,7 @@ def comments_for_run(session: DbSession, run_id: int) -> dict[int | None, list[R
 
 def add_comment(session: DbSession, author: User, run: ScenarioRun, position: int | None, text: str) -> RunComment:
     """A trainer's comment on a run or on one of its choices."""
-    if not open_to_trainers(run) or not responses.may_review(session, author, run.user_id):
+    if not _may_read_run(session, author, run):
         raise ServiceError("Only the trainee's cohort trainers can comment on this run.")
     if position is not None and not 0 <= position < len(run.choices):
         raise ServiceError("That choice is not part of this run. Please comment on one of the choices shown.")
@@ -629,11 +633,21 @@ class DebriefCoaching:
     request: ContactRequest | None
 
 
+def _seen_by_trainers(session: DbSession, run: ScenarioRun) -> bool:
+    """Whether some trainer can read the run: shared practice, or a course assigned to a supervised cohort of the trainee's."""
+    if run.enrolment_id is None:
+        return run.shared_with_trainers_at is not None
+    return bool(session.scalar(select(exists().where(
+        Enrolment.id == run.enrolment_id, CohortCourse.course_id == Enrolment.course_id,
+        CohortMember.cohort_id == CohortCourse.cohort_id, CohortMember.user_id == run.user_id,
+        CohortTrainer.cohort_id == CohortCourse.cohort_id))))
+
+
 def debrief_coaching(session: DbSession, user_id: int, run: ScenarioRun,
                      checkin: WellbeingCheckin | None) -> DebriefCoaching:
     trainer = has_trainer(session, user_id)
     return DebriefCoaching(
         comments=comments_for_run(session, run.id),
         shareable=run.enrolment_id is None and run.finished_at is not None and trainer,
-        shared=run.shared_with_trainers_at is not None, trainers_see=open_to_trainers(run) and trainer,
+        shared=run.shared_with_trainers_at is not None, trainers_see=trainer and _seen_by_trainers(session, run),
         has_trainer=trainer, request=request_for_checkin(session, user_id, checkin.id) if checkin else None)

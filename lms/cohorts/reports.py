@@ -26,7 +26,7 @@ from lms.accounts.models import User
 from lms.certificates import validity
 from lms.certificates.models import Certificate
 from lms.cohorts.models import Cohort, CohortMember
-from lms.cohorts.services import assigned_courses
+from lms.cohorts.services import assigned_courses, courses_open_to, runs_open_to
 from lms.content import Catalog, Choice, Course, Scenario, Step
 from lms.core import clock
 from lms.core.db import DbSession
@@ -580,13 +580,19 @@ def _run_record(run: ScenarioRun, scenario: Scenario | None) -> RunRecord:
         skills, blocks)
 
 
-def trainee_record(session: DbSession, cohort: Cohort, user: User, catalog: Catalog, today: date) -> TraineeRecord:
-    """Steps, assessment attempts and role-play runs of one member; never reflections or check-ins."""
+def trainee_record(session: DbSession, viewer: User, cohort: Cohort, user: User, catalog: Catalog,
+                   today: date) -> TraineeRecord:
+    """What the viewer may see of one member's training; never reflections or check-ins.
+
+    Only what the trainer's role needs: enrolments (steps, attempts) and course-step
+    runs in courses assigned to a cohort of the member's that the viewer supervises,
+    and the practice runs the member chose to share. Other practice runs stay private."""
     columns = columns_for(session, cohort, catalog)
     facts = member_facts(session, [user.id], columns)
     cells = tuple((c, _cell(c, facts.get((user.id, c.course_id)), today)) for c in columns)
-    enrolments = list(session.scalars(select(Enrolment).where(Enrolment.user_id == user.id)
-                                      .order_by(Enrolment.started_at.desc(), Enrolment.id.desc())))
+    enrolments = list(session.scalars(select(Enrolment).where(
+        Enrolment.user_id == user.id, Enrolment.course_id.in_(courses_open_to(viewer, user.id)))
+        .order_by(Enrolment.started_at.desc(), Enrolment.id.desc())))
     ids = [e.id for e in enrolments]
     progress: dict[int, dict[str, StepProgress]] = {}
     attempts: dict[int, list[AssessmentAttempt]] = {}
@@ -619,7 +625,7 @@ def trainee_record(session: DbSession, cohort: Cohort, user: User, catalog: Cata
                               question_texts(course.step(a.step_id) if course else None, a.critical_missed or ()))
                   for a in attempts.get(e.id, ()))))
     records = []
-    for run in session.scalars(select(ScenarioRun).where(ScenarioRun.user_id == user.id)
+    for run in session.scalars(select(ScenarioRun).where(ScenarioRun.user_id == user.id, runs_open_to(viewer))
                                .options(selectinload(ScenarioRun.choices))
                                .order_by(ScenarioRun.started_at.desc(), ScenarioRun.id.desc())):
         records.append(_run_record(run, catalog.scenario(run.scenario_id)))

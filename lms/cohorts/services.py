@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import delete, exists, func, select, update
-from sqlalchemy.orm import aliased
+from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, update
+from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from lms.accounts import services as accounts
 from lms.accounts.models import User
@@ -19,7 +19,9 @@ from lms.core import clock
 from lms.core.db import DbSession
 from lms.core.models import utcnow
 from lms.core.services import ServiceError
+from lms.learning.models import Enrolment
 from lms.mail import services as mail
+from lms.roleplay.models import ScenarioRun
 
 NAME_MAX = 200
 
@@ -56,6 +58,36 @@ def supervised_user_ids(user: User):
     return (select(CohortMember.user_id)
             .join(CohortTrainer, CohortTrainer.cohort_id == CohortMember.cohort_id)
             .where(CohortTrainer.user_id == user.id))
+
+
+def courses_open_to(viewer: User, trainee_id: int | ColumnElement[int] | InstrumentedAttribute[int]):
+    """A subquery of the course ids whose work on `trainee_id` the viewer may see.
+
+    Courses assigned to a cohort that the trainee belongs to and that the viewer
+    supervises (any of the trainee's cohorts for an admin). `trainee_id` may be a
+    column, for use inside a correlated query."""
+    query = (select(CohortCourse.course_id)
+             .join(CohortMember, CohortMember.cohort_id == CohortCourse.cohort_id)
+             .where(CohortMember.user_id == trainee_id))
+    if not viewer.is_admin:
+        query = query.join(CohortTrainer, CohortTrainer.cohort_id == CohortCourse.cohort_id).where(
+            CohortTrainer.user_id == viewer.id)
+    return query
+
+
+def runs_open_to(viewer: User) -> ColumnElement[bool]:
+    """An SQL condition on ScenarioRun: the role-play runs the viewer may read (issue 11, item 4).
+
+    Course-step runs of a course assigned to a cohort of the trainee's that the viewer
+    supervises, and practice runs the trainee chose to share with their trainers.
+    Unshared practice runs are private to the trainee: no trainer or admin reads or counts them."""
+    course_run = exists(
+        select(Enrolment.id).where(Enrolment.id == ScenarioRun.enrolment_id,
+                                   Enrolment.course_id.in_(courses_open_to(viewer, ScenarioRun.user_id))))
+    shared_practice = and_(ScenarioRun.enrolment_id.is_(None), ScenarioRun.shared_with_trainers_at.is_not(None))
+    visible = supervised_user_ids(viewer)
+    condition = or_(course_run, shared_practice)
+    return condition if visible is None else and_(ScenarioRun.user_id.in_(visible), condition)
 
 
 def member_of(session: DbSession, cohort: Cohort, user_id: int) -> User | None:

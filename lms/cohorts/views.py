@@ -324,7 +324,7 @@ def trainee(cohort_id: int, user_id: int):
     member = cohorts.member_of(db.session, current, user_id)
     if member is None:
         abort(404)
-    record = reports.trainee_record(db.session, current, member, catalog(), clock.today())
+    record = reports.trainee_record(db.session, current_user, current, member, catalog(), clock.today())
     run_ids = [r.run_id for r in record.runs]
     return render_template("trainer/trainee.html", cohort=current, record=record, action_form=ActionForm(),
                            commentable=coaching.commentable_run_ids(db.session, current_user, run_ids),

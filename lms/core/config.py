@@ -21,6 +21,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lms.core import crypto
+
 if TYPE_CHECKING:  # only for annotations: `lms check` reads the config without Flask
     from flask import Flask
 
@@ -71,6 +73,9 @@ class Defaults:
     DEBUG = False
     TESTING = False
     SECRET_KEY: str | None = None
+    # Fernet keys for private words at rest (lms.core.crypto), comma-separated: the first encrypts,
+    # all decrypt. Required in production; development and the test suite derive one from SECRET_KEY.
+    DATA_KEYS: str | None = None
     DATABASE_URL: str | None = None  # default: SQLite in the instance folder
     CONTENT_DIR: str | None = None  # default: the project root (courses/, scenarios/)
     CONTENT_AUTO_RELOAD: bool | None = None  # default: on in development
@@ -253,6 +258,11 @@ def _derive(app: Flask) -> None:
         cfg["CONTENT_AUTO_RELOAD"] = development
     if not cfg.get("SECRET_KEY") and development:
         cfg["SECRET_KEY"] = _instance_secret(app)
+    cfg["DATA_KEYS_DERIVED"] = False
+    if not crypto.parse_keys(cfg.get("DATA_KEYS")) and (development or cfg.get("TESTING")) and cfg.get("SECRET_KEY"):
+        # Stable across restarts (the instance secret is kept), so development data stays readable.
+        cfg["DATA_KEYS"] = crypto.derived_key(str(cfg["SECRET_KEY"]))
+        cfg["DATA_KEYS_DERIVED"] = True
     if cfg.get("SESSION_COOKIE_SECURE") is None:
         cfg["SESSION_COOKIE_SECURE"] = not (development or cfg.get("TESTING"))
     cfg["SESSION_COOKIE_HTTPONLY"] = True
@@ -385,6 +395,12 @@ def validate(app: Flask) -> None:
                           "use a random value, e.g. the output of: python -c 'import secrets; print(secrets.token_hex(32))'")
         if cfg.get("DEBUG"):
             errors.append("Debug mode must be off in production: unset LMS_DEBUG / FLASK_DEBUG.")
+        if not crypto.parse_keys(cfg.get("DATA_KEYS")) and not cfg.get("TESTING"):
+            errors.append("LMS_DATA_KEYS is not set: reflections and check-in notes are encrypted with it. "
+                          "Make a key with `lms keys new` (or: python -c 'from cryptography.fernet import Fernet; "
+                          "print(Fernet.generate_key().decode())'), keep a copy safe apart from the backups, "
+                          "and set LMS_DATA_KEYS to it.")
+    errors += crypto.key_problems(cfg.get("DATA_KEYS"))
     if not str(cfg["DATABASE_URL"]).startswith(("sqlite:", "postgresql")):
         errors.append("DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL.")
     content_dir = Path(cfg["CONTENT_DIR"])

@@ -17,6 +17,8 @@ from sqlalchemy import Connection, CursorResult, Engine, Executable, create_engi
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
+from lms.core import crypto
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -205,6 +207,7 @@ class Database:
 def init_app(app: Flask) -> Database:
     """Give the app its own Database, bound to its DATABASE_URL, and clean up after each request."""
     database = Database(app.config["DATABASE_URL"], float(app.config["SQLITE_BUSY_TIMEOUT_SECONDS"]))
+    crypto.install(database.engine, crypto.make_cipher(crypto.parse_keys(app.config["DATA_KEYS"])))
     app.extensions["lms_db"] = database
     global _last_bound
     _last_bound = database

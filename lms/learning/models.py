@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from lms.core.crypto import EncryptedText
 from lms.core.models import Base, UTCDateTime, utcnow
 
 
@@ -166,6 +167,6 @@ class ReflectionEntry(Base):
     reflection_id: Mapped[str] = mapped_column(String(150))
     # Kept so an export still makes sense if the course is later edited.
     prompt_text: Mapped[str] = mapped_column(Text, default="")
-    text: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(EncryptedText)  # encrypted at rest (lms.core.crypto)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,7 +1,9 @@
 """Scenario insight: where trainees go in a role-play, and where they go wrong.
 
 Counts come from a few GROUP BY queries over the runs the viewer may see
-(members of their cohorts; everyone for an admin), never from loading runs.
+(cohorts.runs_open_to: course-step runs of their cohorts' courses, and practice
+runs their trainees shared), never from loading runs. Unshared practice runs are
+private to the trainee and never counted.
 """
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from sqlalchemy import func, select
 
 from lms.accounts.models import User
 from lms.cohorts.models import CohortMember
-from lms.cohorts.services import supervised_user_ids, visible_cohorts
+from lms.cohorts.services import runs_open_to, visible_cohorts
 from lms.content import Choice, Scenario
 from lms.core.db import DbSession
 from lms.roleplay.models import RunChoice, ScenarioRun
@@ -135,10 +137,7 @@ def _recommended(scenario: Scenario, node_id: str) -> int | None:
 
 def scenario_insight(session: DbSession, viewer: User, scenario: Scenario) -> Insight:
     """Runs, pass rate, score distribution and choice counts per node, for the runs the viewer may see."""
-    scope = [ScenarioRun.scenario_id == scenario.id]
-    visible = supervised_user_ids(viewer)
-    if visible is not None:
-        scope.append(ScenarioRun.user_id.in_(visible))
+    scope = [ScenarioRun.scenario_id == scenario.id, runs_open_to(viewer)]
     runs, finished, passed, red = session.execute(
         select(func.count(), func.count(ScenarioRun.finished_at),
                func.count().filter(ScenarioRun.passed.is_(True)),
@@ -197,10 +196,7 @@ def skill_insight(session: DbSession, viewer: User, scenario: Scenario) -> Skill
     names = list(scenario.skills)
     best = best_per_skill(scenario)
     columns = tuple(SkillColumn(n, scenario.skills[n], best.get(n)) for n in names)
-    scope = [ScenarioRun.scenario_id == scenario.id, ScenarioRun.outcome.is_not(None)]
-    visible = supervised_user_ids(viewer)
-    if visible is not None:
-        scope.append(ScenarioRun.user_id.in_(visible))
+    scope = [ScenarioRun.scenario_id == scenario.id, ScenarioRun.outcome.is_not(None), runs_open_to(viewer)]
     latest = select(func.max(ScenarioRun.id)).where(*scope).group_by(ScenarioRun.user_id)
     totals: dict[int, list[int]] = {}
     for user_id, node_id, index, target, score in session.execute(
@@ -242,9 +238,6 @@ def skill_insight(session: DbSession, viewer: User, scenario: Scenario) -> Skill
 
 def run_counts(session: DbSession, viewer: User) -> dict[str, tuple[int, int]]:
     """{scenario id: (runs, finished runs)} the viewer may see, in one query."""
-    query = select(ScenarioRun.scenario_id, func.count(), func.count(ScenarioRun.finished_at)).group_by(
-        ScenarioRun.scenario_id)
-    visible = supervised_user_ids(viewer)
-    if visible is not None:
-        query = query.where(ScenarioRun.user_id.in_(visible))
+    query = (select(ScenarioRun.scenario_id, func.count(), func.count(ScenarioRun.finished_at))
+             .where(runs_open_to(viewer)).group_by(ScenarioRun.scenario_id))
     return {sid: (n, done) for sid, n, done in session.execute(query)}

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lms.core.crypto import EncryptedText
 from lms.core.models import Base, UTCDateTime, utcnow
 
 
@@ -66,5 +67,5 @@ class WellbeingCheckin(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     run_id: Mapped[int | None] = mapped_column(ForeignKey("scenario_runs.id", ondelete="SET NULL"))
     feeling: Mapped[str] = mapped_column(String(32))  # ok / unsettled / struggling
-    note: Mapped[str] = mapped_column(Text, default="")
+    note: Mapped[str] = mapped_column(EncryptedText, default="")  # encrypted at rest (lms.core.crypto)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
