@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from lms.accounts.models import User
 from lms.catalog.services import catalog
 from lms.cohorts import exports, reports
 from lms.core import clock
+from lms.core.models import utcnow
 from lms.learning import assessments, confirmations, progress, responses
 from lms.roleplay import runs
 from tests.factories import join, make_cohort
@@ -31,7 +33,8 @@ def _in(app, function, *args):
 
 def _record(app, session, cohort, user, content):
     with app.app_context():
-        return reports.trainee_record(session, cohort, user, content, clock.today())
+        trainer = session.get(User, cohort.created_by_id)  # the record as the cohort's own trainer sees it
+        return reports.trainee_record(session, trainer, cohort, user, content, clock.today())
 
 
 def _rows(text: str) -> list[dict[str, str]]:
@@ -62,6 +65,7 @@ def world(app, session, users):
         run = runs.start_run(session, robin.id, handover)
         for position, index in enumerate(route):
             runs.choose(session, run, handover, position, index)
+        run.shared_with_trainers_at = utcnow()  # practice runs reach trainers only when shared
     session.commit()
     return tess, robin, cohort, content
 
