@@ -29,7 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     app.url_map.converters["int"] = BoundedIntConverter
     from lms.accounts import login as auth
     from lms.catalog import services as catalog
-    from lms.core import access, errors, health, logs, passwords, security, templating
+    from lms.core import access, errors, health, logs, metrics, passwords, security, templating
     from lms.core import config as config_module
     from lms.core import db as database
     from lms.core.extensions import csrf, login_manager
@@ -38,6 +38,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
 
     config_module.load(app, config)
     logs.init_app(app)  # first: its request id is on every line the other hooks log
+    metrics.init_app(app)  # next: its clock covers the other hooks' work
     for chatty in ("weasyprint", "fontTools"):  # progress lines at INFO for every render
         logging.getLogger(chatty).setLevel(logging.WARNING)
 
@@ -61,7 +62,21 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
 
     register_commands(app)
     health.init_app(app)
+    _add_scrape_gauges(app)
     return app
+
+
+def _add_scrape_gauges(app: Flask) -> None:
+    """Figures read from the shared database when /metrics is scraped (the same on every server)."""
+    from lms.core import metrics
+    from lms.core.db import db, deferred_reads
+    from lms.jobs.queue import depth
+
+    def queue_depth() -> dict[str, float]:
+        with deferred_reads(), db.engine.connect() as connection:
+            return {status: float(count) for status, count in depth(connection).items()}
+
+    metrics.add_scrape_gauge(app, "lms_job_queue_depth", "Jobs in the queue, by status", "status", queue_depth)
 
 
 def _register_blueprints(app: Flask) -> None:

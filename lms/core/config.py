@@ -131,6 +131,8 @@ class Defaults:
     SQLITE_BUSY_TIMEOUT_SECONDS = 10.0
     WORKER_TIMEOUT_SECONDS = 30  # gunicorn's --timeout (its default is 30): set both together
     UNAVAILABLE_RETRY_AFTER_SECONDS = 5  # Retry-After on the 503 when the database cannot be reached
+    # Bearer token for /metrics from elsewhere than loopback (lms.core.metrics); empty: loopback only.
+    METRICS_TOKEN = ""
     # Benchmarks only: answer every request with an X-Query-Count header (SQL statements it ran).
     COUNT_QUERIES = False
 
