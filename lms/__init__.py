@@ -33,8 +33,6 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     from lms.core import config as config_module
     from lms.core import db as database
     from lms.core.extensions import csrf, login_manager
-    from lms.page_cache import cache as page_cache
-    from lms.page_cache import versions as page_versions
 
     config_module.load(app, config)
     logs.init_app(app)  # first: its request id is on every line the other hooks log
@@ -43,12 +41,9 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
         logging.getLogger(chatty).setLevel(logging.WARNING)
 
     passwords.init_app(app)
-    bound = database.init_app(app)
-    page_versions.install(bound.session.session_factory)
+    database.init_app(app)
     _guard_schema(app)
-    catalog.init_app(app)  # its check for content changes runs before a kept page is looked up
-    # Before the login check: a kept page is served only to the login it was made for.
-    page_cache.init_app(app)
+    catalog.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)

@@ -109,7 +109,6 @@ class Defaults:
     WTF_CSRF_TIME_LIMIT = None  # tokens last as long as the session
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     TIMEZONE = "Europe/London"  # IANA name: what "today" is for due dates, expiry and file names
-    PAGE_CACHE_MB = 16  # per worker, for a trainee's repeat views; 0 turns it off
     # Outgoing email (README "Email and reminders"). No MAIL_SERVER: messages are printed (console).
     MAIL_BACKEND: str | None = None  # "smtp" or "console"; default: smtp when MAIL_SERVER is set
     MAIL_SERVER = ""
@@ -343,9 +342,6 @@ def validate(app: Flask) -> None:
                  "SESSION_LIFETIME_HOURS", "PASSWORD_MIN_LENGTH"):
         if not isinstance(cfg.get(name), int) or cfg[name] < 1:
             errors.append(f"LMS_{name} must be a positive whole number, not {cfg.get(name)!r}.")
-    if isinstance(cfg.get("PAGE_CACHE_MB"), bool) or not isinstance(cfg.get("PAGE_CACHE_MB"), (int, float)) \
-            or cfg["PAGE_CACHE_MB"] < 0:
-        errors.append(f"LMS_PAGE_CACHE_MB must be a number of megabytes, 0 or more, not {cfg.get('PAGE_CACHE_MB')!r}.")
     if cfg.get("LOG_FORMAT") not in ("text", "json"):
         errors.append(f"LMS_LOG_FORMAT must be 'text' or 'json', not {cfg.get('LOG_FORMAT')!r}.")
     busy, worker = cfg.get("SQLITE_BUSY_TIMEOUT_SECONDS"), cfg.get("WORKER_TIMEOUT_SECONDS")
