@@ -11,15 +11,19 @@ import sys
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
+#: Scripts run more than once, with these arguments each time (the others run once, with none).
+RUNS = {"walk.py": [["--db", "sqlite"], ["--db", "postgresql"]]}
 
 
 def main() -> int:
     scripts = sorted(p for p in BENCH.glob("*.py") if p.name != Path(__file__).name and not p.name.startswith("_"))
     failed = []
     for script in scripts:
-        print(f"\n##### {script.name}", flush=True)
-        if subprocess.run([sys.executable, str(script)], cwd=BENCH.parent).returncode != 0:
-            failed.append(script.name)
+        for arguments in RUNS.get(script.name, [[]]):
+            name = " ".join([script.name, *arguments])
+            print(f"\n##### {name}", flush=True)
+            if subprocess.run([sys.executable, str(script), *arguments], cwd=BENCH.parent).returncode != 0:
+                failed.append(name)
     if failed:
         print(f"\nfailed: {', '.join(failed)}")
     return 1 if failed else 0

@@ -7,10 +7,9 @@ workers, and loads each in turn with wrk on loopback, interleaved over several
 rounds. Prints medians of requests/s and p50/p99 latency, and the ratio to the
 bare page. Target: >= 50% of the bare throughput and p99 < 50 ms at 32 connections.
 
-Repeated views of one page are served as kept pages (lms/page_cache.py), as a
-trainee's reloads are. The same pages from a second app with kept pages off
-(LMS_PAGE_CACHE_MB=0) are printed too, for reference: that is what a page costs
-whenever something on it has changed.
+One URL reloaded by one login: a trainee's reload, not their journey. For the
+journey (every step, answer and role-play node of many trainees), see
+bench/walk.py, which is the benchmark issue 18 judges.
 
     .venv/bin/python bench/serve.py [--rounds 3] [--duration 10] [--connections 32] [--profile]
 
@@ -42,8 +41,6 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 TARGET_RATIO = 0.5
 TARGET_P99_MS = 50.0
-#: Suffix of the rows served with kept pages off (lms/page_cache.py): shown, not judged.
-NOT_KEPT = ", not kept"
 PASSWORD = "bench passphrase for a trainee"
 STEP_COURSE = "peer-support-basics"  # a sample course; its first reading step with questions is served
 SCENARIO = "veiled-goodbye"
@@ -292,16 +289,10 @@ def main() -> None:
             bare_url = start_gunicorn(stack, "_bare_app:app", _free_port(),
                                       {**env, "BENCH_TEMPLATE_BYTES": str(page_bytes)}, workdir / "bare.log",
                                       chdir=BENCH)
-            # The same app with kept pages off: what every first view of a page costs.
-            cold_url = start_gunicorn(stack, "app:app", _free_port(), {**env, "LMS_PAGE_CACHE_MB": "0"},
-                                      workdir / "cold.log")
             targets = {"bare Flask page": (bare_url + "/", None)}
             if setup.step_path:
                 targets["step page"] = (app_url + setup.step_path, setup.cookie)
             targets["player node"] = (app_url + setup.run_path, setup.cookie)
-            if setup.step_path:
-                targets[f"step page{NOT_KEPT}"] = (cold_url + setup.step_path, setup.cookie)
-            targets[f"player node{NOT_KEPT}"] = (cold_url + setup.run_path, setup.cookie)
             sizes = {}
             for name, (url, cookie) in targets.items():
                 sizes[name], settled = check_page(url, cookie or "")
@@ -342,7 +333,7 @@ def report(results: dict[str, list[Result]]) -> None:
         p50 = statistics.median(r.p50_ms for r in rounds)
         p99 = statistics.median(r.p99_ms for r in rounds)
         ratio = rps / bare if bare else 0.0
-        verdict = "-" if name == "bare Flask page" else "(for reference)" if name.endswith(NOT_KEPT) else (
+        verdict = "-" if name == "bare Flask page" else (
             "met" if ratio >= TARGET_RATIO and p99 < TARGET_P99_MS else "MISSED")
         errors = sum(r.errors for r in rounds)
         print(f"  {name:24} {rps:8.0f} {p50:8.1f} {p99:8.1f} {ratio:8.0%}  {verdict}"

@@ -29,26 +29,22 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     app.url_map.converters["int"] = BoundedIntConverter
     from lms.accounts import login as auth
     from lms.catalog import services as catalog
-    from lms.core import access, errors, health, i18n, logs, passwords, security, templating
+    from lms.core import access, errors, health, i18n, logs, metrics, passwords, security, templating
     from lms.core import config as config_module
     from lms.core import db as database
     from lms.core.extensions import csrf, login_manager
-    from lms.page_cache import cache as page_cache
-    from lms.page_cache import versions as page_versions
 
     config_module.load(app, config)
     logs.init_app(app)  # first: its request id is on every line the other hooks log
+    metrics.init_app(app)  # next: its clock covers the other hooks' work
     for chatty in ("weasyprint", "fontTools"):  # progress lines at INFO for every render
         logging.getLogger(chatty).setLevel(logging.WARNING)
 
     passwords.init_app(app)
     bound = database.init_app(app)
     _check_data_keys(app, bound)
-    page_versions.install(bound.session.session_factory)
     _guard_schema(app)
-    catalog.init_app(app)  # its check for content changes runs before a kept page is looked up
-    # Before the login check: a kept page is served only to the login it was made for.
-    page_cache.init_app(app)
+    catalog.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
     security.init_app(app)
@@ -63,7 +59,21 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
 
     register_commands(app)
     health.init_app(app)
+    _add_scrape_gauges(app)
     return app
+
+
+def _add_scrape_gauges(app: Flask) -> None:
+    """Figures read from the shared database when /metrics is scraped (the same on every server)."""
+    from lms.core import metrics
+    from lms.core.db import db, deferred_reads
+    from lms.jobs.queue import depth
+
+    def queue_depth() -> dict[str, float]:
+        with deferred_reads(), db.engine.connect() as connection:
+            return {status: float(count) for status, count in depth(connection).items()}
+
+    metrics.add_scrape_gauge(app, "lms_job_queue_depth", "Jobs in the queue, by status", "status", queue_depth)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -4,7 +4,7 @@ from lms.admin.models import AuditEntry
 from lms.certificates.models import Certificate
 from lms.coaching.models import ContactRequest, RunComment
 from lms.cohorts.models import ENROLMENTS_REPORT_INDEX, Cohort, CohortCourse, CohortMember, CohortTrainer, Invite
-from lms.core.models import SITE_VERSION_ID, Base, SiteSetting, SiteVersion, utcnow
+from lms.core.models import Base, SiteSetting, utcnow
 from lms.jobs.models import Job
 from lms.learning.models import (
     AssessmentAttempt,
@@ -23,6 +23,6 @@ __all__ = [
     "AssessmentAttempt", "AssessmentDraw", "AuditEntry", "Base", "Certificate", "Cohort", "CohortCourse",
     "CohortMember", "CohortTrainer", "ContactRequest", "ENROLMENTS_REPORT_INDEX", "Enrolment", "Invite", "Job",
     "LoginAttempt", "QuestionAnswer", "ROLES", "ReflectionEntry", "ReminderPreference", "ResponseEntry",
-    "RunChoice", "RunComment", "SITE_VERSION_ID", "ScenarioRun", "SentReminder", "SiteSetting", "SiteVersion",
+    "RunChoice", "RunComment", "ScenarioRun", "SentReminder", "SiteSetting",
     "StepConfirmation", "StepProgress", "User", "WellbeingCheckin", "utcnow",
 ]

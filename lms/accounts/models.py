@@ -4,7 +4,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, Index, Integer, String
+from sqlalchemy import Boolean, Index, String
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -34,9 +34,6 @@ class User(Base):
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    # Bumped in the same transaction as any write to this person's training
-    # (lms.page_cache.versions): a cached page of theirs is good while it is unchanged.
-    pages_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # The interface and training language they chose ('cy'); None: the site's default (lms.core.i18n).
     # Also the language of what is sent to them (Welsh Language Standards: recorded preference).
     language: Mapped[str | None] = mapped_column(String(16))

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import ROLES, LoginAttempt, User
 from lms.cohorts.models import Cohort, Invite
+from lms.core import metrics
 from lms.core.db import DbSession, affected_rows, counting_transaction
 from lms.core.models import utcnow
 from lms.core.passwords import hash_password, needs_rehash, verify_password
@@ -190,13 +191,9 @@ def register(
 
 
 def set_language(session: DbSession, user: User, language: str) -> None:
-    """Remember the person's language (the caller checks it is one of the site's).
-
-    Their kept pages are in the old language: bumping pages_version retires them on every device.
-    """
+    """Remember the person's language (the caller checks it is one of the site's)."""
     if user.language != language:
         user.language = language
-        user.pages_version = (user.pages_version or 0) + 1
         session.flush()
 
 
@@ -228,6 +225,7 @@ def claim_login_attempt(session: DbSession, email: str, address: str | None, pol
     with counting_transaction(session, account_key, address_key) as connection:
         if (_attempt_count(connection, account_key, address, since) >= policy.max_failures
                 or _attempt_count(connection, address_key, None, since) >= policy.max_failures_per_address):
+            metrics.refused("login")
             raise ServiceError(LOGIN_THROTTLED)
         ids = [connection.execute(insert(LoginAttempt).values(key=key, address=address, created_at=now)
                                   .returning(LoginAttempt.id)).scalar_one()

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from lms.catalog.render_cache import DiskUnitCache, LastGood
 from lms.content import Catalog, load_catalog
-from lms.core import health, i18n
+from lms.core import health, i18n, metrics
 from lms.core.db import DbSession, deferred_reads
 from lms.core.models import SiteSetting
 
@@ -173,6 +173,7 @@ class CatalogHolder:
             return catalog
 
     def _report(self, fresh: Catalog, kept: list[str], seconds: float) -> None:
+        metrics.CONTENT_LOAD.observe(seconds)
         log.info("Loaded %d courses and %d scenarios from %s in %.2fs",
                  len(fresh.courses), len(fresh.scenarios), self.root, seconds)
         for problem in fresh.errors:

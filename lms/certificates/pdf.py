@@ -16,6 +16,8 @@ from urllib.parse import unquote, urlsplit
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
 
+from lms.core import metrics
+
 # WeasyPrint logs every layout step at INFO; one line per step per render is noise.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
@@ -95,8 +97,9 @@ def render_pdf(html: str, *, timeout: float, url_fetcher: SealedFetcher | None =
             result["error"] = exc
 
     worker = threading.Thread(target=work, name="render-pdf", daemon=True)
-    worker.start()
-    worker.join(timeout)
+    with metrics.timed(metrics.CERTIFICATE_RENDER):
+        worker.start()
+        worker.join(timeout)
     if worker.is_alive():
         raise RenderError(f"The PDF took longer than {timeout:g} seconds to make.")
     if "error" in result:

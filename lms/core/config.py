@@ -117,7 +117,6 @@ class Defaults:
     CONTENT_LANGUAGE = "en"  # what the original course and scenario files are written in (FORMAT.md 8)
     DEFAULT_LANGUAGE = "en"  # for people who chose none and visitors whose browser asks for none of LANGUAGES
     TIMEZONE = "Europe/London"  # IANA name: what "today" is for due dates, expiry and file names
-    PAGE_CACHE_MB = 16  # per worker, for a trainee's repeat views; 0 turns it off
     # Outgoing email (README "Email and reminders"). No MAIL_SERVER: messages are printed (console).
     MAIL_BACKEND: str | None = None  # "smtp" or "console"; default: smtp when MAIL_SERVER is set
     MAIL_SERVER = ""
@@ -142,6 +141,10 @@ class Defaults:
     SQLITE_BUSY_TIMEOUT_SECONDS = 10.0
     WORKER_TIMEOUT_SECONDS = 30  # gunicorn's --timeout (its default is 30): set both together
     UNAVAILABLE_RETRY_AFTER_SECONDS = 5  # Retry-After on the 503 when the database cannot be reached
+    # Bearer token for /metrics from elsewhere than loopback (lms.core.metrics); empty: loopback only.
+    METRICS_TOKEN = ""
+    # Benchmarks only: answer every request with an X-Query-Count header (SQL statements it ran).
+    COUNT_QUERIES = False
 
 
 def load(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
@@ -414,9 +417,6 @@ def validate(app: Flask) -> None:
                  "SESSION_LIFETIME_HOURS", "PASSWORD_MIN_LENGTH"):
         if not isinstance(cfg.get(name), int) or cfg[name] < 1:
             errors.append(f"LMS_{name} must be a positive whole number, not {cfg.get(name)!r}.")
-    if isinstance(cfg.get("PAGE_CACHE_MB"), bool) or not isinstance(cfg.get("PAGE_CACHE_MB"), (int, float)) \
-            or cfg["PAGE_CACHE_MB"] < 0:
-        errors.append(f"LMS_PAGE_CACHE_MB must be a number of megabytes, 0 or more, not {cfg.get('PAGE_CACHE_MB')!r}.")
     if cfg.get("LOG_FORMAT") not in ("text", "json"):
         errors.append(f"LMS_LOG_FORMAT must be 'text' or 'json', not {cfg.get('LOG_FORMAT')!r}.")
     busy, worker = cfg.get("SQLITE_BUSY_TIMEOUT_SECONDS"), cfg.get("WORKER_TIMEOUT_SECONDS")

@@ -216,6 +216,9 @@ def init_app(app: Flask) -> Database:
     def _choose_transaction_mode() -> None:
         _immediate.set(request.method not in SAFE_METHODS)
 
+    if app.config.get("COUNT_QUERIES"):
+        _count_queries(app, database.engine)
+
     # Per request, not per app context: a test or CLI command that pushes an
     # app context around service calls keeps its session (and its work).
     @app.teardown_request
@@ -234,6 +237,36 @@ def init_app(app: Flask) -> Database:
                 database.session.registry.clear()
 
     return database
+
+
+#: Statements run by the current request, counted only when COUNT_QUERIES is on.
+_statements: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("lms_statements", default=None)
+
+
+def _count_queries(app: Flask, engine: Engine) -> None:
+    """Answer each request with `X-Query-Count`: the SQL statements it sent (for benchmarks).
+
+    Counted at the cursor, so every statement SQLAlchemy sends counts (ORM,
+    Core, exec_driver_sql) except SQLite's explicit BEGIN, which PostgreSQL's
+    driver sends unseen: the figures are comparable. Off by default: it costs
+    a hook per statement.
+    """
+    @event.listens_for(engine, "before_cursor_execute")
+    def _count(_connection, _cursor, statement: str, *_args) -> None:
+        counter = _statements.get()
+        if counter is not None and not statement.startswith("BEGIN"):
+            counter[0] += 1
+
+    @app.before_request
+    def _start_counting() -> None:
+        _statements.set([0])
+
+    @app.after_request
+    def _report_count(response):
+        counter = _statements.get()
+        if counter is not None:
+            response.headers["X-Query-Count"] = str(counter[0])
+        return response
 
 
 # The Database of the app created last: what `db` means outside any app context

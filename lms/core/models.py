@@ -62,20 +62,6 @@ class SiteSetting(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-# -- One counter for changes no single person's version can describe (settings, cohorts...).
-
-
-#: The id of the one row.
-SITE_VERSION_ID = 1
-
-
-class SiteVersion(Base):
-    __tablename__ = "site_versions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-
-
 # -- A count of requests of one kind from one client in one fixed window (lms.core.ratelimit).
 
 

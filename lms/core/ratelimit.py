@@ -15,6 +15,7 @@ from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from lms.core import metrics
 from lms.core.db import DbSession, counting_transaction
 from lms.core.models import RateLimitCounter
 
@@ -50,4 +51,5 @@ def client_address() -> str:
 def limit_or_429(session: DbSession, name: str, limit: int, seconds: int) -> None:
     """Abort with 429 ("Too many requests") once this client has made more than `limit` `name` requests."""
     if not hit(session, f"{name}:{client_address()}", limit, seconds):
+        metrics.refused(name)
         abort(429)

@@ -60,7 +60,7 @@ def _overrides() -> dict[str, Any]:
 
 
 def version() -> int:
-    """A number that changes whenever the values this process serves do (kept pages depend on it)."""
+    """A number that changes whenever the values this process serves do ."""
     _overrides()
     return _cache()["version"]
 

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import Connection, func, or_, select, update
 
 from lms.core.db import DbSession
 from lms.core.models import utcnow
@@ -155,3 +155,9 @@ def run_due(session: DbSession, worker: str, *, batch: int = 20, max_jobs: int |
 def failed_jobs(session: DbSession, limit: int = 50) -> list[Job]:
     """Jobs that failed for good, newest first (for the operator)."""
     return list(session.scalars(select(Job).where(Job.status == FAILED).order_by(Job.failed_at.desc()).limit(limit)))
+
+
+def depth(connection: Connection) -> dict[str, int]:
+    """How many jobs there are in each status (queued, failed, ...): the queue's depth for metrics."""
+    rows = connection.execute(select(Job.status, func.count()).group_by(Job.status))
+    return {status: int(count) for status, count in rows}

@@ -11,6 +11,8 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import Select, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
 from lms.content import Course, Step
@@ -98,6 +100,10 @@ def record_visit(session: DbSession, enrolment: Enrolment, step: Step, *,
     """Note that the trainee opened a step (for "continue where you left off").
 
     `known` is the step's row when the caller has already read it (saves a query).
+    Otherwise the row is inserted unless it exists, in one statement (INSERT ...
+    ON CONFLICT DO NOTHING RETURNING, on SQLite and PostgreSQL alike), and read
+    only if it already existed: a first visit, the step page's common write,
+    costs two statements, this UPDATE and that INSERT.
     """
     enrolment.last_step_id = step.id
     enrolment.last_active_at = utcnow()
@@ -106,12 +112,15 @@ def record_visit(session: DbSession, enrolment: Enrolment, step: Step, *,
     session.flush()
     if known is not None:
         return known
-    existing = select(StepProgress).where(StepProgress.enrolment_id == enrolment.id, StepProgress.step_id == step.id)
-    row = session.scalar(existing)
-    if row is not None:  # a revisit, the common case, costs no failed INSERT
-        return row
-    inserted, _ = insert_once(session, StepProgress(enrolment_id=enrolment.id, step_id=step.id), existing)
-    return inserted
+    dialect_insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    inserted = session.scalar(
+        dialect_insert(StepProgress).values(enrolment_id=enrolment.id, step_id=step.id, first_seen_at=utcnow())
+        .on_conflict_do_nothing(index_elements=[StepProgress.enrolment_id, StepProgress.step_id])
+        .returning(StepProgress))
+    if inserted is not None:
+        return inserted
+    return session.scalars(select(StepProgress).where(
+        StepProgress.enrolment_id == enrolment.id, StepProgress.step_id == step.id)).one()
 
 
 #: How stale "last active" may be before a page view writes it again.
@@ -122,6 +131,25 @@ def visit_is_recorded(enrolment: Enrolment, step: Step, rows: Mapping[str, StepP
     """Whether a visit to `step` is already on record, recently enough that a reload need not write."""
     return (step.id in rows and enrolment.last_step_id == step.id
             and utcnow() - enrolment.last_active_at < VISIT_RESOLUTION)
+
+
+def enrolment_with_rows(session: DbSession, user_id: int,
+                        course_id: str) -> tuple[Enrolment | None, dict[str, StepProgress]]:
+    """The newest cycle of the user's enrolment in the course and every step opened in it, in one query.
+
+    What a step page needs before it renders: `latest_enrolment` and `step_rows` joined.
+    """
+    latest = (select(Enrolment.id).where(Enrolment.user_id == user_id, Enrolment.course_id == course_id)
+              .order_by(Enrolment.cycle.desc()).limit(1).scalar_subquery())
+    enrolment: Enrolment | None = None
+    rows: dict[str, StepProgress] = {}
+    for found, row in session.execute(
+            select(Enrolment, StepProgress).outerjoin(StepProgress, StepProgress.enrolment_id == Enrolment.id)
+            .where(Enrolment.id == latest)):
+        enrolment = found
+        if row is not None:
+            rows[row.step_id] = row
+    return enrolment, rows
 
 
 def step_rows(session: DbSession, enrolment_id: int) -> dict[str, StepProgress]:

@@ -35,8 +35,7 @@ from lms.core.services import ServiceError
 from lms.core.web import service_call
 from lms.learning import assessments, assigned, confirmations, progress, questions, reflections, responses
 from lms.learning.forms import AudienceForm, ReflectionForm, ResponseForm
-from lms.learning.models import CONFIRMATION_READY, Enrolment
-from lms.page_cache.cache import cacheable
+from lms.learning.models import CONFIRMATION_READY, Enrolment, StepProgress
 from lms.roleplay import runs
 
 bp = Blueprint("learn", __name__, template_folder="templates")
@@ -92,6 +91,18 @@ def _enrolment(course: Course) -> Enrolment:
         flash("Start the course first: its introduction tells you what it covers.", "info")
         abort(redirect(url_for(".course", course_id=course.id)))
     return enrolment
+
+
+def _open_step_with_rows(course_id: str, step_id: str) -> tuple[Course, Step, Enrolment, dict[str, StepProgress]]:
+    """As `_open_step`, with the steps opened so far, read in the same query as the enrolment."""
+    course = _course(course_id)
+    step = _step(course, step_id)
+    _require_prerequisites(course)
+    enrolment, rows = progress.enrolment_with_rows(db.session, current_user.id, course.id)
+    if enrolment is None:
+        flash("Start the course first: its introduction tells you what it covers.", "info")
+        abort(redirect(url_for(".course", course_id=course.id)))
+    return course, step, enrolment, rows
 
 
 def _open_step(course_id: str, step_id: str) -> tuple[Course, Step, Enrolment]:
@@ -196,10 +207,8 @@ def retake(course_id: str):
 # -- steps ----------------------------------------------------------------------------
 
 @bp.route("/courses/<course_id>/steps/<step_id>")
-@cacheable
 def step(course_id: str, step_id: str):
-    course, step, enrolment = _open_step(course_id, step_id)
-    rows = progress.step_rows(db.session, enrolment.id)
+    course, step, enrolment, rows = _open_step_with_rows(course_id, step_id)
     if step.content_notes and step.id not in rows and request.args.get("notes") != "continue":
         # First visit to a step with a content note: say what is coming before showing it.
         return render_template("learn/step_notes.html", course=course, step=step,

@@ -36,7 +36,7 @@ from lms.models import Base  # the index: every table is registered
 
 FORMAT_VERSION = 1
 #: Secrets, bulky bytes and internal counters: never part of an export.
-HIDDEN_COLUMNS = {("users", "password_hash"), ("users", "session_token"), ("users", "pages_version"),
+HIDDEN_COLUMNS = {("users", "password_hash"), ("users", "session_token"),
                   ("invites", "token_hash"), ("certificates", "pdf")}
 #: A row someone merely acted on is not theirs (a trainer approved a trainee's certificate).
 ACTED_ON = {("certificates", "approved_by_id"), ("response_entries", "reviewer_id"),

@@ -13,7 +13,6 @@ from lms.core.notices import notify
 from lms.core.services import ServiceError
 from lms.learning import progress
 from lms.learning.models import Enrolment
-from lms.page_cache.cache import cacheable
 from lms.roleplay import checkins as wellbeing
 from lms.roleplay import runs
 from lms.roleplay.forms import CheckinForm, ChooseForm, StartForm
@@ -146,7 +145,6 @@ def start(scenario_id: str):
 
 
 @bp.route("/runs/<int:run_id>")
-@cacheable
 def run(run_id: int):
     """The current node: content note gate, the situation as a chat, the available choices."""
     run, scenario = _own_run(run_id)

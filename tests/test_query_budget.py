@@ -1,0 +1,96 @@
+"""Query budget of the pages trainees open most (issue 18, item 2): counted, and constant.
+
+Counted with a `before_cursor_execute` listener on the app's engine: every SQL
+statement the request sends, except SQLite's BEGIN (PostgreSQL's driver sends
+its BEGIN unseen, so both backends count the same), and except the reads of
+`site_settings`: each process refreshes the site's settings and looks for a new
+content generation at most every few seconds, whichever request that falls on,
+so that cost is not a page's.
+"""
+from __future__ import annotations
+
+import re
+from contextlib import contextmanager
+
+from sqlalchemy import event
+
+from tests.conftest import csrf_token
+
+COURSE = "listening"
+
+
+@contextmanager
+def counted(app):
+    statements: list[str] = []
+
+    def count(_connection, _cursor, statement, *_args) -> None:
+        if not statement.startswith("BEGIN") and "FROM site_settings" not in statement:
+            statements.append(statement)
+
+    engine = app.extensions["lms_db"].engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def _get(app, client, url: str) -> list[str]:
+    with counted(app) as statements:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return statements
+
+
+def _start(client) -> None:
+    response = client.post(f"/courses/{COURSE}/start", data={"csrf_token": csrf_token(client, f"/courses/{COURSE}")})
+    assert response.status_code == 302
+
+
+def _writes(statements: list[str]) -> list[str]:
+    return [s for s in statements if s.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+
+
+def test_a_step_page_first_view_and_reload(app, client, users):
+    users.login(users.create())
+    _start(client)
+    plain = f"/courses/{COURSE}/steps/optional"
+    first = _get(app, client, plain)
+    # The user (and session check), the enrolment with every step opened so far, and the
+    # visit: one UPDATE of the enrolment's place and one INSERT of the step's row.
+    assert len(first) == 4, first
+    assert [s.split()[0].upper() for s in _writes(first)] == ["UPDATE", "INSERT"]
+    reload = _get(app, client, plain)
+    assert len(reload) == 2 and not _writes(reload), reload  # a quick reload writes nothing
+
+    # A step with a practice question and a reflection adds one read for each.
+    with_questions = _get(app, client, f"/courses/{COURSE}/steps/welcome")
+    assert len(with_questions) == 6, with_questions
+
+
+def test_the_count_does_not_grow_with_the_steps_opened(app, client, users):
+    users.login(users.create())
+    _start(client)
+    counts = []
+    for step in ("welcome", "optional") * 3:
+        # Each is a visit (the other step was opened in between), so each writes.
+        counts.append(len(_get(app, client, f"/courses/{COURSE}/steps/{step}")))
+    # A first visit inserts the step's row; a return only moves the enrolment's place.
+    assert counts == [6, 4, 5, 3, 5, 3], counts
+
+
+def test_a_role_play_node_reads_the_user_and_the_run(app, client, users):
+    users.login(users.create())
+    started = client.post("/play/late-post/start", data={"csrf_token": csrf_token(client, "/play/late-post")})
+    run_url = started.headers["Location"]
+    first = _get(app, client, run_url + "?show=1")
+    assert len(first) == 2 and not _writes(first), first
+    page = client.get(run_url + "?show=1").get_data(as_text=True)
+    position = re.search(r'name="position" value="(\d+)"', page).group(1)
+    choice = re.search(r'name="choice" value="(\d+)"', page).group(1)
+    chose = client.post(run_url + "/choose", data={"csrf_token": csrf_token(client, run_url + "?show=1"),
+                                                   "position": position, "choice": choice})
+    assert chose.status_code == 302
+    if "/debrief" not in chose.headers["Location"]:
+        after = _get(app, client, chose.headers["Location"] + "&show=1")
+        assert len(after) == 2, after  # the same after a choice: the run's choices come with the run
