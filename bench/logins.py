@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 from argon2 import PasswordHasher
+from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "a cohort logging in at seven"
@@ -56,7 +57,8 @@ def login_cost(logins: int) -> tuple[float, float]:
     workdir = tempfile.mkdtemp(prefix="lms-logins-")
     app = create_app({"DATABASE_URL": f"sqlite:///{workdir}/lms.sqlite3", "SECRET_KEY": secrets.token_hex(32),
                       "ENVIRONMENT": "production", "SESSION_COOKIE_SECURE": False, "CONTENT_DIR": str(ROOT),
-                      "LOGIN_THROTTLE_MAX": 10_000, "LOGIN_THROTTLE_ADDRESS_MAX": 10_000},
+                      "LOGIN_THROTTLE_MAX": 10_000, "LOGIN_THROTTLE_ADDRESS_MAX": 10_000,
+                      "DATA_KEYS": Fernet.generate_key().decode()},
                      instance_path=f"{workdir}/instance")
     with app.app_context():
         db.upgrade()

@@ -48,6 +48,8 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 PASSWORD = "bench passphrase for a trainee"
@@ -483,7 +485,8 @@ def main() -> None:
         env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32),
                "LMS_ENVIRONMENT": "production", "LMS_SESSION_COOKIE_SECURE": "false",
                "LMS_CONTENT_DIR": str(ROOT), "LMS_INSTANCE_PATH": str(workdir / "instance"),
-               "LMS_COUNT_QUERIES": "true", "BENCH_DATABASE_URL": url}
+               "LMS_COUNT_QUERIES": "true", "BENCH_DATABASE_URL": url,
+               "LMS_DATA_KEYS": Fernet.generate_key().decode()}
         os.environ.update(env)
         sys.path[:0] = [str(ROOT), str(BENCH)]
         apps: dict[str, dict[str, str]] = {"walk": {}}
