@@ -113,7 +113,7 @@ def test_development_derives_a_stable_key_and_says_so(tmp_path, caplog):
 def test_the_migration_encrypts_existing_rows_and_downgrade_decrypts(app, session, users):
     user = users.create()
     config = db.alembic_config()
-    command.downgrade(config, "0007_language")  # the revision before 0007_encryption
+    command.downgrade(config, "0007_drop_page_cache")  # the revision before 0007_encryption
     with db.engine.begin() as connection:  # written before this release: plain text
         connection.execute(text(
             "INSERT INTO reflection_entries (user_id, course_id, step_id, reflection_id, prompt_text, text, "
@@ -129,7 +129,7 @@ def test_the_migration_encrypts_existing_rows_and_downgrade_decrypts(app, sessio
     assert empty == ""
     assert session.query(ReflectionEntry).one().text == REFLECTION
     session.rollback()
-    command.downgrade(config, "0007_language")  # the revision before 0007_encryption
+    command.downgrade(config, "0007_drop_page_cache")  # the revision before 0007_encryption
     with db.engine.connect() as connection:
         assert connection.execute(text("SELECT text FROM reflection_entries")).scalar_one() == REFLECTION
     command.upgrade(config, "heads")

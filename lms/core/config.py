@@ -21,8 +21,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from lms.core import crypto
-
 if TYPE_CHECKING:  # only for annotations: `lms check` reads the config without Flask
     from flask import Flask
 
@@ -250,6 +248,8 @@ def _load_environment(app: Flask) -> None:
 
 def _derive(app: Flask) -> None:
     """Fill settings whose default depends on others."""
+    from lms.core import crypto  # here, not at the top: it loads SQLAlchemy, which `lms check` must not
+
     cfg = app.config
     development = cfg["ENVIRONMENT"] == "development"
     if not cfg.get("DATABASE_URL"):
@@ -372,6 +372,8 @@ def _mail_problems(cfg: Mapping[str, Any]) -> list[str]:
 
 def validate(app: Flask) -> None:
     """Raise ConfigError naming what to set when the configuration cannot work."""
+    from lms.core import crypto  # here, not at the top: it loads SQLAlchemy, which `lms check` must not
+
     cfg = app.config
     errors: list[str] = []
     if cfg["ENVIRONMENT"] not in ("development", "production"):

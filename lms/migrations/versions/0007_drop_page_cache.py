@@ -1,13 +1,13 @@
 """drop kept pages' versions: the walk benchmark showed the per-worker page cache did not pay (docs/performance.md)
 
 Revision ID: 0007_drop_page_cache
-Revises: 0007_encryption
+Revises: 0007_language
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_drop_page_cache"
-down_revision = "0007_encryption"
+down_revision = "0007_language"
 branch_labels = None
 depends_on = None
 

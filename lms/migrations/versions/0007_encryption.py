@@ -1,7 +1,7 @@
 """encryption: admin resets that work once and must be replaced; private words encrypted at rest
 
 Revision ID: 0007_encryption
-Revises: 0007_language
+Revises: 0007_drop_page_cache
 """
 import sqlalchemy as sa
 from alembic import op
@@ -10,7 +10,7 @@ import lms.core.models
 from lms.core import crypto
 
 revision = "0007_encryption"
-down_revision = "0007_language"
+down_revision = "0007_drop_page_cache"
 branch_labels = None
 depends_on = None
 
