@@ -110,9 +110,20 @@ def test_the_debrief_names_the_forbidden_situation_and_shows_skills(client, trai
     assert "Remember to tell the safeguarding lead" in page  # feedback: alert not visited
 
 
+def _share_practice_runs(session, user) -> None:
+    from sqlalchemy import update
+
+    from lms.core.models import utcnow
+    from lms.roleplay.models import ScenarioRun
+
+    session.execute(update(ScenarioRun).where(ScenarioRun.user_id == user.id).values(shared_with_trainers_at=utcnow()))
+    session.commit()
+
+
 def test_trainer_pages_show_skills_per_trainee_and_per_cohort_but_no_check_ins(client, session, users, trainee):
     run_url = start(client, "night-handover")
     play(client, run_url, PUBLIC, TO_PRIVATE, ASK_SAFE, FULL_NOTE)
+    _share_practice_runs(session, trainee)  # practice runs reach trainers only when shared
     private_notes(session, trainee)
     trainer = users.create(role="trainer", display_name="Tess Trainer")
     cohort = make_cohort(session, trainer, "Night owls", courses=())
