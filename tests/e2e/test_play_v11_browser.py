@@ -94,6 +94,7 @@ def test_a_v11_scenario_played_in_the_browser(page, users):
 
 def test_trainer_sees_skills_per_cohort_and_trainee(page, users, session, app):
     from lms.catalog.services import catalog
+    from lms.core.models import utcnow
     from lms.roleplay import runs
     from tests.test_runs_v11 import ASK_SAFE, FULL_NOTE, PRIVATE
     from tests.test_trainer import join, make_cohort
@@ -107,6 +108,7 @@ def test_trainer_sees_skills_per_cohort_and_trainee(page, users, session, app):
     run = runs.start_run(session, robin.id, handover)
     for index in (PRIVATE, ASK_SAFE, FULL_NOTE):
         runs.choose(session, run, handover, len(run.choices), index)
+    run.shared_with_trainers_at = utcnow()  # a practice run reaches trainers only when shared
     session.commit()
 
     browser_log_in(page, trainer.email)
