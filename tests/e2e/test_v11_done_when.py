@@ -84,7 +84,7 @@ def _choose(page: Page, text: str) -> None:
 def _csv(page: Page, url: str) -> list[dict[str, str]]:
     response = page.request.get(url)
     assert response.status == 200 and response.headers["content-type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(response.text())))
+    return list(csv.DictReader(io.StringIO(response.body().decode("utf-8-sig"))))
 
 
 def test_every_v11_construct_loads_plays_and_reports(page, browser, live_server, users, session, app):
@@ -199,12 +199,15 @@ def test_every_v11_construct_loads_plays_and_reports(page, browser, live_server,
         _choose(me, "Ask directly whether they are safe")
         _choose(me, "Hand over with a full note")
         me.wait_for_url("**/debrief")
-        expect(me.locator(".badge.bad", has_text="Not passed")).to_be_visible()
+        expect(me.locator("h2.verdict", has_text="Not passed")).to_be_visible()
         expect(me.get_by_text("a situation a passing run must avoid: “Replying in front of everyone”")).to_be_visible()
         expect(me.get_by_text("You got there, but the public thread still needs tidying up.")).to_be_visible()
         skills = me.get_by_role("region", name="Your score per skill").get_by_role("listitem")
         assert [" ".join(t.split()) for t in skills.all_inner_texts()] == [
             "Listening well: 4 out of 4", "Escalating risk: 3 out of 4"]
+        # A practice run reaches the trainers' reports only when the trainee shares it.
+        me.get_by_role("button", name="Share this run with my trainers").click()
+        me.wait_for_url("**/debrief*")
 
         me.get_by_role("button", name="Play again").click()
         _choose(me, "Alert the safeguarding lead")
@@ -214,9 +217,11 @@ def test_every_v11_construct_loads_plays_and_reports(page, browser, live_server,
         expect(me.get_by_text("The lead already knows, so the handover will be quick.")).to_be_visible()
         _choose(me, "Hand over with a full note")
         me.wait_for_url("**/debrief")
-        expect(me.locator(".badge.ok", has_text="Passed")).to_be_visible()
+        expect(me.locator("h2.verdict", has_text="Passed")).to_be_visible()
         assert [" ".join(t.split()) for t in skills.all_inner_texts()] == [
             "Listening well: 3 out of 4", "Escalating risk: 4 out of 4"]
+        me.get_by_role("button", name="Share this run with my trainers").click()
+        me.wait_for_url("**/debrief*")
     finally:
         trainee_context.close()
 
