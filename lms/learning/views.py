@@ -6,7 +6,9 @@ looked up by the current user's id, never by an id taken from the request.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -371,6 +373,23 @@ def submit_assessment(course_id: str, step_id: str):
     return redirect(_step_url(step, None if completed else "result"), code=303)
 
 
+def _save_written(course: Course, step: Step, enrolment, block_id: str, form,
+                  save: Callable[[], Any]) -> tuple[Any, Any]:
+    """Validate a written answer (reflection, response) and save it: (what `save` returned, None) after a
+    commit, or (None, the step page again with the message and what they wrote, status 400)."""
+    try:
+        if not form.validate_on_submit():
+            raise ServiceError(" ".join(form.text.errors) or "Please try again.")
+        saved = save()
+    except ServiceError as exc:
+        db.session.rollback()
+        # Shown again with what they wrote: nobody should lose their words to a message.
+        return None, _render_step(course, step, enrolment, errors={block_id: str(exc)},
+                                  texts={block_id: form.text.data or ""}, status=400)
+    db.session.commit()
+    return saved, None
+
+
 @bp.route("/courses/<course_id>/steps/<step_id>/reflections/<reflection_id>", methods=["POST"])
 def save_reflection(course_id: str, step_id: str, reflection_id: str):
     course, step, enrolment = _open_step(course_id, step_id)
@@ -378,16 +397,11 @@ def save_reflection(course_id: str, step_id: str, reflection_id: str):
     if reflection is None:
         abort(404)
     form = ReflectionForm()
-    try:
-        if not form.validate_on_submit():
-            raise ServiceError(" ".join(form.text.errors) or "Please try again.")
-        reflections.save(db.session, current_user.id, course, step, reflection, form.text.data)
-    except ServiceError as exc:
-        db.session.rollback()
-        # Shown again with what they wrote: nobody should lose their words to a message.
-        return _render_step(course, step, enrolment, errors={reflection.id: str(exc)},
-                            texts={reflection.id: form.text.data or ""}, status=400)
-    db.session.commit()
+    _, refused = _save_written(course, step, enrolment, reflection.id, form,
+                               lambda: reflections.save(db.session, current_user.id, course, step, reflection,
+                                                        form.text.data))
+    if refused is not None:
+        return refused
     notify("Your reflection is saved. Only you can see it.", near=f"reflection-{reflection.id}")
     return redirect(_step_url(step), code=303)  # the message there takes the focus (no #fragment: see notices)
 
@@ -399,16 +413,11 @@ def submit_response(course_id: str, step_id: str, response_id: str):
     if response is None:
         abort(404)
     form = ResponseForm()
-    try:
-        if not form.validate_on_submit():
-            raise ServiceError(" ".join(form.text.errors) or "Please try again.")
-        outcome = responses.submit(db.session, enrolment, course, step, response, form.text.data)
-    except ServiceError as exc:
-        db.session.rollback()
-        # Shown again with what they wrote: nobody should lose their words to a message.
-        return _render_step(course, step, enrolment, errors={response.id: str(exc)},
-                            texts={response.id: form.text.data or ""}, status=400)
-    db.session.commit()
+    outcome, refused = _save_written(course, step, enrolment, response.id, form,
+                                     lambda: responses.submit(db.session, enrolment, course, step, response,
+                                                              form.text.data))
+    if refused is not None:
+        return refused
     rid = f"response-{response.id}"
     if response.review:
         notify("Your response is sent. A trainer will read it and let you know if it meets the standard.", near=rid)
