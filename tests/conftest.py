@@ -14,6 +14,7 @@ import socket
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -185,6 +186,15 @@ def database_url(request: pytest.FixtureRequest, db_backend: str, tmp_path: Path
         cluster.drop_database(name)
     else:
         raise pytest.UsageError(f"unknown --db backend {db_backend!r}")
+
+
+@pytest.fixture(autouse=True)
+def steady_rate_limit_window(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hold rate-limit time at the start of an hour, so no test's requests straddle a window edge."""
+    from lms.core import ratelimit
+
+    start_of_hour = float(int(time.time()) // 3600 * 3600 + 1)
+    monkeypatch.setattr(ratelimit, "current_time", lambda: start_of_hour)
 
 
 @pytest.fixture

@@ -23,12 +23,17 @@ from lms.core.models import RateLimitCounter
 SWEEP_ONE_IN = 50
 
 
+def current_time() -> float:
+    """Seconds since the epoch; one seam so tests can hold a window still."""
+    return time.time()
+
+
 def hit(session: DbSession, key: str, limit: int, seconds: int, now: float | None = None) -> bool:
     """Count one request for `key`; False once it has had more than `limit` in the current window.
 
     Commits at once (see `counting_transaction`): call it before the request writes anything.
     """
-    now = time.time() if now is None else now
+    now = current_time() if now is None else now
     window = int(now // seconds)
     with counting_transaction(session) as connection:
         insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
