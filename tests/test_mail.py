@@ -103,6 +103,8 @@ def test_no_server_means_console_mode_that_prints(database_url, tmp_path, capsys
                                                  "expires_on": None}, "someone@example.org"))
     printed = capsys.readouterr().out
     assert "console mode: not sent" in printed and "Subject: You're invited to join Night" in printed
+    # The words and the link read as written, not as base64.
+    assert "/join/t" in printed and "Content-Transfer-Encoding" not in printed
     app.extensions["lms_db"].dispose()
 
 

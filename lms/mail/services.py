@@ -203,12 +203,21 @@ def tls_context() -> ssl.SSLContext:
     return ssl.create_default_context(cafile=current_app.config.get("MAIL_CA_FILE") or None)
 
 
+def readable(message: EmailMessage) -> str:
+    """The message as its reader sees it: the main headers, then the plain-text part decoded
+    (a developer reading the console wants the words and links, not base64)."""
+    headers = [f"{name}: {message[name]}" for name in ("From", "To", "Subject") if message[name]]
+    plain = message.get_body(preferencelist=("plain",))
+    text = plain.get_content() if plain is not None else ""
+    return "\n".join(headers) + "\n\n" + str(text).rstrip() + "\n"
+
+
 def deliver(message: EmailMessage) -> None:
     """Hand a message to the configured backend: print it (console) or send it over SMTP."""
     config = current_app.config
     if config["MAIL_BACKEND"] == "console":
         out = sys.stdout
-        out.write(f"\n----- email (console mode: not sent) -----\n{message.as_string()}\n----- end of email -----\n")
+        out.write(f"\n----- email (console mode: not sent) -----\n{readable(message)}\n----- end of email -----\n")
         out.flush()
         return
     security, timeout = config["MAIL_SECURITY"], config["MAIL_TIMEOUT_SECONDS"]
