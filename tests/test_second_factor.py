@@ -279,9 +279,8 @@ def test_new_recovery_codes_from_the_page(app, client, session, users):
                     form_page="/account/second-factor")
     new = re.findall(r"<li><code>([a-z2-7-]{19})</code></li>", response.get_data(as_text=True))
     assert response.status_code == 200 and len(new) == 10 and not set(new) & set(old)
-    with app.app_context():
-        with pytest.raises(ServiceError):
-            second_factor.verify(session, session.get(User, trainer.id), old[1])
+    with app.app_context(), pytest.raises(ServiceError):
+        second_factor.verify(session, session.get(User, trainer.id), old[1])
 
 
 def test_trainees_have_no_second_factor_page(client, users):
