@@ -357,3 +357,19 @@ def test_an_admin_resets_a_lost_second_factor_with_their_own_password(app, clien
     # Their password alone logs in now.
     assert "/login" not in _log_in(client, trainer).headers["Location"]
     assert client.get("/trainer/").status_code == 200
+
+
+def test_an_admins_password_reset_does_not_skip_the_second_factor(app, client, session, users):
+    """A temporary password from an administrator opens nothing without the person's code."""
+    from lms.accounts import services as accounts
+
+    trainer = users.create(role="trainer")
+    secret, _codes = turn_on(app, session, trainer)
+    with app.app_context():
+        temporary = accounts.reset_password(session, session.get(User, trainer.id))
+        session.commit()
+    response = users.login(trainer, password=temporary)
+    assert response.headers["Location"].endswith("/login/code")
+    assert client.get("/account/new-password").status_code == 302
+    done = post(client, "/login/code", {"code": pyotp.TOTP(secret).now()})
+    assert done.headers["Location"].endswith("/account/new-password")
