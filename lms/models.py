@@ -1,5 +1,5 @@
 """Every database model, imported here for Alembic and for tests; features import their own models."""
-from lms.accounts.models import ROLES, LoginAttempt, User
+from lms.accounts.models import ROLES, LoginAttempt, RecoveryCode, SecondFactor, User
 from lms.admin.models import AuditEntry
 from lms.certificates.models import Certificate
 from lms.coaching.models import ContactRequest, RunComment
@@ -22,7 +22,7 @@ from lms.roleplay.models import RunChoice, ScenarioRun, WellbeingCheckin
 __all__ = [
     "AssessmentAttempt", "AssessmentDraw", "AuditEntry", "Base", "Certificate", "Cohort", "CohortCourse",
     "CohortMember", "CohortTrainer", "ContactRequest", "ENROLMENTS_REPORT_INDEX", "Enrolment", "Invite", "Job",
-    "LoginAttempt", "QuestionAnswer", "ROLES", "ReflectionEntry", "ReminderPreference", "ResponseEntry",
-    "RunChoice", "RunComment", "ScenarioRun", "SentReminder", "SiteSetting",
+    "LoginAttempt", "QuestionAnswer", "ROLES", "RecoveryCode", "ReflectionEntry", "ReminderPreference", "ResponseEntry",
+    "RunChoice", "RunComment", "ScenarioRun", "SecondFactor", "SentReminder", "SiteSetting",
     "StepConfirmation", "StepProgress", "User", "WellbeingCheckin", "utcnow",
 ]

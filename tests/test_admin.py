@@ -100,7 +100,8 @@ def test_site_settings_are_validated_and_audited(app, client, session, admin):
     page = client.get(url).get_data(as_text=True)
     assert "<legend>Registration</legend>" in page
     form = {"SITE_NAME": "Kōrero Training", "CHARITY_NAME": "Example Trust", "CHARITY_NUMBER": "123",
-            "REGISTRATION": "invite", "CERTIFICATE_SIGNATORY": "Jo Bloggs, Training Lead",
+            "REGISTRATION": "invite", "STAFF_SECOND_FACTOR": "optional",
+            "CERTIFICATE_SIGNATORY": "Jo Bloggs, Training Lead",
             "CERTIFICATE_PRIMARY_COLOUR": "#AA3300", "SUPPORT_INTRO": "Take a break whenever you need."}
     assert post(client, url, form).status_code == 302
     assert session.get(SiteSetting, "REGISTRATION").value == "invite"

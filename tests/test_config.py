@@ -58,9 +58,10 @@ def test_environment_overrides_instance_file(tmp_path, monkeypatch):
 def test_invalid_values_name_the_setting(tmp_path):
     with pytest.raises(ConfigError) as info:
         create_app(_base(tmp_path, ENVIRONMENT="production", SECRET_KEY="x" * 40, REGISTRATION="sometimes",
-                         LOGIN_THROTTLE_MAX="lots", CONTENT_DIR=str(tmp_path / "missing")))
+                         STAFF_SECOND_FACTOR="yes", LOGIN_THROTTLE_MAX="lots", CONTENT_DIR=str(tmp_path / "missing")))
     message = str(info.value)
     assert "LMS_REGISTRATION must be 'open' or 'invite'" in message
+    assert "LMS_STAFF_SECOND_FACTOR must be 'optional' or 'required', not 'yes'" in message
     assert "LMS_LOGIN_THROTTLE_MAX must be a positive whole number" in message
     assert "LMS_CONTENT_DIR" in message
 

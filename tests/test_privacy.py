@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from sqlalchemy import or_, select
 
-from lms.accounts.models import LoginAttempt, User
+from lms.accounts.models import LoginAttempt, RecoveryCode, SecondFactor, User
 from lms.admin import audit
 from lms.admin.models import AuditEntry
 from lms.certificates.models import Certificate
@@ -89,11 +89,15 @@ def _plant_everything(session, users):
     session.add(LoginAttempt(key="email:person@example.org"))
     session.add(SentReminder(user_id=person.id, subject="listening", kind="due_7", on_date=TODAY))
     session.add(ReminderPreference(user_id=person.id, due_dates=False, refreshers=True, nudges=True, sign_offs=True))
+    # A second factor being set up (a confirmed one would ask the test's login for a code) and a recovery code.
+    session.add(SecondFactor(user_id=person.id, secret="JBSWY3DPEHPK3PXP"))
+    session.add(RecoveryCode(user_id=person.id, code_hash="0" * 64))
     session.commit()
     planted = {"cohort_courses", "sent_reminders", "reminder_preferences","audit_log", "certificates", "cohort_members", "cohort_trainers", "cohorts", "enrolments",
                "invites", "reflection_entries", "scenario_runs", "site_settings", "wellbeing_checkins",
                "step_progress", "question_answers", "assessment_attempts", "run_choices", "assessment_draws",
-               "response_entries", "step_confirmations", "run_comments", "contact_requests"}
+               "response_entries", "step_confirmations", "run_comments", "contact_requests",
+               "second_factors", "recovery_codes"}
     return person, other, issued, approved, planted
 
 
@@ -118,6 +122,9 @@ def test_every_table_about_users_is_exported_and_cleaned_by_deletion(client, ses
     assert {c["name"] for c in data["cohorts"]} == {"Their cohort"}
     assert all("pdf" not in c for c in data["tables"]["certificates"])
     assert all("token_hash" not in i for i in data["tables"]["invites"])
+    # Secrets stay out of the file: the authenticator key and the recovery codes' hashes.
+    assert "secret" not in data["tables"]["second_factors"][0] and "JBSWY3DP" not in json.dumps(data)
+    assert "code_hash" not in data["tables"]["recovery_codes"][0]
     assert {c["text"] for c in data["tables"]["run_comments"]} == {"On your run", "I wrote this"}
     assert [r["note_for_trainer"] for r in data["tables"]["contact_requests"]] == ["Please call"]
     # Someone else's certificate that they approved is not "their data".

@@ -74,3 +74,35 @@ class NewPasswordForm(FlaskForm):
         render_kw={"autocomplete": "new-password"},
     )
     submit = SubmitField("Save my new password")
+
+
+def _code_field(label: str = "Code") -> StringField:
+    return StringField(
+        label, validators=[DataRequired(message="Enter the code."), Length(max=40, message="That is too long for a code.")],
+        render_kw={"autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "off"})
+
+
+class SecondFactorCodeForm(FlaskForm):
+    """The second step of logging in: a code from the app, or a recovery code."""
+
+    code = _code_field("Code")
+    submit = SubmitField("Continue")
+
+
+class ConfirmSecondFactorForm(FlaskForm):
+    """Setting up: the code the app shows, to prove it was set up with this key."""
+
+    code = StringField(
+        "The 6-digit code your app shows now",
+        validators=[DataRequired(message="Enter the 6-digit code from your app."),
+                    Length(max=40, message="That is too long for a code.")],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"})
+    submit = SubmitField("Turn on")
+
+
+class SecondFactorChangeForm(FlaskForm):
+    """New recovery codes, or turning the second factor off: the password and a current code."""
+
+    password = PasswordField("Your password", validators=[DataRequired(message="Enter your password."), Length(max=1024)],
+                             render_kw={"autocomplete": "current-password"})
+    code = _code_field("A code from your app, or a recovery code")

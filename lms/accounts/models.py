@@ -4,10 +4,11 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, Index, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
+from lms.core.crypto import EncryptedText
 from lms.core.models import Base, UTCDateTime, utcnow
 
 ROLES = ("trainee", "trainer", "admin")
@@ -91,4 +92,35 @@ class LoginAttempt(Base):
     key: Mapped[str] = mapped_column(String(300))
     # The client address the attempt came from (the real one, behind a trusted proxy).
     address: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+# -- A second factor for logging in (staff): an authenticator app's secret (TOTP,
+# RFC 6238) and single-use recovery codes. See lms/accounts/second_factor.py.
+
+
+class SecondFactor(Base):
+    """The shared secret of someone's authenticator app; pending until they confirm a code from it."""
+
+    __tablename__ = "second_factors"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    # Encrypted at rest with the data keys: a database dump alone cannot make codes.
+    secret: Mapped[str] = mapped_column(EncryptedText())
+    # None while enrolling (the QR code is shown, no code confirmed yet): it is not asked for at login.
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The 30-second time step of the last code accepted: a code (or an earlier one) never works twice.
+    last_used_step: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class RecoveryCode(Base):
+    """One single-use code for when the authenticator app is lost; only its SHA-256 is stored."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

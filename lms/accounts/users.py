@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
+from lms.accounts import second_factor
 from lms.accounts import services as accounts
 from lms.accounts.models import ROLES, User
 from lms.admin import audit
@@ -76,6 +77,15 @@ def reset_password(session: DbSession, actor: User | None, user: User) -> str:
     temporary = accounts.reset_password(session, user)
     audit.record(session, actor, "user.reset_password", target_user=user)
     return temporary
+
+
+def reset_second_factor(session: DbSession, actor: User | None, user: User) -> None:
+    """Take away someone's second factor (a lost phone and lost recovery codes): their password alone logs in.
+
+    Staff must set it up again at once where the site requires it."""
+    if not second_factor.remove(session, user):
+        raise ServiceError(f"{user.display_name} has no second factor to reset.")
+    audit.record(session, actor, "second_factor.reset", target_user=user)
 
 
 def validate_setting(key: str, value: Any) -> Any:

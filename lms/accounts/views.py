@@ -1,14 +1,36 @@
 """Register, log in, log out, change password."""
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required, login_user, logout_user
 
+from lms.accounts import second_factor
 from lms.accounts import services as accounts
-from lms.accounts.forms import ChangePasswordForm, LoginForm, NewPasswordForm, RegisterForm
+from lms.accounts.forms import (
+    ChangePasswordForm,
+    ConfirmSecondFactorForm,
+    LoginForm,
+    NewPasswordForm,
+    RegisterForm,
+    SecondFactorChangeForm,
+    SecondFactorCodeForm,
+)
 from lms.cohorts import services as cohorts
 from lms.core import i18n, ratelimit, settings
 from lms.core.access import public
@@ -20,6 +42,13 @@ bp = Blueprint("auth", __name__, template_folder="templates")
 
 #: What someone who must choose a new password may still reach (besides public pages).
 _OPEN_WHILE_CHOOSING = frozenset({"auth.choose_password", "auth.logout", "static"})
+#: What staff who must set up a second factor may still reach (besides public pages).
+_OPEN_WHILE_ENROLLING = frozenset({"auth.second_factor", "auth.choose_password", "auth.logout", "static"})
+#: Where the session keeps someone who gave the right password and must now give a code. It is not a
+#: login: Flask-Login knows nothing of it, so every page but the code page treats them as a visitor.
+_PENDING = "second_factor_pending"
+#: How long, after the password, the code may be given.
+PENDING_SECONDS = 300
 
 
 def init_app(app: Flask) -> None:
@@ -36,6 +65,19 @@ def init_app(app: Flask) -> None:
         if current_user.is_authenticated and current_user.must_change_password:
             return redirect(url_for("auth.choose_password"))
         return None
+
+    @app.before_request
+    def _staff_must_set_up_second_factor():
+        endpoint = request.endpoint
+        if endpoint is None or endpoint in _OPEN_WHILE_ENROLLING or not current_user.is_authenticated:
+            return None
+        if not current_user.is_trainer or getattr(app.view_functions.get(endpoint), "is_public", False):
+            return None
+        if settings.get("STAFF_SECOND_FACTOR") != "required" or second_factor.is_on(db.session, current_user.id):
+            return None
+        flash("This site asks every trainer and admin to log in with a code from an authenticator app as well as "
+              "their password. Set yours up to continue.", "info")
+        return redirect(url_for("auth.second_factor"))
 
 
 def safe_next(target: str | None) -> str | None:
@@ -80,12 +122,72 @@ def login():
             flash(str(exc), "error")
             return render_template("auth/login.html", form=form), 200
         db.session.commit()
-        if user.must_change_password:  # logged in with an administrator's temporary password, now spent
-            _start_session(user, remember=False)
-            return redirect(url_for("auth.choose_password"))
-        _start_session(user, remember=form.remember.data)
-        return redirect(safe_next(form.next.data) or url_for("main.index"))
+        if second_factor.is_on(db.session, user.id):
+            # Not logged in yet: only the code page knows who they are, for a few minutes.
+            session.clear()
+            session[_PENDING] = {"user": user.get_id(), "remember": bool(form.remember.data),
+                                 "next": safe_next(form.next.data) or "", "until": time.time() + PENDING_SECONDS}
+            return redirect(url_for("auth.login_code"))
+        return _logged_in(user, remember=bool(form.remember.data), next_url=form.next.data)
     return render_template("auth/login.html", form=form)
+
+
+def _logged_in(user, remember: bool, next_url: str | None):
+    """Start the session of someone who has passed every step of logging in, and send them on."""
+    if user.must_change_password:  # logged in with an administrator's temporary password, now spent
+        _start_session(user, remember=False)
+        return redirect(url_for("auth.choose_password"))
+    _start_session(user, remember=remember)
+    return redirect(safe_next(next_url) or url_for("main.index"))
+
+
+def _pending_login() -> tuple[object | None, dict]:
+    """Who gave the right password and still owes a code, while there is time and their sessions stand."""
+    pending = session.get(_PENDING)
+    if not isinstance(pending, dict) or not isinstance(pending.get("until"), int | float) \
+            or pending["until"] < time.time() or not isinstance(pending.get("user"), str):
+        return None, {}
+    # The cookie id carries the session token: a password change or reset since then ends this too.
+    return accounts.load_user_from_cookie(db.session, pending["user"]), pending
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@public
+def login_code():
+    """The second step of logging in, for someone with a second factor: a code from their app, or a recovery code."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    user, pending = _pending_login()
+    if user is None:
+        if _PENDING in session:
+            session.pop(_PENDING)
+            flash("The time to enter your code ran out. Please log in again.", "info")
+        return redirect(url_for("auth.login"))
+    form = SecondFactorCodeForm()
+    status = 200
+    if form.validate_on_submit():
+        config = current_app.config
+        # Counted before the code is checked, by account, across every worker: guessing is slow.
+        if not ratelimit.hit(db.session, f"second-factor:user{user.id}", config["LOGIN_THROTTLE_MAX"],
+                             config["LOGIN_THROTTLE_WINDOW_MINUTES"] * 60):
+            flash("Too many codes tried. Please wait a few minutes, then try again.", "error")
+            return render_template("auth/login_code.html", form=form), 429
+        try:
+            how = second_factor.verify(db.session, user, form.code.data)
+        except ServiceError as exc:
+            db.session.rollback()
+            form.code.errors = [*form.code.errors, str(exc)]
+            return render_template("auth/login_code.html", form=form), 400
+        left = second_factor.recovery_codes_left(db.session, user.id)
+        db.session.commit()
+        response = _logged_in(user, remember=bool(pending.get("remember")), next_url=pending.get("next"))
+        if how == "recovery":
+            flash(f"You logged in with a recovery code, which now no longer works. You have {left} left: "
+                  "if your phone is lost, make new ones on your second factor page.", "info")
+        return response
+    if form.errors:
+        status = 400
+    return render_template("auth/login_code.html", form=form), status
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -224,3 +326,116 @@ def choose_password():
         flash("Your new password is saved. Only you know it.", "success")
         return redirect(url_for("main.index"))
     return render_template("auth/choose_password.html", form=form), 400 if form.errors else 200
+
+
+# -- the second factor: setting it up, new recovery codes, turning it off ------------
+
+
+def _may_have_second_factor() -> None:
+    """Staff may set one up; anyone who has one (a former trainer, say) may still manage it."""
+    if not current_user.is_trainer and second_factor.second_factor(db.session, current_user.id) is None:
+        abort(403)
+
+
+def _code_attempt_allowed(user_id: int) -> bool:
+    config = current_app.config
+    return ratelimit.hit(db.session, f"second-factor:user{user_id}", config["LOGIN_THROTTLE_MAX"],
+                         config["LOGIN_THROTTLE_WINDOW_MINUTES"] * 60)
+
+
+def _second_factor_page(*, confirm_form=None, codes_form=None, off_form=None, recovery_codes=None,
+                        status: int = 200):
+    """The page, set up or not; `recovery_codes` are shown this once. Never cached: it shows secrets."""
+    factor = second_factor.second_factor(db.session, current_user.id)
+    enrolling = factor is None or factor.confirmed_at is None
+    context: dict = {"factor": None if enrolling else factor, "recovery_codes": recovery_codes,
+                     "required": settings.get("STAFF_SECOND_FACTOR") == "required" and current_user.is_trainer}
+    if enrolling and recovery_codes is None:
+        factor = second_factor.begin(db.session, current_user)
+        db.session.commit()
+        issuer = settings.get("SITE_NAME") or "LMS"
+        uri = second_factor.provisioning_uri(factor.secret, current_user.email, issuer)
+        context.update(secret=second_factor.grouped(factor.secret), issuer=issuer,
+                       qr=second_factor.qr_svg(uri, f"QR code to add {issuer} to an authenticator app"),
+                       confirm_form=confirm_form or ConfirmSecondFactorForm())
+    else:
+        context.update(left=second_factor.recovery_codes_left(db.session, current_user.id),
+                       codes_form=codes_form or SecondFactorChangeForm(prefix="codes"),
+                       off_form=off_form or SecondFactorChangeForm(prefix="off"))
+    response = make_response(render_template("auth/second_factor.html", **context), status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/account/second-factor", methods=["GET", "POST"], endpoint="second_factor")
+@login_required
+def second_factor_page():
+    """Set up an authenticator app: scan the QR code (or type the key), confirm a code, keep the recovery codes."""
+    _may_have_second_factor()
+    form = ConfirmSecondFactorForm()
+    if request.method == "GET" or second_factor.is_on(db.session, current_user.id):
+        return _second_factor_page()
+    if not form.validate_on_submit():
+        return _second_factor_page(confirm_form=form, status=400)
+    if not _code_attempt_allowed(current_user.id):
+        abort(429)
+    try:
+        codes = second_factor.confirm(db.session, current_user, form.code.data)
+    except ServiceError as exc:
+        db.session.rollback()
+        form.code.errors = [*form.code.errors, str(exc)]
+        return _second_factor_page(confirm_form=form, status=400)
+    db.session.commit()
+    flash("Your second factor is on: logging in will ask for a code from your app.", "success")
+    # Rendered, not redirected: the recovery codes are shown this once.
+    return _second_factor_page(recovery_codes=codes)
+
+
+@bp.route("/account/second-factor/recovery-codes", methods=["POST"])
+@login_required
+def second_factor_codes():
+    """New recovery codes, after the password and a code: the old ones stop working."""
+    _may_have_second_factor()
+    form = SecondFactorChangeForm(prefix="codes")
+    if not second_factor.is_on(db.session, current_user.id):
+        return redirect(url_for("auth.second_factor"))
+    if not form.validate_on_submit():
+        return _second_factor_page(codes_form=form, status=400)
+    if not _code_attempt_allowed(current_user.id):
+        abort(429)
+    try:
+        codes = second_factor.new_recovery_codes(db.session, current_user, form.password.data, form.code.data)
+    except ServiceError as exc:
+        db.session.rollback()
+        form.code.errors = [*form.code.errors, str(exc)]
+        return _second_factor_page(codes_form=form, status=400)
+    db.session.commit()
+    flash("You have new recovery codes. The old ones no longer work.", "success")
+    return _second_factor_page(recovery_codes=codes)
+
+
+@bp.route("/account/second-factor/off", methods=["POST"])
+@login_required
+def second_factor_off():
+    """Turn the second factor off, after the password and a code."""
+    _may_have_second_factor()
+    form = SecondFactorChangeForm(prefix="off")
+    if not second_factor.is_on(db.session, current_user.id):
+        return redirect(url_for("auth.second_factor"))
+    if not form.validate_on_submit():
+        return _second_factor_page(off_form=form, status=400)
+    if not _code_attempt_allowed(current_user.id):
+        abort(429)
+    try:
+        second_factor.turn_off(db.session, current_user, form.password.data, form.code.data)
+    except ServiceError as exc:
+        db.session.rollback()
+        form.code.errors = [*form.code.errors, str(exc)]
+        return _second_factor_page(off_form=form, status=400)
+    db.session.commit()
+    if settings.get("STAFF_SECOND_FACTOR") == "required" and current_user.is_trainer:
+        flash("Your second factor is off. This site requires one for staff: set up your app again to continue.",
+              "info")
+    else:
+        flash("Your second factor is off: logging in asks only for your password.", "success")
+    return redirect(url_for("auth.second_factor"))

@@ -47,6 +47,12 @@ DESCRIPTIONS: dict[str, str] = {
     "run_comment.add": "Commented on a role-play run",
     "run_comment.delete": "Deleted a comment on a role-play run",
     "run_comment.edit": "Edited a comment on a role-play run",
+    "second_factor.disable": "Turned off their second factor (authenticator app), with their password and a code",
+    "second_factor.enable": "Turned on a second factor: logging in asks for a code from their authenticator app",
+    "second_factor.recovery_code_used": "Logged in with one of their recovery codes, which now no longer works",
+    "second_factor.recovery_codes": "Made new recovery codes: the old ones no longer work",
+    "second_factor.reset": ("Reset their second factor: they log in with their password alone until they set up "
+                            "an authenticator app again"),
     "settings.update": "Changed site settings",
     "step.confirm": "Confirmed a practical step",
     "user.deactivate": "Deactivated the account and logged them out everywhere",

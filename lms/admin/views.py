@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from lms.accounts import second_factor, users
 from lms.accounts import services as accounts
-from lms.accounts import users
 from lms.accounts.models import User
 from lms.admin import audit
 from lms.admin.forms import ConfirmAccessForm, RoleForm, UserSearchForm, settings_form
@@ -48,11 +48,13 @@ def users_list():
 
 def _user_page(target: User, temporary: str | None = None, role_form: RoleForm | None = None,
                active_form: ConfirmAccessForm | None = None, reset_form: ConfirmAccessForm | None = None,
-               status: int = 200):
+               factor_form: ConfirmAccessForm | None = None, status: int = 200):
     return render_template(
         "admin/user.html", user=target, role_form=role_form or RoleForm(role=target.role),
         active_form=active_form or ConfirmAccessForm(prefix="active"),
         reset_form=reset_form or ConfirmAccessForm(prefix="reset"), temporary=temporary,
+        factor=second_factor.second_factor(db.session, target.id),
+        factor_form=factor_form or ConfirmAccessForm(prefix="factor"),
         temporary_hours=int(accounts.TEMPORARY_PASSWORD_LIFETIME.total_seconds() // 3600)), status
 
 
@@ -128,6 +130,20 @@ def reset_password(user_id: int):
         return redirect(url_for("admin.user", user_id=target.id))
     # Rendered, not redirected: the temporary password is shown this once.
     return _user_page(target, temporary=temporary)
+
+
+@bp.route("/users/<int:user_id>/second-factor", methods=["POST"])
+@role_required("admin")
+def reset_second_factor(user_id: int):
+    """For someone who lost their phone and their recovery codes: their password alone logs in again."""
+    target = _user(user_id)
+    form = ConfirmAccessForm(prefix="factor")
+    if not _confirmed(form):
+        return _user_page(target, factor_form=form, status=400)
+    service_call(lambda: users.reset_second_factor(db.session, current_user, target),
+                 f"{target.display_name}'s second factor was reset: they log in with their password alone "
+                 "until they set it up again.")
+    return redirect(url_for("admin.user", user_id=target.id))
 
 
 def _shown(key: str, value: object) -> object:

@@ -82,6 +82,7 @@ class Defaults:
     CHARITY_NUMBER = ""
     PUBLIC_BASE_URL = "http://127.0.0.1:5000"  # printed on certificates and QR codes
     REGISTRATION = "open"  # or "invite"
+    STAFF_SECOND_FACTOR = "optional"  # or "required": trainers and admins must log in with an authenticator app
     CERTIFICATE_SIGNATORY = "Training Lead"  # used when a course names none
     CERTIFICATE_PAGE_SIZE = "A4"  # or "Letter"
     CERTIFICATE_PRIMARY_COLOUR = "#1d4f91"
@@ -383,6 +384,9 @@ def validate(app: Flask) -> None:
     errors += language_problems(cfg.get("LANGUAGES"), cfg.get("DEFAULT_LANGUAGE"))
     if cfg["REGISTRATION"] not in ("open", "invite"):
         errors.append(f"LMS_REGISTRATION must be 'open' or 'invite', not {cfg['REGISTRATION']!r}.")
+    if cfg["STAFF_SECOND_FACTOR"] not in ("optional", "required"):
+        errors.append("LMS_STAFF_SECOND_FACTOR must be 'optional' or 'required', "
+                      f"not {cfg['STAFF_SECOND_FACTOR']!r}.")
     if cfg["ENVIRONMENT"] == "production" and cfg.get("TESTING_FROM_OUTSIDE"):
         errors.append("Testing mode (LMS_TESTING) is for the test suite only and cannot be used in production: "
                       "unset LMS_TESTING.")

@@ -1,4 +1,4 @@
-"""Private words encrypted at rest: reflections, check-in notes, notes to trainers.
+"""Private words encrypted at rest: reflections, check-in notes, notes to trainers (and second-factor secrets).
 
 Keys come from configuration, LMS_DATA_KEYS: Fernet keys (AES-128-CBC with an
 HMAC-SHA256, from `cryptography`), comma-separated. The first encrypts; every
@@ -128,6 +128,7 @@ ENCRYPTED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("reflection_entries", "id", "text"),
     ("wellbeing_checkins", "id", "note"),
     ("contact_requests", "id", "note_for_trainer"),
+    ("second_factors", "user_id", "secret"),  # staff's authenticator app secrets (lms/accounts/second_factor.py)
 )
 
 

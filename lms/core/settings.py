@@ -31,6 +31,7 @@ EDITABLE: dict[str, tuple[str, str]] = {
     "CHARITY_NAME": ("Charity name", "text"),
     "CHARITY_NUMBER": ("Charity number", "text"),
     "REGISTRATION": ("Registration", "choice:open,invite"),
+    "STAFF_SECOND_FACTOR": ("Second factor for staff (trainers and admins)", "choice:optional,required"),
     "CERTIFICATE_SIGNATORY": ("Default certificate signatory (name and role)", "text"),
     "CERTIFICATE_PRIMARY_COLOUR": ("Certificate colour (#rrggbb)", "colour"),
     "SUPPORT_INTRO": ("Support page introduction", "textarea"),
