@@ -90,10 +90,6 @@ def _wanted(category_column) -> ColumnElement[bool]:
     return or_(category_column.is_(None), category_column.is_(True))
 
 
-def _long_date(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
 def queue_new(session: DbSession, reminders: list[Reminder], now: datetime,
               result: SweepResult) -> set[tuple[int, str, str, date]]:
     """Insert the reminders' keys; queue an email for each key that was new (two statements); the new keys."""
@@ -230,7 +226,7 @@ def _due_dates(session: DbSession, courses: Mapping[str, Course], today: date, n
             reminders.append(Reminder(
                 user_id, course_id, kind, on_date, "overdue" if kind == "overdue" else "due_soon",
                 {"kind": kind, "course_id": course_id, "course_title": course.title, "cohort_name": cohort_name,
-                 "due_text": _long_date(due_on), "days": days, "started": bool(has_started)},
+                 "due_on": due_on.isoformat(), "days": days, "started": bool(has_started)},
                 "due_dates"))
         queue_new(session, reminders, now, result)
         session.commit()  # each batch stands on its own: a crash later keeps what is done
@@ -278,7 +274,7 @@ def _refreshers(session: DbSession, today: date, now: datetime, result: SweepRes
             reminders.append(Reminder(
                 user_id, course_id, kind, valid_until, "refresher",
                 {"kind": kind, "course_id": course_id, "course_title": course_title,
-                 "certificate_title": certificate_title, "valid_until_text": _long_date(valid_until),
+                 "certificate_title": certificate_title, "valid_until": valid_until.isoformat(),
                  "days": (valid_until - today).days, "expired": kind == "expired"},
                 "refreshers"))
         queue_new(session, reminders, now, result)
@@ -307,7 +303,7 @@ def _certificate_news(session: DbSession, now: datetime, result: SweepResult) ->
     reminders += [Reminder(c.user_id, f"certificate:{c.id}", "certificate_revoked", clock.local_date(c.revoked_at),
                            "certificate_revoked",
                            {"kind": "certificate_revoked", "course_title": c.course_title,
-                            "certificate_title": c.certificate_title, "reason": c.revoked_reason or "No reason was given."},
+                            "certificate_title": c.certificate_title, "reason": c.revoked_reason or ""},
                            None) for c in revoked if c.user_id and c.revoked_at]
     if reminders:
         result.batches += 1
