@@ -113,7 +113,10 @@ def long_date(value: date | datetime | str | None) -> str:
             return ""
     if not isinstance(value, date):
         return ""
-    return format_date(value.date() if isinstance(value, datetime) else value, format="long")
+    locale = get_locale()
+    # English: '3 March 2026' (unambiguous in every English-speaking country), not the US 'March 3, 2026'.
+    pattern = "d MMMM y" if locale is None or locale.language == "en" else "long"
+    return format_date(value.date() if isinstance(value, datetime) else value, format=pattern)
 
 
 def content_language(unit: object) -> str:

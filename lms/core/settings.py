@@ -33,6 +33,8 @@ EDITABLE: dict[str, tuple[str, str]] = {
     "REGISTRATION": ("Registration", "choice:open,invite"),
     "CERTIFICATE_SIGNATORY": ("Default certificate signatory (name and role)", "text"),
     "CERTIFICATE_PRIMARY_COLOUR": ("Certificate colour (#rrggbb)", "colour"),
+    "CERTIFICATE_LANGUAGES": ("Certificate language: the holder's own, or bilingual (Welsh and English side by side)",
+                              "choice:holder,bilingual"),
     "SUPPORT_INTRO": ("Support page introduction", "textarea"),
     "ORG": ("Organisation details used in the training (one name = value per line)", "org"),
 }
