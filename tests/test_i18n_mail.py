@@ -127,3 +127,20 @@ def test_the_inviter_chooses_the_language_on_the_cohort_page(app, client, sessio
     assert re.search(r'<select[^>]*name="language"', page), "no language choice on the invitation form"
     assert re.search(r'<option (selected )?value="en"( selected)?>English</option>', page)
     assert '<option value="cy">Cymraeg</option>' in page
+
+
+def test_certificate_news_names_the_certificate_in_the_language_it_was_issued_in(app, session, users, smtp_server):
+    from tests.factories import certify
+
+    cerys = users.create(email="cerys@example.org", display_name="Cerys")
+    speaks(session, cerys, "cy")
+    certificate = certify(session, cerys, valid_until=TODAY + timedelta(days=200), code="WXYZ-ABCD")
+    certificate.languages = "cy"
+    certificate.localised = {"cy": {"course_title": "Gwrando", "certificate_title": "Gwirfoddolwr sy’n gwrando"}}
+    session.commit()
+    run_jobs(app, TODAY)
+    [issued] = smtp_server.to("cerys@example.org")
+    assert subject(issued) == "Eich tystysgrif: Gwirfoddolwr sy’n gwrando"
+    text, html = parts(issued)
+    assert "eich tystysgrif “Gwirfoddolwr sy’n gwrando” ar gyfer Gwrando." in text
+    assert 'href="http://localhost/verify/WXYZ-ABCD"' in html and "Lawrlwytho eich tystysgrif" in html

@@ -251,7 +251,7 @@ def _refreshers(session: DbSession, today: date, now: datetime, result: SweepRes
         newer.user_id == Certificate.user_id, newer.course_id == Certificate.course_id, newer.id != Certificate.id,
         newer.status == "issued", or_(newer.valid_until.is_(None), newer.valid_until > Certificate.valid_until))
     base = (select(Certificate.id, Certificate.user_id, Certificate.course_id, Certificate.course_title,
-                   Certificate.certificate_title, Certificate.valid_until)
+                   Certificate.certificate_title, Certificate.valid_until, Certificate.localised)
             .join(User, User.id == Certificate.user_id)
             .outerjoin(ReminderPreference, ReminderPreference.user_id == Certificate.user_id)
             .where(Certificate.status == "issued", User.active.is_(True), _wanted(ReminderPreference.refreshers),
@@ -267,7 +267,7 @@ def _refreshers(session: DbSession, today: date, now: datetime, result: SweepRes
         result.batches += 1
         last = rows[-1][0]
         reminders = []
-        for _id, user_id, course_id, course_title, certificate_title, valid_until in rows:
+        for _id, user_id, course_id, course_title, certificate_title, valid_until, localised in rows:
             kind = refresher_kind(valid_until, today) if valid_until else None
             if kind is None or user_id is None or valid_until is None:
                 continue
@@ -275,7 +275,7 @@ def _refreshers(session: DbSession, today: date, now: datetime, result: SweepRes
                 user_id, course_id, kind, valid_until, "refresher",
                 {"kind": kind, "course_id": course_id, "course_title": course_title,
                  "certificate_title": certificate_title, "valid_until": valid_until.isoformat(),
-                 "days": (valid_until - today).days, "expired": kind == "expired"},
+                 "days": (valid_until - today).days, "expired": kind == "expired", "titles": _titles(localised)},
                 "refreshers"))
         queue_new(session, reminders, now, result)
         session.commit()
@@ -298,17 +298,25 @@ def _certificate_news(session: DbSession, now: datetime, result: SweepResult) ->
     reminders = [Reminder(c.user_id, f"certificate:{c.id}", "certificate_issued", clock.local_date(c.issued_at),
                           "certificate_issued",
                           {"kind": "certificate_issued", "course_title": c.course_title,
-                           "certificate_title": c.certificate_title, "verify_url": verify_url(base_url, c.code)},
+                           "certificate_title": c.certificate_title, "verify_url": verify_url(base_url, c.code),
+                           "titles": _titles(c.localised)},
                           None) for c in issued if c.user_id and c.issued_at and c.code]
     reminders += [Reminder(c.user_id, f"certificate:{c.id}", "certificate_revoked", clock.local_date(c.revoked_at),
                            "certificate_revoked",
                            {"kind": "certificate_revoked", "course_title": c.course_title,
-                            "certificate_title": c.certificate_title, "reason": c.revoked_reason or ""},
+                            "certificate_title": c.certificate_title, "reason": c.revoked_reason or "",
+                            "titles": _titles(c.localised)},
                            None) for c in revoked if c.user_id and c.revoked_at]
     if reminders:
         result.batches += 1
     queue_new(session, reminders, now, result)
     session.commit()
+
+
+def _titles(localised: dict | None) -> dict:
+    """A certificate's titles in each language it was issued in (the e-mail picks the reader's)."""
+    return {language: {key: words[key] for key in ("course_title", "certificate_title") if words.get(key)}
+            for language, words in (localised or {}).items() if isinstance(words, dict)}
 
 
 def _sign_offs(session: DbSession, now: datetime, result: SweepResult) -> None:
