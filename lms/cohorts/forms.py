@@ -61,7 +61,7 @@ class InviteForm(FlaskForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.language.choices = i18n.language_choices()
-        if not self.language.data or self.language.data == "None":
+        if not self.language.data or self.language.data == "None":  # a SelectField coerces a missing value to "None"
             self.language.data = i18n.default_language()
 
 
