@@ -17,6 +17,11 @@ def test_the_peer_support_course_and_a_role_play_are_complete_in_welsh():
     untranslated = [step.id for step in welsh.steps if getattr(step, "language", None) != "cy"]
     assert untranslated == [], untranslated
     assert [s.id for s in welsh.steps] == [s.id for s in course.steps]  # same ids: progress is shared
-    scenario = catalog.scenario("heated-thread").localised("cy")
-    assert scenario.language == "cy" and scenario.title == "Edefyn tanllyd"
-    assert set(scenario.nodes) == set(catalog.scenario("heated-thread").nodes)
+    for scenario_id, title in (("heated-thread", "Edefyn tanllyd"), ("friend-request-member", "Cais ffrind rhwng aelodau")):
+        scenario = catalog.scenario(scenario_id).localised("cy")
+        assert scenario.language == "cy" and scenario.title == title
+        assert set(scenario.nodes) == set(catalog.scenario(scenario_id).nodes)
+    # The course's own role-play step plays the Welsh role-play, content notes included.
+    assert welsh.step("friend-request").scenario == "friend-request-member"
+    note = catalog.scenario("friend-request-member").localised("cy").nodes["late-night"].content_note
+    assert note == ("meddyliau am hunanladdiad",)
