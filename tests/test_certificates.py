@@ -377,8 +377,9 @@ def test_verify_json(app, session, users, client):
     assert data["status"] == "valid" and data["holder_name"] == "Jane Example"
     assert data["course"] == "Listening basics" and data["valid_until"] == certificate.valid_until.isoformat()
     assert set(data) == {"status", "code", "holder_name", "course", "certificate", "issued_on", "valid_until",
-                         "completed_on", "hours",
+                         "completed_on", "hours", "languages",
                          "issuer", "revoked_reason"}
+    assert data["languages"] == ["en"]
     negotiated = client.get(f"/verify/{certificate.code}", headers={"Accept": "application/json"})
     assert negotiated.get_json() == data
     missing = client.get("/verify/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA.json")

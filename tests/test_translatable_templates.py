@@ -26,6 +26,10 @@ TRAINEE_PATH = [
     "learning/templates/learn/my_training.html",
     "learning/templates/learn/_my_training.html",
     "learning/templates/learn/step.html",
+    "certificates/templates/certificates/verify.html",
+    "certificates/templates/certificates/_status.html",
+    "mail/templates/mail/preferences.html",
+    "mail/templates/mail/unsubscribe.html",
 ]
 JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 VISIBLE_ATTRIBUTES = {"alt", "title", "placeholder", "aria-label", "value"}

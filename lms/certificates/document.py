@@ -1,5 +1,11 @@
 """The certificate document: plain values -> HTML (sealed Jinja) -> PDF bytes.
 
+A certificate is printed in the language(s) frozen in its record (`languages`): its
+wording is made here with gettext under `force_locale` of each language in turn, so
+the template gets one `side` of plain strings per language (`sides`, in print order),
+and the first side's values at the top level as well (a charity's template written
+for one language keeps working).
+
 Templates get a dict of plain strings, never database objects, and are rendered
 by a sandboxed Jinja environment of their own that always autoescapes and knows
 nothing of the app (no `url_for`, no `config`). The sandbox refuses attribute
@@ -19,14 +25,17 @@ from pathlib import Path
 import jinja2
 import jinja2.sandbox
 from flask import Flask, current_app
+from flask_babel import force_locale, gettext, ngettext
 
 from lms.certificates.pdf import ASSETS_DIR, RenderError, render_pdf
 from lms.certificates.qrcode import qr_data_url
-from lms.core import clock, settings
+from lms.core import clock, i18n, settings
 
 DEFAULT_TEMPLATE = "certificate.html"
 DEFAULT_LOGO = ASSETS_DIR / "logo.svg"
 DISCLAIMER = "This certificate confirms completion of training. It is not a clinical qualification."
+#: A bilingual certificate: Welsh first, as the Welsh Language Standards ask of a bilingual document.
+BILINGUAL = ("cy", "en")
 PAGE_SIZES = {"a4": "A4 landscape", "letter": "letter landscape"}
 RENDER_TIMEOUT = 20.0  # seconds; a certificate takes well under one
 _EXTENSION_KEY = "lms_certificates"
@@ -48,15 +57,24 @@ class Branding:
 
 
 def format_date(day: date | None) -> str:
-    """'1 March 2027': unambiguous in every English-speaking country."""
-    return f"{day.day} {day:%B %Y}" if day else ""
+    """'1 March 2027' (unambiguous in every English-speaking country), '1 Mawrth 2027': in the current language."""
+    return i18n.long_date(day) if day else ""
 
 
 def format_hours(hours: float | None) -> str:
+    """'2 hours', '2 awr': in the current language."""
     if hours is None:
         return ""
     text = f"{hours:g}"
-    return f"{text} hour" if text == "1" else f"{text} hours"
+    return ngettext("%(hours)s hour", "%(hours)s hours", 1 if text == "1" else 2, hours=text)
+
+
+def issue_languages(holder_language: str | None) -> list[str]:
+    """The language(s) a certificate is issued in now: bilingual when the admin setting says so, else the holder's."""
+    site = i18n.site_languages()
+    if settings.get("CERTIFICATE_LANGUAGES") == "bilingual" and all(code in site for code in BILINGUAL):
+        return list(BILINGUAL)
+    return [i18n.allowed(holder_language) or i18n.default_language()]
 
 
 def grouped_code(code: str | None) -> str:
@@ -149,20 +167,55 @@ def make_pdf(values: dict[str, str], *, url_fetcher=None) -> bytes:
     return render_pdf(render_html(values), timeout=RENDER_TIMEOUT, **kwargs)
 
 
-def document_values(record, branding: Branding) -> dict[str, str]:
-    """Plain strings for the template from a frozen record (a Certificate or alike)."""
+def side_values(record, language: str) -> dict:
+    """The wording of one language's side: titles as issued in it, dates, hours and labels (under force_locale)."""
+    found = (getattr(record, "localised", None) or {}).get(language) or {}
+    wording = {key: str(found.get(key) or getattr(record, key) or "")
+               for key in ("course_title", "certificate_title", "assessed_how")}
+    with force_locale(language):
+        return {
+            "lang": language,
+            "course_title": wording["course_title"],
+            "certificate_title": wording["certificate_title"],
+            "assessed_how": wording["assessed_how"],
+            "hours": format_hours(record.hours),
+            "completed_on": format_date(record.completed_on),
+            "issued_on": format_date(clock.local_date(record.issued_at) if record.issued_at else None),
+            "valid_until": format_date(record.valid_until),
+            "disclaimer": gettext("This certificate confirms completion of training. It is not a clinical qualification."),
+            "labels": {
+                "kicker": gettext("CERTIFICATE OF COMPLETION"),
+                "certifies": gettext("This certifies that"),
+                "completed_course": gettext("completed the training course “%(course)s”", course=wording["course_title"]),
+                "completed": gettext("COMPLETED"),
+                "learning_time": gettext("LEARNING TIME"),
+                "issued": gettext("ISSUED"),
+                "valid_until": gettext("VALID UNTIL"),
+                "registered_charity": gettext("Registered charity %(number)s", number=record.issuer_number)
+                if record.issuer_number else "",
+                "check_at": gettext("Check this certificate at"),
+                "code": gettext("Code"),
+            },
+        }
+
+
+def document_values(record, branding: Branding) -> dict:
+    """Plain strings for the template from a frozen record (a Certificate or alike), in its language(s)."""
     code = record.code or ""
     link = verify_url(branding.public_base_url, code) if code else ""
+    languages = [code for code in (getattr(record, "languages", None) or "en").split(",") if code] or ["en"]
+    sides = [side_values(record, language) for language in languages]
+    first = sides[0]
     return {
         "holder_name": record.holder_name,
-        "course_title": record.course_title,
+        "course_title": first["course_title"],
         "course_version": record.course_version,
-        "certificate_title": record.certificate_title,
-        "hours": format_hours(record.hours),
-        "completed_on": format_date(record.completed_on),
-        "issued_on": format_date(clock.local_date(record.issued_at) if record.issued_at else None),
-        "valid_until": format_date(record.valid_until),
-        "assessed_how": record.assessed_how,
+        "certificate_title": first["certificate_title"],
+        "hours": first["hours"],
+        "completed_on": first["completed_on"],
+        "issued_on": first["issued_on"],
+        "valid_until": first["valid_until"],
+        "assessed_how": first["assessed_how"],
         "signatory": record.signatory,
         "issuer_name": record.issuer_name,
         "issuer_number": record.issuer_number,
@@ -173,5 +226,9 @@ def document_values(record, branding: Branding) -> dict[str, str]:
         "logo_data_url": branding.logo_data_url,
         "colour": branding.colour,
         "page_size": branding.page_size,
-        "disclaimer": DISCLAIMER,
+        "disclaimer": first["disclaimer"],
+        "lang": first["lang"],
+        "labels": first["labels"],
+        "sides": sides,
+        "bilingual": len(sides) > 1,
     }

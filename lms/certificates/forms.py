@@ -1,4 +1,5 @@
 """Certificate forms: claim, verify, search, decide, re-issue, bulk print."""
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -24,8 +25,8 @@ class VerifyForm(FlaskForm):
     class Meta:
         csrf = False
 
-    code = StringField("Certificate code", validators=[DataRequired(message="Please type the code."), Length(max=80)],
-                       description="Printed under the QR code, like ABCD-EFGH-… Capitals, spaces and dashes do not matter.",
+    code = StringField(_l("Certificate code"), validators=[DataRequired(message=_l("Please type the code.")), Length(max=80)],
+                       description=_l("Printed under the QR code, like ABCD-EFGH-… Capitals, spaces and dashes do not matter."),
                        render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"})
     submit = SubmitField("Check")
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Float, ForeignKey, LargeBinary, String, Text
+from sqlalchemy import JSON, Date, Float, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from lms.certificates.validity import standing
@@ -38,6 +38,11 @@ class Certificate(Base):
     completed_on: Mapped[date] = mapped_column(Date)
     issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     valid_until: Mapped[date | None] = mapped_column(Date)
+    # The language(s) it is printed in, in print order: "cy", or "cy,en" side by side (a bilingual certificate).
+    languages: Mapped[str] = mapped_column(String(40), default="en", server_default="en")
+    # Its wording in each of those languages, frozen at issue: {"cy": {"course_title": …, "certificate_title": …,
+    # "assessed_how": …}}; a language missing here prints the columns above (the original's words).
+    localised: Mapped[dict | None] = mapped_column(JSON)
 
     # -- life cycle -----------------------------------------------------------
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -49,6 +54,17 @@ class Certificate(Base):
     # The PDF, made once at issue; deferred so lists never load it.
     pdf: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+
+    @property
+    def language_list(self) -> list[str]:
+        """The languages it was issued in, in print order."""
+        return [code for code in (self.languages or "en").split(",") if code] or ["en"]
+
+    def wording(self, language: str | None) -> dict[str, str]:
+        """course_title, certificate_title and assessed_how as issued in `language` (the original's if not)."""
+        found = (self.localised or {}).get(language or "") or {}
+        return {key: str(found.get(key) or getattr(self, key) or "")
+                for key in ("course_title", "certificate_title", "assessed_how")}
 
     def state_on(self, today: date) -> str:
         """valid, expired, revoked or pending, as the verification page says it."""

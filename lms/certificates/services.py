@@ -22,6 +22,8 @@ from datetime import date, datetime
 from typing import BinaryIO
 
 import pikepdf
+from flask import current_app
+from flask_babel import force_locale, gettext
 from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -33,6 +35,7 @@ from lms.certificates.document import (
     current_branding,
     document_values,
     grouped_code,
+    issue_languages,
     make_pdf,
 )
 from lms.certificates.models import Certificate
@@ -53,6 +56,7 @@ _CODE = re.compile(r"[A-Z2-7]{32}")
 NAME_MAX = 200
 REASON_MAX = 500
 BULK_CHUNK = 50
+REPLACED_PREFIX = "Replaced by certificate "  # stored in English; shown in the reader's language
 
 
 # -- codes and names ----------------------------------------------------------------
@@ -97,13 +101,32 @@ def add_months(day: date, months: int) -> date:
 
 
 def assessed_how(course: Course) -> str:
-    """How the course was assessed, in words printed on the certificate."""
+    """How the course was assessed, in words printed on the certificate (in the current language)."""
     if not course.assessment_steps:
-        return "Completion of all required steps"
-    text = f"Assessed: final assessment passed (pass mark {course.pass_mark}%)"
+        return gettext("Completion of all required steps")
     if any(step.scenario and not step.optional for step in course.steps):
-        text += " and role-play practice"
-    return text
+        return gettext("Assessed: final assessment passed (pass mark %(mark)s%%) and role-play practice",
+                       mark=course.pass_mark)
+    return gettext("Assessed: final assessment passed (pass mark %(mark)s%%)", mark=course.pass_mark)
+
+
+def _original_language() -> str:
+    """The language the courses are written in (their originals), which the record's columns hold."""
+    return str(current_app.config.get("CONTENT_LANGUAGE") or "en")
+
+
+def localised_wording(course: Course, languages: Iterable[str]) -> dict[str, dict[str, str]]:
+    """The certificate's words in each language, frozen into the record: the course's translation where it has one."""
+    wording = {}
+    for language in languages:
+        version = course.localised(language)
+        with force_locale(language):
+            wording[language] = {
+                "course_title": version.title,
+                "certificate_title": version.certificate.title if version.certificate else "",
+                "assessed_how": assessed_how(course),
+            }
+    return wording
 
 
 # -- issuing -------------------------------------------------------------------------
@@ -128,12 +151,16 @@ def draft(user: User, enrolment: Enrolment, course: Course, holder_name: str, br
     if spec is None or enrolment.completed_at is None:
         raise ServiceError("This course does not give a certificate yet.")
     completed_on = clock.local_date(enrolment.completed_at)
+    languages = issue_languages(user.language)
+    with force_locale(_original_language()):  # the columns hold the original's words, whatever the page's language
+        assessed = assessed_how(course)
     return Certificate(
         enrolment_id=enrolment.id, user_id=user.id, status="pending",
         holder_name=clean_name(holder_name),
         course_id=course.id, course_title=course.title,
         course_version=enrolment.completed_version or course.version,
-        certificate_title=spec.title, hours=spec.hours, assessed_how=assessed_how(course),
+        certificate_title=spec.title, hours=spec.hours, assessed_how=assessed,
+        languages=",".join(languages), localised=localised_wording(course, languages),
         signatory=spec.signatory or branding.default_signatory,
         issuer_name=branding.charity_name, issuer_number=branding.charity_number,
         completed_on=completed_on,
@@ -232,7 +259,7 @@ def revoke(session: DbSession, certificate: Certificate, actor: User, reason: st
 
 _RECORD_COLUMNS = ("enrolment_id", "user_id", "holder_name", "course_id", "course_title", "course_version",
                    "certificate_title", "hours", "assessed_how", "signatory", "issuer_name", "issuer_number",
-                   "completed_on", "valid_until", "requested_at", "approved_by_id")
+                   "completed_on", "valid_until", "requested_at", "approved_by_id", "languages", "localised")
 
 
 def reissue(session: DbSession, certificate: Certificate, actor: User, holder_name: str,
@@ -257,7 +284,7 @@ def reissue(session: DbSession, certificate: Certificate, actor: User, holder_na
     session.add(fresh)
     session.flush()
     session.execute(update(Certificate).where(Certificate.id == certificate.id)
-                    .values(revoked_reason=f"Replaced by certificate {grouped_code(fresh.code)}",
+                    .values(revoked_reason=f"{REPLACED_PREFIX}{grouped_code(fresh.code)}",
                             replaced_by_id=fresh.id)
                     .execution_options(synchronize_session=False))
     session.refresh(certificate)
@@ -321,6 +348,7 @@ class Verification:
     revoked_reason: str | None
     completed_on: date | None = None
     hours: float | None = None
+    languages: tuple[str, ...] = ("en",)
 
     def as_json(self) -> dict:
         return {
@@ -332,11 +360,15 @@ class Verification:
             "revoked_reason": self.revoked_reason,
             "completed_on": self.completed_on.isoformat() if self.completed_on else None,
             "hours": self.hours,
+            "languages": list(self.languages),
         }
 
 
-def verify(session: DbSession, raw_code: str, today: date) -> Verification | None:
-    """What the verification page says about a code; None when unknown or pending."""
+def verify(session: DbSession, raw_code: str, today: date, language: str | None = None) -> Verification | None:
+    """What the verification page says about a code; None when unknown or pending.
+
+    Titles are given in `language` (the visitor's) when the certificate was issued in it, else as the original.
+    """
     code = normalise_code(raw_code)
     if code is None:
         return None
@@ -346,13 +378,23 @@ def verify(session: DbSession, raw_code: str, today: date) -> Verification | Non
     state = cert.state_on(today)
     if state == "pending":
         return None
+    wording = cert.wording(language)
     return Verification(
-        state=state, code=code, holder_name=cert.holder_name, course_title=cert.course_title,
-        certificate_title=cert.certificate_title, issued_on=clock.local_date(cert.issued_at), valid_until=cert.valid_until,
+        state=state, code=code, holder_name=cert.holder_name, course_title=wording["course_title"],
+        certificate_title=wording["certificate_title"], issued_on=clock.local_date(cert.issued_at),
+        valid_until=cert.valid_until, languages=tuple(cert.language_list),
         issuer_name=cert.issuer_name, issuer_number=cert.issuer_number,
-        revoked_reason=cert.revoked_reason if state == "revoked" else None,
+        revoked_reason=_reason_shown(cert) if state == "revoked" else None,
         completed_on=cert.completed_on, hours=cert.hours,
     )
+
+
+def _reason_shown(cert: Certificate) -> str | None:
+    """The revocation reason; a re-issue's own note in the reader's language (a trainer's words as written)."""
+    reason = cert.revoked_reason
+    if reason and cert.replaced_by_id and reason.startswith(REPLACED_PREFIX):
+        return gettext("Replaced by certificate %(code)s", code=reason[len(REPLACED_PREFIX):])
+    return reason
 
 
 # -- trainees ---------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import force_locale
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -32,7 +33,7 @@ from lms.certificates.forms import (
 )
 from lms.certificates.models import Certificate
 from lms.certificates.throttle import check_verify_limit
-from lms.core import clock
+from lms.core import clock, i18n
 from lms.core.access import public, role_required
 from lms.core.db import db
 from lms.core.notices import notify
@@ -131,14 +132,18 @@ def verify_form():
 @bp.route("/verify/<code>")
 @public
 def verify(code: str):
+    """The public check of a code, in the visitor's language (`?lang=cy` asks for one outright, as a link may)."""
     check_verify_limit(db.session)
-    result = service.verify(db.session, code, clock.today())
     if request.accept_mimetypes.best == "application/json":
-        return _verify_json(result)
-    form = VerifyForm(formdata=None, code=document.grouped_code(result.code) if result else code[:80])
-    return render_template("certificates/verify.html", form=form, result=result, searched=True,
-                           code=document.grouped_code, format_date=document.format_date,
-                           format_hours=document.format_hours), 200 if result else 404
+        return _verify_json(service.verify(db.session, code, clock.today()))
+    language = i18n.allowed(request.args.get("lang")) or i18n.current_language()
+    with force_locale(language):
+        result = service.verify(db.session, code, clock.today(), language=language)
+        form = VerifyForm(formdata=None, code=document.grouped_code(result.code) if result else code[:80])
+        page = render_template("certificates/verify.html", form=form, result=result, searched=True,
+                               code=document.grouped_code, format_date=document.format_date,
+                               format_hours=document.format_hours)
+    return page, 200 if result else 404
 
 
 @bp.route("/verify/<code>.json")

@@ -13,6 +13,7 @@ check-in: every message says what happened and links to the page where it can be
 """
 from __future__ import annotations
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from lms.accounts.models import User
@@ -20,6 +21,7 @@ from lms.catalog.services import catalog
 from lms.coaching import notify
 from lms.coaching.models import ContactRequest, RunComment
 from lms.cohorts.models import Cohort, CohortMember, CohortTrainer
+from lms.core import i18n
 from lms.core.db import DbSession
 from lms.learning.models import Enrolment, ResponseEntry, StepConfirmation
 from lms.mail import services as mail
@@ -39,12 +41,12 @@ def titles(course_id: str = "", step_id: str = "", scenario_id: str = "") -> dic
     A template global (`coaching_titles`): messages carry ids, and the worker, which has
     the app, looks the titles up; the listeners need nothing but the database session.
     """
-    found = catalog()
+    found = catalog().localised(i18n.current_language())  # the recipient's language, forced while the mail is written
     course = found.course(course_id) if course_id else None
     step = course.step(step_id) if course is not None and step_id else None
     scenario = found.scenario(scenario_id) if scenario_id else None
     return {"course": course.title if course else course_id, "step": step.title if step else step_id,
-            "scenario": scenario.title if scenario else "a role-play"}
+            "scenario": scenario.title if scenario else gettext("a role-play")}
 
 
 def _send(session: DbSession, which: tuple[str, str], to_user_id: int | None, actor_id: int | None,
@@ -85,7 +87,7 @@ def reply_added(session: DbSession, comment: RunComment) -> None:
     if run is not None:
         trainee = session.get(User, run.user_id)
         _send(session, REPLY_ADDED, comment.author_id, run.user_id,
-              {**context, "trainee_name": trainee.display_name if trainee else "The trainee"})
+              {**context, "trainee_name": trainee.display_name if trainee else ""})
 
 
 def step_confirmed(session: DbSession, confirmation: StepConfirmation) -> None:
@@ -110,7 +112,7 @@ def contact_requested(session: DbSession, request: ContactRequest) -> None:
         cohorts_of_trainer.setdefault(trainer_id, []).append(cohort_name)
     for trainer_id, names in cohorts_of_trainer.items():  # one message per trainer, whatever their cohorts
         _send(session, CONTACT_REQUESTED, trainer_id, request.user_id,
-              {"request_id": request.id, "trainee_name": trainee.display_name if trainee else "A trainee",
+              {"request_id": request.id, "trainee_name": trainee.display_name if trainee else "",
                "cohort_names": names})
 
 

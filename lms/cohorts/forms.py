@@ -15,6 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
 from lms.cohorts.reports import SORTS, STATUSES
+from lms.core import i18n
 from lms.core.forms import options
 
 
@@ -52,7 +53,16 @@ class InviteForm(FlaskForm):
     days = IntegerField("Valid for (days)", default=14, validators=[DataRequired(), NumberRange(min=1, max=365)])
     send_email = BooleanField("Email this invitation to them",
                               description="Personal links with an email address only. Sent within a minute or two.")
+    language = SelectField("Language of the email", choices=[],
+                           description="They have no account yet, so no language of their own: choose the one to "
+                                       "write to them in. Once registered, they choose their own.")
     submit = SubmitField("Create invitation")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.language.choices = i18n.language_choices()
+        if not self.language.data or self.language.data == "None":  # a SelectField coerces a missing value to "None"
+            self.language.data = i18n.default_language()
 
 
 class NudgeForm(FlaskForm):

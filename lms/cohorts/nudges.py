@@ -56,8 +56,10 @@ def nudge(session: DbSession, actor: User, cohort: Cohort, user_ids: list[int], 
         Enrolment.completed_at.is_not(None)))}
     reminders = []
     for member in members:
+        # Dates as ISO strings: the e-mail writes them out in the trainee's language when it is sent.
         todo = [{"id": c.course_id, "title": courses[c.course_id].title,
-                 "due_text": _due_text(c.due_on, today)} for c in live if (member.id, c.course_id) not in done]
+                 "due_on": c.due_on.isoformat() if c.due_on else None, "overdue": bool(c.due_on and c.due_on < today)}
+                for c in live if (member.id, c.course_id) not in done]
         if todo:
             reminders.append(Reminder(member.id, f"cohort:{cohort.id}", "nudge", today, "nudge",
                                       {"kind": "nudge", "trainer_name": actor.display_name, "cohort_name": cohort.name,
@@ -67,10 +69,3 @@ def nudge(session: DbSession, actor: User, cohort: Cohort, user_ids: list[int], 
         if (member.id, f"cohort:{cohort.id}", "nudge", today) in new:
             audit.record(session, actor, NUDGE_ACTION, target_user=member, cohort_id=cohort.id)
     return len(new), len(members) - len(new)
-
-
-def _due_text(due_on: date | None, today: date) -> str | None:
-    if due_on is None:
-        return None
-    shown = f"{due_on.day} {due_on:%B %Y}"
-    return f"overdue since {shown}" if due_on < today else f"due {shown}"

@@ -249,11 +249,11 @@ def unassign_course(session: DbSession, actor: User, cohort: Cohort, course_id: 
 # -- invitations -----------------------------------------------------------------------------
 
 def create_invite(session: DbSession, actor: User, cohort: Cohort, *, reusable: bool, email: str | None = None,
-                  days: int | None = 14, send_email: bool = False) -> str:
+                  days: int | None = 14, send_email: bool = False, language: str | None = None) -> str:
     """A single-use personal invite or a reusable cohort link; returns the token (shown once).
 
     With `send_email`, the personal invitation is also emailed to its address (queued in
-    this transaction, sent by the worker).
+    this transaction, sent by the worker) in `language` (the inviter's choice; None: the site's default).
     """
     if cohort.archived_at is not None:
         raise ServiceError("This cohort is archived. Restore it before inviting anyone.")
@@ -272,7 +272,7 @@ def create_invite(session: DbSession, actor: User, cohort: Cohort, *, reusable: 
         expires = clock.local_date(invite.expires_at) if invite.expires_at else None
         mail.enqueue_email(session, "invitation", {
             "token": token, "cohort_name": cohort.name, "inviter": actor.display_name,
-            "expires_on": f"{expires.day} {expires:%B %Y}" if expires else None}, to_email=invite.email)
+            "expires_date": expires.isoformat() if expires else None}, to_email=invite.email, language=language)
     session.flush()
     return token
 

@@ -193,7 +193,8 @@ def create_invite(cohort_id: int):
         return _cohort_page(current, invite_form=form), 400
     try:
         token = cohorts.create_invite(db.session, current_user, current, reusable=form.kind.data == "link",
-                                      email=form.email.data, days=form.days.data, send_email=form.send_email.data)
+                                      email=form.email.data, days=form.days.data, send_email=form.send_email.data,
+                                      language=form.language.data)
     except ServiceError as exc:
         db.session.rollback()
         flash(str(exc), "error")

@@ -84,6 +84,8 @@ class Defaults:
     REGISTRATION = "open"  # or "invite"
     STAFF_SECOND_FACTOR = "optional"  # or "required": trainers and admins must log in with an authenticator app
     CERTIFICATE_SIGNATORY = "Training Lead"  # used when a course names none
+    # "holder": a certificate in its holder's language; "bilingual": Welsh and English side by side (Welsh first).
+    CERTIFICATE_LANGUAGES = "holder"
     CERTIFICATE_PAGE_SIZE = "A4"  # or "Letter"
     CERTIFICATE_PRIMARY_COLOUR = "#1d4f91"
     CERTIFICATE_LOGO = ""  # path to a PNG or SVG logo, read once at start-up
@@ -382,6 +384,8 @@ def validate(app: Flask) -> None:
     from lms.core.i18n import language_problems  # here: Flask-Babel is not needed to read the config
 
     errors += language_problems(cfg.get("LANGUAGES"), cfg.get("DEFAULT_LANGUAGE"))
+    if cfg.get("CERTIFICATE_LANGUAGES", "holder") not in ("holder", "bilingual"):
+        errors.append(f"LMS_CERTIFICATE_LANGUAGES must be 'holder' or 'bilingual', not {cfg['CERTIFICATE_LANGUAGES']!r}.")
     if cfg["REGISTRATION"] not in ("open", "invite"):
         errors.append(f"LMS_REGISTRATION must be 'open' or 'invite', not {cfg['REGISTRATION']!r}.")
     if cfg["STAFF_SECOND_FACTOR"] not in ("optional", "required"):

@@ -100,11 +100,23 @@ def language_choices() -> list[tuple[str, str]]:
     return [(code, language_name(code)) for code in site_languages()]
 
 
-def long_date(value: date | datetime | None) -> str:
-    """A date written out for the reader's language ('3 March 2026', '3 Mawrth 2026')."""
-    if value is None:
+def long_date(value: date | datetime | str | None) -> str:
+    """A date written out for the reader's language ('3 March 2026', '3 Mawrth 2026').
+
+    Also takes an ISO date string ('2026-03-03'), as queued e-mails carry dates as JSON;
+    anything else that is not a date gives "" (the caller's fallback then shows).
+    """
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return ""
+    if not isinstance(value, date):
         return ""
-    return format_date(value.date() if isinstance(value, datetime) else value, format="long")
+    locale = get_locale()
+    # English: '3 March 2026' (unambiguous in every English-speaking country), not the US 'March 3, 2026'.
+    pattern = "d MMMM y" if locale is None or locale.language == "en" else "long"
+    return format_date(value.date() if isinstance(value, datetime) else value, format=pattern)
 
 
 def content_language(unit: object) -> str:

@@ -34,6 +34,8 @@ EDITABLE: dict[str, tuple[str, str]] = {
     "STAFF_SECOND_FACTOR": ("Second factor for staff (trainers and admins)", "choice:optional,required"),
     "CERTIFICATE_SIGNATORY": ("Default certificate signatory (name and role)", "text"),
     "CERTIFICATE_PRIMARY_COLOUR": ("Certificate colour (#rrggbb)", "colour"),
+    "CERTIFICATE_LANGUAGES": ("Certificate language: the holder's own, or bilingual (Welsh and English side by side)",
+                              "choice:holder,bilingual"),
     "SUPPORT_INTRO": ("Support page introduction", "textarea"),
     "ORG": ("Organisation details used in the training (one name = value per line)", "org"),
 }

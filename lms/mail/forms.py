@@ -1,4 +1,5 @@
 """The account page's reminder choices (one field per key of lms.mail.services.CATEGORIES)."""
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SubmitField
 
@@ -13,4 +14,4 @@ class PreferencesForm(FlaskForm):
     coach_confirmations = BooleanField()
     coach_replies = BooleanField()
     contact_requests = BooleanField()
-    submit = SubmitField("Save my choices")
+    submit = SubmitField(_l("Save my choices"))

@@ -90,10 +90,6 @@ def _wanted(category_column) -> ColumnElement[bool]:
     return or_(category_column.is_(None), category_column.is_(True))
 
 
-def _long_date(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
 def queue_new(session: DbSession, reminders: list[Reminder], now: datetime,
               result: SweepResult) -> set[tuple[int, str, str, date]]:
     """Insert the reminders' keys; queue an email for each key that was new (two statements); the new keys."""
@@ -230,7 +226,7 @@ def _due_dates(session: DbSession, courses: Mapping[str, Course], today: date, n
             reminders.append(Reminder(
                 user_id, course_id, kind, on_date, "overdue" if kind == "overdue" else "due_soon",
                 {"kind": kind, "course_id": course_id, "course_title": course.title, "cohort_name": cohort_name,
-                 "due_text": _long_date(due_on), "days": days, "started": bool(has_started)},
+                 "due_on": due_on.isoformat(), "days": days, "started": bool(has_started)},
                 "due_dates"))
         queue_new(session, reminders, now, result)
         session.commit()  # each batch stands on its own: a crash later keeps what is done
@@ -255,7 +251,7 @@ def _refreshers(session: DbSession, today: date, now: datetime, result: SweepRes
         newer.user_id == Certificate.user_id, newer.course_id == Certificate.course_id, newer.id != Certificate.id,
         newer.status == "issued", or_(newer.valid_until.is_(None), newer.valid_until > Certificate.valid_until))
     base = (select(Certificate.id, Certificate.user_id, Certificate.course_id, Certificate.course_title,
-                   Certificate.certificate_title, Certificate.valid_until)
+                   Certificate.certificate_title, Certificate.valid_until, Certificate.localised)
             .join(User, User.id == Certificate.user_id)
             .outerjoin(ReminderPreference, ReminderPreference.user_id == Certificate.user_id)
             .where(Certificate.status == "issued", User.active.is_(True), _wanted(ReminderPreference.refreshers),
@@ -271,15 +267,15 @@ def _refreshers(session: DbSession, today: date, now: datetime, result: SweepRes
         result.batches += 1
         last = rows[-1][0]
         reminders = []
-        for _id, user_id, course_id, course_title, certificate_title, valid_until in rows:
+        for _id, user_id, course_id, course_title, certificate_title, valid_until, localised in rows:
             kind = refresher_kind(valid_until, today) if valid_until else None
             if kind is None or user_id is None or valid_until is None:
                 continue
             reminders.append(Reminder(
                 user_id, course_id, kind, valid_until, "refresher",
                 {"kind": kind, "course_id": course_id, "course_title": course_title,
-                 "certificate_title": certificate_title, "valid_until_text": _long_date(valid_until),
-                 "days": (valid_until - today).days, "expired": kind == "expired"},
+                 "certificate_title": certificate_title, "valid_until": valid_until.isoformat(),
+                 "days": (valid_until - today).days, "expired": kind == "expired", "titles": _titles(localised)},
                 "refreshers"))
         queue_new(session, reminders, now, result)
         session.commit()
@@ -302,17 +298,25 @@ def _certificate_news(session: DbSession, now: datetime, result: SweepResult) ->
     reminders = [Reminder(c.user_id, f"certificate:{c.id}", "certificate_issued", clock.local_date(c.issued_at),
                           "certificate_issued",
                           {"kind": "certificate_issued", "course_title": c.course_title,
-                           "certificate_title": c.certificate_title, "verify_url": verify_url(base_url, c.code)},
+                           "certificate_title": c.certificate_title, "verify_url": verify_url(base_url, c.code),
+                           "titles": _titles(c.localised)},
                           None) for c in issued if c.user_id and c.issued_at and c.code]
     reminders += [Reminder(c.user_id, f"certificate:{c.id}", "certificate_revoked", clock.local_date(c.revoked_at),
                            "certificate_revoked",
                            {"kind": "certificate_revoked", "course_title": c.course_title,
-                            "certificate_title": c.certificate_title, "reason": c.revoked_reason or "No reason was given."},
+                            "certificate_title": c.certificate_title, "reason": c.revoked_reason or "",
+                            "titles": _titles(c.localised)},
                            None) for c in revoked if c.user_id and c.revoked_at]
     if reminders:
         result.batches += 1
     queue_new(session, reminders, now, result)
     session.commit()
+
+
+def _titles(localised: dict | None) -> dict:
+    """A certificate's titles in each language it was issued in (the e-mail picks the reader's)."""
+    return {language: {key: words[key] for key in ("course_title", "certificate_title") if words.get(key)}
+            for language, words in (localised or {}).items() if isinstance(words, dict)}
 
 
 def _sign_offs(session: DbSession, now: datetime, result: SweepResult) -> None:

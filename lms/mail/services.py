@@ -17,11 +17,13 @@ from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
+from flask_babel import force_locale, gettext
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
 from lms.accounts.models import User
-from lms.core import settings
+from lms.core import i18n, settings
 from lms.core.db import DbSession, release_reads
 from lms.core.models import utcnow
 from lms.core.services import ServiceError
@@ -30,16 +32,16 @@ from lms.jobs.models import Job
 from lms.mail.models import ReminderPreference
 
 #: Reminder categories a person can turn off: column of ReminderPreference -> what the account page says.
-CATEGORIES: dict[str, str] = {
-    "due_dates": "Due dates: a week before, the day before, and when a course is overdue",
-    "refreshers": "Certificate refreshers: 60, 30 and 7 days before a certificate expires, and when it does",
-    "nudges": "Reminders a trainer sends you from their progress table",
-    "sign_offs": "Certificates waiting for your sign-off (trainers)",
-    "coach_marks": "When a trainer marks one of your written responses",
-    "coach_comments": "When a trainer comments on one of your role-plays",
-    "coach_confirmations": "When a trainer confirms a step of your training",
-    "coach_replies": "When a trainee replies to one of your comments (trainers)",
-    "contact_requests": "When a trainee in your cohorts asks you to get in touch (trainers)",
+CATEGORIES: dict[str, str] = {  # lazy: each reader (page or email) sees them in their own language
+    "due_dates": _l("Due dates: a week before, the day before, and when a course is overdue"),
+    "refreshers": _l("Certificate refreshers: 60, 30 and 7 days before a certificate expires, and when it does"),
+    "nudges": _l("Reminders a trainer sends you from their progress table"),
+    "sign_offs": _l("Certificates waiting for your sign-off (trainers)"),
+    "coach_marks": _l("When a trainer marks one of your written responses"),
+    "coach_comments": _l("When a trainer comments on one of your role-plays"),
+    "coach_confirmations": _l("When a trainer confirms a step of your training"),
+    "coach_replies": _l("When a trainee replies to one of your comments (trainers)"),
+    "contact_requests": _l("When a trainee in your cohorts asks you to get in touch (trainers)"),
 }
 #: Categories only trainers are offered.
 TRAINER_CATEGORIES = frozenset({"sign_offs", "coach_replies", "contact_requests"})
@@ -51,7 +53,7 @@ UNSUBSCRIBE_SALT = "lms.mail.unsubscribe"
 
 def enqueue_email(session: DbSession, template: str, context: dict, *, to_user: User | None = None,
                   to_email: str | None = None, category: str | None = None,
-                  run_at: datetime | None = None) -> Job:
+                  run_at: datetime | None = None, language: str | None = None) -> Job:
     """Queue an email in the caller's transaction; a worker sends it once the transaction commits.
 
     `template` names `mail/<template>.txt` (first line "Subject: ...", then the text) and
@@ -61,19 +63,25 @@ def enqueue_email(session: DbSession, template: str, context: dict, *, to_user: 
     `category` (a key of CATEGORIES) makes it a reminder: it is skipped if the person has
     turned that category off, and carries a one-click unsubscribe link.
     Either `to_user` (preferred: their current address is used at sending time) or `to_email`.
+    The message is written when it is sent, in the language the person has recorded then
+    (`users.language`); `language` is for an address with no account (an invitation: the
+    language the inviter chose), else the site's default (LMS_DEFAULT_LANGUAGE).
     """
     return queue.enqueue(session, EMAIL_JOB, email_payload(template, context, to_user_id=to_user.id if to_user else None,
-                                                           to_email=to_email, category=category), run_at=run_at)
+                                                           to_email=to_email, category=category, language=language),
+                         run_at=run_at)
 
 
 def email_payload(template: str, context: dict, *, to_user_id: int | None = None, to_email: str | None = None,
-                  category: str | None = None) -> dict:
+                  category: str | None = None, language: str | None = None) -> dict:
     """The payload of an email job (also used by the reminder sweep's bulk INSERT)."""
     if (to_user_id is None) == (to_email is None):
         raise ValueError("Give exactly one of to_user and to_email.")
     if category is not None and category not in CATEGORIES:
         raise ValueError(f"Unknown reminder category {category!r}.")
     payload: dict = {"template": template, "context": context, "category": category}
+    if language:
+        payload["language"] = language
     if to_user_id is not None:
         payload["to_user_id"] = to_user_id
     else:
@@ -97,7 +105,7 @@ def set_preferences(session: DbSession, user: User, wanted: dict[str, bool]) -> 
     """Save a person's choices (categories not given keep their value)."""
     unknown = set(wanted) - set(CATEGORIES)
     if unknown:
-        raise ServiceError("That is not a kind of reminder this site sends.")
+        raise ServiceError(gettext("That is not a kind of reminder this site sends."))
     row = session.get(ReminderPreference, user.id)
     if row is None:
         row = ReminderPreference(user_id=user.id, **dict.fromkeys(CATEGORIES, True))
@@ -132,7 +140,7 @@ def unsubscribe(session: DbSession, token: str) -> tuple[User, str]:
     found = read_unsubscribe_token(token)
     user = session.get(User, found[0]) if found else None
     if found is None or user is None:
-        raise ServiceError("This unsubscribe link is not valid. You can choose your reminders on your account page.")
+        raise ServiceError(gettext("This unsubscribe link is not valid. You can choose your reminders on your account page."))
     set_preferences(session, user, {found[1]: False})
     return user, found[1]
 
@@ -160,9 +168,25 @@ def external_url_builder(base: str) -> Callable[..., str]:
     return url_for
 
 
+def email_language(user: User | None, asked: str | None = None) -> str:
+    """The language to write to someone in: their recorded one, else `asked` (an invitation's), else the site's."""
+    return (i18n.allowed(user.language if user is not None else None) or i18n.allowed(asked)
+            or i18n.default_language())
+
+
 def compose(template: str, context: dict, to_address: str, *, to_user: User | None = None,
-            category: str | None = None, now: datetime | None = None) -> EmailMessage:
-    """Render a message (plain text and HTML) for one recipient; links use PUBLIC_BASE_URL."""
+            category: str | None = None, now: datetime | None = None, language: str | None = None) -> EmailMessage:
+    """Render a message (plain text and HTML) for one recipient, in their language; links use PUBLIC_BASE_URL.
+
+    Subject and body are written under `force_locale(language)` (default: `email_language`), so
+    every `_()` of the templates, dates and category labels are in the recipient's language.
+    """
+    with force_locale(language or email_language(to_user)):
+        return _compose(template, context, to_address, to_user=to_user, category=category, now=now)
+
+
+def _compose(template: str, context: dict, to_address: str, *, to_user: User | None,
+             category: str | None, now: datetime | None) -> EmailMessage:
     app = current_app
     base = app.config["PUBLIC_BASE_URL"].rstrip("/")
     link = external_url_builder(base)
@@ -175,6 +199,7 @@ def compose(template: str, context: dict, to_address: str, *, to_user: User | No
         "preferences_url": link("mail.preferences"),
         "url_for": link,  # every link in an email is absolute, to PUBLIC_BASE_URL
     }
+    context = localised_context(context, i18n.current_language())
     text = render_template(f"mail/{template}.txt", **context, **common)
     html = render_template(f"mail/{template}.html", **context, **common)
     first, _, body = text.lstrip().partition("\n")
@@ -195,6 +220,33 @@ def compose(template: str, context: dict, to_address: str, *, to_user: User | No
     message.set_content(body.lstrip("\n"))
     message.add_alternative(html, subtype="html")
     return message
+
+
+def localised_context(context: dict, language: str) -> dict:
+    """The message's values with titles in `language` where known, the queued ones otherwise.
+
+    A course named by `course_id` (and each of `courses`, a nudge's) takes its title from the
+    catalogue's translation into `language`, if it has one; `titles` ({language: {key: text}}, a certificate's frozen titles
+    in each language it was issued in) overrides keys for that language.
+    """
+    from lms.catalog.services import catalog  # the catalogue is loaded by then; mail imports no feature at start-up
+
+    found = catalog().localised(language)
+
+    def translated_title(course_id: object) -> str | None:
+        course = found.course(str(course_id)) if course_id else None
+        return course.title if course is not None and getattr(course, "language", None) == language else None
+
+    result = dict(context)
+    if "course_title" in context and (title := translated_title(context.get("course_id"))):
+        result["course_title"] = title
+    if isinstance(context.get("courses"), list):
+        result["courses"] = [{**c, "title": translated_title(c.get("id")) or c.get("title")} if isinstance(c, dict) else c
+                             for c in context["courses"]]
+    titles = context.get("titles")
+    if isinstance(titles, dict) and isinstance(titles.get(language), dict):
+        result.update({key: value for key, value in titles[language].items() if isinstance(value, str)})
+    return result
 
 
 def tls_context() -> ssl.SSLContext:
@@ -246,7 +298,8 @@ def send_email_job(session: DbSession, payload: dict) -> None:
         if category and not wants(session, user.id, category):
             return
     address = user.email if user is not None else payload["to_email"]
-    message = compose(payload["template"], payload.get("context") or {}, address, to_user=user, category=category)
+    message = compose(payload["template"], payload.get("context") or {}, address, to_user=user, category=category,
+                      language=email_language(user, payload.get("language")))
     # SMTP can take seconds: hold no database lock meanwhile (SQLite has one for the whole file).
     release_reads(session)
     deliver(message)

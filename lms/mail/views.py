@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from lms.core import settings
@@ -42,7 +43,7 @@ def preferences():
         wanted = {name: bool(form[name].data) for name in categories}
         mail.set_preferences(db.session, current_user, wanted)
         db.session.commit()
-        flash("Your reminder choices are saved.", "success")
+        flash(gettext("Your reminder choices are saved."), "success")
         return redirect(url_for(".preferences"))
     return render_template("mail/preferences.html", form=form, categories=categories)
 

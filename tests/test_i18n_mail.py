@@ -1,0 +1,146 @@
+"""E-mails in the recipient's language (issue 20, item 5), through a real SMTP server on loopback."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from babel.dates import format_date
+
+from lms.accounts.models import User
+from lms.cohorts import services as cohorts
+from lms.core.db import db
+from lms.jobs import schedule
+from tests.conftest import mail_config
+from tests.factories import TODAY, join, make_cohort
+
+TRANSLATED = Path(__file__).parent / "content" / "fixtures" / "translations"  # 'listening' has a Welsh translation
+DUE = TODAY + timedelta(days=30)
+
+
+@pytest.fixture
+def content_dir() -> Path:
+    return TRANSLATED
+
+
+@pytest.fixture
+def app_config(smtp_server):
+    return mail_config(smtp_server)
+
+
+def run_jobs(app, as_of=None):
+    with app.app_context():
+        return schedule.run_once(db.session, as_of)
+
+
+def subject(message) -> str:
+    return " ".join(str(message["Subject"]).split())
+
+
+def parts(message):
+    return message.get_body(("plain",)).get_content(), message.get_body(("html",)).get_content()
+
+
+def speaks(session, user, language: str | None) -> None:
+    session.get(User, user.id).language = language  # through the ORM: the session keeps loaded rows after commit
+    session.commit()
+
+
+def test_a_due_date_sweep_writes_to_each_trainee_in_their_own_language(app, session, users, smtp_server):
+    trainer = users.create(role="trainer", display_name="Tess Trainer")
+    cerys = users.create(email="cerys@example.org", display_name="Cerys")
+    tom = users.create(email="tom@example.org", display_name="Tom")
+    speaks(session, cerys, "cy")
+    join(session, make_cohort(session, trainer, name="Carfan y nos", courses=("listening",), due_on=DUE), cerys, tom)
+
+    run_jobs(app, DUE - timedelta(days=7))
+    [welsh] = smtp_server.to("cerys@example.org")
+    [english] = smtp_server.to("tom@example.org")
+
+    assert subject(welsh) == "Mae angen cwblhau Gwrando ymhen 7 diwrnod"  # the course's Welsh title too
+    text, html = parts(welsh)
+    welsh_date = format_date(DUE, format="long", locale="cy")
+    assert "Annwyl Cerys," in html and '<html lang="cy">' in html
+    assert f"Mae angen cwblhau eich cwrs “Gwrando” ar gyfer Carfan y nos ymhen 7 diwrnod, erbyn {welsh_date}." in text
+    assert "Dechreuwch yma:" in text and "Anfonwyd gan" in text
+    assert "Atal y nodiadau atgoffa hyn:" in text  # the footer and its category label in Welsh
+    assert "(dyddiadau cwblhau: wythnos cyn hynny" in " ".join(text.split())
+    for english_word in ("Your course", "Sent by", "Hello", "Stop these reminders", " is due "):
+        assert english_word not in text and english_word not in html, english_word
+
+    assert subject(english) == "Listening is due in 7 days"
+    text, html = parts(english)
+    assert f"on {DUE.day} {DUE:%B %Y}." in text and '<html lang="en">' in html
+    assert "Mae angen" not in text
+
+    run_jobs(app, DUE - timedelta(days=1))  # the day before: tomorrow, in each language
+    assert subject(smtp_server.to("cerys@example.org")[-1]) == "Mae angen cwblhau Gwrando erbyn yfory"
+    assert subject(smtp_server.to("tom@example.org")[-1]) == "Listening is due tomorrow"
+
+
+def test_the_language_is_read_when_the_email_is_sent(app, session, users, smtp_server):
+    """Queued in English, then the trainee chose Welsh before the worker ran: it arrives in Welsh."""
+    trainer = users.create(role="trainer")
+    cerys = users.create(email="cerys@example.org", display_name="Cerys")
+    join(session, make_cohort(session, trainer, courses=("listening",), due_on=DUE), cerys)
+    with app.app_context():
+        from lms.catalog.services import catalog
+        from lms.mail.reminders import sweep
+
+        sweep(db.session, catalog().courses, DUE + timedelta(days=1))
+    speaks(session, cerys, "cy")
+    run_jobs(app, DUE + timedelta(days=1))
+    [message] = smtp_server.to("cerys@example.org")
+    assert subject(message) == "Mae’r dyddiad cwblhau ar gyfer Gwrando wedi mynd heibio"
+    assert f"erbyn {format_date(DUE, format='long', locale='cy')}, ac nid yw wedi’i orffen eto." in parts(message)[0]
+
+
+def test_an_invitation_to_someone_without_an_account_is_in_the_language_the_inviter_chose(
+        app, session, users, smtp_server):
+    trainer = users.create(role="trainer", display_name="Tess Trainer")
+    cohort = make_cohort(session, trainer, name="Carfan y nos")
+    with app.app_context():
+        inviter = db.session.get(User, trainer.id)
+        group = db.session.get(type(cohort), cohort.id)
+        cohorts.create_invite(db.session, inviter, group, reusable=False, email="newydd@example.org",
+                              send_email=True, language="cy")
+        cohorts.create_invite(db.session, inviter, group, reusable=False, email="new@example.org", send_email=True)
+        db.session.commit()
+    run_jobs(app, TODAY)
+    [welsh] = smtp_server.to("newydd@example.org")
+    assert subject(welsh).startswith("Gwahoddiad i ymuno â Carfan y nos gyda ")
+    text, html = parts(welsh)
+    assert "Mae Tess Trainer wedi’ch gwahodd i ymuno â Carfan y nos gyda" in text
+    assert "<strong>Carfan y nos</strong>" in html and "Creu eich cyfrif" in html
+    expires = format_date(TODAY + timedelta(days=14), format="long", locale="cy")
+    assert f"tan {expires}" in text or "mae’n gweithio unwaith, tan" in text
+    [english] = smtp_server.to("new@example.org")  # no choice: the site's default, English
+    assert subject(english).startswith("You're invited to join Carfan y nos")
+
+
+def test_the_inviter_chooses_the_language_on_the_cohort_page(app, client, session, users):
+    trainer = users.create(role="trainer")
+    cohort = make_cohort(session, trainer)
+    users.login(trainer)
+    page = client.get(f"/trainer/cohorts/{cohort.id}").get_data(as_text=True)
+    assert re.search(r'<select[^>]*name="language"', page), "no language choice on the invitation form"
+    assert re.search(r'<option (selected )?value="en"( selected)?>English</option>', page)
+    assert '<option value="cy">Cymraeg</option>' in page
+
+
+def test_certificate_news_names_the_certificate_in_the_language_it_was_issued_in(app, session, users, smtp_server):
+    from tests.factories import certify
+
+    cerys = users.create(email="cerys@example.org", display_name="Cerys")
+    speaks(session, cerys, "cy")
+    certificate = certify(session, cerys, valid_until=TODAY + timedelta(days=200), code="WXYZ-ABCD")
+    certificate.languages = "cy"
+    certificate.localised = {"cy": {"course_title": "Gwrando", "certificate_title": "Gwirfoddolwr sy’n gwrando"}}
+    session.commit()
+    run_jobs(app, TODAY)
+    [issued] = smtp_server.to("cerys@example.org")
+    assert subject(issued) == "Eich tystysgrif: Gwirfoddolwr sy’n gwrando"
+    text, html = parts(issued)
+    assert "eich tystysgrif “Gwirfoddolwr sy’n gwrando” ar gyfer Gwrando." in text
+    assert 'href="http://localhost/verify/WXYZ-ABCD"' in html and "Lawrlwytho eich tystysgrif" in html
