@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_certlang"
-down_revision = "0007_encryption"
+down_revision = "0008_totp"
 branch_labels = None
 depends_on = None
 
