@@ -86,12 +86,10 @@ class InsightFilterForm(FlaskForm):
 
     cohort = SelectField("Cohort", choices=[], validators=[Optional()],
                          invalid_choice_message="Choose one of your cohorts from the list.")
-    start = DateField("From", validators=[Optional()],
-                      invalid_value_message="Enter the first day as a date, like 2026-03-31.",
-                      description="Runs started on or after this day.")
-    end = DateField("To", validators=[Optional()],
-                    invalid_value_message="Enter the last day as a date, like 2026-03-31.",
-                    description="Runs started on or before this day.")
+    start = DateField("Started on or after", validators=[Optional()],
+                      invalid_value_message="Enter the first day as a date, like 2026-03-31.")
+    end = DateField("Started on or before", validators=[Optional()],
+                    invalid_value_message="Enter the last day as a date, like 2026-03-31.")
     kind = SelectField("Runs", choices=options([
         ("", "Course steps and shared practice"), ("course", "Course steps only"), ("practice", "Shared practice only")]),
         validators=[Optional()], invalid_choice_message="Choose course steps, shared practice or both.")
