@@ -162,3 +162,11 @@ def test_a_bad_filter_is_a_clear_message(client, session, trainer, world, query,
 def test_another_trainers_cohort_is_not_a_choice(client, session, trainer, world):
     response = client.get(f"/trainer/scenarios/late-post?cohort={world['elsewhere'].id}")
     assert response.status_code == 400 and "Elsewhere" not in response.get_data(as_text=True)
+
+
+def test_a_long_list_of_names_is_cut_in_sql_and_counted_in_full(app, client, session, trainer, world, monkeypatch):
+    monkeypatch.setattr(insight, "MAX_NAMES", 2)
+    result = insight.scenario_insight(session, trainer, _late_post(app))
+    top = result.wrong_turns[0]
+    assert ([t.name for t in top.trainees], top.trainee_count) == (["Ann", "Bea"], 3)
+    assert "and 1 more" in client.get("/trainer/scenarios/late-post").get_data(as_text=True)

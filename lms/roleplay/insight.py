@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, case, func, select
 
 from lms.accounts.models import User
 from lms.cohorts.models import CohortMember
@@ -267,17 +267,16 @@ def scenario_insight(session: DbSession, viewer: User, scenario: Scenario,
             .group_by(ScenarioRun.score, ScenarioRun.outcome)):
         scores[score] = scores.get(score, 0) + n
         outcomes[outcome or "unknown"] = outcomes.get(outcome or "unknown", 0) + n
-    # One row per (choice, trainee): bounded by choices x trainees, whatever the number of runs.
+    # One row per choice made: bounded by the scenario's size, whatever the number of runs.
     taken: dict[tuple[str, int], int] = {}
-    takers: dict[tuple[str, int], set[int]] = {}
+    takers: dict[tuple[str, int], int] = {}
     stored_red: set[tuple[str, int]] = set()
-    for node_id, index, user_id, red_line, n in session.execute(
-            select(RunChoice.node_id, RunChoice.choice_index, ScenarioRun.user_id, RunChoice.red_line, func.count())
+    for node_id, index, red_line, n, people in session.execute(
+            select(RunChoice.node_id, RunChoice.choice_index, func.max(case((RunChoice.red_line, 1), else_=0)),
+                   func.count(), func.count(ScenarioRun.user_id.distinct()))
             .join(ScenarioRun, ScenarioRun.id == RunChoice.run_id)
-            .where(*scope)
-            .group_by(RunChoice.node_id, RunChoice.choice_index, ScenarioRun.user_id, RunChoice.red_line)):
-        taken[(node_id, index)] = taken.get((node_id, index), 0) + n
-        takers.setdefault((node_id, index), set()).add(user_id)
+            .where(*scope).group_by(RunChoice.node_id, RunChoice.choice_index)):
+        taken[(node_id, index)], takers[(node_id, index)] = n, people
         if red_line:
             stored_red.add((node_id, index))
     nodes = []
@@ -297,43 +296,56 @@ def scenario_insight(session: DbSession, viewer: User, scenario: Scenario,
                    red_lines, wrong_turns, skill_turns, filters)
 
 
-def _trainees(session: DbSession, viewer: User, filters: Filters, scope: list[Any]) -> dict[int, Trainee]:
-    """Every trainee with a run in scope, with a cohort of theirs the viewer supervises: two queries."""
-    in_scope = select(ScenarioRun.user_id).where(*scope)  # a subquery, never a long list of ids
-    names: dict[int, str] = {row.id: row.display_name for row in session.execute(
-        select(User.id, User.display_name).where(User.id.in_(in_scope)))}
+def _named(session: DbSession, viewer: User, filters: Filters, scope: list[Any]) -> dict[tuple[str, int], list[Trainee]]:
+    """{(node, choice): the first MAX_NAMES trainees who made it, by name}, each with a cohort of theirs
+    the viewer supervises (for the link to their record).
+
+    A window function keeps MAX_NAMES per choice in SQL: at most choices x MAX_NAMES rows come back."""
+    made = (select(RunChoice.node_id, RunChoice.choice_index, User.id.label("user_id"), User.display_name)
+            .join(ScenarioRun, ScenarioRun.id == RunChoice.run_id).join(User, User.id == ScenarioRun.user_id)
+            .where(*scope).distinct().subquery())
+    rank = func.row_number().over(partition_by=(made.c.node_id, made.c.choice_index),
+                                  order_by=(func.lower(made.c.display_name), made.c.user_id)).label("rank")
+    ranked = select(made, rank).subquery()
+    rows = session.execute(select(ranked.c.node_id, ranked.c.choice_index, ranked.c.user_id, ranked.c.display_name)
+                           .where(ranked.c.rank <= MAX_NAMES)
+                           .order_by(ranked.c.node_id, ranked.c.choice_index, ranked.c.rank)).all()
+    user_ids = {row.user_id for row in rows}
     cohort_ids = [filters.cohort_id] if filters.cohort_id else [c.id for c in visible_cohorts(session, viewer)]
     home: dict[int, int] = {}
-    if cohort_ids:
+    if cohort_ids and user_ids:
         for cohort_id, user_id in session.execute(
                 select(CohortMember.cohort_id, CohortMember.user_id)
-                .where(CohortMember.cohort_id.in_(cohort_ids), CohortMember.user_id.in_(in_scope))
+                .where(CohortMember.cohort_id.in_(cohort_ids), CohortMember.user_id.in_(user_ids))
                 .order_by(CohortMember.cohort_id)):
             home.setdefault(user_id, cohort_id)
-    return {uid: Trainee(uid, name, home.get(uid)) for uid, name in names.items()}
+    named: dict[tuple[str, int], list[Trainee]] = {}
+    for row in rows:
+        named.setdefault((row.node_id, row.choice_index), []).append(
+            Trainee(row.user_id, row.display_name, home.get(row.user_id)))
+    return named
 
 
 def _wrong_turns(session: DbSession, viewer: User, scenario: Scenario, filters: Filters, scope: list[Any],
-                 nodes: list[NodeStat], takers: dict[tuple[str, int], set[int]],
+                 nodes: list[NodeStat], takers: dict[tuple[str, int], int],
                  stored_red: set[tuple[str, int]],
                  ) -> tuple[tuple[WrongTurn, ...], tuple[WrongTurn, ...], tuple[SkillTurns, ...]]:
     """(red lines crossed, the other wrong turns, wrong turns per skill), most often taken first."""
-    people = _trainees(session, viewer, filters, scope) if takers else {}
+    named = _named(session, viewer, filters, scope) if takers else {}
     order = {node.node_id: position for position, node in enumerate(nodes)}
     found: list[WrongTurn] = []
     for stat in nodes:
         node = scenario.nodes[stat.node_id]
         best = next((c for c in stat.choices if c.recommended), None)
         for c in stat.choices:
-            red_line = c.red_line or (stat.node_id, c.index) in stored_red
+            red_line = c.red_line or (stat.node_id, c.index) in stored_red  # the content may have changed since
             if not c.count or not (red_line or (best is not None and c.score < best.score)):
                 continue
-            who = sorted((people[u] for u in takers.get((stat.node_id, c.index), ()) if u in people),
-                         key=lambda t: (t.name.lower(), t.user_id))
+            key = (stat.node_id, c.index)
             skills = tuple(scenario.skills[n] for n in node.choices[c.index].skills if n in scenario.skills)
             found.append(WrongTurn(stat.node_id, stat.label, c.index, c.text_html, c.score, red_line, c.count,
                                    c.percent, best.text_html if best is not None else None, skills,
-                                   tuple(who[:MAX_NAMES]), len(who)))
+                                   tuple(named.get(key, ())), takers.get(key, 0)))
     found.sort(key=lambda w: (-w.count, order[w.node_id], w.choice_index))
     red_lines = tuple(w for w in found if w.red_line)
     per_skill = []
