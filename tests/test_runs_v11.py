@@ -236,6 +236,11 @@ def test_trainers_see_skills_per_trainee_and_per_cohort(app, session, users, han
     assert (by_cohort["Days"].count, by_cohort["Days"].averages) == (2, (2.0, 2.5))
     assert [(t.name, t.scores) for t in by_cohort["Days"].trainees] == [("Ana", (4, 3)), ("Ben", (0, 2))]
     assert [(t.name, t.scores) for t in by_cohort["Nights"].trainees] == [("Cat", (4, 3))]
+    # Where each skill goes wrong: every run counts here (not only the latest), with the choice's skill tags.
+    per_skill = {s.name: (s.count, [(w.node_id, w.choice_index) for w in s.turns])
+                 for s in insight.scenario_insight(session, trainer, handover).skill_turns}
+    assert per_skill == {"listening": (1, [("start", PUBLIC)]),
+                         "escalation": (2, [("start", ALERT), ("alert", HANDOVER_NOW)])}
     admin = users.create(role="admin")
     assert insight.scenario_insight(session, admin, handover).skills.overall.count == 4
 

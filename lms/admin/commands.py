@@ -102,11 +102,16 @@ DEMO_ACCOUNTS = (
 @click.command("demo")
 @with_appcontext
 def demo() -> None:
-    """Create demo accounts (development only) and print how to log in."""
+    """Create a demo cohort with trainees at every stage (development only) and print how to log in.
+
+    Safe to run again: what exists already is left as it is."""
     from sqlalchemy import select
 
     from lms.accounts import services as accounts
     from lms.accounts.models import User
+    from lms.admin import demo as world
+    from lms.catalog.services import catalog
+    from lms.core import clock
     from lms.core.db import db
 
     if current_app.config["ENVIRONMENT"] != "development":
@@ -115,39 +120,19 @@ def demo() -> None:
         if db.session.scalar(select(User).where(User.email == email)) is None:
             accounts.create_user(db.session, email=email, display_name=name, password=password, role=role)
     db.session.commit()
-    _demo_cohort()
+    trainer, trainee = (_user_or_fail(email) for email, *_ in DEMO_ACCOUNTS[:2])
+    made = world.build(db.session, catalog(), trainer, trainee, DEMO_ACCOUNTS[1][3], clock.today())
+    db.session.commit()
+    for line in made:
+        click.echo(line)
     click.echo("\nDemo accounts (development only):")
     for email, _name, role, password in DEMO_ACCOUNTS:
         click.echo(f"  {role:<8} {email:<22} password: {password}")
-    click.echo("\nOpen http://127.0.0.1:5000 and log in as the trainer to see the trainer pages.\n")
-
-
-def _demo_cohort() -> None:
-    """A demo cohort with the demo trainee in it and a course due in three days (once)."""
-    from datetime import timedelta
-
-    from sqlalchemy import select
-
-    from lms.accounts.models import User
-    from lms.catalog.services import catalog
-    from lms.cohorts import services as cohorts
-    from lms.cohorts.models import Cohort
-    from lms.core import clock
-    from lms.core.db import db
-
-    name = "Demo cohort: night moderators"
-    courses = sorted(catalog().courses)
-    if db.session.scalar(select(Cohort).where(Cohort.name == name)) is not None or not courses:
-        return
-    trainer = db.session.scalar(select(User).where(User.email == DEMO_ACCOUNTS[0][0]))
-    trainee = db.session.scalar(select(User).where(User.email == DEMO_ACCOUNTS[1][0]))
-    if trainer is None or trainee is None:
-        return
-    cohort = cohorts.create_cohort(db.session, trainer, name)
-    cohorts.assign_course(db.session, trainer, cohort, courses[0], clock.today() + timedelta(days=3), set(courses))
-    cohorts.add_member(db.session, cohort.id, trainee)
-    db.session.commit()
-    click.echo(f"Created “{name}”: the demo trainee has {courses[0]} due in three days.")
+    click.echo(f"  trainees {', '.join(t.email for t in world.TRAINEES)}: password {DEMO_ACCOUNTS[1][3]}")
+    click.echo("\nOpen http://127.0.0.1:5000 and log in as the trainer, then look at:")
+    click.echo(f"  Cohorts > {world.COHORT} > Progress: who is overdue, part way, finished")
+    click.echo("  Needs you: a certificate waiting for sign-off and a request for a chat")
+    click.echo("  Role-play insight: the red lines crossed and the most common wrong turns\n")
 
 
 def _user_or_fail(email: str):

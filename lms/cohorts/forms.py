@@ -12,7 +12,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from lms.cohorts.reports import SORTS, STATUSES
 from lms.core import i18n
@@ -86,3 +86,24 @@ class ProgressFilterForm(FlaskForm):
     sort = SelectField("Sort by", choices=options(SORTS.items()), default="name", validators=[Optional()])
     order = SelectField("Order", choices=options([("asc", "Ascending"), ("desc", "Descending")]), default="asc",
                         validators=[Optional()])
+
+
+class InsightFilterForm(FlaskForm):
+    """Which runs a role-play's insight counts, read from the query string (GET: no CSRF, nothing changes)."""
+
+    class Meta:
+        csrf = False
+
+    cohort = SelectField("Cohort", choices=[], validators=[Optional()],
+                         invalid_choice_message="Choose one of your cohorts from the list.")
+    start = DateField("Started on or after", validators=[Optional()],
+                      invalid_value_message="Enter the first day as a date, like 2026-03-31.")
+    end = DateField("Started on or before", validators=[Optional()],
+                    invalid_value_message="Enter the last day as a date, like 2026-03-31.")
+    kind = SelectField("Runs", choices=options([
+        ("", "Course steps and shared practice"), ("course", "Course steps only"), ("practice", "Shared practice only")]),
+        validators=[Optional()], invalid_choice_message="Choose course steps, shared practice or both.")
+
+    def validate_end(self, field: DateField) -> None:
+        if field.data and self.start.data and field.data < self.start.data:
+            raise ValidationError("The last day must be on or after the first day.")

@@ -18,6 +18,7 @@ from lms.cohorts.forms import (
     AssignCourseForm,
     CohortForm,
     CoTrainerForm,
+    InsightFilterForm,
     InviteForm,
     NudgeForm,
     ProgressFilterForm,
@@ -345,7 +346,18 @@ def scenarios():
 @bp.route("/scenarios/<scenario_id>")
 @role_required("trainer")
 def scenario_insight(scenario_id: str):
+    """Where trainees go wrong in a role-play, for the runs of the chosen cohort, dates and kind."""
     scenario = catalog().scenario(scenario_id)
     if scenario is None:
         abort(404)
-    return render_template("trainer/insight.html", insight=insight.scenario_insight(db.session, current_user, scenario))
+    form = InsightFilterForm(request.args)
+    visible = cohorts.visible_cohorts(db.session, current_user)
+    everyone = "All cohorts" if current_user.is_admin else "All your cohorts"
+    form.cohort.choices = options([("", everyone)] + [(str(c.id), c.name) for c in visible])
+    if not form.validate():
+        # A hand-edited or stale link: say what is wrong rather than count the wrong runs.
+        return render_template("trainer/insight.html", scenario=scenario, form=form, insight=None), 400
+    filters = insight.Filters(cohort_id=int(form.cohort.data) if form.cohort.data else None,
+                              start=form.start.data, end=form.end.data, kind=form.kind.data or "")
+    return render_template("trainer/insight.html", scenario=scenario, form=form,
+                           insight=insight.scenario_insight(db.session, current_user, scenario, filters))

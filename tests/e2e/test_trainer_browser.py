@@ -82,4 +82,53 @@ def test_insight_and_admin_pages_are_accessible(page, phone_page, live_server, u
                 assert tab.evaluate("document.documentElement.scrollWidth") <= 360, f"{path} scrolls sideways"
     assert page.get_by_text("Red line").count() == 0  # /account/data: nothing of the insight leaks here
     page.goto("/trainer/scenarios/late-post")
+    page.locator(".node-insight summary").first.click()  # the per-point detail opens on demand
     assert page.locator(".choice-bars li.red").first.is_visible()
+
+
+def test_insight_leads_with_where_trainees_go_wrong(page, phone_page, browser, live_server, users, session):
+    """Issue 14, item 5: red lines and wrong turns first, filters by GET, labels not ids; axe on phone and desktop."""
+    trainer = users.create(role="trainer", email="tess@example.org", display_name="Tess Trainer")
+    from tests.factories import make_cohort
+
+    days, nights = make_cohort(session, trainer, "Day shift"), make_cohort(session, trainer, "Night shift")
+    ann, dev = quick_user(session, "Ann Example"), quick_user(session, "Dev Example")
+    join(session, days, ann)
+    join(session, nights, dev)
+    play(session, ann, [("start", 2, -1, True), ("secret", 1, 0, False)], outcome="neutral", shared=True)
+    play(session, dev, [("start", 0, 2, False), ("reach-out", 1, 0, False)], outcome="neutral", shared=True)
+    for tab in (page, phone_page):
+        _log_in(tab, "tess@example.org")
+        tab.goto("/trainer/scenarios/late-post")
+        red = tab.get_by_role("list", name="Red lines crossed")
+        assert "Promise to keep it secret" in red.inner_text() and "Ann Example" in red.inner_text()
+        wrong = tab.get_by_role("list", name="Most common wrong turns")
+        assert "Change the subject" in wrong.inner_text() and "reach-out" not in wrong.inner_text()
+        assert_accessible(tab, "insight")
+        assert tab.evaluate("document.documentElement.scrollWidth") <= tab.viewport_size["width"]
+        # Filter by cohort without any script: a plain GET form with labels.
+        tab.get_by_label("Cohort").select_option(label="Night shift")
+        tab.get_by_role("button", name="Show").click()
+        assert "cohort=" in tab.url
+        assert tab.get_by_role("list", name="Red lines crossed").count() == 0
+        assert tab.get_by_text("No run matching these filters crossed a red line.").is_visible()
+        # A bad date typed into the address bar is a message next to the form, not an error page.
+        tab.goto("/trainer/scenarios/late-post?start=2026-02-30")
+        assert tab.get_by_text("Enter the first day as a date, like 2026-03-31.").first.is_visible()
+        assert_accessible(tab, "insight with a bad filter")
+        tab.get_by_role("link", name="Clear the filters").click()
+        tab.get_by_role("list", name="Red lines crossed").get_by_role("link", name="Ann Example").click()
+        assert tab.get_by_role("heading", name="Ann Example").is_visible()
+    # The filters need no script at all.
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    try:
+        bare = context.new_page()
+        _log_in(bare, "tess@example.org")
+        bare.goto("/trainer/scenarios/late-post")
+        bare.get_by_label("Runs", exact=True).select_option("practice")
+        bare.get_by_label("Cohort").select_option(label="Day shift")
+        bare.get_by_role("button", name="Show").click()
+        assert "Ann Example" in bare.get_by_role("list", name="Red lines crossed").inner_text()
+        assert bare.get_by_role("link", name="Dev Example").count() == 0
+    finally:
+        context.close()
