@@ -150,7 +150,9 @@ def _queue_new_postgresql(session: DbSession, unique: list[Reminder], now: datet
             for r in unique if r.key in new]
     if jobs:
         # The session's own connection, so the jobs commit (or roll back) with their keys.
-        cursor = session.connection().connection.driver_connection.cursor()
+        driver = session.connection().connection.driver_connection
+        assert driver is not None  # a live connection: the key insert just ran on it
+        cursor = driver.cursor()
         with cursor.copy(_PG_COPY_JOBS) as copy:
             for job in jobs:
                 copy.write_row((job["kind"], json.dumps(job["payload"]), job["status"], job["run_at"],
