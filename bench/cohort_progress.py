@@ -104,7 +104,9 @@ def populate(session, course_ids: list[str]) -> int:
     ids = session.scalars(select(Enrolment.id).order_by(Enrolment.id)).all()
     steps, certificates = [], []
     for e_id, row, (done, completed) in zip(ids, enrolments, plans, strict=False):
-        steps += [{"enrolment_id": e_id, "step_id": f"step-{s}", "completed_at": now} for s in range(done)]
+        # A step's row moves its enrolment's place (a trigger): seen when the enrolment was last active.
+        steps += [{"enrolment_id": e_id, "step_id": f"step-{s}", "completed_at": now,
+                   "last_seen_at": row["last_active_at"]} for s in range(done)]
         if completed and rng.random() < 0.5:
             certificates.append({
                 "user_id": row["user_id"], "enrolment_id": e_id, "status": "issued", "code": f"c{e_id}",

@@ -58,7 +58,9 @@ def enrol(session, user: User, course_id: str = "listening", steps=(), completed
     session.add(enrolment)
     session.flush()
     for step_id in steps:
-        session.add(StepProgress(enrolment_id=enrolment.id, step_id=step_id, completed_at=now))
+        # A step's row moves the enrolment's place (a trigger): seen when it was last active.
+        session.add(StepProgress(enrolment_id=enrolment.id, step_id=step_id, completed_at=now,
+                                 last_seen_at=last_active or now))
     session.commit()
     return enrolment
 

@@ -98,3 +98,24 @@ def test_each_app_keeps_its_own_database(app, tmp_path):
             assert db.session.scalar(select(func.count()).select_from(User)) == users_here
     finally:
         other.extensions["lms_db"].dispose()
+
+
+def test_a_forked_child_never_uses_the_parents_connections(app):
+    """gunicorn --preload forks workers from a process that has used the database: each child
+    gets pools of its own, and the parent's connections stay open for the parent."""
+    engine = app.extensions["lms_db"].engine
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+    parent_pool = engine.pool
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report and leave at once, running nothing of pytest's
+        try:
+            os.write(write, b"1" if engine.pool is not parent_pool else b"0")
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    assert os.read(read, 1) == b"1"
+    assert engine.pool is parent_pool
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT 1")).scalar() == 1

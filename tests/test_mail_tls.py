@@ -1,8 +1,10 @@
-"""Issue 15 item 3: STARTTLS for real, against aiosmtpd with a self-signed certificate on loopback.
+"""Issue 15 item 3: STARTTLS and TLS on connect for real, against aiosmtpd with a self-signed
+certificate on loopback.
 
-The server requires STARTTLS before it accepts mail, so a message that arrives went
-encrypted; the certificate is trusted only through LMS_MAIL_CA_FILE, so the check of the
-certificate is real too (without it, nothing is sent and the job is kept to retry).
+The STARTTLS server requires STARTTLS before it accepts mail, and the other speaks only TLS from
+the first byte (port 465 style, LMS_MAIL_SECURITY=ssl), so a message that arrives went encrypted;
+the certificate is trusted only through LMS_MAIL_CA_FILE, so the check of the certificate is real
+too (without it, nothing is sent and the job is kept to retry).
 """
 from __future__ import annotations
 
@@ -40,21 +42,24 @@ def certificate(tmp_path_factory) -> tuple[Path, Path]:
 
 
 class TlsSmtpServer:
-    """aiosmtpd on loopback that refuses mail until the client has switched to TLS with STARTTLS."""
+    """aiosmtpd on loopback that refuses mail until the client has switched to TLS with STARTTLS;
+    with `implicit`, one that speaks TLS from the first byte (SMTPS, as on port 465) and nothing else."""
 
-    def __init__(self, cert: Path, key: Path) -> None:
+    def __init__(self, cert: Path, key: Path, *, implicit: bool = False) -> None:
         from aiosmtpd.controller import Controller
 
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(str(cert), str(key))
         self.received: list[tuple[list[str], bool]] = []  # (recipients, whether the session was encrypted)
         self.port = _free_port()
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, tls_context=context,
-                                     require_starttls=True)
+        tls = {"ssl_context": context} if implicit else {"tls_context": context, "require_starttls": True}
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, **tls)
         self.controller.start()
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        self.received.append((list(envelope.rcpt_tos), session.ssl is not None))
+        # session.ssl is set by STARTTLS; a connection that was TLS from the start has it on its transport.
+        encrypted = session.ssl is not None or server.transport.get_extra_info("ssl_object") is not None
+        self.received.append((list(envelope.rcpt_tos), encrypted))
         return "250 Message accepted for delivery"
 
     def stop(self) -> None:
@@ -64,6 +69,13 @@ class TlsSmtpServer:
 @pytest.fixture
 def tls_server(certificate) -> Iterator[TlsSmtpServer]:
     server = TlsSmtpServer(*certificate)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def ssl_server(certificate) -> Iterator[TlsSmtpServer]:
+    server = TlsSmtpServer(*certificate, implicit=True)
     yield server
     server.stop()
 
@@ -122,3 +134,40 @@ def test_a_ca_file_that_is_not_there_is_refused_at_start_up(database_url, conten
     with pytest.raises(ConfigError, match="set 'starttls' or 'ssl' to use it"):
         _app(database_url, content_dir, tmp_path, **{**mail_config(tls_server), "MAIL_SECURITY": "none",
                                                      "MAIL_CA_FILE": __file__})
+
+
+# -- TLS on connect (LMS_MAIL_SECURITY=ssl, port 465 style) ----------------------------------------
+
+def _ssl_settings(server: TlsSmtpServer, **extra) -> dict:
+    return {**mail_config(server), "MAIL_SECURITY": "ssl", **extra}
+
+
+def test_tls_on_connect_with_a_trusted_ca_file_delivers_encrypted(database_url, content_dir, tmp_path, ssl_server,
+                                                                  certificate):
+    app = _app(database_url, content_dir, tmp_path, **_ssl_settings(ssl_server, MAIL_CA_FILE=str(certificate[0])))
+    try:
+        assert _send_one(app) is None  # sent, so the job is gone
+        assert ssl_server.received == [(["tess@example.org"], True)]
+    finally:
+        app.extensions["lms_db"].dispose()
+
+
+def test_tls_on_connect_checks_the_certificate(database_url, content_dir, tmp_path, ssl_server):
+    app = _app(database_url, content_dir, tmp_path, **_ssl_settings(ssl_server))
+    try:
+        job = _send_one(app)
+        assert ssl_server.received == []
+        assert job is not None and job.attempts == 1 and job.last_error  # to be retried later
+    finally:
+        app.extensions["lms_db"].dispose()
+
+
+def test_a_tls_on_connect_server_gets_nothing_in_plain_text(database_url, content_dir, tmp_path, ssl_server):
+    """So the message of the first test could only have come over TLS from the first byte."""
+    app = _app(database_url, content_dir, tmp_path, **{**mail_config(ssl_server), "MAIL_SECURITY": "none",
+                                                       "MAIL_TIMEOUT_SECONDS": 5})
+    try:
+        job = _send_one(app)
+        assert ssl_server.received == [] and job is not None and job.last_error
+    finally:
+        app.extensions["lms_db"].dispose()

@@ -1,16 +1,27 @@
 """Ready for several servers: reloads reach every server, health probes, JSON logs."""
 from __future__ import annotations
 
+import concurrent.futures
+import http.cookiejar
+import itertools
 import json
 import logging
+import os
+import re
 import shutil
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
 
 import pytest
 
 from lms import create_app
 from lms.catalog import services as catalog_module
 from lms.core.logs import JsonFormatter
-from tests.conftest import FIXTURE_CONTENT, _config
+from tests.conftest import CSRF_RE, DATA_KEY, FIXTURE_CONTENT, PASSWORD, ROOT, _config, _free_port
 
 
 @pytest.fixture
@@ -108,3 +119,143 @@ def test_json_logs_carry_a_request_id_and_no_personal_data(client, users, caplog
     # Something that is not a plain token is replaced, never copied into the logs.
     odd = client.get("/courses/listening", headers={"X-Request-ID": "<b>not a token</b>"})
     assert odd.headers["X-Request-ID"] != "<b>not a token</b>" and len(odd.headers["X-Request-ID"]) == 32
+
+
+# -- two real servers on one PostgreSQL ----------------------------------------------
+
+OLD_TITLE, NEW_TITLE = "Advanced listening", "Advanced listening, second edition"
+
+
+class _Server:
+    """A gunicorn server of its own (2 sync workers, its own instance folder), logging which worker answered."""
+
+    def __init__(self, name: str, env: dict[str, str], tmp_path: Path) -> None:
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.env = {**env, "LMS_INSTANCE_PATH": str(tmp_path / f"instance-{name}")}
+        self.access_log = tmp_path / f"access-{name}.log"
+        self.output = open(tmp_path / f"gunicorn-{name}.log", "w")  # noqa: SIM115 (closed in stop)
+        # %(p)s is the worker's pid ("<1234>") and %(q)s the query string: the test tells its probes apart by the
+        # query string, so the log says which worker answered which probe.
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{self.port}",
+             "--access-logfile", str(self.access_log), "--access-logformat", "%(p)s %(q)s %(s)s", "app:app"],
+            cwd=ROOT, env=self.env, stdout=self.output, stderr=subprocess.STDOUT)
+
+    def wait_until_up(self, deadline: float) -> None:
+        while True:
+            try:
+                urllib.request.urlopen(self.base + "/healthz", timeout=5).close()
+                return
+            except OSError:
+                assert self.process.poll() is None and time.monotonic() < deadline, "gunicorn did not start"
+                time.sleep(0.3)
+
+    def answered_by(self) -> dict[str, str]:
+        """{probe: worker pid} from the access log."""
+        found = {}
+        for line in self.access_log.read_text().splitlines() if self.access_log.exists() else ():
+            match = re.match(r"<(\d+)> probe=(\S+) 200", line)
+            if match:
+                found[match.group(2)] = match.group(1)
+        return found
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(10)
+        self.output.close()
+
+
+def _probe_until(servers: list[_Server], opener, title: str, deadline: float) -> dict[str, set[str]]:
+    """Ask every server for the catalogue, four at a time (so both workers answer), until every
+    worker that has answered shows `title`, each at least once and never anything else after it.
+
+    Returns each server's worker pids. Fails at `deadline`.
+    """
+    counter = itertools.count()
+    results: dict[str, bool] = {}  # probe -> the page showed `title`
+    while True:
+        probes = [(server, f"{server.port}-{next(counter)}") for server in servers for _ in range(4)]
+
+        def ask(item):
+            server, probe = item
+            return probe, title in opener.open(f"{server.base}/courses?probe={probe}", timeout=30).read().decode()
+
+        with concurrent.futures.ThreadPoolExecutor(max_workers=len(probes)) as pool:
+            results.update(pool.map(ask, probes))
+        time.sleep(0.2)  # let gunicorn write its access log
+        workers: dict[str, set[str]] = {}
+        done = True
+        for server in servers:
+            answered = server.answered_by()
+            by_worker: dict[str, list[bool]] = {}
+            for probe, pid in sorted(answered.items(), key=lambda item: int(item[0].split("-")[1])):
+                if probe in results:
+                    by_worker.setdefault(pid, []).append(results[probe])
+            workers[server.base] = set(by_worker)
+            # Every worker answered, and once a worker showed the title it kept showing it.
+            done &= len(by_worker) == 2 and all(
+                shown[-1] and shown[shown.index(True):] == [True] * len(shown[shown.index(True):])
+                for shown in by_worker.values())
+        if done:
+            return workers
+        assert time.monotonic() < deadline, \
+            f"not every worker shows {title!r} in time: {workers}; {sum(results.values())} of {len(results)} did"
+
+
+def test_lms_reload_reaches_every_worker_of_two_gunicorn_servers(postgres, postgres_template, tmp_path):
+    """Two gunicorn servers (2 sync workers each) on one PostgreSQL, as behind a load balancer:
+    `lms reload` run against one makes all four workers serve the edited content.
+
+    PostgreSQL only (SQLite is one server's file) and never skipped: it uses the suite's cluster
+    whatever `--db` says.
+    """
+    url = postgres.create_database(f"lms_two_servers_{os.getpid()}", template=postgres_template)
+    content = tmp_path / "content"
+    shutil.copytree(FIXTURE_CONTENT, content)
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "3b8e1f0c6a2d47e95c0b1a8f7e6d2c4b",
+           "LMS_ENVIRONMENT": "production", "LMS_DATA_KEYS": DATA_KEY, "LMS_CONTENT_DIR": str(content),
+           "LMS_CONTENT_AUTO_RELOAD": "false", "LMS_SESSION_COOKIE_SECURE": "false"}
+    for name in ("PROMETHEUS_MULTIPROC_DIR", "LMS_CONFIG_FILE"):
+        env.pop(name, None)
+    servers = [_Server("a", env, tmp_path), _Server("b", env, tmp_path)]
+    try:
+        deadline = time.monotonic() + 180
+        for server in servers:
+            server.wait_until_up(deadline)
+        # One account, one cookie for both servers: they share the database and the secret key.
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        form = opener.open(f"{servers[0].base}/register", timeout=60).read().decode()
+        data = urllib.parse.urlencode({"display_name": "Two servers", "email": "two.servers@example.org",
+                                       "password": PASSWORD, "confirm": PASSWORD,
+                                       "csrf_token": CSRF_RE.search(form).group(1)}).encode()
+        assert not opener.open(f"{servers[0].base}/register", data=data, timeout=60).geturl().endswith("/register")
+        # Logged in on the other server; the session is good on both.
+        form = opener.open(f"{servers[1].base}/login", timeout=60).read().decode()
+        data = urllib.parse.urlencode({"email": "two.servers@example.org", "password": PASSWORD,
+                                       "csrf_token": CSRF_RE.search(form).group(1)}).encode()
+        assert "/login" not in opener.open(f"{servers[1].base}/login", data=data, timeout=60).geturl()
+
+        before = _probe_until(servers, opener, OLD_TITLE, time.monotonic() + 60)
+        course = content / "courses" / "advanced" / "course.md"
+        course.write_text(course.read_text().replace(f"title: {OLD_TITLE}", f"title: {NEW_TITLE}"))
+        time.sleep(2)  # several reload checks go by: an edited file alone reloads nothing
+        assert not any(NEW_TITLE in opener.open(f"{server.base}/courses", timeout=30).read().decode()
+                       for server in servers for _ in range(4))
+
+        reload = subprocess.run([str(Path(sys.executable).with_name("lms")), "reload"], cwd=ROOT,
+                                env=servers[0].env, capture_output=True, text=True, timeout=120)
+        assert reload.returncode == 0, reload.stdout + reload.stderr
+        assert "Reload requested" in reload.stdout
+        asked = time.monotonic()
+        after = _probe_until(servers, opener, NEW_TITLE, asked + 30)
+        assert after == before  # the same four workers, none restarted: each reloaded in place
+    finally:
+        for server in servers:
+            server.stop()
+        postgres.drop_database(f"lms_two_servers_{os.getpid()}")

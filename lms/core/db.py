@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -161,6 +163,25 @@ def counting_transaction(session: Session | scoped_session[Session], *keys: str)
         _immediate.reset(token)
 
 
+#: Every app's engine in this process, for `_forget_inherited_connections`.
+_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def _forget_inherited_connections() -> None:
+    """In a forked child (gunicorn --preload), drop the parent's pooled connections unclosed.
+
+    The parent loaded the app and may have pooled connections (the content generation, the site's
+    settings); a child using the same sockets would mix its statements with its siblings'. The
+    pools are replaced, and the parent's connections stay open for the parent (SQLAlchemy's
+    `dispose(close=False)`, its advice for multiprocessing).
+    """
+    for engine in list(_ENGINES):
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_inherited_connections)
+
+
 class Database:
     """One app's engine and its scoped session (thread-scoped, removed after each request)."""
 
@@ -168,6 +189,7 @@ class Database:
         if url.startswith("sqlite:///"):
             Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
         self.engine: Engine = make_engine(url, busy_timeout)
+        _ENGINES.add(self.engine)
         self.session: scoped_session[Session] = scoped_session(sessionmaker(bind=self.engine, expire_on_commit=False))
 
     def dispose(self) -> None:

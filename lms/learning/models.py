@@ -31,6 +31,14 @@ class Enrolment(Base):
 
 
 class StepProgress(Base):
+    """A step the trainee opened in an enrolment, and when they last did.
+
+    A trigger (migration 0008_visit_upsert) copies every insert, and every change of
+    `last_seen_at`, to the enrolment's place (`Enrolment.last_step_id`,
+    `last_active_at`): a visit is one statement, and the enrolment's copy is what
+    the reports and "Continue" read.
+    """
+
     __tablename__ = "step_progress"
     __table_args__ = (UniqueConstraint("enrolment_id", "step_id", name="uq_step_progress_enrolment_step"),)
 
@@ -38,6 +46,7 @@ class StepProgress(Base):
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"), index=True)
     step_id: Mapped[str] = mapped_column(String(100))
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.content import Course, Step
 from lms.core.db import DbSession
@@ -95,32 +96,26 @@ def missing_prerequisites(session: DbSession, user_id: int, course: Course, titl
     return [titles.get(c, c) for c in missing_prerequisite_ids(session, user_id, course)]
 
 
-def record_visit(session: DbSession, enrolment: Enrolment, step: Step, *,
-                 known: StepProgress | None = None) -> StepProgress:
-    """Note that the trainee opened a step (for "continue where you left off").
+def record_visit(session: DbSession, enrolment: Enrolment, step: Step) -> StepProgress:
+    """Note that the trainee opened a step (for "continue where you left off"); return the step's row.
 
-    `known` is the step's row when the caller has already read it (saves a query).
-    Otherwise the row is inserted unless it exists, in one statement (INSERT ...
-    ON CONFLICT DO NOTHING RETURNING, on SQLite and PostgreSQL alike), and read
-    only if it already existed: a first visit, the step page's common write,
-    costs two statements, this UPDATE and that INSERT.
+    One statement on SQLite and PostgreSQL alike: an upsert of the step's row
+    (INSERT ... ON CONFLICT DO UPDATE SET last_seen_at ... RETURNING), whose trigger
+    moves the enrolment's place (`last_step_id`, `last_active_at`) in the database.
+    The enrolment in the session is given the same values, unchanged as far as the
+    ORM knows, so nothing writes them twice.
     """
-    enrolment.last_step_id = step.id
-    enrolment.last_active_at = utcnow()
-    # Write first: on SQLite a transaction that starts with a write waits for the
-    # lock (busy_timeout), whereas one that read first may fail to upgrade.
-    session.flush()
-    if known is not None:
-        return known
+    now = utcnow()
     dialect_insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    inserted = session.scalar(
-        dialect_insert(StepProgress).values(enrolment_id=enrolment.id, step_id=step.id, first_seen_at=utcnow())
-        .on_conflict_do_nothing(index_elements=[StepProgress.enrolment_id, StepProgress.step_id])
-        .returning(StepProgress))
-    if inserted is not None:
-        return inserted
-    return session.scalars(select(StepProgress).where(
-        StepProgress.enrolment_id == enrolment.id, StepProgress.step_id == step.id)).one()
+    upsert = dialect_insert(StepProgress).values(enrolment_id=enrolment.id, step_id=step.id,
+                                                 first_seen_at=now, last_seen_at=now)
+    row: StepProgress = session.scalars(
+        upsert.on_conflict_do_update(index_elements=[StepProgress.enrolment_id, StepProgress.step_id],
+                                     set_={"last_seen_at": upsert.excluded.last_seen_at})
+        .returning(StepProgress), execution_options={"populate_existing": True}).one()
+    set_committed_value(enrolment, "last_step_id", step.id)
+    set_committed_value(enrolment, "last_active_at", now)
+    return row
 
 
 #: How stale "last active" may be before a page view writes it again.

@@ -219,7 +219,7 @@ def step(course_id: str, step_id: str):
         # End the read-only transaction before writing: on SQLite, a transaction that
         # begins with its write waits for the lock instead of failing to upgrade.
         db.session.commit()
-        rows[step.id] = progress.record_visit(db.session, enrolment, step, known=rows.get(step.id))
+        rows[step.id] = progress.record_visit(db.session, enrolment, step)
         db.session.commit()
     if step.assessment:
         # The attempt's questions and choice order are fixed before the form is

@@ -34,7 +34,7 @@ from lms.content import Course
 from lms.core import clock
 from lms.core.db import DbSession
 from lms.core.models import utcnow
-from lms.jobs.models import QUEUED, Job
+from lms.jobs.models import Job
 from lms.jobs.queue import job_row
 from lms.learning.models import Enrolment
 from lms.mail.models import ReminderPreference, SentReminder
@@ -58,6 +58,8 @@ class SweepResult:
 
     queued: Counter = field(default_factory=Counter)
     batches: int = 0
+    #: COPY statements sent (PostgreSQL's jobs): SQLAlchemy's statement events do not see them.
+    copies: int = 0
 
     @property
     def total(self) -> int:
@@ -97,7 +99,7 @@ def queue_new(session: DbSession, reminders: list[Reminder], now: datetime,
         return set()
     unique = list({r.key: r for r in reminders}.values())  # a key listed twice queues one email
     if session.get_bind().dialect.name == "postgresql":
-        new, jobs = _queue_new_postgresql(session, unique, now)
+        new, jobs = _queue_new_postgresql(session, unique, now, result)
     else:
         new, jobs = _queue_new_generic(session, unique, now)
     for job in jobs:
@@ -130,21 +132,28 @@ _PG_KEYS = text(
     "CAST(:on_dates AS date[])) AS k(user_id, subject, kind, on_date) "
     "ON CONFLICT (user_id, subject, kind, on_date) DO NOTHING "
     "RETURNING user_id, subject, kind, on_date")
-_PG_JOBS = text(
-    "INSERT INTO jobs (kind, payload, status, run_at, attempts, max_attempts, created_at) "
-    "SELECT :kind, CAST(p.payload AS json), :status, :now, 0, :max_attempts, :now "
-    "FROM unnest(CAST(:payloads AS text[])) AS p(payload)")
+#: PostgreSQL: a batch's jobs go in by COPY, about five times faster than the same rows by INSERT ... SELECT
+#: FROM unnest (docs/performance.md, "Reminder sweep"); nothing is read back, so nothing is lost by it.
+_PG_COPY_JOBS = "COPY jobs (kind, payload, status, run_at, attempts, max_attempts, created_at) FROM STDIN"
 
 
-def _queue_new_postgresql(session: DbSession, unique: list[Reminder], now: datetime) -> tuple[set, list[dict]]:
+def _queue_new_postgresql(session: DbSession, unique: list[Reminder], now: datetime,
+                          result: SweepResult) -> tuple[set, list[dict]]:
     new = {tuple(row) for row in session.execute(_PG_KEYS, {
         "now": now, "user_ids": [r.user_id for r in unique], "subjects": [r.subject for r in unique],
         "kinds": [r.kind for r in unique], "on_dates": [r.on_date for r in unique]})}
     jobs = [job_row(EMAIL_JOB, email_payload(r.template, r.context, to_user_id=r.user_id, category=r.category), now)
             for r in unique if r.key in new]
     if jobs:
-        session.execute(_PG_JOBS, {"kind": EMAIL_JOB, "status": QUEUED, "now": now, "max_attempts": jobs[0]["max_attempts"],
-                                   "payloads": [json.dumps(job["payload"]) for job in jobs]})
+        # The session's own connection, so the jobs commit (or roll back) with their keys.
+        driver = session.connection().connection.driver_connection
+        assert driver is not None  # a live connection: the key insert just ran on it
+        cursor = driver.cursor()
+        with cursor.copy(_PG_COPY_JOBS) as copy:
+            for job in jobs:
+                copy.write_row((job["kind"], json.dumps(job["payload"]), job["status"], job["run_at"],
+                                job["attempts"], job["max_attempts"], job["created_at"]))
+        result.copies += 1
     return new, jobs
 
 
