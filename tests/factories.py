@@ -6,8 +6,11 @@ data in milliseconds; the pages and services under test are exercised by the tes
 from __future__ import annotations
 
 import shutil
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
+
+from sqlalchemy import event
 
 from lms.accounts.models import User
 from lms.catalog.services import catalog
@@ -218,3 +221,24 @@ def make_play_content(root: Path) -> Path:
     for name, text in DRILLS.items():
         (root / "courses" / "drills" / name).write_text(text)
     return root
+
+
+@contextmanager
+def counted(app):
+    """The SQL statements sent while the block runs, less what is not the page's own cost:
+    SQLite's BEGIN (PostgreSQL's driver sends its BEGIN unseen), the periodic reads of
+    `site_settings` and the content-generation check (an `lms_background` connection)."""
+    statements: list[str] = []
+
+    def count(connection, _cursor, statement, *_args) -> None:
+        if connection.get_execution_options().get("lms_background"):
+            return
+        if not statement.startswith("BEGIN") and "FROM site_settings" not in statement:
+            statements.append(statement)
+
+    engine = app.extensions["lms_db"].engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

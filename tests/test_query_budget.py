@@ -10,30 +10,14 @@ so that cost is not a page's.
 from __future__ import annotations
 
 import re
-from contextlib import contextmanager
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from lms.learning.models import Enrolment, StepProgress
 from tests.conftest import csrf_token
+from tests.factories import counted
 
 COURSE = "listening"
-
-
-@contextmanager
-def counted(app):
-    statements: list[str] = []
-
-    def count(_connection, _cursor, statement, *_args) -> None:
-        if not statement.startswith("BEGIN") and "FROM site_settings" not in statement:
-            statements.append(statement)
-
-    engine = app.extensions["lms_db"].engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def _get(app, client, url: str) -> list[str]:

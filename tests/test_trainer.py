@@ -11,7 +11,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from lms.accounts.models import User
 from lms.admin.models import AuditEntry
@@ -28,6 +28,7 @@ from tests.factories import (
     SECRET_REFLECTION,
     TODAY,
     certify,
+    counted,
     enrol,
     join,
     make_cohort,
@@ -258,17 +259,8 @@ def test_search_sort_and_pages(app, client, session, trainer):
 
 
 def _count_queries(client, url: str) -> int:
-    statements = []
-
-    def count(conn, cursor, statement, *args):
-        if not conn.get_execution_options().get("lms_background"):  # the once-a-second content check
-            statements.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", count)
-    try:
+    with counted(client.application) as statements:
         assert client.get(url).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", count)
     return len(statements)
 
 

@@ -1,7 +1,7 @@
 """certlang: a certificate records the language(s) it was issued in, and its titles in each
 
 Revision ID: 0008_certlang
-Revises: 0007_encryption
+Revises: 0008_totp
 """
 import sqlalchemy as sa
 from alembic import op

@@ -1,7 +1,7 @@
 """visit upsert: a step visit is one statement; the step's row keeps when it was last seen, the database moves the enrolment's place
 
 Revision ID: 0008_visit_upsert
-Revises: 0007_encryption
+Revises: 0008_certlang
 
 Opening a step wrote twice: an UPDATE of the enrolment's place (`last_step_id`,
 `last_active_at`) and an INSERT of the step's row. Now the page sends one upsert
@@ -21,7 +21,7 @@ from alembic import op
 import lms.core.models
 
 revision = "0008_visit_upsert"
-down_revision = "0007_encryption"
+down_revision = "0008_certlang"
 branch_labels = None
 depends_on = None
 
