@@ -144,3 +144,19 @@ def test_certificate_news_names_the_certificate_in_the_language_it_was_issued_in
     text, html = parts(issued)
     assert "eich tystysgrif “Gwirfoddolwr sy’n gwrando” ar gyfer Gwrando." in text
     assert 'href="http://localhost/verify/WXYZ-ABCD"' in html and "Lawrlwytho eich tystysgrif" in html
+
+
+def test_the_unsubscribe_page_is_in_the_language_of_the_email(app, client, session, users, smtp_server):
+    trainer = users.create(role="trainer")
+    cerys = users.create(email="cerys@example.org", display_name="Cerys")
+    speaks(session, cerys, "cy")
+    join(session, make_cohort(session, trainer, courses=("listening",), due_on=DUE), cerys)
+    run_jobs(app, DUE - timedelta(days=7))
+    [message] = smtp_server.to("cerys@example.org")
+    url = message["List-Unsubscribe"].strip("<>")
+    path = url.split("//", 1)[1].split("/", 1)[1]
+    page = client.get("/" + path, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert '<html lang="cy">' in page and "<h1>Atal y nodiadau atgoffa hyn?</h1>" in page
+    assert "Dyddiadau cwblhau: wythnos cyn hynny" in page
+    done = client.post("/" + path).get_data(as_text=True)
+    assert "Ni fyddwch yn cael y nodiadau atgoffa hyn mwyach" in done

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import force_locale, gettext
 from flask_login import current_user, login_required
 
-from lms.core import settings
+from lms.accounts.models import User
+from lms.core import i18n, settings
 from lms.core.access import public
 from lms.core.db import db
 from lms.core.extensions import csrf
@@ -52,10 +53,24 @@ def preferences():
 @public
 @csrf.exempt  # RFC 8058: the mail program POSTs here with no form token; the signed token is the proof
 def unsubscribe(token: str):
-    """GET asks (link scanners must not unsubscribe anyone); POST, from the page or a mail program, unsubscribes."""
+    """GET asks (link scanners must not unsubscribe anyone); POST, from the page or a mail program, unsubscribes.
+
+    The page is in the language the e-mail was written in (the link's person's), whoever opens it.
+    """
     found = mail.read_unsubscribe_token(token)
     if found is None:
         return render_template("mail/unsubscribe.html", invalid=True), 404
+    with force_locale(_language_of(found[0])):
+        return _unsubscribe(token, found)
+
+
+def _language_of(user_id: int) -> str:
+    """The person's e-mail language, or this request's when they are gone."""
+    user = db.session.get(User, user_id)
+    return mail.email_language(user) if user is not None else i18n.current_language()
+
+
+def _unsubscribe(token: str, found: tuple[int, str]):
     label = mail.CATEGORIES[found[1]]
     if request.method == "GET":
         return render_template("mail/unsubscribe.html", token=token, label=label, done=False,
