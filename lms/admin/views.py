@@ -195,4 +195,8 @@ def site_settings():
 @bp.route("/audit")
 @role_required("admin")
 def audit_log():
-    return render_template("admin/audit.html", entries=users.audit_log(db.session, page_arg()), describe=audit.describe)
+    entries = users.audit_log(db.session, page_arg())
+    cohorts = users.cohort_names(db.session, [entry for entry, _name in entries.items])
+    courses = catalog_services.catalog().courses
+    lines = [audit.describe(entry, name, cohorts=cohorts, courses=courses) for entry, name in entries.items]
+    return render_template("admin/audit.html", entries=entries, lines=lines)
