@@ -13,8 +13,8 @@ from tests.conftest import PASSWORD, csrf_token
 from tests.factories import post, quick_user
 
 #: The admin's own password, asked again by the forms that change someone's access.
-ACTIVE = {"active-admin_password": PASSWORD}
-RESET = {"reset-admin_password": PASSWORD}
+ACTIVE = {"active-admin_password": PASSWORD, "confirmed": "yes"}
+RESET = {"reset-admin_password": PASSWORD, "confirmed": "yes"}
 
 
 @pytest.fixture

@@ -33,7 +33,8 @@ def admin(users):
 
 def _reset(client, target) -> str:
     url = f"/admin/users/{target.id}"
-    body = post(client, f"{url}/password", {"reset-admin_password": PASSWORD}, form_page=url).get_data(as_text=True)
+    body = post(client, f"{url}/password", {"reset-admin_password": PASSWORD, "confirmed": "yes"},
+                form_page=url).get_data(as_text=True)
     assert "works once, within 24 hours" in body
     return re.search(r'class="temporary-password"><code>([^<]+)</code>', body).group(1)
 
@@ -78,15 +79,18 @@ def test_access_changes_ask_for_the_admins_own_password(app, client, session, us
     target = users.create(display_name="Target Volunteer")
     url = f"/admin/users/{target.id}"
     page = client.get(url).get_data(as_text=True)
-    for field in ('id="admin_password"', 'id="active-admin_password"', 'id="reset-admin_password"'):
-        assert field in page
+    assert 'id="admin_password"' in page
+    # Deactivating and resetting ask for it on their confirmation page (the first POST changes nothing).
+    for action, field in (("active", 'id="active-admin_password"'), ("password", 'id="reset-admin_password"')):
+        asked = post(client, f"{url}/{action}", {}, form_page=url)
+        assert asked.status_code == 200 and field in asked.get_data(as_text=True)
     wrong = {"admin_password": "not-my-password", "role": "admin"}
     response = post(client, f"{url}/role", wrong, form_page=url)
     assert response.status_code == 400 and "That is not your password, so nothing was changed." in response.get_data(
         as_text=True)
-    missing = post(client, f"{url}/active", {}, form_page=url)
+    missing = post(client, f"{url}/active", {"confirmed": "yes"}, form_page=url)
     assert missing.status_code == 400 and "Enter your own password to confirm" in missing.get_data(as_text=True)
-    reset = post(client, f"{url}/password", {"reset-admin_password": "guess"}, form_page=url)
+    reset = post(client, f"{url}/password", {"reset-admin_password": "guess", "confirmed": "yes"}, form_page=url)
     assert reset.status_code == 400 and 'class="temporary-password"' not in reset.get_data(as_text=True)
     session.expire_all()
     still = session.get(User, target.id)

@@ -558,7 +558,8 @@ def test_revoke_needs_a_reason_and_is_audited(app, session, users, client):
     url = f"/certificates/manage/{certificate.id}"
     empty = client.post(f"{url}/revoke", data={"csrf_token": csrf_token(client, url), "reason": "  "})
     assert empty.status_code == 400 and "Please give a reason" in empty.get_data(as_text=True)
-    done = client.post(f"{url}/revoke", data={"csrf_token": csrf_token(client, url), "reason": "Issued in error"})
+    done = client.post(f"{url}/revoke", data={"csrf_token": csrf_token(client, url), "reason": "Issued in error",
+                                              "confirmed": "yes"})
     assert done.status_code == 302
     certificate = only_certificate(session)
     assert certificate.status == "revoked" and certificate.revoked_reason == "Issued in error"
@@ -572,7 +573,8 @@ def test_reissue_with_a_corrected_name(app, session, users, client):
     old = issue(app, session, holder, name="Jane Exmple")
     users.login(users.create(role="admin"))
     url = f"/certificates/manage/{old.id}"
-    response = client.post(f"{url}/reissue", data={"csrf_token": csrf_token(client, url), "holder_name": "Jane Example"})
+    response = client.post(f"{url}/reissue", data={"csrf_token": csrf_token(client, url), "holder_name": "Jane Example",
+                                                   "confirmed": "yes"})
     assert response.status_code == 302
     session.expire_all()
     old_row = session.get(Certificate, old.id)

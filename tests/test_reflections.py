@@ -180,7 +180,8 @@ def test_my_reflections_list_edit_delete_and_export(client, started, session):
         assert export.headers["Cache-Control"] == "no-store"
         assert "Second thoughts." in export.get_data(as_text=True)
     assert client.get("/my/reflections/export.pdf").status_code == 404
-    response = client.post(f"{edit_url}/delete", data={"csrf_token": csrf_token(client, "/my/reflections")})
+    response = client.post(f"{edit_url}/delete", data={"csrf_token": csrf_token(client, "/my/reflections"),
+                                                       "confirmed": "yes"})
     assert response.status_code == 302 and _count(session) == 0
     assert "not written any reflections" in client.get("/my/reflections").get_data(as_text=True)
 
@@ -197,7 +198,8 @@ def test_another_trainee_can_never_see_or_change_my_reflections(client, started,
         assert client.get(f"/my/reflections/{entry_id}").status_code == 404
         token = csrf_token(client, "/my/reflections")
         assert client.post(f"/my/reflections/{entry_id}", data={"csrf_token": token, "text": "hacked"}).status_code == 404
-        assert client.post(f"/my/reflections/{entry_id}/delete", data={"csrf_token": token}).status_code == 404
+        for data in ({"csrf_token": token}, {"csrf_token": token, "confirmed": "yes"}):
+            assert client.post(f"/my/reflections/{entry_id}/delete", data=data).status_code == 404
         users.logout()
     assert session.scalar(select(ReflectionEntry.text)) == "Private words."
     for url in ("/my/reflections/999999", "/my/reflections/abc", "/my/reflections/99999999999999999999999",

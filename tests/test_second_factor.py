@@ -342,17 +342,23 @@ def test_an_admin_resets_a_lost_second_factor_with_their_own_password(app, clien
     url = f"/admin/users/{trainer.id}"
     page = client.get(url).get_data(as_text=True)
     assert "Reset second factor" in page and "On since" in page
-    refused = post(client, f"{url}/second-factor", {"factor-admin_password": "not mine"}, form_page=url)
+    # The button asks first, on a page of its own that changes nothing.
+    asked = post(client, f"{url}/second-factor", {}, form_page=url)
+    assert asked.status_code == 200 and "Reset Lost Phone’s second factor?" in asked.get_data(as_text=True)
+    assert second_factor.is_on(session, trainer.id)
+    refused = post(client, f"{url}/second-factor", {"confirmed": "yes", "factor-admin_password": "not mine"},
+                   form_page=url)
     assert refused.status_code == 400 and "That is not your password" in refused.get_data(as_text=True)
     assert second_factor.is_on(session, trainer.id)
-    done = post(client, f"{url}/second-factor", {"factor-admin_password": PASSWORD}, form_page=url)
+    done = post(client, f"{url}/second-factor", {"confirmed": "yes", "factor-admin_password": PASSWORD},
+                form_page=url)
     assert done.status_code == 302
     assert "second factor was reset" in client.get(url).get_data(as_text=True)
     assert not second_factor.is_on(session, trainer.id) and session.scalar(select(RecoveryCode)) is None
     entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "second_factor.reset"))
     assert (entry.actor_name, entry.target_user_id) == ("Ada Admin", trainer.id)
     log = client.get("/admin/audit").get_data(as_text=True)
-    assert "Reset their second factor" in log
+    assert "Ada Admin reset Lost Phone’s second factor" in log
     users.logout()
     # Their password alone logs in now.
     assert "/login" not in _log_in(client, trainer).headers["Location"]

@@ -78,7 +78,7 @@ def test_edit_and_archive_a_cohort(client, session, trainer):
     assert post(client, f"{url}/edit", {"name": "Renamed", "description": "d"}).status_code == 302
     token = cohorts.create_invite(session, trainer, cohort, reusable=True)
     session.commit()
-    assert post(client, f"{url}/archive", form_page=url).status_code == 302
+    assert post(client, f"{url}/archive", {"confirmed": "yes"}, form_page=url).status_code == 302
     session.expire_all()
     assert session.get(Cohort, cohort.id).name == "Renamed" and session.get(Cohort, cohort.id).archived_at
     assert cohorts.cohort_of_invite(session, token) is None  # archiving stops its links

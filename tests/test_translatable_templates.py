@@ -20,6 +20,7 @@ TRAINEE_PATH = [
     "templates/base.html",
     "accounts/templates/auth/login.html",
     "accounts/templates/auth/register.html",
+    "accounts/templates/auth/profile.html",
     "home/templates/main/home.html",
     "home/templates/main/welcome.html",
     "home/templates/main/support.html",

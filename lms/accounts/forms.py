@@ -106,3 +106,31 @@ class SecondFactorChangeForm(FlaskForm):
     password = PasswordField("Your password", validators=[DataRequired(message="Enter your password."), Length(max=1024)],
                              render_kw={"autocomplete": "current-password"})
     code = _code_field("A code from your app, or a recovery code")
+class NamesForm(FlaskForm):
+    """The names on the profile page: the one others see, and the one printed on future certificates."""
+
+    display_name = StringField(
+        _l("Display name"), validators=[DataRequired(message=_l("Enter a display name.")),
+                                        Length(max=80, message=_l("Keep it to 80 characters or fewer."))],
+        description=_l("What trainers and other people see. It can be a nickname or pseudonym."),
+        render_kw={"autocomplete": "nickname"})
+    legal_name = StringField(
+        _l("Your full name, for certificates"),
+        validators=[Length(max=200, message=_l("Keep it to 200 characters or fewer."))],
+        description=_l("Printed on the certificates you get from now on. Other people still see your display name."),
+        render_kw={"autocomplete": "name"})
+    submit = SubmitField(_l("Save names"))
+
+
+class EmailForm(FlaskForm):
+    """A new login email, with the password again (use prefix "email" beside NamesForm)."""
+
+    new_email = EmailField(
+        _l("New email address"), validators=[DataRequired(message=ENTER_EMAIL), Length(max=254, message=EMAIL_TOO_LONG)],
+        description=_l("You log in with it from now on. It is never shown to other trainees."),
+        render_kw={"autocomplete": "email"})
+    password = PasswordField(
+        _l("Your password"), validators=[DataRequired(message=_l("Enter your password to change your email address.")),
+                                         Length(max=1024)],
+        render_kw={"autocomplete": "current-password"})
+    submit = SubmitField(_l("Change email address"))

@@ -3,16 +3,19 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import ROLES, LoginAttempt, User
 from lms.cohorts.models import Cohort, Invite
 from lms.core import metrics
-from lms.core.db import DbSession, affected_rows, counting_transaction
+from lms.core.db import DbSession, affected_rows, counting_transaction, release_reads
 from lms.core.models import utcnow
 from lms.core.passwords import hash_password, needs_rehash, verify_password
 from lms.core.services import ServiceError
@@ -195,6 +198,65 @@ def set_language(session: DbSession, user: User, language: str) -> None:
     if user.language != language:
         user.language = language
         session.flush()
+
+
+# -- the person's own profile -----------------------------------------------------------------
+
+DISPLAY_NAME_MAX = 80
+LEGAL_NAME_MAX = 200
+#: A taken address is refused without saying whose it is (or that it is anyone's in particular).
+EMAIL_UNAVAILABLE = _l("That email address cannot be used for this account. Please choose another.")
+
+
+def _clean_name(raw: str | None, what: str, limit: int) -> str:
+    """A name as shown or printed: trimmed, single spaces, composed, nothing unprintable."""
+    text = unicodedata.normalize("NFC", " ".join((raw or "").split()))
+    if len(text) > limit:
+        raise ServiceError(gettext("Your %(what)s is too long: at most %(limit)d characters.", what=what,
+                                   limit=limit))
+    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text):
+        raise ServiceError(gettext("Your %(what)s contains characters that cannot be shown.", what=what))
+    return text
+
+
+def update_names(session: DbSession, user: User, display_name: str, legal_name: str | None) -> bool:
+    """Change the display name and the legal name for future certificates; whether anything changed.
+
+    Certificates already issued are frozen records and keep the name printed on them."""
+    display = _clean_name(display_name, gettext("display name"), DISPLAY_NAME_MAX)
+    if not display:
+        raise ServiceError(gettext("Enter a display name."))
+    legal = _clean_name(legal_name, gettext("name for certificates"), LEGAL_NAME_MAX) or None
+    if (user.display_name, user.legal_name) == (display, legal):
+        return False
+    user.display_name, user.legal_name = display, legal
+    session.flush()
+    return True
+
+
+def change_email(session: DbSession, user: User, password: str, new_email: str) -> bool:
+    """Change the login email after the password is given again; whether it changed.
+
+    Someone at an unlocked session cannot move the account to their own address. An address
+    another account has is refused with EMAIL_UNAVAILABLE, which says no more than that."""
+    email = normalise_email(new_email or "")
+    if "@" not in email or len(email) > 254 or any(ch.isspace() for ch in email):
+        raise ServiceError(gettext("Enter an email address, like name@example.org."))
+    stored = user.password_hash
+    release_reads(session)  # no lock held while argon2 runs
+    if not verify_password(stored, password or ""):
+        raise ServiceError(gettext("That is not your password, so your email address has not been changed."))
+    if email == user.email:
+        return False
+    if session.scalar(select(User.id).where(User.email == email, User.id != user.id)) is not None:
+        raise ServiceError(str(EMAIL_UNAVAILABLE))
+    user.email = email
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:  # taken a moment ago by another account
+        raise ServiceError(str(EMAIL_UNAVAILABLE)) from None
+    return True
 
 
 def _attempt_count(connection, key: str, address: str | None, since: datetime) -> int:

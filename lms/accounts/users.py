@@ -15,6 +15,7 @@ from lms.accounts import services as accounts
 from lms.accounts.models import ROLES, User
 from lms.admin import audit
 from lms.admin.models import AuditEntry
+from lms.cohorts.models import Cohort
 from lms.cohorts.reports import Page, escape_like
 from lms.content.org import org_lines, parse_org_lines
 from lms.core import settings
@@ -131,3 +132,12 @@ def audit_log(session: DbSession, page: int = 1) -> Page:
         .order_by(AuditEntry.created_at.desc(), AuditEntry.id.desc())
         .limit(AUDIT_PAGE_SIZE).offset((page - 1) * AUDIT_PAGE_SIZE)).all()
     return Page([(entry, name) for entry, name in rows], page, pages, total)
+
+
+def cohort_names(session: DbSession, entries: list[AuditEntry]) -> dict[int, str]:
+    """The current names of the cohorts these audit entries mention, by id."""
+    ids = {e.details.get("cohort_id") for e in entries if isinstance(e.details, dict)}
+    ids = {i for i in ids if isinstance(i, int)}
+    if not ids:
+        return {}
+    return dict(session.execute(select(Cohort.id, Cohort.name).where(Cohort.id.in_(ids))).all())

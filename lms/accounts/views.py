@@ -18,6 +18,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from lms.accounts import second_factor
@@ -25,7 +26,9 @@ from lms.accounts import services as accounts
 from lms.accounts.forms import (
     ChangePasswordForm,
     ConfirmSecondFactorForm,
+    EmailForm,
     LoginForm,
+    NamesForm,
     NewPasswordForm,
     RegisterForm,
     SecondFactorChangeForm,
@@ -35,6 +38,7 @@ from lms.cohorts import services as cohorts
 from lms.core import i18n, ratelimit, settings
 from lms.core.access import public
 from lms.core.extensions import db
+from lms.core.notices import notify
 from lms.core.services import ServiceError
 
 bp = Blueprint("auth", __name__, template_folder="templates")
@@ -122,13 +126,12 @@ def login():
             flash(str(exc), "error")
             return render_template("auth/login.html", form=form), 200
         db.session.commit()
-        if second_factor.is_on(db.session, user.id):
-            # Not logged in yet: only the code page knows who they are, for a few minutes.
-            session.clear()
-            session[_PENDING] = {"user": user.get_id(), "remember": bool(form.remember.data),
-                                 "next": safe_next(form.next.data) or "", "until": time.time() + PENDING_SECONDS}
-            return redirect(url_for("auth.login_code"))
-        return _logged_in(user, remember=bool(form.remember.data), next_url=form.next.data)
+        if user.must_change_password:  # logged in with an administrator's temporary password, now spent
+            _start_session(user, remember=False)
+            return redirect(url_for("auth.choose_password"))
+        _start_session(user, remember=form.remember.data)
+        # Trainers and admins land on what their trainees are waiting for; trainees on their training.
+        return redirect(safe_next(form.next.data) or url_for("coaching.needs_you" if user.is_trainer else "main.index"))
     return render_template("auth/login.html", form=form)
 
 
@@ -138,7 +141,8 @@ def _logged_in(user, remember: bool, next_url: str | None):
         _start_session(user, remember=False)
         return redirect(url_for("auth.choose_password"))
     _start_session(user, remember=remember)
-    return redirect(safe_next(next_url) or url_for("main.index"))
+    # Trainers and admins land on what their trainees are waiting for; trainees on their training.
+    return redirect(safe_next(next_url) or url_for("coaching.needs_you" if user.is_trainer else "main.index"))
 
 
 def _pending_login() -> tuple[object | None, dict]:
@@ -439,3 +443,53 @@ def second_factor_off():
     else:
         flash("Your second factor is off: logging in asks only for your password.", "success")
     return redirect(url_for("auth.second_factor"))
+# -- the person's own profile ------------------------------------------------------------------
+
+def _profile_page(names: NamesForm | None = None, email: EmailForm | None = None, status: int = 200):
+    names = names or NamesForm(formdata=None, display_name=current_user.display_name,
+                               legal_name=current_user.legal_name or "")
+    return render_template("auth/profile.html", names=names,
+                           email=email or EmailForm(prefix="email", formdata=None)), status
+
+
+@bp.route("/account/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    """Change the display name and the legal name for future certificates."""
+    if request.method == "GET":
+        return _profile_page()
+    form = NamesForm()
+    if not form.validate_on_submit():
+        return _profile_page(names=form, status=400)
+    try:
+        changed = accounts.update_names(db.session, current_user, form.display_name.data, form.legal_name.data)
+    except ServiceError as exc:
+        db.session.rollback()
+        form.display_name.errors = [*form.display_name.errors, str(exc)]
+        return _profile_page(names=form, status=400)
+    db.session.commit()
+    notify(gettext("Your names are saved.") if changed else gettext("Nothing to change: your names are as they were."),
+           "success", near="names")
+    return redirect(url_for(".profile"))
+
+
+@bp.route("/account/profile/email", methods=["POST"])
+@login_required
+def change_email():
+    """Change the login email; the password is asked again."""
+    form = EmailForm(prefix="email")
+    if not form.validate_on_submit():
+        return _profile_page(email=form, status=400)
+    if not ratelimit.hit(db.session, f"password:user{current_user.id}", current_app.config["PASSWORD_LIMIT"], 3600):
+        abort(429)
+    try:
+        changed = accounts.change_email(db.session, current_user, form.password.data, form.new_email.data)
+    except ServiceError as exc:
+        db.session.rollback()
+        field = form.password if "password" in str(exc) else form.new_email
+        field.errors = [*field.errors, str(exc)]
+        return _profile_page(email=form, status=400)
+    db.session.commit()
+    notify(gettext("Your email address is now %(email)s. Log in with it from now on.", email=current_user.email)
+           if changed else gettext("That is already your email address."), "success", near="email")
+    return redirect(url_for(".profile"))

@@ -18,7 +18,7 @@ from lms.core.extensions import db
 from lms.core.pagination import page_arg
 from lms.core.passwords import verify_password
 from lms.core.services import ServiceError
-from lms.core.web import service_call
+from lms.core.web import Confirmation, ask_to_confirm, confirmed, service_call
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 
@@ -46,29 +46,31 @@ def users_list():
     return render_template("admin/users.html", form=form, found=found, args=args)
 
 
-def _user_page(target: User, temporary: str | None = None, role_form: RoleForm | None = None,
-               active_form: ConfirmAccessForm | None = None, reset_form: ConfirmAccessForm | None = None,
-               factor_form: ConfirmAccessForm | None = None, status: int = 200):
+def _user_page(target: User, temporary: str | None = None, role_form: RoleForm | None = None, status: int = 200):
     return render_template(
         "admin/user.html", user=target, role_form=role_form or RoleForm(role=target.role),
-        active_form=active_form or ConfirmAccessForm(prefix="active"),
-        reset_form=reset_form or ConfirmAccessForm(prefix="reset"), temporary=temporary,
-        factor=second_factor.second_factor(db.session, target.id),
-        factor_form=factor_form or ConfirmAccessForm(prefix="factor"),
-        temporary_hours=int(accounts.TEMPORARY_PASSWORD_LIFETIME.total_seconds() // 3600)), status
+        temporary=temporary, temporary_hours=_temporary_hours(),
+        factor=second_factor.second_factor(db.session, target.id)), status
 
 
-def _confirmed(form: RoleForm | ConfirmAccessForm) -> bool:
+def _temporary_hours() -> int:
+    return int(accounts.TEMPORARY_PASSWORD_LIFETIME.total_seconds() // 3600)
+
+
+def _confirmed(form: RoleForm | ConfirmAccessForm, *, announce: bool = True) -> bool:
     """Whether the admin typed their own password again (each try counted); else say why, changing nothing.
 
-    Someone who walked up to an unlocked admin session cannot take over another account with it."""
+    Someone who walked up to an unlocked admin session cannot take over another account with it.
+    With `announce` the reason is also flashed (the user page); a confirmation page shows it by its field."""
     if not form.validate_on_submit():
         if form.admin_password.errors:
-            flash(form.admin_password.errors[0], "error")
+            message = form.admin_password.errors[0]
         elif isinstance(form, RoleForm) and form.role.errors:
-            flash("Choose one of the roles.", "error")
+            message = "Choose one of the roles."
         else:
-            flash("That form had expired, so nothing was changed. Please try again.", "error")
+            message = "That form had expired, so nothing was changed. Please try again."
+        if announce or not form.admin_password.errors:
+            flash(message, "error")
         return False
     if not ratelimit.hit(db.session, f"reauth:admin{current_user.id}", current_app.config["PASSWORD_LIMIT"] * 3, 3600):
         abort(429)
@@ -77,7 +79,8 @@ def _confirmed(form: RoleForm | ConfirmAccessForm) -> bool:
     if not verify_password(stored, form.admin_password.data):
         message = "That is not your password, so nothing was changed."
         form.admin_password.errors = [*form.admin_password.errors, message]
-        flash(message, "error")
+        if announce:
+            flash(message, "error")
         return False
     return True
 
@@ -100,13 +103,41 @@ def change_role(user_id: int):
     return redirect(url_for("admin.user", user_id=target.id))
 
 
+def _access_confirmation(target: User, reset: bool) -> Confirmation:
+    """The confirmation page of deactivating, reactivating or resetting a password: it asks for the admin's own."""
+    who, back = f"{target.display_name} ({target.email})", url_for("admin.user", user_id=target.id)
+    if reset:
+        return Confirmation(
+            title=f"Reset {target.display_name}’s password?",
+            facts=[f"The password of {who} stops working at once, and they are logged out everywhere.",
+                   f"You are shown a temporary password, once, to pass on privately. It works once, within "
+                   f"{_temporary_hours()} hours; then they must choose their own.",
+                   "At their next login they are told that an administrator reset their password, and when.",
+                   "This cannot be undone."],
+            confirm="Reset the password", cancel_url=back)
+    if target.active:
+        return Confirmation(
+            title=f"Deactivate {target.display_name}’s account?",
+            facts=[f"{who} is logged out everywhere at once and cannot log in.",
+                   "Their training records, certificates and cohort places are kept.",
+                   "An admin can reactivate the account later."],
+            confirm="Deactivate and log out everywhere", cancel_url=back)
+    return Confirmation(
+        title=f"Reactivate {target.display_name}’s account?",
+        facts=[f"{who} can log in again with their password."],
+        confirm="Reactivate the account", cancel_url=back, danger=False)
+
+
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
 @role_required("admin")
 def toggle_active(user_id: int):
     target = _user(user_id)
     form = ConfirmAccessForm(prefix="active")
-    if not _confirmed(form):
-        return _user_page(target, active_form=form, status=400)
+    if not confirmed():
+        return ask_to_confirm(_access_confirmation(target, reset=False), ConfirmAccessForm(prefix="active",
+                                                                                           formdata=None))
+    if not _confirmed(form, announce=False):
+        return ask_to_confirm(_access_confirmation(target, reset=False), form, status=400)
     active = not target.active
     service_call(lambda: users.set_active(db.session, current_user, target, active),
                  f"{target.display_name} can log in again." if active
@@ -119,8 +150,11 @@ def toggle_active(user_id: int):
 def reset_password(user_id: int):
     target = _user(user_id)
     form = ConfirmAccessForm(prefix="reset")
-    if not _confirmed(form):
-        return _user_page(target, reset_form=form, status=400)
+    if not confirmed():
+        return ask_to_confirm(_access_confirmation(target, reset=True), ConfirmAccessForm(prefix="reset",
+                                                                                          formdata=None))
+    if not _confirmed(form, announce=False):
+        return ask_to_confirm(_access_confirmation(target, reset=True), form, status=400)
     if not ratelimit.hit(db.session, f"password-reset:admin{current_user.id}", current_app.config["PASSWORD_LIMIT"],
                          3600):
         abort(429)
@@ -138,8 +172,17 @@ def reset_second_factor(user_id: int):
     """For someone who lost their phone and their recovery codes: their password alone logs in again."""
     target = _user(user_id)
     form = ConfirmAccessForm(prefix="factor")
-    if not _confirmed(form):
-        return _user_page(target, factor_form=form, status=400)
+    page = Confirmation(
+        title=f"Reset {target.display_name}’s second factor?",
+        facts=[f"{target.display_name} ({target.email}) logs in with their password alone until they set up an "
+               "authenticator app again (straight away, where the site requires it of staff).",
+               "Their recovery codes stop working.",
+               "Do this only when you are sure it is them asking: they lost their phone and their recovery codes."],
+        confirm="Reset the second factor", cancel_url=url_for("admin.user", user_id=target.id))
+    if not confirmed():
+        return ask_to_confirm(page, ConfirmAccessForm(prefix="factor", formdata=None))
+    if not _confirmed(form, announce=False):
+        return ask_to_confirm(page, form, status=400)
     service_call(lambda: users.reset_second_factor(db.session, current_user, target),
                  f"{target.display_name}'s second factor was reset: they log in with their password alone "
                  "until they set it up again.")
@@ -176,4 +219,8 @@ def site_settings():
 @bp.route("/audit")
 @role_required("admin")
 def audit_log():
-    return render_template("admin/audit.html", entries=users.audit_log(db.session, page_arg()), describe=audit.describe)
+    entries = users.audit_log(db.session, page_arg())
+    cohorts = users.cohort_names(db.session, [entry for entry, _name in entries.items])
+    courses = catalog_services.catalog().courses
+    lines = [audit.describe(entry, name, cohorts=cohorts, courses=courses) for entry, name in entries.items]
+    return render_template("admin/audit.html", entries=entries, lines=lines)

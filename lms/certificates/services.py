@@ -242,7 +242,7 @@ def approve(session: DbSession, certificate: Certificate, actor: User, branding:
 
 
 def revoke(session: DbSession, certificate: Certificate, actor: User, reason: str) -> Certificate:
-    """Revoke with a reason that the verification page shows."""
+    """Revoke with a reason that the verification page shows; a pending one is refused (never issued)."""
     reason = _clean_reason(reason)
     # Conditional, like approve and reissue: a decision taken meanwhile is never overwritten.
     changed = affected_rows(session,
@@ -251,8 +251,10 @@ def revoke(session: DbSession, certificate: Certificate, actor: User, reason: st
         .execution_options(synchronize_session=False))
     if changed != 1:
         raise ServiceError("This certificate is already revoked.")
+    was_pending = certificate.status == "pending"  # the row as read before the update: a request refused
     session.refresh(certificate)
-    audit.record(session, actor, "certificate.revoked", target_user=_holder(session, certificate),
+    audit.record(session, actor, "certificate.refused" if was_pending else "certificate.revoked",
+                 target_user=_holder(session, certificate),
                  target=certificate.course_id, certificate_id=certificate.id, reason=certificate.revoked_reason)
     return certificate
 
@@ -407,10 +409,15 @@ def refresher_due(certificate: Certificate, today: date) -> bool:
 def trainee_panel(session: DbSession, user_id: int, courses: Mapping[str, Course]) -> dict:
     """What a trainee's certificates panel shows: their certificates, and completed courses to claim."""
     today = clock.today()
+    mine = of_user(session, user_id)
+    latest: dict[str, int] = {}  # each course's newest certificate: only its refusal or revocation needs a next step
+    for c in mine:
+        latest.setdefault(c.course_id, c.id)
     return {
         "certificates": [{"certificate": c, "code": grouped_code(c.code), "refresher_due": refresher_due(c, today),
-                          "expired": standing(c.valid_until, today) == "expired"}
-                         for c in of_user(session, user_id)],
+                          "expired": standing(c.valid_until, today) == "expired",
+                          "latest": latest.get(c.course_id) == c.id}
+                         for c in mine],
         "unclaimed": unclaimed_courses(session, user_id, courses.values()),
     }
 
@@ -419,6 +426,15 @@ def of_user(session: DbSession, user_id: int) -> list[Certificate]:
     """A trainee's own certificates, newest first."""
     return list(session.scalars(select(Certificate).where(Certificate.user_id == user_id)
                                 .order_by(Certificate.requested_at.desc(), Certificate.id.desc())))
+
+
+def withdrawn(session: DbSession, user_id: int, course_id: str) -> Certificate | None:
+    """The user's latest certificate for a course when it was refused or revoked (not replaced): what to explain."""
+    latest = session.scalar(select(Certificate).where(Certificate.user_id == user_id, Certificate.course_id == course_id)
+                            .order_by(Certificate.requested_at.desc(), Certificate.id.desc()).limit(1))
+    if latest is None or latest.status != "revoked" or latest.replaced_by_id is not None:
+        return None
+    return latest
 
 
 def unclaimed_courses(session: DbSession, user_id: int, courses: Iterable[Course]) -> list[Course]:
@@ -447,6 +463,32 @@ def _visible(viewer: User) -> Select:
 def visible_certificate(session: DbSession, viewer: User, certificate_id: int) -> Certificate | None:
     """One certificate if the viewer may see it, else None (the view answers 404)."""
     return session.scalar(_visible(viewer).where(Certificate.id == certificate_id))
+
+
+@dataclass(frozen=True)
+class Holder:
+    """Who a certificate is for, as a trainer knows them: display name and cohorts."""
+
+    user_id: int
+    display_name: str
+    #: (id, name) of the holder's cohorts that the viewer supervises (every one for an admin).
+    cohorts: tuple[tuple[int, str], ...]
+
+
+def holders(session: DbSession, viewer: User, user_ids: Iterable[int | None]) -> dict[int, Holder]:
+    """The holders of certificates the viewer may see, by user id; deleted accounts are absent."""
+    ids = sorted({i for i in user_ids if i is not None})
+    if not ids:
+        return {}
+    names = dict(session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
+    query = (select(CohortMember.user_id, Cohort.id, Cohort.name)
+             .join(Cohort, Cohort.id == CohortMember.cohort_id).where(CohortMember.user_id.in_(ids)))
+    if not viewer.is_admin:
+        query = query.where(Cohort.id.in_(select(CohortTrainer.cohort_id).where(CohortTrainer.user_id == viewer.id)))
+    cohorts: dict[int, list[tuple[int, str]]] = {}
+    for user_id, cohort_id, name in session.execute(query.order_by(Cohort.name, Cohort.id)):
+        cohorts.setdefault(user_id, []).append((cohort_id, name))
+    return {user_id: Holder(user_id, name, tuple(cohorts.get(user_id, ()))) for user_id, name in names.items()}
 
 
 @dataclass(frozen=True)

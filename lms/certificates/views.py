@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -38,6 +40,7 @@ from lms.core.access import public, role_required
 from lms.core.db import db
 from lms.core.notices import notify
 from lms.core.services import ServiceError
+from lms.core.web import Confirmation, ask_to_confirm, confirmed
 
 bp = Blueprint("certificates", __name__, template_folder="templates")
 
@@ -178,8 +181,10 @@ def manage():
                                   status=form.status.data or "", date_from=form.date_from.data,
                                   date_to=form.date_to.data)
     found = service.search(db.session, current_user, criteria)
-    return render_template("certificates/manage.html", form=form, certificates=found,
-                           pending=service.pending(db.session, current_user), code=document.grouped_code)
+    waiting = service.pending(db.session, current_user)
+    return render_template("certificates/manage.html", form=form, certificates=found, pending=waiting,
+                           holders=service.holders(db.session, current_user, [c.user_id for c in waiting]),
+                           code=document.grouped_code)
 
 
 def _visible_or_404(certificate_id: int) -> Certificate:
@@ -199,6 +204,7 @@ def _detail(certificate: Certificate, **forms):
     replacement = db.session.get(Certificate, certificate.replaced_by_id) if certificate.replaced_by_id else None
     return render_template(
         "certificates/detail.html", certificate=certificate, replacement=replacement,
+        holder=_holder(certificate),
         code=document.grouped_code, format_date=document.format_date,
         approve_form=forms.get("approve_form") or DecideForm(),
         revoke_form=forms.get("revoke_form") or RevokeForm(formdata=None),
@@ -206,10 +212,14 @@ def _detail(certificate: Certificate, **forms):
     ), 400 if forms else 200
 
 
-def _act(certificate_id: int, form_name: str, form, action, done: str):
+def _act(certificate_id: int, form_name: str, form, action, done: str,
+         confirmation: Callable[[Certificate, Any], Confirmation] | None = None):
+    """Validate the form, ask to confirm when the action cannot be undone, then act and say so by the actions."""
     certificate = _visible_or_404(certificate_id)
     if not form.validate_on_submit():
         return _detail(certificate, **{form_name: form})
+    if confirmation is not None and not confirmed():
+        return ask_to_confirm(confirmation(certificate, form))
     try:
         result = action(certificate, form)
     except ServiceError as exc:
@@ -219,6 +229,53 @@ def _act(certificate_id: int, form_name: str, form, action, done: str):
     db.session.commit()
     notify(done, "success", near="certificate-actions")
     return redirect(url_for(".detail", certificate_id=result.id))
+
+
+def _holder(certificate: Certificate) -> service.Holder | None:
+    if certificate.user_id is None:  # the account was deleted
+        return None
+    return service.holders(db.session, current_user, [certificate.user_id]).get(certificate.user_id)
+
+
+def _whose(certificate: Certificate) -> str:
+    """The trainee's display name (what trainers know them by), else the name on the certificate."""
+    holder = _holder(certificate)
+    return holder.display_name if holder else certificate.holder_name
+
+
+def _revoke_confirmation(certificate: Certificate, form: RevokeForm) -> Confirmation:
+    who, course = _whose(certificate), certificate.course_title
+    reason = " ".join((form.reason.data or "").split())
+    back = url_for(".detail", certificate_id=certificate.id)
+    if certificate.status == "pending":
+        return Confirmation(
+            title=f"Refuse {who}’s certificate for {course}?",
+            facts=[f"The certificate “{certificate.certificate_title}” will not be issued to {who}.",
+                   f"{who} sees your reason on their certificates page: “{reason}”, and is told to talk to their "
+                   "trainer about what to do next.",
+                   "This cannot be undone. To be given the certificate later, they take the course again."],
+            confirm="Refuse this certificate", cancel_url=back, carry={"reason": reason})
+    return Confirmation(
+        title=f"Revoke {who}’s certificate for {course}?",
+        facts=[f"The certificate with code {document.grouped_code(certificate.code)}, issued to "
+               f"“{certificate.holder_name}”, will show as revoked to anyone who checks it, with your reason: "
+               f"“{reason}”.",
+               f"{who} can no longer download it, and sees your reason on their certificates page.",
+               "This cannot be undone. To hold the certificate again, they take the course again."],
+        confirm="Revoke the certificate", cancel_url=back, carry={"reason": reason})
+
+
+def _reissue_confirmation(certificate: Certificate, form: ReissueForm) -> Confirmation:
+    who, name = _whose(certificate), " ".join((form.holder_name.data or "").split())
+    return Confirmation(
+        title=f"Re-issue {who}’s certificate for {certificate.course_title} to “{name}”?",
+        facts=[f"A new certificate is issued to “{name}”, with a new code and the same completion date.",
+               f"The current certificate (code {document.grouped_code(certificate.code)}, issued to "
+               f"“{certificate.holder_name}”) is revoked: anyone who checks it is told it was replaced.",
+               f"“{name}” becomes the name printed on {who}’s future certificates.",
+               "This cannot be undone."],
+        confirm="Re-issue the certificate", cancel_url=url_for(".detail", certificate_id=certificate.id),
+        carry={"holder_name": name})
 
 
 @bp.route("/certificates/manage/<int:certificate_id>/approve", methods=["POST"])
@@ -232,9 +289,12 @@ def approve(certificate_id: int):
 @bp.route("/certificates/manage/<int:certificate_id>/revoke", methods=["POST"])
 @role_required("trainer")
 def revoke(certificate_id: int):
+    pending = _visible_or_404(certificate_id).status == "pending"
     return _act(certificate_id, "revoke_form", RevokeForm(),
                 lambda c, f: service.revoke(db.session, c, current_user, f.reason.data),
-                "The certificate is revoked. Its verification page now says so, with your reason.")
+                "The certificate is refused. The trainee sees your reason." if pending else
+                "The certificate is revoked. Its verification page now says so, with your reason.",
+                _revoke_confirmation)
 
 
 @bp.route("/certificates/manage/<int:certificate_id>/reissue", methods=["POST"])
@@ -243,7 +303,7 @@ def reissue(certificate_id: int):
     return _act(certificate_id, "reissue_form", ReissueForm(),
                 lambda c, f: service.reissue(db.session, c, current_user, f.holder_name.data,
                                              document.current_branding()),
-                "A new certificate is issued and the old one is revoked.")
+                "A new certificate is issued and the old one is revoked.", _reissue_confirmation)
 
 
 @bp.route("/certificates/print", methods=["GET", "POST"])

@@ -32,7 +32,7 @@ from lms.core.forms import ActionForm
 from lms.core.models import utcnow
 from lms.core.pagination import page_arg
 from lms.core.services import ServiceError
-from lms.core.web import service_call
+from lms.core.web import Confirmation, ask_to_confirm, confirmed, service_call
 from lms.roleplay import insight
 
 bp = Blueprint("trainer", __name__, url_prefix="/trainer", template_folder="templates")
@@ -145,6 +145,19 @@ def archive_cohort(cohort_id: int):
     current = _cohort(cohort_id)
     if ActionForm().validate_on_submit():
         archive = current.archived_at is None
+        if archive and not confirmed():  # restoring needs no confirmation: it undoes the archiving
+            members = cohorts.member_count(db.session, [current.id]).get(current.id, 0)
+            now = utcnow()
+            links = sum(1 for i in cohorts.invites(db.session, current) if i.usable(now))
+            return ask_to_confirm(Confirmation(
+                title=f"Archive the cohort “{current.name}”?",
+                facts=[f"It leaves your list of active cohorts; its {members} trainee{'s' if members != 1 else ''} "
+                       "keep their training and certificates, and you can still see their progress.",
+                       f"Its {links} open invitation link{'s' if links != 1 else ''} stop working for good: "
+                       "restoring the cohort later does not reopen them (you can create new ones)."
+                       if links else "It has no open invitation links.",
+                       "You can restore the cohort later from its page."],
+                confirm="Archive the cohort", cancel_url=url_for("trainer.cohort", cohort_id=current.id)))
         _commit_or_flash(lambda: cohorts.set_archived(db.session, current_user, current, archive),
                          "Cohort archived; its invitation links no longer work." if archive else "Cohort restored.")
     return redirect(url_for("trainer.cohort", cohort_id=current.id))
@@ -224,6 +237,17 @@ def remove_member(cohort_id: int, user_id: int):
     if cohorts.member_of(db.session, current, user_id) is None:
         abort(404)
     if ActionForm().validate_on_submit():
+        if not confirmed():
+            member = cohorts.member_of(db.session, current, user_id)
+            assert member is not None  # checked above
+            return ask_to_confirm(Confirmation(
+                title=f"Remove {member.display_name} from {current.name}?",
+                facts=[f"{member.display_name} leaves the cohort “{current.name}”: its courses are no longer "
+                       "assigned to them and its trainers no longer see their progress.",
+                       f"{member.display_name} keeps their own progress, answers and certificates.",
+                       "To bring them back, send them a new invitation."],
+                confirm=f"Remove {member.display_name}",
+                cancel_url=url_for("trainer.trainee", cohort_id=current.id, user_id=user_id)))
         _commit_or_flash(lambda: cohorts.remove_member(db.session, current_user, current, user_id),
                          "Removed from the cohort. Their own progress is kept.")
     return redirect(url_for("trainer.progress", cohort_id=current.id))

@@ -1,8 +1,12 @@
-"""What every feature's views share: one way to run a service call for a form."""
+"""What every feature's views share: one way to run a service call for a form, one way to confirm."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TypeVar
+
+from flask import render_template, request
+from flask_wtf import FlaskForm
 
 from lms.core.db import db
 from lms.core.notices import notify
@@ -25,3 +29,42 @@ def service_call(action: Callable[[], T], success: str, *, near: str | None = No
     db.session.commit()
     notify(success, "success", near=near)
     return result, True
+
+
+# -- confirming an irreversible action ---------------------------------------------------------
+#
+# One pattern for every action that cannot be undone, and it needs no JavaScript: the first POST
+# (the button on the page) changes nothing and answers with a confirmation page that names exactly
+# what will happen and to whom; that page's Confirm button sends the same POST again with
+# `confirmed=yes` (and its CSRF token), and only then does the view act. Cancel is a plain link back.
+
+CONFIRMED_FIELD = "confirmed"
+
+
+def confirmed() -> bool:
+    """Whether this POST came from a confirmation page's Confirm button."""
+    return request.form.get(CONFIRMED_FIELD) == "yes"
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What a confirmation page asks; rendered by the `confirmation` macro of macros.html."""
+
+    #: The question, as the page's heading: "Revoke Alex's certificate for Peer support basics?"
+    title: str
+    #: What will happen, one plain sentence each, naming the person and the thing.
+    facts: Sequence[str]
+    #: The Confirm button's words, saying the action again: "Revoke the certificate".
+    confirm: str
+    #: Where Cancel leads: the page the person came from.
+    cancel_url: str
+    #: Fields the first POST carried (a reason, a corrected name), sent again with the confirmed one.
+    carry: Mapping[str, str] = field(default_factory=dict)
+    #: Where the confirmed POST goes; the same URL as the first POST when empty.
+    action: str = ""
+    danger: bool = True
+
+
+def ask_to_confirm(confirmation: Confirmation, form: FlaskForm | None = None, status: int = 200):
+    """The confirmation page for this POST; `form` adds its fields (an admin's own password) to it."""
+    return render_template("confirm.html", confirmation=confirmation, form=form), status

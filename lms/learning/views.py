@@ -22,6 +22,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext
 from flask_login import current_user
 
 from lms.catalog.services import catalog_for_reader
@@ -34,7 +35,7 @@ from lms.core import clock, templating
 from lms.core.db import db
 from lms.core.notices import notify
 from lms.core.services import ServiceError
-from lms.core.web import service_call
+from lms.core.web import Confirmation, ask_to_confirm, confirmed, service_call
 from lms.learning import assessments, assigned, confirmations, progress, questions, reflections, responses
 from lms.learning.forms import AudienceForm, ReflectionForm, ResponseForm
 from lms.learning.models import CONFIRMATION_READY, Enrolment, StepProgress
@@ -164,6 +165,7 @@ def course(course_id: str):
         "learn/course.html", course=course, state=state, missing=_titled(missing), resume=resume,
         resume_is_last=resume is not None and state.enrolment is not None and resume.id == state.enrolment.last_step_id,
         intro_html=_without_title(course.intro_html, course.title),
+        withdrawn=certificates.withdrawn(db.session, current_user.id, course.id) if course.certificate else None,
     )
 
 
@@ -485,6 +487,18 @@ def edit_reflection(entry_id: int):
 
 @bp.route("/my/reflections/<int:entry_id>/delete", methods=["POST"])
 def delete_reflection(entry_id: int):
+    entry = reflections.get_own(db.session, current_user.id, entry_id)
+    if entry is None:
+        abort(404)
+    if not confirmed():
+        where = reflections.where_written(entry, catalog_for_reader().courses)
+        preview = entry.text if len(entry.text) <= 200 else entry.text[:200].rstrip() + "…"
+        return ask_to_confirm(Confirmation(
+            title=gettext("Delete your reflection on %(where)s?", where=where),
+            facts=[gettext("This deletes what you wrote: “%(preview)s”", preview=preview),
+                   gettext("It cannot be undone. Nobody else can see your reflections, so nobody else has a copy."),
+                   gettext("To keep a copy, download your reflections first.")],
+            confirm=gettext("Delete the reflection"), cancel_url=url_for(".my_reflections") + f"#entry-{entry.id}"))
     if not reflections.delete(db.session, current_user.id, entry_id):
         abort(404)
     db.session.commit()

@@ -16,6 +16,7 @@ revoked at their request loses the name and the PDF that carried it.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -120,6 +121,57 @@ def export_data(session: DbSession, user: User) -> dict[str, Any]:
         "cohorts": [{"name": name, "joined_at": _plain(joined)} for name, joined in cohorts],
         "tables": _collect(session, user),
     }
+
+
+#: Headings of the readable page for the tables people most often look for; others get their name in words.
+TABLE_TITLES = {
+    "enrolments": "Courses you started", "step_progress": "Steps you completed",
+    "question_answers": "Your answers to questions", "assessment_attempts": "Your assessment attempts",
+    "assessment_draws": "Questions drawn for your assessments", "reflection_entries": "Your reflections",
+    "response_entries": "Your written responses", "scenario_runs": "Your role-play runs",
+    "run_choices": "The choices you made in role-plays", "run_comments": "Trainers' comments on your runs",
+    "wellbeing_checkins": "Your wellbeing check-ins", "contact_requests": "Your requests to talk",
+    "certificates": "Your certificates", "cohort_members": "Your cohort places",
+    "reminder_preferences": "Your email reminder choices", "sent_reminders": "Reminders we emailed you",
+    "audit_log": "Actions recorded about you", "step_confirmations": "Steps a trainer confirmed",
+}
+
+
+@dataclass(frozen=True)
+class Section:
+    """One table of the export as the readable page shows it."""
+
+    table: str
+    title: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+def _words(name: str) -> str:
+    return name.replace("_", " ").capitalize()
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+def readable(export: dict[str, Any]) -> tuple[list[tuple[str, str]], list[Section]]:
+    """The export (export_data) for reading on a page: profile lines, then a section per table that has rows."""
+    profile = [(_words(key), _cell(value)) for key, value in export["profile"].items()]
+    sections = []
+    for name, rows in sorted(export["tables"].items(), key=lambda item: TABLE_TITLES.get(item[0], _words(item[0]))):
+        if not rows:
+            continue
+        columns = tuple(rows[0].keys())
+        sections.append(Section(name, TABLE_TITLES.get(name, _words(name)), tuple(_words(c) for c in columns),
+                                tuple(tuple(_cell(row.get(c)) for c in columns) for row in rows)))
+    return profile, sections
 
 
 def delete_account(session: DbSession, user: User, password: str, revoke_certificates: bool) -> int:

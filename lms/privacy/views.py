@@ -49,6 +49,16 @@ def download():
     })
 
 
+@bp.route("/account/data/view")
+@login_required
+def data_page():
+    """The same data as the download, as a page a person can read."""
+    export = privacy.export_data(db.session, current_user)
+    profile, sections = privacy.readable(export)
+    return render_template("privacy/data_page.html", export=export, profile=profile, sections=sections), 200, {
+        "Cache-Control": "no-store"}
+
+
 @bp.route("/account/delete", methods=["POST"])
 @login_required
 def delete():

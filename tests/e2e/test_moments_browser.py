@@ -82,6 +82,7 @@ def test_a_missing_revoke_reason_is_announced_at_the_revoke_form(page: Page, app
     _focused_and_in_view(page, summary)
     page.get_by_label("Reason").fill("Issued in error.")
     page.get_by_role("button", name="Revoke certificate").click()
+    page.get_by_role("button", name="Revoke the certificate").click()  # the confirmation page
     done = page.locator("#certificate-actions").get_by_role("status")
     expect(done).to_contain_text("The certificate is revoked.")
     _focused_and_in_view(page, done)

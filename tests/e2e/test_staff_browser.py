@@ -1,0 +1,77 @@
+"""Staff screens and the profile (issue 14, items 6 and 8) in a real browser, without JavaScript."""
+import pytest
+from playwright.sync_api import expect
+
+from tests import factories
+from tests.conftest import PASSWORD, assert_accessible, browser_log_in
+
+pytestmark = pytest.mark.browser
+
+SIZES = {"phone": {"width": 360, "height": 740}, "desktop": {"width": 1280, "height": 900}}
+
+
+def _no_script_page(browser, live_server, size: str):
+    context = browser.new_context(base_url=live_server.url, viewport=SIZES[size], java_script_enabled=False)
+    context.set_default_timeout(10_000)
+    return context, context.new_page()
+
+
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+def test_removing_a_trainee_is_confirmed_on_its_own_page_without_javascript(browser, live_server, users, session,
+                                                                           size):
+    trainer = users.create(role="trainer", email="sam@example.org", display_name="Sam Trainer")
+    alex = users.create(email="alex@example.org", display_name="Alex")
+    cohort = factories.make_cohort(session, trainer, name="Spring intake")
+    factories.join(session, cohort, alex)
+    context, page = _no_script_page(browser, live_server, size)
+    browser_log_in(page, "sam@example.org")
+    record = f"/trainer/cohorts/{cohort.id}/trainees/{alex.id}"
+    page.goto(record)
+    page.get_by_role("button", name="Remove Alex from Spring intake").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Remove Alex from Spring intake?")
+    expect(page.get_by_text("Alex keeps their own progress, answers and certificates.")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= SIZES[size]["width"]
+    assert_accessible(page, "confirmation page")
+    page.get_by_role("link", name="Cancel").click()  # nothing happened: Alex is still in the cohort
+    assert page.url.endswith(record)
+    page.get_by_role("button", name="Remove Alex from Spring intake").click()
+    page.get_by_role("button", name="Remove Alex").click()
+    expect(page.get_by_text("Removed from the cohort. Their own progress is kept.")).to_be_visible()
+    session.expire_all()
+    assert factories.cohorts.member_of(session, cohort, alex.id) is None
+    context.close()
+
+
+def test_the_profile_form_at_phone_width_without_javascript(browser, live_server, users, session):
+    users.create(email="kit@example.org", display_name="Kit")
+    users.create(email="taken@example.org", display_name="Taken")
+    context, page = _no_script_page(browser, live_server, "phone")
+    browser_log_in(page, "kit@example.org")
+    page.goto("/account/data")
+    page.get_by_role("link", name="Your profile").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your profile")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_accessible(page, "profile")
+
+    page.get_by_label("Display name").fill("Kit Moss")
+    page.get_by_label("Your full name, for certificates").fill("Katherine Moss")
+    page.get_by_role("button", name="Save names").click()
+    notice = page.locator("#names").get_by_role("status")
+    expect(notice).to_have_text("Your names are saved.")
+    expect(notice).to_be_focused()
+    expect(page.get_by_label("Display name")).to_have_value("Kit Moss")
+
+    page.get_by_label("New email address").fill("taken@example.org")
+    page.get_by_label("Your password").fill(PASSWORD)
+    page.get_by_role("button", name="Change email address").click()
+    summary = page.locator("#email").get_by_role("alert")
+    expect(summary).to_contain_text("That email address cannot be used for this account.")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_accessible(page, "profile with an error")
+
+    page.goto("/account/data/view")
+    expect(page.get_by_role("heading", name="Your profile")).to_be_visible()
+    expect(page.get_by_text("Katherine Moss").first).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_accessible(page, "my data page")
+    context.close()
