@@ -126,12 +126,13 @@ def login():
             flash(str(exc), "error")
             return render_template("auth/login.html", form=form), 200
         db.session.commit()
-        if user.must_change_password:  # logged in with an administrator's temporary password, now spent
-            _start_session(user, remember=False)
-            return redirect(url_for("auth.choose_password"))
-        _start_session(user, remember=form.remember.data)
-        # Trainers and admins land on what their trainees are waiting for; trainees on their training.
-        return redirect(safe_next(form.next.data) or url_for("coaching.needs_you" if user.is_trainer else "main.index"))
+        if second_factor.is_on(db.session, user.id):
+            # Not logged in yet: only the code page knows who they are, for a few minutes.
+            session.clear()
+            session[_PENDING] = {"user": user.get_id(), "remember": bool(form.remember.data),
+                                 "next": safe_next(form.next.data) or "", "until": time.time() + PENDING_SECONDS}
+            return redirect(url_for("auth.login_code"))
+        return _logged_in(user, remember=bool(form.remember.data), next_url=form.next.data)
     return render_template("auth/login.html", form=form)
 
 
