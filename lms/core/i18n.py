@@ -14,12 +14,12 @@ Core knows no feature: the signed-in person is read through Flask-Login's
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
-from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import Babel, format_date, get_locale
+from flask import Flask, current_app, g, has_request_context, request, session
+from flask_babel import Babel, format_date, format_timedelta, get_locale
 from flask_login import current_user
 
 SESSION_KEY = "language"
@@ -80,6 +80,21 @@ def select_language() -> str:
     return request.accept_languages.best_match(site_languages()) or default_language()
 
 
+def language_without_database() -> str:
+    """The language of this request chosen without asking the database (for the page shown when it is down).
+
+    The signed-in person's setting counts only if their record was already loaded by this request.
+    """
+    if not has_request_context():
+        return default_language()
+    user = g.get("_login_user")
+    if user is not None and getattr(user, "is_authenticated", False):
+        chosen = allowed(getattr(user, "language", None))
+        if chosen:
+            return chosen
+    return allowed(session.get(SESSION_KEY)) or request.accept_languages.best_match(site_languages()) or default_language()
+
+
 def current_language() -> str:
     """The language code of this request, as written in lang attributes ('en', 'cy')."""
     locale = get_locale()
@@ -107,6 +122,13 @@ def long_date(value: date | datetime | None) -> str:
     return format_date(value.date() if isinstance(value, datetime) else value, format="long")
 
 
+def minutes_duration(value: int | float | None) -> str:
+    """A number of minutes written out for the reader's language ('15 minutes', '15 munud'), never rounded to hours."""
+    if value is None:
+        return ""
+    return str(format_timedelta(timedelta(minutes=value), granularity="minute", threshold=10**6))
+
+
 def content_language(unit: object) -> str:
     """The language a course, step or scenario is shown in: its translation's, else the originals'."""
     return getattr(unit, "language", None) or str(current_app.config.get("CONTENT_LANGUAGE") or "en")
@@ -129,6 +151,7 @@ def init_app(app: Flask, translation_dirs: Sequence[str] = ("translations",)) ->
     Babel(app, locale_selector=select_language)
     app.context_processor(_template_globals)
     app.add_template_filter(long_date, "long_date")
+    app.add_template_filter(minutes_duration, "minutes_duration")
 
 
 def default_language_of(app: Flask) -> str:
