@@ -5,6 +5,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from lms.accounts import services as accounts
@@ -130,7 +131,7 @@ def register():
             db.session.rollback()
         # The same answer either way (see accounts.REGISTERED): no login here,
         # or a new account would look different from an existing one.
-        flash(accounts.REGISTERED, "success")
+        flash(str(accounts.REGISTERED), "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/register.html", form=form, invite=invite, cohort=cohort,
                            charity=settings.get("CHARITY_NAME"))
@@ -170,7 +171,7 @@ def logout():
     db.session.commit()
     logout_user()
     session.clear()
-    flash("You have logged out.", "info")
+    flash(gettext("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -194,7 +195,7 @@ def change_password():
         db.session.commit()
         # Keep this browser logged in with the new token; others are out.
         _start_session(current_user._get_current_object(), remember=False)
-        flash("Your password has been changed. Other devices have been logged out.", "success")
+        flash(gettext("Your password has been changed. Other devices have been logged out."), "success")
         return redirect(url_for("main.index"))
     return render_template("auth/change_password.html", form=form)
 
@@ -221,6 +222,6 @@ def choose_password():
             return render_template("auth/choose_password.html", form=form), 400
         db.session.commit()
         _start_session(current_user._get_current_object(), remember=False)
-        flash("Your new password is saved. Only you know it.", "success")
+        flash(gettext("Your new password is saved. Only you know it."), "success")
         return redirect(url_for("main.index"))
     return render_template("auth/choose_password.html", form=form), 400 if form.errors else 200
