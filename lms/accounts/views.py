@@ -169,8 +169,11 @@ def logout():
     # Rotating the token ends this session and every remember-me cookie.
     current_user.end_sessions()
     db.session.commit()
+    language = current_user.language
     logout_user()
     session.clear()
+    if language:  # the pages after logging out stay in the person's language
+        session[i18n.SESSION_KEY] = language
     flash(gettext("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 

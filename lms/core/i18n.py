@@ -14,12 +14,13 @@ Core knows no feature: the signed-in person is read through Flask-Login's
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
-from flask import Flask, current_app, g, has_request_context, request, session
-from flask_babel import Babel, format_date, format_timedelta, get_locale
+from babel import dates as babel_dates
+from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
+from flask_babel import Babel, format_timedelta, get_locale
 from flask_login import current_user
 
 SESSION_KEY = "language"
@@ -115,11 +116,42 @@ def language_choices() -> list[tuple[str, str]]:
     return [(code, language_name(code)) for code in site_languages()]
 
 
+def _date_locale() -> Locale:
+    """The reader's locale for dates: plain English is written the British way ('3 March 2026')."""
+    locale = get_locale()
+    if locale is None or str(locale) == "en":
+        return Locale.parse("en_GB")
+    return locale
+
+
 def long_date(value: date | datetime | None) -> str:
-    """A date written out for the reader's language ('3 March 2026', '3 Mawrth 2026')."""
+    """A date written out for the reader's language ('3 March 2026', '3 Mawrth 2026').
+
+    Outside a request (a CLI command, a test of a rule) it is written in English.
+    """
     if value is None:
         return ""
-    return format_date(value.date() if isinstance(value, datetime) else value, format="long")
+    day = value.date() if isinstance(value, datetime) else value
+    if not has_app_context():
+        return f"{day.day} {day:%B %Y}"
+    return babel_dates.format_date(day, format="long", locale=_date_locale())
+
+
+def short_date(value: date | datetime | None) -> str:
+    """A date in short words for the reader's language ('3 Mar 2026', '3 Maw 2026')."""
+    if value is None:
+        return ""
+    day = value.date() if isinstance(value, datetime) else value
+    return babel_dates.format_date(day, format="medium", locale=_date_locale())
+
+
+def date_and_time(value: datetime | None) -> str:
+    """A moment (stored in UTC) for the reader's language: '3 March 2026, 14:05 UTC'."""
+    if value is None:
+        return ""
+    moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+    time = babel_dates.format_time(moment, format="HH:mm", tzinfo=UTC, locale=_date_locale())
+    return f"{long_date(moment.astimezone(UTC))}, {time} UTC"
 
 
 def minutes_duration(value: int | float | None) -> str:
@@ -152,6 +184,8 @@ def init_app(app: Flask, translation_dirs: Sequence[str] = ("translations",)) ->
     app.context_processor(_template_globals)
     app.add_template_filter(long_date, "long_date")
     app.add_template_filter(minutes_duration, "minutes_duration")
+    app.add_template_filter(short_date, "short_date")
+    app.add_template_filter(date_and_time, "date_and_time")
 
 
 def default_language_of(app: Flask) -> str:

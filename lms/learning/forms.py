@@ -39,7 +39,7 @@ class ReflectionForm(FlaskForm):
     text = TextAreaField(
         _l("Your reflection"),
         validators=[Length(max=MAX_LENGTH, message=_l("That is too long to save: please keep it under %(count)s characters.",
-                                                      count=f"{MAX_LENGTH:,}"))],
+                                                      count=format(MAX_LENGTH, ",")))],
         description=_l("Private: only you can see this. You can change, export or delete it at any time."),
     )
 
@@ -49,5 +49,5 @@ class ResponseForm(FlaskForm):
     # normalised: a browser sends each newline as two characters.
     text = TextAreaField(
         _l("Your response"),
-        description=_l("Your cohort trainers will read this. Up to %(count)s characters.", count=f"{RESPONSE_MAX_CHARS:,}"),
+        description=_l("Your cohort trainers will read this. Up to %(count)s characters.", count=format(RESPONSE_MAX_CHARS, ",")),
     )

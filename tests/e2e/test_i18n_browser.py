@@ -166,3 +166,18 @@ def test_a_welsh_trainee_takes_the_welsh_course_and_role_play_on_a_phone(phone_p
     page.get_by_role("link", name=re.compile(r"^Cael eich tystysgrif")).click()
     expect(page.get_by_role("heading", name="Cael eich tystysgrif ar gyfer Hanfodion gwrando")).to_be_visible()
     _check(page, "claim a certificate")
+
+    # Other pages of the path: the role-play list, my reflections, my account, a page that is not there.
+    page.get_by_role("navigation", name="Prif").get_by_role("link", name="Chwarae rôl").click()
+    expect(page.get_by_role("heading", name="Chwarae rôl", level=1)).to_be_visible()
+    expect(page.get_by_text("wedi’i chwarae unwaith;")).to_be_visible()
+    _check(page, "role-plays")
+    page.goto("/my/reflections")
+    expect(page.get_by_text("Peidio â rhuthro i ddatrys pethau.")).to_be_visible()
+    _check(page, "my reflections")
+    page.get_by_role("navigation", name="Prif").get_by_role("link", name="Cyfrif").click()
+    expect(page.get_by_role("heading", name="Eich cyfrif", exact=True)).to_be_visible()
+    _check(page, "my account")
+    page.goto("/no-such-page")
+    expect(page.get_by_role("heading", name="Nid oeddem yn gallu dod o hyd i’r dudalen honno")).to_be_visible()
+    _check(page, "not found")
