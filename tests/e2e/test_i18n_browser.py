@@ -7,7 +7,7 @@ certificates. Every page is checked for English words of the interface left
 on it (names and language-switch links aside), for sideways scrolling from the
 longer Welsh words, and with axe.
 
-Runs on SQLite and PostgreSQL (through the `app` fixture).
+Like every browser test it runs once, on SQLite; `--db postgresql` runs it on PostgreSQL.
 """
 from __future__ import annotations
 
