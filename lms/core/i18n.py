@@ -146,12 +146,12 @@ def short_date(value: date | datetime | None) -> str:
 
 
 def date_and_time(value: datetime | None) -> str:
-    """A moment (stored in UTC) for the reader's language: '3 March 2026, 14:05 UTC'."""
+    """A moment (stored in UTC) for the reader's language: '3 March 2026, 14:05 (UTC)'."""
     if value is None:
         return ""
     moment = value if value.tzinfo else value.replace(tzinfo=UTC)
     time = babel_dates.format_time(moment, format="HH:mm", tzinfo=UTC, locale=_date_locale())
-    return f"{long_date(moment.astimezone(UTC))}, {time} UTC"
+    return f"{long_date(moment.astimezone(UTC))}, {time} (UTC)"
 
 
 def minutes_duration(value: int | float | None) -> str:
