@@ -105,3 +105,41 @@ def test_bad_language_settings_are_refused():
     assert any("LMS_DEFAULT_LANGUAGE" in p for p in language_problems("en,cy", "fr"))
     assert any("not a language code" in p for p in language_problems("en,zz-notreal-x", "en"))
     assert ConfigError  # the app refuses to start with them (config.validate)
+
+
+def test_error_pages_and_flashes_follow_the_readers_language(client, users):
+    missing = client.get("/no-such-page", headers={"Accept-Language": "cy"})
+    page = missing.get_data(as_text=True)
+    assert missing.status_code == 404 and _lang(page) == "cy"
+    assert "<h1>Nid oeddem yn gallu dod o hyd i’r dudalen honno</h1>" in page and "Gwall 404" in page
+    user = users.create()
+    users.login(user)
+    client.get("/language/cy")
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/home")})
+    # Logged out, the visitor's own choice of Welsh stays with the session.
+    assert "Rydych wedi allgofnodi." in client.get("/login").get_data(as_text=True)
+
+
+def test_the_outage_page_is_in_the_visitors_language_without_asking_the_database(app):
+    from lms.core import errors
+
+    with app.test_request_context("/home", headers={"Accept-Language": "cy"}):
+        page, status, headers = errors.render_unavailable()
+    assert status == 503 and '<html lang="cy">' in page
+    assert "Nid yw’r gwasanaeth ar gael am ychydig" in page and "Rhowch gynnig arall arni ymhen" in page
+
+
+def test_durations_and_due_dates_are_written_for_the_locale(app):
+    from datetime import date
+
+    from flask_babel import force_locale
+
+    from lms.core.i18n import long_date, minutes_duration
+    from lms.learning.assigned import due_words
+
+    with app.test_request_context("/"), force_locale("cy"):
+        assert minutes_duration(15) == "15 munud" and minutes_duration(90) == "90 munud"
+        assert long_date(date(2026, 3, 3)) == "3 Mawrth 2026"
+        assert due_words(date(2026, 3, 3), date(2026, 3, 1)) == ("Yn ddyledus ymhen 2 diwrnod (3 Mawrth 2026)", "warn")
+    with app.test_request_context("/"), force_locale("en"):
+        assert minutes_duration(1) == "1 minute" and long_date(date(2026, 3, 3)) == "3 March 2026"

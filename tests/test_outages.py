@@ -20,7 +20,7 @@ def _assert_unavailable(response) -> None:
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
     page = response.get_data(as_text=True)
-    assert UNAVAILABLE_TITLE in page and UNAVAILABLE_SAVED in page
+    assert str(UNAVAILABLE_TITLE) in page and str(UNAVAILABLE_SAVED) in page
     assert SAVED_PROMISE not in page
 
 

@@ -47,33 +47,35 @@ class RegisterForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    current = PasswordField("Current password", validators=[DataRequired()], render_kw={"autocomplete": "current-password"})
+    current = PasswordField(_l("Current password"), validators=[DataRequired(message=_l("Enter your current password."))],
+                            render_kw={"autocomplete": "current-password"})
     new = PasswordField(
-        "New password", validators=[DataRequired(), Length(max=1024)],
-        description="At least 8 characters. This logs you out on every other device.",
+        _l("New password"), validators=[DataRequired(message=_l("Choose a new password.")), Length(max=1024)],
+        description=_l("At least 8 characters. This logs you out on every other device."),
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
-        "New password again", validators=[DataRequired(), EqualTo("new", message="The two passwords do not match.")],
+        _l("New password again"), validators=[DataRequired(message=_l("Type the new password again.")),
+                                              EqualTo("new", message=_l("The two passwords do not match."))],
         render_kw={"autocomplete": "new-password"},
     )
-    submit = SubmitField("Change password")
+    submit = SubmitField(_l("Change password"))
 
 
 class NewPasswordForm(FlaskForm):
     """After an administrator's reset: a new password, with no current one to give."""
 
     new = PasswordField(
-        "New password", validators=[DataRequired(message="Choose a new password."), Length(max=1024)],
-        description="At least 8 characters. Only you will know it.",
+        _l("New password"), validators=[DataRequired(message=_l("Choose a new password.")), Length(max=1024)],
+        description=_l("At least 8 characters. Only you will know it."),
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
-        "New password again", validators=[DataRequired(message="Type the new password again."),
-                                          EqualTo("new", message="The two passwords do not match.")],
+        _l("New password again"), validators=[DataRequired(message=_l("Type the new password again.")),
+                                              EqualTo("new", message=_l("The two passwords do not match."))],
         render_kw={"autocomplete": "new-password"},
     )
-    submit = SubmitField("Save my new password")
+    submit = SubmitField(_l("Save my new password"))
 
 
 def _code_field(label: str = "Code") -> StringField:

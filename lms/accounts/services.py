@@ -7,7 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask_babel import gettext
+from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -21,12 +21,12 @@ from lms.core.passwords import hash_password, needs_rehash, verify_password
 from lms.core.services import ServiceError
 
 #: One message for every failed login, so it never tells whether an account exists.
-LOGIN_FAILED = "That email and password do not match an active account."
+LOGIN_FAILED = _l("That email and password do not match an active account.")
 #: How long an administrator's temporary password works (once).
 TEMPORARY_PASSWORD_LIFETIME = timedelta(hours=24)
-TEMPORARY_EXPIRED = ("That temporary password has expired: they work for 24 hours. "
-                     "Ask an administrator to reset your password again.")
-LOGIN_THROTTLED = "Too many attempts to log in. Please wait a few minutes and try again."
+TEMPORARY_EXPIRED = _l("That temporary password has expired: they work for 24 hours. "
+                       "Ask an administrator to reset your password again.")
+LOGIN_THROTTLED = _l("Too many attempts to log in. Please wait a few minutes and try again.")
 
 
 @dataclass(frozen=True)
@@ -44,9 +44,9 @@ def normalise_email(email: str) -> str:
 def check_password_rules(password: str, min_length: int, max_length: int) -> None:
     """Length only: no composition rules (NIST SP 800-63B)."""
     if len(password) < min_length:
-        raise ServiceError(f"Choose a password of at least {min_length} characters. A few words together work well.")
+        raise ServiceError(gettext("Choose a password of at least %(count)s characters. A few words together work well.", count=min_length))
     if len(password) > max_length:
-        raise ServiceError(f"Choose a password of at most {max_length} characters.")
+        raise ServiceError(gettext("Choose a password of at most %(count)s characters.", count=max_length))
 
 
 def create_user(
@@ -58,7 +58,7 @@ def create_user(
         raise ServiceError(f"Role must be one of {', '.join(ROLES)}.")
     email = normalise_email(email)
     if "@" not in email:
-        raise ServiceError("Enter an email address.")
+        raise ServiceError(gettext("Enter an email address."))
     check_password_rules(password, min_length, max_length)
     user = User(email=email, display_name=display_name.strip(), password_hash=hash_password(password), role=role)
     session.add(user)
@@ -66,7 +66,7 @@ def create_user(
         session.flush()
     except IntegrityError as exc:
         session.rollback()
-        raise ServiceError("An account with that email already exists. Try logging in instead.") from exc
+        raise ServiceError(gettext("An account with that email already exists. Try logging in instead.")) from exc
     return user
 
 
@@ -98,18 +98,18 @@ def find_invite(session: DbSession, token: str | None) -> Invite | None:
 
 
 #: Why an invitation link no longer works, and what to do: (heading, advice).
-INVITE_PROBLEMS: dict[str, tuple[str, str]] = {
-    "unknown": ("This invitation link is not recognised",
-                "Check that you copied the whole link from the message. If it still does not work, "
-                "ask the person who invited you for a new one."),
-    "used": ("This invitation has already been used",
-             "A personal invitation works once. If you created your account with it, log in. "
-             "Otherwise ask the person who invited you for a new link."),
-    "expired": ("This invitation has expired",
-                "Invitations work for a limited time. Ask the person who invited you for a new link."),
-    "revoked": ("This invitation has been withdrawn",
-                "The trainer withdrew it, or the group it was for has closed. "
-                "Ask the person who invited you whether there is a new link."),
+INVITE_PROBLEMS: dict[str, tuple[LazyString, LazyString]] = {
+    "unknown": (_l("This invitation link is not recognised"),
+                _l("Check that you copied the whole link from the message. If it still does not work, "
+                   "ask the person who invited you for a new one.")),
+    "used": (_l("This invitation has already been used"),
+             _l("A personal invitation works once. If you created your account with it, log in. "
+                "Otherwise ask the person who invited you for a new link.")),
+    "expired": (_l("This invitation has expired"),
+                _l("Invitations work for a limited time. Ask the person who invited you for a new link.")),
+    "revoked": (_l("This invitation has been withdrawn"),
+                _l("The trainer withdrew it, or the group it was for has closed. "
+                   "Ask the person who invited you whether there is a new link.")),
 }
 
 
@@ -138,18 +138,18 @@ def invite_problem_details(session: DbSession, problem: str, invite: Invite | No
 def claim_invite(session: DbSession, invite: Invite, email: str) -> None:
     """Use up one use of `invite` for `email`; ServiceError when it was sent to someone else or is used up."""
     if invite.email and invite.email != normalise_email(email):
-        raise ServiceError("This invitation was sent to a different email address.")
+        raise ServiceError(gettext("This invitation was sent to a different email address."))
     # Conditional update: two people racing for the last use cannot both win.
     claimed = affected_rows(session, update(Invite)
                             .where(Invite.id == invite.id, (Invite.max_uses.is_(None)) | (Invite.uses < Invite.max_uses))
                             .values(uses=Invite.uses + 1))
     if not claimed:
-        raise ServiceError("This invitation has already been used. Ask your trainer for a new one.")
+        raise ServiceError(gettext("This invitation has already been used. Ask your trainer for a new one."))
 #: Shown after every registration, whether or not the email already had an account,
 #: so that the registration form never tells anyone who has an account here.
-REGISTERED = ("Thank you. If that email address was new here, your account is ready: log in with it and the "
-              "password you chose. If it already had an account, log in with that account's password, or ask "
-              "your trainer or the site admin to reset it.")
+REGISTERED = _l("Thank you. If that email address was new here, your account is ready: log in with it and the "
+                "password you chose. If it already had an account, log in with that account’s password, or ask "
+                "your trainer or the site admin to reset it.")
 
 
 def register(
@@ -165,7 +165,7 @@ def register(
     """
     email = normalise_email(email)
     if "@" not in email:
-        raise ServiceError("Enter an email address.")
+        raise ServiceError(gettext("Enter an email address."))
     check_password_rules(password, min_length, max_length)
     invite = find_invite(session, invite_token)
     if invite_token and invite is None:
@@ -174,9 +174,9 @@ def register(
         heading, advice = INVITE_PROBLEMS[problem or "unknown"]
         raise ServiceError(f"{heading}. {advice}")
     if invite_only and invite is None:
-        raise ServiceError("Registration here is by invitation. Ask your trainer for an invitation link.")
+        raise ServiceError(gettext("Registration here is by invitation. Ask your trainer for an invitation link."))
     if invite is not None and invite.email and invite.email != email:
-        raise ServiceError("This invitation was sent to a different email address.")
+        raise ServiceError(gettext("This invitation was sent to a different email address."))
     password_hash = hash_password(password)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         return None, None
@@ -327,7 +327,7 @@ def authenticate(session: DbSession, email: str, password: str, ip: str | None, 
 def change_password(session: DbSession, user: User, current: str, new: str, min_length: int = 8, max_length: int = 1024) -> None:
     """Change a password after checking the current one; ends other sessions."""
     if not verify_password(user.password_hash, current):
-        raise ServiceError("Your current password is not right.")
+        raise ServiceError(gettext("Your current password is not right."))
     check_password_rules(new, min_length, max_length)
     user.password_hash = hash_password(new)
     user.end_sessions()
@@ -361,7 +361,7 @@ def choose_new_password(session: DbSession, user: User, new: str, min_length: in
                         max_length: int = 1024) -> None:
     """The new password someone chooses after logging in with a temporary one; ends other sessions."""
     if not user.must_change_password:
-        raise ServiceError("Your password does not need changing. Use Change password if you want a new one.")
+        raise ServiceError(gettext("Your password does not need changing. Use Change password if you want a new one."))
     check_password_rules(new, min_length, max_length)
     user.password_hash = hash_password(new)
     user.must_change_password = False

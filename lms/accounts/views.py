@@ -237,7 +237,7 @@ def register():
             db.session.rollback()
         # The same answer either way (see accounts.REGISTERED): no login here,
         # or a new account would look different from an existing one.
-        flash(accounts.REGISTERED, "success")
+        flash(str(accounts.REGISTERED), "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/register.html", form=form, invite=invite, cohort=cohort,
                            charity=settings.get("CHARITY_NAME"))
@@ -275,9 +275,12 @@ def logout():
     # Rotating the token ends this session and every remember-me cookie.
     current_user.end_sessions()
     db.session.commit()
+    language = current_user.language
     logout_user()
     session.clear()
-    flash("You have logged out.", "info")
+    if language:  # the pages after logging out stay in the person's language
+        session[i18n.SESSION_KEY] = language
+    flash(gettext("You have logged out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -301,7 +304,7 @@ def change_password():
         db.session.commit()
         # Keep this browser logged in with the new token; others are out.
         _start_session(current_user._get_current_object(), remember=False)
-        flash("Your password has been changed. Other devices have been logged out.", "success")
+        flash(gettext("Your password has been changed. Other devices have been logged out."), "success")
         return redirect(url_for("main.index"))
     return render_template("auth/change_password.html", form=form)
 
@@ -328,7 +331,7 @@ def choose_password():
             return render_template("auth/choose_password.html", form=form), 400
         db.session.commit()
         _start_session(current_user._get_current_object(), remember=False)
-        flash("Your new password is saved. Only you know it.", "success")
+        flash(gettext("Your new password is saved. Only you know it."), "success")
         return redirect(url_for("main.index"))
     return render_template("auth/choose_password.html", form=form), 400 if form.errors else 200
 

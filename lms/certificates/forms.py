@@ -10,13 +10,13 @@ from lms.certificates.services import NAME_MAX, REASON_MAX
 
 class ClaimForm(FlaskForm):
     legal_name = StringField(
-        "Your full name", validators=[DataRequired(message="Please enter your name."), Length(max=NAME_MAX)],
-        description="As it should be printed on the certificate. We use it only for your certificates; "
-                    "other people still see your display name.",
+        _l("Your full name"), validators=[DataRequired(message=_l("Please enter your name.")), Length(max=NAME_MAX)],
+        description=_l("As it should be printed on the certificate. We use it only for your certificates; "
+                       "other people still see your display name."),
         render_kw={"autocomplete": "name"},
     )
-    preview = SubmitField("Preview")
-    submit = SubmitField("Get my certificate")
+    preview = SubmitField(_l("Preview"))
+    submit = SubmitField(_l("Get my certificate"))
 
 
 class VerifyForm(FlaskForm):
@@ -28,7 +28,7 @@ class VerifyForm(FlaskForm):
     code = StringField(_l("Certificate code"), validators=[DataRequired(message=_l("Please type the code.")), Length(max=80)],
                        description=_l("Printed under the QR code, like ABCD-EFGH-… Capitals, spaces and dashes do not matter."),
                        render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"})
-    submit = SubmitField("Check")
+    submit = SubmitField(_l("Check"))
 
 
 STATUS_CHOICES = [SelectChoice(value, label) for value, label in (

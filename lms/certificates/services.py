@@ -23,7 +23,7 @@ from typing import BinaryIO
 
 import pikepdf
 from flask import current_app
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale, format_number, gettext
 from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -76,20 +76,20 @@ def clean_name(raw: str | None) -> str:
     """A legal name as printed: trimmed, single spaces, no control characters."""
     text = unicodedata.normalize("NFC", " ".join((raw or "").split()))
     if not text:
-        raise ServiceError("Please enter your name as it should appear on the certificate.")
+        raise ServiceError(gettext("Please enter your name as it should appear on the certificate."))
     if len(text) > NAME_MAX:
-        raise ServiceError(f"That name is too long: at most {NAME_MAX} characters.")
+        raise ServiceError(gettext("That name is too long: at most %(count)s characters.", count=format_number(NAME_MAX)))
     if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text):
-        raise ServiceError("That name contains characters that cannot be printed.")
+        raise ServiceError(gettext("That name contains characters that cannot be printed."))
     return text
 
 
 def _clean_reason(raw: str | None) -> str:
     text = " ".join((raw or "").split())
     if not text:
-        raise ServiceError("Please give a reason: it is shown on the verification page.")
+        raise ServiceError(gettext("Please give a reason: it is shown on the verification page."))
     if len(text) > REASON_MAX:
-        raise ServiceError(f"The reason is too long: at most {REASON_MAX} characters.")
+        raise ServiceError(gettext("The reason is too long: at most %(count)s characters.", count=format_number(REASON_MAX)))
     return text
 
 
@@ -149,7 +149,7 @@ def draft(user: User, enrolment: Enrolment, course: Course, holder_name: str, br
     """The frozen record a claim would create (not added to any session): also the preview."""
     spec = course.certificate
     if spec is None or enrolment.completed_at is None:
-        raise ServiceError("This course does not give a certificate yet.")
+        raise ServiceError(gettext("This course does not give a certificate yet."))
     completed_on = clock.local_date(enrolment.completed_at)
     languages = issue_languages(user.language)
     with force_locale(_original_language()):  # the columns hold the original's words, whatever the page's language
@@ -175,9 +175,9 @@ def _render(certificate: Certificate, branding: Branding) -> bytes:
     except RenderError as exc:
         log.exception("Could not render certificate %s", certificate.id)
         if str(exc) == TEMPLATE_REFUSED:  # waiting will not help: say who must fix what
-            raise ServiceError("We could not make the certificate: the site's certificate design has a problem. "
-                               "The site admin has been told; please try again later.") from exc
-        raise ServiceError("We could not make the certificate's PDF just now. Please try again in a minute.") from exc
+            raise ServiceError(gettext("We could not make the certificate: the site’s certificate design has a problem. "
+                                       "The site admin has been told; please try again later.")) from exc
+        raise ServiceError(gettext("We could not make the certificate’s PDF just now. Please try again in a minute.")) from exc
 
 
 def _seal(certificate: Certificate, branding: Branding, now: datetime) -> None:
@@ -198,7 +198,7 @@ def issue(session: DbSession, user: User, enrolment: Enrolment, course: Course, 
     enrolment_id and gets the winner's certificate back.
     """
     if enrolment.user_id != user.id:
-        raise ServiceError("This is not your enrolment.")
+        raise ServiceError(gettext("This is not your enrolment."))
     existing = certificate_for(session, enrolment.id)
     if existing is not None:
         return existing
@@ -223,7 +223,7 @@ def issue(session: DbSession, user: User, enrolment: Enrolment, course: Course, 
 def approve(session: DbSession, certificate: Certificate, actor: User, branding: Branding) -> Certificate:
     """A trainer's sign-off: the pending record gets its code and PDF."""
     if certificate.status != "pending":
-        raise ServiceError("Only a certificate waiting for sign-off can be approved.")
+        raise ServiceError(gettext("Only a certificate waiting for sign-off can be approved."))
     sealed = Certificate(**{column: getattr(certificate, column) for column in _RECORD_COLUMNS})
     release_reads(session)  # no lock held while the PDF renders
     _seal(sealed, branding, utcnow())
@@ -234,7 +234,7 @@ def approve(session: DbSession, certificate: Certificate, actor: User, branding:
                 pdf_sha256=sealed.pdf_sha256, approved_by_id=actor.id)
         .execution_options(synchronize_session=False))
     if changed != 1:
-        raise ServiceError("Someone else has already decided on this certificate.")
+        raise ServiceError(gettext("Someone else has already decided on this certificate."))
     session.refresh(certificate)
     audit.record(session, actor, "certificate.approved", target_user=_holder(session, certificate),
                  target=certificate.course_id, certificate_id=certificate.id)
@@ -250,7 +250,7 @@ def revoke(session: DbSession, certificate: Certificate, actor: User, reason: st
         .values(status="revoked", revoked_at=utcnow(), revoked_reason=reason)
         .execution_options(synchronize_session=False))
     if changed != 1:
-        raise ServiceError("This certificate is already revoked.")
+        raise ServiceError(gettext("This certificate is already revoked."))
     was_pending = certificate.status == "pending"  # the row as read before the update: a request refused
     session.refresh(certificate)
     audit.record(session, actor, "certificate.refused" if was_pending else "certificate.revoked",
@@ -268,7 +268,7 @@ def reissue(session: DbSession, certificate: Certificate, actor: User, holder_na
             branding: Branding) -> Certificate:
     """A corrected copy (e.g. the name) as a new certificate; the old one is revoked."""
     if certificate.status != "issued":
-        raise ServiceError("Only an issued certificate can be re-issued.")
+        raise ServiceError(gettext("Only an issued certificate can be re-issued."))
     name = clean_name(holder_name)
     fresh = Certificate(**{column: getattr(certificate, column) for column in _RECORD_COLUMNS})
     fresh.holder_name, fresh.approved_by_id = name, actor.id
@@ -282,7 +282,7 @@ def reissue(session: DbSession, certificate: Certificate, actor: User, holder_na
         .values(status="revoked", revoked_at=utcnow(), enrolment_id=None)
         .execution_options(synchronize_session=False))
     if changed != 1:
-        raise ServiceError("Someone else has already changed this certificate.")
+        raise ServiceError(gettext("Someone else has already changed this certificate."))
     session.add(fresh)
     session.flush()
     session.execute(update(Certificate).where(Certificate.id == certificate.id)
@@ -302,7 +302,7 @@ def ensure_pdf(session: DbSession, certificate: Certificate) -> bytes:
     """The stored PDF; rendered (with today's branding) and stored once if an issued record has none yet."""
     if certificate.pdf is None:
         if certificate.status != "issued":
-            raise ServiceError("This certificate has not been issued.")
+            raise ServiceError(gettext("This certificate has not been issued."))
         pdf = _render(certificate, current_branding())
         # Only the first writer stores its bytes; everyone then reads the same ones.
         session.execute(update(Certificate).where(Certificate.id == certificate.id, Certificate.pdf.is_(None))

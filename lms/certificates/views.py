@@ -17,11 +17,11 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from lms.catalog.services import catalog
+from lms.catalog.services import catalog, catalog_for_reader
 from lms.certificates import document
 from lms.certificates import services as service
 from lms.certificates.forms import (
@@ -56,7 +56,8 @@ def init_app(app: Flask) -> None:
 @bp.route("/certificates")
 def mine():
     return render_template("certificates/mine.html",
-                           certificate_panel=service.trainee_panel(db.session, current_user.id, catalog().courses))
+                           certificate_panel=service.trainee_panel(db.session, current_user.id,
+                                                                   catalog_for_reader().courses))
 
 
 @bp.route("/certificates/claim/<course_id>", methods=["GET", "POST"])
@@ -68,7 +69,7 @@ def claim(course_id: str):
     if enrolment is None:
         abort(404)
     if service.certificate_for(db.session, enrolment.id) is not None:
-        flash("You already have the certificate for this course.", "info")
+        flash(gettext("You already have the certificate for this course."), "info")
         return redirect(url_for(".mine"))
     form = ClaimForm()
     if request.method == "GET" and current_user.legal_name:
@@ -81,8 +82,8 @@ def claim(course_id: str):
                 certificate = service.issue(db.session, current_user, enrolment, course, form.legal_name.data,
                                             branding)
                 db.session.commit()
-                flash("Your certificate is ready to download." if certificate.status == "issued" else
-                      "Your certificate is waiting for a trainer's sign-off. We will show it here once it is issued.",
+                flash(gettext("Your certificate is ready to download.") if certificate.status == "issued" else
+                      gettext("Your certificate is waiting for a trainer’s sign-off. We will show it here once it is issued."),
                       "success")
                 return redirect(url_for(".mine"))
             preview = document.document_values(
@@ -90,8 +91,10 @@ def claim(course_id: str):
         except ServiceError as exc:
             db.session.rollback()
             form.legal_name.errors = [*form.legal_name.errors, str(exc)]
-    return render_template("certificates/claim.html", form=form, course=course, preview=preview,
-                           sign_off=course.certificate.sign_off)
+    # The page names the course in the reader's language; what is issued is decided by `course` above.
+    shown = catalog_for_reader().course(course_id) or course
+    return render_template("certificates/claim.html", form=form, course=course, course_title=shown.title,
+                           preview=preview, sign_off=course.certificate.sign_off)
 
 
 @bp.route("/certificates/<int:certificate_id>/pdf")
@@ -325,5 +328,5 @@ def bulk_print():
             service.merge_pdfs(db.session, ids, out)
             db.session.commit()
             return _pdf_response(out.getvalue(), f"certificates-{clock.today().isoformat()}.pdf")
-        flash("No issued certificates match. Try a wider date range or another course.", "info")
+        flash(gettext("No issued certificates match. Try a wider date range or another course."), "info")
     return render_template("certificates/bulk.html", form=form), 400 if form.errors else 200

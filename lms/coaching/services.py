@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from flask_babel import format_number, gettext
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import selectinload
 
@@ -52,7 +53,7 @@ def _clean(text: str | None, limit: int, empty: str | None) -> str:
     if not text and empty:
         raise ServiceError(empty)
     if len(text) > limit:
-        raise ServiceError(f"That is too long: please keep it under {limit:,} characters.")
+        raise ServiceError(gettext("That is too long: please keep it under %(count)s characters.", count=format_number(limit)))
     return text
 
 
@@ -249,10 +250,10 @@ def reply(session: DbSession, trainee: User, comment: RunComment, text: str) -> 
     """The trainee's one reply to a comment thread."""
     run = session.get(ScenarioRun, comment.run_id)
     if run is None or run.user_id != trainee.id:
-        raise ServiceError("You can only reply to comments on your own role-plays.")
+        raise ServiceError(gettext("You can only reply to comments on your own role-plays."))
     if comment.reply_text is not None:
-        raise ServiceError("You have already replied to this comment.")
-    comment.reply_text, comment.replied_at = _clean(text, COMMENT_MAX, "Write your reply first."), utcnow()
+        raise ServiceError(gettext("You have already replied to this comment."))
+    comment.reply_text, comment.replied_at = _clean(text, COMMENT_MAX, gettext("Write your reply first.")), utcnow()
     session.flush()
     notify.notify(notify.REPLY_ADDED, session, comment)
     return comment
@@ -261,11 +262,11 @@ def reply(session: DbSession, trainee: User, comment: RunComment, text: str) -> 
 def set_shared(session: DbSession, trainee: User, run: ScenarioRun, shared: bool) -> ScenarioRun:
     """Share a finished practice run with the trainee's trainers for comments, or stop sharing it."""
     if run.user_id != trainee.id:
-        raise ServiceError("You can only share your own role-plays.")
+        raise ServiceError(gettext("You can only share your own role-plays."))
     if run.enrolment_id is not None:
-        raise ServiceError("Your trainers already see the role-plays you play in a course.")
+        raise ServiceError(gettext("Your trainers already see the role-plays you play in a course."))
     if run.finished_at is None:
-        raise ServiceError("Finish the role-play before sharing it.")
+        raise ServiceError(gettext("Finish the role-play before sharing it."))
     run.shared_with_trainers_at = utcnow() if shared else None
     session.flush()
     return run
@@ -411,13 +412,13 @@ def request_for_checkin(session: DbSession, user_id: int, checkin_id: int) -> Co
 def request_contact(session: DbSession, trainee: User, checkin: WellbeingCheckin, note: str = "") -> ContactRequest:
     """"I'd like my trainer to get in touch", after one of the trainee's check-ins."""
     if checkin.user_id != trainee.id:
-        raise ServiceError("You can only ask after your own check-in.")
+        raise ServiceError(gettext("You can only ask after your own check-in."))
     if not has_trainer(session, trainee.id):
-        raise ServiceError("You are not in a cohort with a trainer yet, so nobody would see this request. "
-                           "Please use the support contacts, or talk to your volunteer coordinator.")
+        raise ServiceError(gettext("You are not in a cohort with a trainer yet, so nobody would see this request. "
+                                   "Please use the support contacts, or talk to your volunteer coordinator."))
     existing = request_for_checkin(session, trainee.id, checkin.id)
     if existing is not None and existing.status == CONTACT_OPEN:
-        raise ServiceError("You have already asked; your trainers can see your request.")
+        raise ServiceError(gettext("You have already asked; your trainers can see your request."))
     request = ContactRequest(user_id=trainee.id, checkin_id=checkin.id, note_for_trainer=_clean(note, NOTE_MAX, None))
     session.add(request)
     session.flush()
@@ -432,9 +433,9 @@ def own_request(session: DbSession, user_id: int, request_id: int) -> ContactReq
 
 def withdraw(session: DbSession, trainee: User, request: ContactRequest) -> ContactRequest:
     if request.user_id != trainee.id:
-        raise ServiceError("You can only withdraw your own request.")
+        raise ServiceError(gettext("You can only withdraw your own request."))
     if request.status != CONTACT_OPEN:
-        raise ServiceError("This request is no longer open.")
+        raise ServiceError(gettext("This request is no longer open."))
     request.status, request.withdrawn_at = CONTACT_WITHDRAWN, utcnow()
     session.flush()
     return request

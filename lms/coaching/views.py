@@ -8,6 +8,7 @@ trainee); `feedback` holds the trainee's own actions, on their own rows only.
 from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
 from flask_login import current_user
 
 from lms.accounts.models import User
@@ -319,8 +320,8 @@ def share_run(run_id: int):
     if form.validate_on_submit():
         shared = form.shared.data == "1"
         service_call(lambda: coaching.set_shared(db.session, current_user, run, shared),
-                     "Shared with your trainers: they can read this run and comment on it." if shared
-                     else "This run is private again: your trainers can no longer see it.")
+                     gettext("Shared with your trainers: they can read this run and comment on it.") if shared
+                     else gettext("This run is private again: your trainers can no longer see it."))
     return _debrief(run.id, "trainer-comments")
 
 
@@ -331,10 +332,10 @@ def reply(comment_id: int):
         abort(404)
     form = ReplyForm()
     if not form.validate_on_submit():
-        flash("The form had expired. Please send your reply again.", "error")
+        flash(gettext("The form had expired. Please send your reply again."), "error")
     else:
         service_call(lambda: coaching.reply(db.session, current_user, comment, form.text.data),
-                     "Your reply is sent to your trainer.")
+                     gettext("Your reply is sent to your trainer."))
     return _debrief(comment.run_id, f"comment-{comment.id}")
 
 
@@ -346,12 +347,12 @@ def request_contact(run_id: int):
         abort(404)
     form = ContactForm()
     if not form.validate_on_submit():
-        flash("The form had expired. Please try again.", "error")
+        flash(gettext("The form had expired. Please try again."), "error")
     elif not form.want.data:
-        flash("Tick “I’d like my trainer to get in touch” to send the request.", "error")
+        flash(gettext("Tick “I’d like my trainer to get in touch” to send the request."), "error")
     else:
         service_call(lambda: coaching.request_contact(db.session, current_user, checkin, form.note.data or ""),
-                     "Your trainers can see that you would like them to get in touch. Your check-in stays private.")
+                     gettext("Your trainers can see that you would like them to get in touch. Your check-in stays private."))
     return _debrief(run.id, "checkin")
 
 
@@ -361,7 +362,7 @@ def withdraw_request(request_id: int):
     if found is None:
         abort(404)
     if ActionForm().validate_on_submit():
-        service_call(lambda: coaching.withdraw(db.session, current_user, found), "Your request is withdrawn.")
+        service_call(lambda: coaching.withdraw(db.session, current_user, found), gettext("Your request is withdrawn."))
     checkin = db.session.get(WellbeingCheckin, found.checkin_id) if found.checkin_id else None
     if request.form.get("next") != "my-training" and checkin is not None and checkin.run_id is not None:
         return _debrief(checkin.run_id, "checkin")

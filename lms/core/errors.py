@@ -8,33 +8,36 @@ saved: the request was cut short, so nobody can promise either way.
 import logging
 
 from flask import Flask, current_app, jsonify, render_template, request
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
 from lms.core.db import db
+from lms.core.i18n import language_without_database
 from lms.core.logs import route
 
 log = logging.getLogger(__name__)
 
 MESSAGES = {
-    400: ("Something in that request was not right", "Please go back and try again."),
-    403: ("You do not have access to this page", "If you think you should, ask your trainer or the site admin."),
-    404: ("We could not find that page", "It may have moved, or the link may be mistyped."),
-    405: ("That is not how this page is used", "Please go back and use the buttons on the page."),
-    413: ("That was too large", "Please send something smaller."),
-    429: ("Too many requests", "Please wait a minute and try again."),
-    500: ("Something went wrong on our side",
-          "Please try again in a moment. If you had just sent a form, check whether it was saved before sending it again."),
-    503: ("The site is not available right now", "Please try again shortly."),
+    400: (_l("Something in that request was not right"), _l("Please go back and try again.")),
+    403: (_l("You do not have access to this page"), _l("If you think you should, ask your trainer or the site admin.")),
+    404: (_l("We could not find that page"), _l("It may have moved, or the link may be mistyped.")),
+    405: (_l("That is not how this page is used"), _l("Please go back and use the buttons on the page.")),
+    413: (_l("That was too large"), _l("Please send something smaller.")),
+    429: (_l("Too many requests"), _l("Please wait a minute and try again.")),
+    500: (_l("Something went wrong on our side"),
+          _l("Please try again in a moment. If you had just sent a form, check whether it was saved before sending it again.")),
+    503: (_l("The site is not available right now"), _l("Please try again shortly.")),
 }
 
 #: The page for a request that could not reach the database.
-UNAVAILABLE_TITLE = "The service is briefly unavailable"
-UNAVAILABLE_HINT = "We could not reach our database just now. This usually passes within a few seconds."
-UNAVAILABLE_SAVED = ("Your last action may not have been saved: when the page comes back, check it "
-                     "before doing it again.")
+UNAVAILABLE_TITLE = _l("The service is briefly unavailable")
+UNAVAILABLE_HINT = _l("We could not reach our database just now. This usually passes within a few seconds.")
+UNAVAILABLE_SAVED = _l("Your last action may not have been saved: when the page comes back, check it "
+                       "before doing it again.")
 
 #: What "the database cannot be reached" looks like: a refused or dropped connection,
 #: a server shutting down, SQLite's "database is locked" once the busy timeout runs
@@ -42,7 +45,7 @@ UNAVAILABLE_SAVED = ("Your last action may not have been saved: when the page co
 #: pooled connection free in time.
 UNREACHABLE = (OperationalError, InterfaceError, PoolTimeoutError)
 
-CSRF_REFUSED = "This form had expired or was sent from somewhere else. Please reload the page and try again."
+CSRF_REFUSED = _l("This form had expired or was sent from somewhere else. Please reload the page and try again.")
 
 
 def _wants_json() -> bool:
@@ -52,7 +55,7 @@ def _wants_json() -> bool:
 def render_error(code: int, detail: str | None = None):
     title, hint = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
     if _wants_json():
-        return jsonify(error=title, detail=detail or hint), code
+        return jsonify(error=str(title), detail=str(detail or hint)), code
     return render_template("error.html", code=code, title=title, hint=detail or hint), code
 
 
@@ -60,14 +63,17 @@ def render_unavailable():
     """The 503 for a request that could not reach the database; asks nothing of the database itself."""
     retry_after = int(current_app.config["UNAVAILABLE_RETRY_AFTER_SECONDS"])
     headers = {"Retry-After": str(retry_after), "Cache-Control": "no-store"}
-    if _wants_json():
-        return jsonify(error=UNAVAILABLE_TITLE, detail=f"{UNAVAILABLE_HINT} {UNAVAILABLE_SAVED}"), 503, headers
-    # The template is rendered without the context processors: they read site
-    # settings (and so the database) for every page.
-    page = current_app.jinja_env.get_template("unavailable.html").render(
-        title=UNAVAILABLE_TITLE, hint=UNAVAILABLE_HINT, saved=UNAVAILABLE_SAVED,
-        retry_after=retry_after, site_name=current_app.config["SITE_NAME"],
-        contacts=current_app.config["SUPPORT_CONTACTS"])
+    # The language is chosen without the database too (no account lookup).
+    language = language_without_database()
+    with force_locale(language):
+        if _wants_json():
+            return jsonify(error=str(UNAVAILABLE_TITLE), detail=f"{UNAVAILABLE_HINT} {UNAVAILABLE_SAVED}"), 503, headers
+        # The template is rendered without the context processors: they read site
+        # settings (and so the database) for every page.
+        page = current_app.jinja_env.get_template("unavailable.html").render(
+            title=UNAVAILABLE_TITLE, hint=UNAVAILABLE_HINT, saved=UNAVAILABLE_SAVED, language=language,
+            retry_after=retry_after, site_name=current_app.config["SITE_NAME"],
+            contacts=current_app.config["SUPPORT_CONTACTS"])
     return page, 503, headers
 
 

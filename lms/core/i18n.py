@@ -14,12 +14,13 @@ Core knows no feature: the signed-in person is read through Flask-Login's
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
-from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import Babel, format_date, get_locale
+from babel import dates as babel_dates
+from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
+from flask_babel import Babel, format_timedelta, get_locale
 from flask_login import current_user
 
 SESSION_KEY = "language"
@@ -80,6 +81,21 @@ def select_language() -> str:
     return request.accept_languages.best_match(site_languages()) or default_language()
 
 
+def language_without_database() -> str:
+    """The language of this request chosen without asking the database (for the page shown when it is down).
+
+    The signed-in person's setting counts only if their record was already loaded by this request.
+    """
+    if not has_request_context():
+        return default_language()
+    user = g.get("_login_user")
+    if user is not None and getattr(user, "is_authenticated", False):
+        chosen = allowed(getattr(user, "language", None))
+        if chosen:
+            return chosen
+    return allowed(session.get(SESSION_KEY)) or request.accept_languages.best_match(site_languages()) or default_language()
+
+
 def current_language() -> str:
     """The language code of this request, as written in lang attributes ('en', 'cy')."""
     locale = get_locale()
@@ -100,11 +116,20 @@ def language_choices() -> list[tuple[str, str]]:
     return [(code, language_name(code)) for code in site_languages()]
 
 
+def _date_locale() -> Locale:
+    """The reader's locale for dates: plain English is written the British way ('3 March 2026')."""
+    locale = get_locale()
+    if locale is None or str(locale) == "en":
+        return Locale.parse("en_GB")
+    return locale
+
+
 def long_date(value: date | datetime | str | None) -> str:
     """A date written out for the reader's language ('3 March 2026', '3 Mawrth 2026').
 
     Also takes an ISO date string ('2026-03-03'), as queued e-mails carry dates as JSON;
     anything else that is not a date gives "" (the caller's fallback then shows).
+    Outside a request (a CLI command, a test of a rule) it is written in English.
     """
     if isinstance(value, str):
         try:
@@ -113,10 +138,34 @@ def long_date(value: date | datetime | str | None) -> str:
             return ""
     if not isinstance(value, date):
         return ""
-    locale = get_locale()
-    # English: '3 March 2026' (unambiguous in every English-speaking country), not the US 'March 3, 2026'.
-    pattern = "d MMMM y" if locale is None or locale.language == "en" else "long"
-    return format_date(value.date() if isinstance(value, datetime) else value, format=pattern)
+    day = value.date() if isinstance(value, datetime) else value
+    if not has_app_context():
+        return f"{day.day} {day:%B %Y}"
+    return babel_dates.format_date(day, format="long", locale=_date_locale())
+
+
+def short_date(value: date | datetime | None) -> str:
+    """A date in short words for the reader's language ('3 Mar 2026', '3 Maw 2026')."""
+    if value is None:
+        return ""
+    day = value.date() if isinstance(value, datetime) else value
+    return babel_dates.format_date(day, format="medium", locale=_date_locale())
+
+
+def date_and_time(value: datetime | None) -> str:
+    """A moment (stored in UTC) for the reader's language: '3 March 2026, 14:05 (UTC)'."""
+    if value is None:
+        return ""
+    moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+    time = babel_dates.format_time(moment, format="HH:mm", tzinfo=UTC, locale=_date_locale())
+    return f"{long_date(moment.astimezone(UTC))}, {time} (UTC)"
+
+
+def minutes_duration(value: int | float | None) -> str:
+    """A number of minutes written out for the reader's language ('15 minutes', '15 munud'), never rounded to hours."""
+    if value is None:
+        return ""
+    return str(format_timedelta(timedelta(minutes=value), granularity="minute", threshold=10**6))
 
 
 def content_language(unit: object) -> str:
@@ -141,6 +190,9 @@ def init_app(app: Flask, translation_dirs: Sequence[str] = ("translations",)) ->
     Babel(app, locale_selector=select_language)
     app.context_processor(_template_globals)
     app.add_template_filter(long_date, "long_date")
+    app.add_template_filter(minutes_duration, "minutes_duration")
+    app.add_template_filter(short_date, "short_date")
+    app.add_template_filter(date_and_time, "date_and_time")
 
 
 def default_language_of(app: Flask) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Flask, request, url_for
+from flask_babel import LazyString
 from flask_login import current_user
 
 from lms.core import notices, settings
@@ -13,9 +14,11 @@ _RANK = {"trainee": 0, "trainer": 1, "admin": 2}
 _NAV_KEY = "lms_nav"
 
 
-def add_nav_link(app: Flask, endpoint: str, label: str, role: str, order: int,
+def add_nav_link(app: Flask, endpoint: str, label: str | LazyString, role: str, order: int,
                  count: Callable[[], int] | None = None) -> None:
     """Put a link in the main navigation for `role` and above; features call this from their init_app.
+
+    `label` is read when the page is drawn: pass a `lazy_gettext` string so that it is in the reader's language.
 
     `count`, if given, is called when the link is shown: a number above zero is shown beside the label
     (things waiting for the viewer).

@@ -18,6 +18,7 @@ import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from flask_babel import gettext, ngettext
 from sqlalchemy import select
 
 from lms.content import Course, Question, Step
@@ -205,14 +206,14 @@ def submit(session: DbSession, enrolment: Enrolment, course: Course, step: Step,
            answers: dict[str, list[int]]) -> SubmitOutcome:
     """Grade and record attempt `number`; a passed attempt completes the step."""
     if not step.assessment:
-        raise ServiceError("This step is not an assessment.")
+        raise ServiceError(gettext("This step is not an assessment."))
     current = state(session, enrolment.id, step)
     if 1 <= number <= current.used:
         return SubmitOutcome(current.attempts[number - 1], False, False)
     if current.passed:
-        raise ServiceError("You have already passed this assessment.")
+        raise ServiceError(gettext("You have already passed this assessment."))
     if current.out_of_attempts:
-        raise ServiceError(f"You have used all {current.allowed} attempts at this assessment.")
+        raise ServiceError(ngettext("You have used your %(num)s attempt at this assessment.", "You have used all %(num)s attempts at this assessment.", current.allowed))
     draw = current.draws.get(number)
     # No draw: this form was never shown (a forged number, or a page from before the last attempt).
     if number != current.next_number or draw is None or not _draw_is_current(step, draw):

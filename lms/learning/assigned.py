@@ -5,28 +5,32 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext, ngettext
+
 from lms.cohorts import services as cohorts
 from lms.content import Course, Step
 from lms.core.db import DbSession
+from lms.core.i18n import long_date
 from lms.learning.progress import CourseProgress, progress_by_course, resume_step
 
 
 def due_words(due_on: date | None, today: date, done: bool = False) -> tuple[str, str]:
     """(words, badge class) for a due date: the words say it all, the colour only repeats them."""
     if due_on is None:
-        return "No due date", ""
-    shown = f"{due_on.day} {due_on:%B %Y}"
+        return gettext("No due date"), ""
+    shown = long_date(due_on)
     if done:
-        return f"Was due {shown}", "ok"
+        return gettext("Was due %(date)s", date=shown), "ok"
     days = (due_on - today).days
     if days < 0:
-        late = -days
-        return f"Overdue by {late} day{'s' if late != 1 else ''} (was due {shown})", "bad"
+        return ngettext("Overdue by %(num)s day (was due %(date)s)", "Overdue by %(num)s days (was due %(date)s)",
+                        -days, date=shown), "bad"
     if days == 0:
-        return f"Due today ({shown})", "warn"
+        return gettext("Due today (%(date)s)", date=shown), "warn"
     if days == 1:
-        return f"Due tomorrow ({shown})", "warn"
-    return f"Due in {days} days ({shown})", "warn" if days <= 7 else ""
+        return gettext("Due tomorrow (%(date)s)", date=shown), "warn"
+    return ngettext("Due in %(num)s day (%(date)s)", "Due in %(num)s days (%(date)s)", days, date=shown), \
+        "warn" if days <= 7 else ""
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ confirms it, with an optional note the trainee sees.
 """
 from __future__ import annotations
 
+from flask_babel import format_number, gettext
 from sqlalchemy import select
 
 from lms.accounts.models import User
@@ -43,10 +44,10 @@ def _row(session: DbSession, enrolment: Enrolment, step: Step) -> StepConfirmati
 def mark_ready(session: DbSession, enrolment: Enrolment, step: Step) -> StepConfirmation:
     """The trainee says the practical task is done and ready for a trainer to confirm (idempotent)."""
     if step.confirmation != "trainer":
-        raise ServiceError("This step is not confirmed by a trainer.")
+        raise ServiceError(gettext("This step is not confirmed by a trainer."))
     row = _row(session, enrolment, step)
     if row.status == CONFIRMATION_CONFIRMED:
-        raise ServiceError("A trainer has already confirmed this step.")
+        raise ServiceError(gettext("A trainer has already confirmed this step."))
     if row.ready_at is None:
         row.ready_at = utcnow()
         session.flush()
@@ -61,17 +62,17 @@ def confirm_step(session: DbSession, enrolment: Enrolment, course: Course, step:
     Every confirmation is recorded in the audit log.
     """
     if step.confirmation != "trainer":
-        raise ServiceError("This step is not confirmed by a trainer.")
+        raise ServiceError(gettext("This step is not confirmed by a trainer."))
     if course.id != enrolment.course_id or course.step(step.id) is None:
-        raise ServiceError("That step is not part of this trainee's course.")
+        raise ServiceError(gettext("That step is not part of this trainee's course."))
     if not may_review(session, trainer, enrolment.user_id):
-        raise ServiceError("Only the trainee's cohort trainers can confirm this step.")
+        raise ServiceError(gettext("Only the trainee's cohort trainers can confirm this step."))
     note = (note or "").replace("\r\n", "\n").strip()
     if len(note) > NOTE_MAX:
-        raise ServiceError(f"That note is too long: please keep it under {NOTE_MAX:,} characters.")
+        raise ServiceError(gettext("That note is too long: please keep it under %(count)s characters.", count=format_number(NOTE_MAX)))
     row = _row(session, enrolment, step)
     if row.status == CONFIRMATION_CONFIRMED:
-        raise ServiceError("This step has already been confirmed.")
+        raise ServiceError(gettext("This step has already been confirmed."))
     row.status, row.note, row.confirmed_by_id, row.confirmed_at = CONFIRMATION_CONFIRMED, note, trainer.id, utcnow()
     audit.record(session, trainer, "step.confirm", target_user=session.get(User, enrolment.user_id),
                  course_id=course.id, step_id=step.id, enrolment_id=enrolment.id)

@@ -3,6 +3,7 @@
 Question and assessment forms are built from the course content, so their
 values are read and checked by the services (questions.parse_selection).
 """
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -12,13 +13,13 @@ from lms.content.course import RESPONSE_MAX_CHARS
 from lms.learning.reflections import MAX_LENGTH
 
 AUDIENCE_CHOICES = [
-    SelectChoice("", "All courses"),
-    SelectChoice("moderator", "Moderators"),
-    SelectChoice("peer-supporter", "Peer supporters"),
-    SelectChoice("everyone", "Everyone"),
+    SelectChoice("", _l("All courses")),
+    SelectChoice("moderator", _l("Moderators")),
+    SelectChoice("peer-supporter", _l("Peer supporters")),
+    SelectChoice("everyone", _l("Everyone")),
 ]
 
-UNKNOWN_AUDIENCE = "Choose one of the audiences in the list."
+UNKNOWN_AUDIENCE = _l("Choose one of the audiences in the list.")
 
 
 class AudienceForm(FlaskForm):
@@ -28,17 +29,18 @@ class AudienceForm(FlaskForm):
         csrf = False
 
     audience = SelectField(
-        "Show courses for", choices=AUDIENCE_CHOICES, default="", validate_choice=False,
+        _l("Show courses for"), choices=AUDIENCE_CHOICES, default="", validate_choice=False,
         validators=[AnyOf([c.value for c in AUDIENCE_CHOICES], message=UNKNOWN_AUDIENCE)],
-        description="Courses meant for everyone are listed under every choice.",
+        description=_l("Courses meant for everyone are listed under every choice."),
     )
 
 
 class ReflectionForm(FlaskForm):
     text = TextAreaField(
-        "Your reflection",
-        validators=[Length(max=MAX_LENGTH, message=f"That is too long to save: please keep it under {MAX_LENGTH:,} characters.")],
-        description="Private: only you can see this. You can change, export or delete it at any time.",
+        _l("Your reflection"),
+        validators=[Length(max=MAX_LENGTH, message=_l("That is too long to save: please keep it under %(count)s characters.",
+                                                      count=format(MAX_LENGTH, ",")))],
+        description=_l("Private: only you can see this. You can change, export or delete it at any time."),
     )
 
 
@@ -46,6 +48,6 @@ class ResponseForm(FlaskForm):
     # The length is checked by lms.learning.responses after line endings are
     # normalised: a browser sends each newline as two characters.
     text = TextAreaField(
-        "Your response",
-        description=f"Your cohort trainers will read this. Up to {RESPONSE_MAX_CHARS:,} characters.",
+        _l("Your response"),
+        description=_l("Your cohort trainers will read this. Up to %(count)s characters.", count=format(RESPONSE_MAX_CHARS, ",")),
     )

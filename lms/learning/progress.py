@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
 
+from flask_babel import gettext
 from sqlalchemy import Select, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -73,7 +74,7 @@ def start_retake(session: DbSession, user_id: int, course: Course) -> Enrolment:
     """Begin a new cycle of a completed course (e.g. a refresher for a new certificate)."""
     current = latest_enrolment(session, user_id, course.id)
     if current is None or current.completed_at is None:
-        raise ServiceError("You can retake a course once you have completed it.")
+        raise ServiceError(gettext("You can retake a course once you have completed it."))
     enrolment, _ = insert_once(
         session, Enrolment(user_id=user_id, course_id=course.id, cycle=current.cycle + 1),
         select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.course_id == course.id,
@@ -208,8 +209,8 @@ class CourseProgress:
         if step.id not in self.waiting:
             return None
         if step.confirmation == "trainer":
-            return "Waiting for a trainer to confirm"
-        return "Waiting for a trainer to review your response"
+            return gettext("Waiting for a trainer to confirm")
+        return gettext("Waiting for a trainer to review your response")
 
     @property
     def status(self) -> str:

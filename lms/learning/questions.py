@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from sqlalchemy import func, select
 
 from lms.content import Course, Question, QuestionChoice, Step
@@ -42,15 +43,15 @@ def selected_indexes(values: Sequence[str]) -> list[int]:
 def parse_selection(question: Question, values: Sequence[str]) -> list[int]:
     """Turn submitted choice values into sorted choice indexes, or say what is wrong."""
     if not values:
-        raise ServiceError("Choose at least one answer first." if question.multiple else "Choose an answer first.")
+        raise ServiceError(gettext("Choose at least one answer first.") if question.multiple else gettext("Choose an answer first."))
     indexes = set()
     for value in values:
         index = _index(value)
         if index is None or index >= len(question.choices):
-            raise ServiceError("That answer is not one of the choices. Please choose from the list.")
+            raise ServiceError(gettext("That answer is not one of the choices. Please choose from the list."))
         indexes.add(index)
     if len(indexes) > 1 and not question.multiple:
-        raise ServiceError("Choose only one answer for this question.")
+        raise ServiceError(gettext("Choose only one answer for this question."))
     return sorted(indexes)
 
 
@@ -69,7 +70,7 @@ def answer(session: DbSession, enrolment: Enrolment, course: Course, step: Step,
     in SQL and `first_correct_at` is only ever set once.
     """
     if step.assessment:
-        raise ServiceError("Assessment questions are answered together: use the form at the end of the step.")
+        raise ServiceError(gettext("Assessment questions are answered together: use the form at the end of the step."))
     selected = sorted(set(selected))
     correct = question.is_correct(selected)
     existing = select(QuestionAnswer).where(QuestionAnswer.enrolment_id == enrolment.id,

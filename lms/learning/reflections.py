@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from flask_babel import format_number, gettext
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -31,9 +32,9 @@ def _clean(text: str) -> str:
     # NUL characters never get this far: lms.core.security.CleanRequest drops them from every form.
     text = (text or "").replace("\r\n", "\n").strip()
     if not text:
-        raise ServiceError("There is nothing to save yet: write something first, or delete the reflection.")
+        raise ServiceError(gettext("There is nothing to save yet: write something first, or delete the reflection."))
     if len(text) > MAX_LENGTH:
-        raise ServiceError(f"That is too long to save: please keep it under {MAX_LENGTH:,} characters.")
+        raise ServiceError(gettext("That is too long to save: please keep it under %(count)s characters.", count=format_number(MAX_LENGTH)))
     return text
 
 

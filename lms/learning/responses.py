@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import format_number, gettext
 from markupsafe import Markup
 from sqlalchemy import exists, select
 
@@ -39,7 +40,7 @@ REVIEW_COMMENT_MAX = 5_000
 def _clean(text: str) -> str:
     text = (text or "").replace("\r\n", "\n").strip()
     if not text:
-        raise ServiceError("There is nothing to send yet: write your response first.")
+        raise ServiceError(gettext("There is nothing to send yet: write your response first."))
     if len(text) > RESPONSE_MAX_CHARS:
         raise ServiceError(TOO_LONG)
     return text
@@ -68,7 +69,7 @@ def submit(session: DbSession, enrolment: Enrolment, course: Course, step: Step,
         entry, created = found, False
     if not created:
         if entry.status == RESPONSE_MEETS_STANDARD:
-            raise ServiceError("A trainer has already accepted this response, so it can no longer be changed.")
+            raise ServiceError(gettext("A trainer has already accepted this response, so it can no longer be changed."))
         # A changed response goes back to the trainers; their last comment stays visible until they review again.
         entry.text, entry.prompt_text, entry.status, entry.updated_at = text, prompt, RESPONSE_SUBMITTED, utcnow()
         session.flush()
@@ -105,16 +106,16 @@ def mark_response(session: DbSession, response: ResponseEntry, reviewer: User, v
     `course` is the published course the response belongs to, to complete its step.
     """
     if verdict not in (RESPONSE_MEETS_STANDARD, RESPONSE_TRY_AGAIN):
-        raise ServiceError("Choose whether the response meets the standard or needs another try.")
+        raise ServiceError(gettext("Choose whether the response meets the standard or needs another try."))
     if not may_review(session, reviewer, response.user_id):
-        raise ServiceError("Only the trainee's cohort trainers can review this response.")
+        raise ServiceError(gettext("Only the trainee's cohort trainers can review this response."))
     comment = (comment or "").replace("\r\n", "\n").strip()
     if len(comment) > REVIEW_COMMENT_MAX:
-        raise ServiceError(f"That comment is too long: please keep it under {REVIEW_COMMENT_MAX:,} characters.")
+        raise ServiceError(gettext("That comment is too long: please keep it under %(count)s characters.", count=format_number(REVIEW_COMMENT_MAX)))
     if verdict == RESPONSE_TRY_AGAIN and not comment:
-        raise ServiceError("Say what to change, so the trainee knows how to try again.")
+        raise ServiceError(gettext("Say what to change, so the trainee knows how to try again."))
     if course.id != response.course_id:
-        raise ServiceError("That response belongs to another course.")
+        raise ServiceError(gettext("That response belongs to another course."))
     response.status, response.reviewer_comment = verdict, comment
     response.reviewed_at, response.reviewer_id = utcnow(), reviewer.id
     # The comment stays out of the log: it is the trainee's feedback, not an administrative fact.

@@ -23,6 +23,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from lms.catalog.services import catalog_for_reader
@@ -48,8 +49,8 @@ def init_app(app: Flask) -> None:
     """Register the learning pages, their navigation links and the inline_html filter."""
     app.register_blueprint(bp)
     app.add_template_filter(inline_html, "inline_html")
-    templating.add_nav_link(app, "learn.my_training", "My training", "trainee", 10)
-    templating.add_nav_link(app, "learn.catalogue", "Courses", "trainee", 20)
+    templating.add_nav_link(app, "learn.my_training", _l("My training"), "trainee", 10)
+    templating.add_nav_link(app, "learn.catalogue", _l("Courses"), "trainee", 20)
 
 
 def inline_html(html: str) -> str:
@@ -91,7 +92,7 @@ def _enrolment(course: Course) -> Enrolment:
     """The trainee's current enrolment, or back to the course page to start it."""
     enrolment = progress.latest_enrolment(db.session, current_user.id, course.id)
     if enrolment is None:
-        flash("Start the course first: its introduction tells you what it covers.", "info")
+        flash(gettext("Start the course first: its introduction tells you what it covers."), "info")
         abort(redirect(url_for(".course", course_id=course.id)))
     return enrolment
 
@@ -103,7 +104,7 @@ def _open_step_with_rows(course_id: str, step_id: str) -> tuple[Course, Step, En
     _require_prerequisites(course)
     enrolment, rows = progress.enrolment_with_rows(db.session, current_user.id, course.id)
     if enrolment is None:
-        flash("Start the course first: its introduction tells you what it covers.", "info")
+        flash(gettext("Start the course first: its introduction tells you what it covers."), "info")
         abort(redirect(url_for(".course", course_id=course.id)))
     return course, step, enrolment, rows
 
@@ -127,7 +128,7 @@ def _after_completion(course: Course, course_done: bool, near: str) -> bool:
     not move the focus to an `autofocus` message on a page opened at a fragment.
     """
     if course_done:
-        notify(f"Well done: you have completed “{course.title}”.", "completed", near=near)
+        notify(gettext("Well done: you have completed “%(title)s”.", title=course.title), "completed", near=near)
     return course_done
 
 
@@ -188,7 +189,7 @@ def start(course_id: str):
     db.session.commit()
     first = progress.resume_step(course, progress.course_progress(db.session, current_user.id, course))
     if first is None:
-        flash("This course has no steps yet.", "info")
+        flash(gettext("This course has no steps yet."), "info")
         return redirect(url_for(".course", course_id=course.id))
     return redirect(_step_url(first))
 
@@ -204,7 +205,7 @@ def retake(course_id: str):
         flash(str(exc), "error")
         return redirect(url_for(".course", course_id=course.id))
     db.session.commit()
-    flash(f"You have started “{course.title}” again. Your earlier completion still counts.", "success")
+    flash(gettext("You have started “%(title)s” again. Your earlier completion still counts.", title=course.title), "success")
     return redirect(url_for(".course", course_id=course.id))
 
 
@@ -286,7 +287,7 @@ def complete(course_id: str, step_id: str):
     themselves."""
     course, step, enrolment = _open_step(course_id, step_id)
     if not _plain(step):
-        flash("This step is done once you have finished what it asks.", "info")
+        flash(gettext("This step is done once you have finished what it asks."), "info")
         return redirect(_step_url(step))
     course_done = progress.complete_step(db.session, enrolment, course, step)
     db.session.commit()
@@ -323,8 +324,10 @@ def take_break(course_id: str, step_id: str):
             return _render_step(course, step, enrolment, errors={reflection.id: str(exc)},
                                 texts={reflection.id: text}, status=400)
     db.session.commit()
-    flash(("Your place and what you had written or chosen are saved. " if kept else "Your place is saved. ")
-          + "Take all the time you need; you can continue from here whenever you are ready.", "success")
+    flash(gettext("Your place and what you had written or chosen are saved. Take all the time you need; you can "
+                  "continue from here whenever you are ready.") if kept else
+          gettext("Your place is saved. Take all the time you need; you can continue from here whenever you are ready."),
+          "success")
     return redirect(url_for(".my_training"))
 
 
@@ -353,7 +356,7 @@ def submit_assessment(course_id: str, step_id: str):
               for q in step.questions}
     number = request.form.get("attempt", type=int)
     if number is None:
-        notify("This form was incomplete, so nothing was submitted. Please try again.", "error", near="assessment-form")
+        notify(gettext("This form was incomplete, so nothing was submitted. Please try again."), "error", near="assessment-form")
         return _render_step(course, step, enrolment, drafts=drafts, status=400)
     # Only the questions this attempt showed are read; without a draw the form was
     # never shown, and submit() says it is out of date.
@@ -381,7 +384,7 @@ def _save_written(course: Course, step: Step, enrolment, block_id: str, form,
     commit, or (None, the step page again with the message and what they wrote, status 400)."""
     try:
         if not form.validate_on_submit():
-            raise ServiceError(" ".join(form.text.errors) or "Please try again.")
+            raise ServiceError(" ".join(map(str, form.text.errors)) or gettext("Please try again."))
         saved = save()
     except ServiceError as exc:
         db.session.rollback()
@@ -404,7 +407,7 @@ def save_reflection(course_id: str, step_id: str, reflection_id: str):
                                                         form.text.data))
     if refused is not None:
         return refused
-    notify("Your reflection is saved. Only you can see it.", near=f"reflection-{reflection.id}")
+    notify(gettext("Your reflection is saved. Only you can see it."), near=f"reflection-{reflection.id}")
     return redirect(_step_url(step), code=303)  # the message there takes the focus (no #fragment: see notices)
 
 
@@ -422,9 +425,9 @@ def submit_response(course_id: str, step_id: str, response_id: str):
         return refused
     rid = f"response-{response.id}"
     if response.review:
-        notify("Your response is sent. A trainer will read it and let you know if it meets the standard.", near=rid)
+        notify(gettext("Your response is sent. A trainer will read it and let you know if it meets the standard."), near=rid)
     else:
-        notify("Your response is sent. Your trainers can read it.", near=rid)
+        notify(gettext("Your response is sent. Your trainers can read it."), near=rid)
     _after_completion(course, outcome.course_completed, rid)
     return redirect(_step_url(step), code=303)
 
@@ -436,7 +439,7 @@ def mark_ready(course_id: str, step_id: str):
     if step.confirmation != "trainer":
         abort(404)
     service_call(lambda: confirmations.mark_ready(db.session, enrolment, step),
-                 "Thank you. A trainer will confirm this step; it shows as waiting until then.", near="confirmation")
+                 gettext("Thank you. A trainer will confirm this step; it shows as waiting until then."), near="confirmation")
     return redirect(_step_url(step), code=303)
 
 
@@ -479,7 +482,7 @@ def edit_reflection(entry_id: int):
             form.text.errors.append(str(exc))
         else:
             db.session.commit()
-            flash("Your reflection is saved.", "success")
+            flash(gettext("Your reflection is saved."), "success")
             return redirect(url_for(".my_reflections"))
     where = reflections.where_written(entry, catalog_for_reader().courses)
     return render_template("learn/reflection_edit.html", entry=entry, form=form, where=where)
@@ -502,7 +505,7 @@ def delete_reflection(entry_id: int):
     if not reflections.delete(db.session, current_user.id, entry_id):
         abort(404)
     db.session.commit()
-    flash("Your reflection is deleted.", "success")
+    flash(gettext("Your reflection is deleted."), "success")
     return redirect(url_for(".my_reflections"))
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import Engine, Table, delete, func, or_, select, update
 
 from lms.accounts.models import LoginAttempt, User
@@ -181,10 +182,10 @@ def delete_account(session: DbSession, user: User, password: str, revoke_certifi
     holding a printed one can still verify it, unless the holder asks to revoke them.
     """
     if not verify_password(user.password_hash, password or ""):
-        raise ServiceError("That password is not right, so your account has not been deleted.")
+        raise ServiceError(gettext("That password is not right, so your account has not been deleted."))
     if user.is_admin and not session.scalar(select(func.count()).select_from(User).where(
             User.role == "admin", User.active.is_(True), User.id != user.id)):
-        raise ServiceError("You are the only admin. Make someone else an admin before deleting your account.")
+        raise ServiceError(gettext("You are the only admin. Make someone else an admin before deleting your account."))
     revoked = 0
     for certificate in session.scalars(select(Certificate).where(Certificate.user_id == user.id)):
         if certificate.status == "pending":

@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, Flask, Response, current_app, flash, redirect, render_template, session, url_for
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, logout_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField
@@ -26,11 +28,11 @@ def init_app(app: Flask) -> None:
 
 
 class DeleteAccountForm(FlaskForm):
-    password = PasswordField("Your password", validators=[DataRequired(message="Enter your password to confirm.")],
+    password = PasswordField(_l("Your password"), validators=[DataRequired(message=_l("Enter your password to confirm."))],
                              render_kw={"autocomplete": "current-password"})
-    revoke = BooleanField("Also revoke my certificates, so they no longer show as valid when checked")
-    confirm = BooleanField("I understand that this cannot be undone",
-                           validators=[DataRequired(message="Tick this box to confirm.")])
+    revoke = BooleanField(_l("Also revoke my certificates, so they no longer show as valid when checked"))
+    confirm = BooleanField(_l("I understand that this cannot be undone"),
+                           validators=[DataRequired(message=_l("Tick this box to confirm."))])
 
 
 @bp.route("/account/data")
@@ -75,8 +77,10 @@ def delete():
     privacy.checkpoint(db.session)
     logout_user()
     session.clear()
-    note = f" {revoked} certificate{'s were' if revoked != 1 else ' was'} revoked." if revoked else ""
-    flash("Your account and your training records have been deleted." + note, "success")
+    message = gettext("Your account and your training records have been deleted.")
+    if revoked:
+        message += " " + ngettext("%(num)s certificate was revoked.", "%(num)s certificates were revoked.", revoked)
+    flash(message, "success")
     return redirect(url_for("main.index"))
 
 
@@ -103,6 +107,6 @@ def join(token: str):
             return render_template("privacy/join.html", cohort=target, form=form,
                                    charity=settings.get("CHARITY_NAME")), 400
         db.session.commit()
-        flash(f"You have joined {target.name}.", "success")
+        flash(gettext("You have joined %(group)s.", group=target.name), "success")
         return redirect(url_for("main.index"))
     return render_template("privacy/join.html", cohort=target, form=form, charity=settings.get("CHARITY_NAME"))

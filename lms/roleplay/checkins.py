@@ -5,6 +5,8 @@ and skipping is always fine.
 """
 from __future__ import annotations
 
+from flask_babel import LazyString, format_number, gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lms.core.db import DbSession
@@ -12,10 +14,10 @@ from lms.core.services import ServiceError
 from lms.roleplay.models import ScenarioRun, WellbeingCheckin
 
 #: Stored value -> what the trainee reads.
-FEELINGS: dict[str, str] = {
-    "ok": "OK",
-    "unsettled": "A bit unsettled",
-    "struggling": "Struggling",
+FEELINGS: dict[str, LazyString] = {
+    "ok": _l("OK"),
+    "unsettled": _l("A bit unsettled"),
+    "struggling": _l("Struggling"),
 }
 NOTE_MAX = 2000
 
@@ -42,12 +44,12 @@ def checkin_for_run(session: DbSession, user_id: int, run_id: int) -> WellbeingC
 def record_checkin(session: DbSession, user_id: int, run: ScenarioRun, feeling: str, note: str = "") -> WellbeingCheckin:
     """Save a check-in for a finished run of the user's; a second submit changes the first."""
     if run.user_id != user_id:
-        raise ServiceError("You can only check in about your own role-plays.")
+        raise ServiceError(gettext("You can only check in about your own role-plays."))
     if feeling not in FEELINGS:
-        raise ServiceError("Please choose how you are feeling, or skip the check-in.")
+        raise ServiceError(gettext("Please choose how you are feeling, or skip the check-in."))
     note = (note or "").strip()
     if len(note) > NOTE_MAX:
-        raise ServiceError(f"Please keep the note under {NOTE_MAX} characters.")
+        raise ServiceError(gettext("Please keep the note under %(count)s characters.", count=format_number(NOTE_MAX)))
     existing = checkin_for_run(session, user_id, run.id)
     if existing is not None:
         existing.feeling, existing.note = feeling, note

@@ -1,4 +1,5 @@
 """Role-play forms. Choice buttons and the position are read as integers here."""
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
@@ -22,9 +23,9 @@ class ChooseForm(FlaskForm):
 
 
 class CheckinForm(FlaskForm):
-    feeling = RadioField("How are you feeling?", choices=[SelectChoice(v, label) for v, label in FEELINGS.items()],
-                         validators=[InputRequired("Choose how you are feeling, or skip the check-in.")])
+    feeling = RadioField(_l("How are you feeling?"), choices=[SelectChoice(v, label) for v, label in FEELINGS.items()],
+                         validators=[InputRequired(_l("Choose how you are feeling, or skip the check-in."))])
     note = TextAreaField(
-        "A note for yourself (optional)", validators=[Optional(), Length(max=NOTE_MAX)],
-        description="Only you can see this.")
-    submit = SubmitField("Save my check-in")
+        _l("A note for yourself (optional)"), validators=[Optional(), Length(max=NOTE_MAX)],
+        description=_l("Only you can see this."))
+    submit = SubmitField(_l("Save my check-in"))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from flask_babel import gettext
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -171,16 +172,16 @@ def choose(session: DbSession, run: ScenarioRun, scenario: Scenario, position: i
     if position < made:
         raise AlreadyAnswered()
     if run.finished:
-        raise ServiceError("This role-play has finished. You can read the debrief or play it again.")
+        raise ServiceError(gettext("This role-play has finished. You can read the debrief or play it again."))
     if position > made:
-        raise ServiceError("That page was out of date. Here is where the role-play is now.")
+        raise ServiceError(gettext("That page was out of date. Here is where the role-play is now."))
     node = scenario.node(run.current_node)
     if node is None:
-        raise ServiceError("This role-play has changed since you started this run. Please start again.")
+        raise ServiceError(gettext("This role-play has changed since you started this run. Please start again."))
     seen = visited(run, scenario)
     choice = next((c for c in available_choices(node, seen) if c.index == choice_index), None)
     if choice is None or scenario.node(choice.target) is None:
-        raise ServiceError("That choice is not available here. Please pick one of the choices shown.")
+        raise ServiceError(gettext("That choice is not available here. Please pick one of the choices shown."))
     row, created = progress.insert_once(
         session,
         RunChoice(run_id=run.id, position=position, node_id=node.id, choice_index=choice.index,

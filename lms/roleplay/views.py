@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from lms.catalog.services import catalog_for_reader
@@ -24,7 +26,7 @@ bp = Blueprint("play", __name__, url_prefix="/play", template_folder="templates"
 def init_app(app: Flask) -> None:
     """Register this feature's pages and its navigation link."""
     app.register_blueprint(bp)
-    templating.add_nav_link(app, "play.practice", "Role-plays", "trainee", 30)
+    templating.add_nav_link(app, "play.practice", _l("Role-plays"), "trainee", 30)
 
 
 
@@ -135,7 +137,7 @@ def start(scenario_id: str):
         step_id = step.id
         missing = _missing_prerequisites(course)
         if missing:
-            flash(f"Please complete {', '.join(missing)} before this course.", "error")
+            flash(gettext("Please complete %(courses)s before this course.", courses=", ".join(missing)), "error")
             return redirect(url_for("play.briefing", scenario_id=scenario.id, course_id=course.id, step_id=step.id))
         enrolment = progress.enrol(db.session, current_user.id, course)
         progress.record_visit(db.session, enrolment, step)
@@ -152,7 +154,7 @@ def run(run_id: int):
         return redirect(url_for("play.debrief", run_id=run.id))
     node = scenario.node(run.current_node)
     if node is None:
-        flash("This role-play has changed since you started this run. Please start again.", "warning")
+        flash(gettext("This role-play has changed since you started this run. Please start again."), "warning")
         return redirect(url_for("play.briefing", scenario_id=scenario.id))
     made = list(run.choices)
     feedback_position = request.args.get("fb", type=int)
@@ -174,7 +176,7 @@ def choose(run_id: int):
     run, scenario = _own_run(run_id)
     form = ChooseForm()
     if not form.validate_on_submit():
-        flash("That choice could not be read. Please pick one of the choices shown.", "error")
+        flash(gettext("That choice could not be read. Please pick one of the choices shown."), "error")
         return redirect(url_for("play.run", run_id=run.id))
     course, _ = _run_course(run)
     try:
@@ -189,7 +191,7 @@ def choose(run_id: int):
         return redirect(url_for("play.run", run_id=run.id))
     db.session.commit()
     if made.completed_course and course is not None:
-        notify(f"Well done: you have completed “{course.title}”.", "completed", near="result")
+        notify(gettext("Well done: you have completed “%(title)s”.", title=course.title), "completed", near="result")
     if made.finished:
         return redirect(url_for("play.debrief", run_id=run.id))
     return redirect(url_for("play.run", run_id=run.id, fb=form.position.data))
@@ -201,7 +203,7 @@ def pause(run_id: int):
     run, scenario = _own_run(run_id)
     if run.finished:
         return redirect(_leave_url(run))
-    notify(f"Paused “{scenario.title}”. Your place is kept: choose Resume when you are ready.", near="start")
+    notify(gettext("Paused “%(title)s”. Your place is kept: choose Resume when you are ready.", title=scenario.title), near="start")
     course, _ = _run_course(run)
     if course is not None and run.step_id:
         return redirect(url_for("play.briefing", scenario_id=scenario.id, course_id=course.id, step_id=run.step_id))
@@ -230,7 +232,7 @@ def checkin(run_id: int):
     run, _ = _own_run(run_id)
     form = CheckinForm()
     if not form.validate_on_submit():
-        notify("Choose how you are feeling to save a check-in, or just skip it.", "error", near="checkin")
+        notify(gettext("Choose how you are feeling to save a check-in, or just skip it."), "error", near="checkin")
         return redirect(url_for("play.debrief", run_id=run.id))
     try:
         wellbeing.record_checkin(db.session, current_user.id, run, form.feeling.data, form.note.data or "")
@@ -239,5 +241,5 @@ def checkin(run_id: int):
         notify(str(exc), "error", near="checkin")
         return redirect(url_for("play.debrief", run_id=run.id))
     db.session.commit()
-    notify("Thank you for checking in. Only you can see this.", near="checkin")
+    notify(gettext("Thank you for checking in. Only you can see this."), near="checkin")
     return redirect(url_for("play.debrief", run_id=run.id))
