@@ -61,11 +61,8 @@ def _confirmed(form: RoleForm | ConfirmAccessForm) -> bool:
 
     Someone who walked up to an unlocked admin session cannot take over another account with it."""
     if not form.validate_on_submit():
-        if form.admin_password.errors:
-            flash(form.admin_password.errors[0], "error")
-        elif isinstance(form, RoleForm) and form.role.errors:
-            flash("Choose one of the roles.", "error")
-        else:
+        # A field's problem shows in the page's error summary and at the field; only an expired form is said here.
+        if not (form.admin_password.errors or (isinstance(form, RoleForm) and form.role.errors)):
             flash("That form had expired, so nothing was changed. Please try again.", "error")
         return False
     if not ratelimit.hit(db.session, f"reauth:admin{current_user.id}", current_app.config["PASSWORD_LIMIT"] * 3, 3600):
@@ -75,7 +72,6 @@ def _confirmed(form: RoleForm | ConfirmAccessForm) -> bool:
     if not verify_password(stored, form.admin_password.data):
         message = "That is not your password, so nothing was changed."
         form.admin_password.errors = [*form.admin_password.errors, message]
-        flash(message, "error")
         return False
     return True
 
@@ -145,8 +141,8 @@ def site_settings():
             changed = users.save_settings(db.session, current_user, values)
         except ServiceError as exc:
             db.session.rollback()
-            flash(str(exc), "error")
-            return render_template("admin/settings.html", form=form, editable=settings.EDITABLE), 400
+            return render_template("admin/settings.html", form=form, editable=settings.EDITABLE,
+                                   problems=[str(exc)]), 400
         if "ORG" in changed:  # the training text uses these values: every worker loads it again
             catalog_services.request_reload(db.session)
         db.session.commit()

@@ -137,7 +137,7 @@ def verify(code: str):
         return _verify_json(result)
     form = VerifyForm(formdata=None, code=document.grouped_code(result.code) if result else code[:80])
     return render_template("certificates/verify.html", form=form, result=result, searched=True,
-                           code=document.grouped_code, format_date=document.format_date,
+                           code=document.grouped_code,
                            format_hours=document.format_hours), 200 if result else 404
 
 
@@ -194,7 +194,7 @@ def _detail(certificate: Certificate, **forms):
     replacement = db.session.get(Certificate, certificate.replaced_by_id) if certificate.replaced_by_id else None
     return render_template(
         "certificates/detail.html", certificate=certificate, replacement=replacement,
-        code=document.grouped_code, format_date=document.format_date,
+        code=document.grouped_code,
         approve_form=forms.get("approve_form") or DecideForm(),
         revoke_form=forms.get("revoke_form") or RevokeForm(formdata=None),
         reissue_form=forms.get("reissue_form") or ReissueForm(formdata=None, holder_name=certificate.holder_name),

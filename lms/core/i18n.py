@@ -14,13 +14,15 @@ Core knows no feature: the signed-in person is read through Flask-Login's
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import Babel, format_date, get_locale
+from flask_babel import Babel, format_date, get_locale, gettext, ngettext
 from flask_login import current_user
+
+from lms.core.clock import local_zone
 
 SESSION_KEY = "language"
 
@@ -100,11 +102,46 @@ def language_choices() -> list[tuple[str, str]]:
     return [(code, language_name(code)) for code in site_languages()]
 
 
+#: The one way a date is written on every page, in every language: "3 March 2026", "3 Mawrth 2026".
+#: A pattern, not Babel's "long" format, which is "March 3, 2026" in plain English.
+DATE_PATTERN = "d MMMM y"
+
+
+def _local(value: datetime) -> datetime:
+    """A stored moment in the charity's timezone (a naive one is taken as UTC, as the database stores it)."""
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(local_zone())
+
+
 def long_date(value: date | datetime | None) -> str:
-    """A date written out for the reader's language ('3 March 2026', '3 Mawrth 2026')."""
+    """A date written out for the reader's language ('3 March 2026', '3 Mawrth 2026'); a moment by its local day."""
     if value is None:
         return ""
-    return format_date(value.date() if isinstance(value, datetime) else value, format="long")
+    if isinstance(value, datetime):
+        value = _local(value).date()
+    return format_date(value, format=DATE_PATTERN)
+
+
+def date_and_time(value: datetime | None) -> str:
+    """A moment as '3 March 2026 at 14:05', in the charity's timezone (24-hour clock)."""
+    if value is None:
+        return ""
+    local = _local(value)
+    return gettext("%(date)s at %(time)s", date=long_date(local.date()), time=local.strftime("%H:%M"))
+
+
+def about_duration(minutes: int | None) -> str:
+    """How long something takes, as people say it: 'about 40 minutes', 'about 1 hour', 'about 2½ hours'.
+
+    Under an hour in minutes; from an hour, in hours to the nearest half (153 minutes is about 2½ hours).
+    """
+    if not minutes or minutes < 1:
+        return ""
+    if minutes < 60:
+        return ngettext("about %(num)d minute", "about %(num)d minutes", minutes)
+    halves = (minutes + 15) // 30  # to the nearest half hour, a quarter past rounding up
+    whole, half = divmod(halves, 2)
+    hours = f"{whole}½" if half else str(whole)
+    return ngettext("about %(hours)s hour", "about %(hours)s hours", whole + half, hours=hours)
 
 
 def content_language(unit: object) -> str:
@@ -129,6 +166,8 @@ def init_app(app: Flask, translation_dirs: Sequence[str] = ("translations",)) ->
     Babel(app, locale_selector=select_language)
     app.context_processor(_template_globals)
     app.add_template_filter(long_date, "long_date")
+    app.add_template_filter(date_and_time, "date_and_time")
+    app.add_template_filter(about_duration, "about_duration")
 
 
 def default_language_of(app: Flask) -> str:
