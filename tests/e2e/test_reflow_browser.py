@@ -23,7 +23,7 @@ from lms.cohorts import services as cohorts
 from lms.cohorts.models import Invite
 from lms.core.models import utcnow
 from lms.learning.models import ReflectionEntry
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, assert_accessible
 from tests.factories import TODAY, certify, enrol, join, make_cohort, play, quick_user
 
 pytestmark = pytest.mark.browser
@@ -178,5 +178,48 @@ def test_a_wide_table_scrolls_in_its_own_labelled_box(app, browser, live_server,
                 assert wrap.get_attribute("tabindex") == "0" and wrap.get_attribute("role") == "region"
                 assert wrap.get_attribute("aria-label") or wrap.get_attribute("aria-labelledby")
             assert all(tab.evaluate("[...document.querySelectorAll('table')].map(t => !!t.closest('.table-wrap'))"))
+    finally:
+        context.close()
+
+
+def test_action_rows_on_cohort_and_admin_pages_have_no_bullets(app, browser, live_server, session, users):
+    values, _extra, me = _world(app, session, users, "admin")
+    context = browser.new_context(base_url=live_server.url, viewport={"width": WIDTH, "height": 640})
+    tab = context.new_page()
+    try:
+        _log_in(tab, me)
+        for url in (f"/trainer/cohorts/{values['cohort_id']}", "/admin/users", f"/admin/users/{values['user_id']}",
+                    "/admin/settings", "/admin/audit"):
+            tab.goto(url)
+            markers = tab.evaluate("""[...document.querySelectorAll('.actions > li, nav li')]
+                .filter(li => getComputedStyle(li).listStyleType !== 'none').map(li => li.textContent.trim())""")
+            assert not markers, f"{url}: bullets beside {markers[:5]}"
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_a_bad_registration_opens_with_the_error_summary_focused(browser, live_server, javascript):
+    """On a phone, with or without JavaScript: the summary is where the person is looking, and its links work."""
+    context = browser.new_context(base_url=live_server.url, viewport={"width": WIDTH, "height": 640},
+                                  java_script_enabled=javascript)
+    tab = context.new_page()
+    try:
+        tab.goto("/register")
+        tab.get_by_label("Email").fill("not an email")
+        tab.get_by_label("Password", exact=True).fill("short")
+        tab.get_by_role("button", name="Create account").click()
+        summary = tab.get_by_role("alert").filter(has_text="There is a problem")
+        assert summary.is_visible()
+        if javascript:  # autofocus is read by the browser; without JavaScript the tab order still starts there
+            assert tab.evaluate("document.activeElement.classList.contains('error-summary')")
+        links = summary.get_by_role("link")
+        assert links.count() == 4  # display name, email, password, and the second password: all at once
+        summary.get_by_role("link", name="Enter an email address like name@example.org.").click()
+        assert tab.url.endswith("#email")
+        assert tab.get_by_label("Email").get_attribute("aria-invalid") == "true"
+        if javascript:  # the checks below run scripts in the page
+            assert tab.evaluate("document.documentElement.scrollWidth") <= WIDTH
+            assert_accessible(tab, "registration with errors")
     finally:
         context.close()
