@@ -91,6 +91,12 @@ def test_trainer_forms_use_the_summary(client, session, users):
     links = _summary(_post(client, f"{page}/invites", {"kind": "nonsense", "days": "14"},
                            form_page=page).get_data(as_text=True))
     assert set(links) == {"kind-0"}  # a choice of one: the link goes to its first button
+    # A rule of the service, not of one field: said in the same summary, above the form, once.
+    response = _post(client, f"{page}/invites", {"kind": "link", "days": "14", "send_email": "y"}, form_page=page)
+    html = response.get_data(as_text=True)
+    box = lxml.html.fromstring(html).find_class("error-summary")
+    message = "To email an invitation, choose a personal link and enter their email address."
+    assert len(box) == 1 and message in box[0].text_content() and html.count(message) == 1
 
 
 def test_admin_forms_use_the_summary(client, users):

@@ -29,6 +29,7 @@ from lms.core.access import role_required
 from lms.core.extensions import db
 from lms.core.forms import ActionForm
 from lms.core.models import utcnow
+from lms.core.notices import notify
 from lms.core.pagination import page_arg
 from lms.core.services import ServiceError
 from lms.core.web import service_call
@@ -95,7 +96,7 @@ def new_cohort():
             cohort = cohorts.create_cohort(db.session, current_user, form.name.data, form.description.data)
         except ServiceError as exc:
             db.session.rollback()
-            flash(str(exc), "error")
+            notify(str(exc), "error", near="cohort-form")  # in the form's error summary
         else:
             db.session.commit()
             flash(f"Cohort “{cohort.name}” created. Next: assign courses and invite trainees.", "success")
@@ -196,7 +197,7 @@ def create_invite(cohort_id: int):
                                       email=form.email.data, days=form.days.data, send_email=form.send_email.data)
     except ServiceError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        notify(str(exc), "error", near="invite-form")  # in the invitation form's error summary
         return _cohort_page(current, invite_form=form), 400
     db.session.commit()
     if form.send_email.data:
