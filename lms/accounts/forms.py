@@ -1,8 +1,10 @@
 """Account forms."""
+from flask import current_app
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length, StopValidation
 
 ENTER_EMAIL = _l("Enter your email address.")
 EMAIL_TOO_LONG = _l("That is too long for an email address.")
@@ -25,7 +27,9 @@ class RegisterForm(FlaskForm):
         render_kw={"autocomplete": "nickname"},
     )
     email = EmailField(
-        _l("Email"), validators=[DataRequired(message=ENTER_EMAIL), Length(max=254, message=EMAIL_TOO_LONG)],
+        _l("Email"), validators=[DataRequired(message=ENTER_EMAIL), Length(max=254, message=EMAIL_TOO_LONG),
+                                 Email(message=_l("Enter an email address like name@example.org."))],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
         description=_l("Used to log in. It is never shown to other trainees."),
         render_kw={"autocomplete": "email"},
     )
@@ -44,6 +48,15 @@ class RegisterForm(FlaskForm):
     )
     invite = HiddenField()
     submit = SubmitField(_l("Create account"))
+
+    def validate_password(self, field: PasswordField) -> None:
+        """The password rules (length only), checked with every other field so that all problems show at once."""
+        shortest, longest = current_app.config["PASSWORD_MIN_LENGTH"], current_app.config["PASSWORD_MAX_LENGTH"]
+        if len(field.data or "") < shortest:
+            raise StopValidation(gettext("Choose a password of at least %(num)d characters. A few words together work well.",
+                                         num=shortest))
+        if len(field.data or "") > longest:
+            raise StopValidation(gettext("Choose a password of at most %(num)d characters.", num=longest))
 
 
 class ChangePasswordForm(FlaskForm):

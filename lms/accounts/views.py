@@ -123,8 +123,7 @@ def login():
             user = accounts.authenticate(db.session, form.email.data, form.password.data, request.remote_addr, _policy())
         except ServiceError as exc:
             db.session.rollback()  # the failure was counted, and committed, before the check
-            flash(str(exc), "error")
-            return render_template("auth/login.html", form=form), 200
+            return render_template("auth/login.html", form=form, problems=[str(exc)]), 200
         db.session.commit()
         if second_factor.is_on(db.session, user.id):
             # Not logged in yet: only the code page knows who they are, for a few minutes.
@@ -226,9 +225,9 @@ def register():
                 language=i18n.allowed(form.language.data),
             )
         except ServiceError as exc:
+            # A rule no single field breaks (the invitation, invitation-only sign-up): in the error summary.
             db.session.rollback()
-            flash(str(exc), "error")
-            return render_template("auth/register.html", form=form, invite=invite, cohort=cohort,
+            return render_template("auth/register.html", form=form, invite=invite, cohort=cohort, problems=[str(exc)],
                                    charity=settings.get("CHARITY_NAME")), 200
         if user is not None:
             cohorts.join_on_registration(db.session, user, used_invite)
@@ -299,8 +298,7 @@ def change_password():
             )
         except ServiceError as exc:
             db.session.rollback()
-            flash(str(exc), "error")
-            return render_template("auth/change_password.html", form=form)
+            return render_template("auth/change_password.html", form=form, problems=[str(exc)])
         db.session.commit()
         # Keep this browser logged in with the new token; others are out.
         _start_session(current_user._get_current_object(), remember=False)
@@ -327,8 +325,7 @@ def choose_password():
             )
         except ServiceError as exc:
             db.session.rollback()
-            flash(str(exc), "error")
-            return render_template("auth/choose_password.html", form=form), 400
+            return render_template("auth/choose_password.html", form=form, problems=[str(exc)]), 400
         db.session.commit()
         _start_session(current_user._get_current_object(), remember=False)
         flash(gettext("Your new password is saved. Only you know it."), "success")

@@ -57,20 +57,15 @@ def _temporary_hours() -> int:
     return int(accounts.TEMPORARY_PASSWORD_LIFETIME.total_seconds() // 3600)
 
 
-def _confirmed(form: RoleForm | ConfirmAccessForm, *, announce: bool = True) -> bool:
+def _confirmed(form: RoleForm | ConfirmAccessForm) -> bool:
     """Whether the admin typed their own password again (each try counted); else say why, changing nothing.
 
     Someone who walked up to an unlocked admin session cannot take over another account with it.
-    With `announce` the reason is also flashed (the user page); a confirmation page shows it by its field."""
+    The reason shows by its field, in the page's error summary."""
     if not form.validate_on_submit():
-        if form.admin_password.errors:
-            message = form.admin_password.errors[0]
-        elif isinstance(form, RoleForm) and form.role.errors:
-            message = "Choose one of the roles."
-        else:
-            message = "That form had expired, so nothing was changed. Please try again."
-        if announce or not form.admin_password.errors:
-            flash(message, "error")
+        # A field's problem shows in the page's error summary and at the field; only an expired form is said here.
+        if not (form.admin_password.errors or (isinstance(form, RoleForm) and form.role.errors)):
+            flash("That form had expired, so nothing was changed. Please try again.", "error")
         return False
     if not ratelimit.hit(db.session, f"reauth:admin{current_user.id}", current_app.config["PASSWORD_LIMIT"] * 3, 3600):
         abort(429)
@@ -79,8 +74,6 @@ def _confirmed(form: RoleForm | ConfirmAccessForm, *, announce: bool = True) -> 
     if not verify_password(stored, form.admin_password.data):
         message = "That is not your password, so nothing was changed."
         form.admin_password.errors = [*form.admin_password.errors, message]
-        if announce:
-            flash(message, "error")
         return False
     return True
 
@@ -136,7 +129,7 @@ def toggle_active(user_id: int):
     if not confirmed():
         return ask_to_confirm(_access_confirmation(target, reset=False), ConfirmAccessForm(prefix="active",
                                                                                            formdata=None))
-    if not _confirmed(form, announce=False):
+    if not _confirmed(form):
         return ask_to_confirm(_access_confirmation(target, reset=False), form, status=400)
     active = not target.active
     service_call(lambda: users.set_active(db.session, current_user, target, active),
@@ -153,7 +146,7 @@ def reset_password(user_id: int):
     if not confirmed():
         return ask_to_confirm(_access_confirmation(target, reset=True), ConfirmAccessForm(prefix="reset",
                                                                                           formdata=None))
-    if not _confirmed(form, announce=False):
+    if not _confirmed(form):
         return ask_to_confirm(_access_confirmation(target, reset=True), form, status=400)
     if not ratelimit.hit(db.session, f"password-reset:admin{current_user.id}", current_app.config["PASSWORD_LIMIT"],
                          3600):
@@ -181,7 +174,7 @@ def reset_second_factor(user_id: int):
         confirm="Reset the second factor", cancel_url=url_for("admin.user", user_id=target.id))
     if not confirmed():
         return ask_to_confirm(page, ConfirmAccessForm(prefix="factor", formdata=None))
-    if not _confirmed(form, announce=False):
+    if not _confirmed(form):
         return ask_to_confirm(page, form, status=400)
     service_call(lambda: users.reset_second_factor(db.session, current_user, target),
                  f"{target.display_name}'s second factor was reset: they log in with their password alone "
@@ -204,8 +197,8 @@ def site_settings():
             changed = users.save_settings(db.session, current_user, values)
         except ServiceError as exc:
             db.session.rollback()
-            flash(str(exc), "error")
-            return render_template("admin/settings.html", form=form, editable=settings.EDITABLE), 400
+            return render_template("admin/settings.html", form=form, editable=settings.EDITABLE,
+                                   problems=[str(exc)]), 400
         if "ORG" in changed:  # the training text uses these values: every worker loads it again
             catalog_services.request_reload(db.session)
         db.session.commit()

@@ -30,7 +30,8 @@ class CoTrainerForm(FlaskForm):
     email = EmailField("Email of a co-trainer",
                        validators=[DataRequired(message="Enter the email of their trainer account."),
                                    Length(max=254, message="That is too long for an email address.")],
-                       description="They need a trainer account already.")
+                       description="They need a trainer account already.",
+                       id="co_trainer_email")  # the invitation form on the same page has an "email" too
     submit = SubmitField("Add co-trainer")
 
 

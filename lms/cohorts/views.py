@@ -30,6 +30,7 @@ from lms.core.access import role_required
 from lms.core.extensions import db
 from lms.core.forms import ActionForm
 from lms.core.models import utcnow
+from lms.core.notices import notify
 from lms.core.pagination import page_arg
 from lms.core.services import ServiceError
 from lms.core.web import Confirmation, ask_to_confirm, confirmed, service_call
@@ -96,7 +97,7 @@ def new_cohort():
             cohort = cohorts.create_cohort(db.session, current_user, form.name.data, form.description.data)
         except ServiceError as exc:
             db.session.rollback()
-            flash(str(exc), "error")
+            notify(str(exc), "error", near="cohort-form")  # in the form's error summary
         else:
             db.session.commit()
             flash(f"Cohort “{cohort.name}” created. Next: assign courses and invite trainees.", "success")
@@ -211,7 +212,7 @@ def create_invite(cohort_id: int):
                                       language=form.language.data)
     except ServiceError as exc:
         db.session.rollback()
-        flash(str(exc), "error")
+        notify(str(exc), "error", near="invite-form")  # in the invitation form's error summary
         return _cohort_page(current, invite_form=form), 400
     db.session.commit()
     if form.send_email.data:

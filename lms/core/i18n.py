@@ -14,14 +14,15 @@ Core knows no feature: the signed-in person is read through Flask-Login's
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
-from babel import dates as babel_dates
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
-from flask_babel import Babel, format_timedelta, get_locale
+from flask_babel import Babel, format_date, get_locale, gettext, ngettext
 from flask_login import current_user
+
+from lms.core.clock import local_zone
 
 SESSION_KEY = "language"
 
@@ -116,20 +117,22 @@ def language_choices() -> list[tuple[str, str]]:
     return [(code, language_name(code)) for code in site_languages()]
 
 
-def _date_locale() -> Locale:
-    """The reader's locale for dates: plain English is written the British way ('3 March 2026')."""
-    locale = get_locale()
-    if locale is None or str(locale) == "en":
-        return Locale.parse("en_GB")
-    return locale
+#: The one way a date is written on every page, in every language: "3 March 2026", "3 Mawrth 2026".
+#: A pattern, not Babel's "long" format, which is "March 3, 2026" in plain English.
+DATE_PATTERN = "d MMMM y"
+
+
+def _local(value: datetime) -> datetime:
+    """A stored moment in the charity's timezone (a naive one is taken as UTC, as the database stores it)."""
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(local_zone())
 
 
 def long_date(value: date | datetime | str | None) -> str:
-    """A date written out for the reader's language ('3 March 2026', '3 Mawrth 2026').
+    """A date written out for the reader's language ('3 March 2026', '3 Mawrth 2026'); a moment by its local day.
 
     Also takes an ISO date string ('2026-03-03'), as queued e-mails carry dates as JSON;
     anything else that is not a date gives "" (the caller's fallback then shows).
-    Outside a request (a CLI command, a test of a rule) it is written in English.
+    Outside an app (a rule tested on its own) it is written in English.
     """
     if isinstance(value, str):
         try:
@@ -138,34 +141,35 @@ def long_date(value: date | datetime | str | None) -> str:
             return ""
     if not isinstance(value, date):
         return ""
-    day = value.date() if isinstance(value, datetime) else value
     if not has_app_context():
+        day = value.date() if isinstance(value, datetime) else value
         return f"{day.day} {day:%B %Y}"
-    return babel_dates.format_date(day, format="long", locale=_date_locale())
-
-
-def short_date(value: date | datetime | None) -> str:
-    """A date in short words for the reader's language ('3 Mar 2026', '3 Maw 2026')."""
-    if value is None:
-        return ""
-    day = value.date() if isinstance(value, datetime) else value
-    return babel_dates.format_date(day, format="medium", locale=_date_locale())
+    if isinstance(value, datetime):
+        value = _local(value).date()
+    return format_date(value, format=DATE_PATTERN)
 
 
 def date_and_time(value: datetime | None) -> str:
-    """A moment (stored in UTC) for the reader's language: '3 March 2026, 14:05 (UTC)'."""
+    """A moment as '3 March 2026 at 14:05', in the charity's timezone (24-hour clock)."""
     if value is None:
         return ""
-    moment = value if value.tzinfo else value.replace(tzinfo=UTC)
-    time = babel_dates.format_time(moment, format="HH:mm", tzinfo=UTC, locale=_date_locale())
-    return f"{long_date(moment.astimezone(UTC))}, {time} (UTC)"
+    local = _local(value)
+    return gettext("%(date)s at %(time)s", date=long_date(local.date()), time=local.strftime("%H:%M"))
 
 
-def minutes_duration(value: int | float | None) -> str:
-    """A number of minutes written out for the reader's language ('15 minutes', '15 munud'), never rounded to hours."""
-    if value is None:
+def about_duration(minutes: int | None) -> str:
+    """How long something takes, as people say it: 'about 40 minutes', 'about 1 hour', 'about 2½ hours'.
+
+    Under an hour in minutes; from an hour, in hours to the nearest half (153 minutes is about 2½ hours).
+    """
+    if not minutes or minutes < 1:
         return ""
-    return str(format_timedelta(timedelta(minutes=value), granularity="minute", threshold=10**6))
+    if minutes < 60:
+        return ngettext("about %(num)d minute", "about %(num)d minutes", minutes)
+    halves = (minutes + 15) // 30  # to the nearest half hour, a quarter past rounding up
+    whole, half = divmod(halves, 2)
+    hours = f"{whole}½" if half else str(whole)
+    return ngettext("about %(hours)s hour", "about %(hours)s hours", whole + half, hours=hours)
 
 
 def content_language(unit: object) -> str:
@@ -190,9 +194,8 @@ def init_app(app: Flask, translation_dirs: Sequence[str] = ("translations",)) ->
     Babel(app, locale_selector=select_language)
     app.context_processor(_template_globals)
     app.add_template_filter(long_date, "long_date")
-    app.add_template_filter(minutes_duration, "minutes_duration")
-    app.add_template_filter(short_date, "short_date")
     app.add_template_filter(date_and_time, "date_and_time")
+    app.add_template_filter(about_duration, "about_duration")
 
 
 def default_language_of(app: Flask) -> str:

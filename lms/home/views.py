@@ -1,5 +1,5 @@
 """Home and the support page."""
-from flask import Blueprint, Flask, current_app, redirect, render_template, url_for
+from flask import Blueprint, Flask, current_app, redirect, render_template, send_from_directory, url_for
 from flask_login import current_user
 
 from lms.catalog.services import catalog_for_reader
@@ -42,3 +42,10 @@ def support():
         contacts=current_app.config["SUPPORT_CONTACTS"],
         intro=settings.get("SUPPORT_INTRO"),
     )
+
+
+@bp.route("/favicon.ico")
+@public
+def favicon():
+    """The site icon where browsers look for it without a page (a PDF, a JSON answer): the SVG every page links."""
+    return send_from_directory(str(current_app.static_folder), "favicon.svg", mimetype="image/svg+xml", max_age=86400)
