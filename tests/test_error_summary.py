@@ -97,6 +97,14 @@ def test_trainer_forms_use_the_summary(client, session, users):
     box = lxml.html.fromstring(html).find_class("error-summary")
     message = "To email an invitation, choose a personal link and enter their email address."
     assert len(box) == 1 and message in box[0].text_content() and html.count(message) == 1
+    # The same for the co-trainer and course forms: a refusal sits in that form's summary, said once.
+    for url, data, message in [
+        (f"{page}/trainers", {"email": "nobody@example.org"}, "There is no active trainer account with that email."),
+        (f"{page}/trainers", {"email": trainer.email}, "already supervises this cohort."),
+    ]:
+        html = _post(client, url, data, form_page=page).get_data(as_text=True)
+        box = lxml.html.fromstring(html).find_class("error-summary")
+        assert len(box) == 1 and message in box[0].text_content() and html.count(message) == 1, message
 
 
 def test_admin_forms_use_the_summary(client, users):

@@ -62,8 +62,9 @@ def _course_titles() -> dict[str, str]:
     return {c.id: c.title for c in sorted(catalog().courses.values(), key=lambda c: c.title.lower())}
 
 
-def _commit_or_flash(action: Callable[[], object], success: str) -> bool:
-    return service_call(action, success)[1]
+def _commit_or_flash(action: Callable[[], object], success: str, *, form_id: str | None = None) -> bool:
+    """Commit and say `success` at the top; a refusal shows in the error summary of the form `form_id`."""
+    return service_call(action, success, refusal_near=form_id)[1]
 
 
 def _csv(text: str, filename: str) -> Response:
@@ -170,7 +171,8 @@ def add_trainer(cohort_id: int):
     current = _cohort(cohort_id)
     form = CoTrainerForm()
     if form.validate_on_submit() and _commit_or_flash(
-            lambda: cohorts.add_trainer(db.session, current_user, current, form.email.data), "Co-trainer added."):
+            lambda: cohorts.add_trainer(db.session, current_user, current, form.email.data), "Co-trainer added.",
+            form_id="trainer-form"):
         return redirect(url_for("trainer.cohort", cohort_id=current.id))
     return _cohort_page(current, trainer_form=form), 400
 
@@ -184,7 +186,7 @@ def assign_course(cohort_id: int):
     if form.validate_on_submit() and _commit_or_flash(
             lambda: cohorts.assign_course(db.session, current_user, current, form.course_id.data, form.due_on.data,
                                           set(catalog().courses)),
-            "Course assigned."):
+            "Course assigned.", form_id="course-form"):
         return redirect(url_for("trainer.cohort", cohort_id=current.id))
     return _cohort_page(current, course_form=form), 400
 

@@ -15,16 +15,18 @@ from lms.core.services import ServiceError
 T = TypeVar("T")
 
 
-def service_call(action: Callable[[], T], success: str, *, near: str | None = None) -> tuple[T | None, bool]:
+def service_call(action: Callable[[], T], success: str, *, near: str | None = None,
+                 refusal_near: str | None = None) -> tuple[T | None, bool]:
     """Run a service call; commit and show `success`, or roll back and show the rule's message.
 
-    With `near`, the message shows inside the element with that id on the next page (lms/core/notices.py).
+    With `near`, the message shows inside the element with that id on the next page (lms/core/notices.py);
+    `refusal_near` places only a refusal (a form's error summary), leaving success where `near` says.
     """
     try:
         result = action()
     except ServiceError as exc:
         db.session.rollback()
-        notify(str(exc), "error", near=near)
+        notify(str(exc), "error", near=refusal_near or near)
         return None, False
     db.session.commit()
     notify(success, "success", near=near)
