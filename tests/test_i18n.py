@@ -134,12 +134,12 @@ def test_durations_and_due_dates_are_written_for_the_locale(app):
 
     from flask_babel import force_locale
 
-    from lms.core.i18n import long_date, minutes_duration
+    from lms.core.i18n import about_duration, long_date
     from lms.learning.assigned import due_words
 
     with app.test_request_context("/"), force_locale("cy"):
-        assert minutes_duration(15) == "15 munud" and minutes_duration(90) == "90 munud"
+        assert about_duration(15) == "tua 15 munud" and about_duration(90) == "tua 1½ awr"
         assert long_date(date(2026, 3, 3)) == "3 Mawrth 2026"
         assert due_words(date(2026, 3, 3), date(2026, 3, 1)) == ("Yn ddyledus ymhen 2 diwrnod (3 Mawrth 2026)", "warn")
     with app.test_request_context("/"), force_locale("en"):
-        assert minutes_duration(1) == "1 minute" and long_date(date(2026, 3, 3)) == "3 March 2026"
+        assert about_duration(1) == "about 1 minute" and long_date(date(2026, 3, 3)) == "3 March 2026"

@@ -48,6 +48,7 @@ TRAINEE_PATH = [
     "certificates/templates/certificates/mine.html",
     "certificates/templates/certificates/claim.html",
     "certificates/templates/certificates/_trainee_panel.html",
+    "certificates/templates/certificates/_withdrawn.html",
     "coaching/templates/coaching/_my_feedback.html",
     "coaching/templates/coaching/_debrief.html",
     "coaching/templates/coaching/_thread.html",
