@@ -77,3 +77,18 @@ def test_the_profile_and_data_pages_reflow_at_phone_width_and_pass_axe(phone_pag
         phone_page.goto(path)
         assert phone_page.evaluate("document.documentElement.scrollWidth") <= 360, path
         assert_accessible(phone_page, path)
+
+
+def test_a_confirmation_page_reflows_at_phone_width_and_passes_axe(phone_page, users, session):
+    kit = users.create(email="kit@example.org", display_name="Kit")
+    session.add(factories.ReflectionEntry(user_id=kit.id, course_id="listening", step_id="welcome",
+                                          reflection_id="r-hardest", prompt_text="What is hardest?", text="Late nights."))
+    session.commit()
+    browser_log_in(phone_page, "kit@example.org")
+    phone_page.goto("/my/reflections")
+    phone_page.get_by_role("button", name="Delete").click()
+    expect(phone_page.get_by_role("heading", level=1)).to_contain_text("Delete your reflection on")
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert_accessible(phone_page, "confirmation page")
+    phone_page.get_by_role("button", name="Delete the reflection").click()
+    expect(phone_page.get_by_text("Your reflection is deleted.")).to_be_visible()
