@@ -118,7 +118,8 @@ def test_admin_forms_use_the_summary(client, users):
     links = _summary(_post(client, f"{page}/role", {"role": "trainer", "admin_password": ""},
                            form_page=page).get_data(as_text=True))
     assert set(links) == {"admin_password"}
-    links = _summary(_post(client, f"{page}/password", {"reset-admin_password": "not my password"},
+    # Resetting a password asks on a confirmation page; a wrong password of the admin's shows in its summary.
+    links = _summary(_post(client, f"{page}/password", {"confirmed": "yes", "reset-admin_password": "not my password"},
                            form_page=page).get_data(as_text=True))
     assert links == {"reset-admin_password": "That is not your password, so nothing was changed."}
 

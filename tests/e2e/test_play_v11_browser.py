@@ -112,7 +112,7 @@ def test_trainer_sees_skills_per_cohort_and_trainee(page, users, session, app):
     session.commit()
 
     browser_log_in(page, trainer.email)
-    page.wait_for_url("**/home")
+    page.wait_for_url("**/trainer/needs-you")  # staff land on what is waiting for them
     page.goto("/trainer/scenarios/night-handover")
     table = page.get_by_role("table", name="Average skill scores per cohort")
     assert table.get_by_role("row", name="Night owls").inner_text().split() == ["Night", "owls", "1", "4.0", "3.0"]

@@ -97,7 +97,7 @@ def test_every_v11_construct_loads_plays_and_reports(page, browser, live_server,
 
     # -- the trainer's content page: every variable and where its value comes from; overdue review dates.
     browser_log_in(page, trainer.email)
-    page.wait_for_url("**/home")
+    page.wait_for_url("**/trainer/needs-you")  # staff land on what is waiting for them
     page.goto("/trainer/content")
     # Overdue reviews are listed below, not counted as problems; the longest-answer cue is `lms check --paths`'s.
     expect(page.get_by_text("0 errors and 0 warnings found")).to_be_visible()
@@ -106,7 +106,7 @@ def test_every_v11_construct_loads_plays_and_reports(page, browser, live_server,
     expect(details.get_by_role("row").filter(has_text="org.name")).to_contain_text("this site's settings")
     expect(details.get_by_role("row").filter(has_text="org.escalation_email")).to_contain_text("default in org.yaml")
     review = page.locator("h2#review + p + ul")
-    expect(review).to_contain_text("Course “Safety at Harbour Nightline” safety — due 2025-01-01")
+    expect(review).to_contain_text("Course “Safety at Harbour Nightline” safety — due 1 January 2025")
     expect(review).not_to_contain_text("Night handover")  # reviewed 2025-06, every 120 months
     assert_accessible(page, "trainer content page with organisation details and review dates")
 
