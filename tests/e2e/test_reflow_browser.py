@@ -30,7 +30,7 @@ pytestmark = pytest.mark.browser
 
 WIDTH = 320
 LONG_WORD = "Llanfairpwllgwyngyllgogerychwyrndrobwllllantysiliogogogoch"
-LONG_NAME = f"Maximiliana Bartholomew-{LONG_WORD}"
+LONG_NAME = f"Mali Bartholomew-{LONG_WORD}"  # 75 characters: display names stop at 80
 LONG_EMAIL = f"maximiliana.bartholomew.{LONG_WORD.lower()}@volunteers.example.org"
 COHORT_NAMES = [
     f"Night moderators, spring intake 2026 — {LONG_WORD} and the Valleys",
@@ -59,13 +59,13 @@ def _world(app, session, users, role: str) -> tuple[dict[str, str], list[str], s
     """Records for every URL argument, as `role` sees them; extra URLs; the email to log in with."""
     me = None if role == "guest" else users.create(
         role=role, email=f"{role}-{LONG_EMAIL}"[:200],
-        display_name=f"{LONG_NAME} ({role})" if role != "trainee" else LONG_NAME)
+        display_name=f"{LONG_NAME} ({role})"[:80] if role != "trainee" else LONG_NAME)
     owner = me if role in ("trainer", "admin") else quick_user(session, "Angharad Llewellyn-Pritchard", role="trainer")
     groups = [make_cohort(session, owner, name, courses=("listening", "advanced"), due_on=TODAY + timedelta(days=n * 9 - 3))
               for n, name in enumerate(COHORT_NAMES)]
     cohorts.set_archived(session, owner, groups[2], True)
     cohort = groups[0]
-    names = [LONG_NAME + " Junior", "Siôn Rhys ap Gruffydd", "Zoë Ødegård-Nakamura", "李小龙", "Owl",
+    names = [(LONG_NAME + " Junior")[:80], "Siôn Rhys ap Gruffydd", "Zoë Ødegård-Nakamura", "李小龙", "Owl",
              "Ngozi Chukwuemeka-Adebayo", "An Unusually Long Pseudonym Without Breaks Whatsoever"]
     trainees = [quick_user(session, name) for name in names]
     member = me if role == "trainee" else trainees[0]
