@@ -94,25 +94,35 @@ def _send_one(app) -> Job:
         return db.session.scalar(select(Job).where(Job.kind == mail.EMAIL_JOB))
 
 
-def _tls_settings(server: TlsSmtpServer, **extra) -> dict:
-    return {**mail_config(server), "MAIL_SECURITY": "starttls", **extra}
+def _tls_settings(server: TlsSmtpServer, security: str = "starttls", **extra) -> dict:
+    return {**mail_config(server), "MAIL_SECURITY": security, **extra}
 
 
-def test_starttls_with_a_trusted_ca_file_delivers_encrypted(database_url, content_dir, tmp_path, tls_server,
-                                                            certificate):
-    app = _app(database_url, content_dir, tmp_path, **_tls_settings(tls_server, MAIL_CA_FILE=str(certificate[0])))
+#: STARTTLS (port 587 style) and TLS on connect (port 465 style): the same guarantees, each against its own server.
+MODES = pytest.mark.parametrize("security, server_fixture", [("starttls", "tls_server"), ("ssl", "ssl_server")])
+
+
+@MODES
+def test_a_trusted_ca_file_delivers_encrypted(request, database_url, content_dir, tmp_path, certificate, security,
+                                              server_fixture):
+    server = request.getfixturevalue(server_fixture)
+    app = _app(database_url, content_dir, tmp_path,
+               **_tls_settings(server, security, MAIL_CA_FILE=str(certificate[0])))
     try:
         assert _send_one(app) is None  # sent, so the job is gone
-        assert tls_server.received == [(["tess@example.org"], True)]
+        assert server.received == [(["tess@example.org"], True)]
     finally:
         app.extensions["lms_db"].dispose()
 
 
-def test_an_untrusted_certificate_sends_nothing_and_keeps_the_job(database_url, content_dir, tmp_path, tls_server):
-    app = _app(database_url, content_dir, tmp_path, **_tls_settings(tls_server))
+@MODES
+def test_an_untrusted_certificate_sends_nothing_and_keeps_the_job(request, database_url, content_dir, tmp_path,
+                                                                  security, server_fixture):
+    server = request.getfixturevalue(server_fixture)
+    app = _app(database_url, content_dir, tmp_path, **_tls_settings(server, security))
     try:
         job = _send_one(app)
-        assert tls_server.received == []
+        assert server.received == []
         assert job is not None and job.attempts == 1 and job.last_error  # to be retried later
     finally:
         app.extensions["lms_db"].dispose()
@@ -137,30 +147,6 @@ def test_a_ca_file_that_is_not_there_is_refused_at_start_up(database_url, conten
 
 
 # -- TLS on connect (LMS_MAIL_SECURITY=ssl, port 465 style) ----------------------------------------
-
-def _ssl_settings(server: TlsSmtpServer, **extra) -> dict:
-    return {**mail_config(server), "MAIL_SECURITY": "ssl", **extra}
-
-
-def test_tls_on_connect_with_a_trusted_ca_file_delivers_encrypted(database_url, content_dir, tmp_path, ssl_server,
-                                                                  certificate):
-    app = _app(database_url, content_dir, tmp_path, **_ssl_settings(ssl_server, MAIL_CA_FILE=str(certificate[0])))
-    try:
-        assert _send_one(app) is None  # sent, so the job is gone
-        assert ssl_server.received == [(["tess@example.org"], True)]
-    finally:
-        app.extensions["lms_db"].dispose()
-
-
-def test_tls_on_connect_checks_the_certificate(database_url, content_dir, tmp_path, ssl_server):
-    app = _app(database_url, content_dir, tmp_path, **_ssl_settings(ssl_server))
-    try:
-        job = _send_one(app)
-        assert ssl_server.received == []
-        assert job is not None and job.attempts == 1 and job.last_error  # to be retried later
-    finally:
-        app.extensions["lms_db"].dispose()
-
 
 def test_a_tls_on_connect_server_gets_nothing_in_plain_text(database_url, content_dir, tmp_path, ssl_server):
     """So the message of the first test could only have come over TLS from the first byte."""
