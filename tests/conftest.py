@@ -300,6 +300,14 @@ class LiveServer:
 
 
 @pytest.fixture
+def trainer(users):
+    """A trainer, Tess, logged in on `client` (a test file may define its own, not logged in)."""
+    trainer = users.create(role="trainer", display_name="Tess Trainer")
+    users.login(trainer)
+    return trainer
+
+
+@pytest.fixture
 def live_server(app) -> Iterator[LiveServer]:
     server = LiveServer(app)
     yield server

@@ -21,13 +21,6 @@ from tests.factories import TODAY, enrol, join, make_cohort, play, quick_user
 
 
 @pytest.fixture
-def trainer(users):
-    trainer = users.create(role="trainer", display_name="Tess Trainer")
-    users.login(trainer)
-    return trainer
-
-
-@pytest.fixture
 def world(session, users, trainer):
     """Two cohorts of the trainer's, a trainee of another trainer's, and a private practice run."""
     days = make_cohort(session, trainer, "Day shift")

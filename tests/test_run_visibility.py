@@ -22,13 +22,6 @@ PRIVATE_SCENARIO = "self-harm-disclosure"
 
 
 @pytest.fixture
-def trainer(users):
-    trainer = users.create(role="trainer", display_name="Tess Trainer")
-    users.login(trainer)
-    return trainer
-
-
-@pytest.fixture
 def world(session, users, trainer):
     cohort = make_cohort(session, trainer, courses=("listening",))
     sam = quick_user(session, "Sam Trainee")

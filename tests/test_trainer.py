@@ -39,13 +39,6 @@ from tests.factories import (
 )
 
 
-@pytest.fixture
-def trainer(users):
-    trainer = users.create(role="trainer", display_name="Tess Trainer")
-    users.login(trainer)
-    return trainer
-
-
 def catalog_of(app):
     return app.extensions["lms_catalog"].catalog
 
