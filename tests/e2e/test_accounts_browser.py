@@ -1,5 +1,6 @@
 """Accounts in a real browser: register, log in, log out, keyboard only, axe."""
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD, assert_accessible, browser_register
 
@@ -10,16 +11,16 @@ def test_register_logout_login(page, live_server):
     page.goto("/")
     page.get_by_role("link", name="Create an account").first.click()
     browser_register(page, "Nightowl", "owl@example.org")
-    assert page.get_by_role("heading", name="Hello, Nightowl").is_visible()
+    expect(page.get_by_role("heading", name="Hello, Nightowl")).to_be_visible()
     page.get_by_role("button", name="Log out").click()
     assert "/login" in page.url
     page.get_by_label("Email").fill("owl@example.org")
     page.get_by_label("Password").fill("wrong password")
     page.get_by_role("button", name="Log in").click()
-    assert page.get_by_role("alert").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    assert page.get_by_role("heading", name="Hello, Nightowl").is_visible()
+    expect(page.get_by_role("heading", name="Hello, Nightowl")).to_be_visible()
 
 
 def test_keyboard_only_registration_and_login(page, live_server):
@@ -41,12 +42,12 @@ def test_keyboard_only_registration_and_login(page, live_server):
     assert page.evaluate("document.activeElement.textContent.trim()") == "Create account"
     page.keyboard.press("Enter")
     page.wait_for_url("**/login")
-    assert page.get_by_role("status").filter(has_text="If that email address was new here").is_visible()
+    expect(page.get_by_role("status").filter(has_text="If that email address was new here")).to_be_visible()
     page.get_by_label("Email").fill("keys@example.org")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_label("Password").press("Enter")
     page.wait_for_url("**/home")
-    assert page.get_by_role("heading", name="Hello, Keys Only").is_visible()
+    expect(page.get_by_role("heading", name="Hello, Keys Only")).to_be_visible()
     # The focus ring is visible on keyboard focus.
     page.keyboard.press("Tab")
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")

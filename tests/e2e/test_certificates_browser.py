@@ -5,6 +5,7 @@ import io
 from datetime import UTC, datetime
 
 import pytest
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from lms.learning.models import Enrolment
@@ -28,9 +29,9 @@ def test_claim_download_and_verify(page, live_server, users, session):
     assert_accessible(page, "claim form")
     page.get_by_label("Your full name").fill("Zoë Ó Briain")
     page.get_by_role("button", name="Preview").click()
-    assert page.get_by_role("figure").filter(has_text="Zoë Ó Briain").is_visible()
+    expect(page.get_by_role("figure").filter(has_text="Zoë Ó Briain")).to_be_visible()
     page.get_by_role("button", name="Get my certificate").click()
-    assert page.get_by_role("status").filter(has_text="ready to download").is_visible()
+    expect(page.get_by_role("status").filter(has_text="ready to download")).to_be_visible()
     assert_accessible(page, "my certificates")
 
     with page.expect_download() as download_info:
@@ -45,14 +46,14 @@ def test_claim_download_and_verify(page, live_server, users, session):
     assert_accessible(page, "verify form")
     page.get_by_label("Certificate code").fill(code.lower())
     page.get_by_role("button", name="Check").click()
-    assert page.get_by_role("heading", name="This certificate is valid").is_visible()
-    assert page.get_by_text("Zoë Ó Briain").is_visible()
+    expect(page.get_by_role("heading", name="This certificate is valid")).to_be_visible()
+    expect(page.get_by_text("Zoë Ó Briain")).to_be_visible()
     assert_accessible(page, "verification result")
 
 
 def test_verification_page_at_phone_width(phone_page, live_server):
     phone_page.goto("/verify?code=ABCD-EFGH-nope")
-    assert phone_page.get_by_role("heading", name="We could not find that certificate").is_visible()
+    expect(phone_page.get_by_role("heading", name="We could not find that certificate")).to_be_visible()
     width = phone_page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360
     assert_accessible(phone_page, "unknown code at 360 px")

@@ -5,6 +5,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from lms.core.db import db
 from lms.jobs import schedule
@@ -39,7 +40,7 @@ def test_invitation_by_email_to_assigned_course_and_one_reminder(page, browser, 
     page.get_by_label("Their email (optional, personal links only)").fill("owl@example.org")
     page.get_by_label("Email this invitation to them").check()
     page.get_by_role("button", name="Create invitation").click()
-    assert page.get_by_text("queued to be emailed to owl@example.org").first.is_visible()
+    expect(page.get_by_text("queued to be emailed to owl@example.org").first).to_be_visible()
     assert_accessible(page, "cohort page after emailing an invitation")
     assert smtp_server.messages == []
 
@@ -54,14 +55,14 @@ def test_invitation_by_email_to_assigned_course_and_one_reminder(page, browser, 
     try:
         parts = urlsplit(link)
         trainee.goto(f"{parts.path}?{parts.query}")
-        assert trainee.get_by_role("heading", name=re.compile("invited to join Night moderators, spring intake "
-                                                              "at Harbourside Trust")).is_visible()
+        expect(trainee.get_by_role("heading", name=re.compile("invited to join Night moderators, spring intake "
+                                                              "at Harbourside Trust"))).to_be_visible()
         browser_register(trainee, "Nightowl", "owl@example.org")
         trainee.get_by_role("link", name="My training").click()
         assigned = trainee.get_by_role("region", name="Assigned to you")
-        assert assigned.get_by_role("heading", name="Listening basics").is_visible()
-        assert assigned.get_by_text("assigned by Tess Trainer").is_visible()
-        assert assigned.get_by_text(f"Due in 20 days ({DUE.day} {DUE:%B %Y})").is_visible()
+        expect(assigned.get_by_role("heading", name="Listening basics")).to_be_visible()
+        expect(assigned.get_by_text("assigned by Tess Trainer")).to_be_visible()
+        expect(assigned.get_by_text(f"Due in 20 days ({DUE.day} {DUE:%B %Y})")).to_be_visible()
         assert_accessible(trainee, "my training with an assigned course")
     finally:
         trainee_context.close()

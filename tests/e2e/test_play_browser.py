@@ -1,5 +1,6 @@
 """The role-play player in a real browser: notes, choices, pause, resume, debrief, check-in, axe."""
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import assert_accessible, browser_log_in
 
@@ -15,12 +16,14 @@ def open_late_post(page) -> None:
     page.goto("/")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Role-plays").click()
     page.get_by_role("link", name="Start A late post").click()
-    assert page.get_by_role("heading", name="Content note").is_visible()
+    expect(page.get_by_role("heading", name="Content note")).to_be_visible()
     page.get_by_role("button", name="Start the role-play").click()
 
 
 def choose(page, text: str) -> None:
-    page.get_by_role("group", name="What do you do?").get_by_role("button", name=text).click()
+    """Pick a choice and wait for the next page, so what follows never reads the page the choice was made on."""
+    with page.expect_navigation():
+        page.get_by_role("group", name="What do you do?").get_by_role("button", name=text).click()
 
 
 def test_play_late_post_twice_with_notes_pause_resume_and_debrief(page, users):
@@ -28,13 +31,13 @@ def test_play_late_post_twice_with_notes_pause_resume_and_debrief(page, users):
     open_late_post(page)
 
     # First run: the content note comes first; skip, then show after all.
-    assert page.get_by_text("The next message includes: suicide").is_visible()
+    expect(page.get_by_text("The next message includes: suicide")).to_be_visible()
     assert page.get_by_role("group", name="What do you do?").count() == 0
     assert_accessible(page, "player: node with a content note")
     page.get_by_role("link", name="Skip to the choices").click()
     assert page.get_by_text("I can't do this any more").count() == 0
     page.get_by_role("link", name="Show the message").click()
-    assert page.get_by_text("I can't do this any more").is_visible()
+    expect(page.get_by_text("I can't do this any more")).to_be_visible()
     assert page.locator(".chat-message .chat-sender").inner_text() == "nightowl"
     assert_accessible(page, "player: node with choices")
     choose(page, "Promise to keep it secret")
@@ -44,20 +47,20 @@ def test_play_late_post_twice_with_notes_pause_resume_and_debrief(page, users):
 
     # Pause, then resume at the same node.
     page.get_by_role("link", name="Pause").click()
-    assert page.get_by_text("Your place is kept").is_visible()
+    expect(page.get_by_text("Your place is kept")).to_be_visible()
     page.get_by_role("link", name="Resume", exact=True).click()
-    assert page.get_by_text("You promised. They tell you more.").is_visible()
+    expect(page.get_by_text("You promised. They tell you more.")).to_be_visible()
     assert page.get_by_role("button", name="Remind them what you promised").count() == 0  # 'if reach-out'
     choose(page, "Tell them you need to get help after all")
 
     page.wait_for_url("**/debrief")
-    assert page.get_by_text("You crossed a red line: Promise to keep it secret.").is_visible()
-    assert page.get_by_text("Not passed").is_visible()
-    assert page.get_by_text("Recommended here: Reach out privately").is_visible()
+    expect(page.get_by_text("You crossed a red line: Promise to keep it secret.")).to_be_visible()
+    expect(page.get_by_text("Not passed")).to_be_visible()
+    expect(page.get_by_text("Recommended here: Reach out privately")).to_be_visible()
     assert_accessible(page, "debrief with a red line and the check-in")
     page.get_by_label("A bit unsettled").check()
     page.get_by_role("button", name="Save my check-in").click()
-    assert page.get_by_text("You checked in: A bit unsettled").is_visible()
+    expect(page.get_by_text("You checked in: A bit unsettled")).to_be_visible()
 
     # Second run: show the message, choose well, pass.
     page.get_by_role("button", name="Play again").click()
@@ -69,7 +72,7 @@ def test_play_late_post_twice_with_notes_pause_resume_and_debrief(page, users):
     assert page.get_by_text("crossed a red line").count() == 0
     assert_accessible(page, "debrief of a passing run")
     page.get_by_role("link", name="All role-plays").click()
-    assert page.get_by_text("played 2 times").is_visible()
+    expect(page.get_by_text("played 2 times")).to_be_visible()
 
 
 def test_player_and_debrief_at_phone_size(phone_page, users):
@@ -77,17 +80,17 @@ def test_player_and_debrief_at_phone_size(phone_page, users):
     log_in(page, users)
     open_late_post(page)
     page.get_by_role("link", name="Skip to the choices").click()
-    assert page.get_by_role("link", name="Pause").is_visible()
+    expect(page.get_by_role("link", name="Pause")).to_be_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"the player scrolls sideways at 360 px ({width})"
     assert_accessible(page, "player at phone size")
     choose(page, "Leave it for the morning")
     page.wait_for_url("**/debrief")
     assert page.locator(".verdict").inner_text().startswith("Not passed")
-    assert page.get_by_text("The conversation reached an ending that does not pass.").is_visible()
+    expect(page.get_by_text("The conversation reached an ending that does not pass.")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert_accessible(page, "debrief at phone size")
     page.get_by_label("Struggling").check()
     page.get_by_role("button", name="Save my check-in").click()
-    assert page.get_by_text("Please stop here for now").is_visible()
-    assert page.get_by_role("link", name="116 123").is_visible()
+    expect(page.get_by_text("Please stop here for now")).to_be_visible()
+    expect(page.get_by_role("link", name="116 123")).to_be_visible()

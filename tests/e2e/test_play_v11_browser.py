@@ -2,8 +2,10 @@
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import assert_accessible, browser_log_in
+from tests.e2e.test_play_browser import choose
 from tests.test_runs_v11 import make_v11_content
 
 pytestmark = pytest.mark.browser
@@ -20,10 +22,6 @@ def content_dir(tmp_path: Path) -> Path:
 def choices(page) -> list[str]:
     buttons = page.get_by_role("group", name="What do you do?").get_by_role("button")
     return [" ".join(b.split()) for b in buttons.all_inner_texts()]
-
-
-def choose(page, text: str) -> None:
-    page.get_by_role("group", name="What do you do?").get_by_role("button", name=text).click()
 
 
 def skill_lines(page) -> list[str]:
@@ -60,9 +58,9 @@ def test_a_v11_scenario_played_in_the_browser(page, users):
 
     # 7.3 pass_forbids and 7.4 conditional text: the public route.
     choose(page, "Reply in the public thread")
-    assert page.get_by_role("heading", name="Replying in front of everyone").is_visible()
+    expect(page.get_by_role("heading", name="Replying in front of everyone")).to_be_visible()
     choose(page, "Move to a private message")
-    assert page.get_by_text("moth says the public replies made them feel worse.").is_visible()
+    expect(page.get_by_text("moth says the public replies made them feel worse.")).to_be_visible()
     assert page.get_by_text("thanks you for getting in touch privately").count() == 0
     choose(page, "Ask directly whether they are safe")
     feedback = page.get_by_role("region", name="Feedback on your last choice")
@@ -71,9 +69,9 @@ def test_a_v11_scenario_played_in_the_browser(page, users):
     choose(page, "Hand over with a full note")
     page.wait_for_url("**/debrief")
     assert page.locator(".verdict").inner_text().startswith("Not passed")
-    assert page.get_by_text("Your route went to a situation a passing run must avoid: "
-                            "“Replying in front of everyone”").is_visible()
-    assert page.get_by_text("You got there, but the public thread still needs tidying up.").is_visible()
+    expect(page.get_by_text("Your route went to a situation a passing run must avoid: "
+                            "“Replying in front of everyone”")).to_be_visible()
+    expect(page.get_by_text("You got there, but the public thread still needs tidying up.")).to_be_visible()
     assert skill_lines(page) == ["Listening well: 4 out of 4", "Escalating risk: 3 out of 4"]
     assert_accessible(page, "debrief with a forbidden node and skills")
 
@@ -81,9 +79,9 @@ def test_a_v11_scenario_played_in_the_browser(page, users):
     page.get_by_role("button", name="Play again").click()
     choose(page, "Alert the safeguarding lead")
     choose(page, "Message moth privately")
-    assert page.get_by_text("moth thanks you for getting in touch privately.").is_visible()
+    expect(page.get_by_text("moth thanks you for getting in touch privately.")).to_be_visible()
     choose(page, "Ask directly whether they are safe")
-    assert page.get_by_text("The lead already knows, so the handover will be quick.").is_visible()
+    expect(page.get_by_text("The lead already knows, so the handover will be quick.")).to_be_visible()
     choose(page, "Hand over with a full note")
     page.wait_for_url("**/debrief")
     assert page.locator(".verdict").inner_text().startswith("Passed")
@@ -119,7 +117,8 @@ def test_trainer_sees_skills_per_cohort_and_trainee(page, users, session, app):
     page.get_by_text("Trainees in Night owls", exact=True).click()
     # Robin's name also links from the wrong turns above: follow the one in the cohort's table.
     page.locator("details.cohort-skills").get_by_role("link", name="Robin").click()
-    assert page.get_by_role("heading", name="Robin").is_visible()
-    assert page.get_by_text("Listening well").is_visible() and page.get_by_text("Escalating risk").is_visible()
+    expect(page.get_by_role("heading", name="Robin")).to_be_visible()
+    expect(page.get_by_text("Listening well")).to_be_visible()
+    expect(page.get_by_text("Escalating risk")).to_be_visible()
     page.go_back()
     assert_accessible(page, "insight with skills")

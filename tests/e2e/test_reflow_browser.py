@@ -14,6 +14,7 @@ from datetime import timedelta
 from urllib.parse import quote
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from lms.admin import audit
@@ -210,7 +211,7 @@ def test_a_bad_registration_opens_with_the_error_summary_focused(browser, live_s
         tab.get_by_label("Password", exact=True).fill("short")
         tab.get_by_role("button", name="Create account").click()
         summary = tab.get_by_role("alert").filter(has_text="There is a problem")
-        assert summary.is_visible()
+        expect(summary).to_be_visible()
         if javascript:  # autofocus is read by the browser; without JavaScript the tab order still starts there
             assert tab.evaluate("document.activeElement.classList.contains('error-summary')")
         links = summary.get_by_role("link")

@@ -1,5 +1,6 @@
 """A trainer runs a cohort in a real browser: create, assign, invite, watch progress appear; axe on each page."""
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import assert_accessible, browser_log_in, browser_register
 from tests.factories import join, play, quick_user
@@ -19,11 +20,11 @@ def test_trainer_invites_a_trainee_and_sees_their_progress(page, browser, live_s
     page.get_by_role("link", name="Create a cohort").click()
     page.get_by_label("Name").fill("Night moderators, spring intake")
     page.get_by_role("button", name="Create cohort").click()
-    assert page.get_by_role("heading", name="Night moderators, spring intake").is_visible()
+    expect(page.get_by_role("heading", name="Night moderators, spring intake")).to_be_visible()
 
     page.get_by_label("Course").select_option("listening")
     page.get_by_role("button", name="Assign course").click()
-    assert page.get_by_role("cell", name="Listening basics", exact=True).is_visible()
+    expect(page.get_by_role("cell", name="Listening basics", exact=True)).to_be_visible()
     page.get_by_label("A cohort link anyone you give it to can use").check()
     page.get_by_role("button", name="Create invitation").click()
     invite_url = page.get_by_label("For someone new").input_value()
@@ -36,7 +37,7 @@ def test_trainer_invites_a_trainee_and_sees_their_progress(page, browser, live_s
     try:
         trainee.goto(invite_url)
         browser_register(trainee, "Nightowl", "owl@example.org")
-        assert trainee.get_by_role("button", name="Log out (Nightowl)").is_visible()
+        expect(trainee.get_by_role("button", name="Log out (Nightowl)")).to_be_visible()
 
         page.goto(page.url.split("/trainer/")[0] + "/trainer/")
         page.get_by_role("link", name="Progress").first.click()
@@ -58,7 +59,7 @@ def test_trainer_invites_a_trainee_and_sees_their_progress(page, browser, live_s
     row = page.get_by_role("row").filter(has_text="Nightowl")
     assert "In progress" in row.inner_text() and "25%" in row.inner_text()
     row.get_by_role("link", name="Nightowl").click()
-    assert page.get_by_role("heading", name="Nightowl").is_visible()
+    expect(page.get_by_role("heading", name="Nightowl")).to_be_visible()
     assert_accessible(page, "trainee page")
 
 
@@ -83,7 +84,7 @@ def test_insight_and_admin_pages_are_accessible(page, phone_page, live_server, u
     assert page.get_by_text("Red line").count() == 0  # /account/data: nothing of the insight leaks here
     page.goto("/trainer/scenarios/late-post")
     page.locator(".node-insight summary").first.click()  # the per-point detail opens on demand
-    assert page.locator(".choice-bars li.red").first.is_visible()
+    expect(page.locator(".choice-bars li.red").first).to_be_visible()
 
 
 def test_insight_leads_with_where_trainees_go_wrong(page, phone_page, browser, live_server, users, session):
@@ -111,14 +112,14 @@ def test_insight_leads_with_where_trainees_go_wrong(page, phone_page, browser, l
         tab.get_by_role("button", name="Show").click()
         assert "cohort=" in tab.url
         assert tab.get_by_role("list", name="Red lines crossed").count() == 0
-        assert tab.get_by_text("No run matching these filters crossed a red line.").is_visible()
+        expect(tab.get_by_text("No run matching these filters crossed a red line.")).to_be_visible()
         # A bad date typed into the address bar is a message next to the form, not an error page.
         tab.goto("/trainer/scenarios/late-post?start=2026-02-30")
-        assert tab.get_by_text("Enter the first day as a date, like 2026-03-31.").first.is_visible()
+        expect(tab.get_by_text("Enter the first day as a date, like 2026-03-31.").first).to_be_visible()
         assert_accessible(tab, "insight with a bad filter")
         tab.get_by_role("link", name="Clear the filters").click()
         tab.get_by_role("list", name="Red lines crossed").get_by_role("link", name="Ann Example").click()
-        assert tab.get_by_role("heading", name="Ann Example").is_visible()
+        expect(tab.get_by_role("heading", name="Ann Example")).to_be_visible()
     # The filters need no script at all.
     context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
     try:
