@@ -242,3 +242,44 @@ def counted(app):
         yield statements
     finally:
         event.remove(engine, "before_cursor_execute", count)
+
+
+# Role-play helpers: the v1.1 fixture scenario, and starting and choosing through the pages.
+
+V11 = Path(__file__).parent / "fixtures" / "v11"
+
+# File indexes of night-handover's choices, by what they do.
+PRIVATE, PUBLIC, ALERT, PASS_ON = 0, 1, 2, 3  # at start; PASS_ON is pinned
+TO_PRIVATE = 0  # at public-reply and at alert
+HANDOVER_NOW = 1  # at alert: skips check-in
+ASK_SAFE = 0  # at check-in
+FULL_NOTE = 0  # at handover
+
+
+def make_v11_content(root: Path, *, shuffle: bool = True) -> Path:
+    """The fixture content plus night-handover (in file order when `shuffle` is False)."""
+    shutil.copytree(FIXTURE_CONTENT, root)
+    text = (V11 / "night-handover.md").read_text()
+    if not shuffle:
+        text = text.replace("topic: safeguarding\n", "topic: safeguarding\nshuffle: false\n", 1)
+    (root / "scenarios" / "night-handover.md").write_text(text)
+    return root
+
+
+def start(client, scenario="late-post", **data) -> str:
+    """Start a run through the briefing's form; returns the run page's path."""
+    token = csrf_token(client, f"/play/{scenario}")
+    response = client.post(f"/play/{scenario}/start", data={"csrf_token": token, **data})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response.headers["Location"]
+
+
+def text(response) -> str:
+    """A response's body as text."""
+    return response.get_data(as_text=True)
+
+
+def choose_in_browser(page, text: str) -> None:
+    """Pick a choice and wait for the next page, so what follows never reads the page the choice was made on."""
+    with page.expect_navigation():
+        page.get_by_role("group", name="What do you do?").get_by_role("button", name=text).click()

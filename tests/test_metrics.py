@@ -108,7 +108,7 @@ def test_gunicorn_workers_add_up_in_multiprocess_mode(database_url, tmp_path):
            "LMS_SESSION_COOKIE_SECURE": "false", "PROMETHEUS_MULTIPROC_DIR": str(folder),
            "LMS_DATA_KEYS": DATA_KEY}
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    server = subprocess.Popen([str(gunicorn), "-c", "python:lms.gunicorn_conf", "--workers", "2", "--bind",
+    server = subprocess.Popen([str(gunicorn), "-c", "python:lms.core.gunicorn_conf", "--workers", "2", "--bind",
                                f"127.0.0.1:{port}", "--chdir", str(ROOT), "app:app"],
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"

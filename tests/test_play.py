@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from lms.learning.models import StepProgress
 from lms.roleplay.models import RunChoice, ScenarioRun, WellbeingCheckin
 from tests.conftest import CSRF_RE, csrf_token
-from tests.factories import make_play_content
+from tests.factories import make_play_content, start, text
 
 
 @pytest.fixture
@@ -25,13 +25,6 @@ def trainee(users):
     return user
 
 
-def start(client, scenario="late-post", **data) -> str:
-    """Start a run through the briefing's form; returns the run page's path."""
-    token = csrf_token(client, f"/play/{scenario}")
-    response = client.post(f"/play/{scenario}/start", data={"csrf_token": token, **data})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return response.headers["Location"]
-
 
 def choose(client, run_url: str, choice, position=None):
     page = client.get(run_url + "?skip=1").get_data(as_text=True)
@@ -40,9 +33,6 @@ def choose(client, run_url: str, choice, position=None):
         position = re.search(r'name="position" value="(\d+)"', page).group(1)
     return client.post(run_url + "/choose", data={"csrf_token": token, "position": position, "choice": choice})
 
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
 
 
 def test_practice_lists_every_scenario_with_my_runs(client, trainee):

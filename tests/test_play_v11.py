@@ -8,9 +8,22 @@ import pytest
 
 from lms.roleplay.models import RunChoice
 from tests.conftest import CSRF_RE
-from tests.test_play import start, text
-from tests.test_runs_v11 import ALERT, ASK_SAFE, FULL_NOTE, PASS_ON, PRIVATE, PUBLIC, TO_PRIVATE, make_v11_content
-from tests.test_trainer import SECRET_CHECKIN, join, make_cohort, private_notes
+from tests.factories import (
+    ALERT,
+    ASK_SAFE,
+    FULL_NOTE,
+    PASS_ON,
+    PRIVATE,
+    PUBLIC,
+    SECRET_CHECKIN,
+    TO_PRIVATE,
+    join,
+    make_cohort,
+    make_v11_content,
+    private_notes,
+    start,
+    text,
+)
 
 CHOICE_RE = re.compile(r'<button type="submit" name="choice" value="(\d+)"')
 

@@ -6,7 +6,6 @@ bodies and in feedback.
 """
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -18,27 +17,20 @@ from lms.core.models import utcnow
 from lms.core.services import ServiceError
 from lms.roleplay import insight, runs
 from lms.roleplay.models import RunChoice, ScenarioRun
-from tests.conftest import FIXTURE_CONTENT
-from tests.test_trainer import TODAY, join, make_cohort
-
-V11 = Path(__file__).parent / "fixtures" / "v11"
-
-# File indexes of night-handover's choices, by what they do.
-PRIVATE, PUBLIC, ALERT, PASS_ON = 0, 1, 2, 3  # at start; PASS_ON is pinned
-TO_PRIVATE = 0  # at public-reply and at alert
-HANDOVER_NOW = 1  # at alert: skips check-in
-ASK_SAFE = 0  # at check-in
-FULL_NOTE = 0  # at handover
-
-
-def make_v11_content(root: Path, *, shuffle: bool = True) -> Path:
-    """The fixture content plus night-handover (in file order when `shuffle` is False)."""
-    shutil.copytree(FIXTURE_CONTENT, root)
-    text = (V11 / "night-handover.md").read_text()
-    if not shuffle:
-        text = text.replace("topic: safeguarding\n", "topic: safeguarding\nshuffle: false\n", 1)
-    (root / "scenarios" / "night-handover.md").write_text(text)
-    return root
+from tests.factories import (
+    ALERT,
+    ASK_SAFE,
+    FULL_NOTE,
+    HANDOVER_NOW,
+    PASS_ON,
+    PRIVATE,
+    PUBLIC,
+    TO_PRIVATE,
+    TODAY,
+    join,
+    make_cohort,
+    make_v11_content,
+)
 
 
 @pytest.fixture

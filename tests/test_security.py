@@ -248,7 +248,7 @@ def test_a_certificate_template_cannot_reach_python_internals(app, session, user
     with app.app_context(), pytest.raises(RenderError, match="The certificate template could not be used"):
         document.render_html({"holder_name": "Jane"})
     # Through the claim page: our message, no 500, no certificate.
-    from tests.test_certificates import complete
+    from tests.factories import complete
 
     trainee = users.create()
     users.login(trainee)
@@ -291,7 +291,7 @@ def test_deletion_pseudonymises_the_audit_log_and_hides_a_revoked_holder(app, se
     from lms.accounts import users as user_admin
     from lms.admin.models import AuditEntry
     from lms.certificates.models import Certificate
-    from tests.test_certificates import issue
+    from tests.factories import issue
 
     person = users.create(role="trainer", display_name="Pat Person")
     admin = users.create(role="admin")

@@ -16,7 +16,7 @@ What is measured:
 Several workers: set `PROMETHEUS_MULTIPROC_DIR` to an empty folder (created
 fresh before gunicorn starts; each worker writes its own files there) and
 `/metrics` adds up every worker's figures. The gunicorn config in
-`lms/gunicorn_conf.py` removes a dead worker's live gauges. Without that
+`lms/core/gunicorn_conf.py` removes a dead worker's live gauges. Without that
 variable (the development server, one process) the figures are this process's.
 
 Who may read `/metrics`: a request carrying `Authorization: Bearer <METRICS_TOKEN>`,

@@ -3,6 +3,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import assert_accessible, browser_log_in
+from tests.factories import choose_in_browser as choose
 
 pytestmark = pytest.mark.browser
 
@@ -19,11 +20,6 @@ def open_late_post(page) -> None:
     expect(page.get_by_role("heading", name="Content note")).to_be_visible()
     page.get_by_role("button", name="Start the role-play").click()
 
-
-def choose(page, text: str) -> None:
-    """Pick a choice and wait for the next page, so what follows never reads the page the choice was made on."""
-    with page.expect_navigation():
-        page.get_by_role("group", name="What do you do?").get_by_role("button", name=text).click()
 
 
 def test_play_late_post_twice_with_notes_pause_resume_and_debrief(page, users):

@@ -5,8 +5,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.conftest import assert_accessible, browser_log_in
-from tests.e2e.test_play_browser import choose
-from tests.test_runs_v11 import make_v11_content
+from tests.factories import choose_in_browser as choose
+from tests.factories import make_v11_content
 
 pytestmark = pytest.mark.browser
 
@@ -94,8 +94,7 @@ def test_trainer_sees_skills_per_cohort_and_trainee(page, users, session, app):
     from lms.catalog.services import catalog
     from lms.core.models import utcnow
     from lms.roleplay import runs
-    from tests.test_runs_v11 import ASK_SAFE, FULL_NOTE, PRIVATE
-    from tests.test_trainer import join, make_cohort
+    from tests.factories import ASK_SAFE, FULL_NOTE, PRIVATE, join, make_cohort
 
     trainer = users.create(role="trainer", display_name="Tess Trainer")
     robin = users.create(display_name="Robin")

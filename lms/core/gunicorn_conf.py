@@ -1,4 +1,4 @@
-"""gunicorn settings for metrics across workers: `gunicorn -c python:lms.gunicorn_conf app:app`.
+"""gunicorn settings for metrics across workers: `gunicorn -c python:lms.core.gunicorn_conf app:app`.
 
 With PROMETHEUS_MULTIPROC_DIR set (see lms.core.metrics), the folder is emptied
 when the server starts (figures from an earlier run must not be added in) and a
