@@ -2,10 +2,11 @@
 
 Starts gunicorn (2 sync workers) on the sample content, keeps CONNECTIONS requests of the login
 page in flight, sends the master a HUP after a few seconds and counts, per second, the answers
-and the failures for WINDOW seconds after it, next to the seconds before. Once without
---preload (each new worker imports the app and loads the content: from the render cache, warm)
-and once with it (workers are forked from the loaded app). Both in the same run, so compare them
-with each other; on a machine shared with other work the figures move.
+and the failures for WINDOW seconds after it, next to the seconds before. Three times (RUNS):
+without --preload (each new worker imports the app and loads the content: from the render cache,
+warm); with it (workers are forked from the loaded app); and with it and the project's gunicorn
+settings, whose master also compiles the templates and catalogues before forking. All in the same
+run, so compare them with each other; on a machine shared with other work the figures move.
 
     .venv/bin/python bench/hup.py                          # SQLite, 10 s window
     .venv/bin/python bench/hup.py --db postgresql --window 5
@@ -31,6 +32,12 @@ sys.path.insert(0, str(ROOT))
 from tests.conftest import DATA_KEY, PG_BIN, PostgresCluster, _free_port  # noqa: E402
 
 CONNECTIONS = 8
+#: Row label -> gunicorn options. The settings file warms templates and catalogues before forking.
+RUNS = {
+    "plain": [],
+    "--preload": ["--preload"],
+    "--preload -c": ["--preload", "-c", "python:lms.core.gunicorn_conf"],
+}
 BEFORE = 3.0
 
 
@@ -42,12 +49,12 @@ def _env(url: str, instance: Path) -> dict[str, str]:
     return env
 
 
-def measure(env: dict[str, str], preload: bool, window: float) -> tuple[Counter, Counter, float]:
+def measure(env: dict[str, str], options: list[str], window: float) -> tuple[Counter, Counter, float]:
     """(answers by second from the HUP, failures by second, seconds to the first answer after start)."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}/login"
     command = [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}", "app:app"]
-    server = subprocess.Popen(command + (["--preload"] if preload else []), cwd=ROOT, env=env,
+    server = subprocess.Popen(command + options, cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     started = time.monotonic()
     try:
@@ -118,14 +125,13 @@ def main() -> int:
                        check=True, capture_output=True)
         print(f"HUP under load: gunicorn, 2 sync workers, {CONNECTIONS} connections asking for /login, "
               f"{args.db}; load average {os.getloadavg()[0]:.1f}")
-        print(f"  {'':12} {'boot s':>7} {'before /s':>10} " + " ".join(f"{f'+{s}s':>5}" for s in range(int(args.window)))
+        print(f"  {'':14} {'boot s':>7} {'before /s':>10} " + " ".join(f"{f'+{s}s':>5}" for s in range(int(args.window)))
               + f" {'failed':>7}")
-        for preload in (False, True):
-            answers, failures, boot = measure(env, preload, args.window)
+        for label, options in RUNS.items():
+            answers, failures, boot = measure(env, options, args.window)
             before = sum(n for second, n in answers.items() if second < 0) / BEFORE
             after = [answers.get(second, 0) for second in range(int(args.window))]
-            label = "--preload" if preload else "plain"
-            print(f"  {label:12} {boot:7.1f} {before:10.0f} " + " ".join(f"{n:5d}" for n in after)
+            print(f"  {label:14} {boot:7.1f} {before:10.0f} " + " ".join(f"{n:5d}" for n in after)
                   + f" {sum(n for s, n in failures.items() if s >= 0):7d}")
     finally:
         if cluster is not None:

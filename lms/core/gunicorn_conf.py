@@ -1,4 +1,7 @@
-"""gunicorn settings for metrics across workers: `gunicorn -c python:lms.core.gunicorn_conf app:app`.
+"""gunicorn settings: `gunicorn -c python:lms.core.gunicorn_conf app:app`.
+
+With --preload, the master compiles the templates and loads the interface catalogues
+before forking (lms.core.warm), so new workers, after a HUP too, answer at once.
 
 With PROMETHEUS_MULTIPROC_DIR set (see lms.core.metrics), the folder is emptied
 when the server starts (figures from an earlier run must not be added in) and a
@@ -24,3 +27,12 @@ def child_exit(_server, worker) -> None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def when_ready(server) -> None:
+    if server.cfg.preload_app:
+        from lms.core.warm import warm_up
+
+        app = server.app.wsgi()
+        if hasattr(app, "jinja_env"):  # the Flask app itself, not a wrapper around it
+            server.log.info("Compiled %d templates before forking workers", warm_up(app))
