@@ -46,7 +46,7 @@ MAX_ID_LENGTH = 48
 PLACEHOLDER_SUMMARY = "TODO: one or two sentences for the catalogue."
 PLACEHOLDER_BRIEFING = "Imported from Twine. Write the briefing here: what the trainee should know before starting."
 
-_GOTO = "\x00goto\x00"  # a (goto:)/<<goto>> found while converting: becomes a choice, or a link's target
+_GOTO = "\x00goto\x00"  # a (go-to:)/<<goto>> found while converting: becomes a choice, or a link's target
 _RESTART = "\x00restart\x00"
 _VARIABLE_RE = re.compile(r"(?<![\w$\\])\$[A-Za-z_]\w*")
 _SCORE_RE = re.compile(r"[+-]\d{1,9}|0")
@@ -61,7 +61,14 @@ _STYLE_RE = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.I | re.S)
 _LINK_TAG_RE = re.compile(r"(?<!<)<link\b[^>]*>", re.I)  # not SugarCube's <<link>>
 _TEMPLATE_RE = re.compile(r"<%(.*?)%>", re.S)
 _COMMENT_RE = re.compile(r"/\*.*?\*/|/%.*?%/", re.S)
-_MEDIA_TAG_RE = re.compile(r"<(img|audio|video|source|embed|iframe|track)\b[^>]*?\bsrc\s*=\s*([\"'])(.*?)\2[^>]*>", re.I | re.S)
+_MEDIA_TAG_RE = re.compile(
+    r"<(img|audio|video|source|embed|iframe|track)\b[^>]*?\bsrc\s*=\s*(?:([\"'])(.*?)\2|([^\s\"'<>=`]+))[^>]*>",
+    re.I | re.S)
+_SRC_ATTR_RE = re.compile(r"\bsrc\s*=\s*(?:[\"']([^\"']*)[\"']|([^\s\"'<>=`]+))", re.I)  # quoted or not
+_STYLE_ATTR_RE = re.compile(r"\bstyle\s*=\s*(?:\"[^\"]*\"|'[^']*')", re.I)
+_CSS_URL_RE = re.compile(r"url\(\s*([\"']?)(.*?)\1\s*\)", re.I | re.S)
+_SUGARCUBE_LIST_RE = re.compile(r"^(#+)[ \t]+(?=\S)")  # '# item': a numbered list line ('## item' one level in)
+_UNDERLINE_RE = re.compile(r"__(?=\S)(.+?)(?<=\S)__")
 _MD_IMAGE_RE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(\s+\"[^\"]*\")?\s*\)")
 _SUGARCUBE_IMAGE_RE = re.compile(r"\[[<>]?img\[(?:([^|\]]*)\|)?([^\]]+)\](?:\[[^\]]*\])?\]")
 _HREF_RE = re.compile(r"<a\b([^>]*?)\bhref\s*=\s*([\"'])(.*?)\2([^>]*)>(.*?)</a\s*>", re.I | re.S)
@@ -316,6 +323,11 @@ def _sugarcube_args(text: str) -> list[str]:
     return [m.group(0) for m in re.finditer(r"\"(?:[^\"\\]|\\.)*\"|'(?:[^'\\]|\\.)*'|\[\[.*?\]\]|\S+", text)]
 
 
+def _harlowe_name(written: str) -> str:
+    """A Harlowe macro's name as Harlowe compares it: case, '-' and '_' ignored ('go-to', 'GoTo', 'go_to')."""
+    return written.lower().replace("-", "").replace("_", "")
+
+
 class _Converter:
     """Turns one passage's Twine text into Markdown with [[links]] left in place for the link pass."""
 
@@ -357,8 +369,9 @@ class _Converter:
     def code(self, text: str) -> str:
         def script(match: re.Match[str]) -> str:
             attrs = match.group(1) or match.group(2) or ""
-            src = re.search(r"\bsrc\s*=\s*[\"']([^\"']*)[\"']", attrs)
-            self.note(f"script '{src.group(1)}' was removed" if src else "an inline <script> was removed")
+            src = _SRC_ATTR_RE.search(attrs)
+            ref = src.group(1) if src and src.group(1) is not None else src.group(2) if src else None
+            self.note(f"script '{ref}' was removed" if ref is not None else "an inline <script> was removed")
             return ""
 
         text = _SCRIPT_RE.sub(script, text)
@@ -539,7 +552,7 @@ class _Converter:
                 out.append(text[index:])
                 break
             out.append(text[index : match.start()])
-            name = match.group(1).lower()
+            name = match.group(1)
             args = _harlowe_args(text[match.end() : end])
             index = end + 1
             hook = None
@@ -551,23 +564,26 @@ class _Converter:
             out.append(self._harlowe_macro(name, [_literal(a) for a in args], hook))
         return _NAMED_HOOK_RE.sub("", "".join(out))
 
-    def _harlowe_macro(self, name: str, args: list[str | None], hook: str | None) -> str:
+    def _harlowe_macro(self, written: str, args: list[str | None], hook: str | None) -> str:
         kept = hook or ""
-        if name in ("link-goto", "click-goto", "link-reveal-goto") and args and all(a is not None for a in args[:2]):
+        name = _harlowe_name(written)
+        if name == "clickgoto" and len(args) > 1 and args[0] is None and args[1] is not None:
+            args = [args[1], args[1]]  # '(click-goto: ?hook, "T")': the hook is the link, so name the choice T
+        if name in ("linkgoto", "clickgoto", "linkrevealgoto") and args and all(a is not None for a in args[:2]):
             label, target = (args[0], args[1] if len(args) > 1 else args[0])
-            if name == "link-reveal-goto":
+            if name == "linkrevealgoto":
                 self._dropped_hook(hook)
             return f"[[{label}->{target}]]"
         if name == "goto" and args and args[0] is not None:
             return _GOTO + args[0] + _GOTO
         if name in ("restart", "reload"):
             return _RESTART
-        if name in ("link", "link-reveal", "link-repeat", "click", "link-rerun") and args and args[0] is not None:
+        if name in ("link", "linkreveal", "linkrepeat", "click", "linkrerun") and args and args[0] is not None:
             if _GOTO in kept:
                 return f"[[{args[0]}->{kept.split(_GOTO)[1]}]]"
             if _RESTART in kept:
                 return f"[[{args[0]}->{self.start_name}]]"
-        self.macro(f"({name}:)")
+        self.macro(f"({written.lower()}:)")
         return kept.replace(_GOTO, "").replace(_RESTART, "")
 
     def _dropped_hook(self, hook: str | None) -> None:
@@ -577,7 +593,7 @@ class _Converter:
     # -- gotos left at the top level become choices
     def gotos(self, text: str, label: str) -> str:
         if _GOTO in text:
-            self.note("(goto:)/<<goto>> became a choice labelled 'Continue'; reword it")
+            self.note("(go-to:)/<<goto>> became a choice labelled 'Continue'; reword it")
             text = re.sub(f"{_GOTO}(.*?){_GOTO}", lambda m: f"\n[[{label}->{m.group(1)}]]\n", text)
         if _RESTART in text:
             text = text.replace(_RESTART, f"\n[[Play again->{self.start_name}]]\n")
@@ -595,8 +611,24 @@ class _Converter:
             return copied
 
         def media(match: re.Match[str]) -> str:
-            new = reference(match.group(1).lower(), match.group(3))
-            return "" if new is None else match.group(0).replace(match.group(3), new)
+            ref = match.group(3) if match.group(2) else match.group(4)
+            new = reference(match.group(1).lower(), ref)
+            if new is None:
+                return ""
+            tag = match.group(0)
+            at = match.start(3 if match.group(2) else 4) - match.start()
+            value = new if match.group(2) else f'"{new}"'  # an unquoted value gets quotes: a path may need them
+            return tag[:at] + value + tag[at + len(ref):]
+
+        def style(match: re.Match[str]) -> str:
+            def url(found: re.Match[str]) -> str:
+                ref = found.group(2).strip()
+                if re.match(r"(?i)^(https?:|data:|#)", ref):
+                    return found.group(0)
+                self.note(f"style image '{ref}' was removed; scenarios have no styles")
+                return "none"
+
+            return _CSS_URL_RE.sub(url, match.group(0))
 
         def md_image(match: re.Match[str]) -> str:
             new = reference("image", match.group(2))
@@ -621,6 +653,7 @@ class _Converter:
             return match.group(1) if new is None else f"[{match.group(1)}]({new})"
 
         text = _MEDIA_TAG_RE.sub(media, text)
+        text = _STYLE_ATTR_RE.sub(style, text)
         text = _MD_IMAGE_RE.sub(md_image, text)
         text = _SUGARCUBE_IMAGE_RE.sub(sugarcube_image, text)
         text = _HREF_RE.sub(anchor, text)
@@ -630,12 +663,18 @@ class _Converter:
     def markup(self, text: str) -> str:
         text = _BOLD_RE.sub(r"**\1**", text)
         text = _ITALIC_RE.sub(r"*\1*", text)
+        if self.uses("sugarcube"):
+            # SugarCube's '__x__' underlines (Markdown would make it bold); the sanitiser keeps <u>.
+            text = _UNDERLINE_RE.sub(r"<u>\1</u>", text)
         lines = []
         for line in text.split("\n"):
             match = _HEADING_RE.match(line)
             if match and not line.startswith("!["):
                 # '##' starts a node, so Twine's headings start at level 3.
                 line = "#" * max(3, len(match.group(1)) + 1) + " " + match.group(2)
+            elif self.format == "sugarcube" and (item := _SUGARCUBE_LIST_RE.match(line)):
+                # SugarCube's '# item' is a numbered list line, not a heading ('## item' is one level in).
+                line = "    " * (len(item.group(1)) - 1) + "1. " + line[item.end():]
             lines.append(line)
         text = "\n".join(lines)
         if self.format == "harlowe" and "{" in text:
@@ -716,8 +755,14 @@ def _finish_body(text: str, separate_lists: bool) -> str:
         if atx_heading(line, 2) is not None:
             line = "\\" + line.lstrip()  # a '## ' line would start a new node
         previous = lines[-1] if lines else ""
-        if separate_lists and list_item(line) is not None and previous.strip() and previous[:1] not in " \t" and list_item(previous) is None:
-            lines.append("")  # Twine lists may follow a line directly; Markdown needs a blank line first
+        if separate_lists and line.strip() and line[:1] not in " \t" and previous.strip():
+            # Twine lists may touch the lines around them. Markdown needs a blank line before a list, and
+            # after one, or the next line joins the last item (and choices below would join the prose list).
+            if list_item(line) is not None:
+                if previous[:1] not in " \t" and list_item(previous) is None:
+                    lines.append("")
+            elif list_item(previous.lstrip()) is not None:
+                lines.append("")
         lines.append(line)  # trailing spaces kept: two of them are a Markdown line break
     return re.sub(r"\n(?:[ \t]*\n){2,}", "\n\n", "\n".join(lines)).strip("\n")
 

@@ -7,6 +7,7 @@ Endings are tagged with their outcome (`pass`, `fail`, `neutral`), the start is
 StoryData's `start`, and a passage tagged `lms-scenario` keeps the rest of the
 front matter and the briefing. The story format is Snowman, whose passages are
 Markdown. `lms import-twee` reads all of this back into the same scenario.
+Translations (NAME.LANG.md) stay out of the story; a warning names each.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from .frontmatter import split_document
 from .problems import Problems
 from .scenario import choice_link, parse_scenario_body
 from .source import atx_heading, id_in_words, outside_fences
+from .translations import split_translation
 from .twee import OUTCOME_TAGS, SETTINGS_TAG
 
 STORY_FORMAT = ("Snowman", "2.0.2")
@@ -35,6 +37,12 @@ TAG_COLOURS = {"pass": "green", "fail": "red", "neutral": "yellow", SETTINGS_TAG
 def scenario_source(path: Path) -> Path:
     """The Markdown file of a scenario given as its file or its folder."""
     return path / "scenario.md" if path.is_dir() else path
+
+
+def translation_files(source: Path) -> list[str]:
+    """The names of the scenario's translations (NAME.LANG.md beside its Markdown file), sorted."""
+    return sorted(entry.name for entry in source.parent.iterdir()
+                  if (found := split_translation(entry.name)) is not None and found[0] == source.name and entry.is_file())
 
 
 def _twee_line(line: str) -> str:
@@ -79,6 +87,9 @@ def export_twee(path: Path) -> tuple[str, list[str]]:
     warnings = [f"{p.path}:{p.line}: {p.message}" for p in problems.items if p.is_error]
     if warnings:
         warnings.insert(0, "the scenario has errors (run `lms check`); it was exported as it is")
+    warnings += [f"translation '{name}' was not exported (Twine has one language); it still pairs with the "
+                 "scenario's node ids, so keep it beside the scenario you import back and run `lms check`"
+                 for name in translation_files(source)]
     lines = doc.body.split("\n")
     headings = [index for index, line in outside_fences(lines) if atx_heading(line, 2) is not None]
     drafts = {draft.line - doc.body_line: draft for draft in body.nodes}

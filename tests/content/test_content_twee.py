@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from lms.content import load_catalog
-from lms.content.twee import convert_story, convert_twee, slugify, write_twee_scenario
+from lms.content.twee import _split_passages, convert_story, convert_twee, slugify, write_twee_scenario
 
 SAMPLE = Path(__file__).parent / "fixtures" / "twee" / "friend-request.twee"
 CORPUS = Path(__file__).parents[1] / "fixtures" / "twee"
@@ -215,7 +217,7 @@ def test_link_macros_with_literal_targets_become_choices_and_others_are_named():
 def test_goto_becomes_a_continue_choice_with_a_warning():
     markdown, warnings = convert_twee(':: Start\nThe phone rings.\n(goto: "Call")\n:: Call\nx\n')
     assert "- [Continue](#call)" in markdown
-    assert "passage 'Start': (goto:)/<<goto>> became a choice labelled 'Continue'; reword it" in warnings
+    assert "passage 'Start': (go-to:)/<<goto>> became a choice labelled 'Continue'; reword it" in warnings
 
 
 def test_a_heading_that_would_start_a_node_is_escaped_and_missing_links_dropped():
@@ -232,16 +234,41 @@ def test_an_empty_story_is_refused():
 # ---------------------------------------------------------------- the corpus: every story passes lms check
 
 
-@pytest.mark.parametrize("story", ["harlowe-nachtschicht.twee", "sugarcube-druzhba.twee", "snowman-zhongwen.twee",
-                                   "chapbook-handover"])
+STORIES = sorted(p.name for p in CORPUS.iterdir() if p.is_dir() or p.suffix in (".twee", ".tw"))
+# Twine's ways of linking on: when a passage holding one becomes an ending, a link was lost.
+_LINKS_ON = re.compile(r"\[\[|\((?:link|click|go)[\w-]*:|<<(?:link|goto|button|choice|actions)\b|data-passage|\{link to",
+                       re.I)
+
+
+def _false_endings(story: Path, path: Path, warnings: list[str]) -> list[str]:
+    """Passages that link on in Twine but became untagged endings, other than 'play again' ones."""
+    sources = [story] if story.is_file() else sorted(p for p in story.rglob("*") if p.suffix in (".twee", ".tw"))
+    passages = {p.name: p for source in sources for p in _split_passages(source.read_text(encoding="utf-8-sig"))}
+    markdown = path.read_text(encoding="utf-8")
+    front = yaml.safe_load(markdown.split("---\n", 2)[1])
+    names = dict(re.findall(r"^## (\S+)\n<!-- Twine passage: (.*) -->$", markdown, re.M))
+    play_again = set(re.findall(r"^note: passage '(.*)' only links back to the start", "\n".join(warnings), re.M))
+    lost = []
+    for node_id in front["endings"].get("neutral", []):
+        name = names.get(node_id, node_id)
+        passage = passages.get(name.replace("- -", "--"))
+        if passage is None or "neutral" in passage.tags or name in play_again:
+            continue
+        if _LINKS_ON.search(passage.text):
+            lost.append(name)
+    return lost
+
+
+@pytest.mark.parametrize("story", STORIES)
 def test_corpus_story_imports_and_passes_check(tmp_path, story):
-    catalog, _, warnings = _import(tmp_path, CORPUS / story)
+    catalog, path, warnings = _import(tmp_path, CORPUS / story)
     assert not catalog.has_errors, [str(p) for p in catalog.problems]
     assert len(catalog.scenarios) == 1
     scenario = next(iter(catalog.scenarios.values()))
     assert scenario.endings["pass"] and scenario.endings["fail"]
     assert all(not n.is_ending or n.id in {i for ids in scenario.endings.values() for i in ids}
                for n in scenario.nodes.values())
+    assert _false_endings(CORPUS / story, path, warnings) == []
     assert warnings  # every one of them uses something a scenario cannot do
 
 
@@ -269,3 +296,83 @@ def test_sugarcube_and_snowman_corpus_stories(tmp_path):
     s = catalog.scenario("snowman-zhongwen")
     assert s.start == "kai-shi" and list(s.nodes) == ["kai-shi", "si-xin", "deng-dai"]
     assert "你可以私信他，也可以等到早上。" in s.node("kai-shi").body_html
+
+
+# ---------------------------------------------------------------- audit follow-ups
+
+
+def test_harlowe_macro_names_ignore_case_dashes_and_underscores(tmp_path):
+    # Harlowe 3 writes (go-to:); (goto:), (GoTo:), (link_reveal:) are the same macros to Harlowe.
+    catalog, _, warnings = _import(tmp_path, CORPUS / "harlowe-go-to.twee")
+    assert not catalog.has_errors, [str(p) for p in catalog.problems]
+    s = catalog.scenario("harlowe-go-to")
+    assert s.start == "morning"
+    assert [(c.text_html, c.target) for c in s.node("morning").choices] == [
+        ("Read the thread", "thread"), ("Skip it for now", "skip")]
+    assert [(c.text_html, c.target) for c in s.node("thread").choices] == [
+        ("Reply now", "reply"), ("Leave it to the night team", "skip")]
+    assert [(c.text_html, c.target) for c in s.node("skip").choices] == [("Continue", "later")]
+    assert dict(s.endings) == {"pass": ("reply",), "fail": ("later",), "neutral": ()}
+    removed = "\n".join(w for w in warnings if " removed " in w)
+    assert removed.startswith("passage 'Morning': macro (set:) removed")
+    for name in ("go-to", "goto", "link", "link_reveal", "link-go-to", "re-start"):
+        assert f"({name}:)" not in removed
+
+
+def test_harlowe_click_goto_on_a_hook_becomes_a_choice_named_by_its_target():
+    markdown, warnings = convert_twee(':: StoryData\n{"format": "Harlowe"}\n:: Start\n(click-goto: ?page, "Next")\n'
+                                      ":: Next\nx\n")
+    assert "- [Next](#next)" in markdown and not [w for w in warnings if "click" in w]
+
+
+def test_a_prose_list_above_a_question_and_choices_stays_apart_from_them(tmp_path):
+    for story_format in ("Snowman", "Chapbook"):
+        markdown, _ = convert_twee(
+            f':: StoryData\n{{"format": "{story_format}"}}\n'
+            ":: Start\n- item one\n- item two\nWhat do you do?\n- [[A]]\n- [[B]]\n:: A [pass]\na\n:: B [fail]\nb\n")
+        assert "- item one\n- item two\n\nWhat do you do?\n\n- [A](#a)\n- [B](#b)" in markdown
+        s = _scenario(markdown, tmp_path)  # loads with no errors
+        assert [c.target for c in s.node("start").choices] == ["a", "b"]
+        assert "<p>What do you do?</p>" in s.node("start").body_html
+
+
+def test_unquoted_sources_and_style_urls_are_removed_with_a_warning_naming_each(tmp_path):
+    markdown, warnings = convert_twee(
+        ':: StoryData\n{"format": "SugarCube"}\n:: Start\n<img src=img/a.png alt=A>\n'
+        "<div style=\"background: url('img/bg.jpg') no-repeat; border-image: url(img/b.png)\">Shop</div>\n"
+        "<span style=\"background:url(https://example.org/x.png)\">web</span>\n"
+        "<script src=js/x.js></script>\n[[B]]\n:: B [pass]\nx\n")
+    for gone in ("img/a.png", "img/bg.jpg", "img/b.png", "js/x.js"):
+        assert gone not in markdown
+    assert "https://example.org/x.png" in markdown  # a web address is not a missing file
+    joined = "\n".join(warnings)
+    for named in ("img 'img/a.png' was removed", "style image 'img/bg.jpg' was removed",
+                  "style image 'img/b.png' was removed", "script 'js/x.js' was removed"):
+        assert f"passage 'Start': {named}" in joined
+    _scenario(markdown, tmp_path)
+
+
+def test_an_unquoted_source_the_importer_has_is_copied(tmp_path):
+    story = tmp_path / "story"
+    (story / "img").mkdir(parents=True)
+    (story / "img" / "a.png").write_text("png\n")
+    (story / "s.twee").write_text(':: StoryData\n{"format": "SugarCube"}\n:: Start\n<img src=img/a.png alt="A">\n'
+                                  "[[B]]\n:: B [pass]\nx\n")
+    catalog, path, _ = _import(tmp_path, story)
+    assert not catalog.has_errors, [str(p) for p in catalog.problems]
+    assert '<img src="assets/img/a.png" alt="A">' in path.read_text()
+
+
+def test_sugarcube_numbered_lists_and_underline(tmp_path):
+    markdown, _ = convert_twee(
+        ':: StoryData\n{"format": "SugarCube"}\n:: Start\nSteps:\n# Listen\n# Ask\n## Gently\nThen __decide__.\n'
+        "[[B]]\n:: B [pass]\nx\n")
+    assert "Steps:\n\n1. Listen\n1. Ask\n    1. Gently\n\nThen <u>decide</u>." in markdown
+    html = _scenario(markdown, tmp_path).node("start").body_html
+    assert "<h1>" not in html and "<strong>" not in html
+    assert "<ol>\n<li>Listen</li>" in html and "<u>decide</u>" in html
+
+
+def test_other_formats_keep_hash_headings_and_double_underscores():
+    markdown, _ = convert_twee(':: StoryData\n{"format": "Snowman"}\n:: Start\n# Title\n__strong__\n[[B]]\n:: B\nx\n')
+    assert "# Title\n__strong__" in markdown

@@ -14,21 +14,23 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from lms.content import Scenario, load_catalog
+from lms.content.translations import split_translation
 from lms.content.twee import write_twee_scenario
-from lms.content.twee_export import export_twee, write_twee
+from lms.content.twee_export import export_twee, scenario_source, translation_files, write_twee
 
 SAMPLES = Path(__file__).parents[2] / "scenarios"
 
 
 def _comparable(scenario: Scenario) -> tuple[dict[str, object], dict[str, object]]:
-    """Everything a scenario loads as, without where it came from (path, line numbers)."""
+    """Everything a scenario loads as, without where it came from (path, line numbers); translations too."""
     nodes = {
         node_id: dataclasses.replace(
             node, line=0, choices=tuple(dataclasses.replace(c, line=0) for c in node.choices))
         for node_id, node in scenario.nodes.items()
     }
     fields = {f.name: getattr(scenario, f.name) for f in dataclasses.fields(scenario)
-              if f.init and f.name not in ("path", "assets_dir", "nodes")}
+              if f.init and f.name not in ("path", "assets_dir", "nodes", "translations")}
+    fields["translations"] = {lang: _comparable(t) for lang, t in scenario.translations.items()}
     fields["endings"] = dict(scenario.endings)
     fields["skills"] = dict(scenario.skills)
     return fields, nodes
@@ -40,8 +42,15 @@ def _round_trip(source: Path, work: Path) -> tuple[Scenario, Scenario, list[str]
     original = load_catalog(source.parent.parent if source.is_dir() else source.parent.parent)
     assert not original.has_errors, [str(p) for p in original.problems]
     story = work / "twine" / f"{scenario_id}.twee"
-    assert write_twee(source, story) == []
-    _, warnings = write_twee_scenario(story, work / "back" / "scenarios")
+    translations = translation_files(scenario_source(source))
+    assert write_twee(source, story) == [
+        f"translation '{name}' was not exported (Twine has one language); it still pairs with the scenario's node "
+        "ids, so keep it beside the scenario you import back and run `lms check`" for name in translations]
+    path, warnings = write_twee_scenario(story, work / "back" / "scenarios")
+    # As the warning says: the translations go beside the scenario that comes back, and still pair with it.
+    for name in translations:
+        language = name.split(".")[-2]
+        shutil.copy(scenario_source(source).parent / name, path.with_name(f"{path.stem}.{language}.md"))
     # Organisation variables and snippets stay placeholders in the story: the folder it
     # comes back to has the same org.yaml and _snippets/ as the one it left.
     root = source.parent.parent
@@ -54,11 +63,27 @@ def _round_trip(source: Path, work: Path) -> tuple[Scenario, Scenario, list[str]
     return original.scenario(scenario_id), back.scenario(scenario_id), warnings
 
 
-@pytest.mark.parametrize("name", ["friend-request.md", "veiled-goodbye.md", "graphic-post"])
+SAMPLE_NAMES = sorted(p.name for p in SAMPLES.iterdir()
+                      if (p.is_dir() and (p / "scenario.md").is_file())
+                      or (p.suffix == ".md" and split_translation(p.name) is None))
+
+
+def test_every_sample_scenario_is_in_the_round_trip():
+    assert len(SAMPLE_NAMES) == len(load_catalog(SAMPLES.parent).scenarios) >= 5
+
+
+@pytest.mark.parametrize("name", SAMPLE_NAMES)
 def test_sample_scenarios_survive_the_round_trip(tmp_path, name):
     before, after, warnings = _round_trip(SAMPLES / name, tmp_path)
     assert _comparable(after) == _comparable(before)
     assert warnings == []
+
+
+def test_export_names_the_translations_it_leaves_out():
+    _, warnings = export_twee(SAMPLES / "heated-thread.md")
+    assert [w for w in warnings if "heated-thread.cy.md" in w] == [
+        "translation 'heated-thread.cy.md' was not exported (Twine has one language); it still pairs with the "
+        "scenario's node ids, so keep it beside the scenario you import back and run `lms check`"]
 
 
 def test_export_is_twee_3_with_a_fresh_ifid_and_tagged_endings():
