@@ -10,7 +10,7 @@ def test_warm_up_compiles_every_template_and_loads_each_language(app):
     names = [name for name in app.jinja_env.list_templates() if name.endswith(".html")]
     assert "base.html" in names and len(names) > 50
     assert warm_up(app) >= len(names)
-    cached = {key[1] for key in app.jinja_env.cache.keys()}
+    cached = {key[1] for key in app.jinja_env.cache}
     assert set(names) <= cached
     with app.app_context():
         loaded = {locale for locale, _domain in get_babel().instance.domain_instance.get_translations_cache(None)}
