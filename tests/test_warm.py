@@ -1,9 +1,20 @@
 """Warming the master before gunicorn forks (issue 18, item 9): what workers would build on first use."""
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
+import pytest
 from flask_babel import get_babel
 
 from lms.core.warm import warm_up
+from tests.conftest import FIXTURE_CONTENT
+
+
+@pytest.fixture
+def content_dir(tmp_path: Path) -> Path:
+    """A copy of the fixture content, which a test may edit."""
+    return Path(shutil.copytree(FIXTURE_CONTENT, tmp_path / "content"))
 
 
 def test_warm_up_compiles_every_template_and_loads_each_language(app):
@@ -42,3 +53,34 @@ def test_gunicorn_settings_warm_only_a_preloaded_flask_app(app):
     Server.cfg.preload_app = True
     gunicorn_conf.when_ready(Server)
     assert Server.log.messages and len(app.jinja_env.cache) > 50
+
+
+def test_a_hup_reads_the_content_again_in_a_preloaded_master(app, content_dir):
+    """Under --preload a HUP forks new workers from the master: the master must hold the edited content."""
+    from lms.catalog.services import holder
+    from lms.core import gunicorn_conf
+
+    with app.app_context():
+        before = holder().generation
+    course = content_dir / "courses" / "listening" / "course.md"
+    course.write_text(course.read_text().replace("title: ", "title: Edited ", 1))
+
+    class Server:
+        class cfg:  # noqa: N801 - mirrors gunicorn's attribute
+            preload_app = True
+
+        class log:  # noqa: N801
+            @staticmethod
+            def info(*args):
+                pass
+
+        class app:  # noqa: N801
+            @staticmethod
+            def wsgi():
+                return flask_app
+
+    flask_app = app
+    gunicorn_conf.on_reload(Server)
+    with app.app_context():
+        assert holder().generation == before + 1
+        assert holder().catalog.course("listening").title.startswith("Edited ")

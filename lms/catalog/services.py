@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from lms.catalog.render_cache import DiskUnitCache, LastGood
 from lms.content import Catalog, load_catalog
-from lms.core import health, i18n, metrics
+from lms.core import health, i18n, metrics, warm
 from lms.core.db import DbSession, deferred_reads
 from lms.core.models import SiteSetting
 
@@ -226,6 +226,7 @@ def init_app(app: Flask) -> None:
     )
     app.extensions["lms_catalog"] = holder
     holder.reload()
+    warm.on_hup(app, holder.reload)  # gunicorn --preload: a HUP forks from this process's catalogue
     health.add_ready_check(app, "content", lambda: None if holder.loaded else "not loaded")
 
     @app.before_request

@@ -1,7 +1,9 @@
 """gunicorn settings: `gunicorn -c python:lms.core.gunicorn_conf app:app`.
 
 With --preload, the master compiles the templates and loads the interface catalogues
-before forking (lms.core.warm), so new workers, after a HUP too, answer at once.
+before forking (lms.core.warm), so new workers, after a HUP too, answer at once; and a HUP
+reads the content again in the master before the new workers fork (without --preload each
+new worker loads the app, content included, by itself).
 
 With PROMETHEUS_MULTIPROC_DIR set (see lms.core.metrics), the folder is emptied
 when the server starts (figures from an earlier run must not be added in) and a
@@ -36,3 +38,13 @@ def when_ready(server) -> None:
         app = server.app.wsgi()
         if hasattr(app, "jinja_env"):  # the Flask app itself, not a wrapper around it
             server.log.info("Compiled %d templates before forking workers", warm_up(app))
+
+
+def on_reload(server) -> None:
+    if server.cfg.preload_app:
+        from lms.core.warm import reload_preloaded
+
+        app = server.app.wsgi()
+        if hasattr(app, "jinja_env"):
+            reload_preloaded(app)
+            server.log.info("Content read again before forking the new workers")

@@ -5,8 +5,14 @@ master has already built they inherit for free: compiled templates (Jinja compil
 on first use, per process) and the interface catalogues (Flask-Babel reads the .mo files on
 first use). Without this, each worker pays for them on its first requests, which after a HUP
 is when every worker is new at once. `lms.core.gunicorn_conf` calls `warm_up` when preloading.
+
+A HUP under --preload does not load the app again: the new workers are forked from the same
+master. So what a HUP promises beyond new workers (the content read again) is registered by its
+feature with `on_hup` and run in the master by `reload_preloaded` before the new workers fork.
 """
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from flask import Flask
 from flask_babel import force_locale, get_translations
@@ -14,6 +20,19 @@ from flask_babel import force_locale, get_translations
 from lms.core.i18n import site_languages
 
 TEMPLATE_SUFFIXES = (".html", ".txt", ".svg")
+HUP_STEPS = "lms_hup_steps"
+
+
+def on_hup(app: Flask, step: Callable[[], object]) -> None:
+    """Run `step` in a preloading master when gunicorn is sent HUP, before new workers fork."""
+    app.extensions.setdefault(HUP_STEPS, []).append(step)
+
+
+def reload_preloaded(app: Flask) -> int:
+    """What a HUP does for a preloaded app: each registered step, then the warm-up again."""
+    for step in app.extensions.get(HUP_STEPS, []):
+        step()
+    return warm_up(app)
 
 
 def warm_up(app: Flask) -> int:
