@@ -1,8 +1,14 @@
-"""Every page of every sample course that ships with the project renders for a trainee."""
+"""The sample training that ships with the project: every page renders, and its safety guards hold."""
+import datetime
+import re
+
 import pytest
 from markupsafe import escape
 
 from lms.catalog.services import catalog
+from lms.content import Question, load_catalog
+from lms.content.check import run_check
+from lms.content.paths import plain
 from lms.core.models import utcnow
 from lms.learning import progress
 from lms.learning.models import Enrolment
@@ -45,3 +51,62 @@ def test_every_sample_course_and_step_renders(app, client, users, session):
             else:
                 assert shown == list(step.questions), f"{course.id}/{step.id}"
     assert client.get("/my-training").status_code == 200
+
+
+# -- the sample's safety guards, checked through the pure content API (no app) ------------
+
+# Review dates are the charity's clock, not CI's: a fixed day inside the sample's
+# review window keeps this test from failing the day a review falls due.
+SAMPLE_TODAY = datetime.date(2026, 12, 1)
+FINAL_ASSESSMENTS = {"moderating-with-care": "final-assessment", "peer-support-basics": "assessment"}
+
+
+def test_sample_content_passes_lms_check_with_paths_without_a_warning():
+    lines: list[str] = []
+    code = run_check(ROOT, lines.append, paths=True, today=SAMPLE_TODAY)
+    problems = [line for line in lines if ": error: " in line or ": warning: " in line]
+    assert problems == [] and code == 0
+    assert lines[-1].startswith("0 errors, 0 warnings;")
+
+
+def test_the_2am_role_play_cannot_pass_after_waiting_or_leaving_a_method_up():
+    scenario = load_catalog(ROOT).scenarios["veiled-goodbye"]
+    assert {"going-solo", "method-left-up"} <= set(scenario.pass_forbids)
+
+
+def test_left_alone_ending_names_only_the_signs_shown_on_the_route():
+    ending = load_catalog(ROOT).scenarios["veiled-goodbye"].nodes["left-alone"]
+    surface = ending.body_for(frozenset({"the-post", "private-message", "surface-chat"}))
+    assert "nothing left to worry about" in surface and "burden" not in surface and "matter now" not in surface
+    burden = ending.body_for(frozenset({"the-post", "private-message", "first-reply", "reassure"}))
+    assert "burden" in burden and "matter now" in burden and "nothing left to worry about" not in burden
+
+
+@pytest.mark.parametrize(("course_id", "step_id"), FINAL_ASSESSMENTS.items())
+def test_final_assessments_have_critical_questions_and_a_pool(course_id, step_id):
+    step = load_catalog(ROOT).courses[course_id].step(step_id)
+    assert step is not None and step.assessment
+    assert step.critical_questions
+    assert step.pool is not None and len(step.critical_questions) <= step.pool < len(step.questions)
+
+
+def _words(question: Question) -> set[str]:
+    text = " ".join([plain(question.prompt_html), *(plain(c.text_html) for c in question.choices)])
+    return set(re.findall(r"[a-z']{4,}", text.lower()))
+
+
+@pytest.mark.parametrize(("course_id", "step_id"), FINAL_ASSESSMENTS.items())
+def test_final_questions_are_new_situations_not_practice_items_again(course_id, step_id):
+    """The intro promises new situations: no final question shares a third of its words with a practice one.
+
+    The near-copies this replaced shared 36-66% (dual-role 66%); new situations share under 30%.
+    """
+    course = load_catalog(ROOT).courses[course_id]
+    practice = [q for step in course.steps if not step.assessment for q in step.questions]
+    final = course.step(step_id)
+    assert final is not None
+    for question in final.questions:
+        words = _words(question)
+        for other in practice:
+            shared = len(words & _words(other)) / len(words | _words(other))
+            assert shared < 0.33, f"{question.id} shares {shared:.0%} of its words with practice item {other.id}"

@@ -13,11 +13,11 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
-from .course import Course
+from .course import Course, Question
 from .problems import Problem
 from .scenario import Choice, Scenario
 
@@ -168,8 +168,23 @@ def _first_choice_passes(scenario: Scenario, explorer: _Explorer, rel: str) -> l
 
 
 def longest_answer_problems(course: Course, rel: str) -> list[Problem]:
-    """Warn when the right answer is usually the longest: trainees learn to pick the longest."""
-    single = [q for q in course.questions if not q.multiple and len(q.choices) >= 2]
+    """Warn when the right answer is usually the longest: trainees learn to pick the longest.
+
+    Checked across the course (at `rel`, its course.md) and again for each assessment
+    step on its own, at the step's file: a final test can be cued even when the
+    practice questions around it dilute the course's share.
+    """
+    problems = _longest_answer_problem(course.questions, rel, "")
+    folder = PurePosixPath(rel).parent
+    for step in course.assessment_steps:
+        if step.path is not None:
+            step_rel = (folder / step.path.relative_to(course.path).as_posix()).as_posix()
+            problems += _longest_answer_problem(step.questions, step_rel, " of this assessment")
+    return problems
+
+
+def _longest_answer_problem(questions: Sequence[Question], rel: str, where: str) -> list[Problem]:
+    single = [q for q in questions if not q.multiple and len(q.choices) >= 2]
     if len(single) < 5:
         return []
     longest = 0
@@ -180,7 +195,7 @@ def longest_answer_problems(course: Course, rel: str) -> list[Problem]:
             longest += 1
     if longest * 100 > 60 * len(single):
         return [Problem(rel, 0, "warning",
-                        f"the correct choice is the longest in {longest} of {len(single)} single-answer questions; "
+                        f"the correct choice is the longest in {longest} of {len(single)} single-answer questions{where}; "
                         "trainees can pass by picking the longest, so vary the lengths")]
     return []
 

@@ -435,6 +435,30 @@ def test_longest_correct_answer_warning(load):
     assert longest_answer_problems(catalog.courses["listening"], "courses/listening/course.md") == []
 
 
+def test_longest_correct_answer_warning_per_assessment_step(tree):
+    """A cued final test is reported at its own file, even when practice questions dilute the course's share."""
+    cued = "```question\nQ?\n\n- [x] The long and careful right answer\n- [ ] Short\n- [ ] Nope\n```\n\n"
+    fair = "```question\nQ?\n\n- [x] Right\n- [ ] A long and tempting wrong answer\n- [ ] Nope\n```\n\n"
+    root = tree(course({
+        "1-basics/1-practice.md": fair * 6,
+        "2-end/1-final.md": "---\nassessment: true\n---\n" + cued * 4 + fair,
+    }))
+    lines: list[str] = []
+    run_check(root, lines.append, paths=True, summary=False)
+    assert lines == [
+        "courses/listening/2-end/1-final.md:0: warning: the correct choice is the longest in 4 of 5 single-answer "
+        "questions of this assessment; trainees can pass by picking the longest, so vary the lengths",
+    ]  # 4 of 11 across the course: no course-wide warning
+    # At 3 of 5 (60%) the assessment is not warned about; a practice step is never checked on its own.
+    root = tree({
+        **course({"1-practice.md": cued * 4 + fair, "2-final.md": "---\nassessment: true\n---\n" + fair * 10}),
+        **course({"1-final.md": "---\nassessment: true\n---\n" + cued * 3 + fair * 2}, course_id="other"),
+    })
+    lines = []
+    run_check(root, lines.append, paths=True, summary=False)
+    assert lines == []
+
+
 def test_cli_paths_option(tree):
     from click.testing import CliRunner
 
