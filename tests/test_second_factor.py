@@ -174,8 +174,12 @@ def test_after_the_password_nothing_opens_until_the_code(app, client, session, u
     wrong = post(client, "/login/code", {"code": "12345x"})
     assert wrong.status_code == 400 and "That code is not right" in wrong.get_data(as_text=True)
     assert client.get("/trainer/").status_code == 302
+    # The right password alone is no login: "last logged in" waits for the code.
+    assert session.scalar(select(User.last_login_at).where(User.id == trainer.id)) is None
     right = post(client, "/login/code", {"code": pyotp.TOTP(secret).now()})
     assert right.status_code == 302 and right.headers["Location"].endswith("/trainer/")
+    session.expire_all()
+    assert session.scalar(select(User.last_login_at).where(User.id == trainer.id)) is not None
     assert client.get("/trainer/").status_code == 200
     # Used: the same code does not log in a second browser.
     other = app.test_client()

@@ -320,8 +320,12 @@ def authenticate(session: DbSession, email: str, password: str, ip: str | None, 
     session.execute(delete(LoginAttempt).where(LoginAttempt.key == f"email:{user.email}",
                                                LoginAttempt.address == (ip or "unknown")))
     session.execute(delete(LoginAttempt).where(LoginAttempt.created_at < now - timedelta(days=1)))
-    user.last_login_at = now
     return user
+
+
+def record_login(user: User) -> None:
+    """Note the moment someone is logged in: after every step, a second factor's code included."""
+    user.last_login_at = utcnow()
 
 
 def change_password(session: DbSession, user: User, current: str, new: str, min_length: int = 8, max_length: int = 1024) -> None:

@@ -124,13 +124,15 @@ def login():
         except ServiceError as exc:
             db.session.rollback()  # the failure was counted, and committed, before the check
             return render_template("auth/login.html", form=form, problems=[str(exc)]), 200
-        db.session.commit()
         if second_factor.is_on(db.session, user.id):
+            db.session.commit()
             # Not logged in yet: only the code page knows who they are, for a few minutes.
             session.clear()
             session[_PENDING] = {"user": user.get_id(), "remember": bool(form.remember.data),
                                  "next": safe_next(form.next.data) or "", "until": time.time() + PENDING_SECONDS}
             return redirect(url_for("auth.login_code"))
+        accounts.record_login(user)
+        db.session.commit()
         return _logged_in(user, remember=bool(form.remember.data), next_url=form.next.data)
     return render_template("auth/login.html", form=form)
 
@@ -183,6 +185,7 @@ def login_code():
             form.code.errors = [*form.code.errors, str(exc)]
             return render_template("auth/login_code.html", form=form), 400
         left = second_factor.recovery_codes_left(db.session, user.id)
+        accounts.record_login(user)
         db.session.commit()
         response = _logged_in(user, remember=bool(pending.get("remember")), next_url=pending.get("next"))
         if how == "recovery":
