@@ -426,6 +426,26 @@ def test_paths_counts_huge_scenarios_quickly_and_says_when_capped(tree):
     assert "scenarios/big.md: routes more than 100,000 (capped), passing 1,048,576 (of 1,048,576 counted), best score 20, worst score 0" in lines
 
 
+def _chain(length: int) -> str:
+    """A scenario of `length` nodes in a row, three choices each (0, +1, +3)."""
+    body = "".join(f"## n{i}\nx\n\n- [A](#n{i + 1})\n- [B](#n{i + 1}) (+1)\n- [C](#n{i + 1}) (+3)\n\n"
+                   for i in range(length))
+    return f"---\ntitle: Long\nsummary: Long.\nendings:\n  pass: [n{length}]\n---\n{body}## n{length}\nEnd.\n"
+
+
+def test_paths_says_when_the_unsafe_choice_search_stops_early(tree):
+    # 300 nodes: about 135,000 distinct (node, score so far) steps to search, more than the cap,
+    # though the routes are still counted exactly.
+    lines: list[str] = []
+    run_check(tree({"scenarios/long.md": _chain(300), "scenarios/short.md": _chain(3)}), lines.append, paths=True)
+    long_line = next(line for line in lines if line.startswith("scenarios/long.md: routes"))
+    assert long_line.endswith(
+        "; unsafe-choice search stopped after 100,000 steps, so some routes were not checked")
+    assert "best score 900, worst score 0" in long_line
+    short_line = next(line for line in lines if line.startswith("scenarios/short.md: routes"))
+    assert short_line == "scenarios/short.md: routes 27, passing 27, best score 9, worst score 0"
+
+
 def test_longest_correct_answer_warning(load):
     question = "```question\nQ?\n\n- [x] The long and careful right answer\n- [ ] Short\n- [ ] Nope\n```\n\n"
     catalog = load(course({"1-a.md": question * 5}))
