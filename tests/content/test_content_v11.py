@@ -481,6 +481,72 @@ def test_org_variables_from_org_yaml_and_overrides(tree):
     assert step.title == "Calling Dayline"
 
 
+SAMPLE_ORG = """\
+# Replace every value marked sample.
+helpline_name: Nightline  # sample
+phone: '0800 123'
+policy: >-  # sample
+  Call 999 if nobody answers.
+unused: Not used anywhere  # sample
+"""
+
+
+def test_check_notes_the_variables_still_at_their_sample_values(tree):
+    files = course({"1-a.md": "Call {{ org.helpline_name }} on {{ org.phone }}.\n\n{{ org.policy }}\n"})
+    root = tree({**files, "org.yaml": SAMPLE_ORG})
+    catalog = load_catalog(root)
+    assert catalog.problems == () and catalog.org_samples == {"helpline_name", "policy", "unused"}
+    assert catalog.org_still_samples(None) == ["helpline_name", "policy"]  # in use, and not overridden
+    lines: list[str] = []
+    assert run_check(root, lines.append) == 0  # a note, not an error
+    assert lines == [
+        "org.yaml:0: note: 2 organisation details the training uses still have the sample values marked "
+        "'# sample' in org.yaml: helpline_name, policy. Give each your own value in the site's ORG setting "
+        "(its configuration file or the admin settings page), or write it here and remove its '# sample' mark",
+        "0 errors, 0 warnings, 1 note; 1 course and 0 scenarios ready",
+    ]
+    # The site's ORG overrides one: the note lists the other.
+    lines = []
+    run_check(root, lines.append, org={"policy": "Never call 999 yourself."})
+    assert lines[0].startswith("org.yaml:0: note: 1 organisation detail the training uses still has the sample "
+                               "value marked '# sample' in org.yaml: helpline_name. ")
+    # Written in org.yaml without the mark: nothing left to fill in.
+    (root / "org.yaml").write_text(SAMPLE_ORG.replace("  # sample", ""))
+    lines = []
+    run_check(root, lines.append)
+    assert lines == ["0 errors, 0 warnings; 1 course and 0 scenarios ready"]
+
+
+def test_sample_training_lists_its_sample_values_until_the_site_sets_them():
+    root = Path(__file__).resolve().parents[2]
+    lines: list[str] = []
+    assert run_check(root, lines.append) == 0
+    note = next(line for line in lines if line.startswith("org.yaml:0: note: "))
+    for name in ("name", "oncall_lead", "oncall_how", "safeguarding_lead", "safeguarding_hours"):
+        assert f" {name}," in note or f" {name}." in note
+    catalog = load_catalog(root)
+    everything = dict.fromkeys(catalog.org_used, "Ours")
+    lines = []
+    run_check(root, lines.append, org=everything)
+    assert not any("sample" in line for line in lines)
+
+
+def test_cli_notes_sample_values_the_org_file_does_not_set(tree, tmp_path):
+    from click.testing import CliRunner
+
+    from lms.cli import main
+
+    files = course({"1-a.md": "Call {{ org.helpline_name }} on {{ org.phone }}.\n\n{{ org.policy }}\n"})
+    root = tree({**files, "org.yaml": SAMPLE_ORG})
+    settings = tmp_path / "config.toml"
+    settings.write_text('[ORG]\nhelpline_name = "Dayline"\n')
+    result = CliRunner().invoke(main, ["check", str(root), "--org-file", str(settings)], env={"LMS_ORG": None})
+    assert result.exit_code == 0, result.output
+    assert ("note: 1 organisation detail the training uses still has the sample value marked '# sample' in "
+            "org.yaml: policy.") in result.output
+    assert result.output.splitlines()[-1] == "0 errors, 0 warnings, 1 note; 1 course and 0 scenarios ready"
+
+
 def test_missing_org_variable_is_an_error_with_did_you_mean(tree):
     files = {**course({"1-a.md": "x\n\nCall {{ org.phnoe }}.\n"}), "org.yaml": "phone: '0800'\n"}
     catalog = load_catalog(tree(files))
