@@ -147,9 +147,9 @@ def sample_note(names: Sequence[str]) -> str:
     """The `lms check` note listing the variables still at their org.yaml sample values."""
     many = len(names) != 1
     return (f"{len(names)} organisation detail{'s' * many} the training uses still {'have' if many else 'has'} "
-            f"the sample value{'s' * many} marked '# sample' in org.yaml: {', '.join(names)}. Give each your own "
-            "value in the site's ORG setting (its configuration file or the admin settings page), or write it "
-            "here and remove its '# sample' mark")
+            f"the sample value{'s' * many} marked '# sample' in org.yaml: {', '.join(names)}. "
+            f"Set {'each' if many else 'it'} in the site's ORG setting (its configuration file or the admin "
+            "settings page), or write your own value in org.yaml and remove the '# sample' mark")
 
 
 def org_text(fields: Fields, key: str, org: OrgVariables | None) -> str | None:

@@ -501,8 +501,9 @@ def test_check_notes_the_variables_still_at_their_sample_values(tree):
     assert run_check(root, lines.append) == 0  # a note, not an error
     assert lines == [
         "org.yaml:0: note: 2 organisation details the training uses still have the sample values marked "
-        "'# sample' in org.yaml: helpline_name, policy. Give each your own value in the site's ORG setting "
-        "(its configuration file or the admin settings page), or write it here and remove its '# sample' mark",
+        "'# sample' in org.yaml: helpline_name, policy. Set each in the site's ORG setting "
+        "(its configuration file or the admin settings page), or write your own value in org.yaml and remove "
+        "the '# sample' mark",
         "0 errors, 0 warnings, 1 note; 1 course and 0 scenarios ready",
     ]
     # The site's ORG overrides one: the note lists the other.
