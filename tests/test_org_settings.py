@@ -8,7 +8,9 @@ import pytest
 
 from lms import create_app
 from lms.core.config import ConfigError
-from tests.conftest import ROOT, _config, csrf_token
+from lms.core.db import db as database
+from tests.conftest import ROOT, Users, _config, csrf_token
+from tests.factories import enrol
 
 V11 = ROOT / "tests" / "content" / "fixtures" / "v11"
 
@@ -68,3 +70,51 @@ def test_admin_fills_in_a_missing_variable_and_the_training_uses_it(app, client,
     assert "this site's settings" in page
     # The form shows the values as name = value lines.
     assert "escalation_email = leads@riverside.example" in client.get(url).get_data(as_text=True)
+
+
+
+def test_lms_org_from_the_environment_reaches_the_running_app(monkeypatch, database_url, content_dir, tmp_path):
+    monkeypatch.setenv("LMS_ORG", '{"name": "Envline", "escalation_email": "crisis@envline.example"}')
+    app = create_app(_config(database_url, content_dir), instance_path=str(tmp_path / "instance"))
+    try:
+        client = app.test_client()
+        users = Users(app, client)
+        trainee = users.create()
+        users.login(trainee)
+        with app.app_context():
+            enrol(database.session, trainee, "safe-replies")
+        step = client.get("/courses/safe-replies/steps/test")
+        assert step.status_code == 200
+        page = step.get_data(as_text=True)
+        assert "escalate to crisis@envline.example" in page and "safeguarding@example.org" not in page
+        assert "Safe replies at Envline" in client.get("/courses").get_data(as_text=True)
+    finally:
+        app.extensions["lms_db"].dispose()
+
+
+def test_content_page_lists_a_unit_whose_review_is_overdue(app, client, trainer, content_dir):
+    step = content_dir / "courses" / "safe-replies" / "3-shadow.md"
+    step.write_text(step.read_text().replace("---\n", "---\nreviewed: 2020-01-10\nreview_every_months: 6\n", 1))
+    _reload(app)
+    page = client.get("/trainer/content").get_data(as_text=True)
+    due = page[page.index('id="review"'):page.index("Live courses")]
+    assert "<code>shadow</code> in <code>safe-replies</code> — due 10 July 2020" in due
+    assert "Nothing is past its review date" not in due
+
+
+def test_content_page_lists_details_still_at_their_sample_values(app, client, trainer, content_dir):
+    (content_dir / "org.yaml").write_text(
+        "name: Nightline  # sample\nescalation_email: safeguarding@example.org\nunused: x  # sample\n")
+    _reload(app)
+    page = client.get("/trainer/content").get_data(as_text=True)
+    box = page[page.index('id="org-samples"'):]
+    box = box[:box.index("</div>")]
+    assert "1 detail the training uses still has the sample value from <code>org.yaml</code>" in box
+    assert "<code>org.name</code>: “Nightline”" in box
+    assert "org.escalation_email" not in box and "org.unused" not in box  # not a sample; not used
+    assert "sample value in org.yaml" in page
+
+    app.config["ORG"] = {"name": "Riverside Forum"}  # the site's setting replaces the sample
+    _reload(app)
+    page = client.get("/trainer/content").get_data(as_text=True)
+    assert 'id="org-samples"' not in page and "sample value in org.yaml" not in page

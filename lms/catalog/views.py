@@ -62,8 +62,10 @@ def scenario_asset(scenario_id: str, relpath: str):
 def problems():
     holder = catalog_module.holder()
     current = holder.catalog
+    org_values = holder.org()
     return render_template(
         "content/problems.html", catalog=current, kept=holder.kept, loaded_at=holder.loaded_at,
         errors=current.errors, warnings=current.warnings,
-        org_values=holder.org(), overdue=current.review_overdue(clock.today()),
+        org_values=org_values, org_samples=current.org_still_samples(org_values),
+        overdue=current.review_overdue(clock.today()),
     )

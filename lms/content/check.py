@@ -7,8 +7,9 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from .loader import load_catalog
+from .org import sample_note
 from .paths import explore, longest_answer_problems, scenario_rel
-from .problems import sort_key
+from .problems import Problem, sort_key
 
 
 def run_check(
@@ -23,6 +24,10 @@ def run_check(
     """
     catalog = load_catalog(Path(root), today=today or datetime.date.today(), org=org, support_contacts=support_contacts)
     problems = list(catalog.problems)
+    samples = catalog.org_still_samples(org)
+    if samples:
+        # A note, not a warning: the sample training is meant to load as it is, but a site must not keep it so.
+        problems.append(Problem("org.yaml", 0, "note", sample_note(samples)))
     reports: list[str] = []
     if paths:
         for scenario in catalog.scenarios.values():

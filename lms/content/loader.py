@@ -51,6 +51,11 @@ class Catalog:
     org_defaults: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # from org.yaml
     org_used: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))  # name -> files
     org_missing: tuple[str, ...] = ()  # used somewhere but with no value anywhere
+    org_samples: frozenset[str] = frozenset()  # org.yaml values marked '# sample' (placeholders to replace)
+
+    def org_still_samples(self, overrides: Mapping[str, str] | None) -> list[str]:
+        """Variables the training uses that still have org.yaml's sample value: marked, and not overridden."""
+        return sorted(name for name in self.org_used if name in self.org_samples and name not in (overrides or {}))
 
     def review_overdue(self, today: datetime.date) -> list[ReviewDue]:
         """Every valid course, step and scenario whose review date is past, soonest due first."""
@@ -183,7 +188,8 @@ def load_catalog(
     if not root.is_dir():
         general.error(".", 0, f"content folder '{root}' does not exist or is not a folder")
         return Catalog(MappingProxyType({}), MappingProxyType({}), tuple(general.items), root)
-    org_vars = OrgVariables(read_org_yaml(root, general), org, support_contacts)
+    defaults, samples = read_org_yaml(root, general)
+    org_vars = OrgVariables(defaults, org, support_contacts, samples)
     org_vars.snippets = snippets = Snippets(root, general, org_vars, render_budget)
     cached = None
     if cache is not None:
@@ -206,4 +212,5 @@ def load_catalog(
         org_defaults=MappingProxyType(org_vars.defaults),
         org_used=MappingProxyType({name: tuple(files) for name, files in org_vars.used.items()}),
         org_missing=tuple(org_vars.missing),
+        org_samples=org_vars.samples,
     )

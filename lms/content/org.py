@@ -25,14 +25,17 @@ NAME_RE = re.compile(r"[a-z][a-z0-9_]*")
 # '{{' then anything short up to '}}': each use is checked, so a typo is reported, not shown.
 _USE_RE = re.compile(r"\{\{\s*([^{}\n]{0,80}?)\s*\}\}")
 CONTACTS = "support.contacts"
+# A comment '# sample' ending a key's line in org.yaml marks its value as a placeholder to replace.
+_SAMPLE_MARK_RE = re.compile(r"(^|\s)#\s*sample\s*$")
 
 
 class OrgVariables:
     """The values for one load, and which variables each file used."""
 
     def __init__(self, defaults: Mapping[str, str], overrides: Mapping[str, str] | None,
-                 support_contacts: Sequence[Mapping[str, str]] | None) -> None:
+                 support_contacts: Sequence[Mapping[str, str]] | None, samples: frozenset[str] = frozenset()) -> None:
         self.defaults = dict(defaults)
+        self.samples = samples  # org.yaml names whose value is marked '# sample'
         self.values = {**self.defaults, **{str(k): str(v) for k, v in (overrides or {}).items()}}
         self.contacts = list(support_contacts or [])
         self.used: dict[str, list[str]] = {}
@@ -110,16 +113,23 @@ class OrgVariables:
         return written if html is None else html
 
 
-def read_org_yaml(root: Path, problems: Problems) -> dict[str, str]:
-    """org.yaml at the content root: a flat mapping of names to strings (missing: no defaults)."""
+def read_org_yaml(root: Path, problems: Problems) -> tuple[dict[str, str], frozenset[str]]:
+    """org.yaml at the content root: a flat mapping of names to strings (missing: no defaults).
+
+    Also returns the names whose line ends with the comment '# sample': placeholder
+    values (the sample training's, for a fictional charity) that a site still has to
+    replace, which `lms check` and the trainers' content page list until it does.
+    """
     path = root / "org.yaml"
     if not path.is_file() or path.is_symlink():
-        return {}
+        return {}, frozenset()
     source = read_source(path, "org.yaml", problems)
     if source is None:
-        return {}
+        return {}, frozenset()
     meta = load_front_matter(source.text, "org.yaml", 1, problems)
+    rows = source.text.splitlines()
     values: dict[str, str] = {}
+    samples: set[str] = set()
     for key, value in meta.data.items():
         if not NAME_RE.fullmatch(key):
             problems.error("org.yaml", meta.line(key), f"'{key}' is not a valid variable name; use lowercase letters, digits and _, starting with a letter")  # noqa: E501
@@ -127,7 +137,19 @@ def read_org_yaml(root: Path, problems: Problems) -> dict[str, str]:
             problems.error("org.yaml", meta.line(key), f"'{key}' should be text, like '{key}: Our charity'")
         else:
             values[key] = str(value)
-    return values
+            line = meta.line(key)
+            if 0 < line <= len(rows) and _SAMPLE_MARK_RE.search(rows[line - 1]):
+                samples.add(key)
+    return values, frozenset(samples)
+
+
+def sample_note(names: Sequence[str]) -> str:
+    """The `lms check` note listing the variables still at their org.yaml sample values."""
+    many = len(names) != 1
+    return (f"{len(names)} organisation detail{'s' * many} the training uses still {'have' if many else 'has'} "
+            f"the sample value{'s' * many} marked '# sample' in org.yaml: {', '.join(names)}. "
+            f"Set {'each' if many else 'it'} in the site's ORG setting (its configuration file or the admin "
+            "settings page), or write your own value in org.yaml and remove the '# sample' mark")
 
 
 def org_text(fields: Fields, key: str, org: OrgVariables | None) -> str | None:

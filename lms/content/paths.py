@@ -40,13 +40,18 @@ class RouteReport:
     worst: int | None = None
     capped: bool = False  # more routes than ROUTE_CAP: counted, not enumerated
     loops: bool = False  # some route can go round for ever; those routes are not counted
+    search_stopped: bool = False  # the unsafe-choice search reached ROUTE_CAP steps before it was done
     problems: list[Problem] = field(default_factory=list)
 
     def line(self, rel: str) -> str:
         routes = f"more than {ROUTE_CAP:,} (capped)" if self.capped else f"{self.routes:,}"
         passing = f"{self.passing:,}" if not self.capped else f"{self.passing:,} (of {self.routes:,} counted)"
         text = f"{rel}: routes {routes}, passing {passing}, best score {self.best}, worst score {self.worst}"
-        return text + ("; some routes loop for ever and are not counted" if self.loops else "")
+        if self.loops:
+            text += "; some routes loop for ever and are not counted"
+        if self.search_stopped:
+            text += f"; unsafe-choice search stopped after {ROUTE_CAP:,} steps, so some routes were not checked"
+        return text
 
 
 def plain(text_html: str) -> str:
@@ -123,8 +128,12 @@ def explore(scenario: Scenario, rel: str, worst_allowed: int = -2) -> RouteRepor
     stack: list[tuple[_State, int]] = [(start, 0)]
     while stack:
         state, so_far = stack.pop()
-        if (state, so_far) in seen_states or len(seen_states) > ROUTE_CAP:
+        if (state, so_far) in seen_states:
             continue
+        if len(seen_states) >= ROUTE_CAP:
+            # Each step is a distinct (place, score so far): past the cap, say the search is partial.
+            report.search_stopped = True
+            break
         seen_states.add((state, so_far))
         for choice in explorer.choices(state):
             after = explorer.step(state, choice)

@@ -426,6 +426,26 @@ def test_paths_counts_huge_scenarios_quickly_and_says_when_capped(tree):
     assert "scenarios/big.md: routes more than 100,000 (capped), passing 1,048,576 (of 1,048,576 counted), best score 20, worst score 0" in lines
 
 
+def _chain(length: int) -> str:
+    """A scenario of `length` nodes in a row, three choices each (0, +1, +3)."""
+    body = "".join(f"## n{i}\nx\n\n- [A](#n{i + 1})\n- [B](#n{i + 1}) (+1)\n- [C](#n{i + 1}) (+3)\n\n"
+                   for i in range(length))
+    return f"---\ntitle: Long\nsummary: Long.\nendings:\n  pass: [n{length}]\n---\n{body}## n{length}\nEnd.\n"
+
+
+def test_paths_says_when_the_unsafe_choice_search_stops_early(tree):
+    # 300 nodes: about 135,000 distinct (node, score so far) steps to search, more than the cap,
+    # though the routes are still counted exactly.
+    lines: list[str] = []
+    run_check(tree({"scenarios/long.md": _chain(300), "scenarios/short.md": _chain(3)}), lines.append, paths=True)
+    long_line = next(line for line in lines if line.startswith("scenarios/long.md: routes"))
+    assert long_line.endswith(
+        "; unsafe-choice search stopped after 100,000 steps, so some routes were not checked")
+    assert "best score 900, worst score 0" in long_line
+    short_line = next(line for line in lines if line.startswith("scenarios/short.md: routes"))
+    assert short_line == "scenarios/short.md: routes 27, passing 27, best score 9, worst score 0"
+
+
 def test_longest_correct_answer_warning(load):
     question = "```question\nQ?\n\n- [x] The long and careful right answer\n- [ ] Short\n- [ ] Nope\n```\n\n"
     catalog = load(course({"1-a.md": question * 5}))
@@ -483,6 +503,73 @@ def test_org_variables_from_org_yaml_and_overrides(tree):
     assert catalog.org_used["phone"] == ("courses/listening/1-a.md",) and catalog.org_missing == ()
     step = load_catalog(root, org={"helpline_name": "Dayline"}).courses["listening"].steps[0]
     assert step.title == "Calling Dayline"
+
+
+SAMPLE_ORG = """\
+# Replace every value marked sample.
+helpline_name: Nightline  # sample
+phone: '0800 123'
+policy: >-  # sample
+  Call 999 if nobody answers.
+unused: Not used anywhere  # sample
+"""
+
+
+def test_check_notes_the_variables_still_at_their_sample_values(tree):
+    files = course({"1-a.md": "Call {{ org.helpline_name }} on {{ org.phone }}.\n\n{{ org.policy }}\n"})
+    root = tree({**files, "org.yaml": SAMPLE_ORG})
+    catalog = load_catalog(root)
+    assert catalog.problems == () and catalog.org_samples == {"helpline_name", "policy", "unused"}
+    assert catalog.org_still_samples(None) == ["helpline_name", "policy"]  # in use, and not overridden
+    lines: list[str] = []
+    assert run_check(root, lines.append) == 0  # a note, not an error
+    assert lines == [
+        "org.yaml:0: note: 2 organisation details the training uses still have the sample values marked "
+        "'# sample' in org.yaml: helpline_name, policy. Set each in the site's ORG setting "
+        "(its configuration file or the admin settings page), or write your own value in org.yaml and remove "
+        "the '# sample' mark",
+        "0 errors, 0 warnings, 1 note; 1 course and 0 scenarios ready",
+    ]
+    # The site's ORG overrides one: the note lists the other.
+    lines = []
+    run_check(root, lines.append, org={"policy": "Never call 999 yourself."})
+    assert lines[0].startswith("org.yaml:0: note: 1 organisation detail the training uses still has the sample "
+                               "value marked '# sample' in org.yaml: helpline_name. ")
+    # Written in org.yaml without the mark: nothing left to fill in.
+    (root / "org.yaml").write_text(SAMPLE_ORG.replace("  # sample", ""))
+    lines = []
+    run_check(root, lines.append)
+    assert lines == ["0 errors, 0 warnings; 1 course and 0 scenarios ready"]
+
+
+def test_sample_training_lists_its_sample_values_until_the_site_sets_them():
+    root = Path(__file__).resolve().parents[2]
+    lines: list[str] = []
+    assert run_check(root, lines.append) == 0
+    note = next(line for line in lines if line.startswith("org.yaml:0: note: "))
+    for name in ("name", "oncall_lead", "oncall_how", "safeguarding_lead", "safeguarding_hours"):
+        assert f" {name}," in note or f" {name}." in note
+    catalog = load_catalog(root)
+    everything = dict.fromkeys(catalog.org_used, "Ours")
+    lines = []
+    run_check(root, lines.append, org=everything)
+    assert not any("sample" in line for line in lines)
+
+
+def test_cli_notes_sample_values_the_org_file_does_not_set(tree, tmp_path):
+    from click.testing import CliRunner
+
+    from lms.cli import main
+
+    files = course({"1-a.md": "Call {{ org.helpline_name }} on {{ org.phone }}.\n\n{{ org.policy }}\n"})
+    root = tree({**files, "org.yaml": SAMPLE_ORG})
+    settings = tmp_path / "config.toml"
+    settings.write_text('[ORG]\nhelpline_name = "Dayline"\n')
+    result = CliRunner().invoke(main, ["check", str(root), "--org-file", str(settings)], env={"LMS_ORG": None})
+    assert result.exit_code == 0, result.output
+    assert ("note: 1 organisation detail the training uses still has the sample value marked '# sample' in "
+            "org.yaml: policy.") in result.output
+    assert result.output.splitlines()[-1] == "0 errors, 0 warnings, 1 note; 1 course and 0 scenarios ready"
 
 
 def test_missing_org_variable_is_an_error_with_did_you_mean(tree):
