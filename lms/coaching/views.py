@@ -44,8 +44,7 @@ def init_app(app: Flask) -> None:
 
 
 def waiting_counts() -> coaching.NeedsYouCounts:
-    """What waits for the current trainer, read once per request: the main navigation and the trainer pages'
-    sub-navigation show the same numbers from the one query."""
+    """What waits for the current trainer, read once per request (the main navigation and the sub-navigation share it)."""
     page = request._get_current_object()  # type: ignore[attr-defined]
     cached = g.get("coaching_counts")
     # Keyed by the request: an application context (and so `g`) can outlive one request in tests and CLI runs.
