@@ -5,13 +5,15 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.admin.models import AuditEntry
 from lms.catalog.services import catalog
 from lms.coaching import notify
 from lms.coaching import services as coaching
 from lms.coaching.models import ContactRequest, RunComment
+from lms.cohorts.models import CohortTrainer
 from lms.core.services import ServiceError
 from lms.learning import progress, responses
 from lms.learning.models import Enrolment, ResponseEntry
@@ -77,7 +79,7 @@ def test_the_queue_is_oldest_first_filtered_and_only_of_the_trainers_own_cohorts
     assert coaching.count_awaiting_review(session, w["trainer"]) == 1
     # The older one first, for an admin who sees both.
     admin = quick_user(session, "Ada Admin", role="admin")
-    later.updated_at = first.updated_at + timedelta(seconds=5)
+    later.submitted_at = first.submitted_at + timedelta(seconds=5)
     session.commit()
     assert [i.entry.id for i in coaching.review_queue(session, admin)] == [first.id, later.id]
     assert coaching.visible_response(session, w["outsider"], first.id) is None
@@ -114,6 +116,71 @@ def test_try_again_then_met_completes_the_step_audits_and_notifies(session, worl
     assert all(m.target_user_id == w["trainee"].id and "suicide" not in str(m.details) for m in marks)
     feedback = coaching.trainee_feedback(session, w["trainee"].id)
     assert [r.id for r in feedback.reviews] == [entry.id]
+
+
+def test_a_marked_response_is_never_marked_again(session, world):
+    """A stale page or a second trainer cannot overwrite a mark: only a response still waiting is marked."""
+    w = world
+    second = quick_user(session, "Sam Second", role="trainer")
+    session.add(CohortTrainer(cohort_id=w["cohort"].id, user_id=second.id))
+    entry = _respond(session, w)
+    coaching.mark(session, w["trainer"], entry, "meets_standard", "", w["course"])
+    session.commit()
+    with pytest.raises(ServiceError, match="already been marked"):
+        coaching.mark(session, second, entry, "try_again", "Start again.", w["course"])
+    session.rollback()
+    session.expire_all()
+    entry = session.get(ResponseEntry, entry.id)
+    assert (entry.status, entry.reviewer_comment, entry.reviewer_id) == ("meets_standard", "", w["trainer"].id)
+    assert "written" in progress.completed_step_ids(session, entry.enrolment_id)
+    assert len(session.scalars(select(AuditEntry).where(AuditEntry.action == "response.mark")).all()) == 1
+    # Two at once: this trainer read the response as waiting, and the other trainer's mark reached the
+    # database first.
+    session.execute(update(ResponseEntry).where(ResponseEntry.id == entry.id).values(status="try_again"))
+    session.commit()
+    set_committed_value(entry, "status", "submitted")  # what this trainer's request still holds
+    with pytest.raises(ServiceError, match="already been marked"):
+        coaching.mark(session, second, entry, "meets_standard", "", w["course"])
+    session.rollback()
+    assert session.get(ResponseEntry, entry.id).status == "try_again"
+
+
+def test_editing_a_waiting_response_keeps_its_place_in_the_queue(session, world):
+    """The queue waits from when a response was sent for review, not from its last change."""
+    w = world
+    other = quick_user(session, "Second Trainee")
+    join(session, w["cohort"], other)
+    first = _respond(session, w)
+    later = _respond(session, w, user=other)
+    first.submitted_at = later.submitted_at - timedelta(minutes=5)
+    session.commit()
+    assert [i.entry.id for i in coaching.review_queue(session, w["trainer"])] == [first.id, later.id]
+    # A change while it waits is not a new submission: it stays first.
+    edited = _respond(session, w, text="Are you thinking about suicide? You can tell me.")
+    assert edited.id == first.id and edited.updated_at > later.updated_at
+    assert [i.entry.id for i in coaching.review_queue(session, w["trainer"])] == [first.id, later.id]
+    # Sent again after "try again", it joins the back of the queue.
+    coaching.mark(session, w["trainer"], edited, "try_again", "Say what happens next.", w["course"])
+    session.commit()
+    _respond(session, w, text="Are you thinking about suicide? I will stay with you and we can call for help.")
+    assert [i.entry.id for i in coaching.review_queue(session, w["trainer"])] == [later.id, first.id]
+
+
+def test_a_trainer_who_left_the_cohort_cannot_edit_their_old_comment(session, world):
+    w = world
+    run = _course_run(session, w)
+    comment = coaching.add_comment(session, w["trainer"], run, 0, "Never promise secrecy.")
+    session.commit()
+    assert coaching.own_comment(session, w["trainer"], comment.id).id == comment.id
+    session.execute(delete(CohortTrainer).where(CohortTrainer.user_id == w["trainer"].id))
+    session.commit()
+    assert coaching.own_comment(session, w["trainer"], comment.id) is None
+    with pytest.raises(ServiceError, match="while still a trainer"):
+        coaching.edit_comment(session, w["trainer"], comment, "Changed")
+    with pytest.raises(ServiceError, match="while still a trainer"):
+        coaching.delete_comment(session, w["trainer"], comment)
+    session.rollback()
+    assert session.get(RunComment, comment.id).text == "Never promise secrecy."
 
 
 def test_a_missing_course_is_a_clear_refusal(session, world):

@@ -7,16 +7,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from lms.catalog.services import catalog
 from lms.coaching.models import ContactRequest, RunComment
+from lms.cohorts.models import CohortTrainer
 from lms.learning import progress, responses
 from lms.learning.models import ResponseEntry, StepConfirmation
 from lms.roleplay import checkins, runs
 from lms.roleplay.models import ScenarioRun
 from tests.conftest import csrf_token
-from tests.factories import SECRET_CHECKIN, SECRET_REFLECTION, join, make_cohort, post, private_notes
+from tests.factories import SECRET_CHECKIN, SECRET_REFLECTION, counted, join, make_cohort, post, private_notes
 
 COACHING = Path(__file__).parent / "fixtures" / "coaching"
 NOTE_FOR_TRAINER = "note-for-my-trainer-5c1d"
@@ -241,3 +242,80 @@ def test_no_coaching_page_shows_a_reflection_or_a_checkin(app, client, session, 
     users.login(loop["trainee"])
     for url in ("/my-training", f"/play/runs/{run.id}/debrief", "/courses/coaching/steps/written"):
         _page(client, url)
+
+
+def test_a_stale_review_page_cannot_overwrite_a_mark(client, session, users, loop):
+    entry = loop["entry"]
+    users.login(loop["trainer"])
+    review = f"/trainer/reviews/{entry.id}"
+    token = csrf_token(client, review)  # the page as it was before the first mark: a second tab, say
+    assert post(client, review, {"verdict": "meets_standard", "comment": ""}).status_code == 303
+    again = client.post(review, data={"csrf_token": token, "verdict": "try_again", "comment": "Start again."})
+    body = again.get_data(as_text=True)
+    assert again.status_code == 400
+    summary = body[body.index('class="error-summary"'):]
+    assert "This response has already been marked, so your verdict was not saved." in summary[:summary.index("</div>")]
+    session.expire_all()
+    marked = session.get(ResponseEntry, entry.id)
+    assert (marked.status, marked.reviewer_comment) == ("meets_standard", "")
+    assert "written" in progress.completed_step_ids(session, marked.enrolment_id)
+
+
+def _subnav(body: str) -> str:
+    start = body.index('<nav aria-label="Trainer pages"')
+    return body[start:body.index("</nav>", start)]
+
+
+def test_the_trainer_pages_count_what_waits_behind_each_link(app, client, session, users, loop):
+    session.add(ContactRequest(user_id=loop["trainee"].id, checkin_id=loop["checkin"].id, note_for_trainer=""))
+    session.commit()
+    users.login(loop["trainer"])
+    with counted(app) as statements:
+        body = _page(client, "/trainer/reviews")
+    nav = _subnav(body)
+    waiting = '<span class="nav-count">1<span class="visually-hidden"> waiting</span></span></a>'
+    assert f"Responses to review {waiting}" in nav and f"Contact requests {waiting}" in nav
+    assert "Steps to confirm</a>" in nav  # nothing waiting: no count
+    assert 'Needs you <span class="nav-count">2' in body  # the main navigation's total agrees
+    # One query for every count on the page, shared by the main navigation and the trainer pages' links.
+    assert len([s for s in statements if "contact_requests" in s and "step_confirmations" in s]) == 1
+    for url in ("/trainer/needs-you", "/trainer/confirmations", "/trainer/contact-requests", "/trainer/"):
+        assert f"Responses to review {waiting}" in _subnav(_page(client, url)), url
+
+
+def test_each_step_to_confirm_on_needs_you_can_be_confirmed_there(client, session, users, loop):
+    trainee, cohort = loop["trainee"], loop["cohort"]
+    users.login(trainee)
+    assert post(client, "/courses/coaching/steps/shift/ready", {}, form_page="/courses/coaching/steps/shift"
+                ).status_code == 303
+    users.logout()
+    users.login(loop["trainer"])
+    board = _page(client, "/trainer/needs-you")
+    action = f'action="/trainer/cohorts/{cohort.id}/trainees/{trainee.id}/confirm"'
+    assert action in board[board.index('id="confirm-heading"'):board.index('id="signoff-heading"')]
+    assert 'Confirm<span class="visually-hidden"> Nightowl</span>' in board
+    done = post(client, f"/trainer/cohorts/{cohort.id}/trainees/{trainee.id}/confirm",
+                {"course_id": "coaching", "step_id": "shift", "note": "Well done.", "next": "/trainer/needs-you"},
+                form_page="/trainer/needs-you")
+    assert done.status_code == 303 and done.headers["Location"].endswith("/trainer/needs-you")
+    row = session.scalar(select(StepConfirmation))
+    assert (row.status, row.note) == ("confirmed", "Well done.")
+    assert "No steps waiting." in _page(client, "/trainer/needs-you")
+
+
+def test_a_trainer_who_left_the_cohort_cannot_open_their_old_comment(client, session, users, loop):
+    run, trainer = loop["run"], loop["trainer"]
+    comment = RunComment(run_id=run.id, position=0, author_id=trainer.id, author_name="Tess", text="Old words")
+    session.add(comment)
+    session.commit()
+    users.login(trainer)
+    assert "Old words" in _page(client, f"/trainer/comments/{comment.id}")
+    session.execute(delete(CohortTrainer).where(CohortTrainer.user_id == trainer.id))
+    session.commit()
+    _page(client, f"/trainer/comments/{comment.id}", status=404)
+    assert post(client, f"/trainer/comments/{comment.id}", {"text": "New words"},
+                form_page="/trainer/needs-you").status_code == 404
+    assert post(client, f"/trainer/comments/{comment.id}/delete", {},
+                form_page="/trainer/needs-you").status_code == 404
+    session.expire_all()
+    assert session.get(RunComment, comment.id).text == "Old words"

@@ -109,12 +109,16 @@ class QueueItem:
 
 def review_queue(session: DbSession, viewer: User, cohort_id: int | None = None, course_id: str | None = None,
                  limit: int = LIST_LIMIT) -> list[QueueItem]:
-    """Responses waiting for a trainer, oldest (re)submission first, of the viewer's trainees only."""
+    """Responses waiting for a trainer, of the viewer's trainees only: the longest waiting first.
+
+    A response waits from when it was sent for review (again, after a mark): changing it while it waits
+    does not move it to the back.
+    """
     query = select(ResponseEntry).where(ResponseEntry.status == RESPONSE_SUBMITTED)
     query = _in_cohort(_supervised(query, ResponseEntry.user_id, viewer), ResponseEntry.user_id, cohort_id)
     if course_id:
         query = query.where(ResponseEntry.course_id == course_id)
-    entries = list(session.scalars(query.order_by(ResponseEntry.updated_at, ResponseEntry.id).limit(limit)))
+    entries = list(session.scalars(query.order_by(ResponseEntry.submitted_at, ResponseEntry.id).limit(limit)))
     names = _names(session, (e.user_id for e in entries))
     refs = cohorts_of(session, viewer, (e.user_id for e in entries))
     return [QueueItem(e, names.get(e.user_id, ""), tuple(refs.get(e.user_id, ()))) for e in entries]
@@ -213,17 +217,25 @@ def add_comment(session: DbSession, author: User, run: ScenarioRun, position: in
 
 
 def own_comment(session: DbSession, author: User, comment_id: int) -> RunComment | None:
-    """A comment the user wrote, else None: only its author edits or deletes a comment."""
+    """A comment the user wrote on a run they may still read, else None.
+
+    Only its author edits or deletes a comment, and only while they may read the run: a trainer who has left
+    the trainee's cohort no longer sees the run, nor their old comments on it.
+    """
     comment = session.get(RunComment, comment_id)
-    return comment if comment is not None and comment.author_id == author.id else None
+    if comment is None or comment.author_id != author.id:
+        return None
+    run = session.get(ScenarioRun, comment.run_id)
+    return comment if run is not None and _may_read_run(session, author, run) else None
 
 
 def edit_comment(session: DbSession, author: User, comment: RunComment, text: str) -> RunComment:
-    if comment.author_id != author.id:
-        raise ServiceError("Only the trainer who wrote this comment can change it.")
-    comment.text, comment.updated_at = _clean(text, COMMENT_MAX, "Write a comment first, or delete it."), utcnow()
     run = session.get(ScenarioRun, comment.run_id)
-    audit.record(session, author, "run_comment.edit", target_user=session.get(User, run.user_id) if run else None,
+    if comment.author_id != author.id or run is None or not _may_read_run(session, author, run):
+        raise ServiceError("Only the trainer who wrote this comment, while still a trainer of the trainee, "
+                           "can change it.")
+    comment.text, comment.updated_at = _clean(text, COMMENT_MAX, "Write a comment first, or delete it."), utcnow()
+    audit.record(session, author, "run_comment.edit", target_user=session.get(User, run.user_id),
                  run_id=comment.run_id, comment_id=comment.id)
     session.flush()
     return comment
@@ -231,10 +243,11 @@ def edit_comment(session: DbSession, author: User, comment: RunComment, text: st
 
 def delete_comment(session: DbSession, author: User, comment: RunComment) -> None:
     """Delete a comment and, with it, the trainee's reply to it (the view says so before)."""
-    if comment.author_id != author.id:
-        raise ServiceError("Only the trainer who wrote this comment can delete it.")
     run = session.get(ScenarioRun, comment.run_id)
-    audit.record(session, author, "run_comment.delete", target_user=session.get(User, run.user_id) if run else None,
+    if comment.author_id != author.id or run is None or not _may_read_run(session, author, run):
+        raise ServiceError("Only the trainer who wrote this comment, while still a trainer of the trainee, "
+                           "can delete it.")
+    audit.record(session, author, "run_comment.delete", target_user=session.get(User, run.user_id),
                  run_id=comment.run_id, comment_id=comment.id)
     session.delete(comment)
     session.flush()
@@ -573,13 +586,33 @@ def needs_you(session: DbSession, viewer: User, today: date) -> NeedsYou:
                     awaiting_sign_off(session, viewer), contact_requests(session, viewer), overdue(session, viewer, today))
 
 
-def needs_you_count(session: DbSession, viewer: User) -> int:
-    """What waits for the viewer to act (for the navigation): reviews, confirmations, sign-offs, contact requests.
+@dataclass(frozen=True)
+class NeedsYouCounts:
+    """How many of each thing wait for the viewer (for the navigation and the trainer pages' sub-navigation)."""
+
+    reviews: int
+    confirmations: int
+    sign_offs: int
+    contacts: int
+
+    @property
+    def total(self) -> int:
+        return self.reviews + self.confirmations + self.sign_offs + self.contacts
+
+
+def needs_you_counts(session: DbSession, viewer: User) -> NeedsYouCounts:
+    """What waits for the viewer to act: reviews, confirmations, sign-offs, open contact requests.
 
     One query, as it runs on every trainer page.
     """
     counts = [_review_count(viewer), _confirmation_count(viewer), _sign_off_count(viewer), _open_request_count(viewer)]
-    return sum(session.execute(select(*(c.scalar_subquery() for c in counts))).one())
+    row = session.execute(select(*(c.scalar_subquery() for c in counts))).one()
+    return NeedsYouCounts(*(int(n or 0) for n in row))
+
+
+def needs_you_count(session: DbSession, viewer: User) -> int:
+    """Everything that waits for the viewer to act, in one number (one query)."""
+    return needs_you_counts(session, viewer).total
 
 
 # -- what the trainee sees ------------------------------------------------------------------------

@@ -7,7 +7,7 @@ trainee); `feedback` holds the trainee's own actions, on their own rows only.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_login import current_user
 
@@ -36,10 +36,23 @@ def init_app(app: Flask) -> None:
     """Register the trainer and trainee pages, the "Needs you" link with its count, and the coaching emails."""
     emails.subscribe()
     app.add_template_global(emails.titles, "coaching_titles")
+    app.add_template_global(waiting_counts, "coaching_counts")
     app.register_blueprint(bp)
     app.register_blueprint(trainee_bp)
     templating.add_nav_link(app, "coaching.needs_you", "Needs you", "trainer", 35,
-                            count=lambda: coaching.needs_you_count(db.session, current_user))
+                            count=lambda: waiting_counts().total)
+
+
+def waiting_counts() -> coaching.NeedsYouCounts:
+    """What waits for the current trainer, read once per request (the main navigation and the sub-navigation share it)."""
+    page = request._get_current_object()  # type: ignore[attr-defined]
+    cached = g.get("coaching_counts")
+    # Keyed by the request: an application context (and so `g`) can outlive one request in tests and CLI runs.
+    if cached is None or cached[0] is not page:
+        cached = (page, coaching.needs_you_counts(db.session, current_user))
+        g.coaching_counts = cached
+    counts: coaching.NeedsYouCounts = cached[1]
+    return counts
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -90,6 +103,9 @@ def reviews():
     return render_template("coaching/reviews.html", form=form, queue=queue, courses=catalog().courses)
 
 
+REVIEW_FORM = "review-verdict"  # where a refused mark is shown: the verdict section's error summary
+
+
 @bp.route("/reviews/<int:entry_id>", methods=["GET", "POST"])
 @role_required("trainer")
 def review(entry_id: int):
@@ -106,7 +122,8 @@ def review(entry_id: int):
             marked, ok = service_call(
                 lambda: coaching.mark(db.session, current_user, entry, form.verdict.data, form.comment.data or "",
                                       course),
-                "Marked. The trainee can read your verdict and comment on the step and on My training.")
+                "Marked. The trainee can read your verdict and comment on the step and on My training.",
+                refusal_near=REVIEW_FORM)
             if ok:
                 return redirect(url_for(".reviews"), code=303)
         # What the trainer wrote stays in the form with the message; nothing is lost.
@@ -114,7 +131,8 @@ def review(entry_id: int):
     refs = coaching.cohorts_of(db.session, current_user, [entry.user_id]).get(entry.user_id, [])
     trainee = db.session.get(User, entry.user_id)
     return render_template("coaching/review.html", entry=entry, course=course, step=step, block=block, form=form,
-                           trainee=trainee, cohorts=refs, open=entry.status == RESPONSE_SUBMITTED), status
+                           trainee=trainee, cohorts=refs, open=entry.status == RESPONSE_SUBMITTED,
+                           form_id=REVIEW_FORM), status
 
 
 # -- comments on role-play runs ------------------------------------------------------------------

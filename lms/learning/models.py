@@ -134,6 +134,8 @@ class ResponseEntry(Base):
     # Kept so a trainer still sees what was asked if the course is later edited.
     prompt_text: Mapped[str] = mapped_column(Text, default="")
     text: Mapped[str] = mapped_column(Text)
+    # When it was sent for review: first written, or sent again after a mark. The review queue waits from
+    # here; a change while it waits moves only updated_at.
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     status: Mapped[str] = mapped_column(String(16), default=RESPONSE_SUBMITTED)

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from flask_babel import format_number, gettext
 from markupsafe import Markup
-from sqlalchemy import exists, select
+from sqlalchemy import exists, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.accounts.models import User
 from lms.admin import audit
@@ -71,7 +72,11 @@ def submit(session: DbSession, enrolment: Enrolment, course: Course, step: Step,
         if entry.status == RESPONSE_MEETS_STANDARD:
             raise ServiceError(gettext("A trainer has already accepted this response, so it can no longer be changed."))
         # A changed response goes back to the trainers; their last comment stays visible until they review again.
-        entry.text, entry.prompt_text, entry.status, entry.updated_at = text, prompt, RESPONSE_SUBMITTED, utcnow()
+        # It joins the queue when it is sent after a mark; a change while it waits keeps its place.
+        now = utcnow()
+        if entry.status != RESPONSE_SUBMITTED:
+            entry.submitted_at = now
+        entry.text, entry.prompt_text, entry.status, entry.updated_at = text, prompt, RESPONSE_SUBMITTED, now
         session.flush()
     step_done, course_done = completion.complete_if_met(session, enrolment, course, step)
     return SubmitOutcome(entry, step_done, course_done)
@@ -116,8 +121,17 @@ def mark_response(session: DbSession, response: ResponseEntry, reviewer: User, v
         raise ServiceError(gettext("Say what to change, so the trainee knows how to try again."))
     if course.id != response.course_id:
         raise ServiceError(gettext("That response belongs to another course."))
-    response.status, response.reviewer_comment = verdict, comment
-    response.reviewed_at, response.reviewer_id = utcnow(), reviewer.id
+    # Only a response still waiting is marked, in one statement: a stale page, or a second trainer marking
+    # at the same moment, never overwrites a mark (of two at once, the database lets one through).
+    values = {"status": verdict, "reviewer_comment": comment, "reviewed_at": utcnow(), "reviewer_id": reviewer.id}
+    claimed = session.scalar(
+        update(ResponseEntry).where(ResponseEntry.id == response.id, ResponseEntry.status == RESPONSE_SUBMITTED)
+        .values(**values).returning(ResponseEntry.id).execution_options(synchronize_session=False))
+    if claimed is None:
+        raise ServiceError(gettext("This response has already been marked, so your verdict was not saved. "
+                                   "It comes back to the trainers when the trainee changes it."))
+    for name, value in values.items():
+        set_committed_value(response, name, value)
     # The comment stays out of the log: it is the trainee's feedback, not an administrative fact.
     audit.record(session, reviewer, "response.mark", target_user=session.get(User, response.user_id),
                  verdict=verdict, course_id=response.course_id, step_id=response.step_id,

@@ -44,6 +44,7 @@ def _check(page: Page, what: str) -> None:
     assert_accessible(page, what)
 
 
+@pytest.mark.all_databases
 @pytest.mark.parametrize("viewport", ["phone", "desktop"])
 def test_the_coaching_loop(browser, live_server, users, session, viewport):
     tess = users.create(role="trainer", email="tess@example.org", display_name="Tess Trainer")
