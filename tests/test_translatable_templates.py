@@ -60,6 +60,14 @@ TRAINEE_PATH = [
     "accounts/templates/auth/invite_problem.html",
     "templates/error.html",
     "templates/unavailable.html",
+    # Staff pages, part B: admin, confirmations, second factor, certificates (staff), data page, e-mails.
+    "admin/templates/admin/audit.html",
+    "admin/templates/admin/settings.html",
+    "admin/templates/admin/user.html",
+    "admin/templates/admin/users.html",
+    "templates/confirm.html",
+    "accounts/templates/auth/second_factor.html",
+    "accounts/templates/auth/login_code.html",
 ]
 JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 VISIBLE_ATTRIBUTES = {"alt", "title", "placeholder", "aria-label", "value"}
