@@ -68,6 +68,10 @@ TRAINEE_PATH = [
     "templates/confirm.html",
     "accounts/templates/auth/second_factor.html",
     "accounts/templates/auth/login_code.html",
+    "certificates/templates/certificates/_preview.html",
+    "certificates/templates/certificates/bulk.html",
+    "certificates/templates/certificates/detail.html",
+    "certificates/templates/certificates/manage.html",
 ]
 JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 VISIBLE_ATTRIBUTES = {"alt", "title", "placeholder", "aria-label", "value"}
