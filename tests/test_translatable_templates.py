@@ -72,6 +72,7 @@ TRAINEE_PATH = [
     "certificates/templates/certificates/bulk.html",
     "certificates/templates/certificates/detail.html",
     "certificates/templates/certificates/manage.html",
+    "privacy/templates/privacy/data_page.html",
 ]
 JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 VISIBLE_ATTRIBUTES = {"alt", "title", "placeholder", "aria-label", "value"}
