@@ -73,6 +73,21 @@ TRAINEE_PATH = [
     "certificates/templates/certificates/detail.html",
     "certificates/templates/certificates/manage.html",
     "privacy/templates/privacy/data_page.html",
+    "mail/templates/mail/_button.html",
+    "mail/templates/mail/_layout.html",
+    "mail/templates/mail/certificate_issued.html",
+    "mail/templates/mail/certificate_revoked.html",
+    "mail/templates/mail/due_soon.html",
+    "mail/templates/mail/invitation.html",
+    "mail/templates/mail/nudge.html",
+    "mail/templates/mail/overdue.html",
+    "mail/templates/mail/refresher.html",
+    "mail/templates/mail/sign_off.html",
+    "coaching/templates/mail/coach_comment_added.html",
+    "coaching/templates/mail/coach_contact_requested.html",
+    "coaching/templates/mail/coach_reply_added.html",
+    "coaching/templates/mail/coach_response_marked.html",
+    "coaching/templates/mail/coach_step_confirmed.html",
 ]
 JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 VISIBLE_ATTRIBUTES = {"alt", "title", "placeholder", "aria-label", "value"}
