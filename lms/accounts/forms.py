@@ -1,6 +1,6 @@
 """Account forms."""
 from flask import current_app
-from flask_babel import gettext
+from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
@@ -91,36 +91,38 @@ class NewPasswordForm(FlaskForm):
     submit = SubmitField(_l("Save my new password"))
 
 
-def _code_field(label: str = "Code") -> StringField:
+def _code_field(label: str | LazyString) -> StringField:
     return StringField(
-        label, validators=[DataRequired(message="Enter the code."), Length(max=40, message="That is too long for a code.")],
+        label, validators=[DataRequired(message=_l("Enter the code.")),
+                           Length(max=40, message=_l("That is too long for a code."))],
         render_kw={"autocomplete": "one-time-code", "spellcheck": "false", "autocapitalize": "off"})
 
 
 class SecondFactorCodeForm(FlaskForm):
     """The second step of logging in: a code from the app, or a recovery code."""
 
-    code = _code_field("Code")
-    submit = SubmitField("Continue")
+    code = _code_field(_l("Code"))
+    submit = SubmitField(_l("Continue"))
 
 
 class ConfirmSecondFactorForm(FlaskForm):
     """Setting up: the code the app shows, to prove it was set up with this key."""
 
     code = StringField(
-        "The 6-digit code your app shows now",
-        validators=[DataRequired(message="Enter the 6-digit code from your app."),
-                    Length(max=40, message="That is too long for a code.")],
+        _l("The 6-digit code your app shows now"),
+        validators=[DataRequired(message=_l("Enter the 6-digit code from your app.")),
+                    Length(max=40, message=_l("That is too long for a code."))],
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "spellcheck": "false"})
-    submit = SubmitField("Turn on")
+    submit = SubmitField(_l("Turn on"))
 
 
 class SecondFactorChangeForm(FlaskForm):
     """New recovery codes, or turning the second factor off: the password and a current code."""
 
-    password = PasswordField("Your password", validators=[DataRequired(message="Enter your password."), Length(max=1024)],
+    password = PasswordField(_l("Your password"), validators=[DataRequired(message=_l("Enter your password.")),
+                                                             Length(max=1024)],
                              render_kw={"autocomplete": "current-password"})
-    code = _code_field("A code from your app, or a recovery code")
+    code = _code_field(_l("A code from your app, or a recovery code"))
 class NamesForm(FlaskForm):
     """The names on the profile page: the one others see, and the one printed on future certificates."""
 

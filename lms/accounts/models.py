@@ -4,6 +4,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
@@ -12,6 +13,8 @@ from lms.core.crypto import EncryptedText
 from lms.core.models import Base, UTCDateTime, utcnow
 
 ROLES = ("trainee", "trainer", "admin")
+#: Each role as pages name it, in the reader's language (the stored value stays the code).
+ROLE_NAMES = {"trainee": _l("Trainee"), "trainer": _l("Trainer"), "admin": _l("Admin")}
 
 
 def new_session_token() -> str:

@@ -22,6 +22,8 @@ from datetime import datetime
 
 import pyotp
 import segno
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
 from lms.accounts.models import RecoveryCode, SecondFactor, User
@@ -40,9 +42,11 @@ RECOVERY_CODE_COUNT = 10
 _RECOVERY_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
 _RECOVERY_LENGTH = 16  # 16 characters of 32: 80 random bits each
 
-WRONG_CODE = "That code is not right, or it has already been used. Enter the code your app shows now."
-WRONG_PASSWORD = "That is not your password, so nothing was changed."
-NOT_ON = "Your second factor is not turned on."
+# Lazy: each is read in the language of whoever gets it (str() when raised).
+WRONG_CODE = _l("That code is not right, or it has already been used. Enter the code your app shows now.")
+WRONG_PASSWORD = _l("That is not your password, so nothing was changed.")
+NOT_ON = _l("Your second factor is not turned on.")
+ALREADY_ON = _l("Your second factor is already turned on.")
 
 
 def second_factor(session: DbSession, user_id: int) -> SecondFactor | None:
@@ -59,7 +63,7 @@ def begin(session: DbSession, user: User) -> SecondFactor:
     """The secret to show while setting up: a new one, or the one already shown (a reload shows the same QR code)."""
     factor = session.get(SecondFactor, user.id)
     if factor is not None and factor.confirmed_at is not None:
-        raise ServiceError("Your second factor is already turned on.")
+        raise ServiceError(str(ALREADY_ON))
     if factor is None:
         factor = SecondFactor(user_id=user.id, secret=pyotp.random_base32())
         session.add(factor)
@@ -146,13 +150,13 @@ def confirm(session: DbSession, user: User, code: str, now: datetime | None = No
     now = now or utcnow()
     factor = session.get(SecondFactor, user.id)
     if factor is None:
-        raise ServiceError("Start again: that set-up had ended. Scan the new QR code.")
+        raise ServiceError(gettext("Start again: that set-up had ended. Scan the new QR code."))
     if factor.confirmed_at is not None:
-        raise ServiceError("Your second factor is already turned on.")
+        raise ServiceError(str(ALREADY_ON))
     step = _matching_step(factor.secret, code or "", now)
     if step is None or not _spend_step(session, user.id, step):
-        raise ServiceError("That code does not match. Check the app shows this site's entry, "
-                           "then enter the code it shows now.")
+        raise ServiceError(gettext("That code does not match. Check the app shows this site's entry, "
+                                   "then enter the code it shows now."))
     factor.confirmed_at = now
     codes = _new_recovery_codes(session, user, now)
     audit.record(session, user, "second_factor.enable", target_user=user)
@@ -166,18 +170,18 @@ def verify(session: DbSession, user: User, code: str, now: datetime | None = Non
     now = now or utcnow()
     factor = session.get(SecondFactor, user.id)
     if factor is None or factor.confirmed_at is None:
-        raise ServiceError(NOT_ON)
+        raise ServiceError(str(NOT_ON))
     code = (code or "").strip()
     if looks_like_app_code(code):
         step = _matching_step(factor.secret, code, now)
         if step is None or not _spend_step(session, user.id, step):
-            raise ServiceError(WRONG_CODE)
+            raise ServiceError(str(WRONG_CODE))
         return "app"
     spent = affected_rows(session, update(RecoveryCode).where(
         RecoveryCode.user_id == user.id, RecoveryCode.code_hash == hash_recovery_code(code),
         RecoveryCode.used_at.is_(None)).values(used_at=now))
     if not spent:
-        raise ServiceError(WRONG_CODE)
+        raise ServiceError(str(WRONG_CODE))
     audit.record(session, user, "second_factor.recovery_code_used", target_user=user,
                  left=recovery_codes_left(session, user.id))
     return "recovery"
@@ -186,7 +190,7 @@ def verify(session: DbSession, user: User, code: str, now: datetime | None = Non
 def _check_password_and_code(session: DbSession, user: User, password: str, code: str, now: datetime) -> None:
     # The password first: argon2 is slow, and nothing has been written yet to hold a lock across it.
     if not verify_password(user.password_hash, password or ""):
-        raise ServiceError(WRONG_PASSWORD)
+        raise ServiceError(str(WRONG_PASSWORD))
     verify(session, user, code, now)
 
 

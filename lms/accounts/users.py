@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
@@ -55,7 +56,7 @@ def change_role(session: DbSession, actor: User | None, user: User, role: str) -
     if role == user.role:
         return
     if user.is_admin and role != "admin" and not _other_admins(session, user):
-        raise ServiceError("This is the only admin. Make someone else an admin first.")
+        raise ServiceError(gettext("This is the only admin. Make someone else an admin first."))
     previous = user.role
     accounts.set_role(session, user, role)
     audit.record(session, actor, "user.set_role", target_user=user, role=role, previous=previous)
@@ -64,9 +65,9 @@ def change_role(session: DbSession, actor: User | None, user: User, role: str) -
 def set_active(session: DbSession, actor: User | None, user: User, active: bool) -> None:
     """Deactivate (ending their sessions at once) or reactivate an account."""
     if not active and actor is not None and user.id == actor.id:
-        raise ServiceError("You cannot deactivate your own account.")
+        raise ServiceError(gettext("You cannot deactivate your own account."))
     if not active and user.is_admin and not _other_admins(session, user):
-        raise ServiceError("This is the only active admin. Make someone else an admin first.")
+        raise ServiceError(gettext("This is the only active admin. Make someone else an admin first."))
     if user.active == active:
         return
     accounts.set_active(session, user, active)
@@ -85,7 +86,7 @@ def reset_second_factor(session: DbSession, actor: User | None, user: User) -> N
 
     Staff must set it up again at once where the site requires it."""
     if not second_factor.remove(session, user):
-        raise ServiceError(f"{user.display_name} has no second factor to reset.")
+        raise ServiceError(gettext("%(name)s has no second factor to reset.", name=user.display_name))
     audit.record(session, actor, "second_factor.reset", target_user=user)
 
 
@@ -96,18 +97,18 @@ def validate_setting(key: str, value: Any) -> Any:
     if kind.startswith("choice:"):
         options = kind.split(":", 1)[1].split(",")
         if value not in options:
-            raise ServiceError(f"{label}: choose one of {', '.join(options)}.")
+            raise ServiceError(gettext("%(label)s: choose one of %(options)s.", label=label, options=", ".join(options)))
     elif kind == "org":
         parsed, problems = parse_org_lines(value if isinstance(value, str) else org_lines(value or {}))
         if problems:
-            raise ServiceError(f"{label}: {'; '.join(problems)}.")
+            raise ServiceError(gettext("%(label)s: %(problems)s.", label=label, problems="; ".join(problems)))
         value = parsed
     elif kind == "colour":
         if not settings.is_colour(value):
-            raise ServiceError(f"{label}: write a colour as # and six hex digits, like #1d4f91.")
+            raise ServiceError(gettext("%(label)s: write a colour as # and six hex digits, like #1d4f91.", label=label))
         value = value.lower()
     elif key == "SITE_NAME" and not value:
-        raise ServiceError(f"{label}: the site needs a name.")
+        raise ServiceError(gettext("%(label)s: the site needs a name.", label=label))
     return value
 
 

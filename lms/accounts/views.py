@@ -18,7 +18,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from lms.accounts import second_factor
@@ -79,8 +79,8 @@ def init_app(app: Flask) -> None:
             return None
         if settings.get("STAFF_SECOND_FACTOR") != "required" or second_factor.is_on(db.session, current_user.id):
             return None
-        flash("This site asks every trainer and admin to log in with a code from an authenticator app as well as "
-              "their password. Set yours up to continue.", "info")
+        flash(gettext("This site asks every trainer and admin to log in with a code from an authenticator app as well "
+                      "as their password. Set yours up to continue."), "info")
         return redirect(url_for("auth.second_factor"))
 
 
@@ -167,7 +167,7 @@ def login_code():
     if user is None:
         if _PENDING in session:
             session.pop(_PENDING)
-            flash("The time to enter your code ran out. Please log in again.", "info")
+            flash(gettext("The time to enter your code ran out. Please log in again."), "info")
         return redirect(url_for("auth.login"))
     form = SecondFactorCodeForm()
     status = 200
@@ -176,7 +176,7 @@ def login_code():
         # Counted before the code is checked, by account, across every worker: guessing is slow.
         if not ratelimit.hit(db.session, f"second-factor:user{user.id}", config["LOGIN_THROTTLE_MAX"],
                              config["LOGIN_THROTTLE_WINDOW_MINUTES"] * 60):
-            flash("Too many codes tried. Please wait a few minutes, then try again.", "error")
+            flash(gettext("Too many codes tried. Please wait a few minutes, then try again."), "error")
             return render_template("auth/login_code.html", form=form), 429
         try:
             how = second_factor.verify(db.session, user, form.code.data)
@@ -189,8 +189,10 @@ def login_code():
         db.session.commit()
         response = _logged_in(user, remember=bool(pending.get("remember")), next_url=pending.get("next"))
         if how == "recovery":
-            flash(f"You logged in with a recovery code, which now no longer works. You have {left} left: "
-                  "if your phone is lost, make new ones on your second factor page.", "info")
+            flash(ngettext("You logged in with a recovery code, which now no longer works. You have %(num)d left: "
+                           "if your phone is lost, make new ones on your second factor page.",
+                           "You logged in with a recovery code, which now no longer works. You have %(num)d left: "
+                           "if your phone is lost, make new ones on your second factor page.", left), "info")
         return response
     if form.errors:
         status = 400
@@ -364,7 +366,7 @@ def _second_factor_page(*, confirm_form=None, codes_form=None, off_form=None, re
         issuer = settings.get("SITE_NAME") or "LMS"
         uri = second_factor.provisioning_uri(factor.secret, current_user.email, issuer)
         context.update(secret=second_factor.grouped(factor.secret), issuer=issuer,
-                       qr=second_factor.qr_svg(uri, f"QR code to add {issuer} to an authenticator app"),
+                       qr=second_factor.qr_svg(uri, gettext("QR code to add %(site)s to an authenticator app", site=issuer)),
                        confirm_form=confirm_form or ConfirmSecondFactorForm())
     else:
         context.update(left=second_factor.recovery_codes_left(db.session, current_user.id),
@@ -394,7 +396,7 @@ def second_factor_page():
         form.code.errors = [*form.code.errors, str(exc)]
         return _second_factor_page(confirm_form=form, status=400)
     db.session.commit()
-    flash("Your second factor is on: logging in will ask for a code from your app.", "success")
+    flash(gettext("Your second factor is on: logging in will ask for a code from your app."), "success")
     # Rendered, not redirected: the recovery codes are shown this once.
     return _second_factor_page(recovery_codes=codes)
 
@@ -418,7 +420,7 @@ def second_factor_codes():
         form.code.errors = [*form.code.errors, str(exc)]
         return _second_factor_page(codes_form=form, status=400)
     db.session.commit()
-    flash("You have new recovery codes. The old ones no longer work.", "success")
+    flash(gettext("You have new recovery codes. The old ones no longer work."), "success")
     return _second_factor_page(recovery_codes=codes)
 
 
@@ -442,10 +444,10 @@ def second_factor_off():
         return _second_factor_page(off_form=form, status=400)
     db.session.commit()
     if settings.get("STAFF_SECOND_FACTOR") == "required" and current_user.is_trainer:
-        flash("Your second factor is off. This site requires one for staff: set up your app again to continue.",
-              "info")
+        flash(gettext("Your second factor is off. This site requires one for staff: set up your app again to "
+                      "continue."), "info")
     else:
-        flash("Your second factor is off: logging in asks only for your password.", "success")
+        flash(gettext("Your second factor is off: logging in asks only for your password."), "success")
     return redirect(url_for("auth.second_factor"))
 # -- the person's own profile ------------------------------------------------------------------
 

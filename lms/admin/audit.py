@@ -5,7 +5,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from lms.accounts.models import User
+from flask_babel import LazyString, gettext, ngettext
+from flask_babel import lazy_gettext as _l
+
+from lms.accounts.models import ROLE_NAMES, User
 from lms.admin.models import AuditEntry
 from lms.content import Course
 from lms.core import settings
@@ -28,48 +31,50 @@ def record(session: DbSession, actor: User | None, action: str, *, target_user: 
 
 
 #: Each action as a sentence for the audit log, with the people's names and the things' titles filled in
-#: (`describe`). Every action recorded anywhere must have one: tests/test_audit_words.py checks the code.
-DESCRIPTIONS: dict[str, str] = {
-    "account.delete": "The owner of {target} deleted their account{revoked}",
-    "certificate.approved": "{actor} approved {persons} certificate for {course}",
-    "certificate.issued": "{person} was issued the certificate for {course}",
-    "certificate.refused": "{actor} refused {persons} certificate for {course}: reason “{reason}”",
-    "certificate.reissued": "{actor} re-issued {persons} certificate for {course} with a corrected name; "
-                            "the old one is revoked",
-    "certificate.requested": "{person} asked for the certificate for {course}, which needs a trainer’s sign-off",
-    "certificate.revoked": "{actor} revoked {persons} certificate for {course}: reason “{reason}”",
-    "cohort.add_trainer": "{actor} made {person} a trainer of {cohort}",
-    "cohort.archive": "{actor} archived {cohort}; its invitation links stopped working",
-    "cohort.assign_course": "{actor} assigned {course} to {cohort}{due}",
-    "cohort.create": "{actor} created {cohort}",
-    "cohort.nudge": "{actor} emailed {person} a reminder about their training in {cohort}",
-    "cohort.remove_member": "{actor} removed {person} from {cohort}",
-    "cohort.restore": "{actor} restored {cohort}",
-    "cohort.unassign_course": "{actor} took {course} off {cohort}",
-    "cohort.update": "{actor} changed the name or description of {cohort}",
-    "contact_request.follow_up": "{actor} followed up {persons} request to talk",
-    "invite.create": "{actor} created {invitation} to {cohort}",
-    "invite.revoke": "{actor} revoked an invitation to {cohort}",
-    "response.mark": "{actor} marked {persons} written response in {course} ({step}): {verdict}",
-    "run_comment.add": "{actor} commented on {persons} role-play run",
-    "run_comment.delete": "{actor} deleted their comment on {persons} role-play run",
-    "run_comment.edit": "{actor} edited their comment on {persons} role-play run",
-    "second_factor.disable": "{actor} turned off their second factor (authenticator app), with their password and a code",
-    "second_factor.enable": "{actor} turned on a second factor: logging in asks them for a code from an app",
-    "second_factor.recovery_code_used": "{actor} logged in with one of their recovery codes, which no longer works",
-    "second_factor.recovery_codes": "{actor} made new recovery codes; the old ones no longer work",
-    "second_factor.reset": "{actor} reset {persons} second factor: they log in with their password alone until "
-                           "they set up an authenticator app again",
-    "settings.update": "{actor} changed the site settings: {settings}",
-    "step.confirm": "{actor} confirmed that {person} completed the practical step {step} of {course}",
-    "user.deactivate": "{actor} deactivated {persons} account and logged them out everywhere",
-    "user.reactivate": "{actor} reactivated {persons} account",
-    "user.reset_password": "{actor} reset {persons} password and ended their sessions; they were given a "
-                           "temporary password that works once and soon expires, after which they choose their own",
-    "user.set_role": "{actor} changed {persons} role from {previous} to {role}",
+#: (`describe`). Every action recorded anywhere must have one: tests/test_staff_screens.py checks the code.
+#: Each is translated (str.format placeholders, not %): a translation may use any of the words `describe`
+#: offers, e.g. {person} where English needs the possessive {persons}.
+DESCRIPTIONS: dict[str, LazyString] = {
+    "account.delete": _l("The owner of {target} deleted their account{revoked}"),
+    "certificate.approved": _l("{actor} approved {persons} certificate for {course}"),
+    "certificate.issued": _l("{person} was issued the certificate for {course}"),
+    "certificate.refused": _l("{actor} refused {persons} certificate for {course}: reason “{reason}”"),
+    "certificate.reissued": _l("{actor} re-issued {persons} certificate for {course} with a corrected name; "
+                              "the old one is revoked"),
+    "certificate.requested": _l("{person} asked for the certificate for {course}, which needs a trainer’s sign-off"),
+    "certificate.revoked": _l("{actor} revoked {persons} certificate for {course}: reason “{reason}”"),
+    "cohort.add_trainer": _l("{actor} made {person} a trainer of {cohort}"),
+    "cohort.archive": _l("{actor} archived {cohort}; its invitation links stopped working"),
+    "cohort.assign_course": _l("{actor} assigned {course} to {cohort}{due}"),
+    "cohort.create": _l("{actor} created {cohort}"),
+    "cohort.nudge": _l("{actor} emailed {person} a reminder about their training in {cohort}"),
+    "cohort.remove_member": _l("{actor} removed {person} from {cohort}"),
+    "cohort.restore": _l("{actor} restored {cohort}"),
+    "cohort.unassign_course": _l("{actor} took {course} off {cohort}"),
+    "cohort.update": _l("{actor} changed the name or description of {cohort}"),
+    "contact_request.follow_up": _l("{actor} followed up {persons} request to talk"),
+    "invite.create": _l("{actor} created {invitation} to {cohort}"),
+    "invite.revoke": _l("{actor} revoked an invitation to {cohort}"),
+    "response.mark": _l("{actor} marked {persons} written response in {course} ({step}): {verdict}"),
+    "run_comment.add": _l("{actor} commented on {persons} role-play run"),
+    "run_comment.delete": _l("{actor} deleted their comment on {persons} role-play run"),
+    "run_comment.edit": _l("{actor} edited their comment on {persons} role-play run"),
+    "second_factor.disable": _l("{actor} turned off their second factor (authenticator app), with their password and a code"),
+    "second_factor.enable": _l("{actor} turned on a second factor: logging in asks them for a code from an app"),
+    "second_factor.recovery_code_used": _l("{actor} logged in with one of their recovery codes, which no longer works"),
+    "second_factor.recovery_codes": _l("{actor} made new recovery codes; the old ones no longer work"),
+    "second_factor.reset": _l("{actor} reset {persons} second factor: they log in with their password alone until "
+                             "they set up an authenticator app again"),
+    "settings.update": _l("{actor} changed the site settings: {settings}"),
+    "step.confirm": _l("{actor} confirmed that {person} completed the practical step {step} of {course}"),
+    "user.deactivate": _l("{actor} deactivated {persons} account and logged them out everywhere"),
+    "user.reactivate": _l("{actor} reactivated {persons} account"),
+    "user.reset_password": _l("{actor} reset {persons} password and ended their sessions; they were given a "
+                             "temporary password that works once and soon expires, after which they choose their own"),
+    "user.set_role": _l("{actor} changed {persons} role from {previous} to {role}"),
 }
 
-_VERDICTS = {"accepted": "accepted", "revise": "asked for changes"}
+_VERDICTS = {"accepted": _l("accepted"), "revise": _l("asked for changes")}
 
 
 @dataclass(frozen=True)
@@ -86,7 +91,20 @@ class _Blank(dict):
 
 
 def _possessive(name: str) -> str:
-    return f"{name}’s"
+    return gettext("%(name)s’s", name=name)
+
+
+def _role(code: object) -> str:
+    """A role in the reader's language (a code no longer known shows as it was stored)."""
+    return str(ROLE_NAMES.get(str(code), code or "")).lower()
+
+
+def _invitation(details: Mapping[str, Any]) -> str:
+    if details.get("email"):
+        if details.get("emailed"):
+            return gettext("an invitation for %(email)s, sent by email", email=details["email"])
+        return gettext("an invitation for %(email)s", email=details["email"])
+    return gettext("a reusable invitation link") if details.get("reusable") else gettext("a single-use invitation link")
 
 
 def describe(entry: AuditEntry, target_name: str | None = None, *, cohorts: Mapping[int, str] | None = None,
@@ -98,8 +116,8 @@ def describe(entry: AuditEntry, target_name: str | None = None, *, cohorts: Mapp
     cohorts, courses = cohorts or {}, courses or {}
     details = entry.details or {}
     actor = entry.actor_name if entry.actor_id is not None or entry.actor_name != "command line" else (
-        "An administrator at the command line")
-    person = target_name or entry.target or "someone"
+        gettext("An administrator at the command line"))
+    person = target_name or entry.target or gettext("someone")
     course_id = str(details.get("course_id") or (entry.target if entry.action.startswith("certificate.") else ""))
     course = courses.get(course_id)
     step = course.step(str(details.get("step_id", ""))) if course else None
@@ -109,29 +127,30 @@ def describe(entry: AuditEntry, target_name: str | None = None, *, cohorts: Mapp
         cohort = entry.target.removeprefix("cohort ")
     revoked = details.get("revoked_certificates") or 0
     words = _Blank(
-        actor=actor or "Someone", person=person, persons=_possessive(person), target=entry.target or "an account",
-        course=course.title if course else (course_id or "a course"),
+        actor=actor or gettext("Someone"), person=person, persons=_possessive(person),
+        target=entry.target or gettext("an account"),
+        course=course.title if course else (course_id or gettext("a course")),
         step=f"“{step.title}”" if step else str(details.get("step_id", "")),
-        cohort=f"the cohort “{cohort}”" if cohort else "a cohort",
+        cohort=gettext("the cohort “%(name)s”", name=cohort) if cohort else gettext("a cohort"),
         reason=str(details.get("reason", "")),
-        role=str(details.get("role", "")), previous=str(details.get("previous", "")),
-        verdict=_VERDICTS.get(str(details.get("verdict")), str(details.get("verdict", ""))),
-        due=f", due {details['due_on']}" if details.get("due_on") else "",
-        settings=", ".join(settings.EDITABLE[k][0] if k in settings.EDITABLE else str(k)
-                           for k in details.get("keys") or ()) or "none",
-        invitation=(f"an invitation for {details['email']}" + (", sent by email" if details.get("emailed") else "")
-                    if details.get("email") else
-                    "a reusable invitation link" if details.get("reusable") else "a single-use invitation link"),
-        revoked=(f", and asked for {revoked} certificate{'s' if revoked != 1 else ''} to be revoked"
-                 if revoked else ""),
+        role=_role(details.get("role")), previous=_role(details.get("previous")),
+        verdict=str(_VERDICTS.get(str(details.get("verdict")), details.get("verdict", ""))),
+        due=gettext(", due %(date)s", date=details["due_on"]) if details.get("due_on") else "",
+        settings=", ".join(str(settings.EDITABLE[k][0]) if k in settings.EDITABLE else str(k)
+                           for k in details.get("keys") or ()) or gettext("none"),
+        invitation=_invitation(details),
+        revoked=(ngettext(", and asked for %(num)d certificate to be revoked",
+                          ", and asked for %(num)d certificates to be revoked", revoked) if revoked else ""),
     )
     template = DESCRIPTIONS.get(entry.action)
-    text = template.format_map(words) if template else f"{words['actor']}: {entry.action} ({person})"
+    text = str(template).format_map(words) if template else f"{words['actor']}: {entry.action} ({person})"
     links: list[tuple[str, dict[str, Any], str]] = []
     if entry.target_user_id is not None:
-        links.append(("admin.user", {"user_id": entry.target_user_id}, f"{person} (account)"))
+        links.append(("admin.user", {"user_id": entry.target_user_id}, gettext("%(name)s (account)", name=person)))
     if isinstance(details.get("certificate_id"), int):
-        links.append(("certificates.detail", {"certificate_id": details["certificate_id"]}, "the certificate"))
+        links.append(("certificates.detail", {"certificate_id": details["certificate_id"]},
+                      gettext("the certificate")))
     if isinstance(cohort_id, int) and cohort_id in cohorts:
-        links.append(("trainer.cohort", {"cohort_id": cohort_id}, f"the cohort {cohorts[cohort_id]}"))
+        links.append(("trainer.cohort", {"cohort_id": cohort_id},
+                      gettext("the cohort %(name)s", name=cohorts[cohort_id])))
     return Line(text + ".", tuple(links))

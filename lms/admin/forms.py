@@ -1,30 +1,36 @@
 """Admin forms: user search and changes, site settings."""
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
-from lms.accounts.models import ROLES
+from lms.accounts.models import ROLE_NAMES, ROLES
 from lms.core import settings
 from lms.core.forms import ActionForm, options
+
+#: The options of the choice settings (lms.core.settings.EDITABLE), in the reader's language.
+CHOICE_NAMES = {"open": _l("Open"), "invite": _l("Invite"), "optional": _l("Optional"), "required": _l("Required"),
+                "holder": _l("Holder"), "bilingual": _l("Bilingual")}
 
 
 class UserSearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField("Name or email contains", validators=[Optional(), Length(max=254)])
-    role = SelectField("Role", choices=options([("", "Any role")] + [(r, r.title()) for r in ROLES]), validators=[Optional()])
+    q = StringField(_l("Name or email contains"), validators=[Optional(), Length(max=254)])
+    role = SelectField(_l("Role"), choices=options([("", _l("Any role"))] + [(r, ROLE_NAMES[r]) for r in ROLES]),
+                       validators=[Optional()])
 
 
 def _own_password() -> PasswordField:
     """The admin's own password, asked again before an action that takes over someone's access."""
-    return PasswordField("Your own password, to confirm", validators=[
-        DataRequired(message="Enter your own password to confirm this change."), Length(max=1024)],
+    return PasswordField(_l("Your own password, to confirm"), validators=[
+        DataRequired(message=_l("Enter your own password to confirm this change.")), Length(max=1024)],
         render_kw={"autocomplete": "current-password"})
 
 
 class RoleForm(FlaskForm):
-    role = SelectField("Role", choices=options((r, r.title()) for r in ROLES))
+    role = SelectField(_l("Role"), choices=options((r, ROLE_NAMES[r]) for r in ROLES))
     admin_password = _own_password()
 
 
@@ -44,7 +50,8 @@ def settings_form(data: dict) -> FlaskForm:
 
     for key, (label, kind) in settings.EDITABLE.items():
         if kind.startswith("choice:"):
-            field = RadioField(label, choices=options((o, o.title()) for o in kind.split(":", 1)[1].split(",")))
+            field = RadioField(label, choices=options((o, CHOICE_NAMES.get(o, o.title()))
+                                                           for o in kind.split(":", 1)[1].split(",")))
         elif kind == "org":
             field = TextAreaField(label, validators=[Length(max=20000)], render_kw={"rows": 12, "spellcheck": "false"})
         elif kind == "textarea":
@@ -57,4 +64,4 @@ def settings_form(data: dict) -> FlaskForm:
     return SettingsForm(data=data)
 
 
-__all__ = ["ActionForm", "ConfirmAccessForm", "RoleForm", "UserSearchForm", "settings_form"]
+__all__ = ["CHOICE_NAMES", "ActionForm", "ConfirmAccessForm", "RoleForm", "UserSearchForm", "settings_form"]

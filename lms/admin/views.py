@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from lms.accounts import second_factor, users
 from lms.accounts import services as accounts
-from lms.accounts.models import User
+from lms.accounts.models import ROLE_NAMES, User
 from lms.admin import audit
 from lms.admin.forms import ConfirmAccessForm, RoleForm, UserSearchForm, settings_form
 from lms.catalog import services as catalog_services
@@ -26,7 +28,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="template
 def init_app(app: Flask) -> None:
     """Register this feature's pages and its navigation link."""
     app.register_blueprint(bp)
-    templating.add_nav_link(app, "admin.users", "Admin", "admin", 50)
+    templating.add_nav_link(app, "admin.users", _l("Admin"), "admin", 50)
 
 
 def _user(user_id: int) -> User:
@@ -43,13 +45,13 @@ def users_list():
     data = form.data if form.validate() else {}
     found = users.search(db.session, data.get("q") or "", data.get("role") or None, page_arg())
     args = {k: v for k, v in request.args.items() if k in ("q", "role") and v}
-    return render_template("admin/users.html", form=form, found=found, args=args)
+    return render_template("admin/users.html", form=form, found=found, args=args, role_names=ROLE_NAMES)
 
 
 def _user_page(target: User, temporary: str | None = None, role_form: RoleForm | None = None, status: int = 200):
     return render_template(
         "admin/user.html", user=target, role_form=role_form or RoleForm(role=target.role),
-        temporary=temporary, temporary_hours=_temporary_hours(),
+        temporary=temporary, temporary_hours=_temporary_hours(), role_names=ROLE_NAMES,
         factor=second_factor.second_factor(db.session, target.id)), status
 
 
@@ -65,14 +67,14 @@ def _confirmed(form: RoleForm | ConfirmAccessForm) -> bool:
     if not form.validate_on_submit():
         # A field's problem shows in the page's error summary and at the field; only an expired form is said here.
         if not (form.admin_password.errors or (isinstance(form, RoleForm) and form.role.errors)):
-            flash("That form had expired, so nothing was changed. Please try again.", "error")
+            flash(gettext("That form had expired, so nothing was changed. Please try again."), "error")
         return False
     if not ratelimit.hit(db.session, f"reauth:admin{current_user.id}", current_app.config["PASSWORD_LIMIT"] * 3, 3600):
         abort(429)
     stored = current_user.password_hash
     release_reads(db.session)  # before argon2: hold no lock while hashing
     if not verify_password(stored, form.admin_password.data):
-        message = "That is not your password, so nothing was changed."
+        message = gettext("That is not your password, so nothing was changed.")
         form.admin_password.errors = [*form.admin_password.errors, message]
         return False
     return True
@@ -92,33 +94,39 @@ def change_role(user_id: int):
     if not _confirmed(form):
         return _user_page(target, role_form=form, status=400)
     service_call(lambda: users.change_role(db.session, current_user, target, form.role.data),
-                 f"{target.display_name} is now {form.role.data}.")
+                 gettext("%(name)s is now %(role)s.", name=target.display_name,
+                         role=str(ROLE_NAMES.get(form.role.data, form.role.data)).lower()))
     return redirect(url_for("admin.user", user_id=target.id))
 
 
 def _access_confirmation(target: User, reset: bool) -> Confirmation:
     """The confirmation page of deactivating, reactivating or resetting a password: it asks for the admin's own."""
-    who, back = f"{target.display_name} ({target.email})", url_for("admin.user", user_id=target.id)
+    name, email, back = target.display_name, target.email, url_for("admin.user", user_id=target.id)
     if reset:
+        hours = _temporary_hours()
         return Confirmation(
-            title=f"Reset {target.display_name}’s password?",
-            facts=[f"The password of {who} stops working at once, and they are logged out everywhere.",
-                   f"You are shown a temporary password, once, to pass on privately. It works once, within "
-                   f"{_temporary_hours()} hours; then they must choose their own.",
-                   "At their next login they are told that an administrator reset their password, and when.",
-                   "This cannot be undone."],
-            confirm="Reset the password", cancel_url=back)
+            title=gettext("Reset %(name)s’s password?", name=name),
+            facts=[gettext("The password of %(name)s (%(email)s) stops working at once, and they are logged out "
+                           "everywhere.", name=name, email=email),
+                   ngettext("You are shown a temporary password, once, to pass on privately. It works once, within "
+                            "%(num)d hour; then they must choose their own.",
+                            "You are shown a temporary password, once, to pass on privately. It works once, within "
+                            "%(num)d hours; then they must choose their own.", hours),
+                   gettext("At their next login they are told that an administrator reset their password, and when."),
+                   gettext("This cannot be undone.")],
+            confirm=gettext("Reset the password"), cancel_url=back)
     if target.active:
         return Confirmation(
-            title=f"Deactivate {target.display_name}’s account?",
-            facts=[f"{who} is logged out everywhere at once and cannot log in.",
-                   "Their training records, certificates and cohort places are kept.",
-                   "An admin can reactivate the account later."],
-            confirm="Deactivate and log out everywhere", cancel_url=back)
+            title=gettext("Deactivate %(name)s’s account?", name=name),
+            facts=[gettext("%(name)s (%(email)s) is logged out everywhere at once and cannot log in.",
+                           name=name, email=email),
+                   gettext("Their training records, certificates and cohort places are kept."),
+                   gettext("An admin can reactivate the account later.")],
+            confirm=gettext("Deactivate and log out everywhere"), cancel_url=back)
     return Confirmation(
-        title=f"Reactivate {target.display_name}’s account?",
-        facts=[f"{who} can log in again with their password."],
-        confirm="Reactivate the account", cancel_url=back, danger=False)
+        title=gettext("Reactivate %(name)s’s account?", name=name),
+        facts=[gettext("%(name)s (%(email)s) can log in again with their password.", name=name, email=email)],
+        confirm=gettext("Reactivate the account"), cancel_url=back, danger=False)
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
@@ -133,8 +141,8 @@ def toggle_active(user_id: int):
         return ask_to_confirm(_access_confirmation(target, reset=False), form, status=400)
     active = not target.active
     service_call(lambda: users.set_active(db.session, current_user, target, active),
-                 f"{target.display_name} can log in again." if active
-                 else f"{target.display_name} is deactivated and has been logged out everywhere.")
+                 gettext("%(name)s can log in again.", name=target.display_name) if active
+                 else gettext("%(name)s is deactivated and has been logged out everywhere.", name=target.display_name))
     return redirect(url_for("admin.user", user_id=target.id))
 
 
@@ -152,7 +160,8 @@ def reset_password(user_id: int):
                          3600):
         abort(429)
     temporary, done = service_call(lambda: users.reset_password(db.session, current_user, target),
-                                   f"{target.display_name}'s password was reset and their sessions ended.")
+                                   gettext("%(name)s's password was reset and their sessions ended.",
+                                           name=target.display_name))
     if not done:
         return redirect(url_for("admin.user", user_id=target.id))
     # Rendered, not redirected: the temporary password is shown this once.
@@ -166,19 +175,21 @@ def reset_second_factor(user_id: int):
     target = _user(user_id)
     form = ConfirmAccessForm(prefix="factor")
     page = Confirmation(
-        title=f"Reset {target.display_name}’s second factor?",
-        facts=[f"{target.display_name} ({target.email}) logs in with their password alone until they set up an "
-               "authenticator app again (straight away, where the site requires it of staff).",
-               "Their recovery codes stop working.",
-               "Do this only when you are sure it is them asking: they lost their phone and their recovery codes."],
-        confirm="Reset the second factor", cancel_url=url_for("admin.user", user_id=target.id))
+        title=gettext("Reset %(name)s’s second factor?", name=target.display_name),
+        facts=[gettext("%(name)s (%(email)s) logs in with their password alone until they set up an authenticator "
+                       "app again (straight away, where the site requires it of staff).",
+                       name=target.display_name, email=target.email),
+               gettext("Their recovery codes stop working."),
+               gettext("Do this only when you are sure it is them asking: they lost their phone and their recovery "
+                       "codes.")],
+        confirm=gettext("Reset the second factor"), cancel_url=url_for("admin.user", user_id=target.id))
     if not confirmed():
         return ask_to_confirm(page, ConfirmAccessForm(prefix="factor", formdata=None))
     if not _confirmed(form):
         return ask_to_confirm(page, form, status=400)
     service_call(lambda: users.reset_second_factor(db.session, current_user, target),
-                 f"{target.display_name}'s second factor was reset: they log in with their password alone "
-                 "until they set it up again.")
+                 gettext("%(name)s's second factor was reset: they log in with their password alone until they "
+                         "set it up again.", name=target.display_name))
     return redirect(url_for("admin.user", user_id=target.id))
 
 
@@ -202,8 +213,8 @@ def site_settings():
         if "ORG" in changed:  # the training text uses these values: every worker loads it again
             catalog_services.request_reload(db.session)
         db.session.commit()
-        flash(f"Saved {len(changed)} setting{'s' if len(changed) != 1 else ''}." if changed else "Nothing changed.",
-              "success")
+        flash(ngettext("Saved %(num)d setting.", "Saved %(num)d settings.", len(changed)) if changed
+              else gettext("Nothing changed."), "success")
         return redirect(url_for("admin.site_settings"))
     return render_template("admin/settings.html", form=form, editable=settings.EDITABLE), (
         400 if form.errors else 200)

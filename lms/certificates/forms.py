@@ -32,43 +32,44 @@ class VerifyForm(FlaskForm):
 
 
 STATUS_CHOICES = [SelectChoice(value, label) for value, label in (
-    ("", "Any status"), ("pending", "Waiting for sign-off"), ("issued", "Issued"), ("revoked", "Revoked"))]
+    ("", _l("Any status")), ("pending", _l("Waiting for sign-off")), ("issued", _l("Issued")), ("revoked", _l("Revoked")))]
 
 
 class SearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField("Name or code", validators=[Optional(), Length(max=200)])
-    course = SelectField("Course", choices=[], validate_choice=False, validators=[Optional()])
-    status = SelectField("Status", choices=STATUS_CHOICES, validators=[Optional()])
-    date_from = DateField("Completed from", validators=[Optional()])
-    date_to = DateField("Completed to", validators=[Optional()])
-    submit = SubmitField("Search")
+    q = StringField(_l("Name or code"), validators=[Optional(), Length(max=200)])
+    course = SelectField(_l("Course"), choices=[], validate_choice=False, validators=[Optional()])
+    status = SelectField(_l("Status"), choices=STATUS_CHOICES, validators=[Optional()])
+    date_from = DateField(_l("Completed from"), validators=[Optional()])
+    date_to = DateField(_l("Completed to"), validators=[Optional()])
+    submit = SubmitField(_l("Search"))
 
 
 class DecideForm(FlaskForm):
     """Approve a pending certificate (the button is the whole form)."""
 
-    submit = SubmitField("Approve and issue")
+    submit = SubmitField(_l("Approve and issue"))
 
 
 class RevokeForm(FlaskForm):
-    reason = TextAreaField("Reason", validators=[DataRequired(message="Please give a reason."), Length(max=REASON_MAX)],
-                           description="Shown to anyone who checks this certificate.")
-    submit = SubmitField("Revoke certificate")
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(message=_l("Please give a reason.")),
+                                                     Length(max=REASON_MAX)],
+                           description=_l("Shown to anyone who checks this certificate."))
+    submit = SubmitField(_l("Revoke certificate"))
 
 
 class ReissueForm(FlaskForm):
-    holder_name = StringField("Corrected name", validators=[DataRequired(message="Please enter the name."),
-                                                            Length(max=NAME_MAX)],
-                              description="A new certificate is issued with a new code; this one is revoked.")
-    submit = SubmitField("Re-issue certificate")
+    holder_name = StringField(_l("Corrected name"), validators=[DataRequired(message=_l("Please enter the name.")),
+                                                                Length(max=NAME_MAX)],
+                              description=_l("A new certificate is issued with a new code; this one is revoked."))
+    submit = SubmitField(_l("Re-issue certificate"))
 
 
 class BulkPrintForm(FlaskForm):
-    course = SelectField("Course", choices=[], validate_choice=False, validators=[Optional()])
-    cohort = SelectField("Cohort", choices=[], validate_choice=False, validators=[Optional()])
-    date_from = DateField("Completed from", validators=[Optional()])
-    date_to = DateField("Completed to", validators=[Optional()])
-    submit = SubmitField("Download one PDF")
+    course = SelectField(_l("Course"), choices=[], validate_choice=False, validators=[Optional()])
+    cohort = SelectField(_l("Cohort"), choices=[], validate_choice=False, validators=[Optional()])
+    date_from = DateField(_l("Completed from"), validators=[Optional()])
+    date_to = DateField(_l("Completed to"), validators=[Optional()])
+    submit = SubmitField(_l("Download one PDF"))

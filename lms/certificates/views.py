@@ -177,7 +177,7 @@ def _course_choices(blank: str) -> list[SelectChoice]:
 @role_required("trainer")
 def manage():
     form = SearchForm(request.args)
-    form.course.choices = _course_choices("Any course")
+    form.course.choices = _course_choices(gettext("Any course"))
     criteria = service.Search()
     if request.args and form.validate():
         criteria = service.Search(text=(form.q.data or "").strip(), course_id=form.course.data or "",
@@ -252,32 +252,37 @@ def _revoke_confirmation(certificate: Certificate, form: RevokeForm) -> Confirma
     back = url_for(".detail", certificate_id=certificate.id)
     if certificate.status == "pending":
         return Confirmation(
-            title=f"Refuse {who}’s certificate for {course}?",
-            facts=[f"The certificate “{certificate.certificate_title}” will not be issued to {who}.",
-                   f"{who} sees your reason on their certificates page: “{reason}”, and is told to talk to their "
-                   "trainer about what to do next.",
-                   "This cannot be undone. To be given the certificate later, they take the course again."],
-            confirm="Refuse this certificate", cancel_url=back, carry={"reason": reason})
+            title=gettext("Refuse %(name)s’s certificate for %(course)s?", name=who, course=course),
+            facts=[gettext("The certificate “%(title)s” will not be issued to %(name)s.",
+                           title=certificate.certificate_title, name=who),
+                   gettext("%(name)s sees your reason on their certificates page: “%(reason)s”, and is told to talk "
+                           "to their trainer about what to do next.", name=who, reason=reason),
+                   gettext("This cannot be undone. To be given the certificate later, they take the course again.")],
+            confirm=gettext("Refuse this certificate"), cancel_url=back, carry={"reason": reason})
     return Confirmation(
-        title=f"Revoke {who}’s certificate for {course}?",
-        facts=[f"The certificate with code {document.grouped_code(certificate.code)}, issued to "
-               f"“{certificate.holder_name}”, will show as revoked to anyone who checks it, with your reason: "
-               f"“{reason}”.",
-               f"{who} can no longer download it, and sees your reason on their certificates page.",
-               "This cannot be undone. To hold the certificate again, they take the course again."],
-        confirm="Revoke the certificate", cancel_url=back, carry={"reason": reason})
+        title=gettext("Revoke %(name)s’s certificate for %(course)s?", name=who, course=course),
+        facts=[gettext("The certificate with code %(code)s, issued to “%(holder)s”, will show as revoked to anyone "
+                       "who checks it, with your reason: “%(reason)s”.",
+                       code=document.grouped_code(certificate.code), holder=certificate.holder_name, reason=reason),
+               gettext("%(name)s can no longer download it, and sees your reason on their certificates page.",
+                       name=who),
+               gettext("This cannot be undone. To hold the certificate again, they take the course again.")],
+        confirm=gettext("Revoke the certificate"), cancel_url=back, carry={"reason": reason})
 
 
 def _reissue_confirmation(certificate: Certificate, form: ReissueForm) -> Confirmation:
     who, name = _whose(certificate), " ".join((form.holder_name.data or "").split())
     return Confirmation(
-        title=f"Re-issue {who}’s certificate for {certificate.course_title} to “{name}”?",
-        facts=[f"A new certificate is issued to “{name}”, with a new code and the same completion date.",
-               f"The current certificate (code {document.grouped_code(certificate.code)}, issued to "
-               f"“{certificate.holder_name}”) is revoked: anyone who checks it is told it was replaced.",
-               f"“{name}” becomes the name printed on {who}’s future certificates.",
-               "This cannot be undone."],
-        confirm="Re-issue the certificate", cancel_url=url_for(".detail", certificate_id=certificate.id),
+        title=gettext("Re-issue %(who)s’s certificate for %(course)s to “%(name)s”?", who=who,
+                      course=certificate.course_title, name=name),
+        facts=[gettext("A new certificate is issued to “%(name)s”, with a new code and the same completion date.",
+                       name=name),
+               gettext("The current certificate (code %(code)s, issued to “%(holder)s”) is revoked: anyone who "
+                       "checks it is told it was replaced.",
+                       code=document.grouped_code(certificate.code), holder=certificate.holder_name),
+               gettext("“%(name)s” becomes the name printed on %(who)s’s future certificates.", name=name, who=who),
+               gettext("This cannot be undone.")],
+        confirm=gettext("Re-issue the certificate"), cancel_url=url_for(".detail", certificate_id=certificate.id),
         carry={"holder_name": name})
 
 
@@ -286,7 +291,7 @@ def _reissue_confirmation(certificate: Certificate, form: ReissueForm) -> Confir
 def approve(certificate_id: int):
     return _act(certificate_id, "approve_form", DecideForm(),
                 lambda c, f: service.approve(db.session, c, current_user, document.current_branding()),
-                "Approved: the certificate is issued.")
+                gettext("Approved: the certificate is issued."))
 
 
 @bp.route("/certificates/manage/<int:certificate_id>/revoke", methods=["POST"])
@@ -295,8 +300,8 @@ def revoke(certificate_id: int):
     pending = _visible_or_404(certificate_id).status == "pending"
     return _act(certificate_id, "revoke_form", RevokeForm(),
                 lambda c, f: service.revoke(db.session, c, current_user, f.reason.data),
-                "The certificate is refused. The trainee sees your reason." if pending else
-                "The certificate is revoked. Its verification page now says so, with your reason.",
+                gettext("The certificate is refused. The trainee sees your reason.") if pending else
+                gettext("The certificate is revoked. Its verification page now says so, with your reason."),
                 _revoke_confirmation)
 
 
@@ -306,16 +311,16 @@ def reissue(certificate_id: int):
     return _act(certificate_id, "reissue_form", ReissueForm(),
                 lambda c, f: service.reissue(db.session, c, current_user, f.holder_name.data,
                                              document.current_branding()),
-                "A new certificate is issued and the old one is revoked.", _reissue_confirmation)
+                gettext("A new certificate is issued and the old one is revoked."), _reissue_confirmation)
 
 
 @bp.route("/certificates/print", methods=["GET", "POST"])
 @role_required("trainer")
 def bulk_print():
     form = BulkPrintForm()
-    form.course.choices = _course_choices("Every course")
+    form.course.choices = _course_choices(gettext("Every course"))
     cohorts = service.cohorts_of(db.session, current_user)
-    form.cohort.choices = [SelectChoice("", "Every cohort"), *(SelectChoice(str(c.id), c.name) for c in cohorts)]
+    form.cohort.choices = [SelectChoice("", gettext("Every cohort")), *(SelectChoice(str(c.id), c.name) for c in cohorts)]
     if form.validate_on_submit():
         if form.cohort.data and form.cohort.data not in {str(c.id) for c in cohorts}:
             abort(404)

@@ -12,6 +12,8 @@ import time
 from typing import Any
 
 from flask import current_app
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lms.core.db import db
@@ -26,18 +28,18 @@ def is_colour(value: object) -> bool:
     return isinstance(value, str) and COLOUR.fullmatch(value) is not None
 
 #: key -> (label, kind) for the admin settings form.
-EDITABLE: dict[str, tuple[str, str]] = {
-    "SITE_NAME": ("Site name", "text"),
-    "CHARITY_NAME": ("Charity name", "text"),
-    "CHARITY_NUMBER": ("Charity number", "text"),
-    "REGISTRATION": ("Registration", "choice:open,invite"),
-    "STAFF_SECOND_FACTOR": ("Second factor for staff (trainers and admins)", "choice:optional,required"),
-    "CERTIFICATE_SIGNATORY": ("Default certificate signatory (name and role)", "text"),
-    "CERTIFICATE_PRIMARY_COLOUR": ("Certificate colour (#rrggbb)", "colour"),
-    "CERTIFICATE_LANGUAGES": ("Certificate language: the holder's own, or bilingual (Welsh and English side by side)",
+EDITABLE: dict[str, tuple[str | LazyString, str]] = {
+    "SITE_NAME": (_l("Site name"), "text"),
+    "CHARITY_NAME": (_l("Charity name"), "text"),
+    "CHARITY_NUMBER": (_l("Charity number"), "text"),
+    "REGISTRATION": (_l("Registration"), "choice:open,invite"),
+    "STAFF_SECOND_FACTOR": (_l("Second factor for staff (trainers and admins)"), "choice:optional,required"),
+    "CERTIFICATE_SIGNATORY": (_l("Default certificate signatory (name and role)"), "text"),
+    "CERTIFICATE_PRIMARY_COLOUR": (_l("Certificate colour (#rrggbb)"), "colour"),
+    "CERTIFICATE_LANGUAGES": (_l("Certificate language: the holder's own, or bilingual (Welsh and English side by side)"),
                               "choice:holder,bilingual"),
-    "SUPPORT_INTRO": ("Support page introduction", "textarea"),
-    "ORG": ("Organisation details used in the training (one name = value per line)", "org"),
+    "SUPPORT_INTRO": (_l("Support page introduction"), "textarea"),
+    "ORG": (_l("Organisation details used in the training (one name = value per line)"), "org"),
 }
 CACHE_SECONDS = 5.0
 

@@ -22,6 +22,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Engine, Table, delete, func, or_, select, update
 
 from lms.accounts.models import LoginAttempt, User
@@ -124,17 +125,18 @@ def export_data(session: DbSession, user: User) -> dict[str, Any]:
     }
 
 
-#: Headings of the readable page for the tables people most often look for; others get their name in words.
+#: Headings of the readable page (in the reader's language) for the tables people most often look for;
+#: others get their name in words.
 TABLE_TITLES = {
-    "enrolments": "Courses you started", "step_progress": "Steps you completed",
-    "question_answers": "Your answers to questions", "assessment_attempts": "Your assessment attempts",
-    "assessment_draws": "Questions drawn for your assessments", "reflection_entries": "Your reflections",
-    "response_entries": "Your written responses", "scenario_runs": "Your role-play runs",
-    "run_choices": "The choices you made in role-plays", "run_comments": "Trainers' comments on your runs",
-    "wellbeing_checkins": "Your wellbeing check-ins", "contact_requests": "Your requests to talk",
-    "certificates": "Your certificates", "cohort_members": "Your cohort places",
-    "reminder_preferences": "Your email reminder choices", "sent_reminders": "Reminders we emailed you",
-    "audit_log": "Actions recorded about you", "step_confirmations": "Steps a trainer confirmed",
+    "enrolments": _l("Courses you started"), "step_progress": _l("Steps you completed"),
+    "question_answers": _l("Your answers to questions"), "assessment_attempts": _l("Your assessment attempts"),
+    "assessment_draws": _l("Questions drawn for your assessments"), "reflection_entries": _l("Your reflections"),
+    "response_entries": _l("Your written responses"), "scenario_runs": _l("Your role-play runs"),
+    "run_choices": _l("The choices you made in role-plays"), "run_comments": _l("Trainers' comments on your runs"),
+    "wellbeing_checkins": _l("Your wellbeing check-ins"), "contact_requests": _l("Your requests to talk"),
+    "certificates": _l("Your certificates"), "cohort_members": _l("Your cohort places"),
+    "reminder_preferences": _l("Your email reminder choices"), "sent_reminders": _l("Reminders we emailed you"),
+    "audit_log": _l("Actions recorded about you"), "step_confirmations": _l("Steps a trainer confirmed"),
 }
 
 
@@ -156,7 +158,7 @@ def _cell(value: Any) -> str:
     if value is None:
         return "—"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return gettext("yes") if value else gettext("no")
     if isinstance(value, (dict, list)):
         return json.dumps(value, ensure_ascii=False)
     return str(value)
@@ -166,11 +168,12 @@ def readable(export: dict[str, Any]) -> tuple[list[tuple[str, str]], list[Sectio
     """The export (export_data) for reading on a page: profile lines, then a section per table that has rows."""
     profile = [(_words(key), _cell(value)) for key, value in export["profile"].items()]
     sections = []
-    for name, rows in sorted(export["tables"].items(), key=lambda item: TABLE_TITLES.get(item[0], _words(item[0]))):
+    titles = {name: str(TABLE_TITLES.get(name, _words(name))) for name in export["tables"]}
+    for name, rows in sorted(export["tables"].items(), key=lambda item: titles[item[0]]):
         if not rows:
             continue
         columns = tuple(rows[0].keys())
-        sections.append(Section(name, TABLE_TITLES.get(name, _words(name)), tuple(_words(c) for c in columns),
+        sections.append(Section(name, titles[name], tuple(_words(c) for c in columns),
                                 tuple(tuple(_cell(row.get(c)) for c in columns) for row in rows)))
     return profile, sections
 
