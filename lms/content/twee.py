@@ -61,7 +61,9 @@ _STYLE_RE = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.I | re.S)
 _LINK_TAG_RE = re.compile(r"(?<!<)<link\b[^>]*>", re.I)  # not SugarCube's <<link>>
 _TEMPLATE_RE = re.compile(r"<%(.*?)%>", re.S)
 _COMMENT_RE = re.compile(r"/\*.*?\*/|/%.*?%/", re.S)
-_MEDIA_TAG_RE = re.compile(r"<(img|audio|video|source|embed|iframe|track)\b[^>]*?\bsrc\s*=\s*([\"'])(.*?)\2[^>]*>", re.I | re.S)
+_MEDIA_TAG_RE = re.compile(
+    r"<(img|audio|video|source|embed|iframe|track)\b[^>]*?\bsrc\s*=\s*([\"'])(.*?)\2[^>]*>", re.I | re.S,
+)
 _MD_IMAGE_RE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?(\s+\"[^\"]*\")?\s*\)")
 _SUGARCUBE_IMAGE_RE = re.compile(r"\[[<>]?img\[(?:([^|\]]*)\|)?([^\]]+)\](?:\[[^\]]*\])?\]")
 _HREF_RE = re.compile(r"<a\b([^>]*?)\bhref\s*=\s*([\"'])(.*?)\2([^>]*)>(.*?)</a\s*>", re.I | re.S)
@@ -407,7 +409,10 @@ class _Converter:
             return match.group(0)
         key, _, rest = inner.partition(":")
         key = key.strip().lower()
-        options = {k.strip().lower(): v for k, v in re.findall(r"([\w ]+):\s*('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")", inner)}
+        options = {
+            k.strip().lower(): v
+            for k, v in re.findall(r"([\w ]+):\s*('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")", inner)
+        }
         if key == "link to":
             target = _literal(rest.split(",", 1)[0])
             if target is not None:
@@ -695,7 +700,10 @@ def _feedback_line(lines: list[str], index: int, started: bool) -> bool:
     """Whether lines[index] belongs to the feedback quote indented under the choice above."""
     line = lines[index]
     if not line.strip():
-        return started and index + 1 < len(lines) and lines[index + 1][:1] in (" ", "\t") and bool(lines[index + 1].strip())
+        return (
+            started and index + 1 < len(lines) and lines[index + 1][:1] in (" ", "\t")
+            and bool(lines[index + 1].strip())
+        )
     return line.strip().startswith(">") or (started and line[:1] in (" ", "\t"))
 
 
@@ -716,7 +724,10 @@ def _finish_body(text: str, separate_lists: bool) -> str:
         if atx_heading(line, 2) is not None:
             line = "\\" + line.lstrip()  # a '## ' line would start a new node
         previous = lines[-1] if lines else ""
-        if separate_lists and list_item(line) is not None and previous.strip() and previous[:1] not in " \t" and list_item(previous) is None:
+        if (
+            separate_lists and list_item(line) is not None and previous.strip() and previous[:1] not in " \t"
+            and list_item(previous) is None
+        ):
             lines.append("")  # Twine lists may follow a line directly; Markdown needs a blank line first
         lines.append(line)  # trailing spaces kept: two of them are a Markdown line break
     return re.sub(r"\n(?:[ \t]*\n){2,}", "\n\n", "\n".join(lines)).strip("\n")
