@@ -54,7 +54,9 @@ DESCRIPTIONS: dict[str, str] = {
     "run_comment.add": "{actor} commented on {persons} role-play run",
     "run_comment.delete": "{actor} deleted their comment on {persons} role-play run",
     "run_comment.edit": "{actor} edited their comment on {persons} role-play run",
-    "second_factor.disable": "{actor} turned off their second factor (authenticator app), with their password and a code",
+    "second_factor.disable": (
+        "{actor} turned off their second factor (authenticator app), with their password and a code"
+    ),
     "second_factor.enable": "{actor} turned on a second factor: logging in asks them for a code from an app",
     "second_factor.recovery_code_used": "{actor} logged in with one of their recovery codes, which no longer works",
     "second_factor.recovery_codes": "{actor} made new recovery codes; the old ones no longer work",

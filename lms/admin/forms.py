@@ -13,7 +13,8 @@ class UserSearchForm(FlaskForm):
         csrf = False
 
     q = StringField("Name or email contains", validators=[Optional(), Length(max=254)])
-    role = SelectField("Role", choices=options([("", "Any role")] + [(r, r.title()) for r in ROLES]), validators=[Optional()])
+    role = SelectField("Role", choices=options([("", "Any role")] + [(r, r.title()) for r in ROLES]),
+                       validators=[Optional()])
 
 
 def _own_password() -> PasswordField:
@@ -50,7 +51,8 @@ def settings_form(data: dict) -> FlaskForm:
         elif kind == "textarea":
             field = TextAreaField(label, validators=[Length(max=4000)])
         elif kind == "colour":
-            field = StringField(label, validators=[Length(max=7)], render_kw={"inputmode": "text", "spellcheck": "false"})
+            field = StringField(label, validators=[Length(max=7)],
+                                render_kw={"inputmode": "text", "spellcheck": "false"})
         else:
             field = StringField(label, validators=[Length(max=300)])
         setattr(SettingsForm, key, field)
