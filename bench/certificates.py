@@ -229,7 +229,8 @@ def bulk_child(url: str) -> None:
 
     with pikepdf.open(io.BytesIO(out.getvalue())) as merged:
         pages = len(merged.pages)
-    print(json.dumps({"seconds": seconds, "cpu_seconds": cpu_seconds, "pages": pages, "size_mb": len(out.getvalue()) / 2**20,
+    print(json.dumps({"seconds": seconds, "cpu_seconds": cpu_seconds, "pages": pages,
+                      "size_mb": len(out.getvalue()) / 2**20,
                       "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 

@@ -60,7 +60,8 @@ def scenario_file(rng: random.Random, i: int, nodes: int) -> str:
            f"  pass: [{endings[0]}, {endings[1]}]\n  fail: [{endings[2]}]\n  neutral: [{endings[3]}]\n---\n",
            f"{paragraph(rng)}\n"]
     for n, node in enumerate(ids):
-        out.append(f"## {node}\nContent note: suicide\n\n> **member{n}** (02:{n % 60:02d}): {sentence(rng)}\n\n{paragraph(rng, 3)}\n")
+        out.append(f"## {node}\nContent note: suicide\n\n> **member{n}** (02:{n % 60:02d}): {sentence(rng)}\n\n"
+                   f"{paragraph(rng, 3)}\n")
         if node in endings:
             continue
         later = ids[n + 2 :]
@@ -184,8 +185,10 @@ def cold_vs_warm(root: Path, rounds: int) -> None:
             warm_times += timed(load, 1)  # the folder the cold load filled
         size = sum(f.stat().st_size for f in Path(caches).rglob("*") if f.is_file()) / rounds
     cold, warm = statistics.median(cold_times), statistics.median(warm_times)
-    print(f"app load, render cache empty (cold) median {cold:.2f} s  (rounds: {', '.join(f'{t:.2f}' for t in cold_times)})")
-    print(f"app load, files unchanged (warm)    median {warm:.2f} s  (rounds: {', '.join(f'{t:.2f}' for t in warm_times)})")
+    print(f"app load, render cache empty (cold) median {cold:.2f} s  "
+          f"(rounds: {', '.join(f'{t:.2f}' for t in cold_times)})")
+    print(f"app load, files unchanged (warm)    median {warm:.2f} s  "
+          f"(rounds: {', '.join(f'{t:.2f}' for t in warm_times)})")
     print(f"warm / cold {warm / cold:.1%} (target <= 10%); cache on disk {size / 1e6:.0f} MB")
 
 
@@ -206,7 +209,8 @@ def main() -> None:
     parser.add_argument("--nodes", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--budget", type=float, default=RENDER_BUDGET_SECONDS, help="render budget per file, seconds")
-    parser.add_argument("--baseline-timeout", type=float, default=30, help="stop Markdown alone on a pathological file after this")
+    parser.add_argument("--baseline-timeout", type=float, default=30,
+                        help="stop Markdown alone on a pathological file after this")
     parser.add_argument("--cache-only", action="store_true", help="only the render cache: cold vs warm loads")
     args = parser.parse_args()
     if not args.cache_only:
@@ -221,7 +225,8 @@ def main() -> None:
         catalog = load_catalog(root)
         errors = [p for p in catalog.problems if p.is_error]
         assert not errors, errors[:5]
-        print(f"loaded {len(catalog.courses)} courses, {len(catalog.scenarios)} scenarios, {len(catalog.problems)} problems")
+        print(f"loaded {len(catalog.courses)} courses, {len(catalog.scenarios)} scenarios, "
+              f"{len(catalog.problems)} problems")
         for problem in catalog.problems[:3]:
             print("  ", problem)
         cold_vs_warm(root, max(2, args.rounds // 2))
@@ -240,7 +245,8 @@ def main() -> None:
         load_median, floor_median = statistics.median(load_times), statistics.median(floor_times)
         print(f"load_catalog   median {load_median:.2f} s  (rounds: {', '.join(f'{t:.2f}' for t in load_times)})")
         print(f"Markdown alone median {floor_median:.2f} s  (rounds: {', '.join(f'{t:.2f}' for t in floor_times)})")
-        print(f"ratio {load_median / floor_median:.2f}x of medians, {min(load_times) / min(floor_times):.2f}x of bests (target <= 1.5x)")
+        print(f"ratio {load_median / floor_median:.2f}x of medians, "
+              f"{min(load_times) / min(floor_times):.2f}x of bests (target <= 1.5x)")
         print(f"memory: catalogue kept {current / 1e6:.0f} MB, peak during load {peak / 1e6:.0f} MB (tracemalloc)")
 
 

@@ -133,8 +133,8 @@ def issue(app, session, user, name="Jane Example", course_id="listening", when=N
     """Issue through the service, as the claim page does."""
     enrolment = complete(session, user, course_id=course_id, when=when)
     with app.app_context():
-        certificate = certificate_service.issue(session, session.get(User, user.id), enrolment, catalog().course(course_id),
-                                    name, current_branding())
+        certificate = certificate_service.issue(session, session.get(User, user.id), enrolment,
+                                                catalog().course(course_id), name, current_branding())
     session.commit()
     return certificate
 

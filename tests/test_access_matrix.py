@@ -82,7 +82,8 @@ def test_trainer_and_admin_routes_refuse_trainees_and_other_trainers(app, client
         elif rule.arguments - {"scenario_id"}:  # about someone: a cohort, a response, a run, a comment...
             assert response.status_code in (403, 404), f"other trainer: {method} {url} -> {response.status_code}"
         else:
-            # Pages of their own (dashboard, new cohort, scenarios, needs you, queues): nothing of the other cohort shows.
+            # Pages of their own (dashboard, new cohort, scenarios, needs you, queues):
+            # nothing of the other cohort shows.
             assert response.status_code in (200, 302, 400), f"{method} {url}"
             assert "Member Secretname" not in body and "Private Cohort" not in body, url
             assert "Member's response" not in body and "Call me" not in body, url

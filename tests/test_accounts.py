@@ -194,8 +194,10 @@ def test_secure_cookie_in_production(tmp_path):
     from lms import create_app
     from tests.conftest import FIXTURE_CONTENT
 
-    app = create_app({"ENVIRONMENT": "production", "SECRET_KEY": "9f2c7e41b0d85a36e4c1f7b29d0a6e58", "DATA_KEYS": DATA_KEY, "CONTENT_DIR": str(FIXTURE_CONTENT),
-                      "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"}, instance_path=str(tmp_path))
+    app = create_app({"ENVIRONMENT": "production", "SECRET_KEY": "9f2c7e41b0d85a36e4c1f7b29d0a6e58",
+                      "DATA_KEYS": DATA_KEY, "CONTENT_DIR": str(FIXTURE_CONTENT),
+                      "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"},
+                     instance_path=str(tmp_path))
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
 
 

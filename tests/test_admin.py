@@ -43,7 +43,8 @@ def test_users_list_searches_filters_and_pages(client, session, admin):
 def test_change_role_is_audited_and_the_last_admin_stays(client, session, users, admin):
     target = users.create(display_name="Future Trainer")
     url = f"/admin/users/{target.id}"
-    assert post(client, f"{url}/role", {"role": "trainer", "admin_password": PASSWORD}, form_page=url).status_code == 302
+    assert post(client, f"{url}/role", {"role": "trainer", "admin_password": PASSWORD},
+                form_page=url).status_code == 302
     session.expire_all()
     assert session.get(User, target.id).role == "trainer"
     entry = session.scalar(select(AuditEntry).where(AuditEntry.action == "user.set_role"))
@@ -54,7 +55,9 @@ def test_change_role_is_audited_and_the_last_admin_stays(client, session, users,
     assert session.get(User, target.id).role == "trainer"
     # The only admin cannot demote themselves.
     me = f"/admin/users/{admin.id}"
-    response = post(client, f"{me}/role", {"role": "trainee", "admin_password": PASSWORD}, form_page=me, follow_redirects=True)
+    response = post(
+        client, f"{me}/role", {"role": "trainee", "admin_password": PASSWORD}, form_page=me, follow_redirects=True,
+    )
     assert "only admin" in response.get_data(as_text=True)
     session.expire_all()
     assert session.get(User, admin.id).role == "admin"

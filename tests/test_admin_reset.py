@@ -48,7 +48,9 @@ def test_the_temporary_password_works_once_and_forces_a_new_one(app, client, ses
     assert response.status_code == 302 and response.headers["Location"].endswith("/account/new-password")
     page = theirs.get("/account/new-password").get_data(as_text=True)
     # When, in the site's one date format and the charity's time: "on 3 March 2026 at 14:05".
-    assert re.search(r"An administrator reset your password on\s*<time [^>]*>\d{1,2} [A-Z][a-z]+ \d{4} at \d\d:\d\d</time>", page)
+    assert re.search(
+        r"An administrator reset your password on\s*<time [^>]*>\d{1,2} [A-Z][a-z]+ \d{4} at \d\d:\d\d</time>", page,
+    )
     # Every other page waits until a new password is chosen; crisis contacts never do.
     assert theirs.get("/home").headers["Location"].endswith("/account/new-password")
     assert theirs.get("/support").status_code == 200

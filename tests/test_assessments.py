@@ -55,7 +55,8 @@ def test_pass_mark_compares_exactly(app, setup, session):
     course, step, enrolment = setup
     from lms.content import Question, QuestionChoice
 
-    three = tuple(Question(id=f"x{i}", prompt_html="?", choices=(QuestionChoice(0, "a", True), QuestionChoice(1, "b", False)))
+    three = tuple(Question(id=f"x{i}", prompt_html="?",
+                           choices=(QuestionChoice(0, "a", True), QuestionChoice(1, "b", False)))
                   for i in range(3))
     step3 = dataclasses.replace(step, blocks=three, attempts=None)
     answers = {"x0": [0], "x1": [0], "x2": [1]}

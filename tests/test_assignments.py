@@ -82,7 +82,8 @@ def test_invitation_page_names_the_cohort_and_the_charity(client, session, train
     token = cohorts.create_invite(session, trainer, cohort, reusable=False, email="new@example.org")
     session.commit()
     page = client.get(f"/register?invite={token}").get_data(as_text=True)
-    assert "You’ve been invited to join <em>Night moderators, spring intake</em> at Example Peer Support Charity" in page
+    assert ("You’ve been invited to join <em>Night moderators, spring intake</em> "
+            "at Example Peer Support Charity") in page
     assert "This invitation is for <strong>new@example.org</strong>" in page
 
 

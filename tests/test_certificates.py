@@ -581,7 +581,8 @@ def test_reissue_with_a_corrected_name(app, session, users, client):
     new_row = session.get(Certificate, old_row.replaced_by_id)
     assert old_row.status == "revoked" and old_row.enrolment_id is None
     assert old_row.revoked_reason == f"Replaced by certificate {grouped_code(new_row.code)}"
-    assert new_row.status == "issued" and new_row.holder_name == "Jane Example" and new_row.enrolment_id == old.enrolment_id
+    assert (new_row.status == "issued" and new_row.holder_name == "Jane Example"
+            and new_row.enrolment_id == old.enrolment_id)
     assert new_row.completed_on == old_row.completed_on and new_row.valid_until == old_row.valid_until
     assert "Jane Example" in pdf_text(new_row.pdf)
     assert session.get(User, holder.id).legal_name == "Jane Example"
@@ -628,7 +629,8 @@ def test_bulk_print_merges_stored_pdfs_without_rendering(app, session, users, mo
     assert len(reader.pages) == 3
     # Each page is byte-for-byte the stored certificate's content.
     for page, certificate in zip(reader.pages, sorted(certificates, key=lambda c: c.holder_name), strict=False):
-        assert page.get_contents().get_data() == PdfReader(io.BytesIO(certificate.pdf)).pages[0].get_contents().get_data()
+        assert page.get_contents().get_data() == (
+            PdfReader(io.BytesIO(certificate.pdf)).pages[0].get_contents().get_data())
     today = date.today().isoformat()
     result = runner.invoke(args=["certificates", "print", "--from", today, "--to", today, "-o", str(out)])
     assert result.exit_code == 0 and len(PdfReader(out).pages) == 3
@@ -644,7 +646,9 @@ def test_a_charity_template_and_logo(app, session, users, tmp_path):
                         "<img src='{{ logo_data_url }}' alt=''></body></html>")
     (tmp_path / "part.html").write_text("<p>Code {{ code }}</p>")
     logo = tmp_path / "logo.svg"
-    logo.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>')
+    logo.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>',
+    )
     app.config.update(CERTIFICATE_TEMPLATE=str(template), CERTIFICATE_LOGO=str(logo))
     document.init_app(app)
     certificate = issue(app, session, users.create(), name="<b>Jane</b>")

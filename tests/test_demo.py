@@ -27,7 +27,9 @@ def app_config():
 
 
 def _counts(session):
-    return tuple(session.scalar(select(func.count()).select_from(model)) for model in (User, Cohort, ScenarioRun, Certificate))
+    return tuple(
+        session.scalar(select(func.count()).select_from(model)) for model in (User, Cohort, ScenarioRun, Certificate)
+    )
 
 
 def test_demo_twice_shows_the_trainer_pages_alive(runner, client, session, users):

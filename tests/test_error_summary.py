@@ -73,7 +73,9 @@ def test_login_and_password_forms_use_the_summary(client, users):
     box = lxml.html.fromstring(wrong.get_data(as_text=True)).find_class("error-summary")
     assert box and box[0].get("role") == "alert"
     users.login(users.create())
-    links = _summary(_post(client, "/account/password", {"current": "", "new": "", "confirm": "x"}).get_data(as_text=True))
+    links = _summary(
+        _post(client, "/account/password", {"current": "", "new": "", "confirm": "x"}).get_data(as_text=True),
+    )
     assert {"current", "new", "confirm"} <= set(links)
 
 

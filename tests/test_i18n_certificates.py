@@ -37,7 +37,8 @@ def fonts_of(pdf: bytes) -> dict[str, bool]:
             for font in (page.Resources.get("/Font") or {}).values():
                 described = [font] + list(font.get("/DescendantFonts") or [])
                 descriptor = next((f.FontDescriptor for f in described if "/FontDescriptor" in f), None)
-                embedded = descriptor is not None and any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+                embedded = descriptor is not None and any(
+                    k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
                 found[str(font.get("/BaseFont"))] = embedded
     return found
 
@@ -122,8 +123,8 @@ def test_the_admin_turns_bilingual_certificates_on(app, client, session, users):
     admin = users.create(role="admin")
     users.login(admin)
     page = client.get("/admin/settings").get_data(as_text=True)
-    assert re.search(r'name="CERTIFICATE_LANGUAGES"[^>]*value="bilingual"|value="bilingual"[^>]*name="CERTIFICATE_LANGUAGES"',
-                     page)
+    assert re.search(r'name="CERTIFICATE_LANGUAGES"[^>]*value="bilingual"'
+                     r'|value="bilingual"[^>]*name="CERTIFICATE_LANGUAGES"', page)
     form = {"SITE_NAME": "Training", "CHARITY_NAME": "Example Trust", "CHARITY_NUMBER": "123", "REGISTRATION": "open",
             "CERTIFICATE_SIGNATORY": "Jo Bloggs", "CERTIFICATE_PRIMARY_COLOUR": "#1d4f91", "SUPPORT_INTRO": "",
             "CERTIFICATE_LANGUAGES": "bilingual", "csrf_token": csrf_token(client, "/admin/settings")}

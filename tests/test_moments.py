@@ -32,7 +32,8 @@ def test_a_passed_assessment_with_steps_left_says_what_is_left_and_continue_goes
     assert response.status_code == 303
     page = _text(client.get("/courses/listening/steps/assessment"))
     assert "You passed." in page and "The course is not finished yet." in page
-    left = page[page.index("The course is not finished yet."):page.index("</ul>", page.index("The course is not finished yet."))]
+    left = page[page.index("The course is not finished yet."):
+                page.index("</ul>", page.index("The course is not finished yet."))]
     assert left.index(">Practice</a>") < left.index(">Role-play</a>")
     assert "Further reading" not in left  # optional
     # Continue (course page and My training) leads to the first unfinished required step, not the passed assessment.

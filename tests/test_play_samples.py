@@ -16,7 +16,9 @@ def content_dir():
 
 def play_through(client, scenario_id: str, pick) -> str:
     """Start a run and keep choosing (`pick` chooses among the offered values) until the debrief."""
-    response = client.post(f"/play/{scenario_id}/start", data={"csrf_token": csrf_token(client, f"/play/{scenario_id}")})
+    response = client.post(
+        f"/play/{scenario_id}/start", data={"csrf_token": csrf_token(client, f"/play/{scenario_id}")},
+    )
     run_url = response.headers["Location"]
     for _ in range(60):
         page = client.get(run_url + "?show=1")

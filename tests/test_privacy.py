@@ -93,7 +93,8 @@ def _plant_everything(session, users):
     session.add(SecondFactor(user_id=person.id, secret="JBSWY3DPEHPK3PXP"))
     session.add(RecoveryCode(user_id=person.id, code_hash="0" * 64))
     session.commit()
-    planted = {"cohort_courses", "sent_reminders", "reminder_preferences","audit_log", "certificates", "cohort_members", "cohort_trainers", "cohorts", "enrolments",
+    planted = {"cohort_courses", "sent_reminders", "reminder_preferences","audit_log", "certificates", "cohort_members",
+               "cohort_trainers", "cohorts", "enrolments",
                "invites", "reflection_entries", "scenario_runs", "site_settings", "wellbeing_checkins",
                "step_progress", "question_answers", "assessment_attempts", "run_choices", "assessment_draws",
                "response_entries", "step_confirmations", "run_comments", "contact_requests",

@@ -121,7 +121,8 @@ def test_write_and_edit_a_reflection_on_the_step(client, started, session):
     page = client.get(STEP).get_data(as_text=True)
     assert 'aria-labelledby="reflection-r-hardest-prompt"' in page and "Private: only you can see this" in page
     response = _save(client, "Sitting with silence.")
-    assert response.status_code == 303 and response.headers["Location"].endswith("/steps/welcome")  # the message takes the focus
+    # The message takes the focus.
+    assert response.status_code == 303 and response.headers["Location"].endswith("/steps/welcome")
     page = client.get(STEP).get_data(as_text=True)
     assert "Sitting with silence.</textarea>" in page and "Save changes" in page
     _save(client, "Sitting with silence, still.")
@@ -197,7 +198,8 @@ def test_another_trainee_can_never_see_or_change_my_reflections(client, started,
         assert "Private words." not in client.get("/my/reflections/export.md").get_data(as_text=True)
         assert client.get(f"/my/reflections/{entry_id}").status_code == 404
         token = csrf_token(client, "/my/reflections")
-        assert client.post(f"/my/reflections/{entry_id}", data={"csrf_token": token, "text": "hacked"}).status_code == 404
+        assert client.post(f"/my/reflections/{entry_id}",
+                           data={"csrf_token": token, "text": "hacked"}).status_code == 404
         for data in ({"csrf_token": token}, {"csrf_token": token, "confirmed": "yes"}):
             assert client.post(f"/my/reflections/{entry_id}/delete", data=data).status_code == 404
         users.logout()

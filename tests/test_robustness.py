@@ -143,8 +143,9 @@ def _world(session, users, role: str) -> tuple[dict[str, str], object]:
     session.commit()
     invite = session.scalar(select(Invite))
     values = {"cohort_id": cohort.id, "user_id": member.id, "invite_id": invite.id, "certificate_id": certificate.id,
-              "entry_id": entry.id, "run_id": run.id, "comment_id": comment.id, "request_id": request.id, "course_id": "listening", "step_id": "welcome",
-              "question_id": "q-reflect", "reflection_id": "r-hardest", "response_id": "welcome-r1", "scenario_id": "late-post", "token": token,
+              "entry_id": entry.id, "run_id": run.id, "comment_id": comment.id, "request_id": request.id,
+              "course_id": "listening", "step_id": "welcome", "question_id": "q-reflect", "reflection_id": "r-hardest",
+              "response_id": "welcome-r1", "scenario_id": "late-post", "token": token,
               "code": "ABCD-EFGH", "language": "cy", "fmt": "json", "relpath": "pic.svg", "filename": "app.css"}
     return {name: str(value) for name, value in values.items()}, me
 

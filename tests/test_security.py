@@ -174,7 +174,8 @@ def test_invitation_look_ups_are_rate_limited(app, users):
     app.config["INVITE_LIMIT"] = 3
     guesser = app.test_client()
     for n in range(3):
-        assert guesser.get(f"/register?invite=guess{n}").status_code == 404  # "this link is not valid" (counted all the same)
+        # "this link is not valid" (counted all the same)
+        assert guesser.get(f"/register?invite=guess{n}").status_code == 404
     assert guesser.get("/register?invite=guess9").status_code == 429
     member = users.create()
     users.login(member, client=guesser)
@@ -328,7 +329,8 @@ def test_deleted_words_do_not_linger_in_the_sqlite_write_ahead_log(app, session,
 
     person = users.create(display_name="Wal Words Zebrafinch")
     users.login(person)
-    assert client.post("/account/delete", data={"password": PASSWORD, "confirm": "y", "csrf_token": csrf_token(client, "/account/data")}
+    assert client.post("/account/delete", data={"password": PASSWORD, "confirm": "y",
+                                                "csrf_token": csrf_token(client, "/account/data")}
                        ).status_code == 302
     if db_backend == "sqlite":
         database_file = Path(app.config["DATABASE_URL"][len("sqlite:///"):])

@@ -151,10 +151,12 @@ def test_co_trainer_and_course_assignment(client, session, users, trainer):
 
     due = (TODAY + timedelta(days=30)).isoformat()
     assert post(client, f"{url}/courses", {"course_id": "listening", "due_on": due}, form_page=url).status_code == 302
-    assert [(c.course_id, c.due_on.isoformat()) for c in cohorts.assigned_courses(session, cohort)] == [("listening", due)]
+    assert [(c.course_id, c.due_on.isoformat())
+            for c in cohorts.assigned_courses(session, cohort)] == [("listening", due)]
     # Unknown course and a malformed date: a clear message, never a 500.
     assert post(client, f"{url}/courses", {"course_id": "nope"}, form_page=url).status_code == 400
-    assert post(client, f"{url}/courses", {"course_id": "advanced", "due_on": "31/31/2020"}, form_page=url).status_code == 400
+    assert post(client, f"{url}/courses", {"course_id": "advanced", "due_on": "31/31/2020"},
+                form_page=url).status_code == 400
     assert post(client, f"{url}/courses/listening/remove", form_page=url).status_code == 302
     assert cohorts.assigned_courses(session, cohort) == []
 
@@ -410,5 +412,6 @@ def test_json_bodies_are_read_as_forms(client, session, trainer):
     assert created.status_code == 302 and session.scalar(select(Cohort)).name == "5"
     for body in ([1, "two"], {"name": {"nested": 1}}):
         refused = client.post("/trainer/cohorts/new", json=body, headers={"X-CSRFToken": token})
-        assert refused.status_code == 400 and "Something in that request was not right" in refused.get_data(as_text=True)
+        assert (refused.status_code == 400
+                and "Something in that request was not right" in refused.get_data(as_text=True))
     assert len(session.scalars(select(Cohort)).all()) == 1

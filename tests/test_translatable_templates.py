@@ -104,7 +104,8 @@ class _Text(HTMLParser):
         if tag in ("script", "style"):
             self._skip += 1
         for name, value in attrs:
-            if name in VISIBLE_ATTRIBUTES and value and LETTER.search(value) and not (tag == "input" and name == "value"):
+            if (name in VISIBLE_ATTRIBUTES and value and LETTER.search(value)
+                    and not (tag == "input" and name == "value")):
                 self.found.append((self.getpos()[0], f'{name}="{value}"'))
 
     def handle_endtag(self, tag: str) -> None:
@@ -129,11 +130,14 @@ def untranslated_text(source: str) -> list[tuple[int, str]]:
 @pytest.mark.parametrize("rel", TRAINEE_PATH)
 def test_trainee_path_template_has_no_text_outside_a_translation_call(rel: str) -> None:
     found = untranslated_text((LMS / rel).read_text(encoding="utf-8"))
-    assert not found, f"lms/{rel}: wrap these in {{{{ _('…') }}}}:\n" + "\n".join(f"  line {n}: {t!r}" for n, t in found)
+    assert not found, (
+        f"lms/{rel}: wrap these in {{{{ _('…') }}}}:\n" + "\n".join(f"  line {n}: {t!r}" for n, t in found)
+    )
 
 
 def test_the_extractor_finds_plain_text_and_labels_but_not_jinja() -> None:
-    source = '<h1>{{ _("Hello") }}</h1>\n<p>Plain words</p>\n<nav aria-label="Main">{% if x %}{{ y }}{% endif %}</nav>\n<p>{{ n }} · 42</p>'
+    source = ('<h1>{{ _("Hello") }}</h1>\n<p>Plain words</p>\n'
+              '<nav aria-label="Main">{% if x %}{{ y }}{% endif %}</nav>\n<p>{{ n }} · 42</p>')
     assert untranslated_text(source) == [(2, "Plain words"), (3, 'aria-label="Main"')]
 
 

@@ -178,7 +178,9 @@ def test_a_reviewed_response_completes_only_when_a_trainer_accepts_it(setup, ses
         responses.mark_response(session, entry, trainer, "great", "", course=course)
     responses.mark_response(session, entry, trainer, "try_again", "Ask more directly.", course=course)
     assert progress.course_progress(session, trainee.id, course).waiting_line(step) is None  # the trainee's turn
-    entry = responses.submit(session, enrolment, course, step, step.responses[0], "Are you thinking of killing yourself?").entry
+    entry = responses.submit(
+        session, enrolment, course, step, step.responses[0], "Are you thinking of killing yourself?",
+    ).entry
     assert entry.status == "submitted" and entry.reviewer_comment == "Ask more directly."
     responses.mark_response(session, entry, trainer, "meets_standard", "Clear and kind.", course=course)
     assert entry.reviewer_id == trainer.id and entry.reviewed_at is not None
@@ -315,4 +317,5 @@ def test_a_trainee_marks_a_practical_step_ready_and_sees_it_waiting(client, star
     assert "Waiting for a trainer to confirm" in client.get("/courses/safety").get_data(as_text=True)
     # A reading step's "done" button does not complete it either.
     client.post(f"{url}/done", data={"csrf_token": csrf_token(client, url)})
-    assert "shift" not in progress.completed_step_ids(session, progress.latest_enrolment(session, started.id, "safety").id)
+    assert "shift" not in progress.completed_step_ids(
+        session, progress.latest_enrolment(session, started.id, "safety").id)

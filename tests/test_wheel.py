@@ -79,8 +79,8 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     venv = work / "venv"
     _run([UV, "venv", "--quiet", "--python", sys.executable, venv], env=uv_env)
     # Compiled at install, in parallel: else every first import in the test compiles it, one by one.
-    _run([UV, "pip", "install", "--quiet", "--compile-bytecode", "--python", venv / "bin" / "python", "--constraint", work / "locked.txt",
-          wheel], env=uv_env)
+    _run([UV, "pip", "install", "--quiet", "--compile-bytecode", "--python", venv / "bin" / "python",
+          "--constraint", work / "locked.txt", wheel], env=uv_env)
     return venv
 
 

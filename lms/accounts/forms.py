@@ -11,9 +11,11 @@ EMAIL_TOO_LONG = _l("That is too long for an email address.")
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(message=ENTER_EMAIL), Length(max=254, message=EMAIL_TOO_LONG)],
+    email = EmailField(_l("Email"),
+                       validators=[DataRequired(message=ENTER_EMAIL), Length(max=254, message=EMAIL_TOO_LONG)],
                        render_kw={"autocomplete": "username"})
-    password = PasswordField(_l("Password"), validators=[DataRequired(message=_l("Enter your password.")), Length(max=1024)],
+    password = PasswordField(_l("Password"),
+                             validators=[DataRequired(message=_l("Enter your password.")), Length(max=1024)],
                              render_kw={"autocomplete": "current-password"})
     remember = BooleanField(_l("Keep me logged in on this device"))
     next = HiddenField()
@@ -22,7 +24,9 @@ class LoginForm(FlaskForm):
 
 class RegisterForm(FlaskForm):
     display_name = StringField(
-        _l("Display name"), validators=[DataRequired(message=_l("Enter a display name.")), Length(max=80, message=_l("Keep it to 80 characters or fewer."))],
+        _l("Display name"),
+        validators=[DataRequired(message=_l("Enter a display name.")),
+                    Length(max=80, message=_l("Keep it to 80 characters or fewer."))],
         description=_l("What trainers and other people see. It can be a nickname or pseudonym."),
         render_kw={"autocomplete": "nickname"},
     )
@@ -35,15 +39,19 @@ class RegisterForm(FlaskForm):
     )
     password = PasswordField(
         _l("Password"), validators=[DataRequired(message=_l("Enter a password.")), Length(max=1024)],
-        description=_l("At least 8 characters. A few ordinary words together make a strong passphrase; any language works."),
+        description=_l("At least 8 characters. A few ordinary words together make a strong passphrase; "
+                       "any language works."),
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
-        _l("Password again"), validators=[DataRequired(message=_l("Enter the password again.")), EqualTo("password", message=_l("The two passwords do not match."))],
+        _l("Password again"),
+        validators=[DataRequired(message=_l("Enter the password again.")),
+                    EqualTo("password", message=_l("The two passwords do not match."))],
         render_kw={"autocomplete": "new-password"},
     )
     language = SelectField(
-        _l("Language"), description=_l("The language of the pages, the training where it is translated, and our emails to you."),
+        _l("Language"),
+        description=_l("The language of the pages, the training where it is translated, and our emails to you."),
         validate_choice=False,  # the view keeps only a site language; none given: the site's default
     )
     invite = HiddenField()
@@ -53,14 +61,15 @@ class RegisterForm(FlaskForm):
         """The password rules (length only), checked with every other field so that all problems show at once."""
         shortest, longest = current_app.config["PASSWORD_MIN_LENGTH"], current_app.config["PASSWORD_MAX_LENGTH"]
         if len(field.data or "") < shortest:
-            raise StopValidation(gettext("Choose a password of at least %(num)d characters. A few words together work well.",
-                                         num=shortest))
+            raise StopValidation(gettext("Choose a password of at least %(num)d characters. "
+                                         "A few words together work well.", num=shortest))
         if len(field.data or "") > longest:
             raise StopValidation(gettext("Choose a password of at most %(num)d characters.", num=longest))
 
 
 class ChangePasswordForm(FlaskForm):
-    current = PasswordField(_l("Current password"), validators=[DataRequired(message=_l("Enter your current password."))],
+    current = PasswordField(_l("Current password"),
+                            validators=[DataRequired(message=_l("Enter your current password."))],
                             render_kw={"autocomplete": "current-password"})
     new = PasswordField(
         _l("New password"), validators=[DataRequired(message=_l("Choose a new password.")), Length(max=1024)],
@@ -143,7 +152,8 @@ class EmailForm(FlaskForm):
     """A new login email, with the password again (use prefix "email" beside NamesForm)."""
 
     new_email = EmailField(
-        _l("New email address"), validators=[DataRequired(message=ENTER_EMAIL), Length(max=254, message=EMAIL_TOO_LONG)],
+        _l("New email address"),
+        validators=[DataRequired(message=ENTER_EMAIL), Length(max=254, message=EMAIL_TOO_LONG)],
         description=_l("You log in with it from now on. It is never shown to other trainees."),
         render_kw={"autocomplete": "email"})
     password = PasswordField(

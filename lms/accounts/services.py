@@ -44,7 +44,8 @@ def normalise_email(email: str) -> str:
 def check_password_rules(password: str, min_length: int, max_length: int) -> None:
     """Length only: no composition rules (NIST SP 800-63B)."""
     if len(password) < min_length:
-        raise ServiceError(gettext("Choose a password of at least %(count)s characters. A few words together work well.", count=min_length))
+        raise ServiceError(gettext("Choose a password of at least %(count)s characters. "
+                                   "A few words together work well.", count=min_length))
     if len(password) > max_length:
         raise ServiceError(gettext("Choose a password of at most %(count)s characters.", count=max_length))
 
@@ -141,7 +142,8 @@ def claim_invite(session: DbSession, invite: Invite, email: str) -> None:
         raise ServiceError(gettext("This invitation was sent to a different email address."))
     # Conditional update: two people racing for the last use cannot both win.
     claimed = affected_rows(session, update(Invite)
-                            .where(Invite.id == invite.id, (Invite.max_uses.is_(None)) | (Invite.uses < Invite.max_uses))
+                            .where(Invite.id == invite.id,
+                                   (Invite.max_uses.is_(None)) | (Invite.uses < Invite.max_uses))
                             .values(uses=Invite.uses + 1))
     if not claimed:
         raise ServiceError(gettext("This invitation has already been used. Ask your trainer for a new one."))

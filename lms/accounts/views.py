@@ -120,7 +120,8 @@ def login():
         form.next.data = request.args.get("next", "")
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(db.session, form.email.data, form.password.data, request.remote_addr, _policy())
+            user = accounts.authenticate(db.session, form.email.data, form.password.data, request.remote_addr,
+                                         _policy())
         except ServiceError as exc:
             db.session.rollback()  # the failure was counted, and committed, before the check
             return render_template("auth/login.html", form=form, problems=[str(exc)]), 200
@@ -260,7 +261,8 @@ def switch_language(language: str):
     if chosen is None:
         abort(404)
     session[i18n.SESSION_KEY] = chosen
-    if current_user.is_authenticated and request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none"):
+    if (current_user.is_authenticated
+            and request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none")):
         accounts.set_language(db.session, current_user, chosen)
         db.session.commit()
     return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
@@ -268,9 +270,10 @@ def switch_language(language: str):
 
 def invite_problem_page(problem: str, invite):
     """Say why an invitation link does not work and what to do; 404 for an unknown link, 410 for a spent one."""
-    return render_template("auth/invite_problem.html", **accounts.invite_problem_details(db.session, problem, invite),
-                           charity=settings.get("CHARITY_NAME"),
-                           open_registration=settings.get("REGISTRATION") == "open"), 404 if problem == "unknown" else 410
+    return (render_template("auth/invite_problem.html", **accounts.invite_problem_details(db.session, problem, invite),
+                            charity=settings.get("CHARITY_NAME"),
+                            open_registration=settings.get("REGISTRATION") == "open"),
+            404 if problem == "unknown" else 410)
 
 
 @bp.route("/logout", methods=["POST"])

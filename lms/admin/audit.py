@@ -31,7 +31,7 @@ def record(session: DbSession, actor: User | None, action: str, *, target_user: 
 
 
 #: Each action as a sentence for the audit log, with the people's names and the things' titles filled in
-#: (`describe`). Every action recorded anywhere must have one: tests/test_staff_screens.py checks the code.
+#: (`describe`). Every action recorded anywhere must have one: tests/test_audit_words.py checks the code.
 #: Each is translated (str.format placeholders, not %): a translation may use any of the words `describe`
 #: offers, e.g. {person} where English needs the possessive {persons}.
 DESCRIPTIONS: dict[str, LazyString] = {

@@ -284,7 +284,8 @@ def jobs_failed() -> None:
     failed = queue.failed_jobs(db.session)
     for job in failed:
         first_line = (job.last_error or "").splitlines()[0] if job.last_error else ""
-        click.echo(f"#{job.id} {job.kind} failed {job.failed_at:%Y-%m-%d %H:%M} after {job.attempts} attempts: {first_line}")
+        click.echo(f"#{job.id} {job.kind} failed {job.failed_at:%Y-%m-%d %H:%M} "
+                   f"after {job.attempts} attempts: {first_line}")
     if not failed:
         click.echo("No failed jobs.")
 

@@ -57,7 +57,8 @@ def settings_form(data: dict) -> FlaskForm:
         elif kind == "textarea":
             field = TextAreaField(label, validators=[Length(max=4000)])
         elif kind == "colour":
-            field = StringField(label, validators=[Length(max=7)], render_kw={"inputmode": "text", "spellcheck": "false"})
+            field = StringField(label, validators=[Length(max=7)],
+                                render_kw={"inputmode": "text", "spellcheck": "false"})
         else:
             field = StringField(label, validators=[Length(max=300)])
         setattr(SettingsForm, key, field)

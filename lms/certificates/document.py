@@ -182,11 +182,13 @@ def side_values(record, language: str) -> dict:
             "completed_on": format_date(record.completed_on),
             "issued_on": format_date(clock.local_date(record.issued_at) if record.issued_at else None),
             "valid_until": format_date(record.valid_until),
-            "disclaimer": gettext("This certificate confirms completion of training. It is not a clinical qualification."),
+            "disclaimer": gettext("This certificate confirms completion of training. "
+                                  "It is not a clinical qualification."),
             "labels": {
                 "kicker": gettext("CERTIFICATE OF COMPLETION"),
                 "certifies": gettext("This certifies that"),
-                "completed_course": gettext("completed the training course “%(course)s”", course=wording["course_title"]),
+                "completed_course": gettext("completed the training course “%(course)s”",
+                                            course=wording["course_title"]),
                 "completed": gettext("COMPLETED"),
                 "learning_time": gettext("LEARNING TIME"),
                 "issued": gettext("ISSUED"),

@@ -25,8 +25,10 @@ class VerifyForm(FlaskForm):
     class Meta:
         csrf = False
 
-    code = StringField(_l("Certificate code"), validators=[DataRequired(message=_l("Please type the code.")), Length(max=80)],
-                       description=_l("Printed under the QR code, like ABCD-EFGH-… Capitals, spaces and dashes do not matter."),
+    code = StringField(_l("Certificate code"),
+                       validators=[DataRequired(message=_l("Please type the code.")), Length(max=80)],
+                       description=_l("Printed under the QR code, like ABCD-EFGH-… "
+                                      "Capitals, spaces and dashes do not matter."),
                        render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"})
     submit = SubmitField(_l("Check"))
 

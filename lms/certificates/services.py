@@ -78,7 +78,8 @@ def clean_name(raw: str | None) -> str:
     if not text:
         raise ServiceError(gettext("Please enter your name as it should appear on the certificate."))
     if len(text) > NAME_MAX:
-        raise ServiceError(gettext("That name is too long: at most %(count)s characters.", count=format_number(NAME_MAX)))
+        raise ServiceError(gettext("That name is too long: at most %(count)s characters.",
+                                   count=format_number(NAME_MAX)))
     if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text):
         raise ServiceError(gettext("That name contains characters that cannot be printed."))
     return text
@@ -89,7 +90,8 @@ def _clean_reason(raw: str | None) -> str:
     if not text:
         raise ServiceError(gettext("Please give a reason: it is shown on the verification page."))
     if len(text) > REASON_MAX:
-        raise ServiceError(gettext("The reason is too long: at most %(count)s characters.", count=format_number(REASON_MAX)))
+        raise ServiceError(gettext("The reason is too long: at most %(count)s characters.",
+                                   count=format_number(REASON_MAX)))
     return text
 
 
@@ -175,9 +177,11 @@ def _render(certificate: Certificate, branding: Branding) -> bytes:
     except RenderError as exc:
         log.exception("Could not render certificate %s", certificate.id)
         if str(exc) == TEMPLATE_REFUSED:  # waiting will not help: say who must fix what
-            raise ServiceError(gettext("We could not make the certificate: the site’s certificate design has a problem. "
+            raise ServiceError(gettext("We could not make the certificate: "
+                                       "the site’s certificate design has a problem. "
                                        "The site admin has been told; please try again later.")) from exc
-        raise ServiceError(gettext("We could not make the certificate’s PDF just now. Please try again in a minute.")) from exc
+        raise ServiceError(gettext("We could not make the certificate’s PDF just now. "
+                                   "Please try again in a minute.")) from exc
 
 
 def _seal(certificate: Certificate, branding: Branding, now: datetime) -> None:
@@ -430,7 +434,8 @@ def of_user(session: DbSession, user_id: int) -> list[Certificate]:
 
 def withdrawn(session: DbSession, user_id: int, course_id: str) -> Certificate | None:
     """The user's latest certificate for a course when it was refused or revoked (not replaced): what to explain."""
-    latest = session.scalar(select(Certificate).where(Certificate.user_id == user_id, Certificate.course_id == course_id)
+    latest = session.scalar(select(Certificate)
+                            .where(Certificate.user_id == user_id, Certificate.course_id == course_id)
                             .order_by(Certificate.requested_at.desc(), Certificate.id.desc()).limit(1))
     if latest is None or latest.status != "revoked" or latest.replaced_by_id is not None:
         return None

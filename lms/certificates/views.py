@@ -83,7 +83,8 @@ def claim(course_id: str):
                                             branding)
                 db.session.commit()
                 flash(gettext("Your certificate is ready to download.") if certificate.status == "issued" else
-                      gettext("Your certificate is waiting for a trainer’s sign-off. We will show it here once it is issued."),
+                      gettext("Your certificate is waiting for a trainer’s sign-off. "
+                              "We will show it here once it is issued."),
                       "success")
                 return redirect(url_for(".mine"))
             preview = document.document_values(

@@ -1,4 +1,5 @@
-"""CSV exports of cohort progress, assessment attempts, role-play skills and certificates, safe to open in a spreadsheet.
+"""CSV exports of cohort progress, assessment attempts, role-play skills and certificates,
+safe to open in a spreadsheet.
 
 Like the trainer's pages, never reflections or wellbeing check-ins: they are private to the trainee.
 """
@@ -80,7 +81,8 @@ def _members(cohort: Cohort):
 
 
 def assessments_csv(session: DbSession, cohort: Cohort, catalog: Catalog) -> str:
-    """Every assessment attempt of the members in the cohort's assigned courses, naming the critical questions missed."""
+    """Every assessment attempt of the members in the cohort's assigned courses,
+    naming the critical questions missed."""
     columns = columns_for(session, cohort, catalog)
     titles = {c.course_id: c.title for c in columns}
     attempts = session.execute(

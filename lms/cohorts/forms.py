@@ -102,7 +102,8 @@ class InsightFilterForm(FlaskForm):
     end = DateField("Started on or before", validators=[Optional()],
                     invalid_value_message="Enter the last day as a date, like 2026-03-31.")
     kind = SelectField("Runs", choices=options([
-        ("", "Course steps and shared practice"), ("course", "Course steps only"), ("practice", "Shared practice only")]),
+        ("", "Course steps and shared practice"), ("course", "Course steps only"),
+        ("practice", "Shared practice only")]),
         validators=[Optional()], invalid_choice_message="Choose course steps, shared practice or both.")
 
     def validate_end(self, field: DateField) -> None:

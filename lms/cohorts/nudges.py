@@ -51,9 +51,10 @@ def nudge(session: DbSession, actor: User, cohort: Cohort, user_ids: list[int], 
     live = [c for c in assigned_courses(session, cohort) if c.course_id in courses]
     if not live:
         raise ServiceError("This cohort has no courses assigned yet: there is nothing to remind anyone about.")
-    done = {(user_id, course_id) for user_id, course_id in session.execute(select(Enrolment.user_id, Enrolment.course_id).where(
-        Enrolment.user_id.in_([m.id for m in members]), Enrolment.course_id.in_([c.course_id for c in live]),
-        Enrolment.completed_at.is_not(None)))}
+    done = {(user_id, course_id) for user_id, course_id in session.execute(
+        select(Enrolment.user_id, Enrolment.course_id).where(
+            Enrolment.user_id.in_([m.id for m in members]), Enrolment.course_id.in_([c.course_id for c in live]),
+            Enrolment.completed_at.is_not(None)))}
     reminders = []
     for member in members:
         # Dates as ISO strings: the e-mail writes them out in the trainee's language when it is sent.

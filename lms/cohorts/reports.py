@@ -236,7 +236,8 @@ def _enrolment_facts(cohort: Cohort, flagged: Sequence[tuple[int, Column, frozen
 
 
 def _certificate_facts(cohort: Cohort, flagged: Sequence[tuple[int, Column, frozenset[str]]], today: date):
-    """Per member and flagged course i: any issued certificate (h<i>), one valid past the refresher window (ok<i>), one valid today (live<i>)."""
+    """Per member and flagged course i: any issued certificate (h<i>), one valid past the refresher window (ok<i>),
+    one valid today (live<i>)."""
     flags = []
     for i, column, wanted in flagged:
         mine = Certificate.course_id == column.course_id
@@ -323,7 +324,8 @@ def _members_query(cohort: Cohort, columns: Sequence[Column], query: Query, toda
         progress_t = _progress_facts(cohort, columns[0])
         stmt = stmt.outerjoin(progress_t, progress_t.c.user_id == User.id)
         # A completed course sorts above any count of steps.
-        key: ColumnElement[Any] = case((_on(enrolled_t, "d", 0), len(columns[0].required) + 1), else_=func.coalesce(progress_t.c.done, 0))
+        key: ColumnElement[Any] = case((_on(enrolled_t, "d", 0), len(columns[0].required) + 1),
+                                       else_=func.coalesce(progress_t.c.done, 0))
     elif query.sort == "last_active" and enrolled_t is not None:
         key = enrolled_t.c.last_active
     else:

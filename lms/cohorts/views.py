@@ -120,7 +120,8 @@ def _cohort_page(current: Cohort, token: str | None = None, emailed_to: str | No
     titles = _course_titles()
     course_form.course_id.choices = options(titles.items())
     return render_template(
-        "trainer/cohort.html", cohort=current, members=cohorts.member_count(db.session, [current.id]).get(current.id, 0),
+        "trainer/cohort.html", cohort=current,
+        members=cohorts.member_count(db.session, [current.id]).get(current.id, 0),
         courses=cohorts.assigned_courses(db.session, current), titles=titles,
         invites=cohorts.invites(db.session, current), trainers=cohorts.trainers(db.session, current),
         invite_form=invite_form or InviteForm(), course_form=course_form, trainer_form=trainer_form or CoTrainerForm(),

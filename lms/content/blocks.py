@@ -171,7 +171,10 @@ def parse_response(
     prompt = "\n".join(inner if split is None else inner[:split]).strip("\n")
     guidance = "" if split is None else "\n".join(inner[split + 1 :]).strip("\n")
     if not prompt.strip():
-        problems.error(rel, fence_line, "response has no prompt; write what the trainee should write, then '---', then the guidance")
+        problems.error(
+            rel, fence_line,
+            "response has no prompt; write what the trainee should write, then '---', then the guidance",
+        )
     if not guidance.strip():
         problems.warning(rel, fence_line, "response has no guidance for trainers; after the prompt add a line '---' and describe what a good answer does")  # noqa: E501
     return _ResponseDraft(response_id, fence_line, pieces.add(prompt), pieces.add(guidance), review)
@@ -213,7 +216,9 @@ def parse_question(
         if box is not None:
             correct, text = box
             if not text:
-                problems.error(rel, number, "choice has no text after its box; write '- [ ] what the trainee could choose'")
+                problems.error(
+                    rel, number, "choice has no text after its box; write '- [ ] what the trainee could choose'",
+                )
             pin = text.endswith(PIN_MARK)
             if pin:
                 text = text[: -len(PIN_MARK)].rstrip()
@@ -248,7 +253,9 @@ def parse_question(
     if not "\n".join(prompt).strip():
         problems.error(rel, fence_line, "question has no prompt; write the question above its choices")
     if not choices:
-        problems.error(rel, fence_line, "question has no choices; list them as '- [x] a right answer' and '- [ ] a wrong one'")
+        problems.error(
+            rel, fence_line, "question has no choices; list them as '- [x] a right answer' and '- [ ] a wrong one'",
+        )
     elif len(choices) < 2:
         problems.error(rel, fence_line, "question has only one choice; give at least two")
     if choices and not any(c.correct for c in choices):
@@ -319,12 +326,17 @@ def parse_step_body(
             continue
         fence_line = body_line + index
         if end >= len(lines):
-            problems.error(rel, fence_line, f"{kind} block is never closed; add a line with {fence.char * fence.length} after it")
+            problems.error(
+                rel, fence_line, f"{kind} block is never closed; add a line with {fence.char * fence.length} after it",
+            )
         drafts.append(_TextDraft(pieces.add("\n".join(text))))
         text = []
         counts[kind] += 1
         options = parse_info(fence.info, kind, rel, fence_line, problems)
-        inner = [row[fence.indent :] if leading_spaces(row) >= fence.indent else row.lstrip() for row in lines[index + 1 : end]]
+        inner = [
+            row[fence.indent :] if leading_spaces(row) >= fence.indent else row.lstrip()
+            for row in lines[index + 1 : end]
+        ]
         if kind == "question":
             qid = options.id or f"{step_id}-{counts[kind]}"
             question = parse_question(inner, fence_line + 1, fence_line, qid, rel, problems, pieces)
@@ -332,12 +344,16 @@ def parse_step_body(
             drafts.append(question)
         elif kind == "response":
             response_id = options.id or f"{step_id}-r{counts[kind]}"
-            drafts.append(parse_response(inner, fence_line, response_id, "review" in options.flags, rel, problems, pieces))
+            drafts.append(
+                parse_response(inner, fence_line, response_id, "review" in options.flags, rel, problems, pieces),
+            )
         else:
             rid = options.id or f"{step_id}-reflection-{counts[kind]}"
             prompt = "\n".join(inner).strip("\n")
             if not prompt.strip():
-                problems.error(rel, fence_line, "reflection has no prompt; write the question the trainee should reflect on")
+                problems.error(
+                    rel, fence_line, "reflection has no prompt; write the question the trainee should reflect on",
+                )
             drafts.append(_ReflectionDraft(rid, fence_line, pieces.add(prompt)))
         index = end + 1
     drafts.append(_TextDraft(pieces.add("\n".join(text))))

@@ -46,7 +46,9 @@ STEP_KEYS = (
 )
 CONFIRMATIONS = ("trainer",)
 MODULE_KEYS = ("title", "summary")
-EXAMPLES = {"title": "Active listening", "summary": "One or two sentences for the catalogue.", "endings": "{pass: [good-end]}"}
+EXAMPLES = {
+    "title": "Active listening", "summary": "One or two sentences for the catalogue.", "endings": "{pass: [good-end]}",
+}
 DEFAULT_PASS_MARK = 80
 
 
@@ -105,14 +107,22 @@ class CourseReader:
         kind = "step file" if entry.name.endswith(".md") else "module folder"
         if parts is None:
             example = f"01-{name}" + (".md" if entry.name.endswith(".md") else "")
-            self.problems.error(rel, 0, f"{kind} '{entry.name}' has no number prefix; rename it like '{example}' (or start its name with '_' to keep it as a draft)")
+            self.problems.error(
+                rel, 0,
+                f"{kind} '{entry.name}' has no number prefix; rename it like '{example}' "
+                "(or start its name with '_' to keep it as a draft)",
+            )
             return None
         if not is_slug(parts[1]):
-            self.problems.error(rel, 0, f"'{parts[1]}' in the name of {kind} '{entry.name}' is not a valid id; use {SLUG_HELP}")
+            self.problems.error(
+                rel, 0, f"'{parts[1]}' in the name of {kind} '{entry.name}' is not a valid id; use {SLUG_HELP}",
+            )
             return None
         return parts
 
-    def _scan_steps(self, folder: Path, rel: str, module_id: str, allow_modules: bool) -> tuple[list[_StepFile], list[_ModuleFolder], Path | None, Path | None]:
+    def _scan_steps(
+        self, folder: Path, rel: str, module_id: str, allow_modules: bool,
+    ) -> tuple[list[_StepFile], list[_ModuleFolder], Path | None, Path | None]:
         steps: list[_StepFile] = []
         modules: list[_ModuleFolder] = []
         assets: Path | None = None
@@ -143,13 +153,21 @@ class CourseReader:
     def read(self) -> Unit:
         steps, modules, assets, course_md = self._scan_steps(self.folder, self.rel, "", allow_modules=True)
         if course_md is None:
-            self.problems.error(f"{self.rel}/course.md", 0, "course.md is missing; every course folder needs one, with a title and a summary in its front matter")
+            self.problems.error(
+                f"{self.rel}/course.md", 0,
+                "course.md is missing; every course folder needs one, with a title and a summary in its front matter",
+            )
         if steps and modules:
             self.problems.error(self.rel, 0, "this course has both step files and module folders at its top level; put every step inside a module folder, or use no module folders")  # noqa: E501
         for module in modules:
-            module.steps, _, _, module.module_md = self._scan_steps(module.path, rel_path(self.root, module.path), module.id, allow_modules=False)
+            module.steps, _, _, module.module_md = self._scan_steps(
+                module.path, rel_path(self.root, module.path), module.id, allow_modules=False,
+            )
             if not module.steps:
-                self.problems.error(rel_path(self.root, module.path), 0, "this module has no steps; add step files like '01-welcome.md'")
+                self.problems.error(
+                    rel_path(self.root, module.path), 0,
+                    "this module has no steps; add step files like '01-welcome.md'",
+                )
         all_steps = steps + [s for m in modules for s in m.steps]
         if not all_steps:
             self.problems.error(self.rel, 0, "this course has no steps; add step files like '01-welcome.md'")
@@ -162,7 +180,9 @@ class CourseReader:
         for module in modules:
             self.page_urls[f"{module.path.name}/module.md"] = self.urls.course(self.id)
 
-        head = guarded(self.unit, f"{self.rel}/course.md", lambda: self._read_course_md(course_md)) if course_md else None
+        head = (
+            guarded(self.unit, f"{self.rel}/course.md", lambda: self._read_course_md(course_md)) if course_md else None
+        )
         built_modules: list[Module] = []
         if steps:
             built = self._read_steps(steps)
@@ -196,7 +216,9 @@ class CourseReader:
         self.translations.report_orphans(known, self.root, problems)
         translated: dict[str, Course] = {}
         for lang in self.translations.languages:
-            reading = new_reading(self.root, lang, problems, self.org, self.budget, self.rel, "course", self.page_urls, self.asset_url)
+            reading = new_reading(
+                self.root, lang, problems, self.org, self.budget, self.rel, "course", self.page_urls, self.asset_url,
+            )
             read = partial(translate_course, course, self.translations, module_files, step_files, course_md, reading)
             outcome = guarded(Unit(self.id, self.rel, problems), self.rel, read)  # a bug leaves out this language only
             result, untranslated = outcome if isinstance(outcome, tuple) else (None, [])
@@ -208,7 +230,9 @@ class CourseReader:
         if translated:
             self.unit.value = replace(course, translations=MappingProxyType(translated))
 
-    def _warn_overdue(self, rel: str, fields: Fields, reviewed: datetime.date | None, every: int | None, what: str) -> None:
+    def _warn_overdue(
+        self, rel: str, fields: Fields, reviewed: datetime.date | None, every: int | None, what: str,
+    ) -> None:
         """FORMAT.md 7.6: warn when a unit is past its review date (only when told what today is)."""
         due = review_due(reviewed, every)
         if self.today is not None and due is not None and due < self.today:
@@ -217,7 +241,10 @@ class CourseReader:
     def _check_pool(self, rel: str, line: int, pool: int, step: Step) -> None:
         count, critical = len(step.questions), len(step.critical_questions)
         if pool > count:
-            self.problems.error(rel, line, f"'pool: {pool}' draws more questions than this assessment has ({count}); lower it or add questions")
+            self.problems.error(
+                rel, line,
+                f"'pool: {pool}' draws more questions than this assessment has ({count}); lower it or add questions",
+            )
         elif pool < critical:
             self.problems.error(rel, line, f"'pool: {pool}' is smaller than the number of critical questions ({critical}), which every attempt includes; raise it to at least {critical}")  # noqa: E501
 
@@ -250,7 +277,10 @@ class CourseReader:
         pieces = Pieces()
         pieces.add(doc.body)
         try:
-            pieces.render(make_resolver(self.root, source, self.rel, "course", self.problems, self.page_urls, self.asset_url), self.budget)
+            pieces.render(
+                make_resolver(self.root, source, self.rel, "course", self.problems, self.page_urls, self.asset_url),
+                self.budget,
+            )
         except RenderTooSlow as exc:  # module.md is read outside guarded
             self.problems.error(source.rel, 0, too_slow_message(exc.budget))
             return ""
@@ -263,7 +293,11 @@ class CourseReader:
         source, doc = read
         self._hash(source)
         if not doc.meta.present:
-            self.problems.error(source.rel, 1, "course.md has no front matter; start it with a '---' line, then 'title: ...' and 'summary: ...', then '---'")
+            self.problems.error(
+                source.rel, 1,
+                "course.md has no front matter; start it with a '---' line, "
+                "then 'title: ...' and 'summary: ...', then '---'",
+            )
         fields = Fields(doc.meta, doc.meta.data, source.rel, self.problems)
         fields.check_keys(COURSE_KEYS, ("title", "summary"), EXAMPLES)
         self.shuffle = fields.flag("shuffle", default=True)
@@ -273,7 +307,9 @@ class CourseReader:
         for ref in fields.slug_list("requires", "course ids"):
             self.unit.requires.append(Ref(source.rel, fields.line("requires"), ref))
         certificate = None
-        if (cert := fields.mapping("certificate", "a mapping with at least a 'title' (indented lines under 'certificate:')")) is not None:
+        if (cert := fields.mapping(
+            "certificate", "a mapping with at least a 'title' (indented lines under 'certificate:')",
+        )) is not None:
             cert.check_keys(CERTIFICATE_KEYS, ("title",), {"title": "Volunteer Moderator"})
             spec = CertificateSpec(
                 title=cert.text("title") or "", hours=cert.number("hours", "hours"),
@@ -288,7 +324,9 @@ class CourseReader:
             "minutes": fields.whole("minutes", "minutes", minimum=1),
             "requires": tuple(r.target for r in self.unit.requires),
             "content_notes": fields.text_list("content_notes"),
-            "pass_mark": (pm if (pm := fields.whole("pass_mark", "percent", 0, 100)) is not None else DEFAULT_PASS_MARK),
+            "pass_mark": (
+                pm if (pm := fields.whole("pass_mark", "percent", 0, 100)) is not None else DEFAULT_PASS_MARK
+            ),
             "certificate": certificate,
             "intro_html": self._render_intro(source, doc),
         }
@@ -330,7 +368,10 @@ class CourseReader:
         pieces = Pieces()
         body = parse_step_body(doc.body, doc.body_line, step_file.id, rel, self.problems, pieces, title_key)
         unsafe_html_warnings(lines, doc.body_line, rel, self.problems)
-        pieces.render(make_resolver(self.root, source, self.rel, "course", self.problems, self.page_urls, self.asset_url), self.budget)
+        pieces.render(
+            make_resolver(self.root, source, self.rel, "course", self.problems, self.page_urls, self.asset_url),
+            self.budget,
+        )
         blocks = body.blocks(pieces)
         scenario = fields.slug("scenario", "a scenario id")
         if scenario:
@@ -358,19 +399,31 @@ class CourseReader:
         if confirmation and (assessment or scenario):
             self.problems.error(rel, fields.line("confirmation"), "a step a trainer confirms cannot also be an assessment or a scenario; make it its own step")  # noqa: E501
         if attempts is not None and not assessment:
-            self.problems.error(rel, fields.line("attempts"), "'attempts' only applies to assessments; add 'assessment: true' or remove 'attempts'")
+            self.problems.error(
+                rel, fields.line("attempts"),
+                "'attempts' only applies to assessments; add 'assessment: true' or remove 'attempts'",
+            )
         for key in ("pool", "reveal"):
             if key in fields.data and not assessment:
-                self.problems.error(rel, fields.line(key), f"'{key}' only applies to assessments; add 'assessment: true' or remove '{key}'")
+                self.problems.error(
+                    rel, fields.line(key),
+                    f"'{key}' only applies to assessments; add 'assessment: true' or remove '{key}'",
+                )
         if assessment and pool is not None:
             self._check_pool(rel, fields.line("pool"), pool, step)
         if not assessment:
             for question in step.critical_questions:
                 self.problems.warning(rel, question.line, f"question '{question.id}' is marked critical, but 'critical' only counts in an assessment step; add 'assessment: true' to the front matter or remove 'critical'")  # noqa: E501
         if assessment and not step.questions:
-            self.problems.error(rel, fields.line("assessment"), "this assessment has no questions; add ```question blocks or remove 'assessment: true'")
+            self.problems.error(
+                rel, fields.line("assessment"),
+                "this assessment has no questions; add ```question blocks or remove 'assessment: true'",
+            )
         if assessment and optional:
-            self.problems.error(rel, fields.line("optional"), "an assessment cannot be optional: every assessment must be passed to complete the course")
+            self.problems.error(
+                rel, fields.line("optional"),
+                "an assessment cannot be optional: every assessment must be passed to complete the course",
+            )
         for kind, seen, items in (
             ("question", self.question_ids, step.questions), ("reflection", self.reflection_ids, step.reflections),
             ("response", self.response_ids, step.responses),

@@ -187,7 +187,8 @@ def _read_mapping(
         if control is not None:
             char, at = control
             problems.error(rel, first_line + at,
-                           f"{'a key' if in_key else repr(dotted)} holds the control character U+{ord(char):04X} (written as an escape "
+                           f"{'a key' if in_key else repr(dotted)} holds the control "
+                           f"character U+{ord(char):04X} (written as an escape "
                            "like \"\\0\" or \"\\x07\"); remove it: only text, tabs and line breaks are allowed")
             continue
         try:
@@ -214,9 +215,13 @@ class Fields:
         return self.meta.line(self.prefix + key)
 
     def _bad(self, key: str, expected: str, value: object) -> None:
-        self.problems.error(self.rel, self.line(key), f"'{self.prefix}{key}' should be {expected}, got {describe(value)}")
+        self.problems.error(
+            self.rel, self.line(key), f"'{self.prefix}{key}' should be {expected}, got {describe(value)}",
+        )
 
-    def check_keys(self, allowed: Sequence[str], required: Sequence[str] = (), hints: Mapping[str, str] | None = None) -> None:
+    def check_keys(
+        self, allowed: Sequence[str], required: Sequence[str] = (), hints: Mapping[str, str] | None = None,
+    ) -> None:
         """Unknown keys are errors (typos), with a suggestion; required keys must be there."""
         for key in self.data:
             if key not in allowed:
@@ -227,7 +232,9 @@ class Fields:
             if key not in self.data:
                 where = self.meta.line(self.prefix.rstrip(".")) if self.prefix else 1
                 example = (hints or {}).get(key, "...")
-                self.problems.error(self.rel, where, f"missing required key '{self.prefix}{key}'; add a line like '{key}: {example}'")
+                self.problems.error(
+                    self.rel, where, f"missing required key '{self.prefix}{key}'; add a line like '{key}: {example}'",
+                )
             elif value is None or (isinstance(value, str) and not value.strip()):
                 self.problems.error(self.rel, self.line(key), f"'{self.prefix}{key}' is empty; give it a value")
 
@@ -322,7 +329,9 @@ class Fields:
             if is_slug(item):
                 good.append(item)
             else:
-                self.problems.error(self.rel, self.line(key), f"'{self.prefix}{key}' should list {what} ({SLUG_HELP}), got '{item}'")
+                self.problems.error(
+                    self.rel, self.line(key), f"'{self.prefix}{key}' should list {what} ({SLUG_HELP}), got '{item}'",
+                )
         return tuple(good)
 
     def date(self, key: str) -> datetime.date | None:

@@ -50,7 +50,10 @@ def unsafe_html_warnings(lines: Sequence[str], first_line: int, rel: str, proble
                 problems.warning(rel, number, f"<{name}> removed: {_REMOVED_TAGS[name]} in course content")
             attributes = match.group(2)
             for handler in _HANDLER_RE.finditer(attributes):
-                problems.warning(rel, number, f"'{handler.group(1)}' removed from <{name}>: event handlers (scripts) are not allowed")
+                problems.warning(
+                    rel, number,
+                    f"'{handler.group(1)}' removed from <{name}>: event handlers (scripts) are not allowed",
+                )
             if _STYLE_RE.search(attributes):
                 problems.warning(rel, number, f"'style' removed from <{name}>: inline styles are not allowed")
         for match in _URL_SCHEME_RE.finditer(text) if ":" in text else ():
@@ -58,7 +61,10 @@ def unsafe_html_warnings(lines: Sequence[str], first_line: int, rel: str, proble
             if scheme in ("javascript", "vbscript"):
                 problems.warning(rel, number, f"'{scheme}:' link removed: scripts are not allowed in course content")
             elif scheme not in WEB_SCHEMES and not match.group(0).startswith("<"):
-                problems.warning(rel, number, f"link using '{scheme}:' removed: only https:, http:, mailto: and tel: links are allowed")
+                problems.warning(
+                    rel, number,
+                    f"link using '{scheme}:' removed: only https:, http:, mailto: and tel: links are allowed",
+                )
 
 
 def _outside_code(lines: Sequence[str]) -> Iterator[tuple[int, str]]:

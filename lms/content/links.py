@@ -89,7 +89,11 @@ class LinkResolver:
         if not path:
             return value
         if path.startswith("/"):
-            self._error(value, f"link '{value}' is an absolute path; use a path relative to this file, like 'assets/{posixpath.basename(path)}'")
+            self._error(
+                value,
+                f"link '{value}' is an absolute path; use a path relative "
+                f"to this file, like 'assets/{posixpath.basename(path)}'",
+            )
             return None
         if self.scope_rel is None and self.scope_name == "snippet":
             self._error(
@@ -107,7 +111,11 @@ class LinkResolver:
             return None
         target = posixpath.normpath(posixpath.join(posixpath.dirname(self.file_rel), path))
         if not target.startswith(self.scope_rel + "/"):
-            self._error(value, f"link '{value}' points outside this {self.scope_name}'s folder ({self.scope_rel}); links must stay inside it")
+            self._error(
+                value,
+                f"link '{value}' points outside this {self.scope_name}'s "
+                f"folder ({self.scope_rel}); links must stay inside it",
+            )
             return None
         inner = target[len(self.scope_rel) + 1 :]
         problem = self._check_exists(inner)
@@ -118,7 +126,11 @@ class LinkResolver:
             return self.page_urls[inner] + suffix
         if inner.startswith("assets/"):
             return self.asset_url(quote(inner[len("assets/") :], safe="/")) + suffix
-        self._error(value, f"link '{value}' is neither a step of this {self.scope_name} nor a file in its assets/ folder; move the file into assets/")
+        self._error(
+            value,
+            f"link '{value}' is neither a step of this {self.scope_name} "
+            "nor a file in its assets/ folder; move the file into assets/",
+        )
         return None
 
     def _check_exists(self, inner: str) -> str | None:

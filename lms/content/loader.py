@@ -115,18 +115,29 @@ def _check_references(courses: dict[str, Unit], scenarios: dict[str, Unit]) -> N
     for unit in courses.values():
         for ref in unit.scenario_refs:
             if ref.target not in scenarios:
-                unit.problems.error(ref.rel, ref.line, f"there is no scenario '{ref.target}'{suggest(ref.target, scenarios)}")
+                unit.problems.error(
+                    ref.rel, ref.line, f"there is no scenario '{ref.target}'{suggest(ref.target, scenarios)}",
+                )
             elif not scenarios[ref.target].valid:
-                unit.problems.error(ref.rel, ref.line, f"scenario '{ref.target}' has errors of its own, so this step cannot use it until they are fixed")
+                unit.problems.error(
+                    ref.rel, ref.line,
+                    f"scenario '{ref.target}' has errors of its own, so this step cannot use it until they are fixed",
+                )
         for ref in unit.requires:
             if ref.target not in courses:
-                unit.problems.error(ref.rel, ref.line, f"'requires' names course '{ref.target}', which does not exist{suggest(ref.target, courses)}")
+                unit.problems.error(
+                    ref.rel, ref.line,
+                    f"'requires' names course '{ref.target}', which does not exist{suggest(ref.target, courses)}",
+                )
     graph = {cid: [r.target for r in u.requires if r.target in courses] for cid, u in courses.items()}
     for cid, unit in courses.items():
         loop = _find_loop(cid, graph)
         if loop:
             ref = unit.requires[0]
-            unit.problems.error(ref.rel, ref.line, f"'requires' makes a loop: {' -> '.join(loop)}; a course cannot (indirectly) require itself")
+            unit.problems.error(
+                ref.rel, ref.line,
+                f"'requires' makes a loop: {' -> '.join(loop)}; a course cannot (indirectly) require itself",
+            )
     changed = True
     while changed:  # a course that requires a left-out course is left out too
         changed = False
@@ -135,7 +146,10 @@ def _check_references(courses: dict[str, Unit], scenarios: dict[str, Unit]) -> N
                 continue
             for ref in unit.requires:
                 if ref.target in courses and not courses[ref.target].valid:
-                    unit.problems.error(ref.rel, ref.line, f"'requires' names course '{ref.target}', which has errors of its own and is left out")
+                    unit.problems.error(
+                        ref.rel, ref.line,
+                        f"'requires' names course '{ref.target}', which has errors of its own and is left out",
+                    )
                     changed = True
                     break
 

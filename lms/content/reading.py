@@ -73,7 +73,10 @@ def entries(folder: Path, rel: str, problems: Problems) -> Iterator[os.DirEntry[
         if is_draft(entry.name):
             continue
         if entry.is_symlink():
-            problems.error(f"{rel}/{entry.name}", 0, "symbolic links are not allowed; replace the link with the real file or folder")
+            problems.error(
+                f"{rel}/{entry.name}", 0,
+                "symbolic links are not allowed; replace the link with the real file or folder",
+            )
             continue
         yield entry
 
@@ -129,7 +132,9 @@ def read_markdown(
         return None
     doc = split_document(source.text, rel, problems)
     if org is not None and "{{" in doc.body:
-        doc = Document(doc.meta, org.substitute(doc.body, rel, doc.body_line, problems, snippet_uses=snippet_uses), doc.body_line)
+        doc = Document(
+            doc.meta, org.substitute(doc.body, rel, doc.body_line, problems, snippet_uses=snippet_uses), doc.body_line,
+        )
     return source, doc
 
 
@@ -146,7 +151,8 @@ def make_resolver(
 def too_slow_message(budget: float) -> str:
     """What to say about a file whose Markdown did not render within the budget."""
     return (f"this file takes too long to render (more than {budget:g} s); split it into smaller files "
-            "or break up its longest paragraphs (thousands of '[', '<' or footnotes in one paragraph are the usual cause)")
+            "or break up its longest paragraphs "
+            "(thousands of '[', '<' or footnotes in one paragraph are the usual cause)")
 
 
 def guarded(unit: Unit, rel: str, read: Callable[[], object]) -> object | None:
@@ -156,7 +162,9 @@ def guarded(unit: Unit, rel: str, read: Callable[[], object]) -> object | None:
     except RenderTooSlow as exc:
         unit.problems.error(rel, 0, too_slow_message(exc.budget))
     except RecursionError:
-        unit.problems.error(rel, 0, "this file is nested too deeply to read (quotes or lists inside each other); simplify it")
+        unit.problems.error(
+            rel, 0, "this file is nested too deeply to read (quotes or lists inside each other); simplify it",
+        )
     except Exception as exc:  # noqa: BLE001 - a broken file must never stop the app
         unit.problems.error(rel, 0, f"internal error reading this file: {type(exc).__name__}: {exc}")
     return None

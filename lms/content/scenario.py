@@ -124,7 +124,9 @@ class Scenario:
     reviewed: datetime.date | None = None
     review_every_months: int | None = None
     language: str | None = None  # a translation's language code (FORMAT.md 8); None: the original
-    translations: Mapping[str, Scenario] = field(default_factory=lambda: MappingProxyType({}), compare=False, repr=False)
+    translations: Mapping[str, Scenario] = field(
+        default_factory=lambda: MappingProxyType({}), compare=False, repr=False,
+    )
     _outcomes: Mapping[str, str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -252,10 +254,17 @@ def split_conditional(
             current, condition = [], None
             continue
         if not rest.startswith("if "):
-            problems.error(rel, number, f"'::: {rest}' is not a condition; write '::: if NODE' or '::: if not NODE', and ':::' to end the block")
+            problems.error(
+                rel, number,
+                f"'::: {rest}' is not a condition; write '::: if NODE' "
+                "or '::: if not NODE', and ':::' to end the block",
+            )
             continue
         if condition is not None:
-            problems.error(rel, number, f"conditional blocks do not nest: close the block opened on line {opened} with ':::' first")
+            problems.error(
+                rel, number,
+                f"conditional blocks do not nest: close the block opened on line {opened} with ':::' first",
+            )
             continue
         negate = rest.startswith("if not ")
         node = rest[7:] if negate else rest[3:]
@@ -433,7 +442,8 @@ def parse_node_body(
                 list_end = after
                 problems.error(
                     rel, first + after,
-                    f"text after the choices of node '{draft.id}'; the choice list must come last, so move this above it",
+                    f"text after the choices of node '{draft.id}'; the "
+                    "choice list must come last, so move this above it",
                 )
         elif any(links):
             bad = items[links.index(None)]
@@ -497,7 +507,9 @@ def parse_scenario_body(body: str, body_line: int, rel: str, problems: Problems,
         elif not is_slug(text):
             problems.error(rel, line, f"node id '{text}' is not valid; use {SLUG_HELP}, like '## {_slugify(text)}'")
         elif text in seen:
-            problems.error(rel, line, f"duplicate node id '{text}' (first on line {seen[text]}); node ids must be unique")
+            problems.error(
+                rel, line, f"duplicate node id '{text}' (first on line {seen[text]}); node ids must be unique",
+            )
             continue
         else:
             seen[text] = line
@@ -526,10 +538,18 @@ def check_graph(
     for node in nodes.values():
         for choice in node.choices:
             if choice.target not in nodes and is_slug(choice.target):
-                problems.error(rel, choice.line, f"choice links to '#{choice.target}', but there is no node '{choice.target}'{suggest(choice.target, nodes)}")
+                problems.error(
+                    rel, choice.line,
+                    f"choice links to '#{choice.target}', but there is no "
+                    f"node '{choice.target}'{suggest(choice.target, nodes)}",
+                )
             if choice.condition and choice.condition.node not in nodes:
                 name = choice.condition.node
-                problems.error(rel, choice.line, f"'if {'not ' if choice.condition.negate else ''}{name}' names a node that does not exist{suggest(name, nodes)}")
+                problems.error(
+                    rel, choice.line,
+                    f"'if {'not ' if choice.condition.negate else ''}{name}' "
+                    f"names a node that does not exist{suggest(name, nodes)}",
+                )
         if not node.choices and node.id not in listed:
             problems.error(
                 rel, node.line,
@@ -537,13 +557,22 @@ def check_graph(
                 "list it under pass, fail or neutral (or give it choices)",
             )
         if node.choices and all(choice.condition for choice in node.choices):
-            problems.warning(rel, node.line, f"every choice of node '{node.id}' has an 'if'; a run where none applies gets stuck here")
+            problems.warning(
+                rel, node.line,
+                f"every choice of node '{node.id}' has an 'if'; a run where none applies gets stuck here",
+            )
     for outcome, ids in endings.items():
         for node_id in ids:
             if node_id not in nodes:
-                problems.error(rel, lines.get(f"endings.{outcome}", 1), f"ending '{node_id}' under '{outcome}' is not a node{suggest(node_id, nodes)}")
+                problems.error(
+                    rel, lines.get(f"endings.{outcome}", 1),
+                    f"ending '{node_id}' under '{outcome}' is not a node{suggest(node_id, nodes)}",
+                )
             elif nodes[node_id].choices:
-                problems.error(rel, lines.get(f"endings.{outcome}", 1), f"ending '{node_id}' under '{outcome}' has choices; an ending is a node without choices")
+                problems.error(
+                    rel, lines.get(f"endings.{outcome}", 1),
+                    f"ending '{node_id}' under '{outcome}' has choices; an ending is a node without choices",
+                )
     if start not in nodes:
         return
     forward = {node.id: {c.target for c in node.choices if c.target in nodes} for node in nodes.values()}
@@ -559,11 +588,16 @@ def check_graph(
     can_finish = _reach(real_endings, backward)
     for node in nodes.values():
         if node.id not in can_finish and node.choices:
-            problems.error(rel, node.line, f"node '{node.id}' is a trap: no ending can be reached from it; give it a way out")
+            problems.error(
+                rel, node.line, f"node '{node.id}' is a trap: no ending can be reached from it; give it a way out",
+            )
     if pass_score is not None:
         passes = [n for n in endings.get("pass", ()) if n in reachable]
         if not passes:
-            problems.error(rel, lines.get("pass_score", 1), "'pass_score' is set but no 'pass' ending can be reached from the start")
+            problems.error(
+                rel, lines.get("pass_score", 1),
+                "'pass_score' is set but no 'pass' ending can be reached from the start",
+            )
 
 
 def _reach(sources: set[str], edges: Mapping[str, set[str]]) -> set[str]:

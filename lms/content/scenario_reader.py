@@ -41,7 +41,9 @@ SCENARIO_KEYS = (
     "title", "summary", "topic", "audience", "content_notes", "minutes", "start", "endings", "pass_score", "shuffle",
     "pass_requires", "pass_forbids", "skills", "reviewed", "review_every_months",
 )
-EXAMPLES = {"title": "Active listening", "summary": "One or two sentences for the catalogue.", "endings": "{pass: [good-end]}"}
+EXAMPLES = {
+    "title": "Active listening", "summary": "One or two sentences for the catalogue.", "endings": "{pass: [good-end]}",
+}
 
 
 class ScenarioReader:
@@ -79,7 +81,9 @@ class ScenarioReader:
                 elif (translation := split_translation(entry.name)) is not None and translation[0] == "scenario.md":
                     self.translations[translation[1]] = Path(entry.path)
                 elif entry.name != "scenario.md":
-                    self.problems.warning(f"{folder_rel}/{entry.name}", 0, "ignored; a scenario folder holds scenario.md and assets/")
+                    self.problems.warning(
+                        f"{folder_rel}/{entry.name}", 0, "ignored; a scenario folder holds scenario.md and assets/",
+                    )
         guarded(self.unit, self.rel, lambda: self._read(assets))
         if isinstance(self.unit.value, Scenario) and self.unit.valid and self.translations:
             self._read_translations(self.unit.value)
@@ -91,8 +95,13 @@ class ScenarioReader:
         scope = rel_path(self.root, self.folder) if self.folder is not None else None
         translated: dict[str, Scenario] = {}
         for lang, path in sorted(self.translations.items()):
-            reading = new_reading(self.root, lang, problems, self.org, self.budget, scope, "scenario", {}, self.asset_url)
-            result = guarded(Unit(self.id, self.rel, problems), rel_path(self.root, path), partial(translate_scenario, scenario, path, reading))
+            reading = new_reading(
+                self.root, lang, problems, self.org, self.budget, scope, "scenario", {}, self.asset_url,
+            )
+            result = guarded(
+                Unit(self.id, self.rel, problems), rel_path(self.root, path),
+                partial(translate_scenario, scenario, path, reading),
+            )
             if isinstance(result, Scenario):
                 translated[lang] = result
         if translated:
@@ -105,7 +114,11 @@ class ScenarioReader:
         source, doc = read
         rel = source.rel
         if not doc.meta.present:
-            self.problems.error(rel, 1, "scenario has no front matter; start it with '---', then 'title:', 'summary:' and 'endings:', then '---'")
+            self.problems.error(
+                rel, 1,
+                "scenario has no front matter; start it with '---', "
+                "then 'title:', 'summary:' and 'endings:', then '---'",
+            )
         fields = Fields(doc.meta, doc.meta.data, rel, self.problems)
         fields.check_keys(SCENARIO_KEYS, ("title", "summary", "endings"), EXAMPLES)
         endings = self._endings(fields)
@@ -114,7 +127,9 @@ class ScenarioReader:
         body = parse_scenario_body(doc.body, doc.body_line, rel, self.problems, pieces)
         unsafe_html_warnings(lines, doc.body_line, rel, self.problems)
         scope = rel_path(self.root, self.folder) if self.folder is not None else None
-        pieces.render(make_resolver(self.root, source, scope, "scenario", self.problems, {}, self.asset_url), self.budget)
+        pieces.render(
+            make_resolver(self.root, source, scope, "scenario", self.problems, {}, self.asset_url), self.budget,
+        )
         nodes = build_nodes(body, pieces)
         for draft in body.nodes:
             for part in draft.body_parts + [p for c in draft.choices for p in c.feedback_parts]:
@@ -123,12 +138,17 @@ class ScenarioReader:
                     self.problems.error(rel, part.line, f"'::: if {'not ' if part.condition.negate else ''}{name}' names a node that does not exist{suggest(name, nodes)}")  # noqa: E501
         start = fields.slug("start", "a node id") or (body.nodes[0].id if body.nodes else "")
         if "start" in fields.data and start not in nodes:
-            self.problems.error(rel, fields.line("start"), f"'start' names node '{start}', which does not exist{suggest(start, nodes)}")
+            self.problems.error(
+                rel, fields.line("start"), f"'start' names node '{start}', which does not exist{suggest(start, nodes)}",
+            )
         pass_score = fields.whole("pass_score", "points", minimum=None)
         pass_requires = self._node_list(fields, "pass_requires", nodes)
         pass_forbids = self._node_list(fields, "pass_forbids", nodes)
         for node_id in set(pass_requires) & set(pass_forbids):
-            self.problems.error(rel, fields.line("pass_forbids"), f"node '{node_id}' is under both 'pass_requires' and 'pass_forbids', so no run can pass")
+            self.problems.error(
+                rel, fields.line("pass_forbids"),
+                f"node '{node_id}' is under both 'pass_requires' and 'pass_forbids', so no run can pass",
+            )
         skills = self._skills(fields, nodes)
         reviewed = fields.date("reviewed")
         every = fields.whole("review_every_months", "months", minimum=1)
@@ -141,7 +161,8 @@ class ScenarioReader:
         minutes = fields.whole("minutes", "minutes", minimum=1) or estimate_minutes(
             body.briefing_words, {d.id: d.words for d in body.nodes}, nodes, start)
         self.unit.value = Scenario(
-            id=self.id, title=org_text(fields, "title", self.org) or "", summary=org_text(fields, "summary", self.org) or "",
+            id=self.id, title=org_text(fields, "title", self.org) or "",
+            summary=org_text(fields, "summary", self.org) or "",
             topic=fields.text("topic"), audience=fields.choice("audience", AUDIENCES, "everyone"),
             content_notes=fields.text_list("content_notes"), minutes=minutes, start=start,
             endings=MappingProxyType(endings), pass_score=pass_score, briefing_html=pieces[body.briefing_piece],
@@ -155,7 +176,10 @@ class ScenarioReader:
         found = fields.slug_list(key, "node ids")
         for node_id in found:
             if node_id not in nodes:
-                self.problems.error(fields.rel, fields.line(key), f"'{key}' names node '{node_id}', which does not exist{suggest(node_id, nodes)}")
+                self.problems.error(
+                    fields.rel, fields.line(key),
+                    f"'{key}' names node '{node_id}', which does not exist{suggest(node_id, nodes)}",
+                )
         return found
 
     def _skills(self, fields: Fields, nodes: Mapping[str, Node]) -> dict[str, str]:
@@ -165,9 +189,14 @@ class ScenarioReader:
         if sub is not None:
             for name in sub.data:
                 if not is_slug(str(name)):
-                    self.problems.error(fields.rel, sub.line(str(name)), f"skill name '{name}' is not valid; use {SLUG_HELP}")
+                    self.problems.error(
+                        fields.rel, sub.line(str(name)), f"skill name '{name}' is not valid; use {SLUG_HELP}",
+                    )
                 elif (text := sub.text(str(name))) is None:
-                    self.problems.error(fields.rel, sub.line(str(name)), f"skill '{name}' needs a label, like '{name}: {id_in_words(str(name))}'")
+                    self.problems.error(
+                        fields.rel, sub.line(str(name)),
+                        f"skill '{name}' needs a label, like '{name}: {id_in_words(str(name))}'",
+                    )
                 else:
                     skills[str(name)] = text
         used: set[str] = set()
@@ -177,7 +206,9 @@ class ScenarioReader:
                     used.add(name)
                     if name not in skills:
                         where = "declare it under 'skills:' in the front matter" if skills else "declare it in the front matter, like 'skills: {" + name + ": " + id_in_words(name) + "}'"  # noqa: E501
-                        self.problems.error(fields.rel, choice.line, f"skill '{name}' is not declared{suggest(name, skills)}; {where}")
+                        self.problems.error(
+                            fields.rel, choice.line, f"skill '{name}' is not declared{suggest(name, skills)}; {where}",
+                        )
         for name in skills:
             if name not in used:
                 self.problems.warning(fields.rel, sub.line(name) if sub else 1, f"skill '{name}' is declared but no choice uses it; tag choices with '(skill {name})' or remove it")  # noqa: E501
@@ -260,8 +291,12 @@ def scenario_units(
             problems.error(rel, 0, f"scenario id '{scenario_id}' (from the name) is not valid; use {SLUG_HELP}")
             continue
         if scenario_id in units:
-            problems.error(rel, 0, f"there are two scenarios with the id '{scenario_id}' (a file and a folder); keep one")
-            units[scenario_id].problems.error(units[scenario_id].rel, 0, f"there are two scenarios with the id '{scenario_id}'; keep one")
+            problems.error(
+                rel, 0, f"there are two scenarios with the id '{scenario_id}' (a file and a folder); keep one",
+            )
+            units[scenario_id].problems.error(
+                units[scenario_id].rel, 0, f"there are two scenarios with the id '{scenario_id}'; keep one",
+            )
             continue
         found.append((scenario_id, path, own))
         units[scenario_id] = Unit(scenario_id, rel)  # replaced below: here to catch a file and a folder with one id
@@ -274,7 +309,9 @@ def scenario_units(
 
         sources = [own if own is not None else path, *sorted(translations.values())]
         placeholder = units[scenario_id]
-        units[scenario_id] = read() if cached is None else cached.read(cached.key("scenario", scenario_id, sources), read)
+        units[scenario_id] = (
+            read() if cached is None else cached.read(cached.key("scenario", scenario_id, sources), read)
+        )
         if placeholder.problems.items:  # a file and a folder with this id, found while walking
             unit = copy.copy(units[scenario_id])
             unit.problems = merged = Problems()

@@ -102,7 +102,10 @@ class Snippets:
     def include(self, name: str, rel: str, line: int, problems: Problems, uses: list[SnippetUse]) -> str | None:
         """The HTML line that replaces '{{> name }}' at rel:line; None (reported) if it cannot."""
         if name not in self.paths:
-            where = f"add '{snippet_rel(name)}' at the content folder's root" if is_slug(name) else f"snippet names use {SLUG_HELP}"
+            where = (
+                f"add '{snippet_rel(name)}' at the content folder's root" if is_slug(name)
+                else f"snippet names use {SLUG_HELP}"
+            )
             problems.error(rel, line, f"there is no snippet '{name}'{suggest(name, self.paths)}; {where}")
             return None
         uses.append(SnippetUse(rel, line, name))
@@ -147,7 +150,9 @@ class Snippets:
             own.error(rel, 0, too_slow_message(exc.budget))
             return None
         except RecursionError:
-            own.error(rel, 0, "this snippet is nested too deeply to read (quotes or lists inside each other); simplify it")
+            own.error(
+                rel, 0, "this snippet is nested too deeply to read (quotes or lists inside each other); simplify it",
+            )
             return None
         except Exception as exc:  # noqa: BLE001 - a broken snippet must never stop the app
             own.error(rel, 0, f"internal error reading this snippet: {type(exc).__name__}: {exc}")

@@ -122,7 +122,9 @@ def translate_course(
     """
     lang = reading.language
     untranslated: list[Path] = []
-    title, summary, notes, intro, certificate = course.title, course.summary, course.content_notes, course.intro_html, course.certificate
+    title, summary, notes, intro, certificate = (
+        course.title, course.summary, course.content_notes, course.intro_html, course.certificate
+    )
     if (path := files.get(course_md, lang)) is not None:
         before = len(reading.problems.items)
         read = reading.read(path, COURSE_TEXT_KEYS, "course.md")
@@ -184,7 +186,10 @@ def _certificate(fields: Fields, original: CertificateSpec | None, reading: _Rea
         if key != "title":
             reading.error(fields.rel, cert.line(str(key)), f"'certificate.{key}' belongs in the original (course.md) only; a translation sets only the certificate's title")  # noqa: E501
     if original is None:
-        reading.error(fields.rel, fields.line("certificate"), "the original course has no certificate, so its translation cannot give one")
+        reading.error(
+            fields.rel, fields.line("certificate"),
+            "the original course has no certificate, so its translation cannot give one",
+        )
         return None
     title = cert.text("title")
     return replace(original, title=title) if title else original
@@ -205,7 +210,8 @@ def _translate_step(step: Step, path: Path, reading: _Reading) -> Step | None:
     blocks = body.blocks(pieces)
     _compare_blocks(step, blocks, source.rel, reading)
     return replace(
-        step, title=title or body.title_heading or step.title, content_notes=fields.text_list("content_notes") or step.content_notes,
+        step, title=title or body.title_heading or step.title,
+        content_notes=fields.text_list("content_notes") or step.content_notes,
         body_html="\n".join(b.html for b in blocks if isinstance(b, HtmlBlock)), blocks=blocks, path=path,
         language=reading.language,
     )
@@ -235,13 +241,20 @@ def _compare_blocks(step: Step, blocks: Sequence[Block], rel: str, reading: _Rea
     elif len(translated) < len(original):
         missing = original[len(translated)]
         last = max((getattr(b, "line", 0) for b in translated), default=1) or 1
-        reading.error(rel, last, f"{_describe(missing)} of the original ({where}:{getattr(missing, 'line', 0)}) is missing from this translation")
+        reading.error(
+            rel, last,
+            f"{_describe(missing)} of the original "
+            f"({where}:{getattr(missing, 'line', 0)}) is missing from this translation",
+        )
 
 
 def _compare_question(mine: Question, theirs: Question, rel: str, where: str, reading: _Reading) -> None:
     at = f"({where}:{theirs.line})"
     if len(mine.choices) != len(theirs.choices):
-        reading.error(rel, mine.line, f"question '{mine.id}' has {len(mine.choices)} choices here but {len(theirs.choices)} in the original {at}")
+        reading.error(
+            rel, mine.line,
+            f"question '{mine.id}' has {len(mine.choices)} choices here but {len(theirs.choices)} in the original {at}",
+        )
     elif [c.correct for c in mine.choices] != [c.correct for c in theirs.choices]:
         reading.error(rel, mine.line, f"question '{mine.id}' marks different choices correct than the original {at}; translate the choices in the same order with the same [x] marks")  # noqa: E501
     elif [c.pin for c in mine.choices] != [c.pin for c in theirs.choices]:
@@ -276,8 +289,10 @@ def translate_scenario(scenario: Scenario, path: Path, reading: _Reading) -> Sce
     return replace(
         scenario, title=org_text(fields, "title", reading.org) or scenario.title,
         summary=org_text(fields, "summary", reading.org) or scenario.summary,
-        topic=fields.text("topic") or scenario.topic, content_notes=fields.text_list("content_notes") or scenario.content_notes,
-        briefing_html=pieces[body.briefing_piece], nodes=MappingProxyType(nodes), path=path, skills=MappingProxyType(skills),
+        topic=fields.text("topic") or scenario.topic,
+        content_notes=fields.text_list("content_notes") or scenario.content_notes,
+        briefing_html=pieces[body.briefing_piece], nodes=MappingProxyType(nodes), path=path,
+        skills=MappingProxyType(skills),
         language=reading.language, translations=MappingProxyType({}),
     )
 
@@ -307,7 +322,9 @@ def _compare_nodes(scenario: Scenario, nodes: Mapping[str, Node], rel: str, read
     where = scenario.path.name
     for node_id, node in nodes.items():
         if node_id not in scenario.nodes:
-            reading.error(rel, node.line, f"node '{node_id}' is not in the original ({where}); a translation keeps every node id")
+            reading.error(
+                rel, node.line, f"node '{node_id}' is not in the original ({where}); a translation keeps every node id",
+            )
     for node_id, theirs in scenario.nodes.items():
         mine = nodes.get(node_id)
         if mine is None:
@@ -315,7 +332,10 @@ def _compare_nodes(scenario: Scenario, nodes: Mapping[str, Node], rel: str, read
             continue
         at = f"({where}:{theirs.line})"
         if len(mine.choices) != len(theirs.choices):
-            reading.error(rel, mine.line, f"node '{node_id}' has {len(mine.choices)} choices here but {len(theirs.choices)} in the original {at}")
+            reading.error(
+                rel, mine.line,
+                f"node '{node_id}' has {len(mine.choices)} choices here but {len(theirs.choices)} in the original {at}",
+            )
             continue
         if _part_conditions(mine.body_parts) != _part_conditions(theirs.body_parts):
             reading.error(rel, mine.line, f"node '{node_id}' has different '::: if' conditions than the original {at}")

@@ -420,7 +420,10 @@ class _Converter:
             return match.group(0)
         key, _, rest = inner.partition(":")
         key = key.strip().lower()
-        options = {k.strip().lower(): v for k, v in re.findall(r"([\w ]+):\s*('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")", inner)}
+        options = {
+            k.strip().lower(): v
+            for k, v in re.findall(r"([\w ]+):\s*('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\")", inner)
+        }
         if key == "link to":
             target = _literal(rest.split(",", 1)[0])
             if target is not None:
@@ -734,7 +737,10 @@ def _feedback_line(lines: list[str], index: int, started: bool) -> bool:
     """Whether lines[index] belongs to the feedback quote indented under the choice above."""
     line = lines[index]
     if not line.strip():
-        return started and index + 1 < len(lines) and lines[index + 1][:1] in (" ", "\t") and bool(lines[index + 1].strip())
+        return (
+            started and index + 1 < len(lines) and lines[index + 1][:1] in (" ", "\t")
+            and bool(lines[index + 1].strip())
+        )
     return line.strip().startswith(">") or (started and line[:1] in (" ", "\t"))
 
 

@@ -123,7 +123,9 @@ def export_twee(path: Path) -> tuple[str, list[str]]:
         passages.append((draft.id, tags, "\n".join(_twee_line(line) for line in raw).strip("\n")))
     places = _positions([name for name, _, _ in passages], edges, start)
     briefing = "\n".join(lines[: headings[0] if headings else len(lines)]).strip("\n")
-    settings = "---\n" + (yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000) if meta else "") + "---\n"
+    settings = (
+        "---\n" + (yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000) if meta else "") + "---\n"
+    )
     data = {
         "ifid": str(uuid.uuid4()).upper(),
         "format": STORY_FORMAT[0],

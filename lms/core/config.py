@@ -351,7 +351,8 @@ def _mail_problems(cfg: Mapping[str, Any]) -> list[str]:
         return errors
     server = cfg.get("MAIL_SERVER")
     if not isinstance(server, str) or not server.strip():
-        errors.append("LMS_MAIL_SERVER must name your SMTP server (e.g. smtp.example.org) when LMS_MAIL_BACKEND is 'smtp'.")
+        errors.append("LMS_MAIL_SERVER must name your SMTP server (e.g. smtp.example.org) "
+                      "when LMS_MAIL_BACKEND is 'smtp'.")
     security = cfg.get("MAIL_SECURITY")
     if security not in MAIL_PORTS:
         errors.append(f"LMS_MAIL_SECURITY must be 'none', 'starttls' or 'ssl', not {security!r}.")
@@ -385,7 +386,8 @@ def validate(app: Flask) -> None:
 
     errors += language_problems(cfg.get("LANGUAGES"), cfg.get("DEFAULT_LANGUAGE"))
     if cfg.get("CERTIFICATE_LANGUAGES", "holder") not in ("holder", "bilingual"):
-        errors.append(f"LMS_CERTIFICATE_LANGUAGES must be 'holder' or 'bilingual', not {cfg['CERTIFICATE_LANGUAGES']!r}.")
+        errors.append("LMS_CERTIFICATE_LANGUAGES must be 'holder' or 'bilingual', "
+                      f"not {cfg['CERTIFICATE_LANGUAGES']!r}.")
     if cfg["REGISTRATION"] not in ("open", "invite"):
         errors.append(f"LMS_REGISTRATION must be 'open' or 'invite', not {cfg['REGISTRATION']!r}.")
     if cfg["STAFF_SECOND_FACTOR"] not in ("optional", "required"):
@@ -402,10 +404,12 @@ def validate(app: Flask) -> None:
                 "value, e.g. the output of: python -c 'import secrets; print(secrets.token_hex(32))'"
             )
         elif len(key) < MIN_SECRET_LENGTH:
-            errors.append(f"SECRET_KEY is too short ({len(key)} characters); use at least {MIN_SECRET_LENGTH} random characters.")
+            errors.append(f"SECRET_KEY is too short ({len(key)} characters); "
+                          f"use at least {MIN_SECRET_LENGTH} random characters.")
         elif low_entropy(key):
             errors.append("SECRET_KEY is too predictable (too few different characters, or a short pattern repeated); "
-                          "use a random value, e.g. the output of: python -c 'import secrets; print(secrets.token_hex(32))'")
+                          "use a random value, e.g. the output of: "
+                          "python -c 'import secrets; print(secrets.token_hex(32))'")
         if cfg.get("DEBUG"):
             errors.append("Debug mode must be off in production: unset LMS_DEBUG / FLASK_DEBUG.")
         if not crypto.parse_keys(cfg.get("DATA_KEYS")) and not cfg.get("TESTING"):
@@ -418,10 +422,12 @@ def validate(app: Flask) -> None:
         errors.append("DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL.")
     content_dir = Path(cfg["CONTENT_DIR"])
     if not content_dir.is_dir():
-        errors.append(f"LMS_CONTENT_DIR {content_dir} is not a folder; point it at the folder holding courses/ and scenarios/.")
+        errors.append(f"LMS_CONTENT_DIR {content_dir} is not a folder; "
+                      "point it at the folder holding courses/ and scenarios/.")
     proxies = cfg.get("TRUSTED_PROXIES")
     if isinstance(proxies, bool) or not isinstance(proxies, int) or proxies < 0:
-        errors.append(f"LMS_TRUSTED_PROXIES must be the number of proxies in front of the app (0 or more), not {proxies!r}.")
+        errors.append("LMS_TRUSTED_PROXIES must be the number of proxies in front of the app (0 or more), "
+                      f"not {proxies!r}.")
     for name in ("LOGIN_THROTTLE_MAX", "LOGIN_THROTTLE_ADDRESS_MAX", "LOGIN_THROTTLE_WINDOW_MINUTES",
                  "CERTIFICATE_VERIFY_LIMIT", "REGISTER_LIMIT", "INVITE_LIMIT", "PASSWORD_LIMIT",
                  "SESSION_LIFETIME_HOURS", "PASSWORD_MIN_LENGTH"):
@@ -453,7 +459,8 @@ def validate(app: Flask) -> None:
         errors.append(f"LMS_TIMEZONE must be a timezone name such as 'Europe/London', not {cfg.get('TIMEZONE')!r}.")
     errors += _mail_problems(cfg)
     contacts = cfg.get("SUPPORT_CONTACTS")
-    if not isinstance(contacts, list) or not all(isinstance(c, dict) and c.get("name") and c.get("contact") for c in contacts):
+    if not isinstance(contacts, list) or not all(
+            isinstance(c, dict) and c.get("name") and c.get("contact") for c in contacts):
         errors.append("LMS_SUPPORT_CONTACTS must be a list of tables each with at least 'name' and 'contact'.")
     if errors:
         raise ConfigError("The LMS cannot start:\n  - " + "\n  - ".join(errors))

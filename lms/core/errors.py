@@ -23,13 +23,15 @@ log = logging.getLogger(__name__)
 
 MESSAGES = {
     400: (_l("Something in that request was not right"), _l("Please go back and try again.")),
-    403: (_l("You do not have access to this page"), _l("If you think you should, ask your trainer or the site admin.")),
+    403: (_l("You do not have access to this page"),
+          _l("If you think you should, ask your trainer or the site admin.")),
     404: (_l("We could not find that page"), _l("It may have moved, or the link may be mistyped.")),
     405: (_l("That is not how this page is used"), _l("Please go back and use the buttons on the page.")),
     413: (_l("That was too large"), _l("Please send something smaller.")),
     429: (_l("Too many requests"), _l("Please wait a minute and try again.")),
     500: (_l("Something went wrong on our side"),
-          _l("Please try again in a moment. If you had just sent a form, check whether it was saved before sending it again.")),
+          _l("Please try again in a moment. "
+             "If you had just sent a form, check whether it was saved before sending it again.")),
     503: (_l("The site is not available right now"), _l("Please try again shortly.")),
 }
 

@@ -75,7 +75,8 @@ def select_language() -> str:
     if not has_request_context():
         return default_language()
     if current_user and current_user.is_authenticated:
-        return allowed(getattr(current_user, "language", None)) or allowed(session.get(SESSION_KEY)) or default_language()
+        return (allowed(getattr(current_user, "language", None)) or allowed(session.get(SESSION_KEY))
+                or default_language())
     chosen = allowed(session.get(SESSION_KEY))
     if chosen:
         return chosen
@@ -94,7 +95,8 @@ def language_without_database() -> str:
         chosen = allowed(getattr(user, "language", None))
         if chosen:
             return chosen
-    return allowed(session.get(SESSION_KEY)) or request.accept_languages.best_match(site_languages()) or default_language()
+    return (allowed(session.get(SESSION_KEY)) or request.accept_languages.best_match(site_languages())
+            or default_language())
 
 
 def current_language() -> str:

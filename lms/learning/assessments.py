@@ -85,7 +85,9 @@ def _draw_is_current(step: Step, draw: AssessmentDraw) -> bool:
     return drawn <= ids and all(q.id in drawn for q in step.critical_questions) and (bool(drawn) or not ids)
 
 
-def parse_answers(questions: Step | Sequence[Question], getlist: Callable[[str], Sequence[str]]) -> dict[str, list[int]]:
+def parse_answers(
+    questions: Step | Sequence[Question], getlist: Callable[[str], Sequence[str]],
+) -> dict[str, list[int]]:
     """Read every question's selection from a submitted form; raise IncompleteAnswers if any is missing.
 
     `questions` are the attempt's questions (a Step means all of its questions).
@@ -184,7 +186,8 @@ def prepare(session: DbSession, enrolment: Enrolment, step: Step) -> AssessmentS
         return current
     draw = current.draw
     if draw is None:
-        progress.insert_once(session, AssessmentDraw(enrolment_id=enrolment.id, step_id=step.id, number=current.next_number,
+        progress.insert_once(session, AssessmentDraw(enrolment_id=enrolment.id, step_id=step.id,
+                                                     number=current.next_number,
                                                      question_ids=draw_question_ids(step)),
                              _draw_query(enrolment.id, step, current.next_number))
     elif not _draw_is_current(step, draw):
@@ -213,7 +216,8 @@ def submit(session: DbSession, enrolment: Enrolment, course: Course, step: Step,
     if current.passed:
         raise ServiceError(gettext("You have already passed this assessment."))
     if current.out_of_attempts:
-        raise ServiceError(ngettext("You have used your %(num)s attempt at this assessment.", "You have used all %(num)s attempts at this assessment.", current.allowed))
+        raise ServiceError(ngettext("You have used your %(num)s attempt at this assessment.",
+                                    "You have used all %(num)s attempts at this assessment.", current.allowed))
     draw = current.draws.get(number)
     # No draw: this form was never shown (a forged number, or a page from before the last attempt).
     if number != current.next_number or draw is None or not _draw_is_current(step, draw):

@@ -69,7 +69,8 @@ def confirm_step(session: DbSession, enrolment: Enrolment, course: Course, step:
         raise ServiceError(gettext("Only the trainee's cohort trainers can confirm this step."))
     note = (note or "").replace("\r\n", "\n").strip()
     if len(note) > NOTE_MAX:
-        raise ServiceError(gettext("That note is too long: please keep it under %(count)s characters.", count=format_number(NOTE_MAX)))
+        raise ServiceError(gettext("That note is too long: please keep it under %(count)s characters.",
+                                   count=format_number(NOTE_MAX)))
     row = _row(session, enrolment, step)
     if row.status == CONFIRMATION_CONFIRMED:
         raise ServiceError(gettext("This step has already been confirmed."))

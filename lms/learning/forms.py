@@ -38,8 +38,9 @@ class AudienceForm(FlaskForm):
 class ReflectionForm(FlaskForm):
     text = TextAreaField(
         _l("Your reflection"),
-        validators=[Length(max=MAX_LENGTH, message=_l("That is too long to save: please keep it under %(count)s characters.",
-                                                      count=format(MAX_LENGTH, ",")))],
+        validators=[Length(max=MAX_LENGTH,
+                           message=_l("That is too long to save: please keep it under %(count)s characters.",
+                                      count=format(MAX_LENGTH, ",")))],
         description=_l("Private: only you can see this. You can change, export or delete it at any time."),
     )
 
@@ -49,5 +50,6 @@ class ResponseForm(FlaskForm):
     # normalised: a browser sends each newline as two characters.
     text = TextAreaField(
         _l("Your response"),
-        description=_l("Your cohort trainers will read this. Up to %(count)s characters.", count=format(RESPONSE_MAX_CHARS, ",")),
+        description=_l("Your cohort trainers will read this. Up to %(count)s characters.",
+                       count=format(RESPONSE_MAX_CHARS, ",")),
     )

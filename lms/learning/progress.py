@@ -318,7 +318,8 @@ def progress_by_course(session: DbSession, user_id: int, courses: Iterable[Cours
     result = {}
     for course in courses:
         enrolment = latest.get(course.id)
-        result[course.id] = _progress(course, enrolment, frozenset(done.get(enrolment.id, ())) if enrolment else frozenset(),
+        result[course.id] = _progress(course, enrolment,
+                                      frozenset(done.get(enrolment.id, ())) if enrolment else frozenset(),
                                       pending.get(enrolment.id) if enrolment else None)
     return result
 

@@ -43,7 +43,8 @@ def selected_indexes(values: Sequence[str]) -> list[int]:
 def parse_selection(question: Question, values: Sequence[str]) -> list[int]:
     """Turn submitted choice values into sorted choice indexes, or say what is wrong."""
     if not values:
-        raise ServiceError(gettext("Choose at least one answer first.") if question.multiple else gettext("Choose an answer first."))
+        raise ServiceError(gettext("Choose at least one answer first.") if question.multiple
+                           else gettext("Choose an answer first."))
     indexes = set()
     for value in values:
         index = _index(value)

@@ -34,11 +34,14 @@ def _clean(text: str) -> str:
     if not text:
         raise ServiceError(gettext("There is nothing to save yet: write something first, or delete the reflection."))
     if len(text) > MAX_LENGTH:
-        raise ServiceError(gettext("That is too long to save: please keep it under %(count)s characters.", count=format_number(MAX_LENGTH)))
+        raise ServiceError(gettext("That is too long to save: please keep it under %(count)s characters.",
+                                   count=format_number(MAX_LENGTH)))
     return text
 
 
-def save(session: DbSession, user_id: int, course: Course, step: Step, reflection: Reflection, text: str) -> ReflectionEntry:
+def save(
+    session: DbSession, user_id: int, course: Course, step: Step, reflection: Reflection, text: str,
+) -> ReflectionEntry:
     """Create or update the user's answer to a reflection prompt (one row per user, course and prompt)."""
     text = _clean(text)
     existing = select(ReflectionEntry).where(

@@ -205,7 +205,8 @@ def retake(course_id: str):
         flash(str(exc), "error")
         return redirect(url_for(".course", course_id=course.id))
     db.session.commit()
-    flash(gettext("You have started “%(title)s” again. Your earlier completion still counts.", title=course.title), "success")
+    flash(gettext("You have started “%(title)s” again. Your earlier completion still counts.", title=course.title),
+          "success")
     return redirect(url_for(".course", course_id=course.id))
 
 
@@ -260,7 +261,8 @@ def _render_step(course: Course, step: Step, enrolment: Enrolment, rows=None, *,
         "course": course, "step": step, "enrolment": enrolment, "module": module, "position": index + 1,
         "steps_left": left if enrolment.completed_at is None else [],
         "total": len(course.steps), "previous": course.previous_step(step.id), "next_step": course.next_step(step.id),
-        "done": done, "waiting": waiting, "max_response": RESPONSE_MAX_CHARS, "responses": response_entries, "confirmation": confirmation,
+        "done": done, "waiting": waiting, "max_response": RESPONSE_MAX_CHARS, "responses": response_entries,
+        "confirmation": confirmation,
         "answers": questions.answers_for_step(session, enrolment.id, step) if not step.assessment else {},
         "assessment": assessments.state(session, enrolment.id, step) if step.assessment else None,
         "reflections": reflections.for_step(session, current_user.id, course.id, step),
@@ -326,7 +328,8 @@ def take_break(course_id: str, step_id: str):
     db.session.commit()
     flash(gettext("Your place and what you had written or chosen are saved. Take all the time you need; you can "
                   "continue from here whenever you are ready.") if kept else
-          gettext("Your place is saved. Take all the time you need; you can continue from here whenever you are ready."),
+          gettext("Your place is saved. Take all the time you need; "
+                  "you can continue from here whenever you are ready."),
           "success")
     return redirect(url_for(".my_training"))
 
@@ -356,7 +359,8 @@ def submit_assessment(course_id: str, step_id: str):
               for q in step.questions}
     number = request.form.get("attempt", type=int)
     if number is None:
-        notify(gettext("This form was incomplete, so nothing was submitted. Please try again."), "error", near="assessment-form")
+        notify(gettext("This form was incomplete, so nothing was submitted. Please try again."), "error",
+               near="assessment-form")
         return _render_step(course, step, enrolment, drafts=drafts, status=400)
     # Only the questions this attempt showed are read; without a draw the form was
     # never shown, and submit() says it is out of date.
@@ -425,7 +429,8 @@ def submit_response(course_id: str, step_id: str, response_id: str):
         return refused
     rid = f"response-{response.id}"
     if response.review:
-        notify(gettext("Your response is sent. A trainer will read it and let you know if it meets the standard."), near=rid)
+        notify(gettext("Your response is sent. A trainer will read it and let you know if it meets the standard."),
+               near=rid)
     else:
         notify(gettext("Your response is sent. Your trainers can read it."), near=rid)
     _after_completion(course, outcome.course_completed, rid)
@@ -439,7 +444,8 @@ def mark_ready(course_id: str, step_id: str):
     if step.confirmation != "trainer":
         abort(404)
     service_call(lambda: confirmations.mark_ready(db.session, enrolment, step),
-                 gettext("Thank you. A trainer will confirm this step; it shows as waiting until then."), near="confirmation")
+                 gettext("Thank you. A trainer will confirm this step; it shows as waiting until then."),
+                 near="confirmation")
     return redirect(_step_url(step), code=303)
 
 

@@ -67,7 +67,8 @@ def enqueue_email(session: DbSession, template: str, context: dict, *, to_user: 
     (`users.language`); `language` is for an address with no account (an invitation: the
     language the inviter chose), else the site's default (LMS_DEFAULT_LANGUAGE).
     """
-    return queue.enqueue(session, EMAIL_JOB, email_payload(template, context, to_user_id=to_user.id if to_user else None,
+    return queue.enqueue(session, EMAIL_JOB, email_payload(template, context,
+                                                           to_user_id=to_user.id if to_user else None,
                                                            to_email=to_email, category=category, language=language),
                          run_at=run_at)
 
@@ -140,7 +141,8 @@ def unsubscribe(session: DbSession, token: str) -> tuple[User, str]:
     found = read_unsubscribe_token(token)
     user = session.get(User, found[0]) if found else None
     if found is None or user is None:
-        raise ServiceError(gettext("This unsubscribe link is not valid. You can choose your reminders on your account page."))
+        raise ServiceError(gettext("This unsubscribe link is not valid. "
+                                   "You can choose your reminders on your account page."))
     set_preferences(session, user, {found[1]: False})
     return user, found[1]
 
@@ -226,8 +228,8 @@ def localised_context(context: dict, language: str) -> dict:
     """The message's values with titles in `language` where known, the queued ones otherwise.
 
     A course named by `course_id` (and each of `courses`, a nudge's) takes its title from the
-    catalogue's translation into `language`, if it has one; `titles` ({language: {key: text}}, a certificate's frozen titles
-    in each language it was issued in) overrides keys for that language.
+    catalogue's translation into `language`, if it has one; `titles` ({language: {key: text}}, a certificate's
+    frozen titles in each language it was issued in) overrides keys for that language.
     """
     from lms.catalog.services import catalog  # the catalogue is loaded by then; mail imports no feature at start-up
 
@@ -241,7 +243,8 @@ def localised_context(context: dict, language: str) -> dict:
     if "course_title" in context and (title := translated_title(context.get("course_id"))):
         result["course_title"] = title
     if isinstance(context.get("courses"), list):
-        result["courses"] = [{**c, "title": translated_title(c.get("id")) or c.get("title")} if isinstance(c, dict) else c
+        result["courses"] = [{**c, "title": translated_title(c.get("id")) or c.get("title")}
+                             if isinstance(c, dict) else c
                              for c in context["courses"]]
     titles = context.get("titles")
     if isinstance(titles, dict) and isinstance(titles.get(language), dict):

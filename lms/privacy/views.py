@@ -28,7 +28,8 @@ def init_app(app: Flask) -> None:
 
 
 class DeleteAccountForm(FlaskForm):
-    password = PasswordField(_l("Your password"), validators=[DataRequired(message=_l("Enter your password to confirm."))],
+    password = PasswordField(_l("Your password"),
+                             validators=[DataRequired(message=_l("Enter your password to confirm."))],
                              render_kw={"autocomplete": "current-password"})
     revoke = BooleanField(_l("Also revoke my certificates, so they no longer show as valid when checked"))
     confirm = BooleanField(_l("I understand that this cannot be undone"),

@@ -41,7 +41,9 @@ def checkin_for_run(session: DbSession, user_id: int, run_id: int) -> WellbeingC
         .order_by(WellbeingCheckin.id.desc()).limit(1))
 
 
-def record_checkin(session: DbSession, user_id: int, run: ScenarioRun, feeling: str, note: str = "") -> WellbeingCheckin:
+def record_checkin(
+    session: DbSession, user_id: int, run: ScenarioRun, feeling: str, note: str = "",
+) -> WellbeingCheckin:
     """Save a check-in for a finished run of the user's; a second submit changes the first."""
     if run.user_id != user_id:
         raise ServiceError(gettext("You can only check in about your own role-plays."))

@@ -296,7 +296,9 @@ def scenario_insight(session: DbSession, viewer: User, scenario: Scenario,
                    red_lines, wrong_turns, skill_turns, filters)
 
 
-def _named(session: DbSession, viewer: User, filters: Filters, scope: list[Any]) -> dict[tuple[str, int], list[Trainee]]:
+def _named(
+    session: DbSession, viewer: User, filters: Filters, scope: list[Any],
+) -> dict[tuple[str, int], list[Trainee]]:
     """{(node, choice): the first MAX_NAMES trainees who made it, by name}, each with a cohort of theirs
     the viewer supervises (for the link to their record).
 

@@ -203,7 +203,8 @@ def pause(run_id: int):
     run, scenario = _own_run(run_id)
     if run.finished:
         return redirect(_leave_url(run))
-    notify(gettext("Paused “%(title)s”. Your place is kept: choose Resume when you are ready.", title=scenario.title), near="start")
+    notify(gettext("Paused “%(title)s”. Your place is kept: choose Resume when you are ready.", title=scenario.title),
+           near="start")
     course, _ = _run_course(run)
     if course is not None and run.step_id:
         return redirect(url_for("play.briefing", scenario_id=scenario.id, course_id=course.id, step_id=run.step_id))

@@ -54,7 +54,10 @@ def test_type_errors(load):
     find(catalog, step, 3, "'content_notes' should be a list of texts")
     find(catalog, step, 4, "'scenario' should be a scenario id (lowercase letters")
     find(catalog, step, 5, "'attempts' should be a whole number of attempts of at least 1, got 0")
-    find(catalog, P, 4, "'audience' should be one of moderator, peer-supporter, everyone, got 'moderators'; did you mean 'moderator'?")
+    find(
+        catalog, P, 4,
+        "'audience' should be one of moderator, peer-supporter, everyone, got 'moderators'; did you mean 'moderator'?",
+    )
     find(catalog, P, 5, "'pass_mark' should be a whole number of percent from 0 to 100, got 120")
     find(catalog, P, 6, "'requires' should list course ids")
 

@@ -89,13 +89,21 @@ def test_course_without_steps_is_an_error(load):
 
 def test_duplicate_step_ids_across_modules(load):
     catalog = load(course({"1-a/1-intro.md": "x", "2-b/1-intro.md": "y"}))
-    find(catalog, "courses/listening/2-b/1-intro.md", 0, "step id 'intro' is already used by courses/listening/1-a/1-intro.md")
+    find(
+        catalog, "courses/listening/2-b/1-intro.md", 0,
+        "step id 'intro' is already used by courses/listening/1-a/1-intro.md",
+    )
 
 
 def test_bad_names(load):
-    catalog = load(course({"welcome.md": "x", "1-Bad_Name.md": "x", "2-ok.md": "x"}) | {"courses/My Course/course.md": COURSE_MD})
+    catalog = load(
+        course({"welcome.md": "x", "1-Bad_Name.md": "x", "2-ok.md": "x"}) | {"courses/My Course/course.md": COURSE_MD},
+    )
     find(catalog, "courses/listening/welcome.md", 0, "has no number prefix; rename it like '01-welcome.md'")
-    find(catalog, "courses/listening/1-Bad_Name.md", 0, "'Bad_Name' in the name of step file '1-Bad_Name.md' is not a valid id")
+    find(
+        catalog, "courses/listening/1-Bad_Name.md", 0,
+        "'Bad_Name' in the name of step file '1-Bad_Name.md' is not a valid id",
+    )
     find(catalog, "courses/My Course", 0, "is not a valid course id")
 
 
@@ -171,7 +179,9 @@ def test_links_and_images_are_rewritten(load):
         "![diagram](assets/img/flow.svg) [web](https://example.org/x) [mail](mailto:a@example.org)\n"
         "[here](#local)\n"
     )
-    catalog = load(course({"1-a.md": body, "2-b.md": "B", "assets/guide v2.pdf": "pdf", "assets/img/flow.svg": "<svg/>"}))
+    catalog = load(
+        course({"1-a.md": body, "2-b.md": "B", "assets/guide v2.pdf": "pdf", "assets/img/flow.svg": "<svg/>"}),
+    )
     assert messages(catalog) == []
     html = catalog.course("listening").step("a").body_html
     assert 'href="/courses/listening/steps/b"' in html

@@ -110,7 +110,9 @@ def test_unclosed_question_block(load):
 
 def test_question_ids_unique_within_a_course(load):
     q = "```question id=same\nQ\n- [x] a\n- [ ] b\n```\n"
-    catalog = load(course({"1-a.md": q, "2-b.md": "text\n\n" + q, "3-c.md": "```question id=Bad\nQ\n- [x] a\n- [ ] b\n```\n"}))
+    catalog = load(
+        course({"1-a.md": q, "2-b.md": "text\n\n" + q, "3-c.md": "```question id=Bad\nQ\n- [x] a\n- [ ] b\n```\n"}),
+    )
     find(catalog, "courses/listening/2-b.md", 3, "question id 'same' is already used in courses/listening/1-a.md:1")
     find(catalog, "courses/listening/3-c.md", 1, "question id 'Bad' is not valid")
     other = load(course({"1-a.md": q}) | course({"1-a.md": q}, "other"))
@@ -126,7 +128,9 @@ def test_default_question_ids_number_within_the_step(load):
 
 def test_reflections(load):
     r = "```reflection id=night\nHardest?\n```\n"
-    catalog = load(course({"1-a.md": r + "```reflection\nAnd?\n```\n", "2-b.md": r, "3-c.md": "```reflection\n\n```\n"}))
+    catalog = load(
+        course({"1-a.md": r + "```reflection\nAnd?\n```\n", "2-b.md": r, "3-c.md": "```reflection\n\n```\n"}),
+    )
     find(catalog, "courses/listening/2-b.md", 1, "reflection id 'night' is already used")
     find(catalog, "courses/listening/3-c.md", 1, "reflection has no prompt")
     fine = load(course({"1-a.md": r + "```reflection\nAnd?\n```\n"}))
@@ -208,7 +212,10 @@ def test_unsafe_html_is_removed_and_warned_about(load):
 
 
 def test_html_inside_question_is_sanitised(load):
-    catalog = load(course({"1-a.md": "```question\n<b onclick='x()'>Q</b>\n- [x] <script>bad()</script>a\n- [ ] b\n  > <i style='x'>fb</i>\n```\n"}))
+    catalog = load(course({
+        "1-a.md": "```question\n<b onclick='x()'>Q</b>\n- [x] <script>bad()</script>a\n- [ ] b\n"
+                  "  > <i style='x'>fb</i>\n```\n",
+    }))
     q = catalog.course("listening").step("a").questions[0]
     assert "onclick" not in q.prompt_html and "<b>Q</b>" in q.prompt_html
     assert q.choices[0].text_html == "a"

@@ -215,7 +215,10 @@ def test_start_must_exist_and_endings_are_validated(load):
 
 
 def test_warnings_for_all_if_node(load):
-    body = "## start\n- [A](#mid)\n## mid\n- [B](#good-end) (if start)\n- [C](#bad-end) (if not start)\n## good-end\n## bad-end\n"
+    body = (
+        "## start\n- [A](#mid)\n## mid\n- [B](#good-end) (if start)\n- [C](#bad-end) (if not start)\n"
+        "## good-end\n## bad-end\n"
+    )
     catalog = load({P: scenario(body)})
     find(catalog, P, 11, "every choice of node 'mid' has an 'if'", severity="warning")
     assert not catalog.has_errors and catalog.scenario("two-am") is not None
@@ -223,7 +226,11 @@ def test_warnings_for_all_if_node(load):
 
 def test_node_heading_must_be_a_slug_and_nodes_must_exist(load):
     catalog = load({P: scenario("## The Post\n- [A](#good-end)\n## good-end\n")})
-    find(catalog, P, 9, "node id 'The Post' is not valid; use lowercase letters, digits and single hyphens, like 'active-listening', like '## the-post'")
+    find(
+        catalog, P, 9,
+        "node id 'The Post' is not valid; use lowercase letters, digits "
+        "and single hyphens, like 'active-listening', like '## the-post'",
+    )
     empty = load({P: scenario("No nodes here.\n")})
     find(empty, P, 8, "scenario has no nodes")
 

@@ -185,12 +185,21 @@ def test_lms_check_prints_notes_and_counts_them(capsys: pytest.CaptureFixture[st
 
 
 @pytest.mark.parametrize(("change", "line", "text"), [
-    (("```question id=q1", "```question id=q9"), 6, "this is question 'q9', but block 1 of the original (01-feelings.md:6) is question 'q1'"),
+    (
+        ("```question id=q1", "```question id=q9"), 6,
+        "this is question 'q9', but block 1 of the original (01-feelings.md:6) is question 'q1'",
+    ),
     (("```reflection id=r1", "```reflection id=r2"), 13, "this is reflection 'r2', but block 2 of the original"),
     (("- [x] Mae'n swnio fel bod pethau'n ormod.", "- [x] Mae'n swnio fel bod pethau'n ormod.\n- [ ] Arall."), 6,
      "question 'q1' has 3 choices here but 2 in the original (01-feelings.md:6)"),
-    (("- [ ] Codwch eich calon.\n- [x]", "- [x] Codwch eich calon.\n- [ ]"), 6, "question 'q1' marks different choices correct"),
-    (("```question id=q1", "```question id=q1 critical"), 6, "question 'q1' is critical here but is not in the original"),
+    (
+        ("- [ ] Codwch eich calon.\n- [x]", "- [x] Codwch eich calon.\n- [ ]"), 6,
+        "question 'q1' marks different choices correct",
+    ),
+    (
+        ("```question id=q1", "```question id=q1 critical"), 6,
+        "question 'q1' is critical here but is not in the original",
+    ),
     (("```reflection id=r1\nPryd wnaeth rhywun wrando arnoch chi go iawn?\n```\n", ""), 6,
      "reflection 'r1' of the original (01-feelings.md:13) is missing from this translation"),
     (("title: Adlewyrchu teimladau", "title: Adlewyrchu teimladau\nassessment: true"), 3,
@@ -215,12 +224,18 @@ def test_a_response_marked_review_differently_is_an_error(load: Callable[[dict[s
     original = "Write.\n\n```response id=w1 review\nWhat would you say?\n---\nGuide.\n```\n"
     translated = "Ysgrifennwch.\n\n```response id=w1\nBeth fyddech chi'n ei ddweud?\n---\nCanllaw.\n```\n"
     catalog = load(course({"01-write.md": original, "01-write.cy.md": translated}))
-    find(catalog, "courses/listening/01-write.cy.md", 3, "response 'w1' is not marked 'review' here but is in the original")
+    find(
+        catalog, "courses/listening/01-write.cy.md", 3,
+        "response 'w1' is not marked 'review' here but is in the original",
+    )
 
 
 def test_a_translation_of_a_missing_original_is_a_warning(load: Callable[[dict[str, str | bytes]], Catalog]) -> None:
     catalog = load(course({"01-feelings.md": STEP, "02-gone.cy.md": STEP_CY}))
-    find(catalog, "courses/listening/02-gone.cy.md", 0, "translation of '02-gone.md', which does not exist", severity="warning")
+    find(
+        catalog, "courses/listening/02-gone.cy.md", 0, "translation of '02-gone.md', which does not exist",
+        severity="warning",
+    )
     assert "listening" in catalog.courses
 
 
@@ -231,10 +246,15 @@ def test_course_and_module_translations_keep_their_keys(load: Callable[[dict[str
     find(catalog, "courses/listening/course.cy.md", 3, "'pass_mark' belongs in the original (course.md) only")
 
 
-def test_a_certificate_translation_may_only_translate_the_title(load: Callable[[dict[str, str | bytes]], Catalog]) -> None:
+def test_a_certificate_translation_may_only_translate_the_title(
+    load: Callable[[dict[str, str | bytes]], Catalog],
+) -> None:
     course_md = "---\ntitle: Listening\nsummary: S.\ncertificate:\n  title: Listener\n  hours: 2\n---\n"
     catalog = load(course(
-        {"01-feelings.md": STEP, "course.cy.md": "---\ntitle: Gwrando\ncertificate:\n  title: Gwrandawr\n  hours: 3\n---\n"},
+        {
+            "01-feelings.md": STEP,
+            "course.cy.md": "---\ntitle: Gwrando\ncertificate:\n  title: Gwrandawr\n  hours: 3\n---\n",
+        },
         course_md=course_md,
     ))
     find(catalog, "courses/listening/course.cy.md", 5, "'certificate.hours' belongs in the original (course.md) only")
@@ -245,17 +265,35 @@ def test_a_certificate_translation_may_only_translate_the_title(load: Callable[[
 
 @pytest.mark.parametrize(("change", "line", "text"), [
     (("## bad-end", "## worse-end"), 23, "node 'worse-end' is not in the original (two-am.md)"),
-    (("## bad-end", "## worse-end"), 23, "node 'bad-end' of the original (two-am.md:26) is missing from this translation"),
+    (
+        ("## bad-end", "## worse-end"), 23,
+        "node 'bad-end' of the original (two-am.md:26) is missing from this translation",
+    ),
     (("- [Ei anwybyddu](#bad-end) (-2, red line)", ""), 9, "node 'the-post' has 1 choices here but 2 in the original"),
-    (("(#bad-end) (-2, red line)", "(#good-end) (-2, red line)"), 14, "choice 2 of node 'the-post' goes to 'good-end' here but 'bad-end'"),
-    (("(+2, skill listening)", "(+3, skill listening)"), 12, "choice 1 of node 'the-post' scores 3 here but 2 in the original"),
+    (
+        ("(#bad-end) (-2, red line)", "(#good-end) (-2, red line)"), 14,
+        "choice 2 of node 'the-post' goes to 'good-end' here but 'bad-end'",
+    ),
+    (
+        ("(+2, skill listening)", "(+3, skill listening)"), 12,
+        "choice 1 of node 'the-post' scores 3 here but 2 in the original",
+    ),
     (("(-2, red line)", "(-2)"), 14, "choice 2 of node 'the-post' is a red line: no here but yes in the original"),
     (("(+2, skill listening)", "(+2)"), 12, "choice 1 of node 'the-post' has the skills none here but (listening)"),
     (("(#bad-end) (-2, red line)", "(#bad-end) (-2, red line, if not good-end)"), 14,
      "choice 2 of node 'the-post' has the condition 'if not good-end' here but none in the original"),
-    (("::: if the-post", "::: if not the-post"), 16, "node 'good-end' has different '::: if' conditions than the original"),
-    (("skills:\n  listening: Gwrando", "skills:\n  listen: Gwrando"), 5, "skill 'listen' is not declared in the original (two-am.md)"),
-    (("summary: Neges yn y nos.", "summary: Neges yn y nos.\npass_score: 1"), 4, "'pass_score' belongs in the original (two-am.md) only"),
+    (
+        ("::: if the-post", "::: if not the-post"), 16,
+        "node 'good-end' has different '::: if' conditions than the original",
+    ),
+    (
+        ("skills:\n  listening: Gwrando", "skills:\n  listen: Gwrando"), 5,
+        "skill 'listen' is not declared in the original (two-am.md)",
+    ),
+    (
+        ("summary: Neges yn y nos.", "summary: Neges yn y nos.\npass_score: 1"), 4,
+        "'pass_score' belongs in the original (two-am.md) only",
+    ),
 ])
 def test_a_scenario_translation_with_different_structure_is_an_error_at_its_line(
     load: Callable[[dict[str, str | bytes]], Catalog], change: tuple[str, str], line: int, text: str,
@@ -273,9 +311,14 @@ def test_a_scenario_folder_pairs_scenario_cy_md(load: Callable[[dict[str, str | 
     assert catalog.scenarios["two-am"].localised("cy").title == "Dau y bore"
 
 
-def test_a_scenario_translation_without_original_is_a_warning(load: Callable[[dict[str, str | bytes]], Catalog]) -> None:
+def test_a_scenario_translation_without_original_is_a_warning(
+    load: Callable[[dict[str, str | bytes]], Catalog],
+) -> None:
     catalog = load({"scenarios/two-am.md": SCENARIO, "scenarios/too-am.cy.md": SCENARIO_CY})
-    find(catalog, "scenarios/too-am.cy.md", 0, "translation of scenario 'too-am', which does not exist", severity="warning")
+    find(
+        catalog, "scenarios/too-am.cy.md", 0, "translation of scenario 'too-am', which does not exist",
+        severity="warning",
+    )
 
 
 def test_a_scenario_with_id_clash_still_reports_it(load: Callable[[dict[str, str | bytes]], Catalog]) -> None:

@@ -185,7 +185,9 @@ def test_names_without_letters_get_numbered_ids_consistently():
 
 
 def test_whitespace_in_link_targets_finds_the_passage():
-    markdown, warnings = convert_twee(":: Start\n[[Go->The  Kitchen ]]\n[[Back-> Hall]]\n:: The  Kitchen\nk\n:: Hall\nh\n")
+    markdown, warnings = convert_twee(
+        ":: Start\n[[Go->The  Kitchen ]]\n[[Back-> Hall]]\n:: The  Kitchen\nk\n:: Hall\nh\n",
+    )
     assert "- [Go](#the-kitchen)\n- [Back](#hall)" in markdown
     assert not [w for w in warnings if "missing" in w]
 

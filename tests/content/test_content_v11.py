@@ -76,13 +76,18 @@ def test_pin_marker_is_stripped_and_recorded(load):
 def test_choices_shuffle_by_default_and_course_md_can_keep_file_order(load):
     catalog = load(course({"1-a.md": QUESTION.format(info="")}))
     assert catalog.courses["listening"].shuffle and catalog.courses["listening"].steps[0].shuffle
-    fixed = course({"1-a.md": QUESTION.format(info="")}, course_md=COURSE_MD.replace("---\nWelcome", "shuffle: false\n---\nWelcome"))
+    fixed = course(
+        {"1-a.md": QUESTION.format(info="")},
+        course_md=COURSE_MD.replace("---\nWelcome", "shuffle: false\n---\nWelcome"),
+    )
     catalog = load(fixed)
     assert not catalog.courses["listening"].shuffle and not catalog.courses["listening"].steps[0].shuffle
 
 
 def test_shuffle_must_be_true_or_false(load):
-    catalog = load(course({"1-a.md": "x"}, course_md=COURSE_MD.replace("---\nWelcome", "shuffle: sometimes\n---\nWelcome")))
+    catalog = load(
+        course({"1-a.md": "x"}, course_md=COURSE_MD.replace("---\nWelcome", "shuffle: sometimes\n---\nWelcome")),
+    )
     find(catalog, "courses/listening/course.md", 4, "'shuffle' should be true or false")
 
 
@@ -111,7 +116,10 @@ def test_reveal_defaults_to_mistakes_and_pool_to_every_question(load):
 
 def test_critical_outside_an_assessment_is_a_warning(load):
     catalog = load(course({"1-a.md": QUESTION.format(info=" id=q critical")}))
-    find(catalog, "courses/listening/1-a.md", 1, "marked critical, but 'critical' only counts in an assessment", "warning")
+    find(
+        catalog, "courses/listening/1-a.md", 1, "marked critical, but 'critical' only counts in an assessment",
+        "warning",
+    )
     assert catalog.courses["listening"].steps[0].questions[0].critical
 
 
@@ -136,7 +144,9 @@ def test_pool_and_reveal_only_apply_to_assessments(load):
 def test_bad_reveal_and_unknown_question_flag(load):
     catalog = load(course({"1-a.md": ASSESSMENT.format(meta="reveal: everything\n").replace("id=q2", "id=q2 critcal")}))
     find(catalog, "courses/listening/1-a.md", 3, "'reveal' should be one of mistakes, answers")
-    find(catalog, "courses/listening/1-a.md", 12, "unknown option 'critcal' after ```question; did you mean 'critical'?")
+    find(
+        catalog, "courses/listening/1-a.md", 12, "unknown option 'critcal' after ```question; did you mean 'critical'?",
+    )
 
 
 # ---------------------------------------------------------------- 7.3 pass rules and skills
@@ -205,13 +215,21 @@ def test_route_passes_needs_the_pass_score(load):
 def test_pass_rules_naming_unknown_nodes_are_errors(load):
     meta = "pass_requires: [asked]\npass_forbids: [lockd]\n"
     catalog = load({"scenarios/two-am.md": scenario_md(meta, PLAIN_BODY)})
-    find(catalog, "scenarios/two-am.md", 7, "'pass_requires' names node 'asked', which does not exist; did you mean 'ask'?", "error")
-    find(catalog, "scenarios/two-am.md", 8, "'pass_forbids' names node 'lockd', which does not exist; did you mean 'locked'?", "error")
+    find(
+        catalog, "scenarios/two-am.md", 7,
+        "'pass_requires' names node 'asked', which does not exist; did you mean 'ask'?", "error",
+    )
+    find(
+        catalog, "scenarios/two-am.md", 8,
+        "'pass_forbids' names node 'lockd', which does not exist; did you mean 'locked'?", "error",
+    )
 
 
 def test_undeclared_skill_is_an_error_and_unused_skill_a_warning(load):
     meta = "skills:\n  escalation: Escalating risk\n  boundaries: Holding boundaries\n"
-    catalog = load({"scenarios/two-am.md": scenario_md(meta, RULES_BODY.replace("skill listening", "skill listenning"))})
+    catalog = load(
+        {"scenarios/two-am.md": scenario_md(meta, RULES_BODY.replace("skill listening", "skill listenning"))},
+    )
     find(catalog, "scenarios/two-am.md", 16, "skill 'listenning' is not declared", "error")
     find(catalog, "scenarios/two-am.md", 9, "skill 'boundaries' is declared but no choice uses it", "warning")
 
@@ -268,7 +286,9 @@ def test_confirmation_trainer_is_read(load):
 
 
 def test_confirmation_must_be_trainer_and_not_an_assessment(load):
-    catalog = load(course({"1-a.md": "---\nconfirmation: coach\n---\nx\n", "2-b.md": ASSESSMENT.format(meta="confirmation: trainer\n")}))
+    catalog = load(course({
+        "1-a.md": "---\nconfirmation: coach\n---\nx\n", "2-b.md": ASSESSMENT.format(meta="confirmation: trainer\n"),
+    }))
     find(catalog, "courses/listening/1-a.md", 2, "'confirmation' should be one of trainer, got 'coach'")
     find(catalog, "courses/listening/2-b.md", 3, "a step a trainer confirms cannot also be an assessment")
 
@@ -278,7 +298,10 @@ def test_confirmation_must_be_trainer_and_not_an_assessment(load):
 
 def test_review_dates_and_inheritance(load):
     course_md = COURSE_MD.replace("---\nWelcome", "reviewed: 2024-01\nreview_every_months: 12\n---\nWelcome")
-    files = course({"1-a.md": "---\nreviewed: 2024-06-15\n---\nx\n", "2-b.md": "---\nreviewed: 2024-06-15\nreview_every_months: 3\n---\ny\n"}, course_md=course_md)
+    files = course({
+        "1-a.md": "---\nreviewed: 2024-06-15\n---\nx\n",
+        "2-b.md": "---\nreviewed: 2024-06-15\nreview_every_months: 3\n---\ny\n",
+    }, course_md=course_md)
     listening = load(files).courses["listening"]
     assert listening.reviewed == datetime.date(2024, 1, 1) and listening.review_due == datetime.date(2025, 1, 1)
     assert listening.steps[0].review_due == datetime.date(2025, 6, 15)
@@ -369,7 +392,8 @@ def test_conditional_text_in_bodies_and_feedback(load):
 
 def test_conditional_text_errors(load):
     body = COND_BODY.replace("::: if locked\nYou", "::: if lockd\nYou").replace(
-        "::: if not locked\nYou kept the thread open.\n:::\n", "::: if not locked\n::: if ask\nYou kept the thread open.\n")
+        "::: if not locked\nYou kept the thread open.\n:::\n",
+        "::: if not locked\n::: if ask\nYou kept the thread open.\n")
     body = body.replace("Someone posts.", "Someone posts.\n:::")
     catalog = load({"scenarios/two-am.md": scenario_md("", body)})
     rel = "scenarios/two-am.md"
@@ -380,7 +404,9 @@ def test_conditional_text_errors(load):
 
 
 def test_conditional_text_in_feedback_reports_unknown_nodes_at_their_line(load):
-    catalog = load({"scenarios/two-am.md": scenario_md("", COND_BODY.replace("  > ::: if locked", "  > ::: if lokced"))})
+    catalog = load(
+        {"scenarios/two-am.md": scenario_md("", COND_BODY.replace("  > ::: if locked", "  > ::: if lokced"))},
+    )
     find(catalog, "scenarios/two-am.md", 21, "'::: if lokced' names a node that does not exist", "error")
 
 
@@ -423,7 +449,10 @@ def test_paths_counts_huge_scenarios_quickly_and_says_when_capped(tree):
     text = "---\ntitle: Big\nsummary: Many routes.\nendings:\n  pass: [n20]\n---\n" + body
     lines: list[str] = []
     run_check(tree({"scenarios/big.md": text}), lines.append, paths=True)
-    assert "scenarios/big.md: routes more than 100,000 (capped), passing 1,048,576 (of 1,048,576 counted), best score 20, worst score 0" in lines
+    assert (
+        "scenarios/big.md: routes more than 100,000 (capped), passing 1,048,576 (of 1,048,576 counted), "
+        "best score 20, worst score 0"
+    ) in lines
 
 
 def _chain(length: int) -> str:
@@ -492,7 +521,10 @@ def test_cli_paths_option(tree):
 
 
 def test_org_variables_from_org_yaml_and_overrides(tree):
-    files = course({"1-a.md": "---\ntitle: Calling {{ org.helpline_name }}\n---\nCall {{ org.helpline_name }} on {{org.phone}}.\n\n{{ support.contacts }}\n"})
+    files = course({
+        "1-a.md": "---\ntitle: Calling {{ org.helpline_name }}\n---\n"
+                  "Call {{ org.helpline_name }} on {{org.phone}}.\n\n{{ support.contacts }}\n",
+    })
     files["org.yaml"] = "helpline_name: Nightline\nphone: '0800 123'\n"
     root = tree(files)
     catalog = load_catalog(root, support_contacts=[{"name": "Samaritans", "contact": "116 123"}])
@@ -575,7 +607,10 @@ def test_cli_notes_sample_values_the_org_file_does_not_set(tree, tmp_path):
 def test_missing_org_variable_is_an_error_with_did_you_mean(tree):
     files = {**course({"1-a.md": "x\n\nCall {{ org.phnoe }}.\n"}), "org.yaml": "phone: '0800'\n"}
     catalog = load_catalog(tree(files))
-    find(catalog, "courses/listening/1-a.md", 3, "organisation variable 'phnoe' has no value; did you mean 'phone'?", "error")
+    find(
+        catalog, "courses/listening/1-a.md", 3, "organisation variable 'phnoe' has no value; did you mean 'phone'?",
+        "error",
+    )
     assert catalog.org_missing == ("phnoe",)
 
 
@@ -586,10 +621,12 @@ def test_bad_variable_and_inline_contacts_are_errors(load):
 
 
 def test_org_variables_in_scenarios(tree):
-    files = {"scenarios/two-am.md": scenario_md().replace("title: Two am", "title: Two am at {{ org.name }}").replace("Right.", "Tell {{ org.name }}."),
+    files = {"scenarios/two-am.md": scenario_md().replace("title: Two am", "title: Two am at {{ org.name }}")
+             .replace("Right.", "Tell {{ org.name }}."),
              "org.yaml": "name: Mind Ours\n"}
     scenario = load_catalog(tree(files)).scenarios["two-am"]
-    assert scenario.title == "Two am at Mind Ours" and "Tell Mind Ours." in scenario.nodes["the-post"].choices[0].feedback_html
+    assert (scenario.title == "Two am at Mind Ours"
+            and "Tell Mind Ours." in scenario.nodes["the-post"].choices[0].feedback_html)
 
 
 # ---------------------------------------------------------------- 7.5 snippets
@@ -615,7 +652,9 @@ def test_snippets_are_included_in_every_markdown_body(tree):
     assert step.body_html.startswith("<p>Hello.</p>") and step.body_html.endswith("<p>Bye.</p>")
     scenario = catalog.scenarios["two-am"]
     assert "Call Nightline." in scenario.briefing_html and "Call Nightline." in scenario.nodes["good-end"].body_html
-    assert '<div class="snippet"><p><strong>If you need support now</strong></p>\n<p>Call Nightline.</p></div>' in step.body_html
+    assert (
+        '<div class="snippet"><p><strong>If you need support now</strong></p>\n<p>Call Nightline.</p></div>'
+    ) in step.body_html
     assert catalog.org_used["helpline"] == ("_snippets/help.md",)
 
 
@@ -638,17 +677,26 @@ def test_line_numbers_after_an_include_stay_right(tree):
 def test_unknown_snippet_is_an_error_with_did_you_mean_at_the_include(tree):
     files = {**course({"1-a.md": "Hello.\n\n{{> urgent-hlep }}\n"}), "_snippets/urgent-help.md": "Call now.\n"}
     catalog = load_catalog(tree(files))
-    find(catalog, "courses/listening/1-a.md", 3, "there is no snippet 'urgent-hlep'; did you mean 'urgent-help'?", "error")
+    find(
+        catalog, "courses/listening/1-a.md", 3, "there is no snippet 'urgent-hlep'; did you mean 'urgent-help'?",
+        "error",
+    )
     assert catalog.courses == {}
     catalog = load_catalog(tree(course({"1-a.md": "{{> help }}\n"})))
     find(catalog, "courses/listening/1-a.md", 1, "add '_snippets/help.md' at the content folder's root", "error")
 
 
 def test_a_snippet_cannot_include_a_snippet(tree):
-    files = {**course({"1-a.md": "{{> outer }}\n"}), "_snippets/outer.md": "Text.\n\n{{> inner }}\n", "_snippets/inner.md": "Inner.\n"}
+    files = {
+        **course({"1-a.md": "{{> outer }}\n"}), "_snippets/outer.md": "Text.\n\n{{> inner }}\n",
+        "_snippets/inner.md": "Inner.\n",
+    }
     catalog = load_catalog(tree(files))
     find(catalog, "_snippets/outer.md", 3, "a snippet cannot include another snippet", "error")
-    find(catalog, "courses/listening/1-a.md", 1, "snippet 'outer' has errors of its own (see _snippets/outer.md)", "error")
+    find(
+        catalog, "courses/listening/1-a.md", 1, "snippet 'outer' has errors of its own (see _snippets/outer.md)",
+        "error",
+    )
     assert catalog.courses == {}
 
 
@@ -662,7 +710,10 @@ def test_problems_in_a_snippet_are_reported_once_at_its_own_line(tree):
     assert len(in_snippet) == 3, in_snippet
     find(catalog, "_snippets/help.md", 3, "organisation variable 'phnoe' has no value; did you mean 'phone'?", "error")
     find(catalog, "_snippets/help.md", 5, "<script> removed", "warning")
-    find(catalog, "_snippets/help.md", 7, "a snippet is shared by courses and scenarios and has no folder of its own", "error")
+    find(
+        catalog, "_snippets/help.md", 7, "a snippet is shared by courses and scenarios and has no folder of its own",
+        "error",
+    )
     find(catalog, "courses/listening/2-b.md", 5, "snippet 'help' has errors of its own")
     find(catalog, "scenarios/two-am.md", 8, "snippet 'help' has errors of its own")
     assert catalog.courses == {} and catalog.scenarios == {}
@@ -672,8 +723,8 @@ def test_problems_in_a_snippet_are_reported_once_at_its_own_line(tree):
 
 
 def test_unused_snippets_are_checked_too(tree):
-    files = {**course({"1-a.md": "x\n"}), "_snippets/spare.md": "Call {{ org.nobody }}.\n", "_snippets/Bad Name.md": "x\n",
-             "_snippets/notes.txt": "x\n", "_snippets/_draft.md": "{{ org.draft }}\n"}
+    files = {**course({"1-a.md": "x\n"}), "_snippets/spare.md": "Call {{ org.nobody }}.\n",
+             "_snippets/Bad Name.md": "x\n", "_snippets/notes.txt": "x\n", "_snippets/_draft.md": "{{ org.draft }}\n"}
     catalog = load_catalog(tree(files))
     find(catalog, "_snippets/spare.md", 1, "organisation variable 'nobody' has no value", "error")
     find(catalog, "_snippets/Bad Name.md", 0, "snippet name 'Bad Name' is not valid", "error")
@@ -684,13 +735,20 @@ def test_unused_snippets_are_checked_too(tree):
 def test_includes_must_be_on_a_line_of_their_own_and_only_in_bodies(load):
     files = course({"1-a.md": "---\ntitle: Help {{> help }}\n---\nSee {{> help }} now.\n"})
     catalog = load({**files, "_snippets/help.md": "Help.\n"})
-    find(catalog, "courses/listening/1-a.md", 2, "snippets can only be included in the Markdown text of a file", "error")
-    find(catalog, "courses/listening/1-a.md", 4, "'{{> help }}' includes a snippet, so put it on a line of its own", "error")
+    find(
+        catalog, "courses/listening/1-a.md", 2, "snippets can only be included in the Markdown text of a file", "error",
+    )
+    find(
+        catalog, "courses/listening/1-a.md", 4, "'{{> help }}' includes a snippet, so put it on a line of its own",
+        "error",
+    )
 
 
 def test_support_contacts_in_a_snippet(tree):
     files = {**course({"1-a.md": "{{> help }}\n"}), "_snippets/help.md": "Talk to someone:\n\n{{ support.contacts }}\n"}
-    step = load_catalog(tree(files), support_contacts=[{"name": "Samaritans", "contact": "116 123"}]).courses["listening"].steps[0]
+    step = load_catalog(
+        tree(files), support_contacts=[{"name": "Samaritans", "contact": "116 123"}],
+    ).courses["listening"].steps[0]
     assert "<li><strong>Samaritans</strong>: 116 123</li>" in step.body_html
 
 
@@ -718,7 +776,8 @@ def test_the_v11_fixture_uses_every_construct_and_is_clean():
     assert scenario.skills and scenario.pass_requires == ("ask",) and scenario.nodes["good-end"].body_parts
     assert '<div class="snippet"><h2 id="ask-directly">Ask directly</h2>' in course_.intro_html
     assert "tell Nightline's safeguarding team at safeguarding@example.org" in practice.body_html
-    assert "safeguarding@example.org" in scenario.briefing_html and "Ask directly" in scenario.nodes["good-end"].body_html
+    assert ("safeguarding@example.org" in scenario.briefing_html
+            and "Ask directly" in scenario.nodes["good-end"].body_html)
 
 
 def test_the_format_doc_examples_make_a_folder_lms_check_passes(tree):
@@ -727,11 +786,15 @@ def test_the_format_doc_examples_make_a_folder_lms_check_passes(tree):
     section = doc[doc.index("## 7. Format v1.1"):]
     (course_md, question, _pin, assessment, scenario_head, scenario_tail, org_yaml, snippet, response, confirmed) = [
         m.group(3) for m in re.finditer(r"^(`{3,4})(markdown|yaml)\n(.*?)^\1$", section, re.M | re.S)]
-    more = "".join(f"\n```question id=q{i}\nQuestion {i}?\n\n- [x] Yes\n- [ ] No, not in any case\n```\n" for i in range(11))
+    more = "".join(
+        f"\n```question id=q{i}\nQuestion {i}?\n\n- [x] Yes\n- [ ] No, not in any case\n```\n" for i in range(11)
+    )
     root = tree({
-        "courses/spotting-risk/course.md": course_md, "courses/spotting-risk/1-first-reply.md": question + "\n" + response,
+        "courses/spotting-risk/course.md": course_md,
+        "courses/spotting-risk/1-first-reply.md": question + "\n" + response,
         "courses/spotting-risk/2-final-check.md": assessment.replace("(eleven more questions)\n", "") + more,
-        "courses/spotting-risk/3-shadow-a-shift.md": confirmed, "scenarios/veiled-goodbye.md": scenario_head + "\n" + scenario_tail,
+        "courses/spotting-risk/3-shadow-a-shift.md": confirmed,
+        "scenarios/veiled-goodbye.md": scenario_head + "\n" + scenario_tail,
         "org.yaml": org_yaml, "_snippets/urgent-help.md": snippet,
     })
     lines: list[str] = []

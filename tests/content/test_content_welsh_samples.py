@@ -17,7 +17,9 @@ def test_the_peer_support_course_and_a_role_play_are_complete_in_welsh():
     untranslated = [step.id for step in welsh.steps if getattr(step, "language", None) != "cy"]
     assert untranslated == [], untranslated
     assert [s.id for s in welsh.steps] == [s.id for s in course.steps]  # same ids: progress is shared
-    for scenario_id, title in (("heated-thread", "Edefyn tanllyd"), ("friend-request-member", "Cais ffrind rhwng aelodau")):
+    for scenario_id, title in (
+        ("heated-thread", "Edefyn tanllyd"), ("friend-request-member", "Cais ffrind rhwng aelodau"),
+    ):
         scenario = catalog.scenario(scenario_id).localised("cy")
         assert scenario.language == "cy" and scenario.title == title
         assert set(scenario.nodes) == set(catalog.scenario(scenario_id).nodes)

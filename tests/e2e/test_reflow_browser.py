@@ -48,7 +48,8 @@ WIDEST = """() => {
     const r = el.getBoundingClientRect();
     if (r.right > w + 0.5 && !el.closest('.table-wrap, .visually-hidden')) {
       out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
-               (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\\s+/).join('.') : '') +
+               (el.className && typeof el.className === 'string'
+                 ? '.' + el.className.trim().split(/\\s+/).join('.') : '') +
                ' right=' + Math.round(r.right));
     }
   }
@@ -62,7 +63,8 @@ def _world(app, session, users, role: str) -> tuple[dict[str, str], list[str], s
         role=role, email=f"{role}-{LONG_EMAIL}"[:200],
         display_name=f"{LONG_NAME} ({role})"[:80] if role != "trainee" else LONG_NAME)
     owner = me if role in ("trainer", "admin") else quick_user(session, "Angharad Llewellyn-Pritchard", role="trainer")
-    groups = [make_cohort(session, owner, name, courses=("listening", "advanced"), due_on=TODAY + timedelta(days=n * 9 - 3))
+    groups = [make_cohort(session, owner, name, courses=("listening", "advanced"),
+                          due_on=TODAY + timedelta(days=n * 9 - 3))
               for n, name in enumerate(COHORT_NAMES)]
     cohorts.set_archived(session, owner, groups[2], True)
     cohort = groups[0]

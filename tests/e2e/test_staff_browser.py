@@ -82,7 +82,8 @@ def test_the_profile_and_data_pages_reflow_at_phone_width_and_pass_axe(phone_pag
 def test_a_confirmation_page_reflows_at_phone_width_and_passes_axe(phone_page, users, session):
     kit = users.create(email="kit@example.org", display_name="Kit")
     session.add(factories.ReflectionEntry(user_id=kit.id, course_id="listening", step_id="welcome",
-                                          reflection_id="r-hardest", prompt_text="What is hardest?", text="Late nights."))
+                                          reflection_id="r-hardest", prompt_text="What is hardest?",
+                                          text="Late nights."))
     session.commit()
     browser_log_in(phone_page, "kit@example.org")
     phone_page.goto("/my/reflections")

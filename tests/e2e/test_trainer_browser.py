@@ -48,7 +48,8 @@ def test_trainer_invites_a_trainee_and_sees_their_progress(page, browser, live_s
         # The trainee starts the course and answers the first step's question.
         trainee.goto("/courses/listening")
         # The course has a content note, so its start button says "Continue" after it.
-        trainee.get_by_role("button", name="Continue").or_(trainee.get_by_role("button", name="Start the course")).click()
+        trainee.get_by_role("button", name="Continue").or_(
+            trainee.get_by_role("button", name="Start the course")).click()
         trainee.get_by_label("It sounds like things feel too much right now.").check()
         trainee.get_by_role("button", name="Check answer").click()
         trainee.wait_for_load_state()

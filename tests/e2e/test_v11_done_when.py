@@ -161,7 +161,8 @@ def test_every_v11_construct_loads_plays_and_reports(page, browser, live_server,
         me.reload()
         assert _form(me) == first  # the same attempt: the same questions and order
         _answer(me, first, wrong={"c-secret"})  # everything else right: 66% reaches the 50% mark
-        expect(me.get_by_text("Your score reached the pass mark, but some questions must be right to pass.")).to_be_visible()
+        expect(me.get_by_text(
+            "Your score reached the pass mark, but some questions must be right to pass.")).to_be_visible()
         missed = me.locator(".critical-missed")
         expect(missed).to_contain_text(SECRET_PROMPT)
         assert _result_prompts(me) == [p for p, _ in first]  # the result lists the questions as the attempt showed them
@@ -266,6 +267,8 @@ def test_every_v11_construct_loads_plays_and_reports(page, browser, live_server,
     assert [(r["Name"], r["Attempt"], r["Result"], r["Critical questions missed"]) for r in attempts_csv] == [
         ("Robin", "1", "Not passed", SECRET_PROMPT), ("Robin", "2", "Passed", "")]
     skills_rows = _csv(page, f"{base}/skills.csv")
-    assert [(r["Name"], r["Role-play"], r["Result"], r["Skill"], r["Score"], r["Best possible"]) for r in skills_rows] == [
+    assert [
+        (r["Name"], r["Role-play"], r["Result"], r["Skill"], r["Score"], r["Best possible"]) for r in skills_rows
+    ] == [
         ("Robin", "Night handover at Harbour Nightline", "Passed", "Listening well", "3", "4"),
         ("Robin", "Night handover at Harbour Nightline", "Passed", "Escalating risk", "4", "4")]

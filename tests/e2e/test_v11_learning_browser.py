@@ -41,7 +41,8 @@ def test_shuffled_attempts_critical_miss_and_hidden_answers(page, live_server, u
         page.locator(f'input[name="{name}"][value="{"0" if qid == "c-secret" else RIGHT[qid]}"]').check()
     page.get_by_role("button", name="Submit answers").click()
 
-    expect(page.get_by_text("Your score reached the pass mark, but some questions must be right to pass.")).to_be_visible()
+    expect(page.get_by_text(
+        "Your score reached the pass mark, but some questions must be right to pass.")).to_be_visible()
     missed = page.locator(".critical-missed")
     expect(missed).to_contain_text("must be right to pass, and it was not")
     expect(missed).to_contain_text("Do you promise to keep a secret about risk?")
