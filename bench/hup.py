@@ -125,7 +125,8 @@ def main() -> int:
                        check=True, capture_output=True)
         print(f"HUP under load: gunicorn, 2 sync workers, {CONNECTIONS} connections asking for /login, "
               f"{args.db}; load average {os.getloadavg()[0]:.1f}")
-        print(f"  {'':14} {'boot s':>7} {'before /s':>10} " + " ".join(f"{f'+{s}s':>5}" for s in range(int(args.window)))
+        print(f"  {'':14} {'boot s':>7} {'before /s':>10} "
+              + " ".join(f"{f'+{s}s':>5}" for s in range(int(args.window)))
               + f" {'failed':>7}")
         for label, options in RUNS.items():
             answers, failures, boot = measure(env, options, args.window)

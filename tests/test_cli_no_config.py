@@ -55,8 +55,8 @@ def test_help_lists_every_command_without_configuration(tmp_path):
 
 def test_every_command_help_works_without_configuration(tmp_path):
     commands = _every_command(main)
-    assert {"check", "import-twee", "export-twee", "db upgrade", "db status", "user create", "user set-role", "demo", "reload",
-            "certificates print", "run"} <= {" ".join(path) for path, _ in commands}
+    assert {"check", "import-twee", "export-twee", "db upgrade", "db status", "user create", "user set-role", "demo",
+            "reload", "certificates print", "run"} <= {" ".join(path) for path, _ in commands}
     # One process for all of them (a process each would take a second each); its environment is empty.
     script = textwrap.dedent("""
         import sys
@@ -198,7 +198,8 @@ def test_export_and_import_twee_without_configuration(tmp_path):
 
 
 @pytest.mark.parametrize("code", [
-    "from lms.cli import main\ntry:\n    main(['check', sys.argv[1]])\nexcept SystemExit as exit:\n    assert exit.code == 0",
+    "from lms.cli import main\ntry:\n    main(['check', sys.argv[1]])\n"
+    "except SystemExit as exit:\n    assert exit.code == 0",
     "import lms.content, lms.core.config, lms.content.twee, lms.content.twee_export",
 ])
 def test_check_imports_no_web_stack(code):

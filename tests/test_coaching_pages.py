@@ -107,7 +107,8 @@ def test_the_whole_loop_in_pages(client, session, users, loop):
     assert f"/trainer/runs/{run.id}" in record and "1 comment so far" in record
     edit = _page(client, f"/trainer/comments/{comment.id}")
     assert "Never promise secrecy." in edit
-    assert post(client, f"/trainer/comments/{comment.id}", {"text": "Never promise secrecy about risk."}).status_code == 303
+    edited = post(client, f"/trainer/comments/{comment.id}", {"text": "Never promise secrecy about risk."})
+    assert edited.status_code == 303
 
     request_row = session.scalar(select(ContactRequest))
     assert post(client, f"/trainer/contact-requests/{request_row.id}/followed-up", {},
@@ -123,7 +124,8 @@ def test_the_whole_loop_in_pages(client, session, users, loop):
     assert "Ask about suicide." in step and "Please try again" in step
     debrief_page = _page(client, debrief)
     assert "Never promise secrecy about risk." in debrief_page and "Followed up" in debrief_page
-    assert post(client, f"/my/comments/{comment.id}/reply", {"text": "Understood."}, form_page=debrief).status_code == 303
+    replied = post(client, f"/my/comments/{comment.id}/reply", {"text": "Understood."}, form_page=debrief)
+    assert replied.status_code == 303
     again = post(client, f"/my/comments/{comment.id}/reply", {"text": "Twice"}, form_page=debrief,
                  follow_redirects=True)
     assert "already replied" in again.get_data(as_text=True)

@@ -33,7 +33,8 @@ def test_an_admin_reads_the_users_pages_in_welsh_and_a_role_change_is_said_in_we
                 follow_redirects=True).get_data(as_text=True)
     assert "Rôl Tomos bellach yw hyfforddwr." in done
     wrong = post(client, f"{url}/role", {"role": "trainee", "admin_password": "not mine"}, form_page=url)
-    assert wrong.status_code == 400 and "Nid dyna eich cyfrinair, felly ni newidiwyd dim." in wrong.get_data(as_text=True)
+    assert wrong.status_code == 400
+    assert "Nid dyna eich cyfrinair, felly ni newidiwyd dim." in wrong.get_data(as_text=True)
     log = client.get("/admin/audit").get_data(as_text=True)
     assert "<h1>Log archwilio</h1>" in log
     assert "Newidiodd Ada Admin rôl Tomos (o’r blaen: hyfforddai; nawr: hyfforddwr)." in log

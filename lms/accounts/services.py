@@ -330,7 +330,9 @@ def record_login(user: User) -> None:
     user.last_login_at = utcnow()
 
 
-def change_password(session: DbSession, user: User, current: str, new: str, min_length: int = 8, max_length: int = 1024) -> None:
+def change_password(
+    session: DbSession, user: User, current: str, new: str, min_length: int = 8, max_length: int = 1024,
+) -> None:
     """Change a password after checking the current one; ends other sessions."""
     if not verify_password(user.password_hash, current):
         raise ServiceError(gettext("Your current password is not right."))

@@ -97,7 +97,8 @@ def validate_setting(key: str, value: Any) -> Any:
     if kind.startswith("choice:"):
         options = kind.split(":", 1)[1].split(",")
         if value not in options:
-            raise ServiceError(gettext("%(label)s: choose one of %(options)s.", label=label, options=", ".join(options)))
+            raise ServiceError(gettext("%(label)s: choose one of %(options)s.", label=label,
+                                       options=", ".join(options)))
     elif kind == "org":
         parsed, problems = parse_org_lines(value if isinstance(value, str) else org_lines(value or {}))
         if problems:

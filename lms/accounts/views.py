@@ -369,7 +369,8 @@ def _second_factor_page(*, confirm_form=None, codes_form=None, off_form=None, re
         issuer = settings.get("SITE_NAME") or "LMS"
         uri = second_factor.provisioning_uri(factor.secret, current_user.email, issuer)
         context.update(secret=second_factor.grouped(factor.secret), issuer=issuer,
-                       qr=second_factor.qr_svg(uri, gettext("QR code to add %(site)s to an authenticator app", site=issuer)),
+                       qr=second_factor.qr_svg(uri, gettext("QR code to add %(site)s to an authenticator app",
+                                                            site=issuer)),
                        confirm_form=confirm_form or ConfirmSecondFactorForm())
     else:
         context.update(left=second_factor.recovery_codes_left(db.session, current_user.id),

@@ -59,7 +59,8 @@ DESCRIPTIONS: dict[str, LazyString] = {
     "run_comment.add": _l("{actor} commented on {persons} role-play run"),
     "run_comment.delete": _l("{actor} deleted their comment on {persons} role-play run"),
     "run_comment.edit": _l("{actor} edited their comment on {persons} role-play run"),
-    "second_factor.disable": _l("{actor} turned off their second factor (authenticator app), with their password and a code"),
+    "second_factor.disable": _l("{actor} turned off their second factor (authenticator app), with their password "
+                                "and a code"),
     "second_factor.enable": _l("{actor} turned on a second factor: logging in asks them for a code from an app"),
     "second_factor.recovery_code_used": _l("{actor} logged in with one of their recovery codes, which no longer works"),
     "second_factor.recovery_codes": _l("{actor} made new recovery codes; the old ones no longer work"),

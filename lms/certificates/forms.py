@@ -34,7 +34,8 @@ class VerifyForm(FlaskForm):
 
 
 STATUS_CHOICES = [SelectChoice(value, label) for value, label in (
-    ("", _l("Any status")), ("pending", _l("Waiting for sign-off")), ("issued", _l("Issued")), ("revoked", _l("Revoked")))]
+    ("", _l("Any status")), ("pending", _l("Waiting for sign-off")), ("issued", _l("Issued")),
+    ("revoked", _l("Revoked")))]
 
 
 class SearchForm(FlaskForm):

@@ -321,7 +321,8 @@ def bulk_print():
     form = BulkPrintForm()
     form.course.choices = _course_choices(gettext("Every course"))
     cohorts = service.cohorts_of(db.session, current_user)
-    form.cohort.choices = [SelectChoice("", gettext("Every cohort")), *(SelectChoice(str(c.id), c.name) for c in cohorts)]
+    form.cohort.choices = [SelectChoice("", gettext("Every cohort")),
+                           *(SelectChoice(str(c.id), c.name) for c in cohorts)]
     if form.validate_on_submit():
         if form.cohort.data and form.cohort.data not in {str(c.id) for c in cohorts}:
             abort(404)

@@ -53,7 +53,8 @@ def _clean(text: str | None, limit: int, empty: str | None) -> str:
     if not text and empty:
         raise ServiceError(empty)
     if len(text) > limit:
-        raise ServiceError(gettext("That is too long: please keep it under %(count)s characters.", count=format_number(limit)))
+        raise ServiceError(gettext("That is too long: please keep it under %(count)s characters.",
+                                   count=format_number(limit)))
     return text
 
 
@@ -347,7 +348,8 @@ class SheetLine:
 
 def confirmation_sheet(session: DbSession, cohort: Cohort, course: Course, step: Step) -> list[SheetLine]:
     """Every member of the cohort and where they are with this step, by name."""
-    members = list(session.execute(select(User.id, User.display_name).join(CohortMember, CohortMember.user_id == User.id)
+    members = list(session.execute(select(User.id, User.display_name)
+                                   .join(CohortMember, CohortMember.user_id == User.id)
                                    .where(CohortMember.cohort_id == cohort.id)
                                    .order_by(func.lower(User.display_name), User.id)).all())
     latest = (select(Enrolment.user_id, func.max(Enrolment.cycle).label("cycle"))
@@ -583,7 +585,8 @@ class NeedsYou:
 
 def needs_you(session: DbSession, viewer: User, today: date) -> NeedsYou:
     return NeedsYou(review_queue(session, viewer), awaiting_confirmation(session, viewer),
-                    awaiting_sign_off(session, viewer), contact_requests(session, viewer), overdue(session, viewer, today))
+                    awaiting_sign_off(session, viewer), contact_requests(session, viewer),
+                    overdue(session, viewer, today))
 
 
 @dataclass(frozen=True)
@@ -643,7 +646,8 @@ def trainee_feedback(session: DbSession, user_id: int, limit: int = 10) -> Feedb
         ResponseEntry.user_id == user_id, ResponseEntry.reviewed_at.is_not(None))
         .order_by(ResponseEntry.reviewed_at.desc(), ResponseEntry.id.desc()).limit(limit)))
     comments = [RunFeedback(c, run_id, scenario_id) for c, run_id, scenario_id in session.execute(
-        select(RunComment, ScenarioRun.id, ScenarioRun.scenario_id).join(ScenarioRun, ScenarioRun.id == RunComment.run_id)
+        select(RunComment, ScenarioRun.id, ScenarioRun.scenario_id)
+        .join(ScenarioRun, ScenarioRun.id == RunComment.run_id)
         .where(ScenarioRun.user_id == user_id).order_by(RunComment.created_at.desc(), RunComment.id.desc())
         .limit(limit)).all()]
     confirmed = [(row, course_id) for row, course_id in session.execute(
@@ -668,7 +672,8 @@ class DebriefCoaching:
 
 
 def _seen_by_trainers(session: DbSession, run: ScenarioRun) -> bool:
-    """Whether some trainer can read the run: shared practice, or a course assigned to a supervised cohort of the trainee's."""
+    """Whether some trainer can read the run: shared practice, or a course assigned to a supervised cohort of the
+    trainee's."""
     if run.enrolment_id is None:
         return run.shared_with_trainers_at is not None
     return bool(session.scalar(select(exists().where(

@@ -44,7 +44,8 @@ def init_app(app: Flask) -> None:
 
 
 def waiting_counts() -> coaching.NeedsYouCounts:
-    """What waits for the current trainer, read once per request (the main navigation and the sub-navigation share it)."""
+    """What waits for the current trainer, read once per request (the main navigation and the sub-navigation
+    share it)."""
     page = request._get_current_object()  # type: ignore[attr-defined]
     cached = g.get("coaching_counts")
     # Keyed by the request: an application context (and so `g`) can outlive one request in tests and CLI runs.
@@ -235,7 +236,8 @@ def _back_to_run(run_id: int):
 def confirmations():
     items = coaching.awaiting_confirmation(db.session, current_user)
     return render_template("coaching/confirmations.html", items=items, courses=catalog().courses,
-                           confirm_form=ConfirmForm(formdata=None), cohorts=cohorts.visible_cohorts(db.session, current_user))
+                           confirm_form=ConfirmForm(formdata=None),
+                           cohorts=cohorts.visible_cohorts(db.session, current_user))
 
 
 @bp.route("/cohorts/<int:cohort_id>/trainees/<int:user_id>/confirm", methods=["POST"])
@@ -268,7 +270,8 @@ def confirm_cohort(cohort_id: int):
     """Bulk-confirm a step for a whole cohort after a live session: choose the step, tick who was there."""
     cohort = _cohort(cohort_id)
     assigned = [catalog().course(a.course_id) for a in cohorts.assigned_courses(db.session, cohort)]
-    choices = [(f"{c.id}/{s.id}", f"{c.title}: {s.title}") for c in assigned if c for s in coaching.confirmation_steps(c)]
+    choices = [(f"{c.id}/{s.id}", f"{c.title}: {s.title}")
+               for c in assigned if c for s in coaching.confirmation_steps(c)]
     source = request.form if request.method == "POST" else request.args
     chosen = source.get("step", "")
     found = _confirmation_step(*chosen.split("/", 1)) if "/" in chosen else None
@@ -286,7 +289,8 @@ def confirm_cohort(cohort_id: int):
                 _flash_bulk(outcome)
                 return redirect(url_for(".confirm_cohort", cohort_id=cohort.id, step=chosen), code=303)
     sheet = coaching.confirmation_sheet(db.session, cohort, *found) if found else []
-    return render_template("coaching/confirm_cohort.html", cohort=cohort, choices=choices, chosen=chosen if found else "",
+    return render_template("coaching/confirm_cohort.html", cohort=cohort, choices=choices,
+                           chosen=chosen if found else "",
                            found=found, sheet=sheet, action_form=ActionForm(), note=request.form.get("note", "")), \
         400 if request.method == "POST" else 200
 
@@ -370,7 +374,8 @@ def request_contact(run_id: int):
         flash(gettext("Tick “I’d like my trainer to get in touch” to send the request."), "error")
     else:
         service_call(lambda: coaching.request_contact(db.session, current_user, checkin, form.note.data or ""),
-                     gettext("Your trainers can see that you would like them to get in touch. Your check-in stays private."))
+                     gettext("Your trainers can see that you would like them to get in touch. "
+                             "Your check-in stays private."))
     return _debrief(run.id, "checkin")
 
 

@@ -36,7 +36,8 @@ def run_check(
             reports.append(report.line(rel))
             problems.extend(report.problems)
         for course in catalog.courses.values():
-            problems.extend(longest_answer_problems(course, f"{course.path.relative_to(catalog.root).as_posix()}/course.md"))
+            course_file = f"{course.path.relative_to(catalog.root).as_posix()}/course.md"
+            problems.extend(longest_answer_problems(course, course_file))
     for problem in sorted(problems, key=sort_key):
         echo(str(problem))
     for line in reports:

@@ -70,15 +70,18 @@ class OrgVariables:
         )
 
     def _line(
-        self, row: str, rel: str, number: int, problems: Problems, snippet_uses: list[SnippetUse] | None, in_snippet: bool,
+        self, row: str, rel: str, number: int, problems: Problems, snippet_uses: list[SnippetUse] | None,
+        in_snippet: bool,
     ) -> str:
         def replace(match: re.Match[str]) -> str:
             name = " ".join(match.group(1).split())
             if name.startswith(">"):
-                return self._include(name[1:].strip(), match.group(0), row, rel, number, problems, snippet_uses, in_snippet)
+                return self._include(name[1:].strip(), match.group(0), row, rel, number, problems, snippet_uses,
+                                     in_snippet)
             if name == CONTACTS:
                 if row.strip() != match.group(0):
-                    problems.error(rel, number, "'{{ support.contacts }}' becomes a list, so put it on a line of its own")
+                    problems.error(rel, number,
+                                   "'{{ support.contacts }}' becomes a list, so put it on a line of its own")
                     return match.group(0)
                 return self.contacts_html()
             if not name.startswith("org.") or not NAME_RE.fullmatch(name[4:]):

@@ -204,7 +204,8 @@ def _longest_answer_problem(questions: Sequence[Question], rel: str, where: str)
             longest += 1
     if longest * 100 > 60 * len(single):
         return [Problem(rel, 0, "warning",
-                        f"the correct choice is the longest in {longest} of {len(single)} single-answer questions{where}; "
+                        f"the correct choice is the longest in {longest} of {len(single)} "
+                        f"single-answer questions{where}; "
                         "trainees can pass by picking the longest, so vary the lengths")]
     return []
 

@@ -42,7 +42,8 @@ def scenario_source(path: Path) -> Path:
 def translation_files(source: Path) -> list[str]:
     """The names of the scenario's translations (NAME.LANG.md beside its Markdown file), sorted."""
     return sorted(entry.name for entry in source.parent.iterdir()
-                  if (found := split_translation(entry.name)) is not None and found[0] == source.name and entry.is_file())
+                  if (found := split_translation(entry.name)) is not None and found[0] == source.name
+                  and entry.is_file())
 
 
 def _twee_line(line: str) -> str:

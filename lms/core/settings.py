@@ -36,7 +36,8 @@ EDITABLE: dict[str, tuple[str | LazyString, str]] = {
     "STAFF_SECOND_FACTOR": (_l("Second factor for staff (trainers and admins)"), "choice:optional,required"),
     "CERTIFICATE_SIGNATORY": (_l("Default certificate signatory (name and role)"), "text"),
     "CERTIFICATE_PRIMARY_COLOUR": (_l("Certificate colour (#rrggbb)"), "colour"),
-    "CERTIFICATE_LANGUAGES": (_l("Certificate language: the holder's own, or bilingual (Welsh and English side by side)"),
+    "CERTIFICATE_LANGUAGES": (_l("Certificate language: the holder's own, or bilingual "
+                                 "(Welsh and English side by side)"),
                               "choice:holder,bilingual"),
     "SUPPORT_INTRO": (_l("Support page introduction"), "textarea"),
     "ORG": (_l("Organisation details used in the training (one name = value per line)"), "org"),

@@ -116,7 +116,8 @@ def mark_response(session: DbSession, response: ResponseEntry, reviewer: User, v
         raise ServiceError(gettext("Only the trainee's cohort trainers can review this response."))
     comment = (comment or "").replace("\r\n", "\n").strip()
     if len(comment) > REVIEW_COMMENT_MAX:
-        raise ServiceError(gettext("That comment is too long: please keep it under %(count)s characters.", count=format_number(REVIEW_COMMENT_MAX)))
+        raise ServiceError(gettext("That comment is too long: please keep it under %(count)s characters.",
+                                   count=format_number(REVIEW_COMMENT_MAX)))
     if verdict == RESPONSE_TRY_AGAIN and not comment:
         raise ServiceError(gettext("Say what to change, so the trainee knows how to try again."))
     if course.id != response.course_id:

@@ -238,8 +238,8 @@ def test_an_empty_story_is_refused():
 
 STORIES = sorted(p.name for p in CORPUS.iterdir() if p.is_dir() or p.suffix in (".twee", ".tw"))
 # Twine's ways of linking on: when a passage holding one becomes an ending, a link was lost.
-_LINKS_ON = re.compile(r"\[\[|\((?:link|click|go)[\w-]*:|<<(?:link|goto|button|choice|actions)\b|data-passage|\{link to",
-                       re.I)
+_LINKS_ON = re.compile(r"\[\[|\((?:link|click|go)[\w-]*:|<<(?:link|goto|button|choice|actions)\b"
+                       r"|data-passage|\{link to", re.I)
 
 
 def _false_endings(story: Path, path: Path, warnings: list[str]) -> list[str]:

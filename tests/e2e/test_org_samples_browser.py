@@ -14,7 +14,8 @@ pytestmark = pytest.mark.browser
 def content_dir(tmp_path: Path) -> Path:
     target = tmp_path / "content"
     shutil.copytree(ROOT / "tests" / "content" / "fixtures" / "v11", target)
-    (target / "org.yaml").write_text("name: Nightline  # sample\nescalation_email: safeguarding@example.org  # sample\n")
+    (target / "org.yaml").write_text("name: Nightline  # sample\n"
+                                     "escalation_email: safeguarding@example.org  # sample\n")
     return target
 
 
