@@ -88,6 +88,16 @@ TRAINEE_PATH = [
     "coaching/templates/mail/coach_reply_added.html",
     "coaching/templates/mail/coach_response_marked.html",
     "coaching/templates/mail/coach_step_confirmed.html",
+    # Staff pages (issue 20, item 1): trainer cohort pages and the content problems page.
+    "cohorts/templates/trainer/_macros.html",
+    "cohorts/templates/trainer/cohort.html",
+    "cohorts/templates/trainer/cohort_form.html",
+    "cohorts/templates/trainer/dashboard.html",
+    "cohorts/templates/trainer/insight.html",
+    "cohorts/templates/trainer/progress.html",
+    "cohorts/templates/trainer/scenarios.html",
+    "cohorts/templates/trainer/trainee.html",
+    "catalog/templates/content/problems.html",
 ]
 JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 VISIBLE_ATTRIBUTES = {"alt", "title", "placeholder", "aria-label", "value"}

@@ -2,6 +2,11 @@
 safe to open in a spreadsheet.
 
 Like the trainer's pages, never reflections or wellbeing check-ins: they are private to the trainee.
+
+The column headers and words like "Passed" stay English whatever the reader's language: a CSV is data
+for spreadsheets, and formulas, filters and imports built on one export must work on the next. The views
+build them under `force_locale("en")`, so that a status label (reports.STATUSES, translated on the
+pages) is English here too.
 """
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
+from flask_babel import gettext, ngettext
 from sqlalchemy import func, select
 
 from lms.accounts.models import User
@@ -42,15 +43,18 @@ def nudge(session: DbSession, actor: User, cohort: Cohort, user_ids: list[int], 
                                    .where(CohortMember.cohort_id == cohort.id, User.id.in_(set(user_ids)),
                                           User.active.is_(True)).order_by(User.id)))
     if not members:
-        raise ServiceError("Tick at least one trainee in this cohort to remind.")
+        raise ServiceError(gettext("Tick at least one trainee in this cohort to remind."))
     used = reminded_in_window(session, actor, now)
     if used + len(members) > per_hour:
         left = max(per_hour - used, 0)
-        raise ServiceError(f"You can remind up to {per_hour} trainees an hour, to keep inboxes calm. "
-                           f"You can remind {left} more now; try the rest later.")
+        raise ServiceError(
+            ngettext("You can remind up to %(num)s trainee an hour, to keep inboxes calm.",
+                     "You can remind up to %(num)s trainees an hour, to keep inboxes calm.", per_hour) + " "
+            + ngettext("You can remind %(num)s more now; try the rest later.",
+                       "You can remind %(num)s more now; try the rest later.", left))
     live = [c for c in assigned_courses(session, cohort) if c.course_id in courses]
     if not live:
-        raise ServiceError("This cohort has no courses assigned yet: there is nothing to remind anyone about.")
+        raise ServiceError(gettext("This cohort has no courses assigned yet: there is nothing to remind anyone about."))
     done = {(user_id, course_id) for user_id, course_id in session.execute(
         select(Enrolment.user_id, Enrolment.course_id).where(
             Enrolment.user_id.in_([m.id for m in members]), Enrolment.course_id.in_([c.course_id for c in live]),

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from sqlalchemy import ColumnElement, and_, case, false, func, or_, select
 from sqlalchemy.ext.compiler import compiles
@@ -28,7 +30,7 @@ from lms.certificates.models import Certificate
 from lms.cohorts.models import Cohort, CohortMember
 from lms.cohorts.services import assigned_courses, courses_open_to, runs_open_to
 from lms.content import Catalog, Choice, Course, Scenario, Step
-from lms.core import clock
+from lms.core import i18n
 from lms.core.db import DbSession
 from lms.core.pagination import page_bounds, requested_page
 from lms.learning.models import (
@@ -48,19 +50,20 @@ from lms.roleplay.skills import SkillScore, skill_scores, skill_totals
 
 PAGE_SIZE = 50
 
-#: status -> (label, badge class). In order of precedence, highest first.
-STATUSES: dict[str, tuple[str, str]] = {
-    "expired": ("Expired", "bad"),
-    "refresher_due": ("Refresher due", "warn"),
-    "certificate": ("Certificate", "ok"),
-    "completed": ("Completed", "ok"),
-    "overdue": ("Overdue", "bad"),
-    "in_progress": ("In progress", ""),
-    "not_started": ("Not started", ""),
+#: status -> (label, badge class). In order of precedence, highest first. Labels are lazy: read in the reader's
+#: language.
+STATUSES: dict[str, tuple[Any, str]] = {
+    "expired": (_l("Expired"), "bad"),
+    "refresher_due": (_l("Refresher due"), "warn"),
+    "certificate": (_l("Certificate"), "ok"),
+    "completed": (_l("Completed"), "ok"),
+    "overdue": (_l("Overdue"), "bad"),
+    "in_progress": (_l("In progress"), ""),
+    "not_started": (_l("Not started"), ""),
 }
 #: A certificate's standing (certificates.validity) as the progress table names it.
 _CERTIFICATE_STATUS = {"valid": "certificate", "refresher_due": "refresher_due", "expired": "expired"}
-SORTS = {"name": "Name", "progress": "Progress in the chosen course", "last_active": "Last active"}
+SORTS = {"name": _l("Name"), "progress": _l("Progress in the chosen course"), "last_active": _l("Last active")}
 
 
 @dataclass(frozen=True)
@@ -106,7 +109,7 @@ class Cell:
 
     @property
     def label(self) -> str:
-        return STATUSES[self.status][0]
+        return str(STATUSES[self.status][0])
 
     @property
     def badge(self) -> str:
@@ -486,21 +489,21 @@ def step_statuses(step: Step, responses: dict[str, ResponseEntry], confirmation:
     for block in step.responses:
         entry = responses.get(block.id)
         if entry is None:
-            statuses.append("response not written yet")
+            statuses.append(gettext("response not written yet"))
         elif entry.status == RESPONSE_MEETS_STANDARD:
-            statuses.append("response meets the standard")
+            statuses.append(gettext("response meets the standard"))
         elif entry.status == RESPONSE_TRY_AGAIN:
-            statuses.append("response: asked to try again")
+            statuses.append(gettext("response: asked to try again"))
         else:
-            statuses.append("response waiting for review" if block.review else "response sent")
+            statuses.append(gettext("response waiting for review") if block.review else gettext("response sent"))
     if step.confirmation == "trainer":
         if confirmation is not None and confirmation.status == CONFIRMATION_CONFIRMED:
-            statuses.append("confirmed by a trainer")
+            statuses.append(gettext("confirmed by a trainer"))
         elif confirmation is not None and confirmation.ready_at is not None:
-            ready = clock.local_date(confirmation.ready_at)
-            statuses.append(f"ready for a trainer to confirm since {ready.day} {ready:%B %Y}")
+            statuses.append(gettext("ready for a trainer to confirm since %(date)s",
+                                    date=i18n.long_date(confirmation.ready_at)))
         else:
-            statuses.append("not yet marked ready for a trainer to confirm")
+            statuses.append(gettext("not yet marked ready for a trainer to confirm"))
     return tuple(statuses)
 
 
@@ -562,7 +565,8 @@ def _run_path(run: ScenarioRun, scenario: Scenario | None) -> tuple[PathStep, ..
     for made in run.choices:
         choice = choice_of(scenario, made)
         path.append(PathStep(
-            made.node_id, choice.text_html if choice else f"(choice {made.choice_index + 1}, since edited)",
+            made.node_id,
+            choice.text_html if choice else gettext("(choice %(num)s, since edited)", num=made.choice_index + 1),
             runs.feedback_after(run, scenario, made, choice) if scenario and choice else "",
             made.score, made.red_line, made.chosen_at))
     return tuple(path)
@@ -643,7 +647,8 @@ class Summary:
     overdue: int  # members with an assigned course past its due date and not completed
 
     def __str__(self) -> str:
-        return f"{self.completed} of {self.members} completed, {self.overdue} overdue"
+        return gettext("%(completed)s of %(members)s completed, %(overdue)s overdue",
+                       completed=self.completed, members=self.members, overdue=self.overdue)
 
 
 def summary(session: DbSession, cohort: Cohort, columns: Sequence[Column], today: date) -> Summary:

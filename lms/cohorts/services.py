@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from flask_babel import gettext
 from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
@@ -153,9 +154,9 @@ def assignments_for(session: DbSession, user_id: int) -> list[Assignment]:
 def _clean_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
-        raise ServiceError("Give the cohort a name, for example “Night moderators, spring intake”.")
+        raise ServiceError(gettext("Give the cohort a name, for example “Night moderators, spring intake”."))
     if len(name) > NAME_MAX:
-        raise ServiceError(f"Keep the name under {NAME_MAX} characters.")
+        raise ServiceError(gettext("Keep the name under %(num)s characters.", num=NAME_MAX))
     return name
 
 
@@ -190,9 +191,10 @@ def add_trainer(session: DbSession, actor: User, cohort: Cohort, email: str) -> 
     """Add a co-trainer by email; they must already have a trainer or admin account."""
     user = session.scalar(select(User).where(User.email == accounts.normalise_email(email or "")))
     if user is None or not user.is_trainer or not user.active:
-        raise ServiceError("There is no active trainer account with that email. An admin can make someone a trainer.")
+        raise ServiceError(gettext("There is no active trainer account with that email. "
+                                   "An admin can make someone a trainer."))
     if is_trainer_of(session, user, cohort.id):
-        raise ServiceError(f"{user.display_name} already supervises this cohort.")
+        raise ServiceError(gettext("%(name)s already supervises this cohort.", name=user.display_name))
     session.add(CohortTrainer(cohort_id=cohort.id, user_id=user.id))
     audit.record(session, actor, "cohort.add_trainer", target_user=user, cohort_id=cohort.id)
     return user
@@ -201,7 +203,7 @@ def add_trainer(session: DbSession, actor: User, cohort: Cohort, email: str) -> 
 def remove_member(session: DbSession, actor: User, cohort: Cohort, user_id: int) -> User:
     member = member_of(session, cohort, user_id)
     if member is None:
-        raise ServiceError("That person is not in this cohort.")
+        raise ServiceError(gettext("That person is not in this cohort."))
     session.execute(delete(CohortMember).where(CohortMember.cohort_id == cohort.id, CohortMember.user_id == user_id))
     audit.record(session, actor, "cohort.remove_member", target_user=member, cohort_id=cohort.id)
     return member
@@ -222,7 +224,7 @@ def assign_course(session: DbSession, actor: User, cohort: Cohort, course_id: st
                   known_courses: set[str]) -> CohortCourse:
     """Assign a course (or change its due date if it is already assigned)."""
     if course_id not in known_courses:
-        raise ServiceError("Choose one of the courses in the catalogue.")
+        raise ServiceError(gettext("Choose one of the courses in the catalogue."))
     row = session.scalar(select(CohortCourse).where(CohortCourse.cohort_id == cohort.id,
                                                     CohortCourse.course_id == course_id))
     if row is None:
@@ -240,7 +242,7 @@ def unassign_course(session: DbSession, actor: User, cohort: Cohort, course_id: 
     row = session.scalar(select(CohortCourse).where(CohortCourse.cohort_id == cohort.id,
                                                     CohortCourse.course_id == course_id))
     if row is None:
-        raise ServiceError("That course is not assigned to this cohort.")
+        raise ServiceError(gettext("That course is not assigned to this cohort."))
     session.delete(row)
     audit.record(session, actor, "cohort.unassign_course", target=f"cohort {cohort.name}", cohort_id=cohort.id,
                  course_id=course_id)
@@ -256,12 +258,12 @@ def create_invite(session: DbSession, actor: User, cohort: Cohort, *, reusable: 
     this transaction, sent by the worker) in `language` (the inviter's choice; None: the site's default).
     """
     if cohort.archived_at is not None:
-        raise ServiceError("This cohort is archived. Restore it before inviting anyone.")
+        raise ServiceError(gettext("This cohort is archived. Restore it before inviting anyone."))
     email = (email or "").strip() or None
     if email and "@" not in email:
-        raise ServiceError("Enter an email address, or leave it empty.")
+        raise ServiceError(gettext("Enter an email address, or leave it empty."))
     if send_email and (reusable or not email):
-        raise ServiceError("To email an invitation, choose a personal link and enter their email address.")
+        raise ServiceError(gettext("To email an invitation, choose a personal link and enter their email address."))
     token = accounts.create_invite(session, created_by=actor, email=None if reusable else email, role="trainee",
                                    max_uses=None if reusable else 1, days=days)
     invite = session.scalars(select(Invite).where(Invite.token_hash == accounts.hash_invite_token(token))).one()
@@ -280,7 +282,7 @@ def create_invite(session: DbSession, actor: User, cohort: Cohort, *, reusable: 
 def revoke_invite(session: DbSession, actor: User, cohort: Cohort, invite_id: int) -> None:
     invite = session.get(Invite, invite_id)
     if invite is None or invite.cohort_id != cohort.id:
-        raise ServiceError("That invitation does not belong to this cohort.")
+        raise ServiceError(gettext("That invitation does not belong to this cohort."))
     if invite.revoked_at is None:
         invite.revoked_at = utcnow()
         audit.record(session, actor, "invite.revoke", target=f"cohort {cohort.name}", cohort_id=cohort.id,
@@ -301,9 +303,9 @@ def join(session: DbSession, user: User, token: str) -> Cohort:
     invite = accounts.find_invite(session, token)
     cohort = cohort_of_invite(session, token)
     if invite is None or cohort is None:
-        raise ServiceError("This invitation link is not valid any more. Ask your trainer for a new one.")
+        raise ServiceError(gettext("This invitation link is not valid any more. Ask your trainer for a new one."))
     if invite.email and invite.email != user.email:
-        raise ServiceError("This invitation was sent to a different email address.")
+        raise ServiceError(gettext("This invitation was sent to a different email address."))
     if add_member(session, cohort.id, user):
         accounts.claim_invite(session, invite, user.email)
     return cohort

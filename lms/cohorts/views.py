@@ -6,6 +6,8 @@ from typing import TypeVar
 from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale, gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from lms.catalog.services import catalog
@@ -42,7 +44,7 @@ bp = Blueprint("trainer", __name__, url_prefix="/trainer", template_folder="temp
 def init_app(app: Flask) -> None:
     """Register this feature's pages and its navigation link."""
     app.register_blueprint(bp)
-    templating.add_nav_link(app, "trainer.dashboard", "Trainer", "trainer", 40)
+    templating.add_nav_link(app, "trainer.dashboard", _l("Trainer"), "trainer", 40)
 T = TypeVar("T")
 #: Query-string filters of the progress page, carried to its pages and its CSV.
 FILTER_ARGS = ("q", "course", "status", "sort", "order")
@@ -65,6 +67,15 @@ def _course_titles() -> dict[str, str]:
 def _commit_or_flash(action: Callable[[], object], success: str, *, form_id: str | None = None) -> bool:
     """Commit and say `success` at the top; a refusal shows in the error summary of the form `form_id`."""
     return service_call(action, success, refusal_near=form_id)[1]
+
+
+def _english(make: Callable[[], T]) -> T:
+    """`make()` written in English whatever the reader's language.
+
+    The CSV exports are data for spreadsheets: their column headers and values (a status like
+    "Overdue") stay English so that formulas and filters built on them work on every export."""
+    with force_locale("en"):
+        return make()
 
 
 def _csv(text: str, filename: str) -> Response:
@@ -101,7 +112,8 @@ def new_cohort():
             notify(str(exc), "error", near="cohort-form")  # in the form's error summary
         else:
             db.session.commit()
-            flash(f"Cohort “{cohort.name}” created. Next: assign courses and invite trainees.", "success")
+            flash(gettext("Cohort “%(cohort)s” created. Next: assign courses and invite trainees.", cohort=cohort.name),
+                  "success")
             return redirect(url_for("trainer.cohort", cohort_id=cohort.id))
     return render_template("trainer/cohort_form.html", form=form, cohort=None)
 
@@ -137,7 +149,7 @@ def edit_cohort(cohort_id: int):
     form = CohortForm(obj=current)
     if form.validate_on_submit() and _commit_or_flash(
             lambda: cohorts.update_cohort(db.session, current_user, current, form.name.data, form.description.data),
-            "Cohort saved."):
+            gettext("Cohort saved.")):
         return redirect(url_for("trainer.cohort", cohort_id=current.id))
     return render_template("trainer/cohort_form.html", form=form, cohort=current)
 
@@ -153,16 +165,21 @@ def archive_cohort(cohort_id: int):
             now = utcnow()
             links = sum(1 for i in cohorts.invites(db.session, current) if i.usable(now))
             return ask_to_confirm(Confirmation(
-                title=f"Archive the cohort “{current.name}”?",
-                facts=[f"It leaves your list of active cohorts; its {members} trainee{'s' if members != 1 else ''} "
-                       "keep their training and certificates, and you can still see their progress.",
-                       f"Its {links} open invitation link{'s' if links != 1 else ''} stop working for good: "
-                       "restoring the cohort later does not reopen them (you can create new ones)."
-                       if links else "It has no open invitation links.",
-                       "You can restore the cohort later from its page."],
-                confirm="Archive the cohort", cancel_url=url_for("trainer.cohort", cohort_id=current.id)))
+                title=gettext("Archive the cohort “%(cohort)s”?", cohort=current.name),
+                facts=[ngettext("It leaves your list of active cohorts; its %(num)s trainee keeps their training and "
+                                "certificates, and you can still see their progress.",
+                                "It leaves your list of active cohorts; its %(num)s trainees keep their training and "
+                                "certificates, and you can still see their progress.", members),
+                       ngettext("Its %(num)s open invitation link stops working for good: restoring the cohort later "
+                                "does not reopen it (you can create new ones).",
+                                "Its %(num)s open invitation links stop working for good: restoring the cohort later "
+                                "does not reopen them (you can create new ones).", links)
+                       if links else gettext("It has no open invitation links."),
+                       gettext("You can restore the cohort later from its page.")],
+                confirm=gettext("Archive the cohort"), cancel_url=url_for("trainer.cohort", cohort_id=current.id)))
         _commit_or_flash(lambda: cohorts.set_archived(db.session, current_user, current, archive),
-                         "Cohort archived; its invitation links no longer work." if archive else "Cohort restored.")
+                         gettext("Cohort archived; its invitation links no longer work.") if archive
+                         else gettext("Cohort restored."))
     return redirect(url_for("trainer.cohort", cohort_id=current.id))
 
 
@@ -172,7 +189,8 @@ def add_trainer(cohort_id: int):
     current = _cohort(cohort_id)
     form = CoTrainerForm()
     if form.validate_on_submit() and _commit_or_flash(
-            lambda: cohorts.add_trainer(db.session, current_user, current, form.email.data), "Co-trainer added.",
+            lambda: cohorts.add_trainer(db.session, current_user, current, form.email.data),
+            gettext("Co-trainer added."),
             form_id="trainer-form"):
         return redirect(url_for("trainer.cohort", cohort_id=current.id))
     return _cohort_page(current, trainer_form=form), 400
@@ -187,7 +205,7 @@ def assign_course(cohort_id: int):
     if form.validate_on_submit() and _commit_or_flash(
             lambda: cohorts.assign_course(db.session, current_user, current, form.course_id.data, form.due_on.data,
                                           set(catalog().courses)),
-            "Course assigned.", form_id="course-form"):
+            gettext("Course assigned."), form_id="course-form"):
         return redirect(url_for("trainer.cohort", cohort_id=current.id))
     return _cohort_page(current, course_form=form), 400
 
@@ -198,7 +216,7 @@ def unassign_course(cohort_id: int, course_id: str):
     current = _cohort(cohort_id)
     if ActionForm().validate_on_submit():
         _commit_or_flash(lambda: cohorts.unassign_course(db.session, current_user, current, course_id),
-                         "Course removed from the cohort. Trainees keep their progress.")
+                         gettext("Course removed from the cohort. Trainees keep their progress."))
     return redirect(url_for("trainer.cohort", cohort_id=current.id))
 
 
@@ -219,7 +237,8 @@ def create_invite(cohort_id: int):
         return _cohort_page(current, invite_form=form), 400
     db.session.commit()
     if form.send_email.data:
-        flash(f"Invitation created and queued to be emailed to {form.email.data.strip().lower()}.", "success")
+        flash(gettext("Invitation created and queued to be emailed to %(email)s.",
+                      email=form.email.data.strip().lower()), "success")
     # Rendered, not redirected: the token is shown this once and never stored in clear.
     return _cohort_page(current, token=token, emailed_to=form.email.data if form.send_email.data else None)
 
@@ -230,7 +249,7 @@ def revoke_invite(cohort_id: int, invite_id: int):
     current = _cohort(cohort_id)
     if ActionForm().validate_on_submit():
         _commit_or_flash(lambda: cohorts.revoke_invite(db.session, current_user, current, invite_id),
-                         "Invitation revoked; the link no longer works.")
+                         gettext("Invitation revoked; the link no longer works."))
     return redirect(url_for("trainer.cohort", cohort_id=current.id))
 
 
@@ -245,15 +264,17 @@ def remove_member(cohort_id: int, user_id: int):
             member = cohorts.member_of(db.session, current, user_id)
             assert member is not None  # checked above
             return ask_to_confirm(Confirmation(
-                title=f"Remove {member.display_name} from {current.name}?",
-                facts=[f"{member.display_name} leaves the cohort “{current.name}”: its courses are no longer "
-                       "assigned to them and its trainers no longer see their progress.",
-                       f"{member.display_name} keeps their own progress, answers and certificates.",
-                       "To bring them back, send them a new invitation."],
-                confirm=f"Remove {member.display_name}",
+                title=gettext("Remove %(name)s from %(cohort)s?", name=member.display_name, cohort=current.name),
+                facts=[gettext("%(name)s leaves the cohort “%(cohort)s”: its courses are no longer assigned to them "
+                               "and its trainers no longer see their progress.",
+                               name=member.display_name, cohort=current.name),
+                       gettext("%(name)s keeps their own progress, answers and certificates.",
+                               name=member.display_name),
+                       gettext("To bring them back, send them a new invitation.")],
+                confirm=gettext("Remove %(name)s", name=member.display_name),
                 cancel_url=url_for("trainer.trainee", cohort_id=current.id, user_id=user_id)))
         _commit_or_flash(lambda: cohorts.remove_member(db.session, current_user, current, user_id),
-                         "Removed from the cohort. Their own progress is kept.")
+                         gettext("Removed from the cohort. Their own progress is kept."))
     return redirect(url_for("trainer.progress", cohort_id=current.id))
 
 
@@ -262,7 +283,7 @@ def remove_member(cohort_id: int, user_id: int):
 def _progress_query(current: Cohort) -> tuple[ProgressFilterForm, reports.Query, tuple[reports.Column, ...]]:
     form = ProgressFilterForm(request.args)
     columns = reports.columns_for(db.session, current, catalog())
-    form.course.choices = options([("", "All assigned courses")] + [(c.course_id, c.title) for c in columns])
+    form.course.choices = options([("", gettext("All assigned courses"))] + [(c.course_id, c.title) for c in columns])
     form.validate()
     # A bad value in one filter (a stale link, a hand-edited URL) drops that filter only.
     data = {name: field.data for name, field in form._fields.items() if not field.errors}
@@ -296,7 +317,7 @@ def nudge(cohort_id: int):
     back = redirect(url_for("trainer.progress", cohort_id=current.id) + (f"?{urlencode(args)}" if args else ""),
                     code=303)
     if not form.validate_on_submit():
-        flash(next(iter(form.user_ids.errors), "Tick at least one trainee to remind."), "error")
+        flash(next(iter(form.user_ids.errors), gettext("Tick at least one trainee to remind.")), "error")
         return back
     try:
         queued, skipped = nudges.nudge(db.session, current_user, current, form.user_ids.data, catalog().courses,
@@ -306,10 +327,13 @@ def nudge(cohort_id: int):
         flash(str(exc), "error")
         return back
     db.session.commit()
-    message = f"Reminder queued for {queued} trainee{'s' if queued != 1 else ''}."
+    message = ngettext("Reminder queued for %(num)s trainee.", "Reminder queued for %(num)s trainees.", queued)
     if skipped:
-        message += (f" {skipped} not reminded: already reminded today, or nothing left to do"
-                    " (someone who turned reminders off is not emailed).")
+        message += " " + ngettext(
+            "%(num)s not reminded: already reminded today, or nothing left to do (someone who turned reminders off "
+            "is not emailed).",
+            "%(num)s not reminded: already reminded today, or nothing left to do (someone who turned reminders off "
+            "is not emailed).", skipped)
     flash(message, "success")
     return back
 
@@ -319,7 +343,7 @@ def nudge(cohort_id: int):
 def progress_export(cohort_id: int):
     current = _cohort(cohort_id)
     _form, query, _columns = _progress_query(current)
-    text = progress_csv(db.session, current, catalog(), query, clock.today())
+    text = _english(lambda: progress_csv(db.session, current, catalog(), query, clock.today()))
     return _csv(text, _filename(current, "progress"))
 
 
@@ -327,14 +351,14 @@ def progress_export(cohort_id: int):
 @role_required("trainer")
 def assessments_export(cohort_id: int):
     current = _cohort(cohort_id)
-    return _csv(assessments_csv(db.session, current, catalog()), _filename(current, "assessments"))
+    return _csv(_english(lambda: assessments_csv(db.session, current, catalog())), _filename(current, "assessments"))
 
 
 @bp.route("/cohorts/<int:cohort_id>/skills.csv")
 @role_required("trainer")
 def skills_export(cohort_id: int):
     current = _cohort(cohort_id)
-    return _csv(skills_csv(db.session, current, catalog()), _filename(current, "role-play-skills"))
+    return _csv(_english(lambda: skills_csv(db.session, current, catalog())), _filename(current, "role-play-skills"))
 
 
 @bp.route("/cohorts/<int:cohort_id>/certificates.csv")
@@ -343,7 +367,7 @@ def certificates_export(cohort_id: int):
     current = _cohort(cohort_id)
     # The address printed on the certificates, not whatever host this request came through.
     base = current_app.config["PUBLIC_BASE_URL"]
-    text = certificates_csv(db.session, current, catalog(), lambda code: verify_url(base, code))
+    text = _english(lambda: certificates_csv(db.session, current, catalog(), lambda code: verify_url(base, code)))
     return _csv(text, _filename(current, "certificates"))
 
 
@@ -380,7 +404,7 @@ def scenario_insight(scenario_id: str):
         abort(404)
     form = InsightFilterForm(request.args)
     visible = cohorts.visible_cohorts(db.session, current_user)
-    everyone = "All cohorts" if current_user.is_admin else "All your cohorts"
+    everyone = gettext("All cohorts") if current_user.is_admin else gettext("All your cohorts")
     form.cohort.choices = options([("", everyone)] + [(str(c.id), c.name) for c in visible])
     if not form.validate():
         # A hand-edited or stale link: say what is wrong rather than count the wrong runs.

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+from flask_babel import gettext
 from sqlalchemy import ColumnElement, case, func, select
 
 from lms.accounts.models import User
@@ -235,7 +236,7 @@ def _histogram(counts: dict[int, int]) -> tuple[Bar, ...]:
     bars = []
     for start in range(low, high + 1, width):
         n = buckets.get(start, 0)
-        label = str(start) if width == 1 else f"{start} to {start + width - 1}"
+        label = str(start) if width == 1 else gettext("%(low)s to %(high)s", low=start, high=start + width - 1)
         bars.append(Bar(label, n, _percent(n, total), _percent(n, peak)))
     return tuple(bars)
 
@@ -423,7 +424,7 @@ def skill_insight(session: DbSession, viewer: User, scenario: Scenario,
                 .where(CohortMember.cohort_id.in_([c.id for c in cohorts]), CohortMember.user_id.in_(counted))):
             membership.setdefault(cohort_id, set()).add(user_id)
     return SkillInsight(
-        columns, group(None, "Everyone you can see", set(totals)),
+        columns, group(None, gettext("Everyone you can see"), set(totals)),
         tuple(group(c.id, c.name, membership[c.id]) for c in cohorts if c.id in membership))
 
 
