@@ -88,6 +88,16 @@ TRAINEE_PATH = [
     "coaching/templates/mail/coach_reply_added.html",
     "coaching/templates/mail/coach_response_marked.html",
     "coaching/templates/mail/coach_step_confirmed.html",
+    # Coaching, trainers' side
+    "coaching/templates/coaching/_macros.html",
+    "coaching/templates/coaching/comment_edit.html",
+    "coaching/templates/coaching/confirm_cohort.html",
+    "coaching/templates/coaching/confirmations.html",
+    "coaching/templates/coaching/contact_requests.html",
+    "coaching/templates/coaching/needs_you.html",
+    "coaching/templates/coaching/review.html",
+    "coaching/templates/coaching/reviews.html",
+    "coaching/templates/coaching/run.html",
 ]
 JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.S)
 VISIBLE_ATTRIBUTES = {"alt", "title", "placeholder", "aria-label", "value"}
