@@ -1,4 +1,5 @@
 """Coaching forms. Lengths are checked by the services, after line endings are normalised."""
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
 from wtforms.validators import InputRequired
@@ -8,7 +9,7 @@ from lms.core.forms import options
 from lms.learning.models import RESPONSE_MEETS_STANDARD, RESPONSE_TRY_AGAIN
 from lms.learning.responses import REVIEW_COMMENT_MAX
 
-VERDICTS = [(RESPONSE_MEETS_STANDARD, "Meets the standard"), (RESPONSE_TRY_AGAIN, "Try again")]
+VERDICTS = [(RESPONSE_MEETS_STANDARD, _l("Meets the standard")), (RESPONSE_TRY_AGAIN, _l("Try again"))]
 
 
 class QueueFilterForm(FlaskForm):
@@ -17,36 +18,38 @@ class QueueFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    cohort = SelectField("Cohort", validate_choice=True)
-    course = SelectField("Course", validate_choice=True)
+    cohort = SelectField(_l("Cohort"), validate_choice=True)
+    course = SelectField(_l("Course"), validate_choice=True)
 
 
 class ReviewForm(FlaskForm):
-    verdict = RadioField("Your verdict", choices=options(VERDICTS),
-                         validators=[InputRequired("Choose “Meets the standard” or “Try again”.")])
+    verdict = RadioField(_l("Your verdict"), choices=options(VERDICTS),
+                         validators=[InputRequired(_l("Choose “Meets the standard” or “Try again”."))])
     comment = TextAreaField(
-        "Comment for the trainee",
-        description=f"Required for “Try again”: say what to change. The trainee reads it on the step and on "
-                    f"My training. Up to {REVIEW_COMMENT_MAX:,} characters.")
+        _l("Comment for the trainee"),
+        description=_l("Required for “Try again”: say what to change. The trainee reads it on the step and on "
+                       "My training. Up to %(num)s characters.", num=format(REVIEW_COMMENT_MAX, ",")))
 
 
 class CommentForm(FlaskForm):
     # Empty for the run as a whole, else the choice's position in the run.
     position = HiddenField()
-    text = TextAreaField("Your comment", description=f"The trainee reads this in their debrief and on My training. "
-                                                     f"Up to {COMMENT_MAX:,} characters.")
+    text = TextAreaField(_l("Your comment"), description=_l("The trainee reads this in their debrief and on My "
+                                                            "training. Up to %(num)s characters.",
+                                                            num=format(COMMENT_MAX, ",")))
 
 
 class ReplyForm(FlaskForm):
-    text = TextAreaField("Your reply", description=f"You can reply once; your trainer reads it. "
-                                                   f"Up to {COMMENT_MAX:,} characters.")
+    text = TextAreaField(_l("Your reply"), description=_l("You can reply once; your trainer reads it. "
+                                                          "Up to %(num)s characters.", num=format(COMMENT_MAX, ",")))
 
 
 class ConfirmForm(FlaskForm):
     course_id = HiddenField()
     step_id = HiddenField()
-    note = TextAreaField("A note for the trainee (optional)",
-                         description=f"Shown to the trainee on the step. Up to {NOTE_MAX:,} characters.")
+    note = TextAreaField(_l("A note for the trainee (optional)"),
+                         description=_l("Shown to the trainee on the step. Up to %(num)s characters.",
+                                        num=format(NOTE_MAX, ",")))
 
 
 class ShareForm(FlaskForm):
@@ -54,7 +57,7 @@ class ShareForm(FlaskForm):
 
 
 class ContactForm(FlaskForm):
-    want = BooleanField("I’d like my trainer to get in touch")
+    want = BooleanField(_l("I’d like my trainer to get in touch"))
     note = TextAreaField(
-        "A note for your trainer (optional)",
-        description="Your trainers will read this note. Your check-in itself stays private: they never see it.")
+        _l("A note for your trainer (optional)"),
+        description=_l("Your trainers will read this note. Your check-in itself stays private: they never see it."))

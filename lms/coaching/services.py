@@ -146,8 +146,8 @@ def mark(session: DbSession, reviewer: User, entry: ResponseEntry, verdict: str,
          course: Course | None) -> ResponseEntry:
     """Mark a response (audited by the learning service) and tell whoever listens."""
     if course is None:
-        raise ServiceError("This response's course is not available at the moment, so it cannot be marked. "
-                           "Check the content problems page.")
+        raise ServiceError(gettext("This response's course is not available at the moment, so it cannot be marked. "
+                                   "Check the content problems page."))
     marked = responses.mark_response(session, entry, reviewer, verdict, comment, course=course)
     notify.notify(notify.RESPONSE_MARKED, session, marked)
     return marked
@@ -202,10 +202,10 @@ def comments_for_run(session: DbSession, run_id: int) -> dict[int | None, list[R
 def add_comment(session: DbSession, author: User, run: ScenarioRun, position: int | None, text: str) -> RunComment:
     """A trainer's comment on a run or on one of its choices."""
     if not _may_read_run(session, author, run):
-        raise ServiceError("Only the trainee's cohort trainers can comment on this run.")
+        raise ServiceError(gettext("Only the trainee's cohort trainers can comment on this run."))
     if position is not None and not 0 <= position < len(run.choices):
-        raise ServiceError("That choice is not part of this run. Please comment on one of the choices shown.")
-    text = _clean(text, COMMENT_MAX, "Write a comment first.")
+        raise ServiceError(gettext("That choice is not part of this run. Please comment on one of the choices shown."))
+    text = _clean(text, COMMENT_MAX, gettext("Write a comment first."))
     comment = RunComment(run_id=run.id, position=position, author_id=author.id, author_name=author.display_name,
                          text=text)
     session.add(comment)
@@ -233,9 +233,10 @@ def own_comment(session: DbSession, author: User, comment_id: int) -> RunComment
 def edit_comment(session: DbSession, author: User, comment: RunComment, text: str) -> RunComment:
     run = session.get(ScenarioRun, comment.run_id)
     if comment.author_id != author.id or run is None or not _may_read_run(session, author, run):
-        raise ServiceError("Only the trainer who wrote this comment, while still a trainer of the trainee, "
-                           "can change it.")
-    comment.text, comment.updated_at = _clean(text, COMMENT_MAX, "Write a comment first, or delete it."), utcnow()
+        raise ServiceError(gettext("Only the trainer who wrote this comment, while still a trainer of the trainee, "
+                                   "can change it."))
+    comment.text = _clean(text, COMMENT_MAX, gettext("Write a comment first, or delete it."))
+    comment.updated_at = utcnow()
     audit.record(session, author, "run_comment.edit", target_user=session.get(User, run.user_id),
                  run_id=comment.run_id, comment_id=comment.id)
     session.flush()
@@ -246,8 +247,8 @@ def delete_comment(session: DbSession, author: User, comment: RunComment) -> Non
     """Delete a comment and, with it, the trainee's reply to it (the view says so before)."""
     run = session.get(ScenarioRun, comment.run_id)
     if comment.author_id != author.id or run is None or not _may_read_run(session, author, run):
-        raise ServiceError("Only the trainer who wrote this comment, while still a trainer of the trainee, "
-                           "can delete it.")
+        raise ServiceError(gettext("Only the trainer who wrote this comment, while still a trainer of the trainee, "
+                                   "can delete it."))
     audit.record(session, author, "run_comment.delete", target_user=session.get(User, run.user_id),
                  run_id=comment.run_id, comment_id=comment.id)
     session.delete(comment)
@@ -331,7 +332,7 @@ def confirm(session: DbSession, trainer: User, trainee_id: int, course: Course, 
     """Confirm one trainee's step (audited by the learning service). Returns (row, course completed now)."""
     enrolment = progress.latest_enrolment(session, trainee_id, course.id)
     if enrolment is None:
-        raise ServiceError("This trainee has not started the course yet, so there is nothing to confirm.")
+        raise ServiceError(gettext("This trainee has not started the course yet, so there is nothing to confirm."))
     row, course_done = confirmations.confirm_step(session, enrolment, course, step, trainer, note)
     notify.notify(notify.STEP_CONFIRMED, session, row)
     return row, course_done
@@ -386,12 +387,12 @@ def bulk_confirm(session: DbSession, trainer: User, cohort: Cohort, course: Cour
     belongs to an enrolment. Members already confirmed are left as they are.
     """
     if step.confirmation != "trainer" or course.step(step.id) is None:
-        raise ServiceError("This step is not confirmed by a trainer.")
+        raise ServiceError(gettext("This step is not confirmed by a trainer."))
     if not trainer.is_admin and not cohorts.is_trainer_of(session, trainer, cohort.id):
-        raise ServiceError("Only this cohort's trainers can confirm its steps.")
+        raise ServiceError(gettext("Only this cohort's trainers can confirm its steps."))
     chosen = set(user_ids)
     if not chosen:
-        raise ServiceError("Tick the trainees you want to confirm this step for.")
+        raise ServiceError(gettext("Tick the trainees you want to confirm this step for."))
     outcome = BulkOutcome()
     for line in confirmation_sheet(session, cohort, course, step):
         if line.user_id not in chosen:
@@ -406,7 +407,7 @@ def bulk_confirm(session: DbSession, trainer: User, cohort: Cohort, course: Cour
             if course_done:
                 outcome.course_completed.append(line.name)
     if not (outcome.confirmed or outcome.already or outcome.not_started):
-        raise ServiceError("None of the ticked people are in this cohort any more.")
+        raise ServiceError(gettext("None of the ticked people are in this cohort any more."))
     return outcome
 
 
@@ -466,11 +467,11 @@ def visible_request(session: DbSession, viewer: User, request_id: int) -> Contac
 def follow_up(session: DbSession, trainer: User, request: ContactRequest) -> ContactRequest:
     """A trainer says they got in touch."""
     if not responses.may_review(session, trainer, request.user_id):
-        raise ServiceError("Only the trainee's cohort trainers can follow this up.")
+        raise ServiceError(gettext("Only the trainee's cohort trainers can follow this up."))
     if request.status == CONTACT_WITHDRAWN:
-        raise ServiceError("The trainee has withdrawn this request.")
+        raise ServiceError(gettext("The trainee has withdrawn this request."))
     if request.status == CONTACT_FOLLOWED_UP:
-        raise ServiceError("This request has already been followed up.")
+        raise ServiceError(gettext("This request has already been followed up."))
     request.status, request.followed_up_at, request.followed_up_by_id = CONTACT_FOLLOWED_UP, utcnow(), trainer.id
     audit.record(session, trainer, "contact_request.follow_up", target_user=session.get(User, request.user_id),
                  request_id=request.id)

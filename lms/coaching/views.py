@@ -8,7 +8,8 @@ trainee); `feedback` holds the trainee's own actions, on their own rows only.
 from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from lms.accounts.models import User
@@ -39,7 +40,7 @@ def init_app(app: Flask) -> None:
     app.add_template_global(waiting_counts, "coaching_counts")
     app.register_blueprint(bp)
     app.register_blueprint(trainee_bp)
-    templating.add_nav_link(app, "coaching.needs_you", "Needs you", "trainer", 35,
+    templating.add_nav_link(app, "coaching.needs_you", _l("Needs you"), "trainer", 35,
                             count=lambda: waiting_counts().total)
 
 
@@ -94,8 +95,8 @@ def needs_you():
 def reviews():
     form = QueueFilterForm(request.args)
     mine = cohorts.visible_cohorts(db.session, current_user)
-    form.cohort.choices = options([("", "All your cohorts")] + [(str(c.id), c.name) for c in mine])
-    form.course.choices = options([("", "All courses")] + list(_course_titles().items()))
+    form.cohort.choices = options([("", gettext("All your cohorts"))] + [(str(c.id), c.name) for c in mine])
+    form.course.choices = options([("", gettext("All courses"))] + list(_course_titles().items()))
     form.validate()
     # A stale or hand-edited filter drops that filter only.
     cohort_id = int(form.cohort.data) if form.cohort.data and not form.cohort.errors else None
@@ -123,7 +124,7 @@ def review(entry_id: int):
             marked, ok = service_call(
                 lambda: coaching.mark(db.session, current_user, entry, form.verdict.data, form.comment.data or "",
                                       course),
-                "Marked. The trainee can read your verdict and comment on the step and on My training.",
+                gettext("Marked. The trainee can read your verdict and comment on the step and on My training."),
                 refusal_near=REVIEW_FORM)
             if ok:
                 return redirect(url_for(".reviews"), code=303)
@@ -178,13 +179,13 @@ def add_comment(run_id: int):
     raw = (form.position.data or "").strip()
     position = int(raw) if raw.isdigit() else None
     if raw and position is None:
-        flash("That choice is not part of this run. Please comment on one of the choices shown.", "error")
+        flash(gettext("That choice is not part of this run. Please comment on one of the choices shown."), "error")
         return _run_page(run, form, 400)
     if not form.validate_on_submit():
-        flash("The form had expired. Please send your comment again.", "error")
+        flash(gettext("The form had expired. Please send your comment again."), "error")
         return _run_page(run, form, 400)
     comment, ok = service_call(lambda: coaching.add_comment(db.session, current_user, run, position, form.text.data),
-                               "Comment added. The trainee will see it in their debrief and on My training.")
+                               gettext("Comment added. The trainee will see it in their debrief and on My training."))
     if not ok:
         return _run_page(run, form, 400)
     anchor = f"choice-{position}" if position is not None else "whole-run"
@@ -205,7 +206,8 @@ def edit_comment(comment_id: int):
     form = CommentForm(obj=comment if request.method == "GET" else None)
     if request.method == "POST":
         if form.validate_on_submit() and service_call(
-                lambda: coaching.edit_comment(db.session, current_user, comment, form.text.data), "Comment saved.")[1]:
+                lambda: coaching.edit_comment(db.session, current_user, comment, form.text.data),
+                gettext("Comment saved."))[1]:
             return _back_to_run(comment.run_id)
         return render_template("coaching/comment_edit.html", comment=comment, form=form,
                                action_form=ActionForm()), 400
@@ -218,7 +220,7 @@ def delete_comment(comment_id: int):
     comment = _own_comment(comment_id)
     run_id = comment.run_id
     if ActionForm().validate_on_submit():
-        service_call(lambda: coaching.delete_comment(db.session, current_user, comment), "Comment deleted.")
+        service_call(lambda: coaching.delete_comment(db.session, current_user, comment), gettext("Comment deleted."))
     return _back_to_run(run_id)
 
 
@@ -249,11 +251,11 @@ def confirm(cohort_id: int, user_id: int):
     form = ConfirmForm()
     found = _confirmation_step(form.course_id.data, form.step_id.data)
     if found is None:
-        flash("That step is not one a trainer confirms.", "error")
+        flash(gettext("That step is not one a trainer confirms."), "error")
     elif form.validate_on_submit():
         course, step = found
         service_call(lambda: coaching.confirm(db.session, current_user, user_id, course, step, form.note.data or ""),
-                     "Step confirmed. The trainee sees it done, with your note.")
+                     gettext("Step confirmed. The trainee sees it done, with your note."))
     back = request.form.get("next", "")
     return redirect(back if back in _safe_returns(cohort, user_id) else url_for(".confirmations"), code=303)
 
@@ -276,7 +278,8 @@ def confirm_cohort(cohort_id: int):
     chosen = source.get("step", "")
     found = _confirmation_step(*chosen.split("/", 1)) if "/" in chosen else None
     if chosen and found is None:
-        flash("Choose one of the steps listed: it is not a step a trainer confirms in this cohort's courses.", "error")
+        flash(gettext("Choose one of the steps listed: it is not a step a trainer confirms in this cohort's courses."),
+              "error")
     if request.method == "POST" and found is not None:
         course, step = found
         ids = [int(v) for v in request.form.getlist("member") if v.isdigit() and len(v) < 10]
@@ -284,7 +287,7 @@ def confirm_cohort(cohort_id: int):
         if form.validate_on_submit():
             outcome, ok = service_call(lambda: coaching.bulk_confirm(db.session, current_user, cohort, course, step,
                                                                      ids, request.form.get("note", "")),
-                                       "Confirmations saved.")
+                                       gettext("Confirmations saved."))
             if ok and outcome is not None:
                 _flash_bulk(outcome)
                 return redirect(url_for(".confirm_cohort", cohort_id=cohort.id, step=chosen), code=303)
@@ -297,12 +300,13 @@ def confirm_cohort(cohort_id: int):
 
 def _flash_bulk(outcome: coaching.BulkOutcome) -> None:
     if outcome.confirmed:
-        flash(f"Confirmed for {len(outcome.confirmed)}: {', '.join(outcome.confirmed)}.", "success")
+        flash(ngettext("Confirmed for %(num)d: %(names)s.", "Confirmed for %(num)d: %(names)s.",
+                       len(outcome.confirmed), names=", ".join(outcome.confirmed)), "success")
     if outcome.already:
-        flash(f"Already confirmed, left as they were: {', '.join(outcome.already)}.", "info")
+        flash(gettext("Already confirmed, left as they were: %(names)s.", names=", ".join(outcome.already)), "info")
     if outcome.not_started:
-        flash(f"Not confirmed, because they have not started the course yet: {', '.join(outcome.not_started)}.",
-              "warning")
+        flash(gettext("Not confirmed, because they have not started the course yet: %(names)s.",
+                      names=", ".join(outcome.not_started)), "warning")
 
 
 # -- contact requests ---------------------------------------------------------------------------------
@@ -322,7 +326,8 @@ def follow_up(request_id: int):
     if found is None:
         abort(404)
     if ActionForm().validate_on_submit():
-        service_call(lambda: coaching.follow_up(db.session, current_user, found), "Marked as followed up.")
+        service_call(lambda: coaching.follow_up(db.session, current_user, found),
+                     gettext("Marked as followed up."))
     back = url_for(".needs_you") if request.form.get("next") == "needs-you" else url_for(".contact_requests")
     return redirect(back, code=303)
 
