@@ -610,7 +610,7 @@ def test_bulk_print_from_the_web(app, session, users, client):
     nothing = client.post("/certificates/print", data={"csrf_token": token, "course": "advanced"})
     assert nothing.status_code == 200 and "No issued certificates match" in nothing.get_data(as_text=True)
     bad = client.post("/certificates/print", data={"csrf_token": token, "date_from": "31/31/2026"})
-    assert bad.status_code == 400
+    assert bad.status_code == 400 and "Enter the first day as a date, like 2026-03-31." in bad.get_data(as_text=True)
 
 
 def test_bulk_print_merges_stored_pdfs_without_rendering(app, session, users, monkeypatch, tmp_path):

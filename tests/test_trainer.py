@@ -155,8 +155,9 @@ def test_co_trainer_and_course_assignment(client, session, users, trainer):
             for c in cohorts.assigned_courses(session, cohort)] == [("listening", due)]
     # Unknown course and a malformed date: a clear message, never a 500.
     assert post(client, f"{url}/courses", {"course_id": "nope"}, form_page=url).status_code == 400
-    assert post(client, f"{url}/courses", {"course_id": "advanced", "due_on": "31/31/2020"},
-                form_page=url).status_code == 400
+    bad_date = post(client, f"{url}/courses", {"course_id": "advanced", "due_on": "31/31/2020"}, form_page=url)
+    assert bad_date.status_code == 400
+    assert "Enter the due date as a date, like 2026-03-31." in bad_date.get_data(as_text=True)
     assert post(client, f"{url}/courses/listening/remove", form_page=url).status_code == 302
     assert cohorts.assigned_courses(session, cohort) == []
 

@@ -45,8 +45,10 @@ class SearchForm(FlaskForm):
     q = StringField(_l("Name or code"), validators=[Optional(), Length(max=200)])
     course = SelectField(_l("Course"), choices=[], validate_choice=False, validators=[Optional()])
     status = SelectField(_l("Status"), choices=STATUS_CHOICES, validators=[Optional()])
-    date_from = DateField(_l("Completed from"), validators=[Optional()])
-    date_to = DateField(_l("Completed to"), validators=[Optional()])
+    date_from = DateField(_l("Completed from"), validators=[Optional()],
+                          invalid_value_message=_l("Enter the first day as a date, like 2026-03-31."))
+    date_to = DateField(_l("Completed to"), validators=[Optional()],
+                        invalid_value_message=_l("Enter the last day as a date, like 2026-03-31."))
     submit = SubmitField(_l("Search"))
 
 
@@ -73,6 +75,8 @@ class ReissueForm(FlaskForm):
 class BulkPrintForm(FlaskForm):
     course = SelectField(_l("Course"), choices=[], validate_choice=False, validators=[Optional()])
     cohort = SelectField(_l("Cohort"), choices=[], validate_choice=False, validators=[Optional()])
-    date_from = DateField(_l("Completed from"), validators=[Optional()])
-    date_to = DateField(_l("Completed to"), validators=[Optional()])
+    date_from = DateField(_l("Completed from"), validators=[Optional()],
+                          invalid_value_message=_l("Enter the first day as a date, like 2026-03-31."))
+    date_to = DateField(_l("Completed to"), validators=[Optional()],
+                        invalid_value_message=_l("Enter the last day as a date, like 2026-03-31."))
     submit = SubmitField(_l("Download one PDF"))

@@ -40,6 +40,7 @@ class CoTrainerForm(FlaskForm):
 class AssignCourseForm(FlaskForm):
     course_id = SelectField(_l("Course"), validators=[DataRequired()], choices=[])
     due_on = DateField(_l("Due date (optional)"), validators=[Optional()],
+                       invalid_value_message=_l("Enter the due date as a date, like 2026-03-31."),
                        description=_l("Trainees who have not finished by then show as overdue."))
     submit = SubmitField(_l("Assign course"))
 
