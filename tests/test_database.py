@@ -119,3 +119,37 @@ def test_a_forked_child_never_uses_the_parents_connections(app):
     assert engine.pool is parent_pool
     with engine.connect() as connection:
         assert connection.execute(text("SELECT 1")).scalar() == 1
+
+
+def test_a_page_view_that_writes_waits_for_the_lock_instead_of_failing(app, db_backend, users):
+    """SQLite: a GET's reads begin a DEFERRED transaction; writing after them fails at once if another
+    worker committed meanwhile. `page_view_writes` ends the reads and writes in an IMMEDIATE transaction."""
+    import pytest
+    from sqlalchemy import update
+    from sqlalchemy.exc import OperationalError
+
+    from lms.core.db import page_view_writes
+
+    user = users.create(display_name="Reader")
+
+    def another_worker_writes(name: str) -> None:
+        with db.engine.connect() as other:
+            other.execute(update(User).where(User.id == user.id).values(display_name=name))
+            other.commit()
+
+    with app.test_request_context("/support", method="GET"):
+        app.preprocess_request()  # a page view: its transactions begin DEFERRED
+        session = db.session
+        session.execute(select(User.display_name).where(User.id == user.id)).one()  # the page's reads
+        another_worker_writes("Writer one")
+        if db_backend == "sqlite":  # what used to happen: the upgrade is refused, busy timeout or not
+            with pytest.raises(OperationalError):
+                session.execute(update(User).where(User.id == user.id).values(language="cy"))
+            session.rollback()
+            session.execute(select(User.display_name).where(User.id == user.id)).one()
+            another_worker_writes("Writer two")
+        with page_view_writes(session):
+            session.execute(update(User).where(User.id == user.id).values(language="cy"))
+    with app.app_context():
+        assert db.session.execute(select(User.language, User.display_name).where(User.id == user.id)).one() \
+            == ("cy", "Writer two" if db_backend == "sqlite" else "Writer one")

@@ -84,6 +84,28 @@ def deferred_reads() -> Iterator[None]:
         _immediate.reset(token)
 
 
+@contextlib.contextmanager
+def page_view_writes(session: DbSession) -> Iterator[None]:
+    """Write from a page view (GET) as a POST writes: in a transaction of its own, committed on exit.
+
+    A page view's transaction begins DEFERRED on SQLite, so readers never queue. A write
+    after its reads would have to upgrade the read lock, and if another worker has
+    committed since the reads began, SQLite refuses at once ("database is locked"), busy
+    timeout or not. So the reads are ended first and the write's transaction begins
+    IMMEDIATE: it waits its turn for the lock instead.
+    """
+    session.commit()
+    token = _immediate.set(True)
+    try:
+        yield
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        _immediate.reset(token)
+
+
 class SchemaOutOfDate(RuntimeError):
     """The database is not at the newest migration."""
 
