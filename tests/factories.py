@@ -20,7 +20,9 @@ from lms.certificates.models import Certificate
 from lms.cohorts import services as cohorts
 from lms.cohorts.models import Cohort
 from lms.core.models import utcnow
+from lms.learning import progress, responses
 from lms.learning.models import Enrolment, ReflectionEntry, StepProgress
+from lms.roleplay import checkins, runs
 from lms.roleplay.models import RunChoice, ScenarioRun, WellbeingCheckin
 from tests.conftest import FIXTURE_CONTENT, csrf_token
 
@@ -283,3 +285,30 @@ def choose_in_browser(page, text: str) -> None:
     """Pick a choice and wait for the next page, so what follows never reads the page the choice was made on."""
     with page.expect_navigation():
         page.get_by_role("group", name="What do you do?").get_by_role("button", name=text).click()
+
+
+# Coaching: the fixture course and role-play, and a trainer's cohort with work waiting for them.
+
+COACHING = Path(__file__).parent / "fixtures" / "coaching"
+
+
+def coaching_loop(app, session, users) -> dict:
+    """A trainer, their cohort with a trainee who responded, played the course role-play and checked in
+    (content: COACHING)."""
+    trainer = users.create(role="trainer", display_name="Tess Trainer")
+    trainee = users.create(display_name="Nightowl")
+    cohort = make_cohort(session, trainer, name="Spring", courses=("coaching",))
+    join(session, cohort, trainee)
+    with app.app_context():
+        course, scenario = catalog().course("coaching"), catalog().scenario("tough-night")
+    enrolment = progress.enrol(session, trainee.id, course)
+    step = course.step("written")
+    entry = responses.submit(session, enrolment, course, step, step.responses[0], "Are you safe tonight?").entry
+    run = runs.start_run(session, trainee.id, scenario, enrolment, "roleplay")
+    secret = next(c for c in scenario.node("start").choices if c.red_line)
+    runs.choose(session, run, scenario, 0, secret.index, course)
+    checkin = checkins.record_checkin(session, trainee.id, run, "struggling", SECRET_CHECKIN)
+    session.commit()
+    private_notes(session, trainee)
+    return {"trainer": trainer, "trainee": trainee, "cohort": cohort, "course": course, "entry": entry, "run": run,
+            "checkin": checkin}

@@ -19,9 +19,7 @@ from lms.learning import progress, responses
 from lms.learning.models import Enrolment, ResponseEntry
 from lms.roleplay import checkins, runs
 from lms.roleplay.models import ScenarioRun
-from tests.factories import TODAY, certify, enrol, join, make_cohort, quick_user
-
-COACHING = Path(__file__).parent / "fixtures" / "coaching"
+from tests.factories import COACHING, TODAY, certify, enrol, join, make_cohort, quick_user
 
 
 @pytest.fixture

@@ -22,9 +22,8 @@ from lms.learning import confirmations, progress, responses
 from lms.mail import services as mail
 from lms.roleplay import checkins, runs
 from tests.conftest import mail_config
-from tests.factories import SECRET_CHECKIN, SECRET_REFLECTION, join, make_cohort, post, private_notes
+from tests.factories import COACHING, SECRET_CHECKIN, SECRET_REFLECTION, join, make_cohort, post, private_notes
 
-COACHING = Path(__file__).parent / "fixtures" / "coaching"
 RESPONSE_TEXT = "response-text-4c1d Are you thinking about suicide?"
 COMMENT_TEXT = "comment-text-9b2e Never promise secrecy."
 REPLY_TEXT = "reply-text-77aa I see that now."

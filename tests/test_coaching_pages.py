@@ -12,14 +12,22 @@ from sqlalchemy import delete, select
 from lms.catalog.services import catalog
 from lms.coaching.models import ContactRequest, RunComment
 from lms.cohorts.models import CohortTrainer
-from lms.learning import progress, responses
+from lms.learning import progress
 from lms.learning.models import ResponseEntry, StepConfirmation
-from lms.roleplay import checkins, runs
+from lms.roleplay import runs
 from lms.roleplay.models import ScenarioRun
 from tests.conftest import csrf_token
-from tests.factories import SECRET_CHECKIN, SECRET_REFLECTION, counted, join, make_cohort, post, private_notes
+from tests.factories import (
+    COACHING,
+    SECRET_CHECKIN,
+    SECRET_REFLECTION,
+    coaching_loop,
+    counted,
+    join,
+    make_cohort,
+    post,
+)
 
-COACHING = Path(__file__).parent / "fixtures" / "coaching"
 NOTE_FOR_TRAINER = "note-for-my-trainer-5c1d"
 
 
@@ -30,24 +38,7 @@ def content_dir() -> Path:
 
 @pytest.fixture
 def loop(app, session, users):
-    """A trainer, their cohort with a trainee who responded, played the course role-play and checked in."""
-    trainer = users.create(role="trainer", display_name="Tess Trainer")
-    trainee = users.create(display_name="Nightowl")
-    cohort = make_cohort(session, trainer, name="Spring", courses=("coaching",))
-    join(session, cohort, trainee)
-    with app.app_context():
-        course, scenario = catalog().course("coaching"), catalog().scenario("tough-night")
-    enrolment = progress.enrol(session, trainee.id, course)
-    step = course.step("written")
-    entry = responses.submit(session, enrolment, course, step, step.responses[0], "Are you safe tonight?").entry
-    run = runs.start_run(session, trainee.id, scenario, enrolment, "roleplay")
-    secret = next(c for c in scenario.node("start").choices if c.red_line)
-    runs.choose(session, run, scenario, 0, secret.index, course)
-    checkin = checkins.record_checkin(session, trainee.id, run, "struggling", SECRET_CHECKIN)
-    session.commit()
-    private_notes(session, trainee)
-    return {"trainer": trainer, "trainee": trainee, "cohort": cohort, "course": course, "entry": entry, "run": run,
-            "checkin": checkin}
+    return coaching_loop(app, session, users)
 
 
 def _page(client, url: str, status: int = 200) -> str:

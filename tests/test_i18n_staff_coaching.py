@@ -4,10 +4,21 @@ The trainer's account language is Welsh; the pages, the refusals and the message
 """
 from __future__ import annotations
 
+import pytest
+
 from lms.accounts.models import User
 from tests.conftest import csrf_token
-from tests.factories import join, post
-from tests.test_coaching_pages import content_dir, loop  # noqa: F401  (fixtures shared with the English tests)
+from tests.factories import COACHING, coaching_loop, join, post
+
+
+@pytest.fixture
+def content_dir():
+    return COACHING
+
+
+@pytest.fixture
+def loop(app, session, users):
+    return coaching_loop(app, session, users)
 
 
 def _welsh_trainer(session, users, world) -> None:
@@ -16,7 +27,7 @@ def _welsh_trainer(session, users, world) -> None:
     users.login(world["trainer"])
 
 
-def test_a_welsh_trainer_reviews_a_response_in_welsh(client, session, users, loop):  # noqa: F811
+def test_a_welsh_trainer_reviews_a_response_in_welsh(client, session, users, loop):
     entry = loop["entry"]
     _welsh_trainer(session, users, loop)
 
@@ -43,7 +54,7 @@ def test_a_welsh_trainer_reviews_a_response_in_welsh(client, session, users, loo
     assert "Nid oes ymatebion yn aros am adolygiad." in marked
 
 
-def test_a_welsh_trainer_comments_on_a_run_and_confirms_a_step_for_a_cohort(client, session, users, loop):  # noqa: F811
+def test_a_welsh_trainer_comments_on_a_run_and_confirms_a_step_for_a_cohort(client, session, users, loop):
     run, cohort, trainee = loop["run"], loop["cohort"], loop["trainee"]
     other = users.create(display_name="Ail Hyfforddai")
     join(session, cohort, other)
