@@ -129,6 +129,30 @@ def test_the_outage_page_is_in_the_visitors_language_without_asking_the_database
     assert "Nid yw’r gwasanaeth ar gael am ychydig" in page and "Rhowch gynnig arall arni ymhen" in page
 
 
+def test_the_outage_page_reads_only_what_the_request_already_loaded_of_the_person(app, session, users):
+    """After a failed query the session rolls back and expires the person's record: reading their
+    language then would ask the database that just went away, and the 503 page would fail too."""
+    from flask import g
+
+    from lms.core import errors, i18n
+    from lms.core.db import db
+    from tests.factories import counted
+
+    user = users.create(display_name="Cymro")
+    session.get(User, user.id).language = "cy"
+    session.commit()
+    with app.test_request_context("/home", headers={"Accept-Language": "en"}):
+        g._login_user = db.session.get(User, user.id)
+        page, status, _headers = errors.render_unavailable()
+        assert status == 503 and '<html lang="cy">' in page  # loaded: their own language
+        db.session.expire_all()  # what the rollback after a failed query does to every record
+        with counted(app) as statements:
+            language = i18n.language_without_database()
+            _page, status, _headers = errors.render_unavailable()
+        assert statements == [] and status == 503
+        assert language == "en"  # their setting is no longer in memory: the browser's language instead
+
+
 def test_durations_and_due_dates_are_written_for_the_locale(app):
     from datetime import date
 

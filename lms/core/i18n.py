@@ -21,6 +21,8 @@ from babel import Locale, UnknownLocaleError
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import Babel, format_date, get_locale, gettext, ngettext
 from flask_login import current_user
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import NoInspectionAvailable
 
 from lms.core.clock import local_zone
 
@@ -83,6 +85,19 @@ def select_language() -> str:
     return request.accept_languages.best_match(site_languages()) or default_language()
 
 
+def _loaded_attribute(obj: object, name: str) -> Any:
+    """`obj.name` if it is already in memory, else None: never a query.
+
+    A mapped object's attributes are expired when its session rolls back (a query failed
+    because the database went away), and reading one then would ask that database again.
+    """
+    try:
+        state = sa_inspect(obj)
+    except NoInspectionAvailable:
+        return getattr(obj, name, None)
+    return state.dict.get(name)
+
+
 def language_without_database() -> str:
     """The language of this request chosen without asking the database (for the page shown when it is down).
 
@@ -92,7 +107,7 @@ def language_without_database() -> str:
         return default_language()
     user = g.get("_login_user")
     if user is not None and getattr(user, "is_authenticated", False):
-        chosen = allowed(getattr(user, "language", None))
+        chosen = allowed(_loaded_attribute(user, "language"))
         if chosen:
             return chosen
     return (allowed(session.get(SESSION_KEY)) or request.accept_languages.best_match(site_languages())
