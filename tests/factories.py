@@ -19,7 +19,9 @@ from lms.certificates.document import current_branding
 from lms.certificates.models import Certificate
 from lms.cohorts import services as cohorts
 from lms.cohorts.models import Cohort
+from lms.core.db import db
 from lms.core.models import utcnow
+from lms.jobs import schedule
 from lms.learning import progress, responses
 from lms.learning.models import Enrolment, ReflectionEntry, StepProgress
 from lms.roleplay import checkins, runs
@@ -312,3 +314,29 @@ def coaching_loop(app, session, users) -> dict:
     private_notes(session, trainee)
     return {"trainer": trainer, "trainee": trainee, "cohort": cohort, "course": course, "entry": entry, "run": run,
             "checkin": checkin}
+
+
+# E-mail: running the queue as the worker does, and reading what arrived at the test SMTP server.
+
+def run_jobs(app, as_of=None):
+    """What `lms jobs run --once` does: the sweep (as of a fixed day), then every due job."""
+    with app.app_context():
+        return schedule.run_once(db.session, as_of)
+
+
+def subject(message) -> str:
+    """The Subject as a reader sees it (a long one is folded onto a second line in transit)."""
+    return " ".join(str(message["Subject"]).split())
+
+
+def parts(message) -> tuple[str, str]:
+    """The plain text and the HTML of a message."""
+    return message.get_body(("plain",)).get_content(), message.get_body(("html",)).get_content()
+
+
+def mark_shift_ready(client, users, trainee) -> None:
+    """The trainee says the coaching course's trainer-confirmed step is done (then logs out)."""
+    users.login(trainee)
+    assert post(client, "/courses/coaching/steps/shift/ready", {}, form_page="/courses/coaching/steps/shift"
+                ).status_code == 303
+    users.logout()

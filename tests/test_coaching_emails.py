@@ -16,13 +16,22 @@ import pytest
 from lms.accounts.models import User
 from lms.catalog.services import catalog
 from lms.coaching import services as coaching
-from lms.core.db import db
-from lms.jobs import schedule
 from lms.learning import confirmations, progress, responses
 from lms.mail import services as mail
 from lms.roleplay import checkins, runs
 from tests.conftest import mail_config
-from tests.factories import COACHING, SECRET_CHECKIN, SECRET_REFLECTION, join, make_cohort, post, private_notes
+from tests.factories import (
+    COACHING,
+    SECRET_CHECKIN,
+    SECRET_REFLECTION,
+    join,
+    make_cohort,
+    parts,
+    post,
+    private_notes,
+    run_jobs,
+    subject,
+)
 
 RESPONSE_TEXT = "response-text-4c1d Are you thinking about suicide?"
 COMMENT_TEXT = "comment-text-9b2e Never promise secrecy."
@@ -64,17 +73,10 @@ def world(app, session, users):
             "other": other, "course": course, "scenario": scenario}
 
 
-def run_jobs(app) -> None:
-    with app.app_context():
-        schedule.run_once(db.session)
 
 
-def parts(message) -> tuple[str, str]:
-    return message.get_body(("plain",)).get_content(), message.get_body(("html",)).get_content()
 
 
-def subject(message) -> str:
-    return " ".join(str(message["Subject"]).split())
 
 
 def links(text: str) -> list[str]:

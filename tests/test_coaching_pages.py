@@ -25,6 +25,7 @@ from tests.factories import (
     counted,
     join,
     make_cohort,
+    mark_shift_ready,
     post,
 )
 
@@ -140,10 +141,7 @@ def test_confirm_one_and_a_whole_cohort(client, session, users, loop):
     trainee, cohort = loop["trainee"], loop["cohort"]
     other = users.create(display_name="Second Trainee")
     join(session, cohort, other)
-    users.login(trainee)
-    assert post(client, "/courses/coaching/steps/shift/ready", {}, form_page="/courses/coaching/steps/shift"
-                ).status_code == 303
-    users.logout()
+    mark_shift_ready(client, users, trainee)
     users.login(loop["trainer"])
     listing = _page(client, "/trainer/confirmations")
     assert "Nightowl" in listing and "Shadowed shift" in listing
@@ -278,10 +276,7 @@ def test_the_trainer_pages_count_what_waits_behind_each_link(app, client, sessio
 
 def test_each_step_to_confirm_on_needs_you_can_be_confirmed_there(client, session, users, loop):
     trainee, cohort = loop["trainee"], loop["cohort"]
-    users.login(trainee)
-    assert post(client, "/courses/coaching/steps/shift/ready", {}, form_page="/courses/coaching/steps/shift"
-                ).status_code == 303
-    users.logout()
+    mark_shift_ready(client, users, trainee)
     users.login(loop["trainer"])
     board = _page(client, "/trainer/needs-you")
     action = f'action="/trainer/cohorts/{cohort.id}/trainees/{trainee.id}/confirm"'

@@ -123,12 +123,12 @@ def test_a_forked_child_never_uses_the_parents_connections(app):
 
 def test_a_page_view_that_writes_waits_for_the_lock_instead_of_failing(app, db_backend, users):
     """SQLite: a GET's reads begin a DEFERRED transaction; writing after them fails at once if another
-    worker committed meanwhile. `page_view_writes` ends the reads and writes in an IMMEDIATE transaction."""
+    worker committed meanwhile. `write_transaction` ends the reads and writes in an IMMEDIATE transaction."""
     import pytest
     from sqlalchemy import update
     from sqlalchemy.exc import OperationalError
 
-    from lms.core.db import page_view_writes
+    from lms.core.db import write_transaction
 
     user = users.create(display_name="Reader")
 
@@ -148,7 +148,7 @@ def test_a_page_view_that_writes_waits_for_the_lock_instead_of_failing(app, db_b
             session.rollback()
             session.execute(select(User.display_name).where(User.id == user.id)).one()
             another_worker_writes("Writer two")
-        with page_view_writes(session):
+        with write_transaction(session):
             session.execute(update(User).where(User.id == user.id).values(language="cy"))
     with app.app_context():
         assert db.session.execute(select(User.language, User.display_name).where(User.id == user.id)).one() \

@@ -11,9 +11,8 @@ from babel.dates import format_date
 from lms.accounts.models import User
 from lms.cohorts import services as cohorts
 from lms.core.db import db
-from lms.jobs import schedule
 from tests.conftest import mail_config
-from tests.factories import TODAY, join, make_cohort
+from tests.factories import TODAY, join, make_cohort, parts, run_jobs, subject
 
 TRANSLATED = Path(__file__).parent / "content" / "fixtures" / "translations"  # 'listening' has a Welsh translation
 DUE = TODAY + timedelta(days=30)
@@ -29,17 +28,10 @@ def app_config(smtp_server):
     return mail_config(smtp_server)
 
 
-def run_jobs(app, as_of=None):
-    with app.app_context():
-        return schedule.run_once(db.session, as_of)
 
 
-def subject(message) -> str:
-    return " ".join(str(message["Subject"]).split())
 
 
-def parts(message):
-    return message.get_body(("plain",)).get_content(), message.get_body(("html",)).get_content()
 
 
 def speaks(session, user, language: str | None) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from lms.accounts.models import User
 from tests.conftest import csrf_token
-from tests.factories import COACHING, coaching_loop, join, post
+from tests.factories import COACHING, coaching_loop, join, mark_shift_ready, post
 
 
 @pytest.fixture
@@ -58,10 +58,7 @@ def test_a_welsh_trainer_comments_on_a_run_and_confirms_a_step_for_a_cohort(clie
     run, cohort, trainee = loop["run"], loop["cohort"], loop["trainee"]
     other = users.create(display_name="Ail Hyfforddai")
     join(session, cohort, other)
-    users.login(trainee)
-    assert post(client, "/courses/coaching/steps/shift/ready", {}, form_page="/courses/coaching/steps/shift"
-                ).status_code == 303
-    users.logout()
+    mark_shift_ready(client, users, trainee)
     _welsh_trainer(session, users, loop)
 
     url = f"/trainer/runs/{run.id}"

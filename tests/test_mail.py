@@ -14,7 +14,7 @@ from lms.catalog.services import catalog
 from lms.core.config import ConfigError
 from lms.core.db import db
 from lms.core.models import utcnow
-from lms.jobs import queue, schedule
+from lms.jobs import queue
 from lms.jobs.models import FAILED, Job
 from lms.mail import services as mail
 from lms.mail.models import SentReminder
@@ -28,8 +28,11 @@ from tests.factories import (
     enrol,
     join,
     make_cohort,
+    parts,
     post,
     private_notes,
+    run_jobs,
+    subject,
 )
 
 DUE = TODAY + timedelta(days=30)  # far enough ahead that every reminder kind is reachable by moving "today"
@@ -45,21 +48,10 @@ def trainer(users):
     return users.create(role="trainer", display_name="Tess Trainer")
 
 
-def run_jobs(app, as_of=None):
-    """What `lms jobs run --once` does: the sweep (as of a fixed day), then every due job."""
-    with app.app_context():
-        return schedule.run_once(db.session, as_of)
 
 
-def subject(message) -> str:
-    """The Subject as a reader sees it (a long one is folded onto a second line in transit)."""
-    return " ".join(str(message["Subject"]).split())
 
 
-def parts(message):
-    text = message.get_body(("plain",)).get_content()
-    html = message.get_body(("html",)).get_content()
-    return text, html
 
 
 def links(text: str) -> list[str]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from flask_babel import get_babel
@@ -28,31 +29,23 @@ def test_warm_up_compiles_every_template_and_loads_each_language(app):
     assert {"en", "cy"} <= loaded
 
 
+def gunicorn_master(app, preload: bool) -> SimpleNamespace:
+    """What gunicorn's hooks read of their `server` argument: the settings, the log, the loaded app."""
+    messages: list[tuple] = []
+    return SimpleNamespace(cfg=SimpleNamespace(preload_app=preload),
+                           log=SimpleNamespace(info=lambda *args: messages.append(args), messages=messages),
+                           app=SimpleNamespace(wsgi=lambda: app))
+
+
 def test_gunicorn_settings_warm_only_a_preloaded_flask_app(app):
     from lms.core import gunicorn_conf
 
-    class Server:
-        class cfg:  # noqa: N801 - mirrors gunicorn's attribute
-            preload_app = False
-
-        class log:  # noqa: N801
-            messages: list = []
-
-            @classmethod
-            def info(cls, *args):
-                cls.messages.append(args)
-
-        class app:  # noqa: N801
-            @staticmethod
-            def wsgi():
-                return flask_app
-
-    flask_app = app
-    gunicorn_conf.when_ready(Server)
-    assert Server.log.messages == [] and len(app.jinja_env.cache) == 0
-    Server.cfg.preload_app = True
-    gunicorn_conf.when_ready(Server)
-    assert Server.log.messages and len(app.jinja_env.cache) > 50
+    server = gunicorn_master(app, preload=False)
+    gunicorn_conf.when_ready(server)
+    assert server.log.messages == [] and len(app.jinja_env.cache) == 0
+    server.cfg.preload_app = True
+    gunicorn_conf.when_ready(server)
+    assert server.log.messages and len(app.jinja_env.cache) > 50
 
 
 def test_a_hup_reads_the_content_again_in_a_preloaded_master(app, content_dir):
@@ -65,22 +58,7 @@ def test_a_hup_reads_the_content_again_in_a_preloaded_master(app, content_dir):
     course = content_dir / "courses" / "listening" / "course.md"
     course.write_text(course.read_text().replace("title: ", "title: Edited ", 1))
 
-    class Server:
-        class cfg:  # noqa: N801 - mirrors gunicorn's attribute
-            preload_app = True
-
-        class log:  # noqa: N801
-            @staticmethod
-            def info(*args):
-                pass
-
-        class app:  # noqa: N801
-            @staticmethod
-            def wsgi():
-                return flask_app
-
-    flask_app = app
-    gunicorn_conf.on_reload(Server)
+    gunicorn_conf.on_reload(gunicorn_master(app, preload=True))
     with app.app_context():
         assert holder().generation == before + 1
         assert holder().catalog.course("listening").title.startswith("Edited ")

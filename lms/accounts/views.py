@@ -37,7 +37,7 @@ from lms.accounts.forms import (
 from lms.cohorts import services as cohorts
 from lms.core import i18n, ratelimit, settings
 from lms.core.access import public
-from lms.core.db import page_view_writes
+from lms.core.db import write_transaction
 from lms.core.extensions import db
 from lms.core.notices import notify
 from lms.core.services import ServiceError
@@ -264,7 +264,7 @@ def switch_language(language: str):
     session[i18n.SESSION_KEY] = chosen
     if (current_user.is_authenticated
             and request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none")):
-        with page_view_writes(db.session):
+        with write_transaction(db.session):
             accounts.set_language(db.session, current_user, chosen)
     return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
 

@@ -85,14 +85,14 @@ def deferred_reads() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def page_view_writes(session: DbSession) -> Iterator[None]:
-    """Write from a page view (GET) as a POST writes: in a transaction of its own, committed on exit.
+def write_transaction(session: DbSession) -> Iterator[None]:
+    """A write in a transaction of its own: what the session had begun is committed first, the
+    block's work is committed on exit (rolled back on an error), and on SQLite it begins IMMEDIATE.
 
-    A page view's transaction begins DEFERRED on SQLite, so readers never queue. A write
-    after its reads would have to upgrade the read lock, and if another worker has
-    committed since the reads began, SQLite refuses at once ("database is locked"), busy
-    timeout or not. So the reads are ended first and the write's transaction begins
-    IMMEDIATE: it waits its turn for the lock instead.
+    For a page view (GET) that writes: its transaction begins DEFERRED on SQLite, so readers
+    never queue, but a write after its reads would have to upgrade the read lock, and if
+    another worker has committed since the reads began, SQLite refuses at once ("database is
+    locked"), busy timeout or not. Here the write waits its turn for the lock instead.
     """
     session.commit()
     token = _immediate.set(True)
@@ -169,20 +169,12 @@ def counting_transaction(session: Session | scoped_session[Session], *keys: str)
     request holds; whatever the session had begun is committed first, so call
     it before the request writes anything else.
     """
-    session.commit()
-    token = _immediate.set(True)
-    try:
+    with write_transaction(session):  # a transaction of its own, IMMEDIATE on SQLite, committed on exit
         connection = session.connection()
         if connection.dialect.name == "postgresql":
             for key in sorted(set(keys)):
                 connection.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
         yield connection
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        _immediate.reset(token)
 
 
 #: Every app's engine in this process, for `_forget_inherited_connections`.

@@ -33,7 +33,7 @@ from lms.content import Course, Step
 from lms.content.course import RESPONSE_MAX_CHARS
 from lms.content.markdown import unwrap_paragraph
 from lms.core import clock, templating
-from lms.core.db import db, page_view_writes
+from lms.core.db import db, write_transaction
 from lms.core.notices import notify
 from lms.core.services import ServiceError
 from lms.core.web import Confirmation, ask_to_confirm, confirmed, service_call
@@ -220,12 +220,12 @@ def step(course_id: str, step_id: str):
         return render_template("learn/step_notes.html", course=course, step=step,
                                next_step=course.next_step(step.id))
     if not progress.visit_is_recorded(enrolment, step, rows):  # a quick reload writes nothing
-        with page_view_writes(db.session):
+        with write_transaction(db.session):
             rows[step.id] = progress.record_visit(db.session, enrolment, step)
     if step.assessment:
         # The attempt's questions and choice order are fixed before the form is
         # shown, so a reload shows the same form and the next attempt a new one.
-        with page_view_writes(db.session):
+        with write_transaction(db.session):
             assessments.prepare(db.session, enrolment, step)
     return _render_step(course, step, enrolment, rows)
 

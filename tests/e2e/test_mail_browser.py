@@ -7,10 +7,8 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from lms.core.db import db
-from lms.jobs import schedule
 from tests.conftest import assert_accessible, browser_log_in, browser_register, mail_config
-from tests.factories import TODAY
+from tests.factories import TODAY, run_jobs
 
 pytestmark = pytest.mark.browser
 DUE = TODAY + timedelta(days=20)
@@ -21,9 +19,6 @@ def app_config(smtp_server):
     return mail_config(smtp_server)
 
 
-def run_jobs(app, as_of=None):
-    with app.app_context():
-        return schedule.run_once(db.session, as_of)
 
 
 def test_invitation_by_email_to_assigned_course_and_one_reminder(page, browser, live_server, app, users,
