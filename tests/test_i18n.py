@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from lms.accounts.models import User
 from lms.core.config import ConfigError
+from lms.core.i18n import cli_language
 from tests.conftest import PASSWORD, csrf_token
 
 TRANSLATED = Path(__file__).parent / "content" / "fixtures" / "translations"
@@ -167,3 +168,20 @@ def test_durations_and_due_dates_are_written_for_the_locale(app):
         assert due_words(date(2026, 3, 3), date(2026, 3, 1)) == ("Yn ddyledus ymhen 2 diwrnod (3 Mawrth 2026)", "warn")
     with app.test_request_context("/"), force_locale("en"):
         assert about_duration(1) == "about 1 minute" and long_date(date(2026, 3, 3)) == "3 March 2026"
+
+
+@pytest.mark.parametrize(("environment", "expected"), [
+    ({"LANG": "cy_GB.UTF-8"}, "cy"),
+    ({"LC_ALL": "cy_GB.UTF-8", "LANG": "en_GB.UTF-8"}, "cy"),
+    ({"LC_MESSAGES": "en_GB.UTF-8", "LANG": "cy_GB.UTF-8"}, "en"),
+    ({"LANG": "fr_FR.UTF-8"}, "en"),  # not one of the site's languages: the site's default
+    ({"LANG": "C"}, "en"),
+    ({}, "en"),
+])
+def test_commands_speak_the_terminals_language_when_the_site_has_it(app, monkeypatch, environment, expected):
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    with app.app_context():
+        assert cli_language() == expected

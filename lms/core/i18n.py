@@ -13,6 +13,7 @@ Core knows no feature: the signed-in person is read through Flask-Login's
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -112,6 +113,20 @@ def language_without_database() -> str:
             return chosen
     return (allowed(session.get(SESSION_KEY)) or request.accept_languages.best_match(site_languages())
             or default_language())
+
+
+def cli_language() -> str:
+    """The language of a command's output (`lms check`, `lms user ...`): the terminal's, else the site's default.
+
+    The terminal's is the first of LC_ALL, LC_MESSAGES and LANG that is set, as gettext reads them
+    ('cy_GB.UTF-8' -> 'cy'), when it is one of the site's languages.
+    """
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "").strip()
+        if value:
+            code = value.split(".")[0].split("@")[0]
+            return allowed(code) or allowed(code.replace("_", "-").split("-")[0]) or default_language()
+    return default_language()
 
 
 def current_language() -> str:
