@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from lms.accounts.models import User
 from lms.admin.models import AuditEntry
@@ -300,6 +300,34 @@ def test_missing_pdf_is_rendered_once_then_stored(app, session, users, client):
     session.expire_all()
     assert session.get(Certificate, certificate.id).pdf == first
     assert client.get(f"/certificates/{certificate.id}/pdf").data == first
+
+
+def test_a_missing_pdf_is_stored_even_when_another_worker_writes_during_the_render(
+        app, session, users, client, monkeypatch):
+    """The render holds no transaction and the store waits its turn: on SQLite, storing after a GET's
+    reads used to be refused at once ("database is locked") when another worker had written meanwhile."""
+    from lms.certificates import services as certificate_services
+    from lms.core.db import db
+
+    user = users.create()
+    users.login(user)
+    certificate = issue(app, session, user)
+    session.get(Certificate, certificate.id).pdf = None
+    session.commit()
+    real_render = certificate_services._render
+
+    def render_while_another_worker_writes(*args, **kwargs):
+        with db.engine.connect() as other:  # another worker's write, committed during the render
+            other.execute(update(User).where(User.id == user.id).values(display_name="Renamed meanwhile"))
+            other.commit()
+        return real_render(*args, **kwargs)
+
+    monkeypatch.setattr(certificate_services, "_render", render_while_another_worker_writes)
+    response = client.get(f"/certificates/{certificate.id}/pdf")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    session.expire_all()
+    assert session.get(Certificate, certificate.id).pdf == response.data
+    assert session.get(User, user.id).display_name == "Renamed meanwhile"
 
 
 def test_a_failed_render_leaves_nothing_half_issued(app, session, client, trainee, monkeypatch):

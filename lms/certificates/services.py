@@ -44,7 +44,7 @@ from lms.certificates.validity import standing
 from lms.cohorts.models import Cohort, CohortMember, CohortTrainer
 from lms.content import Course
 from lms.core import clock
-from lms.core.db import DbSession, affected_rows, release_reads
+from lms.core.db import DbSession, affected_rows, release_reads, write_transaction
 from lms.core.models import utcnow
 from lms.core.services import ServiceError
 from lms.learning.models import Enrolment
@@ -303,15 +303,23 @@ def reissue(session: DbSession, certificate: Certificate, actor: User, holder_na
 
 
 def ensure_pdf(session: DbSession, certificate: Certificate) -> bytes:
-    """The stored PDF; rendered (with today's branding) and stored once if an issued record has none yet."""
+    """The stored PDF; rendered (with today's branding) and stored once if an issued record has none yet.
+
+    The render runs with no transaction open, and the bytes are stored in a write transaction of
+    their own (`write_transaction`): on SQLite a store that had to upgrade the request's read
+    lock could be refused at once if another worker wrote during the render.
+    """
     if certificate.pdf is None:
         if certificate.status != "issued":
             raise ServiceError(gettext("This certificate has not been issued."))
-        pdf = _render(certificate, current_branding())
-        # Only the first writer stores its bytes; everyone then reads the same ones.
-        session.execute(update(Certificate).where(Certificate.id == certificate.id, Certificate.pdf.is_(None))
-                        .values(pdf=pdf, pdf_sha256=hashlib.sha256(pdf).hexdigest())
-                        .execution_options(synchronize_session=False))
+        branding = current_branding()
+        release_reads(session)  # no lock held while the PDF renders
+        pdf = _render(certificate, branding)
+        with write_transaction(session):
+            # Only the first writer stores its bytes; everyone then reads the same ones.
+            session.execute(update(Certificate).where(Certificate.id == certificate.id, Certificate.pdf.is_(None))
+                            .values(pdf=pdf, pdf_sha256=hashlib.sha256(pdf).hexdigest())
+                            .execution_options(synchronize_session=False))
         session.refresh(certificate, ["pdf", "pdf_sha256"])
     return certificate.pdf  # type: ignore[return-value]
 

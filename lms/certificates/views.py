@@ -110,7 +110,6 @@ def download(certificate_id: int):
     pdf = row.pdf
     if pdf is None:  # issued without its PDF (e.g. imported): made once, then stored
         pdf = service.ensure_pdf(db.session, db.session.get_one(Certificate, certificate_id))
-        db.session.commit()
     return _pdf_response(pdf, f"certificate-{row.course_id}-{row.code[:8].lower()}.pdf")
 
 
