@@ -42,10 +42,9 @@ def _one_row_in_every_table(connection) -> dict[str, int]:
             references = [fk.column.table.name for fk in column.foreign_keys]
             if references and references[0] in ids:
                 row[column.name] = ids[references[0]]
-            elif column.primary_key and isinstance(column.type, types.Integer):
-                continue
-            elif column.nullable or column.server_default is not None:
-                continue
+            elif (column.primary_key and isinstance(column.type, types.Integer)) or column.nullable \
+                    or column.server_default is not None:
+                continue  # the database fills it, or it may stay empty
             elif column.name in CHECKED_VALUES:
                 row[column.name] = CHECKED_VALUES[column.name]
             elif isinstance(column.type, types.Boolean):
