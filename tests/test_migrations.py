@@ -61,7 +61,7 @@ def _one_row_in_every_table(connection) -> dict[str, int]:
                 row[column.name] = f"{table.name}-{column.name}"
         result = connection.execute(insert(table).values(row))
         ids[table.name] = result.inserted_primary_key[0] if result.inserted_primary_key else None
-    return {name: 1 for name in ids}
+    return dict.fromkeys(ids, 1)
 
 
 def _row_counts(connection, tables) -> dict[str, int]:
