@@ -151,7 +151,7 @@ def load_front_matter(yaml_text: str, rel: str, first_line: int, problems: Probl
                                     what=what))
         return meta
     except yaml.YAMLError as exc:
-        problems.error(rel, first_line, _("front matter is not valid YAML: {exc}", exc=exc))
+        problems.error(rel, first_line, _("front matter is not valid YAML: {exc}", exc=str(exc)))
         return meta
     if node is None:
         return meta
@@ -201,7 +201,7 @@ def _read_mapping(
             else:
                 target[key] = constructor.construct_object(value_node, deep=True)
         except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
-            problems.error(rel, line, _("the value of '{dotted}' cannot be read: {exc}", dotted=dotted, exc=exc))
+            problems.error(rel, line, _("the value of '{dotted}' cannot be read: {exc}", dotted=dotted, exc=str(exc)))
     return target
 
 

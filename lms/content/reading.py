@@ -68,7 +68,7 @@ def entries(folder: Path, rel: str, problems: Problems) -> Iterator[os.DirEntry[
         with os.scandir(folder) as scan:
             entries = sorted(scan, key=lambda e: e.name)
     except OSError as exc:
-        problems.error(rel, 0, _("cannot read this folder: {reason}", reason=exc.strerror or exc))
+        problems.error(rel, 0, _("cannot read this folder: {reason}", reason=exc.strerror or str(exc)))
         return
     for entry in entries:
         if is_draft(entry.name):
@@ -168,5 +168,5 @@ def guarded(unit: Unit, rel: str, read: Callable[[], object]) -> object | None:
         )
     except Exception as exc:  # noqa: BLE001 - a broken file must never stop the app
         unit.problems.error(rel, 0, _("internal error reading this file: {error_type}: {exc}",
-                                      error_type=type(exc).__name__, exc=exc))
+                                      error_type=type(exc).__name__, exc=str(exc)))
     return None

@@ -81,7 +81,7 @@ class Snippets:
                                              folder=FOLDER))
             return {}
         except OSError as exc:
-            self.problems.error(FOLDER, 0, _("cannot read this folder: {reason}", reason=exc.strerror or exc))
+            self.problems.error(FOLDER, 0, _("cannot read this folder: {reason}", reason=exc.strerror or str(exc)))
             return {}
         if os.path.islink(folder):  # scandir follows a linked folder; we never do
             self.problems.error(FOLDER, 0, _("symbolic links are not allowed; make this a real folder"))
@@ -161,7 +161,7 @@ class Snippets:
             return None
         except Exception as exc:  # noqa: BLE001 - a broken snippet must never stop the app
             own.error(rel, 0, _("internal error reading this snippet: {error_type}: {exc}",
-                                error_type=type(exc).__name__, exc=exc))
+                                error_type=type(exc).__name__, exc=str(exc)))
             return None
         finally:
             self.problems.extend(own)

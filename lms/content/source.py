@@ -92,7 +92,7 @@ def read_source(path: Path, rel: str, problems: Problems) -> SourceFile | None:
     try:
         info = os.lstat(path)
     except OSError as exc:
-        problems.error(rel, 0, _("cannot read this file: {reason}", reason=exc.strerror or exc))
+        problems.error(rel, 0, _("cannot read this file: {reason}", reason=exc.strerror or str(exc)))
         return None
     if stat.S_ISLNK(info.st_mode):
         problems.error(rel, 0, _("symbolic links are not allowed; replace the link with the real file"))
@@ -113,7 +113,7 @@ def read_source(path: Path, rel: str, problems: Problems) -> SourceFile | None:
         with os.fdopen(fd, "rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        problems.error(rel, 0, _("cannot read this file: {reason}", reason=exc.strerror or exc))
+        problems.error(rel, 0, _("cannot read this file: {reason}", reason=exc.strerror or str(exc)))
         return None
     if len(data) > MAX_FILE_BYTES:
         problems.error(rel, 0, _("file is too large (the limit is {limit} KiB)", limit=MAX_FILE_BYTES // 1024))
