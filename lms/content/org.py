@@ -169,27 +169,27 @@ def org_text(fields: Fields, key: str, org: OrgVariables | None) -> str | None:
     return org.substitute(value, fields.rel, fields.line(key), fields.problems) or None
 
 
-def org_problems(values: object) -> list[str]:
+def org_problems(values: object) -> list[Message]:
     """What is wrong with a site's ORG setting (a mapping of names to text); [] when it is usable.
 
     The same rule for the configuration file, the environment and the admin settings page.
     """
     if not isinstance(values, Mapping):
-        return ["should be a table of names to text, like { charity_name = \"Our charity\" }"]
+        return [_('should be a table of names to text, like {{ charity_name = "Our charity" }}')]
     problems = []
     for key, value in values.items():
         if not isinstance(key, str) or not NAME_RE.fullmatch(key):
-            problems.append(f"'{key}' is not a valid variable name; use lowercase letters, digits and _, "
-                            "starting with a letter")
+            problems.append(_("'{key}' is not a valid variable name; use lowercase letters, digits and _, "
+                              "starting with a letter", key=key))
         elif not isinstance(value, str):
-            problems.append(f"'{key}' should be text")
+            problems.append(_("'{key}' should be text", key=key))
     return problems
 
 
-def parse_org_lines(text: str) -> tuple[dict[str, str], list[str]]:
+def parse_org_lines(text: str) -> tuple[dict[str, str], list[Message]]:
     """`name = value` lines (as the admin settings page shows them) as a mapping, and what is wrong."""
     values: dict[str, str] = {}
-    problems: list[str] = []
+    problems: list[Message] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -197,9 +197,9 @@ def parse_org_lines(text: str) -> tuple[dict[str, str], list[str]]:
         name, sep, value = line.partition("=")
         name = name.strip()
         if not sep:
-            problems.append(f"line {number}: write it as name = value")
+            problems.append(_("line {number}: write it as name = value", number=number))
         elif name in values:
-            problems.append(f"line {number}: '{name}' is given twice")
+            problems.append(_("line {number}: '{name}' is given twice", number=number, name=name))
         else:
             values[name] = value.strip()
     problems += org_problems(values)

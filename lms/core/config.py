@@ -249,7 +249,8 @@ def site_org_for_check(org_file: Path | None = None) -> tuple[dict[str, str], li
     org = data.get("ORG") or {}
     problems = org_problems(org)
     if problems:
-        raise ConfigError(f"The ORG setting in {' and '.join(sources)} cannot be used: " + "; ".join(problems) + ".")
+        raise ConfigError(f"The ORG setting in {' and '.join(sources)} cannot be used: "
+                          + "; ".join(map(str, problems)) + ".")
     contacts = data.get("SUPPORT_CONTACTS")
     if contacts is not None and not (isinstance(contacts, list) and all(
             isinstance(c, dict) and c.get("name") and c.get("contact") for c in contacts)):
