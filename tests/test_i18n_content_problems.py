@@ -206,3 +206,17 @@ def test_message_objects_survive_the_render_cache():
     again = pickle.loads(pickle.dumps(problem))
     assert again == problem and isinstance(again.translatable, Message)
     assert again.translated(lambda text: text) == "there is no scenario 'x'; did you mean 'y'?"
+
+
+def test_org_setting_problems_on_the_admin_page_in_welsh(client, users):
+    from tests.conftest import csrf_token
+
+    users.login(users.create(role="admin"))
+    client.get("/language/cy", headers={"Sec-Fetch-Site": "same-origin"})
+    url = "/admin/settings"
+    bad = client.post(url, data={"csrf_token": csrf_token(client, url), "SITE_NAME": "Site", "REGISTRATION": "open",
+                                 "CERTIFICATE_PRIMARY_COLOUR": "#1d4f91", "ORG": "name = A\nname = B\nno sign"})
+    assert bad.status_code == 400
+    page = bad.get_data(as_text=True)
+    assert "llinell 2: rhoddir &#39;name&#39; ddwywaith" in page
+    assert "llinell 3: ysgrifennwch hi fel enw = gwerth" in page
