@@ -117,8 +117,8 @@ class CourseReader:
             return None
         if not is_slug(parts[1]):
             self.problems.error(
-                rel, 0, _("'{parts}' in the name of {kind} '{entry_name}' is not a valid id; use {slug_help}",
-                          parts=parts[1], kind=kind, entry_name=entry.name, slug_help=SLUG_HELP),
+                rel, 0, _("'{name_part}' in the name of {kind} '{entry_name}' is not a valid id; use {slug_help}",
+                          name_part=parts[1], kind=kind, entry_name=entry.name, slug_help=SLUG_HELP),
             )
             return None
         return parts
@@ -449,7 +449,7 @@ class CourseReader:
         ):
             for item in items:
                 if item.id in seen:
-                    self.problems.error(rel, item.line, _("{kind} id '{item_id}' is already used in {seen}; {kind} ids must be unique within a course (set one with ```{kind} id=...)", kind=kind, item_id=item.id, seen=seen[item.id]))  # noqa: E501
+                    self.problems.error(rel, item.line, _("{kind} id '{item_id}' is already used in {first_use}; {kind} ids must be unique within a course (set one with ```{kind} id=...)", kind=kind, item_id=item.id, first_use=seen[item.id]))  # noqa: E501
                 else:
                     seen[item.id] = f"{rel}:{item.line}"
         return step

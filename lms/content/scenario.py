@@ -515,12 +515,12 @@ def parse_scenario_body(body: str, body_line: int, rel: str, problems: Problems,
         if not text:
             problems.error(rel, line, _("node heading has no id; write '## some-node-id'"))
         elif not is_slug(text):
-            problems.error(rel, line, _("node id '{text}' is not valid; use {slug_help}, like '## {slugify}'",
-                                        text=text, slug_help=SLUG_HELP, slugify=_slugify(text)))
+            problems.error(rel, line, _("node id '{text}' is not valid; use {slug_help}, like '## {suggested_id}'",
+                                        text=text, slug_help=SLUG_HELP, suggested_id=_slugify(text)))
         elif text in seen:
             problems.error(
-                rel, line, _("duplicate node id '{text}' (first on line {seen}); node ids must be unique",
-                             text=text, seen=seen[text]),
+                rel, line, _("duplicate node id '{text}' (first on line {first_line}); node ids must be unique",
+                             text=text, first_line=seen[text]),
             )
             continue
         else:

@@ -231,7 +231,7 @@ class ScenarioReader:
         for outcome in OUTCOMES:
             for node_id in sub.slug_list(outcome, _("node ids")):
                 if node_id in seen:
-                    self.problems.error(fields.rel, sub.line(outcome), _("node '{node_id}' is listed under both '{seen}' and '{outcome}'; an ending has one outcome", node_id=node_id, seen=seen[node_id], outcome=outcome))  # noqa: E501
+                    self.problems.error(fields.rel, sub.line(outcome), _("node '{node_id}' is listed under both '{first_outcome}' and '{outcome}'; an ending has one outcome", node_id=node_id, first_outcome=seen[node_id], outcome=outcome))  # noqa: E501
                 else:
                     seen[node_id] = outcome
                     endings[outcome] += (node_id,)
