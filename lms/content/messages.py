@@ -23,13 +23,15 @@ Ngettext = Callable[[str, str, int], str]
 class Message:
     """An English template with named {placeholders} and the values that fill them.
 
-    plural and count: for `_n`, the English plural template and the number that chooses between them.
+    plural and count: for `_n`, the English plural template and the number that chooses between them;
+    marked: False for a template with no words of its own (`untranslated`), which is never looked up.
     """
 
     template: str
     params: dict[str, Any] = field(default_factory=dict, hash=False)
     plural: str | None = None
     count: int = 1
+    marked: bool = True
 
     def __str__(self) -> str:
         english = self.template if self.plural is None or self.count == 1 else self.plural
@@ -40,7 +42,9 @@ class Message:
         """The message in gettext's language; English when the translation does not fit its params."""
         params = {name: value.translate(gettext, ngettext) if isinstance(value, Message) else value
                   for name, value in self.params.items()}
-        if self.plural is None:
+        if not self.marked:
+            translated = self.template
+        elif self.plural is None:
             translated = gettext(self.template)
         elif ngettext is not None:
             translated = ngettext(self.template, self.plural, self.count)
@@ -65,9 +69,4 @@ def _n(singular: str, plural: str, count: int, /, **params: Any) -> Message:
 
 def untranslated(template: str, /, **params: Any) -> Message:
     """A message made only of its parameters, like '({where}:{line})': nothing in it to translate."""
-    return Message(template, params)
-
-
-def translate(message: Message | str, gettext: Gettext, ngettext: Ngettext | None = None) -> str:
-    """A message in gettext's language; a plain string is shown as it is."""
-    return message.translate(gettext, ngettext) if isinstance(message, Message) else message
+    return Message(template, params, marked=False)

@@ -22,7 +22,7 @@ from .blocks import Pieces, parse_step_body
 from .course import Block, CertificateSpec, Course, HtmlBlock, Module, Question, Response, Step
 from .frontmatter import Document, Fields
 from .links import LinkResolver
-from .messages import Message, _
+from .messages import Message, _, untranslated
 from .org import OrgVariables, org_text
 from .problems import Problems
 from .reading import make_resolver, read_markdown, rel_path
@@ -255,7 +255,7 @@ def _compare_blocks(step: Step, blocks: Sequence[Block], rel: str, reading: _Rea
 
 
 def _compare_question(mine: Question, theirs: Question, rel: str, where: Message | str, reading: _Reading) -> None:
-    at = Message("({where}:{line})", {"where": where, "line": theirs.line})  # a place, nothing to translate
+    at = untranslated("({where}:{line})", where=where, line=theirs.line)
     if len(mine.choices) != len(theirs.choices):
         reading.error(
             rel, mine.line,
@@ -343,7 +343,7 @@ def _compare_nodes(scenario: Scenario, nodes: Mapping[str, Node], rel: str, read
         if mine is None:
             reading.error(rel, max((n.line for n in nodes.values()), default=1), _("node '{node_id}' of the original ({where}:{line}) is missing from this translation", node_id=node_id, where=where, line=theirs.line))  # noqa: E501
             continue
-        at = Message("({where}:{line})", {"where": where, "line": theirs.line})  # a place, nothing to translate
+        at = untranslated("({where}:{line})", where=where, line=theirs.line)
         if len(mine.choices) != len(theirs.choices):
             reading.error(
                 rel, mine.line,
@@ -355,7 +355,7 @@ def _compare_nodes(scenario: Scenario, nodes: Mapping[str, Node], rel: str, read
             reading.error(rel, mine.line, _("node '{node_id}' has different '::: if' conditions than the original {at}",
                                             node_id=node_id, at=at))
         for a, b in zip(mine.choices, theirs.choices, strict=True):
-            _compare_choice(node_id, a, b, rel, Message("({where}:{line})", {"where": where, "line": b.line}), reading)
+            _compare_choice(node_id, a, b, rel, untranslated("({where}:{line})", where=where, line=b.line), reading)
 
 
 def _compare_choice(node_id: str, mine: Choice, theirs: Choice, rel: str, at: Message, reading: _Reading) -> None:
