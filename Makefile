@@ -71,7 +71,7 @@ check: install
 ## into each language's messages.po (translate the new entries there), compile the .mo files the app reads.
 ## The compiled .mo files are committed, so a wheel or a checkout works without this step.
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k _n:1,2 --no-location --sort-output \
 		--project lms --copyright-holder "the lms authors" -o lms/translations/messages.pot lms
 	$(BIN)/pybabel update --no-fuzzy-matching -i lms/translations/messages.pot -d lms/translations
 	$(BIN)/pybabel compile --statistics -d lms/translations

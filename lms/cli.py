@@ -13,6 +13,8 @@ import datetime
 import importlib
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +22,8 @@ import click
 
 if TYPE_CHECKING:
     from flask import Flask
+
+    from lms.content.messages import Message
 
 #: Commands that need the app: name -> "module:attribute", imported on first use.
 APP_COMMANDS = {
@@ -70,6 +74,33 @@ class LmsGroup(click.Group):
         return getattr(importlib.import_module(module), attribute)
 
 
+Gettext = Callable[[str], str]
+Ngettext = Callable[[str, str, int], str]
+
+
+def _english_plural(singular: str, plural: str, count: int) -> str:
+    return singular if count == 1 else plural
+
+
+@contextmanager
+def _command_words() -> Iterator[tuple[Gettext, Ngettext]]:
+    """gettext and ngettext in the command's language (lms.core.i18n.cli_language), for the content commands.
+
+    English needs no translation, so then nothing of Flask is loaded and `lms check` starts at once, with
+    no configuration at all; another language is read from the app's catalogues with Flask-Babel.
+    """
+    from lms.core.config import command_language
+
+    language = command_language()
+    if language.split("-")[0] == "en":
+        yield (lambda text: text), _english_plural
+        return
+    from lms.core.i18n import command_translations
+
+    with command_translations(language) as words:
+        yield words
+
+
 def _set_debug(ctx: click.Context, param: click.Parameter, value: bool | None) -> None:
     # As Flask's own --debug: Flask reads FLASK_DEBUG when the app is built.
     if value is not None:
@@ -107,13 +138,16 @@ def check(directory: Path | None, today: datetime.datetime | None, paths: bool, 
         org, contacts, source = site_org_for_check(org_file)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
-    if not directory.is_dir():
-        raise click.ClickException(f"{directory} is not a folder.")
-    if source:
-        click.echo(f"Organisation details from {source}, over the content's org.yaml.")
-    sys.exit(run_check(directory, echo=click.echo, today=today.date() if today else None,
-                       paths=paths, worst_allowed=worst_allowed, org=org if source else None,
-                       support_contacts=contacts))
+    with _command_words() as (gettext, ngettext):
+        if not directory.is_dir():
+            raise click.ClickException(gettext("%(folder)s is not a folder.") % {"folder": directory})
+        if source:
+            click.echo(gettext("Organisation details from %(source)s, over the content's org.yaml.")
+                       % {"source": source})
+        code = run_check(directory, echo=click.echo, today=today.date() if today else None,
+                         paths=paths, worst_allowed=worst_allowed, org=org if source else None,
+                         support_contacts=contacts, gettext=gettext, ngettext=ngettext)
+    sys.exit(code)
 
 
 @main.command("import-twee")
@@ -124,16 +158,25 @@ def import_twee(story: tuple[Path, ...], out_dir: Path) -> None:
     """Convert a Twine story (a Twee file, several, or a tweego-style folder of .twee/.tw files) into a scenario."""
     from lms.content.twee import write_twee_scenario
 
-    try:
-        path, warnings = write_twee_scenario(list(story), out_dir)
-    except (ValueError, OSError, UnicodeDecodeError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"Wrote {path}")
-    for warning in warnings:
-        click.echo(warning if warning.startswith("note: ") else f"warning: {warning}")
-    problems = [w for w in warnings if not w.startswith("note: ")]
-    if problems:
-        click.echo(f"{len(problems)} thing(s) could not be converted; edit {path} by hand, then run `lms check`.")
+    with _command_words() as (gettext, ngettext):
+        try:
+            path, warnings = write_twee_scenario(list(story), out_dir, _translator(gettext, ngettext))
+        except (ValueError, OSError, UnicodeDecodeError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(gettext("Wrote %(path)s") % {"path": path})
+        # "note: " and "warning: " stay English, as in `lms check`, for tools that read the output.
+        for warning in warnings:
+            click.echo(warning if warning.startswith("note: ") else f"warning: {warning}")
+        problems = [w for w in warnings if not w.startswith("note: ")]
+        if problems:
+            click.echo(ngettext(
+                "%(num)d thing could not be converted; edit %(path)s by hand, then run `lms check`.",
+                "%(num)d things could not be converted; edit %(path)s by hand, then run `lms check`.",
+                len(problems)) % {"num": len(problems), "path": path})
+
+
+def _translator(gettext: Gettext, ngettext: Ngettext) -> Callable[[Message], str]:
+    return lambda message: message.translate(gettext, ngettext)
 
 
 @main.command("export-twee")
@@ -147,13 +190,14 @@ def export_twee(scenario: Path, output: Path | None) -> None:
     source = scenario_source(scenario)
     if output is None:
         output = Path(f"{source.parent.name if source.name == 'scenario.md' else source.stem}.twee")
-    try:
-        warnings = write_twee(scenario, output)
-    except (ValueError, OSError, UnicodeDecodeError) as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"Wrote {output}")
-    for warning in warnings:
-        click.echo(f"warning: {warning}")
+    with _command_words() as (gettext, ngettext):
+        try:
+            warnings = write_twee(scenario, output, _translator(gettext, ngettext))
+        except (ValueError, OSError, UnicodeDecodeError) as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(gettext("Wrote %(path)s") % {"path": output})
+        for warning in warnings:
+            click.echo(f"warning: {warning}")
 
 
 if __name__ == "__main__":

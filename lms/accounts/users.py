@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext
+from flask_babel import get_translations, gettext
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import aliased
 
@@ -102,7 +102,9 @@ def validate_setting(key: str, value: Any) -> Any:
     elif kind == "org":
         parsed, problems = parse_org_lines(value if isinstance(value, str) else org_lines(value or {}))
         if problems:
-            raise ServiceError(gettext("%(label)s: %(problems)s.", label=label, problems="; ".join(problems)))
+            words = get_translations()  # the problems are lms.content's messages, in the page's language
+            said = "; ".join(problem.translate(words.gettext, words.ngettext) for problem in problems)
+            raise ServiceError(gettext("%(label)s: %(problems)s.", label=label, problems=said))
         value = parsed
     elif kind == "colour":
         if not settings.is_colour(value):

@@ -75,12 +75,17 @@ def user_create(email: str, role: str, display_name: str | None, password: str) 
 @with_appcontext
 def reload_content() -> None:
     """Check the content, then make every running worker load it again."""
+    from flask_babel import force_locale, get_translations
+
     from lms.catalog.services import request_reload
     from lms.content import load_catalog
+    from lms.core.i18n import cli_language
 
     fresh = load_catalog(Path(current_app.config["CONTENT_DIR"]))
-    for problem in fresh.errors:
-        click.echo(str(problem))
+    with force_locale(cli_language()):  # the problems as `lms check` words them, in the terminal's language
+        words = get_translations()
+        for problem in fresh.errors:
+            click.echo(problem.line_in(words.gettext, words.ngettext))
     if fresh.errors:
         click.echo("Courses and scenarios with errors keep their last working version until fixed.")
     from lms.core.db import db

@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Blueprint, Flask, abort, render_template, send_from_directory
+from flask_babel import get_translations
 
 from lms.catalog import services as catalog_module
 from lms.core import clock
@@ -63,8 +64,10 @@ def problems():
     holder = catalog_module.holder()
     current = holder.catalog
     org_values = holder.org()
+    words = get_translations()  # the problems' wording is lms.content's, translated in the page's language
     return render_template(
         "content/problems.html", catalog=current, kept=holder.kept, loaded_at=holder.loaded_at,
+        problem_text=lambda problem: problem.translated(words.gettext, words.ngettext),
         errors=current.errors, warnings=current.warnings,
         org_values=org_values, org_samples=current.org_still_samples(org_values),
         overdue=current.review_overdue(clock.today()),

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from .course import Block, HtmlBlock, Question, QuestionChoice, Reflection, Response
 from .links import LinkResolver
+from .messages import _
 from .problems import Problems
 from .render import RENDER_BUDGET_SECONDS, render_pieces, unwrap_paragraph
 from .source import SLUG_HELP, atx_heading, fence_closes, fence_open, is_slug, leading_spaces, suggest
@@ -90,13 +91,15 @@ def parse_info(info: str, kind: str, rel: str, line: int, problems: Problems) ->
             if is_slug(value):
                 block_id = value
             else:
-                problems.error(rel, line, f"{kind} id '{value}' is not valid; use {SLUG_HELP}")
+                problems.error(rel, line, _("{kind} id '{value}' is not valid; use {slug_help}",
+                                            kind=kind, value=value, slug_help=SLUG_HELP))
         elif not eq and token in allowed:
             flags.add(token)
         else:
             options = " or ".join(["'id=some-id'", *(f"'{flag}'" for flag in allowed)])
             hint = suggest(token, allowed) if allowed else ""
-            problems.error(rel, line, f"unknown option '{token}' after ```{kind}{hint}; only {options} is allowed")
+            problems.error(rel, line, _("unknown option '{token}' after ```{kind}{hint}; only {options} is allowed",
+                                        token=token, kind=kind, hint=hint, options=options))
     return BlockOptions(block_id, frozenset(flags))
 
 
@@ -173,10 +176,10 @@ def parse_response(
     if not prompt.strip():
         problems.error(
             rel, fence_line,
-            "response has no prompt; write what the trainee should write, then '---', then the guidance",
+            _("response has no prompt; write what the trainee should write, then '---', then the guidance"),
         )
     if not guidance.strip():
-        problems.warning(rel, fence_line, "response has no guidance for trainers; after the prompt add a line '---' and describe what a good answer does")  # noqa: E501
+        problems.warning(rel, fence_line, _("response has no guidance for trainers; after the prompt add a line '---' and describe what a good answer does"))  # noqa: E501
     return _ResponseDraft(response_id, fence_line, pieces.add(prompt), pieces.add(guidance), review)
 
 
@@ -217,13 +220,13 @@ def parse_question(
             correct, text = box
             if not text:
                 problems.error(
-                    rel, number, "choice has no text after its box; write '- [ ] what the trainee could choose'",
+                    rel, number, _("choice has no text after its box; write '- [ ] what the trainee could choose'"),
                 )
             pin = text.endswith(PIN_MARK)
             if pin:
                 text = text[: -len(PIN_MARK)].rstrip()
                 if not text:
-                    problems.error(rel, number, "choice has no text before '(pin)'; write '- [ ] None of these (pin)'")
+                    problems.error(rel, number, _("choice has no text before '(pin)'; write '- [ ] None of these (pin)'"))  # noqa: E501
             current = _ChoiceDraft(correct, number, [text], pin=pin)
             choices.append(current)
         elif not choices:
@@ -234,7 +237,7 @@ def parse_question(
         elif item is not None:
             problems.error(
                 rel, number,
-                "this list item has no box; write '- [x] ...' for a right answer or '- [ ] ...' for a wrong one",
+                _("this list item has no box; write '- [x] ...' for a right answer or '- [ ] ...' for a wrong one"),
             )
             current = None
         elif current is not None and (indent >= 2 or not blank_before):
@@ -246,20 +249,20 @@ def parse_question(
         else:
             problems.error(
                 rel, number,
-                "text after the choices of a question; put the whole prompt before the list of choices",
+                _("text after the choices of a question; put the whole prompt before the list of choices"),
             )
             current = None
         blank_before = not line.strip()
     if not "\n".join(prompt).strip():
-        problems.error(rel, fence_line, "question has no prompt; write the question above its choices")
+        problems.error(rel, fence_line, _("question has no prompt; write the question above its choices"))
     if not choices:
         problems.error(
-            rel, fence_line, "question has no choices; list them as '- [x] a right answer' and '- [ ] a wrong one'",
+            rel, fence_line, _("question has no choices; list them as '- [x] a right answer' and '- [ ] a wrong one'"),
         )
     elif len(choices) < 2:
-        problems.error(rel, fence_line, "question has only one choice; give at least two")
+        problems.error(rel, fence_line, _("question has only one choice; give at least two"))
     if choices and not any(c.correct for c in choices):
-        problems.error(rel, fence_line, "question has no correct choice ([x])")
+        problems.error(rel, fence_line, _("question has no correct choice ([x])"))
     draft = _QuestionDraft(question_id, fence_line, pieces.add("\n".join(prompt).strip("\n")), choices)
     for choice in choices:
         # Each choice's text and feedback are separate pieces: a blank text must not
@@ -327,7 +330,8 @@ def parse_step_body(
         fence_line = body_line + index
         if end >= len(lines):
             problems.error(
-                rel, fence_line, f"{kind} block is never closed; add a line with {fence.char * fence.length} after it",
+                rel, fence_line, _("{kind} block is never closed; add a line with {fence} after it",
+                                   kind=kind, fence=fence.char * fence.length),
             )
         drafts.append(_TextDraft(pieces.add("\n".join(text))))
         text = []
@@ -352,7 +356,7 @@ def parse_step_body(
             prompt = "\n".join(inner).strip("\n")
             if not prompt.strip():
                 problems.error(
-                    rel, fence_line, "reflection has no prompt; write the question the trainee should reflect on",
+                    rel, fence_line, _("reflection has no prompt; write the question the trainee should reflect on"),
                 )
             drafts.append(_ReflectionDraft(rid, fence_line, pieces.add(prompt)))
         index = end + 1
@@ -368,5 +372,6 @@ def warn_blocks_outside_steps(body: str, body_line: int, rel: str, problems: Pro
         if fence and fence.info.split()[:1] and fence.info.split()[0].lower() in BLOCK_KINDS:
             problems.warning(
                 rel, body_line + index,
-                f"{fence.info.split()[0].lower()} blocks only work in step files; here it is shown as code",
+                _("{kind} blocks only work in step files; here it is shown as code",
+                  kind=fence.info.split()[0].lower()),
             )

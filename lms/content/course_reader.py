@@ -14,6 +14,7 @@ from .blocks import Pieces, parse_step_body, warn_blocks_outside_steps
 from .course import AUDIENCES, REVEALS, CertificateSpec, Course, HtmlBlock, Module, Step, review_due
 from .frontmatter import Document, Fields
 from .html_lint import unsafe_html_warnings
+from .messages import _
 from .org import OrgVariables, org_text
 from .problems import Problems
 from .reading import (
@@ -104,18 +105,20 @@ class CourseReader:
         name = entry.name[:-3] if entry.name.endswith(".md") else entry.name
         parts = split_numbered(name)
         rel = f"{where}/{entry.name}"
-        kind = "step file" if entry.name.endswith(".md") else "module folder"
+        kind = _("step file") if entry.name.endswith(".md") else _("module folder")
         if parts is None:
             example = f"01-{name}" + (".md" if entry.name.endswith(".md") else "")
             self.problems.error(
                 rel, 0,
-                f"{kind} '{entry.name}' has no number prefix; rename it like '{example}' "
+                _("{kind} '{entry_name}' has no number prefix; rename it like '{example}' "
                 "(or start its name with '_' to keep it as a draft)",
+                kind=kind, entry_name=entry.name, example=example),
             )
             return None
         if not is_slug(parts[1]):
             self.problems.error(
-                rel, 0, f"'{parts[1]}' in the name of {kind} '{entry.name}' is not a valid id; use {SLUG_HELP}",
+                rel, 0, _("'{name_part}' in the name of {kind} '{entry_name}' is not a valid id; use {slug_help}",
+                          name_part=parts[1], kind=kind, entry_name=entry.name, slug_help=SLUG_HELP),
             )
             return None
         return parts
@@ -138,14 +141,18 @@ class CourseReader:
                 assets = path
             elif entry.is_dir(follow_symlinks=False):
                 if not allow_modules:
-                    self.problems.warning(f"{rel}/{entry.name}", 0, "folders inside a module are ignored; steps go directly in the module, files for links in the course's assets/")  # noqa: E501
+                    self.problems.warning(f"{rel}/{entry.name}", 0, _("folders inside a module are ignored; steps go directly in the module, files for links in the course's assets/"))  # noqa: E501
                 elif (parts := self._numbered(entry, rel)) is not None:
                     modules.append(_ModuleFolder(parts[0], parts[1], path))
             elif entry.name.endswith(".md") and entry.is_file(follow_symlinks=False):
                 if (parts := self._numbered(entry, rel)) is not None:
                     steps.append(_StepFile(parts[0], parts[1], path, module_id))
             else:
-                self.problems.warning(f"{rel}/{entry.name}", 0, f"'{entry.name}' is ignored; only {index_name}, numbered steps{' and module folders' if allow_modules else ''} belong here; files for links go in assets/")  # noqa: E501
+                if allow_modules:
+                    ignored = _("'{entry_name}' is ignored; only {index_name}, numbered steps and module folders belong here; files for links go in assets/", entry_name=entry.name, index_name=index_name)  # noqa: E501
+                else:
+                    ignored = _("'{entry_name}' is ignored; only {index_name}, numbered steps belong here; files for links go in assets/", entry_name=entry.name, index_name=index_name)  # noqa: E501
+                self.problems.warning(f"{rel}/{entry.name}", 0, ignored)
         steps.sort(key=lambda s: (s.number, s.path.name))
         modules.sort(key=lambda m: (m.number, m.path.name))
         return steps, modules, assets, index_md
@@ -155,22 +162,22 @@ class CourseReader:
         if course_md is None:
             self.problems.error(
                 f"{self.rel}/course.md", 0,
-                "course.md is missing; every course folder needs one, with a title and a summary in its front matter",
+                _("course.md is missing; every course folder needs one, with a title and a summary in its front matter"),  # noqa: E501
             )
         if steps and modules:
-            self.problems.error(self.rel, 0, "this course has both step files and module folders at its top level; put every step inside a module folder, or use no module folders")  # noqa: E501
+            self.problems.error(self.rel, 0, _("this course has both step files and module folders at its top level; put every step inside a module folder, or use no module folders"))  # noqa: E501
         for module in modules:
-            module.steps, _, _, module.module_md = self._scan_steps(
+            module.steps, _assets, _index, module.module_md = self._scan_steps(
                 module.path, rel_path(self.root, module.path), module.id, allow_modules=False,
             )
             if not module.steps:
                 self.problems.error(
                     rel_path(self.root, module.path), 0,
-                    "this module has no steps; add step files like '01-welcome.md'",
+                    _("this module has no steps; add step files like '01-welcome.md'"),
                 )
         all_steps = steps + [s for m in modules for s in m.steps]
         if not all_steps:
-            self.problems.error(self.rel, 0, "this course has no steps; add step files like '01-welcome.md'")
+            self.problems.error(self.rel, 0, _("this course has no steps; add step files like '01-welcome.md'"))
         self._check_unique([(s.id, s.path) for s in all_steps], "step")
         self._check_unique([(m.id, m.path) for m in modules], "module")
         # Links between steps need every step's URL before any file is rendered.
@@ -226,33 +233,45 @@ class CourseReader:
                 translated[lang] = result
             if untranslated:
                 names = ", ".join(path.relative_to(self.folder).as_posix() for path in untranslated)
-                problems.note(self.rel, 0, f"not yet translated into '{lang}' (shown in the original): {names}")
+                problems.note(self.rel, 0, _("not yet translated into '{lang}' (shown in the original): {names}",
+                                             lang=lang, names=names))
         if translated:
             self.unit.value = replace(course, translations=MappingProxyType(translated))
 
     def _warn_overdue(
         self, rel: str, fields: Fields, reviewed: datetime.date | None, every: int | None, what: str,
     ) -> None:
-        """FORMAT.md 7.6: warn when a unit is past its review date (only when told what today is)."""
+        """FORMAT.md 7.6: warn when a "course" or "step" is past its review date (only when told what today is)."""
         due = review_due(reviewed, every)
         if self.today is not None and due is not None and due < self.today:
-            self.problems.warning(rel, fields.line("reviewed"), f"{what} was due for review on {due.isoformat()} (reviewed {reviewed}, every {every} months); check it is still true, then update 'reviewed'")  # noqa: E501
+            about = {"due": due.isoformat(), "reviewed": reviewed, "every": every}
+            if what == "course":
+                message = _("this course was due for review on {due} (reviewed {reviewed}, every {every} months); check it is still true, then update 'reviewed'", **about)  # noqa: E501
+            else:
+                message = _("this step was due for review on {due} (reviewed {reviewed}, every {every} months); check it is still true, then update 'reviewed'", **about)  # noqa: E501
+            self.problems.warning(rel, fields.line("reviewed"), message)
 
     def _check_pool(self, rel: str, line: int, pool: int, step: Step) -> None:
         count, critical = len(step.questions), len(step.critical_questions)
         if pool > count:
             self.problems.error(
                 rel, line,
-                f"'pool: {pool}' draws more questions than this assessment has ({count}); lower it or add questions",
+                _("'pool: {pool}' draws more questions than this assessment has ({count}); lower it or add questions",
+                  pool=pool, count=count),
             )
         elif pool < critical:
-            self.problems.error(rel, line, f"'pool: {pool}' is smaller than the number of critical questions ({critical}), which every attempt includes; raise it to at least {critical}")  # noqa: E501
+            self.problems.error(rel, line, _("'pool: {pool}' is smaller than the number of critical questions ({critical}), which every attempt includes; raise it to at least {critical}", pool=pool, critical=critical))  # noqa: E501
 
     def _check_unique(self, items: list[tuple[str, Path]], kind: str) -> None:
         seen: dict[str, Path] = {}
         for item_id, path in items:
             if item_id in seen:
-                self.problems.error(rel_path(self.root, path), 0, f"{kind} id '{item_id}' is already used by {rel_path(self.root, seen[item_id])}; {kind} ids must be unique within a course")  # noqa: E501
+                about = {"item_id": item_id, "path": rel_path(self.root, seen[item_id])}
+                if kind == "step":
+                    message = _("step id '{item_id}' is already used by {path}; step ids must be unique within a course", **about)  # noqa: E501
+                else:
+                    message = _("module id '{item_id}' is already used by {path}; module ids must be unique within a course", **about)  # noqa: E501
+                self.problems.error(rel_path(self.root, path), 0, message)
             else:
                 seen[item_id] = path
 
@@ -295,25 +314,25 @@ class CourseReader:
         if not doc.meta.present:
             self.problems.error(
                 source.rel, 1,
-                "course.md has no front matter; start it with a '---' line, "
-                "then 'title: ...' and 'summary: ...', then '---'",
+                _("course.md has no front matter; start it with a '---' line, "
+                "then 'title: ...' and 'summary: ...', then '---'"),
             )
         fields = Fields(doc.meta, doc.meta.data, source.rel, self.problems)
         fields.check_keys(COURSE_KEYS, ("title", "summary"), EXAMPLES)
         self.shuffle = fields.flag("shuffle", default=True)
         self.reviewed = fields.date("reviewed")
-        self.review_every_months = fields.whole("review_every_months", "months", minimum=1)
-        self._warn_overdue(source.rel, fields, self.reviewed, self.review_every_months, "this course")
-        for ref in fields.slug_list("requires", "course ids"):
+        self.review_every_months = fields.whole("review_every_months", _("months"), minimum=1)
+        self._warn_overdue(source.rel, fields, self.reviewed, self.review_every_months, "course")
+        for ref in fields.slug_list("requires", _("course ids")):
             self.unit.requires.append(Ref(source.rel, fields.line("requires"), ref))
         certificate = None
         if (cert := fields.mapping(
-            "certificate", "a mapping with at least a 'title' (indented lines under 'certificate:')",
+            "certificate", _("a mapping with at least a 'title' (indented lines under 'certificate:')"),
         )) is not None:
             cert.check_keys(CERTIFICATE_KEYS, ("title",), {"title": "Volunteer Moderator"})
             spec = CertificateSpec(
-                title=cert.text("title") or "", hours=cert.number("hours", "hours"),
-                valid_months=cert.whole("valid_months", "months", minimum=1),
+                title=cert.text("title") or "", hours=cert.number("hours", _("hours")),
+                valid_months=cert.whole("valid_months", _("months"), minimum=1),
                 signatory=cert.text("signatory"), sign_off=cert.flag("sign_off"),
             )
             certificate = spec if spec.title else None
@@ -321,11 +340,11 @@ class CourseReader:
             "title": org_text(fields, "title", self.org) or id_in_words(self.id),
             "summary": org_text(fields, "summary", self.org) or "",
             "audience": fields.choice("audience", AUDIENCES, "everyone"),
-            "minutes": fields.whole("minutes", "minutes", minimum=1),
+            "minutes": fields.whole("minutes", _("minutes"), minimum=1),
             "requires": tuple(r.target for r in self.unit.requires),
             "content_notes": fields.text_list("content_notes"),
             "pass_mark": (
-                pm if (pm := fields.whole("pass_mark", "percent", 0, 100)) is not None else DEFAULT_PASS_MARK
+                pm if (pm := fields.whole("pass_mark", _("percent"), 0, 100)) is not None else DEFAULT_PASS_MARK
             ),
             "certificate": certificate,
             "intro_html": self._render_intro(source, doc),
@@ -373,22 +392,22 @@ class CourseReader:
             self.budget,
         )
         blocks = body.blocks(pieces)
-        scenario = fields.slug("scenario", "a scenario id")
+        scenario = fields.slug("scenario", _("a scenario id"))
         if scenario:
             self.unit.scenario_refs.append(Ref(rel, fields.line("scenario"), scenario))
         assessment = fields.flag("assessment")
         optional = fields.flag("optional")
-        attempts = fields.whole("attempts", "attempts", minimum=1)
-        pool = fields.whole("pool", "questions", minimum=1)
+        attempts = fields.whole("attempts", _("attempts"), minimum=1)
+        pool = fields.whole("pool", _("questions"), minimum=1)
         confirmation = fields.choice("confirmation", CONFIRMATIONS, "") or None
         reviewed = fields.date("reviewed")
-        every = fields.whole("review_every_months", "months", minimum=1) or self.review_every_months
-        self._warn_overdue(rel, fields, reviewed, every, "this step")
+        every = fields.whole("review_every_months", _("months"), minimum=1) or self.review_every_months
+        self._warn_overdue(rel, fields, reviewed, every, "step")
         reveal = fields.choice("reveal", REVEALS, "mistakes")
         step = Step(
             id=step_file.id, course_id=self.id, module_id=step_file.module_id,
             title=title_key or body.title_heading or id_in_words(step_file.id),
-            minutes=fields.whole("minutes", "minutes", minimum=1) or minutes_for_words(body.words),
+            minutes=fields.whole("minutes", _("minutes"), minimum=1) or minutes_for_words(body.words),
             content_notes=fields.text_list("content_notes"), scenario=scenario, assessment=assessment,
             attempts=attempts, optional=optional,
             body_html="\n".join(b.html for b in blocks if isinstance(b, HtmlBlock)),
@@ -397,32 +416,32 @@ class CourseReader:
             confirmation="trainer" if confirmation == "trainer" else None, reviewed=reviewed, review_every_months=every,
         )
         if confirmation and (assessment or scenario):
-            self.problems.error(rel, fields.line("confirmation"), "a step a trainer confirms cannot also be an assessment or a scenario; make it its own step")  # noqa: E501
+            self.problems.error(rel, fields.line("confirmation"), _("a step a trainer confirms cannot also be an assessment or a scenario; make it its own step"))  # noqa: E501
         if attempts is not None and not assessment:
             self.problems.error(
                 rel, fields.line("attempts"),
-                "'attempts' only applies to assessments; add 'assessment: true' or remove 'attempts'",
+                _("'attempts' only applies to assessments; add 'assessment: true' or remove 'attempts'"),
             )
         for key in ("pool", "reveal"):
             if key in fields.data and not assessment:
                 self.problems.error(
                     rel, fields.line(key),
-                    f"'{key}' only applies to assessments; add 'assessment: true' or remove '{key}'",
+                    _("'{key}' only applies to assessments; add 'assessment: true' or remove '{key}'", key=key),
                 )
         if assessment and pool is not None:
             self._check_pool(rel, fields.line("pool"), pool, step)
         if not assessment:
             for question in step.critical_questions:
-                self.problems.warning(rel, question.line, f"question '{question.id}' is marked critical, but 'critical' only counts in an assessment step; add 'assessment: true' to the front matter or remove 'critical'")  # noqa: E501
+                self.problems.warning(rel, question.line, _("question '{question_id}' is marked critical, but 'critical' only counts in an assessment step; add 'assessment: true' to the front matter or remove 'critical'", question_id=question.id))  # noqa: E501
         if assessment and not step.questions:
             self.problems.error(
                 rel, fields.line("assessment"),
-                "this assessment has no questions; add ```question blocks or remove 'assessment: true'",
+                _("this assessment has no questions; add ```question blocks or remove 'assessment: true'"),
             )
         if assessment and optional:
             self.problems.error(
                 rel, fields.line("optional"),
-                "an assessment cannot be optional: every assessment must be passed to complete the course",
+                _("an assessment cannot be optional: every assessment must be passed to complete the course"),
             )
         for kind, seen, items in (
             ("question", self.question_ids, step.questions), ("reflection", self.reflection_ids, step.reflections),
@@ -430,7 +449,7 @@ class CourseReader:
         ):
             for item in items:
                 if item.id in seen:
-                    self.problems.error(rel, item.line, f"{kind} id '{item.id}' is already used in {seen[item.id]}; {kind} ids must be unique within a course (set one with ```{kind} id=...)")  # noqa: E501
+                    self.problems.error(rel, item.line, _("{kind} id '{item_id}' is already used in {first_use}; {kind} ids must be unique within a course (set one with ```{kind} id=...)", kind=kind, item_id=item.id, first_use=seen[item.id]))  # noqa: E501
                 else:
                     seen[item.id] = f"{rel}:{item.line}"
         return step
@@ -447,9 +466,10 @@ def course_units(
     for entry in entries(folder, "courses", problems):
         rel = f"courses/{entry.name}"
         if not entry.is_dir(follow_symlinks=False):
-            problems.warning(rel, 0, "ignored; courses/ holds one folder per course")
+            problems.warning(rel, 0, _("ignored; courses/ holds one folder per course"))
         elif not is_slug(entry.name):
-            problems.error(rel, 0, f"course folder name '{entry.name}' is not a valid course id; use {SLUG_HELP}")
+            problems.error(rel, 0, _("course folder name '{entry_name}' is not a valid course id; use {slug_help}",
+                                     entry_name=entry.name, slug_help=SLUG_HELP))
         else:
             def read(path: Path = Path(entry.path), course_id: str = entry.name, rel: str = rel) -> Unit:
                 reader = CourseReader(root, path, course_id, urls, budget, today, org)

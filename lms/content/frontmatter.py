@@ -16,12 +16,13 @@ from typing import Any
 import yaml
 from yaml.constructor import SafeConstructor
 
+from .messages import Message, _
 from .problems import Problems
 from .source import SLUG_HELP, describe, is_slug, suggest
 
 MAX_DEPTH = 8
 MAX_EVENTS = 20_000
-TOO_DEEP = f"front matter is nested too deeply (more than {MAX_DEPTH} levels of lists and mappings)"
+TOO_DEEP = _("front matter is nested too deeply (more than {depth} levels of lists and mappings)", depth=MAX_DEPTH)
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -66,20 +67,20 @@ def split_document(text: str, rel: str, problems: Problems) -> Document:
         start, index = end + 1, index + 1
     problems.error(
         rel, 1,
-        "front matter starts with '---' on line 1 but is never closed; "
-        "add a line with just '---' after the last key",
+        _("front matter starts with '---' on line 1 but is never closed; "
+        "add a line with just '---' after the last key"),
     )
     return Document(FrontMatter(), "", text.count("\n") + 2)
 
 
-def _check_events(text: str, loader: type = _Loader) -> str | None:
+def _check_events(text: str, loader: type = _Loader) -> Message | None:
     """Reject aliases, anchors, deep nesting and huge documents before composing."""
     depth = 0
     for count, event in enumerate(yaml.parse(text, Loader=loader)):
         if count > MAX_EVENTS:
-            return "front matter is far too long"
+            return _("front matter is far too long")
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            return "front matter may not use YAML anchors or aliases ('&name', '*name'); write each value out"
+            return _("front matter may not use YAML anchors or aliases ('&name', '*name'); write each value out")
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
@@ -89,7 +90,7 @@ def _check_events(text: str, loader: type = _Loader) -> str | None:
     return None
 
 
-def _refusal(yaml_text: str) -> str | None:
+def _refusal(yaml_text: str) -> Message | None:
     """_check_events, with PyYAML's own limits read as ours.
 
     libyaml scans ahead and gives up on very deep nesting before our check
@@ -145,18 +146,19 @@ def load_front_matter(yaml_text: str, rel: str, first_line: int, problems: Probl
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + (mark.line if mark else 0)
-        what = exc.problem or exc.context or "invalid YAML"
-        problems.error(rel, line, f"front matter is not valid YAML: {what}; check the quotes, colons and indentation")
+        what = exc.problem or exc.context or _("invalid YAML")
+        problems.error(rel, line, _("front matter is not valid YAML: {what}; check the quotes, colons and indentation",
+                                    what=what))
         return meta
     except yaml.YAMLError as exc:
-        problems.error(rel, first_line, f"front matter is not valid YAML: {exc}")
+        problems.error(rel, first_line, _("front matter is not valid YAML: {exc}", exc=str(exc)))
         return meta
     if node is None:
         return meta
     if not isinstance(node, yaml.MappingNode):
         problems.error(
             rel, first_line + node.start_mark.line,
-            "front matter should be 'key: value' lines, like 'title: Active listening'",
+            _("front matter should be 'key: value' lines, like 'title: Active listening'"),
         )
         return meta
     _read_mapping(node, "", meta, rel, first_line, problems)
@@ -173,12 +175,13 @@ def _read_mapping(
     for key_node, value_node in node.value:
         line = first_line + key_node.start_mark.line
         if not isinstance(key_node, yaml.ScalarNode):
-            problems.error(rel, line, "front matter keys must be plain words, like 'title'")
+            problems.error(rel, line, _("front matter keys must be plain words, like 'title'"))
             continue
         key = str(key_node.value)
         dotted = prefix + key
         if key in target:
-            problems.error(rel, line, f"key '{dotted}' appears twice (first on line {meta.lines[dotted]}); keep one")
+            problems.error(rel, line, _("key '{dotted}' appears twice (first on line {first}); keep one",
+                                        dotted=dotted, first=meta.lines[dotted]))
             continue
         meta.lines[dotted] = line
         in_key = _first_control_character(key_node)
@@ -187,9 +190,10 @@ def _read_mapping(
         if control is not None:
             char, at = control
             problems.error(rel, first_line + at,
-                           f"{'a key' if in_key else repr(dotted)} holds the control "
-                           f"character U+{ord(char):04X} (written as an escape "
-                           "like \"\\0\" or \"\\x07\"); remove it: only text, tabs and line breaks are allowed")
+                           _("{where} holds the control "
+                             "character U+{code:04X} (written as an escape "
+                             'like "\\0" or "\\x07"); remove it: only text, tabs and line breaks are allowed',
+                             where=_("a key") if in_key else repr(dotted), code=ord(char)))
             continue
         try:
             if isinstance(value_node, yaml.MappingNode) and not prefix:
@@ -197,7 +201,7 @@ def _read_mapping(
             else:
                 target[key] = constructor.construct_object(value_node, deep=True)
         except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:
-            problems.error(rel, line, f"the value of '{dotted}' cannot be read: {exc}")
+            problems.error(rel, line, _("the value of '{dotted}' cannot be read: {exc}", dotted=dotted, exc=str(exc)))
     return target
 
 
@@ -214,9 +218,10 @@ class Fields:
     def line(self, key: str) -> int:
         return self.meta.line(self.prefix + key)
 
-    def _bad(self, key: str, expected: str, value: object) -> None:
+    def _bad(self, key: str, expected: Message | str, value: object) -> None:
         self.problems.error(
-            self.rel, self.line(key), f"'{self.prefix}{key}' should be {expected}, got {describe(value)}",
+            self.rel, self.line(key), _("'{prefix}{key}' should be {expected}, got {value}",
+                                        prefix=self.prefix, key=key, expected=expected, value=describe(value)),
         )
 
     def check_keys(
@@ -225,18 +230,21 @@ class Fields:
         """Unknown keys are errors (typos), with a suggestion; required keys must be there."""
         for key in self.data:
             if key not in allowed:
-                hint = suggest(key, allowed) or f"; the keys allowed here are: {', '.join(allowed)}"
-                self.problems.error(self.rel, self.line(key), f"unknown key '{self.prefix}{key}'{hint}")
+                hint = suggest(key, allowed) or _("; the keys allowed here are: {keys}", keys=", ".join(allowed))
+                self.problems.error(self.rel, self.line(key), _("unknown key '{prefix}{key}'{hint}",
+                                                                prefix=self.prefix, key=key, hint=hint))
         for key in required:
             value = self.data.get(key)
             if key not in self.data:
                 where = self.meta.line(self.prefix.rstrip(".")) if self.prefix else 1
                 example = (hints or {}).get(key, "...")
                 self.problems.error(
-                    self.rel, where, f"missing required key '{self.prefix}{key}'; add a line like '{key}: {example}'",
+                    self.rel, where, _("missing required key '{prefix}{key}'; add a line like '{key}: {example}'",
+                                       prefix=self.prefix, key=key, example=example),
                 )
             elif value is None or (isinstance(value, str) and not value.strip()):
-                self.problems.error(self.rel, self.line(key), f"'{self.prefix}{key}' is empty; give it a value")
+                self.problems.error(self.rel, self.line(key), _("'{prefix}{key}' is empty; give it a value",
+                                                                prefix=self.prefix, key=key))
 
     def text(self, key: str) -> str | None:
         """Text; numbers are taken as text (a title may be '1984')."""
@@ -244,22 +252,25 @@ class Fields:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            self._bad(key, "text (put it in quotes if it looks like something else)", value)
+            self._bad(key, _("text (put it in quotes if it looks like something else)"), value)
             return None
         return str(value).strip() or None
 
-    def whole(self, key: str, unit: str, minimum: int | None = 0, maximum: int | None = None) -> int | None:
+    def whole(
+        self, key: str, unit: Message | str, minimum: int | None = 0, maximum: int | None = None,
+    ) -> int | None:
         """A whole number, e.g. "'minutes' should be a whole number of minutes, got 'ten'"."""
         value = self.data.get(key)
         if value is None:
             return None
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        expected = f"a whole number of {unit}" if unit else "a whole number"
         if maximum is not None:
-            expected += f" from {minimum} to {maximum}"
+            expected = _("a whole number of {unit} from {minimum} to {maximum}", unit=unit, minimum=minimum, maximum=maximum)  # noqa: E501
         elif minimum:
-            expected += f" of at least {minimum}"
+            expected = _("a whole number of {unit} of at least {minimum}", unit=unit, minimum=minimum)
+        else:
+            expected = _("a whole number of {unit}", unit=unit)
         if isinstance(value, bool) or not isinstance(value, int):
             self._bad(key, expected, value)
             return None
@@ -268,12 +279,12 @@ class Fields:
             return None
         return value
 
-    def number(self, key: str, unit: str) -> float | None:
+    def number(self, key: str, unit: Message | str) -> float | None:
         value = self.data.get(key)
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-            self._bad(key, f"a number of {unit}", value)
+            self._bad(key, _("a number of {unit}", unit=unit), value)
             return None
         return float(value)
 
@@ -282,7 +293,7 @@ class Fields:
         if value is None:
             return default
         if not isinstance(value, bool):
-            self._bad(key, "true or false", value)
+            self._bad(key, _("true or false"), value)
             return default
         return value
 
@@ -294,7 +305,8 @@ class Fields:
             hint = suggest(value, options) if isinstance(value, str) else ""
             self.problems.error(
                 self.rel, self.line(key),
-                f"'{self.prefix}{key}' should be one of {', '.join(options)}, got {describe(value)}{hint}",
+                _("'{prefix}{key}' should be one of {items}, got {value}{hint}",
+                  prefix=self.prefix, key=key, items=', '.join(options), value=describe(value), hint=hint),
             )
             return default
         return value
@@ -309,20 +321,20 @@ class Fields:
         if not isinstance(value, list) or not all(
             isinstance(item, (str, int, float)) and not isinstance(item, bool) for item in value
         ):
-            self._bad(key, "a list of texts, like [suicide, self-harm]", value)
+            self._bad(key, _("a list of texts, like [suicide, self-harm]"), value)
             return ()
         return tuple(str(item).strip() for item in value if str(item).strip())
 
-    def slug(self, key: str, what: str) -> str | None:
+    def slug(self, key: str, what: Message | str) -> str | None:
         value = self.data.get(key)
         if value is None:
             return None
         if not isinstance(value, str) or not is_slug(value):
-            self._bad(key, f"{what} ({SLUG_HELP})", value)
+            self._bad(key, _("{what} ({slug_help})", what=what, slug_help=SLUG_HELP), value)
             return None
         return value
 
-    def slug_list(self, key: str, what: str) -> tuple[str, ...]:
+    def slug_list(self, key: str, what: Message | str) -> tuple[str, ...]:
         items = self.text_list(key)
         good = []
         for item in items:
@@ -330,7 +342,8 @@ class Fields:
                 good.append(item)
             else:
                 self.problems.error(
-                    self.rel, self.line(key), f"'{self.prefix}{key}' should list {what} ({SLUG_HELP}), got '{item}'",
+                    self.rel, self.line(key), _("'{prefix}{key}' should list {what} ({slug_help}), got '{item}'",
+                                                prefix=self.prefix, key=key, what=what, slug_help=SLUG_HELP, item=item),
                 )
         return tuple(good)
 
@@ -352,10 +365,10 @@ class Fields:
                     return datetime.date(int(parts[0]), int(parts[1]), int(parts[2]))
             except ValueError:
                 pass
-        self._bad(key, "a date like 2025-03-31 or 2025-03", value)
+        self._bad(key, _("a date like 2025-03-31 or 2025-03"), value)
         return None
 
-    def mapping(self, key: str, expected: str) -> Fields | None:
+    def mapping(self, key: str, expected: Message | str) -> Fields | None:
         value = self.data.get(key)
         if value is None:
             return None

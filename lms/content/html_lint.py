@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from .links import WEB_SCHEMES
+from .messages import _
 from .problems import Problems
 from .source import outside_fences
 
@@ -20,20 +21,20 @@ _URL_SCHEME_RE = re.compile(
 )
 _CODE_SPAN_RE = re.compile(r"`[^`]*`")
 _REMOVED_TAGS = {
-    "script": "scripts are not allowed",
-    "style": "style sheets are not allowed",
-    "form": "forms are not allowed",
-    "input": "form fields are not allowed",
-    "button": "buttons are not allowed",
-    "textarea": "form fields are not allowed",
-    "select": "form fields are not allowed",
-    "iframe": "embedded frames are not allowed",
-    "frame": "embedded frames are not allowed",
-    "object": "embedded objects are not allowed",
-    "embed": "embedded objects are not allowed",
-    "link": "external style sheets are not allowed",
-    "meta": "meta tags are not allowed",
-    "base": "base tags are not allowed",
+    "script": _("scripts are not allowed"),
+    "style": _("style sheets are not allowed"),
+    "form": _("forms are not allowed"),
+    "input": _("form fields are not allowed"),
+    "button": _("buttons are not allowed"),
+    "textarea": _("form fields are not allowed"),
+    "select": _("form fields are not allowed"),
+    "iframe": _("embedded frames are not allowed"),
+    "frame": _("embedded frames are not allowed"),
+    "object": _("embedded objects are not allowed"),
+    "embed": _("embedded objects are not allowed"),
+    "link": _("external style sheets are not allowed"),
+    "meta": _("meta tags are not allowed"),
+    "base": _("base tags are not allowed"),
 }
 
 
@@ -47,23 +48,28 @@ def unsafe_html_warnings(lines: Sequence[str], first_line: int, rel: str, proble
         for match in _TAG_RE.finditer(text) if "<" in text else ():
             name = match.group(1).lower()
             if name in _REMOVED_TAGS:
-                problems.warning(rel, number, f"<{name}> removed: {_REMOVED_TAGS[name]} in course content")
+                problems.warning(rel, number, _("<{name}> removed: {reason} in course content",
+                                                name=name, reason=_REMOVED_TAGS[name]))
             attributes = match.group(2)
             for handler in _HANDLER_RE.finditer(attributes):
                 problems.warning(
                     rel, number,
-                    f"'{handler.group(1)}' removed from <{name}>: event handlers (scripts) are not allowed",
+                    _("'{handler}' removed from <{name}>: event handlers (scripts) are not allowed",
+                      handler=handler.group(1), name=name),
                 )
             if _STYLE_RE.search(attributes):
-                problems.warning(rel, number, f"'style' removed from <{name}>: inline styles are not allowed")
+                problems.warning(rel, number, _("'style' removed from <{name}>: inline styles are not allowed",
+                                                name=name))
         for match in _URL_SCHEME_RE.finditer(text) if ":" in text else ():
             scheme = match.group(1).lower()
             if scheme in ("javascript", "vbscript"):
-                problems.warning(rel, number, f"'{scheme}:' link removed: scripts are not allowed in course content")
+                problems.warning(rel, number, _("'{scheme}:' link removed: scripts are not allowed in course content",
+                                                scheme=scheme))
             elif scheme not in WEB_SCHEMES and not match.group(0).startswith("<"):
                 problems.warning(
                     rel, number,
-                    f"link using '{scheme}:' removed: only https:, http:, mailto: and tel: links are allowed",
+                    _("link using '{scheme}:' removed: only https:, http:, mailto: and tel: links are allowed",
+                      scheme=scheme),
                 )
 
 

@@ -11,6 +11,7 @@ from functools import cached_property
 from pathlib import Path
 from urllib.parse import quote, unquote
 
+from .messages import Message, _
 from .problems import Problems
 from .source import suggest
 
@@ -69,7 +70,7 @@ class LinkResolver:
             self.failure = exc
             return None
 
-    def _error(self, value: str, message: str) -> None:
+    def _error(self, value: str, message: Message) -> None:
         self.problems.error(self.file_rel, self.line_of(value), message)
 
     def resolve(self, value: str) -> str | None:
@@ -81,9 +82,10 @@ class LinkResolver:
             # nh3 drops other schemes before calling us; unsafe_html_warnings reports them.
             return value if scheme.group(0)[:-1].lower() in WEB_SCHEMES else None
         if "\\" in value:
-            self._error(value, f"link '{value}' uses '\\'; write paths with '/', like 'assets/photo.png'")
+            self._error(value, _("link '{value}' uses '\\'; write paths with '/', like 'assets/photo.png'",
+                                 value=value))
             return None
-        path, _, fragment = value.partition("#")
+        path, _sep, fragment = value.partition("#")
         path = unquote(path.partition("?")[0])
         suffix = "#" + fragment if fragment else ""
         if not path:
@@ -91,36 +93,40 @@ class LinkResolver:
         if path.startswith("/"):
             self._error(
                 value,
-                f"link '{value}' is an absolute path; use a path relative "
-                f"to this file, like 'assets/{posixpath.basename(path)}'",
+                _("link '{value}' is an absolute path; use a path relative "
+                "to this file, like 'assets/{file_name}'",
+                value=value, file_name=posixpath.basename(path)),
             )
             return None
         if self.scope_rel is None and self.scope_name == "snippet":
             self._error(
                 value,
-                f"link '{value}' points to a file, but a snippet is shared by courses and scenarios and has no folder "
-                "of its own; link to a web address, or put this link in the step or scenario itself",
+                _("link '{value}' points to a file, but a snippet is shared by courses and scenarios and has no folder "
+                "of its own; link to a web address, or put this link in the step or scenario itself", value=value),
             )
             return None
         if self.scope_rel is None:
             self._error(
                 value,
-                f"link '{value}' points to a file, but a single-file scenario has no folder of its own; "
-                "make it a folder 'scenarios/<id>/scenario.md' with the file in its assets/",
+                _("link '{value}' points to a file, but a single-file scenario has no folder of its own; "
+                "make it a folder 'scenarios/<id>/scenario.md' with the file in its assets/", value=value),
             )
             return None
         target = posixpath.normpath(posixpath.join(posixpath.dirname(self.file_rel), path))
         if not target.startswith(self.scope_rel + "/"):
             self._error(
                 value,
-                f"link '{value}' points outside this {self.scope_name}'s "
-                f"folder ({self.scope_rel}); links must stay inside it",
+                _("link '{value}' points outside this course's folder ({scope_rel}); links must stay inside it",
+                  value=value, scope_rel=self.scope_rel)
+                if self.scope_name == "course" else
+                _("link '{value}' points outside this scenario's folder ({scope_rel}); links must stay inside it",
+                  value=value, scope_rel=self.scope_rel),
             )
             return None
         inner = target[len(self.scope_rel) + 1 :]
-        problem = self._check_exists(inner)
+        problem = self._check_exists(inner, value)
         if problem:
-            self._error(value, f"link '{value}' {problem}")
+            self._error(value, problem)
             return None
         if inner in self.page_urls:
             return self.page_urls[inner] + suffix
@@ -128,12 +134,15 @@ class LinkResolver:
             return self.asset_url(quote(inner[len("assets/") :], safe="/")) + suffix
         self._error(
             value,
-            f"link '{value}' is neither a step of this {self.scope_name} "
-            "nor a file in its assets/ folder; move the file into assets/",
+            _("link '{value}' is neither a step of this course "
+              "nor a file in its assets/ folder; move the file into assets/", value=value)
+            if self.scope_name == "course" else
+            _("link '{value}' is neither a step of this scenario "
+              "nor a file in its assets/ folder; move the file into assets/", value=value),
         )
         return None
 
-    def _check_exists(self, inner: str) -> str | None:
+    def _check_exists(self, inner: str, value: str) -> Message | None:
         """Walk the path without following symlinks; say what is wrong, if anything."""
         current = self.root / self.scope_rel  # type: ignore[operator]
         parts = inner.split("/")
@@ -146,9 +155,10 @@ class LinkResolver:
                     siblings = [p.name for p in current.parent.iterdir()]
                 except OSError:
                     siblings = []
-                return f"points to a file that does not exist{suggest(part, siblings)}"
+                return _("link '{value}' points to a file that does not exist{suggestion}",
+                         value=value, suggestion=suggest(part, siblings))
             if stat.S_ISLNK(mode):
-                return "points to a symbolic link, which is not allowed; use the real file"
+                return _("link '{value}' points to a symbolic link, which is not allowed; use the real file", value=value)  # noqa: E501
             if depth == len(parts) - 1 and stat.S_ISDIR(mode):
-                return "points to a folder; link to a file"
+                return _("link '{value}' points to a folder; link to a file", value=value)
         return None

@@ -17,6 +17,7 @@ from typing import Literal
 
 from .course import Course
 from .course_reader import course_units
+from .messages import _
 from .org import OrgVariables, read_org_yaml
 from .problems import Problem, Problems, sort_key
 from .reading import Unit
@@ -116,18 +117,21 @@ def _check_references(courses: dict[str, Unit], scenarios: dict[str, Unit]) -> N
         for ref in unit.scenario_refs:
             if ref.target not in scenarios:
                 unit.problems.error(
-                    ref.rel, ref.line, f"there is no scenario '{ref.target}'{suggest(ref.target, scenarios)}",
+                    ref.rel, ref.line, _("there is no scenario '{target}'{suggestion}",
+                                         target=ref.target, suggestion=suggest(ref.target, scenarios)),
                 )
             elif not scenarios[ref.target].valid:
                 unit.problems.error(
                     ref.rel, ref.line,
-                    f"scenario '{ref.target}' has errors of its own, so this step cannot use it until they are fixed",
+                    _("scenario '{target}' has errors of its own, so this step cannot use it until they are fixed",
+                      target=ref.target),
                 )
         for ref in unit.requires:
             if ref.target not in courses:
                 unit.problems.error(
                     ref.rel, ref.line,
-                    f"'requires' names course '{ref.target}', which does not exist{suggest(ref.target, courses)}",
+                    _("'requires' names course '{target}', which does not exist{suggestion}",
+                      target=ref.target, suggestion=suggest(ref.target, courses)),
                 )
     graph = {cid: [r.target for r in u.requires if r.target in courses] for cid, u in courses.items()}
     for cid, unit in courses.items():
@@ -136,7 +140,8 @@ def _check_references(courses: dict[str, Unit], scenarios: dict[str, Unit]) -> N
             ref = unit.requires[0]
             unit.problems.error(
                 ref.rel, ref.line,
-                f"'requires' makes a loop: {' -> '.join(loop)}; a course cannot (indirectly) require itself",
+                _("'requires' makes a loop: {items}; a course cannot (indirectly) require itself",
+                  items=' -> '.join(loop)),
             )
     changed = True
     while changed:  # a course that requires a left-out course is left out too
@@ -148,7 +153,8 @@ def _check_references(courses: dict[str, Unit], scenarios: dict[str, Unit]) -> N
                 if ref.target in courses and not courses[ref.target].valid:
                     unit.problems.error(
                         ref.rel, ref.line,
-                        f"'requires' names course '{ref.target}', which has errors of its own and is left out",
+                        _("'requires' names course '{target}', which has errors of its own and is left out",
+                          target=ref.target),
                     )
                     changed = True
                     break
@@ -200,7 +206,7 @@ def load_catalog(
     urls = urls or DEFAULT_URLS
     general = Problems()
     if not root.is_dir():
-        general.error(".", 0, f"content folder '{root}' does not exist or is not a folder")
+        general.error(".", 0, _("content folder '{root}' does not exist or is not a folder", root=root))
         return Catalog(MappingProxyType({}), MappingProxyType({}), tuple(general.items), root)
     defaults, samples = read_org_yaml(root, general)
     org_vars = OrgVariables(defaults, org, support_contacts, samples)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .frontmatter import Fields, load_front_matter
+from .messages import Message, _, _n
 from .problems import Problems
 from .source import read_source, suggest
 
@@ -81,11 +82,11 @@ class OrgVariables:
             if name == CONTACTS:
                 if row.strip() != match.group(0):
                     problems.error(rel, number,
-                                   "'{{ support.contacts }}' becomes a list, so put it on a line of its own")
+                                   _("'{{{{ support.contacts }}}}' becomes a list, so put it on a line of its own"))
                     return match.group(0)
                 return self.contacts_html()
             if not name.startswith("org.") or not NAME_RE.fullmatch(name[4:]):
-                problems.error(rel, number, f"'{{{{ {name} }}}}' is not a variable; write '{{{{ org.name }}}}' (lowercase letters, digits and _) or '{{{{ support.contacts }}}}'")  # noqa: E501
+                problems.error(rel, number, _("'{{{{ {name} }}}}' is not a variable; write '{{{{ org.name }}}}' (lowercase letters, digits and _) or '{{{{ support.contacts }}}}'", name=name))  # noqa: E501
                 return match.group(0)
             key = name[4:]
             files = self.used.setdefault(key, [])
@@ -94,7 +95,7 @@ class OrgVariables:
             if key not in self.values:
                 if key not in self.missing:
                     self.missing.append(key)
-                problems.error(rel, number, f"organisation variable '{key}' has no value{suggest(key, self.values)}; add '{key}: ...' to org.yaml at the content folder's root (or to the site's ORG setting)")  # noqa: E501
+                problems.error(rel, number, _("organisation variable '{key}' has no value{suggestion}; add '{key}: ...' to org.yaml at the content folder's root (or to the site's ORG setting)", key=key, suggestion=suggest(key, self.values)))  # noqa: E501
                 return match.group(0)
             return " ".join(self.values[key].split())
         return _USE_RE.sub(replace, row)
@@ -104,13 +105,14 @@ class OrgVariables:
         snippet_uses: list[SnippetUse] | None, in_snippet: bool,
     ) -> str:
         if in_snippet:
-            problems.error(rel, number, f"'{written}': a snippet cannot include another snippet; copy its text here, or include both where this snippet is used")  # noqa: E501
+            problems.error(rel, number, _("'{written}': a snippet cannot include another snippet; copy its text here, or include both where this snippet is used", written=written))  # noqa: E501
             return written
         if snippet_uses is None or self.snippets is None:
-            problems.error(rel, number, f"'{written}': snippets can only be included in the Markdown text of a file, on a line of their own")  # noqa: E501
+            problems.error(rel, number, _("'{written}': snippets can only be included in the Markdown text of a file, on a line of their own", written=written))  # noqa: E501
             return written
         if row.strip() != written:
-            problems.error(rel, number, f"'{written}' includes a snippet, so put it on a line of its own")
+            problems.error(rel, number, _("'{written}' includes a snippet, so put it on a line of its own",
+                                          written=written))
             return written
         html = self.snippets.include(name, rel, number, problems, snippet_uses)
         return written if html is None else html
@@ -135,9 +137,9 @@ def read_org_yaml(root: Path, problems: Problems) -> tuple[dict[str, str], froze
     samples: set[str] = set()
     for key, value in meta.data.items():
         if not NAME_RE.fullmatch(key):
-            problems.error("org.yaml", meta.line(key), f"'{key}' is not a valid variable name; use lowercase letters, digits and _, starting with a letter")  # noqa: E501
+            problems.error("org.yaml", meta.line(key), _("'{key}' is not a valid variable name; use lowercase letters, digits and _, starting with a letter", key=key))  # noqa: E501
         elif isinstance(value, (dict, list)) or value is None:
-            problems.error("org.yaml", meta.line(key), f"'{key}' should be text, like '{key}: Our charity'")
+            problems.error("org.yaml", meta.line(key), _("'{key}' should be text, like '{key}: Our charity'", key=key))
         else:
             values[key] = str(value)
             line = meta.line(key)
@@ -146,13 +148,17 @@ def read_org_yaml(root: Path, problems: Problems) -> tuple[dict[str, str], froze
     return values, frozenset(samples)
 
 
-def sample_note(names: Sequence[str]) -> str:
+def sample_note(names: Sequence[str]) -> Message:
     """The `lms check` note listing the variables still at their org.yaml sample values."""
-    many = len(names) != 1
-    return (f"{len(names)} organisation detail{'s' * many} the training uses still {'have' if many else 'has'} "
-            f"the sample value{'s' * many} marked '# sample' in org.yaml: {', '.join(names)}. "
-            f"Set {'each' if many else 'it'} in the site's ORG setting (its configuration file or the admin "
-            "settings page), or write your own value in org.yaml and remove the '# sample' mark")
+    return _n(
+        "{count} organisation detail the training uses still has the sample value marked '# sample' in org.yaml: "
+        "{names}. Set it in the site's ORG setting (its configuration file or the admin settings page), or write "
+        "your own value in org.yaml and remove the '# sample' mark",
+        "{count} organisation details the training uses still have the sample values marked '# sample' in org.yaml: "
+        "{names}. Set each in the site's ORG setting (its configuration file or the admin settings page), or write "
+        "your own value in org.yaml and remove the '# sample' mark",
+        len(names), names=", ".join(names),
+    )
 
 
 def org_text(fields: Fields, key: str, org: OrgVariables | None) -> str | None:
@@ -163,27 +169,27 @@ def org_text(fields: Fields, key: str, org: OrgVariables | None) -> str | None:
     return org.substitute(value, fields.rel, fields.line(key), fields.problems) or None
 
 
-def org_problems(values: object) -> list[str]:
+def org_problems(values: object) -> list[Message]:
     """What is wrong with a site's ORG setting (a mapping of names to text); [] when it is usable.
 
     The same rule for the configuration file, the environment and the admin settings page.
     """
     if not isinstance(values, Mapping):
-        return ["should be a table of names to text, like { charity_name = \"Our charity\" }"]
+        return [_('should be a table of names to text, like {{ charity_name = "Our charity" }}')]
     problems = []
     for key, value in values.items():
         if not isinstance(key, str) or not NAME_RE.fullmatch(key):
-            problems.append(f"'{key}' is not a valid variable name; use lowercase letters, digits and _, "
-                            "starting with a letter")
+            problems.append(_("'{key}' is not a valid variable name; use lowercase letters, digits and _, "
+                              "starting with a letter", key=key))
         elif not isinstance(value, str):
-            problems.append(f"'{key}' should be text")
+            problems.append(_("'{key}' should be text", key=key))
     return problems
 
 
-def parse_org_lines(text: str) -> tuple[dict[str, str], list[str]]:
+def parse_org_lines(text: str) -> tuple[dict[str, str], list[Message]]:
     """`name = value` lines (as the admin settings page shows them) as a mapping, and what is wrong."""
     values: dict[str, str] = {}
-    problems: list[str] = []
+    problems: list[Message] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.strip()
         if not line or line.startswith("#"):
@@ -191,9 +197,9 @@ def parse_org_lines(text: str) -> tuple[dict[str, str], list[str]]:
         name, sep, value = line.partition("=")
         name = name.strip()
         if not sep:
-            problems.append(f"line {number}: write it as name = value")
+            problems.append(_("line {number}: write it as name = value", number=number))
         elif name in values:
-            problems.append(f"line {number}: '{name}' is given twice")
+            problems.append(_("line {number}: '{name}' is given twice", number=number, name=name))
         else:
             values[name] = value.strip()
     problems += org_problems(values)

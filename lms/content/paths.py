@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .course import Course, Question
+from .messages import Message, _, untranslated
 from .problems import Problem
 from .scenario import Choice, Scenario
 
@@ -43,15 +44,19 @@ class RouteReport:
     search_stopped: bool = False  # the unsafe-choice search reached ROUTE_CAP steps before it was done
     problems: list[Problem] = field(default_factory=list)
 
-    def line(self, rel: str) -> str:
-        routes = f"more than {ROUTE_CAP:,} (capped)" if self.capped else f"{self.routes:,}"
-        passing = f"{self.passing:,}" if not self.capped else f"{self.passing:,} (of {self.routes:,} counted)"
-        text = f"{rel}: routes {routes}, passing {passing}, best score {self.best}, worst score {self.worst}"
-        if self.loops:
-            text += "; some routes loop for ever and are not counted"
-        if self.search_stopped:
-            text += f"; unsafe-choice search stopped after {ROUTE_CAP:,} steps, so some routes were not checked"
-        return text
+    def line(self, rel: str) -> Message:
+        if self.capped:
+            routes = _("more than {cap:,} (capped)", cap=ROUTE_CAP)
+            passing = _("{passing:,} (of {routes:,} counted)", passing=self.passing, routes=self.routes)
+        else:
+            routes = untranslated("{routes:,}", routes=self.routes)
+            passing = untranslated("{passing:,}", passing=self.passing)
+        text = _("{rel}: routes {routes}, passing {passing}, best score {best}, worst score {worst}",
+                 rel=rel, routes=routes, passing=passing, best=self.best, worst=self.worst)
+        loops = _("; some routes loop for ever and are not counted") if self.loops else ""
+        stopped = (_("; unsafe-choice search stopped after {cap:,} steps, so some routes were not checked",
+                     cap=ROUTE_CAP) if self.search_stopped else "")
+        return untranslated("{text}{loops}{stopped}", text=text, loops=loops, stopped=stopped)
 
 
 def plain(text_html: str) -> str:
@@ -142,10 +147,11 @@ def explore(scenario: Scenario, rel: str, worst_allowed: int = -2) -> RouteRepor
                 passes(total + score, ok) for score, ok in explorer.summary(after)
             ):
                 warned.add((state[0], choice.index))
-                report.problems.append(Problem(
+                report.problems.append(Problem.of(
                     rel, choice.line, "warning",
-                    f"a run can still pass after choosing '{plain(choice.text_html)}' ({choice.score:+d}) "
-                    f"at node '{state[0]}'; lower its score, make it a red line or list a node under pass_forbids",
+                    _("a run can still pass after choosing '{choice}' ({score:+d}) at node '{node_id}'; "
+                      "lower its score, make it a red line or list a node under pass_forbids",
+                      choice=plain(choice.text_html), score=choice.score, node_id=state[0]),
                 ))
             stack.append((after, total))
     report.loops = explorer.loops
@@ -170,9 +176,9 @@ def _first_choice_passes(scenario: Scenario, explorer: _Explorer, rel: str) -> l
         return []
     if scenario.route_passes(visited, score, state[0], state[2]):
         line = scenario.nodes[scenario.start].line
-        return [Problem(rel, line, "warning",
-                        "with 'shuffle: false', always taking the first listed choice passes this scenario; "
-                        "reorder the choices or let them be shuffled")]
+        return [Problem.of(rel, line, "warning",
+                           _("with 'shuffle: false', always taking the first listed choice passes this scenario; "
+                             "reorder the choices or let them be shuffled"))]
     return []
 
 
@@ -183,16 +189,16 @@ def longest_answer_problems(course: Course, rel: str) -> list[Problem]:
     step on its own, at the step's file: a final test can be cued even when the
     practice questions around it dilute the course's share.
     """
-    problems = _longest_answer_problem(course.questions, rel, "")
+    problems = _longest_answer_problem(course.questions, rel, assessment=False)
     folder = PurePosixPath(rel).parent
     for step in course.assessment_steps:
         if step.path is not None:
             step_rel = (folder / step.path.relative_to(course.path).as_posix()).as_posix()
-            problems += _longest_answer_problem(step.questions, step_rel, " of this assessment")
+            problems += _longest_answer_problem(step.questions, step_rel, assessment=True)
     return problems
 
 
-def _longest_answer_problem(questions: Sequence[Question], rel: str, where: str) -> list[Problem]:
+def _longest_answer_problem(questions: Sequence[Question], rel: str, *, assessment: bool) -> list[Problem]:
     single = [q for q in questions if not q.multiple and len(q.choices) >= 2]
     if len(single) < 5:
         return []
@@ -203,10 +209,14 @@ def _longest_answer_problem(questions: Sequence[Question], rel: str, where: str)
         if all(right > length for length, correct in lengths if not correct):
             longest += 1
     if longest * 100 > 60 * len(single):
-        return [Problem(rel, 0, "warning",
-                        f"the correct choice is the longest in {longest} of {len(single)} "
-                        f"single-answer questions{where}; "
-                        "trainees can pass by picking the longest, so vary the lengths")]
+        about = {"longest": longest, "total": len(single)}
+        if assessment:
+            message = _("the correct choice is the longest in {longest} of {total} single-answer questions of this "
+                        "assessment; trainees can pass by picking the longest, so vary the lengths", **about)
+        else:
+            message = _("the correct choice is the longest in {longest} of {total} single-answer questions; "
+                        "trainees can pass by picking the longest, so vary the lengths", **about)
+        return [Problem.of(rel, 0, "warning", message)]
     return []
 
 

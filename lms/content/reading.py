@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from .course import Course
 from .frontmatter import Document, split_document
 from .links import LinkResolver
+from .messages import Message, _
 from .org import OrgVariables
 from .problems import Problems
 from .render import RenderTooSlow
@@ -67,7 +68,7 @@ def entries(folder: Path, rel: str, problems: Problems) -> Iterator[os.DirEntry[
         with os.scandir(folder) as scan:
             entries = sorted(scan, key=lambda e: e.name)
     except OSError as exc:
-        problems.error(rel, 0, f"cannot read this folder: {exc.strerror or exc}")
+        problems.error(rel, 0, _("cannot read this folder: {reason}", reason=exc.strerror or str(exc)))
         return
     for entry in entries:
         if is_draft(entry.name):
@@ -75,7 +76,7 @@ def entries(folder: Path, rel: str, problems: Problems) -> Iterator[os.DirEntry[
         if entry.is_symlink():
             problems.error(
                 f"{rel}/{entry.name}", 0,
-                "symbolic links are not allowed; replace the link with the real file or folder",
+                _("symbolic links are not allowed; replace the link with the real file or folder"),
             )
             continue
         yield entry
@@ -88,10 +89,10 @@ def top_folder(root: Path, name: str, problems: Problems) -> Path | None:
     except FileNotFoundError:
         return None
     if stat.S_ISLNK(mode):
-        problems.error(name, 0, "symbolic links are not allowed; make this a real folder")
+        problems.error(name, 0, _("symbolic links are not allowed; make this a real folder"))
         return None
     if not stat.S_ISDIR(mode):
-        problems.error(name, 0, f"'{name}' should be a folder")
+        problems.error(name, 0, _("'{name}' should be a folder", name=name))
         return None
     return path
 
@@ -148,11 +149,11 @@ def make_resolver(
     )
 
 
-def too_slow_message(budget: float) -> str:
+def too_slow_message(budget: float) -> Message:
     """What to say about a file whose Markdown did not render within the budget."""
-    return (f"this file takes too long to render (more than {budget:g} s); split it into smaller files "
-            "or break up its longest paragraphs "
-            "(thousands of '[', '<' or footnotes in one paragraph are the usual cause)")
+    return _("this file takes too long to render (more than {budget:g} s); split it into smaller files "
+             "or break up its longest paragraphs "
+             "(thousands of '[', '<' or footnotes in one paragraph are the usual cause)", budget=budget)
 
 
 def guarded(unit: Unit, rel: str, read: Callable[[], object]) -> object | None:
@@ -163,8 +164,9 @@ def guarded(unit: Unit, rel: str, read: Callable[[], object]) -> object | None:
         unit.problems.error(rel, 0, too_slow_message(exc.budget))
     except RecursionError:
         unit.problems.error(
-            rel, 0, "this file is nested too deeply to read (quotes or lists inside each other); simplify it",
+            rel, 0, _("this file is nested too deeply to read (quotes or lists inside each other); simplify it"),
         )
     except Exception as exc:  # noqa: BLE001 - a broken file must never stop the app
-        unit.problems.error(rel, 0, f"internal error reading this file: {type(exc).__name__}: {exc}")
+        unit.problems.error(rel, 0, _("internal error reading this file: {error_type}: {exc}",
+                                      error_type=type(exc).__name__, exc=str(exc)))
     return None

@@ -14,6 +14,7 @@ from typing import Literal
 
 from .blocks import Pieces, dedent_quote, list_item
 from .course import review_due
+from .messages import _
 from .problems import Problems
 from .source import SLUG_HELP, atx_heading, is_slug, outside_fences, suggest
 
@@ -248,7 +249,7 @@ def split_conditional(
         rest = " ".join(stripped[3:].split())
         if not rest:
             if condition is None:
-                problems.error(rel, number, "':::' closes nothing: no '::: if NODE' block is open here")
+                problems.error(rel, number, _("':::' closes nothing: no '::: if NODE' block is open here"))
                 continue
             parts.append(PartDraft(pieces.add("\n".join(current).strip("\n")), condition, opened))
             current, condition = [], None
@@ -256,25 +257,27 @@ def split_conditional(
         if not rest.startswith("if "):
             problems.error(
                 rel, number,
-                f"'::: {rest}' is not a condition; write '::: if NODE' "
-                "or '::: if not NODE', and ':::' to end the block",
+                _("'::: {rest}' is not a condition; write '::: if NODE' "
+                "or '::: if not NODE', and ':::' to end the block", rest=rest),
             )
             continue
         if condition is not None:
             problems.error(
                 rel, number,
-                f"conditional blocks do not nest: close the block opened on line {opened} with ':::' first",
+                _("conditional blocks do not nest: close the block opened on line {opened} with ':::' first",
+                  opened=opened),
             )
             continue
         negate = rest.startswith("if not ")
         node = rest[7:] if negate else rest[3:]
         if not is_slug(node):
-            problems.error(rel, number, f"'::: {rest}' should name a node id ({SLUG_HELP})")
+            problems.error(rel, number, _("'::: {rest}' should name a node id ({slug_help})",
+                                          rest=rest, slug_help=SLUG_HELP))
             node = ""
         parts.append(PartDraft(pieces.add("\n".join(current).strip("\n")), None, 0))
         current, condition, opened = [], Condition(node, negate), number
     if condition is not None:
-        problems.error(rel, opened, "this '::: if' block is never closed; add a line ':::' where it ends")
+        problems.error(rel, opened, _("this '::: if' block is never closed; add a line ':::' where it ends"))
     parts.append(PartDraft(pieces.add("\n".join(current).strip("\n")), condition, opened))
     return parts
 
@@ -313,7 +316,7 @@ def choice_link(content: str) -> tuple[str, str, str] | None:
     return content[1:index], content[index + 3 : close].strip(), content[close + 1 :].strip()
 
 
-_ANNOTATION_HELP = "use a score like +2, -1 or 0, 'red line', 'pin', 'skill NAME', 'if NODE' or 'if not NODE'"
+_ANNOTATION_HELP = _("use a score like +2, -1 or 0, 'red line', 'pin', 'skill NAME', 'if NODE' or 'if not NODE'")
 
 
 def parse_annotations(rest: str, draft: _ChoiceDraft, rel: str, problems: Problems) -> None:
@@ -329,8 +332,8 @@ def _parse_annotations(rest: str, draft: _ChoiceDraft, rel: str, problems: Probl
     if not (rest.startswith("(") and rest.endswith(")")):
         problems.error(
             rel, draft.line,
-            f"unexpected text after the choice's link: '{rest}'; only one list of annotations "
-            "in brackets may follow, like (+2, red line)",
+            _("unexpected text after the choice's link: '{rest}'; only one list of annotations "
+            "in brackets may follow, like (+2, red line)", rest=rest),
         )
         return
     seen_score = False
@@ -338,14 +341,16 @@ def _parse_annotations(rest: str, draft: _ChoiceDraft, rel: str, problems: Probl
         word = " ".join(raw.split())
         lower = word.lower()
         if not word:
-            problems.error(rel, draft.line, f"empty annotation in '{rest[:40]}'; {_ANNOTATION_HELP}")
+            problems.error(rel, draft.line, _("empty annotation in '{rest}'; {annotation_help}",
+                                              rest=rest[:40], annotation_help=_ANNOTATION_HELP))
             return  # once is enough: a line of commas must not become thousands of problems
         elif lower.lstrip("+-").isdigit() and (lower[0] in "+-" or lower == "0" or lower.isdigit()):
             if seen_score:
-                problems.error(rel, draft.line, f"choice has two scores in '{rest}'; give one")
+                problems.error(rel, draft.line, _("choice has two scores in '{rest}'; give one", rest=rest))
             seen_score = True
             if lower[0] not in "+-" and lower != "0":
-                problems.error(rel, draft.line, f"score '{word}' needs a sign: write '+{word}' or '-{word}'")
+                problems.error(rel, draft.line, _("score '{word}' needs a sign: write '+{word}' or '-{word}'",
+                                                  word=word))
             draft.score = int(lower) if len(lower) < 10 else 0
         elif lower == "red line":
             draft.red_line = True
@@ -354,21 +359,24 @@ def _parse_annotations(rest: str, draft: _ChoiceDraft, rel: str, problems: Probl
         elif lower.startswith("skill "):
             name = word[6:].strip()
             if not is_slug(name):
-                problems.error(rel, draft.line, f"'{word}' should name a skill declared under 'skills:' ({SLUG_HELP})")
+                problems.error(rel, draft.line, _("'{word}' should name a skill declared under 'skills:' ({slug_help})",
+                                                  word=word, slug_help=SLUG_HELP))
             elif name not in draft.skills:
                 draft.skills.append(name)
         elif lower.startswith("if "):
             negate = lower.startswith("if not ")
             node = word[7:].strip() if negate else word[3:].strip()
             if draft.condition is not None:
-                problems.error(rel, draft.line, "choice has two 'if' annotations; only one is allowed")
+                problems.error(rel, draft.line, _("choice has two 'if' annotations; only one is allowed"))
             elif not is_slug(node):
-                problems.error(rel, draft.line, f"'{word}' should name a node id ({SLUG_HELP})")
+                problems.error(rel, draft.line, _("'{word}' should name a node id ({slug_help})",
+                                                  word=word, slug_help=SLUG_HELP))
             else:
                 draft.condition = Condition(node, negate)
         else:
             hint = suggest(lower, ["red line", "pin", "skill", "if", "if not"])
-            problems.error(rel, draft.line, f"unknown annotation '{word}'{hint}; {_ANNOTATION_HELP}")
+            problems.error(rel, draft.line, _("unknown annotation '{word}'{hint}; {annotation_help}",
+                                              word=word, hint=hint, annotation_help=_ANNOTATION_HELP))
 
 
 def _list_marker(line: str) -> str:
@@ -431,7 +439,8 @@ def parse_node_body(
         if after is not None and all(choice_link(list_item(lines[i]) or "") for i in items):
             problems.error(
                 rel, first + after,
-                f"text after the choices of node '{draft.id}'; the choice list must come last, so move this above it",
+                _("text after the choices of node '{draft_id}'; the choice list must come last, so move this above it",
+                  draft_id=draft.id),
             )
     if blocks:
         items, after = blocks[-1]
@@ -442,15 +451,15 @@ def parse_node_body(
                 list_end = after
                 problems.error(
                     rel, first + after,
-                    f"text after the choices of node '{draft.id}'; the "
-                    "choice list must come last, so move this above it",
+                    _("text after the choices of node '{draft_id}'; the "
+                    "choice list must come last, so move this above it", draft_id=draft.id),
                 )
         elif any(links):
             bad = items[links.index(None)]
             problems.error(
                 rel, first + bad,
-                "this list mixes choices and plain items; every item of a choice list must start "
-                "with a link to a node, like '- [Reply to them](#reply)'",
+                _("this list mixes choices and plain items; every item of a choice list must start "
+                "with a link to a node, like '- [Reply to them](#reply)'"),
             )
     end = choice_lines[0] if choice_lines else len(lines)
     draft.body_parts = split_conditional(lines[:end], first, rel, problems, pieces)
@@ -461,9 +470,10 @@ def parse_node_body(
         text, target, rest = link
         choice = _ChoiceDraft(first + start, text, target)
         if not is_slug(target):
-            problems.error(rel, choice.line, f"choice links to '#{target}', which is not a node id ({SLUG_HELP})")
+            problems.error(rel, choice.line, _("choice links to '#{target}', which is not a node id ({slug_help})",
+                                               target=target, slug_help=SLUG_HELP))
         if not text.strip():
-            problems.error(rel, choice.line, "choice has no text; write what the trainee would do inside the [ ]")
+            problems.error(rel, choice.line, _("choice has no text; write what the trainee would do inside the [ ]"))
         parse_annotations(rest, choice, rel, problems)
         for offset, line in enumerate(lines[start + 1 : stop], start=start + 1):
             if not line.strip():
@@ -475,7 +485,7 @@ def parse_node_body(
             else:
                 problems.error(
                     rel, first + offset,
-                    "text under a choice must be its feedback, as a quote indented under it: '  > ...'",
+                    _("text under a choice must be its feedback, as a quote indented under it: '  > ...'"),
                 )
         choice.text_piece = pieces.add(text)
         if any(row.strip() for row in choice.feedback):
@@ -503,12 +513,14 @@ def parse_scenario_body(body: str, body_line: int, rel: str, problems: Problems,
         line = body_line + index
         stop = headings[position + 1][0] if position + 1 < len(headings) else len(lines)
         if not text:
-            problems.error(rel, line, "node heading has no id; write '## some-node-id'")
+            problems.error(rel, line, _("node heading has no id; write '## some-node-id'"))
         elif not is_slug(text):
-            problems.error(rel, line, f"node id '{text}' is not valid; use {SLUG_HELP}, like '## {_slugify(text)}'")
+            problems.error(rel, line, _("node id '{text}' is not valid; use {slug_help}, like '## {suggested_id}'",
+                                        text=text, slug_help=SLUG_HELP, suggested_id=_slugify(text)))
         elif text in seen:
             problems.error(
-                rel, line, f"duplicate node id '{text}' (first on line {seen[text]}); node ids must be unique",
+                rel, line, _("duplicate node id '{text}' (first on line {first_line}); node ids must be unique",
+                             text=text, first_line=seen[text]),
             )
             continue
         else:
@@ -517,7 +529,7 @@ def parse_scenario_body(body: str, body_line: int, rel: str, problems: Problems,
         parse_node_body(draft, lines[index + 1 : stop], line + 1, rel, problems, pieces)
         result.nodes.append(draft)
     if not headings:
-        problems.error(rel, body_line, "scenario has no nodes; start each situation with a heading like '## the-post'")
+        problems.error(rel, body_line, _("scenario has no nodes; start each situation with a heading like '## the-post'"))  # noqa: E501
     return result
 
 
@@ -540,38 +552,41 @@ def check_graph(
             if choice.target not in nodes and is_slug(choice.target):
                 problems.error(
                     rel, choice.line,
-                    f"choice links to '#{choice.target}', but there is no "
-                    f"node '{choice.target}'{suggest(choice.target, nodes)}",
+                    _("choice links to '#{target}', but there is no "
+                    "node '{target}'{suggestion}", target=choice.target, suggestion=suggest(choice.target, nodes)),
                 )
             if choice.condition and choice.condition.node not in nodes:
                 name = choice.condition.node
                 problems.error(
                     rel, choice.line,
-                    f"'if {'not ' if choice.condition.negate else ''}{name}' "
-                    f"names a node that does not exist{suggest(name, nodes)}",
+                    _("'if {negation}{name}' names a node that does not exist{suggestion}",
+                      negation="not " if choice.condition.negate else "", name=name, suggestion=suggest(name, nodes)),
                 )
         if not node.choices and node.id not in listed:
             problems.error(
                 rel, node.line,
-                f"node '{node.id}' has no choices, so it is an ending, but it is not listed under 'endings'; "
-                "list it under pass, fail or neutral (or give it choices)",
+                _("node '{node_id}' has no choices, so it is an ending, but it is not listed under 'endings'; "
+                "list it under pass, fail or neutral (or give it choices)", node_id=node.id),
             )
         if node.choices and all(choice.condition for choice in node.choices):
             problems.warning(
                 rel, node.line,
-                f"every choice of node '{node.id}' has an 'if'; a run where none applies gets stuck here",
+                _("every choice of node '{node_id}' has an 'if'; a run where none applies gets stuck here",
+                  node_id=node.id),
             )
     for outcome, ids in endings.items():
         for node_id in ids:
             if node_id not in nodes:
                 problems.error(
                     rel, lines.get(f"endings.{outcome}", 1),
-                    f"ending '{node_id}' under '{outcome}' is not a node{suggest(node_id, nodes)}",
+                    _("ending '{node_id}' under '{outcome}' is not a node{suggestion}",
+                      node_id=node_id, outcome=outcome, suggestion=suggest(node_id, nodes)),
                 )
             elif nodes[node_id].choices:
                 problems.error(
                     rel, lines.get(f"endings.{outcome}", 1),
-                    f"ending '{node_id}' under '{outcome}' has choices; an ending is a node without choices",
+                    _("ending '{node_id}' under '{outcome}' has choices; an ending is a node without choices",
+                      node_id=node_id, outcome=outcome),
                 )
     if start not in nodes:
         return
@@ -579,7 +594,8 @@ def check_graph(
     reachable = _reach({start}, forward)
     for node in nodes.values():
         if node.id not in reachable:
-            problems.warning(rel, node.line, f"node '{node.id}' cannot be reached from '{start}'")
+            problems.warning(rel, node.line, _("node '{node_id}' cannot be reached from '{start}'",
+                                               node_id=node.id, start=start))
     backward: dict[str, set[str]] = {node_id: set() for node_id in nodes}
     for source, targets in forward.items():
         for target in targets:
@@ -589,14 +605,15 @@ def check_graph(
     for node in nodes.values():
         if node.id not in can_finish and node.choices:
             problems.error(
-                rel, node.line, f"node '{node.id}' is a trap: no ending can be reached from it; give it a way out",
+                rel, node.line, _("node '{node_id}' is a trap: no ending can be reached from it; give it a way out",
+                                  node_id=node.id),
             )
     if pass_score is not None:
         passes = [n for n in endings.get("pass", ()) if n in reachable]
         if not passes:
             problems.error(
                 rel, lines.get("pass_score", 1),
-                "'pass_score' is set but no 'pass' ending can be reached from the start",
+                _("'pass_score' is set but no 'pass' ending can be reached from the start"),
             )
 
 

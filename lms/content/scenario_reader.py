@@ -15,6 +15,7 @@ from .blocks import Pieces
 from .course import AUDIENCES, review_due
 from .frontmatter import Fields
 from .html_lint import unsafe_html_warnings
+from .messages import _
 from .org import OrgVariables, org_text
 from .problems import Problems
 from .reading import Unit, entries, guarded, make_resolver, read_markdown, rel_path, top_folder, walk_assets
@@ -82,7 +83,7 @@ class ScenarioReader:
                     self.translations[translation[1]] = Path(entry.path)
                 elif entry.name != "scenario.md":
                     self.problems.warning(
-                        f"{folder_rel}/{entry.name}", 0, "ignored; a scenario folder holds scenario.md and assets/",
+                        f"{folder_rel}/{entry.name}", 0, _("ignored; a scenario folder holds scenario.md and assets/"),
                     )
         guarded(self.unit, self.rel, lambda: self._read(assets))
         if isinstance(self.unit.value, Scenario) and self.unit.valid and self.translations:
@@ -116,8 +117,8 @@ class ScenarioReader:
         if not doc.meta.present:
             self.problems.error(
                 rel, 1,
-                "scenario has no front matter; start it with '---', "
-                "then 'title:', 'summary:' and 'endings:', then '---'",
+                _("scenario has no front matter; start it with '---', "
+                "then 'title:', 'summary:' and 'endings:', then '---'"),
             )
         fields = Fields(doc.meta, doc.meta.data, rel, self.problems)
         fields.check_keys(SCENARIO_KEYS, ("title", "summary", "endings"), EXAMPLES)
@@ -135,30 +136,32 @@ class ScenarioReader:
             for part in draft.body_parts + [p for c in draft.choices for p in c.feedback_parts]:
                 if part.condition is not None and part.condition.node and part.condition.node not in nodes:
                     name = part.condition.node
-                    self.problems.error(rel, part.line, f"'::: if {'not ' if part.condition.negate else ''}{name}' names a node that does not exist{suggest(name, nodes)}")  # noqa: E501
-        start = fields.slug("start", "a node id") or (body.nodes[0].id if body.nodes else "")
+                    self.problems.error(rel, part.line, _("'::: if {negation}{name}' names a node that does not exist{suggestion}", negation="not " if part.condition.negate else "", name=name, suggestion=suggest(name, nodes)))  # noqa: E501
+        start = fields.slug("start", _("a node id")) or (body.nodes[0].id if body.nodes else "")
         if "start" in fields.data and start not in nodes:
             self.problems.error(
-                rel, fields.line("start"), f"'start' names node '{start}', which does not exist{suggest(start, nodes)}",
+                rel, fields.line("start"), _("'start' names node '{start}', which does not exist{suggestion}",
+                                             start=start, suggestion=suggest(start, nodes)),
             )
-        pass_score = fields.whole("pass_score", "points", minimum=None)
+        pass_score = fields.whole("pass_score", _("points"), minimum=None)
         pass_requires = self._node_list(fields, "pass_requires", nodes)
         pass_forbids = self._node_list(fields, "pass_forbids", nodes)
         for node_id in set(pass_requires) & set(pass_forbids):
             self.problems.error(
                 rel, fields.line("pass_forbids"),
-                f"node '{node_id}' is under both 'pass_requires' and 'pass_forbids', so no run can pass",
+                _("node '{node_id}' is under both 'pass_requires' and 'pass_forbids', so no run can pass",
+                  node_id=node_id),
             )
         skills = self._skills(fields, nodes)
         reviewed = fields.date("reviewed")
-        every = fields.whole("review_every_months", "months", minimum=1)
+        every = fields.whole("review_every_months", _("months"), minimum=1)
         due = review_due(reviewed, every)
         if self.today is not None and due is not None and due < self.today:
-            self.problems.warning(rel, fields.line("reviewed"), f"this scenario was due for review on {due.isoformat()} (reviewed {reviewed}, every {every} months); check it is still true, then update 'reviewed'")  # noqa: E501
+            self.problems.warning(rel, fields.line("reviewed"), _("this scenario was due for review on {due} (reviewed {reviewed}, every {every} months); check it is still true, then update 'reviewed'", due=due.isoformat(), reviewed=reviewed, every=every))  # noqa: E501
         check_graph(nodes, start, endings, pass_score, rel, doc.meta.lines, self.problems)
         if self.problems.has_errors:
             return
-        minutes = fields.whole("minutes", "minutes", minimum=1) or estimate_minutes(
+        minutes = fields.whole("minutes", _("minutes"), minimum=1) or estimate_minutes(
             body.briefing_words, {d.id: d.words for d in body.nodes}, nodes, start)
         self.unit.value = Scenario(
             id=self.id, title=org_text(fields, "title", self.org) or "",
@@ -173,29 +176,32 @@ class ScenarioReader:
 
     def _node_list(self, fields: Fields, key: str, nodes: Mapping[str, Node]) -> tuple[str, ...]:
         """pass_requires / pass_forbids: node ids that must exist."""
-        found = fields.slug_list(key, "node ids")
+        found = fields.slug_list(key, _("node ids"))
         for node_id in found:
             if node_id not in nodes:
                 self.problems.error(
                     fields.rel, fields.line(key),
-                    f"'{key}' names node '{node_id}', which does not exist{suggest(node_id, nodes)}",
+                    _("'{key}' names node '{node_id}', which does not exist{suggestion}",
+                      key=key, node_id=node_id, suggestion=suggest(node_id, nodes)),
                 )
         return found
 
     def _skills(self, fields: Fields, nodes: Mapping[str, Node]) -> dict[str, str]:
         """The declared skills (name -> label); undeclared skills on choices are errors, unused ones warnings."""
         skills: dict[str, str] = {}
-        sub = fields.mapping("skills", "a mapping of skill names to labels, like '{escalation: Escalating risk}'")
+        sub = fields.mapping("skills", _("a mapping of skill names to labels, like '{{escalation: Escalating risk}}'"))
         if sub is not None:
             for name in sub.data:
                 if not is_slug(str(name)):
                     self.problems.error(
-                        fields.rel, sub.line(str(name)), f"skill name '{name}' is not valid; use {SLUG_HELP}",
+                        fields.rel, sub.line(str(name)), _("skill name '{name}' is not valid; use {slug_help}",
+                                                           name=name, slug_help=SLUG_HELP),
                     )
                 elif (text := sub.text(str(name))) is None:
                     self.problems.error(
                         fields.rel, sub.line(str(name)),
-                        f"skill '{name}' needs a label, like '{name}: {id_in_words(str(name))}'",
+                        _("skill '{name}' needs a label, like '{name}: {id_in_words}'",
+                          name=name, id_in_words=id_in_words(str(name))),
                     )
                 else:
                     skills[str(name)] = text
@@ -205,26 +211,27 @@ class ScenarioReader:
                 for name in choice.skills:
                     used.add(name)
                     if name not in skills:
-                        where = "declare it under 'skills:' in the front matter" if skills else "declare it in the front matter, like 'skills: {" + name + ": " + id_in_words(name) + "}'"  # noqa: E501
+                        where = _("declare it under 'skills:' in the front matter") if skills else _("declare it in the front matter, like 'skills: {{{name}: {label}}}'", name=name, label=id_in_words(name))  # noqa: E501
                         self.problems.error(
-                            fields.rel, choice.line, f"skill '{name}' is not declared{suggest(name, skills)}; {where}",
+                            fields.rel, choice.line, _("skill '{name}' is not declared{suggestion}; {where}",
+                                                       name=name, suggestion=suggest(name, skills), where=where),
                         )
         for name in skills:
             if name not in used:
-                self.problems.warning(fields.rel, sub.line(name) if sub else 1, f"skill '{name}' is declared but no choice uses it; tag choices with '(skill {name})' or remove it")  # noqa: E501
+                self.problems.warning(fields.rel, sub.line(name) if sub else 1, _("skill '{name}' is declared but no choice uses it; tag choices with '(skill {name})' or remove it", name=name))  # noqa: E501
         return skills
 
     def _endings(self, fields: Fields) -> dict[str, tuple[str, ...]]:
         endings: dict[str, tuple[str, ...]] = dict.fromkeys(OUTCOMES, ())
-        sub = fields.mapping("endings", "a mapping of outcomes to node ids, like 'pass: [good-end]'")
+        sub = fields.mapping("endings", _("a mapping of outcomes to node ids, like 'pass: [good-end]'"))
         if sub is None:
             return endings
         sub.check_keys(OUTCOMES)
         seen: dict[str, str] = {}
         for outcome in OUTCOMES:
-            for node_id in sub.slug_list(outcome, "node ids"):
+            for node_id in sub.slug_list(outcome, _("node ids")):
                 if node_id in seen:
-                    self.problems.error(fields.rel, sub.line(outcome), f"node '{node_id}' is listed under both '{seen[node_id]}' and '{outcome}'; an ending has one outcome")  # noqa: E501
+                    self.problems.error(fields.rel, sub.line(outcome), _("node '{node_id}' is listed under both '{first_outcome}' and '{outcome}'; an ending has one outcome", node_id=node_id, first_outcome=seen[node_id], outcome=outcome))  # noqa: E501
                 else:
                     seen[node_id] = outcome
                     endings[outcome] += (node_id,)
@@ -277,25 +284,28 @@ def scenario_units(
         if entry.is_dir(follow_symlinks=False):
             scenario_id, path, own = entry.name, Path(entry.path) / "scenario.md", Path(entry.path)
             if not os.path.lexists(path):
-                problems.error(rel, 0, "this scenario folder has no scenario.md")
+                problems.error(rel, 0, _("this scenario folder has no scenario.md"))
                 continue
         elif entry.name.endswith(".md") and entry.is_file(follow_symlinks=False):
             scenario_id, path, own = entry.name[:-3], Path(entry.path), None
         else:
-            problems.warning(rel, 0, "ignored; scenarios/ holds '<id>.md' files and '<id>/' folders")
+            problems.warning(rel, 0, _("ignored; scenarios/ holds '<id>.md' files and '<id>/' folders"))
             continue
         if own is None and (translation := split_translation(entry.name)) is not None:
             file_translations.setdefault(translation[0][:-3], {})[translation[1]] = path
             continue
         if not is_slug(scenario_id):
-            problems.error(rel, 0, f"scenario id '{scenario_id}' (from the name) is not valid; use {SLUG_HELP}")
+            problems.error(rel, 0, _("scenario id '{scenario_id}' (from the name) is not valid; use {slug_help}",
+                                     scenario_id=scenario_id, slug_help=SLUG_HELP))
             continue
         if scenario_id in units:
             problems.error(
-                rel, 0, f"there are two scenarios with the id '{scenario_id}' (a file and a folder); keep one",
+                rel, 0, _("there are two scenarios with the id '{scenario_id}' (a file and a folder); keep one",
+                          scenario_id=scenario_id),
             )
             units[scenario_id].problems.error(
-                units[scenario_id].rel, 0, f"there are two scenarios with the id '{scenario_id}'; keep one",
+                units[scenario_id].rel, 0, _("there are two scenarios with the id '{scenario_id}'; keep one",
+                                             scenario_id=scenario_id),
             )
             continue
         found.append((scenario_id, path, own))
@@ -320,5 +330,5 @@ def scenario_units(
             units[scenario_id] = unit
     for scenario_id, files in sorted(file_translations.items()):
         for path in files.values():
-            problems.warning(rel_path(root, path), 0, f"this looks like a translation of scenario '{scenario_id}', which does not exist; rename it to match its original (NAME.LANG.md beside NAME.md)")  # noqa: E501
+            problems.warning(rel_path(root, path), 0, _("this looks like a translation of scenario '{scenario_id}', which does not exist; rename it to match its original (NAME.LANG.md beside NAME.md)", scenario_id=scenario_id))  # noqa: E501
     return units

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from .blocks import warn_blocks_outside_steps
 from .html_lint import unsafe_html_warnings
 from .links import LinkResolver
+from .messages import _
 from .problems import Problems
 from .reading import too_slow_message
 from .render import RenderTooSlow, render_pieces
@@ -76,13 +77,14 @@ class Snippets:
         except FileNotFoundError:
             return {}
         except NotADirectoryError:
-            self.problems.error(FOLDER, 0, f"'{FOLDER}' should be a folder of snippets, like '{FOLDER}/urgent-help.md'")
+            self.problems.error(FOLDER, 0, _("'{folder}' should be a folder of snippets, like '{folder}/urgent-help.md'",  # noqa: E501
+                                             folder=FOLDER))
             return {}
         except OSError as exc:
-            self.problems.error(FOLDER, 0, f"cannot read this folder: {exc.strerror or exc}")
+            self.problems.error(FOLDER, 0, _("cannot read this folder: {reason}", reason=exc.strerror or str(exc)))
             return {}
         if os.path.islink(folder):  # scandir follows a linked folder; we never do
-            self.problems.error(FOLDER, 0, "symbolic links are not allowed; make this a real folder")
+            self.problems.error(FOLDER, 0, _("symbolic links are not allowed; make this a real folder"))
             return {}
         paths: dict[str, Path] = {}
         for entry in found:
@@ -90,11 +92,13 @@ class Snippets:
             if is_draft(entry.name):
                 continue
             if entry.is_symlink():
-                self.problems.error(rel, 0, "symbolic links are not allowed; replace the link with the real file")
+                self.problems.error(rel, 0, _("symbolic links are not allowed; replace the link with the real file"))
             elif not entry.name.endswith(".md") or not entry.is_file(follow_symlinks=False):
-                self.problems.warning(rel, 0, f"ignored; {FOLDER}/ holds snippet files like 'urgent-help.md'")
+                self.problems.warning(rel, 0, _("ignored; {folder}/ holds snippet files like 'urgent-help.md'",
+                                                folder=FOLDER))
             elif not is_slug(entry.name[:-3]):
-                self.problems.error(rel, 0, f"snippet name '{entry.name[:-3]}' is not valid; use {SLUG_HELP}")
+                self.problems.error(rel, 0, _("snippet name '{entry_name}' is not valid; use {slug_help}",
+                                              entry_name=entry.name[:-3], slug_help=SLUG_HELP))
             else:
                 paths[entry.name[:-3]] = Path(entry.path)
         return paths
@@ -103,15 +107,16 @@ class Snippets:
         """The HTML line that replaces '{{> name }}' at rel:line; None (reported) if it cannot."""
         if name not in self.paths:
             where = (
-                f"add '{snippet_rel(name)}' at the content folder's root" if is_slug(name)
-                else f"snippet names use {SLUG_HELP}"
+                _("add '{snippet_path}' at the content folder's root", snippet_path=snippet_rel(name)) if is_slug(name)
+                else _("snippet names use {slug_help}", slug_help=SLUG_HELP)
             )
-            problems.error(rel, line, f"there is no snippet '{name}'{suggest(name, self.paths)}; {where}")
+            problems.error(rel, line, _("there is no snippet '{name}'{suggestion}; {where}",
+                                        name=name, suggestion=suggest(name, self.paths), where=where))
             return None
         uses.append(SnippetUse(rel, line, name))
         rendered = self.render(name)
         if rendered is None or rendered.broken:
-            problems.error(rel, line, f"snippet '{name}' has errors of its own (see {snippet_rel(name)}), so this file cannot use it until they are fixed")  # noqa: E501
+            problems.error(rel, line, _("snippet '{name}' has errors of its own (see {snippet_path}), so this file cannot use it until they are fixed", name=name, snippet_path=snippet_rel(name)))  # noqa: E501
             return None
         return rendered.html
 
@@ -151,16 +156,17 @@ class Snippets:
             return None
         except RecursionError:
             own.error(
-                rel, 0, "this snippet is nested too deeply to read (quotes or lists inside each other); simplify it",
+                rel, 0, _("this snippet is nested too deeply to read (quotes or lists inside each other); simplify it"),
             )
             return None
         except Exception as exc:  # noqa: BLE001 - a broken snippet must never stop the app
-            own.error(rel, 0, f"internal error reading this snippet: {type(exc).__name__}: {exc}")
+            own.error(rel, 0, _("internal error reading this snippet: {error_type}: {exc}",
+                                error_type=type(exc).__name__, exc=str(exc)))
             return None
         finally:
             self.problems.extend(own)
         if not html:
-            self.problems.warning(rel, 0, "this snippet is empty, so including it shows nothing")
+            self.problems.warning(rel, 0, _("this snippet is empty, so including it shows nothing"))
         # One line, so the including file's line numbers do not move: a newline is
         # whitespace between tags and a newline in text or <pre> once the page is parsed.
         one_line = f'<div class="snippet">{html.replace(chr(10), "&#10;")}</div>' if html else ""

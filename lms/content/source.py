@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .messages import Message, _
 from .problems import Problems
 
 MAX_FILE_BYTES = 1024 * 1024  # a step bigger than this is a mistake, or an attack
@@ -18,7 +19,7 @@ MAX_FILE_BYTES = 1024 * 1024  # a step bigger than this is a mistake, or an atta
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 NUMBERED_RE = re.compile(r"(\d+)-(.*)")
 
-SLUG_HELP = "lowercase letters, digits and single hyphens, like 'active-listening'"
+SLUG_HELP = _("lowercase letters, digits and single hyphens, like 'active-listening'")
 
 
 def is_slug(text: str) -> bool:
@@ -53,16 +54,16 @@ def minutes_for_words(words: int) -> int:
     return max(1, round(words / 200))
 
 
-def suggest(word: str, options: Iterable[str]) -> str:
+def suggest(word: str, options: Iterable[str]) -> Message | str:
     """"; did you mean 'x'?" when an option is close to word, else ""."""
     close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    return _("; did you mean '{option}'?", option=close[0]) if close else ""
 
 
-def describe(value: object) -> str:
+def describe(value: object) -> Message | str:
     """Describe a YAML value the way a trainer wrote it, for error messages."""
     if value is None:
-        return "nothing"
+        return _("nothing")
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
@@ -71,10 +72,10 @@ def describe(value: object) -> str:
         shown = value if len(value) <= 60 else value[:57] + "..."
         return f"'{shown}'"
     if isinstance(value, (list, tuple)):
-        return "a list"
+        return _("a list")
     if isinstance(value, dict):
-        return "a mapping (key: value lines)"
-    return f"a {type(value).__name__}"
+        return _("a mapping (key: value lines)")
+    return _("a {type}", type=type(value).__name__)
 
 
 @dataclass(frozen=True)
@@ -91,19 +92,19 @@ def read_source(path: Path, rel: str, problems: Problems) -> SourceFile | None:
     try:
         info = os.lstat(path)
     except OSError as exc:
-        problems.error(rel, 0, f"cannot read this file: {exc.strerror or exc}")
+        problems.error(rel, 0, _("cannot read this file: {reason}", reason=exc.strerror or str(exc)))
         return None
     if stat.S_ISLNK(info.st_mode):
-        problems.error(rel, 0, "symbolic links are not allowed; replace the link with the real file")
+        problems.error(rel, 0, _("symbolic links are not allowed; replace the link with the real file"))
         return None
     if not stat.S_ISREG(info.st_mode):
-        problems.error(rel, 0, "this is not a regular file")
+        problems.error(rel, 0, _("this is not a regular file"))
         return None
     if info.st_size > MAX_FILE_BYTES:
         problems.error(
             rel, 0,
-            f"file is too large ({info.st_size // 1024} KiB; the limit is "
-            f"{MAX_FILE_BYTES // 1024} KiB); split it into smaller steps",
+            _("file is too large ({size} KiB; the limit is "
+            "{limit} KiB); split it into smaller steps", size=info.st_size // 1024, limit=MAX_FILE_BYTES // 1024),
         )
         return None
     flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)  # never follow a late-swapped link
@@ -112,10 +113,10 @@ def read_source(path: Path, rel: str, problems: Problems) -> SourceFile | None:
         with os.fdopen(fd, "rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        problems.error(rel, 0, f"cannot read this file: {exc.strerror or exc}")
+        problems.error(rel, 0, _("cannot read this file: {reason}", reason=exc.strerror or str(exc)))
         return None
     if len(data) > MAX_FILE_BYTES:
-        problems.error(rel, 0, f"file is too large (the limit is {MAX_FILE_BYTES // 1024} KiB)")
+        problems.error(rel, 0, _("file is too large (the limit is {limit} KiB)", limit=MAX_FILE_BYTES // 1024))
         return None
     try:
         text = data.decode("utf-8-sig")
@@ -123,15 +124,15 @@ def read_source(path: Path, rel: str, problems: Problems) -> SourceFile | None:
         line = data[: exc.start].count(b"\n") + 1
         problems.error(
             rel, line,
-            f"this file is not UTF-8 (byte 0x{data[exc.start]:02x} at line {line}); "
-            "save it as UTF-8 in your editor",
+            _("this file is not UTF-8 (byte 0x{data:02x} at line {line}); "
+            "save it as UTF-8 in your editor", data=data[exc.start], line=line),
         )
         return None
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\x00" in text:
         problems.error(rel, text[: text.index("\x00")].count("\n") + 1,
-                       "this file contains a NUL character; is it really a text file?")
+                       _("this file contains a NUL character; is it really a text file?"))
         return None
     return SourceFile(rel, text, data)
 

@@ -22,6 +22,7 @@ from .blocks import Pieces, parse_step_body
 from .course import Block, CertificateSpec, Course, HtmlBlock, Module, Question, Response, Step
 from .frontmatter import Document, Fields
 from .links import LinkResolver
+from .messages import Message, _, untranslated
 from .org import OrgVariables, org_text
 from .problems import Problems
 from .reading import make_resolver, read_markdown, rel_path
@@ -64,7 +65,7 @@ class TranslationFiles:
         for original, files in sorted(self.by_original.items()):
             if original not in known:
                 for path in files.values():
-                    problems.warning(rel_path(root, path), 0, f"this looks like a translation of '{original.name}', which does not exist here; rename it to match its original (NAME.LANG.md beside NAME.md)")  # noqa: E501
+                    problems.warning(rel_path(root, path), 0, _("this looks like a translation of '{original_name}', which does not exist here; rename it to match its original (NAME.LANG.md beside NAME.md)", original_name=original.name))  # noqa: E501
 
 
 class _Reading:
@@ -78,7 +79,7 @@ class _Reading:
         self.resolver = resolver
         self.ok = True  # False once any error is found: this language of the unit is left out
 
-    def error(self, rel: str, line: int, message: str) -> None:
+    def error(self, rel: str, line: int, message: Message | str) -> None:
         self.problems.error(rel, line, message)
         self.ok = False
 
@@ -92,7 +93,7 @@ class _Reading:
         fields = Fields(doc.meta, doc.meta.data, source.rel, self.problems)
         for key in doc.meta.data:
             if key not in allowed:
-                self.error(source.rel, fields.line(key), f"'{key}' belongs in the original ({original}) only; a translation may set only {', '.join(allowed)} and translates the text below")  # noqa: E501
+                self.error(source.rel, fields.line(key), _("'{key}' belongs in the original ({original}) only; a translation may set only {items} and translates the text below", key=key, original=original, items=', '.join(allowed)))  # noqa: E501
         self._note_errors(before)
         return source, doc, fields
 
@@ -100,7 +101,7 @@ class _Reading:
         try:
             pieces.render(self.resolver(source), self.budget)
         except RenderTooSlow:
-            self.error(source.rel, 0, "this translation takes too long to render; split it or simplify its Markdown")
+            self.error(source.rel, 0, _("this translation takes too long to render; split it or simplify its Markdown"))
             return False
         return True
 
@@ -179,16 +180,16 @@ def _intro(doc: Document, source: SourceFile, reading: _Reading) -> str:
 
 
 def _certificate(fields: Fields, original: CertificateSpec | None, reading: _Reading) -> CertificateSpec | None:
-    cert = fields.mapping("certificate", "a mapping with the certificate's translated 'title'")
+    cert = fields.mapping("certificate", _("a mapping with the certificate's translated 'title'"))
     if cert is None:
         return original
     for key in cert.data:
         if key != "title":
-            reading.error(fields.rel, cert.line(str(key)), f"'certificate.{key}' belongs in the original (course.md) only; a translation sets only the certificate's title")  # noqa: E501
+            reading.error(fields.rel, cert.line(str(key)), _("'certificate.{key}' belongs in the original (course.md) only; a translation sets only the certificate's title", key=key))  # noqa: E501
     if original is None:
         reading.error(
             fields.rel, fields.line("certificate"),
-            "the original course has no certificate, so its translation cannot give one",
+            _("the original course has no certificate, so its translation cannot give one"),
         )
         return None
     title = cert.text("title")
@@ -225,42 +226,53 @@ def _compare_blocks(step: Step, blocks: Sequence[Block], rel: str, reading: _Rea
     """Questions, reflections and responses must come in the same order with the same ids and answers."""
     original = [b for b in step.blocks if not isinstance(b, HtmlBlock)]
     translated = [b for b in blocks if not isinstance(b, HtmlBlock)]
-    where = step.path.name if step.path else "the original"
+    where: Message | str = step.path.name if step.path else _("the original")
     for position, (mine, theirs) in enumerate(zip(translated, original, strict=False)):
         line = getattr(mine, "line", 0)
         if (mine.kind, getattr(mine, "id", "")) != (theirs.kind, getattr(theirs, "id", "")):
-            reading.error(rel, line, f"this is {_describe(mine)}, but block {position + 1} of the original ({where}:{getattr(theirs, 'line', 0)}) is {_describe(theirs)}; a translation keeps every question, reflection and response id in the same order")  # noqa: E501
+            reading.error(rel, line, _("this is {block}, but block {number} of the original ({where}:{line}) is {original_block}; a translation keeps every question, reflection and response id in the same order", block=_describe(mine), number=position + 1, where=where, line=getattr(theirs, "line", 0), original_block=_describe(theirs)))  # noqa: E501
             return
         if isinstance(mine, Question) and isinstance(theirs, Question):
             _compare_question(mine, theirs, rel, where, reading)
         elif isinstance(mine, Response) and isinstance(theirs, Response) and mine.review != theirs.review:
-            reading.error(rel, line, f"response '{mine.id}' is {'' if mine.review else 'not '}marked 'review' here but is{'' if theirs.review else ' not'} in the original ({where}:{theirs.line})")  # noqa: E501
+            if mine.review:
+                message = _("response '{response_id}' is marked 'review' here but is not in the original ({where}:{line})", response_id=mine.id, where=where, line=theirs.line)  # noqa: E501
+            else:
+                message = _("response '{response_id}' is not marked 'review' here but is in the original ({where}:{line})", response_id=mine.id, where=where, line=theirs.line)  # noqa: E501
+            reading.error(rel, line, message)
     if len(translated) > len(original):
         extra = translated[len(original)]
-        reading.error(rel, getattr(extra, "line", 0), f"{_describe(extra)} is not in the original ({where}); a translation cannot add questions, reflections or responses")  # noqa: E501
+        reading.error(rel, getattr(extra, "line", 0), _("{block} is not in the original ({where}); a translation cannot add questions, reflections or responses", block=_describe(extra), where=where))  # noqa: E501
     elif len(translated) < len(original):
         missing = original[len(translated)]
         last = max((getattr(b, "line", 0) for b in translated), default=1) or 1
         reading.error(
             rel, last,
-            f"{_describe(missing)} of the original "
-            f"({where}:{getattr(missing, 'line', 0)}) is missing from this translation",
+            _("{block} of the original "
+            "({where}:{line}) is missing from this translation",
+            block=_describe(missing), where=where, line=getattr(missing, "line", 0)),
         )
 
 
-def _compare_question(mine: Question, theirs: Question, rel: str, where: str, reading: _Reading) -> None:
-    at = f"({where}:{theirs.line})"
+def _compare_question(mine: Question, theirs: Question, rel: str, where: Message | str, reading: _Reading) -> None:
+    at = untranslated("({where}:{line})", where=where, line=theirs.line)
     if len(mine.choices) != len(theirs.choices):
         reading.error(
             rel, mine.line,
-            f"question '{mine.id}' has {len(mine.choices)} choices here but {len(theirs.choices)} in the original {at}",
+            _("question '{question_id}' has {count} choices here but {original_count} in the original {at}",
+              question_id=mine.id, count=len(mine.choices), original_count=len(theirs.choices), at=at),
         )
     elif [c.correct for c in mine.choices] != [c.correct for c in theirs.choices]:
-        reading.error(rel, mine.line, f"question '{mine.id}' marks different choices correct than the original {at}; translate the choices in the same order with the same [x] marks")  # noqa: E501
+        reading.error(rel, mine.line, _("question '{question_id}' marks different choices correct than the original {at}; translate the choices in the same order with the same [x] marks", question_id=mine.id, at=at))  # noqa: E501
     elif [c.pin for c in mine.choices] != [c.pin for c in theirs.choices]:
-        reading.error(rel, mine.line, f"question '{mine.id}' pins different choices than the original {at}")
+        reading.error(rel, mine.line, _("question '{question_id}' pins different choices than the original {at}",
+                                        question_id=mine.id, at=at))
     if mine.critical != theirs.critical:
-        reading.error(rel, mine.line, f"question '{mine.id}' is {'' if mine.critical else 'not '}critical here but is{'' if theirs.critical else ' not'} in the original {at}")  # noqa: E501
+        if mine.critical:
+            message = _("question '{question_id}' is critical here but is not in the original {at}", question_id=mine.id, at=at)  # noqa: E501
+        else:
+            message = _("question '{question_id}' is not critical here but is in the original {at}", question_id=mine.id, at=at)  # noqa: E501
+        reading.error(rel, mine.line, message)
 
 
 # ---------------------------------------------------------------- scenarios
@@ -299,12 +311,12 @@ def translate_scenario(scenario: Scenario, path: Path, reading: _Reading) -> Sce
 
 def _skill_labels(fields: Fields, scenario: Scenario, reading: _Reading) -> dict[str, str]:
     labels = dict(scenario.skills)
-    sub = fields.mapping("skills", "a mapping of the original's skill names to translated labels")
+    sub = fields.mapping("skills", _("a mapping of the original's skill names to translated labels"))
     if sub is None:
         return labels
     for name in sub.data:
         if str(name) not in scenario.skills:
-            reading.error(fields.rel, sub.line(str(name)), f"skill '{name}' is not declared in the original ({scenario.path.name}); translate the labels, keep the names")  # noqa: E501
+            reading.error(fields.rel, sub.line(str(name)), _("skill '{name}' is not declared in the original ({original}); translate the labels, keep the names", name=name, original=scenario.path.name))  # noqa: E501
         elif (text := sub.text(str(name))) is not None:
             labels[str(name)] = text
     return labels
@@ -323,51 +335,53 @@ def _compare_nodes(scenario: Scenario, nodes: Mapping[str, Node], rel: str, read
     for node_id, node in nodes.items():
         if node_id not in scenario.nodes:
             reading.error(
-                rel, node.line, f"node '{node_id}' is not in the original ({where}); a translation keeps every node id",
+                rel, node.line, _("node '{node_id}' is not in the original ({where}); a translation keeps every node id",  # noqa: E501
+                                  node_id=node_id, where=where),
             )
     for node_id, theirs in scenario.nodes.items():
         mine = nodes.get(node_id)
         if mine is None:
-            reading.error(rel, max((n.line for n in nodes.values()), default=1), f"node '{node_id}' of the original ({where}:{theirs.line}) is missing from this translation")  # noqa: E501
+            reading.error(rel, max((n.line for n in nodes.values()), default=1), _("node '{node_id}' of the original ({where}:{line}) is missing from this translation", node_id=node_id, where=where, line=theirs.line))  # noqa: E501
             continue
-        at = f"({where}:{theirs.line})"
+        at = untranslated("({where}:{line})", where=where, line=theirs.line)
         if len(mine.choices) != len(theirs.choices):
             reading.error(
                 rel, mine.line,
-                f"node '{node_id}' has {len(mine.choices)} choices here but {len(theirs.choices)} in the original {at}",
+                _("node '{node_id}' has {count} choices here but {original_count} in the original {at}",
+                  node_id=node_id, count=len(mine.choices), original_count=len(theirs.choices), at=at),
             )
             continue
         if _part_conditions(mine.body_parts) != _part_conditions(theirs.body_parts):
-            reading.error(rel, mine.line, f"node '{node_id}' has different '::: if' conditions than the original {at}")
+            reading.error(rel, mine.line, _("node '{node_id}' has different '::: if' conditions than the original {at}",
+                                            node_id=node_id, at=at))
         for a, b in zip(mine.choices, theirs.choices, strict=True):
-            _compare_choice(node_id, a, b, rel, f"({where}:{b.line})", reading)
+            _compare_choice(node_id, a, b, rel, untranslated("({where}:{line})", where=where, line=b.line), reading)
 
 
-def _compare_choice(node_id: str, mine: Choice, theirs: Choice, rel: str, at: str, reading: _Reading) -> None:
-    what = f"choice {mine.index + 1} of node '{node_id}'"
-    checks = (
-        ("goes to", mine.target, theirs.target),
-        ("scores", mine.score, theirs.score),
-        ("is a red line:", mine.red_line, theirs.red_line),
-        ("has the condition", _condition(mine.condition), _condition(theirs.condition)),
-        ("has the skills", mine.skills, theirs.skills),
-        ("is pinned:", mine.pin, theirs.pin),
-        ("has feedback conditions", _part_conditions(mine.feedback_parts), _part_conditions(theirs.feedback_parts)),
-    )
-    for label, here, there in checks:
+def _compare_choice(node_id: str, mine: Choice, theirs: Choice, rel: str, at: Message, reading: _Reading) -> None:
+    about = {"number": mine.index + 1, "node_id": node_id, "at": at}
+    for here, there, differs in (
+        (mine.target, theirs.target, lambda p: _("choice {number} of node '{node_id}' goes to {here} here but {there} in the original {at}; a translation changes only the words", **p)),  # noqa: E501
+        (mine.score, theirs.score, lambda p: _("choice {number} of node '{node_id}' scores {here} here but {there} in the original {at}; a translation changes only the words", **p)),  # noqa: E501
+        (mine.red_line, theirs.red_line, lambda p: _("choice {number} of node '{node_id}' is a red line: {here} here but {there} in the original {at}; a translation changes only the words", **p)),  # noqa: E501
+        (_condition(mine.condition), _condition(theirs.condition), lambda p: _("choice {number} of node '{node_id}' has the condition {here} here but {there} in the original {at}; a translation changes only the words", **p)),  # noqa: E501
+        (mine.skills, theirs.skills, lambda p: _("choice {number} of node '{node_id}' has the skills {here} here but {there} in the original {at}; a translation changes only the words", **p)),  # noqa: E501
+        (mine.pin, theirs.pin, lambda p: _("choice {number} of node '{node_id}' is pinned: {here} here but {there} in the original {at}; a translation changes only the words", **p)),  # noqa: E501
+        (_part_conditions(mine.feedback_parts), _part_conditions(theirs.feedback_parts), lambda p: _("choice {number} of node '{node_id}' has feedback conditions {here} here but {there} in the original {at}; a translation changes only the words", **p)),  # noqa: E501
+    ):
         if here != there:
-            reading.error(rel, mine.line, f"{what} {label} {_show(here)} here but {_show(there)} in the original {at}; a translation changes only the words")  # noqa: E501
+            reading.error(rel, mine.line, differs({**about, "here": _show(here), "there": _show(there)}))
 
 
-def _show(value: object) -> str:
+def _show(value: object) -> Message | str:
     if isinstance(value, tuple) and len(value) == 2 and isinstance(value[1], bool) and isinstance(value[0], str):
         return f"'if {'not ' if value[1] else ''}{value[0]}'"
     if value is None:
-        return "none"
+        return _("none")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, tuple):
-        return "(" + ", ".join(str(v) for v in value) + ")" if value else "none"
+        return "(" + ", ".join(str(v) for v in value) + ")" if value else _("none")
     return f"'{value}'" if isinstance(value, str) else str(value)
 
 

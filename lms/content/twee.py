@@ -28,6 +28,7 @@ import yaml
 from anyascii import anyascii
 
 from .blocks import list_item
+from .messages import Message, _, _n, untranslated
 from .source import atx_heading, is_slug
 
 SPECIAL = {
@@ -106,7 +107,7 @@ class TweeImport:
     """What an import produced: the scenario file's text, what could not be converted, and files to copy."""
 
     markdown: str
-    warnings: list[str]
+    warnings: list[Message]
     title: str
     assets: dict[str, Path] = field(default_factory=dict)  # path in the scenario folder -> file to copy
 
@@ -183,11 +184,11 @@ def _split_passages(text: str, position: int = 0) -> list[_Passage]:
     return passages
 
 
-def story_files(paths: Sequence[Path]) -> tuple[list[Path], list[str], Path]:
+def story_files(paths: Sequence[Path]) -> tuple[list[Path], list[Message], Path]:
     """The Twee files to read (a folder is read as tweego does: every .twee/.tw file in it, in name order),
     warnings about the files left out, and the folder that relative file references start from."""
     files: list[Path] = []
-    warnings: list[str] = []
+    warnings: list[Message] = []
     for path in paths:
         if not path.is_dir():
             files.append(path)
@@ -201,7 +202,8 @@ def story_files(paths: Sequence[Path]) -> tuple[list[Path], list[str], Path]:
                 files.append(found)
             elif suffix in (".js", ".css", ".html", ".htm"):
                 kind = {".js": "script", ".css": "stylesheet"}.get(suffix, "web page")
-                warnings.append(f"file '{rel.as_posix()}' ({kind}) was left out; a scenario has no scripts or styles")
+                warnings.append(_("file '{path}' ({kind}) was left out; a scenario has no scripts or styles",
+                                  path=rel.as_posix(), kind=kind))
     if not files:
         raise ValueError("no Twee files (.twee, .tw) found in " + ", ".join(str(p) for p in paths))
     folders = [(p if p.is_dir() else p.parent).resolve() for p in paths]
@@ -331,7 +333,7 @@ def _harlowe_name(written: str) -> str:
 class _Converter:
     """Turns one passage's Twine text into Markdown with [[links]] left in place for the link pass."""
 
-    def __init__(self, passage: _Passage, story_format: str, start_name: str, warn: list[str],
+    def __init__(self, passage: _Passage, story_format: str, start_name: str, warn: list[Message],
                  has_file: Callable[[str], str | None]) -> None:
         self.passage = passage
         self.format = story_format
@@ -343,8 +345,8 @@ class _Converter:
         """Whether this story's format is one of these (a story without a format gets every conversion)."""
         return not self.format or self.format in formats
 
-    def note(self, message: str) -> None:
-        self.warn.append(f"passage '{self.passage.name}': {message}")
+    def note(self, message: Message) -> None:
+        self.warn.append(_("passage '{name}': {message}", name=self.passage.name, message=message))
 
     def macro(self, name: str) -> None:
         if name not in self.passage.macros:
@@ -371,23 +373,25 @@ class _Converter:
             attrs = match.group(1) or match.group(2) or ""
             src = _SRC_ATTR_RE.search(attrs)
             ref = src.group(1) if src and src.group(1) is not None else src.group(2) if src else None
-            self.note(f"script '{ref}' was removed" if ref is not None else "an inline <script> was removed")
+            self.note(_("script '{ref}' was removed",
+                        ref=ref) if ref is not None else _("an inline <script> was removed"))
             return ""
 
         text = _SCRIPT_RE.sub(script, text)
         if _STYLE_RE.search(text):
-            self.note("a <style> block was removed")
+            self.note(_("a <style> block was removed"))
             text = _STYLE_RE.sub("", text)
 
         def link_tag(match: re.Match[str]) -> str:
             href = re.search(r"\bhref\s*=\s*[\"']([^\"']*)[\"']", match.group(0))
-            self.note(f"<link> to '{href.group(1) if href else '?'}' was removed")
+            self.note(_("<link> to '{href}' was removed", href=href.group(1) if href else "?"))
             return ""
 
         text = _LINK_TAG_RE.sub(link_tag, text)
         if self.uses("snowman", "sugarcube"):
             def template(match: re.Match[str]) -> str:
-                self.note(f"template expression '<%{' '.join(match.group(1).split())[:40]}%>' was removed")
+                self.note(_("template expression '<%{items}%>' was removed",
+                            items=' '.join(match.group(1).split())[:40]))
                 return ""
 
             text = _TEMPLATE_RE.sub(template, text)
@@ -403,13 +407,13 @@ class _Converter:
             head = [line for line in lines[:cut] if line.strip()]
             if head and all(_CHAPBOOK_VAR_RE.match(line) for line in head):
                 names = ", ".join(line.split(":", 1)[0].strip() for line in head)
-                self.note(f"the vars section ({names}) was removed; scenarios have no variables")
+                self.note(_("the vars section ({names}) was removed; scenarios have no variables", names=names))
                 lines = lines[cut + 1 :]
         kept = []
         for line in lines:
             match = _CHAPBOOK_MODIFIER_RE.match(line.strip())
             if match and self.format == "chapbook":
-                self.note(f"modifier '[{match.group(1)}]' was removed (its text was kept)")
+                self.note(_("modifier '[{modifier}]' was removed (its text was kept)", modifier=match.group(1)))
                 continue
             kept.append(line)
         return _CHAPBOOK_INSERT_RE.sub(self.insert, "\n".join(kept))
@@ -418,7 +422,7 @@ class _Converter:
         inner = match.group(1).strip()
         if self.format == "harlowe" or (not self.format and not inner):
             return match.group(0)
-        key, _, rest = inner.partition(":")
+        key, _sep, rest = inner.partition(":")
         key = key.strip().lower()
         options = {
             k.strip().lower(): v
@@ -439,7 +443,7 @@ class _Converter:
         if self.format == "chapbook" or ":" in inner or " " in inner.strip():
             self.macro("{" + (key or inner)[:30] + "}")
             return ""
-        self.note(f"'{{{inner}}}' (an insert or a brace) was left as text")
+        self.note(_("'{{{inner}}}' (an insert or a brace) was left as text", inner=inner))
         return match.group(0)
 
     # -- SugarCube macros
@@ -591,12 +595,12 @@ class _Converter:
 
     def _dropped_hook(self, hook: str | None) -> None:
         if hook and hook.strip():
-            self.note("the text revealed by (link-reveal-goto:) was dropped")
+            self.note(_("the text revealed by (link-reveal-goto:) was dropped"))
 
     # -- gotos left at the top level become choices
     def gotos(self, text: str, label: str) -> str:
         if _GOTO in text:
-            self.note("(go-to:)/<<goto>> became a choice labelled 'Continue'; reword it")
+            self.note(_("(go-to:)/<<goto>> became a choice labelled 'Continue'; reword it"))
             text = re.sub(f"{_GOTO}(.*?){_GOTO}", lambda m: f"\n[[{label}->{m.group(1)}]]\n", text)
         if _RESTART in text:
             text = text.replace(_RESTART, f"\n[[Play again->{self.start_name}]]\n")
@@ -610,7 +614,7 @@ class _Converter:
                 return ref
             copied = self.has_file(ref)
             if copied is None:
-                self.note(f"{kind} '{ref}' was removed; the importer has no copy of that file")
+                self.note(_("{kind} '{ref}' was removed; the importer has no copy of that file", kind=kind, ref=ref))
             return copied
 
         def media(match: re.Match[str]) -> str:
@@ -628,7 +632,7 @@ class _Converter:
                 ref = found.group(2).strip()
                 if re.match(r"(?i)^(https?:|data:|#)", ref):
                     return found.group(0)
-                self.note(f"style image '{ref}' was removed; scenarios have no styles")
+                self.note(_("style image '{ref}' was removed; scenarios have no styles", ref=ref))
                 return "none"
 
             return _CSS_URL_RE.sub(url, match.group(0))
@@ -645,7 +649,7 @@ class _Converter:
             href = match.group(3)
             if re.match(r"(?i)^(https?:|mailto:|#)", href) or "data-passage" in match.group(0):
                 return match.group(0)
-            self.note(f"link to file '{href}' was removed (its text was kept)")
+            self.note(_("link to file '{href}' was removed (its text was kept)", href=href))
             return match.group(5)
 
         def md_link(match: re.Match[str]) -> str:
@@ -709,7 +713,7 @@ def _take_links(passage: _Passage, text: str) -> str:
         content = item if item is not None else line.strip()
         leftover = content
         found = []
-        for _, _, inner in _find_links(content):
+        for _start, _end, inner in _find_links(content):
             label, target = _link_parts(inner)
             found.append(_Link(label, target))
             leftover = leftover.replace(f"[[{inner}]]", "\x00", 1)
@@ -813,10 +817,10 @@ def convert_story(
     `has_file(ref)` says where a relative file reference goes in the scenario
     folder ('assets/...') when the importer has the file; None removes it.
     """
-    warnings: list[str] = []
+    warnings: list[Message] = []
     files: dict[str, Path] = {}
     passages: list[_Passage] = []
-    for _, text in sources:
+    for _name, text in sources:
         passages.extend(_split_passages(text, len(passages)))
     title, start_name, data = "Imported scenario", None, {}
     story: list[_Passage] = []
@@ -828,14 +832,14 @@ def convert_story(
             try:
                 loaded = json.loads(passage.text or "{}")
             except ValueError:
-                warnings.append("StoryData is not valid JSON; its start passage and story format were not read")
+                warnings.append(_("StoryData is not valid JSON; its start passage and story format were not read"))
                 loaded = {}
             data = loaded if isinstance(loaded, dict) else {}
             start_name = data.get("start") if isinstance(data.get("start"), str) else None
         elif SETTINGS_TAG in passage.tags:
             settings = passage
         elif passage.name in SPECIAL or CODE_TAGS & set(passage.tags):
-            warnings.append(f"passage '{passage.name}' (special or code) was left out")
+            warnings.append(_("passage '{passage_name}' (special or code) was left out", passage_name=passage.name))
         else:
             story.append(passage)
     if not story:
@@ -843,7 +847,8 @@ def convert_story(
     by_name: dict[str, _Passage] = {}
     for passage in story:
         if passage.name in by_name:
-            warnings.append(f"two passages are named '{passage.name}'; links go to the first")
+            warnings.append(_("two passages are named '{passage_name}'; links go to the first",
+                              passage_name=passage.name))
         by_name.setdefault(passage.name, passage)
     start = _start_passage(start_name, by_name, story, warnings)
     _assign_ids(story)
@@ -857,14 +862,16 @@ def convert_story(
         prose = _take_links(passage, converter.convert(passage.text))
         if passage.macros:
             warnings.append(
-                f"passage '{passage.name}': {'macros' if len(passage.macros) > 1 else 'macro'} "
-                f"{', '.join(passage.macros)} removed (any text inside was kept); scenarios have no macros or "
-                "variables, so redo this with 'if NODE' on choices")
+                _n("passage '{passage_name}': macro {items} removed (any text inside was kept); scenarios have no "
+                   "macros or variables, so redo this with 'if NODE' on choices",
+                   "passage '{passage_name}': macros {items} removed (any text inside was kept); scenarios have no "
+                   "macros or variables, so redo this with 'if NODE' on choices",
+                   len(passage.macros), passage_name=passage.name, items=", ".join(passage.macros)))
         if story_format != "snowman" and story_format != "chapbook":
             variables = list(dict.fromkeys(_VARIABLE_RE.findall(prose)))
             if variables:
-                warnings.append(f"passage '{passage.name}': variables ({', '.join(variables)}) were left as text; "
-                                "scenarios have no variables")
+                warnings.append(_("passage '{passage_name}': variables ({items}) were left as text; "
+                                "scenarios have no variables", passage_name=passage.name, items=', '.join(variables)))
         # A story from `lms export-twee` is Markdown as the LMS reads it already: no blank lines added.
         passage.body = _finish_body(prose, separate_lists=settings is None)
     endings: dict[str, list[str]] = {outcome: [] for outcome in OUTCOME_TAGS}
@@ -873,21 +880,26 @@ def convert_story(
         for link in passage.links:
             target = _resolve(link.target, by_name)
             if target is None:
-                warnings.append(f"passage '{passage.name}': link to missing passage '{link.target}' was dropped")
+                warnings.append(_("passage '{passage_name}': link to missing passage '{target}' was dropped",
+                                  passage_name=passage.name, target=link.target))
             elif settings is not None or (link.text, target.id) not in seen:
                 # The same link twice in a Twine passage is one choice; an exported scenario's choices are all kept.
                 seen.add((link.text, target.id))
                 passage.choices.append((link, target))
-        if passage is not start and passage.choices and all(t is start for _, t in passage.choices):
+        if passage is not start and passage.choices and all(t is start for _label, t in passage.choices):
             # A 'Play again' link from a passage with no other way on: the passage is an ending.
-            warnings.append(f"note: passage '{passage.name}' only links back to the start ('{start.name}'), so it is "
-                            "an ending and that link was dropped; the player offers 'play again' itself")
+            # "note: " stays English, like the severity words of `lms check`: the CLI sorts on it.
+            warnings.append(untranslated("note: {note}", note=_(
+                "passage '{passage_name}' only links back to the start ('{start_name}'), so it is "
+                "an ending and that link was dropped; the player offers 'play again' itself",
+                passage_name=passage.name, start_name=start.name)))
             passage.choices = []
         outcome = next((t for t in passage.tags if t in OUTCOME_TAGS), None)
         if not passage.choices:
             endings[outcome or "neutral"].append(passage.id)
         elif outcome:
-            warnings.append(f"passage '{passage.name}' is tagged '{outcome}' but has links, so it is not an ending")
+            warnings.append(_("passage '{passage_name}' is tagged '{outcome}' but has links, so it is not an ending",
+                              passage_name=passage.name, outcome=outcome))
     front, briefing = _settings(settings, warnings)
     if settings is not None:  # the briefing may show files too
         briefing = _Converter(settings, story_format, start.name, warnings, has).files(briefing)
@@ -906,21 +918,25 @@ def convert_story(
 
 
 def _start_passage(start_name: str | None, by_name: dict[str, _Passage], story: list[_Passage],
-                   warnings: list[str]) -> _Passage:
+                   warnings: list[Message]) -> _Passage:
     """StoryData's start, else the passage named 'Start' (Twine's default), else the first passage."""
     if start_name is not None:
         found = _resolve(start_name, by_name)
         if found is not None:
             return found
-        warnings.append(f"StoryData start '{start_name}' is not a passage; "
-                        + ("'Start' is the start" if "Start" in by_name else "the first passage is the start"))
+        if "Start" in by_name:
+            warnings.append(_("StoryData start '{start_name}' is not a passage; 'Start' is the start",
+                              start_name=start_name))
+        else:
+            warnings.append(_("StoryData start '{start_name}' is not a passage; the first passage is the start",
+                              start_name=start_name))
     return by_name.get("Start") or story[0]
 
 
-def _settings(settings: _Passage | None, warnings: list[str]) -> tuple[dict[str, object], str]:
+def _settings(settings: _Passage | None, warnings: list[Message]) -> tuple[dict[str, object], str]:
     """The front matter (without title, start, endings) and briefing kept in an exported story's settings passage."""
     if settings is None:
-        warnings.append("the summary is a placeholder: write one or two sentences for the catalogue")
+        warnings.append(_("the summary is a placeholder: write one or two sentences for the catalogue"))
         return {"summary": PLACEHOLDER_SUMMARY}, PLACEHOLDER_BRIEFING
     text = settings.text
     data: object = {}
@@ -931,25 +947,27 @@ def _settings(settings: _Passage | None, warnings: list[str]) -> tuple[dict[str,
             try:
                 data = yaml.safe_load(text[4:end]) or {}
             except yaml.YAMLError:
-                warnings.append(f"passage '{settings.name}': its front matter is not valid YAML and was left out")
+                warnings.append(_("passage '{settings_name}': its front matter is not valid YAML and was left out",
+                                  settings_name=settings.name))
             briefing = text[end + 4 :].lstrip("-").strip("\n")
     if not isinstance(data, dict):
         data = {}
     for key in ("title", "start", "endings"):
         if key in data:
-            warnings.append(f"passage '{settings.name}': '{key}' comes from the story itself "
-                            "(StoryTitle, the start passage, the pass/fail/neutral tags), so this one was ignored")
+            warnings.append(_("passage '{settings_name}': '{key}' comes from the story itself "
+                            "(StoryTitle, the start passage, the pass/fail/neutral tags), so this one was ignored",
+                            settings_name=settings.name, key=key))
             del data[key]
     if "summary" not in data:
-        warnings.append("the summary is a placeholder: write one or two sentences for the catalogue")
+        warnings.append(_("the summary is a placeholder: write one or two sentences for the catalogue"))
         data = {"summary": PLACEHOLDER_SUMMARY, **data}
     return data, briefing.strip("\n")  # a scenario may have no briefing: an empty one stays empty
 
 
 def convert_twee(text: str) -> tuple[str, list[str]]:
-    """Convert one Twee source to scenario Markdown; also return what could not be converted."""
+    """Convert one Twee source to scenario Markdown; also return what could not be converted (in English)."""
     result = convert_story([("story.twee", text)])
-    return result.markdown, result.warnings
+    return result.markdown, [str(warning) for warning in result.warnings]
 
 
 # ---------------------------------------------------------------- files
@@ -993,8 +1011,13 @@ def scenario_id_for(paths: Sequence[Path], title: str) -> str:
     return slugify(name) or slugify(title) or "imported-scenario"
 
 
-def write_twee_scenario(src: Path | Sequence[Path], out_dir: Path) -> tuple[Path, list[str]]:
-    """Import a story into out_dir: <id>.md, or <id>/scenario.md with assets/ when it uses files we have."""
+def write_twee_scenario(
+    src: Path | Sequence[Path], out_dir: Path, translate: Callable[[Message], str] = str,
+) -> tuple[Path, list[str]]:
+    """Import a story into out_dir: <id>.md, or <id>/scenario.md with assets/ when it uses files we have.
+
+    The warnings come back as `translate` words them: in English unless it is given.
+    """
     paths = [src] if isinstance(src, Path) else list(src)
     result = import_story(paths)
     scenario_id = scenario_id_for(paths, result.title)
@@ -1008,4 +1031,4 @@ def write_twee_scenario(src: Path | Sequence[Path], out_dir: Path) -> tuple[Path
     else:
         target = out_dir / f"{scenario_id}.md"
     target.write_text(result.markdown, encoding="utf-8")
-    return target, result.warnings
+    return target, [translate(warning) for warning in result.warnings]

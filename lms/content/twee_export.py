@@ -17,12 +17,14 @@ import re
 import shutil
 import uuid
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
 
 from .blocks import Pieces, list_item
 from .frontmatter import split_document
+from .messages import Message, _, untranslated
 from .problems import Problems
 from .scenario import choice_link, parse_scenario_body
 from .source import atx_heading, id_in_words, outside_fences
@@ -76,8 +78,11 @@ def _positions(nodes: list[str], edges: dict[str, list[str]], start: str) -> dic
     return places
 
 
-def export_twee(path: Path) -> tuple[str, list[str]]:
-    """A scenario (its .md file or its folder) as Twee 3 text, and warnings about what looked wrong."""
+def export_twee(path: Path, translate: Callable[[Message], str] = str) -> tuple[str, list[str]]:
+    """A scenario (its .md file or its folder) as Twee 3 text, and warnings about what looked wrong.
+
+    The warnings come back as `translate` words them: in English unless it is given.
+    """
     source = scenario_source(path)
     text = source.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
     problems = Problems()
@@ -85,11 +90,14 @@ def export_twee(path: Path) -> tuple[str, list[str]]:
     if not doc.meta.present:
         raise ValueError(f"{source} has no front matter, so it is not a scenario")
     body = parse_scenario_body(doc.body, doc.body_line, source.name, problems, Pieces())
-    warnings = [f"{p.path}:{p.line}: {p.message}" for p in problems.items if p.is_error]
+    warnings: list[Message] = [
+        untranslated("{path}:{line}: {message}", path=p.path, line=p.line, message=p.translatable or p.message)
+        for p in problems.items if p.is_error
+    ]
     if warnings:
-        warnings.insert(0, "the scenario has errors (run `lms check`); it was exported as it is")
-    warnings += [f"translation '{name}' was not exported (Twine has one language); it still pairs with the "
-                 "scenario's node ids, so keep it beside the scenario you import back and run `lms check`"
+        warnings.insert(0, _("the scenario has errors (run `lms check`); it was exported as it is"))
+    warnings += [_("translation '{name}' was not exported (Twine has one language); it still pairs with the "
+                   "scenario's node ids, so keep it beside the scenario you import back and run `lms check`", name=name)
                  for name in translation_files(source)]
     lines = doc.body.split("\n")
     headings = [index for index, line in outside_fences(lines) if atx_heading(line, 2) is not None]
@@ -122,7 +130,7 @@ def export_twee(path: Path) -> tuple[str, list[str]]:
         edges[draft.id] = [choice.target for choice in draft.choices]
         tags = [outcome[draft.id]] if draft.id in outcome else []
         passages.append((draft.id, tags, "\n".join(_twee_line(line) for line in raw).strip("\n")))
-    places = _positions([name for name, _, _ in passages], edges, start)
+    places = _positions([name for name, _tags, _text in passages], edges, start)
     briefing = "\n".join(lines[: headings[0] if headings else len(lines)]).strip("\n")
     settings = (
         "---\n" + (yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000) if meta else "") + "---\n"
@@ -142,12 +150,12 @@ def export_twee(path: Path) -> tuple[str, list[str]]:
         x, y = places[name]
         tag_text = f" [{' '.join(tags)}]" if tags else ""
         out.append(f":: {name}{tag_text} {{\"position\":\"{x},{y}\",\"size\":\"100,100\"}}\n{passage_text}\n")
-    return "\n".join(out), warnings
+    return "\n".join(out), [translate(warning) for warning in warnings]
 
 
-def write_twee(path: Path, output: Path) -> list[str]:
+def write_twee(path: Path, output: Path, translate: Callable[[Message], str] = str) -> list[str]:
     """Write the scenario at `path` as a Twee file; a folder scenario's assets/ are copied next to it."""
-    text, warnings = export_twee(path)
+    text, warnings = export_twee(path, translate)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text, encoding="utf-8")
     assets = path / "assets"

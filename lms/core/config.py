@@ -167,27 +167,50 @@ def load(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     validate(app)
 
 
-def configured_content_dir() -> Path:
-    """CONTENT_DIR from the same sources as `load`, without building the app or needing a secret key.
-
-    For `lms check` with no folder named: it must work before anything else is configured.
-    """
+def _configured(name: str) -> Any:
+    """A setting from the config file and the environment (LMS_<name>), as `load` reads them, without
+    building the app or needing a secret key; None when neither sets it."""
     instance = os.environ.get("LMS_INSTANCE_PATH") or default_instance_path()
     config_file = os.environ.get("LMS_CONFIG_FILE") or os.path.join(instance, "config.toml")
     value: Any = None
     if os.path.exists(config_file):
         try:
             with open(config_file, "rb") as handle:
-                value = tomllib.load(handle).get("CONTENT_DIR")
+                value = tomllib.load(handle).get(name)
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"Cannot read the config file {config_file}: {exc}") from exc
-    raw = os.environ.get("LMS_CONTENT_DIR")
+    raw = os.environ.get(f"LMS_{name}")
     if raw:
         try:
             value = json.loads(raw)
         except json.JSONDecodeError:
             value = raw
+    return value
+
+
+def configured_content_dir() -> Path:
+    """CONTENT_DIR from the same sources as `load`, without building the app or needing a secret key.
+
+    For `lms check` with no folder named: it must work before anything else is configured.
+    """
+    value = _configured("CONTENT_DIR")
     return Path(str(value)) if value else (PROJECT_ROOT or Path.cwd())
+
+
+def command_language() -> str:
+    """The language of a content command's output, as lms.core.i18n.cli_language picks it, without Flask.
+
+    `lms check` must start at once and work unconfigured: it loads the app's translations only when this
+    is not English. A configuration it cannot read means English.
+    """
+    from lms.core.languages import parse_languages, terminal_language
+
+    try:
+        languages = parse_languages(_configured("LANGUAGES") or Defaults.LANGUAGES)
+        default = str(_configured("DEFAULT_LANGUAGE") or Defaults.DEFAULT_LANGUAGE).strip().lower()
+    except ConfigError:
+        return "en"
+    return terminal_language(languages, default if default in languages else "en")
 
 
 def site_org_for_check(org_file: Path | None = None) -> tuple[dict[str, str], list[dict[str, str]] | None, str]:
@@ -226,7 +249,8 @@ def site_org_for_check(org_file: Path | None = None) -> tuple[dict[str, str], li
     org = data.get("ORG") or {}
     problems = org_problems(org)
     if problems:
-        raise ConfigError(f"The ORG setting in {' and '.join(sources)} cannot be used: " + "; ".join(problems) + ".")
+        raise ConfigError(f"The ORG setting in {' and '.join(sources)} cannot be used: "
+                          + "; ".join(map(str, problems)) + ".")
     contacts = data.get("SUPPORT_CONTACTS")
     if contacts is not None and not (isinstance(contacts, list) and all(
             isinstance(c, dict) and c.get("name") and c.get("contact") for c in contacts)):

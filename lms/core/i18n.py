@@ -13,32 +13,22 @@ Core knows no feature: the signed-in person is read through Flask-Login's
 
 from __future__ import annotations
 
-import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
-from flask_babel import Babel, format_date, get_locale, gettext, ngettext
+from flask_babel import Babel, force_locale, format_date, get_locale, get_translations, gettext, ngettext
 from flask_login import current_user
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import NoInspectionAvailable
 
 from lms.core.clock import local_zone
+from lms.core.languages import parse_languages, terminal_language
 
 SESSION_KEY = "language"
-
-
-def parse_languages(value: object) -> list[str]:
-    """'en,cy' or ['en', 'cy'] -> ['en', 'cy'] (normalised, no duplicates, order kept)."""
-    items = value.split(",") if isinstance(value, str) else list(value) if isinstance(value, (list, tuple)) else []
-    seen: list[str] = []
-    for item in items:
-        code = str(item).strip().replace("_", "-").lower()
-        if code and code not in seen:
-            seen.append(code)
-    return seen
 
 
 def language_problems(languages: object, default: object) -> list[str]:
@@ -121,12 +111,22 @@ def cli_language() -> str:
     The terminal's is the first of LC_ALL, LC_MESSAGES and LANG that is set, as gettext reads them
     ('cy_GB.UTF-8' -> 'cy'), when it is one of the site's languages.
     """
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(name, "").strip()
-        if value:
-            code = value.split(".")[0].split("@")[0]
-            return allowed(code) or allowed(code.replace("_", "-").split("-")[0]) or default_language()
-    return default_language()
+    return terminal_language(site_languages(), default_language())
+
+
+@contextmanager
+def command_translations(language: str) -> Iterator[tuple[Callable[[str], str], Callable[[str, str, int], str]]]:
+    """gettext and ngettext in `language` for a command that runs without the app (`lms check`, `import-twee`).
+
+    A bare app with only Flask-Babel: no configuration to validate, no database. The functions return
+    the catalogue's text unformatted (content messages fill their own {placeholders}).
+    """
+    app = Flask("lms")
+    app.config.update(LANGUAGES=language, DEFAULT_LANGUAGE=language)
+    init_app(app)
+    with app.app_context(), force_locale(cli_language()):
+        translations = get_translations()
+        yield translations.gettext, translations.ngettext
 
 
 def current_language() -> str:
