@@ -9,9 +9,9 @@ from sqlalchemy import select
 from lms.accounts.models import User
 from lms.core.passwords import verify_password
 
-WELSH = {"LC_ALL": None, "LC_MESSAGES": None, "LANG": "cy_GB.UTF-8"}
-ENGLISH = {"LC_ALL": None, "LC_MESSAGES": None, "LANG": "en_GB.UTF-8"}
-FRENCH = {"LC_ALL": None, "LC_MESSAGES": None, "LANG": "fr_FR.UTF-8"}  # not a site language: the site's default
+WELSH = {"LANGUAGE": None, "LC_ALL": None, "LC_MESSAGES": None, "LANG": "cy_GB.UTF-8"}
+ENGLISH = {"LANGUAGE": None, "LC_ALL": None, "LC_MESSAGES": None, "LANG": "en_GB.UTF-8"}
+FRENCH = {"LANGUAGE": None, "LC_ALL": None, "LC_MESSAGES": None, "LANG": "fr_FR.UTF-8"}  # not a site language
 
 
 def test_user_commands_speak_welsh_when_the_terminal_does(runner, session):
@@ -86,3 +86,17 @@ def test_database_content_jobs_and_printing_commands_speak_welsh(runner, tmp_pat
     assert none_match.exit_code == 1 and "Nid oes tystysgrifau a gyhoeddwyd yn cyfateb." in none_match.output
     english = runner.invoke(args=["certificates", "print", "--from", "31/03/2026", "-o", out], env=ENGLISH)
     assert "--from needs a date written as YYYY-MM-DD, like 2026-03-31, not “31/03/2026”." in english.output
+
+
+def test_help_follows_the_terminal_language(runner):
+    welsh = runner.invoke(args=["user", "create", "--help"], env=WELSH)
+    assert welsh.exit_code == 0, welsh.output
+    text = " ".join(welsh.output.split())  # click wraps help to the terminal's width
+    for words in ("Defnydd:", "Creu cyfrif gyda rôl.", "Opsiynau", "Rôl y cyfrif.", "diofyn: trainee",
+                  "Gofynnir amdano, yn gudd a dwywaith, os na chaiff ei roi.", "Dangos y neges hon a gadael."):
+        assert words in text, words
+    listed = " ".join(runner.invoke(args=["user", "--help"], env=WELSH).output.split())
+    assert "Cyfrifon." in listed and "Gorchmynion" in listed and "Rhoi cyfrinair dros dro i gyfrif" in listed
+    english = runner.invoke(args=["user", "create", "--help"], env=ENGLISH)
+    assert "Usage:" in english.output and "Create an account with a role." in english.output
+    assert "The account's role." in english.output and "Defnydd" not in english.output

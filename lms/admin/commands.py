@@ -4,14 +4,17 @@
 `lms check` and `lms --help` need neither Flask nor a configuration.
 
 What a command says to the person at the terminal is in their language (`in_cli_language`:
-LC_ALL, LC_MESSAGES or LANG when the site has that language, else the site's default).
+LC_ALL, LC_MESSAGES or LANG when the site has that language, else the site's default), and so is
+its --help (`LocalisedCommand`), which is shown without the app and so follows the terminal alone.
 What is meant for a program or for copying (a key, a temporary password, a file name) is printed as it is.
 """
 from __future__ import annotations
 
 import functools
+import gettext as standard_gettext
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
@@ -23,6 +26,67 @@ from flask_babel import force_locale, gettext, ngettext
 
 from lms.accounts.models import ROLE_NAMES, ROLES
 from lms.core.i18n import cli_language
+
+#: The interface's catalogues (the same .mo files the pages use).
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
+
+
+def N_(text: str) -> str:
+    """Marks a command's help for the catalogue (`make translations`); it is translated when shown."""
+    return text
+
+
+#: click's own words, in our catalogue so that they are translated with ours: click looks them up with the
+#: standard library's gettext, in its default domain, which is pointed at our catalogue below.
+CLICK_WORDS = (N_("Usage:"), N_("Options"), N_("Commands"), N_("Show this message and exit."),
+               N_("default: {default}"), N_("Error: {message}"), N_("Try '{command} {option}' for help."),
+               N_("Missing argument"), N_("Missing option"), N_("Missing command."), N_("No such command {name!r}."),
+               N_("No such option {name!r}."), N_("Aborted!"))
+# The language is then the terminal's (LANGUAGE, LC_ALL, LC_MESSAGES, LANG), whenever lms has a catalogue for it:
+# help needs no app, so the site's own list of languages is not known when it is shown.
+standard_gettext.bindtextdomain("messages", str(TRANSLATIONS))
+
+
+@contextmanager
+def _help_translated(command: click.Command) -> Iterator[None]:
+    """The command's help texts (its own, its options') in the terminal's language while help is shown."""
+    kept: list[tuple[Any, str, str | None]] = [(command, "help", command.help),
+                                               (command, "short_help", command.short_help)]
+    kept += [(param, "help", param.help) for param in command.params if isinstance(param, click.Option)]
+    for holder, name, text in kept:
+        if text:
+            setattr(holder, name, standard_gettext.gettext(text))
+    try:
+        yield
+    finally:
+        for holder, name, text in kept:
+            setattr(holder, name, text)
+
+
+class LocalisedCommand(click.Command):
+    """A command whose --help (and line in its group's list) is in the terminal's language."""
+
+    def get_help(self, ctx: click.Context) -> str:
+        with _help_translated(self):
+            return super().get_help(ctx)
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        with _help_translated(self):
+            return super().get_short_help_str(limit)
+
+
+class LocalisedGroup(click.Group):
+    """A group of `LocalisedCommand`s, its own help in the terminal's language too."""
+
+    command_class = LocalisedCommand
+
+    def get_help(self, ctx: click.Context) -> str:
+        with _help_translated(self):
+            return super().get_help(ctx)
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        with _help_translated(self):
+            return super().get_short_help_str(limit)
 
 
 def in_cli_language(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -37,7 +101,7 @@ def in_cli_language(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 class Failure(click.ClickException):
-    """A command's failure, its "Error:" in the command's language too (click's own is always English).
+    """A command's failure, its "Error:" in the command's language too (click's own follows the terminal alone).
 
     Made inside the command, where the language is known; shown by click after the app has gone.
     """
@@ -85,25 +149,23 @@ def _ask_password() -> str:
         click.echo(gettext("The two passwords do not match. Try again."), err=True)
 
 
-@click.group("db", help="Database schema.")
+@click.group("db", cls=LocalisedGroup, help=N_("Database schema."))
 def db_group() -> None:
     pass
 
 
-@db_group.command("upgrade")
+@db_group.command("upgrade", help=N_("Migrate the database to the newest schema."))
 @in_cli_language
 def db_upgrade() -> None:
-    """Migrate the database to the newest schema."""
     from lms.core.db import db
 
     db.upgrade()
     click.echo(gettext("The database is up to date."))
 
 
-@db_group.command("status")
+@db_group.command("status", help=N_("Show the database's schema revision and the newest one."))
 @in_cli_language
 def db_status() -> None:
-    """Show the database's schema revision and the newest one."""
     from lms.core.db import db
 
     current, newest = db.schema_status()
@@ -112,19 +174,19 @@ def db_status() -> None:
     sys.exit(0 if current == newest else 1)
 
 
-@click.group("user", help="Accounts.")
+@click.group("user", cls=LocalisedGroup, help=N_("Accounts."))
 def user_group() -> None:
     pass
 
 
-@user_group.command("create")
+@user_group.command("create", help=N_("Create an account with a role."))
 @click.argument("email")
-@click.option("--role", default="trainee", show_default=True, metavar=f"[{'|'.join(ROLES)}]")
-@click.option("--name", "display_name", help="Display name (default: the part of the email before @).")
-@click.option("--password", help="Asked for, hidden and twice, when not given.")
+@click.option("--role", default="trainee", show_default=True, metavar=f"[{'|'.join(ROLES)}]",
+              help=N_("The account's role."))
+@click.option("--name", "display_name", help=N_("Display name (default: the part of the email before @)."))
+@click.option("--password", help=N_("Asked for, hidden and twice, when not given."))
 @in_cli_language
 def user_create(email: str, role: str, display_name: str | None, password: str | None) -> None:
-    """Create an account with a role."""
     from lms.accounts import services as accounts
     from lms.core.db import db
     from lms.core.services import ServiceError
@@ -143,10 +205,10 @@ def user_create(email: str, role: str, display_name: str | None, password: str |
     click.echo(gettext("Created %(email)s with the role %(role)s.", email=user.email, role=ROLE_NAMES[user.role]))
 
 
-@click.command("reload")
+@click.command("reload", cls=LocalisedCommand,
+               help=N_("Check the content, then make every running worker load it again."))
 @in_cli_language
 def reload_content() -> None:
-    """Check the content, then make every running worker load it again."""
     from lms.catalog.services import request_reload
     from lms.content import load_catalog
 
@@ -175,12 +237,11 @@ DEMO_ACCOUNTS = (
 )
 
 
-@click.command("demo")
+@click.command("demo", cls=LocalisedCommand, help=N_(
+    "Create a demo cohort with trainees at every stage (development only) and print how to log in.\n\n"
+    "Safe to run again: what exists already is left as it is."))
 @in_cli_language
 def demo() -> None:
-    """Create a demo cohort with trainees at every stage (development only) and print how to log in.
-
-    Safe to run again: what exists already is left as it is."""
     from sqlalchemy import select
 
     from lms.accounts import services as accounts
@@ -241,11 +302,10 @@ def _manage_user(email: str, action) -> object:
     return result
 
 
-@user_group.command("reset-password")
+@user_group.command("reset-password", help=N_("Give an account a temporary password and end its sessions."))
 @click.argument("email")
 @in_cli_language
 def user_reset_password(email: str) -> None:
-    """Give an account a temporary password and end its sessions."""
     from lms.accounts import users
 
     temporary = _manage_user(email, lambda session, user: users.reset_password(session, None, user))
@@ -254,12 +314,11 @@ def user_reset_password(email: str) -> None:
     click.echo(gettext("Pass it on privately. It works once, within 24 hours; they then choose a new password."))
 
 
-@user_group.command("set-role")
+@user_group.command("set-role", help=N_("Change an account's role."))
 @click.argument("email")
 @click.argument("role", metavar=f"{{{'|'.join(ROLES)}}}")
 @in_cli_language
 def user_set_role(email: str, role: str) -> None:
-    """Change an account's role."""
     from lms.accounts import users
 
     role = _role(role)
@@ -267,33 +326,32 @@ def user_set_role(email: str, role: str) -> None:
     click.echo(gettext("%(email)s now has the role %(role)s.", email=email, role=ROLE_NAMES[role]))
 
 
-@user_group.command("deactivate")
+@user_group.command("deactivate", help=N_("Deactivate an account, ending its sessions at once."))
 @click.argument("email")
 @in_cli_language
 def user_deactivate(email: str) -> None:
-    """Deactivate an account, ending its sessions at once."""
     from lms.accounts import users
 
     _manage_user(email, lambda session, user: users.set_active(session, None, user, False))
     click.echo(gettext("%(email)s is deactivated.", email=email))
 
 
-@click.group("certificates", help="Certificates.")
+@click.group("certificates", cls=LocalisedGroup, help=N_("Certificates."))
 def certificates_group() -> None:
     pass
 
 
-@certificates_group.command("print")
-@click.option("--course", "course_id", help="Every issued certificate of this course id.")
-@click.option("--cohort", "cohort", metavar="INTEGER", help="Every issued certificate of this cohort's members.")
-@click.option("--from", "date_from", metavar="YYYY-MM-DD", help="Completed on or after (YYYY-MM-DD).")
-@click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Completed on or before (YYYY-MM-DD).")
+@certificates_group.command(
+    "print", help=N_("Merge issued certificates' stored PDFs into one print-ready file (no re-rendering)."))
+@click.option("--course", "course_id", help=N_("Every issued certificate of this course id."))
+@click.option("--cohort", "cohort", metavar="INTEGER", help=N_("Every issued certificate of this cohort's members."))
+@click.option("--from", "date_from", metavar="YYYY-MM-DD", help=N_("Completed on or after (YYYY-MM-DD)."))
+@click.option("--to", "date_to", metavar="YYYY-MM-DD", help=N_("Completed on or before (YYYY-MM-DD)."))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True,
-              help="The PDF file to write.")
+              help=N_("The PDF file to write."))
 @in_cli_language
 def certificates_print(course_id: str | None, cohort: str | None, date_from: str | None, date_to: str | None,
                        output: str) -> None:
-    """Merge issued certificates' stored PDFs into one print-ready file (no re-rendering)."""
     from lms.accounts.models import User
     from lms.certificates import services as certificates
     from lms.core.db import db
@@ -315,11 +373,12 @@ def certificates_print(course_id: str | None, cohort: str | None, date_from: str
                         len(ids), file=output))
 
 
-@click.command("worker")
-@click.option("--poll", type=float, default=5.0, show_default=True, help="Seconds to wait when there is nothing to do.")
+@click.command("worker", cls=LocalisedCommand, help=N_(
+    "Run the job queue (emails) and the schedule (reminder sweep) until stopped (Ctrl+C or SIGTERM)."))
+@click.option("--poll", type=float, default=5.0, show_default=True,
+              help=N_("Seconds to wait when there is nothing to do."))
 @in_cli_language
 def worker(poll: float) -> None:
-    """Run the job queue (emails) and the schedule (reminder sweep) until stopped (Ctrl+C or SIGTERM)."""
     import signal
     import threading
 
@@ -338,22 +397,22 @@ def worker(poll: float) -> None:
     db.session.remove()
 
 
-@click.group("jobs", help="The job queue (emails) and the reminder sweep.")
+@click.group("jobs", cls=LocalisedGroup, help=N_("The job queue (emails) and the reminder sweep."))
 def jobs_group() -> None:
     pass
 
 
-@jobs_group.command("run")
-@click.option("--once", is_flag=True, required=True, help="Process what is due now, then exit (for cron and tests).")
-@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Sweep for reminders as if today were this date (YYYY-MM-DD), for tests and demonstrations.")
+@jobs_group.command("run", help=N_("Run the reminder sweep once, then every due job; print what was done."))
+@click.option("--once", is_flag=True, required=True,
+              help=N_("Process what is due now, then exit (for cron and tests)."))
+@click.option("--as-of", "as_of", metavar="YYYY-MM-DD", default=None,
+              help=N_("Sweep for reminders as if today were this date (YYYY-MM-DD), for tests and demonstrations."))
 @in_cli_language
-def jobs_run(once: bool, as_of) -> None:
-    """Run the reminder sweep once, then every due job; print what was done."""
+def jobs_run(once: bool, as_of: str | None) -> None:
     from lms.core.db import db
     from lms.jobs import schedule
 
-    results = schedule.run_once(db.session, as_of.date() if as_of else None)
+    results = schedule.run_once(db.session, _day(as_of, "--as-of"))
     for name, result in results.items():
         click.echo(f"{name}: {_outcome(result)}")
     db.session.remove()
@@ -374,10 +433,9 @@ def _outcome(result: object) -> str:
     return str(result)
 
 
-@jobs_group.command("failed")
+@jobs_group.command("failed", help=N_("List jobs that failed for good, with their last error."))
 @in_cli_language
 def jobs_failed() -> None:
-    """List jobs that failed for good, with their last error."""
     from lms.core.db import db
     from lms.jobs import queue
 
@@ -391,23 +449,24 @@ def jobs_failed() -> None:
         click.echo(gettext("No failed jobs."))
 
 
-@click.group("keys", help="The keys that encrypt reflections and check-in notes at rest (LMS_DATA_KEYS).")
+@click.group("keys", cls=LocalisedGroup,
+             help=N_("The keys that encrypt reflections and check-in notes at rest (LMS_DATA_KEYS)."))
 def keys_group() -> None:
     pass
 
 
-@keys_group.command("new")
+@keys_group.command("new", help=N_(
+    "Print a new random data key (put it first in LMS_DATA_KEYS, then run `lms keys rotate`)."))
 def keys_new() -> None:
-    """Print a new random data key (put it first in LMS_DATA_KEYS, then run `lms keys rotate`)."""
     from lms.core import crypto
 
     click.echo(crypto.new_key())
 
 
-@keys_group.command("rotate")
+@keys_group.command("rotate", help=N_(
+    "Re-encrypt every private text with the first key of LMS_DATA_KEYS; the others may then be removed."))
 @in_cli_language
 def keys_rotate() -> None:
-    """Re-encrypt every private text with the first key of LMS_DATA_KEYS; the others may then be removed."""
     from lms.core import crypto
     from lms.core.db import db
 
