@@ -182,7 +182,7 @@ COLUMN_LABELS = {
     ("assessment_draws", "question_ids"): _l("Questions drawn"),
     ("assessment_draws", "draft"): _l("Answers saved before submitting"),
     ("audit_log", "actor_id"): _l("Done by (account number)"), ("audit_log", "actor_name"): _l("Done by"),
-    ("audit_log", "action"): _l("Action"), ("audit_log", "target_user_id"): _l("About account number"),
+    ("audit_log", "action"): _l("What was done"), ("audit_log", "target_user_id"): _l("About account number"),
     ("audit_log", "target"): _l("About"),
     ("audit_log", "details"): _l("Details"), ("audit_log", "created_at"): _l("When"),
     ("certificates", "code"): _l("Certificate code"), ("certificates", "holder_name"): _l("Name on the certificate"),
@@ -295,8 +295,18 @@ def _words(name: str) -> str:
     return name.replace("_", " ").capitalize()
 
 
-def _cell(table: str, column: str, value: Any) -> str:
+def _audit_sentence(row: dict[str, Any]) -> str:
+    """An audit log row's action as the audit log page says it: who did what, with names, not a code."""
+    entry = AuditEntry(actor_id=row.get("actor_id"), actor_name=row.get("actor_name") or "",
+                       action=row.get("action") or "", target_user_id=row.get("target_user_id"),
+                       target=row.get("target") or "", details=row.get("details") or {})
+    return audit.describe(entry).text
+
+
+def _cell(table: str, column: str, value: Any, row: dict[str, Any]) -> str:
     """A stored value as a reader reads it: dates written out, yes/no, codes in words."""
+    if (table, column) == ("audit_log", "action") and value:
+        return _audit_sentence(row)
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
@@ -325,7 +335,7 @@ def readable(export: dict[str, Any]) -> tuple[list[tuple[str, str]], list[Sectio
 
     Headings and values are in the reader's words; the download keeps the stored names and values.
     """
-    profile = [(column_label("users", key) or _words(key), _cell("users", key, value))
+    profile = [(column_label("users", key) or _words(key), _cell("users", key, value, export["profile"]))
                for key, value in export["profile"].items()]
     sections = []
     titles = {name: str(TABLE_TITLES.get(name, _words(name))) for name in export["tables"]}
@@ -334,7 +344,7 @@ def readable(export: dict[str, Any]) -> tuple[list[tuple[str, str]], list[Sectio
             continue
         columns = tuple(rows[0].keys())
         sections.append(Section(name, titles[name], tuple(column_label(name, c) or _words(c) for c in columns),
-                                tuple(tuple(_cell(name, c, row.get(c)) for c in columns) for row in rows)))
+                                tuple(tuple(_cell(name, c, row.get(c), row) for c in columns) for row in rows)))
     return profile, sections
 
 
