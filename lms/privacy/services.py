@@ -265,6 +265,14 @@ VALUE_NAMES: dict[tuple[str, str], dict[str, Any]] = {
                                      CONTACT_FOLLOWED_UP: _l("Followed up"), CONTACT_WITHDRAWN: _l("Withdrawn")},
     ("scenario_runs", "outcome"): {"pass": _l("Passed"), "fail": _l("Not passed"), "neutral": _l("Ended")},
     ("wellbeing_checkins", "feeling"): dict(FEELINGS),
+    # The kinds lms.mail.reminders and lms.cohorts.nudges record.
+    ("sent_reminders", "kind"): {
+        "due_7": _l("A course due within a week"), "due_tomorrow": _l("A course due tomorrow"),
+        "overdue": _l("An overdue course"), "expiry_60": _l("A certificate expiring within 60 days"),
+        "expiry_30": _l("A certificate expiring within 30 days"),
+        "expiry_7": _l("A certificate expiring within 7 days"), "expired": _l("An expired certificate"),
+        "certificate_issued": _l("A certificate issued"), "certificate_revoked": _l("A certificate revoked"),
+        "sign_off": _l("A certificate waiting for your sign-off"), "nudge": _l("A reminder from your trainer")},
 }
 
 
