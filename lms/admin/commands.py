@@ -442,9 +442,10 @@ def jobs_failed() -> None:
     failed = queue.failed_jobs(db.session)
     for job in failed:
         first_line = (job.last_error or "").splitlines()[0] if job.last_error else ""
+        when = f"{job.failed_at:%Y-%m-%d %H:%M}" if job.failed_at else ""
         click.echo(ngettext("#%(id)s %(kind)s failed %(when)s after %(num)d attempt: %(error)s",
                             "#%(id)s %(kind)s failed %(when)s after %(num)d attempts: %(error)s", job.attempts,
-                            id=job.id, kind=job.kind, when=job.failed_at.strftime("%Y-%m-%d %H:%M"), error=first_line))
+                            id=job.id, kind=job.kind, when=when, error=first_line))
     if not failed:
         click.echo(gettext("No failed jobs."))
 
