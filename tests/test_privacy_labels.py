@@ -65,6 +65,7 @@ def test_the_page_reads_in_words_in_english_and_welsh_and_the_download_keeps_the
     assert "<dd dir=\"auto\">English</dd>" in page
     assert f"Their cohort, joined {today}" in page
     assert "<td dir=\"auto\">A course due within a week</td>" in page  # a reminder's kind, not "due_7"
+    assert "<td dir=\"auto\">Site name</td>" in page and ">SITE_NAME<" not in page  # a setting by its label
     assert "Other Trainer changed Pat Person" in page and ">user.set_role<" not in page  # the audit log's words
     assert "T00:00" not in page and ">pending<" not in page and ">issued<" not in page
 
@@ -85,6 +86,7 @@ def test_the_page_reads_in_words_in_english_and_welsh_and_the_download_keeps_the
     assert "<dd dir=\"auto\">Cymraeg</dd>" in welsh
     assert "Newidiodd Other Trainer rôl Pat Person" in welsh
     assert "<td dir=\"auto\">Cwrs i’w gwblhau o fewn wythnos</td>" in welsh
+    assert "<td dir=\"auto\">Enw’r wefan</td>" in welsh
     assert not [h for h in _headings(welsh) if h in labels - welsh_labels]  # nothing left in English
 
     data = json.loads(client.get("/account/data/download").get_data(as_text=True))

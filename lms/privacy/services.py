@@ -31,6 +31,7 @@ from lms.admin.models import AuditEntry
 from lms.certificates.models import Certificate
 from lms.coaching.models import CONTACT_FOLLOWED_UP, CONTACT_OPEN, CONTACT_WITHDRAWN, RunComment
 from lms.cohorts.models import Cohort, CohortMember
+from lms.core import settings
 from lms.core.db import DbSession
 from lms.core.i18n import date_and_time, language_name, long_date
 from lms.core.models import utcnow
@@ -326,6 +327,10 @@ def _cell(table: str, column: str, value: Any, row: dict[str, Any]) -> str:
         return str(names[value])
     if (table, column) == ("users", "language"):
         return language_name(str(value))
+    if (table, column) == ("certificates", "languages"):  # "cy,en": the languages it was issued in
+        return ", ".join(language_name(code) for code in str(value).split(",") if code)
+    if (table, column) == ("site_settings", "key") and value in settings.EDITABLE:
+        return str(settings.EDITABLE[value][0])
     stored = Base.metadata.tables[table].c.get(column)
     kind = getattr(stored.type, "impl", stored.type) if stored is not None else None  # UTCDateTime is a DateTime
     if isinstance(value, str) and isinstance(kind, DateTime):
