@@ -125,7 +125,7 @@ def _role(value: str) -> str:
     role = value.strip().lower()
     if role not in ROLES:
         raise UsageFailure(gettext("There is no role “%(role)s”. Choose one of: %(roles)s.", role=value,
-                              roles=", ".join(ROLES)))
+                                   roles=", ".join(ROLES)))
     return role
 
 
@@ -137,11 +137,11 @@ def _day(value: str | None, option: str) -> date | None:
         return date.fromisoformat(value.strip())
     except ValueError:
         raise UsageFailure(gettext("%(option)s needs a date written as YYYY-MM-DD, like 2026-03-31, not “%(value)s”.",
-                              option=option, value=value)) from None
+                                   option=option, value=value)) from None
 
 
 def _ask_password() -> str:
-    """A new password typed twice, hidden (our own loop: click's mismatch message is English only)."""
+    """A new password typed twice, hidden: asked in the command's body, so in the command's language."""
     while True:
         first = click.prompt(gettext("Password"), hide_input=True)
         if click.prompt(gettext("The same password again"), hide_input=True) == first:
