@@ -652,7 +652,7 @@ def test_bulk_print_merges_stored_pdfs_without_rendering(app, session, users, mo
     out = tmp_path / "all.pdf"
     result = runner.invoke(args=["certificates", "print", "--course", "listening", "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert "Wrote 3 certificate(s)" in result.output
+    assert "Wrote 3 certificates" in result.output
     reader = PdfReader(out)
     assert len(reader.pages) == 3
     # Each page is byte-for-byte the stored certificate's content.

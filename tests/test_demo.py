@@ -38,9 +38,13 @@ def test_demo_twice_shows_the_trainer_pages_alive(runner, client, session, users
     assert "Morgan Reyes: finished both courses; certificate waiting for your sign-off." in first.output
     assert "trainer@example.org" in first.output and "Role-play insight" in first.output
     before = _counts(session)
-    again = runner.invoke(args=["demo"])
+    # Again, from a Welsh terminal: the same accounts, said in Welsh (the addresses and passwords as they are).
+    again = runner.invoke(args=["demo"], env={"LANGUAGE": None, "LC_ALL": None, "LC_MESSAGES": None,
+                                              "LANG": "cy_GB.UTF-8"})
     assert again.exit_code == 0, again.output
     assert "Morgan Reyes" not in again.output and "trainer@example.org" in again.output
+    assert "Cyfrifon arddangos (ar gyfer datblygu yn unig):" in again.output
+    assert "cyfrinair: demo-trainer-passphrase" in again.output and "Yn aros amdanoch:" in again.output
     session.expire_all()
     assert _counts(session) == before  # nothing made twice
 

@@ -51,7 +51,7 @@ GLOSSARY = {
 }
 
 _PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w+\}")
-_MARKUP = re.compile(r"%\(\w+\)[sd]|\{\w+\}|<[^>]+>")
+_MARKUP = re.compile(r"%\(\w+\)[sd]|\{\w+\}|<[^>]+>|--[a-z][a-z-]*|`[^`]*`")  # placeholders, tags, options, code
 
 
 def _entries() -> list[tuple[str, list[str]]]:

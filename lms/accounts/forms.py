@@ -6,6 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, StopValidation
 
+from lms.core.forms import PASSWORD_TOO_LONG
+
 ENTER_EMAIL = _l("Enter your email address.")
 EMAIL_TOO_LONG = _l("That is too long for an email address.")
 
@@ -15,7 +17,8 @@ class LoginForm(FlaskForm):
                        validators=[DataRequired(message=ENTER_EMAIL), Length(max=254, message=EMAIL_TOO_LONG)],
                        render_kw={"autocomplete": "username"})
     password = PasswordField(_l("Password"),
-                             validators=[DataRequired(message=_l("Enter your password.")), Length(max=1024)],
+                             validators=[DataRequired(message=_l("Enter your password.")),
+                                         Length(max=1024, message=PASSWORD_TOO_LONG)],
                              render_kw={"autocomplete": "current-password"})
     remember = BooleanField(_l("Keep me logged in on this device"))
     next = HiddenField()
@@ -38,7 +41,8 @@ class RegisterForm(FlaskForm):
         render_kw={"autocomplete": "email"},
     )
     password = PasswordField(
-        _l("Password"), validators=[DataRequired(message=_l("Enter a password.")), Length(max=1024)],
+        _l("Password"),
+        validators=[DataRequired(message=_l("Enter a password.")), Length(max=1024, message=PASSWORD_TOO_LONG)],
         description=_l("At least 8 characters. A few ordinary words together make a strong passphrase; "
                        "any language works."),
         render_kw={"autocomplete": "new-password"},
@@ -72,7 +76,8 @@ class ChangePasswordForm(FlaskForm):
                             validators=[DataRequired(message=_l("Enter your current password."))],
                             render_kw={"autocomplete": "current-password"})
     new = PasswordField(
-        _l("New password"), validators=[DataRequired(message=_l("Choose a new password.")), Length(max=1024)],
+        _l("New password"),
+        validators=[DataRequired(message=_l("Choose a new password.")), Length(max=1024, message=PASSWORD_TOO_LONG)],
         description=_l("At least 8 characters. This logs you out on every other device."),
         render_kw={"autocomplete": "new-password"},
     )
@@ -88,7 +93,8 @@ class NewPasswordForm(FlaskForm):
     """After an administrator's reset: a new password, with no current one to give."""
 
     new = PasswordField(
-        _l("New password"), validators=[DataRequired(message=_l("Choose a new password.")), Length(max=1024)],
+        _l("New password"),
+        validators=[DataRequired(message=_l("Choose a new password.")), Length(max=1024, message=PASSWORD_TOO_LONG)],
         description=_l("At least 8 characters. Only you will know it."),
         render_kw={"autocomplete": "new-password"},
     )
@@ -129,7 +135,7 @@ class SecondFactorChangeForm(FlaskForm):
     """New recovery codes, or turning the second factor off: the password and a current code."""
 
     password = PasswordField(_l("Your password"), validators=[DataRequired(message=_l("Enter your password.")),
-                                                             Length(max=1024)],
+                                                             Length(max=1024, message=PASSWORD_TOO_LONG)],
                              render_kw={"autocomplete": "current-password"})
     code = _code_field(_l("A code from your app, or a recovery code"))
 class NamesForm(FlaskForm):
@@ -158,6 +164,6 @@ class EmailForm(FlaskForm):
         render_kw={"autocomplete": "email"})
     password = PasswordField(
         _l("Your password"), validators=[DataRequired(message=_l("Enter your password to change your email address.")),
-                                         Length(max=1024)],
+                                         Length(max=1024, message=PASSWORD_TOO_LONG)],
         render_kw={"autocomplete": "current-password"})
     submit = SubmitField(_l("Change email address"))

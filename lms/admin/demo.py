@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask_babel import LazyString, gettext
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lms.accounts import services as accounts
@@ -43,16 +45,16 @@ Policy = Callable[[list[Choice], frozenset[str], bool], Choice]
 class DemoTrainee:
     email: str
     name: str
-    story: str  # what the trainer sees, printed after the demo is made
+    story: LazyString  # what the trainer sees, printed after the demo is made (in the command's language)
 
 
 TRAINEES = (
-    DemoTrainee("priya@example.org", "Priya Shah", "not started, and overdue"),
+    DemoTrainee("priya@example.org", "Priya Shah", _l("not started, and overdue")),
     DemoTrainee("jordan@example.org", "Jordan Lee",
-                "part way, overdue; crossed red lines in role-plays and asked for a chat"),
-    DemoTrainee("sam@example.org", "Sam Okafor", "finished the first course; certificate issued"),
+                _l("part way, overdue; crossed red lines in role-plays and asked for a chat")),
+    DemoTrainee("sam@example.org", "Sam Okafor", _l("finished the first course; certificate issued")),
     DemoTrainee("morgan@example.org", "Morgan Reyes",
-                "finished both courses; certificate waiting for your sign-off"),
+                _l("finished both courses; certificate waiting for your sign-off")),
 )
 
 
@@ -180,7 +182,7 @@ def build(session: DbSession, catalog: Catalog, trainer: User, trainee: User, pa
     made: list[str] = []
     first = catalog.course(FIRST_COURSE) or next(iter(sorted(catalog.courses.values(), key=lambda c: c.id)), None)
     if first is None:
-        return ["No courses in the content folder: no demo cohort."]
+        return [gettext("No courses in the content folder: no demo cohort.")]
     second = catalog.course(SECOND_COURSE)
     if second is not None and not set(second.requires) <= {first.id}:
         second = None
@@ -192,8 +194,9 @@ def build(session: DbSession, catalog: Catalog, trainer: User, trainee: User, pa
         cohorts.assign_course(session, trainer, cohort, first.id, today - timedelta(days=10), known)
         if second is not None:
             cohorts.assign_course(session, trainer, cohort, second.id, today + timedelta(days=30), known)
-        made.append(f"Created “{COHORT}”: {first.title} was due 10 days ago"
-                    + (f", {second.title} is due in 30 days." if second else "."))
+        made.append(gettext("Created “%(cohort)s”: %(first)s was due 10 days ago, %(second)s is due in 30 days.",
+                            cohort=COHORT, first=first.title, second=second.title) if second else
+                    gettext("Created “%(cohort)s”: %(first)s was due 10 days ago.", cohort=COHORT, first=first.title))
     trainer = _trainer_of(session, cohort) or trainer
     if not cohorts.member_of(session, cohort, trainee.id):
         cohorts.add_member(session, cohort.id, trainee)
@@ -207,7 +210,7 @@ def build(session: DbSession, catalog: Catalog, trainer: User, trainee: User, pa
         cohorts.add_member(session, cohort.id, user)
         _STORIES[person.email](session, catalog, user, first, second, trainer)
         session.commit()
-        made.append(f"{person.name}: {person.story}.")
+        made.append(gettext("%(name)s: %(story)s.", name=person.name, story=person.story))
     session.commit()
     return made
 

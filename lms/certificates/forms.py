@@ -6,11 +6,13 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from lms.certificates.services import NAME_MAX, REASON_MAX
+from lms.core.forms import NOT_A_CHOICE, too_long
 
 
 class ClaimForm(FlaskForm):
     legal_name = StringField(
-        _l("Your full name"), validators=[DataRequired(message=_l("Please enter your name.")), Length(max=NAME_MAX)],
+        _l("Your full name"), validators=[DataRequired(message=_l("Please enter your name.")),
+                                      Length(max=NAME_MAX, message=too_long(NAME_MAX))],
         description=_l("As it should be printed on the certificate. We use it only for your certificates; "
                        "other people still see your display name."),
         render_kw={"autocomplete": "name"},
@@ -26,7 +28,8 @@ class VerifyForm(FlaskForm):
         csrf = False
 
     code = StringField(_l("Certificate code"),
-                       validators=[DataRequired(message=_l("Please type the code.")), Length(max=80)],
+                       validators=[DataRequired(message=_l("Please type the code.")),
+                                   Length(max=80, message=_l("That is too long for a certificate code."))],
                        description=_l("Printed under the QR code, like ABCD-EFGH-… "
                                       "Capitals, spaces and dashes do not matter."),
                        render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"})
@@ -42,9 +45,10 @@ class SearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Name or code"), validators=[Optional(), Length(max=200)])
+    q = StringField(_l("Name or code"), validators=[Optional(), Length(max=200, message=too_long(200))])
     course = SelectField(_l("Course"), choices=[], validate_choice=False, validators=[Optional()])
-    status = SelectField(_l("Status"), choices=STATUS_CHOICES, validators=[Optional()])
+    status = SelectField(_l("Status"), choices=STATUS_CHOICES, validators=[Optional()],
+                         invalid_choice_message=NOT_A_CHOICE)
     date_from = DateField(_l("Completed from"), validators=[Optional()],
                           invalid_value_message=_l("Enter the first day as a date, like 2026-03-31."))
     date_to = DateField(_l("Completed to"), validators=[Optional()],
@@ -60,14 +64,14 @@ class DecideForm(FlaskForm):
 
 class RevokeForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(message=_l("Please give a reason.")),
-                                                     Length(max=REASON_MAX)],
+                                                     Length(max=REASON_MAX, message=too_long(REASON_MAX))],
                            description=_l("Shown to anyone who checks this certificate."))
     submit = SubmitField(_l("Revoke certificate"))
 
 
 class ReissueForm(FlaskForm):
     holder_name = StringField(_l("Corrected name"), validators=[DataRequired(message=_l("Please enter the name.")),
-                                                                Length(max=NAME_MAX)],
+                                                                Length(max=NAME_MAX, message=too_long(NAME_MAX))],
                               description=_l("A new certificate is issued with a new code; this one is revoked."))
     submit = SubmitField(_l("Re-issue certificate"))
 

@@ -5,7 +5,7 @@ from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextArea
 from wtforms.validators import InputRequired
 
 from lms.coaching.services import COMMENT_MAX, NOTE_MAX
-from lms.core.forms import options
+from lms.core.forms import NOT_A_CHOICE, options
 from lms.learning.models import RESPONSE_MEETS_STANDARD, RESPONSE_TRY_AGAIN
 from lms.learning.responses import REVIEW_COMMENT_MAX
 
@@ -18,13 +18,14 @@ class QueueFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    cohort = SelectField(_l("Cohort"), validate_choice=True)
-    course = SelectField(_l("Course"), validate_choice=True)
+    cohort = SelectField(_l("Cohort"), validate_choice=True, invalid_choice_message=NOT_A_CHOICE)
+    course = SelectField(_l("Course"), validate_choice=True, invalid_choice_message=NOT_A_CHOICE)
 
 
 class ReviewForm(FlaskForm):
     verdict = RadioField(_l("Your verdict"), choices=options(VERDICTS),
-                         validators=[InputRequired(_l("Choose “Meets the standard” or “Try again”."))])
+                         validators=[InputRequired(_l("Choose “Meets the standard” or “Try again”."))],
+                         invalid_choice_message=_l("Choose “Meets the standard” or “Try again”."))
     comment = TextAreaField(
         _l("Comment for the trainee"),
         description=_l("Required for “Try again”: say what to change. The trainee reads it on the step and on "

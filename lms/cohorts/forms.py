@@ -18,13 +18,17 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from lms.cohorts.reports import SORTS, STATUSES
 from lms.core import i18n
-from lms.core.forms import options
+from lms.core.forms import NOT_A_CHOICE, NOT_A_NUMBER, options, too_long
+
+DAYS_RANGE = _l("Enter a number of days from 1 to 365.")
 
 
 class CohortForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Give the cohort a name.")), Length(max=200)],
+    name = StringField(_l("Name"), validators=[DataRequired(message=_l("Give the cohort a name.")),
+                                               Length(max=200, message=too_long(200))],
                        description=_l("For example “Night moderators, spring intake”."))
-    description = TextAreaField(_l("Description (optional)"), validators=[Optional(), Length(max=2000)])
+    description = TextAreaField(_l("Description (optional)"),
+                                validators=[Optional(), Length(max=2000, message=too_long(2000))])
     submit = SubmitField(_l("Save"))
 
 
@@ -38,7 +42,8 @@ class CoTrainerForm(FlaskForm):
 
 
 class AssignCourseForm(FlaskForm):
-    course_id = SelectField(_l("Course"), validators=[DataRequired()], choices=[])
+    course_id = SelectField(_l("Course"), validators=[DataRequired(message=_l("Choose a course."))], choices=[],
+                            invalid_choice_message=_l("Choose one of the courses in the list."))
     due_on = DateField(_l("Due date (optional)"), validators=[Optional()],
                        invalid_value_message=_l("Enter the due date as a date, like 2026-03-31."),
                        description=_l("Trainees who have not finished by then show as overdue."))
@@ -49,15 +54,16 @@ class InviteForm(FlaskForm):
     kind = RadioField(_l("Kind of invitation"), default="single", choices=options([
         ("single", _l("A personal link for one person (works once)")),
         ("link", _l("A cohort link anyone you give it to can use (until you revoke it)")),
-    ]))
+    ]), invalid_choice_message=_l("Choose a personal link or a cohort link."))
     email = EmailField(_l("Their email (optional, personal links only)"),
                        validators=[Optional(), Length(max=254, message=_l("That is too long for an email address.")),
                                    Email(message=_l("That is not an email address: check it, or leave it empty."))],
                        description=_l("If given, only this email address can use the link."))
-    days = IntegerField(_l("Valid for (days)"), default=14, validators=[DataRequired(), NumberRange(min=1, max=365)])
+    days = IntegerField(_l("Valid for (days)"), default=14, invalid_value_message=NOT_A_NUMBER, validators=[
+        DataRequired(message=DAYS_RANGE), NumberRange(min=1, max=365, message=DAYS_RANGE)])
     send_email = BooleanField(_l("Email this invitation to them"),
                               description=_l("Personal links with an email address only. Sent within a minute or two."))
-    language = SelectField(_l("Language of the email"), choices=[],
+    language = SelectField(_l("Language of the email"), choices=[], invalid_choice_message=NOT_A_CHOICE,
                            description=_l("They have no account yet, so no language of their own: choose the one to "
                                           "write to them in. Once registered, they choose their own."))
     submit = SubmitField(_l("Create invitation"))
@@ -73,6 +79,8 @@ class NudgeForm(FlaskForm):
     """Send a reminder to the trainees ticked in the progress table."""
 
     user_ids = SelectMultipleField(_l("Trainees"), coerce=int, choices=[],
+                                   invalid_value_message=_l("Tick trainees from the list."),
+                                   invalid_choice_message=_l("Tick trainees from the list."),
                                    validators=[DataRequired(message=_l("Tick at least one trainee to remind."))])
     submit = SubmitField(_l("Send a reminder"))
 
@@ -83,14 +91,16 @@ class ProgressFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = StringField(_l("Name contains"), validators=[Optional(), Length(max=80)])
-    course = SelectField(_l("Course"), choices=[], validators=[Optional()])
+    q = StringField(_l("Name contains"), validators=[Optional(), Length(max=80, message=too_long(80))])
+    course = SelectField(_l("Course"), choices=[], validators=[Optional()], invalid_choice_message=NOT_A_CHOICE)
     status = SelectField(_l("Status"),
                          choices=options([("", _l("Any status"))] + [(k, v[0]) for k, v in STATUSES.items()]),
-                         validators=[Optional()], description=_l("In the chosen course, or in any assigned course."))
-    sort = SelectField(_l("Sort by"), choices=options(SORTS.items()), default="name", validators=[Optional()])
+                         validators=[Optional()], invalid_choice_message=NOT_A_CHOICE,
+                         description=_l("In the chosen course, or in any assigned course."))
+    sort = SelectField(_l("Sort by"), choices=options(SORTS.items()), default="name", validators=[Optional()],
+                       invalid_choice_message=NOT_A_CHOICE)
     order = SelectField(_l("Order"), choices=options([("asc", _l("Ascending")), ("desc", _l("Descending"))]),
-                        default="asc", validators=[Optional()])
+                        default="asc", validators=[Optional()], invalid_choice_message=NOT_A_CHOICE)
 
 
 class InsightFilterForm(FlaskForm):

@@ -1,6 +1,25 @@
-"""Forms more than one feature uses."""
+"""Forms more than one feature uses, and the messages every form gives in place of WTForms' own.
+
+WTForms' default messages ("This field is required.", "Not a valid choice.") are English
+whatever the reader's language: every validator and every field that can refuse a value is
+given one of ours (tests/test_form_messages.py checks every form).
+"""
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
+
+#: A choice that is not one of the form's (a changed address or a stale page).
+NOT_A_CHOICE = _l("Choose one of the options in the list.")
+#: A number field given something else.
+NOT_A_NUMBER = _l("Enter a whole number, like 14.")
+#: A password longer than any we accept (the password rules give the real limit).
+PASSWORD_TOO_LONG = _l("That is too long for a password.")
+
+
+def too_long(limit: int) -> LazyString:
+    """The message of a `Length(max=limit)`: how many characters fit, in the reader's language."""
+    return _l("Keep it to %(num)s characters or fewer.", num=format(limit, ","))
 
 
 def options(pairs) -> list[SelectChoice]:
