@@ -18,7 +18,7 @@ from typing import Literal
 from .course import Course
 from .course_reader import course_units
 from .messages import _
-from .org import OrgVariables, read_org_yaml
+from .org import OrgVariables, read_org_wording, read_org_yaml, untranslated_note
 from .problems import Problem, Problems, sort_key
 from .reading import Unit
 from .render import RENDER_BUDGET_SECONDS
@@ -27,6 +27,7 @@ from .scenario import Scenario
 from .scenario_reader import scenario_units
 from .snippets import Snippets
 from .source import suggest
+from .translations import split_translation
 from .urls import DEFAULT_URLS, ContentUrls
 
 
@@ -185,6 +186,19 @@ def _find_loop(start: str, graph: Mapping[str, list[str]]) -> list[str] | None:
     return None
 
 
+def _note_untranslated_org(org: OrgVariables, general: Problems) -> None:
+    """A note per language whose translations show some organisation details in org.yaml's wording."""
+    by_language: dict[str, set[str]] = {}
+    for files in org.used.values():
+        for rel in files:
+            if (translation := split_translation(rel.rsplit("/", 1)[-1])) is not None:
+                by_language.setdefault(translation[1], set()).add(rel)
+    for language, translated_files in sorted(by_language.items()):
+        names = org.untranslated(language, sorted(translated_files))
+        if names:
+            general.note(f"org.{language}.yaml", 0, untranslated_note(language, names))
+
+
 def load_catalog(
     root: Path, urls: ContentUrls | None = None, *, render_budget: float = RENDER_BUDGET_SECONDS,
     org: Mapping[str, str] | None = None, support_contacts: Sequence[Mapping[str, str]] | None = None,
@@ -209,7 +223,7 @@ def load_catalog(
         general.error(".", 0, _("content folder '{root}' does not exist or is not a folder", root=root))
         return Catalog(MappingProxyType({}), MappingProxyType({}), tuple(general.items), root)
     defaults, samples = read_org_yaml(root, general)
-    org_vars = OrgVariables(defaults, org, support_contacts, samples)
+    org_vars = OrgVariables(defaults, org, support_contacts, samples, read_org_wording(root, general, defaults))
     org_vars.snippets = snippets = Snippets(root, general, org_vars, render_budget)
     cached = None
     if cache is not None:
@@ -220,6 +234,7 @@ def load_catalog(
     courses = course_units(root, urls, general, render_budget, today, org_vars, cached)
     snippets.render_all()
     _check_references(courses, scenarios)
+    _note_untranslated_org(org_vars, general)
     problems = list(general.items)
     for unit in (*scenarios.values(), *courses.values()):
         problems.extend(unit.problems.items)

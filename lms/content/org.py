@@ -3,11 +3,14 @@
 Substitution happens on each line before parsing and never adds a line, so every
 problem keeps its line number (a snippet becomes one line of HTML, see
 snippets.py). Values are the org.yaml defaults at the content root, overridden
-by the site's ORG setting.
+by the site's ORG setting. A translation into LANG reads org.LANG.yaml's wording of
+those values where it gives one (the site's setting still wins), and includes
+_snippets/NAME.LANG.md where that exists (`OrgVariables.for_language`).
 """
 
 from __future__ import annotations
 
+import copy
 import html
 import re
 from collections.abc import Mapping, Sequence
@@ -34,14 +37,39 @@ class OrgVariables:
     """The values for one load, and which variables each file used."""
 
     def __init__(self, defaults: Mapping[str, str], overrides: Mapping[str, str] | None,
-                 support_contacts: Sequence[Mapping[str, str]] | None, samples: frozenset[str] = frozenset()) -> None:
+                 support_contacts: Sequence[Mapping[str, str]] | None, samples: frozenset[str] = frozenset(),
+                 wording: Mapping[str, Mapping[str, str]] | None = None) -> None:
         self.defaults = dict(defaults)
         self.samples = samples  # org.yaml names whose value is marked '# sample'
-        self.values = {**self.defaults, **{str(k): str(v) for k, v in (overrides or {}).items()}}
+        self.overrides = {str(k): str(v) for k, v in (overrides or {}).items()}
+        self.values = {**self.defaults, **self.overrides}
+        # org.LANG.yaml: language -> name -> the value as a translation into LANG words it
+        self.wording = {language: dict(values) for language, values in (wording or {}).items()}
+        self.language: str | None = None  # set on a translation's view (for_language)
         self.contacts = list(support_contacts or [])
         self.used: dict[str, list[str]] = {}
         self.missing: list[str] = []
         self.snippets: Snippets | None = None  # set by the loader once the _snippets/ folder is known
+
+    def for_language(self, language: str) -> OrgVariables:
+        """These variables as a translation into `language` reads them.
+
+        org.LANG.yaml's wording replaces org.yaml's value; the site's ORG setting wins over
+        both (it is this site's truth, in whatever language the admin wrote it). Uses are
+        recorded with everyone else's, and a snippet is included from _snippets/NAME.LANG.md
+        when that exists.
+        """
+        view = copy.copy(self)  # shares used, missing, contacts and snippets
+        view.values = {**self.defaults, **self.wording.get(language, {}), **self.overrides}
+        view.language = language
+        return view
+
+    def untranslated(self, language: str, used_in: Sequence[str]) -> list[str]:
+        """Variables used in `used_in` files that show org.yaml's value for want of org.LANG.yaml's wording."""
+        wording = self.wording.get(language, {})
+        return sorted(name for name, files in self.used.items()
+                      if name not in wording and name not in self.overrides and name in self.defaults
+                      and any(rel in used_in for rel in files))
 
     def contacts_html(self) -> str:
         """The support contacts as one line of HTML (a list), so no line numbers move."""
@@ -114,38 +142,73 @@ class OrgVariables:
             problems.error(rel, number, _("'{written}' includes a snippet, so put it on a line of its own",
                                           written=written))
             return written
-        html = self.snippets.include(name, rel, number, problems, snippet_uses)
+        html = self.snippets.include(name, rel, number, problems, snippet_uses, self.language)
         return written if html is None else html
 
 
-def read_org_yaml(root: Path, problems: Problems) -> tuple[dict[str, str], frozenset[str]]:
-    """org.yaml at the content root: a flat mapping of names to strings (missing: no defaults).
+def read_org_yaml(root: Path, problems: Problems, file_name: str = "org.yaml") -> tuple[dict[str, str], frozenset[str]]:
+    """org.yaml (or a language's org.LANG.yaml) at the content root: a flat mapping of names to strings.
+
+    A missing file gives no values.
 
     Also returns the names whose line ends with the comment '# sample': placeholder
     values (the sample training's, for a fictional charity) that a site still has to
     replace, which `lms check` and the trainers' content page list until it does.
     """
-    path = root / "org.yaml"
+    path = root / file_name
     if not path.is_file() or path.is_symlink():
         return {}, frozenset()
-    source = read_source(path, "org.yaml", problems)
+    source = read_source(path, file_name, problems)
     if source is None:
         return {}, frozenset()
-    meta = load_front_matter(source.text, "org.yaml", 1, problems)
+    meta = load_front_matter(source.text, file_name, 1, problems)
     rows = source.text.splitlines()
     values: dict[str, str] = {}
     samples: set[str] = set()
     for key, value in meta.data.items():
         if not NAME_RE.fullmatch(key):
-            problems.error("org.yaml", meta.line(key), _("'{key}' is not a valid variable name; use lowercase letters, digits and _, starting with a letter", key=key))  # noqa: E501
+            problems.error(file_name, meta.line(key), _("'{key}' is not a valid variable name; use lowercase letters, digits and _, starting with a letter", key=key))  # noqa: E501
         elif isinstance(value, (dict, list)) or value is None:
-            problems.error("org.yaml", meta.line(key), _("'{key}' should be text, like '{key}: Our charity'", key=key))
+            problems.error(file_name, meta.line(key), _("'{key}' should be text, like '{key}: Our charity'", key=key))
         else:
             values[key] = str(value)
             line = meta.line(key)
             if 0 < line <= len(rows) and _SAMPLE_MARK_RE.search(rows[line - 1]):
                 samples.add(key)
     return values, frozenset(samples)
+
+
+_WORDING_FILE_RE = re.compile(r"org\.(?P<lang>[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)\.yaml")
+
+
+def read_org_wording(root: Path, problems: Problems, defaults: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """Every org.LANG.yaml at the content root: language -> name -> the value as translations into LANG word it.
+
+    Such a file gives the wording of org.yaml's variables, so a name org.yaml does not have is a warning
+    (a typo, or a value the originals cannot use either). Its '# sample' marks are allowed and add nothing:
+    the site's ORG setting replaces a variable in every language.
+    """
+    wording: dict[str, dict[str, str]] = {}
+    for path in sorted(root.glob("org.*.yaml")):
+        match = _WORDING_FILE_RE.fullmatch(path.name)
+        if match is None:
+            continue
+        values, _marked = read_org_yaml(root, problems, path.name)
+        for key in sorted(set(values) - set(defaults)):
+            problems.warning(path.name, 0, _("'{key}' is not in org.yaml, so no file can use it; {file_name} gives the wording of org.yaml's variables in one language{suggestion}", key=key, file_name=path.name, suggestion=suggest(key, defaults)))  # noqa: E501
+        wording[match["lang"]] = {key: value for key, value in values.items() if key in defaults}
+    return wording
+
+
+def untranslated_note(language: str, names: Sequence[str]) -> Message:
+    """The note listing variables that translations into `language` show in org.yaml's wording."""
+    return _n(
+        "{count} organisation detail used in the '{language}' translations has no wording in org.{language}.yaml, "
+        "so those pages show org.yaml's: {names}",
+        "{count} organisation details used in the '{language}' translations have no wording in "
+        "org.{language}.yaml, so those pages show org.yaml's: {names}",
+        len(names), language=language, names=", ".join(names),
+    )
 
 
 def sample_note(names: Sequence[str]) -> Message:

@@ -112,7 +112,9 @@ class CachedReading:
         self.cache, self.org = cache, org
         self.shared = hashlib.sha256(
             "\0".join((renderer_version(), context, tree_digest(root / "_snippets"),
-                       repr(sorted(org.values.items())), repr(org.contacts))).encode()).hexdigest()
+                       repr(sorted(org.values.items())), repr(sorted((language, sorted(values.items()))
+                                                                     for language, values in org.wording.items())),
+                       repr(org.contacts))).encode()).hexdigest()
         self.hits = self.misses = 0
 
     def key(self, kind: str, unit_id: str, paths: Iterable[Path]) -> str:

@@ -9,6 +9,10 @@ number for the problems after the include.
 
 A snippet is shared by courses and scenarios alike, so it has no folder of its
 own to link into: relative links and images in a snippet are errors.
+
+A translation of a snippet sits beside it as '_snippets/NAME.LANG.md'. A
+translation into LANG that includes NAME gets it, read with org.LANG.yaml's
+wording; where it does not exist, the original is included, with a note.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from .problems import Problems
 from .reading import too_slow_message
 from .render import RenderTooSlow, render_pieces
 from .source import SLUG_HELP, SourceFile, is_draft, is_slug, read_source, suggest
+from .translations import split_translation
 
 if TYPE_CHECKING:
     from .org import OrgVariables
@@ -49,8 +54,8 @@ class _Rendered:
     broken: bool  # the snippet has errors of its own
 
 
-def snippet_rel(name: str) -> str:
-    return f"{FOLDER}/{name}.md"
+def snippet_rel(name: str, language: str | None = None) -> str:
+    return f"{FOLDER}/{name}.{language}.md" if language else f"{FOLDER}/{name}.md"
 
 
 class Snippets:
@@ -66,8 +71,9 @@ class Snippets:
         self.problems = problems
         self.org = org
         self.budget = budget
+        self.translations: dict[str, dict[str, Path]] = {}  # name -> language -> '_snippets/NAME.LANG.md'
         self.paths: dict[str, Path] = self._scan()
-        self._rendered: dict[str, _Rendered | None] = {}
+        self._rendered: dict[tuple[str, str | None], _Rendered | None] = {}
 
     def _scan(self) -> dict[str, Path]:
         folder = self.root / FOLDER
@@ -96,15 +102,26 @@ class Snippets:
             elif not entry.name.endswith(".md") or not entry.is_file(follow_symlinks=False):
                 self.problems.warning(rel, 0, _("ignored; {folder}/ holds snippet files like 'urgent-help.md'",
                                                 folder=FOLDER))
+            elif (translation := split_translation(entry.name)) is not None and is_slug(translation[0][:-3]):
+                self.translations.setdefault(translation[0][:-3], {})[translation[1]] = Path(entry.path)
             elif not is_slug(entry.name[:-3]):
                 self.problems.error(rel, 0, _("snippet name '{entry_name}' is not valid; use {slug_help}",
                                               entry_name=entry.name[:-3], slug_help=SLUG_HELP))
             else:
                 paths[entry.name[:-3]] = Path(entry.path)
+        for name, files in sorted(self.translations.items()):
+            if name not in paths:
+                for language in sorted(files):
+                    self.problems.warning(snippet_rel(name, language), 0, _("this looks like a translation of snippet '{name}', which does not exist; rename it to match its original ({snippet_path} beside {original_path})", name=name, snippet_path=snippet_rel(name, language), original_path=snippet_rel(name)))  # noqa: E501
         return paths
 
-    def include(self, name: str, rel: str, line: int, problems: Problems, uses: list[SnippetUse]) -> str | None:
-        """The HTML line that replaces '{{> name }}' at rel:line; None (reported) if it cannot."""
+    def include(self, name: str, rel: str, line: int, problems: Problems, uses: list[SnippetUse],
+                language: str | None = None) -> str | None:
+        """The HTML line that replaces '{{> name }}' at rel:line; None (reported) if it cannot.
+
+        `language`: the including file is a translation into it, so the snippet's translation is
+        included if there is one (else the original, with a note).
+        """
         if name not in self.paths:
             where = (
                 _("add '{snippet_path}' at the content folder's root", snippet_path=snippet_rel(name)) if is_slug(name)
@@ -114,35 +131,42 @@ class Snippets:
                                         name=name, suggestion=suggest(name, self.paths), where=where))
             return None
         uses.append(SnippetUse(rel, line, name))
-        rendered = self.render(name)
+        if language is not None and language not in self.translations.get(name, {}):
+            problems.note(rel, line, _("snippet '{name}' has no translation into '{language}' ({snippet_path}), so its original is shown here", name=name, language=language, snippet_path=snippet_rel(name, language)))  # noqa: E501
+            language = None
+        rendered = self.render(name, language)
         if rendered is None or rendered.broken:
-            problems.error(rel, line, _("snippet '{name}' has errors of its own (see {snippet_path}), so this file cannot use it until they are fixed", name=name, snippet_path=snippet_rel(name)))  # noqa: E501
+            problems.error(rel, line, _("snippet '{name}' has errors of its own (see {snippet_path}), so this file cannot use it until they are fixed", name=name, snippet_path=snippet_rel(name, language)))  # noqa: E501
             return None
         return rendered.html
 
     def source(self, name: str) -> SourceFile | None:
-        """The snippet's file as read (for version hashes), once it has been rendered."""
-        rendered = self._rendered.get(name)
+        """The snippet's original file as read (for version hashes), once it has been rendered."""
+        rendered = self._rendered.get((name, None))
         return rendered.source if rendered is not None else None
 
     def render_all(self) -> None:
-        """Check the snippets nobody included too, so `lms check` reports their problems."""
+        """Check the snippets nobody included too, translations included, so `lms check` reports their problems."""
         for name in self.paths:
             self.render(name)
+            for language in sorted(self.translations.get(name, {})):
+                self.render(name, language)
 
-    def render(self, name: str) -> _Rendered | None:
-        if name not in self._rendered:
-            self._rendered[name] = self._render(name)
-        return self._rendered[name]
+    def render(self, name: str, language: str | None = None) -> _Rendered | None:
+        if (name, language) not in self._rendered:
+            self._rendered[name, language] = self._render(name, language)
+        return self._rendered[name, language]
 
-    def _render(self, name: str) -> _Rendered | None:
-        rel = snippet_rel(name)
+    def _render(self, name: str, language: str | None) -> _Rendered | None:
+        rel = snippet_rel(name, language)
         own = Problems()
+        path, org = (self.translations[name][language], self.org.for_language(language)) if language \
+            else (self.paths[name], self.org)
         try:
-            source = read_source(self.paths[name], rel, own)
+            source = read_source(path, rel, own)
             if source is None:
                 return None
-            text = self.org.substitute(source.text, rel, 1, own, in_snippet=True)
+            text = org.substitute(source.text, rel, 1, own, in_snippet=True)
             lines = text.split("\n")
             warn_blocks_outside_steps(text, 1, rel, own)
             unsafe_html_warnings(lines, 1, rel, own)

@@ -393,5 +393,6 @@ def new_reading(
     def resolver(source: SourceFile) -> LinkResolver:
         return make_resolver(root, source, scope_rel, scope_name, problems, page_urls, asset_url)
 
-    return _Reading(root, language, problems, org, budget, resolver)
+    return _Reading(root, language, problems, org.for_language(language) if org is not None else None, budget,
+                    resolver)
 

@@ -325,3 +325,101 @@ def test_a_scenario_with_id_clash_still_reports_it(load: Callable[[dict[str, str
     catalog = load({"scenarios/two-am.md": SCENARIO, "scenarios/two-am/scenario.md": SCENARIO})
     assert "two-am" not in catalog.scenarios
     find(catalog, "scenarios/two-am.md", 0, "there are two scenarios with the id 'two-am'")
+
+
+# ---------------------------------------------------------------- snippets and organisation values in translations
+
+def snippet_course(step_cy: str, extra: dict[str, str | bytes]) -> dict[str, str | bytes]:
+    step = "---\ntitle: Feelings\n---\nTell {{ org.lead }}.\n\n{{> help }}\n"
+    return {**course({"01-feelings.md": step, "01-feelings.cy.md": step_cy}),
+            "org.yaml": "lead: the on-call lead\n", "_snippets/help.md": "Call {{ org.lead }} now.\n", **extra}
+
+
+WELSH_STEP = "---\ntitle: Teimladau\n---\nDywedwch wrth {{ org.lead }}.\n\n{{> help }}\n"
+
+
+def step_html(catalog: Catalog, language: str | None = None) -> str:
+    listening = catalog.courses["listening"]
+    step = (listening.translations[language] if language else listening).steps[0]
+    return " ".join(getattr(block, "html", "") for block in step.blocks)
+
+
+def test_a_translation_includes_the_snippets_translation_with_the_languages_wording_of_org_values(
+        load: Callable[[dict[str, str | bytes]], Catalog]) -> None:
+    catalog = load(snippet_course(WELSH_STEP, {
+        "_snippets/help.cy.md": "Ffoniwch {{ org.lead }} nawr.\n", "org.cy.yaml": "lead: yr arweinydd ar alwad\n"}))
+    assert errors(catalog) == [] and [p for p in catalog.problems if p.severity == "warning"] == []
+    welsh = step_html(catalog, "cy")
+    assert "Dywedwch wrth yr arweinydd ar alwad." in welsh and "Ffoniwch yr arweinydd ar alwad nawr." in welsh
+    assert "the on-call lead" not in welsh
+    english = step_html(catalog)
+    assert "Tell the on-call lead." in english and "Call the on-call lead now." in english
+
+
+def test_a_snippet_without_a_translation_is_the_original_with_a_note_at_the_include(
+        load: Callable[[dict[str, str | bytes]], Catalog]) -> None:
+    catalog = load(snippet_course(WELSH_STEP, {"org.cy.yaml": "lead: yr arweinydd ar alwad\n"}))
+    assert errors(catalog) == []
+    find(catalog, "courses/listening/01-feelings.cy.md", 6,
+         "snippet 'help' has no translation into 'cy' (_snippets/help.cy.md), so its original is shown here", "note")
+    # The original snippet is English, so it keeps org.yaml's English value.
+    assert "Call the on-call lead now." in step_html(catalog, "cy")
+
+
+def test_org_values_without_the_languages_wording_are_listed_in_a_note(
+        load: Callable[[dict[str, str | bytes]], Catalog]) -> None:
+    catalog = load(snippet_course(WELSH_STEP, {"_snippets/help.cy.md": "Ffoniwch {{ org.lead }} nawr.\n"}))
+    find(catalog, "org.cy.yaml", 0, "1 organisation detail used in the 'cy' translations has no wording in "
+         "org.cy.yaml, so those pages show org.yaml's: lead", "note")
+    assert "Dywedwch wrth the on-call lead." in step_html(catalog, "cy")
+
+
+def test_the_sites_org_setting_wins_in_every_language(tree: Callable[[dict[str, str | bytes]], Path]) -> None:
+    root = tree(snippet_course(WELSH_STEP, {
+        "_snippets/help.cy.md": "Ffoniwch {{ org.lead }} nawr.\n", "org.cy.yaml": "lead: yr arweinydd ar alwad\n"}))
+    catalog = load_catalog(root, org={"lead": "Sam Jones"})
+    assert "Dywedwch wrth Sam Jones." in step_html(catalog, "cy") and "Tell Sam Jones." in step_html(catalog)
+    assert not [p for p in catalog.problems if p.path == "org.cy.yaml"]
+
+
+def test_a_languages_org_file_with_a_name_org_yaml_lacks_is_a_warning(
+        load: Callable[[dict[str, str | bytes]], Catalog]) -> None:
+    catalog = load(snippet_course(WELSH_STEP, {
+        "_snippets/help.cy.md": "Ffoniwch {{ org.lead }} nawr.\n",
+        "org.cy.yaml": "lead: yr arweinydd ar alwad\nlaed: typo\n"}))
+    find(catalog, "org.cy.yaml", 0, "'laed' is not in org.yaml, so no file can use it", "warning")
+    assert errors(catalog) == []
+
+
+def test_a_snippet_translation_without_its_original_is_a_warning_and_broken_ones_are_errors(
+        load: Callable[[dict[str, str | bytes]], Catalog]) -> None:
+    catalog = load(snippet_course(WELSH_STEP, {
+        "_snippets/help.cy.md": "Ffoniwch {{ org.laed }} nawr.\n", "_snippets/gone.cy.md": "Dim.\n",
+        "org.cy.yaml": "lead: yr arweinydd ar alwad\n"}))
+    find(catalog, "_snippets/gone.cy.md", 0, "this looks like a translation of snippet 'gone', which does not exist",
+         "warning")
+    find(catalog, "_snippets/help.cy.md", 1, "organisation variable 'laed' has no value", "error")
+    find(catalog, "courses/listening/01-feelings.cy.md", 6,
+         "snippet 'help' has errors of its own (see _snippets/help.cy.md)", "error")
+    # The Welsh step is left out; the English course is untouched.
+    assert "cy" not in catalog.courses["listening"].translations
+    assert "Call the on-call lead now." in step_html(catalog)
+
+
+def test_a_change_to_a_languages_org_file_is_read_again_through_the_render_cache(
+        tree: Callable[[dict[str, str | bytes]], Path]) -> None:
+    class MemoryUnitCache(dict):
+        def get(self, key: str) -> bytes | None:
+            return super().get(key)
+
+        def put(self, key: str, data: bytes) -> None:
+            self[key] = data
+
+    root = tree(snippet_course(WELSH_STEP, {
+        "_snippets/help.cy.md": "Ffoniwch {{ org.lead }} nawr.\n", "org.cy.yaml": "lead: yr arweinydd ar alwad\n"}))
+    cache = MemoryUnitCache()
+    assert "yr arweinydd ar alwad" in step_html(load_catalog(root, cache=cache), "cy")
+    assert "yr arweinydd ar alwad" in step_html(load_catalog(root, cache=cache), "cy")  # from the cache
+    assert cache
+    (root / "org.cy.yaml").write_text("lead: y cydlynydd\n")
+    assert "Dywedwch wrth y cydlynydd." in step_html(load_catalog(root, cache=cache), "cy")

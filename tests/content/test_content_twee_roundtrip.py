@@ -52,10 +52,10 @@ def _round_trip(source: Path, work: Path) -> tuple[Scenario, Scenario, list[str]
         language = name.split(".")[-2]
         shutil.copy(scenario_source(source).parent / name, path.with_name(f"{path.stem}.{language}.md"))
     # Organisation variables and snippets stay placeholders in the story: the folder it
-    # comes back to has the same org.yaml and _snippets/ as the one it left.
+    # comes back to has the same org.yaml (and org.LANG.yaml) and _snippets/ as the one it left.
     root = source.parent.parent
-    if (root / "org.yaml").is_file():
-        shutil.copy(root / "org.yaml", work / "back" / "org.yaml")
+    for org_file in root.glob("org*.yaml"):  # org.yaml, and each language's org.LANG.yaml
+        shutil.copy(org_file, work / "back" / org_file.name)
     if (root / "_snippets").is_dir():
         shutil.copytree(root / "_snippets", work / "back" / "_snippets")
     back = load_catalog(work / "back")
