@@ -56,15 +56,18 @@ def _help_translated(command: click.Command) -> Iterator[None]:
     for holder, name, text in kept:
         if text:
             setattr(holder, name, standard_gettext.gettext(text))
+    # click keeps the --help option it makes on first use, its text in that moment's language: make it anew.
+    command._help_option = None
     try:
         yield
     finally:
         for holder, name, text in kept:
             setattr(holder, name, text)
+        command._help_option = None
 
 
-class LocalisedCommand(click.Command):
-    """A command whose --help (and line in its group's list) is in the terminal's language."""
+class _HelpInTheTerminalsLanguage(click.Command):
+    """--help, and the command's line in its group's list, in the terminal's language."""
 
     def get_help(self, ctx: click.Context) -> str:
         with _help_translated(self):
@@ -75,18 +78,14 @@ class LocalisedCommand(click.Command):
             return super().get_short_help_str(limit)
 
 
-class LocalisedGroup(click.Group):
+class LocalisedCommand(_HelpInTheTerminalsLanguage):
+    """A command whose --help (and line in its group's list) is in the terminal's language."""
+
+
+class LocalisedGroup(_HelpInTheTerminalsLanguage, click.Group):
     """A group of `LocalisedCommand`s, its own help in the terminal's language too."""
 
     command_class = LocalisedCommand
-
-    def get_help(self, ctx: click.Context) -> str:
-        with _help_translated(self):
-            return super().get_help(ctx)
-
-    def get_short_help_str(self, limit: int = 45) -> str:
-        with _help_translated(self):
-            return super().get_short_help_str(limit)
 
 
 def in_cli_language(command: Callable[..., Any]) -> Callable[..., Any]:
