@@ -177,9 +177,11 @@ def test_durations_and_due_dates_are_written_for_the_locale(app):
     ({"LANG": "fr_FR.UTF-8"}, "en"),  # not one of the site's languages: the site's default
     ({"LANG": "C"}, "en"),
     ({}, "en"),
+    ({"LANGUAGE": "cy:en", "LANG": "en_GB.UTF-8"}, "cy"),  # LANGUAGE first, as Python's gettext reads it
+    ({"LANGUAGE": "fr:cy", "LANG": "en_GB.UTF-8"}, "cy"),  # its first language the site has
 ])
 def test_commands_speak_the_terminals_language_when_the_site_has_it(app, monkeypatch, environment, expected):
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
         monkeypatch.delenv(name, raising=False)
     for name, value in environment.items():
         monkeypatch.setenv(name, value)

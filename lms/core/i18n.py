@@ -108,8 +108,8 @@ def language_without_database() -> str:
 def cli_language() -> str:
     """The language of a command's output (`lms check`, `lms user ...`): the terminal's, else the site's default.
 
-    The terminal's is the first of LC_ALL, LC_MESSAGES and LANG that is set, as gettext reads them
-    ('cy_GB.UTF-8' -> 'cy'), when it is one of the site's languages.
+    The terminal's is the first of LANGUAGE ('cy:en'), LC_ALL, LC_MESSAGES and LANG that is set, as
+    gettext reads them ('cy_GB.UTF-8' -> 'cy'), when it names one of the site's languages.
     """
     return terminal_language(site_languages(), default_language())
 

@@ -20,16 +20,21 @@ def parse_languages(value: object) -> list[str]:
 def terminal_language(languages: Sequence[str], default: str) -> str:
     """The terminal's language when it is one of `languages`, else `default`.
 
-    The terminal's is the first of LC_ALL, LC_MESSAGES and LANG that is set, as gettext reads them
-    ('cy_GB.UTF-8' -> 'cy').
+    The terminal's is read as Python's gettext reads it (and so click's own words in --help): the
+    first of LANGUAGE, LC_ALL, LC_MESSAGES and LANG that is set, LANGUAGE being a list in order of
+    preference ('cy:en'); 'cy_GB.UTF-8' -> 'cy'.
     """
     def allowed(code: str) -> str | None:
         code = code.strip().replace("_", "-").lower()
         return code if code and code in languages else None
 
-    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(name, "").strip()
         if value:
-            code = value.split(".")[0].split("@")[0]
-            return allowed(code) or allowed(code.replace("_", "-").split("-")[0]) or default
+            for item in value.split(":"):
+                code = item.split(".")[0].split("@")[0]
+                found = allowed(code) or allowed(code.replace("_", "-").split("-")[0])
+                if found:
+                    return found
+            return default
     return default
