@@ -156,11 +156,14 @@ def check(directory: Path | None, today: datetime.datetime | None, paths: bool, 
               default=Path("scenarios"), show_default=True, help="Folder to write the scenario into.")
 def import_twee(story: tuple[Path, ...], out_dir: Path) -> None:
     """Convert a Twine story (a Twee file, several, or a tweego-style folder of .twee/.tw files) into a scenario."""
+    from lms.content.messages import ContentError
     from lms.content.twee import write_twee_scenario
 
     with _command_words() as (gettext, ngettext):
         try:
             path, warnings = write_twee_scenario(list(story), out_dir, _translator(gettext, ngettext))
+        except ContentError as exc:
+            raise click.ClickException(exc.message.translate(gettext, ngettext)) from exc
         except (ValueError, OSError, UnicodeDecodeError) as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(gettext("Wrote %(path)s") % {"path": path})
@@ -185,6 +188,7 @@ def _translator(gettext: Gettext, ngettext: Ngettext) -> Callable[[Message], str
               help="The Twee file to write (default: <scenario id>.twee here).")
 def export_twee(scenario: Path, output: Path | None) -> None:
     """Write a scenario as a Twine story (Twee 3) to lay out and edit in Twine, then bring back with import-twee."""
+    from lms.content.messages import ContentError
     from lms.content.twee_export import scenario_source, write_twee
 
     source = scenario_source(scenario)
@@ -193,6 +197,8 @@ def export_twee(scenario: Path, output: Path | None) -> None:
     with _command_words() as (gettext, ngettext):
         try:
             warnings = write_twee(scenario, output, _translator(gettext, ngettext))
+        except ContentError as exc:
+            raise click.ClickException(exc.message.translate(gettext, ngettext)) from exc
         except (ValueError, OSError, UnicodeDecodeError) as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(gettext("Wrote %(path)s") % {"path": output})

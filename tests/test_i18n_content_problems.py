@@ -152,6 +152,19 @@ def test_lms_check_follows_the_sites_languages(tmp_path):
     assert "Traceback" not in unreadable.stderr
 
 
+def test_a_story_or_scenario_that_cannot_be_read_at_all_is_said_in_welsh(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    imported = _lms(tmp_path, "import-twee", str(empty), LANG="cy_GB.UTF-8")
+    assert imported.returncode == 1 and f"ni chafwyd hyd i ffeiliau Twee (.twee, .tw) yn {empty}" in imported.stderr
+    plain = tmp_path / "plain.md"
+    plain.write_text("Just text.\n")
+    exported = _lms(tmp_path, "export-twee", str(plain), LANG="cy_GB.UTF-8")
+    assert exported.returncode == 1 and f"nid oes deunydd blaen gan {plain}, felly nid senario mohono" \
+        in exported.stderr
+    assert "Traceback" not in imported.stderr + exported.stderr
+
+
 def test_import_and_export_twee_warn_in_welsh(tmp_path):
     imported = _lms(tmp_path, "import-twee", str(STORY), LANG="cy_GB.UTF-8")
     assert imported.returncode == 0, imported.stderr

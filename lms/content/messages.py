@@ -70,3 +70,11 @@ def _n(singular: str, plural: str, count: int, /, **params: Any) -> Message:
 def untranslated(template: str, /, **params: Any) -> Message:
     """A message made only of its parameters, like '({where}:{line})': nothing in it to translate."""
     return Message(template, params, marked=False)
+
+
+class ContentError(ValueError):
+    """A file or folder that cannot be read at all (no Twee passages, no front matter), its message translatable."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(str(message))
+        self.message = message

@@ -28,7 +28,7 @@ import yaml
 from anyascii import anyascii
 
 from .blocks import list_item
-from .messages import Message, _, _n, untranslated
+from .messages import ContentError, Message, _, _n, untranslated
 from .source import atx_heading, is_slug
 
 SPECIAL = {
@@ -205,7 +205,7 @@ def story_files(paths: Sequence[Path]) -> tuple[list[Path], list[Message], Path]
                 warnings.append(_("file '{path}' ({kind}) was left out; a scenario has no scripts or styles",
                                   path=rel.as_posix(), kind=kind))
     if not files:
-        raise ValueError("no Twee files (.twee, .tw) found in " + ", ".join(str(p) for p in paths))
+        raise ContentError(_("no Twee files (.twee, .tw) found in {paths}", paths=", ".join(str(p) for p in paths)))
     folders = [(p if p.is_dir() else p.parent).resolve() for p in paths]
     base = folders[0]
     for folder in folders[1:]:
@@ -843,7 +843,7 @@ def convert_story(
         else:
             story.append(passage)
     if not story:
-        raise ValueError("the story has no passages to import")
+        raise ContentError(_("the story has no passages to import"))
     by_name: dict[str, _Passage] = {}
     for passage in story:
         if passage.name in by_name:

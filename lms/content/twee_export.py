@@ -24,7 +24,7 @@ import yaml
 
 from .blocks import Pieces, list_item
 from .frontmatter import split_document
-from .messages import Message, _, untranslated
+from .messages import ContentError, Message, _, untranslated
 from .problems import Problems
 from .scenario import choice_link, parse_scenario_body
 from .source import atx_heading, id_in_words, outside_fences
@@ -88,7 +88,7 @@ def export_twee(path: Path, translate: Callable[[Message], str] = str) -> tuple[
     problems = Problems()
     doc = split_document(text, source.name, problems)
     if not doc.meta.present:
-        raise ValueError(f"{source} has no front matter, so it is not a scenario")
+        raise ContentError(_("{source} has no front matter, so it is not a scenario", source=source))
     body = parse_scenario_body(doc.body, doc.body_line, source.name, problems, Pieces())
     warnings: list[Message] = [
         untranslated("{path}:{line}: {message}", path=p.path, line=p.line, message=p.translatable or p.message)
