@@ -27,3 +27,35 @@ def test_the_peer_support_course_and_a_role_play_are_complete_in_welsh():
     assert welsh.step("friend-request").scenario == "friend-request-member"
     note = catalog.scenario("friend-request-member").localised("cy").nodes["late-night"].content_note
     assert note == ("meddyliau am hunanladdiad",)
+
+
+def test_the_welsh_sample_shows_no_english_snippet_or_organisation_phrase():
+    """Welsh pages include the Welsh snippets and org.cy.yaml's wording, never the English originals."""
+    import html
+    import re
+
+    from lms.content.org import read_org_yaml
+    from lms.content.problems import Problems
+
+    catalog = load_catalog(ROOT)
+    assert not [p for p in catalog.problems if p.path.startswith(("_snippets/", "org.")) and p.severity != "note"
+                or "no translation into 'cy'" in p.message or "no wording in org.cy.yaml" in p.message]
+    english_values, _ = read_org_yaml(ROOT, Problems())
+    welsh_values, _ = read_org_yaml(ROOT, Problems(), "org.cy.yaml")
+    pages = [catalog.course("peer-support-basics").localised("cy")]
+    texts = [block.html for page in pages for step in page.steps for block in step.blocks if hasattr(block, "html")]
+    texts += [pages[0].intro_html]
+    for scenario_id in ("heated-thread", "friend-request-member"):
+        scenario = catalog.scenario(scenario_id).localised("cy")
+        for node in scenario.nodes.values():
+            texts += [node.body_html, *(part.html for part in node.body_parts)]
+            texts += [text for choice in node.choices for text in (choice.text_html, choice.feedback_html)]
+    welsh_text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", text)) for text in texts)
+    welsh_text = " ".join(welsh_text.split())
+    # Phrases, not names: a name (Harbourside Trust) is the same in both languages.
+    english_phrases = [value for name, value in english_values.items() if value != welsh_values.get(name)]
+    assert english_phrases and [p for p in english_phrases if " ".join(p.split()) in welsh_text] == []
+    for snippet in ("glossary", "grounding", "urgent-help", "before-you-start"):
+        first_line = next(line for line in (ROOT / "_snippets" / f"{snippet}.md").read_text().splitlines() if line)
+        assert re.sub(r"[*#|]", "", first_line).strip() not in welsh_text, snippet
+    assert "yr arweinydd diogelu" in welsh_text and "0808 164 0123" in welsh_text
