@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from lms.core.command_help import N_, LocalisedGroup
+
 if TYPE_CHECKING:
     from flask import Flask
 
@@ -53,7 +55,7 @@ def _create_app() -> Flask:
         sys.exit(2)
 
 
-class LmsGroup(click.Group):
+class LmsGroup(LocalisedGroup):
     """A click group whose app commands are imported only when one is named, or help lists them."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -108,24 +110,25 @@ def _set_debug(ctx: click.Context, param: click.Parameter, value: bool | None) -
 
 
 @click.group(cls=LmsGroup, context_settings={"auto_envvar_prefix": "FLASK"},
-             help="Peer-support training LMS: serve the app, migrate the database, check content, manage users.")
+             help=N_("Peer-support training LMS: serve the app, migrate the database, check content, manage users."))
 @click.option("--debug/--no-debug", default=None, expose_value=False, is_eager=True, callback=_set_debug,
-              help="Set debug mode (development only).")
+              help=N_("Set debug mode (development only)."))
 @click.version_option(package_name="lms", message="%(prog)s %(version)s")
 def main() -> None:
     """Entry point of the `lms` console script."""
 
 
-@main.command("check")
+@main.command("check", help=N_("Validate a content folder (default: the configured one); exit 1 on errors."))
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Check review dates against this date (YYYY-MM-DD) instead of the real one, for reproducible CI.")
-@click.option("--paths", is_flag=True, help="Also explore every route through each scenario and report on them.")
+              help=N_("Check review dates against this date (YYYY-MM-DD) instead of the real one, "
+                      "for reproducible CI."))
+@click.option("--paths", is_flag=True, help=N_("Also explore every route through each scenario and report on them."))
 @click.option("--worst-allowed", type=int, default=-2, show_default=True,
-              help="With --paths: warn when a choice scored this or lower lies on a passing route.")
+              help=N_("With --paths: warn when a choice scored this or lower lies on a passing route."))
 @click.option("--org-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Use the organisation variables (ORG) and SUPPORT_CONTACTS of this TOML settings file, such as "
-                   "the site's config.toml, over org.yaml's (default: LMS_CONFIG_FILE's, if it is set).")
+              help=N_("Use the organisation variables (ORG) and SUPPORT_CONTACTS of this TOML settings file, such as "
+                      "the site's config.toml, over org.yaml's (default: LMS_CONFIG_FILE's, if it is set)."))
 def check(directory: Path | None, today: datetime.datetime | None, paths: bool, worst_allowed: int,
           org_file: Path | None) -> None:
     """Validate a content folder (default: the configured one); exit 1 on errors."""
@@ -150,10 +153,11 @@ def check(directory: Path | None, today: datetime.datetime | None, paths: bool, 
     sys.exit(code)
 
 
-@main.command("import-twee")
+@main.command("import-twee", help=N_("Convert a Twine story (a Twee file, several, or a tweego-style folder of "
+                                     ".twee/.tw files) into a scenario."))
 @click.argument("story", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=Path("scenarios"), show_default=True, help="Folder to write the scenario into.")
+              default=Path("scenarios"), show_default=True, help=N_("Folder to write the scenario into."))
 def import_twee(story: tuple[Path, ...], out_dir: Path) -> None:
     """Convert a Twine story (a Twee file, several, or a tweego-style folder of .twee/.tw files) into a scenario."""
     from lms.content.messages import ContentError
@@ -182,10 +186,11 @@ def _translator(gettext: Gettext, ngettext: Ngettext) -> Callable[[Message], str
     return lambda message: message.translate(gettext, ngettext)
 
 
-@main.command("export-twee")
+@main.command("export-twee", help=N_("Write a scenario as a Twine story (Twee 3) to lay out and edit in Twine, "
+                                     "then bring back with import-twee."))
 @click.argument("scenario", type=click.Path(exists=True, path_type=Path))
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="The Twee file to write (default: <scenario id>.twee here).")
+              help=N_("The Twee file to write (default: <scenario id>.twee here)."))
 def export_twee(scenario: Path, output: Path | None) -> None:
     """Write a scenario as a Twine story (Twee 3) to lay out and edit in Twine, then bring back with import-twee."""
     from lms.content.messages import ContentError

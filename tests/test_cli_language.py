@@ -100,3 +100,23 @@ def test_help_follows_the_terminal_language(runner):
     english = runner.invoke(args=["user", "create", "--help"], env=ENGLISH)
     assert "Usage:" in english.output and "Create an account with a role." in english.output
     assert "The account's role." in english.output and "Defnydd" not in english.output
+
+
+def test_the_content_commands_help_is_in_the_terminals_language_without_the_app():
+    """`lms --help` and `lms check --help` need no app, and speak Welsh to a Welsh terminal."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    environment = {"PATH": "/usr/bin:/bin", "LANG": "cy_GB.UTF-8"}
+    lms = [str(Path(sys.executable).with_name("lms"))]
+    top = subprocess.run([*lms, "--help"], env=environment, capture_output=True, text=True, timeout=60)
+    words = " ".join(top.stdout.split())
+    assert top.returncode == 0 and "Defnydd: lms" in words and "Opsiynau:" in words
+    assert "LMS hyfforddiant cymorth gan gymheiriaid" in words and "Dangos y fersiwn a gadael." in words
+    check = subprocess.run([*lms, "check", "--help"], env=environment, capture_output=True, text=True, timeout=60)
+    words = " ".join(check.stdout.split())
+    assert check.returncode == 0 and "Dilysu ffolder cynnwys" in words and "Gyda --paths: rhybuddio" in words
+    english = subprocess.run([*lms, "check", "--help"], env={**environment, "LANG": "en_GB.UTF-8"},
+                             capture_output=True, text=True, timeout=60)
+    assert "Validate a content folder" in english.stdout and "Dilysu" not in english.stdout
