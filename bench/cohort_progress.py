@@ -160,7 +160,7 @@ def populate(session, course_ids: list[str]) -> int:
         session.execute(insert(User), [
             {"email": f"t{n}@example.org", "display_name": f"Trainee {n:06d}", "password_hash": "x", "role": "trainee"}
             for n in range(start, min(SITE_TRAINEES, start + CHUNK))])
-    user_of = dict(session.execute(select(User.email, User.id).where(User.role == "trainee")).tuples().all())
+    user_of: dict[str, int] = dict(session.execute(select(User.email, User.id).where(User.role == "trainee")).all())
     # Every stride-th person registered is in the measured cohort; the others fill the other cohorts in turn.
     stride = SITE_TRAINEES // TRAINEES
     members: list[tuple[int, int]] = []  # (user id, cohort id) in registration order
@@ -235,18 +235,26 @@ def _time(client, url: str) -> float:
     return elapsed
 
 
-def _queries(client, url: str) -> int:
-    count = [0]
+def _statements(client, url: str) -> list[tuple[float, str]]:
+    """Each SQL statement one view of `url` runs: (milliseconds, the statement's first words)."""
+    timed: list[tuple[float, str]] = []
+    started = [0.0]
 
-    def counter(*_args):
-        count[0] += 1
+    def before(*_args):
+        started[0] = time.perf_counter()
 
-    event.listen(db.engine, "before_cursor_execute", counter)
+    def after(_conn, _cursor, statement, *_args):
+        words = " ".join(statement.split())
+        timed.append(((time.perf_counter() - started[0]) * 1000, words[:70]))
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    event.listen(db.engine, "after_cursor_execute", after)
     try:
         client.get(url)
     finally:
-        event.remove(db.engine, "before_cursor_execute", counter)
-    return count[0]
+        event.remove(db.engine, "before_cursor_execute", before)
+        event.remove(db.engine, "after_cursor_execute", after)
+    return timed
 
 
 def run(label: str, url: str, content: Path, course_ids: list[str]) -> bool:
@@ -273,12 +281,20 @@ def run(label: str, url: str, content: Path, course_ids: list[str]) -> bool:
         for name, url_ in pages.items():  # interleaved, so noise hits every page alike
             timings[name].append(_time(client, url_))
     ok = True
-    print(f"  {'page':34} {'median ms':>10} {'min ms':>8} {'queries':>8}")
+    print(f"  {'page':34} {'median ms':>10} {'min ms':>8} {'queries':>8} {'SQL ms':>7}")
+    slowest = {}
     for name, url_ in pages.items():
         median = statistics.median(timings[name])
-        print(f"  {name:34} {median:10.1f} {min(timings[name]):8.1f} {_queries(client, url_):8d}")
+        statements = _statements(client, url_)
+        slowest[name] = sorted(statements, reverse=True)[:2]
+        print(f"  {name:34} {median:10.1f} {min(timings[name]):8.1f} {len(statements):8d} "
+              f"{sum(ms for ms, _ in statements):7.1f}")
         if not name.startswith("baseline") and median >= TARGET_MS:
             ok = False
+    print("  slowest statements (one more view of each page):")
+    for name, statements in slowest.items():
+        for ms, words in statements:
+            print(f"    {name[:20]:20} {ms:7.1f} ms  {words}")
     print(f"  {label}: {'within' if ok else 'OVER'} the {TARGET_MS} ms target")
     db.session.remove()
     db.engine.dispose()
