@@ -363,7 +363,8 @@ def main() -> int:
             + (f"{single_errors} errors" if single_errors else "0 errors"))
         if spread_errors or single_errors or errors:
             problems.append(f"errors: claims {errors}, /verify {spread_errors} + {single_errors}")
-        print("\n" + ("every check passed" if not problems else "PROBLEMS: " + "; ".join(problems)), flush=True)
+        print("\n" + ("every check passed" if not problems else "PROBLEMS: " + "; ".join(problems))
+              + f" (load average at the end {' '.join(f'{x:.1f}' for x in os.getloadavg())})", flush=True)
         return 1 if problems else 0
 
 
