@@ -7,8 +7,10 @@ who have each completed peer-support-basics (its certificate needs no trainer's
 sign-off; the enrolment and its steps are written straight into the database).
 Each trainee logs in and opens the claim page (not timed), then:
 
-1. Claims, one trainee at a time (a few trainees apart from the 200): the
-   baseline, a claim with nothing else going on.
+1. Baselines: claims one trainee at a time (a few trainees apart from the
+   200), a claim with nothing else going on; and a bare Flask page
+   (bench/_bare_app.py, as large as a verification page), as many requests as
+   claims, all at once on as many connections.
 2. Claims, all 200 at once (`--connections`, 200 by default): every trainee
    POSTs "Get my certificate" with a name. Printed: time to the last answer,
    p50/p99, status counts (a claim answers 302 to "My certificates"; anything
@@ -250,6 +252,10 @@ def check_certificates(emails: list[str]) -> tuple[str, list[str], list[str]]:
     return line, problems, codes
 
 
+def _address(n: int) -> str:
+    return f"10.{n // 62500}.{n // 250 % 250}.{n % 250 + 1}"
+
+
 # ---------------------------------------------------------------- report
 
 HEADER = f"  {'':40} {'requests':>8} {'req/s':>7} {'last at s':>9} {'p50 ms':>8} {'p99 ms':>8}  statuses"
@@ -314,6 +320,16 @@ def main() -> int:
             one_by_one.statuses += single.statuses
             one_by_one.seconds += single.seconds
         row(f"baseline: {ALONE} claims, one at a time", one_by_one)
+        _line, problems, alone_codes = check_certificates(alone)
+        problems = [f"one-at-a-time claims: {p}" for p in problems]
+        # The baseline app renders a page as large as a verification page.
+        _status, page = asyncio.run(send(port, "GET", f"/verify/{alone_codes[0]}"))
+        bare_port = _free_port()
+        start_gunicorn(stack, "_bare_app:app", bare_port, {**env, "BENCH_TEMPLATE_BYTES": str(len(page.encode()))},
+                       workdir / "bare.log", chdir=BENCH)
+        asyncio.run(at_once([{"method": "GET", "path": "/"}] * 64, bare_port, 32))  # warm-up
+        bare_burst = asyncio.run(at_once([{"method": "GET", "path": "/"}] * args.claims, bare_port, args.connections))
+        row(f"baseline: bare Flask page, {args.claims} at once", bare_burst)
         before = renders(port, token)
         burst = asyncio.run(at_once([claim_request(c) for c in claimants[ALONE:]], port, args.connections))
         rendered = renders(port, token) - before
@@ -321,14 +337,13 @@ def main() -> int:
         row(f"{args.claims} claims at once", burst, f"{errors} errors" if errors else "0 errors")
         print(f"  time to the last answer: {burst.seconds:.2f} s; p50 {burst.p(0.5):.0f} ms, p99 "
               f"{burst.p(0.99):.0f} ms; a claim alone: median {statistics.median(one_by_one.latencies) * 1000:.0f} ms")
-        line, problems, codes = check_certificates(together)
+        line, together_problems, codes = check_certificates(together)
+        problems += together_problems
         print(f"  database: {line}")
         print(f"  renders during the burst (the app's lms_certificate_render_seconds count, all workers): "
               f"{rendered} for {args.claims} claims" + ("" if rendered == args.claims else "  MISMATCH"))
         if rendered != args.claims:
             problems.append(f"{rendered} renders for {args.claims} claims")
-        _line, alone_problems, _codes = check_certificates(alone)
-        problems += [f"one-at-a-time claims: {p}" for p in alone_problems]
 
         # /verify: half the codes just issued, half unknown (right form, never issued).
         from lms.certificates.services import new_code
@@ -336,20 +351,16 @@ def main() -> int:
         unknown = [new_code() for _ in codes]
         mixed = [c for pair in zip(codes, unknown, strict=True) for c in pair]
         paths = [f"/verify/{mixed[n % len(mixed)]}" for n in range(args.verify_requests)]
-        _status, page = asyncio.run(send(port, "GET", paths[0]))
         addresses = args.verify_requests // max(1, limit - 5) + 1  # each address stays under the limit
-        print(f"\n/verify/<code>: {args.verify_requests} requests per burst, half issued codes (200), half unknown "
-              f"(404); the page weighs {len(page.encode()) / 1024:.1f} KB; rate limit {limit} a minute per address")
-        env_bare = {**env, "BENCH_TEMPLATE_BYTES": str(len(page.encode()))}
-        bare_port = _free_port()
-        start_gunicorn(stack, "_bare_app:app", bare_port, env_bare, workdir / "bare.log", chdir=BENCH)
-        asyncio.run(at_once([{"method": "GET", "path": "/"}] * 64, bare_port, args.verify_connections))  # warm-up
+        print(f"\n/verify/<code>: {args.verify_requests} requests per burst at {args.verify_connections} connections, "
+              f"half issued codes (200), half unknown (404); the page weighs {len(page.encode()) / 1024:.1f} KB; "
+              f"rate limit {limit} a minute per address")
         print(HEADER)
         bare = asyncio.run(at_once([{"method": "GET", "path": "/"}] * args.verify_requests, bare_port,
                                    args.verify_connections))
         row("baseline: bare Flask page, same size", bare)
         spread = asyncio.run(at_once(
-            [{"method": "GET", "path": p, "headers": {"X-Forwarded-For": f"10.{n % addresses // 250}.{n % 250}.1"}}
+            [{"method": "GET", "path": p, "headers": {"X-Forwarded-For": _address(n % addresses)}}
              for n, p in enumerate(paths)], port, args.verify_connections))
         spread_errors = sum(n for status, n in spread.statuses.items() if status not in (200, 404))
         row(f"/verify from {addresses} addresses", spread,
