@@ -366,12 +366,19 @@ def main() -> int:
         row(f"/verify from {addresses} addresses", spread,
             f"{spread.rps / bare.rps:.0%} of bare; " + (f"{spread_errors} errors" if spread_errors else "0 errors"))
         refused_before = refusals(port, token)
+        first_window = int(time.time() // 60)  # the limit counts in fixed minutes (lms.core.ratelimit)
         single = asyncio.run(at_once([{"method": "GET", "path": p} for p in paths], port, args.verify_connections))
+        windows = int(time.time() // 60) - first_window + 1
         refused = single.statuses.get(429, 0)
+        answered = single.statuses.get(200, 0) + single.statuses.get(404, 0)
         single_errors = sum(n for status, n in single.statuses.items() if status not in (200, 404, 429))
         row("/verify from one address", single, f"{refused} refused by the rate limit (429, not failures; the app "
             f"counted {refusals(port, token) - refused_before}); "
             + (f"{single_errors} errors" if single_errors else "0 errors"))
+        print(f"  from one address: {answered} answered in a burst spanning {windows} of the limit's one-minute "
+              f"windows (at most {limit} each)")
+        if answered > windows * limit:
+            problems.append(f"{answered} verifications answered from one address over {windows} window(s) of {limit}")
         if spread_errors or single_errors or errors:
             problems.append(f"errors: claims {errors}, /verify {spread_errors} + {single_errors}")
         print("\n" + ("every check passed" if not problems else "PROBLEMS: " + "; ".join(problems))
