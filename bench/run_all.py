@@ -12,7 +12,7 @@ from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
 #: Scripts run more than once, with these arguments each time (the others run once, with none).
-RUNS = {"walk.py": [["--db", "sqlite"], ["--db", "postgresql"]]}
+RUNS = {name: [["--db", "sqlite"], ["--db", "postgresql"]] for name in ("walk.py", "claims.py")}
 
 
 def main() -> int:

@@ -44,6 +44,7 @@ import time
 import urllib.parse
 import urllib.request
 from collections import defaultdict
+from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -385,11 +386,12 @@ def check_writes(stats: Stats, emails: list[str]) -> list[str]:
                                      ("choices", choices, stats.choices))]
 
 
-def start_gunicorn(stack: ExitStack, target: str, port: int, env: dict, log: Path, chdir: Path = ROOT) -> None:
+def start_gunicorn(stack: ExitStack, target: str, port: int, env: dict, log: Path, chdir: Path = ROOT,
+                   options: Sequence[str] = ()) -> None:
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    command = [str(gunicorn) if gunicorn.exists() else "gunicorn", "--workers", "2", "--worker-class", "sync",
-               "--bind", f"127.0.0.1:{port}", "--chdir", str(chdir), "--log-level", "warning",
-               "--backlog", "2048", target]
+    command = [str(gunicorn) if gunicorn.exists() else "gunicorn", *options, "--workers", "2",
+               "--worker-class", "sync", "--bind", f"127.0.0.1:{port}", "--chdir", str(chdir), "--log-level",
+               "warning", "--backlog", "2048", target]
     process = subprocess.Popen(command, env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
     def stop() -> None:
