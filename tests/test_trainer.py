@@ -223,6 +223,11 @@ def test_status_filter_over_several_courses_sorted_by_last_active(app, session, 
     assert latest_first.total == 3
     assert [r.name for r in table(app, cohort, status="overdue", sort="last_active").rows] == ["Ben", "Ann", "Dan"]
     assert [r.name for r in table(app, cohort, status="completed", sort="last_active").rows] == ["Ann", "Cat"]
+    # The summary line counts the whole cohort: Cat finished both courses; Ann, Ben and Dan have one past due.
+    columns = reports.columns_for(db.session, cohort, catalog_of(app))
+    assert reports.summary(db.session, cohort, columns, TODAY) == reports.Summary(4, 1, 3)
+    # With no due date passed nobody is overdue, and the count of those who finished is the same.
+    assert reports.summary(db.session, cohort, columns, TODAY - timedelta(days=30)) == reports.Summary(4, 1, 0)
 
 
 def test_search_sort_and_pages(app, client, session, trainer):

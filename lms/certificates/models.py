@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, LargeBinary, String, Text
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from lms.certificates.validity import standing
@@ -12,8 +12,15 @@ from lms.core.models import Base, UTCDateTime, utcnow
 STATUSES = ("pending", "issued", "revoked")
 
 
+#: A trainer's pages count the certificates waiting for their sign-off on every view: of a site's
+#: hundreds of thousands of certificates a handful are pending, and this index holds only those.
+PENDING = "status = 'pending'"
+
+
 class Certificate(Base):
     __tablename__ = "certificates"
+    __table_args__ = (Index("ix_certificates_pending_user", "user_id", postgresql_where=text(PENDING),
+                            sqlite_where=text(PENDING)),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Random, at least 128 bits; None until issued (a pending sign-off has none).
