@@ -38,10 +38,8 @@ import hashlib
 import os
 import re
 import secrets
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -56,7 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 sys.path[:0] = [str(ROOT), str(BENCH)]
 
-from walk import PASSWORD, Client, Stats, _free_port, forms, log_in, start_gunicorn  # noqa: E402
+from walk import PASSWORD, Client, Stats, _free_port, forms, log_in, serving_folder_and_database, start_gunicorn  # noqa: E402
 
 COURSE = "peer-support-basics"  # its certificate: sign_off: false
 ALONE = 5  # claims made one at a time, for the baseline
@@ -280,14 +278,7 @@ def main() -> int:
     args = parser.parse_args()
 
     with ExitStack() as stack:
-        workdir = Path(tempfile.mkdtemp(prefix="lms-claims-"))
-        stack.callback(shutil.rmtree, workdir, True)
-        if args.db == "postgresql":
-            from _postgres import ThrowawayPostgres
-
-            url = stack.enter_context(ThrowawayPostgres()).url
-        else:
-            url = f"sqlite:///{workdir / 'lms.sqlite3'}"
+        workdir, url = serving_folder_and_database(stack, args.db, "lms-claims-")
         token = secrets.token_hex(16)
         env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32),
                "LMS_ENVIRONMENT": "production", "LMS_SESSION_COOKIE_SECURE": "false",

@@ -386,6 +386,18 @@ def check_writes(stats: Stats, emails: list[str]) -> list[str]:
                                      ("choices", choices, stats.choices))]
 
 
+def serving_folder_and_database(stack: ExitStack, kind: str, prefix: str) -> tuple[Path, str]:
+    """A throwaway folder (removed when `stack` closes) and a database URL: SQLite in that folder,
+    or a throwaway PostgreSQL 15 cluster stopped with the stack."""
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    stack.callback(shutil.rmtree, workdir, True)
+    if kind == "postgresql":
+        from _postgres import ThrowawayPostgres
+
+        return workdir, stack.enter_context(ThrowawayPostgres()).url
+    return workdir, f"sqlite:///{workdir / 'lms.sqlite3'}"
+
+
 def start_gunicorn(stack: ExitStack, target: str, port: int, env: dict, log: Path, chdir: Path = ROOT,
                    options: Sequence[str] = ()) -> None:
     gunicorn = Path(sys.executable).with_name("gunicorn")
@@ -476,14 +488,7 @@ def main() -> None:
     courses = [c for c in args.courses.split(",") if c]
 
     with ExitStack() as stack:
-        workdir = Path(tempfile.mkdtemp(prefix="lms-walk-"))
-        stack.callback(shutil.rmtree, workdir, True)
-        if args.db == "postgresql":
-            from _postgres import ThrowawayPostgres
-
-            url = stack.enter_context(ThrowawayPostgres()).url
-        else:
-            url = f"sqlite:///{workdir / 'lms.sqlite3'}"
+        workdir, url = serving_folder_and_database(stack, args.db, "lms-walk-")
         env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32),
                "LMS_ENVIRONMENT": "production", "LMS_SESSION_COOKIE_SECURE": "false",
                "LMS_CONTENT_DIR": str(ROOT), "LMS_INSTANCE_PATH": str(workdir / "instance"),

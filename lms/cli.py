@@ -160,16 +160,11 @@ def check(directory: Path | None, today: datetime.datetime | None, paths: bool, 
               default=Path("scenarios"), show_default=True, help=N_("Folder to write the scenario into."))
 def import_twee(story: tuple[Path, ...], out_dir: Path) -> None:
     """Convert a Twine story (a Twee file, several, or a tweego-style folder of .twee/.tw files) into a scenario."""
-    from lms.content.messages import ContentError
     from lms.content.twee import write_twee_scenario
 
     with _command_words() as (gettext, ngettext):
-        try:
+        with _failures_said(gettext, ngettext):
             path, warnings = write_twee_scenario(list(story), out_dir, _translator(gettext, ngettext))
-        except ContentError as exc:
-            raise click.ClickException(exc.message.translate(gettext, ngettext)) from exc
-        except (ValueError, OSError, UnicodeDecodeError) as exc:
-            raise click.ClickException(str(exc)) from exc
         click.echo(gettext("Wrote %(path)s") % {"path": path})
         # "note: " and "warning: " stay English, as in `lms check`, for tools that read the output.
         for warning in warnings:
@@ -186,6 +181,19 @@ def _translator(gettext: Gettext, ngettext: Ngettext) -> Callable[[Message], str
     return lambda message: message.translate(gettext, ngettext)
 
 
+@contextmanager
+def _failures_said(gettext: Gettext, ngettext: Ngettext) -> Iterator[None]:
+    """A story or scenario that cannot be read, or a file that cannot be written: the command's error, no traceback."""
+    from lms.content.messages import ContentError
+
+    try:
+        yield
+    except ContentError as exc:
+        raise click.ClickException(exc.message.translate(gettext, ngettext)) from exc
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
 @main.command("export-twee", help=N_("Write a scenario as a Twine story (Twee 3) to lay out and edit in Twine, "
                                      "then bring back with import-twee."))
 @click.argument("scenario", type=click.Path(exists=True, path_type=Path))
@@ -193,19 +201,14 @@ def _translator(gettext: Gettext, ngettext: Ngettext) -> Callable[[Message], str
               help=N_("The Twee file to write (default: <scenario id>.twee here)."))
 def export_twee(scenario: Path, output: Path | None) -> None:
     """Write a scenario as a Twine story (Twee 3) to lay out and edit in Twine, then bring back with import-twee."""
-    from lms.content.messages import ContentError
     from lms.content.twee_export import scenario_source, write_twee
 
     source = scenario_source(scenario)
     if output is None:
         output = Path(f"{source.parent.name if source.name == 'scenario.md' else source.stem}.twee")
     with _command_words() as (gettext, ngettext):
-        try:
+        with _failures_said(gettext, ngettext):
             warnings = write_twee(scenario, output, _translator(gettext, ngettext))
-        except ContentError as exc:
-            raise click.ClickException(exc.message.translate(gettext, ngettext)) from exc
-        except (ValueError, OSError, UnicodeDecodeError) as exc:
-            raise click.ClickException(str(exc)) from exc
         click.echo(gettext("Wrote %(path)s") % {"path": output})
         for warning in warnings:
             click.echo(f"warning: {warning}")
