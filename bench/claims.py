@@ -54,7 +54,17 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 sys.path[:0] = [str(ROOT), str(BENCH)]
 
-from walk import PASSWORD, Client, Stats, _free_port, forms, log_in, serving_folder_and_database, start_gunicorn  # noqa: E402
+from walk import (  # noqa: E402
+    PASSWORD,
+    Client,
+    Stats,
+    _free_port,
+    forms,
+    log_in,
+    request_bytes,
+    serving_folder_and_database,
+    start_gunicorn,
+)
 
 COURSE = "peer-support-basics"  # its certificate: sign_off: false
 ALONE = 5  # claims made one at a time, for the baseline
@@ -81,18 +91,10 @@ async def send(port: int, method: str, path: str, *, cookies: dict[str, str] | N
                form: list[tuple[str, str]] | None = None, headers: dict[str, str] | None = None,
                burst: Burst | None = None) -> tuple[int, str]:
     """One request on its own connection (sync workers close it); (status, body). Status 0: no answer."""
-    lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Connection: close"]
-    lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
-    if cookies:
-        lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items()))
-    data = b""
-    if form is not None:
-        data = urllib.parse.urlencode(form).encode()
-        lines += ["Content-Type: application/x-www-form-urlencoded", f"Content-Length: {len(data)}"]
     started = time.perf_counter()
     try:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + data)
+        writer.write(request_bytes(port, method, path, cookies=cookies, form=form, headers=headers))
         raw = await reader.read()
         writer.close()
     except OSError:

@@ -90,23 +90,31 @@ class Stats:
     choices: int = 0
 
 
+def request_bytes(port: int, method: str, path: str, *, cookies: dict[str, str] | None = None,
+                  form: dict[str, str] | list[tuple[str, str]] | None = None,
+                  headers: dict[str, str] | None = None) -> bytes:
+    """One HTTP/1.1 request as a browser sends it, on a connection closed after the answer."""
+    lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{port}", "Connection: close"]
+    lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+    if cookies:
+        lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items()))
+    data = b""
+    if form is not None:
+        data = urllib.parse.urlencode(form).encode()
+        lines += ["Content-Type: application/x-www-form-urlencoded", f"Content-Length: {len(data)}"]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + data
+
+
 class Client:
     def __init__(self, port: int, stats: Stats) -> None:
         self.port, self.stats = port, stats
 
     async def request(self, method: str, path: str, kind: str, cookies: dict[str, str] | None = None,
                       form: dict[str, str] | list[tuple[str, str]] | None = None, ok=(200, 302, 303)) -> Reply:
-        lines = [f"{method} {path} HTTP/1.1", f"Host: 127.0.0.1:{self.port}", "Connection: close"]
-        if cookies:
-            lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items()))
-        data = b""
-        if form is not None:
-            data = urllib.parse.urlencode(form).encode()
-            lines += ["Content-Type: application/x-www-form-urlencoded", f"Content-Length: {len(data)}"]
         started = time.perf_counter()
         try:
             reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
-            writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + data)
+            writer.write(request_bytes(self.port, method, path, cookies=cookies, form=form))
             raw = await reader.read()
             writer.close()
         except OSError:
