@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from lms.core.command_help import N_, LocalisedGroup
+from lms.core.command_help import N_, LocalisedCommand, LocalisedGroup
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -40,6 +40,12 @@ APP_COMMANDS = {
     "shell": "flask.cli:shell_command",
     "user": "lms.admin.commands:user_group",
     "worker": "lms.admin.commands:worker",
+}
+#: Flask's own commands, described in our words so that `lms --help` lists them in the terminal's language.
+FLASK_COMMAND_HELP = {
+    "routes": N_("Show every address the app answers, with its endpoint and methods (for developers)."),
+    "run": N_("Run a development server on this computer (for development only; use gunicorn to serve)."),
+    "shell": N_("Open a Python shell with the app loaded (for developers)."),
 }
 
 
@@ -73,7 +79,11 @@ class LmsGroup(LocalisedGroup):
         if not isinstance(root.obj, ScriptInfo):
             root.obj = ScriptInfo(create_app=_create_app)
         module, attribute = APP_COMMANDS[name].split(":")
-        return getattr(importlib.import_module(module), attribute)
+        found: click.Command = getattr(importlib.import_module(module), attribute)
+        if name in FLASK_COMMAND_HELP:  # the same command, with our help: its options keep Flask's words
+            return LocalisedCommand(name, context_settings=found.context_settings, callback=found.callback,
+                                    params=found.params, help=FLASK_COMMAND_HELP[name])
+        return found
 
 
 Gettext = Callable[[str], str]

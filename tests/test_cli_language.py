@@ -114,6 +114,7 @@ def test_the_content_commands_help_is_in_the_terminals_language_without_the_app(
     words = " ".join(top.stdout.split())
     assert top.returncode == 0 and "Defnydd: lms" in words and "Opsiynau:" in words
     assert "LMS hyfforddiant cymorth gan gymheiriaid" in words and "Dangos y fersiwn a gadael." in words
+    assert "Rhedeg gweinydd datblygu" in words and "Run a development server" not in words  # Flask's, in our words
     check = subprocess.run([*lms, "check", "--help"], env=environment, capture_output=True, text=True, timeout=60)
     words = " ".join(check.stdout.split())
     assert check.returncode == 0 and "Dilysu ffolder cynnwys" in words and "Gyda --paths: rhybuddio" in words
