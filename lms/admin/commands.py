@@ -4,8 +4,9 @@
 `lms check` and `lms --help` need neither Flask nor a configuration.
 
 What a command says to the person at the terminal is in their language (`in_cli_language`:
-LC_ALL, LC_MESSAGES or LANG when the site has that language, else the site's default), and so is
-its --help (`LocalisedCommand`), which is shown without the app and so follows the terminal alone.
+LANGUAGE, LC_ALL, LC_MESSAGES or LANG when the site has that language, else the site's default), and
+so is its --help (`lms.core.command_help.LocalisedCommand`), which is shown without the app and so
+follows the terminal alone.
 What is meant for a program or for copying (a key, a temporary password, a file name) is printed as it is.
 """
 from __future__ import annotations
