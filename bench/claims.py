@@ -194,21 +194,23 @@ def claim_request(claimant: Claimant) -> dict:
             "form": claimant.fields}
 
 
-def renders(port: int, token: str) -> int:
-    """Certificate renders so far, every worker's: the count of lms_certificate_render_seconds."""
+def _metric(port: int, token: str, pattern: str) -> int:
+    """One counter from the app's /metrics (every worker's, summed by prometheus_client); 0 if absent."""
     request = urllib.request.Request(f"http://127.0.0.1:{port}/metrics", headers={"Authorization": f"Bearer {token}"})
     with urllib.request.urlopen(request, timeout=30) as response:
         text = response.read().decode()
-    match = re.search(r"^lms_certificate_render_seconds_count(?:\{[^}]*\})? ([0-9.e+]+)$", text, re.M)
+    match = re.search(pattern + r" ([0-9.e+]+)$", text, re.M)
     return int(float(match.group(1))) if match else 0
+
+
+def renders(port: int, token: str) -> int:
+    """Certificate renders so far, every worker's: the count of lms_certificate_render_seconds."""
+    return _metric(port, token, r"^lms_certificate_render_seconds_count(?:\{[^}]*\})?")
 
 
 def refusals(port: int, token: str) -> int:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/metrics", headers={"Authorization": f"Bearer {token}"})
-    with urllib.request.urlopen(request, timeout=30) as response:
-        text = response.read().decode()
-    match = re.search(r'^lms_rate_limit_refusals_total\{limit="verify"\} ([0-9.e+]+)$', text, re.M)
-    return int(float(match.group(1))) if match else 0
+    """/verify requests the rate limit refused so far."""
+    return _metric(port, token, r'^lms_rate_limit_refusals_total\{limit="verify"\}')
 
 
 def check_certificates(emails: list[str]) -> tuple[str, list[str], list[str]]:
