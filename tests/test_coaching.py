@@ -377,21 +377,28 @@ def test_needs_you_lists_and_counts_everything_to_act_on(session, world):
     assert session.scalar(select(ResponseEntry.status)) == "submitted"
 
 
-def test_the_sign_off_count_reads_only_the_index_of_pending_certificates(app, session, db_backend, trainer):
-    """Counted on every trainer page: the planner can use the partial index, so a site's thousands of
-    issued certificates are never read for it (bench/cohort_progress.py, docs/performance.md)."""
+@pytest.mark.parametrize(("count", "status", "index"), [
+    (coaching._sign_off_count, "status = 'pending'", "ix_certificates_pending_user"),
+    (coaching._review_count, "status = 'submitted'", "ix_response_entries_submitted"),
+    (coaching._confirmation_count, "status = 'ready'", "ix_step_confirmations_ready"),
+    (coaching._open_request_count, "status = 'open'", "ix_contact_requests_open"),
+])
+def test_the_needs_you_counts_read_only_the_index_of_waiting_rows(app, session, db_backend, trainer, count, status,
+                                                                  index):
+    """Counted on every trainer page: the planner can use each partial index of waiting rows, so a
+    site's thousands of issued certificates, marked responses, confirmed steps and closed requests
+    are never read for it (bench/cohort_progress.py, docs/performance.md)."""
     from sqlalchemy import text
 
     from lms.core.db import db
 
-    statement = coaching._sign_off_count(trainer)
-    sql = str(statement.compile(db.engine, compile_kwargs={"literal_binds": True}))
-    assert "status = 'pending'" in sql  # written in, not bound: a bound value cannot match the index's predicate
+    sql = str(count(trainer).compile(db.engine, compile_kwargs={"literal_binds": True}))
+    assert status in sql  # written in, not bound: a bound value cannot match the index's predicate
     with db.engine.connect() as connection:
         if db_backend == "postgresql":
             connection.execute(text("SET enable_seqscan = off"))  # a tiny table would be scanned anyway
             plan = " ".join(row[0] for row in connection.execute(text(f"EXPLAIN {sql}")))
         else:
             plan = " ".join(row[3] for row in connection.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
-    assert "ix_certificates_pending_user" in plan, plan
-    assert session.scalar(statement) == 0
+    assert index in plan, plan
+    assert session.scalar(count(trainer)) == 0

@@ -228,6 +228,13 @@ def test_status_filter_over_several_courses_sorted_by_last_active(app, session, 
     assert reports.summary(db.session, cohort, columns, TODAY) == reports.Summary(4, 1, 3)
     # With no due date passed nobody is overdue, and the count of those who finished is the same.
     assert reports.summary(db.session, cohort, columns, TODAY - timedelta(days=30)) == reports.Summary(4, 1, 0)
+    # A course completed twice (a refresher) counts once; a completed course not assigned here counts for nothing.
+    enrol(session, cat, "listening", completed=True, cycle=2)
+    enrol(session, ben, "listening", completed=True, cycle=2)
+    enrol(session, ben, "retired-course", completed=True, cycle=2)
+    assert reports.summary(db.session, cohort, columns, TODAY) == reports.Summary(4, 1, 3)
+    enrol(session, ben, "advanced", completed=True)
+    assert reports.summary(db.session, cohort, columns, TODAY) == reports.Summary(4, 2, 2)
 
 
 def test_search_sort_and_pages(app, client, session, trainer):

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Index, LargeBinary, String, Text, text
+from sqlalchemy import JSON, Date, Float, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from lms.certificates.validity import standing
-from lms.core.models import Base, UTCDateTime, utcnow
+from lms.core.models import Base, UTCDateTime, partial_index, utcnow
 
 STATUSES = ("pending", "issued", "revoked")
 
@@ -19,8 +19,7 @@ PENDING = "status = 'pending'"
 
 class Certificate(Base):
     __tablename__ = "certificates"
-    __table_args__ = (Index("ix_certificates_pending_user", "user_id", postgresql_where=text(PENDING),
-                            sqlite_where=text(PENDING)),)
+    __table_args__ = (partial_index("ix_certificates_pending_user", "user_id", where=PENDING),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Random, at least 128 bits; None until issued (a pending sign-off has none).

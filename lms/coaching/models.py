@@ -11,7 +11,7 @@ from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.core.crypto import EncryptedText
-from lms.core.models import Base, UTCDateTime, utcnow
+from lms.core.models import Base, UTCDateTime, partial_index, utcnow
 
 
 class RunComment(Base):
@@ -50,6 +50,8 @@ class ContactRequest(Base):
     """
 
     __tablename__ = "contact_requests"
+    # Trainers' pages count the open requests on every view.
+    __table_args__ = (partial_index("ix_contact_requests_open", "user_id", where=f"status = '{CONTACT_OPEN}'"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)

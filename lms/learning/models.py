@@ -3,21 +3,30 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.core.crypto import EncryptedText
-from lms.core.models import Base, UTCDateTime, utcnow
+from lms.core.models import Base, UTCDateTime, partial_index, utcnow
+
+#: The rows the partial indexes of completed enrolments and steps hold.
+COMPLETED = "completed_at IS NOT NULL"
 
 
 class Enrolment(Base):
     __tablename__ = "enrolments"
-    __table_args__ = (UniqueConstraint("user_id", "course_id", "cycle", name="uq_enrolments_user_course_cycle"),)
+    __table_args__ = (UniqueConstraint("user_id", "course_id", "cycle", name="uq_enrolments_user_course_cycle"),
+                      # A cohort's summary counts each member's completed courses (cohorts.reports).
+                      partial_index("ix_enrolments_completed", "user_id", "course_id", where=COMPLETED),
+                      # Sorting a cohort by progress in one course reads that course's rows from the index
+                      # alone; it also serves every lookup by course.
+                      Index("ix_enrolments_by_course", "course_id", "user_id", "cycle", "completed_at",
+                            "last_active_at", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     # Content ids, not foreign keys: courses live in folders, not the database.
-    course_id: Mapped[str] = mapped_column(String(100), index=True)
+    course_id: Mapped[str] = mapped_column(String(100))
     cycle: Mapped[int] = mapped_column(Integer, default=1)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_step_id: Mapped[str | None] = mapped_column(String(100))
@@ -40,10 +49,13 @@ class StepProgress(Base):
     """
 
     __tablename__ = "step_progress"
-    __table_args__ = (UniqueConstraint("enrolment_id", "step_id", name="uq_step_progress_enrolment_step"),)
+    # The unique pair also serves every lookup by enrolment: no index of its own (one less per visit).
+    __table_args__ = (UniqueConstraint("enrolment_id", "step_id", name="uq_step_progress_enrolment_step"),
+                      # The progress table counts completed steps per enrolment without reading the rows.
+                      partial_index("ix_step_progress_completed", "enrolment_id", "step_id", where=COMPLETED))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"), index=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"))
     step_id: Mapped[str] = mapped_column(String(100))
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -123,7 +135,10 @@ class ResponseEntry(Base):
     """A trainee's written response to a step's prompt; unlike a reflection, their cohort trainers read it."""
 
     __tablename__ = "response_entries"
-    __table_args__ = (UniqueConstraint("enrolment_id", "response_id", name="uq_response_entries_key"),)
+    __table_args__ = (UniqueConstraint("enrolment_id", "response_id", name="uq_response_entries_key"),
+                      # Trainers' pages count the responses waiting for review on every view.
+                      partial_index("ix_response_entries_submitted", "user_id",
+                                    where=f"status = '{RESPONSE_SUBMITTED}'"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -152,7 +167,10 @@ class StepConfirmation(Base):
     """A practical step done outside the LMS: the trainee says it is ready, a trainer confirms it."""
 
     __tablename__ = "step_confirmations"
-    __table_args__ = (UniqueConstraint("enrolment_id", "step_id", name="uq_step_confirmations_key"),)
+    __table_args__ = (UniqueConstraint("enrolment_id", "step_id", name="uq_step_confirmations_key"),
+                      # Trainers' pages count the steps waiting for confirmation on every view.
+                      partial_index("ix_step_confirmations_ready", "enrolment_id",
+                                    where=f"status = '{CONFIRMATION_READY}'"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"), index=True)
