@@ -148,6 +148,11 @@ class Table:
     has_previous = Page.has_previous
     has_next = Page.has_next
 
+    @staticmethod
+    def status_labels() -> dict[str, str]:
+        """Each status's label in the reader's language, looked up once for the page's 1,000 cells."""
+        return {status: str(label) for status, (label, _badge) in STATUSES.items()}
+
 
 def columns_for(session: DbSession, cohort: Cohort, catalog: Catalog) -> tuple[Column, ...]:
     columns = []
