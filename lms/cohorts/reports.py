@@ -167,9 +167,10 @@ def columns_for(session: DbSession, cohort: Cohort, catalog: Catalog) -> tuple[C
 # -- status in SQL (filters and sorting) -------------------------------------------------
 #
 # Filters and sorts need facts about every member, not just the page shown. They
-# come from derived tables aggregated once per member (GROUP BY user_id), joined
-# to the members: one pass over the cohort's rows, where correlated EXISTS
-# subqueries per member and course cost PostgreSQL seconds at 10,000 trainees.
+# come from aggregates per member joined to the members (_per_member): one pass
+# over the cohort's rows, where correlated EXISTS subqueries per member and course
+# cost PostgreSQL seconds at 10,000 trainees. Each plan was read on both databases
+# at 100,000 trainees (docs/performance.md, "Scale figures").
 
 def escape_like(text: str) -> str:
     """Escape LIKE wildcards so that a search for 50% finds '50%'."""
