@@ -13,6 +13,7 @@ Core knows no feature: the signed-in person is read through Flask-Login's
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -138,6 +139,7 @@ def current_language() -> str:
     return str(locale).replace("_", "-") if locale is not None else default_language()
 
 
+@functools.lru_cache(maxsize=64)
 def language_name(code: str) -> str:
     """The language's own name for itself: 'English', 'Cymraeg'."""
     try:
