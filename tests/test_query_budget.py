@@ -13,7 +13,7 @@ import re
 
 from sqlalchemy import select
 
-from lms.learning.models import Enrolment, StepProgress
+from lms.learning.models import Enrolment, QuestionAnswer, StepProgress
 from tests.conftest import csrf_token
 from tests.factories import counted
 
@@ -97,3 +97,30 @@ def test_a_role_play_node_reads_the_user_and_the_run(app, client, users):
     if "/debrief" not in chose.headers["Location"]:
         after = _get(app, client, chose.headers["Location"] + "&show=1")
         assert len(after) == 2, after  # the same after a choice: the run's choices come with the run
+
+
+def _answer(app, client, question: str, choice: str) -> list[str]:
+    step_url = f"/courses/{COURSE}/steps/welcome"
+    token = csrf_token(client, step_url)
+    with counted(app) as statements:
+        response = client.post(f"{step_url}/questions/{question}", data={"csrf_token": token, "choice": choice})
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]
+    return statements
+
+
+def test_a_practice_answer_is_one_write_first_time_and_after(app, client, users, session):
+    users.login(users.create())
+    _start(client)
+    # The user; the enrolment; the answer as one upsert (a first answer and a retry alike: no
+    # read before it, no savepoint); nothing else while the answer is wrong.
+    wrong = _answer(app, client, "q-reflect", "0")
+    assert len(wrong) == 3 and [s.split()[0].upper() for s in _writes(wrong)] == ["INSERT"], wrong
+    again = _answer(app, client, "q-reflect", "0")
+    assert len(again) == 3 and [s.split()[0].upper() for s in _writes(again)] == ["INSERT"], again
+    answer = session.scalars(select(QuestionAnswer)).one()
+    assert answer.tries == 2 and answer.first_correct_at is None
+    right = _answer(app, client, "q-reflect", "1")
+    # A right answer then completes the step: which of its questions are right, the step's row
+    # (upsert) marked done, and what the course's completion reads (steps done, assessments passed).
+    assert len(right) == 8, right
+    assert [s.split()[0].upper() for s in _writes(right)] == ["INSERT", "INSERT", "UPDATE"], right

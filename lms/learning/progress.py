@@ -51,6 +51,12 @@ def insert_once(session: DbSession, obj: T, existing: Select[Any]) -> tuple[T, b
         return found, False
 
 
+def dialect_insert(session: DbSession, model: type) -> Any:
+    """An INSERT of `model` with the database's ON CONFLICT clauses (SQLite's or PostgreSQL's), for upserts."""
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert(model)
+
+
 def latest_enrolment(session: DbSession, user_id: int, course_id: str) -> Enrolment | None:
     """The newest cycle of a user's enrolment in a course, if any."""
     return session.scalar(
@@ -107,8 +113,7 @@ def record_visit(session: DbSession, enrolment: Enrolment, step: Step) -> StepPr
     ORM knows, so nothing writes them twice.
     """
     now = utcnow()
-    dialect_insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    upsert = dialect_insert(StepProgress).values(enrolment_id=enrolment.id, step_id=step.id,
+    upsert = dialect_insert(session, StepProgress).values(enrolment_id=enrolment.id, step_id=step.id,
                                                  first_seen_at=now, last_seen_at=now)
     row: StepProgress = session.scalars(
         upsert.on_conflict_do_update(index_elements=[StepProgress.enrolment_id, StepProgress.step_id],
