@@ -91,9 +91,17 @@ def test_a_role_play_node_reads_the_user_and_the_run(app, client, users):
     page = client.get(run_url + "?show=1").get_data(as_text=True)
     position = re.search(r'name="position" value="(\d+)"', page).group(1)
     choice = re.search(r'name="choice" value="(\d+)"', page).group(1)
-    chose = client.post(run_url + "/choose", data={"csrf_token": csrf_token(client, run_url + "?show=1"),
-                                                   "position": position, "choice": choice})
+    token = csrf_token(client, run_url + "?show=1")
+    with counted(app) as statements:
+        chose = client.post(run_url + "/choose", data={"csrf_token": token, "position": position, "choice": choice})
     assert chose.status_code == 302
+    if "/debrief" not in chose.headers["Location"]:
+        # The user; the run with its choices; the choice (an insert that does nothing if the position is
+        # taken: no savepoint); the run's new place.
+        assert len(statements) == 4, statements
+        assert [s.split()[0].upper() for s in _writes(statements)] == ["INSERT", "UPDATE"], statements
+    again = client.post(run_url + "/choose", data={"csrf_token": token, "position": position, "choice": choice})
+    assert again.status_code == 302 and "/choose" not in again.headers["Location"]  # a replay changes nothing
     if "/debrief" not in chose.headers["Location"]:
         after = _get(app, client, chose.headers["Location"] + "&show=1")
         assert len(after) == 2, after  # the same after a choice: the run's choices come with the run

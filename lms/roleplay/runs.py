@@ -182,12 +182,15 @@ def choose(session: DbSession, run: ScenarioRun, scenario: Scenario, position: i
     choice = next((c for c in available_choices(node, seen) if c.index == choice_index), None)
     if choice is None or scenario.node(choice.target) is None:
         raise ServiceError(gettext("That choice is not available here. Please pick one of the choices shown."))
-    row, created = progress.insert_once(
-        session,
-        RunChoice(run_id=run.id, position=position, node_id=node.id, choice_index=choice.index,
-                  target=choice.target, score=choice.score, red_line=choice.red_line),
-        select(RunChoice).where(RunChoice.run_id == run.id, RunChoice.position == position))
-    if not created:
+    # One statement: the row goes in unless this position is taken (a replay, a double click, or
+    # the other of two simultaneous submits, which waits for the first to commit), and then nothing.
+    inserted = session.execute(
+        progress.dialect_insert(session, RunChoice)
+        .values(run_id=run.id, position=position, node_id=node.id, choice_index=choice.index,
+                target=choice.target, score=choice.score, red_line=choice.red_line)
+        .on_conflict_do_nothing(index_elements=[RunChoice.run_id, RunChoice.position])
+        .returning(RunChoice.id)).first()
+    if inserted is None:
         raise AlreadyAnswered()
     session.expire(run, ["choices"])
     run.score += choice.score
