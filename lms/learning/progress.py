@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from flask_babel import gettext
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -57,11 +57,14 @@ def dialect_insert(session: DbSession, model: type) -> Any:
     return insert(model)
 
 
+_LATEST_ENROLMENT = (select(Enrolment)
+                     .where(Enrolment.user_id == bindparam("user_id"), Enrolment.course_id == bindparam("course_id"))
+                     .order_by(Enrolment.cycle.desc()).limit(1))
+
+
 def latest_enrolment(session: DbSession, user_id: int, course_id: str) -> Enrolment | None:
-    """The newest cycle of a user's enrolment in a course, if any."""
-    return session.scalar(
-        select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.course_id == course_id)
-        .order_by(Enrolment.cycle.desc()).limit(1))
+    """The newest cycle of a user's enrolment in a course, if any (a statement built once: every POST on a step)."""
+    return session.scalar(_LATEST_ENROLMENT, {"user_id": user_id, "course_id": course_id})
 
 
 def enrol(session: DbSession, user_id: int, course: Course) -> Enrolment:
@@ -134,19 +137,24 @@ def visit_is_recorded(enrolment: Enrolment, step: Step, rows: Mapping[str, StepP
             and utcnow() - enrolment.last_active_at < VISIT_RESOLUTION)
 
 
+#: The step page's read (`enrolment_with_rows`), built once: SQLAlchemy then neither builds it nor works
+#: out its cache key again on each view.
+_ENROLMENT_WITH_ROWS = (
+    select(Enrolment, StepProgress).outerjoin(StepProgress, StepProgress.enrolment_id == Enrolment.id)
+    .where(Enrolment.id == select(Enrolment.id)
+           .where(Enrolment.user_id == bindparam("user_id"), Enrolment.course_id == bindparam("course_id"))
+           .order_by(Enrolment.cycle.desc()).limit(1).scalar_subquery()))
+
+
 def enrolment_with_rows(session: DbSession, user_id: int,
                         course_id: str) -> tuple[Enrolment | None, dict[str, StepProgress]]:
     """The newest cycle of the user's enrolment in the course and every step opened in it, in one query.
 
     What a step page needs before it renders: `latest_enrolment` and `step_rows` joined.
     """
-    latest = (select(Enrolment.id).where(Enrolment.user_id == user_id, Enrolment.course_id == course_id)
-              .order_by(Enrolment.cycle.desc()).limit(1).scalar_subquery())
     enrolment: Enrolment | None = None
     rows: dict[str, StepProgress] = {}
-    for found, row in session.execute(
-            select(Enrolment, StepProgress).outerjoin(StepProgress, StepProgress.enrolment_id == Enrolment.id)
-            .where(Enrolment.id == latest)):
+    for found, row in session.execute(_ENROLMENT_WITH_ROWS, {"user_id": user_id, "course_id": course_id}):
         enrolment = found
         if row is not None:
             rows[row.step_id] = row

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import User
@@ -107,9 +107,14 @@ def get_run(session: DbSession, user_id: int, run_id: int) -> ScenarioRun | None
     """The user's own run, or None (also for someone else's: callers answer 404)."""
     if not 0 < run_id < 2**63:  # a forged id beyond BIGINT must not reach the database
         return None
-    # The player always needs the choices (the run's memory): load them in the same query.
-    run = session.get(ScenarioRun, run_id, options=[joinedload(ScenarioRun.choices)])
+    run = session.execute(_RUN_WITH_CHOICES, {"run_id": run_id}).unique().scalar_one_or_none()
     return run if run is not None and run.user_id == user_id else None
+
+
+#: The player always needs the choices (the run's memory): loaded in the same query. Built once, as
+#: every node and choice reads it.
+_RUN_WITH_CHOICES = (select(ScenarioRun).options(joinedload(ScenarioRun.choices))
+                     .where(ScenarioRun.id == bindparam("run_id")))
 
 
 def resumable_run(session: DbSession, user_id: int, scenario_id: str, enrolment_id: int | None = None,
