@@ -116,15 +116,31 @@ def record_visit(session: DbSession, enrolment: Enrolment, step: Step) -> StepPr
     ORM knows, so nothing writes them twice.
     """
     now = utcnow()
-    upsert = dialect_insert(session, StepProgress).values(enrolment_id=enrolment.id, step_id=step.id,
-                                                 first_seen_at=now, last_seen_at=now)
     row: StepProgress = session.scalars(
-        upsert.on_conflict_do_update(index_elements=[StepProgress.enrolment_id, StepProgress.step_id],
-                                     set_={"last_seen_at": upsert.excluded.last_seen_at})
-        .returning(StepProgress), execution_options={"populate_existing": True}).one()
+        _visit_upsert(session), {"enrolment_id": enrolment.id, "step_id": step.id, "first_seen_at": now,
+                                 "last_seen_at": now},
+        execution_options={"populate_existing": True}).one()
     set_committed_value(enrolment, "last_step_id", step.id)
     set_committed_value(enrolment, "last_active_at", now)
     return row
+
+
+#: The visit's upsert for each database dialect, built on first use (most step views send it).
+_VISIT_UPSERTS: dict[str, Any] = {}
+
+
+def _visit_upsert(session: DbSession) -> Any:
+    name = session.get_bind().dialect.name
+    statement = _VISIT_UPSERTS.get(name)
+    if statement is None:
+        columns = StepProgress.__table__.c
+        upsert = dialect_insert(session, StepProgress).values(
+            {column: bindparam(column, type_=columns[column].type)
+             for column in ("enrolment_id", "step_id", "first_seen_at", "last_seen_at")})
+        statement = _VISIT_UPSERTS[name] = upsert.on_conflict_do_update(
+            index_elements=[StepProgress.enrolment_id, StepProgress.step_id],
+            set_={"last_seen_at": upsert.excluded.last_seen_at}).returning(StepProgress)
+    return statement
 
 
 #: How stale "last active" may be before a page view writes it again.

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from lms.content import Course, Question, QuestionChoice, Step
 from lms.content.shuffle import ordered
@@ -101,7 +101,13 @@ def answers_for_step(session: DbSession, enrolment_id: int, step: Step) -> dict[
     if not ids:
         return {}
     return {row.question_id: row for row in session.scalars(
-        select(QuestionAnswer).where(QuestionAnswer.enrolment_id == enrolment_id, QuestionAnswer.question_id.in_(ids)))}
+        _ANSWERS_FOR_QUESTIONS, {"enrolment_id": enrolment_id, "question_ids": ids})}
+
+
+#: Every step page with questions reads this: built once (its IN list is expanded per call).
+_ANSWERS_FOR_QUESTIONS = select(QuestionAnswer).where(
+    QuestionAnswer.enrolment_id == bindparam("enrolment_id"),
+    QuestionAnswer.question_id.in_(bindparam("question_ids", expanding=True)))
 
 
 def all_answered_correctly(session: DbSession, enrolment_id: int, step: Step) -> bool:
