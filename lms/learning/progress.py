@@ -5,7 +5,7 @@ course keeps whatever still exists; a completion, once reached, stands.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -117,30 +117,43 @@ def record_visit(session: DbSession, enrolment: Enrolment, step: Step) -> StepPr
     """
     now = utcnow()
     row: StepProgress = session.scalars(
-        _visit_upsert(session), {"enrolment_id": enrolment.id, "step_id": step.id, "first_seen_at": now,
-                                 "last_seen_at": now},
+        built_once(session, "visit", _visit_upsert),
+        {"enrolment_id": enrolment.id, "step_id": step.id, "first_seen_at": now, "last_seen_at": now},
         execution_options={"populate_existing": True}).one()
     set_committed_value(enrolment, "last_step_id", step.id)
     set_committed_value(enrolment, "last_active_at", now)
     return row
 
 
-#: The visit's upsert for each database dialect, built on first use (most step views send it).
-_VISIT_UPSERTS: dict[str, Any] = {}
+#: Statements that differ by database dialect (upserts), built once for each: (name, dialect) -> statement.
+_BUILT: dict[tuple[str, str], Any] = {}
+
+
+def built_once(session: DbSession, name: str, build: Callable[[DbSession], Any]) -> Any:
+    """The statement `build(session)` makes, built on first use for the session's database dialect and kept.
+
+    For writes on every walk page (an upsert's ON CONFLICT clause and its `excluded` columns take longer
+    to build than to run); the statement takes its values as bind parameters.
+    """
+    key = (name, session.get_bind().dialect.name)
+    statement = _BUILT.get(key)
+    if statement is None:
+        statement = _BUILT[key] = build(session)
+    return statement
+
+
+def bound_values(model: type, *names: str) -> dict[str, Any]:
+    """`values()` for an INSERT of `model` taking each named column from a bind parameter of the same name."""
+    columns = model.__table__.c  # type: ignore[attr-defined]
+    return {name: bindparam(name, type_=columns[name].type) for name in names}
 
 
 def _visit_upsert(session: DbSession) -> Any:
-    name = session.get_bind().dialect.name
-    statement = _VISIT_UPSERTS.get(name)
-    if statement is None:
-        columns = StepProgress.__table__.c
-        upsert = dialect_insert(session, StepProgress).values(
-            {column: bindparam(column, type_=columns[column].type)
-             for column in ("enrolment_id", "step_id", "first_seen_at", "last_seen_at")})
-        statement = _VISIT_UPSERTS[name] = upsert.on_conflict_do_update(
-            index_elements=[StepProgress.enrolment_id, StepProgress.step_id],
-            set_={"last_seen_at": upsert.excluded.last_seen_at}).returning(StepProgress)
-    return statement
+    upsert = dialect_insert(session, StepProgress).values(
+        bound_values(StepProgress, "enrolment_id", "step_id", "first_seen_at", "last_seen_at"))
+    return upsert.on_conflict_do_update(
+        index_elements=[StepProgress.enrolment_id, StepProgress.step_id],
+        set_={"last_seen_at": upsert.excluded.last_seen_at}).returning(StepProgress)
 
 
 #: How stale "last active" may be before a page view writes it again.

@@ -78,21 +78,28 @@ def answer(session: DbSession, enrolment: Enrolment, course: Course, step: Step,
     # One statement whether or not the trainee answered before: an upsert on (enrolment, question).
     # `tries` is incremented in SQL and `first_correct_at` kept once set, so two requests racing on
     # the same row both count and neither clears the other's success.
-    upsert = progress.dialect_insert(session, QuestionAnswer).values(
-        enrolment_id=enrolment.id, step_id=step.id, question_id=question.id, selected=selected, correct=correct,
-        tries=1, first_correct_at=now if correct else None, answered_at=now)
     row: QuestionAnswer = session.scalars(
-        upsert.on_conflict_do_update(
-            index_elements=[QuestionAnswer.enrolment_id, QuestionAnswer.question_id],
-            set_={"step_id": upsert.excluded.step_id, "selected": upsert.excluded.selected,
-                  "correct": upsert.excluded.correct, "answered_at": upsert.excluded.answered_at,
-                  "tries": QuestionAnswer.tries + 1,
-                  "first_correct_at": func.coalesce(QuestionAnswer.first_correct_at, upsert.excluded.first_correct_at)})
-        .returning(QuestionAnswer), execution_options={"populate_existing": True}).one()
+        progress.built_once(session, "answer", _answer_upsert),
+        {"enrolment_id": enrolment.id, "step_id": step.id, "question_id": question.id, "selected": selected,
+         "correct": correct, "tries": 1, "first_correct_at": now if correct else None, "answered_at": now},
+        execution_options={"populate_existing": True}).one()
     step_done = course_done = False
     if correct:  # responses or a trainer's confirmation may still be needed
         step_done, course_done = completion.complete_if_met(session, enrolment, course, step)
     return AnswerOutcome(row, step_done, course_done)
+
+
+def _answer_upsert(session: DbSession):
+    upsert = progress.dialect_insert(session, QuestionAnswer).values(progress.bound_values(
+        QuestionAnswer, "enrolment_id", "step_id", "question_id", "selected", "correct", "tries", "first_correct_at",
+        "answered_at"))
+    return upsert.on_conflict_do_update(
+        index_elements=[QuestionAnswer.enrolment_id, QuestionAnswer.question_id],
+        set_={"step_id": upsert.excluded.step_id, "selected": upsert.excluded.selected,
+              "correct": upsert.excluded.correct, "answered_at": upsert.excluded.answered_at,
+              "tries": QuestionAnswer.tries + 1,
+              "first_correct_at": func.coalesce(QuestionAnswer.first_correct_at, upsert.excluded.first_correct_at)},
+    ).returning(QuestionAnswer)
 
 
 def answers_for_step(session: DbSession, enrolment_id: int, step: Step) -> dict[str, QuestionAnswer]:

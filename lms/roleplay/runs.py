@@ -189,12 +189,9 @@ def choose(session: DbSession, run: ScenarioRun, scenario: Scenario, position: i
         raise ServiceError(gettext("That choice is not available here. Please pick one of the choices shown."))
     # One statement: the row goes in unless this position is taken (a replay, a double click, or
     # the other of two simultaneous submits, which waits for the first to commit), and then nothing.
-    inserted = session.execute(
-        progress.dialect_insert(session, RunChoice)
-        .values(run_id=run.id, position=position, node_id=node.id, choice_index=choice.index,
-                target=choice.target, score=choice.score, red_line=choice.red_line)
-        .on_conflict_do_nothing(index_elements=[RunChoice.run_id, RunChoice.position])
-        .returning(RunChoice.id)).first()
+    inserted = session.execute(progress.built_once(session, "run choice", _choice_insert), {
+        "run_id": run.id, "position": position, "node_id": node.id, "choice_index": choice.index,
+        "target": choice.target, "score": choice.score, "red_line": choice.red_line}).first()
     if inserted is None:
         raise AlreadyAnswered()
     session.expire(run, ["choices"])
@@ -210,6 +207,14 @@ def choose(session: DbSession, run: ScenarioRun, scenario: Scenario, position: i
     session.flush()
     return ChoiceMade(choice=choice, finished=outcome is not None, completed_step=completed_step,
                       completed_course=completed_course)
+
+
+def _choice_insert(session: DbSession):
+    return (progress.dialect_insert(session, RunChoice)
+            .values(progress.bound_values(RunChoice, "run_id", "position", "node_id", "choice_index", "target",
+                                          "score", "red_line"))
+            .on_conflict_do_nothing(index_elements=[RunChoice.run_id, RunChoice.position])
+            .returning(RunChoice.id))
 
 
 def run_passes(run: ScenarioRun, scenario: Scenario, outcome: str | None) -> bool:
