@@ -58,6 +58,8 @@ ALL_COURSES = ("peer-support-basics", "night-shift-moderation", "moderating-with
 TARGET_BARE = 0.40  # SQLite: walk throughput / bare page's
 TARGET_ONE_QUERY = 0.75  # PostgreSQL: walk throughput / one-query page's
 TARGET_P99_MS = 50.0
+#: The sample course's step pages weigh about 12 KB: the baselines render as much.
+BASELINE_BYTES = 12000
 
 
 def _free_port() -> int:
@@ -106,21 +108,31 @@ def request_bytes(port: int, method: str, path: str, *, cookies: dict[str, str] 
 
 
 class Client:
+    """Sends a walk's requests to a server on `port` and records each one's time, statements and errors."""
+
+    clock = staticmethod(time.perf_counter)  # what a request's time is read from
+
     def __init__(self, port: int, stats: Stats) -> None:
         self.port, self.stats = port, stats
 
+    async def exchange(self, method: str, path: str, cookies: dict[str, str] | None,
+                       form: dict[str, str] | list[tuple[str, str]] | None) -> bytes:
+        """The raw answer to one request (status line, headers, body)."""
+        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        writer.write(request_bytes(self.port, method, path, cookies=cookies, form=form))
+        raw = await reader.read()
+        writer.close()
+        return raw
+
     async def request(self, method: str, path: str, kind: str, cookies: dict[str, str] | None = None,
                       form: dict[str, str] | list[tuple[str, str]] | None = None, ok=(200, 302, 303)) -> Reply:
-        started = time.perf_counter()
+        started = self.clock()
         try:
-            reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
-            writer.write(request_bytes(self.port, method, path, cookies=cookies, form=form))
-            raw = await reader.read()
-            writer.close()
+            raw = await self.exchange(method, path, cookies, form)
         except OSError:
             self.stats.errors[kind] += 1
             return Reply(0, {}, {}, "")
-        elapsed = time.perf_counter() - started
+        elapsed = self.clock() - started
         head, _, body = raw.partition(b"\r\n\r\n")
         header_lines = head.decode("latin-1").split("\r\n")
         status = int(header_lines[0].split()[1]) if header_lines and len(header_lines[0].split()) > 1 else 0
@@ -406,6 +418,19 @@ def serving_folder_and_database(stack: ExitStack, kind: str, prefix: str) -> tup
     return workdir, f"sqlite:///{workdir / 'lms.sqlite3'}"
 
 
+def serving_environment(workdir: Path, url: str) -> dict[str, str]:
+    """The app's (and the baselines') environment for a run on `url`, set in this process too
+    (the set-up here builds the app), with bench/ and the project importable."""
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32),
+           "LMS_ENVIRONMENT": "production", "LMS_SESSION_COOKIE_SECURE": "false",
+           "LMS_CONTENT_DIR": str(ROOT), "LMS_INSTANCE_PATH": str(workdir / "instance"),
+           "LMS_COUNT_QUERIES": "true", "BENCH_DATABASE_URL": url,
+           "LMS_DATA_KEYS": Fernet.generate_key().decode()}
+    os.environ.update(env)
+    sys.path[:0] = [str(ROOT), str(BENCH)]
+    return env
+
+
 def start_gunicorn(stack: ExitStack, target: str, port: int, env: dict, log: Path, chdir: Path = ROOT,
                    options: Sequence[str] = ()) -> None:
     gunicorn = Path(sys.executable).with_name("gunicorn")
@@ -497,13 +522,7 @@ def main() -> None:
 
     with ExitStack() as stack:
         workdir, url = serving_folder_and_database(stack, args.db, "lms-walk-")
-        env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32),
-               "LMS_ENVIRONMENT": "production", "LMS_SESSION_COOKIE_SECURE": "false",
-               "LMS_CONTENT_DIR": str(ROOT), "LMS_INSTANCE_PATH": str(workdir / "instance"),
-               "LMS_COUNT_QUERIES": "true", "BENCH_DATABASE_URL": url,
-               "LMS_DATA_KEYS": Fernet.generate_key().decode()}
-        os.environ.update(env)
-        sys.path[:0] = [str(ROOT), str(BENCH)]
+        env = serving_environment(workdir, url)
         apps: dict[str, dict[str, str]] = {"walk": {}}
         per_app = args.trainees * args.rounds
         emails = prepare(per_app * len(apps))
@@ -515,8 +534,7 @@ def main() -> None:
         for name, extra in apps.items():
             start_gunicorn(stack, "app:app", ports[name], {**env, **extra}, workdir / f"{ports[name]}.log")
         bare_port = _free_port()
-        # The step pages of the sample course weigh about 12 KB: the baselines render as much.
-        start_gunicorn(stack, "_bare_app:app", bare_port, {**env, "BENCH_TEMPLATE_BYTES": "12000"},
+        start_gunicorn(stack, "_bare_app:app", bare_port, {**env, "BENCH_TEMPLATE_BYTES": str(BASELINE_BYTES)},
                        workdir / "bare.log", chdir=BENCH)
         print(f"bench/walk.py: {args.db}; gunicorn 2 sync workers; {args.connections} connections; "
               f"{args.trainees} trainees per round walking {', '.join(courses)}; {args.rounds} round(s); "

@@ -13,7 +13,7 @@ import re
 
 from sqlalchemy import select
 
-from lms.learning.models import Enrolment, StepProgress
+from lms.learning.models import Enrolment, QuestionAnswer, StepProgress
 from tests.conftest import csrf_token
 from tests.factories import counted
 
@@ -91,9 +91,44 @@ def test_a_role_play_node_reads_the_user_and_the_run(app, client, users):
     page = client.get(run_url + "?show=1").get_data(as_text=True)
     position = re.search(r'name="position" value="(\d+)"', page).group(1)
     choice = re.search(r'name="choice" value="(\d+)"', page).group(1)
-    chose = client.post(run_url + "/choose", data={"csrf_token": csrf_token(client, run_url + "?show=1"),
-                                                   "position": position, "choice": choice})
+    token = csrf_token(client, run_url + "?show=1")
+    with counted(app) as statements:
+        chose = client.post(run_url + "/choose", data={"csrf_token": token, "position": position, "choice": choice})
     assert chose.status_code == 302
+    if "/debrief" not in chose.headers["Location"]:
+        # The user; the run with its choices; the choice (an insert that does nothing if the position is
+        # taken: no savepoint); the run's new place.
+        assert len(statements) == 4, statements
+        assert [s.split()[0].upper() for s in _writes(statements)] == ["INSERT", "UPDATE"], statements
+    again = client.post(run_url + "/choose", data={"csrf_token": token, "position": position, "choice": choice})
+    assert again.status_code == 302 and "/choose" not in again.headers["Location"]  # a replay changes nothing
     if "/debrief" not in chose.headers["Location"]:
         after = _get(app, client, chose.headers["Location"] + "&show=1")
         assert len(after) == 2, after  # the same after a choice: the run's choices come with the run
+
+
+def _answer(app, client, question: str, choice: str) -> list[str]:
+    step_url = f"/courses/{COURSE}/steps/welcome"
+    token = csrf_token(client, step_url)
+    with counted(app) as statements:
+        response = client.post(f"{step_url}/questions/{question}", data={"csrf_token": token, "choice": choice})
+    assert response.status_code == 303, response.get_data(as_text=True)[:300]
+    return statements
+
+
+def test_a_practice_answer_is_one_write_first_time_and_after(app, client, users, session):
+    users.login(users.create())
+    _start(client)
+    # The user; the enrolment; the answer as one upsert (a first answer and a retry alike: no
+    # read before it, no savepoint); nothing else while the answer is wrong.
+    wrong = _answer(app, client, "q-reflect", "0")
+    assert len(wrong) == 3 and [s.split()[0].upper() for s in _writes(wrong)] == ["INSERT"], wrong
+    again = _answer(app, client, "q-reflect", "0")
+    assert len(again) == 3 and [s.split()[0].upper() for s in _writes(again)] == ["INSERT"], again
+    answer = session.scalars(select(QuestionAnswer)).one()
+    assert answer.tries == 2 and answer.first_correct_at is None
+    right = _answer(app, client, "q-reflect", "1")
+    # A right answer then completes the step: which of its questions are right, the step's row
+    # (upsert) marked done, and what the course's completion reads (steps done, assessments passed).
+    assert len(right) == 8, right
+    assert [s.split()[0].upper() for s in _writes(right)] == ["INSERT", "INSERT", "UPDATE"], right

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import ROLES, LoginAttempt, User
@@ -389,12 +389,16 @@ def set_role(session: DbSession, user: User, role: str) -> None:
     user.role = role
 
 
+#: Every request's first read, built once: SQLAlchemy then neither builds it nor works out its cache key again.
+_USER_BY_ID = select(User).where(User.id == bindparam("user_id"))
+
+
 def load_user_from_cookie(session: DbSession, cookie_id: str) -> User | None:
     """Resolve Flask-Login's id ("<id>:<token>") to an active user, or None."""
     user_id, _, token = cookie_id.partition(":")
-    if not user_id.isdigit() or not token:
+    if not user_id.isdigit() or not token or int(user_id) > 2**63 - 1:
         return None
-    user = session.get(User, int(user_id))
+    user = session.execute(_USER_BY_ID, {"user_id": int(user_id)}).scalar_one_or_none()
     if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
         return None
     return user

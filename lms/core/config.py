@@ -113,6 +113,9 @@ class Defaults:
     REMEMBER_COOKIE_DAYS = 14
     SESSION_COOKIE_SECURE: bool | None = None  # default: on in production
     WTF_CSRF_TIME_LIMIT = None  # tokens last as long as the session
+    # Every message a form can give is ours (lms/core/forms.py, tests/test_form_messages.py), so WTForms'
+    # own catalogue is never shown: Flask-WTF would otherwise read it from disk for each form (every node).
+    WTF_I18N_ENABLED = False
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     LANGUAGES = "en,cy"  # the interface's languages, in the switch's order (lms.core.i18n)
     CONTENT_LANGUAGE = "en"  # what the original course and scenario files are written in (FORMAT.md 8)

@@ -13,6 +13,7 @@ Core knows no feature: the signed-in person is read through Flask-Login's
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -22,6 +23,9 @@ from babel import Locale, UnknownLocaleError
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import Babel, force_locale, format_date, get_locale, get_translations, gettext, ngettext
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import NoInspectionAvailable
 
@@ -135,6 +139,7 @@ def current_language() -> str:
     return str(locale).replace("_", "-") if locale is not None else default_language()
 
 
+@functools.lru_cache(maxsize=64)
 def language_name(code: str) -> str:
     """The language's own name for itself: 'English', 'Cymraeg'."""
     try:
@@ -214,9 +219,55 @@ def untranslated(unit: object) -> bool:
     return content_language(unit) != current_language()
 
 
+class _PageWords:
+    """The translations of one rendering, looked up from Flask-Babel on first use.
+
+    Flask-Babel finds the translations afresh for every `_()` (its request context, the domain,
+    the locale: a dozen context-local reads); a page says 20 or more things. Looked up once per
+    `render_template`, they are the same ones, as the locale cannot change during a rendering
+    (a `force_locale` block renders its own templates, each with its own lookup).
+    """
+
+    __slots__ = ("words",)
+
+    def __init__(self) -> None:
+        self.words: Any = None
+
+    def get(self) -> Any:
+        if self.words is None:
+            self.words = get_translations()
+        return self.words
+
+
+_WORDS = "_lms_page_words"
+
+
+def _words(context: Context) -> Any:
+    holder = context.get(_WORDS)
+    return holder.get() if holder is not None else get_translations()
+
+
+@pass_context
+def _template_gettext(context: Context, string: str, **variables: Any) -> str:
+    """`_()` and `gettext()` in templates: as Jinja's newstyle gettext, with the rendering's translations."""
+    text = _words(context).ugettext(string)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables  # always a format string, as Jinja's newstyle gettext (escapes the values)
+
+
+@pass_context
+def _template_ngettext(context: Context, singular: str, plural: str, num: int, **variables: Any) -> str:
+    variables.setdefault("num", num)
+    text = _words(context).ungettext(singular, plural, num)
+    if context.eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
+
+
 def _template_globals() -> dict[str, Any]:
     return {"current_language": current_language, "language_choices": language_choices,
-            "content_language": content_language, "untranslated": untranslated}
+            "content_language": content_language, "untranslated": untranslated, _WORDS: _PageWords()}
 
 
 def init_app(app: Flask, translation_dirs: Sequence[str] = ("translations",)) -> None:
@@ -224,6 +275,9 @@ def init_app(app: Flask, translation_dirs: Sequence[str] = ("translations",)) ->
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join(translation_dirs))
     app.config["BABEL_DEFAULT_LOCALE"] = default_language_of(app)
     Babel(app, locale_selector=select_language)
+    # Flask-Babel installed Jinja's newstyle gettext (newstyle_gettext stays on, for {% trans %});
+    # these are the same functions, reading the rendering's translations once (_PageWords).
+    app.jinja_env.globals.update(gettext=_template_gettext, _=_template_gettext, ngettext=_template_ngettext)
     app.context_processor(_template_globals)
     app.add_template_filter(long_date, "long_date")
     app.add_template_filter(date_and_time, "date_and_time")

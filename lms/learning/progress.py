@@ -5,13 +5,13 @@ course keeps whatever still exists; a completion, once reached, stands.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
 
 from flask_babel import gettext
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -51,11 +51,20 @@ def insert_once(session: DbSession, obj: T, existing: Select[Any]) -> tuple[T, b
         return found, False
 
 
+def dialect_insert(session: DbSession, model: type) -> Any:
+    """An INSERT of `model` with the database's ON CONFLICT clauses (SQLite's or PostgreSQL's), for upserts."""
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert(model)
+
+
+_LATEST_ENROLMENT = (select(Enrolment)
+                     .where(Enrolment.user_id == bindparam("user_id"), Enrolment.course_id == bindparam("course_id"))
+                     .order_by(Enrolment.cycle.desc()).limit(1))
+
+
 def latest_enrolment(session: DbSession, user_id: int, course_id: str) -> Enrolment | None:
-    """The newest cycle of a user's enrolment in a course, if any."""
-    return session.scalar(
-        select(Enrolment).where(Enrolment.user_id == user_id, Enrolment.course_id == course_id)
-        .order_by(Enrolment.cycle.desc()).limit(1))
+    """The newest cycle of a user's enrolment in a course, if any (a statement built once: every POST on a step)."""
+    return session.scalar(_LATEST_ENROLMENT, {"user_id": user_id, "course_id": course_id})
 
 
 def enrol(session: DbSession, user_id: int, course: Course) -> Enrolment:
@@ -107,16 +116,44 @@ def record_visit(session: DbSession, enrolment: Enrolment, step: Step) -> StepPr
     ORM knows, so nothing writes them twice.
     """
     now = utcnow()
-    dialect_insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    upsert = dialect_insert(StepProgress).values(enrolment_id=enrolment.id, step_id=step.id,
-                                                 first_seen_at=now, last_seen_at=now)
     row: StepProgress = session.scalars(
-        upsert.on_conflict_do_update(index_elements=[StepProgress.enrolment_id, StepProgress.step_id],
-                                     set_={"last_seen_at": upsert.excluded.last_seen_at})
-        .returning(StepProgress), execution_options={"populate_existing": True}).one()
+        built_once(session, "visit", _visit_upsert),
+        {"enrolment_id": enrolment.id, "step_id": step.id, "first_seen_at": now, "last_seen_at": now},
+        execution_options={"populate_existing": True}).one()
     set_committed_value(enrolment, "last_step_id", step.id)
     set_committed_value(enrolment, "last_active_at", now)
     return row
+
+
+#: Statements that differ by database dialect (upserts), built once for each: (name, dialect) -> statement.
+_BUILT: dict[tuple[str, str], Any] = {}
+
+
+def built_once(session: DbSession, name: str, build: Callable[[DbSession], Any]) -> Any:
+    """The statement `build(session)` makes, built on first use for the session's database dialect and kept.
+
+    For writes on every walk page (an upsert's ON CONFLICT clause and its `excluded` columns take longer
+    to build than to run); the statement takes its values as bind parameters.
+    """
+    key = (name, session.get_bind().dialect.name)
+    statement = _BUILT.get(key)
+    if statement is None:
+        statement = _BUILT[key] = build(session)
+    return statement
+
+
+def bound_values(model: type, *names: str) -> dict[str, Any]:
+    """`values()` for an INSERT of `model` taking each named column from a bind parameter of the same name."""
+    columns = model.__table__.c  # type: ignore[attr-defined]
+    return {name: bindparam(name, type_=columns[name].type) for name in names}
+
+
+def _visit_upsert(session: DbSession) -> Any:
+    upsert = dialect_insert(session, StepProgress).values(
+        bound_values(StepProgress, "enrolment_id", "step_id", "first_seen_at", "last_seen_at"))
+    return upsert.on_conflict_do_update(
+        index_elements=[StepProgress.enrolment_id, StepProgress.step_id],
+        set_={"last_seen_at": upsert.excluded.last_seen_at}).returning(StepProgress)
 
 
 #: How stale "last active" may be before a page view writes it again.
@@ -129,19 +166,24 @@ def visit_is_recorded(enrolment: Enrolment, step: Step, rows: Mapping[str, StepP
             and utcnow() - enrolment.last_active_at < VISIT_RESOLUTION)
 
 
+#: The step page's read (`enrolment_with_rows`), built once: SQLAlchemy then neither builds it nor works
+#: out its cache key again on each view.
+_ENROLMENT_WITH_ROWS = (
+    select(Enrolment, StepProgress).outerjoin(StepProgress, StepProgress.enrolment_id == Enrolment.id)
+    .where(Enrolment.id == select(Enrolment.id)
+           .where(Enrolment.user_id == bindparam("user_id"), Enrolment.course_id == bindparam("course_id"))
+           .order_by(Enrolment.cycle.desc()).limit(1).scalar_subquery()))
+
+
 def enrolment_with_rows(session: DbSession, user_id: int,
                         course_id: str) -> tuple[Enrolment | None, dict[str, StepProgress]]:
     """The newest cycle of the user's enrolment in the course and every step opened in it, in one query.
 
     What a step page needs before it renders: `latest_enrolment` and `step_rows` joined.
     """
-    latest = (select(Enrolment.id).where(Enrolment.user_id == user_id, Enrolment.course_id == course_id)
-              .order_by(Enrolment.cycle.desc()).limit(1).scalar_subquery())
     enrolment: Enrolment | None = None
     rows: dict[str, StepProgress] = {}
-    for found, row in session.execute(
-            select(Enrolment, StepProgress).outerjoin(StepProgress, StepProgress.enrolment_id == Enrolment.id)
-            .where(Enrolment.id == latest)):
+    for found, row in session.execute(_ENROLMENT_WITH_ROWS, {"user_id": user_id, "course_id": course_id}):
         enrolment = found
         if row is not None:
             rows[row.step_id] = row

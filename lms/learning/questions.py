@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from lms.content import Course, Question, QuestionChoice, Step
 from lms.content.shuffle import ordered
@@ -74,26 +74,32 @@ def answer(session: DbSession, enrolment: Enrolment, course: Course, step: Step,
         raise ServiceError(gettext("Assessment questions are answered together: use the form at the end of the step."))
     selected = sorted(set(selected))
     correct = question.is_correct(selected)
-    existing = select(QuestionAnswer).where(QuestionAnswer.enrolment_id == enrolment.id,
-                                            QuestionAnswer.question_id == question.id)
-    found = session.scalar(existing)
-    row = found if found is not None else progress.insert_once(session, QuestionAnswer(
-        enrolment_id=enrolment.id, step_id=step.id, question_id=question.id, selected=[], tries=0), existing)[0]
     now = utcnow()
-    row.step_id = step.id
-    row.selected = selected
-    row.correct = correct
-    row.answered_at = now
-    # In SQL, so two requests racing on the same row both count and neither clears the other's success.
-    row.tries = QuestionAnswer.tries + 1
-    if correct:
-        row.first_correct_at = func.coalesce(QuestionAnswer.first_correct_at, now)
-    session.flush()
-    session.refresh(row)
+    # One statement whether or not the trainee answered before: an upsert on (enrolment, question).
+    # `tries` is incremented in SQL and `first_correct_at` kept once set, so two requests racing on
+    # the same row both count and neither clears the other's success.
+    row: QuestionAnswer = session.scalars(
+        progress.built_once(session, "answer", _answer_upsert),
+        {"enrolment_id": enrolment.id, "step_id": step.id, "question_id": question.id, "selected": selected,
+         "correct": correct, "tries": 1, "first_correct_at": now if correct else None, "answered_at": now},
+        execution_options={"populate_existing": True}).one()
     step_done = course_done = False
     if correct:  # responses or a trainer's confirmation may still be needed
         step_done, course_done = completion.complete_if_met(session, enrolment, course, step)
     return AnswerOutcome(row, step_done, course_done)
+
+
+def _answer_upsert(session: DbSession):
+    upsert = progress.dialect_insert(session, QuestionAnswer).values(progress.bound_values(
+        QuestionAnswer, "enrolment_id", "step_id", "question_id", "selected", "correct", "tries", "first_correct_at",
+        "answered_at"))
+    return upsert.on_conflict_do_update(
+        index_elements=[QuestionAnswer.enrolment_id, QuestionAnswer.question_id],
+        set_={"step_id": upsert.excluded.step_id, "selected": upsert.excluded.selected,
+              "correct": upsert.excluded.correct, "answered_at": upsert.excluded.answered_at,
+              "tries": QuestionAnswer.tries + 1,
+              "first_correct_at": func.coalesce(QuestionAnswer.first_correct_at, upsert.excluded.first_correct_at)},
+    ).returning(QuestionAnswer)
 
 
 def answers_for_step(session: DbSession, enrolment_id: int, step: Step) -> dict[str, QuestionAnswer]:
@@ -102,7 +108,13 @@ def answers_for_step(session: DbSession, enrolment_id: int, step: Step) -> dict[
     if not ids:
         return {}
     return {row.question_id: row for row in session.scalars(
-        select(QuestionAnswer).where(QuestionAnswer.enrolment_id == enrolment_id, QuestionAnswer.question_id.in_(ids)))}
+        _ANSWERS_FOR_QUESTIONS, {"enrolment_id": enrolment_id, "question_ids": ids})}
+
+
+#: Every step page with questions reads this: built once (its IN list is expanded per call).
+_ANSWERS_FOR_QUESTIONS = select(QuestionAnswer).where(
+    QuestionAnswer.enrolment_id == bindparam("enrolment_id"),
+    QuestionAnswer.question_id.in_(bindparam("question_ids", expanding=True)))
 
 
 def all_answered_correctly(session: DbSession, enrolment_id: int, step: Step) -> bool:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from flask_babel import format_number, gettext
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from lms.content import Course, Reflection, Step
 from lms.core.db import DbSession
@@ -65,9 +65,14 @@ def for_step(session: DbSession, user_id: int, course_id: str, step: Step) -> di
     ids = [r.id for r in step.reflections]
     if not ids:
         return {}
-    return {e.reflection_id: e for e in session.scalars(select(ReflectionEntry).where(
-        ReflectionEntry.user_id == user_id, ReflectionEntry.course_id == course_id,
-        ReflectionEntry.reflection_id.in_(ids)))}
+    return {e.reflection_id: e for e in session.scalars(
+        _ENTRIES_FOR_PROMPTS, {"user_id": user_id, "course_id": course_id, "reflection_ids": ids})}
+
+
+#: Every step page with a reflection reads this: built once (its IN list is expanded per call).
+_ENTRIES_FOR_PROMPTS = select(ReflectionEntry).where(
+    ReflectionEntry.user_id == bindparam("user_id"), ReflectionEntry.course_id == bindparam("course_id"),
+    ReflectionEntry.reflection_id.in_(bindparam("reflection_ids", expanding=True)))
 
 
 def mine(session: DbSession, user_id: int) -> list[ReflectionEntry]:

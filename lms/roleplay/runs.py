@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import User
@@ -107,9 +107,14 @@ def get_run(session: DbSession, user_id: int, run_id: int) -> ScenarioRun | None
     """The user's own run, or None (also for someone else's: callers answer 404)."""
     if not 0 < run_id < 2**63:  # a forged id beyond BIGINT must not reach the database
         return None
-    # The player always needs the choices (the run's memory): load them in the same query.
-    run = session.get(ScenarioRun, run_id, options=[joinedload(ScenarioRun.choices)])
+    run = session.execute(_RUN_WITH_CHOICES, {"run_id": run_id}).unique().scalar_one_or_none()
     return run if run is not None and run.user_id == user_id else None
+
+
+#: The player always needs the choices (the run's memory): loaded in the same query. Built once, as
+#: every node and choice reads it.
+_RUN_WITH_CHOICES = (select(ScenarioRun).options(joinedload(ScenarioRun.choices))
+                     .where(ScenarioRun.id == bindparam("run_id")))
 
 
 def resumable_run(session: DbSession, user_id: int, scenario_id: str, enrolment_id: int | None = None,
@@ -182,12 +187,12 @@ def choose(session: DbSession, run: ScenarioRun, scenario: Scenario, position: i
     choice = next((c for c in available_choices(node, seen) if c.index == choice_index), None)
     if choice is None or scenario.node(choice.target) is None:
         raise ServiceError(gettext("That choice is not available here. Please pick one of the choices shown."))
-    row, created = progress.insert_once(
-        session,
-        RunChoice(run_id=run.id, position=position, node_id=node.id, choice_index=choice.index,
-                  target=choice.target, score=choice.score, red_line=choice.red_line),
-        select(RunChoice).where(RunChoice.run_id == run.id, RunChoice.position == position))
-    if not created:
+    # One statement: the row goes in unless this position is taken (a replay, a double click, or
+    # the other of two simultaneous submits, which waits for the first to commit), and then nothing.
+    inserted = session.execute(progress.built_once(session, "run choice", _choice_insert), {
+        "run_id": run.id, "position": position, "node_id": node.id, "choice_index": choice.index,
+        "target": choice.target, "score": choice.score, "red_line": choice.red_line}).first()
+    if inserted is None:
         raise AlreadyAnswered()
     session.expire(run, ["choices"])
     run.score += choice.score
@@ -202,6 +207,14 @@ def choose(session: DbSession, run: ScenarioRun, scenario: Scenario, position: i
     session.flush()
     return ChoiceMade(choice=choice, finished=outcome is not None, completed_step=completed_step,
                       completed_course=completed_course)
+
+
+def _choice_insert(session: DbSession):
+    return (progress.dialect_insert(session, RunChoice)
+            .values(progress.bound_values(RunChoice, "run_id", "position", "node_id", "choice_index", "target",
+                                          "score", "red_line"))
+            .on_conflict_do_nothing(index_elements=[RunChoice.run_id, RunChoice.position])
+            .returning(RunChoice.id))
 
 
 def run_passes(run: ScenarioRun, scenario: Scenario, outcome: str | None) -> bool:
