@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from lms.accounts.models import User
 from lms.catalog.services import catalog
 from lms.cohorts.models import Cohort, CohortMember, CohortTrainer
 from lms.content.course import RESPONSE_MAX_CHARS
@@ -315,6 +316,13 @@ def test_a_trainee_marks_a_practical_step_ready_and_sees_it_waiting(client, star
     page = client.get(url).get_data(as_text=True)
     assert "Waiting for a trainer to confirm" in page and "Ready for a trainer to confirm" not in page
     assert "Waiting for a trainer to confirm" in client.get("/courses/safety").get_data(as_text=True)
+    # In Welsh, the step's badge is in Welsh too.
+    session.get(User, started.id).language = "cy"
+    session.commit()
+    page = client.get(url).get_data(as_text=True)
+    assert "Yn aros i hyfforddwr gadarnhau" in page and "Waiting for a trainer to confirm" not in page
+    session.get(User, started.id).language = None
+    session.commit()
     # A reading step's "done" button does not complete it either.
     client.post(f"{url}/done", data={"csrf_token": csrf_token(client, url)})
     assert "shift" not in progress.completed_step_ids(

@@ -248,9 +248,9 @@ def _render_step(course: Course, step: Step, enrolment: Enrolment, rows=None, *,
     confirmation = confirmations.get(session, enrolment.id, step) if step.confirmation else None
     waiting = None
     if not done and confirmation is not None and confirmation.status == CONFIRMATION_READY:
-        waiting = "Waiting for a trainer to confirm"
+        waiting = gettext("Waiting for a trainer to confirm")
     elif not done and responses.awaiting_review(session, enrolment.id, step):
-        waiting = "Waiting for a trainer to review your response"
+        waiting = gettext("Waiting for a trainer to review your response")
     done_ids = frozenset(r.step_id for r in rows.values() if r.completed_at is not None)
     left = [s for s in course.required_steps if s.id not in done_ids and s.id != step.id]
     context = {
