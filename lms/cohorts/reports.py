@@ -31,7 +31,7 @@ from lms.content import Catalog, Choice, Course, Scenario, Step
 from lms.core import i18n
 from lms.core.db import DbSession
 from lms.core.pagination import page_bounds, requested_page
-from lms.core.sql import unindexed
+from lms.core.sql import is_postgresql, unindexed
 from lms.learning.models import (
     CONFIRMATION_CONFIRMED,
     RESPONSE_MEETS_STANDARD,
@@ -431,8 +431,7 @@ def progress_table(session: DbSession, cohort: Cohort, catalog: Catalog, query: 
     """The cohort × course table for one page (or every row, with page_size=None, for exports)."""
     all_columns = columns_for(session, cohort, catalog) if all_columns is None else all_columns
     columns = tuple(c for c in all_columns if c.course_id == query.course) or all_columns
-    lateral = session.get_bind().dialect.name == "postgresql"
-    members, ordering = _members_query(cohort, columns, query, today, lateral)
+    members, ordering = _members_query(cohort, columns, query, today, lateral=is_postgresql(session))
     if page_size is None:
         page, pages = 1, 1
         selected = list(session.execute(members.order_by(*ordering)))
@@ -677,7 +676,8 @@ def _completion_counts(session: DbSession, cohort: Cohort, assigned: Sequence[st
     statement's shape differs by database (docs/performance.md, "Scale figures"): PostgreSQL reads
     each member's few rows in a LATERAL subquery (a join would read every enrolment on the site);
     SQLite, which has no LATERAL, groups one join (correlated subqueries seek once per member and
-    course). Members with nothing completed have no row and count in neither.
+    course). A member with nothing completed is never counted as having completed everything, and
+    is not clear of an overdue course while one is past due.
     """
     def count_of(courses: Sequence[str], course: ColumnElement[Any], distinct: bool = True):
         counted = func.count(func.distinct(course)) if distinct else func.count()
@@ -685,7 +685,7 @@ def _completion_counts(session: DbSession, cohort: Cohort, assigned: Sequence[st
 
     done_all = len(assigned)
     done_past_due = len(past_due)
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(session):
         completed_courses = (select(Enrolment.course_id).distinct()
                              .where(Enrolment.user_id == CohortMember.user_id, Enrolment.completed_at.is_not(None))
                              .correlate(CohortMember).subquery("completed_courses"))

@@ -247,22 +247,21 @@ def _words(context: Context) -> Any:
     return holder.get() if holder is not None else get_translations()
 
 
+def _formatted(context: Context, text: str, variables: dict[str, Any]) -> str:
+    # Always a format string, as Jinja's newstyle gettext; Markup escapes the values when autoescaping.
+    return (Markup(text) if context.eval_ctx.autoescape else text) % variables
+
+
 @pass_context
 def _template_gettext(context: Context, string: str, **variables: Any) -> str:
     """`_()` and `gettext()` in templates: as Jinja's newstyle gettext, with the rendering's translations."""
-    text = _words(context).ugettext(string)
-    if context.eval_ctx.autoescape:
-        text = Markup(text)
-    return text % variables  # always a format string, as Jinja's newstyle gettext (escapes the values)
+    return _formatted(context, _words(context).ugettext(string), variables)
 
 
 @pass_context
 def _template_ngettext(context: Context, singular: str, plural: str, num: int, **variables: Any) -> str:
     variables.setdefault("num", num)
-    text = _words(context).ungettext(singular, plural, num)
-    if context.eval_ctx.autoescape:
-        text = Markup(text)
-    return text % variables
+    return _formatted(context, _words(context).ungettext(singular, plural, num), variables)
 
 
 def _template_globals() -> dict[str, Any]:

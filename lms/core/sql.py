@@ -1,12 +1,50 @@
-"""SQL helpers shared by the pages that count and sort over many rows (cohort reports, trainers' counts)."""
+"""SQL helpers shared by features: the database's dialect, statements built once, and `unindexed`."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, bindparam
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.functions import FunctionElement
+
+from lms.core.db import DbSession
+
+
+def is_postgresql(session: DbSession) -> bool:
+    """Whether the session's database is PostgreSQL (else SQLite), for the statements that differ."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def dialect_insert(session: DbSession, model: type) -> Any:
+    """An INSERT of `model` with the database's ON CONFLICT clauses (SQLite's or PostgreSQL's), for upserts."""
+    return (postgresql_insert if is_postgresql(session) else sqlite_insert)(model)
+
+
+#: Statements that differ by database dialect (upserts), built once for each: (name, dialect) -> statement.
+_BUILT: dict[tuple[str, str], Any] = {}
+
+
+def built_once(session: DbSession, name: str, build: Callable[[DbSession], Any]) -> Any:
+    """The statement `build(session)` makes, built on first use for the session's database dialect and kept.
+
+    For writes on every walk page (an upsert's ON CONFLICT clause and its `excluded` columns take longer
+    to build than to run); the statement takes its values as bind parameters.
+    """
+    key = (name, session.get_bind().dialect.name)
+    statement = _BUILT.get(key)
+    if statement is None:
+        statement = _BUILT[key] = build(session)
+    return statement
+
+
+def bound_values(model: type, *names: str) -> dict[str, Any]:
+    """`values()` for an INSERT of `model` taking each named column from a bind parameter of the same name."""
+    columns = model.__table__.c  # type: ignore[attr-defined]
+    return {name: bindparam(name, type_=columns[name].type) for name in names}
 
 
 class unindexed(FunctionElement):

@@ -26,6 +26,7 @@ from sqlalchemy import Connection, func, or_, select, update
 
 from lms.core.db import DbSession
 from lms.core.models import utcnow
+from lms.core.sql import is_postgresql
 from lms.jobs.models import FAILED, QUEUED, Job
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ def claim(session: DbSession, worker: str, now: datetime, limit: int = 20) -> li
     due = (select(Job.id)
            .where(Job.status == QUEUED, Job.run_at <= now, or_(Job.locked_until.is_(None), Job.locked_until < now))
            .order_by(Job.run_at, Job.id).limit(limit))
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(session):
         due = due.with_for_update(skip_locked=True)
     ids = list(session.scalars(due))
     if ids:

@@ -5,15 +5,13 @@ course keeps whatever still exists; a completion, once reached, stands.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
 
 from flask_babel import gettext
 from sqlalchemy import Select, bindparam, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -21,6 +19,7 @@ from lms.content import Course, Step
 from lms.core.db import DbSession
 from lms.core.models import utcnow
 from lms.core.services import ServiceError
+from lms.core.sql import bound_values, built_once, dialect_insert
 from lms.learning.models import (
     CONFIRMATION_READY,
     RESPONSE_SUBMITTED,
@@ -49,12 +48,6 @@ def insert_once(session: DbSession, obj: T, existing: Select[Any]) -> tuple[T, b
         if found is None:  # not a duplicate after all: a real error
             raise
         return found, False
-
-
-def dialect_insert(session: DbSession, model: type) -> Any:
-    """An INSERT of `model` with the database's ON CONFLICT clauses (SQLite's or PostgreSQL's), for upserts."""
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    return insert(model)
 
 
 _LATEST_ENROLMENT = (select(Enrolment)
@@ -123,29 +116,6 @@ def record_visit(session: DbSession, enrolment: Enrolment, step: Step) -> StepPr
     set_committed_value(enrolment, "last_step_id", step.id)
     set_committed_value(enrolment, "last_active_at", now)
     return row
-
-
-#: Statements that differ by database dialect (upserts), built once for each: (name, dialect) -> statement.
-_BUILT: dict[tuple[str, str], Any] = {}
-
-
-def built_once(session: DbSession, name: str, build: Callable[[DbSession], Any]) -> Any:
-    """The statement `build(session)` makes, built on first use for the session's database dialect and kept.
-
-    For writes on every walk page (an upsert's ON CONFLICT clause and its `excluded` columns take longer
-    to build than to run); the statement takes its values as bind parameters.
-    """
-    key = (name, session.get_bind().dialect.name)
-    statement = _BUILT.get(key)
-    if statement is None:
-        statement = _BUILT[key] = build(session)
-    return statement
-
-
-def bound_values(model: type, *names: str) -> dict[str, Any]:
-    """`values()` for an INSERT of `model` taking each named column from a bind parameter of the same name."""
-    columns = model.__table__.c  # type: ignore[attr-defined]
-    return {name: bindparam(name, type_=columns[name].type) for name in names}
 
 
 def _visit_upsert(session: DbSession) -> Any:

@@ -20,7 +20,8 @@ from lms.content.shuffle import ordered
 from lms.core.db import DbSession
 from lms.core.models import utcnow
 from lms.core.services import ServiceError
-from lms.learning import completion, progress
+from lms.core.sql import bound_values, built_once, dialect_insert
+from lms.learning import completion
 from lms.learning.models import Enrolment, QuestionAnswer
 
 
@@ -79,7 +80,7 @@ def answer(session: DbSession, enrolment: Enrolment, course: Course, step: Step,
     # `tries` is incremented in SQL and `first_correct_at` kept once set, so two requests racing on
     # the same row both count and neither clears the other's success.
     row: QuestionAnswer = session.scalars(
-        progress.built_once(session, "answer", _answer_upsert),
+        built_once(session, "answer", _answer_upsert),
         {"enrolment_id": enrolment.id, "step_id": step.id, "question_id": question.id, "selected": selected,
          "correct": correct, "tries": 1, "first_correct_at": now if correct else None, "answered_at": now},
         execution_options={"populate_existing": True}).one()
@@ -90,7 +91,7 @@ def answer(session: DbSession, enrolment: Enrolment, course: Course, step: Step,
 
 
 def _answer_upsert(session: DbSession):
-    upsert = progress.dialect_insert(session, QuestionAnswer).values(progress.bound_values(
+    upsert = dialect_insert(session, QuestionAnswer).values(bound_values(
         QuestionAnswer, "enrolment_id", "step_id", "question_id", "selected", "correct", "tries", "first_correct_at",
         "answered_at"))
     return upsert.on_conflict_do_update(

@@ -34,6 +34,7 @@ from lms.content import Course
 from lms.core import clock
 from lms.core.db import DbSession
 from lms.core.models import utcnow
+from lms.core.sql import is_postgresql
 from lms.jobs.models import Job
 from lms.jobs.queue import job_row
 from lms.learning.models import Enrolment
@@ -98,7 +99,7 @@ def queue_new(session: DbSession, reminders: list[Reminder], now: datetime,
     if not reminders:
         return set()
     unique = list({r.key: r for r in reminders}.values())  # a key listed twice queues one email
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(session):
         new, jobs = _queue_new_postgresql(session, unique, now, result)
     else:
         new, jobs = _queue_new_generic(session, unique, now)

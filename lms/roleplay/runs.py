@@ -24,6 +24,7 @@ from lms.content.shuffle import shuffled_order
 from lms.core.db import DbSession
 from lms.core.models import utcnow
 from lms.core.services import ServiceError
+from lms.core.sql import bound_values, built_once, dialect_insert
 from lms.learning import progress
 from lms.learning.models import Enrolment
 from lms.roleplay.models import RunChoice, ScenarioRun
@@ -189,7 +190,7 @@ def choose(session: DbSession, run: ScenarioRun, scenario: Scenario, position: i
         raise ServiceError(gettext("That choice is not available here. Please pick one of the choices shown."))
     # One statement: the row goes in unless this position is taken (a replay, a double click, or
     # the other of two simultaneous submits, which waits for the first to commit), and then nothing.
-    inserted = session.execute(progress.built_once(session, "run choice", _choice_insert), {
+    inserted = session.execute(built_once(session, "run choice", _choice_insert), {
         "run_id": run.id, "position": position, "node_id": node.id, "choice_index": choice.index,
         "target": choice.target, "score": choice.score, "red_line": choice.red_line}).first()
     if inserted is None:
@@ -210,8 +211,8 @@ def choose(session: DbSession, run: ScenarioRun, scenario: Scenario, position: i
 
 
 def _choice_insert(session: DbSession):
-    return (progress.dialect_insert(session, RunChoice)
-            .values(progress.bound_values(RunChoice, "run_id", "position", "node_id", "choice_index", "target",
+    return (dialect_insert(session, RunChoice)
+            .values(bound_values(RunChoice, "run_id", "position", "node_id", "choice_index", "target",
                                           "score", "red_line"))
             .on_conflict_do_nothing(index_elements=[RunChoice.run_id, RunChoice.position])
             .returning(RunChoice.id))
