@@ -13,7 +13,7 @@ from tests.conftest import FIXTURE_CONTENT, csrf_token
 
 # Values that have broken web apps before: unknown ids, traversal, control and
 # non-Latin characters, very long text, numbers out of range.
-NASTY = ["nope", "..", "%2e%2e%2f", "x" * 3000, "é丁ل", "0", "-1", "9" * 40, "%00", "null", "<b>"]
+NASTY = ["nope", "..", "%2e%2e%2f", "x" * 3000, "é丁ل", "0", "-1", "2147483648", "9" * 40, "%00", "null", "<b>"]
 FORM_VALUES = {"": "", "zero": "0", "neg": "-5", "big": "9" * 40, "text": "abc", "long": "y" * 20000,
                "nul": "a\x00b", "list": ["1", "2", "x"]}
 

@@ -22,7 +22,7 @@ from lms.accounts.models import User
 from lms.content import Choice, Course, Node, Scenario, Step
 from lms.content.shuffle import shuffled_order
 from lms.core.db import DbSession
-from lms.core.models import utcnow
+from lms.core.models import MAX_INTEGER, utcnow
 from lms.core.services import ServiceError
 from lms.core.sql import bound_values, built_once, dialect_insert
 from lms.learning import progress
@@ -106,7 +106,7 @@ def feedback_after(run: ScenarioRun, scenario: Scenario, made: RunChoice, choice
 
 def get_run(session: DbSession, user_id: int, run_id: int) -> ScenarioRun | None:
     """The user's own run, or None (also for someone else's: callers answer 404)."""
-    if not 0 < run_id < 2**63:  # a forged id beyond BIGINT must not reach the database
+    if not 0 < run_id <= MAX_INTEGER:  # a forged id beyond any stored id must not reach the database
         return None
     run = session.execute(_RUN_WITH_CHOICES, {"run_id": run_id}).unique().scalar_one_or_none()
     return run if run is not None and run.user_id == user_id else None
