@@ -70,6 +70,8 @@ def test_the_whole_loop_in_pages(client, session, users, loop):
     assert f'Needs you <span class="nav-count">{nav_count}' in board
     queue = _page(client, "/trainer/reviews")
     assert f"/trainer/reviews/{entry.id}" in queue
+    # Opened from the navigation, with no filter chosen: nothing is marked as a mistake.
+    assert "There is a problem" not in queue and "Choose one of the options in the list." not in queue
     # A filter that is not one of the choices (a stale link) is dropped, never a 500.
     assert f"/trainer/reviews/{entry.id}" in _page(client, f"/trainer/reviews?cohort={cohort.id}&course=elsewhere")
     empty_cohort = make_cohort(session, loop["trainer"], name="Empty", courses=())
