@@ -70,6 +70,8 @@ def test_the_whole_loop_in_pages(client, session, users, loop):
     assert f'Needs you <span class="nav-count">{nav_count}' in board
     queue = _page(client, "/trainer/reviews")
     assert f"/trainer/reviews/{entry.id}" in queue
+    # Opened from the navigation, with no filter chosen: nothing is marked as a mistake.
+    assert "There is a problem" not in queue and "Choose one of the options in the list." not in queue
     # A filter that is not one of the choices (a stale link) is dropped, never a 500.
     assert f"/trainer/reviews/{entry.id}" in _page(client, f"/trainer/reviews?cohort={cohort.id}&course=elsewhere")
     empty_cohort = make_cohort(session, loop["trainer"], name="Empty", courses=())
@@ -307,3 +309,23 @@ def test_a_trainer_who_left_the_cohort_cannot_open_their_old_comment(client, ses
                 form_page="/trainer/needs-you").status_code == 404
     session.expire_all()
     assert session.get(RunComment, comment.id).text == "Old words"
+
+
+def test_a_refused_comment_shows_its_message_in_the_form_that_was_sent(client, users, loop):
+    """On a phone the run page is long: the message goes beside the words kept, focused, not at the top."""
+    from lxml import html as lxml_html
+
+    run = loop["run"]
+    users.login(loop["trainer"])
+    url = f"/trainer/runs/{run.id}"
+    refused = post(client, f"{url}/comments", {"position": "0", "text": "   "}, form_page=url)
+    assert refused.status_code == 400
+    tree = lxml_html.fromstring(refused.get_data(as_text=True))
+    form = tree.get_element_by_id("comment-text-0-form")
+    notice = form.get_element_by_id("comment-text-0-form-notice-1")
+    assert notice.text_content().strip() == "Write a comment first." and notice.get("autofocus") is not None
+    assert tree.get_element_by_id("comment-text-0").get("aria-invalid") == "true"
+    assert len(tree.find_class("flash")) == 1  # not also at the top of the page
+    too_long = post(client, f"{url}/comments", {"position": "", "text": "x" * 6000}, form_page=url)
+    whole = lxml_html.fromstring(too_long.get_data(as_text=True)).get_element_by_id("comment-text-run-form")
+    assert "x" * 6000 in whole.text_content() and whole.find_class("flash-error")

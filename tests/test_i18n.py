@@ -187,3 +187,29 @@ def test_commands_speak_the_terminals_language_when_the_site_has_it(app, monkeyp
         monkeypatch.setenv(name, value)
     with app.app_context():
         assert cli_language() == expected
+
+
+def test_the_support_page_is_in_the_readers_language_where_the_words_are_ours(app, client):
+    """The shipped contacts and introduction are translated; a charity's own contact is shown as written."""
+    welsh = {"Accept-Language": "cy"}
+    page = client.get("/support", headers=welsh).get_data(as_text=True)
+    assert "Os ydych chi’n gweld yr hyfforddiant hwn yn anodd, gallwch stopio unrhyw bryd." in page
+    assert "Y Samariaid" in page and "I blant a phobl ifanc dan 19 oed." in page and "Tecstiwch SHOUT i 85258" in page
+    assert "For children and young people under 19." not in page and "If you are finding" not in page
+    english = client.get("/support", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "For children and young people under 19." in english and "Samaritans" in english
+    app.config["SUPPORT_CONTACTS"] = [{"name": "Harbour duty lead", "contact": "0800 000 111", "when": "Any time."}]
+    assert "Any time." in client.get("/support", headers=welsh).get_data(as_text=True)
+
+
+def test_the_catalogue_extraction_reads_the_layout():
+    """base.html uses the {% fragment %} tag: extraction must know it, or the layout's words leave the catalogue."""
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.frontend import parse_mapping_cfg
+
+    root = Path(__file__).resolve().parent.parent
+    with open(root / "babel.cfg") as cfg:
+        method_map, options_map = parse_mapping_cfg(cfg)
+    found = {message for filename, _line, message, _comments, _context in
+             extract_from_dir(str(root / "lms"), method_map, options_map) if filename == "templates/base.html"}
+    assert {"Skip to main content", "Log out", "Crisis and support contacts"} <= found

@@ -51,6 +51,14 @@ def content_dir(tmp_path: Path) -> Path:
     (root / "scenarios").mkdir(parents=True)
     (root / "scenarios" / "late-night.md").write_text(ORIGINAL, encoding="utf-8")
     (root / "scenarios" / "late-night.cy.md").write_text(WELSH, encoding="utf-8")
+    module = root / "courses" / "nights" / "1-first"
+    module.mkdir(parents=True)
+    (root / "courses" / "nights" / "course.md").write_text(
+        "---\ntitle: Nights\nsummary: Night shifts.\ncontent_notes: [self-harm]\n"
+        "certificate:\n  title: Night volunteer\n---\nWelcome.\n", encoding="utf-8")
+    (module / "module.md").write_text("---\ntitle: First\nsummary: Before your shift.\n---\n", encoding="utf-8")
+    (module / "01-alone.md").write_text("---\ntitle: Alone\ncontent_notes: [suicide]\n---\nRead this.\n",
+                                        encoding="utf-8")
     return root
 
 
@@ -59,5 +67,18 @@ def test_a_welsh_reader_gets_a_welsh_content_note_label_for_the_english_keyword(
     client.get("/language/cy", headers={"Sec-Fetch-Site": "same-origin"})
     page = client.get(start(client, "late-night")).get_data(as_text=True)
     assert '<h2 id="node-note-heading">Nodyn cynnwys</h2>' in page
-    assert "Mae’r neges nesaf yn cynnwys: meddyliau am hunanladdiad." in page
+    assert 'Mae’r neges nesaf yn cynnwys: <span lang="cy">meddyliau am hunanladdiad</span>.' in page
     assert "Content note" not in page and "Mae rhywun yn postio" not in page  # the text waits behind the note
+
+
+def test_untranslated_notes_and_summaries_say_they_are_english_on_a_welsh_page(client, users):
+    """A screen reader reads them with English sounds, not Welsh ones (WCAG 3.1.2, language of parts)."""
+    users.login(users.create())
+    client.get("/language/cy", headers={"Sec-Fetch-Site": "same-origin"})
+    page = client.get("/courses/nights").get_data(as_text=True)
+    assert '<html lang="cy">' in page
+    assert '<p class="muted" lang="en">Before your shift.</p>' in page
+    assert '(nodyn cynnwys: <span lang="en">suicide</span>)' in page
+    assert '<span lang="en">self-harm</span>' in page and '<span lang="en">Night volunteer</span>' in page
+    catalogue = client.get("/courses").get_data(as_text=True)
+    assert '<span lang="en">self-harm</span>' in catalogue

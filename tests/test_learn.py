@@ -29,7 +29,7 @@ def test_catalogue_lists_courses_with_status_notes_and_prerequisites(client, tra
     page = _text(client.get("/courses"))
     assert "Listening basics" in page and "Advanced listening" in page
     assert "A short course for tests." in page
-    assert "Content note:</strong> suicide" in page
+    assert 'Content note:</strong> <span lang="en">suicide' in page
     assert "Complete first:" in page and "not yet" in page
     assert page.count("Not started") == 2
     assert re.search(r"about \d+ minutes?", page)

@@ -45,7 +45,9 @@ def test_practice_lists_every_scenario_with_my_runs(client, trainee):
     assert f'href="{run_url}"' in page and "Resume" in page
     choose(client, run_url, 1)  # -> bad-end
     page = text(client.get("/play"))
-    assert "played 1 time" in page and "not passed yet" in page and f'href="{run_url}"' not in page
+    # A space between the count and the badge: read aloud or copied, "time;not passed yet" runs together.
+    assert re.search(r'played 1 time;\s+<span class="badge bad">not passed yet', page)
+    assert f'href="{run_url}"' not in page
 
 
 def test_briefing_shows_notes_and_offers_resume_or_start_again(client, trainee, session):
@@ -80,7 +82,7 @@ def test_unknown_scenarios_and_course_steps_are_404(client, trainee):
 def test_content_note_gate_show_and_skip(client, trainee):
     run_url = start(client)
     page = text(client.get(run_url))
-    assert "The next message includes: suicide" in page
+    assert 'The next message includes: <span lang="en">suicide' in page
     assert "I can&#39;t do this any more" not in page and "I can't do this any more" not in page
     assert 'name="choice"' not in page
     assert f'href="{run_url}?show=1"' in page and f'href="{run_url}?skip=1"' in page
@@ -172,7 +174,8 @@ def test_red_line_run_debrief(client, trainee):
     assert "Your score: <strong>0</strong> (the pass score is 2)" in page
     assert "Recommended here:</strong> Reach out privately" in page
     assert "Never promise secrecy" in page and "Being honest now repairs some trust." in page
-    assert "What was happening (content note: suicide)" in page and "You promised. They tell you more." in page
+    assert 'What was happening (content note: <span lang="en">suicide</span>)' in page
+    assert "You promised. They tell you more." in page
     assert "You stayed with them and got help." in page and "Play again" in page and "All role-plays" in page
     # Further choices are refused; replaying the last one says so.
     again = client.post(run_url + "/choose", data={"csrf_token": csrf_token(client, run_url + "/debrief"),

@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextAreaField
-from wtforms.validators import InputRequired
+from wtforms.validators import InputRequired, Optional
 
 from lms.coaching.services import COMMENT_MAX, NOTE_MAX
 from lms.core.forms import NOT_A_CHOICE, options
@@ -18,8 +18,9 @@ class QueueFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
-    cohort = SelectField(_l("Cohort"), validate_choice=True, invalid_choice_message=NOT_A_CHOICE)
-    course = SelectField(_l("Course"), validate_choice=True, invalid_choice_message=NOT_A_CHOICE)
+    # Optional: the page opened with no filter (from the navigation) is not an error.
+    cohort = SelectField(_l("Cohort"), validators=[Optional()], invalid_choice_message=NOT_A_CHOICE)
+    course = SelectField(_l("Course"), validators=[Optional()], invalid_choice_message=NOT_A_CHOICE)
 
 
 class ReviewForm(FlaskForm):

@@ -24,6 +24,7 @@ from lms.core import clock, templating
 from lms.core.access import role_required
 from lms.core.db import db
 from lms.core.forms import ActionForm, options
+from lms.core.notices import notify
 from lms.core.web import service_call
 from lms.learning.models import RESPONSE_SUBMITTED
 from lms.roleplay import checkins, runs
@@ -165,6 +166,11 @@ def _kept_at(run: ScenarioRun, form: CommentForm | None) -> str | None:
     return raw if raw.isdigit() and int(raw) < len(run.choices) else ""
 
 
+def _comment_form_id(kept_at: str | None) -> str:
+    """The id of a comment form on the run page (coaching/_thread.html): a choice's, or the whole run's."""
+    return f"comment-text-{kept_at or 'run'}-form"
+
+
 @bp.route("/runs/<int:run_id>")
 @role_required("trainer")
 def run(run_id: int):
@@ -178,14 +184,19 @@ def add_comment(run_id: int):
     form = CommentForm()
     raw = (form.position.data or "").strip()
     position = int(raw) if raw.isdigit() else None
+    # A refusal shows inside the form that was sent, with its words: on a phone the page is long and
+    # the top of it is far from the choice commented on.
+    near = _comment_form_id(_kept_at(run, form))
     if raw and position is None:
-        flash(gettext("That choice is not part of this run. Please comment on one of the choices shown."), "error")
+        notify(gettext("That choice is not part of this run. Please comment on one of the choices shown."), "error",
+               near=near)
         return _run_page(run, form, 400)
     if not form.validate_on_submit():
-        flash(gettext("The form had expired. Please send your comment again."), "error")
+        notify(gettext("The form had expired. Please send your comment again."), "error", near=near)
         return _run_page(run, form, 400)
     comment, ok = service_call(lambda: coaching.add_comment(db.session, current_user, run, position, form.text.data),
-                               gettext("Comment added. The trainee will see it in their debrief and on My training."))
+                               gettext("Comment added. The trainee will see it in their debrief and on My training."),
+                               refusal_near=near)
     if not ok:
         return _run_page(run, form, 400)
     anchor = f"choice-{position}" if position is not None else "whole-run"
@@ -334,8 +345,13 @@ def follow_up(request_id: int):
 
 # -- the trainee's side ------------------------------------------------------------------------------------
 
-def _debrief(run_id: int, anchor: str):
-    return redirect(url_for("play.debrief", run_id=run_id, _anchor=anchor), code=303)
+CONTACT_PANEL = "contact-request"  # the debrief's "Talk to your trainer" panel (coaching/_debrief.html)
+
+
+def _debrief(run_id: int):
+    # No #fragment: the message shown beside the section acted on takes the focus, and browsers skip
+    # `autofocus` on a page opened at a fragment (lms/core/notices.py).
+    return redirect(url_for("play.debrief", run_id=run_id), code=303)
 
 
 @trainee_bp.route("/play/runs/<int:run_id>/share", methods=["POST"])
@@ -344,12 +360,15 @@ def share_run(run_id: int):
     if run is None:
         abort(404)
     form = ShareForm()
-    if form.validate_on_submit():
+    if not form.validate_on_submit():
+        notify(gettext("The form had expired. Please try again."), "error", near="trainer-comments")
+    else:
         shared = form.shared.data == "1"
         service_call(lambda: coaching.set_shared(db.session, current_user, run, shared),
                      gettext("Shared with your trainers: they can read this run and comment on it.") if shared
-                     else gettext("This run is private again: your trainers can no longer see it."))
-    return _debrief(run.id, "trainer-comments")
+                     else gettext("This run is private again: your trainers can no longer see it."),
+                     near="trainer-comments")
+    return _debrief(run.id)
 
 
 @trainee_bp.route("/my/comments/<int:comment_id>/reply", methods=["POST"])
@@ -358,12 +377,13 @@ def reply(comment_id: int):
     if comment is None:
         abort(404)
     form = ReplyForm()
+    near = f"comment-{comment.id}"
     if not form.validate_on_submit():
-        flash(gettext("The form had expired. Please send your reply again."), "error")
+        notify(gettext("The form had expired. Please send your reply again."), "error", near=near)
     else:
         service_call(lambda: coaching.reply(db.session, current_user, comment, form.text.data),
-                     gettext("Your reply is sent to your trainer."))
-    return _debrief(comment.run_id, f"comment-{comment.id}")
+                     gettext("Your reply is sent to your trainer."), near=near)
+    return _debrief(comment.run_id)
 
 
 @trainee_bp.route("/play/runs/<int:run_id>/contact", methods=["POST"])
@@ -374,14 +394,14 @@ def request_contact(run_id: int):
         abort(404)
     form = ContactForm()
     if not form.validate_on_submit():
-        flash(gettext("The form had expired. Please try again."), "error")
+        notify(gettext("The form had expired. Please try again."), "error", near=CONTACT_PANEL)
     elif not form.want.data:
-        flash(gettext("Tick “I’d like my trainer to get in touch” to send the request."), "error")
+        notify(gettext("Tick “I’d like my trainer to get in touch” to send the request."), "error", near=CONTACT_PANEL)
     else:
         service_call(lambda: coaching.request_contact(db.session, current_user, checkin, form.note.data or ""),
                      gettext("Your trainers can see that you would like them to get in touch. "
-                             "Your check-in stays private."))
-    return _debrief(run.id, "checkin")
+                             "Your check-in stays private."), near=CONTACT_PANEL)
+    return _debrief(run.id)
 
 
 @trainee_bp.route("/my/contact-requests/<int:request_id>/withdraw", methods=["POST"])
@@ -389,9 +409,12 @@ def withdraw_request(request_id: int):
     found = coaching.own_request(db.session, current_user.id, request_id)
     if found is None:
         abort(404)
-    if ActionForm().validate_on_submit():
-        service_call(lambda: coaching.withdraw(db.session, current_user, found), gettext("Your request is withdrawn."))
     checkin = db.session.get(WellbeingCheckin, found.checkin_id) if found.checkin_id else None
-    if request.form.get("next") != "my-training" and checkin is not None and checkin.run_id is not None:
-        return _debrief(checkin.run_id, "checkin")
+    run_id = checkin.run_id if checkin is not None else None
+    to_debrief = request.form.get("next") != "my-training" and run_id is not None
+    if ActionForm().validate_on_submit():
+        service_call(lambda: coaching.withdraw(db.session, current_user, found), gettext("Your request is withdrawn."),
+                     near=CONTACT_PANEL if to_debrief else None)
+    if to_debrief and run_id is not None:
+        return _debrief(run_id)
     return redirect(url_for("learn.my_training"), code=303)

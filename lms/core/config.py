@@ -38,20 +38,26 @@ def default_instance_path() -> str:
 KNOWN_DEFAULT_SECRETS = {"", "dev", "change-me", "changeme", "secret", "development"}
 MIN_SECRET_LENGTH = 32
 
-#: UK crisis and support contacts, shown on every page's "Get support" link.
+def N_(text: str) -> str:
+    """Marks a shipped default for the catalogue (`make translations`); lms.core.support translates it when shown."""
+    return text
+
+
+#: UK crisis and support contacts, shown on every page's "Get support" link. Their words are shown in the
+#: reader's language (lms.core.support); contacts a charity configures itself are shown as written.
 DEFAULT_SUPPORT_CONTACTS: list[dict[str, str]] = [
-    {"name": "Emergency services", "contact": "999", "href": "tel:999",
-     "when": "If a life is at risk now, call 999 or go to A&E."},
-    {"name": "Samaritans", "contact": "116 123", "href": "tel:116123",
-     "when": "Free, any time, day or night, whatever you are going through."},
-    {"name": "Shout", "contact": "Text SHOUT to 85258", "href": "sms:85258?body=SHOUT",
-     "when": "Free text support, 24/7."},
-    {"name": "NHS 111", "contact": "111, option 2", "href": "tel:111",
-     "when": "Urgent help in a mental-health crisis (England)."},
+    {"name": N_("Emergency services"), "contact": "999", "href": "tel:999", "kind": "emergency",
+     "when": N_("If a life is at risk now, call 999 or go to A&E.")},
+    {"name": N_("Samaritans"), "contact": "116 123", "href": "tel:116123",
+     "when": N_("Free, any time, day or night, whatever you are going through.")},
+    {"name": "Shout", "contact": N_("Text SHOUT to 85258"), "href": "sms:85258?body=SHOUT",
+     "when": N_("Free text support, 24/7.")},
+    {"name": "NHS 111", "contact": N_("111, option 2"), "href": "tel:111",
+     "when": N_("Urgent help in a mental-health crisis (England).")},
     {"name": "Childline", "contact": "0800 1111", "href": "tel:08001111",
-     "when": "For children and young people under 19."},
+     "when": N_("For children and young people under 19.")},
     {"name": "PAPYRUS HOPELINE247", "contact": "0800 068 4141", "href": "tel:08000684141",
-     "when": "For anyone under 35 with thoughts of suicide, or worried about a young person."},
+     "when": N_("For anyone under 35 with thoughts of suicide, or worried about a young person.")},
 ]
 
 
@@ -91,7 +97,7 @@ class Defaults:
     CERTIFICATE_LOGO = ""  # path to a PNG or SVG logo, read once at start-up
     SUPPORT_CONTACTS = DEFAULT_SUPPORT_CONTACTS
     ORG: dict[str, str] = {}  # organisation variables for the training ({{ org.NAME }}, FORMAT.md 7.5)
-    SUPPORT_INTRO = (
+    SUPPORT_INTRO = N_(
         "If you are finding this training hard, you can stop at any time. "
         "Your progress is saved. These services can help right now."
     )

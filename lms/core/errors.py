@@ -15,6 +15,7 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException
 
+from lms.core import support as support_words
 from lms.core.db import db
 from lms.core.i18n import language_without_database
 from lms.core.logs import route
@@ -75,7 +76,7 @@ def render_unavailable():
         page = current_app.jinja_env.get_template("unavailable.html").render(
             title=UNAVAILABLE_TITLE, hint=UNAVAILABLE_HINT, saved=UNAVAILABLE_SAVED, language=language,
             retry_after=retry_after, site_name=current_app.config["SITE_NAME"],
-            contacts=current_app.config["SUPPORT_CONTACTS"])
+            contacts=support_words.contacts_for_reader(current_app.config["SUPPORT_CONTACTS"]))
     return page, 503, headers
 
 

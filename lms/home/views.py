@@ -5,6 +5,7 @@ from flask_login import current_user
 from lms.catalog.services import catalog_for_reader
 from lms.certificates import services as certificates
 from lms.core import clock, settings
+from lms.core import support as support_words
 from lms.core.access import public
 from lms.core.db import db
 from lms.learning import assigned, progress
@@ -39,8 +40,8 @@ def home():
 def support():
     return render_template(
         "main/support.html",
-        contacts=current_app.config["SUPPORT_CONTACTS"],
-        intro=settings.get("SUPPORT_INTRO"),
+        contacts=support_words.contacts_for_reader(current_app.config["SUPPORT_CONTACTS"]),
+        intro=support_words.in_reader_language(settings.get("SUPPORT_INTRO")),
     )
 
 

@@ -9,6 +9,7 @@ from flask_login import current_user
 from lms.catalog.services import catalog_for_reader
 from lms.coaching import services as coaching
 from lms.content import Course, Scenario, Step
+from lms.core import support as support_words
 from lms.core import templating
 from lms.core.extensions import db
 from lms.core.notices import notify
@@ -225,7 +226,8 @@ def debrief(run_id: int):
         leave_url=_leave_url(run), in_course=run.enrolment_id is not None,
         checkin=checkin, checkin_form=CheckinForm(formdata=None) if offer_checkin and checkin is None else None,
         coaching=coaching.debrief_coaching(db.session, current_user.id, run, checkin),
-        feelings=wellbeing.FEELINGS, contacts=wellbeing.listening_first(current_app.config["SUPPORT_CONTACTS"]))
+        feelings=wellbeing.FEELINGS, contacts=support_words.contacts_for_reader(
+            wellbeing.listening_first(current_app.config["SUPPORT_CONTACTS"])))
 
 
 @bp.route("/runs/<int:run_id>/checkin", methods=["POST"])

@@ -44,6 +44,13 @@ def _check(page: Page, what: str) -> None:
     assert_accessible(page, what)
 
 
+def _said_here(page: Page, where: str, message: str) -> None:
+    """The message about what was just done is beside it, focused and on screen, not at the top of a long page."""
+    notice = page.locator(where).locator(".notice", has_text=message)
+    expect(notice).to_be_focused()
+    expect(notice).to_be_in_viewport()
+
+
 @pytest.mark.all_databases
 @pytest.mark.parametrize("viewport", ["phone", "desktop"])
 def test_the_coaching_loop(browser, live_server, users, session, viewport):
@@ -74,6 +81,7 @@ def test_the_coaching_loop(browser, live_server, users, session, viewport):
         trainee.get_by_role("button", name="Ask my trainer").click()
         expect(trainee.get_by_text("Your trainers can see that you would like them to get in touch").first
                ).to_be_visible()
+        _said_here(trainee, "#contact-request", "Your trainers can see that you would like them to get in touch")
         _check(trainee, "debrief with a contact request")
         debrief_url = trainee.url.split("#")[0]
 
@@ -124,6 +132,7 @@ def test_the_coaching_loop(browser, live_server, users, session, viewport):
         trainee.get_by_label("Your reply (optional)").fill("Understood, I will not do that again.")
         trainee.get_by_role("button", name="Send reply").click()
         expect(trainee.get_by_text("Your reply is sent to your trainer.")).to_be_visible()
+        _said_here(trainee, ".comment-thread", "Your reply is sent to your trainer.")
         expect(trainee.get_by_label("Your reply (optional)")).to_have_count(0)  # once per thread
 
         trainee.goto("/courses/coaching/steps/written")
@@ -159,3 +168,19 @@ def test_the_coaching_loop(browser, live_server, users, session, viewport):
     finally:
         trainee.context.close()
         trainer.context.close()
+
+
+def test_sharing_a_practice_run_is_confirmed_where_the_button_was(phone_page, live_server, users, session):
+    tess = users.create(role="trainer", email="tess@example.org", display_name="Tess Trainer")
+    owl = users.create(email="owl@example.org", display_name="Nightowl")
+    join(session, make_cohort(session, tess, name="Spring intake", courses=()), owl)
+    page = phone_page
+    browser_log_in(page, "owl@example.org")
+    page.goto("/play/tough-night")
+    page.get_by_role("button", name="Start").first.click()
+    page.get_by_role("button", name="Promise to keep it secret").click()
+    page.get_by_role("button", name="Share this run with my trainers").click()
+    _said_here(page, "#trainer-comments", "Shared with your trainers: they can read this run and comment on it.")
+    page.get_by_role("button", name="Stop sharing this run").click()
+    _said_here(page, "#trainer-comments", "This run is private again: your trainers can no longer see it.")
+    _fits(page, "debrief after sharing")
