@@ -169,8 +169,13 @@ def columns_for(session: DbSession, cohort: Cohort, catalog: Catalog) -> tuple[C
 # Filters and sorts need facts about every member, not just the page shown. They
 # come from aggregates per member joined to the members (_per_member): one pass
 # over the cohort's rows, where correlated EXISTS subqueries per member and course
-# cost PostgreSQL seconds at 10,000 trainees. Each plan was read on both databases
-# at 100,000 trainees (docs/performance.md, "Scale figures").
+# cost PostgreSQL seconds at 10,000 trainees (its planner costs them high enough to
+# JIT-compile). SQLite, whose probes are cheap, tests a status over a few courses
+# with EXISTS (_exists_flag). Progress reads each enrolment's list of completed
+# steps (Enrolment.completed_steps), not its step rows; last activity over several
+# courses, the first of each member's enrolments most recent first (_last_active).
+# Each plan was read on both databases at 100,000 trainees (docs/performance.md,
+# "Scale figures").
 
 def escape_like(text: str) -> str:
     """Escape LIKE wildcards so that a search for 50% finds '50%'."""
