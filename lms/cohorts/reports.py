@@ -234,8 +234,9 @@ def _enrolment_facts(cohort: Cohort, flagged: Sequence[tuple[int, Column, frozen
 
     p<i> is the latest cycle's count of completed required steps, carried in the cycle: max(cycle × (required + 1)
     + count), so one pass over the member's rows finds it (`_latest_done` reads it back out).
-    Only the flagged and `activity` courses are read; when sorting by last activity, `activity` is
-    every column shown, so the flagged ones are among them and a plain max() is the right one."""
+    Only the flagged and `activity` courses are read. `activity` is given only when sorting by last
+    activity in the one course shown (over several, see _last_active), so the flagged courses are
+    that one and a plain max() is the right one."""
     flags = []
     for i, column, wanted in flagged:
         mine = Enrolment.course_id == column.course_id
@@ -253,7 +254,7 @@ def _enrolment_facts(cohort: Cohort, flagged: Sequence[tuple[int, Column, frozen
     if activity:
         aggregates.insert(0, func.max(Enrolment.last_active_at).filter(Enrolment.course_id.in_(course_ids))
                           .label("last_active"))
-    # Only whether courses were completed: only the completed rows are read (ix_enrolments_completed holds them).
+    # Only whether courses were completed: only the completed rows are read.
     completed_only = not activity and all(wanted <= {"d"} for _i, _c, wanted in flagged)
     where = (Enrolment.completed_at.is_not(None),) if completed_only else ()
     # One course: its rows are one range of ix_enrolments_by_course, read once (no LATERAL needed) unless
@@ -742,11 +743,12 @@ def _completion_counts(session: DbSession, cohort: Cohort, assigned: Sequence[st
     The statement's shape differs by database (docs/performance.md, "Scale figures"). PostgreSQL
     reads each member's completed enrolments once, in a LATERAL subquery through an index of
     completed enrolments by member (ix_enrolments_completed), and counts the distinct courses (a
-    join would read every enrolment on the site; correlated EXISTS per course made it plan 100 times
-    the cost, and JIT-compile). SQLite probes each course in turn with EXISTS and stops at the first
-    not completed: one or two index probes for most members, where grouping their completed rows
-    cost twice as much. A member with nothing completed is never counted as having completed
-    everything, and is not clear of an overdue course while one is past due.
+    join would read every enrolment on the site; correlated EXISTS per course made its planner
+    cost the statement ten times higher and JIT-compile it: 475 ms). SQLite probes each course in
+    turn with EXISTS and stops at the first not completed: one or two index probes for most
+    members, where grouping their completed rows cost twice as much. A member with nothing
+    completed is never counted as having completed everything, and is not clear of an overdue
+    course while one is past due.
     """
     def count_of(courses: Sequence[str], course: ColumnElement[Any]):
         return func.count().filter(course.in_(courses)) if courses else literal(0)
