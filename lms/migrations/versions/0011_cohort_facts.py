@@ -28,6 +28,7 @@ partial index of issued certificates by course, holder and validity serves them 
 
 SQLite: like 0008_visit_upsert's, these triggers name `enrolments`; a later migration that
 rebuilds `enrolments` in batch mode must drop them first (`drop_triggers` below) and create
+them again after. One that rebuilds `step_progress` drops them with the table: it must create
 them again after.
 """
 import sqlalchemy as sa
