@@ -14,8 +14,8 @@ Prints the site's size, medians over BENCH_ROUNDS rounds (default 7) and each
 page's query count. Target: under 300 ms per page.
 
 The rows are loaded in bulk (COPY on PostgreSQL, executemany on SQLite), with
-the step-visit trigger off while loading: each enrolment row carries the place
-the trigger would have given it. PostgreSQL is VACUUM ANALYZEd after the load,
+step_progress's triggers off while loading: each enrolment row carries the place
+and the completed steps the triggers would have given it. PostgreSQL is VACUUM ANALYZEd after the load,
 as autovacuum would soon do; SQLite is left as the app leaves it (no ANALYZE).
 
 Runs on SQLite, and on PostgreSQL 15 too when its binaries are installed
@@ -90,8 +90,9 @@ def _sqlite_value(value: Any) -> Any:
 class Loader:
     """Rows with their ids into tables, in the session's transaction: COPY on PostgreSQL, executemany on SQLite.
 
-    While loading, step_progress's trigger (a visit moves its enrolment's place) is
-    off: the enrolment rows are loaded with the place it would have set.
+    While loading, step_progress's triggers (a visit moves its enrolment's place; a
+    completion lists the step on it) are off: the enrolment rows are loaded with the
+    place and the list of completed steps they would have set.
     """
 
     def __init__(self, session) -> None:
@@ -190,9 +191,10 @@ def populate(session, course_ids: list[str]) -> int:
                 completed = now - timedelta(days=rng.randint(1, 400)) if roll > 0.7 else None
                 last_active = now - timedelta(minutes=rng.randint(0, 100_000))
                 started = last_active - timedelta(days=rng.randint(0, 60))
-                # The place the step-visit trigger would have set: the last step seen, when it was seen.
+                # The place the step-visit trigger would have set: the last step seen, when it was seen;
+                # and the completed steps the completion trigger would have listed.
                 enrolments.append((enrolment_id, user_id, c, 1, started, f"step-{done - 1}" if done else None,
-                                   last_active, completed))
+                                   last_active, completed, "".join(f"[step-{s}]" for s in range(done))))
                 steps += [(step_id + s, enrolment_id, f"step-{s}", started, last_active, now) for s in range(done)]
                 step_id += done
                 if completed and rng.random() < 0.5:
@@ -204,7 +206,7 @@ def populate(session, course_ids: list[str]) -> int:
                 counts["in the cohort"] += cohort_id == cohort.id
                 enrolment_id += 1
         loader.load("enrolments", ("id", "user_id", "course_id", "cycle", "started_at", "last_step_id",
-                                   "last_active_at", "completed_at"), enrolments)
+                                   "last_active_at", "completed_at", "completed_steps"), enrolments)
         loader.load("step_progress", ("id", "enrolment_id", "step_id", "first_seen_at", "last_seen_at",
                                       "completed_at"), steps)
         loader.load("certificates", ("id", "user_id", "enrolment_id", "status", "code", "holder_name", "course_id",

@@ -72,6 +72,21 @@ def enrol(session, user: User, course_id: str = "listening", steps=(), completed
     return enrolment
 
 
+def assert_completed_steps_exact(session) -> None:
+    """Every enrolment's list of completed steps (kept by triggers, migration 0011_cohort_facts) is exactly its
+    completed step rows: the progress table sorts by the list."""
+    from sqlalchemy import select
+
+    session.expire_all()  # the triggers wrote behind the ORM's back
+    listed = {e_id: sorted(filter(None, steps.replace("[", "").split("]")))
+              for e_id, steps in session.execute(select(Enrolment.id, Enrolment.completed_steps))}
+    completed: dict[int, list[str]] = {e_id: [] for e_id in listed}
+    for e_id, step_id in session.execute(select(StepProgress.enrolment_id, StepProgress.step_id)
+                                         .where(StepProgress.completed_at.is_not(None))):
+        completed[e_id].append(step_id)
+    assert listed == {e_id: sorted(steps) for e_id, steps in completed.items()}
+
+
 def certify(session, user: User, course_id: str = "listening", valid_until: date | None = None,
             status: str = "issued", enrolment: Enrolment | None = None, code: str | None = None) -> Certificate:
     certificate = Certificate(

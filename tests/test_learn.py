@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from lms.learning.forms import UNKNOWN_AUDIENCE
 from lms.learning.models import Enrolment, StepProgress
 from tests.conftest import csrf_token
+from tests.factories import assert_completed_steps_exact
 
 
 @pytest.fixture
@@ -210,6 +211,13 @@ def test_retake_a_completed_course(client, trainee, session):
     client.post("/courses/listening/retake", data={"csrf_token": csrf_token(client, "/courses/listening")})
     cycles = session.scalars(select(Enrolment.cycle).order_by(Enrolment.cycle)).all()
     assert cycles == [1, 2]
+    client.post("/courses/listening/steps/optional/done",
+                data={"csrf_token": csrf_token(client, "/courses/listening/steps/optional")})
+    session.expire_all()
+    # The new cycle lists its own completed step; the first keeps its own (none here).
+    cycles_steps = [e.completed_steps for e in session.scalars(select(Enrolment).order_by(Enrolment.cycle))]
+    assert cycles_steps == ["", "[optional]"]
+    assert_completed_steps_exact(session)
 
 
 def test_another_trainees_progress_is_never_shown(app, client, users, session):

@@ -88,3 +88,45 @@ def test_migrating_up_and_down_keeps_every_row(app):
         assert _row_counts(connection, expected) == expected
     command.upgrade(config, "head")
     db.check_schema()
+
+
+def test_0011_lists_each_enrolments_completed_steps_and_keeps_the_list(app):
+    """The migration fills the list from the step rows already there; its triggers keep it; down drops both."""
+    from alembic import command
+    from sqlalchemy import insert, inspect, text
+
+    from lms.accounts.models import User
+
+    config = db.alembic_config()
+    command.downgrade(config, "0010_report_indexes")
+    with db.engine.begin() as connection:
+        # users is as the models say at 0010: its Python defaults fill the columns not given.
+        user_id = connection.execute(insert(User.__table__).values(
+            email="a@example.org", display_name="A", password_hash="x", role="trainee")).inserted_primary_key[0]
+        for cycle in (1, 2):
+            connection.execute(text("INSERT INTO enrolments (user_id, course_id, cycle, started_at, last_active_at) "
+                                    "VALUES (:u, 'listening', :c, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"),
+                               {"u": user_id, "c": cycle})
+        first, second = connection.execute(text("SELECT id FROM enrolments ORDER BY cycle")).scalars().all()
+        for enrolment_id, step_id, done in ((first, "welcome", True), (first, "practice", True),
+                                            (first, "optional", False), (second, "welcome", False)):
+            connection.execute(text("INSERT INTO step_progress (enrolment_id, step_id, first_seen_at, last_seen_at, "
+                                    "completed_at) VALUES (:e, :s, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, "
+                                    + ("CURRENT_TIMESTAMP)" if done else "NULL)")), {"e": enrolment_id, "s": step_id})
+    command.upgrade(config, "head")
+
+    def listed() -> list[str]:
+        with db.engine.connect() as connection:
+            return list(connection.execute(text("SELECT completed_steps FROM enrolments ORDER BY cycle")).scalars())
+    assert listed() == ["[practice][welcome]", ""]
+    with db.engine.begin() as connection:
+        connection.execute(text("UPDATE step_progress SET completed_at = CURRENT_TIMESTAMP "
+                                "WHERE enrolment_id = :e AND step_id = 'welcome'"), {"e": second})
+    assert listed() == ["[practice][welcome]", "[welcome]"]
+    command.downgrade(config, "0010_report_indexes")
+    assert "completed_steps" not in {c["name"] for c in inspect(db.engine).get_columns("enrolments")}
+    with db.engine.begin() as connection:  # the visit trigger of 0008 still moves the place, and nothing else fails
+        connection.execute(text("UPDATE step_progress SET completed_at = NULL WHERE enrolment_id = :e"), {"e": second})
+    command.upgrade(config, "head")
+    assert listed() == ["[practice][welcome]", ""]
+    db.check_schema()

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from lms.learning.models import StepProgress
 from lms.roleplay.models import RunChoice, ScenarioRun, WellbeingCheckin
 from tests.conftest import CSRF_RE, csrf_token
-from tests.factories import make_play_content, start, text
+from tests.factories import assert_completed_steps_exact, make_play_content, start, text
 
 
 @pytest.fixture
@@ -254,6 +254,7 @@ def test_a_course_step_run_completes_the_step_and_links_back(client, trainee, se
     choose(client, again, 0)
     session.expire_all()
     assert session.scalar(select(StepProgress.completed_at).where(StepProgress.step_id == "roleplay")) is not None
+    assert_completed_steps_exact(session)  # the role-play's completion is on its enrolment's list
 
 
 def test_course_prerequisites_are_enforced(client, trainee, session):

@@ -34,6 +34,7 @@ from tests.factories import (
     SECRET_CHECKIN,
     SECRET_REFLECTION,
     TODAY,
+    assert_completed_steps_exact,
     certify,
     enrol,
     join,
@@ -135,6 +136,7 @@ def test_every_table_about_users_is_exported_and_cleaned_by_deletion(client, ses
     assert post(client, "/account/delete", form, form_page="/account/data").status_code == 302
     session.expire_all()
     assert session.get(User, person.id) is None
+    assert_completed_steps_exact(session)  # the other trainees' lists of completed steps are untouched
     for table_name, columns in referring.items():
         table = Base.metadata.tables[table_name]
         left = session.execute(select(table).where(or_(*(c == person.id for c in columns)))).all()

@@ -14,6 +14,7 @@ from lms.core.services import ServiceError
 from lms.learning import assessments, confirmations, progress, questions, responses
 from lms.learning.models import AssessmentAttempt, AssessmentDraw, ResponseEntry
 from tests.conftest import csrf_token
+from tests.factories import assert_completed_steps_exact
 
 V11 = Path(__file__).parent / "fixtures" / "v11"
 RIGHT = {"c-secret": [4], "c-lead": [0], "c-break": [1], "c-tone": [0]}
@@ -229,6 +230,10 @@ def test_the_last_confirmation_completes_the_course(setup, session, users):
     assert progress.course_progress(session, trainee.id, course).next_step.id == "shift"
     _, course_done = confirmations.confirm_step(session, enrolment, course, course.step("shift"), trainer)
     assert course_done and enrolment.completed_at is not None
+    # Questions, responses, a trainer's review, an assessment and a confirmation each completed a step: each is
+    # on the enrolment's list of completed steps, which sorts the cohort's progress table.
+    assert_completed_steps_exact(session)
+    assert {s.id for s in course.required_steps} <= progress.completed_step_ids(session, enrolment.id)
 
 
 # -- pages ------------------------------------------------------------------------------------

@@ -169,8 +169,13 @@ def columns_for(session: DbSession, cohort: Cohort, catalog: Catalog) -> tuple[C
 # Filters and sorts need facts about every member, not just the page shown. They
 # come from aggregates per member joined to the members (_per_member): one pass
 # over the cohort's rows, where correlated EXISTS subqueries per member and course
-# cost PostgreSQL seconds at 10,000 trainees. Each plan was read on both databases
-# at 100,000 trainees (docs/performance.md, "Scale figures").
+# cost PostgreSQL seconds at 10,000 trainees (its planner costs them high enough to
+# JIT-compile). SQLite, whose probes are cheap, tests a status over a few courses
+# with EXISTS (_exists_flag). Progress reads each enrolment's list of completed
+# steps (Enrolment.completed_steps), not its step rows; last activity over several
+# courses, the first of each member's enrolments most recent first (_last_active).
+# Each plan was read on both databases at 100,000 trainees (docs/performance.md,
+# "Scale figures").
 
 def escape_like(text: str) -> str:
     """Escape LIKE wildcards so that a search for 50% finds '50%'."""
@@ -216,12 +221,22 @@ def _per_member(cohort: Cohort, user_id: InstrumentedAttribute[Any], aggregates:
     return grouped, grouped.c.user_id == User.id
 
 
+def _steps_done(column: Column) -> ColumnElement[int]:
+    """How many of the course's required steps an enrolment has completed, from its list of completed steps."""
+    return sum((case((Enrolment.completed_steps.contains(f"[{step_id}]", autoescape=True), 1), else_=0)
+                for step_id in column.required), literal(0))
+
+
 def _enrolment_facts(cohort: Cohort, flagged: Sequence[tuple[int, Column, frozenset[str]]], activity: Sequence[Column],
                      lateral: bool):
-    """Per member: last activity (in `activity`), and per flagged course i whether started (s<i>) and completed (d<i>).
+    """Per member: last activity (in `activity`), and per flagged course i whether started (s<i>) and completed (d<i>),
+    and progress (p<i>).
 
-    Only the flagged and `activity` courses are read; when sorting by last activity, `activity` is
-    every column shown, so the flagged ones are among them and a plain max() is the right one."""
+    p<i> is the latest cycle's count of completed required steps, carried in the cycle: max(cycle × (required + 1)
+    + count), so one pass over the member's rows finds it (`_latest_done` reads it back out).
+    Only the flagged and `activity` courses are read. `activity` is given only when sorting by last
+    activity in the one course shown (over several, see _last_active), so the flagged courses are
+    that one and a plain max() is the right one."""
     flags = []
     for i, column, wanted in flagged:
         mine = Enrolment.course_id == column.course_id
@@ -229,13 +244,46 @@ def _enrolment_facts(cohort: Cohort, flagged: Sequence[tuple[int, Column, frozen
             flags.append(_flag(mine).label(f"s{i}"))
         if "d" in wanted:
             flags.append(_flag(and_(mine, Enrolment.completed_at.is_not(None))).label(f"d{i}"))
+        if "p" in wanted:
+            latest = Enrolment.cycle * (len(column.required) + 1) + _steps_done(column)
+            flags.append(func.max(latest).filter(mine).label(f"p{i}"))
     course_ids = sorted({c.course_id for _i, c, _w in flagged} | {c.course_id for c in activity}) or [""]
     # One course: one seek per member finds it; several: see unindexed.
     course = Enrolment.course_id if len(course_ids) == 1 else unindexed(Enrolment.course_id)
-    last_active = func.max(Enrolment.last_active_at).filter(Enrolment.course_id.in_(course_ids)).label("last_active")
-    # One course: its rows are one range of ix_enrolments_by_course, read once (no LATERAL needed).
-    return _per_member(cohort, Enrolment.user_id, [last_active, *flags], (), course.in_(course_ids),
-                       "enrolment_facts", lateral and len(course_ids) > 1)
+    aggregates = [*flags]
+    if activity:
+        aggregates.insert(0, func.max(Enrolment.last_active_at).filter(Enrolment.course_id.in_(course_ids))
+                          .label("last_active"))
+    # Only whether courses were completed: only the completed rows are read.
+    completed_only = not activity and all(wanted <= {"d"} for _i, _c, wanted in flagged)
+    where = (Enrolment.completed_at.is_not(None),) if completed_only else ()
+    # One course: its rows are one range of ix_enrolments_by_course, read once (no LATERAL needed) unless
+    # progress is wanted: that reads each row's completed steps from the table, so only the members' rows.
+    if lateral and len(course_ids) == 1 and any("p" in wanted for _i, _c, wanted in flagged):
+        # Each member's row of the course, through ix_enrolments_by_course (course, member).
+        return _per_member(cohort, Enrolment.user_id, aggregates, (*where, Enrolment.course_id == course_ids[0]),
+                           true(), "enrolment_facts", lateral=True)
+    # Completions in a few courses: those courses' completed entries of ix_enrolments_by_course, hashed against
+    # the members, cost PostgreSQL less than a probe per member (80 against 105 ms at 10,000 members, four courses).
+    few_completions = completed_only and len(course_ids) <= _FEW_COURSES
+    return _per_member(cohort, Enrolment.user_id, aggregates, where, course.in_(course_ids),
+                       "enrolment_facts", lateral and len(course_ids) > 1 and not few_completions)
+
+
+def _last_active(columns: Sequence[Column]) -> ColumnElement[Any]:
+    """A member's last activity in any of `columns` (NULL if none), for the sort over several courses.
+
+    The member's most recent enrolment in those courses, found first in ix_enrolments_report (by
+    member, most recent first): one or two index entries per member, where a max() read all of
+    their dozen enrolments (130,000 entries for a cohort of 10,000)."""
+    return (select(Enrolment.last_active_at)
+            .where(Enrolment.user_id == User.id, unindexed(Enrolment.course_id).in_([c.course_id for c in columns]))
+            .order_by(Enrolment.last_active_at.desc()).limit(1).correlate(User).scalar_subquery())
+
+
+def _latest_done(enrolled_t, i: int, column: Column) -> ColumnElement[int]:
+    """The count of required steps completed in the member's latest cycle of course i (0 if never enrolled)."""
+    return func.coalesce(enrolled_t.c[f"p{i}"] % (len(column.required) + 1), 0)
 
 
 def _certificate_facts(cohort: Cohort, flagged: Sequence[tuple[int, Column, frozenset[str]]], today: date):
@@ -253,8 +301,12 @@ def _certificate_facts(cohort: Cohort, flagged: Sequence[tuple[int, Column, froz
     # Unindexed: else SQLite reads the courses' certificates on the whole site.
     narrowing = unindexed(Certificate.course_id).in_([c.course_id for _i, c, _w in flagged] or [""])
     # Grouped on both databases: a LATERAL per member measured no faster here (few certificates each).
-    return _per_member(cohort, Certificate.user_id, flags, (Certificate.status == "issued",), narrowing,
-                       "certificate_facts", lateral=False)
+    return _per_member(cohort, Certificate.user_id, flags, (_issued(),), narrowing, "certificate_facts", lateral=False)
+
+
+def _issued() -> ColumnElement[bool]:
+    """Issued certificates, written into the SQL so that ix_certificates_issued_course (its partial index) serves it."""
+    return Certificate.status == literal("issued", literal_execute=True)
 
 
 def _possible(status: str, column: Column, today: date) -> bool:
@@ -263,41 +315,48 @@ def _possible(status: str, column: Column, today: date) -> bool:
     return overdue if status == "overdue" else not (overdue and status in ("in_progress", "not_started"))
 
 
-def _progress_facts(cohort: Cohort, column: Column):
-    """Per member: completed required steps of one course in their latest cycle."""
-    latest = (select(Enrolment.user_id, func.max(Enrolment.cycle).label("cycle"))
-              .where(Enrolment.course_id == column.course_id, Enrolment.user_id.in_(_member_ids(cohort)))
-              .group_by(Enrolment.user_id).subquery("latest"))
-    return (select(Enrolment.user_id, func.count(StepProgress.id).label("done"))
-            .join(latest, and_(latest.c.user_id == Enrolment.user_id, latest.c.cycle == Enrolment.cycle))
-            .join(StepProgress, and_(StepProgress.enrolment_id == Enrolment.id, StepProgress.completed_at.is_not(None),
-                                     StepProgress.step_id.in_(column.required or ("",))))
-            # The members again: else SQLite counts the steps of every enrolment in the course on the site.
-            .where(Enrolment.course_id == column.course_id, Enrolment.user_id.in_(_member_ids(cohort)))
-            .group_by(Enrolment.user_id).subquery("progress_facts"))
-
-
 def _on(table, name: str, i: int):
     return func.coalesce(table.c[f"{name}{i}"], 0) > 0
 
 
-def _status_sql(status: str, i: int, column: Column, enrolled_t, certs_t, today: date) -> ColumnElement[bool]:
-    """Whether a member is in `status` for course i; mirrors _cell() below. Uses only the flags in _FLAGS[status]."""
-    def flag(name: str) -> ColumnElement[bool]:
-        return _on(certs_t if name in ("h", "ok", "live") else enrolled_t, name, i)
-
+def _status_sql(status: str, column: Column, today: date, flag) -> ColumnElement[bool]:
+    """Whether a member is in `status` for a course; mirrors _cell() below. `flag(name)` is one of the course's flags
+    (_FLAGS[status] names the ones each status uses)."""
     overdue = column.due_on is not None and column.due_on < today
-    # Built lazily: each status's condition uses only the flags _FLAGS gives it.
+    # Built lazily: each status's condition uses only the flags _FLAGS gives it. Enrolment flags first: with
+    # EXISTS (SQLite), the cheaper probe decides most members alone.
     conditions = {
         "certificate": lambda: flag("ok"),
         "refresher_due": lambda: and_(flag("live"), ~flag("ok")),
         "expired": lambda: and_(flag("h"), ~flag("live")),
-        "completed": lambda: and_(~flag("h"), flag("d")),
-        "overdue": lambda: and_(~flag("h"), ~flag("d")) if overdue else false(),
-        "in_progress": lambda: false() if overdue else and_(~flag("h"), ~flag("d"), flag("s")),
-        "not_started": lambda: false() if overdue else and_(~flag("h"), ~flag("d"), ~flag("s")),
+        "completed": lambda: and_(flag("d"), ~flag("h")),
+        "overdue": lambda: and_(~flag("d"), ~flag("h")) if overdue else false(),
+        "in_progress": lambda: false() if overdue else and_(~flag("d"), flag("s"), ~flag("h")),
+        "not_started": lambda: false() if overdue else and_(~flag("s"), ~flag("d"), ~flag("h")),
     }
     return conditions[status]()
+
+
+def _exists_flag(name: str, column: Column, today: date) -> ColumnElement[bool]:
+    """A member's flag for one course as a correlated EXISTS: one index probe, stopping at the first row."""
+    if name in ("s", "d"):
+        found = [Enrolment.user_id == User.id, Enrolment.course_id == column.course_id]
+        if name == "d":
+            found.append(Enrolment.completed_at.is_not(None))
+        return select(Enrolment.id).where(*found).correlate(User).exists()
+    found = [Certificate.user_id == User.id, Certificate.course_id == column.course_id, _issued()]
+    if name == "ok":
+        found.append(validity.valid_sql(Certificate.valid_until, today))
+    elif name == "live":
+        found.append(validity.not_expired_sql(Certificate.valid_until, today))
+    return select(Certificate.id).where(*found).correlate(User).exists()
+
+
+#: On SQLite, a status over this many courses or fewer is tested with EXISTS probes per member and course
+#: (most members are decided by the first probe or two: 60 ms for the overdue filter at 10,000 members, where
+#: the aggregates took 110 ms); over more, the aggregates' one read of each member's rows costs less than up to
+#: two probes per course.
+_FEW_COURSES = 5
 
 
 def _members_query(cohort: Cohort, columns: Sequence[Column], query: Query, today: date, lateral: bool):
@@ -311,26 +370,36 @@ def _members_query(cohort: Cohort, columns: Sequence[Column], query: Query, toda
     # Only the courses where the status is possible are looked at, with only the flags it needs:
     # fewer rows, fewer aggregates per row.
     matching = [(i, c) for i, c in enumerate(columns) if _possible(status, c, today)] if status else []
+    probed = bool(status) and not lateral and len(matching) <= _FEW_COURSES
     wanted = _FLAGS.get(query.status or "", frozenset())
-    enrolment_flags = {i: (c, wanted & {"s", "d"}) for i, c in matching}
+    enrolment_flags = {} if probed else {i: (c, wanted & {"s", "d"}) for i, c in matching}
     if by_progress:
-        enrolment_flags[0] = (columns[0], enrolment_flags.get(0, (columns[0], frozenset()))[1] | {"d"})
+        enrolment_flags[0] = (columns[0], enrolment_flags.get(0, (columns[0], frozenset()))[1] | {"d", "p"})
     flagged = [(i, c, w) for i, (c, w) in sorted(enrolment_flags.items(), key=lambda item: item[0]) if w]
     activity = columns if query.sort == "last_active" else ()
+    recent = _last_active(activity) if len(activity) > 1 else None
+    if recent is not None:
+        activity = ()
     enrolled_t = None
     if flagged or activity:
         enrolled_t, on = _enrolment_facts(cohort, flagged, activity, lateral)
         stmt = stmt.outerjoin(enrolled_t, on)
-    if status:
+    if probed and status:
+        stmt = stmt.where(or_(false(), *(_status_sql(status, c, today, lambda name, c=c: _exists_flag(name, c, today))
+                                         for _i, c in matching)))
+    elif status:
         certs_t, on = _certificate_facts(cohort, [(i, c, wanted & {"h", "ok", "live"}) for i, c in matching], today)
-        stmt = stmt.outerjoin(certs_t, on).where(
-            or_(false(), *(_status_sql(status, i, c, enrolled_t, certs_t, today) for i, c in matching)))
+        stmt = stmt.outerjoin(certs_t, on)
+
+        def flag_of(i: int):
+            return lambda name: _on(certs_t if name in ("h", "ok", "live") else enrolled_t, name, i)
+        stmt = stmt.where(or_(false(), *(_status_sql(status, c, today, flag_of(i)) for i, c in matching)))
     if by_progress:
-        progress_t = _progress_facts(cohort, columns[0])
-        stmt = stmt.outerjoin(progress_t, progress_t.c.user_id == User.id)
         # A completed course sorts above any count of steps.
         key: ColumnElement[Any] = case((_on(enrolled_t, "d", 0), len(columns[0].required) + 1),
-                                       else_=func.coalesce(progress_t.c.done, 0))
+                                       else_=_latest_done(enrolled_t, 0, columns[0]))
+    elif recent is not None:
+        key = recent
     elif query.sort == "last_active" and enrolled_t is not None:
         key = enrolled_t.c.last_active
     else:
@@ -671,34 +740,34 @@ def summary(session: DbSession, cohort: Cohort, columns: Sequence[Column], today
 def _completion_counts(session: DbSession, cohort: Cohort, assigned: Sequence[str], past_due: Sequence[str]):
     """(members who completed every assigned course, members who completed every past-due one), in one statement.
 
-    Each member's completed enrolments are read once, through an index of completed enrolments by
-    member (ix_enrolments_completed), and counted per course, whatever the number of courses. The
-    statement's shape differs by database (docs/performance.md, "Scale figures"): PostgreSQL reads
-    each member's few rows in a LATERAL subquery (a join would read every enrolment on the site);
-    SQLite, which has no LATERAL, groups one join (correlated subqueries seek once per member and
-    course). A member with nothing completed is never counted as having completed everything, and
-    is not clear of an overdue course while one is past due.
+    The statement's shape differs by database (docs/performance.md, "Scale figures"). PostgreSQL
+    reads each member's completed enrolments once, in a LATERAL subquery through an index of
+    completed enrolments by member (ix_enrolments_completed), and counts the distinct courses (a
+    join would read every enrolment on the site; correlated EXISTS per course made its planner
+    cost the statement ten times higher and JIT-compile it: 475 ms). SQLite probes each course in
+    turn with EXISTS and stops at the first not completed: one or two index probes for most
+    members, where grouping their completed rows cost twice as much. A member with nothing
+    completed is never counted as having completed everything, and is not clear of an overdue
+    course while one is past due.
     """
-    def count_of(courses: Sequence[str], course: ColumnElement[Any], distinct: bool = True):
-        counted = func.count(func.distinct(course)) if distinct else func.count()
-        return counted.filter(course.in_(courses)) if courses else literal(0)
+    def count_of(courses: Sequence[str], course: ColumnElement[Any]):
+        return func.count().filter(course.in_(courses)) if courses else literal(0)
 
-    done_all = len(assigned)
-    done_past_due = len(past_due)
-    if is_postgresql(session):
-        completed_courses = (select(Enrolment.course_id).distinct()
-                             .where(Enrolment.user_id == CohortMember.user_id, Enrolment.completed_at.is_not(None))
-                             .correlate(CohortMember).subquery("completed_courses"))
-        per_member = (select(count_of(assigned, completed_courses.c.course_id, distinct=False).label("done"),
-                             count_of(past_due, completed_courses.c.course_id, distinct=False).label("done_past_due"))
-                      .lateral("per_member"))
-        rows = (select(per_member.c.done, per_member.c.done_past_due).select_from(CohortMember)
-                .join(per_member, true()).where(CohortMember.cohort_id == cohort.id).subquery())
-    else:
-        course = unindexed(Enrolment.course_id)  # the member's dozen entries read once, not a seek per course
-        rows = (select(count_of(assigned, course).label("done"), count_of(past_due, course).label("done_past_due"))
-                .select_from(CohortMember)
-                .join(Enrolment, and_(Enrolment.user_id == CohortMember.user_id, Enrolment.completed_at.is_not(None)))
-                .where(CohortMember.cohort_id == cohort.id).group_by(CohortMember.user_id).subquery())
-    return select(func.count(case((rows.c.done == done_all, 1))),
-                  func.count(case((rows.c.done_past_due == done_past_due, 1))))
+    if not is_postgresql(session):
+        def completed(course_id: str) -> ColumnElement[bool]:
+            return (select(Enrolment.id)
+                    .where(Enrolment.user_id == CohortMember.user_id, Enrolment.course_id == course_id,
+                           Enrolment.completed_at.is_not(None)).correlate(CohortMember).exists())
+        return (select(func.count(case((and_(true(), *(completed(c) for c in assigned)), 1))),
+                       func.count(case((and_(true(), *(completed(c) for c in past_due)), 1))))
+                .where(CohortMember.cohort_id == cohort.id))
+    completed_courses = (select(Enrolment.course_id).distinct()
+                         .where(Enrolment.user_id == CohortMember.user_id, Enrolment.completed_at.is_not(None))
+                         .correlate(CohortMember).subquery("completed_courses"))
+    per_member = (select(count_of(assigned, completed_courses.c.course_id).label("done"),
+                         count_of(past_due, completed_courses.c.course_id).label("done_past_due"))
+                  .lateral("per_member"))
+    rows = (select(per_member.c.done, per_member.c.done_past_due).select_from(CohortMember)
+            .join(per_member, true()).where(CohortMember.cohort_id == cohort.id).subquery())
+    return select(func.count(case((rows.c.done == len(assigned), 1))),
+                  func.count(case((rows.c.done_past_due == len(past_due), 1))))

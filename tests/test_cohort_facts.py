@@ -1,0 +1,195 @@
+"""The progress table's facts at scale: each enrolment's list of completed steps, and the sorted and
+filtered pages it serves (docs/performance.md, "Scale figures").
+
+The list is kept by triggers (migration 0011_cohort_facts), so every write to step rows must
+keep it exact, whoever makes it: the services, or plain SQL. The sorted and filtered pages read
+it, the members' most recent activity and their completions in SQL; they must list exactly the
+members, in exactly the order, that the cells shown for every member give.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, text
+
+from lms.accounts.models import User
+from lms.catalog.services import catalog
+from lms.cohorts import reports
+from lms.core.db import db
+from lms.core.models import utcnow
+from lms.learning import progress
+from lms.learning.models import Enrolment, StepProgress
+from tests.factories import (
+    LISTENING_REQUIRED,
+    TODAY,
+    assert_completed_steps_exact,
+    certify,
+    enrol,
+    join,
+    make_cohort,
+    quick_user,
+)
+
+
+def _listed(session, enrolment_id: int) -> list[str]:
+    session.expire_all()
+    steps = session.scalar(select(Enrolment.completed_steps).where(Enrolment.id == enrolment_id)) or ""
+    return sorted(filter(None, steps.replace("[", "").split("]")))
+
+
+def test_the_list_of_completed_steps_follows_every_write_to_step_rows(app, session):
+    user = quick_user(session, "Owl")
+    with app.app_context():
+        course = catalog().course("listening")
+        enrolment = progress.enrol(session, user.id, course)
+        session.commit()
+        assert _listed(session, enrolment.id) == []
+        # A visit is not a completion; completing twice lists the step once.
+        progress.record_visit(session, enrolment, course.step("welcome"))
+        session.commit()
+        assert _listed(session, enrolment.id) == []
+        for step_id in ("welcome", "welcome", "optional", "practice"):
+            progress.complete_step(session, enrolment, course, course.step(step_id))
+            session.commit()
+        assert _listed(session, enrolment.id) == ["optional", "practice", "welcome"]
+    # Writes that bypass the services: a completed row inserted, a completion cleared, a step renamed,
+    # a completed row deleted, a completion set again.
+    e_id = enrolment.id
+    session.execute(text("INSERT INTO step_progress (enrolment_id, step_id, first_seen_at, last_seen_at, completed_at)"
+                         " VALUES (:e, 'roleplay', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"),
+                    {"e": e_id})
+    assert _listed(session, e_id) == ["optional", "practice", "roleplay", "welcome"]
+    session.execute(text("UPDATE step_progress SET completed_at = NULL WHERE enrolment_id = :e "
+                         "AND step_id = 'practice'"), {"e": e_id})
+    assert _listed(session, e_id) == ["optional", "roleplay", "welcome"]
+    session.execute(text("UPDATE step_progress SET step_id = 'retired-step' WHERE enrolment_id = :e "
+                         "AND step_id = 'optional'"), {"e": e_id})
+    assert _listed(session, e_id) == ["retired-step", "roleplay", "welcome"]
+    session.execute(text("DELETE FROM step_progress WHERE enrolment_id = :e AND step_id = 'roleplay'"), {"e": e_id})
+    assert _listed(session, e_id) == ["retired-step", "welcome"]
+    session.execute(text("UPDATE step_progress SET completed_at = CURRENT_TIMESTAMP WHERE enrolment_id = :e "
+                         "AND step_id = 'practice'"), {"e": e_id})
+    assert _listed(session, e_id) == ["practice", "retired-step", "welcome"]
+    session.commit()
+    assert_completed_steps_exact(session)
+    # A retake starts a new list; the first cycle keeps its own.
+    session.get(Enrolment, e_id).completed_at = utcnow()
+    session.commit()
+    with app.app_context():
+        retake = progress.start_retake(session, user.id, course)
+        progress.complete_step(session, retake, course, course.step("welcome"))
+        session.commit()
+    assert _listed(session, retake.id) == ["welcome"]
+    assert _listed(session, e_id) == ["practice", "retired-step", "welcome"]
+    # Deleting the enrolment (an account's deletion cascades to it) takes its step rows with it.
+    session.execute(text("DELETE FROM enrolments WHERE id = :e"), {"e": retake.id})
+    session.commit()
+    assert session.scalar(select(StepProgress.id).where(StepProgress.enrolment_id == retake.id)) is None
+    assert_completed_steps_exact(session)
+
+
+def _cohort_of_every_kind(session, trainer):
+    """Members in every state of two courses, 'listening' past due, with ties of progress and activity."""
+    cohort = make_cohort(session, trainer, courses=("listening", "advanced"), due_on=TODAY - timedelta(days=1))
+    now = utcnow()
+    people = [quick_user(session, f"Member {n:02d}") for n in range(24)]
+    twin = User(email="twin@example.org", display_name="member 03", password_hash="x", role="trainee")
+    session.add(twin)  # the same name bar case: ties broken by id
+    session.flush()
+    people.append(twin)
+    join(session, cohort, *people)
+    same_time = now - timedelta(hours=5)
+    plans = [
+        {"steps": ("welcome",)}, {"steps": ("welcome", "optional")},  # the optional step never counts
+        {"steps": ("optional",)}, {"steps": ("welcome", "retired-step")},  # nor a step no longer in the course
+        {"steps": LISTENING_REQUIRED, "completed": True}, {"steps": ("welcome", "practice")}, {},
+        {"steps": ("welcome", "practice", "roleplay"), "last_active": same_time},
+        {"steps": ("welcome", "practice"), "last_active": same_time},
+    ]
+    for n, person in enumerate(people):
+        if n % 11 == 10:
+            continue  # never started anything
+        plan = dict(plans[n % len(plans)])
+        plan.setdefault("last_active", now - timedelta(hours=n))
+        enrol(session, person, "listening", **plan)
+        if n % 4 == 0:
+            enrol(session, person, "advanced", steps=("only",), completed=n % 8 == 4,
+                  last_active=now - timedelta(minutes=n * 7))
+    # Later cycles: any completion stands; otherwise the latest cycle's steps are the progress.
+    enrol(session, people[5], "listening", steps=LISTENING_REQUIRED, completed=True, cycle=2)
+    enrol(session, people[8], "listening", steps=("welcome",), cycle=2)
+    # Certificates of every standing, one without a completed enrolment, one revoked.
+    certify(session, people[4], valid_until=TODAY + timedelta(days=365))
+    certify(session, people[13], valid_until=TODAY + timedelta(days=20))
+    certify(session, people[22], valid_until=TODAY - timedelta(days=3))
+    certify(session, people[7], course_id="advanced")
+    certify(session, people[9], status="revoked", code="revoked-9")
+    # Activity outside the cohort's courses is not activity here.
+    enrol(session, people[11], "retired-course", last_active=now + timedelta(hours=1))
+    return cohort
+
+
+def _expected(app, cohort, query: reports.Query, size: int) -> tuple[list[str], int]:
+    """The page the cells say: every member's row built in Python, filtered and sorted as the page promises."""
+    catalog_ = app.extensions["lms_catalog"].catalog
+    everyone = reports.progress_table(db.session, cohort, catalog_, reports.Query(course=query.course), TODAY,
+                                      page_size=None)
+    columns = everyone.columns
+    facts = reports.member_facts(db.session, [r.user_id for r in everyone.rows], columns)
+    rows = [r for r in everyone.rows if query.status is None or any(c.status == query.status for c in r.cells)]
+
+    def key(row):
+        if query.sort == "progress":
+            f = facts.get((row.user_id, columns[0].course_id))
+            value = None if f is None else (len(columns[0].required) + 1 if f.completed_at else f.done)
+            value = 0 if value is None else value
+        elif query.sort == "last_active":
+            value = row.last_active
+        else:
+            value = row.name.lower()
+        return value
+
+    present = [r for r in rows if key(r) is not None]
+    absent = [r for r in rows if key(r) is None]  # NULLs last in either order
+    ties = sorted(present, key=lambda r: (r.name.lower(), r.user_id))
+    ordered = sorted(ties, key=key, reverse=query.descending)
+    ordered += sorted(absent, key=lambda r: (r.name.lower(), r.user_id))
+    start = (query.page - 1) * size
+    return [r.name for r in ordered[start:start + size]], len(rows)
+
+
+@pytest.mark.parametrize("few", [True, False], ids=["probes", "aggregates"])
+def test_sorted_and_filtered_pages_list_what_the_cells_say(app, session, trainer, monkeypatch, few):
+    cohort = _cohort_of_every_kind(session, trainer)
+    if not few:  # SQLite's other plan: the aggregates over each member's rows
+        monkeypatch.setattr(reports, "_FEW_COURSES", 0)
+    catalog_ = app.extensions["lms_catalog"].catalog
+    size = 6
+    checked = 0
+    for course in (None, "listening", "advanced"):
+        for status in (None, *reports.STATUSES):
+            for sort in reports.SORTS:
+                for descending in (False, True):
+                    for page in (1, 2, 4):
+                        query = reports.Query(course=course, status=status, sort=sort, descending=descending,
+                                              page=page)
+                        names, total = _expected(app, cohort, query, size)
+                        if not names and page > 1:
+                            continue  # past the end: the page shown is the last (tested elsewhere)
+                        shown = reports.progress_table(db.session, cohort, catalog_, query, TODAY, page_size=size)
+                        assert ([r.name for r in shown.rows], shown.total) == (names, total), query
+                        checked += 1
+    assert checked > 200
+    # The summary line counts completed enrolments: of every course, and of every course past due.
+    everyone = reports.progress_table(db.session, cohort, catalog_, reports.Query(), TODAY, page_size=None)
+    facts = reports.member_facts(db.session, [r.user_id for r in everyone.rows], everyone.columns)
+
+    def completed(row, column) -> bool:
+        f = facts.get((row.user_id, column.course_id))
+        return f is not None and f.completed_at is not None
+    done = sum(all(completed(r, c) for c in everyone.columns) for r in everyone.rows)
+    late = sum(not all(completed(r, c) for c in everyone.columns if c.due_on and c.due_on < TODAY)
+               for r in everyone.rows)
+    assert reports.summary(db.session, cohort, everyone.columns, TODAY) == reports.Summary(25, done, late)
+    assert late > 0 and done > 0
