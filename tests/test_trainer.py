@@ -11,6 +11,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from lxml import html as lxml_html
 from sqlalchemy import select
 
 from lms.accounts.models import User
@@ -410,9 +411,16 @@ def test_safe_cell():
 def test_personal_invite_for_an_email_is_kept_and_a_bad_email_is_our_message(client, session, trainer):
     cohort = make_cohort(session, trainer)
     url = f"/trainer/cohorts/{cohort.id}"
-    page = post(client, f"{url}/invites", {"kind": "single", "email": "Owl@Example.org", "days": "14"}, form_page=url)
+    page = post(client, f"{url}/invites",
+                {"kind": "single", "email": "Owl@Example.org", "days": "14", "send_email": "y"}, form_page=url)
     assert page.status_code == 200 and "/register?invite=" in page.get_data(as_text=True)
     assert session.scalar(select(Invite)).email == "owl@example.org"
+    # The forms start empty again: the email is not waiting in the invitation form (ticked to be sent
+    # again) nor in the co-trainer form, whose field has the same name.
+    shown = lxml_html.fromstring(page.get_data(as_text=True))
+    assert shown.get_element_by_id("email").get("value") in (None, "")
+    assert shown.get_element_by_id("co_trainer_email").get("value") in (None, "")
+    assert shown.get_element_by_id("send_email").get("checked") is None
     bad = post(client, f"{url}/invites", {"kind": "single", "email": "not an email", "days": "14"}, form_page=url)
     assert bad.status_code == 400
     assert "That is not an email address: check it, or leave it empty." in bad.get_data(as_text=True)
