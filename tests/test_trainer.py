@@ -159,6 +159,14 @@ def test_co_trainer_and_course_assignment(client, session, users, trainer):
     bad_date = post(client, f"{url}/courses", {"course_id": "advanced", "due_on": "31/31/2020"}, form_page=url)
     assert bad_date.status_code == 400
     assert "Enter the due date as a date, like 2026-03-31." in bad_date.get_data(as_text=True)
+    # A year typed wrong is caught, not turned into "overdue by 739,949 days"; the recent past is fine.
+    for typo in ("0026-12-24", "9999-12-31", (TODAY - timedelta(days=400)).isoformat()):
+        refused = post(client, f"{url}/courses", {"course_id": "advanced", "due_on": typo}, form_page=url)
+        assert refused.status_code == 400, typo
+        assert "Check the year: a due date can be up to a year before today" in refused.get_data(as_text=True)
+    recent = (TODAY - timedelta(days=10)).isoformat()
+    assert post(client, f"{url}/courses", {"course_id": "advanced", "due_on": recent}, form_page=url).status_code == 302
+    assert post(client, f"{url}/courses/advanced/remove", form_page=url).status_code == 302
     assert post(client, f"{url}/courses/listening/remove", form_page=url).status_code == 302
     assert cohorts.assigned_courses(session, cohort) == []
 
