@@ -49,12 +49,12 @@ def test_my_training_and_home_show_what_is_assigned_by_whom_and_when(client, ses
         assert "Overdue by 2 days" in block and 'badge bad' in block
         assert "From Night moderators, spring intake, assigned by Tess Trainer" in block
         assert "Due in 10 days" in block
-        assert ">Start<span class=\"visually-hidden\"> Listening basics" in block
+        assert ">Start<span class=\"visually-hidden\" lang=\"en\"> Listening basics" in block
         assert "Nothing in progress yet: start with what is assigned to you above" in page
 
     enrol(session, trainee, "listening", steps=("welcome",))
     block = client.get("/my-training").get_data(as_text=True)
-    assert ">Continue<span class=\"visually-hidden\"> Listening basics" in block
+    assert ">Continue<span class=\"visually-hidden\" lang=\"en\"> Listening basics" in block
 
 
 def test_catalogue_lists_assigned_courses_first_with_a_badge(client, session, users, trainer):

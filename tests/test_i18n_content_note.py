@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import csrf_token
 from tests.factories import start
 
 ORIGINAL = """---
@@ -82,3 +83,12 @@ def test_untranslated_notes_and_summaries_say_they_are_english_on_a_welsh_page(c
     assert '<span lang="en">self-harm</span>' in page and '<span lang="en">Night volunteer</span>' in page
     catalogue = client.get("/courses").get_data(as_text=True)
     assert '<span lang="en">self-harm</span>' in catalogue
+    # Titles where the page names a course, a step or a role-play: the link, the hidden words of a button.
+    assert client.post("/courses/nights/start", data={"csrf_token": csrf_token(client, "/courses/nights")}
+                       ).status_code == 302
+    step = client.get("/courses/nights/steps/alone?notes=continue").get_data(as_text=True)
+    assert 'href="/courses/nights" lang="en">Nights</a>' in step and 'class="module-name" lang="en">First' in step
+    mine = client.get("/my-training").get_data(as_text=True)
+    assert 'href="/courses/nights" lang="en">Nights</a>' in mine and '<span lang="en">Alone</span>' in mine
+    practice = client.get("/play").get_data(as_text=True)
+    assert '<span class="visually-hidden" lang="cy">Yn hwyr y nos</span>' in practice

@@ -7,7 +7,7 @@ their situation, not their ids, and answers a bad filter with a message.
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from markupsafe import escape
@@ -113,8 +113,17 @@ def test_filters_narrow_by_cohort_kind_and_dates(app, session, trainer, world):
     assert seen(start=TODAY - timedelta(days=7))[1] == [("start", 2, 1, ["Dev"])]
     assert seen(end=TODAY - timedelta(days=7)) == (1, [("start", 2, 1, ["Bea"])], [])
     assert seen(start=TODAY, end=TODAY)[0] == 5
+    # The ends of the calendar, typed by hand, count every run (they were a 500: no UTC moment exists there).
+    assert seen(start=date.min, end=date.max)[0] == 6
     # Skills follow the same filters (late-post declares none; the service still answers).
     assert insight.scenario_insight(session, trainer, scenario, insight.Filters(kind="course")).skills is None
+
+
+@pytest.mark.parametrize("zone", ["Europe/London", "Pacific/Kiritimati", "Pacific/Pago_Pago"])
+def test_the_widest_dates_on_the_page_are_an_answer_not_an_error(app, client, trainer, world, zone):
+    app.config["TIMEZONE"] = zone
+    widest = client.get("/trainer/scenarios/late-post?start=0001-01-01&end=9999-12-31")
+    assert widest.status_code == 200 and "Red lines crossed" in widest.get_data(as_text=True)
 
 
 def test_the_page_names_points_by_their_situation_and_links_trainees(app, client, session, trainer, world):

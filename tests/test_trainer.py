@@ -11,6 +11,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from lxml import html as lxml_html
 from sqlalchemy import select
 
 from lms.accounts.models import User
@@ -158,6 +159,14 @@ def test_co_trainer_and_course_assignment(client, session, users, trainer):
     bad_date = post(client, f"{url}/courses", {"course_id": "advanced", "due_on": "31/31/2020"}, form_page=url)
     assert bad_date.status_code == 400
     assert "Enter the due date as a date, like 2026-03-31." in bad_date.get_data(as_text=True)
+    # A year typed wrong is caught, not turned into "overdue by 739,949 days"; the recent past is fine.
+    for typo in ("0026-12-24", "9999-12-31", (TODAY - timedelta(days=400)).isoformat()):
+        refused = post(client, f"{url}/courses", {"course_id": "advanced", "due_on": typo}, form_page=url)
+        assert refused.status_code == 400, typo
+        assert "Check the year: a due date can be up to a year before today" in refused.get_data(as_text=True)
+    recent = (TODAY - timedelta(days=10)).isoformat()
+    assert post(client, f"{url}/courses", {"course_id": "advanced", "due_on": recent}, form_page=url).status_code == 302
+    assert post(client, f"{url}/courses/advanced/remove", form_page=url).status_code == 302
     assert post(client, f"{url}/courses/listening/remove", form_page=url).status_code == 302
     assert cohorts.assigned_courses(session, cohort) == []
 
@@ -410,9 +419,16 @@ def test_safe_cell():
 def test_personal_invite_for_an_email_is_kept_and_a_bad_email_is_our_message(client, session, trainer):
     cohort = make_cohort(session, trainer)
     url = f"/trainer/cohorts/{cohort.id}"
-    page = post(client, f"{url}/invites", {"kind": "single", "email": "Owl@Example.org", "days": "14"}, form_page=url)
+    page = post(client, f"{url}/invites",
+                {"kind": "single", "email": "Owl@Example.org", "days": "14", "send_email": "y"}, form_page=url)
     assert page.status_code == 200 and "/register?invite=" in page.get_data(as_text=True)
     assert session.scalar(select(Invite)).email == "owl@example.org"
+    # The forms start empty again: the email is not waiting in the invitation form (ticked to be sent
+    # again) nor in the co-trainer form, whose field has the same name.
+    shown = lxml_html.fromstring(page.get_data(as_text=True))
+    assert shown.get_element_by_id("email").get("value") in (None, "")
+    assert shown.get_element_by_id("co_trainer_email").get("value") in (None, "")
+    assert shown.get_element_by_id("send_email").get("checked") is None
     bad = post(client, f"{url}/invites", {"kind": "single", "email": "not an email", "days": "14"}, form_page=url)
     assert bad.status_code == 400
     assert "That is not an email address: check it, or leave it empty." in bad.get_data(as_text=True)

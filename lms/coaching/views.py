@@ -194,13 +194,14 @@ def add_comment(run_id: int):
     if not form.validate_on_submit():
         notify(gettext("The form had expired. Please send your comment again."), "error", near=near)
         return _run_page(run, form, 400)
+    # Said beside the choice (or the whole run) commented on; no #fragment, so the message takes the focus.
+    place = f"choice-{position}" if position is not None else "whole-run"
     comment, ok = service_call(lambda: coaching.add_comment(db.session, current_user, run, position, form.text.data),
                                gettext("Comment added. The trainee will see it in their debrief and on My training."),
-                               refusal_near=near)
+                               near=place, refusal_near=near)
     if not ok:
         return _run_page(run, form, 400)
-    anchor = f"choice-{position}" if position is not None else "whole-run"
-    return redirect(url_for(".run", run_id=run.id, _anchor=anchor), code=303)
+    return redirect(url_for(".run", run_id=run.id), code=303)
 
 
 def _own_comment(comment_id: int):

@@ -17,7 +17,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, ValidationError
 
 from lms.cohorts.reports import SORTS, STATUSES
-from lms.core import i18n
+from lms.core import clock, i18n
 from lms.core.forms import NOT_A_CHOICE, NOT_A_NUMBER, options, too_long
 
 DAYS_RANGE = _l("Enter a number of days from 1 to 365.")
@@ -48,6 +48,15 @@ class AssignCourseForm(FlaskForm):
                        invalid_value_message=_l("Enter the due date as a date, like 2026-03-31."),
                        description=_l("Trainees who have not finished by then show as overdue."))
     submit = SubmitField(_l("Assign course"))
+
+    #: How far from today a typed due date may be, in days. A year typed wrong (0026, 2062, 20266) is refused
+    #: rather than making every trainee overdue by centuries, or never reminded; the recent past is allowed.
+    PAST_DAYS, FUTURE_DAYS = 366, 10 * 366
+
+    def validate_due_on(self, field: DateField) -> None:
+        if field.data and not -self.PAST_DAYS <= (field.data - clock.today()).days <= self.FUTURE_DAYS:
+            raise ValidationError(gettext("Check the year: a due date can be up to a year before today "
+                                          "and up to ten years after it."))
 
 
 class InviteForm(FlaskForm):

@@ -128,7 +128,10 @@ def cohort(cohort_id: int):
 def _cohort_page(current: Cohort, token: str | None = None, emailed_to: str | None = None,
                  invite_form: InviteForm | None = None,
                  course_form: AssignCourseForm | None = None, trainer_form: CoTrainerForm | None = None):
-    course_form = course_form or AssignCourseForm()
+    # Forms not being shown again start empty (formdata=None): after a POST, a new form would otherwise fill
+    # itself from what was sent, and the invitation's email would reappear in its form and in the co-trainer
+    # field (both named "email"), ready to send a second invitation or to be added as a trainer.
+    course_form = course_form or AssignCourseForm(formdata=None)
     titles = _course_titles()
     course_form.course_id.choices = options(titles.items())
     return render_template(
@@ -136,7 +139,8 @@ def _cohort_page(current: Cohort, token: str | None = None, emailed_to: str | No
         members=cohorts.member_count(db.session, [current.id]).get(current.id, 0),
         courses=cohorts.assigned_courses(db.session, current), titles=titles,
         invites=cohorts.invites(db.session, current), trainers=cohorts.trainers(db.session, current),
-        invite_form=invite_form or InviteForm(), course_form=course_form, trainer_form=trainer_form or CoTrainerForm(),
+        invite_form=invite_form or InviteForm(formdata=None), course_form=course_form,
+        trainer_form=trainer_form or CoTrainerForm(formdata=None),
         action_form=ActionForm(), token=token, emailed_to=emailed_to, today=clock.today(), now=utcnow(),
         charity=settings.get("CHARITY_NAME"),
     )

@@ -62,7 +62,7 @@ class Filters:
             conditions.append(ScenarioRun.user_id.in_(members))
         if self.start is not None:
             conditions.append(ScenarioRun.started_at >= _midnight(self.start))
-        if self.end is not None:
+        if self.end is not None and self.end < date.max:  # the last day there is has no day after it
             conditions.append(ScenarioRun.started_at < _midnight(self.end + timedelta(days=1)))
         if self.kind == "course":
             conditions.append(ScenarioRun.enrolment_id.is_not(None))
@@ -72,8 +72,15 @@ class Filters:
 
 
 def _midnight(day: date) -> datetime:
-    """The start of a day in the charity's timezone, in UTC (how runs are stored)."""
-    return datetime.combine(day, time(), tzinfo=clock.local_zone()).astimezone(UTC)
+    """The start of a day in the charity's timezone, in UTC (how runs are stored).
+
+    At the ends of the calendar (a hand-typed 0001-01-01 or 9999-12-31) the UTC moment may not exist:
+    the earliest or latest moment there is stands in, which counts the same runs.
+    """
+    try:
+        return datetime.combine(day, time(), tzinfo=clock.local_zone()).astimezone(UTC)
+    except OverflowError:
+        return (datetime.min if day.year == date.min.year else datetime.max).replace(tzinfo=UTC)
 
 
 _BLOCK_END = re.compile(r"</(?:p|blockquote|li|h[1-6]|div|pre|tr)>|<br\s*/?>", re.IGNORECASE)

@@ -113,6 +113,7 @@ def test_the_coaching_loop(browser, live_server, users, session, viewport):
         trainer.get_by_label("Comment on choice 1").fill("Secrecy would tie your hands here, Nightowl.")
         trainer.locator("#choice-0").get_by_role("button", name="Add comment").click()
         expect(trainer.get_by_text("Comment added.")).to_be_visible()
+        _said_here(trainer, "#choice-0", "Comment added.")
         _check(trainer, "comments on a run")
 
         trainer.goto("/trainer/needs-you")
