@@ -189,7 +189,8 @@ def build(session: DbSession, catalog: Catalog, trainer: User, trainee: User, pa
     known = set(catalog.courses)
     cohort = session.scalar(select(Cohort).where(Cohort.name == COHORT))
     if cohort is None:
-        cohort = cohorts.create_cohort(session, trainer, COHORT, "Evening volunteers: a demo made by `lms demo`.")
+        cohort = cohorts.create_cohort(session, trainer, COHORT,
+                                       "Evening volunteers: a demo cohort made by the lms demo command.")
         # Already due: whoever has not finished it shows as overdue on the progress page.
         cohorts.assign_course(session, trainer, cohort, first.id, today - timedelta(days=10), known)
         if second is not None:
