@@ -122,6 +122,23 @@ def test_site_settings_are_validated_and_audited(app, client, session, admin):
     assert session.get(SiteSetting, "REGISTRATION").value == "invite"
 
 
+def test_every_refused_setting_is_named_beside_its_field_and_nothing_is_saved(client, session, admin):
+    url = "/admin/settings"
+    form = {"SITE_NAME": "", "CHARITY_NAME": "A new name", "CHARITY_NUMBER": "123", "REGISTRATION": "open",
+            "STAFF_SECOND_FACTOR": "optional", "CERTIFICATE_SIGNATORY": "Jo Bloggs",
+            "CERTIFICATE_PRIMARY_COLOUR": "red", "SUPPORT_INTRO": "Take a break whenever you need."}
+    refused = post(client, url, form)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    summary = page.split('class="error-summary-list"', 1)[1].split("</ul>", 1)[0]
+    # Both problems at once, each linked to its own field, and each said beside that field too.
+    assert 'href="#SITE_NAME"' in summary and "the site needs a name" in summary
+    assert 'href="#CERTIFICATE_PRIMARY_COLOUR"' in summary and "six hex digits" in summary
+    after_summary = page.split("</ul>", 1)[1]
+    assert "the site needs a name" in after_summary and "six hex digits" in after_summary
+    assert session.get(SiteSetting, "CHARITY_NAME") is None  # the valid change waits for the others
+
+
 def test_audit_log_is_newest_first_and_paged(client, session, users, admin):
     target = users.create(display_name="Someone")
     for n in range(52):

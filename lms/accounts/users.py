@@ -115,9 +115,31 @@ def validate_setting(key: str, value: Any) -> Any:
     return value
 
 
+class SettingsRefused(ServiceError):
+    """Settings that broke a rule, each with its message by key; nothing was saved."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        super().__init__(" ".join(problems.values()))
+        self.problems = problems
+
+
 def save_settings(session: DbSession, actor: User, values: dict[str, Any]) -> list[str]:
-    """Validate then store the settings that changed; returns their keys."""
-    cleaned = {key: validate_setting(key, value) for key, value in values.items() if key in settings.EDITABLE}
+    """Validate then store the settings that changed; returns their keys.
+
+    Every value is checked before anything is stored: if any breaks a rule, `SettingsRefused`
+    names each one, so the admin can put them all right at once.
+    """
+    cleaned: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    for key, value in values.items():
+        if key not in settings.EDITABLE:
+            continue
+        try:
+            cleaned[key] = validate_setting(key, value)
+        except ServiceError as exc:
+            problems[key] = str(exc)
+    if problems:
+        raise SettingsRefused(problems)
     changed = [key for key, value in cleaned.items() if settings.get(key) != value]
     for key in changed:
         settings.put(key, cleaned[key], actor.id)

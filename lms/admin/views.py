@@ -19,7 +19,6 @@ from lms.core.db import release_reads
 from lms.core.extensions import db
 from lms.core.pagination import page_arg
 from lms.core.passwords import verify_password
-from lms.core.services import ServiceError
 from lms.core.web import Confirmation, ask_to_confirm, confirmed, service_call
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -206,10 +205,11 @@ def site_settings():
         values = {key: form[key].data for key in settings.EDITABLE}
         try:
             changed = users.save_settings(db.session, current_user, values)
-        except ServiceError as exc:
+        except users.SettingsRefused as refused:
             db.session.rollback()
-            return render_template("admin/settings.html", form=form, editable=settings.EDITABLE,
-                                   problems=[str(exc)]), 400
+            for key, message in refused.problems.items():  # each beside its own field, and in the summary
+                form[key].errors = [*form[key].errors, message]
+            return render_template("admin/settings.html", form=form, editable=settings.EDITABLE), 400
         if "ORG" in changed:  # the training text uses these values: every worker loads it again
             catalog_services.request_reload(db.session)
         db.session.commit()
