@@ -467,6 +467,20 @@ def test_my_certificates_and_refresher_due(app, session, users, client):
     assert "Refresher due" in page and "has expired" in page and "Expired" in page
 
 
+def test_my_certificates_give_the_code_and_public_check_page_to_share(app, session, users, client):
+    user = users.create()
+    users.login(user)
+    certificate = issue(app, session, user)
+    code = session.get(Certificate, certificate.id).code
+    page = client.get("/certificates").get_data(as_text=True)
+    grouped = "-".join(code[i:i + 4] for i in range(0, len(code), 4))
+    assert f'<span class="code">{grouped}</span>' in page
+    assert f'href="/verify/{code}"' in page and "Public check page" in page
+    # The link is the public page a charity or employer opens, without an account.
+    public = app.test_client().get(f"/verify/{code}")
+    assert public.status_code == 200 and grouped in public.get_data(as_text=True)
+
+
 def test_unclaimed_completion_is_offered(app, session, client, trainee):
     complete(session, trainee)
     page = client.get("/certificates").get_data(as_text=True)

@@ -49,6 +49,7 @@ def init_app(app: Flask) -> None:
     """Register the certificate pages and the certificate branding."""
     app.register_blueprint(bp)
     document.init_app(app)
+    app.add_template_global(document.grouped_code, "grouped_code")  # the trainee's panel shows each code
 
 
 # -- trainees ------------------------------------------------------------------------
