@@ -203,6 +203,26 @@ _FLAGS: dict[str, frozenset[str]] = {
 }
 
 
+#: The flags read from issued certificates; the others (s, d) from enrolments.
+_CERTIFICATE_FLAGS = frozenset({"h", "ok", "live"})
+
+
+def _enrolment_condition(name: str, course_id: str) -> ColumnElement[bool]:
+    """The enrolments that set flag `name` (s: started, d: completed) for a course."""
+    mine = Enrolment.course_id == course_id
+    return mine if name == "s" else and_(mine, Enrolment.completed_at.is_not(None))
+
+
+def _certificate_condition(name: str, course_id: str, today: date) -> ColumnElement[bool]:
+    """The issued certificates that set flag `name` (h: any, ok: lasting, live: valid today) for a course."""
+    mine = Certificate.course_id == course_id
+    if name == "ok":
+        return and_(mine, validity.valid_sql(Certificate.valid_until, today))
+    if name == "live":
+        return and_(mine, validity.not_expired_sql(Certificate.valid_until, today))
+    return mine
+
+
 def _per_member(cohort: Cohort, user_id: InstrumentedAttribute[Any], aggregates: Sequence[ColumnElement[Any]],
                 where: Sequence[ColumnElement[bool]], narrowing: ColumnElement[bool], name: str, lateral: bool):
     """`aggregates` per member over the rows matching `where`, and the ON clause that joins them to User.
@@ -239,14 +259,11 @@ def _enrolment_facts(cohort: Cohort, flagged: Sequence[tuple[int, Column, frozen
     that one and a plain max() is the right one."""
     flags = []
     for i, column, wanted in flagged:
-        mine = Enrolment.course_id == column.course_id
-        if "s" in wanted:
-            flags.append(_flag(mine).label(f"s{i}"))
-        if "d" in wanted:
-            flags.append(_flag(and_(mine, Enrolment.completed_at.is_not(None))).label(f"d{i}"))
+        flags += [_flag(_enrolment_condition(name, column.course_id)).label(f"{name}{i}")
+                  for name in ("s", "d") if name in wanted]
         if "p" in wanted:
             latest = Enrolment.cycle * (len(column.required) + 1) + _steps_done(column)
-            flags.append(func.max(latest).filter(mine).label(f"p{i}"))
+            flags.append(func.max(latest).filter(Enrolment.course_id == column.course_id).label(f"p{i}"))
     course_ids = sorted({c.course_id for _i, c, _w in flagged} | {c.course_id for c in activity}) or [""]
     # One course: one seek per member finds it; several: see unindexed.
     course = Enrolment.course_id if len(course_ids) == 1 else unindexed(Enrolment.course_id)
@@ -291,13 +308,8 @@ def _certificate_facts(cohort: Cohort, flagged: Sequence[tuple[int, Column, froz
     one valid today (live<i>)."""
     flags = []
     for i, column, wanted in flagged:
-        mine = Certificate.course_id == column.course_id
-        conditions = {
-            "h": mine,
-            "ok": and_(mine, validity.valid_sql(Certificate.valid_until, today)),
-            "live": and_(mine, validity.not_expired_sql(Certificate.valid_until, today)),
-        }
-        flags += [_flag(condition).label(f"{name}{i}") for name, condition in conditions.items() if name in wanted]
+        flags += [_flag(_certificate_condition(name, column.course_id, today)).label(f"{name}{i}")
+                  for name in ("h", "ok", "live") if name in wanted]
     # Unindexed: else SQLite reads the courses' certificates on the whole site.
     narrowing = unindexed(Certificate.course_id).in_([c.course_id for _i, c, _w in flagged] or [""])
     # Grouped on both databases: a LATERAL per member measured no faster here (few certificates each).
@@ -339,17 +351,12 @@ def _status_sql(status: str, column: Column, today: date, flag) -> ColumnElement
 
 def _exists_flag(name: str, column: Column, today: date) -> ColumnElement[bool]:
     """A member's flag for one course as a correlated EXISTS: one index probe, stopping at the first row."""
-    if name in ("s", "d"):
-        found = [Enrolment.user_id == User.id, Enrolment.course_id == column.course_id]
-        if name == "d":
-            found.append(Enrolment.completed_at.is_not(None))
-        return select(Enrolment.id).where(*found).correlate(User).exists()
-    found = [Certificate.user_id == User.id, Certificate.course_id == column.course_id, _issued()]
-    if name == "ok":
-        found.append(validity.valid_sql(Certificate.valid_until, today))
-    elif name == "live":
-        found.append(validity.not_expired_sql(Certificate.valid_until, today))
-    return select(Certificate.id).where(*found).correlate(User).exists()
+    if name in _CERTIFICATE_FLAGS:
+        return (select(Certificate.id).where(Certificate.user_id == User.id, _issued(),
+                                             _certificate_condition(name, column.course_id, today))
+                .correlate(User).exists())
+    return (select(Enrolment.id).where(Enrolment.user_id == User.id, _enrolment_condition(name, column.course_id))
+            .correlate(User).exists())
 
 
 #: On SQLite, a status over this many courses or fewer is tested with EXISTS probes per member and course
@@ -388,11 +395,11 @@ def _members_query(cohort: Cohort, columns: Sequence[Column], query: Query, toda
         stmt = stmt.where(or_(false(), *(_status_sql(status, c, today, lambda name, c=c: _exists_flag(name, c, today))
                                          for _i, c in matching)))
     elif status:
-        certs_t, on = _certificate_facts(cohort, [(i, c, wanted & {"h", "ok", "live"}) for i, c in matching], today)
+        certs_t, on = _certificate_facts(cohort, [(i, c, wanted & _CERTIFICATE_FLAGS) for i, c in matching], today)
         stmt = stmt.outerjoin(certs_t, on)
 
         def flag_of(i: int):
-            return lambda name: _on(certs_t if name in ("h", "ok", "live") else enrolled_t, name, i)
+            return lambda name: _on(certs_t if name in _CERTIFICATE_FLAGS else enrolled_t, name, i)
         stmt = stmt.where(or_(false(), *(_status_sql(status, c, today, flag_of(i)) for i, c in matching)))
     if by_progress:
         # A completed course sorts above any count of steps.
@@ -755,9 +762,9 @@ def _completion_counts(session: DbSession, cohort: Cohort, assigned: Sequence[st
 
     if not is_postgresql(session):
         def completed(course_id: str) -> ColumnElement[bool]:
-            return (select(Enrolment.id)
-                    .where(Enrolment.user_id == CohortMember.user_id, Enrolment.course_id == course_id,
-                           Enrolment.completed_at.is_not(None)).correlate(CohortMember).exists())
+            return (select(Enrolment.id).where(Enrolment.user_id == CohortMember.user_id,
+                                               _enrolment_condition("d", course_id))
+                    .correlate(CohortMember).exists())
         return (select(func.count(case((and_(true(), *(completed(c) for c in assigned)), 1))),
                        func.count(case((and_(true(), *(completed(c) for c in past_due)), 1))))
                 .where(CohortMember.cohort_id == cohort.id))

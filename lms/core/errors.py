@@ -76,7 +76,7 @@ def render_unavailable():
         page = current_app.jinja_env.get_template("unavailable.html").render(
             title=UNAVAILABLE_TITLE, hint=UNAVAILABLE_HINT, saved=UNAVAILABLE_SAVED, language=language,
             retry_after=retry_after, site_name=current_app.config["SITE_NAME"],
-            contacts=support_words.contacts_for_reader(current_app.config["SUPPORT_CONTACTS"]))
+            contacts=support_words.contacts())
     return page, 503, headers
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from flask import current_app
 from flask_babel import gettext
 
 from lms.core.config import DEFAULT_SUPPORT_CONTACTS, Defaults
@@ -23,7 +24,11 @@ def in_reader_language(text: str) -> str:
     return gettext(text) if text in SHIPPED else text
 
 
-def contacts_for_reader(contacts: Iterable[Mapping[str, str]]) -> list[dict[str, str]]:
-    """The configured contacts, in their order, with the shipped defaults' words translated."""
+def contacts() -> list[dict[str, str]]:
+    """This site's support contacts (SUPPORT_CONTACTS), in their order, with the shipped defaults' words translated."""
+    return _for_reader(current_app.config["SUPPORT_CONTACTS"])
+
+
+def _for_reader(configured: Iterable[Mapping[str, str]]) -> list[dict[str, str]]:
     return [{key: in_reader_language(value) if key in _WORDS and isinstance(value, str) else value
-             for key, value in contact.items()} for contact in contacts]
+             for key, value in contact.items()} for contact in configured]

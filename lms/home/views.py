@@ -40,7 +40,7 @@ def home():
 def support():
     return render_template(
         "main/support.html",
-        contacts=support_words.contacts_for_reader(current_app.config["SUPPORT_CONTACTS"]),
+        contacts=support_words.contacts(),
         intro=support_words.in_reader_language(settings.get("SUPPORT_INTRO")),
     )
 

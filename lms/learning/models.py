@@ -35,7 +35,7 @@ class Enrolment(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_version: Mapped[str | None] = mapped_column(String(64))
     #: The ids of the steps completed in this enrolment, each written `[step-id]`, in no order. Kept by
-    #: triggers on step_progress (migration 0011_completed_steps), never written from Python: the progress
+    #: triggers on step_progress (migration 0011_cohort_facts), never written from Python: the progress
     #: table sorts 10,000 members by it without reading their step rows.
     completed_steps: Mapped[str] = mapped_column(Text, default="", server_default="")
 
@@ -49,7 +49,7 @@ class StepProgress(Base):
     A trigger (migration 0008_visit_upsert) copies every insert, and every change of
     `last_seen_at`, to the enrolment's place (`Enrolment.last_step_id`,
     `last_active_at`): a visit is one statement, and the enrolment's copy is what
-    the reports and "Continue" read. Others (0011_completed_steps) keep the
+    the reports and "Continue" read. Others (0011_cohort_facts) keep the
     enrolment's list of completed steps (`Enrolment.completed_steps`) as rows are
     completed, un-completed or deleted.
     """

@@ -1,7 +1,7 @@
 """The role-play player: practice list, briefing, runs, choices, debrief, check-in."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -226,8 +226,7 @@ def debrief(run_id: int):
         leave_url=_leave_url(run), in_course=run.enrolment_id is not None,
         checkin=checkin, checkin_form=CheckinForm(formdata=None) if offer_checkin and checkin is None else None,
         coaching=coaching.debrief_coaching(db.session, current_user.id, run, checkin),
-        feelings=wellbeing.FEELINGS, contacts=support_words.contacts_for_reader(
-            wellbeing.listening_first(current_app.config["SUPPORT_CONTACTS"])))
+        feelings=wellbeing.FEELINGS, contacts=wellbeing.listening_first(support_words.contacts()))
 
 
 @bp.route("/runs/<int:run_id>/checkin", methods=["POST"])
