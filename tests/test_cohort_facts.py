@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from lms.accounts.models import User
 from lms.catalog.services import catalog
@@ -125,6 +125,9 @@ def _cohort_of_every_kind(session, trainer):
     certify(session, people[22], valid_until=TODAY - timedelta(days=3))
     certify(session, people[7], course_id="advanced")
     certify(session, people[9], status="revoked", code="revoked-9")
+    # Certificates of both past-due courses and no enrolment (imported, say): done, and not late.
+    certify(session, people[10], valid_until=TODAY + timedelta(days=365))
+    certify(session, people[10], course_id="advanced")
     # Activity outside the cohort's courses is not activity here.
     enrol(session, people[11], "retired-course", last_active=now + timedelta(hours=1))
     return cohort
@@ -181,15 +184,37 @@ def test_sorted_and_filtered_pages_list_what_the_cells_say(app, session, trainer
                         assert ([r.name for r in shown.rows], shown.total) == (names, total), query
                         checked += 1
     assert checked > 200
-    # The summary line counts completed enrolments: of every course, and of every course past due.
+    # The summary line says what the cells say: a course is done when its cell shows it completed or a
+    # certificate of any standing (never "Overdue"); a member is late with any cell "Overdue".
     everyone = reports.progress_table(db.session, cohort, catalog_, reports.Query(), TODAY, page_size=None)
-    facts = reports.member_facts(db.session, [r.user_id for r in everyone.rows], everyone.columns)
-
-    def completed(row, column) -> bool:
-        f = facts.get((row.user_id, column.course_id))
-        return f is not None and f.completed_at is not None
-    done = sum(all(completed(r, c) for c in everyone.columns) for r in everyone.rows)
-    late = sum(not all(completed(r, c) for c in everyone.columns if c.due_on and c.due_on < TODAY)
-               for r in everyone.rows)
+    unfinished = {"overdue", "in_progress", "not_started"}
+    done = sum(all(cell.status not in unfinished for cell in r.cells) for r in everyone.rows)
+    late = sum(any(cell.status == "overdue" for cell in r.cells) for r in everyone.rows)
     assert reports.summary(db.session, cohort, everyone.columns, TODAY) == reports.Summary(25, done, late)
     assert late > 0 and done > 0
+    # A certificate without a completed enrolment counts as that course done (Member 10's of both past-due
+    # courses): the summary used to count its holder overdue and unfinished while the table and the filter did not.
+    holder = next(r for r in everyone.rows if r.name == "Member 10")
+    listening = next(cell for cell in holder.cells if cell.course_id == "listening")
+    assert listening.status == "certificate" and listening.completed_at is None
+
+
+def test_steps_done_on_the_page_are_the_required_step_rows_completed(app, session, trainer):
+    """The table's progress (from each enrolment's list of completed steps) counts the latest cycle's
+    completed step rows of the course's required steps, read here from the step rows themselves."""
+    cohort = _cohort_of_every_kind(session, trainer)
+    catalog_ = app.extensions["lms_catalog"].catalog
+    everyone = reports.progress_table(db.session, cohort, catalog_, reports.Query(), TODAY, page_size=None)
+    facts = reports.member_facts(db.session, [r.user_id for r in everyone.rows], everyone.columns)
+    checked = 0
+    for (user_id, course_id), f in facts.items():
+        column = next(c for c in everyone.columns if c.course_id == course_id)
+        if f.latest_id is None:
+            continue
+        from_rows = db.session.scalar(
+            select(func.count()).select_from(StepProgress)
+            .where(StepProgress.enrolment_id == f.latest_id, StepProgress.completed_at.is_not(None),
+                   StepProgress.step_id.in_(column.required)))
+        assert f.done == from_rows, (user_id, course_id)
+        checked += f.done > 0
+    assert checked > 5

@@ -19,7 +19,7 @@ from typing import Any
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
-from sqlalchemy import ColumnElement, and_, case, false, func, literal, or_, select, true
+from sqlalchemy import ColumnElement, and_, case, false, func, literal, or_, select, true, union
 from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
 from lms.accounts.models import User
@@ -419,7 +419,7 @@ def _members_query(cohort: Cohort, columns: Sequence[Column], query: Query, toda
 
 @dataclass
 class _Facts:
-    """What the three bulk queries found for one member and course."""
+    """What the two bulk queries found for one member and course."""
 
     latest_id: int | None = None
     latest_cycle: int = 0
@@ -451,38 +451,35 @@ def _cell(column: Column, facts: _Facts | None, today: date) -> Cell:
 
 
 def member_facts(session: DbSession, members, columns: Sequence[Column]) -> dict[tuple[int, str], _Facts]:
-    """{(user id, course id): facts} for members (a list of ids or a subquery), in three queries."""
-    course_ids = [c.course_id for c in columns]
+    """{(user id, course id): facts} for members (a list of ids or a subquery), in two queries.
+
+    The steps done in the latest cycle come from that enrolment's list of completed steps
+    (Enrolment.completed_steps, kept by the database from its step rows), counting the course's
+    required steps only: a third query over the step rows cost more to build than to run.
+    """
+    required = {c.course_id: c.required for c in columns}
     facts: dict[tuple[int, str], _Facts] = {}
-    if not course_ids:
+    if not required:
         return facts
-    for e_id, user_id, course_id, cycle, completed_at, last_active in session.execute(
+    latest_steps: dict[tuple[int, str], str] = {}
+    for e_id, user_id, course_id, cycle, completed_at, last_active, steps in session.execute(
             select(Enrolment.id, Enrolment.user_id, Enrolment.course_id, Enrolment.cycle, Enrolment.completed_at,
-                   Enrolment.last_active_at)
-            .where(Enrolment.user_id.in_(members), Enrolment.course_id.in_(course_ids))):
-        f = facts.setdefault((user_id, course_id), _Facts())
+                   Enrolment.last_active_at, Enrolment.completed_steps)
+            .where(Enrolment.user_id.in_(members), Enrolment.course_id.in_(list(required)))):
+        key = (user_id, course_id)
+        f = facts.setdefault(key, _Facts())
         if cycle > f.latest_cycle:
             f.latest_id, f.latest_cycle = e_id, cycle
+            latest_steps[key] = steps or ""
         f.completed_at = f.completed_at or completed_at
         f.last_active = max(filter(None, (f.last_active, last_active)), default=None)
-    by_enrolment = {f.latest_id: f for f in facts.values() if f.latest_id is not None}
-    course = unindexed(Enrolment.course_id)  # else SQLite seeks once per member, course and OR branch
-    per_course = [and_(course == c.course_id, StepProgress.step_id.in_(c.required)) for c in columns if c.required]
-    if by_enrolment and per_course:
-        # Counting only the latest cycles' ids keeps this one small GROUP BY.
-        for e_id, done in session.execute(
-                select(StepProgress.enrolment_id, func.count())
-                .join(Enrolment, Enrolment.id == StepProgress.enrolment_id)
-                .where(Enrolment.user_id.in_(members), course.in_(course_ids),
-                       StepProgress.completed_at.is_not(None), or_(*per_course))
-                .group_by(StepProgress.enrolment_id)):
-            if e_id in by_enrolment:
-                by_enrolment[e_id].done = done or 0
+    for (user_id, course_id), steps in latest_steps.items():
+        facts[user_id, course_id].done = sum(f"[{step_id}]" in steps for step_id in required[course_id])
     # The course unindexed too: else SQLite reads every certificate of the 20 courses on the site (a
     # quarter of a second at 100,000 trainees) instead of the page's members' few.
     for holder_id, course_id, valid_until in session.execute(
             select(Certificate.user_id, Certificate.course_id, Certificate.valid_until)
-            .where(Certificate.user_id.in_(members), unindexed(Certificate.course_id).in_(course_ids),
+            .where(Certificate.user_id.in_(members), unindexed(Certificate.course_id).in_(list(required)),
                    Certificate.status == "issued")):
         if holder_id is None:  # a deleted account's record: never a member's (the IN excludes it)
             continue
@@ -739,12 +736,14 @@ def summary(session: DbSession, cohort: Cohort, columns: Sequence[Column], today
     past_due = [c.course_id for c in columns if c.due_on is not None and c.due_on < today]
     if not assigned or not members:
         return Summary(members, 0, 0)
-    completed, clear_of_overdue = session.execute(_completion_counts(session, cohort, assigned, past_due)).one()
+    completed, clear_of_overdue = session.execute(
+        _completion_counts(session, cohort, assigned, past_due, today)).one()
     overdue = members - clear_of_overdue if past_due else 0
     return Summary(members, completed, overdue)
 
 
-def _completion_counts(session: DbSession, cohort: Cohort, assigned: Sequence[str], past_due: Sequence[str]):
+def _completion_counts(session: DbSession, cohort: Cohort, assigned: Sequence[str], past_due: Sequence[str],
+                       today: date):
     """(members who completed every assigned course, members who completed every past-due one), in one statement.
 
     The statement's shape differs by database (docs/performance.md, "Scale figures"). PostgreSQL
@@ -755,22 +754,32 @@ def _completion_counts(session: DbSession, cohort: Cohort, assigned: Sequence[st
     turn with EXISTS and stops at the first not completed: one or two index probes for most
     members, where grouping their completed rows cost twice as much. A member with nothing
     completed is never counted as having completed everything, and is not clear of an overdue
-    course while one is past due.
+    course while one is past due. An issued certificate counts as the course done, as in the
+    table, where its cell shows the certificate, never "Overdue" (an imported or re-issued
+    certificate may have no completed enrolment beside it).
     """
     def count_of(courses: Sequence[str], course: ColumnElement[Any]):
         return func.count().filter(course.in_(courses)) if courses else literal(0)
 
     if not is_postgresql(session):
         def completed(course_id: str) -> ColumnElement[bool]:
-            return (select(Enrolment.id).where(Enrolment.user_id == CohortMember.user_id,
-                                               _enrolment_condition("d", course_id))
-                    .correlate(CohortMember).exists())
+            enrolment = (select(Enrolment.id).where(Enrolment.user_id == CohortMember.user_id,
+                                                    _enrolment_condition("d", course_id))
+                         .correlate(CohortMember).exists())
+            certificate = (select(Certificate.id).where(Certificate.user_id == CohortMember.user_id, _issued(),
+                                                        _certificate_condition("h", course_id, today))
+                           .correlate(CohortMember).exists())
+            return or_(enrolment, certificate)
         return (select(func.count(case((and_(true(), *(completed(c) for c in assigned)), 1))),
                        func.count(case((and_(true(), *(completed(c) for c in past_due)), 1))))
                 .where(CohortMember.cohort_id == cohort.id))
-    completed_courses = (select(Enrolment.course_id).distinct()
-                         .where(Enrolment.user_id == CohortMember.user_id, Enrolment.completed_at.is_not(None))
-                         .correlate(CohortMember).subquery("completed_courses"))
+    completed_courses = (union(select(Enrolment.course_id)
+                               .where(Enrolment.user_id == CohortMember.user_id, Enrolment.completed_at.is_not(None))
+                               .correlate(CohortMember),
+                               select(Certificate.course_id)
+                               .where(Certificate.user_id == CohortMember.user_id, _issued())
+                               .correlate(CohortMember))
+                         .subquery("completed_courses"))
     per_member = (select(count_of(assigned, completed_courses.c.course_id).label("done"),
                          count_of(past_due, completed_courses.c.course_id).label("done_past_due"))
                   .lateral("per_member"))
