@@ -152,6 +152,8 @@ def test_co_trainer_and_course_assignment(client, session, users, trainer):
 
     due = (TODAY + timedelta(days=30)).isoformat()
     assert post(client, f"{url}/courses", {"course_id": "listening", "due_on": due}, form_page=url).status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert "Course assigned." in page and "already passed" not in page
     assert [(c.course_id, c.due_on.isoformat())
             for c in cohorts.assigned_courses(session, cohort)] == [("listening", due)]
     # Unknown course and a malformed date: a clear message, never a 500.
@@ -166,6 +168,9 @@ def test_co_trainer_and_course_assignment(client, session, users, trainer):
         assert "Check the year: a due date can be up to a year before today" in refused.get_data(as_text=True)
     recent = (TODAY - timedelta(days=10)).isoformat()
     assert post(client, f"{url}/courses", {"course_id": "advanced", "due_on": recent}, form_page=url).status_code == 302
+    # Allowed, with a warning: every trainee who has not finished is overdue at once.
+    assert "Its due date has already passed: every trainee who has not finished it shows as overdue now" in (
+        client.get(url).get_data(as_text=True))
     assert post(client, f"{url}/courses/advanced/remove", form_page=url).status_code == 302
     assert post(client, f"{url}/courses/listening/remove", form_page=url).status_code == 302
     assert cohorts.assigned_courses(session, cohort) == []
