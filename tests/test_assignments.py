@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from lms.accounts.models import User
 from lms.cohorts import services as cohorts
@@ -39,6 +39,10 @@ def test_my_training_and_home_show_what_is_assigned_by_whom_and_when(client, ses
     cohorts.assign_course(session, trainer, cohort, "advanced", TODAY + timedelta(days=10), {"advanced"})
     session.commit()
     join(session, cohort, trainee)
+    # Joined before the first course was due.
+    session.execute(update(CohortMember).where(CohortMember.user_id == trainee.id)
+                    .values(joined_at=utcnow() - timedelta(days=20)))
+    session.commit()
     users.login(trainee)
     for url in ("/my-training", "/home"):
         page = client.get(url).get_data(as_text=True)
@@ -55,6 +59,24 @@ def test_my_training_and_home_show_what_is_assigned_by_whom_and_when(client, ses
     enrol(session, trainee, "listening", steps=("welcome",))
     block = client.get("/my-training").get_data(as_text=True)
     assert ">Continue<span class=\"visually-hidden\" lang=\"en\"> Listening basics" in block
+
+
+def test_who_joins_after_a_due_date_is_asked_to_do_it_soon_not_told_they_are_late(client, session, users, trainer):
+    cohort = make_cohort(session, trainer, name="Night moderators", courses=("listening",),
+                         due_on=TODAY - timedelta(days=3))
+    latecomer = users.create(display_name="Lee Latecomer")
+    join(session, cohort, latecomer)  # today, after the due date
+    users.login(latecomer)
+    block = client.get("/my-training").get_data(as_text=True)
+    block = block[block.index("Assigned to you"):]
+    shown = f"{(TODAY - timedelta(days=3)).day} {(TODAY - timedelta(days=3)):%B %Y}"
+    assert f"Due {shown}, before you joined: please do it as soon as you can" in block
+    assert "Overdue by" not in block and "badge bad" not in block
+    # The words alone, by the date they joined: the day of the due date itself is not late joining.
+    due = TODAY - timedelta(days=3)
+    assert due_words(due, TODAY, joined_on=due + timedelta(days=1))[1] == "warn"
+    assert due_words(due, TODAY, joined_on=due)[0].startswith("Overdue by 3 days")
+    assert due_words(due, TODAY, done=True, joined_on=due + timedelta(days=1))[1] == "ok"
 
 
 def test_catalogue_lists_assigned_courses_first_with_a_badge(client, session, users, trainer):

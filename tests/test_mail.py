@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -11,6 +11,7 @@ from sqlalchemy import func, select, update
 
 from lms.admin.models import AuditEntry
 from lms.catalog.services import catalog
+from lms.cohorts import services as cohorts
 from lms.core.config import ConfigError
 from lms.core.db import db
 from lms.core.models import utcnow
@@ -278,6 +279,18 @@ def test_finished_courses_and_archived_cohorts_get_no_reminders(app, session, us
     session.commit()
     run_jobs(app, DUE + timedelta(days=1))
     assert smtp_server.messages == []
+
+
+def test_who_joined_after_the_due_date_is_not_emailed_that_they_are_late(app, session, users, trainer,
+                                                                           smtp_server):
+    on_time, cohort = _trainee_in_cohort(session, users, trainer)
+    latecomer = users.create(email="lee@example.org", display_name="Lee Latecomer")
+    cohorts.add_member(session, cohort.id, latecomer,
+                       joined_at=datetime.combine(DUE + timedelta(days=2), time(12, 0), tzinfo=UTC))
+    session.commit()
+    run_jobs(app, DUE + timedelta(days=3))
+    assert [subject(m) for m in smtp_server.to("tom@example.org")] == ["Listening basics is overdue"]
+    assert smtp_server.to("lee@example.org") == []
 
 
 def test_two_sweeps_at_once_queue_each_reminder_once(app, session, users, trainer):

@@ -29,8 +29,8 @@ def test_the_due_date_read_knows_started_completed_and_merges_cohorts(app, sessi
     enrol(session, done, "advanced", cycle=2)  # retaking after completing: completed once is enough
     session.commit()
     rows = session.execute(due_dates_read(), {"people": [fresh.id, started.id, done.id, both.id]}).all()
-    found = {(user_id, course): (due_on, cohort, bool(has_started)) for user_id, course, due_on, cohort, has_started
-             in rows}
+    found = {(user_id, course): (due_on, cohort, bool(has_started))
+             for user_id, course, due_on, cohort, has_started, _joined_at in rows}
     assert found == {
         (fresh.id, "listening"): (due, "Spring", False), (fresh.id, "advanced"): (due, "Spring", False),
         (started.id, "listening"): (due, "Spring", True), (started.id, "advanced"): (due, "Spring", False),

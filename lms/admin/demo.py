@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
@@ -171,6 +171,12 @@ def work_through(session: DbSession, catalog: Catalog, user: User, course: Cours
 
 # -- the demo ----------------------------------------------------------------------------------
 
+def _joined(today: date) -> datetime:
+    """When the demo's trainees joined: before the first course's due date (10 days ago), so those who
+    have not finished it are overdue, as the stories say, not late joiners."""
+    return datetime.combine(today - timedelta(days=21), time(18, 0), tzinfo=UTC)
+
+
 def _trainer_of(session: DbSession, cohort: Cohort) -> User | None:
     found = cohorts.trainers(session, cohort)
     return found[0] if found else None
@@ -200,7 +206,7 @@ def build(session: DbSession, catalog: Catalog, trainer: User, trainee: User, pa
                     gettext("Created “%(cohort)s”: %(first)s was due 10 days ago.", cohort=COHORT, first=first.title))
     trainer = _trainer_of(session, cohort) or trainer
     if not cohorts.member_of(session, cohort, trainee.id):
-        cohorts.add_member(session, cohort.id, trainee)
+        cohorts.add_member(session, cohort.id, trainee, joined_at=_joined(today))
         work_through(session, catalog, trainee, first, trainer, steps=2)
         _shared_practice(session, catalog, trainee, "friend-request", _wrong_first)
     for person in TRAINEES:
@@ -208,7 +214,7 @@ def build(session: DbSession, catalog: Catalog, trainer: User, trainee: User, pa
             continue  # made on an earlier run: stories are told once
         user = accounts.create_user(session, email=person.email, display_name=person.name, password=password,
                                     role="trainee")
-        cohorts.add_member(session, cohort.id, user)
+        cohorts.add_member(session, cohort.id, user, joined_at=_joined(today))
         _STORIES[person.email](session, catalog, user, first, second, trainer)
         session.commit()
         made.append(gettext("%(name)s: %(story)s.", name=person.name, story=person.story))

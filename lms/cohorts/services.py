@@ -6,7 +6,7 @@ that every view asks the same question the same way.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from flask_babel import gettext
 from sqlalchemy import ColumnElement, and_, delete, exists, func, or_, select, update
@@ -128,6 +128,7 @@ class Assignment:
     cohort_name: str
     assigned_by: str | None  # the trainer's display name; None when unknown (an account since deleted)
     due_on: date | None
+    joined_on: date | None = None  # the charity's date the trainee joined that cohort
 
 
 def assignments_for(session: DbSession, user_id: int) -> list[Assignment]:
@@ -137,15 +138,16 @@ def assignments_for(session: DbSession, user_id: int) -> list[Assignment]:
     """
     assigner = aliased(User)
     rows = session.execute(
-        select(CohortCourse.course_id, Cohort.name, assigner.display_name, CohortCourse.due_on)
+        select(CohortCourse.course_id, Cohort.name, assigner.display_name, CohortCourse.due_on, CohortMember.joined_at)
         .join(Cohort, Cohort.id == CohortCourse.cohort_id)
         .join(CohortMember, CohortMember.cohort_id == Cohort.id)
         .outerjoin(assigner, assigner.id == CohortCourse.assigned_by_id)
         .where(CohortMember.user_id == user_id, Cohort.archived_at.is_(None))
         .order_by(CohortCourse.course_id, CohortCourse.due_on.is_(None), CohortCourse.due_on, Cohort.id))
     chosen: dict[str, Assignment] = {}
-    for course_id, cohort_name, assigned_by, due_on in rows:
-        chosen.setdefault(course_id, Assignment(course_id, cohort_name, assigned_by, due_on))
+    for course_id, cohort_name, assigned_by, due_on, joined_at in rows:
+        chosen.setdefault(course_id, Assignment(course_id, cohort_name, assigned_by, due_on,
+                                                clock.local_date(joined_at) if joined_at else None))
     return sorted(chosen.values(), key=lambda a: (a.due_on is None, a.due_on or date.min, a.course_id))
 
 
@@ -209,11 +211,11 @@ def remove_member(session: DbSession, actor: User, cohort: Cohort, user_id: int)
     return member
 
 
-def add_member(session: DbSession, cohort_id: int, user: User) -> bool:
-    """Put a user in a cohort; False if they were already in it."""
+def add_member(session: DbSession, cohort_id: int, user: User, joined_at: datetime | None = None) -> bool:
+    """Put a user in a cohort (joining now, unless `joined_at` says when); False if they were already in it."""
     if session.scalar(select(exists().where(CohortMember.cohort_id == cohort_id, CohortMember.user_id == user.id))):
         return False
-    session.add(CohortMember(cohort_id=cohort_id, user_id=user.id))
+    session.add(CohortMember(cohort_id=cohort_id, user_id=user.id, joined_at=joined_at or utcnow()))
     session.flush()
     return True
 

@@ -14,14 +14,21 @@ from lms.core.i18n import long_date
 from lms.learning.progress import CourseProgress, progress_by_course, resume_step
 
 
-def due_words(due_on: date | None, today: date, done: bool = False) -> tuple[str, str]:
-    """(words, badge class) for a due date: the words say it all, the colour only repeats them."""
+def due_words(due_on: date | None, today: date, done: bool = False,
+              joined_on: date | None = None) -> tuple[str, str]:
+    """(words, badge class) for a due date: the words say it all, the colour only repeats them.
+
+    Someone who joined the cohort after its due date is not told they are overdue (they could never
+    have met it): they are asked to do it soon. Their trainer still sees the cohort's date.
+    """
     if due_on is None:
         return gettext("No due date"), ""
     shown = long_date(due_on)
     if done:
         return gettext("Was due %(date)s", date=shown), "ok"
     days = (due_on - today).days
+    if days < 0 and joined_on is not None and joined_on > due_on:
+        return gettext("Due %(date)s, before you joined: please do it as soon as you can", date=shown), "warn"
     if days < 0:
         return ngettext("Overdue by %(num)s day (was due %(date)s)", "Overdue by %(num)s days (was due %(date)s)",
                         -days, date=shown), "bad"
@@ -71,7 +78,7 @@ def assigned_courses(session: DbSession, user_id: int, courses: Mapping[str, Cou
         course = courses.get(a.course_id)
         state = states.get(a.course_id) if course else None
         done = state is not None and state.status == "completed"
-        words, badge = due_words(a.due_on, today, done)
+        words, badge = due_words(a.due_on, today, done, a.joined_on)
         result.append(AssignedCourse(
             a.course_id, course.title if course else a.course_id, course, a.cohort_name, a.assigned_by, a.due_on,
             state, resume_step(course, state) if course and state and state.enrolment else None, words, badge))

@@ -184,7 +184,8 @@ def due_reminder(due_on: date, today: date, overdue_max: int) -> tuple[str, date
 
 def due_dates_read():
     """The per-batch read of due dates: one row per (person, assigned course) not completed, for the
-    people bound to the expanding parameter `people`.
+    people bound to the expanding parameter `people`: the earliest due date, a cohort's name, whether
+    they started, and when they first joined one of those cohorts.
 
     The person's enrolments in the batch are aggregated once (by the index on user_id) and joined,
     instead of correlated EXISTS checks: PostgreSQL ran those as hashed subplans over the whole
@@ -197,7 +198,7 @@ def due_dates_read():
                 .where(Enrolment.user_id.in_(people))
                 .group_by(Enrolment.user_id, Enrolment.course_id).subquery("enrolled"))
     return (select(member, assigned, func.min(CohortCourse.due_on), func.min(Cohort.name),
-                   func.count(enrolled.c.user_id) > 0)
+                   func.count(enrolled.c.user_id) > 0, func.min(CohortMember.joined_at))
             .join(CohortCourse, CohortCourse.cohort_id == CohortMember.cohort_id)
             .join(Cohort, Cohort.id == CohortMember.cohort_id)
             .join(User, User.id == member)
@@ -226,12 +227,14 @@ def _due_dates(session: DbSession, courses: Mapping[str, Course], today: date, n
         rows = session.execute(base, {"people": chunk}).all()
         result.batches += 1
         reminders = []
-        for user_id, course_id, due_on, cohort_name, has_started in rows:
+        for user_id, course_id, due_on, cohort_name, has_started, joined_at in rows:
             course = courses.get(course_id)
             found = due_reminder(due_on, today, overdue_max) if course and due_on else None
             if found is None or course is None or due_on is None:
                 continue
             kind, on_date = found
+            if kind == "overdue" and joined_at is not None and clock.local_date(joined_at) > due_on:
+                continue  # joined after the due date: never told they are late (nor on My training)
             days = (due_on - today).days
             reminders.append(Reminder(
                 user_id, course_id, kind, on_date, "overdue" if kind == "overdue" else "due_soon",
