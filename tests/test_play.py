@@ -351,3 +351,35 @@ def test_a_paused_runs_briefing_offers_resume_and_start_again_and_nothing_else_l
     choose(client, run_url, 0)
     page = text(client.get("/play/late-post"))
     assert 'href="#start"' in page and "Start the role-play" in page and "Resume" not in page
+
+
+def test_a_refused_check_in_is_marked_at_the_field_it_is_about(client, trainee):
+    """The debrief is shown again after the redirect: each message at its own field, tied to it and focused."""
+    from lxml import html as lxml_html
+
+    run_url = start(client)
+    choose(client, run_url, 1)
+    debrief = run_url + "/debrief"
+
+    def sent(data: dict):
+        response = client.post(run_url + "/checkin", data={"csrf_token": csrf_token(client, debrief), **data},
+                               follow_redirects=True)
+        return lxml_html.fromstring(text(response))
+
+    tree = sent({"note": "fine really"})  # no feeling chosen
+    feeling = tree.get_element_by_id("feeling")
+    assert feeling.tag == "fieldset" and "has-error" in feeling.get("class")
+    assert feeling.get("aria-describedby") == "feeling-error"
+    error = tree.get_element_by_id("feeling-error")
+    assert "Choose how you are feeling" in error.text_content() and error.get("autofocus") is not None
+    assert all(r.get("aria-invalid") == "true" for r in feeling.findall(".//input"))
+    assert tree.get_element_by_id("note").get("aria-invalid") is None
+
+    tree = sent({"feeling": "ok", "note": "x" * 2001})  # too long a note
+    note = tree.get_element_by_id("note")
+    assert note.get("aria-invalid") == "true" and note.get("aria-describedby") == "note-hint note-error"
+    assert "2,000 characters" in tree.get_element_by_id("note-error").text_content()
+    assert tree.get_element_by_id("feeling").get("aria-describedby") is None
+
+    page = text(client.get(debrief))  # shown once: the next visit is clean
+    assert 'aria-invalid="true"' not in page and "has-error" not in page

@@ -233,14 +233,20 @@ def debrief(run_id: int):
 def checkin(run_id: int):
     run, _ = _own_run(run_id)
     form = CheckinForm()
+    # Each refusal is said at the field it is about, marked as its error (play/debrief.html: near="feeling", "note").
     if not form.validate_on_submit():
-        notify(gettext("Choose how you are feeling to save a check-in, or just skip it."), "error", near="checkin")
+        if form.feeling.errors:
+            notify(gettext("Choose how you are feeling to save a check-in, or just skip it."), "error", near="feeling")
+        for message in form.note.errors:
+            notify(str(message), "error", near="note")
+        if not (form.feeling.errors or form.note.errors):
+            notify(gettext("The form had expired. Please try again."), "error", near="checkin")
         return redirect(url_for("play.debrief", run_id=run.id))
     try:
         wellbeing.record_checkin(db.session, current_user.id, run, form.feeling.data, form.note.data or "")
     except ServiceError as exc:
         db.session.rollback()
-        notify(str(exc), "error", near="checkin")
+        notify(str(exc), "error", near="note")  # the note's length: the rest is checked above
         return redirect(url_for("play.debrief", run_id=run.id))
     db.session.commit()
     notify(gettext("Thank you for checking in. Only you can see this."), near="checkin")
