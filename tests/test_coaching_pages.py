@@ -322,10 +322,83 @@ def test_a_refused_comment_shows_its_message_in_the_form_that_was_sent(client, u
     assert refused.status_code == 400
     tree = lxml_html.fromstring(refused.get_data(as_text=True))
     form = tree.get_element_by_id("comment-text-0-form")
-    notice = form.get_element_by_id("comment-text-0-form-notice-1")
-    assert notice.text_content().strip() == "Write a comment first." and notice.get("autofocus") is not None
-    assert tree.get_element_by_id("comment-text-0").get("aria-invalid") == "true"
-    assert len(tree.find_class("flash")) == 1  # not also at the top of the page
+    # Marked as the `field` macro marks a field in error: the message is the box's, tied to it, and focused.
+    error = form.get_element_by_id("comment-text-0-error")
+    assert " ".join(error.text_content().split()) == "Error: Write a comment first."
+    assert error.get("autofocus") is not None and error.get("role") == "alert"
+    box = tree.get_element_by_id("comment-text-0")
+    assert box.get("aria-invalid") == "true" and box.get("aria-describedby") == "comment-text-0-error"
+    assert "has-error" in box.getparent().get("class")
+    assert not tree.find_class("flash") and refused.get_data(as_text=True).count("Write a comment first.") == 1
+    # The other comment boxes are not marked.
+    assert tree.get_element_by_id("comment-text-run").get("aria-invalid") is None
     too_long = post(client, f"{url}/comments", {"position": "", "text": "x" * 6000}, form_page=url)
     whole = lxml_html.fromstring(too_long.get_data(as_text=True)).get_element_by_id("comment-text-run-form")
-    assert "x" * 6000 in whole.text_content() and whole.find_class("flash-error")
+    assert "x" * 6000 in whole.text_content() and whole.get_element_by_id("comment-text-run-error") is not None
+
+
+def _marked(tree, box_id: str) -> str:
+    """The error message tied to a box marked as the `field` macro marks one (its text, without "Error:")."""
+    box = tree.get_element_by_id(box_id)
+    assert box.get("aria-invalid") == "true", box_id
+    assert f"{box_id}-error" in box.get("aria-describedby").split(), box_id
+    error = tree.get_element_by_id(f"{box_id}-error")
+    return " ".join(error.text_content().split()).removeprefix("Error: ")
+
+
+def test_a_refused_reply_or_contact_request_is_marked_at_its_box_on_the_debrief(app, client, session, users, loop):
+    from lxml import html as lxml_html
+
+    from lms.coaching import services as coaching
+
+    run = loop["run"]
+    comment = coaching.add_comment(session, loop["trainer"], run, None, "Think about what you promised.")
+    session.commit()
+    users.login(loop["trainee"])
+    debrief = f"/play/runs/{run.id}/debrief"
+    box = f"reply-{comment.id}"
+
+    def sent(url: str, data: dict):
+        response = post(client, url, data, form_page=debrief, follow_redirects=True)
+        assert response.status_code == 200
+        return lxml_html.fromstring(response.get_data(as_text=True))
+
+    tree = sent(f"/my/comments/{comment.id}/reply", {"text": "   "})
+    assert _marked(tree, box) == "Write your reply first."
+    assert tree.get_element_by_id(box).get("aria-describedby") == f"{box}-hint {box}-error"
+    assert tree.get_element_by_id(f"{box}-error").get("autofocus") is not None
+    assert not tree.find_class("flash")  # said once, at the box
+    tree = sent(f"/my/comments/{comment.id}/reply", {"text": "x" * 2001})
+    assert "too long" in _marked(tree, box)
+    assert tree.get_element_by_id("contact-note").get("aria-invalid") is None  # only the box sent is marked
+    assert 'aria-invalid' not in _page(client, debrief)  # the next visit is clean
+
+    tree = sent(f"/play/runs/{run.id}/contact", {"note": "Please call."})  # not ticked
+    assert _marked(tree, "want").startswith("Tick “I’d like my trainer to get in touch”")
+    tree = sent(f"/play/runs/{run.id}/contact", {"want": "y", "note": "x" * 2001})
+    assert "too long" in _marked(tree, "contact-note")
+    assert tree.get_element_by_id("want").get("aria-invalid") is None
+    assert session.scalar(select(ContactRequest)) is None and session.get(RunComment, comment.id).reply_text is None
+
+
+def test_a_refused_edit_of_a_comment_is_marked_at_its_box(client, session, users, loop):
+    from lxml import html as lxml_html
+
+    from lms.coaching import services as coaching
+
+    comment = coaching.add_comment(session, loop["trainer"], loop["run"], None, "First words.")
+    session.commit()
+    users.login(loop["trainer"])
+    url = f"/trainer/comments/{comment.id}"
+    refused = post(client, url, {"text": "  "})
+    assert refused.status_code == 400
+    tree = lxml_html.fromstring(refused.get_data(as_text=True))
+    assert _marked(tree, "text") == "Write a comment first, or delete it."
+    summary = tree.find_class("error-summary")[0]
+    assert summary.xpath(".//a")[0].get("href") == "#text"
+    assert "Write a comment first, or delete it." in summary.text_content()
+    too_long = post(client, url, {"text": "y" * 2001})
+    tree = lxml_html.fromstring(too_long.get_data(as_text=True))
+    assert "too long" in _marked(tree, "text") and "y" * 2001 in tree.get_element_by_id("text").text_content()
+    session.expire_all()
+    assert session.get(RunComment, comment.id).text == "First words."

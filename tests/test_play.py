@@ -280,3 +280,106 @@ def test_the_course_step_offers_resume_for_an_unfinished_run(client, trainee):
     assert "Resume the role-play" in step
     choose(client, run_url, 1)  # finished (failed): nothing left to resume
     assert "Start the role-play" in text(client.get(step_url))
+
+
+# -- a paused practice run on Home, and the briefing's one way back in -----------------------------------
+
+
+def _in_progress(page: str) -> str:
+    """The "In progress" section of Home or My training."""
+    return page.split('id="in-progress-heading"', 1)[1].split("</section>", 1)[0]
+
+
+def test_home_lists_a_paused_practice_role_play_with_resume_next_to_the_courses(client, trainee):
+    assert "Nothing in progress" in _in_progress(text(client.get("/home")))
+    run_url = start(client)
+    choose(client, run_url, 0)  # one choice made, then the trainee leaves
+    client.post("/courses/listening/start", data={"csrf_token": csrf_token(client, "/courses/listening")})
+    for url in ("/home", "/my-training"):
+        block = _in_progress(text(client.get(url)))
+        assert "Nothing in progress" not in block, url
+        assert "Listening basics" in block and "A late post" in block, url
+        assert "Practice role-play, paused on" in block and "You have made 1 choice." in block, url
+        assert f'<a class="button" href="{run_url}">Resume where you left off' \
+               '<span class="visually-hidden" lang="en"> A late post</span></a>' in block, url
+    # Finished: nothing left to resume, so it leaves "In progress".
+    choose(client, run_url, 0)
+    assert "A late post" not in _in_progress(text(client.get("/home")))
+
+
+def test_home_leaves_out_course_runs_and_runs_of_withdrawn_role_plays(client, trainee, session):
+    client.post("/courses/listening/start", data={"csrf_token": csrf_token(client, "/courses/listening")})
+    run_url = start(client, course_id="listening", step_id="roleplay")
+    client.get(run_url + "/pause")
+    block = _in_progress(text(client.get("/home")))
+    # The course's own role-play resumes from the course's Continue, not as a practice run.
+    assert "Listening basics" in block and "Practice role-play" not in block and f'href="{run_url}"' not in block
+    session.add(ScenarioRun(user_id=trainee.id, scenario_id="withdrawn", current_node="start"))
+    session.commit()
+    assert "Practice role-play" not in _in_progress(text(client.get("/home")))
+
+
+def test_home_reads_paused_role_plays_in_one_query_however_many(app, client, trainee):
+    from tests.factories import counted
+
+    def runs_read() -> list[str]:
+        with counted(app) as statements:
+            assert client.get("/home").status_code == 200
+        return [s for s in statements if "scenario_runs" in s]
+
+    assert len(runs_read()) == 1
+    for scenario in ("late-post", "memory", "open-ended"):
+        start(client, scenario=scenario)
+    home = text(client.get("/home"))
+    assert home.count("Resume where you left off") == 3
+    assert len(runs_read()) == 1
+
+
+def test_a_paused_runs_briefing_offers_resume_and_start_again_and_nothing_else_like_them(client, trainee):
+    run_url = start(client)
+    choose(client, run_url, 0)
+    client.get(run_url + "/pause")
+    page = text(client.get("/play/late-post"))
+    start_section = page.split('id="start"', 1)[1].split("</section>", 1)[0]
+    assert f'<a class="button" href="{run_url}">Resume where you left off</a>' in start_section
+    assert 'name="restart" value="1"' in start_section and "Start again from the beginning" in start_section
+    # The content note's "Continue" only jumped back to these; with a run to resume it is not offered.
+    note = page.split('id="note-heading"', 1)[1].split("</aside>", 1)[0]
+    assert "Continue" not in note and 'href="#start"' not in page and "Skip for now" in note
+    assert len(re.findall(r"<a [^>]*>[^<]*Resume", page)) == 1  # one way back in
+    # Without a run to resume, the note leads on to Start.
+    choose(client, run_url, 0)
+    page = text(client.get("/play/late-post"))
+    assert 'href="#start"' in page and "Start the role-play" in page and "Resume" not in page
+
+
+def test_a_refused_check_in_is_marked_at_the_field_it_is_about(client, trainee):
+    """The debrief is shown again after the redirect: each message at its own field, tied to it and focused."""
+    from lxml import html as lxml_html
+
+    run_url = start(client)
+    choose(client, run_url, 1)
+    debrief = run_url + "/debrief"
+
+    def sent(data: dict):
+        response = client.post(run_url + "/checkin", data={"csrf_token": csrf_token(client, debrief), **data},
+                               follow_redirects=True)
+        return lxml_html.fromstring(text(response))
+
+    tree = sent({"note": "fine really"})  # no feeling chosen
+    feeling = tree.get_element_by_id("feeling")
+    assert feeling.tag == "fieldset" and "has-error" in feeling.get("class")
+    assert feeling.get("aria-describedby") == "feeling-error"
+    error = tree.get_element_by_id("feeling-error")
+    assert "Choose how you are feeling" in error.text_content() and error.get("autofocus") is not None
+    assert all(r.get("aria-invalid") == "true" for r in feeling.findall(".//input"))
+    assert tree.get_element_by_id("note").get("aria-invalid") is None
+
+    tree = sent({"feeling": "ok", "note": "x" * 2001})  # too long a note
+    note = tree.get_element_by_id("note")
+    assert note.get("aria-invalid") == "true" and note.get("aria-describedby") == "note-hint note-error"
+    assert "2,000 characters" in tree.get_element_by_id("note-error").text_content()
+    assert tree.get_element_by_id("feeling").get("aria-describedby") is None
+
+    page = text(client.get(debrief))  # shown once: the next visit is clean
+    assert 'aria-invalid="true"' not in page and "has-error" not in page

@@ -287,6 +287,22 @@ def test_new_recovery_codes_from_the_page(app, client, session, users):
         second_factor.verify(session, session.get(User, trainer.id), old[1])
 
 
+def test_the_page_after_new_recovery_codes_shows_its_forms_empty(app, client, session, users):
+    """Rendered after the POST (the codes are shown once): its forms must not fill themselves from what was sent."""
+    trainer = users.create(role="trainer")
+    secret, old = turn_on(app, session, trainer)
+    users.login(trainer)
+    post(client, "/login/code", {"code": pyotp.TOTP(secret).now()})
+    response = post(client, "/account/second-factor/recovery-codes", {"codes-password": PASSWORD, "codes-code": old[0]},
+                    form_page="/account/second-factor")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Your recovery codes" in body
+    fields = re.findall(r'<input[^>]*\bname="(?:codes|off)-(?:code|password)"[^>]*>', body)
+    assert len(fields) == 4, fields
+    assert old[0] not in body and PASSWORD not in body
+    assert not any(re.search(r'\bvalue="[^"]', f) for f in fields), fields
+
+
 def test_trainees_have_no_second_factor_page(client, users):
     users.login(users.create())
     assert client.get("/account/second-factor").status_code == 403

@@ -372,11 +372,13 @@ def _second_factor_page(*, confirm_form=None, codes_form=None, off_form=None, re
         context.update(secret=second_factor.grouped(factor.secret), issuer=issuer,
                        qr=second_factor.qr_svg(uri, gettext("QR code to add %(site)s to an authenticator app",
                                                             site=issuer)),
-                       confirm_form=confirm_form or ConfirmSecondFactorForm())
+                       confirm_form=confirm_form or ConfirmSecondFactorForm(formdata=None))
     else:
+        # Forms not being shown again start empty (formdata=None): after new recovery codes are made, a new
+        # "codes" form would otherwise fill itself from the POST, showing the code just used in its field.
         context.update(left=second_factor.recovery_codes_left(db.session, current_user.id),
-                       codes_form=codes_form or SecondFactorChangeForm(prefix="codes"),
-                       off_form=off_form or SecondFactorChangeForm(prefix="off"))
+                       codes_form=codes_form or SecondFactorChangeForm(prefix="codes", formdata=None),
+                       off_form=off_form or SecondFactorChangeForm(prefix="off", formdata=None))
     response = make_response(render_template("auth/second_factor.html", **context), status)
     response.headers["Cache-Control"] = "no-store"
     return response

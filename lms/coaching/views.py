@@ -25,6 +25,7 @@ from lms.core.access import role_required
 from lms.core.db import db
 from lms.core.forms import ActionForm, options
 from lms.core.notices import notify
+from lms.core.services import ServiceError
 from lms.core.web import service_call
 from lms.learning.models import RESPONSE_SUBMITTED
 from lms.roleplay import checkins, runs
@@ -166,9 +167,9 @@ def _kept_at(run: ScenarioRun, form: CommentForm | None) -> str | None:
     return raw if raw.isdigit() and int(raw) < len(run.choices) else ""
 
 
-def _comment_form_id(kept_at: str | None) -> str:
-    """The id of a comment form on the run page (coaching/_thread.html): a choice's, or the whole run's."""
-    return f"comment-text-{kept_at or 'run'}-form"
+def _comment_box_id(kept_at: str | None) -> str:
+    """The id of a comment box on the run page (coaching/_thread.html): a choice's, or the whole run's."""
+    return f"comment-text-{kept_at or 'run'}"
 
 
 @bp.route("/runs/<int:run_id>")
@@ -184,9 +185,9 @@ def add_comment(run_id: int):
     form = CommentForm()
     raw = (form.position.data or "").strip()
     position = int(raw) if raw.isdigit() else None
-    # A refusal shows inside the form that was sent, with its words: on a phone the page is long and
-    # the top of it is far from the choice commented on.
-    near = _comment_form_id(_kept_at(run, form))
+    # A refusal shows at the box that was sent, with its words, marked as its error: on a phone the page is
+    # long and the top of it is far from the choice commented on.
+    near = _comment_box_id(_kept_at(run, form))
     if raw and position is None:
         notify(gettext("That choice is not part of this run. Please comment on one of the choices shown."), "error",
                near=near)
@@ -217,10 +218,19 @@ def edit_comment(comment_id: int):
     comment = _own_comment(comment_id)
     form = CommentForm(obj=comment if request.method == "GET" else None)
     if request.method == "POST":
-        if form.validate_on_submit() and service_call(
-                lambda: coaching.edit_comment(db.session, current_user, comment, form.text.data),
-                gettext("Comment saved."))[1]:
-            return _back_to_run(comment.run_id)
+        if not form.validate_on_submit():
+            notify(gettext("The form had expired. Please send your comment again."), "error", near="comment-edit")
+        else:
+            try:
+                coaching.edit_comment(db.session, current_user, comment, form.text.data)
+            except ServiceError as exc:
+                db.session.rollback()
+                # At the comment box, marked as its error, and in the page's error summary.
+                form.text.errors = [*form.text.errors, str(exc)]
+            else:
+                db.session.commit()
+                notify(gettext("Comment saved."))
+                return _back_to_run(comment.run_id)
         return render_template("coaching/comment_edit.html", comment=comment, form=form,
                                action_form=ActionForm()), 400
     return render_template("coaching/comment_edit.html", comment=comment, form=form, action_form=ActionForm())
@@ -378,12 +388,14 @@ def reply(comment_id: int):
     if comment is None:
         abort(404)
     form = ReplyForm()
-    near = f"comment-{comment.id}"
+    # A refusal shows at the reply box, marked as its error (coaching/_thread.html); once the trainee has
+    # replied the box is gone, and a refusal then shows at the top of the page.
+    box = f"reply-{comment.id}"
     if not form.validate_on_submit():
-        notify(gettext("The form had expired. Please send your reply again."), "error", near=near)
+        notify(gettext("The form had expired. Please send your reply again."), "error", near=box)
     else:
         service_call(lambda: coaching.reply(db.session, current_user, comment, form.text.data),
-                     gettext("Your reply is sent to your trainer."), near=near)
+                     gettext("Your reply is sent to your trainer."), near=f"comment-{comment.id}", refusal_near=box)
     return _debrief(comment.run_id)
 
 
@@ -396,12 +408,14 @@ def request_contact(run_id: int):
     form = ContactForm()
     if not form.validate_on_submit():
         notify(gettext("The form had expired. Please try again."), "error", near=CONTACT_PANEL)
-    elif not form.want.data:
-        notify(gettext("Tick “I’d like my trainer to get in touch” to send the request."), "error", near=CONTACT_PANEL)
+    elif not form.want.data:  # said at the box to tick, marked as its error (coaching/_debrief.html)
+        notify(gettext("Tick “I’d like my trainer to get in touch” to send the request."), "error", near="want")
     else:
+        # A refusal shows at the note (too long); the others come when the form is gone (already asked, no
+        # trainer any more), and then show at the top of the page.
         service_call(lambda: coaching.request_contact(db.session, current_user, checkin, form.note.data or ""),
                      gettext("Your trainers can see that you would like them to get in touch. "
-                             "Your check-in stays private."), near=CONTACT_PANEL)
+                             "Your check-in stays private."), near=CONTACT_PANEL, refusal_near="contact-note")
     return _debrief(run.id)
 
 

@@ -9,6 +9,7 @@ from lms.core import support as support_words
 from lms.core.access import public
 from lms.core.db import db
 from lms.learning import assigned, progress
+from lms.roleplay import runs
 
 bp = Blueprint("main", __name__, template_folder="templates")
 
@@ -28,9 +29,11 @@ def index():
 
 @bp.route("/home")
 def home():
-    """The trainee's starting point: a greeting and their training."""
-    courses = catalog_for_reader().courses
+    """The trainee's starting point: a greeting and their training, with the role-plays they paused."""
+    reader = catalog_for_reader()
+    courses = reader.courses
     return render_template("main/home.html", **progress.my_training(db.session, current_user.id, courses),
+                           paused_roleplays=runs.paused_practice_runs(db.session, current_user.id, reader.scenarios),
                            assigned=assigned.assigned_courses(db.session, current_user.id, courses, clock.today()),
                            certificate_panel=certificates.trainee_panel(db.session, current_user.id, courses))
 

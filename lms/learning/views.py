@@ -454,6 +454,7 @@ def my_training_context() -> dict:
         "assigned": assigned.assigned_courses(db.session, current_user.id, courses, clock.today()),
         "certificate_panel": certificates.trainee_panel(db.session, current_user.id, courses),
         "feedback": coaching.trainee_feedback(db.session, current_user.id),
+        "paused_roleplays": runs.paused_practice_runs(db.session, current_user.id, catalog_for_reader().scenarios),
         "feedback_courses": courses, "feedback_scenarios": catalog_for_reader().scenarios}
 
 

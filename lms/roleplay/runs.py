@@ -11,11 +11,13 @@ step) has at most one resumable run.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask_babel import gettext
 from markupsafe import Markup
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import User
@@ -403,6 +405,40 @@ def histories(session: DbSession, user_id: int) -> dict[str, ScenarioHistory]:
         result[scenario_id] = ScenarioHistory(
             finished=len(ended), best_outcome=best.outcome if best else None,
             passed=any(r.passed for r in ended), resumable=unfinished[-1] if unfinished else None)
+    return result
+
+
+@dataclass(frozen=True)
+class PausedRun:
+    """A practice run left part way, for "In progress" on Home: where to resume it and how far it went."""
+
+    run_id: int
+    scenario: Scenario
+    choices_made: int
+    last_active_at: datetime
+
+
+def paused_practice_runs(session: DbSession, user_id: int, scenarios: Mapping[str, Scenario]) -> list[PausedRun]:
+    """The user's unfinished practice runs of published scenarios, most recently played first (one query).
+
+    Runs played as a course step are left out: their course is in progress and its Continue leads to them.
+    """
+    made = func.count(RunChoice.id)
+    rows = session.execute(
+        select(ScenarioRun.id, ScenarioRun.scenario_id, ScenarioRun.last_active_at, made)
+        .outerjoin(RunChoice, RunChoice.run_id == ScenarioRun.id)
+        .where(ScenarioRun.user_id == user_id, ScenarioRun.finished_at.is_(None),
+               ScenarioRun.enrolment_id.is_(None), ScenarioRun.step_id.is_(None))
+        .group_by(ScenarioRun.id, ScenarioRun.scenario_id, ScenarioRun.last_active_at)
+        .order_by(ScenarioRun.last_active_at.desc(), ScenarioRun.id.desc())).all()
+    result, seen = [], set()
+    for run_id, scenario_id, last_active_at, choices_made in rows:
+        scenario = scenarios.get(scenario_id)
+        # One per scenario (the newest), as the briefing resumes; a withdrawn scenario cannot be resumed.
+        if scenario is None or scenario_id in seen:
+            continue
+        seen.add(scenario_id)
+        result.append(PausedRun(run_id, scenario, choices_made, last_active_at))
     return result
 
 

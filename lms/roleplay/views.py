@@ -109,7 +109,7 @@ def practice():
 
 @bp.route("/<scenario_id>")
 def briefing(scenario_id: str):
-    """The briefing and content notes before a run, with Start (or Resume / Start again)."""
+    """The briefing and content notes before a run, with Start (or "Resume where you left off" / "Start again")."""
     scenario = _scenario(scenario_id)
     context = _course_context(scenario, request.args.get("course_id"), request.args.get("step_id"))
     course, step = context if context else (None, None)
@@ -200,12 +200,12 @@ def choose(run_id: int):
 
 @bp.route("/runs/<int:run_id>/pause")
 def pause(run_id: int):
-    """Leave the run as it is; the briefing then offers Resume and Start again at the top."""
+    """Leave the run as it is; the briefing then offers "Resume where you left off" (and "Start again") at the top."""
     run, scenario = _own_run(run_id)
     if run.finished:
         return redirect(_leave_url(run))
-    notify(gettext("Paused “%(title)s”. Your place is kept: choose Resume when you are ready.", title=scenario.title),
-           near="start")
+    notify(gettext("Paused “%(title)s”. Your place is kept: choose “Resume where you left off” when you are ready.",
+                   title=scenario.title), near="start")
     course, _ = _run_course(run)
     if course is not None and run.step_id:
         return redirect(url_for("play.briefing", scenario_id=scenario.id, course_id=course.id, step_id=run.step_id))
@@ -233,14 +233,20 @@ def debrief(run_id: int):
 def checkin(run_id: int):
     run, _ = _own_run(run_id)
     form = CheckinForm()
+    # Each refusal is said at the field it is about, marked as its error (play/debrief.html: near="feeling", "note").
     if not form.validate_on_submit():
-        notify(gettext("Choose how you are feeling to save a check-in, or just skip it."), "error", near="checkin")
+        if form.feeling.errors:
+            notify(gettext("Choose how you are feeling to save a check-in, or just skip it."), "error", near="feeling")
+        for message in form.note.errors:
+            notify(str(message), "error", near="note")
+        if not (form.feeling.errors or form.note.errors):
+            notify(gettext("The form had expired. Please try again."), "error", near="checkin")
         return redirect(url_for("play.debrief", run_id=run.id))
     try:
         wellbeing.record_checkin(db.session, current_user.id, run, form.feeling.data, form.note.data or "")
     except ServiceError as exc:
         db.session.rollback()
-        notify(str(exc), "error", near="checkin")
+        notify(str(exc), "error", near="note")  # the note's length: the rest is checked above
         return redirect(url_for("play.debrief", run_id=run.id))
     db.session.commit()
     notify(gettext("Thank you for checking in. Only you can see this."), near="checkin")

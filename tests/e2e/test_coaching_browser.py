@@ -130,7 +130,17 @@ def test_the_coaching_loop(browser, live_server, users, session, viewport):
         trainee.goto(debrief_url)
         expect(trainee.get_by_text("Secrecy would tie your hands here, Nightowl.")).to_be_visible()
         expect(trainee.get_by_text("A trainer marked your request as followed up.")).to_be_visible()
-        trainee.get_by_label("Your reply (optional)").fill("Understood, I will not do that again.")
+        # An empty reply is refused: the message is at the box, focused and on screen, and the box is marked.
+        trainee.get_by_role("button", name="Send reply").click()
+        reply = trainee.get_by_label("Your reply (optional)")
+        error = trainee.locator(".comment-thread .field.has-error .error", has_text="Write your reply first.")
+        expect(error).to_be_focused()
+        expect(error).to_be_in_viewport()
+        expect(reply).to_have_attribute("aria-invalid", "true")
+        expect(reply).to_have_accessible_description(
+            "You can reply once; your trainer reads it. Error: Write your reply first.")
+        _check(trainee, "debrief with a refused reply")
+        reply.fill("Understood, I will not do that again.")
         trainee.get_by_role("button", name="Send reply").click()
         expect(trainee.get_by_text("Your reply is sent to your trainer.")).to_be_visible()
         _said_here(trainee, ".comment-thread", "Your reply is sent to your trainer.")

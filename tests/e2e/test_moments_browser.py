@@ -160,7 +160,7 @@ def test_pausing_keeps_everything_without_javascript(browser, live_server, users
     page.goto("/courses/listening/steps/welcome")
     expect(page.get_by_label("What would you find hardest about listening?")).to_have_value("Not knowing what to say.")
 
-    # A role-play paused: Resume and Start again at the top; the player shows how far it has come.
+    # A role-play paused: its way back in and a way to start over, at the top; the player shows how far it has come.
     page.goto("/play/late-post")
     page.get_by_role("button", name="Start the role-play").click()
     expect(page.get_by_text("Choice 1 of about 2")).to_be_visible()
@@ -170,6 +170,6 @@ def test_pausing_keeps_everything_without_javascript(browser, live_server, users
     page.get_by_role("link", name="Pause").click()
     start = page.locator("#start")
     expect(start.get_by_role("status")).to_contain_text("Your place is kept")
-    expect(start.get_by_role("link", name="Resume")).to_be_in_viewport()
-    expect(start.get_by_role("button", name="Start again")).to_be_in_viewport()
+    expect(start.get_by_role("link", name="Resume where you left off")).to_be_in_viewport()
+    expect(start.get_by_role("button", name="Start again from the beginning")).to_be_in_viewport()
     context.close()  # axe needs JavaScript: it runs on these pages in the tests above

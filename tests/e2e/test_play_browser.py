@@ -41,10 +41,24 @@ def test_play_late_post_twice_with_notes_pause_resume_and_debrief(page, users):
     assert "Never promise secrecy" in feedback.inner_text() and "crosses a red line" in feedback.inner_text()
     assert_accessible(page, "player: after-choice feedback")
 
-    # Pause, then resume at the same node.
+    # Pause: the briefing offers one way back in (and a clearly different one to start over), no "Continue" beside it.
     page.get_by_role("link", name="Pause").click()
     expect(page.get_by_text("Your place is kept")).to_be_visible()
-    page.get_by_role("link", name="Resume", exact=True).click()
+    start = page.get_by_role("region", name="Pick up where you left off")
+    expect(start.get_by_role("link", name="Resume where you left off")).to_be_visible()
+    expect(start.get_by_role("button", name="Start again from the beginning")).to_be_visible()
+    assert page.get_by_role("link", name="Resume").count() == 1
+    assert page.get_by_role("link", name="Continue", exact=True).count() == 0
+    assert_accessible(page, "briefing of a paused run")
+
+    # Home lists the paused role-play under "In progress", and resumes it at the same node.
+    page.goto("/home")
+    in_progress = page.get_by_role("region", name="In progress")
+    expect(in_progress.get_by_role("heading", name="A late post")).to_be_visible()
+    expect(in_progress.get_by_text("You have made 1 choice.")).to_be_visible()
+    assert_accessible(page, "home with a paused role-play")
+    in_progress.get_by_role("link", name="Resume where you left off A late post").click()
+    page.wait_for_url("**/play/runs/*")
     expect(page.get_by_text("You promised. They tell you more.")).to_be_visible()
     assert page.get_by_role("button", name="Remind them what you promised").count() == 0  # 'if reach-out'
     choose(page, "Tell them you need to get help after all")
