@@ -203,6 +203,8 @@ def load_catalog(
     root: Path, urls: ContentUrls | None = None, *, render_budget: float = RENDER_BUDGET_SECONDS,
     org: Mapping[str, str] | None = None, support_contacts: Sequence[Mapping[str, str]] | None = None,
     today: datetime.date | None = None, cache: UnitCache | None = None,
+    support_contacts_by_language: Mapping[str, Sequence[Mapping[str, str]]] | None = None,
+    language: str | None = None,
 ) -> Catalog:
     """Read every course and scenario under root; never raises for bad content.
 
@@ -211,7 +213,11 @@ def load_catalog(
     left out (see markdown.RENDER_BUDGET_SECONDS).
     today: when given, units past their review date (FORMAT.md 7.6) get a warning.
     org: the site's organisation variables, overriding org.yaml (7.5);
-    support_contacts: the site's contacts for {{ support.contacts }}.
+    support_contacts: the site's contacts for {{ support.contacts }}, as the originals show them;
+    support_contacts_by_language: language -> the contacts as a translation into it shows them
+    (the app translates its shipped defaults; a language not given shows support_contacts).
+    language: the language the originals are written in (the site's CONTENT_LANGUAGE), for the
+    words Markdown adds (footnote links) and to mark an original snippet shown in a translation.
     Snippets (_snippets/NAME.md) are checked once each, included or not.
     cache: where read courses and scenarios are kept between loads (render_cache.py);
     a unit whose files, settings and renderer are unchanged is not read again.
@@ -223,7 +229,8 @@ def load_catalog(
         general.error(".", 0, _("content folder '{root}' does not exist or is not a folder", root=root))
         return Catalog(MappingProxyType({}), MappingProxyType({}), tuple(general.items), root)
     defaults, samples = read_org_yaml(root, general)
-    org_vars = OrgVariables(defaults, org, support_contacts, samples, read_org_wording(root, general, defaults))
+    org_vars = OrgVariables(defaults, org, support_contacts, samples, read_org_wording(root, general, defaults),
+                            support_contacts_by_language, language)
     org_vars.snippets = snippets = Snippets(root, general, org_vars, render_budget)
     cached = None
     if cache is not None:

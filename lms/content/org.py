@@ -38,7 +38,9 @@ class OrgVariables:
 
     def __init__(self, defaults: Mapping[str, str], overrides: Mapping[str, str] | None,
                  support_contacts: Sequence[Mapping[str, str]] | None, samples: frozenset[str] = frozenset(),
-                 wording: Mapping[str, Mapping[str, str]] | None = None) -> None:
+                 wording: Mapping[str, Mapping[str, str]] | None = None,
+                 contacts_wording: Mapping[str, Sequence[Mapping[str, str]]] | None = None,
+                 original_language: str | None = None) -> None:
         self.defaults = dict(defaults)
         self.samples = samples  # org.yaml names whose value is marked '# sample'
         self.overrides = {str(k): str(v) for k, v in (overrides or {}).items()}
@@ -46,7 +48,11 @@ class OrgVariables:
         # org.LANG.yaml: language -> name -> the value as a translation into LANG words it
         self.wording = {language: dict(values) for language, values in (wording or {}).items()}
         self.language: str | None = None  # set on a translation's view (for_language)
+        self.original_language = original_language  # what the originals are written in, when known
         self.contacts = list(support_contacts or [])
+        # language -> the contacts as a page in that language shows them (the app's translations of its
+        # shipped defaults; a charity's own contacts as written); a language not given shows `contacts`
+        self.contacts_wording = {language: list(values) for language, values in (contacts_wording or {}).items()}
         self.used: dict[str, list[str]] = {}
         self.missing: list[str] = []
         self.snippets: Snippets | None = None  # set by the loader once the _snippets/ folder is known
@@ -56,13 +62,20 @@ class OrgVariables:
 
         org.LANG.yaml's wording replaces org.yaml's value; the site's ORG setting wins over
         both (it is this site's truth, in whatever language the admin wrote it). Uses are
-        recorded with everyone else's, and a snippet is included from _snippets/NAME.LANG.md
-        when that exists.
+        recorded with everyone else's, a snippet is included from _snippets/NAME.LANG.md
+        when that exists, and '{{ support.contacts }}' lists the contacts in LANG's words
+        where the app gave them (`contacts_wording`).
         """
-        view = copy.copy(self)  # shares used, missing, contacts and snippets
+        view = copy.copy(self)  # shares used, missing and snippets
         view.values = {**self.defaults, **self.wording.get(language, {}), **self.overrides}
         view.language = language
+        view.contacts = self.contacts_wording.get(language, self.contacts)
         return view
+
+    @property
+    def text_language(self) -> str | None:
+        """The language of the text these values are substituted into: a translation's, else the originals'."""
+        return self.language or self.original_language
 
     def untranslated(self, language: str, used_in: Sequence[str]) -> list[str]:
         """Variables used in `used_in` files that show org.yaml's value for want of org.LANG.yaml's wording."""

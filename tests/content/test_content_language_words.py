@@ -1,0 +1,138 @@
+"""Words the content does not write itself, in the language of the text around them.
+
+Python-Markdown's footnote back-link tooltip, and the list `{{ support.contacts }}` becomes, are put into a
+course's HTML when the content loads; a Welsh translation gets them in Welsh (lms.content.render's
+MARKDOWN_WORDING; the contacts the app gives for each language), the originals keep theirs.
+"""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from lms.content import load_catalog
+from lms.content.markdown import render_pieces
+
+FIXTURE = Path(__file__).parents[1] / "fixtures" / "welsh_words"
+ENGLISH_TITLE = 'title="Jump back to footnote 1 in the text"'
+WELSH_TITLE = 'title="Neidio’n ôl at droednodyn 1 yn y testun"'
+
+ENGLISH_CONTACTS = [{"name": "Samaritans", "contact": "116 123", "when": "Free, any time."}]
+WELSH_CONTACTS = [{"name": "Y Samariaid", "contact": "116 123", "when": "Am ddim, unrhyw bryd."}]
+
+
+def _load(root: Path = FIXTURE, **kwargs):
+    catalog = load_catalog(root, **kwargs)
+    assert not catalog.errors, catalog.errors
+    return catalog
+
+
+def test_a_welsh_step_says_where_its_footnote_links_go_in_welsh():
+    catalog = _load(language="en")
+    english = catalog.course("safety").step("help")
+    welsh = catalog.localised("cy").course("safety").step("help")
+    assert ENGLISH_TITLE in english.body_html and "Jump back" not in welsh.body_html
+    assert WELSH_TITLE in welsh.body_html and welsh.language == "cy"
+    # The footnote itself still works: its reference and its way back.
+    assert 'href="#fn:1"' in welsh.body_html and 'href="#fnref:1"' in welsh.body_html
+
+
+def test_an_untranslated_step_keeps_the_english_of_its_text_on_a_welsh_course():
+    """Shown in English (marked lang="en" by the page), its footnote link's tooltip is English too."""
+    notes = _load(language="en").localised("cy").course("safety").step("notes")
+    assert notes.language is None and ENGLISH_TITLE in notes.body_html and "Neidio" not in notes.body_html
+
+
+def test_originals_written_in_welsh_get_welsh_footnote_links(tmp_path):
+    root = tmp_path / "content"
+    shutil.copytree(FIXTURE, root)
+    for translated in root.rglob("*.cy.md"):
+        translated.unlink()
+    original = _load(root, language="cy").course("safety").step("help")
+    assert WELSH_TITLE in original.body_html
+
+
+def test_the_wording_follows_the_language_and_falls_back_to_english():
+    source = ["Text.[^a]\n\n[^a]: A note."]
+    assert WELSH_TITLE in render_pieces(source, language="cy-GB")[0]
+    assert ENGLISH_TITLE in render_pieces(source, language="fr")[0]
+    assert ENGLISH_TITLE in render_pieces(source)[0]
+    # One converter per wording per thread: rendering Welsh leaves English as it was.
+    assert ENGLISH_TITLE in render_pieces(source, language="en")[0]
+
+
+def test_support_contacts_in_a_translation_are_in_its_language():
+    catalog = _load(support_contacts=ENGLISH_CONTACTS, support_contacts_by_language={"cy": WELSH_CONTACTS},
+                    language="en")
+    english = catalog.course("safety").step("help").body_html
+    welsh = catalog.localised("cy").course("safety").step("help").body_html
+    assert "<strong>Samaritans</strong>: 116 123 (Free, any time.)" in english and "Samariaid" not in english
+    assert "<strong>Y Samariaid</strong>: 116 123 (Am ddim, unrhyw bryd.)" in welsh and "Free, any time" not in welsh
+    briefing = catalog.localised("cy").scenario("night").briefing_html
+    assert "Y Samariaid" in briefing and "Samaritans" not in briefing
+    assert "Samaritans" in catalog.scenario("night").briefing_html
+
+
+def test_a_language_the_app_gave_no_contacts_for_shows_them_as_configured():
+    catalog = _load(support_contacts=ENGLISH_CONTACTS, support_contacts_by_language={"pa": WELSH_CONTACTS})
+    assert "<strong>Samaritans</strong>" in catalog.localised("cy").course("safety").step("help").body_html
+
+
+def test_the_render_cache_tells_the_contacts_of_each_language_apart(tmp_path):
+    class Memory:
+        def __init__(self) -> None:
+            self.entries: dict[str, bytes] = {}
+
+        def get(self, key: str) -> bytes | None:
+            return self.entries.get(key)
+
+        def put(self, key: str, data: bytes) -> None:
+            self.entries[key] = data
+
+    cache = Memory()
+    _load(support_contacts=ENGLISH_CONTACTS, support_contacts_by_language={"cy": ENGLISH_CONTACTS}, cache=cache)
+    again = _load(support_contacts=ENGLISH_CONTACTS, support_contacts_by_language={"cy": WELSH_CONTACTS}, cache=cache)
+    assert "Y Samariaid" in again.localised("cy").course("safety").step("help").body_html
+    welsh_originals = _load(support_contacts=ENGLISH_CONTACTS, support_contacts_by_language={"cy": WELSH_CONTACTS},
+                            cache=cache, language="cy")
+    assert WELSH_TITLE in welsh_originals.course("safety").step("notes").body_html
+
+
+def _with_snippet(tmp_path: Path, translated: bool) -> Path:
+    root = tmp_path / "content"
+    shutil.copytree(FIXTURE, root)
+    (root / "_snippets").mkdir()
+    (root / "_snippets" / "call.md").write_text("Call us any time.[^n]\n\n[^n]: Free.\n\n{{ support.contacts }}\n")
+    if translated:
+        (root / "_snippets" / "call.cy.md").write_text(
+            "Ffoniwch ni unrhyw bryd.[^n]\n\n[^n]: Am ddim.\n\n{{ support.contacts }}\n")
+    step = root / "courses" / "safety" / "1-help.cy.md"
+    step.write_text(step.read_text() + "\n{{> call }}\n")
+    return root
+
+
+def test_a_welsh_snippet_in_a_welsh_step_has_welsh_words_throughout(tmp_path):
+    catalog = _load(_with_snippet(tmp_path, translated=True), support_contacts=ENGLISH_CONTACTS,
+                    support_contacts_by_language={"cy": WELSH_CONTACTS}, language="en")
+    html = catalog.localised("cy").course("safety").step("help").body_html
+    assert '<div class="snippet">' in html and "Ffoniwch ni" in html
+    assert "Jump back" not in html and "Samaritans" not in html and html.count("Y Samariaid") == 2
+
+
+def test_an_untranslated_snippet_in_a_welsh_step_is_marked_as_english(tmp_path):
+    catalog = _load(_with_snippet(tmp_path, translated=False), support_contacts=ENGLISH_CONTACTS,
+                    support_contacts_by_language={"cy": WELSH_CONTACTS}, language="en")
+    html = catalog.localised("cy").course("safety").step("help").body_html
+    snippet = html[html.index('<div class="snippet" lang="en">'):]
+    assert "Call us any time." in snippet and ENGLISH_TITLE in snippet and "<strong>Samaritans</strong>" in snippet
+    # The step's own footnotes, after it, stay Welsh.
+    assert WELSH_TITLE in html[html.index("</div>", html.index('<div class="snippet"')):]
+    # An English page including it needs no mark.
+    original = _with_snippet_in_original(tmp_path)
+    assert '<div class="snippet">' in original and 'class="snippet" lang' not in original
+
+
+def _with_snippet_in_original(tmp_path: Path) -> str:
+    root = tmp_path / "content"
+    step = root / "courses" / "safety" / "1-help.md"
+    step.write_text(step.read_text() + "\n{{> call }}\n")
+    return _load(root, language="en").course("safety").step("help").body_html
