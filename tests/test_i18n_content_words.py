@@ -6,13 +6,14 @@ with the language it is shown in.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from lms.accounts.models import User
 from tests.conftest import csrf_token
-from tests.factories import complete
+from tests.factories import complete, enrol
 
 FIXTURE = Path(__file__).parent / "fixtures" / "welsh_words"
 WELSH_TITLE = 'title="Neidio’n ôl at droednodyn 1 yn y testun"'
@@ -70,8 +71,27 @@ def test_an_untranslated_step_on_a_welsh_course_is_english_throughout_and_marked
     # The footnote link's English tooltip sits inside the step's text marked English, with no other mark between.
     body = page.index('<div class="step-body" lang="en">') + len('<div class="step-body" lang="en">')
     tooltip = page.index(ENGLISH_TITLE)
-    assert body < tooltip and "lang=" not in page[body:tooltip]
+    between = re.sub(r'<ul class="support-contacts" lang="cy">.*?</ul>', "", page[body:tooltip])
+    assert body < tooltip and "lang=" not in between
     assert "droednodyn" not in page and '<h1 lang="en">Notes</h1>' in page
+    assert "Nid yw’r cam hwn wedi’i gyfieithu eto" in page
+    # The support contacts in it are the reader's, marked Welsh inside the English.
+    contacts = page[page.index('<ul class="support-contacts" lang="cy">'):]
+    assert "<strong>Y Samariaid</strong>" in contacts[: contacts.index("</ul>")] and "Samaritans" not in page
+
+
+def test_a_course_with_no_welsh_lists_the_welsh_support_contacts(client, users, session):
+    user = _reader(users, session, "cy")
+    enrol(session, user, "basics")
+    page = _text(client.get("/courses/basics/steps/welcome"))
+    assert '<h1 lang="en">Welcome</h1>' in page and "Welcome to the basics." in page
+    assert '<ul class="support-contacts" lang="cy"><li><strong>Gwasanaethau brys</strong>' in page
+    assert "Samaritans" not in page and "Emergency services" not in page
+    users.logout()
+    english = _reader(users, session, "en")
+    enrol(session, english, "basics")
+    page = _text(client.get("/courses/basics/steps/welcome"))
+    assert '<ul class="support-contacts"><li><strong>Emergency services</strong>' in page and "Samariaid" not in page
 
 
 @pytest.fixture

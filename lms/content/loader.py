@@ -15,6 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
 
+from .contacts import localise_contacts
 from .course import Course
 from .course_reader import course_units
 from .messages import _
@@ -215,7 +216,8 @@ def load_catalog(
     org: the site's organisation variables, overriding org.yaml (7.5);
     support_contacts: the site's contacts for {{ support.contacts }}, as the originals show them;
     support_contacts_by_language: language -> the contacts as a translation into it shows them
-    (the app translates its shipped defaults; a language not given shows support_contacts).
+    (the app translates its shipped defaults; a language not given shows support_contacts), and
+    as text not translated into it shows them to its readers (contacts.py).
     language: the language the originals are written in (the site's CONTENT_LANGUAGE), for the
     words Markdown adds (footnote links) and to mark an original snippet shown in a translation.
     Snippets (_snippets/NAME.md) are checked once each, included or not.
@@ -246,9 +248,14 @@ def load_catalog(
     for unit in (*scenarios.values(), *courses.values()):
         problems.extend(unit.problems.items)
         problems.extend(unit.translation_problems.items)
+    valid_courses, valid_scenarios = localise_contacts(
+        {cid: u.value for cid, u in courses.items() if u.valid},  # type: ignore[misc]
+        {sid: u.value for sid, u in scenarios.items() if u.valid},  # type: ignore[misc]
+        org_vars.contacts, org_vars.contacts_wording,
+    )
     return Catalog(
-        courses=MappingProxyType({cid: u.value for cid, u in courses.items() if u.valid}),  # type: ignore[misc]
-        scenarios=MappingProxyType({sid: u.value for sid, u in scenarios.items() if u.valid}),  # type: ignore[misc]
+        courses=MappingProxyType(valid_courses),
+        scenarios=MappingProxyType(valid_scenarios),
         problems=tuple(sorted(problems, key=sort_key)),
         root=root,
         org_defaults=MappingProxyType(org_vars.defaults),

@@ -11,12 +11,12 @@ _snippets/NAME.LANG.md where that exists (`OrgVariables.for_language`).
 from __future__ import annotations
 
 import copy
-import html
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .contacts import contacts_html
 from .frontmatter import Fields, load_front_matter
 from .messages import Message, _, _n
 from .problems import Problems
@@ -86,12 +86,7 @@ class OrgVariables:
 
     def contacts_html(self) -> str:
         """The support contacts as one line of HTML (a list), so no line numbers move."""
-        items = "".join(
-            f"<li><strong>{html.escape(c.get('name', ''))}</strong>: {html.escape(c.get('contact', ''))}"
-            + (f" ({html.escape(c['when'])})" if c.get("when") else "") + "</li>"
-            for c in self.contacts
-        )
-        return f'<ul class="support-contacts">{items}</ul>' if items else ""
+        return contacts_html(self.contacts)
 
     def substitute(
         self, text: str, rel: str, line: int, problems: Problems, *,

@@ -214,6 +214,12 @@ _CLEANER = nh3.Cleaner(
     strip_comments=True,
 )
 
+
+def sanitise(html: str) -> str:
+    """`html` as the renderer's sanitiser writes it (what a fragment of rendered content looks like)."""
+    return _CLEANER.clean(html)
+
+
 # ---------------------------------------------------------------- rendering
 
 _MARK = "lmsplit" + secrets.token_hex(6)

@@ -72,6 +72,47 @@ def test_support_contacts_in_a_translation_are_in_its_language():
     assert "Samaritans" in catalog.scenario("night").briefing_html
 
 
+WELSH_LIST = '<ul class="support-contacts" lang="cy"><li><strong>Y Samariaid</strong>: 116 123 (Am ddim, unrhyw bryd.)'
+
+
+def test_text_not_translated_lists_the_contacts_in_the_readers_language_marked_as_such():
+    """English words on a Welsh page, but the contacts someone in distress reads are Welsh, marked lang="cy"."""
+    catalog = _load(support_contacts=ENGLISH_CONTACTS, support_contacts_by_language={"cy": WELSH_CONTACTS},
+                    language="en")
+    welsh = catalog.localised("cy")
+    notes = welsh.course("safety").step("notes")  # a step of a Welsh course with no translation yet
+    assert notes.language is None and "Keep a note of every call." in notes.body_html
+    assert WELSH_LIST in notes.body_html and "Samaritans" not in notes.body_html and ENGLISH_TITLE in notes.body_html
+    basics = welsh.course("basics")  # a course with no Welsh at all
+    assert basics.language is None and basics.title == "Listening basics"
+    assert WELSH_LIST in basics.step("welcome").body_html
+    # The translated step keeps its own list, unmarked: it is Welsh like the text around it.
+    help_html = welsh.course("safety").step("help").body_html
+    assert '<ul class="support-contacts"><li><strong>Y Samariaid</strong>' in help_html and 'lang="cy"' not in help_html
+    # English readers, and the originals, are untouched.
+    english = catalog.localised("en")
+    for html in (english.course("basics").step("welcome").body_html, catalog.course("safety").step("notes").body_html):
+        assert "<strong>Samaritans</strong>" in html and "Samariaid" not in html
+    assert catalog.course("safety").step("notes") is english.course("safety").step("notes")
+
+
+def test_a_role_play_with_no_translation_lists_the_contacts_in_the_readers_language(tmp_path):
+    root = tmp_path / "content"
+    shutil.copytree(FIXTURE, root)
+    (root / "scenarios" / "night.cy.md").unlink()
+    catalog = _load(root, support_contacts=ENGLISH_CONTACTS, support_contacts_by_language={"cy": WELSH_CONTACTS})
+    night = catalog.localised("cy").scenario("night")
+    assert night.language is None and night.title == "A night shift"
+    assert WELSH_LIST in night.briefing_html and "Before you start" in night.briefing_html
+    assert night.nodes.keys() == catalog.scenario("night").nodes.keys()
+
+
+def test_a_charitys_own_contacts_are_left_as_written_everywhere():
+    catalog = _load(support_contacts=ENGLISH_CONTACTS, support_contacts_by_language={"cy": ENGLISH_CONTACTS})
+    assert catalog.localised("cy").course("basics") is catalog.course("basics")
+    assert 'lang="cy"' not in catalog.localised("cy").course("safety").step("notes").body_html
+
+
 def test_a_language_the_app_gave_no_contacts_for_shows_them_as_configured():
     catalog = _load(support_contacts=ENGLISH_CONTACTS, support_contacts_by_language={"pa": WELSH_CONTACTS})
     assert "<strong>Samaritans</strong>" in catalog.localised("cy").course("safety").step("help").body_html
@@ -123,7 +164,10 @@ def test_an_untranslated_snippet_in_a_welsh_step_is_marked_as_english(tmp_path):
                     support_contacts_by_language={"cy": WELSH_CONTACTS}, language="en")
     html = catalog.localised("cy").course("safety").step("help").body_html
     snippet = html[html.index('<div class="snippet" lang="en">'):]
-    assert "Call us any time." in snippet and ENGLISH_TITLE in snippet and "<strong>Samaritans</strong>" in snippet
+    assert "Call us any time." in snippet and ENGLISH_TITLE in snippet
+    # Its contacts are the reader's, marked as Welsh inside the English.
+    assert '<ul class="support-contacts" lang="cy"><li><strong>Y Samariaid</strong>' in snippet
+    assert "Samaritans" not in snippet
     # The step's own footnotes, after it, stay Welsh.
     assert WELSH_TITLE in html[html.index("</div>", html.index('<div class="snippet"')):]
     # An English page including it needs no mark.

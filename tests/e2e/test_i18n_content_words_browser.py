@@ -58,10 +58,14 @@ def test_a_welsh_reader_hears_footnote_links_contacts_and_titles_in_their_own_la
     expect(page).to_have_url(re.compile(r"#fnref:1$"))
     assert_accessible(page, "Welsh step with footnotes and support contacts")
 
-    # A step not translated yet: English words, an English tooltip, all marked English.
+    # A step not translated yet: English words, an English tooltip, all marked English...
     page.goto("/courses/safety/steps/notes")
     back = page.locator("a.footnote-backref")
     expect(back).to_have_attribute("title", "Jump back to footnote 1 in the text")
     assert back.evaluate(SPOKEN_IN) == "en"
-    assert page.locator(".step-body").evaluate(SPOKEN_IN) == "en"
+    assert page.locator(".step-body").first.evaluate(SPOKEN_IN) == "en"
+    # ... but for the support contacts: the reader's, and spoken as Welsh.
+    contacts = page.locator(".step-body ul.support-contacts")
+    expect(contacts).to_contain_text("Y Samariaid")
+    assert contacts.evaluate(SPOKEN_IN) == "cy"
     assert_accessible(page, "untranslated step on a Welsh course")
