@@ -13,32 +13,18 @@ the loader wrote is replaced: it is found by its exact HTML, as the sanitiser wr
 from __future__ import annotations
 
 import dataclasses
-import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, TypeVar
 
 from .course import Course
+from .org import contacts_html
+from .reading import Unit
 from .render import sanitise
 from .scenario import Scenario
+from .snippets import FOLDER as SNIPPETS
 
 T = TypeVar("T")
-
-
-def contacts_html(contacts: Sequence[Mapping[str, str]], language: str | None = None) -> str:
-    """The support contacts as one line of HTML (a list), so no line numbers move; '' for none.
-
-    `language`: marks the list as being in that language (a list put into text in another).
-    """
-    items = "".join(
-        f"<li><strong>{html.escape(c.get('name', ''))}</strong>: {html.escape(c.get('contact', ''))}"
-        + (f" ({html.escape(c['when'])})" if c.get("when") else "") + "</li>"
-        for c in contacts
-    )
-    if not items:
-        return ""
-    lang = f' lang="{html.escape(language)}"' if language else ""
-    return f'<ul class="support-contacts"{lang}>{items}</ul>'
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}  # a read object's type -> the fields to look into
@@ -89,12 +75,13 @@ def _localised(unit: T, language: str, old: str, new: str) -> T:
 
 def localise_contacts(
     courses: Mapping[str, Course], scenarios: Mapping[str, Scenario], original: Sequence[Mapping[str, str]],
-    by_language: Mapping[str, Sequence[Mapping[str, str]]],
+    by_language: Mapping[str, Sequence[Mapping[str, str]]], listing: Collection[tuple[str, str]] | None = None,
 ) -> tuple[dict[str, Course], dict[str, Scenario]]:
     """Courses and scenarios whose copies in each language of `by_language` list the contacts in it.
 
     `original`: the contacts as the originals list them. A language whose contacts read the same (a
-    charity's own contacts, as written) changes nothing.
+    charity's own contacts, as written) changes nothing. `listing`: the ids of the units whose text
+    lists the contacts (`listing_units`), so that the others are not searched; None searches all.
     """
     old = sanitise(contacts_html(original))
     changed_courses, changed_scenarios = dict(courses), dict(scenarios)
@@ -105,7 +92,24 @@ def localise_contacts(
             continue
         new = sanitise(contacts_html(contacts, language))
         for cid, course in changed_courses.items():
-            changed_courses[cid] = _localised(course, language, old, new)
+            if listing is None or ("course", cid) in listing:
+                changed_courses[cid] = _localised(course, language, old, new)
         for sid, scenario in changed_scenarios.items():
-            changed_scenarios[sid] = _localised(scenario, language, old, new)
+            if listing is None or ("scenario", sid) in listing:
+                changed_scenarios[sid] = _localised(scenario, language, old, new)
     return changed_courses, changed_scenarios
+
+
+def listing_units(units: Iterable[tuple[str, Unit]], files: Collection[str]) -> set[tuple[str, str]]:
+    """(kind, id) of each unit with a file in `files` (those listing the contacts) or including a snippet in it.
+
+    units: ("course" or "scenario", Unit) pairs; a course's files are under its folder, a scenario's is its file.
+    """
+    snippets = {name for rel in files if rel.startswith(f"{SNIPPETS}/")
+                for name in [rel[len(SNIPPETS) + 1:].split(".", 1)[0]]}
+    found = set()
+    for kind, unit in units:
+        if any(rel == unit.rel or rel.startswith(unit.rel + "/") for rel in files) \
+                or any(use.name in snippets for use in unit.snippet_uses):
+            found.add((kind, unit.id))
+    return found

@@ -15,7 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
 
-from .contacts import localise_contacts
+from .contacts import listing_units, localise_contacts
 from .course import Course
 from .course_reader import course_units
 from .messages import _
@@ -252,6 +252,8 @@ def load_catalog(
         {cid: u.value for cid, u in courses.items() if u.valid},  # type: ignore[misc]
         {sid: u.value for sid, u in scenarios.items() if u.valid},  # type: ignore[misc]
         org_vars.contacts, org_vars.contacts_wording,
+        listing_units([*(("course", u) for u in courses.values()), *(("scenario", u) for u in scenarios.values())],
+                      org_vars.contacts_used),
     )
     return Catalog(
         courses=MappingProxyType(valid_courses),

@@ -11,12 +11,12 @@ _snippets/NAME.LANG.md where that exists (`OrgVariables.for_language`).
 from __future__ import annotations
 
 import copy
+import html
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .contacts import contacts_html
 from .frontmatter import Fields, load_front_matter
 from .messages import Message, _, _n
 from .problems import Problems
@@ -31,6 +31,22 @@ _USE_RE = re.compile(r"\{\{\s*([^{}\n]{0,80}?)\s*\}\}")
 CONTACTS = "support.contacts"
 # A comment '# sample' ending a key's line in org.yaml marks its value as a placeholder to replace.
 _SAMPLE_MARK_RE = re.compile(r"(^|\s)#\s*sample\s*$")
+
+
+def contacts_html(contacts: Sequence[Mapping[str, str]], language: str | None = None) -> str:
+    """The support contacts as one line of HTML (a list), so no line numbers move; '' for none.
+
+    `language`: marks the list as being in that language (a list put into text in another).
+    """
+    items = "".join(
+        f"<li><strong>{html.escape(c.get('name', ''))}</strong>: {html.escape(c.get('contact', ''))}"
+        + (f" ({html.escape(c['when'])})" if c.get("when") else "") + "</li>"
+        for c in contacts
+    )
+    if not items:
+        return ""
+    lang = f' lang="{html.escape(language)}"' if language else ""
+    return f'<ul class="support-contacts"{lang}>{items}</ul>'
 
 
 class OrgVariables:
@@ -54,6 +70,7 @@ class OrgVariables:
         # shipped defaults; a charity's own contacts as written); a language not given shows `contacts`
         self.contacts_wording = {language: list(values) for language, values in (contacts_wording or {}).items()}
         self.used: dict[str, list[str]] = {}
+        self.contacts_used: set[str] = set()  # files (rel) whose text lists the support contacts (contacts.py)
         self.missing: list[str] = []
         self.snippets: Snippets | None = None  # set by the loader once the _snippets/ folder is known
 
@@ -66,7 +83,7 @@ class OrgVariables:
         when that exists, and '{{ support.contacts }}' lists the contacts in LANG's words
         where the app gave them (`contacts_wording`).
         """
-        view = copy.copy(self)  # shares used, missing and snippets
+        view = copy.copy(self)  # shares used, contacts_used, missing and snippets
         view.values = {**self.defaults, **self.wording.get(language, {}), **self.overrides}
         view.language = language
         view.contacts = self.contacts_wording.get(language, self.contacts)
@@ -120,6 +137,7 @@ class OrgVariables:
                     problems.error(rel, number,
                                    _("'{{{{ support.contacts }}}}' becomes a list, so put it on a line of its own"))
                     return match.group(0)
+                self.contacts_used.add(rel)
                 return self.contacts_html()
             if not name.startswith("org.") or not NAME_RE.fullmatch(name[4:]):
                 problems.error(rel, number, _("'{{{{ {name} }}}}' is not a variable; write '{{{{ org.name }}}}' (lowercase letters, digits and _) or '{{{{ support.contacts }}}}'", name=name))  # noqa: E501

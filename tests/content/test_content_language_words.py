@@ -118,17 +118,34 @@ def test_a_language_the_app_gave_no_contacts_for_shows_them_as_configured():
     assert "<strong>Samaritans</strong>" in catalog.localised("cy").course("safety").step("help").body_html
 
 
+class Memory:
+    """A render cache in memory that counts its hits."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, bytes] = {}
+        self.hits = 0
+
+    def get(self, key: str) -> bytes | None:
+        self.hits += key in self.entries
+        return self.entries.get(key)
+
+    def put(self, key: str, data: bytes) -> None:
+        self.entries[key] = data
+
+
+def test_a_warm_load_lists_the_readers_contacts_in_untranslated_text_too():
+    cache = Memory()
+    settings = {"support_contacts": ENGLISH_CONTACTS, "support_contacts_by_language": {"cy": WELSH_CONTACTS},
+                "language": "en", "cache": cache}
+    _load(**settings)
+    assert cache.hits == 0
+    warm = _load(**settings).localised("cy")
+    assert cache.hits == 3  # two courses and a scenario, none read again
+    assert WELSH_LIST in warm.course("safety").step("notes").body_html
+    assert WELSH_LIST in warm.course("basics").step("welcome").body_html
+
+
 def test_the_render_cache_tells_the_contacts_of_each_language_apart(tmp_path):
-    class Memory:
-        def __init__(self) -> None:
-            self.entries: dict[str, bytes] = {}
-
-        def get(self, key: str) -> bytes | None:
-            return self.entries.get(key)
-
-        def put(self, key: str, data: bytes) -> None:
-            self.entries[key] = data
-
     cache = Memory()
     _load(support_contacts=ENGLISH_CONTACTS, support_contacts_by_language={"cy": ENGLISH_CONTACTS}, cache=cache)
     again = _load(support_contacts=ENGLISH_CONTACTS, support_contacts_by_language={"cy": WELSH_CONTACTS}, cache=cache)
@@ -180,3 +197,15 @@ def _with_snippet_in_original(tmp_path: Path) -> str:
     step = root / "courses" / "safety" / "1-help.md"
     step.write_text(step.read_text() + "\n{{> call }}\n")
     return _load(root, language="en").course("safety").step("help").body_html
+
+
+def test_a_course_listing_the_contacts_only_through_a_snippet_gets_the_readers_too(tmp_path):
+    root = _with_snippet(tmp_path, translated=False)
+    (root / "courses" / "basics" / "1-welcome.md").write_text("---\ntitle: Welcome\n---\nWelcome.\n\n{{> call }}\n")
+    cache = Memory()
+    for _ in range(2):  # cold, then warm
+        catalog = _load(root, support_contacts=ENGLISH_CONTACTS, support_contacts_by_language={"cy": WELSH_CONTACTS},
+                        language="en", cache=cache)
+        welcome = catalog.localised("cy").course("basics").step("welcome").body_html
+        assert "Call us any time." in welcome and WELSH_LIST in welcome and "Samaritans" not in welcome
+    assert cache.hits
