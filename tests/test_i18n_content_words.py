@@ -125,3 +125,17 @@ def test_prerequisite_titles_are_marked_with_their_language(client, users, sessi
     catalogue = _text(client.get("/courses"))
     requires = catalogue[catalogue.index('<div class="requires">'):]
     assert '<span lang="en">Listening basics</span>' in requires[: requires.index("</div>")]
+
+
+@pytest.fixture
+def three_languages(app_config: dict) -> None:
+    app_config["LANGUAGES"] = "en,cy,pt-br"
+
+
+def test_the_content_gets_the_contacts_of_every_site_language(three_languages, app):
+    """A language with a region starts the site too; one with no catalogue shows the contacts in English."""
+    holder = app.extensions["lms_catalog"]
+    by_language = holder.support_contacts_by_language
+    assert sorted(by_language) == ["cy", "en", "pt-br"]
+    assert by_language["cy"][1]["name"] == "Y Samariaid" and by_language["pt-br"][1]["name"] == "Samaritans"
+    assert holder.support_contacts == by_language["en"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+from babel import Locale
 from flask import Flask, current_app
 from flask_babel import force_locale, gettext
 
@@ -44,6 +45,6 @@ def contacts_by_language(app: Flask, languages: Sequence[str]) -> dict[str, list
     with app.app_context():
         by_language = {}
         for language in languages:
-            with force_locale(language):
+            with force_locale(str(Locale.parse(language, sep="-"))):  # 'pt-br' is Babel's 'pt_BR'
                 by_language[language] = contacts()
         return by_language
