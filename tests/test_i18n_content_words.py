@@ -69,15 +69,29 @@ def test_an_untranslated_step_on_a_welsh_course_is_english_throughout_and_marked
     _open_safety(client, session, _reader(users, session, "cy"))
     page = _text(client.get("/courses/safety/steps/notes"))
     # The footnote link's English tooltip sits inside the step's text marked English, with no other mark between.
-    body = page.index('<div class="step-body" lang="en">') + len('<div class="step-body" lang="en">')
     tooltip = page.index(ENGLISH_TITLE)
-    between = re.sub(r'<ul class="support-contacts" lang="cy">.*?</ul>', "", page[body:tooltip])
-    assert body < tooltip and "lang=" not in between
+    body = page.rindex('<div class="step-body"', 0, tooltip)
+    assert page.startswith('<div class="step-body" lang="en">', body) and "lang=" not in page[body + 30:tooltip]
     assert "droednodyn" not in page and '<h1 lang="en">Notes</h1>' in page
     assert "Nid yw’r cam hwn wedi’i gyfieithu eto" in page
     # The support contacts in it are the reader's, marked Welsh inside the English.
     contacts = page[page.index('<ul class="support-contacts" lang="cy">'):]
     assert "<strong>Y Samariaid</strong>" in contacts[: contacts.index("</ul>")] and "Samaritans" not in page
+
+
+def test_the_question_of_an_untranslated_step_is_marked_english_and_its_interface_welsh(client, users, session):
+    _open_safety(client, session, _reader(users, session, "cy"))
+    page = _text(client.get("/courses/safety/steps/notes"))
+    assert '<span lang="en">What goes in a note?</span></legend>' in page
+    assert re.search(r'<label for="q-notes-q1-\d+" lang="en">What was said and done</label>', page)
+    answered = client.post("/courses/safety/steps/notes/questions/notes-q1", data={
+        "choice": "1", "csrf_token": csrf_token(client, "/courses/safety/steps/notes")}, follow_redirects=True)
+    page = _text(answered)
+    assert '<span class="pick-mark">Anghywir:</span> <span lang="en">Your opinion of the member</span>' in page
+    assert '<div class="choice-feedback" lang="en">' in page and "Keep to what happened." in page
+    # The Welsh step's own text is marked Welsh the same way.
+    welsh = _text(client.get("/courses/safety/steps/help"))
+    assert '<div class="step-body" lang="cy">' in welsh
 
 
 def test_a_course_with_no_welsh_lists_the_welsh_support_contacts(client, users, session):
