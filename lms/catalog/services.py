@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from lms.catalog.render_cache import DiskUnitCache, LastGood
 from lms.content import Catalog, load_catalog
-from lms.core import health, i18n, metrics, warm
+from lms.core import health, i18n, metrics, support, warm
 from lms.core.db import DbSession, deferred_reads
 from lms.core.models import SiteSetting
 
@@ -122,11 +122,16 @@ class CatalogHolder:
 
     def __init__(self, root: Path, auto_reload: bool, org: Callable[[], Mapping[str, str]] = dict,
                  support_contacts: Sequence[Mapping[str, str]] = (),
+                 support_contacts_by_language: Mapping[str, Sequence[Mapping[str, str]]] | None = None,
+                 language: str | None = None,
                  shared_generation: Callable[[], int | None] = lambda: None,
                  cache: DiskUnitCache | None = None) -> None:
         self.root = root
         self.org = org  # read at each load: an admin's change applies at the next reload
         self.support_contacts = support_contacts
+        #: The contacts as a translation into each language shows them, and the originals' language.
+        self.support_contacts_by_language = support_contacts_by_language
+        self.language = language
         #: Reads the generation `lms reload` moves (in the database, shared by every server).
         self.shared_generation = shared_generation
         self.auto_reload = auto_reload
@@ -158,7 +163,9 @@ class CatalogHolder:
             # Read before loading: a reload requested during the load is seen at the next check.
             self.loaded_generation = self.shared_generation()
             fingerprint = _fingerprint(self.root) if self.auto_reload else None
-            fresh = load_catalog(self.root, org=self.org(), support_contacts=self.support_contacts, cache=self.cache)
+            fresh = load_catalog(self.root, org=self.org(), support_contacts=self.support_contacts, cache=self.cache,
+                                 support_contacts_by_language=self.support_contacts_by_language,
+                                 language=self.language)
             catalog, kept = merge(self._catalog, fresh,
                                   self.last_good.recall if self.last_good is not None else lambda kind, unit_id: None)
             if self.last_good is not None:
@@ -215,11 +222,18 @@ def _site_org(app: Flask) -> Callable[[], dict[str, str]]:
 def init_app(app: Flask) -> None:
     """Load the catalogue at start-up and check for changes before requests."""
     engine = app.extensions["lms_db"].engine
+    original = str(app.config.get("CONTENT_LANGUAGE") or "en")
+    with app.app_context():
+        languages = i18n.site_languages()
+    # The shipped default contacts in each language's words (a charity's own as written).
+    contacts = support.contacts_by_language(app, languages)
     holder = CatalogHolder(
         Path(app.config["CONTENT_DIR"]),
         bool(app.config["CONTENT_AUTO_RELOAD"]),
         org=_site_org(app),
-        support_contacts=app.config["SUPPORT_CONTACTS"],
+        support_contacts=contacts.get(original, app.config["SUPPORT_CONTACTS"]),
+        support_contacts_by_language=contacts,
+        language=original,
         shared_generation=lambda: read_generation(engine),
         cache=DiskUnitCache(Path(app.config["RENDER_CACHE_DIR"] or Path(app.instance_path) / "render-cache"),
                             app.config["SECRET_KEY"] or "") if app.config["RENDER_CACHE"] else None,

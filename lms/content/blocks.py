@@ -32,8 +32,10 @@ class Pieces:
         self.sources.append(markdown_text)
         return len(self.sources) - 1
 
-    def render(self, resolver: LinkResolver | None, budget: float = RENDER_BUDGET_SECONDS) -> None:
-        self.html = render_pieces(self.sources, resolver, budget)
+    def render(self, resolver: LinkResolver | None, budget: float = RENDER_BUDGET_SECONDS,
+               language: str | None = None) -> None:
+        """Render every piece; `language` is the file's, for the words Markdown adds (footnote links)."""
+        self.html = render_pieces(self.sources, resolver, budget, language)
 
     def __getitem__(self, index: int) -> str:
         return self.html[index]

@@ -298,7 +298,7 @@ class CourseReader:
         try:
             pieces.render(
                 make_resolver(self.root, source, self.rel, "course", self.problems, self.page_urls, self.asset_url),
-                self.budget,
+                self.budget, self.org.text_language if self.org is not None else None,
             )
         except RenderTooSlow as exc:  # module.md is read outside guarded
             self.problems.error(source.rel, 0, too_slow_message(exc.budget))
@@ -389,7 +389,7 @@ class CourseReader:
         unsafe_html_warnings(lines, doc.body_line, rel, self.problems)
         pieces.render(
             make_resolver(self.root, source, self.rel, "course", self.problems, self.page_urls, self.asset_url),
-            self.budget,
+            self.budget, self.org.text_language if self.org is not None else None,
         )
         blocks = body.blocks(pieces)
         scenario = fields.slug("scenario", _("a scenario id"))

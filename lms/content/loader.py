@@ -15,6 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Literal
 
+from .contacts import listing_units, localise_contacts
 from .course import Course
 from .course_reader import course_units
 from .messages import _
@@ -203,6 +204,8 @@ def load_catalog(
     root: Path, urls: ContentUrls | None = None, *, render_budget: float = RENDER_BUDGET_SECONDS,
     org: Mapping[str, str] | None = None, support_contacts: Sequence[Mapping[str, str]] | None = None,
     today: datetime.date | None = None, cache: UnitCache | None = None,
+    support_contacts_by_language: Mapping[str, Sequence[Mapping[str, str]]] | None = None,
+    language: str | None = None,
 ) -> Catalog:
     """Read every course and scenario under root; never raises for bad content.
 
@@ -211,7 +214,12 @@ def load_catalog(
     left out (see markdown.RENDER_BUDGET_SECONDS).
     today: when given, units past their review date (FORMAT.md 7.6) get a warning.
     org: the site's organisation variables, overriding org.yaml (7.5);
-    support_contacts: the site's contacts for {{ support.contacts }}.
+    support_contacts: the site's contacts for {{ support.contacts }}, as the originals show them;
+    support_contacts_by_language: language -> the contacts as a translation into it shows them
+    (the app translates its shipped defaults; a language not given shows support_contacts), and
+    as text not translated into it shows them to its readers (contacts.py).
+    language: the language the originals are written in (the site's CONTENT_LANGUAGE), for the
+    words Markdown adds (footnote links) and to mark an original snippet shown in a translation.
     Snippets (_snippets/NAME.md) are checked once each, included or not.
     cache: where read courses and scenarios are kept between loads (render_cache.py);
     a unit whose files, settings and renderer are unchanged is not read again.
@@ -223,7 +231,8 @@ def load_catalog(
         general.error(".", 0, _("content folder '{root}' does not exist or is not a folder", root=root))
         return Catalog(MappingProxyType({}), MappingProxyType({}), tuple(general.items), root)
     defaults, samples = read_org_yaml(root, general)
-    org_vars = OrgVariables(defaults, org, support_contacts, samples, read_org_wording(root, general, defaults))
+    org_vars = OrgVariables(defaults, org, support_contacts, samples, read_org_wording(root, general, defaults),
+                            support_contacts_by_language, language)
     org_vars.snippets = snippets = Snippets(root, general, org_vars, render_budget)
     cached = None
     if cache is not None:
@@ -239,9 +248,16 @@ def load_catalog(
     for unit in (*scenarios.values(), *courses.values()):
         problems.extend(unit.problems.items)
         problems.extend(unit.translation_problems.items)
+    valid_courses, valid_scenarios = localise_contacts(
+        {cid: u.value for cid, u in courses.items() if u.valid},  # type: ignore[misc]
+        {sid: u.value for sid, u in scenarios.items() if u.valid},  # type: ignore[misc]
+        org_vars.contacts, org_vars.contacts_wording,
+        listing_units([*(("course", u) for u in courses.values()), *(("scenario", u) for u in scenarios.values())],
+                      org_vars.contacts_used),
+    )
     return Catalog(
-        courses=MappingProxyType({cid: u.value for cid, u in courses.items() if u.valid}),  # type: ignore[misc]
-        scenarios=MappingProxyType({sid: u.value for sid, u in scenarios.items() if u.valid}),  # type: ignore[misc]
+        courses=MappingProxyType(valid_courses),
+        scenarios=MappingProxyType(valid_scenarios),
         problems=tuple(sorted(problems, key=sort_key)),
         root=root,
         org_defaults=MappingProxyType(org_vars.defaults),

@@ -33,12 +33,30 @@ CONTACTS = "support.contacts"
 _SAMPLE_MARK_RE = re.compile(r"(^|\s)#\s*sample\s*$")
 
 
+def contacts_html(contacts: Sequence[Mapping[str, str]], language: str | None = None) -> str:
+    """The support contacts as one line of HTML (a list), so no line numbers move; '' for none.
+
+    `language`: marks the list as being in that language (a list put into text in another).
+    """
+    items = "".join(
+        f"<li><strong>{html.escape(c.get('name', ''))}</strong>: {html.escape(c.get('contact', ''))}"
+        + (f" ({html.escape(c['when'])})" if c.get("when") else "") + "</li>"
+        for c in contacts
+    )
+    if not items:
+        return ""
+    lang = f' lang="{html.escape(language)}"' if language else ""
+    return f'<ul class="support-contacts"{lang}>{items}</ul>'
+
+
 class OrgVariables:
     """The values for one load, and which variables each file used."""
 
     def __init__(self, defaults: Mapping[str, str], overrides: Mapping[str, str] | None,
                  support_contacts: Sequence[Mapping[str, str]] | None, samples: frozenset[str] = frozenset(),
-                 wording: Mapping[str, Mapping[str, str]] | None = None) -> None:
+                 wording: Mapping[str, Mapping[str, str]] | None = None,
+                 contacts_wording: Mapping[str, Sequence[Mapping[str, str]]] | None = None,
+                 original_language: str | None = None) -> None:
         self.defaults = dict(defaults)
         self.samples = samples  # org.yaml names whose value is marked '# sample'
         self.overrides = {str(k): str(v) for k, v in (overrides or {}).items()}
@@ -46,8 +64,13 @@ class OrgVariables:
         # org.LANG.yaml: language -> name -> the value as a translation into LANG words it
         self.wording = {language: dict(values) for language, values in (wording or {}).items()}
         self.language: str | None = None  # set on a translation's view (for_language)
+        self.original_language = original_language  # what the originals are written in, when known
         self.contacts = list(support_contacts or [])
+        # language -> the contacts as a page in that language shows them (the app's translations of its
+        # shipped defaults; a charity's own contacts as written); a language not given shows `contacts`
+        self.contacts_wording = {language: list(values) for language, values in (contacts_wording or {}).items()}
         self.used: dict[str, list[str]] = {}
+        self.contacts_used: set[str] = set()  # files (rel) whose text lists the support contacts (contacts.py)
         self.missing: list[str] = []
         self.snippets: Snippets | None = None  # set by the loader once the _snippets/ folder is known
 
@@ -56,13 +79,20 @@ class OrgVariables:
 
         org.LANG.yaml's wording replaces org.yaml's value; the site's ORG setting wins over
         both (it is this site's truth, in whatever language the admin wrote it). Uses are
-        recorded with everyone else's, and a snippet is included from _snippets/NAME.LANG.md
-        when that exists.
+        recorded with everyone else's, a snippet is included from _snippets/NAME.LANG.md
+        when that exists, and '{{ support.contacts }}' lists the contacts in LANG's words
+        where the app gave them (`contacts_wording`).
         """
-        view = copy.copy(self)  # shares used, missing, contacts and snippets
+        view = copy.copy(self)  # shares used, contacts_used, missing and snippets
         view.values = {**self.defaults, **self.wording.get(language, {}), **self.overrides}
         view.language = language
+        view.contacts = self.contacts_wording.get(language, self.contacts)
         return view
+
+    @property
+    def text_language(self) -> str | None:
+        """The language of the text these values are substituted into: a translation's, else the originals'."""
+        return self.language or self.original_language
 
     def untranslated(self, language: str, used_in: Sequence[str]) -> list[str]:
         """Variables used in `used_in` files that show org.yaml's value for want of org.LANG.yaml's wording."""
@@ -73,12 +103,7 @@ class OrgVariables:
 
     def contacts_html(self) -> str:
         """The support contacts as one line of HTML (a list), so no line numbers move."""
-        items = "".join(
-            f"<li><strong>{html.escape(c.get('name', ''))}</strong>: {html.escape(c.get('contact', ''))}"
-            + (f" ({html.escape(c['when'])})" if c.get("when") else "") + "</li>"
-            for c in self.contacts
-        )
-        return f'<ul class="support-contacts">{items}</ul>' if items else ""
+        return contacts_html(self.contacts)
 
     def substitute(
         self, text: str, rel: str, line: int, problems: Problems, *,
@@ -112,6 +137,7 @@ class OrgVariables:
                     problems.error(rel, number,
                                    _("'{{{{ support.contacts }}}}' becomes a list, so put it on a line of its own"))
                     return match.group(0)
+                self.contacts_used.add(rel)
                 return self.contacts_html()
             if not name.startswith("org.") or not NAME_RE.fullmatch(name[4:]):
                 problems.error(rel, number, _("'{{{{ {name} }}}}' is not a variable; write '{{{{ org.name }}}}' (lowercase letters, digits and _) or '{{{{ support.contacts }}}}'", name=name))  # noqa: E501

@@ -115,14 +115,38 @@ class ChatExtension(Extension):
 # linear; a footnote label with '[' in it is no loss.
 _FOOTNOTE_REF_RE = re.compile(r"\[\^([^\]\[]*)\]", re.DOTALL | re.UNICODE)
 
+#: The words Markdown itself adds to a page, per language of the text: the tooltip of a footnote's
+#: back-link ("↩", whose title says where it goes; {} is the footnote's number). Content is rendered
+#: once, at load time, without the app's catalogues, so the table lives here. A language missing
+#: from it gets Python-Markdown's English; the back-link and footnote numbers themselves are symbols.
+#: Keyed by the language's first part, so 'cy-GB' reads 'cy'.
+MARKDOWN_WORDING: dict[str, dict[str, str]] = {
+    "en": {"BACKLINK_TITLE": "Jump back to footnote {} in the text"},
+    "cy": {"BACKLINK_TITLE": "Neidio’n ôl at droednodyn {} yn y testun"},
+}
 
-def make_markdown() -> markdown.Markdown:
-    """A Markdown instance with the format's extensions (fresh: extensions hold state)."""
+
+def _wording_language(language: str | None) -> str:
+    """The MARKDOWN_WORDING entry for text in `language` (None or one it lacks: English)."""
+    base = (language or "en").split("-", 1)[0].lower()
+    return base if base in MARKDOWN_WORDING else "en"
+
+
+def markdown_wording(language: str | None) -> dict[str, str]:
+    """The FootnoteExtension settings for text in `language`."""
+    return MARKDOWN_WORDING[_wording_language(language)]
+
+
+def make_markdown(language: str | None = None) -> markdown.Markdown:
+    """A Markdown instance with the format's extensions (fresh: extensions hold state).
+
+    `language`: the language of the text, for the words Markdown adds (MARKDOWN_WORDING).
+    """
     md = markdown.Markdown(
         extensions=[
             FencedCodeExtension(),
             TableExtension(use_align_attribute=True),  # align="", never style=""
-            FootnoteExtension(),
+            FootnoteExtension(**markdown_wording(language)),
             TocExtension(),  # ids on headings, for #anchors
             SaneListExtension(),  # an object, not "sane_lists": a name makes Markdown scan every installed package
             ChatExtension(),
@@ -136,10 +160,13 @@ def make_markdown() -> markdown.Markdown:
 _local = threading.local()
 
 
-def _markdown() -> markdown.Markdown:
-    md = getattr(_local, "md", None)
+def _markdown(language: str | None) -> markdown.Markdown:
+    """This thread's Markdown instance for text in `language` (one per language's wording)."""
+    wording = _wording_language(language)
+    kept: dict[str, markdown.Markdown] = _local.__dict__.setdefault("md", {})
+    md = kept.get(wording)
     if md is None:
-        md = _local.md = make_markdown()
+        md = kept[wording] = make_markdown(wording)
         # First of all block processors (the highest is 100), so markers take no other test.
         md.parser.blockprocessors.register(_MarkerProcessor(md.parser), "lms_marker", 200)
     return md
@@ -186,6 +213,12 @@ _CLEANER = nh3.Cleaner(
     attribute_filter=_attribute_filter,
     strip_comments=True,
 )
+
+
+def sanitise(html: str) -> str:
+    """`html` as the renderer's sanitiser writes it (what a fragment of rendered content looks like)."""
+    return _CLEANER.clean(html)
+
 
 # ---------------------------------------------------------------- rendering
 
@@ -354,12 +387,12 @@ def _fence_scan_cost(text: str) -> int:
     return cost
 
 
-def _convert_within(source: str, deadline: float, budget: float) -> str:
+def _convert_within(source: str, deadline: float, budget: float, language: str | None) -> str:
     """md.convert(source), interrupted at `deadline` (a time.monotonic() value)."""
     remaining = deadline - time.monotonic()
     if remaining <= 0 or _fence_scan_cost(source) > MAX_FENCE_SCAN:
         raise RenderTooSlow(budget)
-    md = _markdown()
+    md = _markdown(language)
     alarm = _Alarm(remaining)
     html, fired = "", False
     try:
@@ -376,7 +409,7 @@ def _convert_within(source: str, deadline: float, budget: float) -> str:
         return html
     # Past the deadline, even if the interrupt was lost (see _cyclic_gc_paused):
     # the same answer every time, and a converter stopped half-way is not reused.
-    _local.md = None
+    _local.md = {}
     raise RenderTooSlow(budget)
 
 
@@ -409,8 +442,9 @@ def _cyclic_gc_paused() -> Iterator[None]:
                 gc.enable()
 
 
-def _convert(source: str, resolver: LinkResolver | None, deadline: float, budget: float) -> str:
-    html = _convert_within(source, deadline, budget)
+def _convert(source: str, resolver: LinkResolver | None, deadline: float, budget: float,
+             language: str | None) -> str:
+    html = _convert_within(source, deadline, budget, language)
     _local.resolver = resolver
     try:
         cleaned = _CLEANER.clean(html)
@@ -424,19 +458,20 @@ def _convert(source: str, resolver: LinkResolver | None, deadline: float, budget
 
 def render_pieces(
     pieces: Sequence[str], resolver: LinkResolver | None = None, budget: float = RENDER_BUDGET_SECONDS,
+    language: str | None = None,
 ) -> list[str]:
     """Render Markdown pieces of one file to safe HTML, one string per piece.
 
     Whatever Markdown adds at the end of a document (footnotes) goes with the
-    last piece. Raises RenderTooSlow when Markdown needs more than `budget`
-    seconds for the file in all (sanitising, linear in the output, is not
-    counted).
+    last piece, in the words of `language`, the file's (MARKDOWN_WORDING).
+    Raises RenderTooSlow when Markdown needs more than `budget` seconds for
+    the file in all (sanitising, linear in the output, is not counted).
     """
     if not pieces:
         return []
     deadline = time.monotonic() + budget
     separator = f"\n\n{_MARK}\n\n"
-    html = _convert(separator.join(pieces) + separator, resolver, deadline, budget)
+    html = _convert(separator.join(pieces) + separator, resolver, deadline, budget, language)
     parts = html.split(_MARK_HTML)
     if len(parts) == len(pieces) + 1:
         parts[-2] += parts[-1]
@@ -444,7 +479,8 @@ def render_pieces(
     if resolver is not None:
         # Rendering again would report every link problem twice.
         resolver.problems = Problems()
-    result = [_convert(piece, resolver, deadline, budget).strip() if piece.strip() else "" for piece in pieces]
+    result = [_convert(piece, resolver, deadline, budget, language).strip() if piece.strip() else ""
+              for piece in pieces]
     return result
 
 

@@ -9,15 +9,16 @@ A unit's key is a SHA-256 over everything its reading depends on:
 - RENDERER_VERSION: this package's own source and the versions of the Markdown
   libraries, so new code or a new library never serves an old rendering;
 - the kind and id, and every file under the unit (relative path and content hash);
-- the snippets folder (its files' content hashes), the organisation values and the
-  support contacts, the URL scheme, the render budget and, when given, today's date
-  (review warnings depend on it).
+- the snippets folder (its files' content hashes), the organisation values, the
+  support contacts (in every language given), the originals' language, the URL
+  scheme, the render budget and, when given, today's date (review warnings depend on it).
 Links are checked only inside a unit's own folder (links.py), so nothing else can
 change what reading a unit gives.
 
 Reading a unit also records which organisation variables it used (and which had no
-value); a cached entry carries those records and replays them, so the trainers'
-content page is the same after a warm load as after a cold one.
+value) and which of its files list the support contacts; a cached entry carries those
+records and replays them, so the trainers' content page (and the contacts shown to a
+reader in another language, contacts.py) are the same after a warm load as after a cold one.
 """
 from __future__ import annotations
 
@@ -114,7 +115,8 @@ class CachedReading:
             "\0".join((renderer_version(), context, tree_digest(root / "_snippets"),
                        repr(sorted(org.values.items())), repr(sorted((language, sorted(values.items()))
                                                                      for language, values in org.wording.items())),
-                       repr(org.contacts))).encode()).hexdigest()
+                       repr(org.contacts), repr(sorted(org.contacts_wording.items())),
+                       repr(org.original_language))).encode()).hexdigest()
         self.hits = self.misses = 0
 
     def key(self, kind: str, unit_id: str, paths: Iterable[Path]) -> str:
@@ -128,27 +130,30 @@ class CachedReading:
         data = self.cache.get(key)
         if data is not None:
             try:
-                unit, used, missing = pickle.loads(data)  # noqa: S301 - our own entries, checked by the cache
+                unit, used, missing, contacts = pickle.loads(data)  # noqa: S301 - our own entries, checked by the cache
             except Exception:  # noqa: BLE001 - a stale or damaged entry is a miss
                 unit = None
             if isinstance(unit, Unit):
-                self._replay(used, missing)
+                self._replay(used, missing, contacts)
                 self.hits += 1
                 return unit
         before_used = {name: list(files) for name, files in self.org.used.items()}
         before_missing = list(self.org.missing)
+        before_contacts = set(self.org.contacts_used)
         unit = read()
         used = {name: [f for f in files if f not in before_used.get(name, [])]
                 for name, files in self.org.used.items()}
         missing = [name for name in self.org.missing if name not in before_missing]
+        contacts = sorted(self.org.contacts_used - before_contacts)
         self.misses += 1
         with contextlib.suppress(pickle.PicklingError, TypeError, AttributeError):  # then it is simply not cached
-            self.cache.put(key, pickle.dumps((unit, {k: v for k, v in used.items() if v}, missing),
+            self.cache.put(key, pickle.dumps((unit, {k: v for k, v in used.items() if v}, missing, contacts),
                                              protocol=pickle.HIGHEST_PROTOCOL))
         return unit
 
-    def _replay(self, used: dict[str, list[str]], missing: list[str]) -> None:
+    def _replay(self, used: dict[str, list[str]], missing: list[str], contacts: list[str]) -> None:
         for name, files in used.items():
             known = self.org.used.setdefault(name, [])
             known.extend(f for f in files if f not in known)
         self.org.missing.extend(name for name in missing if name not in self.org.missing)
+        self.org.contacts_used.update(contacts)

@@ -130,6 +130,7 @@ class ScenarioReader:
         scope = rel_path(self.root, self.folder) if self.folder is not None else None
         pieces.render(
             make_resolver(self.root, source, scope, "scenario", self.problems, {}, self.asset_url), self.budget,
+            self.org.text_language if self.org is not None else None,
         )
         nodes = build_nodes(body, pieces)
         for draft in body.nodes:

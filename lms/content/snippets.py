@@ -17,6 +17,7 @@ wording; where it does not exist, the original is included, with a note.
 
 from __future__ import annotations
 
+import html
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -131,6 +132,7 @@ class Snippets:
                                         name=name, suggestion=suggest(name, self.paths), where=where))
             return None
         uses.append(SnippetUse(rel, line, name))
+        shown_in = language
         if language is not None and language not in self.translations.get(name, {}):
             problems.note(rel, line, _("snippet '{name}' has no translation into '{language}' ({snippet_path}), so its original is shown here", name=name, language=language, snippet_path=snippet_rel(name, language)))  # noqa: E501
             language = None
@@ -138,6 +140,11 @@ class Snippets:
         if rendered is None or rendered.broken:
             problems.error(rel, line, _("snippet '{name}' has errors of its own (see {snippet_path}), so this file cannot use it until they are fixed", name=name, snippet_path=snippet_rel(name, language)))  # noqa: E501
             return None
+        original = self.org.original_language
+        if shown_in is not None and language is None and original and original != shown_in and rendered.html:
+            # The original's words on a translated page: marked, as an untranslated step is.
+            marked = f'<div class="snippet" lang="{html.escape(original)}">'
+            return rendered.html.replace('<div class="snippet">', marked, 1)
         return rendered.html
 
     def source(self, name: str) -> SourceFile | None:
@@ -174,7 +181,7 @@ class Snippets:
                 root=self.root, file_rel=rel, scope_rel=None, scope_name="snippet", text=source.text,
                 problems=own, page_urls={}, asset_url=lambda inner: inner,
             )
-            html = render_pieces([text], resolver, self.budget)[0]
+            html = render_pieces([text], resolver, self.budget, org.text_language)[0]
         except RenderTooSlow as exc:
             own.error(rel, 0, too_slow_message(exc.budget))
             return None

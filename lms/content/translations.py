@@ -99,7 +99,7 @@ class _Reading:
 
     def render(self, pieces: Pieces, source: SourceFile) -> bool:
         try:
-            pieces.render(self.resolver(source), self.budget)
+            pieces.render(self.resolver(source), self.budget, self.language)
         except RenderTooSlow:
             self.error(source.rel, 0, _("this translation takes too long to render; split it or simplify its Markdown"))
             return False

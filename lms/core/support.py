@@ -6,10 +6,11 @@ configured or wrote itself are shown as written: nobody else can translate them.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
-from flask import current_app
-from flask_babel import gettext
+from babel import Locale
+from flask import Flask, current_app
+from flask_babel import force_locale, gettext
 
 from lms.core.config import DEFAULT_SUPPORT_CONTACTS, Defaults
 
@@ -32,3 +33,18 @@ def contacts() -> list[dict[str, str]]:
 def _for_reader(configured: Iterable[Mapping[str, str]]) -> list[dict[str, str]]:
     return [{key: in_reader_language(value) if key in _WORDS and isinstance(value, str) else value
              for key, value in contact.items()} for contact in configured]
+
+
+def contacts_by_language(app: Flask, languages: Sequence[str]) -> dict[str, list[dict[str, str]]]:
+    """`contacts()` as a page in each of `languages` shows them, for content rendered once at load time.
+
+    `{{ support.contacts }}` in a course or role-play is written into its HTML when the content loads
+    (lms.content, which has no translations of its own): the loader gives each translation the contacts
+    in its language, so the list in a Welsh step reads as the Welsh "Get support" page does.
+    """
+    with app.app_context():
+        by_language = {}
+        for language in languages:
+            with force_locale(str(Locale.parse(language, sep="-"))):  # 'pt-br' is Babel's 'pt_BR'
+                by_language[language] = contacts()
+        return by_language

@@ -32,7 +32,7 @@ from lms.coaching import services as coaching
 from lms.content import Course, Step
 from lms.content.course import RESPONSE_MAX_CHARS
 from lms.content.markdown import unwrap_paragraph
-from lms.core import clock, templating
+from lms.core import clock, i18n, templating
 from lms.core.db import db, write_transaction
 from lms.core.notices import notify
 from lms.core.services import ServiceError
@@ -82,10 +82,11 @@ def _require_prerequisites(course: Course) -> None:
             "learn/prerequisites.html", course=course, missing=_titled(missing)), 403))
 
 
-def _titled(course_ids: list[str]) -> list[tuple[str, str | None]]:
-    """(title, course id if it is published) for each id."""
+def _titled(course_ids: list[str]) -> list[tuple[str, str, str | None]]:
+    """(title, id, the language the title is shown in) for each id; the id and None if it is not published."""
     courses = catalog_for_reader().courses
-    return [(courses[c].title, c) if c in courses else (c, None) for c in course_ids]
+    return [(courses[c].title, c, i18n.content_language(courses[c])) if c in courses else (c, c, None)
+            for c in course_ids]
 
 
 def _enrolment(course: Course) -> Enrolment:
@@ -146,14 +147,14 @@ def catalogue():
     # Every course's state, not just those listed: prerequisites may be filtered out.
     states = progress.progress_by_course(db.session, current_user.id, everything)
     completed = {c for c, s in states.items() if s.status == "completed"}
-    titles = {c.id: c.title for c in everything}
+    by_id = {c.id: c for c in everything}
     mine = {a.course_id: a for a in assigned.assigned_courses(db.session, current_user.id, catalog_for_reader().courses,
                                                               clock.today(), states)}
     # Assigned and not yet completed first, soonest due first; then the rest by title.
     courses.sort(key=lambda c: (not (c.id in mine and c.id not in completed),
                                 mine[c.id].due_on or date.max if c.id in mine else date.max))
     return render_template("learn/catalogue.html", form=form, courses=courses, states=states,
-                           completed=completed, titles=titles, audience=audience, assigned=mine)
+                           completed=completed, by_id=by_id, audience=audience, assigned=mine)
 
 
 @bp.route("/courses/<course_id>")
