@@ -29,7 +29,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     app.url_map.converters["int"] = BoundedIntConverter
     from lms.accounts import login as auth
     from lms.catalog import services as catalog
-    from lms.core import access, errors, health, i18n, logs, metrics, passwords, security, templating
+    from lms.core import access, errors, health, i18n, logs, metrics, passwords, security, templating, web
     from lms.core import config as config_module
     from lms.core import db as database
     from lms.core.extensions import csrf, login_manager
@@ -49,6 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None, instance_path: str | Non
     security.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
+    web.init_app(app)  # kept_words, for pages answering a refused form (page_again)
     i18n.init_app(app)
     catalog.init_app(app)  # after i18n: the content's support contacts are written in each language
     access.init_app(app)

@@ -354,7 +354,8 @@ def test_a_paused_runs_briefing_offers_resume_and_start_again_and_nothing_else_l
 
 
 def test_a_refused_check_in_is_marked_at_the_field_it_is_about(client, trainee):
-    """The debrief is shown again after the redirect: each message at its own field, tied to it and focused."""
+    """The debrief answers the refused check-in: each message at its own field, tied to it and focused, and the
+    feeling and the note as sent."""
     from lxml import html as lxml_html
 
     run_url = start(client)
@@ -362,11 +363,12 @@ def test_a_refused_check_in_is_marked_at_the_field_it_is_about(client, trainee):
     debrief = run_url + "/debrief"
 
     def sent(data: dict):
-        response = client.post(run_url + "/checkin", data={"csrf_token": csrf_token(client, debrief), **data},
-                               follow_redirects=True)
+        response = client.post(run_url + "/checkin", data={"csrf_token": csrf_token(client, debrief), **data})
+        assert response.status_code == 400  # the debrief answers the refusal itself: the private note is kept
         return lxml_html.fromstring(text(response))
 
     tree = sent({"note": "fine really"})  # no feeling chosen
+    assert tree.get_element_by_id("note").text.lstrip("\r\n") == "fine really"  # (HTML drops the first newline)
     feeling = tree.get_element_by_id("feeling")
     assert feeling.tag == "fieldset" and "has-error" in feeling.get("class")
     assert feeling.get("aria-describedby") == "feeling-error"
@@ -377,6 +379,7 @@ def test_a_refused_check_in_is_marked_at_the_field_it_is_about(client, trainee):
 
     tree = sent({"feeling": "ok", "note": "x" * 2001})  # too long a note
     note = tree.get_element_by_id("note")
+    assert note.text.lstrip("\r\n") == "x" * 2001 and tree.xpath('//input[@name="feeling"][@value="ok"]')[0].get("checked") is not None
     assert note.get("aria-invalid") == "true" and note.get("aria-describedby") == "note-hint note-error"
     assert "2,000 characters" in tree.get_element_by_id("note-error").text_content()
     assert tree.get_element_by_id("feeling").get("aria-describedby") is None

@@ -26,7 +26,7 @@ from lms.core.db import db
 from lms.core.forms import ActionForm, options
 from lms.core.notices import notify
 from lms.core.services import ServiceError
-from lms.core.web import service_call
+from lms.core.web import page_again, service_call
 from lms.learning.models import RESPONSE_SUBMITTED
 from lms.roleplay import checkins, runs
 from lms.roleplay.models import ScenarioRun, WellbeingCheckin
@@ -388,14 +388,17 @@ def reply(comment_id: int):
     if comment is None:
         abort(404)
     form = ReplyForm()
-    # A refusal shows at the reply box, marked as its error (coaching/_thread.html); once the trainee has
-    # replied the box is gone, and a refusal then shows at the top of the page.
+    # A refusal shows at the reply box, marked as its error (coaching/_thread.html), with the words sent kept in
+    # it; once the trainee has replied the box is gone, and a refusal then shows at the top of the page.
     box = f"reply-{comment.id}"
     if not form.validate_on_submit():
         notify(gettext("The form had expired. Please send your reply again."), "error", near=box)
-    else:
-        service_call(lambda: coaching.reply(db.session, current_user, comment, form.text.data),
-                     gettext("Your reply is sent to your trainer."), near=f"comment-{comment.id}", refusal_near=box)
+        return page_again("play.debrief", {box: form.text.data}, run_id=comment.run_id)
+    _, sent = service_call(lambda: coaching.reply(db.session, current_user, comment, form.text.data),
+                           gettext("Your reply is sent to your trainer."), near=f"comment-{comment.id}",
+                           refusal_near=box)
+    if not sent:
+        return page_again("play.debrief", {box: form.text.data}, run_id=comment.run_id)
     return _debrief(comment.run_id)
 
 
@@ -406,16 +409,21 @@ def request_contact(run_id: int):
     if run is None or checkin is None:
         abort(404)
     form = ContactForm()
+    # Refused, the page answers again with the note kept in its box (lms.core.web.page_again).
+    kept = {"contact-note": form.note.data}
     if not form.validate_on_submit():
         notify(gettext("The form had expired. Please try again."), "error", near=CONTACT_PANEL)
-    elif not form.want.data:  # said at the box to tick, marked as its error (coaching/_debrief.html)
+        return page_again("play.debrief", kept, run_id=run.id)
+    if not form.want.data:  # said at the box to tick, marked as its error (coaching/_debrief.html)
         notify(gettext("Tick “I’d like my trainer to get in touch” to send the request."), "error", near="want")
-    else:
-        # A refusal shows at the note (too long); the others come when the form is gone (already asked, no
-        # trainer any more), and then show at the top of the page.
-        service_call(lambda: coaching.request_contact(db.session, current_user, checkin, form.note.data or ""),
-                     gettext("Your trainers can see that you would like them to get in touch. "
-                             "Your check-in stays private."), near=CONTACT_PANEL, refusal_near="contact-note")
+        return page_again("play.debrief", kept, run_id=run.id)
+    # A refusal shows at the note (too long); the others come when the form is gone (already asked, no
+    # trainer any more), and then show at the top of the page.
+    _, sent = service_call(lambda: coaching.request_contact(db.session, current_user, checkin, form.note.data or ""),
+                           gettext("Your trainers can see that you would like them to get in touch. "
+                                   "Your check-in stays private."), near=CONTACT_PANEL, refusal_near="contact-note")
+    if not sent:
+        return page_again("play.debrief", kept, run_id=run.id)
     return _debrief(run.id)
 
 

@@ -5,7 +5,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from flask import render_template, request
+from flask import Flask, Response, current_app, g, make_response, render_template, request
 from flask_wtf import FlaskForm
 
 from lms.core.db import db
@@ -31,6 +31,33 @@ def service_call(action: Callable[[], T], success: str, *, near: str | None = No
     db.session.commit()
     notify(success, "success", near=near)
     return result, True
+
+
+# -- a refused form on a page built elsewhere -------------------------------------------------------
+#
+# Some forms sit on a page another view builds (a reply box on the role-play debrief) and their view
+# redirects back to it. A refusal that way would lose what the person wrote: a long reply or a private
+# note refused for its length, or a form expired after a long while writing. `page_again` answers the
+# POST with that page itself (400), its boxes filled with the words sent (`kept_words`, read by the
+# `textarea_field` macro and by views that build WTForms forms), and the refusal shown at its box.
+
+def page_again(endpoint: str, kept: Mapping[str, str | None], **values: object) -> Response:
+    """The page `endpoint` shows (its view run for this request), answering a refused POST, with `kept`
+    (a box's id -> the words sent) back in their boxes. A 400 unless the view answers otherwise (a redirect)."""
+    g.lms_kept_words = {box: words for box, words in kept.items() if words}
+    response = make_response(current_app.view_functions[endpoint](**values))
+    if response.status_code == 200:
+        response.status_code = 400
+    return response
+
+
+def kept_words(box: str) -> str:
+    """The words sent in box `box` by a refused POST this page answers (page_again), else ""."""
+    return str(g.get("lms_kept_words", {}).get(box, ""))
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_global(kept_words, "kept_words")
 
 
 # -- confirming an irreversible action ---------------------------------------------------------

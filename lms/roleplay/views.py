@@ -14,6 +14,7 @@ from lms.core import templating
 from lms.core.extensions import db
 from lms.core.notices import notify
 from lms.core.services import ServiceError
+from lms.core.web import kept_words, page_again
 from lms.learning import progress
 from lms.learning.models import Enrolment
 from lms.roleplay import checkins as wellbeing
@@ -220,13 +221,20 @@ def debrief(run_id: int):
     checkin = wellbeing.checkin_for_run(db.session, current_user.id, run.id)
     offer_checkin = run.outcome is not None and runs.has_content_notes(scenario)
     course, _ = _run_course(run)
+    # Empty, or as a refused check-in sent it (lms.core.web.page_again).
+    checkin_form = CheckinForm(formdata=None, feeling=kept_words("feeling") or None, note=kept_words("note"))
     return render_template(
         "play/debrief.html", run=run, scenario=scenario, report=runs.debrief(run, scenario), course=course,
         start_form=_start_form(run),
         leave_url=_leave_url(run), in_course=run.enrolment_id is not None,
-        checkin=checkin, checkin_form=CheckinForm(formdata=None) if offer_checkin and checkin is None else None,
+        checkin=checkin, checkin_form=checkin_form if offer_checkin and checkin is None else None,
         coaching=coaching.debrief_coaching(db.session, current_user.id, run, checkin),
         feelings=wellbeing.FEELINGS, contacts=wellbeing.listening_first(support_words.contacts()))
+
+
+def _checkin_again(run_id: int, form: CheckinForm):
+    """The debrief answering a refused check-in, with the feeling and the private note as sent: never lost."""
+    return page_again("play.debrief", {"feeling": form.feeling.data, "note": form.note.data}, run_id=run_id)
 
 
 @bp.route("/runs/<int:run_id>/checkin", methods=["POST"])
@@ -241,13 +249,13 @@ def checkin(run_id: int):
             notify(str(message), "error", near="note")
         if not (form.feeling.errors or form.note.errors):
             notify(gettext("The form had expired. Please try again."), "error", near="checkin")
-        return redirect(url_for("play.debrief", run_id=run.id))
+        return _checkin_again(run.id, form)
     try:
         wellbeing.record_checkin(db.session, current_user.id, run, form.feeling.data, form.note.data or "")
     except ServiceError as exc:
         db.session.rollback()
         notify(str(exc), "error", near="note")  # the note's length: the rest is checked above
-        return redirect(url_for("play.debrief", run_id=run.id))
+        return _checkin_again(run.id, form)
     db.session.commit()
     notify(gettext("Thank you for checking in. Only you can see this."), near="checkin")
     return redirect(url_for("play.debrief", run_id=run.id))
