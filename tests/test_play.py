@@ -379,7 +379,8 @@ def test_a_refused_check_in_is_marked_at_the_field_it_is_about(client, trainee):
 
     tree = sent({"feeling": "ok", "note": "x" * 2001})  # too long a note
     note = tree.get_element_by_id("note")
-    assert note.text.lstrip("\r\n") == "x" * 2001 and tree.xpath('//input[@name="feeling"][@value="ok"]')[0].get("checked") is not None
+    assert note.text.lstrip("\r\n") == "x" * 2001
+    assert tree.xpath('//input[@name="feeling"][@value="ok"]')[0].get("checked") is not None
     assert note.get("aria-invalid") == "true" and note.get("aria-describedby") == "note-hint note-error"
     assert "2,000 characters" in tree.get_element_by_id("note-error").text_content()
     assert tree.get_element_by_id("feeling").get("aria-describedby") is None
