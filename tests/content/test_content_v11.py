@@ -658,6 +658,33 @@ def test_snippets_are_included_in_every_markdown_body(tree):
     assert catalog.org_used["helpline"] == ("_snippets/help.md",)
 
 
+def _footnote_links(html: str) -> tuple[list[str], list[str]]:
+    """The ids in html, and the '#fn...' targets its links jump to."""
+    return re.findall(r' id="([^"]+)"', html), re.findall(r' href="#(fn[^"]*)"', html)
+
+
+def test_a_snippets_footnotes_have_ids_of_their_own_where_it_is_included(tree):
+    """A step, a scenario node and a snippet they include each number footnotes from 1: the ids never clash."""
+    noted = "Call now.[^1]\n\n[^1]: The call is free.\n"
+    step = "Say hello.[^1]\n\n{{> help }}\n\nSay goodbye.[^2]\n\n{{> help }}\n\n[^1]: Warmly.\n\n[^2]: Kindly.\n"
+    files = {**course({"1-a.md": step}), "_snippets/help.md": noted,
+             "scenarios/two-am.md": scenario_md().replace(
+                 "Someone posts.", "Someone posts.[^1]\n\n{{> help }}\n\n[^1]: At 2 am.")}
+    catalog = load_catalog(tree(files))
+    assert catalog.problems == (), [str(p) for p in catalog.problems]
+    step_html = catalog.courses["listening"].steps[0].body_html
+    node_html = catalog.scenarios["two-am"].nodes["the-post"].body_html
+    node_html += catalog.scenarios["two-am"].nodes["bad-end"].body_html  # the file's footnotes end it
+    for page in (step_html, node_html):
+        ids, targets = _footnote_links(page)
+        assert len(ids) == len(set(ids)), ids
+        assert targets and set(targets) <= set(ids)  # every footnote link and back-link lands on its note
+    # The step's own notes keep their ids; each include of the snippet has its own, by its line.
+    assert '<li id="fn:1">' in step_html and '<li id="fn:2">' in step_html
+    assert '<li id="fn:help-3-1">' in step_html and '<li id="fn:help-7-1">' in step_html
+    assert 'href="#fnref:help-7-1"' in step_html and "The call is free." in step_html
+
+
 def test_a_heading_in_a_snippet_is_not_a_scenario_node(tree):
     files = {"_snippets/steps.md": "## What to do\n\n- Stay calm\n- Ask\n",
              "scenarios/two-am.md": scenario_md().replace("Someone posts.", "Someone posts.\n\n{{> steps }}")}
