@@ -153,3 +153,37 @@ def test_the_content_gets_the_contacts_of_every_site_language(three_languages, a
     assert sorted(by_language) == ["cy", "en", "pt-br"]
     assert by_language["cy"][1]["name"] == "Y Samariaid" and by_language["pt-br"][1]["name"] == "Samaritans"
     assert holder.support_contacts == by_language["en"]
+
+
+def test_a_prerequisite_named_on_a_welsh_role_play_briefing_is_marked_english(client, users, session):
+    """The role-play step of a course whose prerequisite is not done: its title is marked, not plain text."""
+    _reader(users, session, "cy")
+    briefing = _text(client.get("/play/night?course_id=safety&step_id=night"))
+    assert '<p class="flash flash-warning">Cwblhewch <span lang="en">Listening basics</span> cyn y cwrs hwn.</p>' \
+        in briefing
+    token = csrf_token(client, "/play/night?course_id=safety&step_id=night")
+    refused = _text(client.post("/play/night/start", data={"csrf_token": token, "course_id": "safety",
+                                                           "step_id": "night"}, follow_redirects=True))
+    flashes = refused[refused.index('<div class="flashes">'):]
+    assert 'Cwblhewch <span lang="en">Listening basics</span> cyn y cwrs hwn.</p>' in flashes[: flashes.index("</div>")]
+    assert "&lt;span" not in refused
+
+
+def test_the_untranslated_parts_of_a_welsh_course_are_marked_english(client, users, session):
+    """A course with Welsh steps and one Welsh module, but no course.cy.md: what is still English says so."""
+    user = _reader(users, session, "cy")
+    course = _text(client.get("/courses/rota"))
+    assert '<h1 lang="en">Rota basics</h1>' in course
+    assert '<p class="lead" lang="en">How shifts are shared.</p>' in course
+    intro = course[course.index('<section class="course-intro"'):]
+    assert re.search(r'<div lang="en">\s*<p>How the rota works.</p>', intro)
+    assert '<h3 id="module-start" lang="cy">Dechrau arni</h3>' in course
+    assert '<p class="muted" lang="cy">Y pethau cyntaf.</p>' in course
+    assert '<h3 id="module-more" lang="en">Going further</h3>' in course
+    assert '<p class="muted" lang="en">Later things.</p>' in course
+    enrol(session, user, "rota")
+    step = _text(client.get("/courses/rota/steps/swaps"))
+    assert '<a href="/courses/rota" lang="en">Rota basics</a>' in step
+    assert '<span class="module-name" lang="en">Going further</span>' in step
+    welsh = _text(client.get("/courses/rota/steps/shifts"))
+    assert '<span class="module-name" lang="cy">Dechrau arni</span>' in welsh

@@ -147,6 +147,10 @@ class Step:
         return tuple(b for b in self.blocks if isinstance(b, Response))
 
 
+#: The parts of a course's or module's own text (course.md, module.md) a translation may leave in the original.
+TextPart = Literal["title", "summary", "intro", "content_notes", "certificate"]
+
+
 @dataclass(frozen=True)
 class Module:
     id: str  # "" for the implicit module of a course without module folders
@@ -154,6 +158,9 @@ class Module:
     summary: str
     intro_html: str
     steps: tuple[Step, ...]
+    language: str | None = None  # its course's translation's language (FORMAT.md 8); None: the original
+    # In a translation: the parts still shown in the original language (no module.LANG.md, or it leaves them out).
+    original_parts: frozenset[TextPart] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -176,6 +183,8 @@ class Course:
     reviewed: datetime.date | None = None
     review_every_months: int | None = None
     language: str | None = None  # a translation's language code (FORMAT.md 8); None: the original
+    # In a translation: the parts of course.md's text still shown in the original language.
+    original_parts: frozenset[TextPart] = frozenset()
     translations: Mapping[str, Course] = field(default_factory=lambda: MappingProxyType({}), compare=False, repr=False)
     steps: tuple[Step, ...] = field(init=False, compare=False)  # every step, in order
     _index: dict[str, int] = field(init=False, repr=False, compare=False)

@@ -387,12 +387,18 @@ def _fence_scan_cost(text: str) -> int:
     return cost
 
 
-def _convert_within(source: str, deadline: float, budget: float, language: str | None) -> str:
+def _footnotes(md: markdown.Markdown) -> FootnoteExtension:
+    return next(e for e in md.registeredExtensions if isinstance(e, FootnoteExtension))
+
+
+def _convert_within(source: str, deadline: float, budget: float, language: str | None, footnote_ids: str) -> str:
     """md.convert(source), interrupted at `deadline` (a time.monotonic() value)."""
     remaining = deadline - time.monotonic()
     if remaining <= 0 or _fence_scan_cost(source) > MAX_FENCE_SCAN:
         raise RenderTooSlow(budget)
     md = _markdown(language)
+    # Set on every render, as the instance is this thread's for every file: 'fn:' + footnote_ids + '1'.
+    _footnotes(md).setConfig("SEPARATOR", ":" + footnote_ids)
     alarm = _Alarm(remaining)
     html, fired = "", False
     try:
@@ -443,8 +449,8 @@ def _cyclic_gc_paused() -> Iterator[None]:
 
 
 def _convert(source: str, resolver: LinkResolver | None, deadline: float, budget: float,
-             language: str | None) -> str:
-    html = _convert_within(source, deadline, budget, language)
+             language: str | None, footnote_ids: str) -> str:
+    html = _convert_within(source, deadline, budget, language, footnote_ids)
     _local.resolver = resolver
     try:
         cleaned = _CLEANER.clean(html)
@@ -458,12 +464,14 @@ def _convert(source: str, resolver: LinkResolver | None, deadline: float, budget
 
 def render_pieces(
     pieces: Sequence[str], resolver: LinkResolver | None = None, budget: float = RENDER_BUDGET_SECONDS,
-    language: str | None = None,
+    language: str | None = None, footnote_ids: str = "",
 ) -> list[str]:
     """Render Markdown pieces of one file to safe HTML, one string per piece.
 
     Whatever Markdown adds at the end of a document (footnotes) goes with the
     last piece, in the words of `language`, the file's (MARKDOWN_WORDING).
+    `footnote_ids` goes into the file's footnote ids ('fn:' + footnote_ids + '1',
+    'fnref:...'), so that they differ from those of another file on the same page.
     Raises RenderTooSlow when Markdown needs more than `budget` seconds for
     the file in all (sanitising, linear in the output, is not counted).
     """
@@ -471,7 +479,7 @@ def render_pieces(
         return []
     deadline = time.monotonic() + budget
     separator = f"\n\n{_MARK}\n\n"
-    html = _convert(separator.join(pieces) + separator, resolver, deadline, budget, language)
+    html = _convert(separator.join(pieces) + separator, resolver, deadline, budget, language, footnote_ids)
     parts = html.split(_MARK_HTML)
     if len(parts) == len(pieces) + 1:
         parts[-2] += parts[-1]
@@ -479,7 +487,7 @@ def render_pieces(
     if resolver is not None:
         # Rendering again would report every link problem twice.
         resolver.problems = Problems()
-    result = [_convert(piece, resolver, deadline, budget, language).strip() if piece.strip() else ""
+    result = [_convert(piece, resolver, deadline, budget, language, footnote_ids).strip() if piece.strip() else ""
               for piece in pieces]
     return result
 

@@ -7,6 +7,11 @@ snippet's safe HTML on a single line (a '<div class="snippet">' block, which
 Markdown passes through untouched), so the including file keeps every line
 number for the problems after the include.
 
+A snippet's footnotes stay in its block, with ids of their own at each include
+('fn:NAME-LINE-1' for '{{> NAME }}' on line LINE; its headings 'NAME-LINE-heading'):
+they never clash with the including file's ('fn:1'), nor with another include of
+the same snippet on the page.
+
 A snippet is shared by courses and scenarios alike, so it has no folder of its
 own to link into: relative links and images in a snippet are errors.
 
@@ -19,6 +24,8 @@ from __future__ import annotations
 
 import html
 import os
+import re
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -37,6 +44,18 @@ if TYPE_CHECKING:
     from .org import OrgVariables
 
 FOLDER = "_snippets"
+# Stands in a snippet's rendered footnote and heading ids until an include puts its own name and line there.
+_ID_SLOT = "lmsfn" + secrets.token_hex(6)
+_HEADING_ID_RE = re.compile(r'(<h[1-6] id=")([^"]*)"')
+
+
+def _own_heading_ids(html: str) -> str:
+    """The snippet's heading ids (and its links to them) with the include's slot in front, as its footnotes have."""
+    ids = {match[2] for match in _HEADING_ID_RE.finditer(html)}
+    html = _HEADING_ID_RE.sub(lambda match: f'{match[1]}{_ID_SLOT}{match[2]}"', html)
+    for heading_id in ids:
+        html = html.replace(f'href="#{heading_id}"', f'href="#{_ID_SLOT}{heading_id}"')
+    return html
 
 
 @dataclass(frozen=True)
@@ -140,12 +159,13 @@ class Snippets:
         if rendered is None or rendered.broken:
             problems.error(rel, line, _("snippet '{name}' has errors of its own (see {snippet_path}), so this file cannot use it until they are fixed", name=name, snippet_path=snippet_rel(name, language)))  # noqa: E501
             return None
+        one_line = rendered.html.replace(_ID_SLOT, f"{name}-{line}-")
         original = self.org.original_language
-        if shown_in is not None and language is None and original and original != shown_in and rendered.html:
+        if shown_in is not None and language is None and original and original != shown_in and one_line:
             # The original's words on a translated page: marked, as an untranslated step is.
             marked = f'<div class="snippet" lang="{html.escape(original)}">'
-            return rendered.html.replace('<div class="snippet">', marked, 1)
-        return rendered.html
+            return one_line.replace('<div class="snippet">', marked, 1)
+        return one_line
 
     def source(self, name: str) -> SourceFile | None:
         """The snippet's original file as read (for version hashes), once it has been rendered."""
@@ -181,7 +201,7 @@ class Snippets:
                 root=self.root, file_rel=rel, scope_rel=None, scope_name="snippet", text=source.text,
                 problems=own, page_urls={}, asset_url=lambda inner: inner,
             )
-            html = render_pieces([text], resolver, self.budget, org.text_language)[0]
+            html = render_pieces([text], resolver, self.budget, org.text_language, _ID_SLOT)[0]
         except RenderTooSlow as exc:
             own.error(rel, 0, too_slow_message(exc.budget))
             return None
@@ -198,6 +218,7 @@ class Snippets:
             self.problems.extend(own)
         if not html:
             self.problems.warning(rel, 0, _("this snippet is empty, so including it shows nothing"))
+        html = _own_heading_ids(html)
         # One line, so the including file's line numbers do not move: a newline is
         # whitespace between tags and a newline in text or <pre> once the page is parsed.
         one_line = f'<div class="snippet">{html.replace(chr(10), "&#10;")}</div>' if html else ""

@@ -16,10 +16,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 
 from .blocks import Pieces, parse_step_body
-from .course import Block, CertificateSpec, Course, HtmlBlock, Module, Question, Response, Step
+from .course import Block, CertificateSpec, Course, HtmlBlock, Module, Question, Response, Step, TextPart
 from .frontmatter import Document, Fields
 from .links import LinkResolver
 from .messages import Message, _, untranslated
@@ -36,6 +36,9 @@ COURSE_TEXT_KEYS = ("title", "summary", "content_notes", "certificate")
 MODULE_TEXT_KEYS = ("title", "summary")
 STEP_TEXT_KEYS = ("title", "content_notes")
 SCENARIO_TEXT_KEYS = ("title", "summary", "topic", "content_notes", "skills")
+COURSE_PARTS: tuple[TextPart, ...] = ("title", "summary", "intro", "content_notes", "certificate")
+MODULE_PARTS: tuple[TextPart, ...] = ("title", "summary", "intro")
+_T = TypeVar("_T")
 
 
 def split_translation(name: str) -> tuple[str, str] | None:
@@ -126,31 +129,36 @@ def translate_course(
     title, summary, notes, intro, certificate = (
         course.title, course.summary, course.content_notes, course.intro_html, course.certificate
     )
+    # Each part the translation gives is taken from it; the rest stay in the original, and say so (original_parts).
+    translated: set[TextPart] = set()
     if (path := files.get(course_md, lang)) is not None:
         before = len(reading.problems.items)
         read = reading.read(path, COURSE_TEXT_KEYS, "course.md")
         if read is not None:
             source, doc, fields = read
-            title = org_text(fields, "title", reading.org) or title
-            summary = org_text(fields, "summary", reading.org) or summary
-            notes = fields.text_list("content_notes") or notes
-            intro = _intro(doc, source, reading) or intro
+            title = _part(translated, "title", org_text(fields, "title", reading.org)) or title
+            summary = _part(translated, "summary", org_text(fields, "summary", reading.org)) or summary
+            notes = _part(translated, "content_notes", fields.text_list("content_notes")) or notes
+            intro = _part(translated, "intro", _intro(doc, source, reading)) or intro
             certificate = _certificate(fields, certificate, reading)
+            if certificate is not course.certificate:
+                translated.add("certificate")
         reading._note_errors(before)
     elif course_md is not None:
         untranslated.append(course_md)
     modules: list[Module] = []
     for module in course.modules:
         m_title, m_summary, m_intro = module.title, module.summary, module.intro_html
+        m_translated: set[TextPart] = set()
         original = module_files.get(module.id)
         if (path := files.get(original, lang)) is not None:
             before = len(reading.problems.items)
             read = reading.read(path, MODULE_TEXT_KEYS, "module.md")
             if read is not None:
                 source, doc, fields = read
-                m_title = org_text(fields, "title", reading.org) or m_title
-                m_summary = org_text(fields, "summary", reading.org) or m_summary
-                m_intro = _intro(doc, source, reading) or m_intro
+                m_title = _part(m_translated, "title", org_text(fields, "title", reading.org)) or m_title
+                m_summary = _part(m_translated, "summary", org_text(fields, "summary", reading.org)) or m_summary
+                m_intro = _part(m_translated, "intro", _intro(doc, source, reading)) or m_intro
             reading._note_errors(before)
         elif original is not None:
             untranslated.append(original)
@@ -164,13 +172,24 @@ def translate_course(
                 steps.append(step)
                 continue
             steps.append(_translate_step(step, path, reading) or step)
-        modules.append(replace(module, title=m_title, summary=m_summary, intro_html=m_intro, steps=tuple(steps)))
+        modules.append(replace(
+            module, title=m_title, summary=m_summary, intro_html=m_intro, steps=tuple(steps), language=lang,
+            original_parts=frozenset(MODULE_PARTS) - m_translated,
+        ))
     if not reading.ok:
         return None, untranslated
     return replace(
         course, title=title, summary=summary, content_notes=notes, intro_html=intro, certificate=certificate,
-        modules=tuple(modules), language=lang, translations=MappingProxyType({}),
+        modules=tuple(modules), language=lang, original_parts=frozenset(COURSE_PARTS) - translated,
+        translations=MappingProxyType({}),
     ), untranslated
+
+
+def _part(translated: set[TextPart], part: TextPart, text: _T) -> _T:
+    """`text` as read from the translation; `part` is noted as translated when it gives any."""
+    if text:
+        translated.add(part)
+    return text
 
 
 def _intro(doc: Document, source: SourceFile, reading: _Reading) -> str:

@@ -217,14 +217,21 @@ def about_duration(minutes: int | None) -> str:
     return ngettext("about %(hours)s hour", "about %(hours)s hours", whole + half, hours=hours)
 
 
-def content_language(unit: object) -> str:
-    """The language a course, step or scenario is shown in: its translation's, else the originals'."""
-    return getattr(unit, "language", None) or str(current_app.config.get("CONTENT_LANGUAGE") or "en")
+def content_language(unit: object, part: str | None = None) -> str:
+    """The language a course, module, step or scenario is shown in: its translation's, else the originals'.
+
+    `part`: one part of a course's or module's own text ('title', 'summary', 'intro', 'content_notes',
+    'certificate'); a translation may leave it in the original (its `original_parts`, FORMAT.md 8).
+    """
+    language = getattr(unit, "language", None)
+    if part is not None and part in getattr(unit, "original_parts", ()):
+        language = None
+    return language or str(current_app.config.get("CONTENT_LANGUAGE") or "en")
 
 
-def untranslated(unit: object) -> bool:
+def untranslated(unit: object, part: str | None = None) -> bool:
     """True when the reader's language differs from the text shown: the one-line notice is due."""
-    return content_language(unit) != current_language()
+    return content_language(unit, part) != current_language()
 
 
 class _PageWords:

@@ -85,7 +85,7 @@ def _require_prerequisites(course: Course) -> None:
 def _titled(course_ids: list[str]) -> list[tuple[str, str, str | None]]:
     """(title, id, the language the title is shown in) for each id; the id and None if it is not published."""
     courses = catalog_for_reader().courses
-    return [(courses[c].title, c, i18n.content_language(courses[c])) if c in courses else (c, c, None)
+    return [(courses[c].title, c, i18n.content_language(courses[c], "title")) if c in courses else (c, c, None)
             for c in course_ids]
 
 

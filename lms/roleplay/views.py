@@ -5,12 +5,13 @@ from flask import Blueprint, Flask, abort, flash, redirect, render_template, req
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 from lms.catalog.services import catalog_for_reader
 from lms.coaching import services as coaching
 from lms.content import Course, Scenario, Step
+from lms.core import i18n, templating
 from lms.core import support as support_words
-from lms.core import templating
 from lms.core.extensions import db
 from lms.core.notices import notify
 from lms.core.services import ServiceError
@@ -61,9 +62,14 @@ def _course_context(scenario: Scenario, course_id: str | None, step_id: str | No
     return course, step
 
 
-def _missing_prerequisites(course: Course) -> list[str]:
-    titles = {c.id: c.title for c in catalog_for_reader().courses.values()}
-    return progress.missing_prerequisites(db.session, current_user.id, course, titles)
+def _missing_prerequisites(course: Course) -> Markup:
+    """The required courses not completed yet, "" if none: each title marked with the language it is shown in."""
+    courses = catalog_for_reader().courses
+    return Markup(", ").join(
+        Markup('<span lang="{}">{}</span>').format(i18n.content_language(courses[c], "title"), courses[c].title)
+        if c in courses else c
+        for c in progress.missing_prerequisite_ids(db.session, current_user.id, course)
+    )
 
 
 def _run_course(run: ScenarioRun) -> tuple[Course | None, Enrolment | None]:
@@ -139,7 +145,8 @@ def start(scenario_id: str):
         step_id = step.id
         missing = _missing_prerequisites(course)
         if missing:
-            flash(gettext("Please complete %(courses)s before this course.", courses=", ".join(missing)), "error")
+            # Formatted as markup, so that the titles keep their lang marks and anything else is escaped.
+            flash(escape(gettext("Please complete %(courses)s before this course.")) % {"courses": missing}, "error")
             return redirect(url_for("play.briefing", scenario_id=scenario.id, course_id=course.id, step_id=step.id))
         enrolment = progress.enrol(db.session, current_user.id, course)
         progress.record_visit(db.session, enrolment, step)

@@ -140,7 +140,7 @@ def test_a_warm_load_lists_the_readers_contacts_in_untranslated_text_too():
     _load(**settings)
     assert cache.hits == 0
     warm = _load(**settings).localised("cy")
-    assert cache.hits == 3  # two courses and a scenario, none read again
+    assert cache.hits == 4  # three courses and a scenario, none read again
     assert WELSH_LIST in warm.course("safety").step("notes").body_html
     assert WELSH_LIST in warm.course("basics").step("welcome").body_html
 

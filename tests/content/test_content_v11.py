@@ -658,6 +658,37 @@ def test_snippets_are_included_in_every_markdown_body(tree):
     assert catalog.org_used["helpline"] == ("_snippets/help.md",)
 
 
+def _footnote_links(html: str) -> tuple[list[str], list[str]]:
+    """The ids in html, and the '#fn...' targets its links jump to."""
+    return re.findall(r' id="([^"]+)"', html), re.findall(r' href="#(fn[^"]*)"', html)
+
+
+def test_a_snippets_footnotes_have_ids_of_their_own_where_it_is_included(tree):
+    """A step, a scenario node and a snippet they include each number footnotes from 1: the ids never clash."""
+    noted = "## Get help\n\nCall now.[^1] [Top](#get-help)\n\n[^1]: The call is free.\n"
+    step = ("## Get help\n\nSay hello.[^1]\n\n{{> help }}\n\nSay goodbye.[^2]\n\n{{> help }}\n\n"
+            "[^1]: Warmly.\n\n[^2]: Kindly.\n")
+    files = {**course({"1-a.md": step}), "_snippets/help.md": noted,
+             "scenarios/two-am.md": scenario_md().replace(
+                 "Someone posts.", "Someone posts.[^1]\n\n{{> help }}\n\n[^1]: At 2 am.")}
+    catalog = load_catalog(tree(files))
+    assert catalog.problems == (), [str(p) for p in catalog.problems]
+    step_html = catalog.courses["listening"].steps[0].body_html
+    node_html = catalog.scenarios["two-am"].nodes["the-post"].body_html
+    node_html += catalog.scenarios["two-am"].nodes["bad-end"].body_html  # the file's footnotes end it
+    for page in (step_html, node_html):
+        ids, targets = _footnote_links(page)
+        assert len(ids) == len(set(ids)), ids
+        assert targets and set(targets) <= set(ids)  # every footnote link and back-link lands on its note
+    # The step's own notes keep their ids; each include of the snippet has its own, by its line.
+    assert '<li id="fn:1">' in step_html and '<li id="fn:2">' in step_html
+    assert '<li id="fn:help-5-1">' in step_html and '<li id="fn:help-9-1">' in step_html
+    assert 'href="#fnref:help-9-1"' in step_html and "The call is free." in step_html
+    # So do the snippet's headings, and its links to them.
+    assert '<h2 id="get-help">' in step_html and '<h2 id="help-5-get-help">' in step_html
+    assert '<a href="#help-9-get-help"' in step_html and len(re.findall(r' id="([^"]+)"', step_html)) == 11
+
+
 def test_a_heading_in_a_snippet_is_not_a_scenario_node(tree):
     files = {"_snippets/steps.md": "## What to do\n\n- Stay calm\n- Ask\n",
              "scenarios/two-am.md": scenario_md().replace("Someone posts.", "Someone posts.\n\n{{> steps }}")}
@@ -774,7 +805,8 @@ def test_the_v11_fixture_uses_every_construct_and_is_clean():
     assert shadow.confirmation == "trainer"
     scenario = catalog.scenarios["night-post"]
     assert scenario.skills and scenario.pass_requires == ("ask",) and scenario.nodes["good-end"].body_parts
-    assert '<div class="snippet"><h2 id="ask-directly">Ask directly</h2>' in course_.intro_html
+    # The heading carries the include's name and line, so two includes on one page never share an id.
+    assert '<div class="snippet"><h2 id="ask-directly-10-ask-directly">Ask directly</h2>' in course_.intro_html
     assert "tell Nightline's safeguarding team at safeguarding@example.org" in practice.body_html
     assert ("safeguarding@example.org" in scenario.briefing_html
             and "Ask directly" in scenario.nodes["good-end"].body_html)
