@@ -254,13 +254,15 @@ class _NotesPerPiece(Treeprocessor):
         parent.remove(div)
         ol = div.find("ol")
         notes = {li.get("id", ""): li for li in (ol if ol is not None else ())}
-        holders: dict[int, list[tuple[str, list[str]]]] = {}  # holder -> (note id, its refs' new ids)
+        # holder -> note id -> the new ids of its references there (a dict keeps the notes in order)
+        holders: dict[int, dict[str, list[str]]] = {}
+        number: dict[tuple[str, int], int] = {}  # (note, holder) -> its number there
         start = 0
         children = list(root)
         for piece, marker in enumerate(markers):
             end = children.index(marker, start)
             holder = notes_to.get(piece, piece)
-            held = holders.setdefault(holder, [])
+            held = holders.setdefault(holder, {})
             for element in children[start:end]:
                 for sup in element.iter("sup"):
                     link = sup.find("a")
@@ -269,29 +271,36 @@ class _NotesPerPiece(Treeprocessor):
                     note = link.get("href", "")[1:]
                     if note not in notes:
                         continue
-                    index = next((i for i, (n, _refs) in enumerate(held) if n == note), None)
-                    if index is None:
-                        held.append((note, []))
-                        index = len(held) - 1
+                    refs = held.setdefault(note, [])
+                    if not refs:
+                        number[note, holder] = len(held)
                     link.set("href", "#" + _held_id(note, footnotes, holder))
-                    link.text = str(index + 1)
+                    link.text = str(number[note, holder])
                     ref_id = _held_id(sup.get("id", ""), footnotes, holder)
                     sup.set("id", ref_id)
-                    held[index][1].append(ref_id)
+                    refs.append(ref_id)
             start = end + 1
         title = footnotes.getConfig("BACKLINK_TITLE")
-        for holder, held in sorted(holders.items(), reverse=True):  # from the end, so indexes hold
+        blocks: dict[int, etree.Element] = {}  # id(marker) -> the notes that go just before it
+        for holder, held in holders.items():
             if not held or holder >= len(markers):
                 continue
             block = etree.Element("div", {"class": "footnote"})
             etree.SubElement(block, "hr")
             items = etree.SubElement(block, "ol")
-            for number, (note, refs) in enumerate(held, start=1):
+            for position, (note, refs) in enumerate(held.items(), start=1):
                 li = copy.deepcopy(notes[note])
                 li.set("id", _held_id(note, footnotes, holder))
-                _relink_backrefs(li, refs, title.format(number))
+                _relink_backrefs(li, refs, title.format(position))
                 items.append(li)
-            root.insert(list(root).index(markers[holder]), block)
+            blocks[id(markers[holder])] = block
+        if blocks:  # one pass: inserting one by one would cost pieces x elements
+            placed: list[etree.Element] = []
+            for child in root:
+                if id(child) in blocks:
+                    placed.append(blocks[id(child)])
+                placed.append(child)
+            root[:] = placed
 
 
 def _held_id(note_id: str, footnotes: FootnoteExtension, holder: int) -> str:
