@@ -27,6 +27,9 @@ class Pieces:
     def __init__(self) -> None:
         self.sources: list[str] = []
         self.html: list[str] = []
+        # Set for files whose pieces are shown apart (a scenario): each piece's footnotes at the end of
+        # the piece named here (itself when not listed), not all at the end of the file (render_pieces).
+        self.notes_to: dict[int, int] | None = None
 
     def add(self, markdown_text: str) -> int:
         self.sources.append(markdown_text)
@@ -35,7 +38,7 @@ class Pieces:
     def render(self, resolver: LinkResolver | None, budget: float = RENDER_BUDGET_SECONDS,
                language: str | None = None) -> None:
         """Render every piece; `language` is the file's, for the words Markdown adds (footnote links)."""
-        self.html = render_pieces(self.sources, resolver, budget, language)
+        self.html = render_pieces(self.sources, resolver, budget, language, notes_to=self.notes_to)
 
     def __getitem__(self, index: int) -> str:
         return self.html[index]

@@ -103,6 +103,11 @@ class CertificateSpec:
     sign_off: bool = False
 
 
+#: The parts of a course's, module's or step's own text a translation may leave in the original
+#: (a step has only "title" and "content_notes": its body is always the translation's).
+TextPart = Literal["title", "summary", "intro", "content_notes", "certificate"]
+
+
 @dataclass(frozen=True)
 class Step:
     id: str
@@ -125,6 +130,8 @@ class Step:
     reviewed: datetime.date | None = None
     review_every_months: int | None = None  # the step's own, else course.md's
     language: str | None = None  # the language of its translation (FORMAT.md 8); None: the original text
+    # In a translation: the parts still shown in the original language (the translation leaves them out).
+    original_parts: frozenset[TextPart] = frozenset()
 
     @property
     def review_due(self) -> datetime.date | None:
@@ -145,10 +152,6 @@ class Step:
     @property
     def responses(self) -> tuple[Response, ...]:
         return tuple(b for b in self.blocks if isinstance(b, Response))
-
-
-#: The parts of a course's or module's own text (course.md, module.md) a translation may leave in the original.
-TextPart = Literal["title", "summary", "intro", "content_notes", "certificate"]
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import copy
 import ctypes
 import gc
 import os
@@ -24,7 +25,7 @@ import secrets
 import threading
 import time
 import xml.etree.ElementTree as etree
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import markdown
 import nh3
@@ -169,6 +170,8 @@ def _markdown(language: str | None) -> markdown.Markdown:
         md = kept[wording] = make_markdown(wording)
         # First of all block processors (the highest is 100), so markers take no other test.
         md.parser.blockprocessors.register(_MarkerProcessor(md.parser), "lms_marker", 200)
+        # After the footnote processors (the last at 15) have built the file's notes.
+        md.treeprocessors.register(_NotesPerPiece(md), "lms_notes_per_piece", 14)
     return md
 
 
@@ -224,6 +227,112 @@ def sanitise(html: str) -> str:
 
 _MARK = "lmsplit" + secrets.token_hex(6)
 _MARK_HTML = f"<p>{_MARK}</p>"
+
+
+class _NotesPerPiece(Treeprocessor):
+    """Each piece's footnotes at the end of that piece, numbered and named per piece (when asked).
+
+    Runs after Python-Markdown's footnote processors, which put every note of the
+    file after its last piece. With `_local.notes_to` set (piece -> piece whose end
+    holds its notes), the notes each piece refers to are copied to the end of its
+    holder, numbered from 1 there, with ids 'fn:' + footnote_ids + 'HOLDER-' + label,
+    so a page showing several pieces (or one piece twice, with prefix_footnote_ids)
+    has every note it links to, and no id twice.
+    """
+
+    def run(self, root: etree.Element) -> None:
+        notes_to: Mapping[int, int] | None = getattr(_local, "notes_to", None)
+        if notes_to is None:
+            return
+        footnotes = _footnotes(self.md)
+        found = next(((parent, div) for parent in root.iter() for div in parent
+                      if div.tag == "div" and div.get("class") == "footnote"), None)
+        markers = [child for child in root if child.tag == "p" and child.text == _MARK]
+        if found is None or not markers:  # one piece on its own (render_pieces' fallback): notes at its end
+            return
+        parent, div = found
+        parent.remove(div)
+        ol = div.find("ol")
+        notes = {li.get("id", ""): li for li in (ol if ol is not None else ())}
+        # holder -> note id -> the new ids of its references there (a dict keeps the notes in order)
+        holders: dict[int, dict[str, list[str]]] = {}
+        number: dict[tuple[str, int], int] = {}  # (note, holder) -> its number there
+        start = 0
+        children = list(root)
+        for piece, marker in enumerate(markers):
+            end = children.index(marker, start)
+            holder = notes_to.get(piece, piece)
+            held = holders.setdefault(holder, {})
+            for element in children[start:end]:
+                for sup in element.iter("sup"):
+                    link = sup.find("a")
+                    if link is None or link.get("class") != "footnote-ref":
+                        continue
+                    note = link.get("href", "")[1:]
+                    if note not in notes:
+                        continue
+                    refs = held.setdefault(note, [])
+                    if not refs:
+                        number[note, holder] = len(held)
+                    link.set("href", "#" + _held_id(note, footnotes, holder))
+                    link.text = str(number[note, holder])
+                    ref_id = _held_id(sup.get("id", ""), footnotes, holder)
+                    sup.set("id", ref_id)
+                    refs.append(ref_id)
+            start = end + 1
+        title = footnotes.getConfig("BACKLINK_TITLE")
+        blocks: dict[int, etree.Element] = {}  # id(marker) -> the notes that go just before it
+        for holder, held in holders.items():
+            if not held or holder >= len(markers):
+                continue
+            block = etree.Element("div", {"class": "footnote"})
+            etree.SubElement(block, "hr")
+            items = etree.SubElement(block, "ol")
+            for position, (note, refs) in enumerate(held.items(), start=1):
+                li = copy.deepcopy(notes[note])
+                li.set("id", _held_id(note, footnotes, holder))
+                _relink_backrefs(li, refs, title.format(position))
+                items.append(li)
+            blocks[id(markers[holder])] = block
+        if blocks:  # one pass: inserting one by one would cost pieces x elements
+            placed: list[etree.Element] = []
+            for child in root:
+                if id(child) in blocks:
+                    placed.append(blocks[id(child)])
+                placed.append(child)
+            root[:] = placed
+
+
+def _held_id(note_id: str, footnotes: FootnoteExtension, holder: int) -> str:
+    """'fn:' + ids + label -> 'fn:' + ids + 'HOLDER-' + label (the same for 'fnref:', 'fnref2:')."""
+    separator = footnotes.get_separator()
+    head, _sep, rest = note_id.partition(separator)
+    return f"{head}{separator}{holder}-{rest}"
+
+
+def _relink_backrefs(li: etree.Element, refs: list[str], title: str) -> None:
+    """One back-link per reference in this piece (the file's other references are elsewhere)."""
+    backrefs = [(parent, a) for parent in li.iter() for a in parent
+                if a.tag == "a" and a.get("class") == "footnote-backref"]
+    if not backrefs:
+        return
+    holder, first = backrefs[0]
+    for parent, extra in backrefs[1:]:
+        parent.remove(extra)
+    first.set("href", "#" + refs[0])
+    first.set("title", title)
+    for ref in refs[1:]:
+        again = copy.deepcopy(first)
+        again.set("href", "#" + ref)
+        holder.append(again)
+
+
+_FOOTNOTE_ID_RE = re.compile(r'((?:\bid="|\bhref="#)fn(?:ref\d*)?:)')
+
+
+def prefix_footnote_ids(html: str, prefix: str) -> str:
+    """`html` with `prefix` in every footnote id and link to one, for a page that shows it more than once."""
+    return _FOOTNOTE_ID_RE.sub(lambda match: match[1] + prefix, html) if prefix else html
 
 
 class _MarkerProcessor(BlockProcessor):
@@ -464,7 +573,7 @@ def _convert(source: str, resolver: LinkResolver | None, deadline: float, budget
 
 def render_pieces(
     pieces: Sequence[str], resolver: LinkResolver | None = None, budget: float = RENDER_BUDGET_SECONDS,
-    language: str | None = None, footnote_ids: str = "",
+    language: str | None = None, footnote_ids: str = "", notes_to: Mapping[int, int] | None = None,
 ) -> list[str]:
     """Render Markdown pieces of one file to safe HTML, one string per piece.
 
@@ -472,6 +581,9 @@ def render_pieces(
     last piece, in the words of `language`, the file's (MARKDOWN_WORDING).
     `footnote_ids` goes into the file's footnote ids ('fn:' + footnote_ids + '1',
     'fnref:...'), so that they differ from those of another file on the same page.
+    With `notes_to` (piece -> the piece whose end holds its notes; a piece not in it
+    holds its own), each piece's notes go there instead, numbered and named per
+    holder ('fn:' + footnote_ids + 'HOLDER-1'): for files whose pieces are shown apart.
     Raises RenderTooSlow when Markdown needs more than `budget` seconds for
     the file in all (sanitising, linear in the output, is not counted).
     """
@@ -479,7 +591,11 @@ def render_pieces(
         return []
     deadline = time.monotonic() + budget
     separator = f"\n\n{_MARK}\n\n"
-    html = _convert(separator.join(pieces) + separator, resolver, deadline, budget, language, footnote_ids)
+    _local.notes_to = notes_to
+    try:
+        html = _convert(separator.join(pieces) + separator, resolver, deadline, budget, language, footnote_ids)
+    finally:
+        _local.notes_to = None
     parts = html.split(_MARK_HTML)
     if len(parts) == len(pieces) + 1:
         parts[-2] += parts[-1]
@@ -487,8 +603,11 @@ def render_pieces(
     if resolver is not None:
         # Rendering again would report every link problem twice.
         resolver.problems = Problems()
-    result = [_convert(piece, resolver, deadline, budget, language, footnote_ids).strip() if piece.strip() else ""
-              for piece in pieces]
+    result = [
+        _convert(piece, resolver, deadline, budget, language,
+                 footnote_ids + (f"{index}-" if notes_to is not None else "")).strip() if piece.strip() else ""
+        for index, piece in enumerate(pieces)
+    ]
     return result
 
 

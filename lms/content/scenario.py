@@ -530,7 +530,21 @@ def parse_scenario_body(body: str, body_line: int, rel: str, problems: Problems,
         result.nodes.append(draft)
     if not headings:
         problems.error(rel, body_line, _("scenario has no nodes; start each situation with a heading like '## the-post'"))  # noqa: E501
+    pieces.notes_to = _notes_holders(result)
     return result
+
+
+def _notes_holders(body: ScenarioBody) -> dict[int, int]:
+    """Where each piece's footnotes are shown: the briefing, each body part and each feedback part
+    keep their own; a choice's text (inline, in a button) hands them to its node's text, the last
+    part shown on every route (else its last part)."""
+    holders: dict[int, int] = {}
+    for draft in body.nodes:
+        parts = [p for p in draft.body_parts if p.condition is None] or draft.body_parts
+        if parts:
+            for choice in draft.choices:
+                holders[choice.text_piece] = parts[-1].piece
+    return holders
 
 
 def _slugify(text: str) -> str:

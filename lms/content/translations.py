@@ -38,6 +38,7 @@ STEP_TEXT_KEYS = ("title", "content_notes")
 SCENARIO_TEXT_KEYS = ("title", "summary", "topic", "content_notes", "skills")
 COURSE_PARTS: tuple[TextPart, ...] = ("title", "summary", "intro", "content_notes", "certificate")
 MODULE_PARTS: tuple[TextPart, ...] = ("title", "summary", "intro")
+STEP_PARTS: tuple[TextPart, ...] = ("title", "content_notes")
 _T = TypeVar("_T")
 
 
@@ -229,11 +230,14 @@ def _translate_step(step: Step, path: Path, reading: _Reading) -> Step | None:
         return None
     blocks = body.blocks(pieces)
     _compare_blocks(step, blocks, source.rel, reading)
+    # A title or notes the translation leaves out stay the original's, and say so (original_parts).
+    translated: set[TextPart] = set()
+    title = _part(translated, "title", title or body.title_heading) or step.title
+    notes = _part(translated, "content_notes", fields.text_list("content_notes")) or step.content_notes
     return replace(
-        step, title=title or body.title_heading or step.title,
-        content_notes=fields.text_list("content_notes") or step.content_notes,
+        step, title=title, content_notes=notes,
         body_html="\n".join(b.html for b in blocks if isinstance(b, HtmlBlock)), blocks=blocks, path=path,
-        language=reading.language,
+        language=reading.language, original_parts=frozenset(STEP_PARTS) - translated,
     )
 
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import User
 from lms.content import Choice, Course, Node, Scenario, Step
+from lms.content.render import prefix_footnote_ids
 from lms.content.shuffle import shuffled_order
 from lms.core.db import DbSession
 from lms.core.models import MAX_INTEGER, utcnow
@@ -353,7 +354,7 @@ def debrief(run: ScenarioRun, scenario: Scenario) -> Debrief:
     """
     path = path_of(run, scenario)
     steps = []
-    for made in run.choices:
+    for number, made in enumerate(run.choices, start=1):
         before = frozenset(path[: made.position])
         upto = frozenset(path[: made.position + 1])
         node = scenario.node(made.node_id)
@@ -362,9 +363,11 @@ def debrief(run: ScenarioRun, scenario: Scenario) -> Debrief:
         recommended = best if best is not None and best.index != made.choice_index else None
         steps.append(DebriefStep(
             made.node_id, node, chosen, made.score, made.red_line, recommended,
-            body_html=node.body_for(before) if node else "",
-            feedback_html=chosen.feedback_for(upto) if chosen else "",
-            recommended_feedback_html=recommended.feedback_for(upto) if recommended else ""))
+            # A node or feedback may come up more than once on the path: its footnote ids, once per step.
+            body_html=prefix_footnote_ids(node.body_for(before), f"s{number}-") if node else "",
+            feedback_html=prefix_footnote_ids(chosen.feedback_for(upto), f"s{number}-") if chosen else "",
+            recommended_feedback_html=(prefix_footnote_ids(recommended.feedback_for(upto), f"s{number}-")
+                                       if recommended else "")))
     ending = scenario.node(run.current_node) if run.outcome else None
     seen = frozenset(path)
     return Debrief(

@@ -674,8 +674,7 @@ def test_a_snippets_footnotes_have_ids_of_their_own_where_it_is_included(tree):
     catalog = load_catalog(tree(files))
     assert catalog.problems == (), [str(p) for p in catalog.problems]
     step_html = catalog.courses["listening"].steps[0].body_html
-    node_html = catalog.scenarios["two-am"].nodes["the-post"].body_html
-    node_html += catalog.scenarios["two-am"].nodes["bad-end"].body_html  # the file's footnotes end it
+    node_html = catalog.scenarios["two-am"].nodes["the-post"].body_html  # a node's notes end the node
     for page in (step_html, node_html):
         ids, targets = _footnote_links(page)
         assert len(ids) == len(set(ids)), ids
@@ -687,6 +686,37 @@ def test_a_snippets_footnotes_have_ids_of_their_own_where_it_is_included(tree):
     # So do the snippet's headings, and its links to them.
     assert '<h2 id="get-help">' in step_html and '<h2 id="help-5-get-help">' in step_html
     assert '<a href="#help-9-get-help"' in step_html and len(re.findall(r' id="([^"]+)"', step_html)) == 11
+
+
+def test_each_scenario_piece_carries_its_own_footnotes(tree):
+    """The briefing, each node and each feedback end with the notes they refer to, with ids of their own."""
+    body = ("## the-post\nSomeone posts.[^time] Again.[^time]\n\n"
+            "- [Reach out](#good-end) (+2)\n  > Right.[^why]\n"
+            "- [Ignore it[^hint]](#bad-end) (-2)\n\n"
+            "## good-end\nWell done.[^why]\n\n## bad-end\nNot good.\n\n"
+            "[^time]: At 2 am.\n[^why]: They asked.\n[^brief]: Read first.\n[^hint]: Think.\n")
+    text = scenario_md(body=body).replace("You are on shift.", "You are on shift.[^brief]")
+    scenario = load_catalog(tree({"scenarios/two-am.md": text})).scenarios["two-am"]
+    node = scenario.nodes["the-post"]
+    pieces = {
+        "briefing": scenario.briefing_html, "the-post": node.body_html + "".join(c.text_html for c in node.choices),
+        "feedback": node.choices[0].feedback_html, "good-end": scenario.nodes["good-end"].body_html,
+    }
+    for name, html in pieces.items():
+        ids, targets = _footnote_links(html)
+        assert ids and len(ids) == len(set(ids)), (name, ids)
+        assert set(targets) <= set(ids), name  # every note link and back-link lands in the same piece
+    assert "Read first." in pieces["briefing"] and "At 2 am." not in pieces["briefing"]
+    # The node's notes: its text's, then its choices' (a choice is a button, so its notes are the node's).
+    assert re.findall(r"<li id=\"[^\"]+\">\n<p>([^&]+)&", pieces["the-post"]) == ["At 2 am.", "Think."]
+    assert "They asked." in pieces["feedback"] and "They asked." in pieces["good-end"]
+    assert scenario.nodes["bad-end"].body_html == "<p>Not good.</p>"  # no stray notes at the end
+    all_ids = [i for html in pieces.values() for i in _footnote_links(html)[0]]
+    assert len(all_ids) == len(set(all_ids))  # and unique across pieces, so any page may show several
+    # Numbered from 1 in each piece, the back-link's title with it.
+    assert '>1</a></sup>' in pieces["good-end"] and "Jump back to footnote 1 in the text" in pieces["good-end"]
+    assert pieces["the-post"].count('class="footnote-backref"') == 3  # 'time' twice, 'hint' once
+    assert "href=\"#fn" in node.choices[1].text_html and "<div" not in node.choices[1].text_html
 
 
 def test_a_heading_in_a_snippet_is_not_a_scenario_node(tree):
