@@ -618,3 +618,13 @@ def unwrap_paragraph(html: str) -> str:
     return html
 
 
+_LINK_TAG_RE = re.compile(r"</?a\b[^>]*>", re.IGNORECASE)
+
+
+def without_links(html: str) -> str:
+    """Inline HTML with its links taken out, their words kept: for text shown inside a button (a role-play
+    choice), where a link is not allowed and a click on it would follow it instead of choosing. A footnote
+    reference stays as its number; its note is listed with the node's text (see _NotesPerPiece)."""
+    return _LINK_TAG_RE.sub("", html)
+
+

@@ -19,7 +19,7 @@ from .messages import _
 from .org import OrgVariables, org_text
 from .problems import Problems
 from .reading import Unit, entries, guarded, make_resolver, read_markdown, rel_path, top_folder, walk_assets
-from .render import unwrap_paragraph
+from .render import unwrap_paragraph, without_links
 from .render_cache import CachedReading
 from .scenario import (
     OUTCOMES,
@@ -245,8 +245,8 @@ def build_nodes(body: ScenarioBody, pieces: Pieces) -> dict[str, Node]:
     for draft in body.nodes:
         choices = tuple(
             Choice(
-                index=i, text_html=unwrap_paragraph(pieces[c.text_piece]), target=c.target, score=c.score,
-                red_line=c.red_line, condition=c.condition,
+                index=i, text_html=without_links(unwrap_paragraph(pieces[c.text_piece])), target=c.target,
+                score=c.score, red_line=c.red_line, condition=c.condition,
                 feedback_html=_unconditional(c.feedback_parts, pieces), line=c.line,
                 pin=c.pin, skills=tuple(c.skills), feedback_parts=_conditional(c.feedback_parts, pieces),
             )

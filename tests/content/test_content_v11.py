@@ -716,7 +716,18 @@ def test_each_scenario_piece_carries_its_own_footnotes(tree):
     # Numbered from 1 in each piece, the back-link's title with it.
     assert '>1</a></sup>' in pieces["good-end"] and "Jump back to footnote 1 in the text" in pieces["good-end"]
     assert pieces["the-post"].count('class="footnote-backref"') == 3  # 'time' twice, 'hint' once
-    assert "href=\"#fn" in node.choices[1].text_html and "<div" not in node.choices[1].text_html
+    # Inside the choice's button its reference is the number alone (a button may hold no link), with the id the
+    # note's back-link goes to.
+    choice = node.choices[1].text_html
+    assert "<a" not in choice and 'id="fnref:' in choice and "<div" not in choice
+
+
+def test_a_link_in_a_role_play_choice_keeps_its_words_not_the_link(tree):
+    body = ("## the-post\nSomeone posts.\n\n"
+            "- [Point them to [the guide](https://example.org/guide)](#good-end)\n"
+            "- [Ignore it](#bad-end) (-2)\n\n## good-end\nWell done.\n\n## bad-end\nNot good.\n")
+    scenario = load_catalog(tree({"scenarios/two-am.md": scenario_md(body=body)})).scenarios["two-am"]
+    assert scenario.nodes["the-post"].choices[0].text_html == "Point them to the guide"
 
 
 def test_a_heading_in_a_snippet_is_not_a_scenario_node(tree):
