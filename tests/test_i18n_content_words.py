@@ -187,3 +187,21 @@ def test_the_untranslated_parts_of_a_welsh_course_are_marked_english(client, use
     assert '<span class="module-name" lang="en">Going further</span>' in step
     welsh = _text(client.get("/courses/rota/steps/shifts"))
     assert '<span class="module-name" lang="cy">Dechrau arni</span>' in welsh
+
+
+def test_the_parts_a_welsh_role_play_leaves_untranslated_are_marked_english(client, users, session):
+    """night.cy.md translates the title and summary, not the topic or the content notes: those show in English,
+    marked so, on the Welsh practice list and briefing, beside the Welsh title."""
+    from lxml import html as lxml_html
+
+    _reader(users, session, "cy")
+    practice = lxml_html.fromstring(_text(client.get("/play")))
+    title = practice.xpath('//a[normalize-space()="Shifft nos"]')[0]
+    assert title.get("lang") == "cy"
+    card = title.getparent().getparent()
+    assert card.xpath('.//*[normalize-space()="crisis support"]')[0].get("lang") == "en"
+    assert any(e.get("lang") == "en" for e in card.xpath('.//*[contains(normalize-space(), "suicidal feelings")]'))
+    briefing = lxml_html.fromstring(_text(client.get("/play/night")))
+    assert briefing.xpath("//h1")[0].get("lang") == "cy"
+    notes = briefing.xpath('//span[normalize-space()="suicidal feelings"]')
+    assert notes and all(n.get("lang") == "en" for n in notes)

@@ -105,7 +105,7 @@ class CertificateSpec:
 
 #: The parts of a course's, module's or step's own text a translation may leave in the original
 #: (a step has only "title" and "content_notes": its body is always the translation's).
-TextPart = Literal["title", "summary", "intro", "content_notes", "certificate"]
+TextPart = Literal["title", "summary", "intro", "content_notes", "certificate", "topic"]
 
 
 @dataclass(frozen=True)

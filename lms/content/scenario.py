@@ -125,6 +125,8 @@ class Scenario:
     reviewed: datetime.date | None = None
     review_every_months: int | None = None
     language: str | None = None  # a translation's language code (FORMAT.md 8); None: the original
+    #: The parts of its own text (title, summary, topic, content_notes) a translation left in the original.
+    original_parts: frozenset[str] = frozenset()
     translations: Mapping[str, Scenario] = field(
         default_factory=lambda: MappingProxyType({}), compare=False, repr=False,
     )

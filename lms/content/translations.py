@@ -39,6 +39,7 @@ SCENARIO_TEXT_KEYS = ("title", "summary", "topic", "content_notes", "skills")
 COURSE_PARTS: tuple[TextPart, ...] = ("title", "summary", "intro", "content_notes", "certificate")
 MODULE_PARTS: tuple[TextPart, ...] = ("title", "summary", "intro")
 STEP_PARTS: tuple[TextPart, ...] = ("title", "content_notes")
+SCENARIO_PARTS: tuple[TextPart, ...] = ("title", "summary", "topic", "content_notes")
 _T = TypeVar("_T")
 
 
@@ -321,14 +322,17 @@ def translate_scenario(scenario: Scenario, path: Path, reading: _Reading) -> Sce
     _compare_nodes(scenario, nodes, rel, reading)
     if not reading.ok:
         return None
+    # A part the translation leaves out stays the original's, and says so (original_parts), as for courses.
+    translated: set[TextPart] = set()
     return replace(
-        scenario, title=org_text(fields, "title", reading.org) or scenario.title,
-        summary=org_text(fields, "summary", reading.org) or scenario.summary,
-        topic=fields.text("topic") or scenario.topic,
-        content_notes=fields.text_list("content_notes") or scenario.content_notes,
+        scenario, title=_part(translated, "title", org_text(fields, "title", reading.org)) or scenario.title,
+        summary=_part(translated, "summary", org_text(fields, "summary", reading.org)) or scenario.summary,
+        topic=_part(translated, "topic", fields.text("topic")) or scenario.topic,
+        content_notes=_part(translated, "content_notes", fields.text_list("content_notes")) or scenario.content_notes,
         briefing_html=pieces[body.briefing_piece], nodes=MappingProxyType(nodes), path=path,
         skills=MappingProxyType(skills),
         language=reading.language, translations=MappingProxyType({}),
+        original_parts=frozenset(SCENARIO_PARTS) - translated,
     )
 
 

@@ -220,9 +220,9 @@ def about_duration(minutes: int | None) -> str:
 def content_language(unit: object, part: str | None = None) -> str:
     """The language a course, module, step or scenario is shown in: its translation's, else the originals'.
 
-    `part`: one part of a course's, module's or step's own text ('title', 'summary', 'intro', 'content_notes',
-    'certificate'; a step's 'title', 'content_notes'); a translation may leave it in the original (its
-    `original_parts`, FORMAT.md 8).
+    `part`: one part of a course's, module's, step's or scenario's own text ('title', 'summary', 'intro',
+    'content_notes', 'certificate'; a step's 'title', 'content_notes'; a scenario's 'title', 'summary', 'topic',
+    'content_notes'); a translation may leave it in the original (its `original_parts`, FORMAT.md 8).
     """
     language = getattr(unit, "language", None)
     if part is not None and part in getattr(unit, "original_parts", ()):
