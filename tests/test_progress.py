@@ -85,10 +85,9 @@ def test_prerequisites(app, users, session):
 
     user = users.create()
     advanced, basics = _course(app, "advanced"), _course(app)
-    titles = {"listening": basics.title}
-    assert progress.missing_prerequisites(session, user.id, advanced, titles) == ["Listening basics"]
+    assert progress.missing_prerequisite_ids(session, user.id, advanced) == ["listening"]
     progress.enrol(session, user.id, basics).completed_at = utcnow()
-    assert progress.missing_prerequisites(session, user.id, advanced, titles) == []
+    assert progress.missing_prerequisite_ids(session, user.id, advanced) == []
 
 
 def test_record_visit_is_one_row_and_remembers_the_place(app, users, session):

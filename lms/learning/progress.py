@@ -94,11 +94,6 @@ def missing_prerequisite_ids(session: DbSession, user_id: int, course: Course) -
     return [c for c in course.requires if c not in done]
 
 
-def missing_prerequisites(session: DbSession, user_id: int, course: Course, titles: dict[str, str]) -> list[str]:
-    """Titles of the required courses the user has not completed yet."""
-    return [titles.get(c, c) for c in missing_prerequisite_ids(session, user_id, course)]
-
-
 def record_visit(session: DbSession, enrolment: Enrolment, step: Step) -> StepProgress:
     """Note that the trainee opened a step (for "continue where you left off"); return the step's row.
 
