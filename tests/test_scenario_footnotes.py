@@ -22,6 +22,9 @@ A briefing.[^brief]
 ## start
 Someone posts.[^late]
 
+### What to weigh
+See [what to weigh](#what-to-weigh).
+
 - [Ask again](#start)
   > Asking twice is fine.[^ask]
 - [Reply](#win) (+1)
@@ -44,7 +47,7 @@ def content_dir(tmp_path: Path) -> Path:
 
 
 def _ids_and_targets(html: str) -> tuple[list[str], list[str]]:
-    return re.findall(r' id="([^"]+)"', html), re.findall(r' href="#(fn[^"]*)"', html)
+    return re.findall(r' id="([^"]+)"', html), re.findall(r' href="#((?:s\d+-)?fn[^"]*)"', html)
 
 
 def test_a_revisited_node_on_the_debrief_repeats_no_footnote_id(app, session, users):
@@ -63,6 +66,10 @@ def test_a_revisited_node_on_the_debrief_repeats_no_footnote_id(app, session, us
     assert len(ids) == len(set(ids)), ids
     assert set(targets) <= set(ids)  # every note link and back-link lands on this page
     assert page.count("At 2 am.") == 3 and page.count("Within reason.") == 2
+    # Headings too: each copy of the node has its own, and its link goes to its own.
+    headings = re.findall(r'<h3 id="([^"]+)"', page)
+    assert len(headings) == 3 and len(set(headings)) == 3, headings
+    assert set(re.findall(r'href="#([^"]*what-to-weigh)"', page)) == set(headings)
 
 
 def _choose(client, run_url: str, choice: int) -> str:

@@ -236,7 +236,7 @@ class _NotesPerPiece(Treeprocessor):
     file after its last piece. With `_local.notes_to` set (piece -> piece whose end
     holds its notes), the notes each piece refers to are copied to the end of its
     holder, numbered from 1 there, with ids 'fn:' + footnote_ids + 'HOLDER-' + label,
-    so a page showing several pieces (or one piece twice, with prefix_footnote_ids)
+    so a page showing several pieces (or one piece twice, with prefix_ids)
     has every note it links to, and no id twice.
     """
 
@@ -327,12 +327,20 @@ def _relink_backrefs(li: etree.Element, refs: list[str], title: str) -> None:
         holder.append(again)
 
 
-_FOOTNOTE_ID_RE = re.compile(r'((?:\bid="|\bhref="#)fn(?:ref\d*)?:)')
+_ID_RE = re.compile(r'\bid="([^"]+)"')
+_LOCAL_LINK_RE = re.compile(r'\bhref="#([^"]+)"')
 
 
-def prefix_footnote_ids(html: str, prefix: str) -> str:
-    """`html` with `prefix` in every footnote id and link to one, for a page that shows it more than once."""
-    return _FOOTNOTE_ID_RE.sub(lambda match: match[1] + prefix, html) if prefix else html
+def prefix_ids(html: str, prefix: str) -> str:
+    """`html` with `prefix` before every id in it (footnotes, headings) and every link to one of those ids, for
+    a page that shows it more than once (a node a run revisited, on the debrief). Links to ids elsewhere stay."""
+    if not prefix:
+        return html
+    ids = set(_ID_RE.findall(html))
+    if not ids:
+        return html
+    html = _ID_RE.sub(lambda match: f'id="{prefix}{match[1]}"', html)
+    return _LOCAL_LINK_RE.sub(lambda match: f'href="#{prefix}{match[1]}"' if match[1] in ids else match[0], html)
 
 
 class _MarkerProcessor(BlockProcessor):

@@ -22,7 +22,7 @@ from sqlalchemy.orm import joinedload
 
 from lms.accounts.models import User
 from lms.content import Choice, Course, Node, Scenario, Step
-from lms.content.render import prefix_footnote_ids
+from lms.content.render import prefix_ids
 from lms.content.shuffle import shuffled_order
 from lms.core.db import DbSession
 from lms.core.models import MAX_INTEGER, utcnow
@@ -363,10 +363,10 @@ def debrief(run: ScenarioRun, scenario: Scenario) -> Debrief:
         recommended = best if best is not None and best.index != made.choice_index else None
         steps.append(DebriefStep(
             made.node_id, node, chosen, made.score, made.red_line, recommended,
-            # A node or feedback may come up more than once on the path: its footnote ids, once per step.
-            body_html=prefix_footnote_ids(node.body_for(before), f"s{number}-") if node else "",
-            feedback_html=prefix_footnote_ids(chosen.feedback_for(upto), f"s{number}-") if chosen else "",
-            recommended_feedback_html=(prefix_footnote_ids(recommended.feedback_for(upto), f"s{number}-")
+            # A node or feedback may come up more than once on the path: its ids (notes, headings), once per step.
+            body_html=prefix_ids(node.body_for(before), f"s{number}-") if node else "",
+            feedback_html=prefix_ids(chosen.feedback_for(upto), f"s{number}-") if chosen else "",
+            recommended_feedback_html=(prefix_ids(recommended.feedback_for(upto), f"s{number}-")
                                        if recommended else "")))
     ending = scenario.node(run.current_node) if run.outcome else None
     seen = frozenset(path)
