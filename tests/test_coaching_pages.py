@@ -406,3 +406,22 @@ def test_a_refused_edit_of_a_comment_is_marked_at_its_box(client, session, users
     assert "too long" in _marked(tree, "text") and "y" * 2001 in tree.get_element_by_id("text").text_content()
     session.expire_all()
     assert session.get(RunComment, comment.id).text == "First words."
+
+
+def test_a_new_comment_is_not_marked_edited_until_its_trainer_changes_it(client, session, users, loop):
+    run = loop["run"]
+    users.login(loop["trainer"])
+    assert post(client, f"/trainer/runs/{run.id}/comments", {"position": "", "text": "Well held."},
+                form_page=f"/trainer/runs/{run.id}").status_code == 303
+    comment = session.scalar(select(RunComment))
+    users.logout()
+    users.login(loop["trainee"])
+    debrief = _page(client, f"/play/runs/{run.id}/debrief")
+    assert "Well held." in debrief and "(edited)" not in debrief
+    users.logout()
+    users.login(loop["trainer"])
+    assert post(client, f"/trainer/comments/{comment.id}", {"text": "Well held, and kind."}).status_code == 303
+    users.logout()
+    users.login(loop["trainee"])
+    debrief = _page(client, f"/play/runs/{run.id}/debrief")
+    assert "Well held, and kind." in debrief and "(edited)" in debrief
