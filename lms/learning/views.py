@@ -25,6 +25,7 @@ from flask import (
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
 from lms.catalog.services import catalog_for_reader
 from lms.certificates import services as certificates
@@ -46,9 +47,10 @@ bp = Blueprint("learn", __name__, template_folder="templates")
 
 
 def init_app(app: Flask) -> None:
-    """Register the learning pages, their navigation links and the inline_html filter."""
+    """Register the learning pages, their navigation links and the inline_html and scroll_tables filters."""
     app.register_blueprint(bp)
     app.add_template_filter(inline_html, "inline_html")
+    app.add_template_filter(scroll_tables, "scroll_tables")
     templating.add_nav_link(app, "learn.my_training", _l("My training"), "trainee", 10)
     templating.add_nav_link(app, "learn.catalogue", _l("Courses"), "trainee", 20)
 
@@ -56,6 +58,19 @@ def init_app(app: Flask) -> None:
 def inline_html(html: str) -> str:
     """A one-paragraph piece of content HTML without its <p>, for legends and labels."""
     return unwrap_paragraph(html)
+
+
+_TABLE = re.compile(r"<table\b.*?</table>", re.DOTALL)
+
+
+def scroll_tables(html: str) -> Markup:
+    """Content HTML with each table in a focusable, named box that scrolls sideways on its own.
+
+    A table of phone numbers is wider than a 320 px phone: without the box the whole page would scroll
+    sideways (WCAG 1.4.10), and a keyboard user could not reach the hidden columns.
+    """
+    opening = Markup('<div class="table-wrap" tabindex="0" role="region" aria-label="{}">').format(gettext("Table"))
+    return Markup(_TABLE.sub(lambda found: f"{opening}{found.group(0)}</div>", str(html)))
 
 
 # -- lookups shared by the views ------------------------------------------------
