@@ -256,7 +256,6 @@ def _render_step(course: Course, step: Step, enrolment: Enrolment, rows=None, *,
     if drafts is None and step.assessment:  # answers kept from a break, until submitted
         draw = assessments.state(session, enrolment.id, step).draw
         drafts = dict(draw.draft or {}) if draw is not None else None
-    index = course.step_index(step.id) or 0
     module = next((m for m in course.modules if m.id == step.module_id), None)
     scenario = catalog_for_reader().scenario(step.scenario) if step.scenario else None
     done = rows.get(step.id) is not None and rows[step.id].completed_at is not None
@@ -270,9 +269,12 @@ def _render_step(course: Course, step: Step, enrolment: Enrolment, rows=None, *,
     done_ids = frozenset(r.step_id for r in rows.values() if r.completed_at is not None)
     left = [s for s in course.required_steps if s.id not in done_ids and s.id != step.id]
     context = {
-        "course": course, "step": step, "enrolment": enrolment, "module": module, "position": index + 1,
+        "course": course, "step": step, "enrolment": enrolment, "module": module,
+        # Counted like the course's progress ("2 of 9 steps"): required steps only; an optional one has no number.
+        "position": None if step.optional else [s.id for s in course.required_steps].index(step.id) + 1,
         "steps_left": left if enrolment.completed_at is None else [],
-        "total": len(course.steps), "previous": course.previous_step(step.id), "next_step": course.next_step(step.id),
+        "total": len(course.required_steps),
+        "previous": course.previous_step(step.id), "next_step": course.next_step(step.id),
         "done": done, "waiting": waiting, "max_response": RESPONSE_MAX_CHARS, "responses": response_entries,
         "confirmation": confirmation,
         "answers": questions.answers_for_step(session, enrolment.id, step) if not step.assessment else {},
