@@ -114,7 +114,11 @@ def test_claim_asks_for_the_name_once_then_issues_a_pdf(app, client, session, tr
 
 
 def test_name_is_prefilled_and_claim_needs_a_completion(app, client, session, trainee):
-    assert client.get("/certificates/claim/listening").status_code == 404  # not completed
+    # Not finished yet: sent to the course, told why, not shown "We could not find that page".
+    unfinished = client.get("/certificates/claim/listening", follow_redirects=True)
+    assert unfinished.request.path == "/courses/listening"
+    assert "Finish every step of this course first: then you can claim its certificate." in unfinished.get_data(
+        as_text=True)
     assert client.get("/certificates/claim/no-such-course").status_code == 404
     complete(session, trainee, course_id="advanced")  # a course without a certificate
     assert client.get("/certificates/claim/advanced").status_code == 404

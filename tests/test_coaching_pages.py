@@ -406,3 +406,39 @@ def test_a_refused_edit_of_a_comment_is_marked_at_its_box(client, session, users
     assert "too long" in _marked(tree, "text") and "y" * 2001 in tree.get_element_by_id("text").text_content()
     session.expire_all()
     assert session.get(RunComment, comment.id).text == "First words."
+
+
+def test_a_new_comment_is_not_marked_edited_until_its_trainer_changes_it(client, session, users, loop):
+    run = loop["run"]
+    users.login(loop["trainer"])
+    assert post(client, f"/trainer/runs/{run.id}/comments", {"position": "", "text": "Well held."},
+                form_page=f"/trainer/runs/{run.id}").status_code == 303
+    comment = session.scalar(select(RunComment))
+    users.logout()
+    users.login(loop["trainee"])
+    debrief = _page(client, f"/play/runs/{run.id}/debrief")
+    assert "Well held." in debrief and "(edited)" not in debrief
+    users.logout()
+    users.login(loop["trainer"])
+    assert post(client, f"/trainer/comments/{comment.id}", {"text": "Well held, and kind."}).status_code == 303
+    users.logout()
+    users.login(loop["trainee"])
+    debrief = _page(client, f"/play/runs/{run.id}/debrief")
+    assert "Well held, and kind." in debrief and "(edited)" in debrief
+
+
+def test_on_welsh_my_training_the_english_titles_in_feedback_are_marked_english(client, session, users, loop):
+    run, entry = loop["run"], loop["entry"]
+    users.login(loop["trainer"])
+    assert post(client, f"/trainer/runs/{run.id}/comments", {"position": "", "text": "Da iawn."},
+                form_page=f"/trainer/runs/{run.id}").status_code == 303
+    assert post(client, f"/trainer/reviews/{entry.id}", {"verdict": "meets_standard", "comment": ""}).status_code == 303
+    users.logout()
+    users.login(loop["trainee"])
+    client.get("/language/cy")
+    mine = _page(client, "/my-training")
+    assert "Adborth gan eich hyfforddwyr" in mine  # the Welsh interface
+    # The role-play, step and course have no Welsh: screen readers must read their titles with English sounds.
+    assert '#comment-' in mine and '"><span lang="en">' in mine.split("#comment-", 1)[1].split("</p>", 1)[0]
+    review = mine.split("#response-", 1)[1].split("</p>", 1)[0]
+    assert review.count('<span lang="en">') == 2

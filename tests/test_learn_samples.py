@@ -110,3 +110,14 @@ def test_final_questions_are_new_situations_not_practice_items_again(course_id, 
         for other in practice:
             shared = len(words & _words(other)) / len(words | _words(other))
             assert shared < 0.33, f"{question.id} shares {shared:.0%} of its words with practice item {other.id}"
+
+
+def test_step_numbers_count_the_required_steps_like_the_course_progress(app, client, users):
+    users.login(users.create())
+    client.post("/courses/peer-support-basics/start",
+                data={"csrf_token": csrf_token(client, "/courses/peer-support-basics")})
+    step = client.get("/courses/peer-support-basics/steps/sharing-your-story?notes=continue").get_data(as_text=True)
+    assert "Step 4 of 9" in step and '<progress id="step-progress" max="9" value="4">' in step
+    # The optional glossary after the final assessment is not "Step 10 of 10" of a 9-step course.
+    optional = client.get("/courses/peer-support-basics/steps/words-we-use?notes=continue").get_data(as_text=True)
+    assert "Optional step: not counted in your progress" in optional and "of 10" not in optional

@@ -144,7 +144,11 @@ def test_the_same_reflection_posted_twice_keeps_one_entry(client, started, sessi
 
 def test_empty_reflection_gets_a_message(client, started, session):
     response = _save(client, "   ")
-    assert response.status_code == 400 and "nothing to save" in response.get_data(as_text=True)
+    # The step page has no Delete button: the message says where deleting is.
+    assert response.status_code == 400 and ("There is nothing to save yet: write something first. To remove a saved "
+                                            "reflection, delete it in “All my reflections”."
+                                            ) in response.get_data(as_text=True)
+    assert "or delete the reflection" not in response.get_data(as_text=True)
     assert _count(session) == 0
 
 

@@ -68,7 +68,9 @@ def claim(course_id: str):
         abort(404)
     enrolment = service.claimable_enrolment(db.session, current_user.id, course)
     if enrolment is None:
-        abort(404)
+        # The page exists: someone who has not finished (an old link, a course taken again) is told why.
+        flash(gettext("Finish every step of this course first: then you can claim its certificate."), "info")
+        return redirect(url_for("learn.course", course_id=course.id))
     if service.certificate_for(db.session, enrolment.id) is not None:
         flash(gettext("You already have the certificate for this course."), "info")
         return redirect(url_for(".mine"))

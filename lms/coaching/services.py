@@ -215,8 +215,10 @@ def add_comment(session: DbSession, author: User, run: ScenarioRun, position: in
     if position is not None and not 0 <= position < len(run.choices):
         raise ServiceError(gettext("That choice is not part of this run. Please comment on one of the choices shown."))
     text = _clean(text, COMMENT_MAX, gettext("Write a comment first."))
+    # One instant for both: two column defaults would differ by microseconds and mark a new comment "(edited)".
+    now = utcnow()
     comment = RunComment(run_id=run.id, position=position, author_id=author.id, author_name=author.display_name,
-                         text=text)
+                         text=text, created_at=now, updated_at=now)
     session.add(comment)
     session.flush()
     trainee = session.get(User, run.user_id)

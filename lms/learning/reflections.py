@@ -28,11 +28,11 @@ def prompt_text(reflection: Reflection) -> str:
     return Markup(reflection.prompt_html).striptags()
 
 
-def _clean(text: str) -> str:
+def _clean(text: str, empty_message: str) -> str:
     # NUL characters never get this far: lms.core.security.CleanRequest drops them from every form.
     text = (text or "").replace("\r\n", "\n").strip()
     if not text:
-        raise ServiceError(gettext("There is nothing to save yet: write something first, or delete the reflection."))
+        raise ServiceError(empty_message)
     if len(text) > MAX_LENGTH:
         raise ServiceError(gettext("That is too long to save: please keep it under %(count)s characters.",
                                    count=format_number(MAX_LENGTH)))
@@ -43,7 +43,9 @@ def save(
     session: DbSession, user_id: int, course: Course, step: Step, reflection: Reflection, text: str,
 ) -> ReflectionEntry:
     """Create or update the user's answer to a reflection prompt (one row per user, course and prompt)."""
-    text = _clean(text)
+    # The step page has no Delete button: say where it is, rather than "delete the reflection".
+    text = _clean(text, gettext("There is nothing to save yet: write something first. To remove a saved "
+                                "reflection, delete it in “All my reflections”."))
     existing = select(ReflectionEntry).where(
         ReflectionEntry.user_id == user_id, ReflectionEntry.course_id == course.id,
         ReflectionEntry.reflection_id == reflection.id)
@@ -88,7 +90,8 @@ def get_own(session: DbSession, user_id: int, entry_id: int) -> ReflectionEntry 
 
 
 def update(session: DbSession, entry: ReflectionEntry, text: str) -> ReflectionEntry:
-    entry.text, entry.updated_at = _clean(text), utcnow()
+    entry.text, entry.updated_at = _clean(
+        text, gettext("There is nothing to save yet: write something first, or delete the reflection.")), utcnow()
     session.flush()
     return entry
 

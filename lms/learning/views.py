@@ -25,6 +25,7 @@ from flask import (
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 
 from lms.catalog.services import catalog_for_reader
 from lms.certificates import services as certificates
@@ -46,9 +47,10 @@ bp = Blueprint("learn", __name__, template_folder="templates")
 
 
 def init_app(app: Flask) -> None:
-    """Register the learning pages, their navigation links and the inline_html filter."""
+    """Register the learning pages, their navigation links and the inline_html and scroll_tables filters."""
     app.register_blueprint(bp)
     app.add_template_filter(inline_html, "inline_html")
+    app.add_template_filter(scroll_tables, "scroll_tables")
     templating.add_nav_link(app, "learn.my_training", _l("My training"), "trainee", 10)
     templating.add_nav_link(app, "learn.catalogue", _l("Courses"), "trainee", 20)
 
@@ -56,6 +58,19 @@ def init_app(app: Flask) -> None:
 def inline_html(html: str) -> str:
     """A one-paragraph piece of content HTML without its <p>, for legends and labels."""
     return unwrap_paragraph(html)
+
+
+_TABLE = re.compile(r"<table\b.*?</table>", re.DOTALL)
+
+
+def scroll_tables(html: str) -> Markup:
+    """Content HTML with each table in a focusable, named box that scrolls sideways on its own.
+
+    A table of phone numbers is wider than a 320 px phone: without the box the whole page would scroll
+    sideways (WCAG 1.4.10), and a keyboard user could not reach the hidden columns.
+    """
+    opening = Markup('<div class="table-wrap" tabindex="0" role="region" aria-label="{}">').format(gettext("Table"))
+    return Markup(_TABLE.sub(lambda found: f"{opening}{found.group(0)}</div>", str(html)))
 
 
 # -- lookups shared by the views ------------------------------------------------
@@ -241,7 +256,6 @@ def _render_step(course: Course, step: Step, enrolment: Enrolment, rows=None, *,
     if drafts is None and step.assessment:  # answers kept from a break, until submitted
         draw = assessments.state(session, enrolment.id, step).draw
         drafts = dict(draw.draft or {}) if draw is not None else None
-    index = course.step_index(step.id) or 0
     module = next((m for m in course.modules if m.id == step.module_id), None)
     scenario = catalog_for_reader().scenario(step.scenario) if step.scenario else None
     done = rows.get(step.id) is not None and rows[step.id].completed_at is not None
@@ -255,9 +269,12 @@ def _render_step(course: Course, step: Step, enrolment: Enrolment, rows=None, *,
     done_ids = frozenset(r.step_id for r in rows.values() if r.completed_at is not None)
     left = [s for s in course.required_steps if s.id not in done_ids and s.id != step.id]
     context = {
-        "course": course, "step": step, "enrolment": enrolment, "module": module, "position": index + 1,
+        "course": course, "step": step, "enrolment": enrolment, "module": module,
+        # Counted like the course's progress ("2 of 9 steps"): required steps only; an optional one has no number.
+        "position": None if step.optional else [s.id for s in course.required_steps].index(step.id) + 1,
         "steps_left": left if enrolment.completed_at is None else [],
-        "total": len(course.steps), "previous": course.previous_step(step.id), "next_step": course.next_step(step.id),
+        "total": len(course.required_steps),
+        "previous": course.previous_step(step.id), "next_step": course.next_step(step.id),
         "done": done, "waiting": waiting, "max_response": RESPONSE_MAX_CHARS, "responses": response_entries,
         "confirmation": confirmation,
         "answers": questions.answers_for_step(session, enrolment.id, step) if not step.assessment else {},

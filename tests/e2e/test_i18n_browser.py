@@ -94,7 +94,7 @@ def test_a_welsh_trainee_takes_the_welsh_course_and_role_play_on_a_phone(phone_p
     page.get_by_role("button", name="Parhau").click()
 
     # Step 1: a practice question answered wrongly then rightly, and a private reflection.
-    expect(page.get_by_role("progressbar", name="Cam 1 o 5")).to_be_visible()
+    expect(page.get_by_role("progressbar", name="Cam 1 o 4")).to_be_visible()
     expect(page.get_by_role("heading", name="Croeso", exact=True)).to_be_visible()
     page.get_by_label('"Codwch eich calon."').check()
     page.get_by_role("button", name="Gwirio’r ateb").click()
@@ -146,7 +146,7 @@ def test_a_welsh_trainee_takes_the_welsh_course_and_role_play_on_a_phone(phone_p
     # Step 4 is optional; step 5, the assessment, passed at the first attempt.
     expect(page.get_by_text("Dewisol", exact=True)).to_be_visible()
     _next_step(page)
-    expect(page.get_by_role("progressbar", name="Cam 5 o 5")).to_be_visible()
+    expect(page.get_by_role("progressbar", name="Cam 4 o 4")).to_be_visible()
     _check(page, "assessment")
     page.get_by_label("Nac ydy", exact=True).check()
     page.get_by_label("Yr arweinydd diogelu").check()

@@ -64,7 +64,7 @@ def test_new_trainee_completes_a_course(request, live_server, device):
     page.get_by_role("button", name="Continue").click()
 
     # Step 1: a practice question, answered wrongly then rightly, and a private reflection.
-    expect(page.get_by_role("progressbar", name="Step 1 of 5")).to_be_visible()
+    expect(page.get_by_role("progressbar", name="Step 1 of 4")).to_be_visible()
     page.get_by_label('"Cheer up."').check()
     page.get_by_role("button", name="Check answer").click()
     expect(page.get_by_text("Not quite.")).to_be_visible()
@@ -106,7 +106,7 @@ def test_new_trainee_completes_a_course(request, live_server, device):
     # Step 4 is optional: straight on to the assessment.
     expect(page.get_by_text("Optional", exact=True)).to_be_visible()
     _next_step(page)
-    expect(page.get_by_role("progressbar", name="Step 5 of 5")).to_be_visible()
+    expect(page.get_by_role("progressbar", name="Step 4 of 4")).to_be_visible()
     page.get_by_label("Yes", exact=True).check()  # wrong
     page.get_by_label("The safeguarding lead").check()
     page.get_by_label("Nobody").check()  # changes the answer to question 2: both wrong
