@@ -69,8 +69,11 @@ def scroll_tables(html: str) -> Markup:
     A table of phone numbers is wider than a 320 px phone: without the box the whole page would scroll
     sideways (WCAG 1.4.10), and a keyboard user could not reach the hidden columns.
     """
-    opening = Markup('<div class="table-wrap" tabindex="0" role="region" aria-label="{}">').format(gettext("Table"))
-    return Markup(_TABLE.sub(lambda found: f"{opening}{found.group(0)}</div>", str(html)))
+    def boxed(found: re.Match[str]) -> str:  # the label is looked up only for a block that has a table
+        opening = Markup('<div class="table-wrap" tabindex="0" role="region" aria-label="{}">').format(
+            gettext("Table"))
+        return f"{opening}{found.group(0)}</div>"
+    return Markup(_TABLE.sub(boxed, str(html)))
 
 
 # -- lookups shared by the views ------------------------------------------------
