@@ -69,6 +69,19 @@ def test_sample_content_passes_lms_check_with_paths_without_a_warning():
     assert lines[-1].startswith("0 errors, 0 warnings")  # a note lists the org.yaml values still marked as samples
 
 
+#: What the app already says around the content, in each language the samples come in: a multi-answer
+#: question's hint and the legend of a role-play's choices. Said again in the content, a screen reader reads it twice.
+APP_SAYS = {"courses": ("Select all that apply.", "Dewiswch bob un sy’n berthnasol."),
+            "scenarios": ("\n\nWhat do you do?\n\n", "\n\nBeth ydych chi’n ei wneud?\n\n")}
+
+
+@pytest.mark.parametrize("folder", APP_SAYS)
+def test_sample_content_does_not_repeat_what_the_app_says_around_it(folder):
+    repeated = [f"{path.relative_to(ROOT)}: {phrase.strip()}" for path in sorted((ROOT / folder).rglob("*.md"))
+                for phrase in APP_SAYS[folder] if phrase in path.read_text(encoding="utf-8")]
+    assert repeated == []
+
+
 def test_the_2am_role_play_cannot_pass_after_waiting_or_leaving_a_method_up():
     scenario = load_catalog(ROOT).scenarios["veiled-goodbye"]
     assert {"going-solo", "method-left-up"} <= set(scenario.pass_forbids)
