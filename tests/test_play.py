@@ -100,7 +100,9 @@ def test_choosing_shows_feedback_and_the_next_node(client, trainee, session):
     assert response.status_code == 302 and response.headers["Location"] == run_url + "?fb=0"
     page = text(client.get(response.headers["Location"]))
     assert "Feedback on your last choice" in page and "Reaching out quickly is right." in page
-    assert "+2" in page and "thanks for noticing" in page
+    # The choice in the scenario's language, and what it did to the score in words.
+    assert 'You chose: <span lang="en">Reach out privately</span>' in page and "(+2 to your score)" in page
+    assert "thanks for noticing" in page
     assert 'name="position" value="1"' in page
     # Conditional choices: at the hub via b, neither 'if a' nor 'if not b' holds.
     second = start(client, scenario="memory")
@@ -170,9 +172,13 @@ def test_red_line_run_debrief(client, trainee):
     assert '<h2 id="result-heading" class="verdict">Not passed' in page and "passing ending" not in page
     assert page.index("Not passed") < page.index("Your score:") < page.index("Play again") < page.index(
         "The path you took")
-    assert "You crossed a red line: Promise to keep it secret. A run that crosses a red line cannot pass." in page
+    assert ('You crossed a red line: <span lang="en">Promise to keep it secret</span>. A run that crosses a red line'
+            ' cannot pass.') in page
+    assert ('You chose: <span lang="en">Promise to keep it secret</span> <span class="score-delta">(-1 to your score)'
+            in page)
     assert "Your score: <strong>0</strong> (the pass score is 2)" in page
-    assert "Recommended here:</strong> Reach out privately" in page
+    assert ('Recommended here:</strong> <span lang="en">Reach out privately</span> <span class="score-delta">'
+            '(+2 to your score)') in page
     assert "Never promise secrecy" in page and "Being honest now repairs some trust." in page
     assert 'What was happening (content note: <span lang="en">suicide</span>)' in page
     assert "You promised. They tell you more." in page
@@ -193,6 +199,20 @@ def test_passing_debrief_and_play_again(client, trainee):
     response = client.post("/play/late-post/start", data={"csrf_token": token})
     assert response.headers["Location"] != run_url
     assert client.get(run_url + "/debrief").status_code == 200  # still there
+
+
+def test_an_untranslated_role_play_keeps_its_choices_english_on_a_welsh_page(client, trainee):
+    """Screen readers read the scenario's English words with English sounds (WCAG 3.1.2), the app's in Welsh."""
+    client.get("/language/cy", headers={"Sec-Fetch-Site": "same-origin"})
+    run_url = start(client, scenario="memory")  # no Welsh translation
+    page = text(client.get(choose(client, run_url, 3).headers["Location"]))  # cheat: a red line, +5
+    assert 'Eich dewis: <span lang="en">Cheat</span>' in page and "(+5 i’ch sgôr)" in page
+    choose(client, run_url, 2)  # give up
+    page = text(client.get(run_url + "/debrief"))
+    assert '<span lang="en">Cheat</span> <span class="score-delta">(+5 i’ch sgôr)' in page
+    assert '<span lang="en">Give up</span> <span class="score-delta">(-1 i’ch sgôr)' in page
+    assert ': <span lang="en">Cheat</span>.' in page  # inside the red-line sentence too
+    assert '</strong> <span lang="en">Go to a</span> <span class="score-delta">(+1 i’ch sgôr)' in page  # recommended
 
 
 def test_check_in_is_optional_private_and_struggling_shows_support(client, trainee, session):
