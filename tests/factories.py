@@ -51,9 +51,14 @@ def make_cohort(session, trainer: User, name: str = "Night moderators", courses=
     return cohort
 
 
-def join(session, cohort: Cohort, *members: User) -> None:
+#: When join() puts members in a cohort by default: long before any due date a test sets, so that
+#: none of them is a late joiner (cohorts.joining) unless a test says so.
+LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+def join(session, cohort: Cohort, *members: User, joined_at: datetime = LONG_AGO) -> None:
     for member in members:
-        cohorts.add_member(session, cohort.id, member)
+        cohorts.add_member(session, cohort.id, member, joined_at=joined_at)
     session.commit()
 
 

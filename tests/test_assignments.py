@@ -65,7 +65,7 @@ def test_who_joins_after_a_due_date_is_asked_to_do_it_soon_not_told_they_are_lat
     cohort = make_cohort(session, trainer, name="Night moderators", courses=("listening",),
                          due_on=TODAY - timedelta(days=3))
     latecomer = users.create(display_name="Lee Latecomer")
-    join(session, cohort, latecomer)  # today, after the due date
+    join(session, cohort, latecomer, joined_at=utcnow())  # today, after the due date
     users.login(latecomer)
     block = client.get("/my-training").get_data(as_text=True)
     block = block[block.index("Assigned to you"):]

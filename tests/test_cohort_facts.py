@@ -90,7 +90,8 @@ def test_the_list_of_completed_steps_follows_every_write_to_step_rows(app, sessi
 
 
 def _cohort_of_every_kind(session, trainer):
-    """Members in every state of two courses, 'listening' past due, with ties of progress and activity."""
+    """Members in every state of two courses, both past due, with ties of progress and activity; a fifth of them
+    joined after the due date (never overdue: cohorts.joining)."""
     cohort = make_cohort(session, trainer, courses=("listening", "advanced"), due_on=TODAY - timedelta(days=1))
     now = utcnow()
     people = [quick_user(session, f"Member {n:02d}") for n in range(24)]
@@ -98,7 +99,8 @@ def _cohort_of_every_kind(session, trainer):
     session.add(twin)  # the same name bar case: ties broken by id
     session.flush()
     people.append(twin)
-    join(session, cohort, *people)
+    join(session, cohort, *(p for n, p in enumerate(people) if n % 5 != 2))
+    join(session, cohort, *(p for n, p in enumerate(people) if n % 5 == 2), joined_at=now - timedelta(minutes=5))
     same_time = now - timedelta(hours=5)
     plans = [
         {"steps": ("welcome",)}, {"steps": ("welcome", "optional")},  # the optional step never counts
@@ -190,6 +192,9 @@ def test_sorted_and_filtered_pages_list_what_the_cells_say(app, session, trainer
     late = sum(any(cell.status == "overdue" for cell in r.cells) for r in everyone.rows)
     assert reports.summary(db.session, cohort, everyone.columns, TODAY) == reports.Summary(25, done, late)
     assert late > 0 and done > 0
+    # Those who joined after the due date are in progress or not started there, and said to have joined late.
+    joined_late = {(c.status, c.joined_after_due) for r in everyone.rows for c in r.cells if c.joined_after_due}
+    assert joined_late == {("in_progress", True), ("not_started", True)}
 
 
 def test_steps_done_on_the_page_are_the_required_step_rows_completed(app, session, trainer):

@@ -443,6 +443,36 @@ def test_trainer_nudges_selected_trainees_once_a_day_rate_limited_and_audited(
     assert [e.target_user_id for e in entries] == [trainee.id]
 
 
+def test_a_trainee_who_joined_after_the_due_date_is_never_overdue_where_a_trainer_looks(
+        app, client, session, users, trainer, smtp_server):
+    """As on their own My training page and in reminders (cohorts.joining): the date was past when they came."""
+    trainee, cohort = _trainee_in_cohort(session, users, trainer, due=TODAY - timedelta(days=3))
+    newcomer = users.create(email="nia@example.org", display_name="Nia Newcomer")
+    join(session, cohort, newcomer, joined_at=utcnow() - timedelta(hours=1))
+    users.login(trainer)
+    url = f"/trainer/cohorts/{cohort.id}/progress"
+    page = client.get(url).get_data(as_text=True)
+    assert "0 of 2 completed, 1 overdue" in page
+    row = page.split('aria-label="Select Nia Newcomer"', 1)[1].split("</tr>", 1)[0]
+    assert "Not started" in row and "joined after the due date" in row and "Overdue" not in row
+    overdue = client.get(url + "?status=overdue").get_data(as_text=True)
+    assert "Tom Trainee" in overdue and "Nia Newcomer" not in overdue
+    assert "Nia Newcomer" in client.get(url + "?status=not_started").get_data(as_text=True)
+    board = client.get("/trainer/needs-you").get_data(as_text=True)
+    assert "Overdue (1)" in board and "Tom Trainee" in board and "Nia Newcomer" not in board
+    record = client.get(f"/trainer/cohorts/{cohort.id}/trainees/{newcomer.id}").get_data(as_text=True)
+    assert "joined after the due date" in record and "not counted overdue" in record
+    response = post(client, f"/trainer/cohorts/{cohort.id}/nudge", {"user_ids": [trainee.id, newcomer.id]},
+                    form_page=url, follow_redirects=True)
+    assert "Reminder queued for 2 trainees" in response.get_data(as_text=True)
+    run_jobs(app)
+    [old_hand] = [m for m in smtp_server.to("tom@example.org") if subject(m).startswith("A reminder from")]
+    [joiner] = [m for m in smtp_server.to("nia@example.org") if subject(m).startswith("A reminder from")]
+    assert "Listening basics (overdue since" in parts(old_hand)[0]
+    for body in parts(joiner):
+        assert "before you joined: please do it as soon as you can" in body and "overdue" not in body
+
+
 def test_a_nudge_cannot_reach_someone_outside_the_cohort(app, client, session, users, trainer):
     _trainee, cohort = _trainee_in_cohort(session, users, trainer)
     stranger = users.create(email="stranger@example.org")

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import format_number, gettext
-from sqlalchemy import ColumnElement, and_, exists, func, literal, select
+from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, selectinload
 
 from lms.accounts.models import User
@@ -26,6 +26,7 @@ from lms.certificates.models import Certificate
 from lms.coaching import notify
 from lms.coaching.models import CONTACT_FOLLOWED_UP, CONTACT_OPEN, CONTACT_WITHDRAWN, ContactRequest, RunComment
 from lms.cohorts import services as cohorts
+from lms.cohorts.joining import joined_after_sql
 from lms.cohorts.models import Cohort, CohortCourse, CohortMember, CohortTrainer
 from lms.content import Course, Step
 from lms.core.db import DbSession
@@ -542,18 +543,34 @@ class OverdueItem:
     due_on: date
 
 
+def _held_to(due_on: date) -> ColumnElement[bool]:
+    """The rows whose course is due on `due_on` and whose member joined by the end of that day."""
+    return and_(CohortCourse.due_on == due_on, ~joined_after_sql(CohortMember.joined_at, due_on))
+
+
 def overdue(session: DbSession, viewer: User, today: date, limit: int = LIST_LIMIT) -> list[OverdueItem]:
-    """Members of the viewer's active cohorts past an assigned course's due date without completing it."""
+    """Members of the viewer's active cohorts past an assigned course's due date without completing it.
+
+    Not those who joined the cohort after that date (cohorts.joining): the past due dates are read
+    first (a handful), so that each is compared with when members joined as the charity's calendar says.
+    """
+    def viewers(query):
+        if viewer.is_admin:
+            return query
+        return query.where(Cohort.id.in_(select(CohortTrainer.cohort_id).where(CohortTrainer.user_id == viewer.id)))
+    past_due = viewers(select(CohortCourse.due_on).distinct().join(Cohort, Cohort.id == CohortCourse.cohort_id)
+                       .where(Cohort.archived_at.is_(None), CohortCourse.due_on < today))
+    held = [_held_to(due_on) for due_on in session.scalars(past_due)]
+    if not held:
+        return []
     completed = exists().where(Enrolment.user_id == CohortMember.user_id, Enrolment.course_id == CohortCourse.course_id,
                                Enrolment.completed_at.is_not(None))
-    query = (select(CohortMember.user_id, User.display_name, Cohort.id, Cohort.name, CohortCourse.course_id,
-                    CohortCourse.due_on)
-             .join(Cohort, Cohort.id == CohortMember.cohort_id)
-             .join(CohortCourse, CohortCourse.cohort_id == Cohort.id)
-             .join(User, User.id == CohortMember.user_id)
-             .where(Cohort.archived_at.is_(None), CohortCourse.due_on < today, ~completed))
-    if not viewer.is_admin:
-        query = query.where(Cohort.id.in_(select(CohortTrainer.cohort_id).where(CohortTrainer.user_id == viewer.id)))
+    query = viewers(select(CohortMember.user_id, User.display_name, Cohort.id, Cohort.name, CohortCourse.course_id,
+                           CohortCourse.due_on)
+                    .join(Cohort, Cohort.id == CohortMember.cohort_id)
+                    .join(CohortCourse, CohortCourse.cohort_id == Cohort.id)
+                    .join(User, User.id == CohortMember.user_id)
+                    .where(Cohort.archived_at.is_(None), CohortCourse.due_on < today, ~completed, or_(*held)))
     rows = session.execute(query.order_by(CohortCourse.due_on, func.lower(User.display_name), User.id)
                            .limit(limit)).all()
     return [OverdueItem(user_id, name, CohortRef(cohort_id, cohort_name), course_id, due_on)

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from lms.accounts.models import User
 from lms.admin import audit
 from lms.admin.models import AuditEntry
+from lms.cohorts.joining import joined_after
 from lms.cohorts.models import Cohort, CohortMember
 from lms.cohorts.services import assigned_courses
 from lms.content import Course
@@ -39,9 +40,11 @@ def nudge(session: DbSession, actor: User, cohort: Cohort, user_ids: list[int], 
           today: date, per_hour: int) -> tuple[int, int]:
     """Queue a reminder email to each chosen member; (queued, already reminded today). ServiceError when refused."""
     now = utcnow()
-    members = list(session.scalars(select(User).join(CohortMember, CohortMember.user_id == User.id)
-                                   .where(CohortMember.cohort_id == cohort.id, User.id.in_(set(user_ids)),
-                                          User.active.is_(True)).order_by(User.id)))
+    joined: dict[User, datetime] = dict(session.execute(
+        select(User, CohortMember.joined_at).join(CohortMember, CohortMember.user_id == User.id)
+        .where(CohortMember.cohort_id == cohort.id, User.id.in_(set(user_ids)), User.active.is_(True))
+        .order_by(User.id)).all())
+    members = list(joined)
     if not members:
         raise ServiceError(gettext("Tick at least one trainee in this cohort to remind."))
     used = reminded_in_window(session, actor, now)
@@ -62,8 +65,11 @@ def nudge(session: DbSession, actor: User, cohort: Cohort, user_ids: list[int], 
     reminders = []
     for member in members:
         # Dates as ISO strings: the e-mail writes them out in the trainee's language when it is sent.
+        # Past due for someone who joined after the date: asked to do it soon, never told it is overdue.
         todo = [{"id": c.course_id, "title": courses[c.course_id].title,
-                 "due_on": c.due_on.isoformat() if c.due_on else None, "overdue": bool(c.due_on and c.due_on < today)}
+                 "due_on": c.due_on.isoformat() if c.due_on else None,
+                 "overdue": bool(c.due_on and c.due_on < today) and not joined_after(joined[member], c.due_on),
+                 "joined_after": bool(c.due_on and c.due_on < today) and joined_after(joined[member], c.due_on)}
                 for c in live if (member.id, c.course_id) not in done]
         if todo:
             reminders.append(Reminder(member.id, f"cohort:{cohort.id}", "nudge", today, "nudge",

@@ -25,8 +25,9 @@ from sqlalchemy.orm import InstrumentedAttribute, selectinload
 from lms.accounts.models import User
 from lms.certificates import validity
 from lms.certificates.models import Certificate
-from lms.cohorts.models import Cohort, CohortMember
-from lms.cohorts.services import assigned_courses, courses_open_to, runs_open_to
+from lms.cohorts.joining import joined_after, joined_after_sql
+from lms.cohorts.models import Cohort, CohortCourse, CohortMember
+from lms.cohorts.services import courses_open_to, runs_open_to
 from lms.content import Catalog, Choice, Course, Scenario, Step
 from lms.core import i18n
 from lms.core.db import DbSession
@@ -95,6 +96,9 @@ class Column:
     due_on: date | None
     required: tuple[str, ...]  # required step ids; empty if the course is no longer in the catalogue
     live: bool
+    #: Whether anyone joined the cohort after the due date (cohorts.joining): they are never overdue for it,
+    #: so a past-due course can still be "in progress" or "not started" for them.
+    late_joiners: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,7 @@ class Cell:
     due_on: date | None = None
     completed_at: datetime | None = None
     valid_until: date | None = None
+    joined_after_due: bool = False  # not finished, past due, but they joined the cohort after the due date
 
     @property
     def label(self) -> str:
@@ -155,12 +160,22 @@ class Table:
 
 
 def columns_for(session: DbSession, cohort: Cohort, catalog: Catalog) -> tuple[Column, ...]:
+    """The cohort's assigned courses, in the order assigned, with whether anyone joined after each due date.
+
+    One query: the latest joining comes with the courses (a member who joined after a due date
+    changes which statuses that course can have, see _possible).
+    """
+    latest_join = (select(func.max(CohortMember.joined_at)).where(CohortMember.cohort_id == cohort.id)
+                   .scalar_subquery())
     columns = []
-    for assigned in assigned_courses(session, cohort):
+    for assigned, last_joined in session.execute(
+            select(CohortCourse, latest_join).where(CohortCourse.cohort_id == cohort.id)
+            .order_by(CohortCourse.assigned_at, CohortCourse.id)):
         course = catalog.course(assigned.course_id)
         columns.append(Column(
             assigned.course_id, course.title if course else assigned.course_id, assigned.due_on,
-            tuple(s.id for s in course.required_steps) if course else (), course is not None))
+            tuple(s.id for s in course.required_steps) if course else (), course is not None,
+            joined_after(last_joined, assigned.due_on)))
     return tuple(columns)
 
 
@@ -322,9 +337,18 @@ def _issued() -> ColumnElement[bool]:
 
 
 def _possible(status: str, column: Column, today: date) -> bool:
-    """Whether a course can be in `status` at all today (only past-due courses can be overdue, and vice versa)."""
+    """Whether a course can be in `status` at all today: only past-due courses can be overdue, and a past-due
+    course is in progress or not started only for those who joined the cohort after its due date."""
     overdue = column.due_on is not None and column.due_on < today
-    return overdue if status == "overdue" else not (overdue and status in ("in_progress", "not_started"))
+    if status == "overdue":
+        return overdue
+    return not (overdue and status in ("in_progress", "not_started")) or column.late_joiners
+
+
+def _joined_late(column: Column) -> ColumnElement[bool]:
+    """Whether the member (CohortMember, joined in the query) joined after the column's due date."""
+    assert column.due_on is not None
+    return joined_after_sql(CohortMember.joined_at, column.due_on)
 
 
 def _on(table, name: str, i: int):
@@ -335,6 +359,17 @@ def _status_sql(status: str, column: Column, today: date, flag) -> ColumnElement
     """Whether a member is in `status` for a course; mirrors _cell() below. `flag(name)` is one of the course's flags
     (_FLAGS[status] names the ones each status uses)."""
     overdue = column.due_on is not None and column.due_on < today
+    # Past due, only those who joined before the due date are overdue; the others are in progress or not started.
+    # Without late joiners the conditions stay as they were (the plans measured in docs/performance.md).
+    late = _joined_late(column) if overdue and column.late_joiners else None
+
+    def unless_late(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+        return condition if late is None else and_(condition, ~late)
+
+    def if_late(condition: ColumnElement[bool]) -> ColumnElement[bool]:
+        if not overdue:
+            return condition
+        return false() if late is None else and_(late, condition)
     # Built lazily: each status's condition uses only the flags _FLAGS gives it. Enrolment flags first: with
     # EXISTS (SQLite), the cheaper probe decides most members alone.
     conditions = {
@@ -342,9 +377,9 @@ def _status_sql(status: str, column: Column, today: date, flag) -> ColumnElement
         "refresher_due": lambda: and_(flag("live"), ~flag("ok")),
         "expired": lambda: and_(flag("h"), ~flag("live")),
         "completed": lambda: and_(flag("d"), ~flag("h")),
-        "overdue": lambda: and_(~flag("d"), ~flag("h")) if overdue else false(),
-        "in_progress": lambda: false() if overdue else and_(~flag("d"), flag("s"), ~flag("h")),
-        "not_started": lambda: false() if overdue else and_(~flag("s"), ~flag("d"), ~flag("h")),
+        "overdue": lambda: unless_late(and_(~flag("d"), ~flag("h"))) if overdue else false(),
+        "in_progress": lambda: if_late(and_(~flag("d"), flag("s"), ~flag("h"))),
+        "not_started": lambda: if_late(and_(~flag("s"), ~flag("d"), ~flag("h"))),
     }
     return conditions[status]()
 
@@ -367,9 +402,10 @@ _FEW_COURSES = 5
 
 
 def _members_query(cohort: Cohort, columns: Sequence[Column], query: Query, today: date, lateral: bool):
-    """(id, name) of the members that match, and the ORDER BY for the requested sort (`lateral`: see _per_member)."""
-    stmt = (select(User.id, User.display_name).join(CohortMember, CohortMember.user_id == User.id)
-            .where(CohortMember.cohort_id == cohort.id))
+    """(id, name, joined at) of the members that match, and the ORDER BY for the requested sort
+    (`lateral`: see _per_member)."""
+    stmt = (select(User.id, User.display_name, CohortMember.joined_at)
+            .join(CohortMember, CohortMember.user_id == User.id).where(CohortMember.cohort_id == cohort.id))
     if query.search.strip():
         stmt = stmt.where(User.display_name.ilike(f"%{escape_like(query.search.strip())}%", escape="\\"))
     status = query.status if query.status in STATUSES else None
@@ -431,7 +467,7 @@ class _Facts:
     has_cert: bool = False
 
 
-def _cell(column: Column, facts: _Facts | None, today: date) -> Cell:
+def _cell(column: Column, facts: _Facts | None, today: date, joined_at: datetime | None) -> Cell:
     facts = facts or _Facts()
     required = len(column.required)
     percent = 100 if facts.completed_at else (min(100, facts.done * 100 // required) if required else 0)
@@ -439,15 +475,16 @@ def _cell(column: Column, facts: _Facts | None, today: date) -> Cell:
         until = None if facts.cert_forever else facts.cert_until
         status = _CERTIFICATE_STATUS[validity.standing(until, today)]
         return Cell(column.course_id, status, 100, column.due_on, facts.completed_at, until)
+    late = False
     if facts.completed_at:
         status = "completed"
-    elif column.due_on and column.due_on < today:
+    elif column.due_on and column.due_on < today and not (late := joined_after(joined_at, column.due_on)):
         status = "overdue"
     elif facts.latest_id is not None:
         status = "in_progress"
     else:
         status = "not_started"
-    return Cell(column.course_id, status, percent, column.due_on, facts.completed_at)
+    return Cell(column.course_id, status, percent, column.due_on, facts.completed_at, joined_after_due=late)
 
 
 def member_facts(session: DbSession, members, columns: Sequence[Column]) -> dict[tuple[int, str], _Facts]:
@@ -493,10 +530,10 @@ def member_facts(session: DbSession, members, columns: Sequence[Column]) -> dict
 
 
 def _page_of_members(session: DbSession, members, ordering: list, page: int, size: int) -> tuple[list, int]:
-    """One page of (id, name) and the total, in one query: the filters are evaluated once, not twice."""
+    """One page of (id, name, joined at) and the total, in one query: the filters are evaluated once, not twice."""
     rows = session.execute(members.add_columns(func.count().over().label("total")).order_by(*ordering)
                            .limit(size).offset((page - 1) * size)).all()
-    return [(row[0], row[1]) for row in rows], (rows[0].total if rows else 0)
+    return [(row[0], row[1], row[2]) for row in rows], (rows[0].total if rows else 0)
 
 
 def progress_table(session: DbSession, cohort: Cohort, catalog: Catalog, query: Query, today: date,
@@ -507,7 +544,7 @@ def progress_table(session: DbSession, cohort: Cohort, catalog: Catalog, query: 
     members, ordering = _members_query(cohort, columns, query, today, lateral=is_postgresql(session))
     if page_size is None:
         page, pages = 1, 1
-        selected = list(session.execute(members.order_by(*ordering)))
+        selected = [tuple(row) for row in session.execute(members.order_by(*ordering))]
         total = len(selected)
         id_filter: Any = members.with_only_columns(User.id)
     else:
@@ -518,13 +555,14 @@ def progress_table(session: DbSession, cohort: Cohort, catalog: Catalog, query: 
             page = page_bounds(total, page, page_size)[0]
             selected, total = _page_of_members(session, members, ordering, page, page_size)
         page, pages = page_bounds(total, page, page_size)
-        id_filter = [user_id for user_id, _name in selected]
+        id_filter = [user_id for user_id, _name, _joined in selected]
     facts = member_facts(session, id_filter, columns) if selected else {}
     rows = []
-    for user_id, name in selected:
+    for user_id, name, joined_at in selected:
         mine = [facts.get((user_id, c.course_id)) for c in columns]
         last = max((f.last_active for f in mine if f and f.last_active), default=None)
-        rows.append(Row(user_id, name, last, tuple(_cell(c, f, today) for c, f in zip(columns, mine, strict=False))))
+        rows.append(Row(user_id, name, last, tuple(_cell(c, f, today, joined_at)
+                                                   for c, f in zip(columns, mine, strict=False))))
     return Table(columns, all_columns, tuple(rows), page, pages, total, query)
 
 
@@ -672,7 +710,9 @@ def trainee_record(session: DbSession, viewer: User, cohort: Cohort, user: User,
     and the practice runs the member chose to share. Other practice runs stay private."""
     columns = columns_for(session, cohort, catalog)
     facts = member_facts(session, [user.id], columns)
-    cells = tuple((c, _cell(c, facts.get((user.id, c.course_id)), today)) for c in columns)
+    joined_at = session.scalar(select(CohortMember.joined_at).where(CohortMember.cohort_id == cohort.id,
+                                                                    CohortMember.user_id == user.id))
+    cells = tuple((c, _cell(c, facts.get((user.id, c.course_id)), today, joined_at)) for c in columns)
     enrolments = list(session.scalars(select(Enrolment).where(
         Enrolment.user_id == user.id, Enrolment.course_id.in_(courses_open_to(viewer, user.id)))
         .order_by(Enrolment.started_at.desc(), Enrolment.id.desc())))
@@ -721,7 +761,7 @@ class Summary:
 
     members: int
     completed: int  # members who completed every assigned course
-    overdue: int  # members with an assigned course past its due date and not completed
+    overdue: int  # members with an assigned course past its due date and not completed (having joined before it)
 
     def __str__(self) -> str:
         return gettext("%(completed)s of %(members)s completed, %(overdue)s overdue",
@@ -733,7 +773,7 @@ def summary(session: DbSession, cohort: Cohort, columns: Sequence[Column], today
     members = session.scalar(select(func.count()).select_from(CohortMember)
                              .where(CohortMember.cohort_id == cohort.id)) or 0
     assigned = [c.course_id for c in columns]
-    past_due = [c.course_id for c in columns if c.due_on is not None and c.due_on < today]
+    past_due = [c for c in columns if c.due_on is not None and c.due_on < today]
     if not assigned or not members:
         return Summary(members, 0, 0)
     completed, clear_of_overdue = session.execute(_completion_counts(session, cohort, assigned, past_due)).one()
@@ -741,8 +781,10 @@ def summary(session: DbSession, cohort: Cohort, columns: Sequence[Column], today
     return Summary(members, completed, overdue)
 
 
-def _completion_counts(session: DbSession, cohort: Cohort, assigned: Sequence[str], past_due: Sequence[str]):
-    """(members who completed every assigned course, members who completed every past-due one), in one statement.
+def _completion_counts(session: DbSession, cohort: Cohort, assigned: Sequence[str], past_due: Sequence[Column]):
+    """(members who completed every assigned course, members clear of every past-due one), in one statement.
+
+    Clear of a past-due course: completed it, or joined the cohort after its due date (cohorts.joining).
 
     The statement's shape differs by database (docs/performance.md, "Scale figures"). PostgreSQL
     reads each member's completed enrolments once, in a LATERAL subquery through an index of
@@ -760,21 +802,30 @@ def _completion_counts(session: DbSession, cohort: Cohort, assigned: Sequence[st
     def count_of(courses: Sequence[str], course: ColumnElement[Any]):
         return func.count().filter(course.in_(courses)) if courses else literal(0)
 
+    # The past-due courses some member joined after: for those, whether each member is held to them.
+    held = [c for c in past_due if c.late_joiners]
+    everyone_held = [c.course_id for c in past_due if not c.late_joiners]
     if not is_postgresql(session):
         def completed(course_id: str) -> ColumnElement[bool]:
             return (select(Enrolment.id).where(Enrolment.user_id == CohortMember.user_id,
                                                _enrolment_condition("d", course_id))
                     .correlate(CohortMember).exists())
+        clear = [*(completed(c) for c in everyone_held), *(or_(_joined_late(c), completed(c.course_id)) for c in held)]
         return (select(func.count(case((and_(true(), *(completed(c) for c in assigned)), 1))),
-                       func.count(case((and_(true(), *(completed(c) for c in past_due)), 1))))
+                       func.count(case((and_(true(), *clear), 1))))
                 .where(CohortMember.cohort_id == cohort.id))
     completed_courses = (select(Enrolment.course_id).distinct()
                          .where(Enrolment.user_id == CohortMember.user_id, Enrolment.completed_at.is_not(None))
                          .correlate(CohortMember).subquery("completed_courses"))
-    per_member = (select(count_of(assigned, completed_courses.c.course_id).label("done"),
-                         count_of(past_due, completed_courses.c.course_id).label("done_past_due"))
+    # Completed past-due courses the member is held to, against how many they are held to.
+    course = completed_courses.c.course_id
+    counted = or_(course.in_(everyone_held) if everyone_held else false(),
+                  *(and_(course == c.course_id, ~_joined_late(c)) for c in held))
+    per_member = (select(count_of(assigned, course).label("done"),
+                         func.count().filter(counted).label("done_past_due"))
                   .lateral("per_member"))
-    rows = (select(per_member.c.done, per_member.c.done_past_due).select_from(CohortMember)
+    held_to = literal(len(everyone_held)) + sum((case((_joined_late(c), 0), else_=1) for c in held), literal(0))
+    rows = (select(per_member.c.done, per_member.c.done_past_due, held_to.label("held_to")).select_from(CohortMember)
             .join(per_member, true()).where(CohortMember.cohort_id == cohort.id).subquery())
     return select(func.count(case((rows.c.done == len(assigned), 1))),
-                  func.count(case((rows.c.done_past_due == len(past_due), 1))))
+                  func.count(case((rows.c.done_past_due == rows.c.held_to, 1))))

@@ -5,10 +5,10 @@ valid at 00:30 on 31 March in the charity's own time, so nothing uses `date.toda
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import current_app
+from flask import current_app, has_app_context
 
 DEFAULT_TIMEZONE = "Europe/London"
 
@@ -22,7 +22,10 @@ def zone(name: str) -> ZoneInfo | None:
 
 
 def local_zone() -> ZoneInfo:
-    """The app's configured timezone (TIMEZONE, checked at start-up)."""
+    """The app's configured timezone (TIMEZONE, checked at start-up); the default outside an app
+    (services called on their own, as tests and benchmarks do)."""
+    if not has_app_context():
+        return ZoneInfo(DEFAULT_TIMEZONE)
     return zone(current_app.config["TIMEZONE"]) or ZoneInfo(DEFAULT_TIMEZONE)
 
 
@@ -39,3 +42,8 @@ def today() -> date:
 def local_date(moment: datetime) -> date:
     """The charity's calendar date of a stored (UTC) moment."""
     return moment.astimezone(local_zone()).date()
+
+
+def start_of_day(day: date) -> datetime:
+    """The moment (in UTC) a calendar day begins in the charity's timezone: stored moments compare with it."""
+    return datetime.combine(day, time(), local_zone()).astimezone(UTC)

@@ -29,6 +29,7 @@ from sqlalchemy.orm import aliased
 from lms.accounts.models import User
 from lms.certificates.document import verify_url
 from lms.certificates.models import Certificate
+from lms.cohorts.joining import joined_after
 from lms.cohorts.models import Cohort, CohortCourse, CohortMember, CohortTrainer
 from lms.content import Course
 from lms.core import clock
@@ -233,7 +234,7 @@ def _due_dates(session: DbSession, courses: Mapping[str, Course], today: date, n
             if found is None or course is None or due_on is None:
                 continue
             kind, on_date = found
-            if kind == "overdue" and joined_at is not None and clock.local_date(joined_at) > due_on:
+            if kind == "overdue" and joined_after(joined_at, due_on):
                 continue  # joined after the due date: never told they are late (nor on My training)
             days = (due_on - today).days
             reminders.append(Reminder(
