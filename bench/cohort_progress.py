@@ -177,8 +177,12 @@ def populate(session, course_ids: list[str]) -> int:
     now = utcnow()
     member_id, enrolment_id = _next_id(session, "cohort_members"), _next_id(session, "enrolments")
     step_id, certificate_id = _next_id(session, "step_progress"), _next_id(session, "certificates")
+    # Most joined when their cohort began, before any due date; one in twenty in the last month, after
+    # some due dates (never overdue for those: lms/cohorts/joining.py), as cohorts take late joiners.
+    def joined(i: int):
+        return now - timedelta(days=rng.randint(0, 30) if i % 20 == 0 else rng.randint(120, 180))
     loader.load("cohort_members", ("id", "cohort_id", "user_id", "joined_at"),
-                [(member_id + i, cohort_id, user_id, now) for i, (user_id, cohort_id) in enumerate(members)])
+                [(member_id + i, cohort_id, user_id, joined(i)) for i, (user_id, cohort_id) in enumerate(members)])
     counts = {"enrolments": 0, "step rows": 0, "certificates": 0, "in the cohort": 0}
     for start in range(0, len(members), CHUNK):
         enrolments, steps, certificates = [], [], []
