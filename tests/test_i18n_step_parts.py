@@ -26,13 +26,16 @@ def content_dir(tmp_path: Path) -> Path:
     (module / "01-alone.cy.md").write_text("Darllenwch hwn.\n", encoding="utf-8")  # no title, no notes
     (module / "02-after.md").write_text("---\ntitle: After\n---\nThen this.\n", encoding="utf-8")
     (module / "02-after.cy.md").write_text("---\ntitle: Wedyn\n---\nWedyn hwn.\n", encoding="utf-8")
+    (module / "03-think.md").write_text(  # not translated
+        "---\ntitle: Think\n---\nA pause.\n\n```reflection id=r-night\nWhat keeps you going at night?\n```\n",
+        encoding="utf-8")
     return root
 
 
 def test_a_step_records_the_parts_its_translation_leaves_in_the_original(app):
     with app.app_context():
         course = catalog().course("nights").localised("cy")
-    alone, after = course.steps
+    alone, after, _think = course.steps
     assert (alone.title, alone.language, alone.original_parts) == ("Alone", "cy", {"title", "content_notes"})
     assert (after.title, after.original_parts) == ("Wedyn", {"content_notes"})
 
@@ -54,3 +57,20 @@ def test_an_english_step_title_and_notes_on_a_welsh_page_say_so(client, users):
     assert '<span lang="cy">Wedyn</span>' in step  # the Next: link
     after = client.get("/courses/nights/steps/after").get_data(as_text=True)
     assert '<h1 lang="cy">Wedyn</h1>' in after and '<span lang="en">Alone</span>' in after  # the Previous: link
+
+
+def test_a_reflection_on_an_english_step_keeps_its_prompt_english_in_my_reflections(client, users):
+    """The prompt is saved with the language it was shown in: on a Welsh page, an untranslated step's is English."""
+    users.login(users.create())
+    client.get("/language/cy", headers={"Sec-Fetch-Site": "same-origin"})
+    client.post("/courses/nights/start", data={"csrf_token": csrf_token(client, "/courses/nights")})
+    step = "/courses/nights/steps/think"
+    response = client.post(f"{step}/reflections/r-night", data={"csrf_token": csrf_token(client, step),
+                                                                 "text": "Knowing the shift ends."})
+    assert response.status_code == 303  # saved: back to the step
+    page = client.get("/my/reflections").get_data(as_text=True)
+    assert '<html lang="cy">' in page
+    assert '<p class="muted reflection-prompt-text" lang="en">What keeps you going at night?</p>' in page
+    entry_id = page.split('id="entry-', 1)[1].split('"', 1)[0]
+    edit = client.get(f"/my/reflections/{entry_id}").get_data(as_text=True)
+    assert '<p class="reflection-prompt-text" id="prompt" lang="en">What keeps you going at night?</p>' in edit

@@ -19,7 +19,7 @@ from lms.certificates.models import Certificate
 from lms.coaching.models import ContactRequest, RunComment
 from lms.cohorts import services as cohorts
 from lms.cohorts.models import CohortTrainer
-from lms.core.models import Base, SiteSetting
+from lms.core.models import Base, SiteSetting, utcnow
 from lms.learning.models import (
     AssessmentAttempt,
     AssessmentDraw,
@@ -60,7 +60,7 @@ def _plant_everything(session, users):
     person = users.create(role="trainer", email="person@example.org", display_name="Pat Person")
     other = users.create(role="trainer", email="other@example.org", display_name="Other Trainer")
     cohort = make_cohort(session, other, name="Their cohort")
-    join(session, cohort, person)
+    join(session, cohort, person, joined_at=utcnow())
     own_cohort = make_cohort(session, person, name="Pat's cohort")  # cohorts, cohort_trainers, audit (actor)
     cohorts.create_invite(session, person, own_cohort, reusable=True)  # invites.created_by_id
     enrolment = enrol(session, person, steps=("welcome",), completed=True)  # enrolments, step_progress

@@ -202,6 +202,8 @@ class ReflectionEntry(Base):
     reflection_id: Mapped[str] = mapped_column(String(150))
     # Kept so an export still makes sense if the course is later edited.
     prompt_text: Mapped[str] = mapped_column(Text, default="")
+    # The language the prompt was shown in (a step not translated yet is English on a Welsh page); None before 0012.
+    prompt_language: Mapped[str | None] = mapped_column(String(16), nullable=True)
     text: Mapped[str] = mapped_column(EncryptedText)  # encrypted at rest (lms.core.crypto)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

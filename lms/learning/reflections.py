@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, select
 
 from lms.content import Course, Reflection, Step
 from lms.core.db import DbSession
+from lms.core.i18n import content_language
 from lms.core.models import utcnow
 from lms.core.services import ServiceError
 from lms.learning import progress
@@ -41,8 +42,10 @@ def _clean(text: str, empty_message: str) -> str:
 
 def save(
     session: DbSession, user_id: int, course: Course, step: Step, reflection: Reflection, text: str,
+    prompt_language: str | None = None,
 ) -> ReflectionEntry:
-    """Create or update the user's answer to a reflection prompt (one row per user, course and prompt)."""
+    """Create or update the user's answer to a reflection prompt (one row per user, course and prompt), with the
+    prompt's words as shown now and `prompt_language`, the language they were shown in."""
     # The step page has no Delete button: say where it is, rather than "delete the reflection".
     text = _clean(text, gettext("There is nothing to save yet: write something first. To remove a saved "
                                 "reflection, delete it in “All my reflections”."))
@@ -53,11 +56,12 @@ def save(
     if entry is None:
         inserted, created = progress.insert_once(session, ReflectionEntry(
             user_id=user_id, course_id=course.id, step_id=step.id, reflection_id=reflection.id,
-            prompt_text=prompt_text(reflection), text=text), existing)
+            prompt_text=prompt_text(reflection), prompt_language=prompt_language, text=text), existing)
         if created:
             return inserted
         entry = inserted
     entry.step_id, entry.prompt_text, entry.text, entry.updated_at = step.id, prompt_text(reflection), text, utcnow()
+    entry.prompt_language = prompt_language
     session.flush()
     return entry
 
@@ -123,6 +127,16 @@ def where_written(entry: ReflectionEntry, courses: Mapping[str, Course]) -> str:
     course = courses.get(entry.course_id)
     step = course.step(entry.step_id) if course else None
     return f"{course.title if course else entry.course_id} — {step.title if step else entry.step_id}"
+
+
+def where_language(entry: ReflectionEntry, courses: Mapping[str, Course]) -> str | None:
+    """The language where_written() is in, when its course and step titles share one (None otherwise: the page's)."""
+    course = courses.get(entry.course_id)
+    step = course.step(entry.step_id) if course else None
+    if course is None or step is None:
+        return None
+    language = content_language(course, "title")
+    return language if content_language(step, "title") == language else None
 
 
 def export(entries: Iterable[ReflectionEntry], courses: Mapping[str, Course], fmt: str) -> str:

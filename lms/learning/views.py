@@ -337,7 +337,8 @@ def take_break(course_id: str, step_id: str):
     if reflection is not None and text:
         try:
             with db.session.begin_nested():
-                reflections.save(db.session, current_user.id, course, step, reflection, text)
+                reflections.save(db.session, current_user.id, course, step, reflection, text,
+                                 i18n.content_language(step))
             kept = True
         except ServiceError as exc:  # too long, say: stay on the page with the words and the reason
             return _render_step(course, step, enrolment, errors={reflection.id: str(exc)},
@@ -425,7 +426,7 @@ def save_reflection(course_id: str, step_id: str, reflection_id: str):
     form = ReflectionForm()
     _, refused = _save_written(course, step, enrolment, reflection.id, form,
                                lambda: reflections.save(db.session, current_user.id, course, step, reflection,
-                                                        form.text.data))
+                                                        form.text.data, i18n.content_language(step)))
     if refused is not None:
         return refused
     notify(gettext("Your reflection is saved. Only you can see it."), near=f"reflection-{reflection.id}")
@@ -489,7 +490,8 @@ def my_reflections():
     entries = reflections.mine(db.session, current_user.id)
     courses = catalog_for_reader().courses
     return render_template("learn/reflections.html", entries=entries,
-                           where={e.id: reflections.where_written(e, courses) for e in entries})
+                           where={e.id: reflections.where_written(e, courses) for e in entries},
+                           where_language={e.id: reflections.where_language(e, courses) for e in entries})
 
 
 @bp.route("/my/reflections/<int:entry_id>", methods=["GET", "POST"])

@@ -224,6 +224,7 @@ COLUMN_LABELS = {
     ("recovery_codes", "used_at"): _l("Used"),
     ("reflection_entries", "reflection_id"): _l("Reflection (identifier)"),
     ("reflection_entries", "text"): _l("Your reflection"),
+    ("reflection_entries", "prompt_language"): _l("Language of what you were asked"),
     ("response_entries", "response_id"): _l("Response (identifier)"), ("response_entries", "text"): _l("Your response"),
     ("response_entries", "submitted_at"): _l("Submitted"),
     ("response_entries", "reviewer_comment"): _l("Trainer's comment"),
