@@ -13,7 +13,9 @@ In the same run, interleaved over rounds, the same load generator fetches a
 bare Flask page and a page making one ORM query (bench/_bare_app.py, same page
 size, same database): the walk is judged against those. Printed per page type:
 requests/s (its share of the walk), p50, p99 and SQL statements per request (the
-app's `X-Query-Count`, LMS_COUNT_QUERIES). (Kept pages, the per-worker page
+app's `X-Query-Count`, LMS_COUNT_QUERIES); for each whole run, the CPU per request of the
+serving gunicorn (master and workers, from /proc) and of the load generator, which show where
+the cores went. (Kept pages, the per-worker page
 cache this benchmark judged, served 0 % of a walk's pages and were removed:
 docs/performance.md.)
 
@@ -45,7 +47,7 @@ import urllib.parse
 import urllib.request
 from collections import defaultdict
 from collections.abc import Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -431,8 +433,25 @@ def serving_environment(workdir: Path, url: str) -> dict[str, str]:
     return env
 
 
+def server_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a gunicorn master and its workers so far, from /proc (Linux)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    pids = [pid]
+    with suppress(OSError):
+        pids += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    total = 0
+    for one in pids:
+        try:
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a worker that has exited since
+        total += int(fields[11]) + int(fields[12])  # utime, stime (the 14th and 15th fields)
+    return total / tick
+
+
 def start_gunicorn(stack: ExitStack, target: str, port: int, env: dict, log: Path, chdir: Path = ROOT,
-                   options: Sequence[str] = ()) -> None:
+                   options: Sequence[str] = ()) -> int:
+    """Start gunicorn (2 sync workers) on `port`, stopped with `stack`; its master's pid once it answers."""
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [str(gunicorn) if gunicorn.exists() else "gunicorn", *options, "--workers", "2",
                "--worker-class", "sync", "--bind", f"127.0.0.1:{port}", "--chdir", str(chdir), "--log-level",
@@ -453,9 +472,9 @@ def start_gunicorn(stack: ExitStack, target: str, port: int, env: dict, log: Pat
             raise RuntimeError(f"gunicorn for {target} exited; see {log}:\n{log.read_text()[-2000:]}")
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).close()
-            return
+            return process.pid
         except urllib.error.HTTPError:
-            return  # the baseline app has no /healthz: it answers, that is enough
+            return process.pid  # the baseline app has no /healthz: it answers, that is enough
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"gunicorn for {target} did not start:\n{log.read_text()[-3000:]}")
@@ -476,6 +495,10 @@ class Row:
     p99: float
     queries: float | None
     errors: int
+    #: CPU per request (ms) of the serving gunicorn (master and workers) and of this load generator: where the
+    #: two cores went. Only for a whole run (a page type's share of it cannot be told apart).
+    server_ms: float | None = None
+    client_ms: float | None = None
 
 
 def summarise(stats: Stats, seconds: float) -> tuple[Row, dict[str, Row]]:
@@ -493,12 +516,14 @@ def summarise(stats: Stats, seconds: float) -> tuple[Row, dict[str, Row]]:
 
 
 def print_row(name: str, row: Row, extra: str = "") -> None:
-    queries = f"{row.queries:6.1f}" if row.queries is not None else "     -"
-    print(f"  {name:28} {row.rps:8.0f} {row.p50:7.1f} {row.p99:7.1f} {queries}"
+    def shown(value: float | None, width: int) -> str:
+        return f"{value:{width}.1f}" if value is not None else " " * (width - 1) + "-"
+    print(f"  {name:28} {row.rps:8.0f} {row.p50:7.1f} {row.p99:7.1f} {shown(row.queries, 6)}"
+          f" {shown(row.server_ms, 7)} {shown(row.client_ms, 7)}"
           + (f"  {row.errors} ERRORS" if row.errors else "") + (f"  {extra}" if extra else ""), flush=True)
 
 
-HEADER = f"  {'page':28} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'q/req':>6}"
+HEADER = f"  {'page':28} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'q/req':>6} {'srv cpu':>7} {'gen cpu':>7}"
 
 
 # ---------------------------------------------------------------- main
@@ -531,11 +556,12 @@ def main() -> None:
         _bare_app.create_table()  # type: ignore[attr-defined]
 
         ports = {name: _free_port() for name in apps}
-        for name, extra in apps.items():
-            start_gunicorn(stack, "app:app", ports[name], {**env, **extra}, workdir / f"{ports[name]}.log")
+        masters = {name: start_gunicorn(stack, "app:app", ports[name], {**env, **extra}, workdir / f"{ports[name]}.log")
+                   for name, extra in apps.items()}
         bare_port = _free_port()
-        start_gunicorn(stack, "_bare_app:app", bare_port, {**env, "BENCH_TEMPLATE_BYTES": str(BASELINE_BYTES)},
-                       workdir / "bare.log", chdir=BENCH)
+        masters["bare"] = start_gunicorn(stack, "_bare_app:app", bare_port,
+                                         {**env, "BENCH_TEMPLATE_BYTES": str(BASELINE_BYTES)}, workdir / "bare.log",
+                                         chdir=BENCH)
         print(f"bench/walk.py: {args.db}; gunicorn 2 sync workers; {args.connections} connections; "
               f"{args.trainees} trainees per round walking {', '.join(courses)}; {args.rounds} round(s); "
               f"{os.cpu_count()} CPUs", flush=True)
@@ -565,6 +591,8 @@ def main() -> None:
         for round_number in range(args.rounds):
             shift = round_number % len(targets)
             for target in targets[shift:] + targets[:shift]:
+                master = masters["bare" if target in ("bare Flask page", "one ORM query") else target]
+                server_before, client_before = server_cpu_seconds(master), time.process_time()
                 if target == "bare Flask page":
                     stats, seconds = asyncio.run(hammer(bare_port, "/", args.connections, args.seconds))
                 elif target == "one ORM query":
@@ -579,6 +607,9 @@ def main() -> None:
                     merged.answers += stats.answers
                     merged.choices += stats.choices
                 total, kinds = summarise(stats, seconds)
+                served = max(1, sum(len(v) for v in stats.latencies.values()))
+                total.server_ms = (server_cpu_seconds(master) - server_before) * 1000 / served
+                total.client_ms = (time.process_time() - client_before) * 1000 / served
                 results[target].append((total, kinds))
                 print(f"  round {round_number + 1}: {target:24} {total.rps:7.0f} req/s  p50 {total.p50:5.1f} ms  "
                       f"p99 {total.p99:5.1f} ms  ({sum(len(v) for v in stats.latencies.values())} requests"
@@ -597,7 +628,8 @@ def _median_row(rows: list[Row]) -> Row:
         present = [v for v in values if v is not None]
         return statistics.median(present) if present else None
     return Row(med(r.rps for r in rows), med(r.p50 for r in rows), med(r.p99 for r in rows),
-               med(r.queries for r in rows), sum(r.errors for r in rows))
+               med(r.queries for r in rows), sum(r.errors for r in rows), med(r.server_ms for r in rows),
+               med(r.client_ms for r in rows))
 
 
 def report(results: dict[str, list[tuple[Row, dict[str, Row]]]], database: str) -> None:
