@@ -50,16 +50,39 @@ UNREACHABLE = (OperationalError, InterfaceError, PoolTimeoutError)
 
 CSRF_REFUSED = _l("This form had expired or was sent from somewhere else. Please reload the page and try again.")
 
+#: The free-text boxes a person writes in (reflections, responses, notes, comments, replies, reasons,
+#: descriptions): what a refused form gives back to copy. Never anything else (passwords, codes, ids).
+WRITTEN_FIELDS = ("text", "note", "comment", "reason", "description")
+
+
+def words_to_give_back() -> list[str]:
+    """What the person wrote in a refused form, to show them so that nothing is lost; empty unless the form
+    was sent from one of our own pages.
+
+    Browsers say where a form came from (`Sec-Fetch-Site`, else `Origin`): words posted from another site
+    are never shown on ours, or a page elsewhere could make this site display any text it liked.
+    """
+    fetched_from = request.headers.get("Sec-Fetch-Site")
+    if fetched_from is not None:
+        ours = fetched_from == "same-origin"
+    else:
+        ours = request.headers.get("Origin") == request.host_url.rstrip("/")
+    if not ours:
+        return []
+    return [words for name in WRITTEN_FIELDS for words in request.form.getlist(name) if words.strip()]
+
 
 def _wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json" or request.path.endswith(".json")
 
 
-def render_error(code: int, detail: str | None = None):
+def render_error(code: int, detail: str | None = None, kept: list[str] | None = None):
+    """The error page for `code`; `kept`: words the person wrote, shown back to copy (never stored or cached)."""
     title, hint = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
     if _wants_json():
         return jsonify(error=str(title), detail=str(detail or hint)), code
-    return render_template("error.html", code=code, title=title, hint=detail or hint), code
+    page = render_template("error.html", code=code, title=title, hint=detail or hint, kept=kept or [])
+    return page, code, ({"Cache-Control": "no-store"} if kept else {})
 
 
 def render_unavailable():
@@ -101,7 +124,7 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError):
-        return render_error(400, CSRF_REFUSED)
+        return render_error(400, CSRF_REFUSED, kept=words_to_give_back())
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

@@ -90,3 +90,17 @@ def test_prerequisites_page_is_accessible(page, live_server, users):
     page.goto("/courses/advanced/steps/only")
     page.get_by_role("link", name="Listening basics").click()
     expect(page.get_by_role("heading", name="Listening basics")).to_be_visible()
+
+
+def test_a_reflection_sent_after_the_session_ended_is_given_back_to_copy(page, live_server, users):
+    """Signed out elsewhere (or the session ran out) while writing: the refused form shows the words."""
+    _login(page, users)
+    _start(page)
+    box = page.get_by_label("What would you find hardest about listening?")
+    box.fill("Sitting with someone's pain without trying to fix it.")
+    page.context.clear_cookies()  # the session ends while the page is open
+    page.get_by_role("button", name="Save reflection").click()
+    expect(page.get_by_role("heading", name="What you wrote")).to_be_visible()
+    expect(page.get_by_label("Your words")).to_have_value("Sitting with someone's pain without trying to fix it.")
+    expect(page.get_by_label("Your words")).not_to_be_editable()
+    assert_accessible(page, "refused form with the words given back")
