@@ -235,6 +235,14 @@ class Course:
     def required_steps(self) -> tuple[Step, ...]:
         return tuple(step for step in self.steps if not step.optional)
 
+    def step_number(self, step_id: str) -> int | None:
+        """A step's number among the required steps, counted as the course's progress is ("2 of 9 steps");
+        None for an optional step or an unknown id."""
+        step = self.step(step_id)
+        if step is None or step.optional:
+            return None
+        return sum(1 for earlier in self.steps[:self._index[step_id]] if not earlier.optional) + 1
+
     @property
     def assessment_steps(self) -> tuple[Step, ...]:
         return tuple(step for step in self.steps if step.assessment)

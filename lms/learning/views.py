@@ -273,8 +273,7 @@ def _render_step(course: Course, step: Step, enrolment: Enrolment, rows=None, *,
     left = [s for s in course.required_steps if s.id not in done_ids and s.id != step.id]
     context = {
         "course": course, "step": step, "enrolment": enrolment, "module": module,
-        # Counted like the course's progress ("2 of 9 steps"): required steps only; an optional one has no number.
-        "position": None if step.optional else [s.id for s in course.required_steps].index(step.id) + 1,
+        "position": course.step_number(step.id),
         "steps_left": left if enrolment.completed_at is None else [],
         "total": len(course.required_steps),
         "previous": course.previous_step(step.id), "next_step": course.next_step(step.id),

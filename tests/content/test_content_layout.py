@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from lms.content import ContentUrls, load_catalog
 
@@ -264,3 +265,12 @@ def test_catalog_is_immutable(load):
         catalog.courses["x"] = None  # type: ignore[index]
     with pytest.raises(dataclasses.FrozenInstanceError):
         catalog.course("listening").title = "x"  # type: ignore[misc]
+
+
+def test_step_numbers_count_required_steps_only():
+    """Numbered as progress counts them: the optional step has none, and the step after it is not pushed on."""
+    listening = load_catalog(Path(__file__).resolve().parents[1] / "fixtures" / "content").courses["listening"]
+    numbers = {step.id: listening.step_number(step.id) for step in listening.steps}
+    assert numbers == {"welcome": 1, "practice": 2, "roleplay": 3, "optional": None, "assessment": 4}
+    assert listening.step_number("no-such-step") is None
+    assert len(listening.required_steps) == 4
