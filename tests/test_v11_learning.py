@@ -295,7 +295,7 @@ def test_a_forged_attempt_number_gets_a_clear_message(client, started, session):
 def test_response_page_says_trainers_read_it_keeps_long_text_then_shows_guidance(client, started, session):
     url = "/courses/safety/steps/written"
     page = client.get(url).get_data(as_text=True)
-    assert "Your cohort trainers will read this, unlike a reflection." in page
+    assert "Your group’s trainers will read this, unlike a reflection." in page
     assert "A good message notices" not in page
     long = "y" * (RESPONSE_MAX_CHARS + 1)
     response = client.post(f"{url}/responses/first-message", data={"csrf_token": csrf_token(client, url), "text": long})

@@ -64,7 +64,7 @@ def test_the_coaching_loop(browser, live_server, users, session, viewport):
         browser_log_in(trainee, "owl@example.org")
         trainee.goto("/courses/coaching")
         trainee.get_by_role("button", name="Start the course").click()
-        expect(trainee.get_by_text("Your cohort trainers will read this, unlike a reflection.")).to_be_visible()
+        expect(trainee.get_by_text("Your group’s trainers will read this, unlike a reflection.")).to_be_visible()
         trainee.get_by_role("textbox", name="Write the first private message").fill("Hi moth, how are you?")
         trainee.get_by_role("button", name="Send response").click()
         expect(trainee.get_by_text("Waiting for a trainer to review your response").first).to_be_visible()
