@@ -38,11 +38,34 @@ Well done.
 """
 
 
+#: A note whose own text refers to another note: the node shows both.
+NESTED = """---
+title: Nested
+summary: A note within a note.
+endings:
+  pass: [win]
+---
+A briefing.
+
+## start
+Someone posts late.[^late]
+
+- [Reply](#win) (+1)
+
+## win
+Well done.
+
+[^late]: At 2 am, when the moderators are fewest.[^why]
+[^why]: Night shifts are the hardest to fill.
+"""
+
+
 @pytest.fixture
 def content_dir(tmp_path: Path) -> Path:
     root = tmp_path / "content"
     shutil.copytree(FIXTURE_CONTENT, root)
     (root / "scenarios" / "loop.md").write_text(LOOP)
+    (root / "scenarios" / "nested.md").write_text(NESTED)
     return root
 
 
@@ -106,3 +129,14 @@ def test_the_briefing_each_node_and_the_debrief_show_the_notes_they_link_to(clie
     debrief = client.get(run_url + "/debrief").get_data(as_text=True)
     _every_note_link_lands(debrief)
     assert debrief.count("At 2 am.") == 3
+
+
+def test_a_note_referred_to_inside_another_note_comes_with_it(client, users):
+    users.login(users.create())
+    run_url = start(client, "nested")
+    page = client.get(run_url).get_data(as_text=True)
+    _every_note_link_lands(page)
+    assert "when the moderators are fewest" in page and "Night shifts are the hardest to fill." in page
+    notes = page.split('<div class="footnote">', 1)[1].split("</div>", 1)[0]
+    assert notes.index("when the moderators are fewest") < notes.index("Night shifts are the hardest to fill.")
+    assert re.findall(r'<a class="footnote-ref" href="#[^"]+"[^>]*>(\d+)</a>', page) == ["1", "2"]

@@ -237,7 +237,8 @@ class _NotesPerPiece(Treeprocessor):
     holds its notes), the notes each piece refers to are copied to the end of its
     holder, numbered from 1 there, with ids 'fn:' + footnote_ids + 'HOLDER-' + label,
     so a page showing several pieces (or one piece twice, with prefix_ids)
-    has every note it links to, and no id twice.
+    has every note it links to, and no id twice. A note referred to only from
+    another note's text comes after it, in the same list.
     """
 
     def run(self, root: etree.Element) -> None:
@@ -288,9 +289,26 @@ class _NotesPerPiece(Treeprocessor):
             block = etree.Element("div", {"class": "footnote"})
             etree.SubElement(block, "hr")
             items = etree.SubElement(block, "ol")
-            for position, (note, refs) in enumerate(held.items(), start=1):
+            copies = []
+            position = 0
+            while position < len(held):  # a note may refer to another: that one joins the end of the list
+                note = list(held)[position]
                 li = copy.deepcopy(notes[note])
                 li.set("id", _held_id(note, footnotes, holder))
+                for sup in li.iter("sup"):
+                    link = sup.find("a")
+                    inner = link.get("href", "")[1:] if link is not None else ""
+                    if link is None or link.get("class") != "footnote-ref" or inner not in notes:
+                        continue
+                    refs = held.setdefault(inner, [])
+                    link.set("href", "#" + _held_id(inner, footnotes, holder))
+                    link.text = str(list(held).index(inner) + 1)
+                    ref_id = _held_id(sup.get("id", ""), footnotes, holder)
+                    sup.set("id", ref_id)
+                    refs.append(ref_id)
+                copies.append(li)
+                position += 1
+            for position, ((_note, refs), li) in enumerate(zip(held.items(), copies, strict=True), start=1):
                 _relink_backrefs(li, refs, title.format(position))
                 items.append(li)
             blocks[id(markers[holder])] = block
