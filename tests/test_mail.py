@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 from lms.admin.models import AuditEntry
 from lms.catalog.services import catalog
 from lms.cohorts import services as cohorts
+from lms.core import clock
 from lms.core.config import ConfigError
 from lms.core.db import db
 from lms.core.models import utcnow
@@ -448,7 +449,8 @@ def test_a_trainee_who_joined_after_the_due_date_is_never_overdue_where_a_traine
     """As on their own My training page and in reminders (cohorts.joining): the date was past when they came."""
     trainee, cohort = _trainee_in_cohort(session, users, trainer, due=TODAY - timedelta(days=3))
     newcomer = users.create(email="nia@example.org", display_name="Nia Newcomer")
-    join(session, cohort, newcomer, joined_at=utcnow() - timedelta(hours=1))
+    joined_at = utcnow() - timedelta(hours=1)
+    join(session, cohort, newcomer, joined_at=joined_at)
     users.login(trainer)
     url = f"/trainer/cohorts/{cohort.id}/progress"
     page = client.get(url).get_data(as_text=True)
@@ -460,6 +462,9 @@ def test_a_trainee_who_joined_after_the_due_date_is_never_overdue_where_a_traine
     assert "Nia Newcomer" in client.get(url + "?status=not_started").get_data(as_text=True)
     board = client.get("/trainer/needs-you").get_data(as_text=True)
     assert "Overdue (1)" in board and "Tom Trainee" in board and "Nia Newcomer" not in board
+    export = client.get(url + ".csv").get_data(as_text=True)
+    newcomer_line = next(line for line in export.splitlines() if line.startswith("Nia Newcomer"))
+    assert newcomer_line.split(",")[1] == str(clock.local_date(joined_at)) and ",Not started," in newcomer_line
     record = client.get(f"/trainer/cohorts/{cohort.id}/trainees/{newcomer.id}").get_data(as_text=True)
     assert "joined after the due date" in record and "not counted overdue" in record
     response = post(client, f"/trainer/cohorts/{cohort.id}/nudge", {"user_ids": [trainee.id, newcomer.id]},

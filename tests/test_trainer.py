@@ -398,9 +398,10 @@ def test_csv_exports_are_attachments_and_defuse_formulas(client, session, traine
     assert response.mimetype == "text/csv" and response.headers["Cache-Control"] == "no-store"
     assert response.headers["Content-Disposition"].startswith("attachment; filename=")
     rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
-    assert rows[0][:3] == ["Name", "Last active", "Listening basics: status"]
+    assert rows[0][:4] == ["Name", "Joined", "Last active", "Listening basics: status"]
     names = {row[0]: row for row in rows[1:]}
-    assert "'=HYPERLINK(\"http://evil\",\"x\")" in names and names["Plain Name"][2:4] == ["In progress", "25"]
+    assert "'=HYPERLINK(\"http://evil\",\"x\")" in names and names["Plain Name"][3:5] == ["In progress", "25"]
+    assert names["Plain Name"][1] == "2020-01-01"  # when join() puts members in
 
     filtered = client.get(f"{base}/progress.csv?status=in_progress").get_data(as_text=True)
     assert "Plain Name" in filtered and "HYPERLINK" not in filtered

@@ -49,14 +49,16 @@ def to_csv(header: Iterable[Any], rows: Iterable[Iterable[Any]]) -> str:
 
 
 def progress_csv(session: DbSession, cohort: Cohort, catalog: Catalog, query: Query, today: date) -> str:
-    """Every member (filters and sort as on the page), one status and percent column per course."""
+    """Every member (filters and sort as on the page), when they joined, and one status, percent and due date
+    column per course (someone who joined after a due date is not overdue for it: cohorts.joining)."""
     table = progress_table(session, cohort, catalog, query, today, page_size=None)
-    header: list[str] = ["Name", "Last active"]
+    header: list[str] = ["Name", "Joined", "Last active"]
     for column in table.columns:
         header += [f"{column.title}: status", f"{column.title}: %", f"{column.title}: due"]
     rows = []
     for row in table.rows:
-        line: list[Any] = [row.name, clock.local_date(row.last_active) if row.last_active else ""]
+        line: list[Any] = [row.name, clock.local_date(row.joined_at) if row.joined_at else "",
+                           clock.local_date(row.last_active) if row.last_active else ""]
         for cell in row.cells:
             line += [cell.label, cell.percent, cell.due_on or ""]
         rows.append(line)

@@ -126,6 +126,7 @@ class Row:
     name: str
     last_active: datetime | None
     cells: tuple[Cell, ...]
+    joined_at: datetime | None = None  # when they joined this cohort
 
 
 @dataclass(frozen=True)
@@ -562,7 +563,7 @@ def progress_table(session: DbSession, cohort: Cohort, catalog: Catalog, query: 
         mine = [facts.get((user_id, c.course_id)) for c in columns]
         last = max((f.last_active for f in mine if f and f.last_active), default=None)
         rows.append(Row(user_id, name, last, tuple(_cell(c, f, today, joined_at)
-                                                   for c, f in zip(columns, mine, strict=False))))
+                                                   for c, f in zip(columns, mine, strict=False)), joined_at))
     return Table(columns, all_columns, tuple(rows), page, pages, total, query)
 
 
