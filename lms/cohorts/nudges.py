@@ -64,13 +64,17 @@ def nudge(session: DbSession, actor: User, cohort: Cohort, user_ids: list[int], 
             Enrolment.completed_at.is_not(None)))}
     reminders = []
     for member in members:
-        # Dates as ISO strings: the e-mail writes them out in the trainee's language when it is sent.
-        # Past due for someone who joined after the date: asked to do it soon, never told it is overdue.
-        todo = [{"id": c.course_id, "title": courses[c.course_id].title,
-                 "due_on": c.due_on.isoformat() if c.due_on else None,
-                 "overdue": bool(c.due_on and c.due_on < today) and not joined_after(joined[member], c.due_on),
-                 "joined_after": bool(c.due_on and c.due_on < today) and joined_after(joined[member], c.due_on)}
-                for c in live if (member.id, c.course_id) not in done]
+        todo = []
+        for c in live:
+            if (member.id, c.course_id) in done:
+                continue
+            past_due = c.due_on is not None and c.due_on < today
+            # Past due for someone who joined after the date: asked to do it soon, never told it is overdue.
+            late = past_due and joined_after(joined[member], c.due_on)
+            # Dates as ISO strings: the e-mail writes them out in the trainee's language when it is sent.
+            todo.append({"id": c.course_id, "title": courses[c.course_id].title,
+                         "due_on": c.due_on.isoformat() if c.due_on else None,
+                         "overdue": past_due and not late, "joined_after": late})
         if todo:
             reminders.append(Reminder(member.id, f"cohort:{cohort.id}", "nudge", today, "nudge",
                                       {"kind": "nudge", "trainer_name": actor.display_name, "cohort_name": cohort.name,

@@ -257,7 +257,6 @@ class _NotesPerPiece(Treeprocessor):
         notes = {li.get("id", ""): li for li in (ol if ol is not None else ())}
         # holder -> note id -> the new ids of its references there (a dict keeps the notes in order)
         holders: dict[int, dict[str, list[str]]] = {}
-        number: dict[tuple[str, int], int] = {}  # (note, holder) -> its number there
         start = 0
         children = list(root)
         for piece, marker in enumerate(markers):
@@ -266,20 +265,7 @@ class _NotesPerPiece(Treeprocessor):
             held = holders.setdefault(holder, {})
             for element in children[start:end]:
                 for sup in element.iter("sup"):
-                    link = sup.find("a")
-                    if link is None or link.get("class") != "footnote-ref":
-                        continue
-                    note = link.get("href", "")[1:]
-                    if note not in notes:
-                        continue
-                    refs = held.setdefault(note, [])
-                    if not refs:
-                        number[note, holder] = len(held)
-                    link.set("href", "#" + _held_id(note, footnotes, holder))
-                    link.text = str(number[note, holder])
-                    ref_id = _held_id(sup.get("id", ""), footnotes, holder)
-                    sup.set("id", ref_id)
-                    refs.append(ref_id)
+                    _hold(sup, notes, held, holder, footnotes)
             start = end + 1
         title = footnotes.getConfig("BACKLINK_TITLE")
         blocks: dict[int, etree.Element] = {}  # id(marker) -> the notes that go just before it
@@ -289,25 +275,14 @@ class _NotesPerPiece(Treeprocessor):
             block = etree.Element("div", {"class": "footnote"})
             etree.SubElement(block, "hr")
             items = etree.SubElement(block, "ol")
-            copies = []
-            position = 0
-            while position < len(held):  # a note may refer to another: that one joins the end of the list
-                note = list(held)[position]
+            copies: list[etree.Element] = []
+            while len(copies) < len(held):  # a note may refer to another: that one joins the end of the list
+                note = list(held)[len(copies)]
                 li = copy.deepcopy(notes[note])
                 li.set("id", _held_id(note, footnotes, holder))
                 for sup in li.iter("sup"):
-                    link = sup.find("a")
-                    inner = link.get("href", "")[1:] if link is not None else ""
-                    if link is None or link.get("class") != "footnote-ref" or inner not in notes:
-                        continue
-                    refs = held.setdefault(inner, [])
-                    link.set("href", "#" + _held_id(inner, footnotes, holder))
-                    link.text = str(list(held).index(inner) + 1)
-                    ref_id = _held_id(sup.get("id", ""), footnotes, holder)
-                    sup.set("id", ref_id)
-                    refs.append(ref_id)
+                    _hold(sup, notes, held, holder, footnotes)
                 copies.append(li)
-                position += 1
             for position, ((_note, refs), li) in enumerate(zip(held.items(), copies, strict=True), start=1):
                 _relink_backrefs(li, refs, title.format(position))
                 items.append(li)
@@ -319,6 +294,22 @@ class _NotesPerPiece(Treeprocessor):
                     placed.append(blocks[id(child)])
                 placed.append(child)
             root[:] = placed
+
+
+def _hold(sup: etree.Element, notes: Mapping[str, etree.Element], held: dict[str, list[str]], holder: int,
+          footnotes: FootnoteExtension) -> None:
+    """Point a footnote reference (`sup`) at its note's copy at the end of `holder`, numbered by its place in
+    `held` (the note joins it if new), and give the reference an id of its own there."""
+    link = sup.find("a")
+    note = link.get("href", "")[1:] if link is not None else ""
+    if link is None or link.get("class") != "footnote-ref" or note not in notes:
+        return
+    refs = held.setdefault(note, [])
+    link.set("href", "#" + _held_id(note, footnotes, holder))
+    link.text = str(list(held).index(note) + 1)
+    ref_id = _held_id(sup.get("id", ""), footnotes, holder)
+    sup.set("id", ref_id)
+    refs.append(ref_id)
 
 
 def _held_id(note_id: str, footnotes: FootnoteExtension, holder: int) -> str:
