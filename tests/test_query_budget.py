@@ -60,9 +60,10 @@ def test_a_step_page_first_view_and_reload(app, client, users, session):
     reload = _get(app, client, plain)
     assert len(reload) == 2 and not _writes(reload), reload  # a quick reload writes nothing
 
-    # A step with a practice question and a reflection adds one read for each.
+    # A step with a practice question and a reflection reads them in the same query as the
+    # enrolment: still three.
     with_questions = _get(app, client, f"/courses/{COURSE}/steps/welcome")
-    assert len(with_questions) == 5, with_questions
+    assert len(with_questions) == 3, with_questions
     assert _place(session, user) == ("welcome", ["optional", "welcome"])
 
 
@@ -78,7 +79,7 @@ def test_the_count_does_not_grow_with_the_steps_opened(app, client, users, sessi
         assert len(_writes(statements)) == 1, statements
         counts.append(len(statements))
         assert _place(session, user)[0] == step  # the enrolment's place follows every visit
-    assert counts == [5, 3, 5, 3, 5, 3], counts
+    assert counts == [3, 3, 3, 3, 3, 3], counts
 
 
 def test_a_role_play_node_reads_the_user_and_the_run(app, client, users):

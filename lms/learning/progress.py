@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from flask_babel import gettext
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, and_, bindparam, literal_column, select, true, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -25,6 +25,8 @@ from lms.learning.models import (
     RESPONSE_SUBMITTED,
     AssessmentAttempt,
     Enrolment,
+    QuestionAnswer,
+    ReflectionEntry,
     ResponseEntry,
     StepConfirmation,
     StepProgress,
@@ -131,28 +133,79 @@ def visit_is_recorded(enrolment: Enrolment, step: Step, rows: Mapping[str, StepP
             and utcnow() - enrolment.last_active_at < VISIT_RESOLUTION)
 
 
-#: The step page's read (`enrolment_with_rows`), built once: SQLAlchemy then neither builds it nor works
-#: out its cache key again on each view.
-_ENROLMENT_WITH_ROWS = (
-    select(Enrolment, StepProgress).outerjoin(StepProgress, StepProgress.enrolment_id == Enrolment.id)
-    .where(Enrolment.id == select(Enrolment.id)
-           .where(Enrolment.user_id == bindparam("user_id"), Enrolment.course_id == bindparam("course_id"))
-           .order_by(Enrolment.cycle.desc()).limit(1).scalar_subquery()))
+@dataclass
+class StepPageReads:
+    """What a step page reads before it renders, in one query (`step_page_reads`)."""
+
+    enrolment: Enrolment | None
+    #: Every step opened in the enrolment, by step id.
+    rows: dict[str, StepProgress]
+    #: The trainee's latest answers to the step's practice questions, by question id.
+    answers: dict[str, QuestionAnswer]
+    #: The trainee's reflections on the step's prompts, by reflection id.
+    reflections: dict[str, ReflectionEntry]
 
 
-def enrolment_with_rows(session: DbSession, user_id: int,
-                        course_id: str) -> tuple[Enrolment | None, dict[str, StepProgress]]:
-    """The newest cycle of the user's enrolment in the course and every step opened in it, in one query.
+def _newest_enrolment_id() -> Any:
+    return (select(Enrolment.id)
+            .where(Enrolment.user_id == bindparam("user_id"), Enrolment.course_id == bindparam("course_id"))
+            .order_by(Enrolment.cycle.desc()).limit(1).scalar_subquery())
 
-    What a step page needs before it renders: `latest_enrolment` and `step_rows` joined.
+
+def _step_page_read(with_answers: bool, with_reflections: bool) -> Any:
+    """The step page's read: the newest enrolment, every step opened in it and, as the step asks, its answers and
+    reflections.
+
+    One row per opened step, answer and reflection, not their product: each kind of row is joined to one of a
+    few numbered copies of the enrolment row (`kinds`), the others' columns left NULL.
     """
-    enrolment: Enrolment | None = None
-    rows: dict[str, StepProgress] = {}
-    for found, row in session.execute(_ENROLMENT_WITH_ROWS, {"user_id": user_id, "course_id": course_id}):
-        enrolment = found
+    if not (with_answers or with_reflections):
+        return (select(Enrolment, StepProgress)
+                .outerjoin(StepProgress, StepProgress.enrolment_id == Enrolment.id)
+                .where(Enrolment.id == _newest_enrolment_id()))
+    numbers = [1] + [2] * with_answers + [3] * with_reflections
+    kinds = union_all(*(select(literal_column(str(n)).label("kind")) for n in numbers)).subquery("kinds")
+    entities = [Enrolment, StepProgress] + [QuestionAnswer] * with_answers + [ReflectionEntry] * with_reflections
+    statement = (select(*entities).select_from(Enrolment).join(kinds, true())
+                 .outerjoin(StepProgress, and_(kinds.c.kind == 1, StepProgress.enrolment_id == Enrolment.id)))
+    if with_answers:
+        statement = statement.outerjoin(QuestionAnswer, and_(
+            kinds.c.kind == 2, QuestionAnswer.enrolment_id == Enrolment.id,
+            QuestionAnswer.question_id.in_(bindparam("question_ids", expanding=True))))
+    if with_reflections:
+        statement = statement.outerjoin(ReflectionEntry, and_(
+            kinds.c.kind == 3, ReflectionEntry.user_id == Enrolment.user_id,
+            ReflectionEntry.course_id == Enrolment.course_id,
+            ReflectionEntry.reflection_id.in_(bindparam("reflection_ids", expanding=True))))
+    return statement.where(Enrolment.id == _newest_enrolment_id())
+
+
+#: The four shapes of the step page's read, built once: SQLAlchemy then neither builds them nor works out their
+#: cache keys again on each view.
+_STEP_PAGE_READS = {(a, r): _step_page_read(a, r) for a in (False, True) for r in (False, True)}
+
+
+def step_page_reads(session: DbSession, user_id: int, course_id: str, step: Step) -> StepPageReads:
+    """The newest cycle of the user's enrolment in the course, every step opened in it, and the step's practice
+    answers (not an assessment's: those are the attempt's) and reflections, in one query."""
+    with_answers = bool(step.questions) and not step.assessment
+    with_reflections = bool(step.reflections)
+    parameters: dict[str, Any] = {"user_id": user_id, "course_id": course_id}
+    if with_answers:
+        parameters["question_ids"] = [q.id for q in step.questions]
+    if with_reflections:
+        parameters["reflection_ids"] = [r.id for r in step.reflections]
+    reads = StepPageReads(None, {}, {}, {})
+    for found, row, *extra in session.execute(_STEP_PAGE_READS[with_answers, with_reflections], parameters):
+        reads.enrolment = found
         if row is not None:
-            rows[row.step_id] = row
-    return enrolment, rows
+            reads.rows[row.step_id] = row
+        for item in extra:
+            if isinstance(item, QuestionAnswer):
+                reads.answers[item.question_id] = item
+            elif isinstance(item, ReflectionEntry):
+                reads.reflections[item.reflection_id] = item
+    return reads
 
 
 def step_rows(session: DbSession, enrolment_id: int) -> dict[str, StepProgress]:

@@ -40,7 +40,7 @@ from lms.core.services import ServiceError
 from lms.core.web import Confirmation, ask_to_confirm, confirmed, service_call
 from lms.learning import assessments, assigned, confirmations, progress, questions, reflections, responses
 from lms.learning.forms import AudienceForm, ReflectionForm, ResponseForm
-from lms.learning.models import CONFIRMATION_READY, Enrolment, StepProgress
+from lms.learning.models import CONFIRMATION_READY, Enrolment
 from lms.roleplay import runs
 
 bp = Blueprint("learn", __name__, template_folder="templates")
@@ -116,16 +116,16 @@ def _enrolment(course: Course) -> Enrolment:
     return enrolment
 
 
-def _open_step_with_rows(course_id: str, step_id: str) -> tuple[Course, Step, Enrolment, dict[str, StepProgress]]:
-    """As `_open_step`, with the steps opened so far, read in the same query as the enrolment."""
+def _open_step_with_reads(course_id: str, step_id: str) -> tuple[Course, Step, Enrolment, progress.StepPageReads]:
+    """As `_open_step`, with what the step page shows read in the same query as the enrolment."""
     course = _course(course_id)
     step = _step(course, step_id)
     _require_prerequisites(course)
-    enrolment, rows = progress.enrolment_with_rows(db.session, current_user.id, course.id)
-    if enrolment is None:
+    reads = progress.step_page_reads(db.session, current_user.id, course.id, step)
+    if reads.enrolment is None:
         flash(gettext("Start the course first: its introduction tells you what it covers."), "info")
         abort(redirect(url_for(".course", course_id=course.id)))
-    return course, step, enrolment, rows
+    return course, step, reads.enrolment, reads
 
 
 def _open_step(course_id: str, step_id: str) -> tuple[Course, Step, Enrolment]:
@@ -233,7 +233,8 @@ def retake(course_id: str):
 
 @bp.route("/courses/<course_id>/steps/<step_id>")
 def step(course_id: str, step_id: str):
-    course, step, enrolment, rows = _open_step_with_rows(course_id, step_id)
+    course, step, enrolment, reads = _open_step_with_reads(course_id, step_id)
+    rows = reads.rows
     if step.content_notes and step.id not in rows and request.args.get("notes") != "continue":
         # First visit to a step with a content note: say what is coming before showing it.
         return render_template("learn/step_notes.html", course=course, step=step,
@@ -246,15 +247,21 @@ def step(course_id: str, step_id: str):
         # shown, so a reload shows the same form and the next attempt a new one.
         with write_transaction(db.session):
             assessments.prepare(db.session, enrolment, step)
-    return _render_step(course, step, enrolment, rows)
+    return _render_step(course, step, enrolment, reads=reads)
 
 
 def _render_step(course: Course, step: Step, enrolment: Enrolment, rows=None, *, errors: dict[str, str] | None = None,
                  drafts: dict[str, list[int]] | None = None, texts: dict[str, str] | None = None,
-                 status: int = 200):
-    """The step page; POST views re-render it with errors (by question or reflection id) and what was sent."""
+                 reads: progress.StepPageReads | None = None, status: int = 200):
+    """The step page; POST views re-render it with errors (by question or reflection id) and what was sent.
+
+    The steps opened, the practice answers and the reflections come from `reads` when the step view read them
+    with the enrolment (`progress.step_page_reads`); otherwise they are read here.
+    """
     session = db.session
-    if rows is None:
+    if reads is not None:
+        rows = reads.rows
+    elif rows is None:
         rows = progress.step_rows(session, enrolment.id)
     if drafts is None and step.assessment:  # answers kept from a break, until submitted
         draw = assessments.state(session, enrolment.id, step).draw
@@ -279,9 +286,11 @@ def _render_step(course: Course, step: Step, enrolment: Enrolment, rows=None, *,
         "previous": course.previous_step(step.id), "next_step": course.next_step(step.id),
         "done": done, "waiting": waiting, "max_response": RESPONSE_MAX_CHARS, "responses": response_entries,
         "confirmation": confirmation,
-        "answers": questions.answers_for_step(session, enrolment.id, step) if not step.assessment else {},
+        "answers": reads.answers if reads is not None
+        else questions.answers_for_step(session, enrolment.id, step) if not step.assessment else {},
         "assessment": assessments.state(session, enrolment.id, step) if step.assessment else None,
-        "reflections": reflections.for_step(session, current_user.id, course.id, step),
+        "reflections": reads.reflections if reads is not None
+        else reflections.for_step(session, current_user.id, course.id, step),
         "scenario": scenario,
         "unfinished_run": runs.resumable_run(session, current_user.id, scenario.id, enrolment.id, step.id)
         if scenario else None,
