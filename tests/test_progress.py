@@ -183,3 +183,46 @@ def test_a_quick_reload_needs_no_write(app, users, session):
     assert not progress.visit_is_recorded(enrolment, course.step("practice"), rows)
     enrolment.last_active_at -= progress.VISIT_RESOLUTION + timedelta(seconds=1)
     assert not progress.visit_is_recorded(enrolment, step, rows)
+
+
+def test_the_step_pages_one_read_holds_only_the_trainees_own_rows(app, users, session):
+    """`step_page_reads`: the newest enrolment, its opened steps, and the step's answers and reflections,
+    the trainee's own only; answers belong to a cycle, reflections to the person (FORMAT.md §3.3)."""
+    from lms.core.models import utcnow
+    from lms.learning import questions, reflections
+
+    owner, other = users.create(), users.create()
+    course = _course(app)
+    welcome, optional = course.step("welcome"), course.step("optional")
+    question, prompt = welcome.questions[0], welcome.reflections[0]
+    right = [i for i, choice in enumerate(question.choices) if choice.correct]
+    with app.app_context():
+        for user, words in ((owner, "mine"), (other, "someone else's")):
+            enrolment = progress.enrol(session, user.id, course)
+            progress.record_visit(session, enrolment, welcome)
+            questions.answer(session, enrolment, course, welcome, question, right if user is owner else [0])
+            reflections.save(session, user.id, course, welcome, prompt, words)
+        progress.record_visit(session, progress.latest_enrolment(session, owner.id, course.id), optional)
+        session.commit()
+
+        reads = progress.step_page_reads(session, owner.id, course.id, welcome)
+        assert reads.enrolment is not None and reads.enrolment.user_id == owner.id
+        assert set(reads.rows) == {"welcome", "optional"}
+        assert {q: a.selected for q, a in reads.answers.items()} == {question.id: right}
+        assert {r: e.text for r, e in reads.reflections.items()} == {prompt.id: "mine"}
+        # A step without questions or reflections reads neither.
+        plain = progress.step_page_reads(session, owner.id, course.id, optional)
+        assert set(plain.rows) == {"welcome", "optional"} and plain.answers == {} and plain.reflections == {}
+
+        # A retake: a new cycle with nothing opened or answered yet, the reflections still the person's.
+        reads.enrolment.completed_at = utcnow()
+        progress.start_retake(session, owner.id, course)
+        session.commit()
+        again = progress.step_page_reads(session, owner.id, course.id, welcome)
+        assert again.enrolment is not None and again.enrolment.cycle == 2
+        assert again.rows == {} and again.answers == {}
+        assert {r: e.text for r, e in again.reflections.items()} == {prompt.id: "mine"}
+        # No enrolment at all: nothing.
+        nobody = users.create()
+        assert progress.step_page_reads(session, nobody.id, course.id, welcome) == progress.StepPageReads(
+            None, {}, {}, {})
