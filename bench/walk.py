@@ -6,7 +6,8 @@ practice question (POST, then the page again), take the assessment, play each
 role-play to its end (start, node, choice, node, ... debrief) and mark plain
 steps done, following every redirect. Every write is the real one, and is
 checked afterwards against the database (visits, answers, choices). 32
-connections at once, under gunicorn with 2 sync workers, on SQLite or on a
+connections at once, under gunicorn with 2 sync workers started as the README
+deploys the app (the project's settings, `--preload`), on SQLite or on a
 throwaway PostgreSQL (`--db postgresql`).
 
 In the same run, interleaved over rounds, the same load generator fetches a
@@ -57,6 +58,8 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 PASSWORD = "bench passphrase for a trainee"
 ALL_COURSES = ("peer-support-basics", "night-shift-moderation", "moderating-with-care")
+#: How the app's gunicorn is started, besides the workers and the address: as the README deploys it.
+APP_SERVER_OPTIONS = ("-c", "python:lms.core.gunicorn_conf", "--preload")
 TARGET_BARE = 0.40  # SQLite: walk throughput / bare page's
 TARGET_ONE_QUERY = 0.75  # PostgreSQL: walk throughput / one-query page's
 TARGET_P99_MS = 50.0
@@ -556,13 +559,15 @@ def main() -> None:
         _bare_app.create_table()  # type: ignore[attr-defined]
 
         ports = {name: _free_port() for name in apps}
-        masters = {name: start_gunicorn(stack, "app:app", ports[name], {**env, **extra}, workdir / f"{ports[name]}.log")
+        # The app as the README deploys it: the project's gunicorn settings, preloaded.
+        masters = {name: start_gunicorn(stack, "app:app", ports[name], {**env, **extra}, workdir / f"{ports[name]}.log",
+                                        options=APP_SERVER_OPTIONS)
                    for name, extra in apps.items()}
         bare_port = _free_port()
         masters["bare"] = start_gunicorn(stack, "_bare_app:app", bare_port,
                                          {**env, "BENCH_TEMPLATE_BYTES": str(BASELINE_BYTES)}, workdir / "bare.log",
                                          chdir=BENCH)
-        print(f"bench/walk.py: {args.db}; gunicorn 2 sync workers; {args.connections} connections; "
+        print(f"bench/walk.py: {args.db}; gunicorn 2 sync workers (--preload, lms.core.gunicorn_conf); {args.connections} connections; "
               f"{args.trainees} trainees per round walking {', '.join(courses)}; {args.rounds} round(s); "
               f"{os.cpu_count()} CPUs", flush=True)
 

@@ -157,7 +157,11 @@ class CatalogHolder:
         return self._catalog
 
     def reload(self) -> Catalog:
-        """Load the folder again and swap it in, keeping working versions of broken units."""
+        """Load the folder again and swap it in, keeping working versions of broken units.
+
+        In a process that sets its long-lived objects aside from the garbage collector (a gunicorn worker), the
+        new catalogue is set aside too, and the old one given back to the collector.
+        """
         with self._lock:
             started = time.perf_counter()
             # Read before loading: a reload requested during the load is seen at the next check.
@@ -177,6 +181,8 @@ class CatalogHolder:
             self.generation += 1
             self._fingerprint = fingerprint
             self._report(fresh, kept, time.perf_counter() - started)
+            if warm.long_lived_set_aside():  # a gunicorn worker: the old catalogue thawed and freed, the new set aside
+                warm.set_aside_long_lived()
             return catalog
 
     def _report(self, fresh: Catalog, kept: list[str], seconds: float) -> None:
