@@ -567,7 +567,8 @@ def main() -> None:
         masters["bare"] = start_gunicorn(stack, "_bare_app:app", bare_port,
                                          {**env, "BENCH_TEMPLATE_BYTES": str(BASELINE_BYTES)}, workdir / "bare.log",
                                          chdir=BENCH)
-        print(f"bench/walk.py: {args.db}; gunicorn 2 sync workers (--preload, lms.core.gunicorn_conf); {args.connections} connections; "
+        print(f"bench/walk.py: {args.db}; gunicorn 2 sync workers (--preload, lms.core.gunicorn_conf); "
+              f"{args.connections} connections; "
               f"{args.trainees} trainees per round walking {', '.join(courses)}; {args.rounds} round(s); "
               f"{os.cpu_count()} CPUs", flush=True)
 
