@@ -83,3 +83,25 @@ def test_another_cohorts_trainer_sees_none_of_it(app, session, users, world):
     other = users.create(role="trainer", display_name="Other Trainer")
     make_cohort(session, other, "Elsewhere", courses=("listening",))
     assert insight.run_counts(session, other) == {}
+
+
+def test_a_cohorts_own_runs_are_its_courses_and_shared_practice(session, users, trainer, world):
+    """`runs_open_in(cohort)`, what the cohort's skills export reads: not a course run from a course only another
+    cohort assigned (even to the same trainer), never a practice run the trainee keeps to themselves."""
+    from sqlalchemy import select
+
+    from lms.cohorts.services import runs_open_in
+
+    cohort, sam, runs = world
+    other = make_cohort(session, trainer, "Advanced group", courses=("advanced",))
+    join(session, other, sam)
+    session.commit()
+
+    def open_in(group) -> set[int]:
+        return set(session.scalars(select(ScenarioRun.id).where(runs_open_in(group))))
+
+    assert open_in(cohort) == {runs["course"].id, runs["shared"].id}
+    assert open_in(other) == {runs["other_course"].id, runs["shared"].id}
+    session.execute(update(ScenarioRun).where(ScenarioRun.id == runs["shared"].id)
+                    .values(shared_with_trainers_at=None))
+    assert open_in(cohort) == {runs["course"].id}

@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
 from lms.accounts.models import User
 from lms.catalog.services import catalog
@@ -15,6 +16,7 @@ from lms.core import clock
 from lms.core.models import utcnow
 from lms.learning import assessments, confirmations, progress, responses
 from lms.roleplay import runs
+from lms.roleplay.models import ScenarioRun
 from tests.factories import join, make_cohort
 
 CONTENT = Path(__file__).parent / "fixtures" / "v11_all"
@@ -119,6 +121,32 @@ def test_assessment_and_skill_exports(app, client, session, users, world):
     page = client.get(f"/trainer/cohorts/{cohort.id}/trainees/{_robin.id}").get_data(as_text=True)
     assert "Missed a question that must be right: “Do you promise to keep a secret about risk?”" in page
     assert "response waiting for review" in page
+
+
+def test_the_skills_export_holds_only_runs_open_to_the_cohorts_trainers(app, session, world):
+    """A practice run the trainee did not share, or no longer shares, is private: it is neither a row nor the
+    run a row is taken from (which runs a cohort's trainers may read: tests/test_run_visibility.py)."""
+    _tess, robin, cohort, content = world
+    handover = content.scenario("night-handover")
+
+    def rows() -> list[tuple[str, str, str, str]]:
+        return [(r["Result"], r["Skill"], r["Score"], r["Best possible"])
+                for r in _rows(_in(app, exports.skills_csv, session, cohort, content))]
+
+    shared = [("Passed", "Listening well", "3", "4"), ("Passed", "Escalating risk", "4", "4")]
+    assert rows() == shared
+    private = runs.start_run(session, robin.id, handover)  # played after the shared ones, not shared
+    for position, index in enumerate([ALERT, 0, 0, 0]):
+        runs.choose(session, private, handover, position, index)
+    session.commit()
+    assert private.finished_at is not None and rows() == shared  # still the last shared run's scores
+    session.execute(update(ScenarioRun).values(shared_with_trainers_at=None))  # the trainee stops sharing
+    session.commit()
+    assert rows() == []
+
+
+def test_a_negative_score_stays_a_number_in_a_spreadsheet():
+    assert exports.to_csv(["Score"], [[-5], ["-5"], [0]]).splitlines() == ["Score", "-5", "'-5", "0"]
 
 
 def test_exports_of_an_empty_cohort_have_just_their_headers(session, users, app):

@@ -23,6 +23,7 @@ from lms.accounts.models import User
 from lms.certificates.models import Certificate
 from lms.cohorts.models import Cohort, CohortMember
 from lms.cohorts.reports import Query, choice_of, columns_for, progress_table, question_texts
+from lms.cohorts.services import runs_open_in
 from lms.content import Catalog
 from lms.core import clock
 from lms.core.db import DbSession
@@ -35,7 +36,12 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value: Any) -> str:
-    """The value as text, defused with a leading quote if a spreadsheet would run it."""
+    """The value as text, defused with a leading quote if a spreadsheet would run it.
+
+    A number is written as it is, so a negative score stays a number the spreadsheet can add up: only text
+    can carry a formula."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
     text = "" if value is None else value.isoformat() if isinstance(value, date) else str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
@@ -113,10 +119,11 @@ def assessments_csv(session: DbSession, cohort: Cohort, catalog: Catalog) -> str
 
 def skills_csv(session: DbSession, cohort: Cohort, catalog: Catalog) -> str:
     """Per-skill results (FORMAT.md §7.3): one row per member, role-play and skill, from the member's most
-    recent finished run of each role-play that declares skills (as the role-play insight counts them)."""
+    recent finished run of each role-play that declares skills, among the runs open to this cohort's trainers
+    (`runs_open_in`: the cohort's courses, and practice runs the trainee shared; never an unshared one)."""
     scenarios = {s.id: s for s in catalog.scenarios.values() if s.skills}
     latest = (select(func.max(ScenarioRun.id))
-              .where(ScenarioRun.user_id.in_(_members(cohort)), ScenarioRun.outcome.is_not(None),
+              .where(runs_open_in(cohort), ScenarioRun.outcome.is_not(None),
                      ScenarioRun.scenario_id.in_(list(scenarios) or [""]))
               .group_by(ScenarioRun.user_id, ScenarioRun.scenario_id))
     runs = session.execute(

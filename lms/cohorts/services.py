@@ -82,13 +82,27 @@ def runs_open_to(viewer: User) -> ColumnElement[bool]:
     Course-step runs of a course assigned to a cohort of the trainee's that the viewer
     supervises, and practice runs the trainee chose to share with their trainers.
     Unshared practice runs are private to the trainee: no trainer or admin reads or counts them."""
-    course_run = exists(
-        select(Enrolment.id).where(Enrolment.id == ScenarioRun.enrolment_id,
-                                   Enrolment.course_id.in_(courses_open_to(viewer, ScenarioRun.user_id))))
-    shared_practice = and_(ScenarioRun.enrolment_id.is_(None), ScenarioRun.shared_with_trainers_at.is_not(None))
     visible = supervised_user_ids(viewer)
-    condition = or_(course_run, shared_practice)
+    condition = _course_or_shared_run(courses_open_to(viewer, ScenarioRun.user_id))
     return condition if visible is None else and_(ScenarioRun.user_id.in_(visible), condition)
+
+
+def runs_open_in(cohort: Cohort) -> ColumnElement[bool]:
+    """An SQL condition on ScenarioRun: the runs of the cohort's members that its trainers may read *as this
+    cohort's*: course-step runs of the courses assigned to it, and practice runs the trainee shared.
+
+    Not a run from a course only another cohort assigned; never an unshared practice run."""
+    members = select(CohortMember.user_id).where(CohortMember.cohort_id == cohort.id)
+    assigned = select(CohortCourse.course_id).where(CohortCourse.cohort_id == cohort.id)
+    return and_(ScenarioRun.user_id.in_(members), _course_or_shared_run(assigned))
+
+
+def _course_or_shared_run(course_ids) -> ColumnElement[bool]:
+    """A run on a step of one of `course_ids` (a subquery), or a practice run its trainee shared."""
+    course_run = exists(
+        select(Enrolment.id).where(Enrolment.id == ScenarioRun.enrolment_id, Enrolment.course_id.in_(course_ids)))
+    shared_practice = and_(ScenarioRun.enrolment_id.is_(None), ScenarioRun.shared_with_trainers_at.is_not(None))
+    return or_(course_run, shared_practice)
 
 
 def member_of(session: DbSession, cohort: Cohort, user_id: int) -> User | None:
