@@ -121,3 +121,12 @@ def test_the_content_commands_help_is_in_the_terminals_language_without_the_app(
     english = subprocess.run([*lms, "check", "--help"], env={**environment, "LANG": "en_GB.UTF-8"},
                              capture_output=True, text=True, timeout=60)
     assert "Validate a content folder" in english.stdout and "Dilysu" not in english.stdout
+
+
+def test_a_cohort_number_in_other_digits_is_a_usage_message(runner, tmp_path):
+    """'²' passes `str.isdigit` but `int()` refuses it: the command's own message, not a traceback."""
+    for junk in ("²", "99999999999999999999"):
+        result = runner.invoke(args=["certificates", "print", "--cohort", junk, "-o", str(tmp_path / "x.pdf")],
+                               env=ENGLISH)
+        assert result.exit_code == 2, result.output
+        assert f"--cohort needs a cohort's number, like 12, not “{junk}”." in result.output

@@ -442,3 +442,15 @@ def test_on_welsh_my_training_the_english_titles_in_feedback_are_marked_english(
     assert '#comment-' in mine and '"><span lang="en">' in mine.split("#comment-", 1)[1].split("</p>", 1)[0]
     review = mine.split("#response-", 1)[1].split("</p>", 1)[0]
     assert review.count('<span lang="en">') == 2
+
+
+@pytest.mark.parametrize("position", ["²", "١", "99999999999999999999"])
+def test_a_comment_on_a_choice_number_that_is_no_number_is_refused_kindly(client, users, loop, position):
+    run = loop["run"]
+    users.login(loop["trainer"])
+    url = f"/trainer/runs/{run.id}"
+    refused = post(client, f"{url}/comments", {"position": position, "text": "Kept words"}, form_page=url)
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert "That choice is not part of this run. Please comment on one of the choices shown." in page
+    assert "Kept words" in page

@@ -497,3 +497,17 @@ def test_jobs_run_once_command(app, runner, session, users, trainer, smtp_server
     assert "jobs: 1 done" in result.output
     assert len(smtp_server.to("tom@example.org")) == 1
     assert "No failed jobs." in runner.invoke(args=["jobs", "failed"]).output
+
+
+def test_a_nudge_for_ids_that_are_no_ids_says_to_tick_trainees(app, client, session, users, trainer):
+    """An id past the database's integer (or '²') is no member: the form's own message, never a 500."""
+    _trainee, cohort = _trainee_in_cohort(session, users, trainer)
+    users.login(trainer)
+    url = f"/trainer/cohorts/{cohort.id}/progress"
+    for junk, message in (("99999999999999999999", "Tick trainees from the list."),
+                          ("²", "Tick at least one trainee to remind.")):
+        response = post(client, f"/trainer/cohorts/{cohort.id}/nudge", {"user_ids": [junk]}, form_page=url,
+                        follow_redirects=True)
+        assert response.status_code == 200
+        assert f'<p class="flash flash-error" role="alert">{message}' in response.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(Job)) == 0

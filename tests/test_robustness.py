@@ -213,3 +213,14 @@ def test_every_route_survives_hostile_shapes_on_real_records(app, client, sessio
         response = client.post(url, json=body, headers={"X-CSRFToken": token})
         _our_answer(response, f"POST {url} (JSON)", failures)
     assert not failures, "\n".join(failures[:40])
+
+
+def test_an_id_from_a_form_or_url_is_ascii_digits_within_the_databases_integer():
+    """`parse_id`: '²' and other digits `int()` refuses, and numbers past MAX_INTEGER (which overflow SQLite's
+    integer), are no id at all, so the caller's own message answers them rather than a 500."""
+    from lms.core.models import MAX_INTEGER, parse_id
+
+    assert parse_id("12") == 12 and parse_id(" 7 ") == 7 and parse_id("0") == 0
+    assert parse_id(str(MAX_INTEGER)) == MAX_INTEGER
+    for junk in ("²", "١", "1²", str(MAX_INTEGER + 1), "99999999999999999999", "-1", "+1", "1.0", "", " ", None):
+        assert parse_id(junk) is None, junk

@@ -389,3 +389,12 @@ def test_an_admins_password_reset_does_not_skip_the_second_factor(app, client, s
     assert client.get("/account/new-password").status_code == 302
     done = post(client, "/login/code", {"code": pyotp.TOTP(secret).now()})
     assert done.headers["Location"].endswith("/account/new-password")
+
+
+def test_a_code_of_other_digits_is_refused_not_a_crash(app, session, users):
+    """'²²²²²²' passes `str.isdigit`; compared with the real code it would raise (non-ASCII): it is no code."""
+    trainer = users.create(role="trainer")
+    turn_on(app, session, trainer, when=NOW)
+    assert not second_factor.looks_like_app_code("²²²²²²") and not second_factor.looks_like_app_code("١٢٣٤٥٦")
+    with app.app_context(), pytest.raises(ServiceError):
+        second_factor.verify(session, session.get(User, trainer.id), "²²²²²²", now=NOW)

@@ -94,7 +94,7 @@ def _step(now: datetime) -> int:
 def _matching_step(secret: str, code: str, now: datetime) -> int | None:
     """The time step whose code is `code` (now, or one step either side), or None."""
     code = "".join(code.split())
-    if len(code) != 6 or not code.isdigit():
+    if not looks_like_app_code(code):
         return None
     totp = pyotp.TOTP(secret, interval=STEP_SECONDS)
     here = _step(now)
@@ -115,7 +115,7 @@ def _spend_step(session: DbSession, user_id: int, step: int) -> bool:
 def looks_like_app_code(code: str) -> bool:
     """Six digits (spaces allowed): a code from the app, not a recovery code."""
     code = "".join(code.split())
-    return len(code) == 6 and code.isdigit()
+    return len(code) == 6 and code.isascii() and code.isdigit()  # isdigit alone accepts '²'
 
 
 def _normalise_recovery(code: str) -> str:

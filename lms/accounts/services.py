@@ -16,7 +16,7 @@ from lms.accounts.models import ROLES, LoginAttempt, User
 from lms.cohorts.models import Cohort, Invite
 from lms.core import metrics
 from lms.core.db import DbSession, affected_rows, counting_transaction, release_reads
-from lms.core.models import MAX_INTEGER, utcnow
+from lms.core.models import parse_id, utcnow
 from lms.core.passwords import hash_password, needs_rehash, verify_password
 from lms.core.services import ServiceError
 
@@ -395,11 +395,12 @@ _USER_BY_ID = select(User).where(User.id == bindparam("user_id"))
 
 def load_user_from_cookie(session: DbSession, cookie_id: str) -> User | None:
     """Resolve Flask-Login's id ("<id>:<token>") to an active user, or None."""
-    user_id, _, token = cookie_id.partition(":")
+    raw_id, _, token = cookie_id.partition(":")
     # An id past the one id bound exists nowhere; a forged one must not reach the database.
-    if not user_id.isdigit() or not token or int(user_id) > MAX_INTEGER:
+    user_id = parse_id(raw_id)
+    if user_id is None or not token:
         return None
-    user = session.execute(_USER_BY_ID, {"user_id": int(user_id)}).scalar_one_or_none()
+    user = session.execute(_USER_BY_ID, {"user_id": user_id}).scalar_one_or_none()
     if user is None or not user.active or not secrets.compare_digest(user.session_token, token):
         return None
     return user

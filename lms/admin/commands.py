@@ -297,12 +297,14 @@ def certificates_print(course_id: str | None, cohort: str | None, date_from: str
     from lms.accounts.models import User
     from lms.certificates import services as certificates
     from lms.core.db import db
+    from lms.core.models import parse_id
 
     if not (course_id or cohort or date_from or date_to):
         raise UsageFailure(gettext("Say what to print: --course, --cohort and/or --from/--to."))
-    if cohort is not None and not cohort.strip().isdigit():
+    cohort_id = parse_id(cohort) if cohort is not None else None
+    if cohort is not None and cohort_id is None:
         raise UsageFailure(gettext("--cohort needs a cohort's number, like 12, not “%(value)s”.", value=cohort))
-    criteria = certificates.Search(course_id=course_id or "", cohort_id=int(cohort) if cohort else None,
+    criteria = certificates.Search(course_id=course_id or "", cohort_id=cohort_id,
                                    date_from=_day(date_from, "--from"), date_to=_day(date_to, "--to"))
     everyone = User(role="admin")  # the command line is an operator's: every certificate, like an admin
     ids = certificates.bulk_ids(db.session, everyone, criteria)

@@ -24,6 +24,7 @@ from lms.core import clock, templating
 from lms.core.access import role_required
 from lms.core.db import db
 from lms.core.forms import ActionForm, options
+from lms.core.models import parse_id
 from lms.core.notices import notify
 from lms.core.services import ServiceError
 from lms.core.web import page_again, service_call
@@ -164,7 +165,8 @@ def _kept_at(run: ScenarioRun, form: CommentForm | None) -> str | None:
     if form is None:
         return None
     raw = (form.position.data or "").strip()
-    return raw if raw.isdigit() and int(raw) < len(run.choices) else ""
+    position = parse_id(raw)
+    return raw if position is not None and position < len(run.choices) else ""
 
 
 def _comment_box_id(kept_at: str | None) -> str:
@@ -184,7 +186,7 @@ def add_comment(run_id: int):
     run = _run_or_404(run_id)
     form = CommentForm()
     raw = (form.position.data or "").strip()
-    position = int(raw) if raw.isdigit() else None
+    position = parse_id(raw)
     # A refusal shows at the box that was sent, with its words, marked as its error: on a phone the page is
     # long and the top of it is far from the choice commented on.
     near = _comment_box_id(_kept_at(run, form))
@@ -304,7 +306,7 @@ def confirm_cohort(cohort_id: int):
               "error")
     if request.method == "POST" and found is not None:
         course, step = found
-        ids = [int(v) for v in request.form.getlist("member") if v.isdigit() and len(v) < 10]
+        ids = [i for i in map(parse_id, request.form.getlist("member")) if i is not None]
         form = ActionForm()
         if form.validate_on_submit():
             outcome, ok = service_call(lambda: coaching.bulk_confirm(db.session, current_user, cohort, course, step,

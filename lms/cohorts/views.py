@@ -32,7 +32,7 @@ from lms.core import clock, settings, templating
 from lms.core.access import role_required
 from lms.core.extensions import db
 from lms.core.forms import ActionForm
-from lms.core.models import utcnow
+from lms.core.models import parse_id, utcnow
 from lms.core.notices import notify
 from lms.core.pagination import page_arg
 from lms.core.services import ServiceError
@@ -326,7 +326,7 @@ def nudge(cohort_id: int):
     current = _cohort(cohort_id)
     form = NudgeForm()
     # Any member id is a valid choice; nudges.nudge keeps only members of this cohort.
-    form.user_ids.choices = [(i, str(i)) for i in request.form.getlist("user_ids", type=int)]
+    form.user_ids.choices = [(i, str(i)) for i in map(parse_id, request.form.getlist("user_ids")) if i is not None]
     args = {k: v for k, v in request.args.items() if k in FILTER_ARGS and v}
     back = redirect(url_for("trainer.progress", cohort_id=current.id) + (f"?{urlencode(args)}" if args else ""),
                     code=303)

@@ -346,7 +346,7 @@ def _parse_annotations(rest: str, draft: _ChoiceDraft, rel: str, problems: Probl
             problems.error(rel, draft.line, _("empty annotation in '{rest}'; {annotation_help}",
                                               rest=rest[:40], annotation_help=_ANNOTATION_HELP))
             return  # once is enough: a line of commas must not become thousands of problems
-        elif lower.lstrip("+-").isdigit() and (lower[0] in "+-" or lower == "0" or lower.isdigit()):
+        elif lower.isascii() and lower.lstrip("+-").isdigit() and (lower[0] in "+-" or lower == "0" or lower.isdigit()):
             if seen_score:
                 problems.error(rel, draft.line, _("choice has two scores in '{rest}'; give one", rest=rest))
             seen_score = True

@@ -9,6 +9,19 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 #: The largest value an INTEGER column holds on every backend: the bound for ids (and page numbers) in URLs.
 MAX_INTEGER = 2**31 - 1
 
+
+def parse_id(text: str | None) -> int | None:
+    """A stored id (or a position, a count) written as text: ASCII digits within MAX_INTEGER; else None.
+
+    `str.isdigit` alone accepts '²' and other digits `int()` refuses, and a number past MAX_INTEGER
+    overflows SQLite's integer: either must reach the caller's own message, never a 500.
+    """
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_INTEGER)):
+        return None
+    value = int(text)
+    return value if value <= MAX_INTEGER else None
+
 # Stable constraint names so that Alembic migrations work on SQLite and PostgreSQL alike.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, func, select
 from lms.content import Course, Question, QuestionChoice, Step
 from lms.content.shuffle import ordered
 from lms.core.db import DbSession
-from lms.core.models import utcnow
+from lms.core.models import parse_id, utcnow
 from lms.core.services import ServiceError
 from lms.core.sql import bound_values, built_once, dialect_insert
 from lms.learning import completion
@@ -31,9 +31,7 @@ def shown_choices(step: Step, question: Question, user_id: int, course_id: str) 
 
 
 def _index(value: str) -> int | None:
-    value = value.strip()
-    # isdigit alone accepts '²' and other digits int() refuses: ASCII only.
-    return int(value) if value.isascii() and value.isdigit() else None
+    return parse_id(value)
 
 
 def selected_indexes(values: Sequence[str]) -> list[int]:

@@ -287,3 +287,9 @@ def test_consecutive_chat_quotes_stay_separate_messages():
     assert '<strong class="chat-sender">a</strong> <span class="chat-time">01:00</span> one' in html
     assert '<strong class="chat-sender">b</strong> two\nstill b' in html
     assert "<blockquote>\n<p>a plain quote</p>" in html
+
+
+def test_a_score_in_other_digits_is_an_annotation_error_not_a_crash(load):
+    """'+²' passes `str.isdigit` but `int()` refuses it: the trainer gets a problem at its line."""
+    catalog = load({P: scenario("## start\n- [A](#good-end) (+²)\n## good-end\n## bad-end\n")})
+    find(catalog, P, 10, "unknown annotation '+²'; use a score like +2, -1 or 0")
