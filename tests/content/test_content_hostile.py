@@ -44,10 +44,12 @@ def test_adversarial_bodies_load_quickly(tmp_path, body):
 # Small, so that each refusal costs the test a fraction of a second; the default is 2 s.
 SMALL_BUDGET = 0.05
 TOO_SLOW = "this file takes too long to render"
-# Each takes from seconds to minutes to render with Python-Markdown.
+# Each takes Python-Markdown many times SMALL_BUDGET, even on a fast, quiet machine (from about a third of a
+# second to minutes).
 PATHOLOGICAL = {
-    # 32 KB of backtick runs with no matching closers, in one paragraph.
-    "backticks": "Intro.\n\n" + ("`` ` ``` ` " * 3000)[:32 * 1024] + "\n",
+    # 128 KB of backtick runs with no matching closers, in one paragraph (32 KB took 0.08 s on a fast machine:
+    # too close to the budget to be refused every time).
+    "backticks": "Intro.\n\n" + ("`` ` ``` ` " * 12_000)[:128 * 1024] + "\n",
     "brackets": "Intro.\n\n" + "[a " * 20_000 + "\n",
     "footnote refs": "x[^" * 50_000 + "\n",
     "tags": "<a " * 20_000 + "\n",
