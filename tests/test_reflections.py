@@ -160,6 +160,24 @@ def test_an_overlong_reflection_comes_back_with_the_words_kept(client, started, 
     assert 'aria-invalid="true"' in page and _count(session) == 0
 
 
+def test_a_reflection_within_the_limit_is_saved_whatever_its_line_endings(client, started, session):
+    """A browser counts a newline as one character against the box's maxlength but sends it as two (CRLF):
+    19,900 characters by the box's count are saved, on the step and on the edit page alike."""
+    from lms.learning.reflections import MAX_LENGTH
+
+    lines = ["x" * 99] * 199
+    sent = "\r\n".join(lines)
+    assert len(sent) > MAX_LENGTH > len("\n".join(lines))
+    assert _save(client, sent).status_code == 303
+    entry = session.scalars(select(ReflectionEntry)).one()
+    assert entry.text == "\n".join(lines)
+    edit = f"/my/reflections/{entry.id}"
+    response = client.post(edit, data={"csrf_token": csrf_token(client, edit), "text": sent + "\r\ny"})
+    assert response.status_code in (302, 303), response.get_data(as_text=True)[:500]
+    session.expire_all()
+    assert session.scalars(select(ReflectionEntry.text)).one().endswith("\ny")
+
+
 def test_reflections_do_not_gate_step_completion(client, started, session):
     token = csrf_token(client, STEP)
     client.post(f"{STEP}/questions/q-reflect", data={"csrf_token": token, "choice": "1"})

@@ -7,10 +7,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, Length
+from wtforms.validators import AnyOf
 
 from lms.content.course import RESPONSE_MAX_CHARS
-from lms.learning.reflections import MAX_LENGTH
 
 AUDIENCE_CHOICES = [
     SelectChoice("", _l("All courses")),
@@ -36,11 +35,10 @@ class AudienceForm(FlaskForm):
 
 
 class ReflectionForm(FlaskForm):
+    # The length is checked by lms.learning.reflections after line endings are normalised: a browser
+    # counts a newline as one character against the box's maxlength but sends it as two.
     text = TextAreaField(
         _l("Your reflection"),
-        validators=[Length(max=MAX_LENGTH,
-                           message=_l("That is too long to save: please keep it under %(count)s characters.",
-                                      count=format(MAX_LENGTH, ",")))],
         description=_l("Private: only you can see this. You can change, export or delete it at any time."),
     )
 
