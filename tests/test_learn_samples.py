@@ -26,6 +26,7 @@ def test_every_sample_course_and_step_renders(app, client, users, session):
     with app.app_context():
         courses = list(catalog().courses.values())
     assert len(courses) >= 3
+    breaks_with_both = 0
     catalogue = client.get("/courses").get_data(as_text=True)
     for course in courses:
         assert course.title in catalogue
@@ -50,7 +51,12 @@ def test_every_sample_course_and_step_renders(app, client, users, session):
                 assert {q.id for q in step.questions if q.critical} <= {q.id for q in shown}, f"{course.id}/{step.id}"
             else:
                 assert shown == list(step.questions), f"{course.id}/{step.id}"
+            # A break without JavaScript sends one form: the reflection's, so the response box says so first.
+            both = bool(step.reflections and step.responses and not step.assessment)
+            assert ('id="break-hint"' in page) == both, f"{course.id}/{step.id}"
+            breaks_with_both += both
     assert client.get("/my-training").status_code == 200
+    assert breaks_with_both >= 1  # the samples have steps with a reflection and a response
 
 
 # -- the sample's safety guards, checked through the pure content API (no app) ------------

@@ -24,6 +24,7 @@ from lms.learning.models import (
     AssessmentAttempt,
     AssessmentDraw,
     QuestionAnswer,
+    ResponseDraft,
     ResponseEntry,
     StepConfirmation,
 )
@@ -71,6 +72,8 @@ def _plant_everything(session, users):
     session.add(AssessmentDraw(enrolment_id=enrolment.id, step_id="assessment", number=2, question_ids=["a-one"]))
     session.add(ResponseEntry(user_id=person.id, enrolment_id=enrolment.id, course_id="listening", step_id="welcome",
                               response_id="welcome-r1", text="My response", reviewer_id=other.id))
+    session.add(ResponseDraft(user_id=person.id, enrolment_id=enrolment.id, response_id="welcome-r2",
+                              text="Words not sent yet"))
     session.add(StepConfirmation(enrolment_id=enrolment.id, step_id="welcome", confirmed_by_id=other.id))
     session.commit()
     run = play(session, person, [("start", 0, 2, False)])  # scenario_runs, run_choices
@@ -99,7 +102,7 @@ def _plant_everything(session, users):
                "invites", "reflection_entries", "scenario_runs", "site_settings", "wellbeing_checkins",
                "step_progress", "question_answers", "assessment_attempts", "run_choices", "assessment_draws",
                "response_entries", "step_confirmations", "run_comments", "contact_requests",
-               "second_factors", "recovery_codes"}
+               "second_factors", "recovery_codes", "response_drafts"}
     return person, other, issued, approved, planted
 
 
@@ -121,6 +124,7 @@ def test_every_table_about_users_is_exported_and_cleaned_by_deletion(client, ses
     assert "session_token" not in data["profile"]
     assert [r["text"] for r in data["tables"]["reflection_entries"]] == [SECRET_REFLECTION]
     assert [r["note"] for r in data["tables"]["wellbeing_checkins"]] == [SECRET_CHECKIN]
+    assert [r["text"] for r in data["tables"]["response_drafts"]] == ["Words not sent yet"]
     assert {c["name"] for c in data["cohorts"]} == {"Their cohort"}
     assert all("pdf" not in c for c in data["tables"]["certificates"])
     assert all("token_hash" not in i for i in data["tables"]["invites"])

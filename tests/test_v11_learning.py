@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from lms.accounts.models import User
 from lms.catalog.services import catalog
-from lms.cohorts.models import Cohort, CohortMember, CohortTrainer
+from lms.cohorts.models import Cohort, CohortCourse, CohortMember, CohortTrainer
 from lms.content.course import RESPONSE_MAX_CHARS
 from lms.core.services import ServiceError
 from lms.learning import assessments, confirmations, progress, questions, responses
@@ -152,10 +152,10 @@ def test_a_response_without_review_completes_with_the_questions(setup, session):
     assert "practice" in progress.completed_step_ids(session, enrolment.id)
 
 
-def test_responses_are_limited_and_never_empty(setup, session):
+def test_responses_are_limited_and_never_empty(app, setup, session):
     _, course, enrolment = setup
     step = course.step("written")
-    with pytest.raises(ServiceError, match=f"under {RESPONSE_MAX_CHARS:,} characters"):
+    with app.app_context(), pytest.raises(ServiceError, match=f"under {RESPONSE_MAX_CHARS:,} characters"):
         responses.submit(session, enrolment, course, step, step.responses[0], "x" * (RESPONSE_MAX_CHARS + 1))
     with pytest.raises(ServiceError, match="nothing to send"):
         responses.submit(session, enrolment, course, step, step.responses[0], "   ")
@@ -310,6 +310,56 @@ def test_response_page_says_trainers_read_it_keeps_long_text_then_shows_guidance
     assert session.scalar(select(ResponseEntry.status)) == "submitted"
     course_page = client.get("/courses/safety").get_data(as_text=True)
     assert "Waiting for a trainer to review your response" in course_page
+
+
+def test_a_break_keeps_an_unsent_response_as_a_private_draft_until_it_is_sent(app, client, started, session, users):
+    """Without JavaScript "Take a break" sends the response form: its words are kept, not sent, shown again in
+    the box, read by no trainer, encrypted at rest, and gone once the response is sent."""
+    from sqlalchemy import text
+
+    from lms.core.crypto import TOKEN_PREFIX
+    from lms.learning.models import ResponseDraft
+
+    url = "/courses/safety/steps/written"
+    page = client.get(url).get_data(as_text=True)
+    assert f'form="response-form-first-message" formaction="{url}/break"' in page and 'id="break-hint"' not in page
+    words = "Hi, I read your post tonight.\r\nAre you safe right now?"
+    kept = client.post(f"{url}/break", data={"csrf_token": csrf_token(client, url), "response_id": "first-message",
+                                             "text": words}, follow_redirects=True)
+    assert "Your place and what you had written or chosen are saved." in kept.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(ResponseEntry)) == 0  # not sent
+    assert session.scalars(select(ResponseDraft.text)).one() == words.replace("\r\n", "\n")
+    assert session.scalar(text("SELECT text FROM response_drafts")).startswith(TOKEN_PREFIX)
+    page = client.get(url).get_data(as_text=True)
+    assert "Not sent yet: these are the words you were writing when you took a break." in page
+    assert "Are you safe right now?</textarea>" in page and 'aria-describedby="response-first-message-hint ' \
+        'response-first-message-draft"' in page
+
+    trainer = users.create(role="trainer")
+    cohort = _cohort(session, started, trainer)
+    session.add(CohortCourse(cohort_id=cohort.id, course_id="safety"))
+    session.commit()
+    users.logout()
+    users.login(trainer)
+    record = f"/trainer/cohorts/{cohort.id}/trainees/{started.id}"
+    for staff_page in ("/trainer/reviews", "/trainer/needs-you", record):
+        shown = client.get(staff_page)
+        assert shown.status_code == 200 and "Are you safe right now?" not in shown.get_data(as_text=True), staff_page
+    assert "First message" in client.get(record).get_data(as_text=True)  # the step is listed, without the draft
+
+    users.logout()
+    users.login(started)
+    too_long = "y" * (RESPONSE_MAX_CHARS + 1)
+    refused = client.post(f"{url}/break", data={"csrf_token": csrf_token(client, url),
+                                                "response_id": "first-message", "text": too_long})
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and f"That is too long to send: please keep it under {RESPONSE_MAX_CHARS:,} " \
+        "characters." in body and too_long in body
+    sent = client.post(f"{url}/responses/first-message",
+                       data={"csrf_token": csrf_token(client, url), "text": "Are you safe right now?"})
+    assert sent.status_code == 303
+    assert session.scalar(select(func.count()).select_from(ResponseDraft)) == 0
+    assert "Not sent yet" not in client.get(url).get_data(as_text=True)
 
 
 def test_a_trainee_marks_a_practical_step_ready_and_sees_it_waiting(client, started, session, users):

@@ -126,6 +126,7 @@ class EncryptedText(TypeDecorator):
 #: start-up check and `lms keys rotate` go through.
 ENCRYPTED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("reflection_entries", "id", "text"),
+    ("response_drafts", "id", "text"),  # a response not sent yet (lms/learning/responses.py)
     ("wellbeing_checkins", "id", "note"),
     ("contact_requests", "id", "note_for_trainer"),
     ("second_factors", "user_id", "secret"),  # staff's authenticator app secrets (lms/accounts/second_factor.py)

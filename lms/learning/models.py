@@ -169,6 +169,23 @@ CONFIRMATION_READY = "ready"
 CONFIRMATION_CONFIRMED = "confirmed"
 
 
+
+class ResponseDraft(Base):
+    """Words written in a response box and not sent, kept when the trainee took a break.
+
+    Private until sent, like a reflection: no trainer's page, count or export reads this table, and its
+    text is encrypted at rest. Sending the response removes it."""
+
+    __tablename__ = "response_drafts"
+    __table_args__ = (UniqueConstraint("enrolment_id", "response_id", name="uq_response_drafts_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    enrolment_id: Mapped[int] = mapped_column(ForeignKey("enrolments.id", ondelete="CASCADE"))
+    response_id: Mapped[str] = mapped_column(String(150))
+    text: Mapped[str] = mapped_column(EncryptedText)  # encrypted at rest (lms.core.crypto)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
 class StepConfirmation(Base):
     """A practical step done outside the LMS: the trainee says it is ready, a trainer confirms it."""
 

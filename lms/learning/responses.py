@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from flask_babel import format_number, gettext
 from markupsafe import Markup
-from sqlalchemy import exists, select, update
+from sqlalchemy import delete, exists, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lms.accounts.models import User
@@ -31,11 +31,16 @@ from lms.learning.models import (
     RESPONSE_SUBMITTED,
     RESPONSE_TRY_AGAIN,
     Enrolment,
+    ResponseDraft,
     ResponseEntry,
 )
 
-TOO_LONG = f"That is too long to send: please keep it under {RESPONSE_MAX_CHARS:,} characters."
 REVIEW_COMMENT_MAX = 5_000
+
+
+def _too_long() -> str:
+    return gettext("That is too long to send: please keep it under %(count)s characters.",
+                   count=format_number(RESPONSE_MAX_CHARS))
 
 
 def _clean(text: str) -> str:
@@ -43,7 +48,7 @@ def _clean(text: str) -> str:
     if not text:
         raise ServiceError(gettext("There is nothing to send yet: write your response first."))
     if len(text) > RESPONSE_MAX_CHARS:
-        raise ServiceError(TOO_LONG)
+        raise ServiceError(_too_long())
     return text
 
 
@@ -78,8 +83,47 @@ def submit(session: DbSession, enrolment: Enrolment, course: Course, step: Step,
             entry.submitted_at = now
         entry.text, entry.prompt_text, entry.status, entry.updated_at = text, prompt, RESPONSE_SUBMITTED, now
         session.flush()
+    _forget_draft(session, enrolment.id, response.id)
     step_done, course_done = completion.complete_if_met(session, enrolment, course, step)
     return SubmitOutcome(entry, step_done, course_done)
+
+
+def keep_draft(session: DbSession, enrolment: Enrolment, response: Response, text: str) -> bool:
+    """Keep words written in a response box and not sent (the trainee is taking a break); whether any were kept.
+
+    Private until sent: only the trainee's step page reads a draft. Words that match what was last sent are
+    no draft; empty words remove one. Too long: refused as sending would be.
+    """
+    text = (text or "").replace("\r\n", "\n").strip()
+    sent = session.scalar(select(ResponseEntry.text).where(ResponseEntry.enrolment_id == enrolment.id,
+                                                           ResponseEntry.response_id == response.id))
+    if not text or text == sent:
+        _forget_draft(session, enrolment.id, response.id)
+        return False
+    if len(text) > RESPONSE_MAX_CHARS:
+        raise ServiceError(_too_long())
+    existing = select(ResponseDraft).where(ResponseDraft.enrolment_id == enrolment.id,
+                                           ResponseDraft.response_id == response.id)
+    draft, created = progress.insert_once(session, ResponseDraft(
+        user_id=enrolment.user_id, enrolment_id=enrolment.id, response_id=response.id, text=text), existing)
+    if not created:
+        draft.text, draft.updated_at = text, utcnow()
+        session.flush()
+    return True
+
+
+def drafts_for_step(session: DbSession, enrolment_id: int, step: Step) -> dict[str, str]:
+    """The words kept from a break in the step's response boxes, by response id (one query)."""
+    ids = [r.id for r in step.responses]
+    if not ids:
+        return {}
+    return dict(session.execute(select(ResponseDraft.response_id, ResponseDraft.text).where(
+        ResponseDraft.enrolment_id == enrolment_id, ResponseDraft.response_id.in_(ids))).all())
+
+
+def _forget_draft(session: DbSession, enrolment_id: int, response_id: str) -> None:
+    session.execute(delete(ResponseDraft).where(ResponseDraft.enrolment_id == enrolment_id,
+                                                ResponseDraft.response_id == response_id))
 
 
 def for_step(session: DbSession, enrolment_id: int, step: Step) -> dict[str, ResponseEntry]:

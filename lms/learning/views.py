@@ -6,7 +6,7 @@ looked up by the current user's id, never by an id taken from the request.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
@@ -31,6 +31,7 @@ from lms.catalog.services import catalog_for_reader
 from lms.certificates import services as certificates
 from lms.coaching import services as coaching
 from lms.content import Course, Step
+from lms.content import Response as ResponseBlock
 from lms.content.course import RESPONSE_MAX_CHARS
 from lms.content.markdown import unwrap_paragraph
 from lms.core import clock, i18n, templating
@@ -40,7 +41,7 @@ from lms.core.services import ServiceError
 from lms.core.web import Confirmation, ask_to_confirm, confirmed, service_call
 from lms.learning import assessments, assigned, confirmations, progress, questions, reflections, responses
 from lms.learning.forms import AudienceForm, ReflectionForm, ResponseForm
-from lms.learning.models import CONFIRMATION_READY, Enrolment
+from lms.learning.models import CONFIRMATION_READY, RESPONSE_MEETS_STANDARD, Enrolment, ResponseEntry
 from lms.roleplay import runs
 
 bp = Blueprint("learn", __name__, template_folder="templates")
@@ -276,6 +277,8 @@ def _render_step(course: Course, step: Step, enrolment: Enrolment, rows=None, *,
         waiting = gettext("Waiting for a trainer to confirm")
     elif not done and responses.awaiting_review(session, enrolment.id, step):
         waiting = gettext("Waiting for a trainer to review your response")
+    assessment = assessments.state(session, enrolment.id, step) if step.assessment else None
+    kept_by_break = _kept_by_break(step, assessment, response_entries)
     done_ids = frozenset(r.step_id for r in rows.values() if r.completed_at is not None)
     left = [s for s in course.required_steps if s.id not in done_ids and s.id != step.id]
     context = {
@@ -288,7 +291,10 @@ def _render_step(course: Course, step: Step, enrolment: Enrolment, rows=None, *,
         "confirmation": confirmation,
         "answers": reads.answers if reads is not None
         else questions.answers_for_step(session, enrolment.id, step) if not step.assessment else {},
-        "assessment": assessments.state(session, enrolment.id, step) if step.assessment else None,
+        "assessment": assessment, "kept_by_break": kept_by_break,
+        "break_leaves_response": bool(kept_by_break and kept_by_break.startswith("reflection-")
+                                      and _open_responses(step, response_entries)),
+        "response_drafts": responses.drafts_for_step(session, enrolment.id, step) if step.responses else {},
         "reflections": reads.reflections if reads is not None
         else reflections.for_step(session, current_user.id, course.id, step),
         "scenario": scenario,
@@ -301,6 +307,25 @@ def _render_step(course: Course, step: Step, enrolment: Enrolment, rows=None, *,
         "plain": _plain(step),
     }
     return render_template("learn/step.html", **context), status
+
+
+def _open_responses(step: Step, entries: Mapping[str, ResponseEntry]) -> list[ResponseBlock]:
+    """The step's responses the trainee may still write or change (not yet accepted by a trainer)."""
+    return [r for r in step.responses if not (r.id in entries and entries[r.id].status == RESPONSE_MEETS_STANDARD)]
+
+
+def _kept_by_break(step: Step, assessment: Any, entries: Mapping[str, ResponseEntry]) -> str | None:
+    """The id of the form whose words "Take a break" sends with it, to keep them (`take_break`).
+
+    Without JavaScript a button sends one form: the assessment's answers, else the reflection being written
+    (private, saved as it is), else the first response not yet accepted (kept as a draft, not sent).
+    """
+    if assessment is not None and assessment.can_attempt:
+        return "assessment-form"
+    if step.reflections and not step.assessment:
+        return f"reflection-form-{step.reflections[0].id}"
+    open_responses = _open_responses(step, entries)
+    return f"response-form-{open_responses[0].id}" if open_responses else None
 
 
 def _plain(step: Step) -> bool:
@@ -328,9 +353,10 @@ def complete(course_id: str, step_id: str):
 def take_break(course_id: str, step_id: str):
     """Save the trainee's place, and what they were writing or choosing, and leave, kindly.
 
-    Without JavaScript the "Take a break" button submits the step's assessment form, or its
-    reflection form, here (the button's `form` and `formaction`), so unsent answers and words
-    are kept: assessment answers as the attempt's draft, a reflection as saved (private, editable).
+    Without JavaScript the "Take a break" button submits the step's assessment form, its
+    reflection form or its response form here (the button's `form` and `formaction`, `_kept_by_break`),
+    so unsent answers and words are kept: assessment answers as the attempt's draft, a reflection as
+    saved (private, editable), a response as a draft shown in its box, not sent to the trainers.
     """
     course, step, enrolment = _open_step(course_id, step_id)
     progress.record_visit(db.session, enrolment, step)
@@ -351,6 +377,14 @@ def take_break(course_id: str, step_id: str):
         except ServiceError as exc:  # too long, say: stay on the page with the words and the reason
             return _render_step(course, step, enrolment, errors={reflection.id: str(exc)},
                                 texts={reflection.id: text}, status=400)
+    response = next((r for r in step.responses if r.id == request.form.get("response_id")), None)
+    if response is not None and text:
+        try:
+            with db.session.begin_nested():
+                kept = responses.keep_draft(db.session, enrolment, response, text) or kept
+        except ServiceError as exc:  # too long: stay on the page with the words and the reason
+            return _render_step(course, step, enrolment, errors={response.id: str(exc)},
+                                texts={response.id: text}, status=400)
     db.session.commit()
     flash(gettext("Your place and what you had written or chosen are saved. Take all the time you need; you can "
                   "continue from here whenever you are ready.") if kept else
