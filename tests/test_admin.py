@@ -139,6 +139,27 @@ def test_every_refused_setting_is_named_beside_its_field_and_nothing_is_saved(cl
     assert session.get(SiteSetting, "CHARITY_NAME") is None  # the valid change waits for the others
 
 
+def test_settings_with_control_characters_are_refused_beside_their_field(client, session, admin):
+    url = "/admin/settings"
+    form = {"SITE_NAME": "Training", "CHARITY_NAME": "Example\x1b[31m Trust", "CHARITY_NUMBER": "123",
+            "REGISTRATION": "open", "STAFF_SECOND_FACTOR": "optional", "CERTIFICATE_SIGNATORY": "Jo Bloggs",
+            "CERTIFICATE_PRIMARY_COLOUR": "#aa3300", "SUPPORT_INTRO": "Take a break.\x07",
+            "ORG": "crisis_line = 0800 000\x01 000"}
+    refused = post(client, url, form)
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    after_summary = page.split("</ul>", 1)[1]
+    for label in ("Charity name", "Support page introduction",
+                  "Organisation details used in the training (one name = value per line)"):
+        assert f"{label}: this contains characters that cannot be shown." in after_summary, label
+    assert session.get(SiteSetting, "CHARITY_NAME") is None and session.get(SiteSetting, "SUPPORT_INTRO") is None
+    # A text box keeps its line breaks and tabs.
+    fine = dict(form, CHARITY_NAME="Example Trust", SUPPORT_INTRO="Take a break.\r\n\tCall us.",
+                ORG="crisis_line = 0800 000 000")
+    assert post(client, url, fine).status_code == 302
+    assert session.get(SiteSetting, "SUPPORT_INTRO").value == "Take a break.\r\n\tCall us."
+
+
 def test_audit_log_is_newest_first_and_paged(client, session, users, admin):
     target = users.create(display_name="Someone")
     for n in range(52):

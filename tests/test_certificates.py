@@ -635,6 +635,55 @@ def test_reissue_with_a_corrected_name(app, session, users, client):
     assert "Replaced by certificate" in client.get(f"/verify/{old.code}").get_data(as_text=True)
 
 
+def _field_error(html: str, field_id: str) -> str:
+    """The message shown at a field (the `field` macro's error paragraph), "" if none."""
+    found = re.search(rf'id="{field_id}-error"[^>]*>(.*?)</p>', html, re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split()) if found else ""
+
+
+def test_reissue_refuses_a_name_before_asking_to_confirm(app, session, users, client):
+    old = issue(app, session, users.create(), name="Sam Okafr")
+    users.login(users.create(role="admin"))
+    url = f"/certificates/manage/{old.id}"
+    typed = "Sam <b>O</b>\x01 Okafor"
+    refused = client.post(f"{url}/reissue", data={"csrf_token": csrf_token(client, url), "holder_name": typed})
+    html = refused.get_data(as_text=True)
+    # The manage page again, the message at the name, what was typed kept: no confirmation asked for a name
+    # that the re-issue would then refuse.
+    assert refused.status_code == 400 and 'name="confirmed"' not in html
+    assert _field_error(html, "holder_name") == "Error: That name contains characters that cannot be printed."
+    assert 'value="Sam &lt;b&gt;O&lt;/b&gt;\x01 Okafor"' in html
+    # Every rule of the name, once each: too long is said by the form, not again by the service.
+    long = client.post(f"{url}/reissue", data={"csrf_token": csrf_token(client, url), "holder_name": "x" * 201})
+    assert _field_error(long.get_data(as_text=True), "holder_name") == "Error: Keep it to 200 characters or fewer."
+    assert only_certificate(session).status == "issued"
+    # A good name is still confirmed first, as the service will print it.
+    asked = client.post(f"{url}/reissue", data={"csrf_token": csrf_token(client, url),
+                                                "holder_name": "  Sam   Okafor "})
+    assert asked.status_code == 200 and 'name="confirmed"' in asked.get_data(as_text=True)
+    assert 'name="holder_name" value="Sam Okafor"' in asked.get_data(as_text=True)
+
+
+def test_a_revoke_reason_with_control_characters_is_refused_at_its_field(app, session, users, client):
+    certificate = issue(app, session, users.create())
+    admin = users.create(role="admin")
+    users.login(admin)
+    url = f"/certificates/manage/{certificate.id}"
+    refused = client.post(f"{url}/revoke", data={"csrf_token": csrf_token(client, url),
+                                                 "reason": "Issued\x01\x1b[31m in error"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and 'name="confirmed"' not in html
+    assert _field_error(html, "reason") == "Error: Your reason contains characters that cannot be shown."
+    with pytest.raises(service.ServiceError, match="Your reason contains characters that cannot be shown."):
+        service.revoke(session, certificate, admin, "Issued\x07 in error")
+    session.rollback()
+    # A reason written over two lines is fine (shown on one).
+    done = client.post(f"{url}/revoke", data={"csrf_token": csrf_token(client, url),
+                                              "reason": "Issued\r\n\tin error", "confirmed": "yes"})
+    assert done.status_code == 302
+    assert only_certificate(session).revoked_reason == "Issued in error"
+
+
 def test_bulk_print_from_the_web(app, session, users, client):
     trainer = users.create(role="trainer")
     members = [users.create() for _ in range(3)]

@@ -12,6 +12,7 @@ from sqlalchemy import delete, select
 from lms.catalog.services import catalog
 from lms.coaching.models import ContactRequest, RunComment
 from lms.cohorts.models import CohortTrainer
+from lms.core.services import ServiceError
 from lms.learning import progress
 from lms.learning.models import ResponseEntry, StepConfirmation
 from lms.roleplay import runs
@@ -454,3 +455,49 @@ def test_a_comment_on_a_choice_number_that_is_no_number_is_refused_kindly(client
     page = refused.get_data(as_text=True)
     assert "That choice is not part of this run. Please comment on one of the choices shown." in page
     assert "Kept words" in page
+
+
+def test_comments_replies_and_notes_with_control_characters_are_refused_at_their_box(client, session, users, loop):
+    """Only NUL used to be stripped: an escape or a bell went into pages, e-mails and exports."""
+    from lxml import html as lxml_html
+
+    from lms.coaching import services as coaching
+
+    run, entry = loop["run"], loop["entry"]
+    users.login(loop["trainer"])
+    url = f"/trainer/runs/{run.id}"
+    refused = post(client, f"{url}/comments", {"position": "0", "text": "Good\x01\x1b[31m call"}, form_page=url)
+    assert refused.status_code == 400
+    tree = lxml_html.fromstring(refused.get_data(as_text=True))
+    assert _marked(tree, "comment-text-0") == "Your comment contains characters that cannot be shown."
+    # Line breaks and tabs are how a comment is laid out: kept.
+    assert post(client, f"{url}/comments", {"position": "", "text": "Well held.\r\n\tKeep going."},
+                form_page=url).status_code == 303
+    comment = session.scalar(select(RunComment))
+    assert comment.text == "Well held.\n\tKeep going."
+    edited = post(client, f"/trainer/comments/{comment.id}", {"text": "Well\x1b held."})
+    assert edited.status_code == 400
+    assert (_marked(lxml_html.fromstring(edited.get_data(as_text=True)), "text")
+            == "Your comment contains characters that cannot be shown.")
+    review = post(client, f"/trainer/reviews/{entry.id}", {"verdict": "try_again", "comment": "Ask\x07 again"})
+    assert review.status_code == 400
+    assert (_marked(lxml_html.fromstring(review.get_data(as_text=True)), "comment")
+            == "Your comment contains characters that cannot be shown.")
+    users.logout()
+
+    users.login(loop["trainee"])
+    debrief = f"/play/runs/{run.id}/debrief"
+    reply = post(client, f"/my/comments/{comment.id}/reply", {"text": "Thanks\x01\x1b"}, form_page=debrief)
+    assert reply.status_code == 400
+    assert (_marked(lxml_html.fromstring(reply.get_data(as_text=True)), f"reply-{comment.id}")
+            == "Your reply contains characters that cannot be shown.")
+    contact = post(client, f"/play/runs/{run.id}/contact", {"want": "y", "note": "Call\x1b me"}, form_page=debrief)
+    assert (_marked(lxml_html.fromstring(contact.get_data(as_text=True)), "contact-note")
+            == "Your note contains characters that cannot be shown.")
+    session.expire_all()
+    assert session.get(RunComment, comment.id).text == "Well held.\n\tKeep going."
+    assert session.get(RunComment, comment.id).reply_text is None and session.scalar(select(ContactRequest)) is None
+    assert not session.get(ResponseEntry, entry.id).reviewer_comment
+    with pytest.raises(ServiceError, match="Your note contains characters that cannot be shown."):
+        coaching.confirm(session, loop["trainer"], loop["trainee"].id, loop["course"],
+                         loop["course"].step("shift"), "Done\x1b[0m")

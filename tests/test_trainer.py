@@ -21,6 +21,7 @@ from lms.cohorts import services as cohorts
 from lms.cohorts.models import Cohort, CohortMember, CohortTrainer, Invite
 from lms.core.db import db
 from lms.core.models import utcnow
+from lms.core.services import ServiceError
 from lms.learning.models import AssessmentAttempt
 from tests.conftest import PASSWORD, csrf_token
 from tests.factories import (
@@ -79,6 +80,36 @@ def test_edit_and_archive_a_cohort(client, session, trainer):
     assert post(client, f"{url}/archive", form_page=url).status_code == 302
     session.expire_all()
     assert session.get(Cohort, cohort.id).archived_at is None
+
+
+def field_error(html: str, field_id: str) -> str:
+    """The message shown at a field (the `field` macro's error paragraph), "" if none."""
+    found = re.search(rf'id="{field_id}-error"[^>]*>(.*?)</p>', html, re.S)
+    return " ".join(re.sub(r"<[^>]+>", " ", found.group(1)).split()) if found else ""
+
+
+def test_a_cohort_name_or_description_with_control_characters_is_refused_at_its_field(client, session, trainer):
+    cohort = make_cohort(session, trainer, name="Night shift")
+    url = f"/trainer/cohorts/{cohort.id}/edit"
+    name = post(client, url, {"name": "ctl\x01\x1b[31mname", "description": ""})
+    html = name.get_data(as_text=True)
+    assert "Cohort saved." not in html
+    assert field_error(html, "name") == "Error: Your cohort name contains characters that cannot be shown."
+    assert "ctl\x01\x1b[31mname" in html  # what was typed stays in the box
+    description = post(client, url, {"name": "Night shift", "description": "Evenings\x07 only"})
+    assert (field_error(description.get_data(as_text=True), "description")
+            == "Error: Your cohort description contains characters that cannot be shown.")
+    session.expire_all()
+    assert session.get(Cohort, cohort.id).name == "Night shift" and session.get(Cohort, cohort.id).description == ""
+    # A description keeps its line breaks and tabs.
+    assert post(client, url, {"name": "Night shift", "description": "Evenings\r\n\tonly"}).status_code == 302
+    session.expire_all()
+    assert session.get(Cohort, cohort.id).description == "Evenings\r\n\tonly"
+    # The rule is the service's too, whoever calls it.
+    with pytest.raises(ServiceError, match="Your cohort name contains characters that cannot be shown."):
+        cohorts.create_cohort(session, trainer, "Bell\x07")
+    with pytest.raises(ServiceError, match="Your cohort description contains characters that cannot be shown."):
+        cohorts.update_cohort(session, trainer, cohort, "Night shift", "Escape\x1b[0m")
 
 
 def test_single_use_invite_registers_into_the_cohort_once(app, client, session, trainer):

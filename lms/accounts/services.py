@@ -19,6 +19,7 @@ from lms.core.db import DbSession, affected_rows, counting_transaction, release_
 from lms.core.models import parse_id, utcnow
 from lms.core.passwords import hash_password, needs_rehash, verify_password
 from lms.core.services import ServiceError
+from lms.core.text import check_showable
 
 #: One message for every failed login, so it never tells whether an account exists.
 LOGIN_FAILED = _l("That email and password do not match an active account.")
@@ -216,9 +217,7 @@ def _clean_name(raw: str | None, what: str, limit: int) -> str:
     if len(text) > limit:
         raise ServiceError(gettext("Your %(what)s is too long: at most %(limit)d characters.", what=what,
                                    limit=limit))
-    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text):
-        raise ServiceError(gettext("Your %(what)s contains characters that cannot be shown.", what=what))
-    return text
+    return check_showable(text, what)
 
 
 def update_names(session: DbSession, user: User, display_name: str, legal_name: str | None) -> bool:

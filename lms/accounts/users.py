@@ -23,6 +23,7 @@ from lms.core import settings
 from lms.core.db import DbSession
 from lms.core.pagination import page_bounds
 from lms.core.services import ServiceError
+from lms.core.text import unshowable
 
 PAGE_SIZE = 50
 AUDIT_PAGE_SIZE = 50
@@ -94,6 +95,9 @@ def validate_setting(key: str, value: Any) -> Any:
     """The cleaned value for an editable setting, or ServiceError saying what is expected."""
     label, kind = settings.EDITABLE[key]
     value = (value or "").strip() if isinstance(value, str) or value is None else value
+    # Names and words that go into pages, e-mails and certificates: no control characters, bar a box's layout.
+    if isinstance(value, str) and unshowable(value, multiline=kind in ("textarea", "org")):
+        raise ServiceError(gettext("%(label)s: this contains characters that cannot be shown.", label=label))
     if kind.startswith("choice:"):
         options = kind.split(":", 1)[1].split(",")
         if value not in options:

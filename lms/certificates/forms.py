@@ -3,10 +3,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from lms.certificates.services import NAME_MAX, REASON_MAX
-from lms.core.forms import NOT_A_CHOICE, too_long
+from lms.certificates.services import NAME_MAX, REASON_MAX, clean_name
+from lms.core.forms import NOT_A_CHOICE, Showable, too_long
+from lms.core.services import ServiceError
 
 
 class ClaimForm(FlaskForm):
@@ -64,7 +65,8 @@ class DecideForm(FlaskForm):
 
 class RevokeForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(message=_l("Please give a reason.")),
-                                                     Length(max=REASON_MAX, message=too_long(REASON_MAX))],
+                                                     Length(max=REASON_MAX, message=too_long(REASON_MAX)),
+                                                     Showable(_l("reason"), multiline=True)],
                            description=_l("Shown to anyone who checks this certificate."))
     submit = SubmitField(_l("Revoke certificate"))
 
@@ -74,6 +76,16 @@ class ReissueForm(FlaskForm):
                                                                 Length(max=NAME_MAX, message=too_long(NAME_MAX))],
                               description=_l("A new certificate is issued with a new code; this one is revoked."))
     submit = SubmitField(_l("Re-issue certificate"))
+
+    def validate_holder_name(self, field: StringField) -> None:
+        # Every rule the re-issue applies to the name, checked before the confirmation page asks;
+        # once (a name already refused as too long is not refused again in other words).
+        if field.errors:
+            return
+        try:
+            clean_name(field.data)
+        except ServiceError as exc:
+            raise ValidationError(str(exc)) from None
 
 
 class BulkPrintForm(FlaskForm):

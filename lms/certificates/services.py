@@ -47,6 +47,7 @@ from lms.core import clock
 from lms.core.db import DbSession, affected_rows, release_reads, write_transaction
 from lms.core.models import utcnow
 from lms.core.services import ServiceError
+from lms.core.text import check_showable, unshowable
 from lms.learning.models import Enrolment
 
 log = logging.getLogger(__name__)
@@ -80,13 +81,13 @@ def clean_name(raw: str | None) -> str:
     if len(text) > NAME_MAX:
         raise ServiceError(gettext("That name is too long: at most %(count)s characters.",
                                    count=format_number(NAME_MAX)))
-    if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in text):
+    if unshowable(text):
         raise ServiceError(gettext("That name contains characters that cannot be printed."))
     return text
 
 
 def _clean_reason(raw: str | None) -> str:
-    text = " ".join((raw or "").split())
+    text = check_showable(" ".join((raw or "").split()), gettext("reason"))
     if not text:
         raise ServiceError(gettext("Please give a reason: it is shown on the verification page."))
     if len(text) > REASON_MAX:

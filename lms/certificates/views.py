@@ -274,7 +274,7 @@ def _revoke_confirmation(certificate: Certificate, form: RevokeForm) -> Confirma
 
 
 def _reissue_confirmation(certificate: Certificate, form: ReissueForm) -> Confirmation:
-    who, name = _whose(certificate), " ".join((form.holder_name.data or "").split())
+    who, name = _whose(certificate), service.clean_name(form.holder_name.data)  # the form checked it
     return Confirmation(
         title=gettext("Re-issue %(who)s’s certificate for %(course)s to “%(name)s”?", who=who,
                       course=certificate.course_title, name=name),

@@ -5,7 +5,7 @@ from wtforms import BooleanField, HiddenField, RadioField, SelectField, TextArea
 from wtforms.validators import InputRequired, Optional
 
 from lms.coaching.services import COMMENT_MAX, NOTE_MAX
-from lms.core.forms import NOT_A_CHOICE, options
+from lms.core.forms import NOT_A_CHOICE, Showable, options
 from lms.learning.models import RESPONSE_MEETS_STANDARD, RESPONSE_TRY_AGAIN
 from lms.learning.responses import REVIEW_COMMENT_MAX
 
@@ -28,7 +28,7 @@ class ReviewForm(FlaskForm):
                          validators=[InputRequired(_l("Choose “Meets the standard” or “Try again”."))],
                          invalid_choice_message=_l("Choose “Meets the standard” or “Try again”."))
     comment = TextAreaField(
-        _l("Comment for the trainee"),
+        _l("Comment for the trainee"), validators=[Showable(_l("comment"), multiline=True)],
         description=_l("Required for “Try again”: say what to change. The trainee reads it on the step and on "
                        "My training. Up to %(num)s characters.", num=format(REVIEW_COMMENT_MAX, ",")))
 

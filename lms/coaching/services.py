@@ -33,6 +33,7 @@ from lms.core.db import DbSession
 from lms.core.models import utcnow
 from lms.core.services import ServiceError
 from lms.core.sql import unindexed
+from lms.core.text import check_showable
 from lms.learning import confirmations, progress, responses
 from lms.learning.models import (
     CONFIRMATION_CONFIRMED,
@@ -49,9 +50,10 @@ NOTE_MAX = 2_000
 LIST_LIMIT = 200
 
 
-def _clean(text: str | None, limit: int, empty: str | None) -> str:
-    """Normalised text; `empty` is the message when text is required, None when it may be empty."""
-    text = (text or "").replace("\r\n", "\n").strip()
+def _clean(text: str | None, limit: int, empty: str | None, what: str) -> str:
+    """Normalised text; `empty` is the message when text is required, None when it may be empty;
+    `what` names the box in the message refusing a character that cannot be shown."""
+    text = check_showable((text or "").replace("\r\n", "\n").strip(), what, multiline=True)
     if not text and empty:
         raise ServiceError(empty)
     if len(text) > limit:
@@ -215,7 +217,7 @@ def add_comment(session: DbSession, author: User, run: ScenarioRun, position: in
         raise ServiceError(gettext("Only the trainee's cohort trainers can comment on this run."))
     if position is not None and not 0 <= position < len(run.choices):
         raise ServiceError(gettext("That choice is not part of this run. Please comment on one of the choices shown."))
-    text = _clean(text, COMMENT_MAX, gettext("Write a comment first."))
+    text = _clean(text, COMMENT_MAX, gettext("Write a comment first."), gettext("comment"))
     # One instant for both: two column defaults would differ by microseconds and mark a new comment "(edited)".
     now = utcnow()
     comment = RunComment(run_id=run.id, position=position, author_id=author.id, author_name=author.display_name,
@@ -247,7 +249,7 @@ def edit_comment(session: DbSession, author: User, comment: RunComment, text: st
     if comment.author_id != author.id or run is None or not _may_read_run(session, author, run):
         raise ServiceError(gettext("Only the trainer who wrote this comment, while still a trainer of the trainee, "
                                    "can change it."))
-    comment.text = _clean(text, COMMENT_MAX, gettext("Write a comment first, or delete it."))
+    comment.text = _clean(text, COMMENT_MAX, gettext("Write a comment first, or delete it."), gettext("comment"))
     comment.updated_at = utcnow()
     audit.record(session, author, "run_comment.edit", target_user=session.get(User, run.user_id),
                  run_id=comment.run_id, comment_id=comment.id)
@@ -280,7 +282,8 @@ def reply(session: DbSession, trainee: User, comment: RunComment, text: str) -> 
         raise ServiceError(gettext("You can only reply to comments on your own role-plays."))
     if comment.reply_text is not None:
         raise ServiceError(gettext("You have already replied to this comment."))
-    comment.reply_text, comment.replied_at = _clean(text, COMMENT_MAX, gettext("Write your reply first.")), utcnow()
+    reply_text = _clean(text, COMMENT_MAX, gettext("Write your reply first."), gettext("reply"))
+    comment.reply_text, comment.replied_at = reply_text, utcnow()
     session.flush()
     notify.notify(notify.REPLY_ADDED, session, comment)
     return comment
@@ -447,7 +450,8 @@ def request_contact(session: DbSession, trainee: User, checkin: WellbeingCheckin
     existing = request_for_checkin(session, trainee.id, checkin.id)
     if existing is not None and existing.status == CONTACT_OPEN:
         raise ServiceError(gettext("You have already asked; your trainers can see your request."))
-    request = ContactRequest(user_id=trainee.id, checkin_id=checkin.id, note_for_trainer=_clean(note, NOTE_MAX, None))
+    note = _clean(note, NOTE_MAX, None, gettext("note"))
+    request = ContactRequest(user_id=trainee.id, checkin_id=checkin.id, note_for_trainer=note)
     session.add(request)
     session.flush()
     notify.notify(notify.CONTACT_REQUESTED, session, request)

@@ -18,17 +18,19 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 
 from lms.cohorts.reports import SORTS, STATUSES
 from lms.core import clock, i18n
-from lms.core.forms import NOT_A_CHOICE, NOT_A_NUMBER, options, too_long
+from lms.core.forms import NOT_A_CHOICE, NOT_A_NUMBER, Showable, options, too_long
 
 DAYS_RANGE = _l("Enter a number of days from 1 to 365.")
 
 
 class CohortForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(message=_l("Give the cohort a name.")),
-                                               Length(max=200, message=too_long(200))],
+                                               Length(max=200, message=too_long(200)),
+                                               Showable(_l("cohort name"))],
                        description=_l("For example “Night moderators, spring intake”."))
     description = TextAreaField(_l("Description (optional)"),
-                                validators=[Optional(), Length(max=2000, message=too_long(2000))])
+                                validators=[Optional(), Length(max=2000, message=too_long(2000)),
+                                            Showable(_l("cohort description"), multiline=True)])
     submit = SubmitField(_l("Save"))
 
 

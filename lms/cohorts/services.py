@@ -20,6 +20,7 @@ from lms.core import clock
 from lms.core.db import DbSession
 from lms.core.models import utcnow
 from lms.core.services import ServiceError
+from lms.core.text import check_showable
 from lms.learning.models import Enrolment
 from lms.mail import services as mail
 from lms.roleplay.models import ScenarioRun
@@ -168,7 +169,7 @@ def assignments_for(session: DbSession, user_id: int) -> list[Assignment]:
 # -- cohorts -----------------------------------------------------------------------------
 
 def _clean_name(name: str) -> str:
-    name = (name or "").strip()
+    name = check_showable((name or "").strip(), gettext("cohort name"))
     if not name:
         raise ServiceError(gettext("Give the cohort a name, for example “Night moderators, spring intake”."))
     if len(name) > NAME_MAX:
@@ -176,9 +177,13 @@ def _clean_name(name: str) -> str:
     return name
 
 
+def _clean_description(description: str | None) -> str:
+    return check_showable((description or "").strip(), gettext("cohort description"), multiline=True)
+
+
 def create_cohort(session: DbSession, actor: User, name: str, description: str = "") -> Cohort:
     """Create a cohort supervised by its creator."""
-    cohort = Cohort(name=_clean_name(name), description=(description or "").strip(), created_by_id=actor.id)
+    cohort = Cohort(name=_clean_name(name), description=_clean_description(description), created_by_id=actor.id)
     session.add(cohort)
     session.flush()
     session.add(CohortTrainer(cohort_id=cohort.id, user_id=actor.id))
@@ -188,7 +193,7 @@ def create_cohort(session: DbSession, actor: User, name: str, description: str =
 
 
 def update_cohort(session: DbSession, actor: User, cohort: Cohort, name: str, description: str) -> None:
-    cohort.name, cohort.description = _clean_name(name), (description or "").strip()
+    cohort.name, cohort.description = _clean_name(name), _clean_description(description)
     audit.record(session, actor, "cohort.update", target=f"cohort {cohort.name}", cohort_id=cohort.id)
 
 

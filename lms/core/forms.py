@@ -7,7 +7,10 @@ given one of ours (tests/test_form_messages.py checks every form).
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from wtforms import Field, ValidationError
 from wtforms.fields.choices import SelectChoice
+
+from lms.core import text
 
 #: A choice that is not one of the form's (a changed address or a stale page).
 NOT_A_CHOICE = _l("Choose one of the options in the list.")
@@ -29,3 +32,17 @@ def options(pairs) -> list[SelectChoice]:
 
 class ActionForm(FlaskForm):
     """A button that changes something: just the CSRF token."""
+
+
+class Showable:
+    """A validator: the field holds no character that cannot be shown (lms.core.text.unshowable).
+
+    `what` names the field in the message as the writer knows it ("cohort name"); `multiline` lets a
+    text box keep its line breaks and tabs."""
+
+    def __init__(self, what: LazyString, *, multiline: bool = False) -> None:
+        self.what, self.multiline = what, multiline
+
+    def __call__(self, form: FlaskForm, field: Field) -> None:
+        if isinstance(field.data, str) and text.unshowable(field.data, multiline=self.multiline):
+            raise ValidationError(text.unshowable_message(self.what))

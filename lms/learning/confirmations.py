@@ -15,6 +15,7 @@ from lms.content import Course, Step
 from lms.core.db import DbSession
 from lms.core.models import utcnow
 from lms.core.services import ServiceError
+from lms.core.text import check_showable
 from lms.learning import completion, progress
 from lms.learning.models import CONFIRMATION_CONFIRMED, CONFIRMATION_READY, Enrolment, StepConfirmation
 from lms.learning.responses import may_review
@@ -67,7 +68,7 @@ def confirm_step(session: DbSession, enrolment: Enrolment, course: Course, step:
         raise ServiceError(gettext("That step is not part of this trainee's course."))
     if not may_review(session, trainer, enrolment.user_id):
         raise ServiceError(gettext("Only the trainee's cohort trainers can confirm this step."))
-    note = (note or "").replace("\r\n", "\n").strip()
+    note = check_showable((note or "").replace("\r\n", "\n").strip(), gettext("note"), multiline=True)
     if len(note) > NOTE_MAX:
         raise ServiceError(gettext("That note is too long: please keep it under %(count)s characters.",
                                    count=format_number(NOTE_MAX)))

@@ -25,6 +25,7 @@ from lms.content.course import RESPONSE_MAX_CHARS
 from lms.core.db import DbSession
 from lms.core.models import utcnow
 from lms.core.services import ServiceError
+from lms.core.text import check_showable
 from lms.learning import completion, progress
 from lms.learning.models import (
     RESPONSE_MEETS_STANDARD,
@@ -158,7 +159,7 @@ def mark_response(session: DbSession, response: ResponseEntry, reviewer: User, v
         raise ServiceError(gettext("Choose whether the response meets the standard or needs another try."))
     if not may_review(session, reviewer, response.user_id):
         raise ServiceError(gettext("Only the trainee's cohort trainers can review this response."))
-    comment = (comment or "").replace("\r\n", "\n").strip()
+    comment = check_showable((comment or "").replace("\r\n", "\n").strip(), gettext("comment"), multiline=True)
     if len(comment) > REVIEW_COMMENT_MAX:
         raise ServiceError(gettext("That comment is too long: please keep it under %(count)s characters.",
                                    count=format_number(REVIEW_COMMENT_MAX)))
