@@ -99,6 +99,31 @@ def test_archived_cohorts_assign_nothing(client, session, users, trainer):
     assert cohorts.assignments_for(session, trainee.id) == []
 
 
+
+def test_an_archived_cohort_takes_no_new_course_and_sends_no_reminder(app, client, session, users, trainer):
+    """Its members would be told of either; as with invitations, the trainer restores it first."""
+    from lms.cohorts.models import CohortCourse
+    from lms.jobs.models import Job
+
+    trainee = users.create()
+    cohort = make_cohort(session, trainer, courses=("listening",))
+    join(session, cohort, trainee)
+    cohorts.set_archived(session, trainer, cohort, True)
+    session.commit()
+    users.login(trainer)
+    url = f"/trainer/cohorts/{cohort.id}"
+    assigned = post(client, f"{url}/courses", {"course_id": "advanced", "due_on": ""}, form_page=url,
+                    follow_redirects=True)
+    assert assigned.status_code == 400
+    assert "This cohort is archived. Restore it before assigning courses." in assigned.get_data(as_text=True)
+    nudged = post(client, f"{url}/nudge", {"user_ids": [trainee.id]}, form_page=url, follow_redirects=True)
+    assert "This cohort is archived. Restore it before reminding anyone." in nudged.get_data(as_text=True)
+    session.expire_all()
+    assert session.scalars(select(CohortCourse.course_id).where(CohortCourse.cohort_id == cohort.id)).all() == [
+        "listening"]
+    assert session.scalar(select(func.count()).select_from(Job)) == 0
+
+
 def test_invitation_page_names_the_cohort_and_the_charity(client, session, trainer):
     cohort = make_cohort(session, trainer, name="Night moderators, spring intake")
     token = cohorts.create_invite(session, trainer, cohort, reusable=False, email="new@example.org")

@@ -64,7 +64,7 @@ def test_trainer_creates_a_cohort_and_sees_it_on_the_dashboard(client, session, 
     assert session.scalar(select(AuditEntry.action)) == "cohort.create"
     # An empty name is a clear message, not a crash.
     response = post(client, "/trainer/cohorts/new", {"name": "  "}, form_page="/trainer/cohorts/new")
-    assert response.status_code == 200 and "Give the cohort a name" in response.get_data(as_text=True)
+    assert response.status_code == 400 and "Give the cohort a name" in response.get_data(as_text=True)
 
 
 def test_edit_and_archive_a_cohort(client, session, trainer):

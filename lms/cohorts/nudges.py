@@ -38,7 +38,10 @@ def reminded_in_window(session: DbSession, actor: User, now: datetime) -> int:
 
 def nudge(session: DbSession, actor: User, cohort: Cohort, user_ids: list[int], courses: Mapping[str, Course],
           today: date, per_hour: int) -> tuple[int, int]:
-    """Queue a reminder email to each chosen member; (queued, already reminded today). ServiceError when refused."""
+    """Queue a reminder email to each chosen member; (queued, already reminded today). ServiceError when refused,
+    as in an archived cohort."""
+    if cohort.archived_at is not None:
+        raise ServiceError(gettext("This cohort is archived. Restore it before reminding anyone."))
     now = utcnow()
     joined: dict[User, datetime] = dict(session.execute(
         select(User, CohortMember.joined_at).join(CohortMember, CohortMember.user_id == User.id)

@@ -243,7 +243,10 @@ def add_member(session: DbSession, cohort_id: int, user: User, joined_at: dateti
 
 def assign_course(session: DbSession, actor: User, cohort: Cohort, course_id: str, due_on: date | None,
                   known_courses: set[str]) -> CohortCourse:
-    """Assign a course (or change its due date if it is already assigned)."""
+    """Assign a course (or change its due date if it is already assigned); not in an archived cohort, whose
+    members would be told of it."""
+    if cohort.archived_at is not None:
+        raise ServiceError(gettext("This cohort is archived. Restore it before assigning courses."))
     if course_id not in known_courses:
         raise ServiceError(gettext("Choose one of the courses in the catalogue."))
     row = session.scalar(select(CohortCourse).where(CohortCourse.cohort_id == cohort.id,

@@ -116,7 +116,7 @@ def new_cohort():
             flash(gettext("Cohort “%(cohort)s” created. Next: assign courses and invite trainees.", cohort=cohort.name),
                   "success")
             return redirect(url_for("trainer.cohort", cohort_id=cohort.id))
-    return render_template("trainer/cohort_form.html", form=form, cohort=None)
+    return render_template("trainer/cohort_form.html", form=form, cohort=None), 400 if form.is_submitted() else 200
 
 
 @bp.route("/cohorts/<int:cohort_id>")
@@ -156,7 +156,7 @@ def edit_cohort(cohort_id: int):
             lambda: cohorts.update_cohort(db.session, current_user, current, form.name.data, form.description.data),
             gettext("Cohort saved.")):
         return redirect(url_for("trainer.cohort", cohort_id=current.id))
-    return render_template("trainer/cohort_form.html", form=form, cohort=current)
+    return render_template("trainer/cohort_form.html", form=form, cohort=current), 400 if form.is_submitted() else 200
 
 
 @bp.route("/cohorts/<int:cohort_id>/archive", methods=["POST"])
