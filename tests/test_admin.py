@@ -83,6 +83,28 @@ def test_deactivation_ends_their_sessions_at_once(app, client, session, users, a
     assert session.get(User, admin.id).active
 
 
+def test_a_deactivation_confirmed_twice_stays_a_deactivation(client, session, users, admin):
+    """Two clicks, a resubmitted page or two tabs: the confirmation says what it does, and does only that."""
+    target = users.create(display_name="Leaving Volunteer")
+    url = f"/admin/users/{target.id}"
+    assert 'name="make_active" value="0"' in client.get(url).get_data(as_text=True)
+    asked = post(client, f"{url}/active", {"make_active": "0"}, form_page=url)
+    assert "Deactivate Leaving Volunteer’s account?" in asked.get_data(as_text=True)
+    assert 'name="make_active" value="0"' in asked.get_data(as_text=True)  # carried to the confirmed POST
+    for _ in range(2):
+        response = post(client, f"{url}/active", {**ACTIVE, "make_active": "0"}, form_page=url, follow_redirects=True)
+    assert "Leaving Volunteer is already deactivated: nothing was changed." in response.get_data(as_text=True)
+    session.expire_all()
+    assert not session.get(User, target.id).active
+    assert session.scalars(select(AuditEntry.action).where(AuditEntry.target_user_id == target.id)).all() == [
+        "user.deactivate"]
+    for _ in range(2):
+        response = post(client, f"{url}/active", {**ACTIVE, "make_active": "1"}, form_page=url, follow_redirects=True)
+    assert "Leaving Volunteer can already log in: nothing was changed." in response.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(User, target.id).active
+
+
 def test_reset_password_shows_a_temporary_password_once(app, client, session, users, admin):
     target = users.create(display_name="Forgetful")
     theirs = app.test_client()

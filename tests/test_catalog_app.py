@@ -83,6 +83,31 @@ def test_development_picks_up_edits_without_restart(app, content_dir):
     assert holder.catalog.course("advanced").step("only").title == "Only step, edited"
 
 
+def test_development_also_picks_up_snippets_organisation_files_and_new_folders(app, content_dir):
+    """What the content is read from besides courses/ and scenarios/: a snippet or org.yaml edited, or a new empty
+    course folder (a problem to report), is picked up without a restart too."""
+    holder = _holder(app)
+    holder.auto_reload = True
+    holder.reload()
+
+    def picked_up() -> bool:
+        generation = holder.generation
+        holder._next_check = 0
+        holder.maybe_reload()
+        return holder.generation == generation + 1
+
+    (content_dir / "_snippets").mkdir()
+    assert picked_up()
+    (content_dir / "_snippets" / "greeting.md").write_text("Hello.\n")
+    assert picked_up()
+    (content_dir / "org.yaml").write_text("name: Harbour Helpline\n")
+    assert picked_up()
+    (content_dir / "courses" / "empty").mkdir()
+    assert picked_up()
+    assert any("courses/empty" in p.path for p in holder.catalog.problems)
+    assert not picked_up()  # nothing changed: no reload
+
+
 def test_lms_reload_makes_workers_reload(app, content_dir, runner):
     holder = _holder(app)
     assert holder.auto_reload is False

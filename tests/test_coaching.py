@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from lms.admin import audit
 from lms.admin.models import AuditEntry
 from lms.catalog.services import catalog
 from lms.coaching import notify
@@ -84,7 +85,7 @@ def test_the_queue_is_oldest_first_filtered_and_only_of_the_trainers_own_cohorts
     assert coaching.visible_response(session, w["trainer"], first.id).id == first.id
 
 
-def test_try_again_then_met_completes_the_step_audits_and_notifies(session, world):
+def test_try_again_then_met_completes_the_step_audits_and_notifies(app, session, world):
     w = world
     heard = []
     unsubscribe = notify.subscribe(notify.RESPONSE_MARKED, lambda s, entry: heard.append((entry.id, entry.status)))
@@ -111,6 +112,10 @@ def test_try_again_then_met_completes_the_step_audits_and_notifies(session, worl
     marks = session.scalars(select(AuditEntry).where(AuditEntry.action == "response.mark")
                             .order_by(AuditEntry.id)).all()
     assert [m.details["verdict"] for m in marks] == ["try_again", "meets_standard"]
+    # The audit log says the verdict in words, not its stored code.
+    with app.test_request_context():
+        words = [audit.describe(m).text for m in marks]
+    assert words[0].endswith(": asked for another try.") and words[1].endswith(": meets the standard."), words
     assert all(m.target_user_id == w["trainee"].id and "suicide" not in str(m.details) for m in marks)
     feedback = coaching.trainee_feedback(session, w["trainee"].id)
     assert [r.id for r in feedback.reviews] == [entry.id]

@@ -75,7 +75,9 @@ DESCRIPTIONS: dict[str, LazyString] = {
     "user.set_role": _l("{actor} changed {persons} role from {previous} to {role}"),
 }
 
-_VERDICTS = {"accepted": _l("accepted"), "revise": _l("asked for changes")}
+#: A response's verdict as stored (learning.models.RESPONSE_*); the first two are older entries' words.
+_VERDICTS = {"accepted": _l("accepted"), "revise": _l("asked for changes"),
+             "meets_standard": _l("meets the standard"), "try_again": _l("asked for another try")}
 
 
 @dataclass(frozen=True)

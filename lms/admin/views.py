@@ -98,8 +98,9 @@ def change_role(user_id: int):
     return redirect(url_for("admin.user", user_id=target.id))
 
 
-def _access_confirmation(target: User, reset: bool) -> Confirmation:
-    """The confirmation page of deactivating, reactivating or resetting a password: it asks for the admin's own."""
+def _access_confirmation(target: User, reset: bool, make_active: bool | None = None) -> Confirmation:
+    """The confirmation page of deactivating (`make_active` False), reactivating (True) or resetting a password:
+    it asks for the admin's own."""
     name, email, back = target.display_name, target.email, url_for("admin.user", user_id=target.id)
     if reset:
         hours = _temporary_hours()
@@ -114,31 +115,38 @@ def _access_confirmation(target: User, reset: bool) -> Confirmation:
                    gettext("At their next login they are told that an administrator reset their password, and when."),
                    gettext("This cannot be undone.")],
             confirm=gettext("Reset the password"), cancel_url=back)
-    if target.active:
+    if not make_active:
         return Confirmation(
             title=gettext("Deactivate %(name)s’s account?", name=name),
             facts=[gettext("%(name)s (%(email)s) is logged out everywhere at once and cannot log in.",
                            name=name, email=email),
                    gettext("Their training records, certificates and cohort places are kept."),
                    gettext("An admin can reactivate the account later.")],
-            confirm=gettext("Deactivate and log out everywhere"), cancel_url=back)
+            confirm=gettext("Deactivate and log out everywhere"), cancel_url=back, carry={"make_active": "0"})
     return Confirmation(
         title=gettext("Reactivate %(name)s’s account?", name=name),
         facts=[gettext("%(name)s (%(email)s) can log in again with their password.", name=name, email=email)],
-        confirm=gettext("Reactivate the account"), cancel_url=back, danger=False)
+        confirm=gettext("Reactivate the account"), cancel_url=back, danger=False, carry={"make_active": "1"})
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])
 @role_required("admin")
 def toggle_active(user_id: int):
     target = _user(user_id)
+    # The state the admin asked for (the button pressed, carried through the confirmation), not a toggle: a
+    # confirmation sent twice, or from two tabs, must not undo itself.
+    wanted = request.form.get("make_active")
+    active = wanted == "1" if wanted in ("0", "1") else not target.active
+    asked = _access_confirmation(target, reset=False, make_active=active)
     form = ConfirmAccessForm(prefix="active")
     if not confirmed():
-        return ask_to_confirm(_access_confirmation(target, reset=False), ConfirmAccessForm(prefix="active",
-                                                                                           formdata=None))
+        return ask_to_confirm(asked, ConfirmAccessForm(prefix="active", formdata=None))
     if not _confirmed(form):
-        return ask_to_confirm(_access_confirmation(target, reset=False), form, status=400)
-    active = not target.active
+        return ask_to_confirm(asked, form, status=400)
+    if active == target.active:
+        flash(gettext("%(name)s can already log in: nothing was changed.", name=target.display_name) if active
+              else gettext("%(name)s is already deactivated: nothing was changed.", name=target.display_name), "info")
+        return redirect(url_for("admin.user", user_id=target.id))
     service_call(lambda: users.set_active(db.session, current_user, target, active),
                  gettext("%(name)s can log in again.", name=target.display_name) if active
                  else gettext("%(name)s is deactivated and has been logged out everywhere.", name=target.display_name))

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from lms.catalog.render_cache import DiskUnitCache, LastGood
 from lms.content import Catalog, load_catalog
+from lms.content.snippets import FOLDER as SNIPPETS_DIR
 from lms.core import health, i18n, metrics, support, warm
 from lms.core.db import DbSession, deferred_reads
 from lms.core.models import SiteSetting
@@ -100,14 +101,24 @@ def merge(previous: Catalog | None, fresh: Catalog,
 
 
 def _fingerprint(root: Path) -> tuple:
-    """A cheap summary of the content folders that changes when a file does."""
-    entries = []
-    for top in ("courses", "scenarios"):
+    """A cheap summary of what the content is read from, which changes when a file does: the courses, the
+    scenarios, the shared snippets and the organisation files (`org*.yaml`), and each folder (a new, empty one
+    is a problem to report)."""
+    entries: list[tuple] = []
+    for name in sorted(os.listdir(root)) if root.is_dir() else ():
+        if name.startswith("org") and name.endswith((".yaml", ".yml")):
+            try:
+                stat = os.lstat(root / name)
+            except OSError:
+                continue
+            entries.append((str(root), name, stat.st_mtime_ns, stat.st_size))
+    for top in ("courses", "scenarios", SNIPPETS_DIR):
         base = root / top
         if not base.is_dir():
             continue
         for dirpath, dirnames, filenames in os.walk(base):
             dirnames[:] = [d for d in dirnames if not d.startswith((".", "_"))]
+            entries.append((dirpath, "", 0, 0))
             for name in filenames:
                 try:
                     stat = os.lstat(os.path.join(dirpath, name))

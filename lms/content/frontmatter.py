@@ -34,6 +34,8 @@ class FrontMatter:
     data: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)
     present: bool = False
+    #: The front matter could not be read (its problem is reported): its keys are unknown, not missing.
+    unreadable: bool = False
 
     def line(self, key: str) -> int:
         return self.lines.get(key, 1)
@@ -141,17 +143,26 @@ def load_front_matter(yaml_text: str, rel: str, first_line: int, problems: Probl
         refusal = _refusal(yaml_text)
         if refusal is not None:
             problems.error(rel, first_line, refusal)
+            meta.unreadable = True
             return meta
         node = yaml.compose(yaml_text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + (mark.line if mark else 0)
-        what = exc.problem or exc.context or _("invalid YAML")
-        problems.error(rel, line, _("front matter is not valid YAML: {what}; check the quotes, colons and indentation",
-                                    what=what))
+        text_lines = yaml_text.splitlines()
+        indent = text_lines[mark.line][:len(text_lines[mark.line]) - len(text_lines[mark.line].lstrip())] \
+            if mark and mark.line < len(text_lines) else ""
+        if "\t" in indent:  # the commonest slip, which YAML's own words do not name
+            problems.error(rel, line, _("front matter line starts with a tab; indent it with spaces instead"))
+        else:
+            what = exc.problem or exc.context or _("invalid YAML")
+            problems.error(rel, line, _(
+                "front matter is not valid YAML: {what}; check the quotes, colons and indentation", what=what))
+        meta.unreadable = True
         return meta
     except yaml.YAMLError as exc:
         problems.error(rel, first_line, _("front matter is not valid YAML: {exc}", exc=str(exc)))
+        meta.unreadable = True
         return meta
     if node is None:
         return meta
@@ -160,6 +171,7 @@ def load_front_matter(yaml_text: str, rel: str, first_line: int, problems: Probl
             rel, first_line + node.start_mark.line,
             _("front matter should be 'key: value' lines, like 'title: Active listening'"),
         )
+        meta.unreadable = True
         return meta
     _read_mapping(node, "", meta, rel, first_line, problems)
     return meta
@@ -227,7 +239,8 @@ class Fields:
     def check_keys(
         self, allowed: Sequence[str], required: Sequence[str] = (), hints: Mapping[str, str] | None = None,
     ) -> None:
-        """Unknown keys are errors (typos), with a suggestion; required keys must be there."""
+        """Unknown keys are errors (typos), with a suggestion; required keys must be there (unless the front matter
+        could not be read at all: that problem is reported once, not as every key missing)."""
         for key in self.data:
             if key not in allowed:
                 hint = suggest(key, allowed) or _("; the keys allowed here are: {keys}", keys=", ".join(allowed))
@@ -235,6 +248,8 @@ class Fields:
                                                                 prefix=self.prefix, key=key, hint=hint))
         for key in required:
             value = self.data.get(key)
+            if key not in self.data and self.meta.unreadable:
+                continue
             if key not in self.data:
                 where = self.meta.line(self.prefix.rstrip(".")) if self.prefix else 1
                 example = (hints or {}).get(key, "...")

@@ -130,10 +130,11 @@ def _check_references(courses: dict[str, Unit], scenarios: dict[str, Unit]) -> N
                 )
         for ref in unit.requires:
             if ref.target not in courses:
+                others = [c for c in courses if courses[c] is not unit]  # never "did you mean" the course itself
                 unit.problems.error(
                     ref.rel, ref.line,
                     _("'requires' names course '{target}', which does not exist{suggestion}",
-                      target=ref.target, suggestion=suggest(ref.target, courses)),
+                      target=ref.target, suggestion=suggest(ref.target, others)),
                 )
     graph = {cid: [r.target for r in u.requires if r.target in courses] for cid, u in courses.items()}
     for cid, unit in courses.items():

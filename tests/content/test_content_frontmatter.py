@@ -120,7 +120,20 @@ def test_certificate_errors(load):
 def test_requires_unknown_course(load):
     catalog = load(course({"1-a.md": "x"}, course_md=course_md("requires: [basics, listenin]\n")))
     find(catalog, P, 4, "'requires' names course 'basics', which does not exist")
-    find(catalog, P, 4, "'listenin', which does not exist; did you mean 'listening'?")
+    # Never "did you mean" the course itself: a course cannot require itself.
+    assert find(catalog, P, 4, "'listenin', which does not exist").message.endswith("which does not exist")
+    catalog = load(course({"1-a.md": "x"}, course_md=course_md("requires: [basics-101]\n"))
+                   | course({"1-a.md": "x"}, course_id="basics"))
+    find(catalog, P, 4, "'basics-101', which does not exist; did you mean 'basics'?")
+
+
+def test_a_tab_in_front_matter_is_one_problem_that_names_the_tab(load):
+    """A list item indented with a tab: one problem at its line, not also every required key 'missing'."""
+    catalog = load(course({"1-a.md": "x"}, course_md="---\ntitle: T\nsummary: S\ncontent_notes:\n\t- suicide\n---\n"))
+    problem = find(catalog, P, 5, "front matter line starts with a tab; indent it with spaces instead")
+    assert [p for p in catalog.problems if p.path == P] == [problem]
+    catalog = load(course({"1-a.md": "---\ntitle: [unclosed\n---\n"}))
+    assert not [p for p in catalog.problems if "missing required key" in p.message]
 
 
 def test_requires_cycle(load):
