@@ -147,8 +147,13 @@ class Snippets:
                 _("add '{snippet_path}' at the content folder's root", snippet_path=snippet_rel(name)) if is_slug(name)
                 else _("snippet names use {slug_help}", slug_help=SLUG_HELP)
             )
-            problems.error(rel, line, _("there is no snippet '{name}'{suggestion}; {where}",
-                                        name=name, suggestion=suggest(name, self.paths), where=where))
+            suggestion = suggest(name, self.paths)
+            if suggestion:  # a near miss: a typo to fix, not a file to add
+                problems.error(rel, line, _("there is no snippet '{name}'{suggestion}", name=name,
+                                            suggestion=suggestion))
+            else:
+                problems.error(rel, line, _("there is no snippet '{name}'{suggestion}; {where}",
+                                            name=name, suggestion="", where=where))
             return None
         uses.append(SnippetUse(rel, line, name))
         shown_in = language

@@ -749,10 +749,11 @@ def test_line_numbers_after_an_include_stay_right(tree):
 def test_unknown_snippet_is_an_error_with_did_you_mean_at_the_include(tree):
     files = {**course({"1-a.md": "Hello.\n\n{{> urgent-hlep }}\n"}), "_snippets/urgent-help.md": "Call now.\n"}
     catalog = load_catalog(tree(files))
-    find(
+    problem = find(
         catalog, "courses/listening/1-a.md", 3, "there is no snippet 'urgent-hlep'; did you mean 'urgent-help'?",
         "error",
     )
+    assert problem.message.endswith("did you mean 'urgent-help'?")  # a typo to fix, not a file to add
     assert catalog.courses == {}
     catalog = load_catalog(tree(course({"1-a.md": "{{> help }}\n"})))
     find(catalog, "courses/listening/1-a.md", 1, "add '_snippets/help.md' at the content folder's root", "error")
