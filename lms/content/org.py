@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from .snippets import Snippets, SnippetUse
 
 NAME_RE = re.compile(r"[a-z][a-z0-9_]*")
+#: An HTML tag in a value: pages drop or refuse it, with errors blamed on the trainers' files that use it.
+TAG_RE = re.compile(r"<\s*/?\s*[A-Za-z!][^>]*>?")
 # '{{' then anything short up to '}}': each use is checked, so a typo is reported, not shown.
 _USE_RE = re.compile(r"\{\{\s*([^{}\n]{0,80}?)\s*\}\}")
 CONTACTS = "support.contacts"
@@ -261,7 +263,9 @@ def org_text(fields: Fields, key: str, org: OrgVariables | None) -> str | None:
 def org_problems(values: object) -> list[Message]:
     """What is wrong with a site's ORG setting (a mapping of names to text); [] when it is usable.
 
-    The same rule for the configuration file, the environment and the admin settings page.
+    The same rule for the configuration file, the environment and the admin settings page. Values are Markdown
+    (FORMAT.md §7.5), so an HTML tag in one is refused here, at the setting, rather than breaking every course
+    that uses it.
     """
     if not isinstance(values, Mapping):
         return [_('should be a table of names to text, like {{ charity_name = "Our charity" }}')]
@@ -272,6 +276,10 @@ def org_problems(values: object) -> list[Message]:
                               "starting with a letter", key=key))
         elif not isinstance(value, str):
             problems.append(_("'{key}' should be text", key=key))
+        elif (tag := TAG_RE.search(value)) is not None:
+            problems.append(_("'{key}' holds HTML ('{tag}'), which the pages would drop; write plain words "
+                              "(Markdown, such as [a link](https://example.org), is fine)", key=key,
+                              tag=tag.group(0)[:40]))
     return problems
 
 
