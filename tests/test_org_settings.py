@@ -56,7 +56,7 @@ def test_admin_fills_in_a_missing_variable_and_the_training_uses_it(app, client,
     bad = client.post(url, data={"csrf_token": csrf_token(client, url), "SITE_NAME": "Site", "REGISTRATION": "open",
                                  "CERTIFICATE_PRIMARY_COLOUR": "#1d4f91", "ORG": "Escalation Email = x"})
     assert bad.status_code == 400
-    assert "is not a valid variable name" in bad.get_data(as_text=True)
+    assert "line 1: &#39;Escalation Email&#39; is not a valid variable name" in bad.get_data(as_text=True)
     # HTML in a value would be dropped from pages (and break the courses using it): refused at the setting.
     tagged = client.post(url, data={"csrf_token": csrf_token(client, url), "SITE_NAME": "Site", "REGISTRATION": "open",
                                     "CERTIFICATE_PRIMARY_COLOUR": "#1d4f91", "ORG": "name = Harbour <Cymru> & Co"})

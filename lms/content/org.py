@@ -297,6 +297,9 @@ def parse_org_lines(text: str) -> tuple[dict[str, str], list[Message]]:
             problems.append(_("line {number}: write it as name = value", number=number))
         elif name in values:
             problems.append(_("line {number}: '{name}' is given twice", number=number, name=name))
+        elif not NAME_RE.fullmatch(name):  # said here with its line; org_problems would say it without one
+            problems.append(_("line {number}: '{name}' is not a valid variable name; use lowercase letters, digits "
+                              "and _, starting with a letter", number=number, name=name))
         else:
             values[name] = value.strip()
     problems += org_problems(values)
