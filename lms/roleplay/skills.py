@@ -22,11 +22,53 @@ class SkillScore:
     best: int | None  # the best score a route can reach for this skill; None with loops
 
 
-def best_route_total(nodes: Mapping[str, Node], start: str, weight: Callable[[Choice], int]) -> int | None:
-    """The highest sum of `weight` along a route from `start` to an ending; None if a loop makes it unbounded.
+#: Routes walked to find a skill's best before falling back to ignoring `if`s (a scenario with very many routes).
+MAX_ROUTES_WALKED = 20_000
 
-    Like the content's best score, `if`s are ignored and red lines are never taken.
+
+class _TooManyRoutes(Exception):
+    pass
+
+
+def best_route_total(nodes: Mapping[str, Node], start: str, weight: Callable[[Choice], int]) -> int | None:
+    """The highest sum of `weight` along a route from `start` to an ending that a trainee can take: a choice only
+    where its `if` holds for the nodes visited so far, never a red line. None if a loop makes it unbounded.
+
+    A choice offered only after a red line (say, a way to put a broken promise right) cannot be part of the best:
+    counting it would ask for a maximum no passing run can reach. With more routes than MAX_ROUTES_WALKED, the
+    `if`s are ignored, as the content's best score does.
     """
+    try:
+        return _best_along_routes(nodes, start, weight)
+    except _TooManyRoutes:
+        return _best_ignoring_conditions(nodes, start, weight)
+
+
+def _best_along_routes(nodes: Mapping[str, Node], start: str, weight: Callable[[Choice], int]) -> int | None:
+    best: int | None = None
+    walked = 0
+    stack: list[tuple[str, frozenset[str], int]] = [(start, frozenset((start,)), 0)]  # iterative, as below
+    while stack:
+        node_id, visited, total = stack.pop()
+        walked += 1
+        if walked > MAX_ROUTES_WALKED:
+            raise _TooManyRoutes
+        choices = nodes[node_id].choices
+        if not choices:  # an ending
+            best = total if best is None else max(best, total)
+            continue
+        for c in choices:
+            if c.red_line or c.target not in nodes or not c.available(visited):
+                continue
+            if c.target in visited:
+                return None  # a loop a trainee can take
+            stack.append((c.target, visited | {c.target}, total + weight(c)))
+    return best
+
+
+def _best_ignoring_conditions(nodes: Mapping[str, Node], start: str,
+                              weight: Callable[[Choice], int]) -> int | None:
+    """As best_route_total with every `if` taken to hold: one visit per node, whatever the number of routes."""
     memo: dict[str, int | None] = {}
     visiting: set[str] = set()
     stack: list[tuple[str, bool]] = [(start, False)]  # iterative: a deep scenario must not overflow

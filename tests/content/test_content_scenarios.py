@@ -293,3 +293,31 @@ def test_a_score_in_other_digits_is_an_annotation_error_not_a_crash(load):
     """'+²' passes `str.isdigit` but `int()` refuses it: the trainer gets a problem at its line."""
     catalog = load({P: scenario("## start\n- [A](#good-end) (+²)\n## good-end\n## bad-end\n")})
     find(catalog, P, 10, "unknown annotation '+²'; use a score like +2, -1 or 0")
+
+
+def test_a_skills_best_is_what_a_route_without_red_lines_can_reach(load):
+    """A choice offered only after a red line (putting a broken promise right) is not part of a skill's best:
+    no passing run could reach that maximum (lms.roleplay.skills.best_route_total)."""
+    from pathlib import Path
+
+    from lms.content import load_catalog
+    from lms.roleplay.skills import best_per_skill
+
+    body = (
+        "## start\n"
+        "- [Promise secrecy](#promised) (-2, red line, skill honesty)\n"
+        "- [Be honest](#middle) (+1, skill honesty)\n"
+        "## promised\n"
+        "- [Carry on](#middle)\n"
+        "## middle\n"
+        "- [Own up to the promise](#good-end) (+2, skill honesty, if promised)\n"
+        "- [Hand over](#good-end) (+1, skill honesty)\n"
+        "- [Walk away](#bad-end)\n"
+        "## good-end\nDone.\n## bad-end\nEnded.\n"
+    )
+    front = "skills: {honesty: Being honest}\nendings:\n  pass: [good-end]\n  fail: [bad-end]\n"
+    catalog = load({"scenarios/s.md": scenario(body, front)})
+    assert best_per_skill(catalog.scenarios["s"]) == {"honesty": 2}  # not 3: 'if promised' needs the red line
+    # The sample's veiled-goodbye: its honesty handovers are offered only after a promise of secrecy.
+    samples = load_catalog(Path(__file__).resolve().parents[2])
+    assert best_per_skill(samples.scenarios["veiled-goodbye"])["honesty"] == 6
