@@ -5,10 +5,12 @@ data in milliseconds; the pages and services under test are exercised by the tes
 """
 from __future__ import annotations
 
+import re
 import shutil
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy import event
 
@@ -347,6 +349,17 @@ def run_jobs(app, as_of=None):
 def subject(message) -> str:
     """The Subject as a reader sees it (a long one is folded onto a second line in transit)."""
     return " ".join(str(message["Subject"]).split())
+
+
+def links(text: str) -> list[str]:
+    """Every link in a message's text or HTML."""
+    return re.findall(r"https?://[^\s\"<>]+", text)
+
+
+def local(url: str) -> str:
+    """A link of a message as the test client opens it: its path and query."""
+    found = urlsplit(url)
+    return found.path + (f"?{found.query}" if found.query else "")
 
 
 def parts(message) -> tuple[str, str]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -25,6 +24,7 @@ from tests.factories import (
     SECRET_CHECKIN,
     SECRET_REFLECTION,
     join,
+    local,
     make_cohort,
     parts,
     post,
@@ -83,11 +83,6 @@ def links(text: str) -> list[str]:
     """The links to act or read (not the footer's: unsubscribing and the reminder choices)."""
     return [url for url in re.findall(r"https?://[^\s\"<>]+", text)
             if "/unsubscribe/" not in url and not url.endswith("/account/reminders")]
-
-
-def local(url: str) -> str:
-    found = urlsplit(url)
-    return found.path + (f"?{found.query}" if found.query else "")
 
 
 def assert_private(message) -> None:

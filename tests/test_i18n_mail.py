@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 from babel.dates import format_date
+from markupsafe import escape
 
 from lms.accounts.models import User
 from lms.cohorts import services as cohorts
 from lms.core.db import db
 from tests.conftest import mail_config
-from tests.factories import TODAY, join, make_cohort, parts, run_jobs, subject
+from tests.factories import TODAY, join, links, local, make_cohort, parts, run_jobs, subject
 
 TRANSLATED = Path(__file__).parent / "content" / "fixtures" / "translations"  # 'listening' has a Welsh translation
 DUE = TODAY + timedelta(days=30)
@@ -109,6 +110,17 @@ def test_an_invitation_to_someone_without_an_account_is_in_the_language_the_invi
     assert f"tan {expires}" in text or "mae’n gweithio unwaith, tan" in text
     [english] = smtp_server.to("new@example.org")  # no choice: the site's default, English
     assert subject(english).startswith("You're invited to join Carfan y nos")
+
+    # The link opens the registration page in the e-mail's language; a visitor's own choice still wins.
+    register = next(u for u in links(text) if "/register?invite=" in u)
+    assert "lang=cy" in register and str(escape(register)) in html
+    page = app.test_client().get(local(register)).get_data(as_text=True)
+    assert '<html lang="cy"' in page and "Creu cyfrif" in page
+    chose = app.test_client()
+    chose.get("/language/en")
+    assert '<html lang="en"' in chose.get(local(register)).get_data(as_text=True)
+    english_link = next(u for u in links(parts(english)[0]) if "/register?invite=" in u)
+    assert "lang=en" in english_link
 
 
 def test_the_inviter_chooses_the_language_on_the_cohort_page(app, client, session, users):

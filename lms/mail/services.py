@@ -200,6 +200,7 @@ def _compose(template: str, context: dict, to_address: str, *, to_user: User | N
         "unsubscribe_url": unsubscribe_url, "category_label": CATEGORIES.get(category or ""),
         "preferences_url": link("mail.preferences"),
         "url_for": link,  # every link in an email is absolute, to PUBLIC_BASE_URL
+        "language": i18n.current_language(),  # the message's: a link for someone with no account carries it
     }
     context = localised_context(context, i18n.current_language())
     text = render_template(f"mail/{template}.txt", **context, **common)
