@@ -170,6 +170,22 @@ def test_existing_trainee_joins_with_a_cohort_link(app, client, session, users, 
     assert other.get("/join/not-a-real-token").status_code == 404
 
 
+def test_a_personal_invitation_opened_by_another_account_says_so_without_a_join_button(
+        app, client, session, users, trainer):
+    cohort = make_cohort(session, trainer)
+    token = cohorts.create_invite(session, trainer, cohort, reusable=False, email="invited@example.org")
+    session.commit()
+    someone_else = users.create(email="someone@example.org")
+    other = app.test_client()
+    users.login(someone_else, client=other)
+    page = other.get(f"/join/{token}")
+    assert page.status_code == 403
+    assert "This invitation was sent to a different email address." in page.get_data(as_text=True)
+    assert "Join this group" not in page.get_data(as_text=True)
+    assert other.post(f"/join/{token}", data={}).status_code in (400, 403)
+    assert cohorts.member_of(session, cohort, someone_else.id) is None
+
+
 def test_co_trainer_and_course_assignment(client, session, users, trainer):
     colleague = users.create(role="trainer", email="colleague@example.org")
     trainee = users.create(email="trainee@example.org")

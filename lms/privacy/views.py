@@ -99,6 +99,11 @@ def join(token: str):
                                charity=settings.get("CHARITY_NAME"), open_registration=False), \
             404 if problem == "unknown" else 410
     form = ActionForm()
+    invite = accounts.find_invite(db.session, token)
+    if invite is not None and invite.email and invite.email != current_user.email:
+        # Said before a button that could only be refused (cohorts.join refuses it too).
+        return render_template("privacy/join.html", cohort=target, form=form, charity=settings.get("CHARITY_NAME"),
+                               refused=gettext("This invitation was sent to a different email address.")), 403
     if form.validate_on_submit():
         try:
             cohorts.join(db.session, current_user, token)
