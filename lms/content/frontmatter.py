@@ -150,9 +150,9 @@ def load_front_matter(yaml_text: str, rel: str, first_line: int, problems: Probl
         mark = exc.problem_mark or exc.context_mark
         line = first_line + (mark.line if mark else 0)
         text_lines = yaml_text.splitlines()
-        indent = text_lines[mark.line][:len(text_lines[mark.line]) - len(text_lines[mark.line].lstrip())] \
-            if mark and mark.line < len(text_lines) else ""
-        if "\t" in indent:  # the commonest slip, which YAML's own words do not name
+        offending = text_lines[mark.line] if mark and mark.line < len(text_lines) else ""
+        # A tab in the indent: the commonest slip, which YAML's own words do not name.
+        if "\t" in offending[:len(offending) - len(offending.lstrip())]:
             problems.error(rel, line, _("front matter line starts with a tab; indent it with spaces instead"))
         else:
             what = exc.problem or exc.context or _("invalid YAML")

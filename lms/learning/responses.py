@@ -39,17 +39,14 @@ from lms.learning.models import (
 REVIEW_COMMENT_MAX = 5_000
 
 
-def _too_long() -> str:
-    return gettext("That is too long to send: please keep it under %(count)s characters.",
-                   count=format_number(RESPONSE_MAX_CHARS))
-
-
-def _clean(text: str) -> str:
+def _clean(text: str, *, required: bool = True) -> str:
+    """The words as kept: line endings normalised, trimmed, within RESPONSE_MAX_CHARS; empty only if not `required`."""
     text = (text or "").replace("\r\n", "\n").strip()
-    if not text:
+    if not text and required:
         raise ServiceError(gettext("There is nothing to send yet: write your response first."))
     if len(text) > RESPONSE_MAX_CHARS:
-        raise ServiceError(_too_long())
+        raise ServiceError(gettext("That is too long to send: please keep it under %(count)s characters.",
+                                   count=format_number(RESPONSE_MAX_CHARS)))
     return text
 
 
@@ -95,14 +92,12 @@ def keep_draft(session: DbSession, enrolment: Enrolment, response: Response, tex
     Private until sent: only the trainee's step page reads a draft. Words that match what was last sent are
     no draft; empty words remove one. Too long: refused as sending would be.
     """
-    text = (text or "").replace("\r\n", "\n").strip()
+    text = _clean(text, required=False)
     sent = session.scalar(select(ResponseEntry.text).where(ResponseEntry.enrolment_id == enrolment.id,
                                                            ResponseEntry.response_id == response.id))
     if not text or text == sent:
         _forget_draft(session, enrolment.id, response.id)
         return False
-    if len(text) > RESPONSE_MAX_CHARS:
-        raise ServiceError(_too_long())
     existing = select(ResponseDraft).where(ResponseDraft.enrolment_id == enrolment.id,
                                            ResponseDraft.response_id == response.id)
     draft, created = progress.insert_once(session, ResponseDraft(

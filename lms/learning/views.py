@@ -251,7 +251,7 @@ def step(course_id: str, step_id: str):
     return _render_step(course, step, enrolment, reads=reads)
 
 
-def _render_step(course: Course, step: Step, enrolment: Enrolment, rows=None, *, errors: dict[str, str] | None = None,
+def _render_step(course: Course, step: Step, enrolment: Enrolment, *, errors: dict[str, str] | None = None,
                  drafts: dict[str, list[int]] | None = None, texts: dict[str, str] | None = None,
                  reads: progress.StepPageReads | None = None, status: int = 200):
     """The step page; POST views re-render it with errors (by question or reflection id) and what was sent.
@@ -260,10 +260,7 @@ def _render_step(course: Course, step: Step, enrolment: Enrolment, rows=None, *,
     with the enrolment (`progress.step_page_reads`); otherwise they are read here.
     """
     session = db.session
-    if reads is not None:
-        rows = reads.rows
-    elif rows is None:
-        rows = progress.step_rows(session, enrolment.id)
+    rows = reads.rows if reads is not None else progress.step_rows(session, enrolment.id)
     if drafts is None and step.assessment:  # answers kept from a break, until submitted
         draw = assessments.state(session, enrolment.id, step).draw
         drafts = dict(draw.draft or {}) if draw is not None else None
@@ -278,7 +275,8 @@ def _render_step(course: Course, step: Step, enrolment: Enrolment, rows=None, *,
     elif not done and responses.awaiting_review(session, enrolment.id, step):
         waiting = gettext("Waiting for a trainer to review your response")
     assessment = assessments.state(session, enrolment.id, step) if step.assessment else None
-    kept_by_break = _kept_by_break(step, assessment, response_entries)
+    open_responses = _open_responses(step, response_entries)
+    kept_by_break = _kept_by_break(step, assessment, open_responses)
     done_ids = frozenset(r.step_id for r in rows.values() if r.completed_at is not None)
     left = [s for s in course.required_steps if s.id not in done_ids and s.id != step.id]
     context = {
@@ -292,8 +290,7 @@ def _render_step(course: Course, step: Step, enrolment: Enrolment, rows=None, *,
         "answers": reads.answers if reads is not None
         else questions.answers_for_step(session, enrolment.id, step) if not step.assessment else {},
         "assessment": assessment, "kept_by_break": kept_by_break,
-        "break_leaves_response": bool(kept_by_break and kept_by_break.startswith("reflection-")
-                                      and _open_responses(step, response_entries)),
+        "break_leaves_response": bool(kept_by_break and kept_by_break.startswith("reflection-") and open_responses),
         "response_drafts": responses.drafts_for_step(session, enrolment.id, step) if step.responses else {},
         "reflections": reads.reflections if reads is not None
         else reflections.for_step(session, current_user.id, course.id, step),
@@ -314,7 +311,7 @@ def _open_responses(step: Step, entries: Mapping[str, ResponseEntry]) -> list[Re
     return [r for r in step.responses if not (r.id in entries and entries[r.id].status == RESPONSE_MEETS_STANDARD)]
 
 
-def _kept_by_break(step: Step, assessment: Any, entries: Mapping[str, ResponseEntry]) -> str | None:
+def _kept_by_break(step: Step, assessment: Any, open_responses: list[ResponseBlock]) -> str | None:
     """The id of the form whose words "Take a break" sends with it, to keep them (`take_break`).
 
     Without JavaScript a button sends one form: the assessment's answers, else the reflection being written
@@ -324,7 +321,6 @@ def _kept_by_break(step: Step, assessment: Any, entries: Mapping[str, ResponseEn
         return "assessment-form"
     if step.reflections and not step.assessment:
         return f"reflection-form-{step.reflections[0].id}"
-    open_responses = _open_responses(step, entries)
     return f"response-form-{open_responses[0].id}" if open_responses else None
 
 

@@ -8,7 +8,7 @@ Pure functions: no database here.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from lms.content import Choice, Node, Scenario
@@ -22,7 +22,7 @@ class SkillScore:
     best: int | None  # the best score a route can reach for this skill; None with loops
 
 
-#: Routes walked to find a skill's best before falling back to ignoring `if`s (a scenario with very many routes).
+#: Routes walked to find the skills' best before falling back to ignoring `if`s (a scenario with very many routes).
 MAX_ROUTES_WALKED = 20_000
 
 
@@ -30,45 +30,50 @@ class _TooManyRoutes(Exception):
     pass
 
 
-def best_route_total(nodes: Mapping[str, Node], start: str, weight: Callable[[Choice], int]) -> int | None:
-    """The highest sum of `weight` along a route from `start` to an ending that a trainee can take: a choice only
-    where its `if` holds for the nodes visited so far, never a red line. None if a loop makes it unbounded.
+def best_route_totals(nodes: Mapping[str, Node], start: str,
+                      weights: Sequence[Callable[[Choice], int]]) -> list[int | None]:
+    """For each weight, the highest sum along a route from `start` to an ending that a trainee can take: a choice
+    only where its `if` holds for the nodes visited so far, never a red line. None if a loop makes it unbounded.
 
     A choice offered only after a red line (say, a way to put a broken promise right) cannot be part of the best:
-    counting it would ask for a maximum no passing run can reach. With more routes than MAX_ROUTES_WALKED, the
-    `if`s are ignored, as the content's best score does.
+    counting it would ask for a maximum no passing run can reach. The routes are walked once for all the weights;
+    with more than MAX_ROUTES_WALKED, the `if`s are ignored, as the content's best score does.
     """
     try:
-        return _best_along_routes(nodes, start, weight)
+        return _best_along_routes(nodes, start, weights)
     except _TooManyRoutes:
-        return _best_ignoring_conditions(nodes, start, weight)
+        return [_best_ignoring_conditions(nodes, start, weight) for weight in weights]
 
 
-def _best_along_routes(nodes: Mapping[str, Node], start: str, weight: Callable[[Choice], int]) -> int | None:
-    best: int | None = None
+def _best_along_routes(nodes: Mapping[str, Node], start: str,
+                       weights: Sequence[Callable[[Choice], int]]) -> list[int | None]:
+    best: list[int | None] = [None] * len(weights)
     walked = 0
-    stack: list[tuple[str, frozenset[str], int]] = [(start, frozenset((start,)), 0)]  # iterative, as below
+    # Iterative (a deep scenario must not overflow): (node, nodes visited on the way, totals so far).
+    stack: list[tuple[str, frozenset[str], tuple[int, ...]]] = [(start, frozenset((start,)), (0,) * len(weights))]
     while stack:
-        node_id, visited, total = stack.pop()
+        node_id, visited, totals = stack.pop()
         walked += 1
         if walked > MAX_ROUTES_WALKED:
             raise _TooManyRoutes
         choices = nodes[node_id].choices
         if not choices:  # an ending
-            best = total if best is None else max(best, total)
+            best = [t if b is None else max(b, t) for b, t in zip(best, totals, strict=True)]
             continue
         for c in choices:
             if c.red_line or c.target not in nodes or not c.available(visited):
                 continue
             if c.target in visited:
-                return None  # a loop a trainee can take
-            stack.append((c.target, visited | {c.target}, total + weight(c)))
+                return [None] * len(weights)  # a loop a trainee can take
+            stack.append((c.target, visited | {c.target},
+                          tuple(t + weight(c) for t, weight in zip(totals, weights, strict=True))))
     return best
 
 
 def _best_ignoring_conditions(nodes: Mapping[str, Node], start: str,
                               weight: Callable[[Choice], int]) -> int | None:
-    """As best_route_total with every `if` taken to hold: one visit per node, whatever the number of routes."""
+    """As best_route_totals, for one weight, with every `if` taken to hold: one visit per node, whatever the
+    number of routes."""
     memo: dict[str, int | None] = {}
     visiting: set[str] = set()
     stack: list[tuple[str, bool]] = [(start, False)]  # iterative: a deep scenario must not overflow
@@ -103,9 +108,8 @@ def best_per_skill(scenario: Scenario) -> dict[str, int | None]:
     """{skill: the best score a route can reach for it (None when loops make it unbounded)}."""
     if scenario.start not in scenario.nodes:
         return dict.fromkeys(scenario.skills)
-    return {name: best_route_total(scenario.nodes, scenario.start,
-                                   lambda c, name=name: c.score if name in c.skills else 0)  # type: ignore[misc]
-            for name in scenario.skills}
+    weights = [lambda c, name=name: c.score if name in c.skills else 0 for name in scenario.skills]
+    return dict(zip(scenario.skills, best_route_totals(scenario.nodes, scenario.start, weights), strict=True))
 
 
 def skill_totals(scenario: Scenario, made: Iterable[tuple[Choice | None, int]]) -> dict[str, int]:

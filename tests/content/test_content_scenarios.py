@@ -297,7 +297,7 @@ def test_a_score_in_other_digits_is_an_annotation_error_not_a_crash(load):
 
 def test_a_skills_best_is_what_a_route_without_red_lines_can_reach(load):
     """A choice offered only after a red line (putting a broken promise right) is not part of a skill's best:
-    no passing run could reach that maximum (lms.roleplay.skills.best_route_total)."""
+    no passing run could reach that maximum (lms.roleplay.skills.best_route_totals)."""
     from pathlib import Path
 
     from lms.content import load_catalog
