@@ -82,6 +82,21 @@ class InProcessClient(Client):
         return "\r\n".join(head).encode("latin-1") + b"\r\n\r\n" + body
 
 
+#: Views this benchmark adds to the app, signed in as the trainee: what any page of the app costs before its
+#: own work (the person's load and session check, the cookie, every handler), and with the layout around it.
+FLOOR_VIEWS = {"/bench/signed-in": "signed-in empty view", "/bench/layout": "signed-in layout only"}
+BASELINES = ("bare Flask page", "one ORM query", *FLOOR_VIEWS.values())
+
+
+def _add_floor_views(app) -> None:
+    from flask import render_template
+
+    layout_only = app.jinja_env.from_string(
+        "{% extends 'base.html' %}{% block content %}<h1>A page</h1><p>Nothing but the layout.</p>{% endblock %}")
+    app.add_url_rule("/bench/signed-in", "bench_signed_in", lambda: "ok")
+    app.add_url_rule("/bench/layout", "bench_layout", lambda: render_template(layout_only))
+
+
 def _row(name: str, times: list[float], queries: list[int], bare_mean: float | None) -> str:
     mean = statistics.fmean(times) * 1000
     ratio = f"{mean / bare_mean:7.1f}x" if bare_mean else "       -"
@@ -117,6 +132,7 @@ def main() -> None:
         from lms import create_app
 
         app = create_app()
+        _add_floor_views(app)
         walk_stats = Stats()
         walker = InProcessClient(app, walk_stats, None, frozenset(args.profile))
         baseline = InProcessClient(_bare_app.app, walk_stats)
@@ -128,6 +144,8 @@ def main() -> None:
             for _ in range(args.baseline):
                 await baseline.request("GET", "/", "bare Flask page")
                 await baseline.request("GET", "/one-query", "one ORM query")
+                for path, kind in FLOOR_VIEWS.items():
+                    await walker.request("GET", path, kind, cookies)
 
         asyncio.run(one(emails[0], Stats()))  # warm-up: templates compiled, caches filled, not measured
         profiler = walker.profiler = cProfile.Profile() if args.profile else None
@@ -141,13 +159,12 @@ def main() -> None:
           f"{args.course}; {args.baseline} of each baseline after each; {args.clock} time; load average at the "
           f"end {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}" + ("; cProfile ON (times inflated)" if profiler else ""))
     print(f"  {'request':28} {'count':>6} {'p50 ms':>8} {'mean ms':>8} {'vs bare':>8} {'q/req':>6}")
-    for name in ("bare Flask page", "one ORM query"):
-        print(_row(name, latencies[name], [], bare))
-    every = [t for kind, times in latencies.items() if kind not in ("bare Flask page", "one ORM query")
-             for t in times]
-    every_q = [q for kind, qs in walk_stats.queries.items() for q in qs]
+    for name in BASELINES:
+        print(_row(name, latencies[name], walk_stats.queries.get(name, []), bare))
+    every = [t for kind, times in latencies.items() if kind not in BASELINES for t in times]
+    every_q = [q for kind, qs in walk_stats.queries.items() if kind not in BASELINES for q in qs]
     print(_row("walk, all requests", every, every_q, bare))
-    others = sorted(k for k in latencies if k not in (*WALK_KINDS, "bare Flask page", "one ORM query"))
+    others = sorted(k for k in latencies if k not in (*WALK_KINDS, *BASELINES))
     for kind in (*WALK_KINDS, *others):
         if latencies.get(kind):
             print(_row("  " + kind, latencies[kind], walk_stats.queries.get(kind, []), bare))

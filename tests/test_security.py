@@ -1,6 +1,7 @@
 """Issue 11: security that holds behind a proxy, across workers and against insiders."""
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from datetime import timedelta
@@ -340,3 +341,19 @@ def test_deleted_words_do_not_linger_in_the_sqlite_write_ahead_log(app, session,
     else:
         with app.app_context():
             assert privacy.checkpoint(db.session) is None
+
+
+def test_a_changed_secret_key_signs_everyone_out_and_a_fallback_key_keeps_them_in(app, users, client):
+    """The session cookie's serializer is made once per set of keys (security.SessionCookies): changing the
+    keys must still take effect on the next request."""
+    users.login(users.create(email="rotating@example.org"))
+    assert client.get("/account/data").status_code == 200
+    old_key = app.config["SECRET_KEY"]
+
+    app.config["SECRET_KEY"] = app.secret_key = secrets.token_hex(32)
+    app.config["SECRET_KEY_FALLBACKS"] = [old_key]
+    assert client.get("/account/data").status_code == 200  # the old key is still accepted as a fallback
+
+    app.config["SECRET_KEY_FALLBACKS"] = []
+    signed_out = client.get("/account/data")
+    assert signed_out.status_code == 302 and "/login" in signed_out.headers["Location"]

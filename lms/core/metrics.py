@@ -32,6 +32,7 @@ import secrets
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from flask import Flask, Response, abort, current_app, g, request
 from prometheus_client import (
@@ -139,13 +140,24 @@ def init_app(app: Flask) -> None:
     def _start_clock() -> None:
         g.metrics_started = time.perf_counter()
 
+    # Each label set's series, looked up once: prometheus_client's labels() checks and locks on every call.
+    durations: dict[tuple[str, str], Any] = {}
+    responses: dict[int, Any] = {}
+
     @app.after_request
     def _observe(response: Response) -> Response:
         started = g.pop("metrics_started", None)
         if started is not None:
-            endpoint = request.endpoint or "unmatched"  # a 404 has no endpoint: one label for all
-            REQUEST_DURATION.labels(endpoint=endpoint, method=request.method).observe(time.perf_counter() - started)
-        RESPONSES.labels(status=str(response.status_code)).inc()
+            key = (request.endpoint or "unmatched", request.method)  # a 404 has no endpoint: one label for all
+            series = durations.get(key)
+            if series is None:
+                series = durations[key] = REQUEST_DURATION.labels(endpoint=key[0], method=key[1])
+            series.observe(time.perf_counter() - started)
+        status = response.status_code
+        counted = responses.get(status)
+        if counted is None:
+            counted = responses[status] = RESPONSES.labels(status=str(status))
+        counted.inc()
         return response
 
     @public

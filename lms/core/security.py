@@ -4,6 +4,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, Request, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.exceptions import BadRequest, HTTPException, NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -28,19 +30,20 @@ CONTENT_SECURITY_POLICY = "; ".join([
 def init_app(app: Flask) -> None:
     trust_proxies(app)
 
+    policy = [("Content-Security-Policy", CONTENT_SECURITY_POLICY), ("X-Content-Type-Options", "nosniff"),
+              ("X-Frame-Options", "DENY"), ("Referrer-Policy", "same-origin"),
+              ("Permissions-Policy", "camera=(), microphone=(), geolocation=()")]
+    if app.config["SESSION_COOKIE_SECURE"]:
+        policy.append(("Strict-Transport-Security", "max-age=31536000"))
+
     @app.after_request
     def _headers(response):
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if app.config["SESSION_COOKIE_SECURE"]:
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        present = {name.lower() for name, _value in headers.items()}  # one pass, not a scan per name
+        headers.extend([(name, value) for name, value in policy if name.lower() not in present])
         # Pages carry personal data or per-session form tokens: never cache them.
         # Static files and responses that chose their own policy keep it.
-        if request.endpoint != "static" and "Cache-Control" not in headers:
+        if request.endpoint != "static" and "cache-control" not in present:
             headers["Cache-Control"] = "no-store"
         return response
 
@@ -124,10 +127,30 @@ def _form_text(value: Any) -> str | None:
     raise BadRequest("A JSON value should be text, a number, true, false or null.")
 
 
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed session cookie, its serializer made once per set of keys instead of on every request."""
+
+    def __init__(self) -> None:
+        self._serializers: dict[tuple[Any, ...], URLSafeTimedSerializer | None] = {}
+
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        # The keys are part of the cache's key: a changed SECRET_KEY or fallback list makes a new serializer.
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        try:
+            return self._serializers[keys]
+        except KeyError:
+            if len(self._serializers) >= 16:  # old keys (tests make many apps): forget them
+                self._serializers.clear()
+            made = self._serializers[keys] = super().get_signing_serializer(app)
+            return made
+
+
 class LmsFlask(Flask):
-    """Flask whose error pages work for any request, even one whose Host header is unusable."""
+    """Flask whose error pages work for any request, even one whose Host header is unusable; its session
+    cookie's serializer is made once (SessionCookies)."""
 
     request_class = CleanRequest
+    session_interface = SessionCookies()
 
     def create_url_adapter(self, request: Request | None) -> MapAdapter | None:
         try:

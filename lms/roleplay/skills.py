@@ -8,8 +8,10 @@ Pure functions: no database here.
 """
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from lms.content import Choice, Node, Scenario
 
@@ -104,12 +106,28 @@ def _best_ignoring_conditions(nodes: Mapping[str, Node], start: str,
     return memo.get(start)
 
 
-def best_per_skill(scenario: Scenario) -> dict[str, int | None]:
-    """{skill: the best score a route can reach for it (None when loops make it unbounded)}."""
+#: best_per_skill's answers by loaded scenario (its id while it lives): a scenario never changes once loaded (a
+#: content reload makes new ones), and walking its routes can take milliseconds, on every debrief.
+_BEST_BY_SCENARIO: dict[int, Mapping[str, int | None]] = {}
+
+
+def best_per_skill(scenario: Scenario) -> Mapping[str, int | None]:
+    """{skill: the best score a route can reach for it (None when loops make it unbounded)}.
+
+    Worked out once per loaded scenario, and forgotten when the scenario is.
+    """
+    known = _BEST_BY_SCENARIO.get(id(scenario))
+    if known is not None:
+        return known
     if scenario.start not in scenario.nodes:
-        return dict.fromkeys(scenario.skills)
-    weights = [lambda c, name=name: c.score if name in c.skills else 0 for name in scenario.skills]
-    return dict(zip(scenario.skills, best_route_totals(scenario.nodes, scenario.start, weights), strict=True))
+        best: Mapping[str, int | None] = MappingProxyType(dict.fromkeys(scenario.skills))
+    else:
+        weights = [lambda c, name=name: c.score if name in c.skills else 0 for name in scenario.skills]
+        best = MappingProxyType(dict(zip(scenario.skills, best_route_totals(scenario.nodes, scenario.start, weights),
+                                         strict=True)))
+    _BEST_BY_SCENARIO[id(scenario)] = best
+    weakref.finalize(scenario, _BEST_BY_SCENARIO.pop, id(scenario), None)
+    return best
 
 
 def skill_totals(scenario: Scenario, made: Iterable[tuple[Choice | None, int]]) -> dict[str, int]:
