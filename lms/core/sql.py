@@ -19,8 +19,9 @@ def is_postgresql(session: DbSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def dialect_insert(session: DbSession, model: type) -> Any:
-    """An INSERT of `model` with the database's ON CONFLICT clauses (SQLite's or PostgreSQL's), for upserts."""
+def dialect_insert(session: DbSession, model: Any) -> Any:
+    """An INSERT of `model` (an ORM class, or a table for a Core statement) with the database's ON CONFLICT
+    clauses (SQLite's or PostgreSQL's), for upserts."""
     return (postgresql_insert if is_postgresql(session) else sqlite_insert)(model)
 
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from flask_babel import gettext
-from sqlalchemy import Select, and_, bindparam, literal_column, select, true, union_all
+from sqlalchemy import Row, Select, and_, bindparam, literal_column, select, true, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -97,7 +97,8 @@ def missing_prerequisite_ids(session: DbSession, user_id: int, course: Course) -
 
 
 def record_visit(session: DbSession, enrolment: Enrolment, step: Step) -> StepProgress:
-    """Note that the trainee opened a step (for "continue where you left off"); return the step's row.
+    """Note that the trainee opened a step (for "continue where you left off"); return the step's row, an ORM
+    object for a caller that changes it (`complete_step`). A page that only shows the row uses `note_visit`.
 
     One statement on SQLite and PostgreSQL alike: an upsert of the step's row
     (INSERT ... ON CONFLICT DO UPDATE SET last_seen_at ... RETURNING), whose trigger
@@ -107,27 +108,51 @@ def record_visit(session: DbSession, enrolment: Enrolment, step: Step) -> StepPr
     """
     now = utcnow()
     row: StepProgress = session.scalars(
-        built_once(session, "visit", _visit_upsert),
-        {"enrolment_id": enrolment.id, "step_id": step.id, "first_seen_at": now, "last_seen_at": now},
+        built_once(session, "visit", lambda s: _visit_upsert(s, StepProgress)), _visit_values(enrolment, step, now),
         execution_options={"populate_existing": True}).one()
-    set_committed_value(enrolment, "last_step_id", step.id)
-    set_committed_value(enrolment, "last_active_at", now)
+    _moved_place(enrolment, step, now)
     return row
 
 
-def _visit_upsert(session: DbSession) -> Any:
-    upsert = dialect_insert(session, StepProgress).values(
+def note_visit(session: DbSession, enrolment: Enrolment, step: Step) -> Row[Any]:
+    """As `record_visit`, returning the step's row as a plain read-only row (`step_id`, `completed_at`, ...).
+
+    The same upsert as a Core statement: the ORM's making and tracking of an object cost more than the
+    statement itself, on every first view of a step. An ORM copy of the row already in the session keeps
+    its old `last_seen_at`: show this row instead.
+    """
+    now = utcnow()
+    row = session.execute(built_once(session, "visit row", lambda s: _visit_upsert(s, StepProgress.__table__)),
+                          _visit_values(enrolment, step, now)).one()
+    _moved_place(enrolment, step, now)
+    return row
+
+
+def _visit_values(enrolment: Enrolment, step: Step, now: datetime) -> dict[str, Any]:
+    return {"enrolment_id": enrolment.id, "step_id": step.id, "first_seen_at": now, "last_seen_at": now}
+
+
+def _moved_place(enrolment: Enrolment, step: Step, now: datetime) -> None:
+    # What the trigger wrote, as the enrolment's committed values: the ORM has nothing to write back.
+    set_committed_value(enrolment, "last_step_id", step.id)
+    set_committed_value(enrolment, "last_active_at", now)
+
+
+def _visit_upsert(session: DbSession, target: Any) -> Any:
+    """The visit's upsert, returning the ORM entity (`target` StepProgress) or the table's columns (its table)."""
+    table = StepProgress.__table__
+    upsert = dialect_insert(session, target).values(
         bound_values(StepProgress, "enrolment_id", "step_id", "first_seen_at", "last_seen_at"))
-    return upsert.on_conflict_do_update(
-        index_elements=[StepProgress.enrolment_id, StepProgress.step_id],
-        set_={"last_seen_at": upsert.excluded.last_seen_at}).returning(StepProgress)
+    upsert = upsert.on_conflict_do_update(index_elements=[table.c.enrolment_id, table.c.step_id],
+                                          set_={"last_seen_at": upsert.excluded.last_seen_at})
+    return upsert.returning(StepProgress) if target is StepProgress else upsert.returning(*table.c)
 
 
 #: How stale "last active" may be before a page view writes it again.
 VISIT_RESOLUTION = timedelta(minutes=1)
 
 
-def visit_is_recorded(enrolment: Enrolment, step: Step, rows: Mapping[str, StepProgress]) -> bool:
+def visit_is_recorded(enrolment: Enrolment, step: Step, rows: Mapping[str, object]) -> bool:
     """Whether a visit to `step` is already on record, recently enough that a reload need not write."""
     return (step.id in rows and enrolment.last_step_id == step.id
             and utcnow() - enrolment.last_active_at < VISIT_RESOLUTION)
@@ -138,8 +163,8 @@ class StepPageReads:
     """What a step page reads before it renders, in one query (`step_page_reads`)."""
 
     enrolment: Enrolment | None
-    #: Every step opened in the enrolment, by step id.
-    rows: dict[str, StepProgress]
+    #: Every step opened in the enrolment, by step id (the viewed step's as `note_visit` returned it, once noted).
+    rows: dict[str, StepProgress | Row[Any]]
     #: The trainee's latest answers to the step's practice questions, by question id.
     answers: dict[str, QuestionAnswer]
     #: The trainee's reflections on the step's prompts, by reflection id.

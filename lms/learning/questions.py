@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from flask_babel import gettext
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import Row, bindparam, func, select
 
 from lms.content import Course, Question, QuestionChoice, Step
 from lms.content.shuffle import ordered
@@ -57,7 +58,8 @@ def parse_selection(question: Question, values: Sequence[str]) -> list[int]:
 
 @dataclass(frozen=True)
 class AnswerOutcome:
-    answer: QuestionAnswer
+    #: The answer's row as stored (a plain read-only row with QuestionAnswer's columns: correct, tries, ...).
+    answer: Row[Any]
     step_completed: bool
     course_completed: bool
 
@@ -77,11 +79,11 @@ def answer(session: DbSession, enrolment: Enrolment, course: Course, step: Step,
     # One statement whether or not the trainee answered before: an upsert on (enrolment, question).
     # `tries` is incremented in SQL and `first_correct_at` kept once set, so two requests racing on
     # the same row both count and neither clears the other's success.
-    row: QuestionAnswer = session.scalars(
-        built_once(session, "answer", _answer_upsert),
+    # A Core statement returning a plain row: the ORM's making of an object cost more than the upsert.
+    row = session.execute(
+        built_once(session, "answer row", _answer_upsert),
         {"enrolment_id": enrolment.id, "step_id": step.id, "question_id": question.id, "selected": selected,
-         "correct": correct, "tries": 1, "first_correct_at": now if correct else None, "answered_at": now},
-        execution_options={"populate_existing": True}).one()
+         "correct": correct, "tries": 1, "first_correct_at": now if correct else None, "answered_at": now}).one()
     step_done = course_done = False
     if correct:  # responses or a trainer's confirmation may still be needed
         step_done, course_done = completion.complete_if_met(session, enrolment, course, step)
@@ -89,16 +91,17 @@ def answer(session: DbSession, enrolment: Enrolment, course: Course, step: Step,
 
 
 def _answer_upsert(session: DbSession):
-    upsert = dialect_insert(session, QuestionAnswer).values(bound_values(
+    table = QuestionAnswer.__table__
+    upsert = dialect_insert(session, table).values(bound_values(
         QuestionAnswer, "enrolment_id", "step_id", "question_id", "selected", "correct", "tries", "first_correct_at",
         "answered_at"))
     return upsert.on_conflict_do_update(
-        index_elements=[QuestionAnswer.enrolment_id, QuestionAnswer.question_id],
+        index_elements=[table.c.enrolment_id, table.c.question_id],
         set_={"step_id": upsert.excluded.step_id, "selected": upsert.excluded.selected,
               "correct": upsert.excluded.correct, "answered_at": upsert.excluded.answered_at,
-              "tries": QuestionAnswer.tries + 1,
-              "first_correct_at": func.coalesce(QuestionAnswer.first_correct_at, upsert.excluded.first_correct_at)},
-    ).returning(QuestionAnswer)
+              "tries": table.c.tries + 1,
+              "first_correct_at": func.coalesce(table.c.first_correct_at, upsert.excluded.first_correct_at)},
+    ).returning(*table.c)
 
 
 def answers_for_step(session: DbSession, enrolment_id: int, step: Step) -> dict[str, QuestionAnswer]:

@@ -242,7 +242,7 @@ def step(course_id: str, step_id: str):
                                next_step=course.next_step(step.id))
     if not progress.visit_is_recorded(enrolment, step, rows):  # a quick reload writes nothing
         with write_transaction(db.session):
-            rows[step.id] = progress.record_visit(db.session, enrolment, step)
+            rows[step.id] = progress.note_visit(db.session, enrolment, step)
     if step.assessment:
         # The attempt's questions and choice order are fixed before the form is
         # shown, so a reload shows the same form and the next attempt a new one.
@@ -355,7 +355,7 @@ def take_break(course_id: str, step_id: str):
     saved (private, editable), a response as a draft shown in its box, not sent to the trainers.
     """
     course, step, enrolment = _open_step(course_id, step_id)
-    progress.record_visit(db.session, enrolment, step)
+    progress.note_visit(db.session, enrolment, step)
     kept = False
     number = request.form.get("attempt", type=int)
     if step.assessment and number is not None:

@@ -193,7 +193,7 @@ def choose(session: DbSession, run: ScenarioRun, scenario: Scenario, position: i
         raise ServiceError(gettext("That choice is not available here. Please pick one of the choices shown."))
     # One statement: the row goes in unless this position is taken (a replay, a double click, or
     # the other of two simultaneous submits, which waits for the first to commit), and then nothing.
-    inserted = session.execute(built_once(session, "run choice", _choice_insert), {
+    inserted = session.execute(built_once(session, "run choice row", _choice_insert), {
         "run_id": run.id, "position": position, "node_id": node.id, "choice_index": choice.index,
         "target": choice.target, "score": choice.score, "red_line": choice.red_line}).first()
     if inserted is None:
@@ -214,11 +214,13 @@ def choose(session: DbSession, run: ScenarioRun, scenario: Scenario, position: i
 
 
 def _choice_insert(session: DbSession):
-    return (dialect_insert(session, RunChoice)
+    # On the table, not the ORM class: a Core statement skips the ORM's bulk-insert work.
+    table = RunChoice.__table__
+    return (dialect_insert(session, table)
             .values(bound_values(RunChoice, "run_id", "position", "node_id", "choice_index", "target",
                                           "score", "red_line"))
-            .on_conflict_do_nothing(index_elements=[RunChoice.run_id, RunChoice.position])
-            .returning(RunChoice.id))
+            .on_conflict_do_nothing(index_elements=[table.c.run_id, table.c.position])
+            .returning(table.c.id))
 
 
 def run_passes(run: ScenarioRun, scenario: Scenario, outcome: str | None) -> bool:

@@ -149,7 +149,7 @@ def start(scenario_id: str):
             flash(escape(gettext("Please complete %(courses)s before this course.")) % {"courses": missing}, "error")
             return redirect(url_for("play.briefing", scenario_id=scenario.id, course_id=course.id, step_id=step.id))
         enrolment = progress.enrol(db.session, current_user.id, course)
-        progress.record_visit(db.session, enrolment, step)
+        progress.note_visit(db.session, enrolment, step)
     run = runs.start_run(db.session, current_user.id, scenario, enrolment, step_id, restart=form.restart.data == "1")
     db.session.commit()
     return redirect(url_for("play.run", run_id=run.id))
