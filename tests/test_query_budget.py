@@ -133,3 +133,17 @@ def test_a_practice_answer_is_one_write_first_time_and_after(app, client, users,
     # (upsert) marked done, and what the course's completion reads (steps done, assessments passed).
     assert len(right) == 8, right
     assert [s.split()[0].upper() for s in _writes(right)] == ["INSERT", "INSERT", "UPDATE"], right
+
+
+def test_an_assessment_step_reads_its_attempts_and_draws_once(app, client, users, session):
+    users.login(users.create())
+    _start(client)
+    url = f"/courses/{COURSE}/steps/assessment"
+    first = _get(app, client, url)
+    draws = [s for s in first if "assessment_draws" in s and s.lstrip().upper().startswith("SELECT")]
+    # The attempt's draw is made before the form is shown (read, insert, read again), and the page
+    # shows that state: no further reads of it while rendering.
+    assert len(draws) == 2 and len(_writes(first)) == 2, first  # the visit and the draw
+    reload = _get(app, client, url)
+    # The user; the enrolment with its steps; the attempts and the draws, once each.
+    assert len(reload) == 4 and not _writes(reload), reload

@@ -243,26 +243,31 @@ def step(course_id: str, step_id: str):
     if not progress.visit_is_recorded(enrolment, step, rows):  # a quick reload writes nothing
         with write_transaction(db.session):
             rows[step.id] = progress.note_visit(db.session, enrolment, step)
+    assessment = None
     if step.assessment:
         # The attempt's questions and choice order are fixed before the form is
         # shown, so a reload shows the same form and the next attempt a new one.
         with write_transaction(db.session):
-            assessments.prepare(db.session, enrolment, step)
-    return _render_step(course, step, enrolment, reads=reads)
+            assessment = assessments.prepare(db.session, enrolment, step)
+    return _render_step(course, step, enrolment, reads=reads, assessment=assessment)
 
 
 def _render_step(course: Course, step: Step, enrolment: Enrolment, *, errors: dict[str, str] | None = None,
                  drafts: dict[str, list[int]] | None = None, texts: dict[str, str] | None = None,
-                 reads: progress.StepPageReads | None = None, status: int = 200):
+                 reads: progress.StepPageReads | None = None, assessment: assessments.AssessmentState | None = None,
+                 status: int = 200):
     """The step page; POST views re-render it with errors (by question or reflection id) and what was sent.
 
     The steps opened, the practice answers and the reflections come from `reads` when the step view read them
-    with the enrolment (`progress.step_page_reads`); otherwise they are read here.
+    with the enrolment (`progress.step_page_reads`); otherwise they are read here. So does an assessment's
+    state, from `assessment` when the view has it (`assessments.prepare`).
     """
     session = db.session
     rows = reads.rows if reads is not None else progress.step_rows(session, enrolment.id)
-    if drafts is None and step.assessment:  # answers kept from a break, until submitted
-        draw = assessments.state(session, enrolment.id, step).draw
+    if step.assessment and assessment is None:
+        assessment = assessments.state(session, enrolment.id, step)
+    if drafts is None and assessment is not None:  # answers kept from a break, until submitted
+        draw = assessment.draw
         drafts = dict(draw.draft or {}) if draw is not None else None
     module = next((m for m in course.modules if m.id == step.module_id), None)
     scenario = catalog_for_reader().scenario(step.scenario) if step.scenario else None
@@ -274,7 +279,6 @@ def _render_step(course: Course, step: Step, enrolment: Enrolment, *, errors: di
         waiting = gettext("Waiting for a trainer to confirm")
     elif not done and responses.awaiting_review(session, enrolment.id, step):
         waiting = gettext("Waiting for a trainer to review your response")
-    assessment = assessments.state(session, enrolment.id, step) if step.assessment else None
     open_responses = _open_responses(step, response_entries)
     kept_by_break = _kept_by_break(step, assessment, open_responses)
     done_ids = frozenset(r.step_id for r in rows.values() if r.completed_at is not None)
