@@ -285,7 +285,8 @@ def main() -> int:
         workdir, url = serving_folder_and_database(stack, args.db, "lms-claims-")
         token = secrets.token_hex(16)
         env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32),
-               "LMS_ENVIRONMENT": "production", "LMS_SESSION_COOKIE_SECURE": "false",
+               "LMS_ENVIRONMENT": "production", "LMS_PUBLIC_BASE_URL": "https://training.example.org",
+               "LMS_SESSION_COOKIE_SECURE": "false",
                "LMS_CONTENT_DIR": str(ROOT), "LMS_INSTANCE_PATH": str(workdir / "instance"),
                "LMS_DATA_KEYS": Fernet.generate_key().decode(), "LMS_METRICS_TOKEN": token,
                "LMS_TRUSTED_PROXIES": "1", "PROMETHEUS_MULTIPROC_DIR": str(workdir / "metrics")}

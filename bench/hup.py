@@ -43,7 +43,8 @@ BEFORE = 3.0
 
 def _env(url: str, instance: Path) -> dict[str, str]:
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "3b8e1f0c6a2d47e95c0b1a8f7e6d2c4b",
-           "LMS_ENVIRONMENT": "production", "LMS_DATA_KEYS": DATA_KEY, "LMS_CONTENT_DIR": str(ROOT),
+           "LMS_ENVIRONMENT": "production", "LMS_PUBLIC_BASE_URL": "https://training.example.org",
+           "LMS_DATA_KEYS": DATA_KEY, "LMS_CONTENT_DIR": str(ROOT),
            "LMS_SESSION_COOKIE_SECURE": "false", "LMS_INSTANCE_PATH": str(instance)}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     return env

@@ -56,7 +56,8 @@ def login_cost(logins: int) -> tuple[float, float]:
 
     workdir = tempfile.mkdtemp(prefix="lms-logins-")
     app = create_app({"DATABASE_URL": f"sqlite:///{workdir}/lms.sqlite3", "SECRET_KEY": secrets.token_hex(32),
-                      "ENVIRONMENT": "production", "SESSION_COOKIE_SECURE": False, "CONTENT_DIR": str(ROOT),
+                      "ENVIRONMENT": "production", "PUBLIC_BASE_URL": "https://training.example.org",
+                      "SESSION_COOKIE_SECURE": False, "CONTENT_DIR": str(ROOT),
                       "LOGIN_THROTTLE_MAX": 10_000, "LOGIN_THROTTLE_ADDRESS_MAX": 10_000,
                       "DATA_KEYS": Fernet.generate_key().decode()},
                      instance_path=f"{workdir}/instance")

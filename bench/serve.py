@@ -274,7 +274,7 @@ def main() -> None:
         "DATABASE_URL": f"sqlite:///{workdir / 'lms.sqlite3'}",
         "SECRET_KEY": secrets.token_hex(32),
         "LMS_DATA_KEYS": Fernet.generate_key().decode(),
-        "LMS_ENVIRONMENT": "production",
+        "LMS_ENVIRONMENT": "production", "LMS_PUBLIC_BASE_URL": "https://training.example.org",
         "LMS_SESSION_COOKIE_SECURE": "false",
         "LMS_CONTENT_DIR": str(ROOT),
         "LMS_INSTANCE_PATH": str(workdir / "instance"),

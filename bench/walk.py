@@ -427,7 +427,8 @@ def serving_environment(workdir: Path, url: str) -> dict[str, str]:
     """The app's (and the baselines') environment for a run on `url`, set in this process too
     (the set-up here builds the app), with bench/ and the project importable."""
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secrets.token_hex(32),
-           "LMS_ENVIRONMENT": "production", "LMS_SESSION_COOKIE_SECURE": "false",
+           "LMS_ENVIRONMENT": "production", "LMS_PUBLIC_BASE_URL": "https://training.example.org",
+           "LMS_SESSION_COOKIE_SECURE": "false",
            "LMS_CONTENT_DIR": str(ROOT), "LMS_INSTANCE_PATH": str(workdir / "instance"),
            "LMS_COUNT_QUERIES": "true", "BENCH_DATABASE_URL": url,
            "LMS_DATA_KEYS": Fernet.generate_key().decode()}

@@ -194,7 +194,8 @@ def test_secure_cookie_in_production(tmp_path):
     from lms import create_app
     from tests.conftest import FIXTURE_CONTENT
 
-    app = create_app({"ENVIRONMENT": "production", "SECRET_KEY": "9f2c7e41b0d85a36e4c1f7b29d0a6e58",
+    app = create_app({"ENVIRONMENT": "production", "PUBLIC_BASE_URL": "https://training.example.org",
+                      "SECRET_KEY": "9f2c7e41b0d85a36e4c1f7b29d0a6e58",
                       "DATA_KEYS": DATA_KEY, "CONTENT_DIR": str(FIXTURE_CONTENT),
                       "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3"},
                      instance_path=str(tmp_path))

@@ -49,7 +49,8 @@ def test_config_error_is_a_message_not_a_traceback(tmp_path):
     from tests.conftest import ROOT
 
     env = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY",) and not k.startswith("LMS_")}
-    env.update(LMS_ENVIRONMENT="production", LMS_INSTANCE_PATH=str(tmp_path))
+    env.update(LMS_ENVIRONMENT="production", LMS_PUBLIC_BASE_URL="https://training.example.org",
+               LMS_INSTANCE_PATH=str(tmp_path))
     result = subprocess.run([sys.executable, "-m", "lms.cli", "db", "status"], cwd=ROOT, env=env,
                             capture_output=True, text=True)
     assert result.returncode == 2

@@ -11,7 +11,8 @@ CONTENT = str(Path(__file__).parent / "fixtures" / "content")
 
 
 def _base(tmp_path, **extra):
-    return {"DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3", "CONTENT_DIR": CONTENT, "DATA_KEYS": DATA_KEY, **extra}
+    return {"DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3", "CONTENT_DIR": CONTENT, "DATA_KEYS": DATA_KEY,
+            "PUBLIC_BASE_URL": "https://training.example.org", **extra}
 
 
 @pytest.mark.parametrize("key, message", [
@@ -96,3 +97,23 @@ def test_today_is_the_charitys_date_not_the_servers(tmp_path, zone, hours):
         moment = datetime(2026, 3, 30, 23, 30, tzinfo=UTC)
         assert clock.local_date(moment) == (moment + timedelta(hours=hours)).date()
     app.extensions["lms_db"].dispose()
+
+
+@pytest.mark.parametrize("url", ["training.example.org", "ftp://training.example.org", "https://",
+                                 "https://training.example.org/?next=1", "https://[::1"])
+def test_the_public_address_must_be_a_whole_web_address(tmp_path, url):
+    with pytest.raises(ConfigError, match="LMS_PUBLIC_BASE_URL must be the site's address as people reach it"):
+        create_app(_base(tmp_path, ENVIRONMENT="production", SECRET_KEY="7d1e9a04c3b28f56e0a9d4c17b3f82e6",
+                         PUBLIC_BASE_URL=url))
+
+
+def test_a_production_site_must_set_its_public_address(tmp_path):
+    """Left at the development default, every certificate and QR code would point at 127.0.0.1."""
+    settings = _base(tmp_path, ENVIRONMENT="production", SECRET_KEY="7d1e9a04c3b28f56e0a9d4c17b3f82e6")
+    del settings["PUBLIC_BASE_URL"]
+    with pytest.raises(ConfigError, match="LMS_PUBLIC_BASE_URL is not set"):
+        create_app(settings)
+    app = create_app({**settings, "PUBLIC_BASE_URL": "https://training.example.org/lms/"})
+    assert app.config["PUBLIC_BASE_URL"] == "https://training.example.org/lms/"
+    # Development keeps its default, for `make run`.
+    assert create_app({**settings, "ENVIRONMENT": "development"}).config["PUBLIC_BASE_URL"] == "http://127.0.0.1:5000"

@@ -45,7 +45,8 @@ def _register(base: str, n: int) -> int:
 def test_gunicorn_workers_write_concurrently(app, database_url, session, tmp_path):
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "3b8e1f0c6a2d47e95c0b1a8f7e6d2c4b",
-           "LMS_ENVIRONMENT": "production", "LMS_DATA_KEYS": DATA_KEY,
+           "LMS_ENVIRONMENT": "production", "LMS_PUBLIC_BASE_URL": "https://training.example.org",
+           "LMS_DATA_KEYS": DATA_KEY,
            "LMS_CONTENT_DIR": str(FIXTURE_CONTENT), "LMS_SESSION_COOKIE_SECURE": "false",
            "LMS_INSTANCE_PATH": str(tmp_path / "instance")}
     log = tmp_path / "gunicorn.log"

@@ -95,7 +95,8 @@ def test_a_malformed_key_is_refused(database_url, tmp_path):
 
 
 def test_production_requires_data_keys(tmp_path):
-    config = {"ENVIRONMENT": "production", "SECRET_KEY": "3b8e1f0c6a2d47e95c0b1a8f7e6d2c4b",
+    config = {"ENVIRONMENT": "production", "PUBLIC_BASE_URL": "https://training.example.org",
+              "SECRET_KEY": "3b8e1f0c6a2d47e95c0b1a8f7e6d2c4b",
               "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3", "CONTENT_DIR": str(FIXTURE_CONTENT)}
     with pytest.raises(ConfigError, match="LMS_DATA_KEYS is not set"):
         create_app(config, instance_path=str(tmp_path / "i"))

@@ -218,7 +218,8 @@ def test_lms_reload_reaches_every_worker_of_two_gunicorn_servers(postgres, postg
     content = tmp_path / "content"
     shutil.copytree(FIXTURE_CONTENT, content)
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "3b8e1f0c6a2d47e95c0b1a8f7e6d2c4b",
-           "LMS_ENVIRONMENT": "production", "LMS_DATA_KEYS": DATA_KEY, "LMS_CONTENT_DIR": str(content),
+           "LMS_ENVIRONMENT": "production", "LMS_PUBLIC_BASE_URL": "https://training.example.org",
+           "LMS_DATA_KEYS": DATA_KEY, "LMS_CONTENT_DIR": str(content),
            "LMS_CONTENT_AUTO_RELOAD": "false", "LMS_SESSION_COOKIE_SECURE": "false"}
     for name in ("PROMETHEUS_MULTIPROC_DIR", "LMS_CONFIG_FILE"):
         env.pop(name, None)

@@ -203,7 +203,8 @@ def _production(tmp_path, **extra) -> dict:
     from tests.conftest import DATA_KEY, FIXTURE_CONTENT
 
     return {"ENVIRONMENT": "production", "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3",
-            "CONTENT_DIR": str(FIXTURE_CONTENT), "DATA_KEYS": DATA_KEY, **extra}
+            "CONTENT_DIR": str(FIXTURE_CONTENT), "DATA_KEYS": DATA_KEY,
+            "PUBLIC_BASE_URL": "https://training.example.org", **extra}
 
 
 def test_testing_mode_from_the_environment_refuses_to_start_in_production(tmp_path, monkeypatch):

@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:  # only for annotations: `lms check` reads the config without Flask
     from flask import Flask
@@ -86,7 +87,7 @@ class Defaults:
     SITE_NAME = "Peer Support Training"
     CHARITY_NAME = "Example Peer Support Charity"
     CHARITY_NUMBER = ""
-    PUBLIC_BASE_URL = "http://127.0.0.1:5000"  # printed on certificates and QR codes
+    PUBLIC_BASE_URL = DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"  # printed on certificates and QR codes
     REGISTRATION = "open"  # or "invite"
     STAFF_SECOND_FACTOR = "optional"  # or "required": trainers and admins must log in with an authenticator app
     CERTIFICATE_SIGNATORY = "Training Lead"  # used when a course names none
@@ -365,6 +366,28 @@ def _is_timezone(name: object) -> bool:
     return True
 
 
+def _public_base_url_problems(cfg: Mapping[str, Any]) -> list[str]:
+    """LMS_PUBLIC_BASE_URL starts every link that leaves the site: certificates, their QR codes, e-mails.
+
+    It must be a whole web address (a typo without its scheme would print links that go nowhere), and a
+    production site must set it: the development default would print 127.0.0.1 on every certificate.
+    """
+    url = cfg.get("PUBLIC_BASE_URL")
+    try:
+        parts = urlsplit(url) if isinstance(url, str) else None
+    except ValueError:  # an unclosed [ in the host, say
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        return [f"LMS_PUBLIC_BASE_URL must be the site's address as people reach it, starting with https:// "
+                f"(e.g. https://training.example.org), with no ? or # part; not {url!r}."]
+    if (cfg.get("ENVIRONMENT") == "production" and not cfg.get("TESTING")
+            and str(url).rstrip("/") == Defaults.DEVELOPMENT_BASE_URL):
+        return ["LMS_PUBLIC_BASE_URL is not set: certificates, their QR codes and the links in e-mails would point "
+                f"at {Defaults.DEVELOPMENT_BASE_URL}. Set it to the site's address as people reach it, e.g. "
+                "https://training.example.org."]
+    return []
+
+
 def _mail_problems(cfg: Mapping[str, Any]) -> list[str]:
     """What is wrong with the outgoing email settings, each naming what to set."""
     from email.utils import parseaddr
@@ -491,6 +514,7 @@ def validate(app: Flask) -> None:
     if not _is_timezone(cfg.get("TIMEZONE")):
         errors.append(f"LMS_TIMEZONE must be a timezone name such as 'Europe/London', not {cfg.get('TIMEZONE')!r}.")
     errors += _mail_problems(cfg)
+    errors += _public_base_url_problems(cfg)
     contacts = cfg.get("SUPPORT_CONTACTS")
     if not isinstance(contacts, list) or not all(
             isinstance(c, dict) and c.get("name") and c.get("contact") for c in contacts):
