@@ -37,6 +37,8 @@ def test_demo_twice_shows_the_trainer_pages_alive(runner, client, session, users
     assert first.exit_code == 0, first.output
     assert "Morgan Reyes: finished both courses; certificate waiting for your sign-off." in first.output
     assert "trainer@example.org" in first.output and "Role-play insight" in first.output
+    # The site's own address (the test config's LMS_PUBLIC_BASE_URL), not a fixed one.
+    assert "Open http://localhost and log in as the trainer" in first.output
     before = _counts(session)
     # Again, from a Welsh terminal: the same accounts, said in Welsh (the addresses and passwords as they are).
     again = runner.invoke(args=["demo"], env={"LANGUAGE": None, "LC_ALL": None, "LC_MESSAGES": None,

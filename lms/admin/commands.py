@@ -209,7 +209,8 @@ def demo() -> None:
         click.echo(f"  {role:<8} {email:<22} " + gettext("password: %(password)s", password=password))
     click.echo("  " + gettext("trainees %(emails)s: password %(password)s",
                               emails=", ".join(t.email for t in world.TRAINEES), password=DEMO_ACCOUNTS[1][3]))
-    click.echo("\n" + gettext("Open http://127.0.0.1:5000 and log in as the trainer, then look at:"))
+    click.echo("\n" + gettext("Open %(address)s and log in as the trainer, then look at:",
+                              address=current_app.config["PUBLIC_BASE_URL"]))
     click.echo("  " + gettext("Cohorts > %(cohort)s > Progress: who is overdue, part way, finished",
                               cohort=world.COHORT))
     click.echo("  " + gettext("Needs you: a certificate waiting for sign-off and a request for a chat"))
