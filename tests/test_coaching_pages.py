@@ -158,6 +158,12 @@ def test_confirm_one_and_a_whole_cohort(client, session, users, loop):
         str(trainee.id), str(other.id), "junk"], "note": "Well done tonight."}, follow_redirects=True)
     body = done.get_data(as_text=True)
     assert "Confirmed for 1: Nightowl" in body and "have not started the course yet: Second Trainee" in body
+    assert f'value="{other.id}" disabled' in _page(client, f"{sheet_url}?step=coaching/shift")  # not started
+    # Sent again (a resubmitted page): nobody is confirmed, and the page does not say it saved anything.
+    again = client.post(sheet_url, data={"csrf_token": token, "step": "coaching/shift", "member": [
+        str(trainee.id), str(other.id)]}, follow_redirects=True).get_data(as_text=True)
+    assert "Nothing was confirmed." in again and "Already confirmed, left as they were: Nightowl" in again
+    assert "Confirmed for" not in again and "saved" not in again
     row = session.scalar(select(StepConfirmation))
     assert (row.status, row.note) == ("confirmed", "Well done tonight.")
     first_id = row.id

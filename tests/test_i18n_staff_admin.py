@@ -80,3 +80,17 @@ def test_the_readable_data_page_is_in_welsh(client, session, users):
     _welsh(users, session, "trainer")
     page = client.get("/account/data/view").get_data(as_text=True)
     assert "<h1>Popeth rydym yn ei gadw amdanoch</h1>" in page and "Eich proffil" in page
+
+
+def test_an_e_mailed_invitation_is_logged_as_sent_to_the_person_not_the_cohort(app):
+    entry = AuditEntry(actor_id=1, actor_name="Sam", action="invite.create", target="cohort Night owls",
+                       details={"email": "newbie@example.org", "emailed": True})
+    unsent = AuditEntry(actor_id=1, actor_name="Sam", action="invite.create", target="cohort Night owls",
+                        details={"email": "newbie@example.org"})
+    with app.test_request_context():
+        assert audit.describe(entry).text == "Sam e-mailed newbie@example.org an invitation to the cohort “Night owls”."
+        assert (audit.describe(unsent).text
+                == "Sam created an invitation for newbie@example.org to the cohort “Night owls”.")
+        with force_locale("cy"):
+            welsh = audit.describe(entry).text
+    assert "newbie@example.org" in welsh and "Night owls" in welsh and "e-mailed" not in welsh

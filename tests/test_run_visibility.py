@@ -105,3 +105,15 @@ def test_a_cohorts_own_runs_are_its_courses_and_shared_practice(session, users, 
     session.execute(update(ScenarioRun).where(ScenarioRun.id == runs["shared"].id)
                     .values(shared_with_trainers_at=None))
     assert open_in(cohort) == {runs["course"].id}
+
+
+def test_a_run_that_reached_a_pass_ending_past_a_red_line_is_described_in_words(client, session, trainer, world):
+    """The record said "Not passed · ending: pass": the ending's id, and what looked like a contradiction."""
+    cohort, sam, runs = world
+    crossed = play(session, sam, [("start", 2, -1, True), ("reach-out", 0, 3, False)], shared=True)
+    crossed.passed = False  # a red line fails a run whatever its ending
+    session.commit()
+    page = client.get(f"/trainer/cohorts/{cohort.id}/trainees/{sam.id}").get_data(as_text=True)
+    card = page.split(f'id="run-{crossed.id}"', 1)[1].split("</section>", 1)[0]
+    assert "Not passed" in card and "reached a pass ending" in card and "Crossed a red line" in card
+    assert "ending: pass" not in page

@@ -153,7 +153,14 @@ def test_cohort_link_is_reusable_and_revocable_with_invite_only_registration(app
     revoked = app.test_client().get(f"/register?invite={token}")
     # A withdrawn link says so (issue 15), rather than the generic "registration is by invitation".
     assert revoked.status_code == 410 and "This invitation has been withdrawn" in revoked.get_data(as_text=True)
+    assert "No account has been created" in revoked.get_data(as_text=True)
     assert session.scalar(select(AuditEntry).where(AuditEntry.action == "invite.revoke")) is not None
+    # Followed by someone already signed in (the join link): no talk of accounts or logging in.
+    signed_in = client.get(f"/join/{token}")
+    words = signed_in.get_data(as_text=True)
+    assert signed_in.status_code == 410 and "This invitation has been withdrawn" in words
+    assert "Nothing has changed." in words and "No account has been created" not in words
+    assert "if you already have an account" not in words and "Go to my training" in words
 
 
 def test_existing_trainee_joins_with_a_cohort_link(app, client, session, users, trainer):

@@ -102,10 +102,12 @@ def _role(code: object) -> str:
     return str(ROLE_NAMES.get(str(code), code or "")).lower()
 
 
+#: An invitation e-mailed to someone: said so that it cannot read as though the cohort was e-mailed.
+_EMAILED_INVITATION = _l("{actor} e-mailed {email} an invitation to {cohort}")
+
+
 def _invitation(details: Mapping[str, Any]) -> str:
     if details.get("email"):
-        if details.get("emailed"):
-            return gettext("an invitation for %(email)s, sent by email", email=details["email"])
         return gettext("an invitation for %(email)s", email=details["email"])
     return gettext("a reusable invitation link") if details.get("reusable") else gettext("a single-use invitation link")
 
@@ -141,11 +143,13 @@ def describe(entry: AuditEntry, target_name: str | None = None, *, cohorts: Mapp
         due=gettext(", due %(date)s", date=details["due_on"]) if details.get("due_on") else "",
         settings=", ".join(str(settings.EDITABLE[k][0]) if k in settings.EDITABLE else str(k)
                            for k in details.get("keys") or ()) or gettext("none"),
-        invitation=_invitation(details),
+        invitation=_invitation(details), email=str(details.get("email", "")),
         revoked=(ngettext(", and asked for %(num)d certificate to be revoked",
                           ", and asked for %(num)d certificates to be revoked", revoked) if revoked else ""),
     )
     template = DESCRIPTIONS.get(entry.action)
+    if entry.action == "invite.create" and details.get("email") and details.get("emailed"):
+        template = _EMAILED_INVITATION
     text = str(template).format_map(words) if template else f"{words['actor']}: {entry.action} ({person})"
     links: list[tuple[str, dict[str, Any], str]] = []
     if entry.target_user_id is not None:

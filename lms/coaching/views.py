@@ -311,7 +311,7 @@ def confirm_cohort(cohort_id: int):
         if form.validate_on_submit():
             outcome, ok = service_call(lambda: coaching.bulk_confirm(db.session, current_user, cohort, course, step,
                                                                      ids, request.form.get("note", "")),
-                                       gettext("Confirmations saved."))
+                                       None)  # _flash_bulk says who was confirmed, and who not and why
             if ok and outcome is not None:
                 _flash_bulk(outcome)
                 return redirect(url_for(".confirm_cohort", cohort_id=cohort.id, step=chosen), code=303)
@@ -326,6 +326,8 @@ def _flash_bulk(outcome: coaching.BulkOutcome) -> None:
     if outcome.confirmed:
         flash(ngettext("Confirmed for %(num)d: %(names)s.", "Confirmed for %(num)d: %(names)s.",
                        len(outcome.confirmed), names=", ".join(outcome.confirmed)), "success")
+    else:
+        flash(gettext("Nothing was confirmed."), "info")
     if outcome.already:
         flash(gettext("Already confirmed, left as they were: %(names)s.", names=", ".join(outcome.already)), "info")
     if outcome.not_started:

@@ -15,9 +15,11 @@ from lms.core.services import ServiceError
 T = TypeVar("T")
 
 
-def service_call(action: Callable[[], T], success: str, *, near: str | None = None,
+def service_call(action: Callable[[], T], success: str | None, *, near: str | None = None,
                  refusal_near: str | None = None) -> tuple[T | None, bool]:
     """Run a service call; commit and show `success`, or roll back and show the rule's message.
+
+    `success` None: the caller says what happened itself, from the result.
 
     With `near`, the message shows inside the element with that id on the next page (lms/core/notices.py);
     `refusal_near` places only a refusal (a form's error summary), leaving success where `near` says.
@@ -29,7 +31,8 @@ def service_call(action: Callable[[], T], success: str, *, near: str | None = No
         notify(str(exc), "error", near=refusal_near or near)
         return None, False
     db.session.commit()
-    notify(success, "success", near=near)
+    if success is not None:
+        notify(success, "success", near=near)
     return result, True
 
 
