@@ -206,6 +206,29 @@ def test_double_submit_makes_one_attempt(client, started, session):
     second = _submit(client, 1, NONE_RIGHT, token)
     assert first.status_code == second.status_code == 303
     assert _count(session) == 1
+    # A double click sends the same answers: nothing to say.
+    assert "were not counted" not in client.get(URL).get_data(as_text=True)
+
+
+def test_the_same_attempt_sent_again_from_another_tab_says_its_answers_were_not_counted(client, started, session):
+    """Tab A passes; tab B, still showing attempt 1, sends other answers: it must not look as if they passed."""
+    token = csrf_token(client, URL)
+    _submit(client, 1, RIGHT, token)
+    _submit(client, 1, NONE_RIGHT, token)
+    page = client.get(URL).get_data(as_text=True)
+    assert ("Attempt 1 had already been submitted, in another tab or window, so these answers were not counted. "
+            "This is the result of the answers submitted first.") in page
+    assert "Attempt 1: 2 of 2 right (100%)" in page and _count(session) == 1
+
+
+def test_assessment_refusals_are_in_the_readers_language(client, started):
+    client.get("/language/cy")
+    token = csrf_token(client, URL)
+    incomplete = client.post(f"{URL}/assessment", data={"csrf_token": token, "attempt": "1", "q-a-one": "1"})
+    assert "Gwiriwch 1 cwestiwn isod cyn cyflwyno." in incomplete.get_data(as_text=True)
+    stale = _submit(client, 2, RIGHT, token)
+    assert ("Roedd y ffurflen hon wedi dyddio, felly ni chyflwynwyd dim."
+            in client.get(stale.headers["Location"]).get_data(as_text=True))
 
 
 @pytest.mark.parametrize("data, message", [

@@ -84,12 +84,18 @@ def test_claim_asks_for_the_name_once_then_issues_a_pdf(app, client, session, tr
     assert "printed on the certificate" in html and 'name="legal_name"' in html
     # A preview first, with the wording; nothing is stored yet.
     url = "/certificates/claim/listening"
-    preview = client.post(url, data={"legal_name": "Siân Llŵyd", "preview": "1", "csrf_token": csrf_token(client, url)})
+    asked = client.post(url, data={"legal_name": "Siân Llŵyd", "preview": "1", "csrf_token": csrf_token(client, url)})
+    # The preview is a page of its own, so that Back or a reload never sends the form again.
+    assert asked.status_code == 303 and asked.headers["Location"].endswith(url)
+    preview = client.get(url)
     assert preview.status_code == 200 and "Siân Llŵyd" in preview.get_data(as_text=True)
     assert session.scalars(select(Certificate)).first() is None
 
     response = claim(client, "  Siân   Llŵyd ")
     assert response.status_code == 302
+    # Back to the claim page after claiming: it says the certificate is there, and leads to it.
+    back = client.get(url)
+    assert back.status_code == 302 and back.headers["Location"].endswith("/certificates")
     certificate = only_certificate(session)
     assert certificate.status == "issued" and certificate.enrolment_id == enrolment.id
     assert certificate.holder_name == "Siân Llŵyd" and certificate.course_version == "v-test"

@@ -122,6 +122,9 @@ def test_a_replayed_or_double_submitted_choice_is_recorded_once(client, trainee,
     assert replay.status_code == 200 and "You already answered this" in text(replay)
     assert "thanks for noticing" in text(replay)  # shown the current node
     assert session.scalar(select(func.count()).select_from(RunChoice)) == 1
+    client.get("/language/cy")  # the same refusal, in the reader's language
+    welsh = client.post(run_url + "/choose", data={**form, "choice": "1"}, follow_redirects=True)
+    assert "Rydych chi eisoes wedi ateb hwn. Dyma lle mae’r chwarae rôl nawr." in text(welsh)
 
 
 @pytest.mark.parametrize("form", [

@@ -17,6 +17,7 @@ from flask import (
     request,
     url_for,
 )
+from flask import session as cookie_session
 from flask_babel import force_locale, gettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -61,8 +62,14 @@ def mine():
                                                                    catalog_for_reader().courses))
 
 
+#: The name last previewed for a course's certificate ({course id: name}), kept in the person's own session
+#: cookie so that the preview is a page of its own (a GET): Back and reload never send the form again.
+_PREVIEWED = "certificate_preview"
+
+
 @bp.route("/certificates/claim/<course_id>", methods=["GET", "POST"])
 def claim(course_id: str):
+    """Ask for the name to print, preview the certificate with it (after a redirect), then issue it."""
     course = catalog().course(course_id)
     if course is None or course.certificate is None:
         abort(404)
@@ -75,8 +82,10 @@ def claim(course_id: str):
         flash(gettext("You already have the certificate for this course."), "info")
         return redirect(url_for(".mine"))
     form = ClaimForm()
-    if request.method == "GET" and current_user.legal_name:
-        form.legal_name.data = current_user.legal_name
+    if request.method == "GET":
+        previewed = (cookie_session.get(_PREVIEWED) or {}).get(course.id)
+        if previewed or current_user.legal_name:
+            form.legal_name.data = previewed or current_user.legal_name
     branding = document.current_branding()
     preview = None
     if form.validate_on_submit() or (request.method == "GET" and form.legal_name.data):
@@ -85,6 +94,7 @@ def claim(course_id: str):
                 certificate = service.issue(db.session, current_user, enrolment, course, form.legal_name.data,
                                             branding)
                 db.session.commit()
+                cookie_session.pop(_PREVIEWED, None)
                 flash(gettext("Your certificate is ready to download.") if certificate.status == "issued" else
                       gettext("Your certificate is waiting for a trainer’s sign-off. "
                               "We will show it here once it is issued."),
@@ -92,6 +102,9 @@ def claim(course_id: str):
                 return redirect(url_for(".mine"))
             preview = document.document_values(
                 service.draft(current_user, enrolment, course, form.legal_name.data, branding), branding)
+            if request.method == "POST":  # shown by the page it redirects to
+                cookie_session[_PREVIEWED] = {course.id: form.legal_name.data}
+                return redirect(url_for(".claim", course_id=course.id), code=303)
         except ServiceError as exc:
             db.session.rollback()
             form.legal_name.errors = [*form.legal_name.errors, str(exc)]

@@ -29,15 +29,13 @@ from lms.learning import progress
 from lms.learning.models import AssessmentAttempt, AssessmentDraw, Enrolment
 from lms.learning.questions import parse_selection
 
-OUT_OF_DATE = "This form was out of date, so nothing was submitted. Please answer the questions again."
-
 
 class IncompleteAnswers(ServiceError):
     """Some questions were not answered (or not validly); `errors` says which and why."""
 
     def __init__(self, errors: dict[str, str]) -> None:
-        count = len(errors)
-        super().__init__(f"Please check {count} question{'s' if count > 1 else ''} below before submitting.")
+        super().__init__(ngettext("Please check %(num)s question below before submitting.",
+                                  "Please check %(num)s questions below before submitting.", len(errors)))
         self.errors = errors
 
 
@@ -203,6 +201,13 @@ class SubmitOutcome:
     attempt: AssessmentAttempt
     created: bool  # False: a repeat of an attempt already recorded
     course_completed: bool
+    #: A repeat whose answers are not those recorded (the same attempt sent from a second tab): not counted.
+    differs: bool = False
+
+
+def _same_answers(answers: Mapping[str, Sequence[int]] | None) -> dict[str, list[int]]:
+    """Answers in one form for comparing (stored JSON keys and lists, or a parsed form)."""
+    return {str(q): sorted(int(i) for i in chosen) for q, chosen in (answers or {}).items()}
 
 
 def submit(session: DbSession, enrolment: Enrolment, course: Course, step: Step, number: int,
@@ -212,7 +217,8 @@ def submit(session: DbSession, enrolment: Enrolment, course: Course, step: Step,
         raise ServiceError(gettext("This step is not an assessment."))
     current = state(session, enrolment.id, step)
     if 1 <= number <= current.used:
-        return SubmitOutcome(current.attempts[number - 1], False, False)
+        earlier = current.attempts[number - 1]
+        return SubmitOutcome(earlier, False, False, differs=_same_answers(earlier.answers) != _same_answers(answers))
     if current.passed:
         raise ServiceError(gettext("You have already passed this assessment."))
     if current.out_of_attempts:
@@ -221,11 +227,12 @@ def submit(session: DbSession, enrolment: Enrolment, course: Course, step: Step,
     draw = current.draws.get(number)
     # No draw: this form was never shown (a forged number, or a page from before the last attempt).
     if number != current.next_number or draw is None or not _draw_is_current(step, draw):
-        raise ServiceError(OUT_OF_DATE)
+        raise ServiceError(gettext("This form was out of date, so nothing was submitted. "
+                                   "Please answer the questions again."))
     shown = drawn_questions(step, draw)
     missing = [q.id for q in shown if q.id not in answers]
     if missing:
-        raise IncompleteAnswers(dict.fromkeys(missing, "Choose an answer first."))
+        raise IncompleteAnswers(dict.fromkeys(missing, gettext("Choose an answer first.")))
     results = {q.id: q.is_correct(answers[q.id]) for q in shown}
     right, total = sum(results.values()), len(results)
     critical_missed = [q.id for q in shown if q.critical and not results[q.id]]

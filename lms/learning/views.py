@@ -438,6 +438,10 @@ def submit_assessment(course_id: str, step_id: str):
         notify(str(exc), "error", near="result")
         return redirect(_step_url(step), code=303)
     db.session.commit()
+    if outcome.differs:
+        notify(gettext("Attempt %(number)s had already been submitted, in another tab or window, so these answers "
+                       "were not counted. This is the result of the answers submitted first.", number=number),
+               "warning", near="result")
     completed = _after_completion(course, outcome.course_completed, "result")
     return redirect(_step_url(step, None if completed else "result"), code=303)
 

@@ -41,7 +41,7 @@ class AlreadyAnswered(ServiceError):
     """A replayed, double-clicked or second-tab submit of a choice already made."""
 
     def __init__(self) -> None:
-        super().__init__("You already answered this. Here is where the role-play is now.")
+        super().__init__(gettext("You already answered this. Here is where the role-play is now."))
 
 
 def visited(run: ScenarioRun, scenario: Scenario) -> frozenset[str]:

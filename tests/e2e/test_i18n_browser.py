@@ -52,7 +52,7 @@ def _check(page: Page, what: str) -> None:
 
 
 def _next_step(page: Page) -> None:
-    page.get_by_role("navigation", name="Camau").get_by_role("link", name=re.compile(r"^Nesaf")).click()
+    page.get_by_role("navigation", name="Camau").get_by_role("link", name=re.compile(r"^Cam nesaf")).click()
 
 
 def test_a_welsh_trainee_takes_the_welsh_course_and_role_play_on_a_phone(phone_page: Page):
