@@ -737,6 +737,11 @@ def test_bulk_print_merges_stored_pdfs_without_rendering(app, session, users, mo
     assert result.exit_code == 0 and len(PdfReader(out).pages) == 3
     assert runner.invoke(args=["certificates", "print", "-o", str(out)]).exit_code == 2
     assert runner.invoke(args=["certificates", "print", "--course", "advanced", "-o", str(out)]).exit_code == 1
+    # A file that cannot be written: said in a line, before any merging, not a traceback.
+    nowhere = runner.invoke(args=["certificates", "print", "--course", "listening", "-o",
+                                  str(tmp_path / "no-such-folder" / "all.pdf")])
+    assert nowhere.exit_code == 1 and "Cannot write" in nowhere.output and "Traceback" not in nowhere.output
+    assert "Merging" not in nowhere.output
 
 
 def test_a_charity_template_and_logo(app, session, users, tmp_path):

@@ -93,10 +93,10 @@ def test_a_welsh_trainee_reads_the_welsh_step_and_a_notice_on_the_untranslated_o
     page = client.get("/courses/listening/steps/feelings").get_data(as_text=True)
     assert '<h1 lang="cy">Adlewyrchu teimladau</h1>' in page
     assert "Gwrandewch am y teimlad." in page and "Cam 1 o 2" in page
-    assert "Nid yw’r cam hwn wedi’i gyfieithu eto" not in page
+    assert "Dangosir y cam hwn yn ei iaith wreiddiol" not in page
     closing = client.get("/courses/listening/steps/closing").get_data(as_text=True)
     assert '<h1 lang="en">Closing</h1>' in closing
-    assert "Nid yw’r cam hwn wedi’i gyfieithu eto, felly mae’n cael ei ddangos yn ei iaith wreiddiol." in closing
+    assert "Dangosir y cam hwn yn ei iaith wreiddiol: nid yw ei gyfieithiad ar gael eto." in closing
 
 
 def test_bad_language_settings_are_refused():

@@ -73,7 +73,7 @@ def test_an_untranslated_step_on_a_welsh_course_is_english_throughout_and_marked
     body = page.rindex('<div class="step-body"', 0, tooltip)
     assert page.startswith('<div class="step-body" lang="en">', body) and "lang=" not in page[body + 30:tooltip]
     assert "droednodyn" not in page and '<h1 lang="en">Notes</h1>' in page
-    assert "Nid yw’r cam hwn wedi’i gyfieithu eto" in page
+    assert "Dangosir y cam hwn yn ei iaith wreiddiol" in page
     # The support contacts in it are the reader's, marked Welsh inside the English.
     contacts = page[page.index('<ul class="support-contacts" lang="cy">'):]
     assert "<strong>Y Samariaid</strong>" in contacts[: contacts.index("</ul>")] and "Samaritans" not in page

@@ -410,3 +410,24 @@ def test_a_refused_check_in_is_marked_at_the_field_it_is_about(client, trainee):
 
     page = text(client.get(debrief))  # shown once: the next visit is clean
     assert 'aria-invalid="true"' not in page and "has-error" not in page
+
+
+def test_a_run_whose_place_was_edited_away_ends_once_instead_of_looping(client, trainee, session):
+    """The node a run stood on was renamed in the file: "Resume" led back to the same message, for ever."""
+    run_url = start(client)
+    page = client.get(run_url + "?skip=1").get_data(as_text=True)
+    token = CSRF_RE.search(page).group(1)
+    run = session.scalar(select(ScenarioRun))
+    run.current_node = "renamed-away"  # where an edit of the file leaves it
+    session.commit()
+    # A choice sent from the page already open: told once, at the briefing.
+    sent = client.post(run_url + "/choose", data={"csrf_token": token, "position": "0", "choice": "0"},
+                       follow_redirects=True)
+    body = text(sent)
+    assert body.count("This role-play has changed since you started this run. Please start again.") == 1
+    assert "Resume where you left off" not in body and "Start the role-play" in body
+    session.expire_all()
+    ended = session.get(ScenarioRun, run.id)
+    assert ended.finished_at is not None and ended.passed is False and ended.outcome is None
+    assert session.scalar(select(func.count()).select_from(RunChoice)) == 0
+    assert start(client) != run_url  # a fresh run starts

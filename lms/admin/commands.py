@@ -311,7 +311,12 @@ def certificates_print(course_id: str | None, cohort: str | None, date_from: str
     ids = certificates.bulk_ids(db.session, everyone, criteria)
     if not ids:
         raise Failure(gettext("No issued certificates match."))
-    with open(output, "wb") as out, click.progressbar(length=len(ids), label=gettext("Merging certificates")) as bar:
+    try:
+        out = open(output, "wb")  # noqa: SIM115 (closed below; opened first, so a bad path is said before any work)
+    except OSError as exc:
+        raise Failure(gettext("Cannot write %(file)s: %(reason)s. Choose a file in a folder that exists and that "
+                              "you may write to.", file=output, reason=exc.strerror or exc)) from None
+    with out, click.progressbar(length=len(ids), label=gettext("Merging certificates")) as bar:
         certificates.merge_pdfs(db.session, ids, out, progress=bar.update)
     db.session.commit()
     click.echo(ngettext("Wrote %(num)d certificate to %(file)s.", "Wrote %(num)d certificates to %(file)s.",

@@ -8,6 +8,7 @@ node is built, so hostile front matter costs milliseconds, not memory.
 from __future__ import annotations
 
 import datetime
+import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -51,28 +52,63 @@ class Document:
 
 
 def split_document(text: str, rel: str, problems: Problems) -> Document:
-    """Split '---' front matter from the body and load it."""
+    """Split '---' front matter from the body and load it.
+
+    Front matter must open on line 1. Blank lines above an opening '---' that is followed by a key are an
+    error (otherwise the keys, `assessment: true` say, would quietly become page text); the front matter is
+    still read, so that nothing else is reported because of it.
+    """
+    skipped = _blank_lines_before_front_matter(text)
+    if skipped:
+        problems.error(rel, skipped + 1,
+                       _("front matter must start on line 1: remove the blank lines above this '---'"))
+        return _split(text.split("\n", skipped)[-1], rel, problems, skipped)
+    return _split(text, rel, problems, 0)
+
+
+_LOOKS_LIKE_A_KEY = re.compile(r"[A-Za-z_][\w-]*[ \t]*:")
+
+
+def _blank_lines_before_front_matter(text: str) -> int:
+    """How many blank lines come before a '---' line that opens front matter (one followed by `key:`); 0 if none."""
+    lines = text.split("\n", 64)[:-1]  # enough to see past a few blank lines; a whole line each
+    skipped = 0
+    while skipped < len(lines) and not lines[skipped].strip():
+        skipped += 1
+    if not skipped or skipped + 1 >= len(lines) or lines[skipped].rstrip() != "---":
+        return 0
+    return skipped if _LOOKS_LIKE_A_KEY.match(lines[skipped + 1]) else 0
+
+
+def opens_with_front_matter(text: str) -> bool:
+    """Whether `text` starts with a '---' line followed by a `key:` line: front matter, or meant as it."""
+    lines = text.split("\n", 2)
+    return len(lines) > 1 and lines[0].rstrip() == "---" and bool(_LOOKS_LIKE_A_KEY.match(lines[1]))
+
+
+def _split(text: str, rel: str, problems: Problems, offset: int) -> Document:
+    """split_document for `text` that begins `offset` lines into the file."""
     if not text.startswith("---"):
-        return Document(FrontMatter(), text, 1)
+        return Document(FrontMatter(), text, 1 + offset)
     first_end = text.find("\n")
     if text[: first_end if first_end >= 0 else len(text)].rstrip() != "---":
-        return Document(FrontMatter(), text, 1)
+        return Document(FrontMatter(), text, 1 + offset)
     # Walk the front matter line by line: the body (most of the file) is sliced off, never split.
     start, index = first_end + 1, 1
     while first_end >= 0:
         end = text.find("\n", start)
         if text[start : end if end >= 0 else len(text)].rstrip() in ("---", "..."):
-            meta = load_front_matter(text[first_end + 1 : start - 1], rel, 2, problems)
-            return Document(meta, text[end + 1 :] if end >= 0 else "", index + 2)
+            meta = load_front_matter(text[first_end + 1 : start - 1], rel, 2 + offset, problems)
+            return Document(meta, text[end + 1 :] if end >= 0 else "", index + 2 + offset)
         if end < 0:
             break
         start, index = end + 1, index + 1
     problems.error(
-        rel, 1,
+        rel, 1 + offset,
         _("front matter starts with '---' on line 1 but is never closed; "
         "add a line with just '---' after the last key"),
     )
-    return Document(FrontMatter(), "", text.count("\n") + 2)
+    return Document(FrontMatter(), "", text.count("\n") + 2 + offset)
 
 
 def _check_events(text: str, loader: type = _Loader) -> Message | None:

@@ -121,6 +121,11 @@ class ScenarioReader:
                 "then 'title:', 'summary:' and 'endings:', then '---'"),
             )
         fields = Fields(doc.meta, doc.meta.data, rel, self.problems)
+        if doc.meta.unreadable:
+            # Its endings, skills and the map's checks all depend on the front matter: they would only repeat
+            # its one problem many times over. The body's own problems are still said.
+            parse_scenario_body(doc.body, doc.body_line, rel, self.problems, Pieces())
+            return
         fields.check_keys(SCENARIO_KEYS, ("title", "summary", "endings"), EXAMPLES)
         endings = self._endings(fields)
         lines = doc.body.split("\n")
@@ -160,19 +165,20 @@ class ScenarioReader:
         if self.today is not None and due is not None and due < self.today:
             self.problems.warning(rel, fields.line("reviewed"), _("this scenario was due for review on {due} (reviewed {reviewed}, every {every} months); check it is still true, then update 'reviewed'", due=due.isoformat(), reviewed=reviewed, every=every))  # noqa: E501
         check_graph(nodes, start, endings, pass_score, rel, doc.meta.lines, self.problems)
+        # Every key is read before deciding, so that one pass of `lms check` says every problem in the file.
+        minutes = fields.whole("minutes", _("minutes"), minimum=1)
+        title, summary = org_text(fields, "title", self.org) or "", org_text(fields, "summary", self.org) or ""
+        topic, audience = fields.text("topic"), fields.choice("audience", AUDIENCES, "everyone")
+        content_notes, shuffle = fields.text_list("content_notes"), fields.flag("shuffle", default=True)
         if self.problems.has_errors:
             return
-        minutes = fields.whole("minutes", _("minutes"), minimum=1) or estimate_minutes(
-            body.briefing_words, {d.id: d.words for d in body.nodes}, nodes, start)
         self.unit.value = Scenario(
-            id=self.id, title=org_text(fields, "title", self.org) or "",
-            summary=org_text(fields, "summary", self.org) or "",
-            topic=fields.text("topic"), audience=fields.choice("audience", AUDIENCES, "everyone"),
-            content_notes=fields.text_list("content_notes"), minutes=minutes, start=start,
-            endings=MappingProxyType(endings), pass_score=pass_score, briefing_html=pieces[body.briefing_piece],
-            nodes=MappingProxyType(nodes), path=self.path, assets_dir=assets, max_score=best_score(nodes, start),
-            shuffle=fields.flag("shuffle", default=True), pass_requires=pass_requires, pass_forbids=pass_forbids,
-            skills=MappingProxyType(skills), reviewed=reviewed, review_every_months=every,
+            id=self.id, title=title, summary=summary, topic=topic, audience=audience, content_notes=content_notes,
+            minutes=minutes or estimate_minutes(body.briefing_words, {d.id: d.words for d in body.nodes}, nodes, start),
+            start=start, endings=MappingProxyType(endings), pass_score=pass_score,
+            briefing_html=pieces[body.briefing_piece], nodes=MappingProxyType(nodes), path=self.path,
+            assets_dir=assets, max_score=best_score(nodes, start), shuffle=shuffle, pass_requires=pass_requires,
+            pass_forbids=pass_forbids, skills=MappingProxyType(skills), reviewed=reviewed, review_every_months=every,
         )
 
     def _node_list(self, fields: Fields, key: str, nodes: Mapping[str, Node]) -> tuple[str, ...]:

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .blocks import warn_blocks_outside_steps
+from .frontmatter import opens_with_front_matter
 from .html_lint import unsafe_html_warnings
 from .links import LinkResolver
 from .messages import _
@@ -198,6 +199,9 @@ class Snippets:
             source = read_source(path, rel, own)
             if source is None:
                 return None
+            if opens_with_front_matter(source.text):
+                own.warning(rel, 1, _("a snippet has no front matter: these lines between '---' are shown on the "
+                                      "page as text; remove them (the file is included as it is)"))
             text = org.substitute(source.text, rel, 1, own, in_snippet=True)
             lines = text.split("\n")
             warn_blocks_outside_steps(text, 1, rel, own)

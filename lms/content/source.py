@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import os
 import re
@@ -121,11 +122,13 @@ def read_source(path: Path, rel: str, problems: Problems) -> SourceFile | None:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        # With a byte order mark, the decoder counts from after its 3 bytes.
+        at = exc.start + (len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0)
+        line = data[:at].count(b"\n") + 1
         problems.error(
             rel, line,
             _("this file is not UTF-8 (byte 0x{data:02x} at line {line}); "
-            "save it as UTF-8 in your editor", data=data[exc.start], line=line),
+            "save it as UTF-8 in your editor", data=data[at], line=line),
         )
         return None
     if "\r" in text:

@@ -148,14 +148,21 @@ def start_run(session: DbSession, user_id: int, scenario: Scenario, enrolment: E
     if current is not None:
         if not restart:
             return current
-        current.finished_at = utcnow()
-        current.passed = False
+        abandon(session, current)
     run = ScenarioRun(user_id=user_id, scenario_id=scenario.id, enrolment_id=enrolment_id,
                       step_id=step_id if enrolment is not None else None, current_node=scenario.start,
                       score=0, crossed_red_line=False)
     session.add(run)
     session.flush()
     return run
+
+
+def abandon(session: DbSession, run: ScenarioRun) -> None:
+    """End an unfinished run that cannot go on (as starting again does): not passed, no ending reached."""
+    if run.finished_at is None:
+        run.finished_at = utcnow()
+        run.passed = False
+        session.flush()
 
 
 @dataclass(frozen=True)

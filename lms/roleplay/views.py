@@ -1,6 +1,8 @@
 """The role-play player: practice list, briefing, runs, choices, debrief, check-in."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Flask, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -163,8 +165,14 @@ def run(run_id: int):
         return redirect(url_for("play.debrief", run_id=run.id))
     node = scenario.node(run.current_node)
     if node is None:
+        # Its place was edited away: the run cannot go on, so it ends (offering "Resume" again would loop).
+        runs.abandon(db.session, run)
+        db.session.commit()
         flash(gettext("This role-play has changed since you started this run. Please start again."), "warning")
-        return redirect(url_for("play.briefing", scenario_id=scenario.id))
+        course, _ = _run_course(run)
+        context: dict[str, Any] = (
+            {"course_id": course.id, "step_id": run.step_id} if course is not None and run.step_id else {})
+        return redirect(url_for("play.briefing", scenario_id=scenario.id, **context))
     made = list(run.choices)
     feedback_position = request.args.get("fb", type=int)
     last = made[-1] if made and feedback_position == len(made) - 1 else None
@@ -187,6 +195,8 @@ def choose(run_id: int):
     if not form.validate_on_submit():
         flash(gettext("That choice could not be read. Please pick one of the choices shown."), "error")
         return redirect(url_for("play.run", run_id=run.id))
+    if scenario.node(run.current_node) is None:
+        return redirect(url_for("play.run", run_id=run.id))  # the run page says the role-play changed, once
     course, _ = _run_course(run)
     try:
         made = runs.choose(db.session, run, scenario, form.position.data, form.choice.data, course)

@@ -174,6 +174,19 @@ def test_front_matter_shapes(load):
     assert not [p for p in catalog.problems if p.path.endswith("5-e.md")]
 
 
+def test_blank_lines_before_the_front_matter_are_an_error_not_page_text(load):
+    """A blank first line made the keys page text (`assessment: true`: a graded test became practice), with no word."""
+    catalog = load(course({
+        "1-a.md": "\n\n---\ntitle: Final check\nminutes: 5\n---\nBody.\n",
+        "2-b.md": "\n---\n\nA thematic break between blank lines is Markdown, not front matter.\n",
+    }))
+    find(catalog, "courses/listening/1-a.md", 3, "front matter must start on line 1", "error")
+    # The keys were still read, at their own lines: nothing else is reported because of it.
+    assert [p.line for p in catalog.problems if p.path.endswith("1-a.md")] == [3]
+    assert not [p for p in catalog.problems if p.path.endswith("2-b.md")]
+    assert "listening" not in catalog.courses  # an error keeps the course off the site
+
+
 def test_billion_laughs_is_refused_fast(load):
     bomb = "---\n" + "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
     for i in range(1, 30):

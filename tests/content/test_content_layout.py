@@ -132,6 +132,9 @@ def test_non_utf8_is_an_error_with_its_line(load):
     catalog = load(course({"1-a.md": "line one\ncaf\xe9\n".encode("latin-1")}))
     find(catalog, "courses/listening/1-a.md", 2, "not UTF-8")
     assert catalog.course("listening") is None
+    # After a byte order mark, the same byte and line (they were counted from after the mark's 3 bytes).
+    marked = load(course({"1-a.md": b"\xef\xbb\xbf---\ntitle: x\n---\nab\n\xe9\n"}))
+    find(marked, "courses/listening/1-a.md", 5, "not UTF-8 (byte 0xe9 at line 5)")
 
 
 def test_file_too_large_is_an_error(load):

@@ -321,3 +321,23 @@ def test_a_skills_best_is_what_a_route_without_red_lines_can_reach(load):
     # The sample's veiled-goodbye: its honesty handovers are offered only after a promise of secrecy.
     samples = load_catalog(Path(__file__).resolve().parents[2])
     assert best_per_skill(samples.scenarios["veiled-goodbye"])["honesty"] == 6
+
+
+def test_every_front_matter_problem_of_a_scenario_is_said_in_one_pass(load):
+    """`minutes` and `shuffle` were checked only once every other error was fixed: one `lms check` a mistake."""
+    broken = SCENARIO_MD.replace("summary: A post at night.\n",
+                                 "summary: A post at night.\ntopik: x\nminutes: 0\nshuffle: maybe\n")
+    catalog = load({"scenarios/two-am.md": broken})
+    rel = "scenarios/two-am.md"
+    find(catalog, rel, 4, "topik", "error")
+    find(catalog, rel, 5, "", "error")  # minutes: 0
+    find(catalog, rel, 6, "", "error")  # shuffle: maybe
+    assert catalog.scenario("two-am") is None
+
+
+def test_an_unreadable_front_matter_is_one_problem_not_a_flood(load):
+    """A tab before `summary:` also reported every node as a trap and every ending as not listed."""
+    broken = SCENARIO_MD.replace("summary: A post at night.", "\tsummary: A post at night.")
+    catalog = load({"scenarios/two-am.md": broken})
+    problems = [p for p in catalog.problems if p.path == "scenarios/two-am.md"]
+    assert len(problems) == 1 and "tab" in problems[0].message and problems[0].line == 3, problems

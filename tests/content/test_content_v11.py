@@ -805,6 +805,15 @@ def test_unused_snippets_are_checked_too(tree):
     assert len(catalog.problems) == 3 and "listening" in catalog.courses
 
 
+def test_front_matter_in_a_snippet_is_warned_about(tree):
+    """It was shown to trainees as text ("title: Shift checklist summary: x"), with nothing said."""
+    files = {**course({"1-a.md": "{{> shift }}\n"}),
+             "_snippets/shift.md": "---\ntitle: Shift checklist\nsummary: x\n---\nCall the lead first.\n"}
+    catalog = load_catalog(tree(files))
+    find(catalog, "_snippets/shift.md", 1, "a snippet has no front matter", "warning")
+    assert "listening" in catalog.courses  # a warning: the course stays live
+
+
 def test_includes_must_be_on_a_line_of_their_own_and_only_in_bodies(load):
     files = course({"1-a.md": "---\ntitle: Help {{> help }}\n---\nSee {{> help }} now.\n"})
     catalog = load({**files, "_snippets/help.md": "Help.\n"})
