@@ -213,11 +213,11 @@ def export_twee(scenario: Path, output: Path | None) -> None:
     """Write a scenario as a Twine story (Twee 3) to lay out and edit in Twine, then bring back with import-twee."""
     from lms.content.twee_export import scenario_source, write_twee
 
-    source = scenario_source(scenario)
-    if output is None:
-        output = Path(f"{source.parent.name if source.name == 'scenario.md' else source.stem}.twee")
     with _command_words() as (gettext, ngettext):
         with _failures_said(gettext, ngettext):
+            source = scenario_source(scenario)
+            if output is None:
+                output = Path(f"{source.parent.name if source.name == 'scenario.md' else source.stem}.twee")
             warnings = write_twee(scenario, output, _translator(gettext, ngettext))
         click.echo(gettext("Wrote %(path)s") % {"path": output})
         for warning in warnings:

@@ -19,6 +19,10 @@ def test_user_create_and_manage(runner, session):
 
     duplicate = runner.invoke(args=["user", "create", "lead@example.org", "--password", "another passphrase"])
     assert duplicate.exit_code != 0 and "already exists" in duplicate.output
+    # Not an address: said at once, before the password is asked for (no input given: a prompt would fail).
+    not_an_address = runner.invoke(args=["user", "create", "notanemail"])
+    assert not_an_address.exit_code == 1 and "Enter an email address" in not_an_address.output
+    assert "Password" not in not_an_address.output
 
     assert runner.invoke(args=["user", "set-role", "lead@example.org", "trainer"]).exit_code == 0
     reset = runner.invoke(args=["user", "reset-password", "lead@example.org"])

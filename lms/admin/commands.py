@@ -131,6 +131,8 @@ def user_create(email: str, role: str, display_name: str | None, password: str |
     from lms.core.services import ServiceError
 
     role = _role(role)
+    if "@" not in accounts.normalise_email(email):  # said before asking for a password twice
+        raise Failure(gettext("Enter an email address, like name@example.org."))
     if password is None:
         password = _ask_password()
     try:

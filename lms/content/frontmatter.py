@@ -172,8 +172,13 @@ def _first_control_character(node: yaml.Node) -> tuple[str, int] | None:
     return None
 
 
-def load_front_matter(yaml_text: str, rel: str, first_line: int, problems: Problems) -> FrontMatter:
-    """Load YAML text whose first line is line `first_line` of the file."""
+def load_front_matter(yaml_text: str, rel: str, first_line: int, problems: Problems,
+                      whole_file: bool = False) -> FrontMatter:
+    """Load YAML text whose first line is line `first_line` of the file.
+
+    `whole_file`: the text is a whole YAML file (org.yaml), not a Markdown file's front matter, and the
+    problems say so.
+    """
     meta = FrontMatter(present=True)
     try:
         refusal = _refusal(yaml_text)
@@ -189,15 +194,19 @@ def load_front_matter(yaml_text: str, rel: str, first_line: int, problems: Probl
         offending = text_lines[mark.line] if mark and mark.line < len(text_lines) else ""
         # A tab in the indent: the commonest slip, which YAML's own words do not name.
         if "\t" in offending[:len(offending) - len(offending.lstrip())]:
-            problems.error(rel, line, _("front matter line starts with a tab; indent it with spaces instead"))
+            problems.error(rel, line, _("this line starts with a tab; indent it with spaces instead") if whole_file
+                           else _("front matter line starts with a tab; indent it with spaces instead"))
         else:
             what = exc.problem or exc.context or _("invalid YAML")
             problems.error(rel, line, _(
+                "this file is not valid YAML: {what}; check the quotes, colons and indentation", what=what)
+                if whole_file else _(
                 "front matter is not valid YAML: {what}; check the quotes, colons and indentation", what=what))
         meta.unreadable = True
         return meta
     except yaml.YAMLError as exc:
-        problems.error(rel, first_line, _("front matter is not valid YAML: {exc}", exc=str(exc)))
+        problems.error(rel, first_line, _("this file is not valid YAML: {exc}", exc=str(exc)) if whole_file
+                       else _("front matter is not valid YAML: {exc}", exc=str(exc)))
         meta.unreadable = True
         return meta
     if node is None:
@@ -205,7 +214,8 @@ def load_front_matter(yaml_text: str, rel: str, first_line: int, problems: Probl
     if not isinstance(node, yaml.MappingNode):
         problems.error(
             rel, first_line + node.start_mark.line,
-            _("front matter should be 'key: value' lines, like 'title: Active listening'"),
+            _("this file should be 'name: value' lines, like 'helpline: 0800 000 000'") if whole_file
+            else _("front matter should be 'key: value' lines, like 'title: Active listening'"),
         )
         meta.unreadable = True
         return meta

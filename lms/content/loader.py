@@ -188,8 +188,9 @@ def _find_loop(start: str, graph: Mapping[str, list[str]]) -> list[str] | None:
     return None
 
 
-def _note_untranslated_org(org: OrgVariables, general: Problems) -> None:
-    """A note per language whose translations show some organisation details in org.yaml's wording."""
+def _note_untranslated_org(org: OrgVariables, general: Problems, root: Path) -> None:
+    """A note per language whose translations show some organisation details in org.yaml's wording (saying to
+    create org.LANG.yaml when there is none)."""
     by_language: dict[str, set[str]] = {}
     for files in org.used.values():
         for rel in files:
@@ -198,7 +199,8 @@ def _note_untranslated_org(org: OrgVariables, general: Problems) -> None:
     for language, translated_files in sorted(by_language.items()):
         names = org.untranslated(language, sorted(translated_files))
         if names:
-            general.note(f"org.{language}.yaml", 0, untranslated_note(language, names))
+            general.note(f"org.{language}.yaml", 0,
+                         untranslated_note(language, names, exists=(root / f"org.{language}.yaml").is_file()))
 
 
 def load_catalog(
@@ -231,9 +233,10 @@ def load_catalog(
     if not root.is_dir():
         general.error(".", 0, _("content folder '{root}' does not exist or is not a folder", root=root))
         return Catalog(MappingProxyType({}), MappingProxyType({}), tuple(general.items), root)
-    defaults, samples = read_org_yaml(root, general)
+    defaults, samples, unreadable = read_org_yaml(root, general)
     org_vars = OrgVariables(defaults, org, support_contacts, samples, read_org_wording(root, general, defaults),
                             support_contacts_by_language, language)
+    org_vars.unreadable = unreadable
     org_vars.snippets = snippets = Snippets(root, general, org_vars, render_budget)
     cached = None
     if cache is not None:
@@ -244,7 +247,7 @@ def load_catalog(
     courses = course_units(root, urls, general, render_budget, today, org_vars, cached)
     snippets.render_all()
     _check_references(courses, scenarios)
-    _note_untranslated_org(org_vars, general)
+    _note_untranslated_org(org_vars, general, root)
     problems = list(general.items)
     for unit in (*scenarios.values(), *courses.values()):
         problems.extend(unit.problems.items)

@@ -15,7 +15,7 @@ import html
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .frontmatter import Fields, load_front_matter
 from .messages import Message, _, _n
@@ -75,6 +75,8 @@ class OrgVariables:
         self.contacts_used: set[str] = set()  # files (rel) whose text lists the support contacts (contacts.py)
         self.missing: list[str] = []
         self.snippets: Snippets | None = None  # set by the loader once the _snippets/ folder is known
+        self.unreadable = False  # org.yaml could not be read at all (set by the loader)
+        self.told_unreadable: set[str] = set()  # files already told so
 
     def for_language(self, language: str) -> OrgVariables:
         """These variables as a translation into `language` reads them.
@@ -148,6 +150,13 @@ class OrgVariables:
             files = self.used.setdefault(key, [])
             if rel not in files:
                 files.append(rel)
+            if key not in self.values and self.unreadable:
+                # One problem per file, pointing at the cause, not one per use of every variable.
+                if rel not in self.told_unreadable:
+                    self.told_unreadable.add(rel)
+                    problems.error(rel, number, _("this file uses organisation variables, and org.yaml could not be "
+                                                  "read: fix org.yaml first (see its error)"))
+                return match.group(0)
             if key not in self.values:
                 if key not in self.missing:
                     self.missing.append(key)
@@ -174,7 +183,13 @@ class OrgVariables:
         return written if html is None else html
 
 
-def read_org_yaml(root: Path, problems: Problems, file_name: str = "org.yaml") -> tuple[dict[str, str], frozenset[str]]:
+class OrgFile(NamedTuple):
+    values: dict[str, str]
+    samples: frozenset[str]
+    unreadable: bool = False  # not YAML name: value lines at all: it gave no values
+
+
+def read_org_yaml(root: Path, problems: Problems, file_name: str = "org.yaml") -> OrgFile:
     """org.yaml (or a language's org.LANG.yaml) at the content root: a flat mapping of names to strings.
 
     A missing file gives no values.
@@ -185,11 +200,11 @@ def read_org_yaml(root: Path, problems: Problems, file_name: str = "org.yaml") -
     """
     path = root / file_name
     if not path.is_file() or path.is_symlink():
-        return {}, frozenset()
+        return OrgFile({}, frozenset())
     source = read_source(path, file_name, problems)
     if source is None:
-        return {}, frozenset()
-    meta = load_front_matter(source.text, file_name, 1, problems)
+        return OrgFile({}, frozenset(), unreadable=True)
+    meta = load_front_matter(source.text, file_name, 1, problems, whole_file=True)
     rows = source.text.splitlines()
     values: dict[str, str] = {}
     samples: set[str] = set()
@@ -203,7 +218,7 @@ def read_org_yaml(root: Path, problems: Problems, file_name: str = "org.yaml") -
             line = meta.line(key)
             if 0 < line <= len(rows) and _SAMPLE_MARK_RE.search(rows[line - 1]):
                 samples.add(key)
-    return values, frozenset(samples)
+    return OrgFile(values, frozenset(samples), meta.unreadable)
 
 
 _WORDING_FILE_RE = re.compile(r"org\.(?P<lang>[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)\.yaml")
@@ -221,15 +236,26 @@ def read_org_wording(root: Path, problems: Problems, defaults: Mapping[str, str]
         match = _WORDING_FILE_RE.fullmatch(path.name)
         if match is None:
             continue
-        values, _marked = read_org_yaml(root, problems, path.name)
+        values = read_org_yaml(root, problems, path.name).values
         for key in sorted(set(values) - set(defaults)):
             problems.warning(path.name, 0, _("'{key}' is not in org.yaml, so no file can use it; {file_name} gives the wording of org.yaml's variables in one language{suggestion}", key=key, file_name=path.name, suggestion=suggest(key, defaults)))  # noqa: E501
         wording[match["lang"]] = {key: value for key, value in values.items() if key in defaults}
     return wording
 
 
-def untranslated_note(language: str, names: Sequence[str]) -> Message:
-    """The note listing variables that translations into `language` show in org.yaml's wording."""
+def untranslated_note(language: str, names: Sequence[str], exists: bool = True) -> Message:
+    """The note listing variables that translations into `language` show in org.yaml's wording; with no
+    org.LANG.yaml yet (`exists` False), it says to create one."""
+    if not exists:
+        return _n(
+            "{count} organisation detail used in the '{language}' translations is shown in org.yaml's wording, "
+            "as there is no org.{language}.yaml: create it beside org.yaml with a line for it, like "
+            "'{first}: ...': {names}",
+            "{count} organisation details used in the '{language}' translations are shown in org.yaml's wording, "
+            "as there is no org.{language}.yaml: create it beside org.yaml with a line for each, like "
+            "'{first}: ...': {names}",
+            len(names), language=language, names=", ".join(names), first=names[0],
+        )
     return _n(
         "{count} organisation detail used in the '{language}' translations has no wording in org.{language}.yaml, "
         "so those pages show org.yaml's: {names}",

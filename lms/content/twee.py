@@ -992,10 +992,19 @@ def _file_finder(base: Path, copies: dict[str, Path]) -> Callable[[str], str | N
     return has_file
 
 
+def _story_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ContentError(_("{path} is not UTF-8 text (byte 0x{byte:02x}); export the story from Twine again, or "
+                             "save the file as UTF-8 in your editor",
+                             path=str(path), byte=exc.object[exc.start])) from None
+
+
 def import_story(paths: Sequence[Path]) -> TweeImport:
     """Read Twee files or tweego-style folders as one story and convert it."""
     files, warnings, base = story_files(paths)
-    sources = [(str(p), p.read_text(encoding="utf-8-sig")) for p in files]
+    sources = [(str(p), _story_text(p)) for p in files]
     copies: dict[str, Path] = {}
     result = convert_story(sources, _file_finder(base, copies))
     result.warnings[:0] = warnings

@@ -37,8 +37,12 @@ TAG_COLOURS = {"pass": "green", "fail": "red", "neutral": "yellow", SETTINGS_TAG
 
 
 def scenario_source(path: Path) -> Path:
-    """The Markdown file of a scenario given as its file or its folder."""
-    return path / "scenario.md" if path.is_dir() else path
+    """The Markdown file of a scenario given as its file or its folder; ContentError if it is neither."""
+    source = path / "scenario.md" if path.is_dir() else path
+    if not source.is_file() or source.suffix != ".md":
+        raise ContentError(_("{path} is not a scenario: give a scenario's .md file, or its folder with a "
+                             "scenario.md in it", path=str(path)))
+    return source
 
 
 def translation_files(source: Path) -> list[str]:

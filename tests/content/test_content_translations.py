@@ -369,9 +369,16 @@ def test_a_snippet_without_a_translation_is_the_original_with_a_note_at_the_incl
 def test_org_values_without_the_languages_wording_are_listed_in_a_note(
         load: Callable[[dict[str, str | bytes]], Catalog]) -> None:
     catalog = load(snippet_course(WELSH_STEP, {"_snippets/help.cy.md": "Ffoniwch {{ org.lead }} nawr.\n"}))
+    # No org.cy.yaml yet: the note says to create it (it named a file that is not there, and no more).
+    find(catalog, "org.cy.yaml", 0, "1 organisation detail used in the 'cy' translations is shown in org.yaml's "
+         "wording, as there is no org.cy.yaml: create it beside org.yaml with a line for it, like 'lead: ...': lead",
+         "note")
+    assert "Dywedwch wrth the on-call lead." in step_html(catalog, "cy")
+    # With an org.cy.yaml that lacks the name: the note as before.
+    catalog = load(snippet_course(WELSH_STEP, {"_snippets/help.cy.md": "Ffoniwch {{ org.lead }} nawr.\n",
+                                               "org.cy.yaml": "other: arall\n"}))
     find(catalog, "org.cy.yaml", 0, "1 organisation detail used in the 'cy' translations has no wording in "
          "org.cy.yaml, so those pages show org.yaml's: lead", "note")
-    assert "Dywedwch wrth the on-call lead." in step_html(catalog, "cy")
 
 
 def test_the_sites_org_setting_wins_in_every_language(tree: Callable[[dict[str, str | bytes]], Path]) -> None:

@@ -204,3 +204,20 @@ def test_generated_scenarios_survive_the_round_trip(markdown):
         before, after, warnings = _round_trip(source, work)
         assert _comparable(after) == _comparable(before)
         assert warnings == []
+
+
+def test_the_twee_commands_say_what_is_wrong_with_a_path_not_a_python_error(tmp_path):
+    from click.testing import CliRunner
+
+    from lms.cli import main
+
+    course = tmp_path / "courses" / "a-course"
+    course.mkdir(parents=True)
+    exported = CliRunner().invoke(main, ["export-twee", str(course)])
+    assert exported.exit_code == 1 and "is not a scenario: give a scenario's .md file" in exported.output
+    assert "Errno" not in exported.output
+    story = tmp_path / "story.twee"
+    story.write_bytes(b"\xff\xfe:: Start\nHello\n")
+    imported = CliRunner().invoke(main, ["import-twee", str(story), "-o", str(tmp_path / "out")])
+    assert imported.exit_code == 1 and f"{story} is not UTF-8 text (byte 0xff)" in imported.output
+    assert "codec" not in imported.output

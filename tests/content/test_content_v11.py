@@ -614,6 +614,20 @@ def test_missing_org_variable_is_an_error_with_did_you_mean(tree):
     assert catalog.org_missing == ("phnoe",)
 
 
+def test_an_unreadable_org_yaml_is_said_as_a_file_and_once_per_file_using_it(tree):
+    """A YAML slip in org.yaml was called 'front matter', and every use of every variable was an error of its own."""
+    files = {**course({"1-a.md": "Call {{ org.phone }} or {{ org.name }}.\n\nAgain: {{ org.phone }}.\n",
+                       "2-b.md": "Write to {{ org.name }}.\n"}),
+             "org.yaml": "phone: '0800\nname: Nightline\n"}
+    catalog = load_catalog(tree(files))
+    problem = find(catalog, "org.yaml", None, "this file is not valid YAML", "error")
+    assert "front matter" not in problem.message
+    for rel in ("courses/listening/1-a.md", "courses/listening/2-b.md"):
+        uses = [p for p in catalog.problems if p.path == rel]
+        assert len(uses) == 1 and "org.yaml could not be read: fix org.yaml first" in uses[0].message, uses
+    assert "listening" not in catalog.courses
+
+
 def test_bad_variable_and_inline_contacts_are_errors(load):
     catalog = load(course({"1-a.md": "{{ org.Bad }}\n\nSee {{ support.contacts }} now.\n"}))
     find(catalog, "courses/listening/1-a.md", 1, "'{{ org.Bad }}' is not a variable")

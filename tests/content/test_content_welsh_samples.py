@@ -40,8 +40,8 @@ def test_the_welsh_sample_shows_no_english_snippet_or_organisation_phrase():
     catalog = load_catalog(ROOT)
     assert not [p for p in catalog.problems if p.path.startswith(("_snippets/", "org.")) and p.severity != "note"
                 or "no translation into 'cy'" in p.message or "no wording in org.cy.yaml" in p.message]
-    english_values, _ = read_org_yaml(ROOT, Problems())
-    welsh_values, _ = read_org_yaml(ROOT, Problems(), "org.cy.yaml")
+    english_values = read_org_yaml(ROOT, Problems()).values
+    welsh_values = read_org_yaml(ROOT, Problems(), "org.cy.yaml").values
     pages = [catalog.course("peer-support-basics").localised("cy")]
     texts = [block.html for page in pages for step in page.steps for block in step.blocks if hasattr(block, "html")]
     texts += [pages[0].intro_html]
