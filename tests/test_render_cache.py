@@ -84,6 +84,19 @@ def test_disk_cache_refuses_entries_it_did_not_sign(tmp_path):
     assert cache.get("ab" * 32) is None
 
 
+def test_the_kept_working_version_is_the_newest_any_worker_saw(tmp_path):
+    """Two workers share the folder: one kept an edit, then the other saw the edit undone. The undone version
+    must be what is kept (the second worker skipped the write: it had written that version itself before)."""
+    from lms.catalog.render_cache import LastGood
+
+    cache = DiskUnitCache(tmp_path / "cache", "a secret for the test")
+    first, second = LastGood(cache, tmp_path), LastGood(cache, tmp_path)
+    first.remember("course", "c", {"title": "Before"})
+    second.remember("course", "c", {"title": "Edited"})
+    first.remember("course", "c", {"title": "Before"})  # the edit undone, seen by the first worker
+    assert second.recall("course", "c") == {"title": "Before"}
+
+
 def test_a_broken_edit_keeps_the_working_version_after_a_restart(app, content_dir, tmp_path, database_url):
     with app.app_context():
         working = catalog_module.holder().catalog.course("advanced")

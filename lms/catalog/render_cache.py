@@ -76,22 +76,20 @@ class LastGood:
     def __init__(self, cache: DiskUnitCache, root: Path) -> None:
         self.cache = cache
         self.root = str(root.resolve())  # another content folder keeps versions of its own
-        self._written: dict[str, bytes] = {}  # what this process last wrote or read, by entry
 
     def _entry(self, kind: str, unit_id: str) -> str:
         return hashlib.sha256(f"last-good\0{self.root}\0{kind}\0{unit_id}".encode()).hexdigest()
 
     def remember(self, kind: str, unit_id: str, value: Any) -> None:
-        """Keep `value` as the working version of the unit (written only when it changed)."""
+        """Keep `value` as the working version of the unit (written only when it differs from what is kept).
+
+        Compared with what is on disk every time, not with what this process wrote last: another worker or
+        server may have kept a newer version since (an edit, then the edit undone).
+        """
         entry = self._entry(kind, unit_id)
         data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-        digest = hashlib.sha256(data).digest()
-        if self._written.get(entry) == digest:
-            return
-        stored = self.cache.get(entry)
-        if stored is None or hashlib.sha256(stored).digest() != digest:
+        if self.cache.get(entry) != data:
             self.cache.put(entry, data)
-        self._written[entry] = digest
 
     def recall(self, kind: str, unit_id: str) -> Any | None:
         """The unit's last working version, or None if none was kept (or it no longer loads)."""
