@@ -21,7 +21,7 @@ from lms.jobs.models import FAILED, Job
 from lms.mail import services as mail
 from lms.mail.models import SentReminder
 from lms.mail.reminders import due_reminder, refresher_kind, sweep
-from tests.conftest import mail_config
+from tests.conftest import SmtpServer, mail_config
 from tests.factories import (
     SECRET_CHECKIN,
     SECRET_REFLECTION,
@@ -172,6 +172,28 @@ def test_an_unreachable_smtp_server_means_a_retry_not_a_lost_message(app, sessio
         counts = queue.run_due(session, "w1")
     job = session.scalar(select(Job))
     assert counts.retry == 1 and job.status == "queued" and job.last_error
+    # Retried for about 20 hours (an outage of an evening loses nothing), then kept as failed.
+    assert job.max_attempts == queue.DEFAULT_MAX_ATTEMPTS
+    assert sum((queue.backoff(n) for n in range(1, job.max_attempts)), timedelta()) > timedelta(hours=12)
+    session.execute(update(Job).values(attempts=job.max_attempts - 1, run_at=utcnow()))
+    session.commit()
+    with app.app_context():
+        assert queue.run_due(session, "w1").failed == 1
+    # The operator sees what it was and sends it again once the server is back.
+    runner = app.test_cli_runner()
+    listed = runner.invoke(args=["jobs", "failed"]).output
+    assert f"email (certificate_revoked → account {person.id})" in listed and "lms jobs retry" in listed
+    back = SmtpServer()
+    try:
+        app.config["MAIL_PORT"] = back.port
+        assert "Queued 1 failed job again." in runner.invoke(args=["jobs", "retry"]).output
+        with app.app_context():
+            assert queue.run_due(session, "w1").done == 1
+        assert len(back.to(person.email)) == 1
+    finally:
+        back.stop()
+    assert "No failed jobs." in runner.invoke(args=["jobs", "failed"]).output
+    assert runner.invoke(args=["jobs", "retry", "x"]).exit_code == 2
 
 
 def test_two_workers_never_run_the_same_job(app, session):

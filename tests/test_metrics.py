@@ -106,7 +106,7 @@ def test_gunicorn_workers_add_up_in_multiprocess_mode(database_url, tmp_path):
     env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "3b8e1f0c6a2d47e95c0b1a8f7e6d2c4b",
            "LMS_CONTENT_DIR": str(FIXTURE_CONTENT), "LMS_INSTANCE_PATH": str(tmp_path / "instance"),
            "LMS_SESSION_COOKIE_SECURE": "false", "PROMETHEUS_MULTIPROC_DIR": str(folder),
-           "LMS_DATA_KEYS": DATA_KEY}
+           "LMS_DATA_KEYS": DATA_KEY, "LMS_PUBLIC_BASE_URL": "https://training.example.org"}
     gunicorn = Path(sys.executable).with_name("gunicorn")
     server = subprocess.Popen([str(gunicorn), "-c", "python:lms.core.gunicorn_conf", "--workers", "2", "--bind",
                                f"127.0.0.1:{port}", "--chdir", str(ROOT), "app:app"],

@@ -90,7 +90,7 @@ def test_the_installed_wheel_migrates_serves_and_renders_certificates(venv: Path
     bare = {"PATH": f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '/usr/bin:/bin')}",
             "HOME": os.environ.get("HOME", str(tmp_path))}
     env = {**bare, "SECRET_KEY": "a-long-enough-secret-for-the-wheel-test-0123456789", "LMS_DATA_KEYS": DATA_KEY,
-           "DATABASE_URL": f"sqlite:///{site / 'lms.sqlite3'}"}
+           "DATABASE_URL": f"sqlite:///{site / 'lms.sqlite3'}", "LMS_PUBLIC_BASE_URL": "https://training.example.org"}
 
     # The content commands need nothing configured; the content folder defaults to the current one.
     checked = _run(["lms", "check"], cwd=site, env=bare)

@@ -397,9 +397,37 @@ def jobs_failed() -> None:
         when = f"{job.failed_at:%Y-%m-%d %H:%M}" if job.failed_at else ""
         click.echo(ngettext("#%(id)s %(kind)s failed %(when)s after %(num)d attempt: %(error)s",
                             "#%(id)s %(kind)s failed %(when)s after %(num)d attempts: %(error)s", job.attempts,
-                            id=job.id, kind=job.kind, when=when, error=first_line))
-    if not failed:
+                            id=job.id, kind=_job_kind(job), when=when, error=first_line))
+    if failed:
+        click.echo(gettext("To send them again once the cause is fixed: lms jobs retry (or lms jobs retry ID ...)."))
+    else:
         click.echo(gettext("No failed jobs."))
+
+
+def _job_kind(job) -> str:
+    """A job's kind, with what an e-mail job was (its template, and to whom) so the operator can tell them apart."""
+    payload = job.payload or {}
+    if job.kind != "email" or not payload.get("template"):
+        return str(job.kind)
+    to = payload.get("to_email") or (gettext("account %(id)s", id=payload["to_user_id"])
+                                     if payload.get("to_user_id") is not None else "?")
+    return f"{job.kind} ({payload['template']} → {to})"
+
+
+@jobs_group.command("retry", help=N_("Queue failed jobs again from their first try: all of them, or the ids given."))
+@click.argument("job_ids", nargs=-1, metavar="[ID]...")
+@in_cli_language
+def jobs_retry(job_ids: tuple[str, ...]) -> None:
+    from lms.core.db import db
+    from lms.core.models import parse_id
+    from lms.jobs import queue
+
+    ids = [parse_id(raw) for raw in job_ids]
+    if any(i is None for i in ids):
+        raise UsageFailure(gettext("Give job numbers as `lms jobs failed` lists them, like 12."))
+    count = queue.retry_failed(db.session, [i for i in ids if i is not None] if ids else None)
+    db.session.commit()
+    click.echo(ngettext("Queued %(num)d failed job again.", "Queued %(num)d failed jobs again.", count))
 
 
 @click.group("keys", cls=LocalisedGroup,

@@ -23,7 +23,7 @@ class Job(Base):
     status: Mapped[str] = mapped_column(String(16), default=QUEUED)
     run_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    max_attempts: Mapped[int] = mapped_column(Integer, default=5)
+    max_attempts: Mapped[int] = mapped_column(Integer, default=12)  # queue.DEFAULT_MAX_ATTEMPTS
     last_error: Mapped[str | None] = mapped_column(Text)
     # A claim is a lease: a worker that dies mid-job lets it go when the lease ends.
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
