@@ -178,3 +178,18 @@ def test_lms_check_command(tmp_path, content_dir):
     bad = runner.invoke(main, ["check", str(content_dir)])
     assert bad.exit_code == 1
     assert "courses/advanced/course.md:2: error: unknown key 'titel'; did you mean 'title'?" in bad.output
+
+
+def test_the_worker_reloads_when_lms_reload_ran_anywhere(app, content_dir, session):
+    """A running worker kept the catalogue it started with: it reminded trainees of a course already removed."""
+    from lms.jobs import schedule
+
+    holder = _holder(app)
+    assert holder.catalog.course("advanced") is not None
+    shutil.rmtree(content_dir / "courses" / "advanced")
+    with app.app_context():
+        catalog_module.request_reload(session)  # what `lms reload` does, on any server
+        session.commit()
+        holder._next_check = 0
+        schedule.run_once(session)  # a round of the worker: the catalogue first, then the sweep and the jobs
+    assert holder.catalog.course("advanced") is None

@@ -365,6 +365,33 @@ def test_refreshers_and_certificate_news(app, session, users, smtp_server):
     revoked = smtp_server.messages[-1][1]
     assert subject(revoked) == "Your certificate Listener has been revoked"
     assert "The reason given: Issued to the wrong person" in parts(revoked)[0]
+    # The last valid day is not the day it expired (it is valid through that day).
+    expired = [m for _to, m in smtp_server.messages if "has expired" in subject(m)][0]
+    assert (f"was valid until {valid_until.day} {valid_until:%B %Y}, and has now expired." in parts(expired)[0])
+
+
+def test_a_refused_certificate_request_is_not_called_a_revocation(app, session, users, smtp_server):
+    """A request refused at sign-off was e-mailed as "Your certificate ... has been revoked", though never issued."""
+    holder = users.create(email="asker@example.org")
+    pending = certify(session, holder, status="pending")
+    pending.status, pending.revoked_at, pending.revoked_reason = "revoked", utcnow(), "The shadowed shift is missing"
+    session.commit()
+    run_jobs(app, TODAY)
+    [message] = smtp_server.to("asker@example.org")
+    assert subject(message) == "Your request for the certificate Listener was not approved"
+    text, html = parts(message)
+    assert "was not approved by" in text and "revoked" not in text and "revoked" not in html
+    assert "The reason given: The shadowed shift is missing" in text
+    assert "http://localhost/certificates" in text and 'href="http://localhost/certificates"' in html
+
+
+def test_no_refresher_for_a_course_no_longer_offered(app, session, users, smtp_server):
+    """Its e-mail asks the holder to take the course again, and links to it: a dead link when it is gone."""
+    holder = users.create(email="former@example.org")
+    valid_until = TODAY + timedelta(days=200)
+    certify(session, holder, valid_until=valid_until, course_id="retired-course")
+    run_jobs(app, valid_until - timedelta(days=30))
+    assert not [m for m in smtp_server.to("former@example.org") if "expires" in subject(m)]
 
 
 def test_sign_off_waiting_goes_to_the_cohorts_trainers(app, session, users, trainer, smtp_server):

@@ -26,6 +26,7 @@ from lms.content.snippets import FOLDER as SNIPPETS_DIR
 from lms.core import health, i18n, metrics, support, warm
 from lms.core.db import DbSession, deferred_reads
 from lms.core.models import SiteSetting
+from lms.jobs import schedule
 
 log = logging.getLogger(__name__)
 
@@ -263,6 +264,9 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _check_for_changes() -> None:
         holder.maybe_reload()
+
+    # The worker too: it serves the catalogue to the reminder sweep and to e-mails for as long as it runs.
+    schedule.before_each_round("catalog", lambda: current_app.extensions["lms_catalog"].maybe_reload())
 
 
 def holder() -> CatalogHolder:

@@ -30,6 +30,21 @@ class Periodic:
 
 PERIODIC: dict[str, Periodic] = {}
 
+#: name -> called at the start of every round of the worker, and of `run_once`, in the app's context: where
+#: a feature keeps what it serves current, as a web server does before each request (the catalogue reloads
+#: when `lms reload` ran on any server, so a long-running worker never reminds anyone of a removed course).
+BEFORE_ROUND: dict[str, Callable[[], None]] = {}
+
+
+def before_each_round(name: str, function: Callable[[], None]) -> None:
+    """Call `function` at the start of every round of the worker (replacing an earlier one of `name`)."""
+    BEFORE_ROUND[name] = function
+
+
+def _start_round() -> None:
+    for function in BEFORE_ROUND.values():
+        function()
+
 
 def every(name: str, seconds: float, function: Callable[[DbSession, date | None], object]) -> None:
     """Run `function` every `seconds` in each worker (replacing an earlier registration of `name`)."""
@@ -41,8 +56,9 @@ def worker_name() -> str:
 
 
 def run_once(session: DbSession, as_of: date | None = None, worker: str | None = None) -> dict[str, object]:
-    """Every periodic task once, then every due job: what `lms jobs run --once` does."""
+    """Every periodic task once, then every due job: what `lms jobs run --once` does (after BEFORE_ROUND)."""
     results: dict[str, object] = {}
+    _start_round()
     for task in PERIODIC.values():
         results[task.name] = task.run(session, as_of)
         session.commit()
@@ -64,6 +80,7 @@ def loop(session_factory: Callable[[], DbSession], stop: threading.Event, poll_s
         session = session_factory()
         busy = False
         try:
+            _start_round()
             for task in PERIODIC.values():
                 if time.monotonic() - last_run.get(task.name, -task.every_seconds) >= task.every_seconds:
                     last_run[task.name] = time.monotonic()

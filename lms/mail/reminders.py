@@ -259,7 +259,10 @@ def refresher_kind(valid_until: date, today: date) -> str | None:
     return None
 
 
-def _refreshers(session: DbSession, today: date, now: datetime, result: SweepResult, batch: int) -> None:
+def _refreshers(session: DbSession, courses: Mapping[str, Course], today: date, now: datetime, result: SweepResult,
+                batch: int) -> None:
+    """Refresher reminders for certificates expiring soon or just expired, for courses still offered: the
+    e-mail asks the holder to take the course again, and links to it."""
     newer = aliased(Certificate)
     superseded = exists().where(
         newer.user_id == Certificate.user_id, newer.course_id == Certificate.course_id, newer.id != Certificate.id,
@@ -283,7 +286,7 @@ def _refreshers(session: DbSession, today: date, now: datetime, result: SweepRes
         reminders = []
         for _id, user_id, course_id, course_title, certificate_title, valid_until, localised in rows:
             kind = refresher_kind(valid_until, today) if valid_until else None
-            if kind is None or user_id is None or valid_until is None:
+            if kind is None or user_id is None or valid_until is None or course_id not in courses:
                 continue
             reminders.append(Reminder(
                 user_id, course_id, kind, valid_until, "refresher",
@@ -315,9 +318,10 @@ def _certificate_news(session: DbSession, now: datetime, result: SweepResult) ->
                            "certificate_title": c.certificate_title, "verify_url": verify_url(base_url, c.code),
                            "titles": _titles(c.localised)},
                           None) for c in issued if c.user_id and c.issued_at and c.code]
-    reminders += [Reminder(c.user_id, f"certificate:{c.id}", "certificate_revoked", clock.local_date(c.revoked_at),
-                           "certificate_revoked",
-                           {"kind": "certificate_revoked", "course_title": c.course_title,
+    # A request refused before it was ever issued is not a revocation: its own words, and where to look next.
+    reminders += [Reminder(c.user_id, f"certificate:{c.id}", _refused_or_revoked(c), clock.local_date(c.revoked_at),
+                           _refused_or_revoked(c),
+                           {"kind": _refused_or_revoked(c), "course_title": c.course_title,
                             "certificate_title": c.certificate_title, "reason": c.revoked_reason or "",
                             "titles": _titles(c.localised)},
                            None) for c in revoked if c.user_id and c.revoked_at]
@@ -325,6 +329,10 @@ def _certificate_news(session: DbSession, now: datetime, result: SweepResult) ->
         result.batches += 1
     queue_new(session, reminders, now, result)
     session.commit()
+
+
+def _refused_or_revoked(certificate: Certificate) -> str:
+    return "certificate_refused" if certificate.issued_at is None else "certificate_revoked"
 
 
 def _titles(localised: dict | None) -> dict:
@@ -364,7 +372,7 @@ def sweep(session: DbSession, courses: Mapping[str, Course], today: date, *, now
     now = now or utcnow()
     result = SweepResult()
     _due_dates(session, courses, today, now, overdue_max, result, batch)
-    _refreshers(session, today, now, result, batch)
+    _refreshers(session, courses, today, now, result, batch)
     _certificate_news(session, now, result)
     _sign_offs(session, now, result)
     return result

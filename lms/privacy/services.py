@@ -279,6 +279,7 @@ VALUE_NAMES: dict[tuple[str, str], dict[str, Any]] = {
         "expiry_30": _l("A certificate expiring within 30 days"),
         "expiry_7": _l("A certificate expiring within 7 days"), "expired": _l("An expired certificate"),
         "certificate_issued": _l("A certificate issued"), "certificate_revoked": _l("A certificate revoked"),
+        "certificate_refused": _l("A certificate request not approved"),
         "sign_off": _l("A certificate waiting for your sign-off"), "nudge": _l("A reminder from your trainer")},
 }
 
