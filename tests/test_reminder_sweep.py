@@ -6,12 +6,12 @@ one row per person and course when two cohorts assign the same course.
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import event
 
 from lms.core.db import db
-from lms.mail.reminders import due_dates_read, sweep
+from lms.mail.reminders import applicable_due_dates, due_dates_read, sweep
 from tests.factories import TODAY, enrol, join, make_cohort, quick_user
 
 
@@ -30,13 +30,21 @@ def test_the_due_date_read_knows_started_completed_and_merges_cohorts(app, sessi
     session.commit()
     rows = session.execute(due_dates_read(), {"people": [fresh.id, started.id, done.id, both.id]}).all()
     found = {(user_id, course): (due_on, cohort, bool(has_started))
-             for user_id, course, due_on, cohort, has_started, _joined_at in rows}
+             for user_id, course, due_on, cohort, has_started, _joined_at in applicable_due_dates(rows)}
     assert found == {
         (fresh.id, "listening"): (due, "Spring", False), (fresh.id, "advanced"): (due, "Spring", False),
         (started.id, "listening"): (due, "Spring", True), (started.id, "advanced"): (due, "Spring", False),
-        (both.id, "listening"): (due, "Autumn", False),  # the earliest due date; names' min, as before
+        # In two cohorts: the earliest date, with the name of the cohort it belongs to (the date came from one
+        # cohort and the name from another).
+        (both.id, "listening"): (due, "Spring", False),
         (both.id, "advanced"): (due, "Spring", False),
     }
+    # A cohort's date that passed before the person joined it never applies: the other cohort's does.
+    late = make_cohort(session, trainer, name="Late", courses=("listening",), due_on=TODAY - timedelta(days=10))
+    join(session, late, fresh, joined_at=datetime.combine(TODAY, time(12), tzinfo=UTC))
+    rows = session.execute(due_dates_read(), {"people": [fresh.id]}).all()
+    assert {(c, d, n) for _u, c, d, n, _s, _j in applicable_due_dates(rows)} == {
+        ("listening", due, "Spring"), ("advanced", due, "Spring")}
     # People outside the batch are not read.
     assert session.execute(due_dates_read(), {"people": [trainer.id]}).all() == []
 

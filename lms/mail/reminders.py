@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
 from flask import current_app
 from sqlalchemy import ColumnElement, Table, and_, bindparam, exists, func, insert, or_, select, text, tuple_
@@ -184,9 +184,9 @@ def due_reminder(due_on: date, today: date, overdue_max: int) -> tuple[str, date
 
 
 def due_dates_read():
-    """The per-batch read of due dates: one row per (person, assigned course) not completed, for the
-    people bound to the expanding parameter `people`: the earliest due date, a cohort's name, whether
-    they started, and when they first joined one of those cohorts.
+    """The per-batch read of due dates: one row per (person, assigned course not completed, cohort), for the
+    people bound to the expanding parameter `people`: the cohort's due date and name, whether they started,
+    and when they joined that cohort. `applicable_due_dates` picks the one date that applies to each course.
 
     The person's enrolments in the batch are aggregated once (by the index on user_id) and joined,
     instead of correlated EXISTS checks: PostgreSQL ran those as hashed subplans over the whole
@@ -198,8 +198,8 @@ def due_dates_read():
                        func.count(Enrolment.completed_at).label("completed"))
                 .where(Enrolment.user_id.in_(people))
                 .group_by(Enrolment.user_id, Enrolment.course_id).subquery("enrolled"))
-    return (select(member, assigned, func.min(CohortCourse.due_on), func.min(Cohort.name),
-                   func.count(enrolled.c.user_id) > 0, func.min(CohortMember.joined_at))
+    return (select(member, assigned, CohortCourse.due_on, Cohort.name, enrolled.c.user_id.is_not(None),
+                   CohortMember.joined_at)
             .join(CohortCourse, CohortCourse.cohort_id == CohortMember.cohort_id)
             .join(Cohort, Cohort.id == CohortMember.cohort_id)
             .join(User, User.id == member)
@@ -207,8 +207,22 @@ def due_dates_read():
             .outerjoin(enrolled, and_(enrolled.c.user_id == member, enrolled.c.course_id == assigned))
             .where(member.in_(people), Cohort.archived_at.is_(None), User.active.is_(True),
                    _wanted(ReminderPreference.due_dates), CohortCourse.due_on.is_not(None),
-                   func.coalesce(enrolled.c.completed, 0) == 0)
-            .group_by(member, assigned))
+                   func.coalesce(enrolled.c.completed, 0) == 0))
+
+
+def applicable_due_dates(rows: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    """Per (person, course), the row of `due_dates_read` whose due date applies: the earliest one the person
+    could meet. A cohort's date that passed before they joined it never applies (they are never told they
+    are late for it), so a member of two cohorts is reminded of the other cohort's date, with its name."""
+    chosen: dict[tuple[Any, Any], tuple[Any, ...]] = {}
+    for row in rows:
+        user_id, course_id, due_on, cohort_name, _started, joined_at = row
+        if due_on is None or joined_after(joined_at, due_on):
+            continue
+        known = chosen.get((user_id, course_id))
+        if known is None or (due_on, cohort_name) < (known[2], known[3]):
+            chosen[(user_id, course_id)] = tuple(row)
+    return list(chosen.values())
 
 
 def _due_dates(session: DbSession, courses: Mapping[str, Course], today: date, now: datetime, overdue_max: int,
@@ -228,14 +242,12 @@ def _due_dates(session: DbSession, courses: Mapping[str, Course], today: date, n
         rows = session.execute(base, {"people": chunk}).all()
         result.batches += 1
         reminders = []
-        for user_id, course_id, due_on, cohort_name, has_started, joined_at in rows:
+        for user_id, course_id, due_on, cohort_name, has_started, _joined_at in applicable_due_dates(rows):
             course = courses.get(course_id)
-            found = due_reminder(due_on, today, overdue_max) if course and due_on else None
-            if found is None or course is None or due_on is None:
+            found = due_reminder(due_on, today, overdue_max) if course else None
+            if found is None or course is None:
                 continue
             kind, on_date = found
-            if kind == "overdue" and joined_after(joined_at, due_on):
-                continue  # joined after the due date: never told they are late (nor on My training)
             days = (due_on - today).days
             reminders.append(Reminder(
                 user_id, course_id, kind, on_date, "overdue" if kind == "overdue" else "due_soon",
