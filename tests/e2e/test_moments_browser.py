@@ -173,3 +173,19 @@ def test_pausing_keeps_everything_without_javascript(browser, live_server, users
     expect(start.get_by_role("link", name="Resume where you left off")).to_be_in_viewport()
     expect(start.get_by_role("button", name="Start again from the beginning")).to_be_in_viewport()
     context.close()  # axe needs JavaScript: it runs on these pages in the tests above
+
+
+@pytest.mark.parametrize("javascript", [True, False])
+def test_a_message_with_no_place_of_its_own_takes_the_focus_at_the_top(browser, live_server, users, javascript):
+    """Saved choices, a role changed, a cohort created: the message showed at the top of the next page, but the
+    focus stayed on the page itself, so a screen reader never read it out."""
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=javascript)
+    page = context.new_page()
+    users.create(email="robin@example.org", display_name="Robin")
+    browser_log_in(page, "robin@example.org")
+    page.goto("/account/reminders")
+    page.get_by_role("button", name="Save my choices").click()
+    message = page.locator(".flashes")
+    expect(message).to_contain_text("Your reminder choices are saved.")
+    _focused_and_in_view(page, message)
+    context.close()
