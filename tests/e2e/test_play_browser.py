@@ -39,6 +39,7 @@ def test_play_late_post_twice_with_notes_pause_resume_and_debrief(page, users):
     choose(page, "Promise to keep it secret")
     feedback = page.get_by_role("region", name="Feedback on your last choice")
     assert "Never promise secrecy" in feedback.inner_text() and "crosses a red line" in feedback.inner_text()
+    expect(feedback).to_be_focused()  # read out first, before the next message
     assert_accessible(page, "player: after-choice feedback")
 
     # Pause: the briefing offers one way back in (and a clearly different one to start over), no "Continue" beside it.
