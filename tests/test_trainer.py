@@ -225,8 +225,14 @@ def test_co_trainer_and_course_assignment(client, session, users, trainer):
     # Allowed, with a warning: every trainee who has not finished is overdue at once.
     assert "Its due date has already passed: every trainee who has not finished it shows as overdue now" in (
         client.get(url).get_data(as_text=True))
-    assert post(client, f"{url}/courses/advanced/remove", form_page=url).status_code == 302
-    assert post(client, f"{url}/courses/listening/remove", form_page=url).status_code == 302
+    # Removing asks first, saying what goes (the due date) and what stays (everyone's progress).
+    asked = post(client, f"{url}/courses/advanced/remove", form_page=url)
+    words = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and "its due date is forgotten" in words and "keeps their own progress" in words
+    assert len(cohorts.assigned_courses(session, cohort)) == 2
+    for course_id in ("advanced", "listening"):
+        done = post(client, f"{url}/courses/{course_id}/remove", {"confirmed": "yes"}, form_page=url)
+        assert done.status_code == 302
     assert cohorts.assigned_courses(session, cohort) == []
 
 

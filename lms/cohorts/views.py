@@ -11,7 +11,7 @@ from flask_babel import force_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from lms.catalog.services import catalog
+from lms.catalog.services import catalog, catalog_for_reader
 from lms.certificates.document import verify_url
 from lms.coaching import services as coaching
 from lms.cohorts import nudges, reports
@@ -227,8 +227,20 @@ def _assigned_message(due_on: date | None) -> str:
 @bp.route("/cohorts/<int:cohort_id>/courses/<course_id>/remove", methods=["POST"])
 @role_required("trainer")
 def unassign_course(cohort_id: int, course_id: str):
+    """Take a course off the cohort, after saying what that does (its due date goes; progress stays)."""
     current = _cohort(cohort_id)
     if ActionForm().validate_on_submit():
+        if not confirmed():
+            shown = catalog_for_reader().course(course_id)
+            title = shown.title if shown is not None else course_id
+            return ask_to_confirm(Confirmation(
+                title=gettext("Remove “%(course)s” from %(cohort)s?", course=title, cohort=current.name),
+                facts=[gettext("Its members are no longer asked to take it for this cohort, and its due date is "
+                               "forgotten: no more reminders about it."),
+                       gettext("Everyone keeps their own progress, answers and certificates in it."),
+                       gettext("To ask for it again, assign it again, with its due date.")],
+                confirm=gettext("Remove the course"),
+                cancel_url=url_for("trainer.cohort", cohort_id=current.id)))
         _commit_or_flash(lambda: cohorts.unassign_course(db.session, current_user, current, course_id),
                          gettext("Course removed from the cohort. Trainees keep their progress."))
     return redirect(url_for("trainer.cohort", cohort_id=current.id))
