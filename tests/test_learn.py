@@ -233,3 +233,18 @@ def test_another_trainees_progress_is_never_shown(app, client, users, session):
     assert "Not started" in _text(client.get("/courses"))
     # Owl's enrolment does not let Lark into the steps.
     assert client.get("/courses/listening/steps/welcome").status_code == 302
+
+
+def test_each_table_box_is_named_after_its_heading_or_numbered(app):
+    """Every table's scrolling box was named "Table": two on a page could not be told apart."""
+    from lms.learning.views import scroll_tables
+
+    html = ("<h2>Who to call</h2><p>Day and night.</p><table><tr><td>1</td></tr></table>"
+            "<table><tr><td>2</td></tr></table><h3>Rota &amp; cover</h3><table><tr><td>3</td></tr></table>")
+    with app.test_request_context():
+        boxed = str(scroll_tables(html))
+        alone = str(scroll_tables("<table><tr><td>x</td></tr></table>"))
+    assert [m for m in re.findall(r'aria-label="([^"]*)"', boxed)] == [
+        "Table: Who to call", "Table 2", "Table: Rota &amp; cover"]
+    assert 'aria-label="Table"' in alone
+    assert boxed.count('<div class="table-wrap" tabindex="0" role="region"') == 3 and boxed.endswith("</div>")

@@ -62,19 +62,34 @@ def inline_html(html: str) -> str:
 
 
 _TABLE = re.compile(r"<table\b.*?</table>", re.DOTALL)
+_HEADING = re.compile(r"<h[1-6]\b[^>]*>(.*?)</h[1-6]>", re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
 
 
 def scroll_tables(html: str) -> Markup:
     """Content HTML with each table in a focusable, named box that scrolls sideways on its own.
 
     A table of phone numbers is wider than a 320 px phone: without the box the whole page would scroll
-    sideways (WCAG 1.4.10), and a keyboard user could not reach the hidden columns.
+    sideways (WCAG 1.4.10), and a keyboard user could not reach the hidden columns. The box is named after the
+    heading above the table ("Table: Who to call"), else numbered when the block has several, so that two
+    boxes on a page are not both just "Table".
     """
-    def boxed(found: re.Match[str]) -> str:  # the label is looked up only for a block that has a table
-        opening = Markup('<div class="table-wrap" tabindex="0" role="region" aria-label="{}">').format(
-            gettext("Table"))
-        return f"{opening}{found.group(0)}</div>"
-    return Markup(_TABLE.sub(boxed, str(html)))
+    text = str(html)
+    tables = list(_TABLE.finditer(text))
+    if not tables:
+        return Markup(text)
+    pieces, end = [], 0
+    for number, found in enumerate(tables, 1):
+        headings = _HEADING.findall(text, end, found.start())
+        heading = " ".join(_TAG.sub("", headings[-1]).split()) if headings else ""
+        if heading:
+            label = gettext("Table: %(heading)s", heading=Markup(heading).unescape())
+        else:
+            label = gettext("Table %(number)s", number=number) if len(tables) > 1 else gettext("Table")
+        opening = Markup('<div class="table-wrap" tabindex="0" role="region" aria-label="{}">').format(label)
+        pieces += [text[end:found.start()], str(opening), found.group(0), "</div>"]
+        end = found.end()
+    return Markup("".join([*pieces, text[end:]]))
 
 
 # -- lookups shared by the views ------------------------------------------------
