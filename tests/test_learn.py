@@ -244,7 +244,7 @@ def test_each_table_box_is_named_after_its_heading_or_numbered(app):
     with app.test_request_context():
         boxed = str(scroll_tables(html))
         alone = str(scroll_tables("<table><tr><td>x</td></tr></table>"))
-    assert [m for m in re.findall(r'aria-label="([^"]*)"', boxed)] == [
+    assert re.findall(r'aria-label="([^"]*)"', boxed) == [
         "Table: Who to call", "Table 2", "Table: Rota &amp; cover"]
     assert 'aria-label="Table"' in alone
     assert boxed.count('<div class="table-wrap" tabindex="0" role="region"') == 3 and boxed.endswith("</div>")
