@@ -164,7 +164,7 @@ def test_a_prerequisite_named_on_a_welsh_role_play_briefing_is_marked_english(cl
     token = csrf_token(client, "/play/night?course_id=safety&step_id=night")
     refused = _text(client.post("/play/night/start", data={"csrf_token": token, "course_id": "safety",
                                                            "step_id": "night"}, follow_redirects=True))
-    flashes = refused[refused.index('<div class="flashes">'):]
+    flashes = refused[refused.index('<div class="flashes"'):]
     assert 'Cwblhewch <span lang="en">Listening basics</span> cyn y cwrs hwn.</p>' in flashes[: flashes.index("</div>")]
     assert "&lt;span" not in refused
 
