@@ -8,7 +8,7 @@ members, in exactly the order, that the cells shown for every member give.
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import func, select, text
@@ -100,7 +100,10 @@ def _cohort_of_every_kind(session, trainer):
     session.flush()
     people.append(twin)
     join(session, cohort, *(p for n, p in enumerate(people) if n % 5 != 2))
-    join(session, cohort, *(p for n, p in enumerate(people) if n % 5 == 2), joined_at=now - timedelta(minutes=5))
+    # Joined after the due date (yesterday): a few minutes ago, but never before today began, or a run just after
+    # midnight would see them join on the due date itself.
+    joined_today = max(now - timedelta(minutes=5), datetime.combine(TODAY, time(0, 1), tzinfo=UTC))
+    join(session, cohort, *(p for n, p in enumerate(people) if n % 5 == 2), joined_at=joined_today)
     same_time = now - timedelta(hours=5)
     plans = [
         {"steps": ("welcome",)}, {"steps": ("welcome", "optional")},  # the optional step never counts
