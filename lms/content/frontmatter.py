@@ -72,12 +72,8 @@ _LOOKS_LIKE_A_KEY = re.compile(r"[A-Za-z_][\w-]*[ \t]*:")
 def _blank_lines_before_front_matter(text: str) -> int:
     """How many blank lines come before a '---' line that opens front matter (one followed by `key:`); 0 if none."""
     lines = text.split("\n", 64)[:-1]  # enough to see past a few blank lines; a whole line each
-    skipped = 0
-    while skipped < len(lines) and not lines[skipped].strip():
-        skipped += 1
-    if not skipped or skipped + 1 >= len(lines) or lines[skipped].rstrip() != "---":
-        return 0
-    return skipped if _LOOKS_LIKE_A_KEY.match(lines[skipped + 1]) else 0
+    skipped = next((n for n, line in enumerate(lines) if line.strip()), 0)
+    return skipped if skipped and opens_with_front_matter("\n".join(lines[skipped:skipped + 2])) else 0
 
 
 def opens_with_front_matter(text: str) -> bool:

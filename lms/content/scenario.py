@@ -6,7 +6,7 @@ import datetime
 import math
 import re
 from collections import deque
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -644,8 +644,10 @@ def _reach(sources: set[str], edges: Mapping[str, set[str]]) -> set[str]:
     return seen
 
 
-def best_score(nodes: Mapping[str, Node], start: str) -> int | None:
-    """The highest score a run can reach, ignoring 'if's; None if a loop makes it unbounded or undefined."""
+def best_score(nodes: Mapping[str, Node], start: str,
+               weight: Callable[[Choice], int] = lambda choice: choice.score) -> int | None:
+    """The highest score a run can reach, ignoring 'if's and never taking a red line; None if a loop makes it
+    unbounded or undefined. `weight` is what a choice counts (its score; a skill's share of it for skills)."""
     memo: dict[str, int | None] = {}
     visiting: set[str] = set()
     # Iterative post-order DFS: scenarios may be deep, recursion could overflow.
@@ -661,7 +663,7 @@ def best_score(nodes: Mapping[str, Node], start: str) -> int | None:
             best: int | None = None
             for c in node.choices:
                 if c.target in memo and memo[c.target] is not None and not c.red_line:
-                    value = c.score + memo[c.target]  # type: ignore[operator]
+                    value = weight(c) + memo[c.target]  # type: ignore[operator]
                     best = value if best is None else max(best, value)
             memo[node_id] = best
             continue

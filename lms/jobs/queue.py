@@ -27,7 +27,7 @@ from sqlalchemy import Connection, func, or_, select, update
 from lms.core.db import DbSession, affected_rows
 from lms.core.models import utcnow
 from lms.core.sql import is_postgresql
-from lms.jobs.models import FAILED, QUEUED, Job
+from lms.jobs.models import DEFAULT_MAX_ATTEMPTS, FAILED, QUEUED, Job
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +36,6 @@ Handler = Callable[[DbSession, dict], None]
 HANDLERS: dict[str, Handler] = {}
 LEASE = timedelta(minutes=5)
 MAX_BACKOFF = timedelta(hours=6)
-#: Tries before a job is kept as failed: with `backoff`, about 20 hours of retrying (1, 2, 4 ... minutes, then
-#: every 6 hours), so an e-mail outlives a mail server down for an evening. Five tries gave up after 15 minutes.
-DEFAULT_MAX_ATTEMPTS = 12
 
 
 def handler(kind: str) -> Callable[[Handler], Handler]:

@@ -63,7 +63,6 @@ def inline_html(html: str) -> str:
 
 _TABLE = re.compile(r"<table\b.*?</table>", re.DOTALL)
 _HEADING = re.compile(r"<h[1-6]\b[^>]*>(.*?)</h[1-6]>", re.DOTALL)
-_TAG = re.compile(r"<[^>]+>")
 
 
 def scroll_tables(html: str) -> Markup:
@@ -81,9 +80,9 @@ def scroll_tables(html: str) -> Markup:
     pieces, end = [], 0
     for number, found in enumerate(tables, 1):
         headings = _HEADING.findall(text, end, found.start())
-        heading = " ".join(_TAG.sub("", headings[-1]).split()) if headings else ""
+        heading = Markup(headings[-1]).striptags() if headings else ""
         if heading:
-            label = gettext("Table: %(heading)s", heading=Markup(heading).unescape())
+            label = gettext("Table: %(heading)s", heading=heading)
         else:
             label = gettext("Table %(number)s", number=number) if len(tables) > 1 else gettext("Table")
         opening = Markup('<div class="table-wrap" tabindex="0" role="region" aria-label="{}">').format(label)

@@ -330,21 +330,20 @@ def _certificate_news(session: DbSession, now: datetime, result: SweepResult) ->
                            "certificate_title": c.certificate_title, "verify_url": verify_url(base_url, c.code),
                            "titles": _titles(c.localised)},
                           None) for c in issued if c.user_id and c.issued_at and c.code]
-    # A request refused before it was ever issued is not a revocation: its own words, and where to look next.
-    reminders += [Reminder(c.user_id, f"certificate:{c.id}", _refused_or_revoked(c), clock.local_date(c.revoked_at),
-                           _refused_or_revoked(c),
-                           {"kind": _refused_or_revoked(c), "course_title": c.course_title,
-                            "certificate_title": c.certificate_title, "reason": c.revoked_reason or "",
-                            "titles": _titles(c.localised)},
-                           None) for c in revoked if c.user_id and c.revoked_at]
+    reminders += [_revocation_news(c, c.user_id, c.revoked_at) for c in revoked if c.user_id and c.revoked_at]
     if reminders:
         result.batches += 1
     queue_new(session, reminders, now, result)
     session.commit()
 
 
-def _refused_or_revoked(certificate: Certificate) -> str:
-    return "certificate_refused" if certificate.issued_at is None else "certificate_revoked"
+def _revocation_news(c: Certificate, user_id: int, revoked_at: datetime) -> Reminder:
+    """The e-mail of a revoked certificate; a request refused before it was ever issued is not a revocation: its
+    own words, and where to look next."""
+    kind = "certificate_refused" if c.issued_at is None else "certificate_revoked"
+    return Reminder(user_id, f"certificate:{c.id}", kind, clock.local_date(revoked_at), kind,
+                    {"kind": kind, "course_title": c.course_title, "certificate_title": c.certificate_title,
+                     "reason": c.revoked_reason or "", "titles": _titles(c.localised)}, None)
 
 
 def _titles(localised: dict | None) -> dict:

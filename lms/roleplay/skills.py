@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from lms.content import Choice, Node, Scenario
+from lms.content.scenario import best_score
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ def best_route_totals(nodes: Mapping[str, Node], start: str,
     try:
         return _best_along_routes(nodes, start, weights)
     except _TooManyRoutes:
-        return [_best_ignoring_conditions(nodes, start, weight) for weight in weights]
+        return [best_score(nodes, start, weight) for weight in weights]
 
 
 def _best_along_routes(nodes: Mapping[str, Node], start: str,
@@ -70,40 +71,6 @@ def _best_along_routes(nodes: Mapping[str, Node], start: str,
             stack.append((c.target, visited | {c.target},
                           tuple(t + weight(c) for t, weight in zip(totals, weights, strict=True))))
     return best
-
-
-def _best_ignoring_conditions(nodes: Mapping[str, Node], start: str,
-                              weight: Callable[[Choice], int]) -> int | None:
-    """As best_route_totals, for one weight, with every `if` taken to hold: one visit per node, whatever the
-    number of routes."""
-    memo: dict[str, int | None] = {}
-    visiting: set[str] = set()
-    stack: list[tuple[str, bool]] = [(start, False)]  # iterative: a deep scenario must not overflow
-    while stack:
-        node_id, done = stack.pop()
-        if done:
-            visiting.discard(node_id)
-            choices = nodes[node_id].choices
-            if not choices:
-                memo[node_id] = 0
-                continue
-            best: int | None = None
-            for c in choices:
-                after = memo.get(c.target)
-                if after is not None and not c.red_line:
-                    best = weight(c) + after if best is None else max(best, weight(c) + after)
-            memo[node_id] = best
-            continue
-        if node_id in memo:
-            continue
-        visiting.add(node_id)
-        stack.append((node_id, True))
-        for c in nodes[node_id].choices:
-            if c.target in visiting:
-                return None  # a loop
-            if c.target in nodes and c.target not in memo:
-                stack.append((c.target, False))
-    return memo.get(start)
 
 
 #: best_per_skill's answers by loaded scenario (its id while it lives): a scenario never changes once loaded (a
