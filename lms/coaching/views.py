@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from lms.accounts.models import User
-from lms.catalog.services import catalog
+from lms.catalog.services import catalog_for_reader
 from lms.coaching import emails
 from lms.coaching import services as coaching
 from lms.coaching.forms import CommentForm, ConfirmForm, ContactForm, QueueFilterForm, ReplyForm, ReviewForm, ShareForm
@@ -70,11 +70,11 @@ def _cohort(cohort_id: int) -> Cohort:
 
 
 def _course_titles() -> dict[str, str]:
-    return {c.id: c.title for c in sorted(catalog().courses.values(), key=lambda c: c.title.lower())}
+    return {c.id: c.title for c in sorted(catalog_for_reader().courses.values(), key=lambda c: c.title.lower())}
 
 
 def _confirmation_step(course_id: str | None, step_id: str | None) -> tuple[Course, Step] | None:
-    course = catalog().course(course_id or "")
+    course = catalog_for_reader().course(course_id or "")
     step = course.step(step_id or "") if course else None
     if course is None or step is None or step.confirmation != "trainer":
         return None
@@ -87,7 +87,7 @@ def _confirmation_step(course_id: str | None, step_id: str | None) -> tuple[Cour
 @role_required("trainer")
 def needs_you():
     board = coaching.needs_you(db.session, current_user, clock.today())
-    return render_template("coaching/needs_you.html", board=board, courses=catalog().courses,
+    return render_template("coaching/needs_you.html", board=board, courses=catalog_for_reader().courses,
                            action_form=ActionForm(), confirm_form=ConfirmForm(formdata=None))
 
 
@@ -105,7 +105,7 @@ def reviews():
     cohort_id = int(form.cohort.data) if form.cohort.data and not form.cohort.errors else None
     course_id = form.course.data if form.course.data and not form.course.errors else None
     queue = coaching.review_queue(db.session, current_user, cohort_id=cohort_id, course_id=course_id)
-    return render_template("coaching/reviews.html", form=form, queue=queue, courses=catalog().courses)
+    return render_template("coaching/reviews.html", form=form, queue=queue, courses=catalog_for_reader().courses)
 
 
 REVIEW_FORM = "review-verdict"  # where a refused mark is shown: the verdict section's error summary
@@ -117,7 +117,7 @@ def review(entry_id: int):
     entry = coaching.visible_response(db.session, current_user, entry_id)
     if entry is None:
         abort(404)
-    course = catalog().course(entry.course_id)
+    course = catalog_for_reader().course(entry.course_id)
     step = course.step(entry.step_id) if course else None
     block = next((r for r in step.responses if r.id == entry.response_id), None) if step else None
     form = ReviewForm()
@@ -150,7 +150,7 @@ def _run_or_404(run_id: int) -> ScenarioRun:
 
 
 def _run_page(run: ScenarioRun, form: CommentForm | None = None, status: int = 200):
-    scenario = catalog().scenario(run.scenario_id)
+    scenario = catalog_for_reader().scenario(run.scenario_id)
     report = runs.debrief(run, scenario) if scenario else None
     refs = coaching.cohorts_of(db.session, current_user, [run.user_id]).get(run.user_id, [])
     trainee = db.session.get(User, run.user_id)
@@ -261,7 +261,7 @@ def _back_to_run(run_id: int):
 @role_required("trainer")
 def confirmations():
     items = coaching.awaiting_confirmation(db.session, current_user)
-    return render_template("coaching/confirmations.html", items=items, courses=catalog().courses,
+    return render_template("coaching/confirmations.html", items=items, courses=catalog_for_reader().courses,
                            confirm_form=ConfirmForm(formdata=None),
                            cohorts=cohorts.visible_cohorts(db.session, current_user))
 
@@ -295,7 +295,7 @@ def _safe_returns(cohort: Cohort, user_id: int) -> set[str]:
 def confirm_cohort(cohort_id: int):
     """Bulk-confirm a step for a whole cohort after a live session: choose the step, tick who was there."""
     cohort = _cohort(cohort_id)
-    assigned = [catalog().course(a.course_id) for a in cohorts.assigned_courses(db.session, cohort)]
+    assigned = [catalog_for_reader().course(a.course_id) for a in cohorts.assigned_courses(db.session, cohort)]
     choices = [(f"{c.id}/{s.id}", f"{c.title}: {s.title}")
                for c in assigned if c for s in coaching.confirmation_steps(c)]
     source = request.form if request.method == "POST" else request.args

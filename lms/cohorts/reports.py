@@ -99,6 +99,13 @@ class Column:
     #: Whether anyone joined the cohort after the due date (cohorts.joining): they are never overdue for it,
     #: so a past-due course can still be "in progress" or "not started" for them.
     late_joiners: bool = False
+    #: The language the title is written in (the course's translation, else its original); None for a bare id.
+    lang: str | None = None
+
+
+def title_language(unit: Course | Step | Scenario | None) -> str | None:
+    """The language a course's, step's or scenario's title is shown in, for a `lang` attribute; None without one."""
+    return i18n.content_language(unit, "title") if unit is not None else None
 
 
 @dataclass(frozen=True)
@@ -176,7 +183,7 @@ def columns_for(session: DbSession, cohort: Cohort, catalog: Catalog) -> tuple[C
         columns.append(Column(
             assigned.course_id, course.title if course else assigned.course_id, assigned.due_on,
             tuple(s.id for s in course.required_steps) if course else (), course is not None,
-            joined_after(last_joined, assigned.due_on)))
+            joined_after(last_joined, assigned.due_on), title_language(course)))
     return tuple(columns)
 
 
@@ -578,6 +585,7 @@ class StepLine:
     #: Where the step's responses and trainer confirmation stand (FORMAT.md §7.7-7.8), e.g.
     #: ("response waiting for review", "ready for a trainer to confirm since 3 May 2026").
     statuses: tuple[str, ...] = ()
+    lang: str | None = None  # the title's language (title_language)
 
 
 @dataclass(frozen=True)
@@ -590,6 +598,7 @@ class AttemptLine:
     submitted_at: datetime
     #: The critical questions (FORMAT.md §7.2) this attempt got wrong, as plain text prompts.
     critical_missed: tuple[str, ...] = ()
+    lang: str | None = None  # the language of the step's title and the prompts (title_language)
 
 
 def question_texts(step: Step | None, question_ids: Sequence[str]) -> tuple[str, ...]:
@@ -633,6 +642,7 @@ class CourseRecord:
     completed_at: datetime | None
     steps: tuple[StepLine, ...]
     attempts: tuple[AttemptLine, ...]
+    lang: str | None = None  # the title's language (title_language)
 
 
 @dataclass(frozen=True)
@@ -659,6 +669,7 @@ class RunRecord:
     path: tuple[PathStep, ...]
     skills: tuple[SkillScore, ...] = ()  # the run's score per declared skill (FORMAT.md §7.3)
     blocks: tuple[PassBlock, ...] = ()  # pass_requires / pass_forbids rules a finished run broke
+    lang: str | None = None  # the language of the title and the path's words (title_language)
 
 
 @dataclass(frozen=True)
@@ -699,7 +710,14 @@ def _run_record(run: ScenarioRun, scenario: Scenario | None) -> RunRecord:
     return RunRecord(
         run.id, run.scenario_id, scenario.title if scenario else run.scenario_id, run.started_at,
         run.finished_at, run.score, run.outcome, run.passed, run.crossed_red_line, _run_path(run, scenario),
-        skills, blocks)
+        skills, blocks, title_language(scenario))
+
+
+def _attempt_line(attempt: AssessmentAttempt, course: Course | None) -> AttemptLine:
+    step = course.step(attempt.step_id) if course else None
+    return AttemptLine(step.title if step else attempt.step_id, attempt.number, attempt.score_percent,
+                       attempt.pass_mark, attempt.passed, attempt.submitted_at,
+                       question_texts(step, attempt.critical_missed or ()), title_language(step))
 
 
 def trainee_record(session: DbSession, viewer: User, cohort: Cohort, user: User, catalog: Catalog,
@@ -738,16 +756,13 @@ def trainee_record(session: DbSession, viewer: User, cohort: Cohort, user: User,
         done = progress.get(e.id, {})
         steps = tuple(StepLine(s.title, s.optional, bool(done.get(s.id) and done[s.id].completed_at),
                                done[s.id].completed_at if s.id in done else None,
-                               step_statuses(s, written.get(e.id, {}), confirmations.get((e.id, s.id))))
+                               step_statuses(s, written.get(e.id, {}), confirmations.get((e.id, s.id))),
+                               title_language(s))
                       for s in (course.steps if course else ()))
-        titles = {s.id: s.title for s in course.steps} if course else {}
         courses.append(CourseRecord(
             e.course_id, course.title if course else e.course_id, e.cycle, e.started_at, e.last_active_at,
-            e.completed_at, steps,
-            tuple(AttemptLine(titles.get(a.step_id, a.step_id), a.number, a.score_percent, a.pass_mark, a.passed,
-                              a.submitted_at,
-                              question_texts(course.step(a.step_id) if course else None, a.critical_missed or ()))
-                  for a in attempts.get(e.id, ()))))
+            e.completed_at, steps, tuple(_attempt_line(a, course) for a in attempts.get(e.id, ())),
+            title_language(course)))
     records = []
     for run in session.scalars(select(ScenarioRun).where(ScenarioRun.user_id == user.id, runs_open_to(viewer))
                                .options(selectinload(ScenarioRun.choices))

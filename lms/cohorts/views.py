@@ -62,7 +62,8 @@ def _cohort(cohort_id: int) -> Cohort:
 
 
 def _course_titles() -> dict[str, str]:
-    return {c.id: c.title for c in sorted(catalog().courses.values(), key=lambda c: c.title.lower())}
+    """The catalogue's course titles in the reader's language where translated, in alphabetical order."""
+    return {c.id: c.title for c in sorted(catalog_for_reader().courses.values(), key=lambda c: c.title.lower())}
 
 
 def _commit_or_flash(action: Callable[[], object], success: str, *, form_id: str | None = None) -> bool:
@@ -138,7 +139,7 @@ def _cohort_page(current: Cohort, token: str | None = None, emailed_to: str | No
     return render_template(
         "trainer/cohort.html", cohort=current,
         members=cohorts.member_count(db.session, [current.id]).get(current.id, 0),
-        courses=cohorts.assigned_courses(db.session, current), titles=titles,
+        courses=cohorts.assigned_courses(db.session, current), titles=titles, catalogue=catalog_for_reader().courses,
         invites=cohorts.invites(db.session, current), trainers=cohorts.trainers(db.session, current),
         invite_form=invite_form or InviteForm(formdata=None), course_form=course_form,
         trainer_form=trainer_form or CoTrainerForm(formdata=None),
@@ -308,7 +309,7 @@ def remove_member(cohort_id: int, user_id: int):
 
 def _progress_query(current: Cohort) -> tuple[ProgressFilterForm, reports.Query, tuple[reports.Column, ...]]:
     form = ProgressFilterForm(request.args)
-    columns = reports.columns_for(db.session, current, catalog())
+    columns = reports.columns_for(db.session, current, catalog_for_reader())
     form.course.choices = options([("", gettext("All assigned courses"))] + [(c.course_id, c.title) for c in columns])
     form.validate()
     # A bad value in one filter (a stale link, a hand-edited URL) drops that filter only.
@@ -324,7 +325,8 @@ def _progress_query(current: Cohort) -> tuple[ProgressFilterForm, reports.Query,
 def progress(cohort_id: int):
     current = _cohort(cohort_id)
     form, query, columns = _progress_query(current)
-    table = reports.progress_table(db.session, current, catalog(), query, clock.today(), all_columns=columns)
+    table = reports.progress_table(db.session, current, catalog_for_reader(), query, clock.today(),
+                                   all_columns=columns)
     args = {k: v for k, v in request.args.items() if k in FILTER_ARGS and v}
     return render_template("trainer/progress.html", cohort=current, form=form, table=table, args=args,
                            action_form=ActionForm(), nudge_form=NudgeForm(),
@@ -404,7 +406,7 @@ def trainee(cohort_id: int, user_id: int):
     member = cohorts.member_of(db.session, current, user_id)
     if member is None:
         abort(404)
-    record = reports.trainee_record(db.session, current_user, current, member, catalog(), clock.today())
+    record = reports.trainee_record(db.session, current_user, current, member, catalog_for_reader(), clock.today())
     run_ids = [r.run_id for r in record.runs]
     return render_template("trainer/trainee.html", cohort=current, record=record, action_form=ActionForm(),
                            commentable=coaching.commentable_run_ids(db.session, current_user, run_ids),
@@ -417,7 +419,7 @@ def trainee(cohort_id: int, user_id: int):
 @role_required("trainer")
 def scenarios():
     counts = insight.run_counts(db.session, current_user)
-    listing = sorted(catalog().scenarios.values(), key=lambda s: s.title.lower())
+    listing = sorted(catalog_for_reader().scenarios.values(), key=lambda s: s.title.lower())
     return render_template("trainer/scenarios.html", scenarios=listing, counts=counts)
 
 
@@ -425,7 +427,7 @@ def scenarios():
 @role_required("trainer")
 def scenario_insight(scenario_id: str):
     """Where trainees go wrong in a role-play, for the runs of the chosen cohort, dates and kind."""
-    scenario = catalog().scenario(scenario_id)
+    scenario = catalog_for_reader().scenario(scenario_id)
     if scenario is None:
         abort(404)
     form = InsightFilterForm(request.args)

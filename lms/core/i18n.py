@@ -227,7 +227,10 @@ def content_language(unit: object, part: str | None = None) -> str:
     language = getattr(unit, "language", None)
     if part is not None and part in getattr(unit, "original_parts", ()):
         language = None
-    return language or str(current_app.config.get("CONTENT_LANGUAGE") or "en")
+    if language:
+        return language
+    # Outside an app (a report built by a script or a test) the originals are in the configuration's default.
+    return str((current_app.config if has_app_context() else {}).get("CONTENT_LANGUAGE") or "en")
 
 
 def untranslated(unit: object, part: str | None = None) -> bool:
@@ -281,8 +284,7 @@ def _template_ngettext(context: Context, singular: str, plural: str, num: int, *
 
 
 def _template_globals() -> dict[str, Any]:
-    return {"current_language": current_language, "language_choices": language_choices,
-            "content_language": content_language, "untranslated": untranslated, _WORDS: _PageWords()}
+    return {"current_language": current_language, "language_choices": language_choices, _WORDS: _PageWords()}
 
 
 def init_app(app: Flask, translation_dirs: Sequence[str] = ("translations",)) -> None:
@@ -293,6 +295,8 @@ def init_app(app: Flask, translation_dirs: Sequence[str] = ("translations",)) ->
     # Flask-Babel installed Jinja's newstyle gettext (newstyle_gettext stays on, for {% trans %});
     # these are the same functions, reading the rendering's translations once (_PageWords).
     app.jinja_env.globals.update(gettext=_template_gettext, _=_template_gettext, ngettext=_template_ngettext)
+    # Globals, not context: macros imported without context (a title in its language) use them too.
+    app.jinja_env.globals.update(content_language=content_language, untranslated=untranslated)
     app.context_processor(_template_globals)
     app.add_template_filter(long_date, "long_date")
     app.add_template_filter(date_and_time, "date_and_time")
