@@ -23,7 +23,7 @@ from lms.certificates.models import Certificate
 from lms.certificates.pdf import SealedFetcher
 from lms.cohorts.models import Cohort, CohortMember, CohortTrainer
 from lms.learning.models import Enrolment
-from tests.conftest import FIXTURE_CONTENT, csrf_token
+from tests.conftest import FIXTURE_CONTENT, PASSWORD, csrf_token
 from tests.factories import complete, issue
 
 SIGNED_COURSE = """---
@@ -638,7 +638,12 @@ def test_reissue_with_a_corrected_name(app, session, users, client):
     assert new_row.completed_on == old_row.completed_on and new_row.valid_until == old_row.valid_until
     assert "Jane Example" in pdf_text(new_row.pdf)
     assert session.get(User, holder.id).legal_name == "Jane Example"
-    assert "Replaced by certificate" in client.get(f"/verify/{old.code}").get_data(as_text=True)
+    # The old code's page says it was replaced, but never leads to the new certificate or its name.
+    verify = client.get(f"/verify/{old.code}").get_data(as_text=True)
+    assert "Replaced by a newer certificate" in verify
+    assert grouped_code(new_row.code) not in verify and new_row.code not in verify and "Jane Example" not in verify
+    as_json = client.get(f"/verify/{old.code}.json").get_data(as_text=True)
+    assert grouped_code(new_row.code) not in as_json and "Jane Example" not in as_json
 
 
 def _field_error(html: str, field_id: str) -> str:
@@ -840,3 +845,102 @@ def test_no_write_lock_is_held_while_the_pdf_renders(app, client, session, train
     assert claim(client, "Jane Example").status_code == 302
     assert seen == (["no transaction", "wrote"] if db_backend == "sqlite" else ["no transaction"])
     assert session.scalars(select(Certificate)).one().pdf_sha256
+
+
+# -- a certificate means what it says (QA pass, 1 December) ------------------------------------------
+
+def test_nobody_signs_off_or_reissues_their_own_certificate(app, session, users, client):
+    """A trainer taking the course in their own cohort asks for sign-off like anyone else: another decides."""
+    trainer, other = users.create(role="trainer"), users.create(role="trainer")
+    _cohort(session, trainer, trainer)
+    _cohort(session, other, trainer)
+    complete(session, trainer, course_id="signed")
+    users.login(trainer)
+    assert claim(client, "Tess Trainer", course_id="signed").status_code == 302
+    certificate = only_certificate(session)
+    url = f"/certificates/manage/{certificate.id}"
+    refused = client.post(f"{url}/approve", data={"csrf_token": csrf_token(client, url)}, follow_redirects=True)
+    assert "You cannot sign off your own certificate" in refused.get_data(as_text=True)
+    assert only_certificate(session).status == "pending"
+    users.logout()
+    users.login(other)
+    assert client.post(f"{url}/approve", data={"csrf_token": csrf_token(client, url)}).status_code == 302
+    assert only_certificate(session).approved_by_id == other.id
+    users.logout()
+    users.login(trainer)
+    again = client.post(f"{url}/reissue", data={"csrf_token": csrf_token(client, url), "holder_name": "Someone Else",
+                                                "confirmed": "yes"}, follow_redirects=True)
+    assert "You cannot re-issue your own certificate" in again.get_data(as_text=True)
+    assert only_certificate(session).holder_name == "Tess Trainer"
+
+
+def test_a_refused_request_reads_as_not_approved_and_cannot_be_claimed_again(app, session, users, client):
+    trainee_user, trainer = users.create(), users.create(role="trainer")
+    _cohort(session, trainer, trainee_user)
+    complete(session, trainee_user, course_id="signed")
+    users.login(trainee_user)
+    claim(client, "Pending Person", course_id="signed")
+    again = client.get("/certificates/claim/signed", follow_redirects=True).get_data(as_text=True)
+    assert "You have already asked for this certificate: it is waiting for a trainer’s sign-off." in again
+    with app.app_context():
+        service.revoke(session, only_certificate(session), trainer, "Please finish the shadow shift first.")
+    session.commit()
+    page = client.get("/certificates/claim/signed", follow_redirects=True).get_data(as_text=True)
+    assert "A trainer did not approve this certificate" in page and "You already have" not in page
+    panel = page.split('id="certificates-heading"', 1)[1]
+    assert "Not approved" in panel and "Revoked" not in panel and "Valid until" not in panel
+
+
+def test_an_expired_certificate_is_not_called_still_valid(app, session, users, client):
+    user = users.create()
+    old = issue(app, session, user, when=datetime.now(UTC) - timedelta(days=800))
+    users.login(user)
+    page = client.get("/certificates").get_data(as_text=True)
+    assert "still valid" not in page and "genuine, and that it expired" in page
+    assert "Was valid until" in page and old.valid_until < date.today()
+
+
+def test_verify_takes_a_pasted_address_and_digits_for_lookalike_letters(app, session, users, client):
+    certificate = issue(app, session, users.create())
+    typed = grouped_code(certificate.code).replace("O", "0").replace("I", "1").replace("B", "8")
+    pasted = f"https://training.example.org/verify/{certificate.code}"
+    for spelling in (typed, pasted, f"  {pasted}.json ", f"{pasted}?lang=cy"):
+        response = client.get("/verify", query_string={"code": spelling})
+        assert response.status_code == 302, spelling
+        assert response.headers["Location"].endswith(f"/verify/{certificate.code}"), spelling
+
+
+def test_a_lookup_through_the_form_counts_once_and_a_refusal_says_when_to_come_back(app, session, users, client):
+    app.config["CERTIFICATE_VERIFY_LIMIT"] = 3
+    certificate = issue(app, session, users.create())
+    for _ in range(3):  # each is the form and then the code's page: one lookup each
+        assert client.get("/verify", query_string={"code": certificate.code}, follow_redirects=True).status_code == 200
+    limited = client.get(f"/verify/{certificate.code}")
+    assert limited.status_code == 429 and limited.headers["Retry-After"] == "60"
+
+
+def test_deleting_an_account_with_its_certificates_revoked_leaves_no_name_on_any(app, session, users, client):
+    from lms.privacy import services as privacy
+
+    user = users.create()
+    first = issue(app, session, user, name="Old Name")
+    admin = users.create(role="admin")
+    with app.app_context():
+        replacement = service.reissue(session, session.get(Certificate, first.id), admin, "New Name",
+                                      current_branding())
+    session.commit()
+    complete(session, user, course_id="signed")
+    users.login(user)
+    claim(client, "New Name", course_id="signed")
+    refused = session.scalars(select(Certificate).where(Certificate.status == "pending")).one()
+    with app.app_context():
+        service.revoke(session, refused, admin, "Not yet")
+        privacy.delete_account(session, session.get(User, user.id), PASSWORD, revoke_certificates=True)
+    session.commit()
+    session.expire_all()
+    left = session.scalars(select(Certificate)).all()
+    assert {c.id for c in left} == {first.id, replacement.id}  # the refused request, never issued, is gone
+    assert all(c.holder_name == "" and c.pdf is None and c.status == "revoked" for c in left)
+    for code in (first.code, replacement.code):
+        data = client.get(f"/verify/{code}.json").get_json()
+        assert data["holder_name"] is None and data["status"] == "revoked"

@@ -407,3 +407,46 @@ def test_the_needs_you_counts_read_only_the_index_of_waiting_rows(app, session, 
             plan = " ".join(row[3] for row in connection.execute(text(f"EXPLAIN QUERY PLAN {sql}")))
     assert index in plan, plan
     assert session.scalar(count(trainer)) == 0
+
+
+def test_a_trainer_in_their_own_cohort_never_marks_or_confirms_their_own_work(session, world):
+    """A trainer taking the course (in their cohort, or as an admin) is a trainee for it: someone else decides."""
+    w = world
+    join(session, w["cohort"], w["trainer"])
+    admin = quick_user(session, "Ada Admin", role="admin")
+    for reviewer in (w["trainer"], admin):
+        entry = _respond(session, w, user=reviewer)
+        with pytest.raises(ServiceError, match="You cannot review your own response"):
+            coaching.mark(session, reviewer, entry, "meets_standard", "", w["course"])
+        session.rollback()
+        assert entry.id not in [i.entry.id for i in coaching.review_queue(session, reviewer)]
+    with pytest.raises(ServiceError, match="You cannot confirm your own step"):
+        coaching.confirm(session, w["trainer"], w["trainer"].id, w["course"], w["course"].step("shift"))
+    session.rollback()
+    # Another trainer of the cohort does both.
+    second = quick_user(session, "Sam Second", role="trainer")
+    session.add(CohortTrainer(cohort_id=w["cohort"].id, user_id=second.id))
+    entry = session.scalars(select(ResponseEntry).where(ResponseEntry.user_id == w["trainer"].id)).one()
+    coaching.mark(session, second, entry, "meets_standard", "", w["course"])
+    coaching.confirm(session, second, w["trainer"].id, w["course"], w["course"].step("shift"))
+    session.commit()
+
+
+def test_a_verdict_is_for_the_words_the_trainer_read(session, world):
+    """The trainee changed the response after the trainer opened it: the verdict is refused, not given to new words."""
+    w = world
+    entry = _respond(session, w, text="Are you thinking about suicide? I am here to listen.")
+    seen = coaching.response_version(entry)
+    changed = _respond(session, w, text="cheer up lol, just go for a walk")
+    assert changed.id == entry.id and coaching.response_version(changed) != seen
+    with pytest.raises(ServiceError, match="changed this response while you were reading it"):
+        coaching.mark(session, w["trainer"], changed, "meets_standard", "", w["course"], seen=seen)
+    session.rollback()
+    session.expire_all()
+    entry = session.get(ResponseEntry, entry.id)
+    assert entry.status == "submitted" and "shift" not in progress.completed_step_ids(session, entry.enrolment_id)
+    # Read again: the verdict on what is there now is taken.
+    coaching.mark(session, w["trainer"], entry, "try_again", "Ask directly and stay with them.", w["course"],
+                  seen=coaching.response_version(entry))
+    session.commit()
+    assert session.get(ResponseEntry, entry.id).status == "try_again"

@@ -13,7 +13,7 @@ from lms.catalog.services import catalog
 from lms.coaching.models import ContactRequest, RunComment
 from lms.cohorts.models import CohortTrainer
 from lms.core.services import ServiceError
-from lms.learning import progress
+from lms.learning import progress, responses
 from lms.learning.models import ResponseEntry, StepConfirmation
 from lms.roleplay import runs
 from lms.roleplay.models import ScenarioRun
@@ -259,6 +259,36 @@ def test_a_stale_review_page_cannot_overwrite_a_mark(client, session, users, loo
     marked = session.get(ResponseEntry, entry.id)
     assert (marked.status, marked.reviewer_comment) == ("meets_standard", "")
     assert "written" in progress.completed_step_ids(session, marked.enrolment_id)
+
+
+def test_a_verdict_on_a_response_changed_since_the_page_opened_is_refused_with_the_new_words(
+        client, session, users, loop):
+    entry = loop["entry"]
+    users.login(loop["trainer"])
+    review = f"/trainer/reviews/{entry.id}"
+    page = client.get(review).get_data(as_text=True)
+    token = csrf_token(client, review)
+    seen = page.split('name="seen"', 1)[1].split('value="', 1)[1].split('"', 1)[0]
+    with client.application.app_context():  # meanwhile the trainee sends other words
+        course = catalog().course("coaching")
+        step = course.step("written")
+        enrolment = progress.latest_enrolment(session, loop["trainee"].id, "coaching")
+        responses.submit(session, enrolment, course, step, step.responses[0], "cheer up lol")
+        session.commit()
+    sent = client.post(review, data={"csrf_token": token, "seen": seen, "verdict": "meets_standard",
+                                     "comment": "Kind and direct."})
+    body = sent.get_data(as_text=True)
+    assert sent.status_code == 400
+    summary = body[body.index('class="error-summary"'):]
+    assert "The trainee changed this response while you were reading it" in summary[:summary.index("</div>")]
+    assert "cheer up lol" in body and "Kind and direct." in body  # the new words, and the comment kept
+    session.expire_all()
+    assert session.get(ResponseEntry, entry.id).status == "submitted"
+    # The page now carries the new version: sent again, the verdict is taken.
+    again = body.split('name="seen"', 1)[1].split('value="', 1)[1].split('"', 1)[0]
+    assert again != seen
+    assert client.post(review, data={"csrf_token": csrf_token(client, review), "seen": again,
+                                     "verdict": "try_again", "comment": "Ask directly."}).status_code == 303
 
 
 def _subnav(body: str) -> str:

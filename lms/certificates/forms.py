@@ -30,9 +30,10 @@ class VerifyForm(FlaskForm):
 
     code = StringField(_l("Certificate code"),
                        validators=[DataRequired(message=_l("Please type the code.")),
-                                   Length(max=80, message=_l("That is too long for a certificate code."))],
+                                   Length(max=300, message=_l("That is too long for a certificate code."))],
                        description=_l("Printed under the QR code, like ABCD-EFGH-… "
-                                      "Capitals, spaces and dashes do not matter."),
+                                      "Capitals, spaces and dashes do not matter, and you can paste the "
+                                      "address the QR code opens."),
                        render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"})
     submit = SubmitField(_l("Check"))
 

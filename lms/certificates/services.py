@@ -67,9 +67,21 @@ def new_code() -> str:
     return base64.b32encode(secrets.token_bytes(CODE_BYTES)).decode("ascii").rstrip("=")
 
 
+#: Digits a reader may type for the letters they resemble: codes have no 0, 1, 8 or 9 (base32).
+_LOOKALIKES = str.maketrans({"0": "O", "1": "I", "8": "B"})
+
+
 def normalise_code(raw: str | None) -> str | None:
-    """The canonical code from what someone typed (any case, spaces, dashes), or None."""
-    text = re.sub(r"[\s\-‐-―]+", "", raw or "").upper()
+    """The canonical code from what someone typed or pasted, or None.
+
+    Any case, spaces and dashes; 0, 1 and 8 read as O, I and B; or the whole verification address
+    (the QR code's, or the printed link), from which the code is taken.
+    """
+    text = raw or ""
+    pasted = re.search(r"/verify/([^/?#\s]+)", text)
+    if pasted:
+        text = pasted.group(1).removesuffix(".json")
+    text = re.sub(r"[\s\-‐-―]+", "", text).upper().translate(_LOOKALIKES)
     return text if _CODE.fullmatch(text) else None
 
 
@@ -226,9 +238,11 @@ def issue(session: DbSession, user: User, enrolment: Enrolment, course: Course, 
 
 
 def approve(session: DbSession, certificate: Certificate, actor: User, branding: Branding) -> Certificate:
-    """A trainer's sign-off: the pending record gets its code and PDF."""
+    """A trainer's sign-off: the pending record gets its code and PDF. Never the holder's own: another decides."""
     if certificate.status != "pending":
         raise ServiceError(gettext("Only a certificate waiting for sign-off can be approved."))
+    if certificate.user_id == actor.id:
+        raise ServiceError(gettext("You cannot sign off your own certificate: another trainer or an admin decides."))
     sealed = Certificate(**{column: getattr(certificate, column) for column in _RECORD_COLUMNS})
     release_reads(session)  # no lock held while the PDF renders
     _seal(sealed, branding, utcnow())
@@ -274,6 +288,8 @@ def reissue(session: DbSession, certificate: Certificate, actor: User, holder_na
     """A corrected copy (e.g. the name) as a new certificate; the old one is revoked."""
     if certificate.status != "issued":
         raise ServiceError(gettext("Only an issued certificate can be re-issued."))
+    if certificate.user_id == actor.id:
+        raise ServiceError(gettext("You cannot re-issue your own certificate: another trainer or an admin does."))
     name = clean_name(holder_name)
     fresh = Certificate(**{column: getattr(certificate, column) for column in _RECORD_COLUMNS})
     fresh.holder_name, fresh.approved_by_id = name, actor.id
@@ -405,10 +421,15 @@ def verify(session: DbSession, raw_code: str, today: date, language: str | None 
 
 
 def _reason_shown(cert: Certificate) -> str | None:
-    """The revocation reason; a re-issue's own note in the reader's language (a trainer's words as written)."""
+    """The revocation reason; a re-issue's own note in the reader's language (a trainer's words as written).
+
+    A replaced certificate does not name its replacement: anyone holding the old copy would find the new
+    one, and with it a changed name the holder may not want tied to the old one.
+    """
     reason = cert.revoked_reason
     if reason and cert.replaced_by_id and reason.startswith(REPLACED_PREFIX):
-        return gettext("Replaced by certificate %(code)s", code=reason[len(REPLACED_PREFIX):])
+        return gettext("Replaced by a newer certificate (a correction, such as the name). Ask the holder for the "
+                       "current one.")
     return reason
 
 

@@ -62,6 +62,18 @@ def mine():
                                                                    catalog_for_reader().courses))
 
 
+def _already_asked(certificate: Certificate) -> str:
+    """Why a course's certificate cannot be claimed again for this completion, in the words of where it stands."""
+    if certificate.status == "pending":
+        return gettext("You have already asked for this certificate: it is waiting for a trainer’s sign-off.")
+    if certificate.status == "revoked" and certificate.issued_at is None:
+        return gettext("A trainer did not approve this certificate: their reason is below. Talk to your trainer "
+                       "about what to do next.")
+    if certificate.status == "revoked":
+        return gettext("Your certificate for this course was revoked: the reason is below.")
+    return gettext("You already have the certificate for this course.")
+
+
 #: The name last previewed for a course's certificate ({course id: name}), kept in the person's own session
 #: cookie so that the preview is a page of its own (a GET): Back and reload never send the form again.
 _PREVIEWED = "certificate_preview"
@@ -78,8 +90,9 @@ def claim(course_id: str):
         # The page exists: someone who has not finished (an old link, a course taken again) is told why.
         flash(gettext("Finish every step of this course first: then you can claim its certificate."), "info")
         return redirect(url_for("learn.course", course_id=course.id))
-    if service.certificate_for(db.session, enrolment.id) is not None:
-        flash(gettext("You already have the certificate for this course."), "info")
+    existing = service.certificate_for(db.session, enrolment.id)
+    if existing is not None:
+        flash(_already_asked(existing), "info")
         return redirect(url_for(".mine"))
     form = ClaimForm()
     if request.method == "GET":
@@ -144,10 +157,10 @@ def verify_form():
     form = VerifyForm(request.args)
     if "code" not in request.args or not form.validate():
         return render_template("certificates/verify.html", form=form, result=None, searched=False)
-    check_verify_limit(db.session)
     code = service.normalise_code(form.code.data)
     if code is not None:
-        return redirect(url_for(".verify", code=code))
+        return redirect(url_for(".verify", code=code))  # the code's page counts this lookup
+    check_verify_limit(db.session)
     return render_template("certificates/verify.html", form=form, result=None, searched=True), 404
 
 

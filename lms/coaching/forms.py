@@ -24,6 +24,8 @@ class QueueFilterForm(FlaskForm):
 
 
 class ReviewForm(FlaskForm):
+    # The version of the response on the page (coaching.response_version): a verdict is for the words read.
+    seen = HiddenField()
     verdict = RadioField(_l("Your verdict"), choices=options(VERDICTS),
                          validators=[InputRequired(_l("Choose “Meets the standard” or “Try again”."))],
                          invalid_choice_message=_l("Choose “Meets the standard” or “Try again”."))

@@ -93,7 +93,10 @@ def _names(session: DbSession, user_ids: Iterable[int]) -> dict[int, str]:
 
 
 def _supervised(query, column, viewer: User):
+    """Rows of the viewer's trainees (any trainee's, for an admin), never the viewer's own: a trainer taking a
+    course is not the one to mark, confirm or sign off their own work, nor to answer their own request."""
     members = cohorts.supervised_user_ids(viewer)
+    query = query.where(column != viewer.id)
     return query if members is None else query.where(column.in_(members))
 
 
@@ -154,13 +157,20 @@ def visible_response(session: DbSession, viewer: User, entry_id: int) -> Respons
     return entry
 
 
+def response_version(entry: ResponseEntry) -> str:
+    """The version of the response's words on the reviewer's page, sent back with the verdict (see `mark`)."""
+    return responses.version_of(entry)
+
+
 def mark(session: DbSession, reviewer: User, entry: ResponseEntry, verdict: str, comment: str,
-         course: Course | None) -> ResponseEntry:
-    """Mark a response (audited by the learning service) and tell whoever listens."""
+         course: Course | None, seen: str | None = None) -> ResponseEntry:
+    """Mark a response (audited by the learning service) and tell whoever listens.
+
+    `seen`: the response_version the reviewer read; refused if the trainee has changed the words since."""
     if course is None:
         raise ServiceError(gettext("This response's course is not available at the moment, so it cannot be marked. "
                                    "Check the content problems page."))
-    marked = responses.mark_response(session, entry, reviewer, verdict, comment, course=course)
+    marked = responses.mark_response(session, entry, reviewer, verdict, comment, course=course, seen=seen)
     notify.notify(notify.RESPONSE_MARKED, session, marked)
     return marked
 
@@ -410,7 +420,7 @@ def bulk_confirm(session: DbSession, trainer: User, cohort: Cohort, course: Cour
         raise ServiceError(gettext("Tick the trainees you want to confirm this step for."))
     outcome = BulkOutcome()
     for line in confirmation_sheet(session, cohort, course, step):
-        if line.user_id not in chosen:
+        if line.user_id not in chosen or line.user_id == trainer.id:  # never their own (see confirm_step)
             continue
         if line.state == "not_started":
             outcome.not_started.append(line.name)

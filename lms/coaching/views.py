@@ -126,13 +126,14 @@ def review(entry_id: int):
         if form.validate_on_submit():
             marked, ok = service_call(
                 lambda: coaching.mark(db.session, current_user, entry, form.verdict.data, form.comment.data or "",
-                                      course),
+                                      course, seen=form.seen.data or None),
                 gettext("Marked. The trainee can read your verdict and comment on the step and on My training."),
                 refusal_near=REVIEW_FORM)
             if ok:
                 return redirect(url_for(".reviews"), code=303)
         # What the trainer wrote stays in the form with the message; nothing is lost.
         status = 400
+    form.seen.data = coaching.response_version(entry)  # the words shown now, even after a refusal
     refs = coaching.cohorts_of(db.session, current_user, [entry.user_id]).get(entry.user_id, [])
     trainee = db.session.get(User, entry.user_id)
     return render_template("coaching/review.html", entry=entry, course=course, step=step, block=block, form=form,

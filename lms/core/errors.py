@@ -76,13 +76,16 @@ def _wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json" or request.path.endswith(".json")
 
 
-def render_error(code: int, detail: str | None = None, kept: list[str] | None = None):
-    """The error page for `code`; `kept`: words the person wrote, shown back to copy (never stored or cached)."""
+def render_error(code: int, detail: str | None = None, kept: list[str] | None = None,
+                 retry_after: str | None = None):
+    """The error page for `code`; `kept`: words the person wrote, shown back to copy (never stored or cached);
+    `retry_after`: seconds to wait, sent as `Retry-After` (a rate limit's 429)."""
     title, hint = MESSAGES.get(code, MESSAGES[500] if code >= 500 else MESSAGES[400])
+    headers = {"Retry-After": retry_after} if retry_after else {}
     if _wants_json():
-        return jsonify(error=str(title), detail=str(detail or hint)), code
+        return jsonify(error=str(title), detail=str(detail or hint)), code, headers
     page = render_template("error.html", code=code, title=title, hint=detail or hint, kept=kept or [])
-    return page, code, ({"Cache-Control": "no-store"} if kept else {})
+    return page, code, headers | ({"Cache-Control": "no-store"} if kept else {})
 
 
 def render_unavailable():
@@ -128,7 +131,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
-        return render_error(exc.code or 500)
+        retry_after = dict(exc.get_headers()).get("Retry-After")  # a rate limit says when to come back
+        return render_error(exc.code or 500, retry_after=retry_after)
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

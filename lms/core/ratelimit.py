@@ -10,10 +10,11 @@ from __future__ import annotations
 import random
 import time
 
-from flask import abort, request
+from flask import request
 from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from werkzeug.exceptions import TooManyRequests
 
 from lms.core import metrics
 from lms.core.db import DbSession, counting_transaction
@@ -54,7 +55,8 @@ def client_address() -> str:
 
 
 def limit_or_429(session: DbSession, name: str, limit: int, seconds: int) -> None:
-    """Abort with 429 ("Too many requests") once this client has made more than `limit` `name` requests."""
+    """Abort with 429 ("Too many requests", with `Retry-After`: the window) once this client has made more
+    than `limit` `name` requests in `seconds`."""
     if not hit(session, f"{name}:{client_address()}", limit, seconds):
         metrics.refused(name)
-        abort(429)
+        raise TooManyRequests(retry_after=seconds)

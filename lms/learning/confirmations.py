@@ -66,6 +66,8 @@ def confirm_step(session: DbSession, enrolment: Enrolment, course: Course, step:
         raise ServiceError(gettext("This step is not confirmed by a trainer."))
     if course.id != enrolment.course_id or course.step(step.id) is None:
         raise ServiceError(gettext("That step is not part of this trainee's course."))
+    if trainer.id == enrolment.user_id:
+        raise ServiceError(gettext("You cannot confirm your own step: another trainer of your cohort confirms it."))
     if not may_review(session, trainer, enrolment.user_id):
         raise ServiceError(gettext("Only the trainee's cohort trainers can confirm this step."))
     note = check_showable((note or "").replace("\r\n", "\n").strip(), gettext("note"), multiline=True)

@@ -11,6 +11,7 @@ One row per enrolment and response, so a retake starts afresh.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from flask_babel import format_number, gettext
 from markupsafe import Markup
@@ -37,6 +38,12 @@ from lms.learning.models import (
 )
 
 REVIEW_COMMENT_MAX = 5_000
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _changed_while_read() -> str:
+    return gettext("The trainee changed this response while you were reading it, so your verdict was not saved. "
+                   "Read it again below: your comment is still in the form.")
 
 
 def _clean(text: str, *, required: bool = True) -> str:
@@ -132,7 +139,9 @@ def for_step(session: DbSession, enrolment_id: int, step: Step) -> dict[str, Res
 
 
 def may_review(session: DbSession, reviewer: User, trainee_id: int) -> bool:
-    """Admins, and trainers of a cohort the trainee belongs to."""
+    """Admins, and trainers of a cohort the trainee belongs to; never the trainee themselves (a trainer in training)."""
+    if reviewer.id == trainee_id:
+        return False
     if reviewer.is_admin:
         return True
     if not reviewer.is_trainer:
@@ -142,16 +151,25 @@ def may_review(session: DbSession, reviewer: User, trainee_id: int) -> bool:
         CohortTrainer.user_id == reviewer.id))))
 
 
+def version_of(response: ResponseEntry) -> str:
+    """The version of a response's words a trainer is reading: it changes whenever the trainee changes them."""
+    return str((response.updated_at - EPOCH) // timedelta(microseconds=1))
+
+
 def mark_response(session: DbSession, response: ResponseEntry, reviewer: User, verdict: str, comment: str = "", *,
-                  course: Course) -> ResponseEntry:
+                  course: Course, seen: str | None = None) -> ResponseEntry:
     """A trainer's verdict on a response: meets_standard (may complete the step) or try_again (with a comment).
 
     Every mark is recorded in the audit log.
 
-    `course` is the published course the response belongs to, to complete its step.
+    `course` is the published course the response belongs to, to complete its step. `seen`: the version_of
+    the response the trainer read; a verdict on words the trainee has since changed is refused, never applied
+    to the new ones.
     """
     if verdict not in (RESPONSE_MEETS_STANDARD, RESPONSE_TRY_AGAIN):
         raise ServiceError(gettext("Choose whether the response meets the standard or needs another try."))
+    if reviewer.id == response.user_id:
+        raise ServiceError(gettext("You cannot review your own response: another trainer of your cohort marks it."))
     if not may_review(session, reviewer, response.user_id):
         raise ServiceError(gettext("Only the trainee's cohort trainers can review this response."))
     comment = check_showable((comment or "").replace("\r\n", "\n").strip(), gettext("comment"), multiline=True)
@@ -162,13 +180,20 @@ def mark_response(session: DbSession, response: ResponseEntry, reviewer: User, v
         raise ServiceError(gettext("Say what to change, so the trainee knows how to try again."))
     if course.id != response.course_id:
         raise ServiceError(gettext("That response belongs to another course."))
-    # Only a response still waiting is marked, in one statement: a stale page, or a second trainer marking
-    # at the same moment, never overwrites a mark (of two at once, the database lets one through).
+    if seen is not None and seen != version_of(response):
+        raise ServiceError(_changed_while_read())
+    # Only a response still waiting, with the words the trainer read, is marked, in one statement: a stale page,
+    # a second trainer marking at the same moment or the trainee changing it meanwhile never gets a verdict
+    # it was not given (of two at once, the database lets one through).
     values = {"status": verdict, "reviewer_comment": comment, "reviewed_at": utcnow(), "reviewer_id": reviewer.id}
     claimed = session.scalar(
-        update(ResponseEntry).where(ResponseEntry.id == response.id, ResponseEntry.status == RESPONSE_SUBMITTED)
+        update(ResponseEntry).where(ResponseEntry.id == response.id, ResponseEntry.status == RESPONSE_SUBMITTED,
+                                    ResponseEntry.updated_at == response.updated_at)
         .values(**values).returning(ResponseEntry.id).execution_options(synchronize_session=False))
     if claimed is None:
+        session.refresh(response)
+        if response.status == RESPONSE_SUBMITTED:
+            raise ServiceError(_changed_while_read())
         raise ServiceError(gettext("This response has already been marked, so your verdict was not saved. "
                                    "It comes back to the trainers when the trainee changes it."))
     for name, value in values.items():

@@ -372,7 +372,9 @@ def delete_account(session: DbSession, user: User, password: str, revoke_certifi
     """Delete the account and everything that is theirs; returns how many certificates were revoked.
 
     Issued certificates stay, without the link to the account, so that anyone
-    holding a printed one can still verify it, unless the holder asks to revoke them.
+    holding a printed one can still verify it, unless the holder asks to revoke them: then
+    every certificate they held (already revoked or replaced ones too) loses its name and PDF.
+    Records never issued (waiting for sign-off, or refused) go in any case.
     """
     if not verify_password(user.password_hash, password or ""):
         raise ServiceError(gettext("That password is not right, so your account has not been deleted."))
@@ -381,14 +383,15 @@ def delete_account(session: DbSession, user: User, password: str, revoke_certifi
         raise ServiceError(gettext("You are the only admin. Make someone else an admin before deleting your account."))
     revoked = 0
     for certificate in session.scalars(select(Certificate).where(Certificate.user_id == user.id)):
-        if certificate.status == "pending":
-            session.delete(certificate)  # never issued: nothing to verify
-        elif certificate.status == "issued" and revoke_certificates:
-            certificate.status, certificate.revoked_at = "revoked", utcnow()
-            certificate.revoked_reason = REVOKED_AT_REQUEST
+        if certificate.issued_at is None:
+            session.delete(certificate)  # waiting for sign-off or refused: never issued, nothing to verify
+        elif revoke_certificates:
+            if certificate.status == "issued":
+                certificate.status, certificate.revoked_at = "revoked", utcnow()
+                certificate.revoked_reason = REVOKED_AT_REQUEST
+                revoked += 1
             # Nobody may learn whose it was: /verify shows no name for it, and the PDF goes.
             certificate.holder_name, certificate.pdf, certificate.pdf_sha256 = "", None, None
-            revoked += 1
     # No name in this entry: the point is that the name is gone.
     audit.record(session, None, "account.delete", target=f"account #{user.id}", revoked_certificates=revoked)
     session.execute(delete(LoginAttempt).where(LoginAttempt.key == f"email:{user.email}"))
