@@ -117,3 +117,14 @@ def test_a_production_site_must_set_its_public_address(tmp_path):
     assert app.config["PUBLIC_BASE_URL"] == "https://training.example.org/lms/"
     # Development keeps its default, for `make run`.
     assert create_app({**settings, "ENVIRONMENT": "development"}).config["PUBLIC_BASE_URL"] == "http://127.0.0.1:5000"
+
+
+def test_a_checkout_finds_its_instance_folder_and_content_from_any_directory(tmp_path, monkeypatch):
+    """`lms reload` or `lms user create` run from another folder use the checkout's instance/ and content,
+    not ones in the current folder (the package lives in the checkout: an editable install)."""
+    from lms.core import config
+
+    checkout = Path(config.__file__).resolve().parents[2]
+    monkeypatch.chdir(tmp_path)
+    assert checkout == config.PROJECT_ROOT and (checkout / "pyproject.toml").is_file()
+    assert config.default_instance_path() == str(checkout / "instance")

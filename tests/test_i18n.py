@@ -55,6 +55,18 @@ def test_the_switch_refuses_other_languages_and_other_sites(client):
     assert response.status_code == 302 and "evil" not in response.headers["Location"]
 
 
+def test_the_switch_on_a_page_shown_after_a_refused_form_goes_back_to_a_page_that_opens(client, users):
+    """An assessment sent half-answered is shown again at the form's address, which only takes a POST:
+    switching language there returns to the step itself, not to a "not how this page is used" error."""
+    users.login(users.create())
+    back = client.get("/language/cy?next=/courses/listening/steps/assessment/assessment")
+    assert back.headers["Location"] == "/courses/listening/steps/assessment"
+    same = client.get("/language/en?next=/courses/listening/steps/assessment%3Fx%3D1")
+    assert same.headers["Location"] == "/courses/listening/steps/assessment?x=1"  # a page that opens: as it was
+    unknown = client.get("/language/en?next=/no/such/page")
+    assert unknown.headers["Location"] == "/no/such/page"  # its own honest 404
+
+
 def test_registration_asks_for_the_language_and_records_it(client, session):
     page = client.get("/register").get_data(as_text=True)
     assert re.search(r'<select[^>]* name="language"', page) and '<option value="cy">Cymraeg</option>' in page

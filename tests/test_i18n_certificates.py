@@ -144,3 +144,13 @@ def test_the_verification_page_follows_the_visitors_language(app, client, sessio
     switched = client.get(f"/verify/{certificate.code}").get_data(as_text=True)
     assert "Mae’r dystysgrif hon yn ddilys" in switched and "Gwirio cod arall" in switched
     assert "Gwirfoddolwr sy&#39;n gwrando" in switched or "Gwirfoddolwr sy'n gwrando" in switched
+
+
+def test_a_welsh_speakers_certificates_page_names_it_in_welsh(app, client, session, users):
+    """As on the PDF and the verification page: the titles it was issued with in Welsh, not the original's."""
+    gwen = speaker(users, session, "cy")
+    issue(app, session, gwen, name=NAME)
+    users.login(gwen)
+    panel = client.get("/certificates").get_data(as_text=True).split('id="certificates-heading"', 1)[1]
+    assert "<h3>Gwirfoddolwr sy&#39;n gwrando</h3>" in panel  # the apostrophe escaped
+    assert "Gwrando" in panel and "Listening volunteer" not in panel

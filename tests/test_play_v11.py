@@ -154,3 +154,17 @@ def test_trainer_pages_show_skills_per_trainee_and_per_cohort_but_no_check_ins(c
     assert "Listening well" in page and "(best 4)" in page
     assert f'href="/trainer/cohorts/{cohort.id}/trainees/{trainee.id}">Robin</a>' in page
     assert SECRET_CHECKIN not in page
+
+
+def test_a_missed_situation_with_a_content_note_is_named_by_its_note_not_quoted(app, client, trainee, content_dir):
+    """The trainee never saw the required node: its words (say, someone's suicidal message) are not quoted at them."""
+    scenario = content_dir / "scenarios" / "night-handover.md"
+    noted = scenario.read_text().replace("## check-in\n", "## check-in\nContent note: suicidal thoughts\n\n")
+    scenario.write_text(noted)
+    app.extensions["lms_catalog"].reload()
+    run_url = start(client, "night-handover")
+    play(client, run_url, ALERT, 1, FULL_NOTE)  # straight to the handover: check-in missed
+    page = text(client.get(run_url + "/debrief"))
+    assert ("A passing run must go through a situation this run did not reach (content note: "
+            '<span lang="en">suicidal thoughts</span>).') in page
+    assert "Talking privately" not in page.split('class="verdict-reasons"', 1)[1].split("</ul>", 1)[0]

@@ -116,4 +116,5 @@ def test_a_run_that_reached_a_pass_ending_past_a_red_line_is_described_in_words(
     page = client.get(f"/trainer/cohorts/{cohort.id}/trainees/{sam.id}").get_data(as_text=True)
     card = page.split(f'id="run-{crossed.id}"', 1)[1].split("</section>", 1)[0]
     assert "Not passed" in card and "reached a pass ending" in card and "Crossed a red line" in card
+    assert "Not passed</span>reached" not in card  # two phrases, not run together
     assert "ending: pass" not in page

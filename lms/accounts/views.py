@@ -20,6 +20,8 @@ from flask import (
 )
 from flask_babel import gettext, ngettext, refresh
 from flask_login import current_user, login_required, login_user, logout_user
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.routing import RequestRedirect
 
 from lms.accounts import second_factor
 from lms.accounts import services as accounts
@@ -276,7 +278,27 @@ def switch_language(language: str):
             and request.headers.get("Sec-Fetch-Site", "same-origin") in ("same-origin", "none")):
         with write_transaction(db.session):
             accounts.set_language(db.session, current_user, chosen)
-    return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
+    target = safe_next(request.args.get("next"))
+    return redirect(_page_to_show_again(target) if target else url_for("main.index"))
+
+
+def _page_to_show_again(target: str) -> str:
+    """`target`, or the page above it when it only answers a form: a page shown after a refused form (an
+    assessment's answers, say) has the form's address, and following a link back to it would be refused."""
+    adapter = current_app.url_map.bind("localhost")
+    path = urlsplit(target).path
+    while path not in ("", "/"):
+        try:
+            adapter.match(path, method="GET")
+            return target
+        except RequestRedirect:
+            return target
+        except MethodNotAllowed:
+            path = path.rsplit("/", 1)[0]
+            target = path
+        except NotFound:
+            return target
+    return url_for("main.index")
 
 
 def invite_problem_page(problem: str, invite):

@@ -28,7 +28,7 @@ from lms.cohorts.forms import (
     options,
 )
 from lms.cohorts.models import Cohort
-from lms.core import clock, settings, templating
+from lms.core import clock, i18n, settings, templating
 from lms.core.access import role_required
 from lms.core.extensions import db
 from lms.core.forms import ActionForm
@@ -128,6 +128,7 @@ def cohort(cohort_id: int):
 
 
 def _cohort_page(current: Cohort, token: str | None = None, emailed_to: str | None = None,
+                 token_language: str | None = None,
                  invite_form: InviteForm | None = None,
                  course_form: AssignCourseForm | None = None, trainer_form: CoTrainerForm | None = None):
     # Forms not being shown again start empty (formdata=None): after a POST, a new form would otherwise fill
@@ -143,7 +144,8 @@ def _cohort_page(current: Cohort, token: str | None = None, emailed_to: str | No
         invites=cohorts.invites(db.session, current), trainers=cohorts.trainers(db.session, current),
         invite_form=invite_form or InviteForm(formdata=None), course_form=course_form,
         trainer_form=trainer_form or CoTrainerForm(formdata=None),
-        action_form=ActionForm(), token=token, emailed_to=emailed_to, today=clock.today(), now=utcnow(),
+        action_form=ActionForm(), token=token, emailed_to=emailed_to, token_language=token_language,
+        today=clock.today(), now=utcnow(),
         charity=settings.get("CHARITY_NAME"),
     )
 
@@ -267,7 +269,9 @@ def create_invite(cohort_id: int):
         flash(gettext("Invitation created and queued to be emailed to %(email)s.",
                       email=form.email.data.strip().lower()), "success")
     # Rendered, not redirected: the token is shown this once and never stored in clear.
-    return _cohort_page(current, token=token, emailed_to=form.email.data if form.send_email.data else None)
+    # The link opens in the language chosen for the invitation, as the e-mailed one does.
+    return _cohort_page(current, token=token, emailed_to=form.email.data if form.send_email.data else None,
+                        token_language=i18n.allowed(form.language.data))
 
 
 @bp.route("/cohorts/<int:cohort_id>/invites/<int:invite_id>/revoke", methods=["POST"])

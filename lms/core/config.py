@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 if TYPE_CHECKING:  # only for annotations: `lms check` reads the config without Flask
     from flask import Flask
 
-PACKAGE_ROOT = Path(__file__).resolve().parent
+PACKAGE_ROOT = Path(__file__).resolve().parents[1]  # the `lms` package (this file is lms/core/config.py)
 #: The checkout the package runs from, or None when it is installed (a wheel in site-packages).
 PROJECT_ROOT: Path | None = (PACKAGE_ROOT.parent if (PACKAGE_ROOT.parent / "pyproject.toml").is_file()
                              and (PACKAGE_ROOT.parent / "lms").resolve() == PACKAGE_ROOT else None)

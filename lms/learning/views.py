@@ -350,11 +350,18 @@ def _plain(step: Step) -> bool:
 @bp.route("/courses/<course_id>/steps/<step_id>/done", methods=["POST"])
 def complete(course_id: str, step_id: str):
     """Mark a plain reading step as done; questions, responses, assessments, role-plays and confirmations complete
-    themselves."""
+    themselves.
+
+    On a step with a reflection the button sends the reflection's form (as "Take a break" does), so words
+    written and not yet saved are saved with it, never lost on the way to the next step.
+    """
     course, step, enrolment = _open_step(course_id, step_id)
     if not _plain(step):
         flash(gettext("This step is done once you have finished what it asks."), "info")
         return redirect(_step_url(step))
+    _kept, refused = _keep_writing(course, step, enrolment)
+    if refused is not None:
+        return refused
     course_done = progress.complete_step(db.session, enrolment, course, step)
     db.session.commit()
     if _after_completion(course, course_done, "step-actions"):
@@ -374,6 +381,22 @@ def take_break(course_id: str, step_id: str):
     """
     course, step, enrolment = _open_step(course_id, step_id)
     progress.note_visit(db.session, enrolment, step)
+    kept, refused = _keep_writing(course, step, enrolment)
+    if refused is not None:
+        return refused
+    db.session.commit()
+    flash(gettext("Your place and what you had written or chosen are saved. Take all the time you need; you can "
+                  "continue from here whenever you are ready.") if kept else
+          gettext("Your place is saved. Take all the time you need; "
+                  "you can continue from here whenever you are ready."),
+          "success")
+    return redirect(url_for(".my_training"))
+
+
+def _keep_writing(course: Course, step: Step, enrolment: Enrolment) -> tuple[bool, Any]:
+    """Keep what the form sent with a break or a "done" holds: assessment answers as the attempt's draft, a
+    reflection saved (private, editable), a response as a draft. Returns (anything kept, the page to show
+    instead when the words cannot be kept: too long, say, shown again with the reason)."""
     kept = False
     number = request.form.get("attempt", type=int)
     if step.assessment and number is not None:
@@ -388,24 +411,18 @@ def take_break(course_id: str, step_id: str):
                 reflections.save(db.session, current_user.id, course, step, reflection, text,
                                  i18n.content_language(step))
             kept = True
-        except ServiceError as exc:  # too long, say: stay on the page with the words and the reason
-            return _render_step(course, step, enrolment, errors={reflection.id: str(exc)},
-                                texts={reflection.id: text}, status=400)
+        except ServiceError as exc:
+            return kept, _render_step(course, step, enrolment, errors={reflection.id: str(exc)},
+                                      texts={reflection.id: text}, status=400)
     response = next((r for r in step.responses if r.id == request.form.get("response_id")), None)
     if response is not None and text:
         try:
             with db.session.begin_nested():
                 kept = responses.keep_draft(db.session, enrolment, response, text) or kept
-        except ServiceError as exc:  # too long: stay on the page with the words and the reason
-            return _render_step(course, step, enrolment, errors={response.id: str(exc)},
-                                texts={response.id: text}, status=400)
-    db.session.commit()
-    flash(gettext("Your place and what you had written or chosen are saved. Take all the time you need; you can "
-                  "continue from here whenever you are ready.") if kept else
-          gettext("Your place is saved. Take all the time you need; "
-                  "you can continue from here whenever you are ready."),
-          "success")
-    return redirect(url_for(".my_training"))
+        except ServiceError as exc:
+            return kept, _render_step(course, step, enrolment, errors={response.id: str(exc)},
+                                      texts={response.id: text}, status=400)
+    return kept, None
 
 
 @bp.route("/courses/<course_id>/steps/<step_id>/questions/<question_id>", methods=["POST"])

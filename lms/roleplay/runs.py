@@ -302,6 +302,9 @@ class PassBlock:
     kind: str  # "missing" or "forbidden"
     node_id: str
     situation: str  # plain text naming the node: its first line or heading
+    #: The node's content note: the trainee's debrief names the situation by it instead of quoting its text,
+    #: which a missed node's trainee never saw (and a skipped one's chose not to read).
+    content_note: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -350,8 +353,11 @@ def situation_of(node: Node | None, node_id: str) -> str:
 
 def pass_blocks(scenario: Scenario, seen: frozenset[str]) -> tuple[PassBlock, ...]:
     """The scenario's pass_requires / pass_forbids rules a run with this memory breaks."""
-    return tuple(PassBlock(b.kind, b.node, situation_of(scenario.node(b.node), b.node))
-                 for b in scenario.pass_blockers(seen))
+    blocks = []
+    for b in scenario.pass_blockers(seen):
+        node = scenario.node(b.node)
+        blocks.append(PassBlock(b.kind, b.node, situation_of(node, b.node), tuple(node.content_note) if node else ()))
+    return tuple(blocks)
 
 
 def debrief(run: ScenarioRun, scenario: Scenario) -> Debrief:
