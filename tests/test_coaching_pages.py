@@ -115,6 +115,8 @@ def test_the_whole_loop_in_pages(client, session, users, loop):
     users.login(loop["trainee"])
     mine = _page(client, "/my-training")
     assert "Ask about suicide." in mine and "Never promise secrecy about risk." in mine
+    home = _page(client, "/home")  # where logging in lands: the same feedback, not only the courses
+    assert "Ask about suicide." in home and "Never promise secrecy about risk." in home
     step = _page(client, "/courses/coaching/steps/written")
     assert "Ask about suicide." in step and "Please try again" in step
     debrief_page = _page(client, debrief)

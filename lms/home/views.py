@@ -3,13 +3,11 @@ from flask import Blueprint, Flask, current_app, redirect, render_template, send
 from flask_login import current_user
 
 from lms.catalog.services import catalog_for_reader
-from lms.certificates import services as certificates
 from lms.core import clock, settings
 from lms.core import support as support_words
 from lms.core.access import public
 from lms.core.db import db
-from lms.learning import assigned, progress
-from lms.roleplay import runs
+from lms.learning import dashboard
 
 bp = Blueprint("main", __name__, template_folder="templates")
 
@@ -29,13 +27,11 @@ def index():
 
 @bp.route("/home")
 def home():
-    """The trainee's starting point: a greeting and their training, with the role-plays they paused."""
+    """The trainee's starting point: a greeting and their training, as My training shows it (trainers' feedback
+    first), with the role-plays they paused."""
     reader = catalog_for_reader()
-    courses = reader.courses
-    return render_template("main/home.html", **progress.my_training(db.session, current_user.id, courses),
-                           paused_roleplays=runs.paused_practice_runs(db.session, current_user.id, reader.scenarios),
-                           assigned=assigned.assigned_courses(db.session, current_user.id, courses, clock.today()),
-                           certificate_panel=certificates.trainee_panel(db.session, current_user.id, courses))
+    return render_template("main/home.html", **dashboard.my_training(
+        db.session, current_user.id, reader.courses, reader.scenarios, clock.today()))
 
 
 @bp.route("/support")

@@ -29,7 +29,6 @@ from markupsafe import Markup
 
 from lms.catalog.services import catalog_for_reader
 from lms.certificates import services as certificates
-from lms.coaching import services as coaching
 from lms.content import Course, Step
 from lms.content import Response as ResponseBlock
 from lms.content.course import RESPONSE_MAX_CHARS
@@ -39,7 +38,16 @@ from lms.core.db import db, write_transaction
 from lms.core.notices import notify
 from lms.core.services import ServiceError
 from lms.core.web import Confirmation, ask_to_confirm, confirmed, service_call
-from lms.learning import assessments, assigned, confirmations, progress, questions, reflections, responses
+from lms.learning import (
+    assessments,
+    assigned,
+    confirmations,
+    dashboard,
+    progress,
+    questions,
+    reflections,
+    responses,
+)
 from lms.learning.forms import AudienceForm, ReflectionForm, ResponseForm
 from lms.learning.models import CONFIRMATION_READY, RESPONSE_MEETS_STANDARD, Enrolment, ResponseEntry
 from lms.roleplay import runs
@@ -546,20 +554,12 @@ def mark_ready(course_id: str, step_id: str):
 
 # -- my training and my reflections ---------------------------------------------------
 
-def my_training_context() -> dict:
-    """What the "My training" page shows: trainers' feedback, courses, then certificates."""
-    courses = catalog_for_reader().courses
-    return progress.my_training(db.session, current_user.id, courses) | {
-        "assigned": assigned.assigned_courses(db.session, current_user.id, courses, clock.today()),
-        "certificate_panel": certificates.trainee_panel(db.session, current_user.id, courses),
-        "feedback": coaching.trainee_feedback(db.session, current_user.id),
-        "paused_roleplays": runs.paused_practice_runs(db.session, current_user.id, catalog_for_reader().scenarios),
-        "feedback_courses": courses, "feedback_scenarios": catalog_for_reader().scenarios}
-
-
 @bp.route("/my-training")
 def my_training():
-    return render_template("learn/my_training.html", **my_training_context())
+    """Trainers' feedback, courses, then certificates (as Home shows them, under a greeting)."""
+    reader = catalog_for_reader()
+    return render_template("learn/my_training.html", **dashboard.my_training(
+        db.session, current_user.id, reader.courses, reader.scenarios, clock.today()))
 
 
 @bp.route("/my/reflections")
