@@ -279,3 +279,43 @@ def test_two_app_instances_submitting_the_same_attempt_make_one(app, client, sta
         t.join(30)
     assert statuses == [303, 303]
     assert _count(session) == 1
+
+
+def test_a_trainer_lets_a_trainee_out_of_attempts_take_the_course_again(client, session, users, started):
+    """The out-of-attempts page sends the trainee to their trainer; the trainer, only they, can give a fresh take."""
+    from lms.admin.models import AuditEntry
+    from tests.factories import join, make_cohort
+
+    trainer = users.create(role="trainer", display_name="Tess Trainer")
+    cohort = make_cohort(session, trainer, courses=("listening",))
+    join(session, cohort, started)
+    _submit(client, 1, NONE_RIGHT)
+    # Not yet out of attempts: nothing to give back, even by hand.
+    users.logout()
+    users.login(trainer)
+    record_url = f"/trainer/cohorts/{cohort.id}/trainees/{started.id}"
+    restart = f"{record_url}/courses/listening/restart"
+    assert "Let them take it again" not in client.get(record_url).get_data(as_text=True)
+    early = client.post(restart, data={"csrf_token": csrf_token(client, record_url)}, follow_redirects=True)
+    assert "still has attempts left" in early.get_data(as_text=True)
+    users.logout()
+    users.login(started)
+    _submit(client, 2, NONE_RIGHT)
+    # The trainee cannot start again on their own.
+    assert client.post(restart, data={"csrf_token": csrf_token(client, URL)}).status_code == 403
+    assert session.scalar(select(func.count()).select_from(Enrolment)) == 1
+    users.logout()
+    users.login(trainer)
+    record = client.get(record_url).get_data(as_text=True)
+    assert "has used every attempt at this course’s assessment without passing" in record
+    done = client.post(restart, data={"csrf_token": csrf_token(client, record_url)}, follow_redirects=True)
+    assert "they can take “Listening basics” again, with every attempt" in done.get_data(as_text=True)
+    assert "Let them take it again" not in done.get_data(as_text=True)
+    session.expire_all()
+    assert [e.cycle for e in session.scalars(select(Enrolment).order_by(Enrolment.cycle))] == [1, 2]
+    assert session.scalar(select(AuditEntry.action).where(AuditEntry.action == "course.restarted"))
+    # The trainee has a fresh take: the assessment is open again at attempt 1.
+    users.logout()
+    users.login(started)
+    page = client.get(URL).get_data(as_text=True)
+    assert 'name="attempt" value="1"' in page and "Submit answers" in page

@@ -4,6 +4,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
+from lms.accounts.models import User
 from lms.catalog.services import catalog
 from lms.core.db import db
 from lms.core.services import ServiceError
@@ -257,3 +258,20 @@ def test_no_trainer_or_admin_page_ever_shows_a_reflection(app, client, started, 
         for url in sorted(urls):
             assert secret not in client.get(url).get_data(as_text=True), f"{role} sees a reflection at {url}"
         users.logout()
+
+
+def test_a_welsh_speakers_download_is_in_welsh(app, client, session, users):
+    """The file's own words (title, prompt label, date) follow the reader's language, as the page does."""
+    user = users.create(display_name="Alys")
+    session.get(User, user.id).language = "cy"
+    session.commit()
+    course = _course(app)
+    step = course.step("welcome")
+    reflections.save(session, user.id, course, step, step.reflections[0], "Tawelwch.")
+    session.commit()
+    users.login(user)
+    markdown = client.get("/my/reflections/export.md").get_data(as_text=True)
+    assert markdown.startswith("# Fy myfyrdodau") and "Tawelwch." in markdown
+    assert "(newidiwyd ddiwethaf ar " in markdown and "last changed" not in markdown
+    text = client.get("/my/reflections/export.txt").get_data(as_text=True)
+    assert text.startswith("FY MYFYRDODAU") and "Prompt:" not in text

@@ -34,7 +34,7 @@ from lms.core.models import utcnow
 from lms.core.services import ServiceError
 from lms.core.sql import unindexed
 from lms.core.text import check_showable
-from lms.learning import confirmations, progress, responses
+from lms.learning import assessments, confirmations, progress, responses
 from lms.learning.models import (
     CONFIRMATION_CONFIRMED,
     CONFIRMATION_READY,
@@ -350,6 +350,24 @@ def _confirmation_count(viewer: User):
 
 def count_awaiting_confirmation(session: DbSession, viewer: User) -> int:
     return session.scalar(_confirmation_count(viewer)) or 0
+
+
+def restart_course(session: DbSession, trainer: User, trainee_id: int, course: Course) -> Enrolment:
+    """Let a trainee who used every attempt at an assessment take the course again (learning.assessments.start_again).
+
+    Only their cohort trainers (or an admin), never for themselves; recorded in the audit log.
+    """
+    if trainer.id == trainee_id:
+        raise ServiceError(gettext("You cannot give yourself a fresh start: another trainer of your cohort decides."))
+    if not responses.may_review(session, trainer, trainee_id):
+        raise ServiceError(gettext("Only the trainee's cohort trainers can let them start the course again."))
+    enrolment = progress.latest_enrolment(session, trainee_id, course.id)
+    if enrolment is None:
+        raise ServiceError(gettext("This trainee has not started the course yet."))
+    fresh = assessments.start_again(session, enrolment, course)
+    audit.record(session, trainer, "course.restarted", target_user=session.get(User, trainee_id),
+                 course_id=course.id, cycle=fresh.cycle)
+    return fresh
 
 
 def confirm(session: DbSession, trainer: User, trainee_id: int, course: Course, step: Step,

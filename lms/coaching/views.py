@@ -267,6 +267,23 @@ def confirmations():
                            cohorts=cohorts.visible_cohorts(db.session, current_user))
 
 
+@bp.route("/cohorts/<int:cohort_id>/trainees/<int:user_id>/courses/<course_id>/restart", methods=["POST"])
+@role_required("trainer")
+def restart_course(cohort_id: int, user_id: int, course_id: str):
+    """Let a member who used every attempt at an assessment take the course again, once a trainer has talked
+    it through with them (the trainee's page sends them to their trainer)."""
+    cohort = _cohort(cohort_id)
+    course = catalog_for_reader().course(course_id)
+    if cohorts.member_of(db.session, cohort, user_id) is None or course is None:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        service_call(lambda: coaching.restart_course(db.session, current_user, user_id, course),
+                     gettext("Done: they can take “%(course)s” again, with every attempt, from its first step. "
+                             "Their earlier take stays in their record.", course=course.title),
+                     refusal_near=f"restart-{course.id}")
+    return redirect(url_for("trainer.trainee", cohort_id=cohort.id, user_id=user_id), code=303)
+
+
 @bp.route("/cohorts/<int:cohort_id>/trainees/<int:user_id>/confirm", methods=["POST"])
 @role_required("trainer")
 def confirm(cohort_id: int, user_id: int):

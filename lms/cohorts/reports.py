@@ -643,6 +643,9 @@ class CourseRecord:
     steps: tuple[StepLine, ...]
     attempts: tuple[AttemptLine, ...]
     lang: str | None = None  # the title's language (title_language)
+    #: The trainee's latest take of the course, unfinished, with every attempt used at an assessment step
+    #: and not passed: a trainer may let them start again (coaching.restart_course).
+    out_of_attempts: bool = False
 
 
 @dataclass(frozen=True)
@@ -713,6 +716,16 @@ def _run_record(run: ScenarioRun, scenario: Scenario | None) -> RunRecord:
         skills, blocks, title_language(scenario))
 
 
+def _out_of_attempts(course: Course | None, made: Sequence[AssessmentAttempt]) -> bool:
+    """Whether these attempts used up an assessment step's attempts without a pass (as learning.assessments says)."""
+    for step in course.steps if course else ():
+        if step.assessment and step.attempts is not None:
+            mine = [a for a in made if a.step_id == step.id]
+            if len(mine) >= step.attempts and not any(a.passed for a in mine):
+                return True
+    return False
+
+
 def _attempt_line(attempt: AssessmentAttempt, course: Course | None) -> AttemptLine:
     step = course.step(attempt.step_id) if course else None
     return AttemptLine(step.title if step else attempt.step_id, attempt.number, attempt.score_percent,
@@ -751,8 +764,11 @@ def trainee_record(session: DbSession, viewer: User, cohort: Cohort, user: User,
                                        .order_by(AssessmentAttempt.submitted_at, AssessmentAttempt.number)):
             attempts.setdefault(attempt.enrolment_id, []).append(attempt)
     courses = []
-    for e in enrolments:
+    latest_seen: set[str] = set()
+    for e in enrolments:  # most recent first
         course: Course | None = catalog.course(e.course_id)
+        latest = e.course_id not in latest_seen
+        latest_seen.add(e.course_id)
         done = progress.get(e.id, {})
         steps = tuple(StepLine(s.title, s.optional, bool(done.get(s.id) and done[s.id].completed_at),
                                done[s.id].completed_at if s.id in done else None,
@@ -762,7 +778,8 @@ def trainee_record(session: DbSession, viewer: User, cohort: Cohort, user: User,
         courses.append(CourseRecord(
             e.course_id, course.title if course else e.course_id, e.cycle, e.started_at, e.last_active_at,
             e.completed_at, steps, tuple(_attempt_line(a, course) for a in attempts.get(e.id, ())),
-            title_language(course)))
+            title_language(course),
+            latest and e.completed_at is None and _out_of_attempts(course, attempts.get(e.id, []))))
     records = []
     for run in session.scalars(select(ScenarioRun).where(ScenarioRun.user_id == user.id, runs_open_to(viewer))
                                .options(selectinload(ScenarioRun.choices))

@@ -54,7 +54,7 @@ DEFAULT_SUPPORT_CONTACTS: list[dict[str, str]] = [
     {"name": "Shout", "contact": N_("Text SHOUT to 85258"), "href": "sms:85258?body=SHOUT",
      "when": N_("Free text support, 24/7.")},
     {"name": "NHS 111", "contact": N_("111, option 2"), "href": "tel:111",
-     "when": N_("Urgent help in a mental-health crisis (England).")},
+     "when": N_("Urgent help in a mental-health crisis (England and Wales).")},
     {"name": "Childline", "contact": "0800 1111", "href": "tel:08001111",
      "when": N_("For children and young people under 19.")},
     {"name": "PAPYRUS HOPELINE247", "contact": "0800 068 4141", "href": "tel:08000684141",

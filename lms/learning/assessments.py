@@ -168,6 +168,27 @@ def state(session: DbSession, enrolment_id: int, step: Step) -> AssessmentState:
     return AssessmentState(tuple(rows), step.attempts, draws, step.reveal)
 
 
+def out_of_attempts(session: DbSession, enrolment: Enrolment, course: Course) -> list[Step]:
+    """The course's assessment steps this enrolment has used every attempt at without passing."""
+    return [step for step in course.steps
+            if step.assessment and step.attempts is not None and state(session, enrolment.id, step).out_of_attempts]
+
+
+def start_again(session: DbSession, enrolment: Enrolment, course: Course) -> Enrolment:
+    """A fresh take of the course (a new cycle, its attempts unused) for a trainee out of attempts at an
+    assessment. A trainer decides this (coaching.restart_course), after going over it with them: the
+    trainee cannot, or a limit on attempts would mean nothing. The earlier take and its attempts stay."""
+    if enrolment.completed_at is not None:
+        raise ServiceError(gettext("This trainee has completed the course: they can take it again themselves."))
+    if not out_of_attempts(session, enrolment, course):
+        raise ServiceError(gettext("This trainee still has attempts left, so there is nothing to give back."))
+    fresh, _created = progress.insert_once(
+        session, Enrolment(user_id=enrolment.user_id, course_id=course.id, cycle=enrolment.cycle + 1),
+        select(Enrolment).where(Enrolment.user_id == enrolment.user_id, Enrolment.course_id == course.id,
+                                Enrolment.cycle == enrolment.cycle + 1))
+    return fresh
+
+
 def _draw_query(enrolment_id: int, step: Step, number: int):
     return select(AssessmentDraw).where(AssessmentDraw.enrolment_id == enrolment_id,
                                         AssessmentDraw.step_id == step.id, AssessmentDraw.number == number)

@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, select
 
 from lms.content import Course, Reflection, Step
 from lms.core.db import DbSession
-from lms.core.i18n import content_language
+from lms.core.i18n import content_language, long_date
 from lms.core.models import utcnow
 from lms.core.services import ServiceError
 from lms.learning import progress
@@ -140,15 +140,16 @@ def where_language(entry: ReflectionEntry, courses: Mapping[str, Course]) -> str
 
 
 def export(entries: Iterable[ReflectionEntry], courses: Mapping[str, Course], fmt: str) -> str:
-    """The reflections as one Markdown or plain-text document."""
+    """The reflections as one Markdown or plain-text document, in the reader's language."""
     markdown = fmt == "md"
-    lines = ["# My reflections" if markdown else "MY REFLECTIONS", ""]
+    title = gettext("My reflections")
+    lines = [f"# {title}" if markdown else title.upper(), ""]
     for entry in entries:
         heading = where_written(entry, courses)
         lines += [f"## {heading}" if markdown else heading.upper(), ""]
         prompt = " ".join(entry.prompt_text.split())
-        lines += [f"*{prompt}*" if markdown else f"Prompt: {prompt}", ""]
-        lines += [entry.text, "", f"(last changed {entry.updated_at:%d %B %Y})", ""]
+        lines += [f"*{prompt}*" if markdown else gettext("Prompt: %(prompt)s", prompt=prompt), ""]
+        lines += [entry.text, "", gettext("(last changed %(date)s)", date=long_date(entry.updated_at)), ""]
     if len(lines) == 2:
-        lines.append("You have not written any reflections yet.")
+        lines.append(gettext("You have not written any reflections yet."))
     return "\n".join(lines).rstrip() + "\n"
