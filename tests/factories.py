@@ -10,6 +10,7 @@ import shutil
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
+from unittest.mock import patch
 from urllib.parse import urlsplit
 
 from sqlalchemy import event
@@ -156,9 +157,10 @@ def complete(session, user, course_id="listening", cycle=1, when=None) -> Enrolm
 
 
 def issue(app, session, user, name="Jane Example", course_id="listening", when=None) -> Certificate:
-    """Issue through the service, as the claim page does."""
+    """Issue through the service, as the claim page does; `when`: completed (and claimed) then, so a
+    certificate long expired today was issued while it was still current."""
     enrolment = complete(session, user, course_id=course_id, when=when)
-    with app.app_context():
+    with app.app_context(), patch.object(certificate_service, "lapsed_on", return_value=None):
         certificate = certificate_service.issue(session, session.get(User, user.id), enrolment,
                                                 catalog().course(course_id), name, current_branding())
     session.commit()

@@ -217,7 +217,7 @@ def test_the_same_attempt_sent_again_from_another_tab_says_its_answers_were_not_
     _submit(client, 1, NONE_RIGHT, token)
     page = client.get(URL).get_data(as_text=True)
     assert ("Attempt 1 had already been submitted, in another tab or window, so these answers were not counted. "
-            "This is the result of the answers submitted first.") in page
+            "Below is your latest result.") in page
     assert "Attempt 1: 2 of 2 right (100%)" in page and _count(session) == 1
 
 

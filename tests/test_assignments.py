@@ -30,6 +30,9 @@ def test_due_words_say_it_in_words_not_only_colour():
         f"Due in 20 days ({(TODAY + timedelta(days=20)).day} {(TODAY + timedelta(days=20)):%B %Y})", "")
     assert due_words(None, TODAY) == ("No due date", "")
     assert due_words(TODAY - timedelta(days=5), TODAY, done=True)[1] == "ok"
+    assert due_words(TODAY - timedelta(days=5), TODAY, done=True)[0].startswith("Was due ")
+    # Finished ahead of a date still to come: not "was due" (QA pass, 1 December).
+    assert due_words(TODAY + timedelta(days=9), TODAY, done=True)[0].startswith("Done before its due date, ")
 
 
 def test_my_training_and_home_show_what_is_assigned_by_whom_and_when(client, session, users, trainer):

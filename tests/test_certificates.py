@@ -944,3 +944,14 @@ def test_deleting_an_account_with_its_certificates_revoked_leaves_no_name_on_any
     for code in (first.code, replacement.code):
         data = client.get(f"/verify/{code}.json").get_json()
         assert data["holder_name"] is None and data["status"] == "revoked"
+
+
+def test_a_completion_too_old_for_a_current_certificate_is_not_issued_expired(app, session, client, trainee):
+    complete(session, trainee, when=datetime.now(UTC) - timedelta(days=800))  # valid 12 months: lapsed
+    response = client.get("/certificates/claim/listening", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "You completed this course long ago: a certificate for it would have been valid only until" in page
+    assert "Take the course again to get a current certificate." in page
+    sent = client.post("/certificates/claim/listening", data={"legal_name": "Night Owl", "submit": "1",
+                                                               "csrf_token": csrf_token(client, "/certificates")})
+    assert sent.status_code == 302 and session.scalar(select(Certificate)) is None

@@ -160,6 +160,16 @@ def certificate_for(session: DbSession, enrolment_id: int) -> Certificate | None
     return session.scalar(select(Certificate).where(Certificate.enrolment_id == enrolment_id))
 
 
+def lapsed_on(enrolment: Enrolment, course: Course) -> date | None:
+    """The last day a certificate of this completion would be valid, when that day is already past (None
+    otherwise): an old completion claimed late would be issued expired, so it is not issued at all."""
+    spec = course.certificate
+    if spec is None or not spec.valid_months or enrolment.completed_at is None:
+        return None
+    last_day = add_months(clock.local_date(enrolment.completed_at), spec.valid_months)
+    return last_day if last_day < clock.today() else None
+
+
 def draft(user: User, enrolment: Enrolment, course: Course, holder_name: str, branding: Branding) -> Certificate:
     """The frozen record a claim would create (not added to any session): also the preview."""
     spec = course.certificate
@@ -219,11 +229,13 @@ def issue(session: DbSession, user: User, enrolment: Enrolment, course: Course, 
     existing = certificate_for(session, enrolment.id)
     if existing is not None:
         return existing
+    if lapsed_on(enrolment, course) is not None:
+        raise ServiceError(gettext("This completion is too old for a certificate: take the course again to get a "
+                                   "current one."))
     certificate = draft(user, enrolment, course, holder_name, branding)
     if not course.certificate.sign_off:  # type: ignore[union-attr]
         release_reads(session)  # no lock held while the PDF renders
         _seal(certificate, branding, utcnow())
-    user.legal_name = certificate.holder_name  # asked once: prefilled next time
     try:
         with session.begin_nested():
             session.add(certificate)
@@ -231,7 +243,8 @@ def issue(session: DbSession, user: User, enrolment: Enrolment, course: Course, 
         existing = certificate_for(session, enrolment.id)
         if existing is None:  # not the one-per-completion rule: a real fault
             raise
-        return existing
+        return existing  # another claim won: its name is the one kept
+    user.legal_name = certificate.holder_name  # asked once: prefilled next time
     audit.record(session, user, "certificate.requested" if certificate.status == "pending" else "certificate.issued",
                  target_user=user, target=certificate.course_id, certificate_id=certificate.id)
     return certificate

@@ -94,6 +94,12 @@ def claim(course_id: str):
     if existing is not None:
         flash(_already_asked(existing), "info")
         return redirect(url_for(".mine"))
+    lapsed = service.lapsed_on(enrolment, course)
+    if lapsed is not None:
+        flash(gettext("You completed this course long ago: a certificate for it would have been valid only until "
+                      "%(date)s. Take the course again to get a current certificate.", date=i18n.long_date(lapsed)),
+              "info")
+        return redirect(url_for("learn.course", course_id=course.id))
     form = ClaimForm()
     if request.method == "GET":
         previewed = (cookie_session.get(_PREVIEWED) or {}).get(course.id)

@@ -24,9 +24,10 @@ def due_words(due_on: date | None, today: date, done: bool = False,
     if due_on is None:
         return gettext("No due date"), ""
     shown = long_date(due_on)
-    if done:
-        return gettext("Was due %(date)s", date=shown), "ok"
     days = (due_on - today).days
+    if done:
+        return (gettext("Was due %(date)s", date=shown) if days < 0 else
+                gettext("Done before its due date, %(date)s", date=shown)), "ok"
     if days < 0 and joined_on is not None and joined_on > due_on:
         return gettext("Due %(date)s, before you joined: please do it as soon as you can", date=shown), "warn"
     if days < 0:

@@ -394,9 +394,9 @@ def take_break(course_id: str, step_id: str):
         return refused
     db.session.commit()
     flash(gettext("Your place and what you had written or chosen are saved. Take all the time you need; you can "
-                  "continue from here whenever you are ready.") if kept else
+                  "pick up where you left off whenever you are ready.") if kept else
           gettext("Your place is saved. Take all the time you need; "
-                  "you can continue from here whenever you are ready."),
+                  "you can pick up where you left off whenever you are ready."),
           "success")
     return redirect(url_for(".my_training"))
 
@@ -479,7 +479,7 @@ def submit_assessment(course_id: str, step_id: str):
     db.session.commit()
     if outcome.differs:
         notify(gettext("Attempt %(number)s had already been submitted, in another tab or window, so these answers "
-                       "were not counted. This is the result of the answers submitted first.", number=number),
+                       "were not counted. Below is your latest result.", number=number),
                "warning", near="result")
     completed = _after_completion(course, outcome.course_completed, "result")
     return redirect(_step_url(step, None if completed else "result"), code=303)
