@@ -121,6 +121,20 @@ def test_a_charitys_own_contacts_stay_as_written_in_a_welsh_step(charity_contact
     assert "Samariaid" not in page and "Samaritans" not in page
 
 
+@pytest.fixture
+def own_samaritans(app_config: dict) -> None:
+    """A charity's own entry named like a shipped one, with its own words for when to call."""
+    app_config["SUPPORT_CONTACTS"] = [{"name": "Samaritans", "contact": "116 123", "href": "tel:116123",
+                                       "when": "Any time, day or night."}]
+
+
+def test_a_charitys_own_contact_named_like_a_shipped_one_is_never_half_translated(own_samaritans, client, users,
+                                                                                  session):
+    _reader(users, session, "cy")
+    page = _text(client.get("/support"))
+    assert "Samaritans" in page and "Any time, day or night." in page and "Y Samariaid" not in page
+
+
 def test_a_welsh_role_play_briefing_lists_the_welsh_support_contacts(client, users, session):
     _reader(users, session, "cy")
     page = _text(client.get("/play/night"))

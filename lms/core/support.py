@@ -30,9 +30,19 @@ def contacts() -> list[dict[str, str]]:
     return _for_reader(current_app.config["SUPPORT_CONTACTS"])
 
 
+#: Each shipped contact's words: a configured contact is translated only when it is one of these, whole.
+_SHIPPED_CONTACTS = [{key: c[key] for key in _WORDS if key in c} for c in DEFAULT_SUPPORT_CONTACTS]
+
+
 def _for_reader(configured: Iterable[Mapping[str, str]]) -> list[dict[str, str]]:
-    return [{key: in_reader_language(value) if key in _WORDS and isinstance(value, str) else value
-             for key, value in contact.items()} for contact in configured]
+    """A shipped contact in the reader's words; a charity's own (even one named like a shipped one, with its
+    own hours, say) as written, all of it: never half translated."""
+    shown = []
+    for contact in configured:
+        shipped = {key: contact[key] for key in _WORDS if key in contact} in _SHIPPED_CONTACTS
+        shown.append({key: gettext(value) if shipped and key in _WORDS and isinstance(value, str) else value
+                      for key, value in contact.items()})
+    return shown
 
 
 def contacts_by_language(app: Flask, languages: Sequence[str]) -> dict[str, list[dict[str, str]]]:
