@@ -154,3 +154,20 @@ def test_a_welsh_speakers_certificates_page_names_it_in_welsh(app, client, sessi
     panel = client.get("/certificates").get_data(as_text=True).split('id="certificates-heading"', 1)[1]
     assert "<h3>Gwirfoddolwr sy&#39;n gwrando</h3>" in panel  # the apostrophe escaped
     assert "Gwrando" in panel and "Listening volunteer" not in panel
+
+
+def test_the_preview_before_claiming_shows_every_side_the_pdf_will_print(app, client, session, users):
+    """With bilingual certificates the holder checks their name against both sides, each in its own words."""
+    from tests.factories import complete
+
+    set_languages(app, "bilingual")
+    gwen = speaker(users, session, "cy")
+    complete(session, gwen)
+    users.login(gwen)
+    url = "/certificates/claim/listening"
+    client.post(url, data={"legal_name": NAME, "preview": "1", "csrf_token": csrf_token(client, url)})
+    page = client.get(url).get_data(as_text=True)
+    preview = page.split('class="certificate-preview card"', 1)[1].split("</figure>", 1)[0]
+    welsh, english = preview.split('<div class="cp-side" lang="cy">', 1)[1].split('<div class="cp-side" lang="en">', 1)
+    assert "TYSTYSGRIF CWBLHAU" in welsh and "Gwrando" in welsh and NAME in welsh
+    assert "CERTIFICATE OF COMPLETION" in english and "“Listening”" in english and NAME in english
