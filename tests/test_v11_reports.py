@@ -119,7 +119,8 @@ def test_assessment_and_skill_exports(app, client, session, users, world):
         assert response.status_code == 200 and response.mimetype == "text/csv"
         assert "Robin" in response.get_data(as_text=True)
     page = client.get(f"/trainer/cohorts/{cohort.id}/trainees/{_robin.id}").get_data(as_text=True)
-    assert "Missed a question that must be right: “Do you promise to keep a secret about risk?”" in page
+    assert ('Missed a question that must be right: “<span lang="en">Do you promise to keep a secret about risk?</span>”'
+            in page)
     assert "response waiting for review" in page
 
 

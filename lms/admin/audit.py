@@ -43,6 +43,8 @@ DESCRIPTIONS: dict[str, LazyString] = {
                               "the old one is revoked"),
     "certificate.requested": _l("{person} asked for the certificate for {course}, which needs a trainer’s sign-off"),
     "certificate.revoked": _l("{actor} revoked {persons} certificate for {course}: reason “{reason}”"),
+    "course.restarted": _l("{actor} let {person} take {course} again after they used every attempt at its "
+                           "assessment"),
     "cohort.add_trainer": _l("{actor} made {person} a trainer of {cohort}"),
     "cohort.archive": _l("{actor} archived {cohort}; its invitation links stopped working"),
     "cohort.assign_course": _l("{actor} assigned {course} to {cohort}{due}"),

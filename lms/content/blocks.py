@@ -15,7 +15,15 @@ from .links import LinkResolver
 from .messages import _
 from .problems import Problems
 from .render import RENDER_BUDGET_SECONDS, render_pieces, unwrap_paragraph
-from .source import SLUG_HELP, atx_heading, fence_closes, fence_open, is_slug, leading_spaces, suggest
+from .source import (
+    SLUG_HELP,
+    atx_heading,
+    fence_closes,
+    fence_open,
+    is_slug,
+    leading_spaces,
+    suggest_inline,
+)
 
 BLOCK_KINDS = ("question", "reflection", "response")
 PIN_MARK = "(pin)"  # at the end of a choice's first line: the choice keeps its place when shuffled
@@ -102,7 +110,7 @@ def parse_info(info: str, kind: str, rel: str, line: int, problems: Problems) ->
             flags.add(token)
         else:
             options = " or ".join(["'id=some-id'", *(f"'{flag}'" for flag in allowed)])
-            hint = suggest(token, allowed) if allowed else ""
+            hint = suggest_inline(token, allowed) if allowed else ""
             problems.error(rel, line, _("unknown option '{token}' after ```{kind}{hint}; only {options} is allowed",
                                         token=token, kind=kind, hint=hint, options=options))
     return BlockOptions(block_id, frozenset(flags))

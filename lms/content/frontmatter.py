@@ -30,7 +30,8 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 @dataclass
 class FrontMatter:
-    """Front matter values with the line of each key (dotted for nested keys)."""
+    """Front matter values with the line of each key (dotted for nested keys; `key[item]` for each item of a
+    list written in YAML, so a problem with one item can point at its own line)."""
 
     data: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)
@@ -169,11 +170,14 @@ def _first_control_character(node: yaml.Node) -> tuple[str, int] | None:
 
 
 def load_front_matter(yaml_text: str, rel: str, first_line: int, problems: Problems,
-                      whole_file: bool = False) -> FrontMatter:
+                      whole_file: bool = False, as_written: bool = False) -> FrontMatter:
     """Load YAML text whose first line is line `first_line` of the file.
 
     `whole_file`: the text is a whole YAML file (org.yaml), not a Markdown file's front matter, and the
     problems say so.
+    `as_written`: every value that is a single scalar is kept as the text written, never typed by YAML
+    (org.yaml's `01234567` stays '01234567', not the octal 342391; `22:00` stays '22:00', not 1320;
+    `true` and `1.50` stay so). A scalar left empty, or YAML's null (`~`, `null` unquoted), is ''.
     """
     meta = FrontMatter(present=True)
     try:
@@ -215,15 +219,21 @@ def load_front_matter(yaml_text: str, rel: str, first_line: int, problems: Probl
         )
         meta.unreadable = True
         return meta
-    _read_mapping(node, "", meta, rel, first_line, problems)
+    _read_mapping(node, "", meta, rel, first_line, problems, as_written=as_written)
     return meta
+
+
+_NULL_TAG = "tag:yaml.org,2002:null"
 
 
 def _read_mapping(
     node: yaml.MappingNode, prefix: str, meta: FrontMatter, rel: str, first_line: int,
-    problems: Problems, into: dict[str, Any] | None = None,
+    problems: Problems, into: dict[str, Any] | None = None, as_written: bool = False,
 ) -> dict[str, Any]:
-    """Turn a mapping node into a dict, recording each key's line and catching duplicates."""
+    """Turn a mapping node into a dict, recording each key's line and catching duplicates.
+
+    `as_written`: scalar values are their text as written (see load_front_matter).
+    """
     target: dict[str, Any] = meta.data if into is None else into
     constructor = SafeConstructor()
     for key_node, value_node in node.value:
@@ -238,6 +248,10 @@ def _read_mapping(
                                         dotted=dotted, first=meta.lines[dotted]))
             continue
         meta.lines[dotted] = line
+        if isinstance(value_node, yaml.SequenceNode):
+            for item in value_node.value:
+                if isinstance(item, yaml.ScalarNode):
+                    meta.lines.setdefault(f"{dotted}[{item.value}]", first_line + item.start_mark.line)
         in_key = _first_control_character(key_node)
         control = in_key or (
             None if isinstance(value_node, yaml.MappingNode) and not prefix else _first_control_character(value_node))
@@ -251,7 +265,11 @@ def _read_mapping(
             continue
         try:
             if isinstance(value_node, yaml.MappingNode) and not prefix:
-                target[key] = _read_mapping(value_node, dotted + ".", meta, rel, first_line, problems, {})
+                target[key] = _read_mapping(value_node, dotted + ".", meta, rel, first_line, problems, {},
+                                            as_written)
+            elif as_written and isinstance(value_node, yaml.ScalarNode):
+                # The composer has already resolved the tag YAML would type it by; the text is untouched.
+                target[key] = "" if value_node.tag == _NULL_TAG else str(value_node.value)
             else:
                 target[key] = constructor.construct_object(value_node, deep=True)
         except (yaml.YAMLError, ValueError, TypeError, OverflowError) as exc:

@@ -18,7 +18,7 @@ from typing import Literal
 from .contacts import listing_units, localise_contacts
 from .course import Course
 from .course_reader import course_units
-from .messages import _
+from .messages import _, _n
 from .org import OrgVariables, read_org_wording, read_org_yaml, untranslated_note
 from .problems import Problem, Problems, sort_key
 from .reading import Unit
@@ -53,7 +53,7 @@ class Catalog:
     root: Path
     org_defaults: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # from org.yaml
     org_used: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))  # name -> files
-    org_missing: tuple[str, ...] = ()  # used somewhere but with no value anywhere
+    org_missing: tuple[str, ...] = ()  # used somewhere but with no value anywhere, or an empty one
     org_samples: frozenset[str] = frozenset()  # org.yaml values marked '# sample' (placeholders to replace)
 
     def org_still_samples(self, overrides: Mapping[str, str] | None) -> list[str]:
@@ -203,6 +203,25 @@ def _note_untranslated_org(org: OrgVariables, general: Problems, root: Path) -> 
                          untranslated_note(language, names, exists=(root / f"org.{language}.yaml").is_file()))
 
 
+def _report_empty_org(org: OrgVariables, general: Problems) -> None:
+    """An error at the line of each empty value the content uses, in the file it comes from (org.yaml or
+    org.LANG.yaml), once per value: each use is an error of its own too (OrgVariables), which leaves its unit out."""
+    users: dict[tuple[str, str], set[str]] = {}  # (file, name) -> the files using that empty value
+    for name, files in org.used.items():
+        for rel in files:
+            translation = split_translation(rel.rsplit("/", 1)[-1])
+            file_name = org.empty_source(name, translation[1] if translation is not None else None)
+            if file_name is not None:
+                users.setdefault((file_name, name), set()).add(rel)
+    for (file_name, name), using in sorted(users.items()):
+        general.error(file_name, org.line_of(file_name, name), _n(
+            "'{name}' is empty, and {count} file uses it; fill it in, or remove '{{{{ org.{name} }}}}' from that "
+            "file",
+            "'{name}' is empty, and {count} files use it; fill it in, or remove '{{{{ org.{name} }}}}' from those "
+            "files",
+            len(using), name=name))
+
+
 def load_catalog(
     root: Path, urls: ContentUrls | None = None, *, render_budget: float = RENDER_BUDGET_SECONDS,
     org: Mapping[str, str] | None = None, support_contacts: Sequence[Mapping[str, str]] | None = None,
@@ -233,10 +252,12 @@ def load_catalog(
     if not root.is_dir():
         general.error(".", 0, _("content folder '{root}' does not exist or is not a folder", root=root))
         return Catalog(MappingProxyType({}), MappingProxyType({}), tuple(general.items), root)
-    defaults, samples, unreadable = read_org_yaml(root, general)
-    org_vars = OrgVariables(defaults, org, support_contacts, samples, read_org_wording(root, general, defaults),
-                            support_contacts_by_language, language)
-    org_vars.unreadable = unreadable
+    org_file = read_org_yaml(root, general)
+    lines: dict[str, Mapping[str, int]] = {"org.yaml": org_file.lines}
+    wording = read_org_wording(root, general, org_file.values, lines)
+    org_vars = OrgVariables(org_file.values, org, support_contacts, org_file.samples, wording,
+                            support_contacts_by_language, language, lines)
+    org_vars.unreadable = org_file.unreadable
     org_vars.snippets = snippets = Snippets(root, general, org_vars, render_budget)
     cached = None
     if cache is not None:
@@ -248,6 +269,7 @@ def load_catalog(
     snippets.render_all()
     _check_references(courses, scenarios)
     _note_untranslated_org(org_vars, general, root)
+    _report_empty_org(org_vars, general)
     problems = list(general.items)
     for unit in (*scenarios.values(), *courses.values()):
         problems.extend(unit.problems.items)

@@ -6,6 +6,9 @@ snippets.py). Values are the org.yaml defaults at the content root, overridden
 by the site's ORG setting. A translation into LANG reads org.LANG.yaml's wording of
 those values where it gives one (the site's setting still wins), and includes
 _snippets/NAME.LANG.md where that exists (`OrgVariables.for_language`).
+Each value is the text as written in its file, never typed by YAML (a phone number
+`01234567` is not read as an octal number), and an empty value is an error wherever
+it is used, as a missing one is.
 """
 
 from __future__ import annotations
@@ -15,12 +18,13 @@ import html
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, NamedTuple
 
 from .frontmatter import Fields, load_front_matter
 from .messages import Message, _, _n
 from .problems import Problems
-from .source import read_source, suggest
+from .source import read_source, suggest, suggest_inline
 
 if TYPE_CHECKING:
     from .snippets import Snippets, SnippetUse
@@ -58,8 +62,10 @@ class OrgVariables:
                  support_contacts: Sequence[Mapping[str, str]] | None, samples: frozenset[str] = frozenset(),
                  wording: Mapping[str, Mapping[str, str]] | None = None,
                  contacts_wording: Mapping[str, Sequence[Mapping[str, str]]] | None = None,
-                 original_language: str | None = None) -> None:
+                 original_language: str | None = None, lines: Mapping[str, Mapping[str, int]] | None = None) -> None:
         self.defaults = dict(defaults)
+        # file name (org.yaml, org.LANG.yaml) -> name -> the line it is written on, to point at an empty value
+        self.lines = {file_name: dict(at) for file_name, at in (lines or {}).items()}
         self.samples = samples  # org.yaml names whose value is marked '# sample'
         self.overrides = {str(k): str(v) for k, v in (overrides or {}).items()}
         self.values = {**self.defaults, **self.overrides}
@@ -97,6 +103,34 @@ class OrgVariables:
     def text_language(self) -> str | None:
         """The language of the text these values are substituted into: a translation's, else the originals'."""
         return self.language or self.original_language
+
+    def source(self, key: str, language: str | None = None) -> str | None:
+        """The file a text in `language` (None: the originals') takes `key`'s value from: 'org.yaml' or
+        'org.LANG.yaml'; None when the site's ORG setting gives it, or nothing does."""
+        if key in self.overrides:
+            return None
+        if language is not None and key in self.wording.get(language, {}):
+            return f"org.{language}.yaml"
+        return "org.yaml" if key in self.defaults else None
+
+    def empty_source(self, key: str, language: str | None = None) -> str | None:
+        """The file whose empty value of `key` a text in `language` would show, if it is empty there."""
+        file_name = self.source(key, language)
+        if file_name is None:
+            return None
+        values = self.defaults if file_name == "org.yaml" else self.wording[file_name[4:-5]]
+        return None if values[key].strip() else file_name
+
+    def line_of(self, file_name: str, key: str) -> int:
+        """The line `key` is written on in `file_name` (org.yaml or org.LANG.yaml); 0 when not known."""
+        return self.lines.get(file_name, {}).get(key, 0)
+
+    def empty_lines(self) -> list[tuple[str, str, int]]:
+        """(file, name, line) of every empty value in org.yaml and org.LANG.yaml: what a unit's problems about
+        them say, so the render cache keys on it."""
+        files = [("org.yaml", self.defaults)] + [(f"org.{lang}.yaml", values) for lang, values in self.wording.items()]
+        return sorted((file_name, name, self.line_of(file_name, name))
+                      for file_name, values in files for name, value in values.items() if not value.strip())
 
     def untranslated(self, language: str, used_in: Sequence[str]) -> list[str]:
         """Variables used in `used_in` files that show org.yaml's value for want of org.LANG.yaml's wording."""
@@ -160,9 +194,19 @@ class OrgVariables:
             if key not in self.values:
                 if key not in self.missing:
                     self.missing.append(key)
-                problems.error(rel, number, _("organisation variable '{key}' has no value{suggestion}; add '{key}: ...' to org.yaml at the content folder's root (or to the site's ORG setting)", key=key, suggestion=suggest(key, self.values)))  # noqa: E501
+                problems.error(rel, number, _("organisation variable '{key}' has no value{suggestion}; add '{key}: ...' to org.yaml at the content folder's root (or to the site's ORG setting)", key=key, suggestion=suggest_inline(key, self.values)))  # noqa: E501
                 return match.group(0)
-            return " ".join(self.values[key].split())
+            value = " ".join(self.values[key].split())
+            if not value:
+                # "Ring  on ...": as bad as no value at all, so the unit is left out until one is given.
+                if key not in self.missing:
+                    self.missing.append(key)
+                if (file_name := self.source(key, self.language)) is None:
+                    problems.error(rel, number, _("organisation variable '{key}' is empty in the site's ORG setting; give it a value there (the admin settings page), or remove its use here", key=key))  # noqa: E501
+                else:
+                    problems.error(rel, number, _("organisation variable '{key}' is empty in {file_name} (line {line}); fill it in there, or remove its use here", key=key, file_name=file_name, line=self.line_of(file_name, key)))  # noqa: E501
+                return match.group(0)
+            return value
         return _USE_RE.sub(replace, row)
 
     def _include(
@@ -184,15 +228,18 @@ class OrgVariables:
 
 
 class OrgFile(NamedTuple):
-    values: dict[str, str]
+    values: dict[str, str]  # as written in the file; '' for a value left empty
     samples: frozenset[str]
     unreadable: bool = False  # not YAML name: value lines at all: it gave no values
+    lines: Mapping[str, int] = MappingProxyType({})  # name -> the line it is written on
 
 
 def read_org_yaml(root: Path, problems: Problems, file_name: str = "org.yaml") -> OrgFile:
     """org.yaml (or a language's org.LANG.yaml) at the content root: a flat mapping of names to strings.
 
-    A missing file gives no values.
+    A missing file gives no values. Each value is its text as written (YAML's typing would turn a phone
+    number `01234567` into 342391 and a time `22:00` into 1320); a value left empty is '' here, and an
+    error where the content uses it (OrgVariables).
 
     Also returns the names whose line ends with the comment '# sample': placeholder
     values (the sample training's, for a fictional charity) that a site still has to
@@ -204,42 +251,49 @@ def read_org_yaml(root: Path, problems: Problems, file_name: str = "org.yaml") -
     source = read_source(path, file_name, problems)
     if source is None:
         return OrgFile({}, frozenset(), unreadable=True)
-    meta = load_front_matter(source.text, file_name, 1, problems, whole_file=True)
+    meta = load_front_matter(source.text, file_name, 1, problems, whole_file=True, as_written=True)
     rows = source.text.splitlines()
     values: dict[str, str] = {}
     samples: set[str] = set()
+    lines: dict[str, int] = {}
     for key, value in meta.data.items():
         if not NAME_RE.fullmatch(key):
             problems.error(file_name, meta.line(key), _("'{key}' is not a valid variable name; use lowercase letters, digits and _, starting with a letter", key=key))  # noqa: E501
-        elif isinstance(value, (dict, list)) or value is None:
+        elif not isinstance(value, str):
             problems.error(file_name, meta.line(key), _("'{key}' should be text, like '{key}: Our charity'", key=key))
         else:
-            values[key] = str(value)
-            line = meta.line(key)
+            values[key] = value
+            line = lines[key] = meta.line(key)
             if 0 < line <= len(rows) and _SAMPLE_MARK_RE.search(rows[line - 1]):
                 samples.add(key)
-    return OrgFile(values, frozenset(samples), meta.unreadable)
+    return OrgFile(values, frozenset(samples), meta.unreadable, lines)
 
 
 _WORDING_FILE_RE = re.compile(r"org\.(?P<lang>[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)\.yaml")
 
 
-def read_org_wording(root: Path, problems: Problems, defaults: Mapping[str, str]) -> dict[str, dict[str, str]]:
+def read_org_wording(
+    root: Path, problems: Problems, defaults: Mapping[str, str], lines: dict[str, Mapping[str, int]] | None = None,
+) -> dict[str, dict[str, str]]:
     """Every org.LANG.yaml at the content root: language -> name -> the value as translations into LANG word it.
 
     Such a file gives the wording of org.yaml's variables, so a name org.yaml does not have is a warning
     (a typo, or a value the originals cannot use either). Its '# sample' marks are allowed and add nothing:
-    the site's ORG setting replaces a variable in every language.
+    the site's ORG setting replaces a variable in every language. Values are read as written, as org.yaml's
+    are; `lines`, when given, gets each file's name -> line of each name.
     """
     wording: dict[str, dict[str, str]] = {}
     for path in sorted(root.glob("org.*.yaml")):
         match = _WORDING_FILE_RE.fullmatch(path.name)
         if match is None:
             continue
-        values = read_org_yaml(root, problems, path.name).values
+        read = read_org_yaml(root, problems, path.name)
+        values = read.values
         for key in sorted(set(values) - set(defaults)):
             problems.warning(path.name, 0, _("'{key}' is not in org.yaml, so no file can use it; {file_name} gives the wording of org.yaml's variables in one language{suggestion}", key=key, file_name=path.name, suggestion=suggest(key, defaults)))  # noqa: E501
         wording[match["lang"]] = {key: value for key, value in values.items() if key in defaults}
+        if lines is not None:
+            lines[path.name] = read.lines
     return wording
 
 
@@ -302,6 +356,10 @@ def org_problems(values: object) -> list[Message]:
                               "starting with a letter", key=key))
         elif not isinstance(value, str):
             problems.append(_("'{key}' should be text", key=key))
+        elif not value.strip():
+            # Pages would say "Ring  on ...": leaving a name out keeps the content's own value (org.yaml).
+            problems.append(_("'{key}' is empty; give it a value, or leave it out to keep the content's own "
+                              "(org.yaml)", key=key))
         elif (tag := TAG_RE.search(value)) is not None:
             problems.append(_("'{key}' holds HTML ('{tag}'), which the pages would drop; write plain words "
                               "(Markdown, such as [a link](https://example.org), is fine)", key=key,
@@ -310,7 +368,10 @@ def org_problems(values: object) -> list[Message]:
 
 
 def parse_org_lines(text: str) -> tuple[dict[str, str], list[Message]]:
-    """`name = value` lines (as the admin settings page shows them) as a mapping, and what is wrong."""
+    """`name = value` lines (as the admin settings page shows them) as a mapping, and what is wrong.
+
+    A value is the text after the first '=', as written (spaces around it removed); an empty one is refused.
+    """
     values: dict[str, str] = {}
     problems: list[Message] = []
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -326,6 +387,9 @@ def parse_org_lines(text: str) -> tuple[dict[str, str], list[Message]]:
         elif not NAME_RE.fullmatch(name):  # said here with its line; org_problems would say it without one
             problems.append(_("line {number}: '{name}' is not a valid variable name; use lowercase letters, digits "
                               "and _, starting with a letter", number=number, name=name))
+        elif not value.strip():  # the same: said here with its line
+            problems.append(_("line {number}: '{name}' has no value; write it after the '=', or remove the line to "
+                              "keep the content's own (org.yaml)", number=number, name=name))
         else:
             values[name] = value.strip()
     problems += org_problems(values)

@@ -9,7 +9,8 @@ A unit's key is a SHA-256 over everything its reading depends on:
 - RENDERER_VERSION: this package's own source and the versions of the Markdown
   libraries, so new code or a new library never serves an old rendering;
 - the kind and id, and every file under the unit (relative path and content hash);
-- the snippets folder (its files' content hashes), the organisation values, the
+- the snippets folder (its files' content hashes), the organisation values (and the
+  lines of empty ones, which their errors name), the
   support contacts (in every language given), the originals' language, the URL
   scheme, the render budget and, when given, today's date (review warnings depend on it).
 Links are checked only inside a unit's own folder (links.py), so nothing else can
@@ -116,7 +117,7 @@ class CachedReading:
                        repr(sorted(org.values.items())), repr(sorted((language, sorted(values.items()))
                                                                      for language, values in org.wording.items())),
                        repr(org.contacts), repr(sorted(org.contacts_wording.items())),
-                       repr(org.original_language))).encode()).hexdigest()
+                       repr(org.original_language), repr(org.empty_lines()))).encode()).hexdigest()
         self.hits = self.misses = 0
 
     def key(self, kind: str, unit_id: str, paths: Iterable[Path]) -> str:

@@ -16,7 +16,7 @@ from .blocks import Pieces, dedent_quote, list_item
 from .course import review_due
 from .messages import _
 from .problems import Problems
-from .source import SLUG_HELP, atx_heading, is_slug, outside_fences, suggest
+from .source import SLUG_HELP, atx_heading, is_slug, outside_fences, suggest, suggest_inline
 
 Outcome = Literal["pass", "fail", "neutral"]
 OUTCOMES: tuple[str, ...] = ("pass", "fail", "neutral")
@@ -376,7 +376,7 @@ def _parse_annotations(rest: str, draft: _ChoiceDraft, rel: str, problems: Probl
             else:
                 draft.condition = Condition(node, negate)
         else:
-            hint = suggest(lower, ["red line", "pin", "skill", "if", "if not"])
+            hint = suggest_inline(lower, ["red line", "pin", "skill", "if", "if not"])
             problems.error(rel, draft.line, _("unknown annotation '{word}'{hint}; {annotation_help}",
                                               word=word, hint=hint, annotation_help=_ANNOTATION_HELP))
 
@@ -517,8 +517,9 @@ def parse_scenario_body(body: str, body_line: int, rel: str, problems: Problems,
         if not text:
             problems.error(rel, line, _("node heading has no id; write '## some-node-id'"))
         elif not is_slug(text):
-            problems.error(rel, line, _("node id '{text}' is not valid; use {slug_help}, like '## {suggested_id}'",
-                                        text=text, slug_help=SLUG_HELP, suggested_id=_slugify(text)))
+            problems.error(rel, line, _("node id '{text}' is not valid; use {slug_help} (for this node, "
+                                        "'## {suggested_id}')", text=text, slug_help=SLUG_HELP,
+                                        suggested_id=_slugify(text)))
         elif text in seen:
             problems.error(
                 rel, line, _("duplicate node id '{text}' (first on line {first_line}); node ids must be unique",
@@ -631,6 +632,178 @@ def check_graph(
                 rel, lines.get("pass_score", 1),
                 _("'pass_score' is set but no 'pass' ending can be reached from the start"),
             )
+
+
+#: Choices the can-a-run-pass search looks at, from distinct (node, nodes that matter visited) states, before it
+#: settles for a coarser search (one state per node, every 'if' taken as true), which can miss a problem but never
+#: invents one: with many 'if's the states can double with each node that matters.
+PASS_SEARCH_CAP = 100_000
+
+_PassState = tuple[str, frozenset[str]]  # node, visited nodes that 'if's and pass_requires name
+
+
+def check_can_pass(
+    nodes: Mapping[str, Node], start: str, endings: Mapping[str, tuple[str, ...]], pass_score: int | None,
+    pass_requires: tuple[str, ...], pass_forbids: tuple[str, ...], rel: str, lines: Mapping[str, int],
+    problems: Problems,
+) -> None:
+    """An error when no run can pass a scenario that has 'pass' endings: a course step using it could never be
+    completed (FORMAT.md 4.3, 7.3).
+
+    A run passes at a 'pass' ending, having crossed no red line, visited every node under pass_requires and
+    none under pass_forbids, with at least pass_score (Scenario.route_passes). The routes are searched as a
+    run takes them, each choice only where its 'if' holds; the search is bounded by PASS_SEARCH_CAP. The
+    error says what stops every run: a node under pass_requires no passing route visits (at its line), the
+    nodes under pass_requires together, pass_score above the best score of a passing route (at its line),
+    or no route reaching a 'pass' ending at all. With loops a score could grow on each time round, so
+    pass_score is then not judged.
+    """
+    pass_ends = {n for n in endings.get("pass", ()) if n in nodes and not nodes[n].choices}
+    forbidden = set(pass_forbids)
+    required = tuple(dict.fromkeys(n for n in pass_requires if n in nodes))
+    if not pass_ends or start not in nodes or forbidden & set(required):
+        return  # no 'pass' ending to reach, or already an error of its own
+    pass_line = lines.get("endings.pass", lines.get("endings", 1))
+    if start in forbidden:
+        problems.error(rel, lines.get(f"pass_forbids[{start}]", lines.get("pass_forbids", 1)),
+                       _("'pass_forbids' names the start node '{start}', so no run can pass", start=start))
+        return
+    watched = frozenset(required) | {c.condition.node for n in nodes.values() for c in n.choices if c.condition}
+    graph = _pass_graph(nodes, start, forbidden, watched, PASS_SEARCH_CAP)
+    exact = graph is not None
+    if graph is None:
+        graph = _pass_graph(nodes, start, forbidden, frozenset(), None)
+        assert graph is not None
+    at_ends = [state for state in graph if state[0] in pass_ends]
+    if not at_ends:
+        if pass_score is not None and not _reach({start}, {
+                n.id: {c.target for c in n.choices} for n in nodes.values()}) & pass_ends:
+            return  # check_graph says no 'pass' ending can be reached
+        problems.error(rel, pass_line, _(
+            "no run can pass: no route from the start reaches a 'pass' ending without crossing a red line or "
+            "visiting a node under 'pass_forbids' (taking 'if' conditions into account); a course step using "
+            "this scenario could never be completed"))
+        return
+    backward: dict[_PassState, set[_PassState]] = {}
+    for state, moves in graph.items():
+        for _score, target in moves:
+            backward.setdefault(target, set()).add(state)
+    if exact:
+        passing = {state for state in at_ends if all(n in state[1] for n in required)}
+        on_passing_routes = {n for state in at_ends for n in state[1]}
+    else:  # one state per node: a required node must at least lie between the start and a 'pass' ending
+        passing = set(at_ends)
+        on_passing_routes = {state[0] for state in _reach_states(set(at_ends), backward)}
+    blocked = [n for n in required if n not in on_passing_routes]
+    for node_id in blocked:
+        line = lines.get(f"pass_requires[{node_id}]", lines.get("pass_requires", 1))
+        outcome = next((o for o, ids in endings.items() if node_id in ids), None)
+        if not nodes[node_id].choices and outcome is not None:
+            problems.error(rel, line, _(
+                "no run can pass: '{node_id}' under 'pass_requires' is a '{outcome}' ending, and a run that "
+                "reaches it ends there without passing; remove it from 'pass_requires'", node_id=node_id,
+                outcome=outcome))
+        else:
+            problems.error(rel, line, _(
+                "no run can pass: '{node_id}' under 'pass_requires' is on no route that reaches a 'pass' ending "
+                "without crossing a red line or visiting a node under 'pass_forbids'; remove it from "
+                "'pass_requires' or give it such a route", node_id=node_id))
+    if blocked:
+        return
+    if not passing:
+        problems.error(rel, lines.get("pass_requires", 1), _(
+            "no run can pass: no route visits every node under 'pass_requires' ({items}) and reaches a 'pass' "
+            "ending without crossing a red line or visiting a node under 'pass_forbids'",
+            items=", ".join(required)))
+        return
+    if pass_score is not None:
+        first: _PassState = (start, frozenset({start}) & watched if exact else frozenset())
+        best = _best_passing_score(graph, first, passing, _reach_states(passing, backward))
+        if best is not None and best < pass_score:
+            problems.error(rel, lines.get("pass_score", 1), _(
+                "no run can pass: 'pass_score' is {pass_score}, but the best score on a route that could "
+                "otherwise pass is {best}; lower 'pass_score' or change the choices' scores",
+                pass_score=pass_score, best=best))
+
+
+def _pass_graph(
+    nodes: Mapping[str, Node], start: str, forbidden: set[str], watched: frozenset[str], cap: int | None,
+) -> dict[_PassState, list[tuple[int, _PassState]]] | None:
+    """The states a run that may still pass can be in, each with its moves (score, next state); None once more
+    than `cap` choices have been looked at.
+
+    Red lines and nodes under pass_forbids are never taken (no run passes after them). With `watched` empty
+    and no cap, each node is one state and 'if' conditions are taken as true (a superset of the routes).
+    """
+    first: _PassState = (start, frozenset({start}) & watched)
+    graph: dict[_PassState, list[tuple[int, _PassState]]] = {}
+    queue = deque([first])
+    graph[first] = []
+    work = 0
+    while queue:
+        state = queue.popleft()
+        node_id, seen = state
+        moves = graph[state]
+        for choice in nodes[node_id].choices:
+            work += 1
+            if cap is not None and work > cap:
+                return None
+            target = choice.target
+            if choice.red_line or target not in nodes or target in forbidden:
+                continue
+            if watched and not choice.available(seen):
+                continue
+            after: _PassState = (target, seen | {target} if target in watched else seen)
+            moves.append((choice.score, after))
+            if after not in graph:
+                graph[after] = []
+                queue.append(after)
+    return graph
+
+
+def _reach_states(sources: set[_PassState], edges: Mapping[_PassState, set[_PassState]]) -> set[_PassState]:
+    seen = set(sources)
+    queue = deque(sources)
+    while queue:
+        for nxt in edges.get(queue.popleft(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                queue.append(nxt)
+    return seen
+
+
+def _best_passing_score(
+    graph: Mapping[_PassState, list[tuple[int, _PassState]]], first: _PassState, passing: set[_PassState],
+    useful: set[_PassState],
+) -> int | None:
+    """The highest score from `first` to a passing state, through the `useful` states (those that can reach
+    one); None when a loop lies on such a route (a score could then grow each time round, so it is not judged).
+    Iterative: scenarios may be deep."""
+    best: dict[_PassState, int | None] = {}  # None: no passing state from here
+    visiting: set[_PassState] = set()
+    stack: list[tuple[_PassState, bool]] = [(first, False)]
+    while stack:
+        state, done = stack.pop()
+        if done:
+            visiting.discard(state)
+            values = [score + after for score, target in graph[state]
+                      if target in useful and (after := best[target]) is not None]
+            if state in passing:
+                values.append(0)  # an ending: the run stops here
+            best[state] = max(values, default=None)
+            continue
+        if state in best:
+            continue
+        visiting.add(state)
+        stack.append((state, True))
+        for _score, target in graph[state]:
+            if target not in useful:
+                continue
+            if target in visiting:
+                return None
+            if target not in best:
+                stack.append((target, False))
+    return best[first]
 
 
 def _reach(sources: set[str], edges: Mapping[str, set[str]]) -> set[str]:

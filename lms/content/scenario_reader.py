@@ -30,11 +30,12 @@ from .scenario import (
     Scenario,
     ScenarioBody,
     best_score,
+    check_can_pass,
     check_graph,
     estimate_minutes,
     parse_scenario_body,
 )
-from .source import SLUG_HELP, id_in_words, is_slug, suggest
+from .source import SLUG_HELP, id_in_words, is_slug, suggest, suggest_inline
 from .translations import new_reading, split_translation, translate_scenario
 from .urls import ContentUrls
 
@@ -165,6 +166,9 @@ class ScenarioReader:
         if self.today is not None and due is not None and due < self.today:
             self.problems.warning(rel, fields.line("reviewed"), _("this scenario was due for review on {due} (reviewed {reviewed}, every {every} months); check it is still true, then update 'reviewed'", due=due.isoformat(), reviewed=reviewed, every=every))  # noqa: E501
         check_graph(nodes, start, endings, pass_score, rel, doc.meta.lines, self.problems)
+        if not self.problems.has_errors:  # a broken link or annotation would make its verdict misleading
+            check_can_pass(nodes, start, endings, pass_score, pass_requires, pass_forbids, rel, doc.meta.lines,
+                           self.problems)
         # Every key is read before deciding, so that one pass of `lms check` says every problem in the file.
         minutes = fields.whole("minutes", _("minutes"), minimum=1)
         title, summary = org_text(fields, "title", self.org) or "", org_text(fields, "summary", self.org) or ""
@@ -221,7 +225,8 @@ class ScenarioReader:
                         where = _("declare it under 'skills:' in the front matter") if skills else _("declare it in the front matter, like 'skills: {{{name}: {label}}}'", name=name, label=id_in_words(name))  # noqa: E501
                         self.problems.error(
                             fields.rel, choice.line, _("skill '{name}' is not declared{suggestion}; {where}",
-                                                       name=name, suggestion=suggest(name, skills), where=where),
+                                                       name=name, suggestion=suggest_inline(name, skills),
+                                                       where=where),
                         )
         for name in skills:
             if name not in used:

@@ -61,6 +61,13 @@ def suggest(word: str, options: Iterable[str]) -> Message | str:
     return _("; did you mean '{option}'?", option=close[0]) if close else ""
 
 
+def suggest_inline(word: str, options: Iterable[str]) -> Message | str:
+    """" (did you mean 'x'?)" when an option is close to word, else "": for the middle of a sentence, where
+    suggest's "; did you mean 'x'?" would be followed by more punctuation."""
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return _(" (did you mean '{option}'?)", option=close[0]) if close else ""
+
+
 def describe(value: object) -> Message | str:
     """Describe a YAML value the way a trainer wrote it, for error messages."""
     if value is None:

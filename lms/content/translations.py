@@ -14,11 +14,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, TypeVar
 
-from .blocks import Pieces, parse_step_body
+from .blocks import Pieces, list_item, parse_step_body
 from .course import Block, CertificateSpec, Course, HtmlBlock, Module, Question, Response, Step, TextPart
 from .frontmatter import Document, Fields
 from .links import LinkResolver
@@ -98,7 +99,7 @@ class _Reading:
         fields = Fields(doc.meta, doc.meta.data, source.rel, self.problems)
         for key in doc.meta.data:
             if key not in allowed:
-                self.error(source.rel, fields.line(key), _("'{key}' belongs in the original ({original}) only; a translation may set only {items} and translates the text below", key=key, original=original, items=', '.join(allowed)))  # noqa: E501
+                self.error(source.rel, fields.line(key), _("'{key}' belongs in the original ({original}) only; a translation's front matter may set only these keys: {items} (everything else comes from the original)", key=key, original=original, items=', '.join(allowed)))  # noqa: E501
         self._note_errors(before)
         return source, doc, fields
 
@@ -319,7 +320,7 @@ def translate_scenario(scenario: Scenario, path: Path, reading: _Reading) -> Sce
     from .scenario_reader import build_nodes  # the reader imports this module
 
     nodes = build_nodes(body, pieces)
-    _compare_nodes(scenario, nodes, rel, reading)
+    _compare_nodes(scenario, nodes, rel, reading, partial(_first_text_line, doc.body.split("\n"), doc.body_line))
     if not reading.ok:
         return None
     # A part the translation leaves out stays the original's, and says so (original_parts), as for courses.
@@ -357,7 +358,21 @@ def _part_conditions(parts: tuple[ConditionalHtml, ...]) -> list[tuple[str, bool
     return [_condition(p.condition) for p in parts]
 
 
-def _compare_nodes(scenario: Scenario, nodes: Mapping[str, Node], rel: str, reading: _Reading) -> None:
+def _first_text_line(lines: Sequence[str], body_line: int, heading_line: int) -> int:
+    """The line of the first text under the node heading on `heading_line` (where a 'Content note:' line goes);
+    the heading's own line when the node has no text before its choices. `lines` start at line `body_line`."""
+    for index in range(heading_line - body_line + 1, len(lines)):
+        text = lines[index].strip()
+        if text:
+            return heading_line if text.startswith("#") or list_item(text) is not None else body_line + index
+    return heading_line
+
+
+def _compare_nodes(
+    scenario: Scenario, nodes: Mapping[str, Node], rel: str, reading: _Reading, text_line: Callable[[int], int],
+) -> None:
+    """Nodes keep their ids, choices, conditions and content notes; `text_line` gives the line of a node's first
+    text from its heading's line."""
     where = scenario.path.name
     for node_id, node in nodes.items():
         if node_id not in scenario.nodes:
@@ -371,6 +386,9 @@ def _compare_nodes(scenario: Scenario, nodes: Mapping[str, Node], rel: str, read
             reading.error(rel, max((n.line for n in nodes.values()), default=1), _("node '{node_id}' of the original ({where}:{line}) is missing from this translation", node_id=node_id, where=where, line=theirs.line))  # noqa: E501
             continue
         at = untranslated("({where}:{line})", where=where, line=theirs.line)
+        if theirs.content_note and not mine.content_note:
+            # 'Nodyn cynnwys: ...' is text to the reader: the node would be shown without its warning.
+            reading.error(rel, text_line(mine.line), _("node '{node_id}' has a content note in the original {at} but none here, so its text would be shown without the warning; the node's first line must start with 'Content note:' as in the original, with the words after it translated", node_id=node_id, at=at))  # noqa: E501
         if len(mine.choices) != len(theirs.choices):
             reading.error(
                 rel, mine.line,

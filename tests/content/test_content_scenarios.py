@@ -161,7 +161,7 @@ def test_graph_errors(load):
     catalog = load({P: scenario(body, front)})
     find(catalog, P, 10, "choice links to '#nowhere', but there is no node 'nowhere'")
     find(catalog, P, 11, "'if missing-node' names a node that does not exist")
-    find(catalog, P, 12, "unknown annotation 'redline'; did you mean 'red line'?")
+    find(catalog, P, 12, "unknown annotation 'redline' (did you mean 'red line'?); use a score")
     find(catalog, P, 16, "duplicate node id 'good-end' (first on line 14)")
     find(catalog, P, 18, "node 'lonely-end' has no choices, so it is an ending, but it is not listed under 'endings'")
     find(catalog, P, 5, "ending 'trap' under 'pass' has choices")
@@ -229,7 +229,7 @@ def test_node_heading_must_be_a_slug_and_nodes_must_exist(load):
     find(
         catalog, P, 9,
         "node id 'The Post' is not valid; use lowercase letters, digits "
-        "and single hyphens, like 'active-listening', like '## the-post'",
+        "and single hyphens, like 'active-listening' (for this node, '## the-post')",
     )
     empty = load({P: scenario("No nodes here.\n")})
     find(empty, P, 8, "scenario has no nodes")

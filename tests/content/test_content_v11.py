@@ -145,7 +145,8 @@ def test_bad_reveal_and_unknown_question_flag(load):
     catalog = load(course({"1-a.md": ASSESSMENT.format(meta="reveal: everything\n").replace("id=q2", "id=q2 critcal")}))
     find(catalog, "courses/listening/1-a.md", 3, "'reveal' should be one of mistakes, answers")
     find(
-        catalog, "courses/listening/1-a.md", 12, "unknown option 'critcal' after ```question; did you mean 'critical'?",
+        catalog, "courses/listening/1-a.md", 12,
+        "unknown option 'critcal' after ```question (did you mean 'critical'?); only",
     )
 
 
@@ -274,7 +275,8 @@ def test_response_without_prompt_is_an_error_and_without_guidance_a_warning(load
 
 def test_unknown_response_option(load):
     catalog = load(course({"1-a.md": RESPONSE.format(info=" reveiw")}))
-    find(catalog, "courses/listening/1-a.md", 1, "unknown option 'reveiw' after ```response; did you mean 'review'?")
+    find(catalog, "courses/listening/1-a.md", 1,
+         "unknown option 'reveiw' after ```response (did you mean 'review'?); only")
 
 
 # ---------------------------------------------------------------- 7.8 steps a trainer confirms
@@ -608,7 +610,8 @@ def test_missing_org_variable_is_an_error_with_did_you_mean(tree):
     files = {**course({"1-a.md": "x\n\nCall {{ org.phnoe }}.\n"}), "org.yaml": "phone: '0800'\n"}
     catalog = load_catalog(tree(files))
     find(
-        catalog, "courses/listening/1-a.md", 3, "organisation variable 'phnoe' has no value; did you mean 'phone'?",
+        catalog, "courses/listening/1-a.md", 3,
+        "organisation variable 'phnoe' has no value (did you mean 'phone'?); add 'phnoe: ...'",
         "error",
     )
     assert catalog.org_missing == ("phnoe",)
@@ -795,7 +798,8 @@ def test_problems_in_a_snippet_are_reported_once_at_its_own_line(tree):
     catalog = load_catalog(tree(files))
     in_snippet = [str(p) for p in catalog.problems if p.path == "_snippets/help.md"]
     assert len(in_snippet) == 3, in_snippet
-    find(catalog, "_snippets/help.md", 3, "organisation variable 'phnoe' has no value; did you mean 'phone'?", "error")
+    find(catalog, "_snippets/help.md", 3,
+         "organisation variable 'phnoe' has no value (did you mean 'phone'?); add 'phnoe: ...'", "error")
     find(catalog, "_snippets/help.md", 5, "<script> removed", "warning")
     find(
         catalog, "_snippets/help.md", 7, "a snippet is shared by courses and scenarios and has no folder of its own",
