@@ -64,6 +64,10 @@ def squeezed(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+def only_for(session, user) -> Certificate:
+    return session.scalars(select(Certificate).where(Certificate.user_id == user.id)).one()
+
+
 def only_certificate(session) -> Certificate:
     session.expire_all()
     return session.scalars(select(Certificate)).one()
@@ -714,7 +718,13 @@ def test_bulk_print_from_the_web(app, session, users, client):
     other = _cohort(session, users.create(role="trainer"), members[2])
     assert client.post("/certificates/print", data={"csrf_token": token, "cohort": str(other.id)}).status_code == 404
     nothing = client.post("/certificates/print", data={"csrf_token": token, "course": "advanced"})
-    assert nothing.status_code == 200 and "No issued certificates match" in nothing.get_data(as_text=True)
+    assert nothing.status_code == 200
+    assert "No current certificates match (expired ones are not printed)." in nothing.get_data(as_text=True)
+    # An expired certificate is not printed with the rest: it would be handed out as if it still counted.
+    session.get(Certificate, only_for(session, members[1]).id).valid_until = date.today() - timedelta(days=1)
+    session.commit()
+    fewer = client.post("/certificates/print", data={"csrf_token": token, "cohort": str(cohort.id)})
+    assert "Member Number0" in pdf_text(fewer.data) and "Member Number1" not in pdf_text(fewer.data)
     bad = client.post("/certificates/print", data={"csrf_token": token, "date_from": "31/31/2026"})
     assert bad.status_code == 400 and "Enter the first day as a date, like 2026-03-31." in bad.get_data(as_text=True)
 

@@ -54,6 +54,13 @@ def test_every_sample_course_and_step_renders(app, client, users, session):
             # A break without JavaScript sends one form: the reflection's, so the response box says so first.
             both = bool(step.reflections and step.responses and not step.assessment)
             assert ('id="break-hint"' in page) == both, f"{course.id}/{step.id}"
+            if both and not breaks_with_both:  # and the message after the break says the same
+                url = f"/courses/{course.id}/steps/{step.id}"
+                left = client.post(f"{url}/break", data={"csrf_token": csrf_token(client, url), "text": "Shaky.",
+                                                         "reflection_id": step.reflections[0].id},
+                                   follow_redirects=True).get_data(as_text=True)
+                assert "Your place and your reflection are saved; words in a response box are kept only once " \
+                       "sent." in left, f"{course.id}/{step.id}"
             breaks_with_both += both
     assert client.get("/my-training").status_code == 200
     assert breaks_with_both >= 1  # the samples have steps with a reflection and a response

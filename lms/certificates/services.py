@@ -589,8 +589,10 @@ def pending(session: DbSession, viewer: User) -> list[Certificate]:
 # -- bulk printing ----------------------------------------------------------------------------
 
 def bulk_ids(session: DbSession, viewer: User, criteria: Search) -> list[int]:
-    """Issued certificates to print, in name order (how a coordinator hands them out)."""
-    query = _filtered(viewer, dataclasses.replace(criteria, status="issued"))
+    """Issued certificates still valid today to print, in name order (how a coordinator hands them out): an
+    expired one printed in the pile would be handed out as if it still counted."""
+    query = _filtered(viewer, dataclasses.replace(criteria, status="issued")).where(
+        or_(Certificate.valid_until.is_(None), Certificate.valid_until >= clock.today()))
     return list(session.scalars(query.with_only_columns(Certificate.id)
                                 .order_by(Certificate.holder_name, Certificate.id)))
 

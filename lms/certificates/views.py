@@ -369,5 +369,6 @@ def bulk_print():
             service.merge_pdfs(db.session, ids, out)
             db.session.commit()
             return _pdf_response(out.getvalue(), f"certificates-{clock.today().isoformat()}.pdf")
-        flash(gettext("No issued certificates match. Try a wider date range or another course."), "info")
+        flash(gettext("No current certificates match (expired ones are not printed). Try a wider date range or another "
+                      "course."), "info")
     return render_template("certificates/bulk.html", form=form), 400 if form.errors else 200

@@ -393,11 +393,17 @@ def take_break(course_id: str, step_id: str):
     if refused is not None:
         return refused
     db.session.commit()
-    flash(gettext("Your place and what you had written or chosen are saved. Take all the time you need; you can "
-                  "pick up where you left off whenever you are ready.") if kept else
-          gettext("Your place is saved. Take all the time you need; "
-                  "you can pick up where you left off whenever you are ready."),
-          "success")
+    if kept and step.responses and request.form.get("reflection_id"):
+        # The button sent the reflection's form: words in a response box on the same step were not sent with it.
+        said = gettext("Your place and your reflection are saved; words in a response box are kept only once sent. "
+                       "Take all the time you need; you can pick up where you left off whenever you are ready.")
+    elif kept:
+        said = gettext("Your place and what you had written or chosen are saved. Take all the time you need; you can "
+                       "pick up where you left off whenever you are ready.")
+    else:
+        said = gettext("Your place is saved. Take all the time you need; "
+                       "you can pick up where you left off whenever you are ready.")
+    flash(said, "success")
     return redirect(url_for(".my_training"))
 
 
