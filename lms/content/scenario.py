@@ -10,7 +10,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, TypeVar
 
 from .blocks import Pieces, dedent_quote, list_item
 from .course import review_due
@@ -640,6 +640,7 @@ def check_graph(
 PASS_SEARCH_CAP = 100_000
 
 _PassState = tuple[str, frozenset[str]]  # node, visited nodes that 'if's and pass_requires name
+_Place = TypeVar("_Place", str, _PassState)  # what `_reach` walks: node ids, or a run's states
 
 
 def check_can_pass(
@@ -693,7 +694,7 @@ def check_can_pass(
         on_passing_routes = {n for state in at_ends for n in state[1]}
     else:  # one state per node: a required node must at least lie between the start and a 'pass' ending
         passing = set(at_ends)
-        on_passing_routes = {state[0] for state in _reach_states(set(at_ends), backward)}
+        on_passing_routes = {state[0] for state in _reach(set(at_ends), backward)}
     blocked = [n for n in required if n not in on_passing_routes]
     for node_id in blocked:
         line = lines.get(f"pass_requires[{node_id}]", lines.get("pass_requires", 1))
@@ -718,7 +719,7 @@ def check_can_pass(
         return
     if pass_score is not None:
         first: _PassState = (start, frozenset({start}) & watched if exact else frozenset())
-        best = _best_passing_score(graph, first, passing, _reach_states(passing, backward))
+        best = _best_passing_score(graph, first, passing, _reach(passing, backward))
         if best is not None and best < pass_score:
             problems.error(rel, lines.get("pass_score", 1), _(
                 "no run can pass: 'pass_score' is {pass_score}, but the best score on a route that could "
@@ -761,17 +762,6 @@ def _pass_graph(
     return graph
 
 
-def _reach_states(sources: set[_PassState], edges: Mapping[_PassState, set[_PassState]]) -> set[_PassState]:
-    seen = set(sources)
-    queue = deque(sources)
-    while queue:
-        for nxt in edges.get(queue.popleft(), ()):
-            if nxt not in seen:
-                seen.add(nxt)
-                queue.append(nxt)
-    return seen
-
-
 def _best_passing_score(
     graph: Mapping[_PassState, list[tuple[int, _PassState]]], first: _PassState, passing: set[_PassState],
     useful: set[_PassState],
@@ -806,7 +796,8 @@ def _best_passing_score(
     return best[first]
 
 
-def _reach(sources: set[str], edges: Mapping[str, set[str]]) -> set[str]:
+def _reach(sources: set[_Place], edges: Mapping[_Place, set[_Place]]) -> set[_Place]:
+    """Everything reachable from `sources` along `edges` (node ids, or a run's states), `sources` included."""
     seen = set(sources)
     queue = deque(sources)
     while queue:
