@@ -42,6 +42,17 @@ def test_a_passed_assessment_with_steps_left_says_what_is_left_and_continue_goes
     assert 'href="/courses/listening/steps/practice">Continue' in _text(client.get("/my-training"))
 
 
+def test_completing_a_course_suggests_the_next_assigned_one_that_opens_now(client, trainee, session, users):
+    trainer = users.create(role="trainer")
+    cohort = factories.make_cohort(session, trainer, courses=("listening", "advanced"))
+    factories.join(session, cohort, trainee)
+    factories.enrol(session, trainee, steps=("welcome", "practice", "roleplay"))
+    response = _submit_right_answers(client)
+    page = _text(client.get(response.headers["Location"]))
+    assert "Well done: you have completed “Listening basics”." in page
+    assert "Next on your list: “Advanced listening”. It is on My training when you are ready." in page
+
+
 def test_continue_keeps_the_unfinished_step_the_trainee_left(client, trainee, session):
     enrolment = factories.enrol(session, trainee, steps=("welcome",))
     enrolment.last_step_id = "roleplay"

@@ -11,7 +11,7 @@ from lms.cohorts import services as cohorts
 from lms.content import Course, Step
 from lms.core.db import DbSession
 from lms.core.i18n import long_date
-from lms.learning.progress import CourseProgress, progress_by_course, resume_step
+from lms.learning.progress import CourseProgress, missing_prerequisite_ids, progress_by_course, resume_step
 
 
 def due_words(due_on: date | None, today: date, done: bool = False,
@@ -85,3 +85,14 @@ def assigned_courses(session: DbSession, user_id: int, courses: Mapping[str, Cou
             state, resume_step(course, state) if course and state and state.enrolment else None, words, badge))
     result.sort(key=lambda item: item.status == "completed")  # stable: keeps soonest due first
     return result
+
+
+def next_assigned(session: DbSession, user_id: int, finished_id: str, courses: Mapping[str, Course],
+                  today: date) -> AssignedCourse | None:
+    """What to suggest once `finished_id` is completed: the soonest-due assigned course not finished yet whose
+    prerequisites are done (it opens now); None when there is none."""
+    for item in assigned_courses(session, user_id, courses, today):
+        if (item.course is not None and item.course_id != finished_id and item.status != "completed"
+                and not missing_prerequisite_ids(session, user_id, item.course)):
+            return item
+    return None

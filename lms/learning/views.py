@@ -171,6 +171,13 @@ def _after_completion(course: Course, course_done: bool, near: str) -> bool:
     """
     if course_done:
         notify(gettext("Well done: you have completed “%(title)s”.", title=course.title), "completed", near=near)
+        upcoming = assigned.next_assigned(db.session, current_user.id, course.id, catalog_for_reader().courses,
+                                          clock.today())
+        if upcoming is not None:
+            notify(gettext("Next on your list: “%(title)s”. It is on My training when you are ready.",
+                           title=upcoming.title) if upcoming.due_on is None else
+                   gettext("Next on your list: “%(title)s” (%(due)s). It is on My training when you are ready.",
+                           title=upcoming.title, due=upcoming.due_text), "info", near=near)
     return course_done
 
 
