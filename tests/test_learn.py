@@ -152,6 +152,9 @@ def test_roleplay_step_offers_the_player(client, trainee):
     page = _text(client.get("/courses/listening/steps/roleplay"))
     assert "Practise responding to a late-night post." in page
     assert "Role-play: A late post" in page
+    # The scenario's briefing: a run started here opens at its first message, so the step is where it is read.
+    assert "<h3>Briefing</h3>" in page and "You are the only moderator online." in page
+    assert "To pass, reach a good ending with a score of at least 2, without crossing a red line." in page
     if "Start the role-play" in page:
         assert 'action="/play/' in page or "late-post" in page
         assert 'name="course_id" value="listening"' in page and 'name="step_id" value="roleplay"' in page
