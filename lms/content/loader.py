@@ -254,7 +254,7 @@ def load_catalog(
         return Catalog(MappingProxyType({}), MappingProxyType({}), tuple(general.items), root)
     org_file = read_org_yaml(root, general)
     lines: dict[str, Mapping[str, int]] = {"org.yaml": org_file.lines}
-    wording = read_org_wording(root, general, org_file.values, lines)
+    wording = read_org_wording(root, general, org_file.values, lines, defaults_read=not org_file.unreadable)
     org_vars = OrgVariables(org_file.values, org, support_contacts, org_file.samples, wording,
                             support_contacts_by_language, language, lines)
     org_vars.unreadable = org_file.unreadable

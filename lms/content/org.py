@@ -274,13 +274,15 @@ _WORDING_FILE_RE = re.compile(r"org\.(?P<lang>[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)\
 
 def read_org_wording(
     root: Path, problems: Problems, defaults: Mapping[str, str], lines: dict[str, Mapping[str, int]] | None = None,
+    defaults_read: bool = True,
 ) -> dict[str, dict[str, str]]:
     """Every org.LANG.yaml at the content root: language -> name -> the value as translations into LANG word it.
 
     Such a file gives the wording of org.yaml's variables, so a name org.yaml does not have is a warning
     (a typo, or a value the originals cannot use either). Its '# sample' marks are allowed and add nothing:
     the site's ORG setting replaces a variable in every language. Values are read as written, as org.yaml's
-    are; `lines`, when given, gets each file's name -> line of each name.
+    are; `lines`, when given, gets each file's name -> line of each name. With `defaults_read` False (org.yaml
+    could not be read, and says so) no name is reported as missing from it: every one would be.
     """
     wording: dict[str, dict[str, str]] = {}
     for path in sorted(root.glob("org.*.yaml")):
@@ -289,8 +291,8 @@ def read_org_wording(
             continue
         read = read_org_yaml(root, problems, path.name)
         values = read.values
-        for key in sorted(set(values) - set(defaults)):
-            problems.warning(path.name, 0, _("'{key}' is not in org.yaml, so no file can use it; {file_name} gives the wording of org.yaml's variables in one language{suggestion}", key=key, file_name=path.name, suggestion=suggest(key, defaults)))  # noqa: E501
+        for key in sorted(set(values) - set(defaults)) if defaults_read else ():
+            problems.warning(path.name, read.lines.get(key, 0), _("'{key}' is not in org.yaml, so no file can use it; {file_name} gives the wording of org.yaml's variables in one language{suggestion}", key=key, file_name=path.name, suggestion=suggest(key, defaults)))  # noqa: E501
         wording[match["lang"]] = {key: value for key, value in values.items() if key in defaults}
         if lines is not None:
             lines[path.name] = read.lines

@@ -394,8 +394,19 @@ def test_a_languages_org_file_with_a_name_org_yaml_lacks_is_a_warning(
     catalog = load(snippet_course(WELSH_STEP, {
         "_snippets/help.cy.md": "Ffoniwch {{ org.lead }} nawr.\n",
         "org.cy.yaml": "lead: yr arweinydd ar alwad\nlaed: typo\n"}))
-    find(catalog, "org.cy.yaml", 0, "'laed' is not in org.yaml, so no file can use it", "warning")
+    find(catalog, "org.cy.yaml", 2, "'laed' is not in org.yaml, so no file can use it", "warning")  # at its line
     assert errors(catalog) == []
+
+
+def test_an_unreadable_org_yaml_does_not_make_every_name_in_a_languages_file_a_warning(
+        load: Callable[[dict[str, str | bytes]], Catalog]) -> None:
+    """One typo in org.yaml is one error there, not also a warning for each line of org.cy.yaml."""
+    catalog = load(snippet_course(WELSH_STEP, {
+        "_snippets/help.cy.md": "Ffoniwch {{ org.lead }} nawr.\n",
+        "org.yaml": "lead: the duty lead\nphone: Ring: 029 2000 0000\n",
+        "org.cy.yaml": "lead: yr arweinydd ar alwad\nphone: 029 2000 0000\n"}))
+    assert [p for p in catalog.problems if p.path == "org.yaml" and p.severity == "error"]
+    assert not [p for p in catalog.problems if p.path == "org.cy.yaml" and "is not in org.yaml" in p.message]
 
 
 def test_a_snippet_translation_without_its_original_is_a_warning_and_broken_ones_are_errors(
