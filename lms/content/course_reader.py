@@ -387,6 +387,9 @@ class CourseReader:
         pieces = Pieces()
         body = parse_step_body(doc.body, doc.body_line, step_file.id, rel, self.problems, pieces, title_key)
         unsafe_html_warnings(lines, doc.body_line, rel, self.problems)
+        for number, row in enumerate(lines, start=doc.body_line):
+            if row.lstrip().startswith(":::"):  # FORMAT.md 7.4: a role-play's node text only
+                self.problems.warning(rel, number, _("':::' conditional text works only in role-play scenarios; in a course step it would show as typed"))  # noqa: E501
         pieces.render(
             make_resolver(self.root, source, self.rel, "course", self.problems, self.page_urls, self.asset_url),
             self.budget, self.org.text_language if self.org is not None else None,

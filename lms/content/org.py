@@ -34,6 +34,9 @@ NAME_RE = re.compile(r"[a-z][a-z0-9_]*")
 TAG_RE = re.compile(r"<\s*/?\s*[A-Za-z!][^>]*>?")
 # '{{' then anything short up to '}}': each use is checked, so a typo is reported, not shown.
 _USE_RE = re.compile(r"\{\{\s*([^{}\n]{0,80}?)\s*\}\}")
+#: What is left of a variable or the contacts list written with a brace missing ('{{ org.x }', '{ org.x }'), once
+#: every whole '{{ ... }}' is taken out: shown as typed, so a trainer is told.
+_BROKEN_USE_RE = re.compile(r"\{+\s*(?:org\.\w+|support\.contacts)\s*\}*|(?:org\.\w+|support\.contacts)\s*\}+")
 CONTACTS = "support.contacts"
 # A comment '# sample' ending a key's line in org.yaml marks its value as a placeholder to replace.
 _SAMPLE_MARK_RE = re.compile(r"(^|\s)#\s*sample\s*$")
@@ -153,9 +156,14 @@ class OrgVariables:
         whose unit records what it included); `in_snippet` says the text is a
         snippet itself, which may not include another.
         """
-        if "{{" not in text:
+        if "{" not in text and "}" not in text:
             return text
         lines = text.split("\n")
+        for i, row in enumerate(lines):
+            if broken := _BROKEN_USE_RE.search(_USE_RE.sub("", row)):
+                problems.warning(rel, line + i, _("'{written}' looks like a variable with a brace missing, so it would show as typed; write two braces each side, like '{{{{ org.name }}}}'", written=broken.group(0).strip()))  # noqa: E501
+        if "{{" not in text:
+            return text
         return "\n".join(
             self._line(row, rel, line + i, problems, snippet_uses, in_snippet) if "{{" in row else row
             for i, row in enumerate(lines)

@@ -132,7 +132,7 @@ def read_markdown(
     if source is None:
         return None
     doc = split_document(source.text, rel, problems)
-    if org is not None and "{{" in doc.body:
+    if org is not None and ("{" in doc.body or "}" in doc.body):
         doc = Document(
             doc.meta, org.substitute(doc.body, rel, doc.body_line, problems, snippet_uses=snippet_uses), doc.body_line,
         )

@@ -186,3 +186,18 @@ def test_an_empty_values_line_is_told_afresh_through_the_render_cache(tree: Tree
         assert catalog.org_missing == ("duty_phone",)
     (root / "org.yaml").write_text("# Our details\nduty_phone: ''\n")
     find(load_catalog(root, cache=cache), "courses/listening/1-a.md", 1, "is empty in org.yaml (line 2)", "error")
+
+
+@pytest.mark.parametrize("written", ["{{ org.community }", "{ org.community }}", "{ org.community }"])
+def test_a_variable_with_a_brace_missing_is_a_warning_at_its_line(load, written: str) -> None:
+    catalog = load({"org.yaml": "community: the Harbour forum\n",
+                    **course({"1-welcome.md": f"---\ntitle: Welcome\n---\nWelcome.\n\nJoin {written} today.\n"})})
+    problem = find(catalog, "courses/listening/1-welcome.md", 6, "looks like a variable with a brace missing",
+                   "warning")
+    assert written.strip() in problem.message
+
+
+def test_conditional_text_in_a_course_step_is_a_warning(load) -> None:
+    catalog = load(course({"1-welcome.md": "---\ntitle: Welcome\n---\n::: if the-post\nHello\n:::\n"}))
+    find(catalog, "courses/listening/1-welcome.md", 4, "':::' conditional text works only in role-play scenarios",
+         "warning")
