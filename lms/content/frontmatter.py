@@ -169,6 +169,9 @@ def _first_control_character(node: yaml.Node) -> tuple[str, int] | None:
     return None
 
 
+_STARTS_WITH_BRACES_RE = re.compile(r"^\s*(?:-\s+)?[\w-]+\s*:\s*\{\{|^\s*-\s+\{\{")
+
+
 def load_front_matter(yaml_text: str, rel: str, first_line: int, problems: Problems,
                       whole_file: bool = False, as_written: bool = False) -> FrontMatter:
     """Load YAML text whose first line is line `first_line` of the file.
@@ -196,6 +199,10 @@ def load_front_matter(yaml_text: str, rel: str, first_line: int, problems: Probl
         if "\t" in offending[:len(offending) - len(offending.lstrip())]:
             problems.error(rel, line, _("this line starts with a tab; indent it with spaces instead") if whole_file
                            else _("front matter line starts with a tab; indent it with spaces instead"))
+        elif _STARTS_WITH_BRACES_RE.search(offending):
+            # '{{' opens a YAML mapping: a title like '{{ org.name }} welcome' must be quoted (FORMAT.md 7.5).
+            problems.error(rel, line, _("a value that starts with '{{{{' must be in quotes, like "
+                                        "'title: \"{{{{ org.name }}}} welcome\"'"))
         else:
             what = exc.problem or exc.context or _("invalid YAML")
             problems.error(rel, line, _(

@@ -201,3 +201,11 @@ def test_conditional_text_in_a_course_step_is_a_warning(load) -> None:
     catalog = load(course({"1-welcome.md": "---\ntitle: Welcome\n---\n::: if the-post\nHello\n:::\n"}))
     find(catalog, "courses/listening/1-welcome.md", 4, "':::' conditional text works only in role-play scenarios",
          "warning")
+
+
+def test_an_unquoted_title_starting_with_a_variable_says_to_quote_it(load) -> None:
+    """'{{' opens a YAML mapping: the message names the fix, not YAML's own words."""
+    catalog = load({"org.yaml": "name: Harbour\n",
+                    **course({"1-welcome.md": "---\ntitle: {{ org.name }} welcome\n---\nHello.\n"})})
+    find(catalog, "courses/listening/1-welcome.md", 2, "a value that starts with '{{' must be in quotes, like "
+         "'title: \"{{ org.name }} welcome\"'", "error")
