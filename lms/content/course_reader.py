@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -51,6 +52,10 @@ EXAMPLES = {
     "title": "Active listening", "summary": "One or two sentences for the catalogue.", "endings": "{pass: [good-end]}",
 }
 DEFAULT_PASS_MARK = 80
+
+
+#: A folder name that looks like a language code (cy, pt-br): translations put in a folder of their own.
+_LANGUAGE_LIKE_RE = re.compile(r"[a-z]{2}(?:[-_][a-z]{2,4})?")
 
 
 @dataclass
@@ -106,6 +111,11 @@ class CourseReader:
         parts = split_numbered(name)
         rel = f"{where}/{entry.name}"
         kind = _("step file") if entry.name.endswith(".md") else _("module folder")
+        if parts is None and not entry.name.endswith(".md") and _LANGUAGE_LIKE_RE.fullmatch(name):
+            self.problems.error(rel, 0, _(
+                "module folder '{entry_name}' has no number prefix; if it holds translations, put each beside its "
+                "original instead, named like '1-welcome.{entry_name}.md' (FORMAT.md 8)", entry_name=entry.name))
+            return None
         if parts is None:
             example = f"01-{name}" + (".md" if entry.name.endswith(".md") else "")
             self.problems.error(

@@ -441,3 +441,12 @@ def test_a_change_to_a_languages_org_file_is_read_again_through_the_render_cache
     assert cache
     (root / "org.cy.yaml").write_text("lead: y cydlynydd\n")
     assert "Dywedwch wrth y cydlynydd." in step_html(load_catalog(root, cache=cache), "cy")
+
+
+def test_a_folder_of_translations_is_told_where_translations_go(
+        load: Callable[[dict[str, str | bytes]], Catalog]) -> None:
+    """Not 'rename it like 01-cy', which would turn the Welsh text into a module of the course."""
+    catalog = load(course({"1-welcome.md": "---\ntitle: Welcome\n---\nHello.\n",
+                           "cy/1-welcome.md": "---\ntitle: Croeso\n---\nHelo.\n"}))
+    problem = find(catalog, "courses/listening/cy", 0, "if it holds translations, put each beside its original")
+    assert "'1-welcome.cy.md'" in problem.message and "01-cy" not in problem.message
