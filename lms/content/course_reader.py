@@ -157,6 +157,9 @@ class CourseReader:
             elif entry.name.endswith(".md") and entry.is_file(follow_symlinks=False):
                 if (parts := self._numbered(entry, rel)) is not None:
                     steps.append(_StepFile(parts[0], parts[1], path, module_id))
+            elif entry.name.lower().endswith(".md") and entry.is_file(follow_symlinks=False):
+                # '1-welcome.MD': a step the trainer wrote, which would be left out of the course without a word.
+                self.problems.error(f"{rel}/{entry.name}", 0, _("'{entry_name}' ends in '{ending}': steps must end in lowercase '.md'; rename it to '{fixed}'", entry_name=entry.name, ending=entry.name[-3:], fixed=entry.name[:-3] + ".md"))  # noqa: E501
             else:
                 if allow_modules:
                     ignored = _("'{entry_name}' is ignored; only {index_name}, numbered steps and module folders belong here; files for links go in assets/", entry_name=entry.name, index_name=index_name)  # noqa: E501
@@ -165,6 +168,11 @@ class CourseReader:
                 self.problems.warning(f"{rel}/{entry.name}", 0, ignored)
         steps.sort(key=lambda s: (s.number, s.path.name))
         modules.sort(key=lambda m: (m.number, m.path.name))
+        ids = {s.id for s in steps}
+        for step in steps:  # '4-shadow-cy.md' beside '4-shadow.md': a translation named with '-', read as a step
+            base, dash, language = step.id.rpartition("-")
+            if dash and base in ids and _LANGUAGE_LIKE_RE.fullmatch(language):
+                self.problems.warning(f"{rel}/{step.path.name}", 0, _("'{entry_name}' looks like a translation of the step '{base}', but it is read as a step of its own; name it '{fixed}' (FORMAT.md 8)", entry_name=step.path.name, base=base, fixed=step.path.name[:-len(dash + language + '.md')] + f".{language}.md"))  # noqa: E501
         return steps, modules, assets, index_md
 
     def read(self) -> Unit:

@@ -450,3 +450,15 @@ def test_a_folder_of_translations_is_told_where_translations_go(
                            "cy/1-welcome.md": "---\ntitle: Croeso\n---\nHelo.\n"}))
     problem = find(catalog, "courses/listening/cy", 0, "if it holds translations, put each beside its original")
     assert "'1-welcome.cy.md'" in problem.message and "01-cy" not in problem.message
+
+
+def test_a_translation_named_with_a_dash_and_a_step_in_capitals_are_not_passed_over(
+        load: Callable[[dict[str, str | bytes]], Catalog]) -> None:
+    catalog = load(course({"4-shadow.md": "---\ntitle: Shadow\n---\nHello.\n",
+                           "4-shadow-cy.md": "---\ntitle: Cysgodi\n---\nHelo.\n",
+                           "5-last.MD": "---\ntitle: Last\n---\nBye.\n"}))
+    dashed = find(catalog, "courses/listening/4-shadow-cy.md", 0, "looks like a translation of the step 'shadow'",
+                  "warning")
+    assert "name it '4-shadow.cy.md'" in dashed.message
+    find(catalog, "courses/listening/5-last.MD", 0, "steps must end in lowercase '.md'; rename it to '5-last.md'",
+         "error")
