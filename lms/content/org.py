@@ -185,6 +185,9 @@ class OrgVariables:
                     return match.group(0)
                 self.contacts_used.add(rel)
                 return self.contacts_html()
+            if name.startswith("org.") and not NAME_RE.fullmatch(name[4:]) and name[4:].lower() in self.values:
+                problems.error(rel, number, _("'{{{{ {name} }}}}': variable names are lowercase; write '{{{{ org.{lower} }}}}'", name=name, lower=name[4:].lower()))  # noqa: E501
+                return match.group(0)
             if not name.startswith("org.") or not NAME_RE.fullmatch(name[4:]):
                 problems.error(rel, number, _("'{{{{ {name} }}}}' is not a variable; write '{{{{ org.name }}}}' (lowercase letters, digits and _) or '{{{{ support.contacts }}}}'", name=name))  # noqa: E501
                 return match.group(0)

@@ -209,3 +209,10 @@ def test_an_unquoted_title_starting_with_a_variable_says_to_quote_it(load) -> No
                     **course({"1-welcome.md": "---\ntitle: {{ org.name }} welcome\n---\nHello.\n"})})
     find(catalog, "courses/listening/1-welcome.md", 2, "a value that starts with '{{' must be in quotes, like "
          "'title: \"{{ org.name }} welcome\"'", "error")
+
+
+def test_a_variable_written_with_capitals_is_pointed_to_its_lowercase_name(load) -> None:
+    catalog = load({"org.yaml": "community: the Harbour forum\n",
+                    **course({"1-welcome.md": "---\ntitle: Welcome\n---\nJoin {{ org.Community }}.\n"})})
+    find(catalog, "courses/listening/1-welcome.md", 4,
+         "'{{ org.Community }}': variable names are lowercase; write '{{ org.community }}'", "error")
