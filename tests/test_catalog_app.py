@@ -193,3 +193,14 @@ def test_the_worker_reloads_when_lms_reload_ran_anywhere(app, content_dir, sessi
         holder._next_check = 0
         schedule.run_once(session)  # a round of the worker: the catalogue first, then the sweep and the jobs
     assert holder.catalog.course("advanced") is None
+
+
+def test_a_clean_catalogue_with_a_review_due_says_so_under_no_problems(app, client, users, content_dir):
+    """'No problems found' alone, with an overdue review further down, read as if nothing needed doing."""
+    course_md = content_dir / "courses" / "advanced" / "course.md"
+    course_md.write_text(course_md.read_text().replace("---\n", "---\nreviewed: 2020-01\nreview_every_months: 12\n", 1))
+    _holder(app).reload()
+    users.login(users.create(role="trainer"))
+    page = client.get("/trainer/content").get_data(as_text=True)
+    assert "No problems found." in page
+    assert '<a href="#review">1 course, step or scenario is past its review date: see below.</a>' in page
