@@ -553,3 +553,34 @@ def test_a_nudge_for_ids_that_are_no_ids_says_to_tick_trainees(app, client, sess
         assert response.status_code == 200
         assert f'<p class="flash flash-error" role="alert">{message}' in response.get_data(as_text=True)
     assert session.scalar(select(func.count()).select_from(Job)) == 0
+
+
+def test_assigning_a_course_emails_the_cohort_once_in_each_members_language(
+        app, client, session, users, trainer, smtp_server):
+    """Assigned courses reach trainees in their inbox, not only on My training; a changed due date is not re-sent."""
+    from lms.accounts.models import User
+
+    cohort = make_cohort(session, trainer, name="Night moderators", courses=())
+    tom, done = users.create(email="tom@example.org", display_name="Tom"), users.create(email="done@example.org")
+    alys = users.create(email="alys@example.org", display_name="Alys")
+    session.get(User, alys.id).language = "cy"
+    session.commit()
+    join(session, cohort, tom, done, alys)
+    enrol(session, done, "listening", completed=True)
+    users.login(trainer)
+    url = f"/trainer/cohorts/{cohort.id}"
+    due = (TODAY + timedelta(days=20)).isoformat()
+    page = post(client, f"{url}/courses", {"course_id": "listening", "due_on": due}, form_page=url,
+                follow_redirects=True).get_data(as_text=True)
+    assert "Course assigned. 2 members are e-mailed about it." in page
+    again = post(client, f"{url}/courses", {"course_id": "listening", "due_on": ""}, form_page=url,
+                 follow_redirects=True).get_data(as_text=True)
+    assert "Course assigned." in again and "e-mailed" not in again  # a changed date: the reminders tell of it
+    run_jobs(app, TODAY)
+    [english] = smtp_server.to("tom@example.org")
+    assert subject(english) == f"{trainer.display_name} has asked you to take a course for Night moderators"
+    text, html = parts(english)
+    assert "Listening basics (due " in text and "/courses/listening" in text and "take a break at any time" in text
+    [welsh] = smtp_server.to("alys@example.org")
+    assert "Hanfodion gwrando" in parts(welsh)[0] and subject(welsh).startswith("Mae Tess Trainer wedi gofyn i chi")
+    assert smtp_server.to("done@example.org") == []  # already completed it

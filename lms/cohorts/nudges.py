@@ -18,7 +18,7 @@ from lms.admin import audit
 from lms.admin.models import AuditEntry
 from lms.cohorts.joining import joined_after
 from lms.cohorts.models import Cohort, CohortMember
-from lms.cohorts.services import assigned_courses
+from lms.cohorts.services import assign_course, assigned_courses
 from lms.content import Course
 from lms.core.db import DbSession
 from lms.core.models import utcnow
@@ -87,3 +87,34 @@ def nudge(session: DbSession, actor: User, cohort: Cohort, user_ids: list[int], 
         if (member.id, f"cohort:{cohort.id}", "nudge", today) in new:
             audit.record(session, actor, NUDGE_ACTION, target_user=member, cohort_id=cohort.id)
     return len(new), len(members) - len(new)
+
+
+def announce_assignment(session: DbSession, actor: User, cohort: Cohort, course: Course, due_on: date | None,
+                        today: date) -> int:
+    """E-mail each active member that `course` was assigned to the cohort (once, on the day it is assigned),
+    except those who have completed it already; the number queued. Its words are the trainee's language's
+    when it is sent, like a reminder's."""
+    members = list(session.scalars(
+        select(User.id).join(CohortMember, CohortMember.user_id == User.id)
+        .where(CohortMember.cohort_id == cohort.id, User.active.is_(True))))
+    if not members:
+        return 0
+    done = set(session.scalars(select(Enrolment.user_id).where(
+        Enrolment.user_id.in_(members), Enrolment.course_id == course.id, Enrolment.completed_at.is_not(None))))
+    context = {"kind": "assigned", "trainer_name": actor.display_name, "cohort_name": cohort.name,
+               "courses": [{"id": course.id, "title": course.title,
+                            "due_on": due_on.isoformat() if due_on else None}]}
+    subject = f"cohort:{cohort.id}:{course.id}"[:120]  # the column's length; course ids are at most 100
+    announcements = [Reminder(user_id, subject, "assigned", today, "assigned", context, None)
+                     for user_id in members if user_id not in done]
+    return len(queue_new(session, announcements, utcnow(), SweepResult()))
+
+
+def assign_and_announce(session: DbSession, actor: User, cohort: Cohort, course_id: str, due_on: date | None,
+                        courses: Mapping[str, Course], today: date) -> int:
+    """Assign a course (services.assign_course); when it is new to the cohort, e-mail its members about it
+    (announce_assignment). A changed due date is not announced: the due-date reminders tell of it. Returns how
+    many e-mails were queued."""
+    new = course_id not in {c.course_id for c in assigned_courses(session, cohort)}
+    assign_course(session, actor, cohort, course_id, due_on, set(courses))
+    return announce_assignment(session, actor, cohort, courses[course_id], due_on, today) if new else 0

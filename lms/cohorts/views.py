@@ -210,21 +210,29 @@ def assign_course(cohort_id: int):
     current = _cohort(cohort_id)
     form = AssignCourseForm()
     form.course_id.choices = options(_course_titles().items())
-    if form.validate_on_submit() and _commit_or_flash(
-            lambda: cohorts.assign_course(db.session, current_user, current, form.course_id.data, form.due_on.data,
-                                          set(catalog().courses)),
-            _assigned_message(form.due_on.data), form_id="course-form"):
-        return redirect(url_for("trainer.cohort", cohort_id=current.id))
+    if form.validate_on_submit():
+        told, ok = service_call(
+            lambda: nudges.assign_and_announce(db.session, current_user, current, form.course_id.data,
+                                               form.due_on.data, catalog().courses, clock.today()),
+            None, refusal_near="course-form")
+        if ok:
+            notify(_assigned_message(form.due_on.data, told or 0), "success")
+            return redirect(url_for("trainer.cohort", cohort_id=current.id))
     return _cohort_page(current, course_form=form), 400
 
 
-def _assigned_message(due_on: date | None) -> str:
-    """The message after assigning a course: with a warning when its due date has already passed
-    (allowed: a course assigned late, or a date put back), as everyone who has not finished is overdue at once."""
+def _assigned_message(due_on: date | None, told: int = 0) -> str:
+    """The message after assigning a course, with how many members are e-mailed about it: with a warning when its
+    due date has already passed (allowed: a course assigned late, or a date put back), as everyone who has not
+    finished is overdue at once."""
     if due_on is None or due_on >= clock.today():
-        return gettext("Course assigned.")
-    return gettext("Course assigned. Its due date has already passed: every trainee who has not finished it "
-                   "shows as overdue now, and may get an overdue reminder by email.")
+        said = gettext("Course assigned.")
+    else:
+        said = gettext("Course assigned. Its due date has already passed: every trainee who has not finished it "
+                       "shows as overdue now, and may get an overdue reminder by email.")
+    if told:
+        said += " " + ngettext("%(num)s member is e-mailed about it.", "%(num)s members are e-mailed about it.", told)
+    return said
 
 
 @bp.route("/cohorts/<int:cohort_id>/courses/<course_id>/remove", methods=["POST"])
