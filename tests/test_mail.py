@@ -21,7 +21,7 @@ from lms.jobs.models import FAILED, Job
 from lms.mail import services as mail
 from lms.mail.models import SentReminder
 from lms.mail.reminders import due_reminder, refresher_kind, sweep
-from tests.conftest import SmtpServer, mail_config
+from tests.conftest import SmtpServer, csrf_token, mail_config
 from tests.factories import (
     SECRET_CHECKIN,
     SECRET_REFLECTION,
@@ -584,3 +584,19 @@ def test_assigning_a_course_emails_the_cohort_once_in_each_members_language(
     [welsh] = smtp_server.to("alys@example.org")
     assert "Hanfodion gwrando" in parts(welsh)[0] and subject(welsh).startswith("Mae Tess Trainer wedi gofyn i chi")
     assert smtp_server.to("done@example.org") == []  # already completed it
+
+
+def test_a_claimed_certificate_is_emailed_at_once_not_at_the_next_sweep(app, client, session, users, smtp_server):
+    """Claiming queues the e-mail in the same transaction; the worker's queue sends it, and the sweep adds none."""
+    holder = users.create(email="owl@example.org", display_name="Owl")
+    enrol(session, holder, "listening", completed=True)
+    users.login(holder)
+    url = "/certificates/claim/listening"
+    assert client.post(url, data={"legal_name": "Olwen Owl", "submit": "1",
+                                  "csrf_token": csrf_token(client, url)}).status_code == 302
+    with app.app_context():
+        assert queue.run_due(db.session, "w1").done == 1  # the queue alone: no sweep has run
+    [issued] = smtp_server.to("owl@example.org")
+    assert subject(issued) == "Your certificate: Listener"
+    run_jobs(app)  # the sweep finds it already sent
+    assert len(smtp_server.to("owl@example.org")) == 1

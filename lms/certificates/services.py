@@ -49,6 +49,7 @@ from lms.core.models import utcnow
 from lms.core.services import ServiceError
 from lms.core.text import check_showable, unshowable
 from lms.learning.models import Enrolment
+from lms.mail import reminders
 
 log = logging.getLogger(__name__)
 
@@ -247,6 +248,7 @@ def issue(session: DbSession, user: User, enrolment: Enrolment, course: Course, 
     user.legal_name = certificate.holder_name  # asked once: prefilled next time
     audit.record(session, user, "certificate.requested" if certificate.status == "pending" else "certificate.issued",
                  target_user=user, target=certificate.course_id, certificate_id=certificate.id)
+    reminders.queue_certificate_news(session, certificate)
     return certificate
 
 
@@ -270,6 +272,7 @@ def approve(session: DbSession, certificate: Certificate, actor: User, branding:
     session.refresh(certificate)
     audit.record(session, actor, "certificate.approved", target_user=_holder(session, certificate),
                  target=certificate.course_id, certificate_id=certificate.id)
+    reminders.queue_certificate_news(session, certificate)
     return certificate
 
 
@@ -288,6 +291,7 @@ def revoke(session: DbSession, certificate: Certificate, actor: User, reason: st
     audit.record(session, actor, "certificate.refused" if was_pending else "certificate.revoked",
                  target_user=_holder(session, certificate),
                  target=certificate.course_id, certificate_id=certificate.id, reason=certificate.revoked_reason)
+    reminders.queue_certificate_news(session, certificate)
     return certificate
 
 
@@ -329,6 +333,7 @@ def reissue(session: DbSession, certificate: Certificate, actor: User, holder_na
         holder.legal_name = name
     audit.record(session, actor, "certificate.reissued", target_user=holder, target=certificate.course_id,
                  certificate_id=fresh.id, replaces=certificate.id)
+    reminders.queue_certificate_news(session, fresh)
     return fresh
 
 

@@ -324,17 +324,35 @@ def _certificate_news(session: DbSession, now: datetime, result: SweepResult) ->
         select(Certificate).join(User, User.id == Certificate.user_id)
         .where(Certificate.status == "revoked", Certificate.revoked_at >= since, Certificate.replaced_by_id.is_(None),
                User.active.is_(True))).scalars()
-    reminders = [Reminder(c.user_id, f"certificate:{c.id}", "certificate_issued", clock.local_date(c.issued_at),
-                          "certificate_issued",
-                          {"kind": "certificate_issued", "course_title": c.course_title,
-                           "certificate_title": c.certificate_title, "verify_url": verify_url(base_url, c.code),
-                           "titles": _titles(c.localised)},
-                          None) for c in issued if c.user_id and c.issued_at and c.code]
-    reminders += [_revocation_news(c, c.user_id, c.revoked_at) for c in revoked if c.user_id and c.revoked_at]
+    reminders = [news for c in [*issued, *revoked] if (news := certificate_news(c, base_url)) is not None]
     if reminders:
         result.batches += 1
     queue_new(session, reminders, now, result)
     session.commit()
+
+
+def certificate_news(c: Certificate, base_url: str) -> Reminder | None:
+    """The holder's e-mail about a certificate just issued, refused or revoked (None for a replaced one, whose
+    replacement brings its own, or one with no holder left)."""
+    if not c.user_id:
+        return None
+    if c.status == "issued" and c.issued_at and c.code:
+        return Reminder(c.user_id, f"certificate:{c.id}", "certificate_issued", clock.local_date(c.issued_at),
+                        "certificate_issued",
+                        {"kind": "certificate_issued", "course_title": c.course_title,
+                         "certificate_title": c.certificate_title, "verify_url": verify_url(base_url, c.code),
+                         "titles": _titles(c.localised)}, None)
+    if c.status == "revoked" and c.revoked_at and c.replaced_by_id is None:
+        return _revocation_news(c, c.user_id, c.revoked_at)
+    return None
+
+
+def queue_certificate_news(session: DbSession, certificate: Certificate) -> None:
+    """Queue the holder's e-mail about this certificate now, in the caller's transaction, rather than at the next
+    sweep (which would send it within the hour): the sweep still finds it, and its key makes it once."""
+    news = certificate_news(certificate, current_app.config["PUBLIC_BASE_URL"])
+    if news is not None:
+        queue_new(session, [news], utcnow(), SweepResult())
 
 
 def _revocation_news(c: Certificate, user_id: int, revoked_at: datetime) -> Reminder:
