@@ -149,8 +149,11 @@ def test_answering_shows_per_choice_feedback_and_try_again(client, started):
     page = client.get(URL).get_data(as_text=True)
     assert 'type="radio" name="choice"' in page and "Check answer" in page
     response = _answer(client, "0")
-    assert response.status_code == 303 and response.headers["Location"].endswith(f"{URL}#q-q-reflect")
-    page = client.get(URL).get_data(as_text=True)
+    # No #fragment (browsers skip autofocus there): the feedback of the question just answered takes the focus.
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"{URL}?answered=q-reflect")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert '<div class="feedback incorrect" tabindex="-1" autofocus>' in page
+    assert 'tabindex="-1" autofocus' not in client.get(URL).get_data(as_text=True)  # only right after answering
     assert "Not quite." in page and "Too quick to reassure." in page and "Not right:" in page
     assert "Try again" in page
     _answer(client, "1")

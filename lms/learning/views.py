@@ -459,7 +459,10 @@ def answer(course_id: str, step_id: str, question_id: str):
     outcome = questions.answer(db.session, enrolment, course, step, question, selected)
     db.session.commit()
     completed = _after_completion(course, outcome.course_completed, f"q-{question.id}")
-    return redirect(_step_url(step, None if completed else f"q-{question.id}"), code=303)
+    if completed:
+        return redirect(_step_url(step), code=303)
+    # No #fragment: the feedback takes the focus (autofocus), which browsers skip on a page opened at one.
+    return redirect(url_for(".step", course_id=step.course_id, step_id=step.id, answered=question.id), code=303)
 
 
 @bp.route("/courses/<course_id>/steps/<step_id>/assessment", methods=["POST"])

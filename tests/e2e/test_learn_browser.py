@@ -34,6 +34,7 @@ def test_answer_a_question_with_the_keyboard_only(page, live_server, users):
     expect(page.get_by_role("button", name="Check answer")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.get_by_text("Correct.")).to_be_visible()
+    expect(page.locator("#q-q-reflect .feedback")).to_be_focused()  # read out where the trainee is
 
 
 def test_take_a_break_and_continue_where_you_left_off(page, live_server, users):
