@@ -869,8 +869,16 @@ def test_nobody_signs_off_or_reissues_their_own_certificate(app, session, users,
     assert claim(client, "Tess Trainer", course_id="signed").status_code == 302
     certificate = only_certificate(session)
     url = f"/certificates/manage/{certificate.id}"
+    # Not listed as waiting for them, and their own page offers no decision.
+    assert "Waiting for your sign-off" not in client.get("/certificates/manage").get_data(as_text=True)
+    own_page = client.get(url).get_data(as_text=True)
+    assert "This is your own certificate: another trainer or an admin signs it off" in own_page
+    assert "Approve and issue" not in own_page and "Refuse this certificate" not in own_page
     refused = client.post(f"{url}/approve", data={"csrf_token": csrf_token(client, url)}, follow_redirects=True)
     assert "You cannot sign off your own certificate" in refused.get_data(as_text=True)
+    self_refusal = client.post(f"{url}/revoke", data={"csrf_token": csrf_token(client, url), "reason": "Mine",
+                                                      "confirmed": "yes"}, follow_redirects=True)
+    assert "You cannot refuse or revoke your own certificate" in self_refusal.get_data(as_text=True)
     assert only_certificate(session).status == "pending"
     users.logout()
     users.login(other)
@@ -899,6 +907,12 @@ def test_a_refused_request_reads_as_not_approved_and_cannot_be_claimed_again(app
     assert "A trainer did not approve this certificate" in page and "You already have" not in page
     panel = page.split('id="certificates-heading"', 1)[1]
     assert "Not approved" in panel and "Revoked" not in panel and "Valid until" not in panel
+    users.logout()
+    users.login(trainer)  # the trainer's pages name it the same way
+    listing = client.get("/certificates/manage?status=revoked").get_data(as_text=True)
+    assert "Not approved" in listing
+    detail = client.get(f"/certificates/manage/{only_certificate(session).id}").get_data(as_text=True)
+    assert "Not approved" in detail and "Valid until" not in detail
 
 
 def test_an_expired_certificate_is_not_called_still_valid(app, session, users, client):
@@ -914,7 +928,9 @@ def test_verify_takes_a_pasted_address_and_digits_for_lookalike_letters(app, ses
     certificate = issue(app, session, users.create())
     typed = grouped_code(certificate.code).replace("O", "0").replace("I", "1").replace("B", "8")
     pasted = f"https://training.example.org/verify/{certificate.code}"
-    for spelling in (typed, pasted, f"  {pasted}.json ", f"{pasted}?lang=cy"):
+    grouped = grouped_code(certificate.code)
+    for spelling in (typed, pasted, f"  {pasted}.json ", f"{pasted}?lang=cy", f"Code: {grouped}.", f"‹{pasted}›",
+                     f"https://training.example.org/verify?code={grouped}", f"“{certificate.code.lower()}”"):
         response = client.get("/verify", query_string={"code": spelling})
         assert response.status_code == 302, spelling
         assert response.headers["Location"].endswith(f"/verify/{certificate.code}"), spelling
@@ -958,6 +974,7 @@ def test_deleting_an_account_with_its_certificates_revoked_leaves_no_name_on_any
 
 def test_a_completion_too_old_for_a_current_certificate_is_not_issued_expired(app, session, client, trainee):
     complete(session, trainee, when=datetime.now(UTC) - timedelta(days=800))  # valid 12 months: lapsed
+    assert "Get your certificate" not in client.get("/certificates").get_data(as_text=True)  # not offered
     response = client.get("/certificates/claim/listening", follow_redirects=True)
     page = response.get_data(as_text=True)
     assert "You completed this course long ago: a certificate for it would have been valid only until" in page

@@ -65,6 +65,9 @@ def test_the_switch_on_a_page_shown_after_a_refused_form_goes_back_to_a_page_tha
     assert same.headers["Location"] == "/courses/listening/steps/assessment?x=1"  # a page that opens: as it was
     unknown = client.get("/language/en?next=/no/such/page")
     assert unknown.headers["Location"] == "/no/such/page"  # its own honest 404
+    # A practice answer sent without a choice is shown at /…/questions/<id>, and /…/questions is no page either.
+    answer = client.get("/language/cy?next=/courses/listening/steps/welcome/questions/q-reflect")
+    assert answer.headers["Location"] == "/courses/listening/steps/welcome"
 
 
 def test_registration_asks_for_the_language_and_records_it(client, session):

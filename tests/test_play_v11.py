@@ -168,3 +168,16 @@ def test_a_missed_situation_with_a_content_note_is_named_by_its_note_not_quoted(
     assert ("A passing run must go through a situation this run did not reach (content note: "
             '<span lang="en">suicidal thoughts</span>).') in page
     assert "Talking privately" not in page.split('class="verdict-reasons"', 1)[1].split("</ul>", 1)[0]
+
+
+def test_missed_situations_with_the_same_content_note_are_said_once_with_how_many(app, client, trainee, content_dir):
+    scenario = content_dir / "scenarios" / "night-handover.md"
+    noted = scenario.read_text().replace("## check-in\n", "## check-in\nContent note: suicidal thoughts\n\n")
+    noted = noted.replace("pass_requires: [check-in]", "pass_requires: [check-in, alert]")
+    scenario.write_text(noted.replace("## alert\n", "## alert\nContent note: suicidal thoughts\n\n"))
+    app.extensions["lms_catalog"].reload()
+    run_url = start(client, "night-handover")
+    play(client, run_url, 3)  # straight to "Ask another volunteer": never at the alert, nor at the check-in
+    reasons = text(client.get(run_url + "/debrief")).split('class="verdict-reasons"', 1)[1].split("</ul>", 1)[0]
+    assert reasons.count("this run did not reach") == 1
+    assert "A passing run must go through 2 situations this run did not reach (content note: " in reasons

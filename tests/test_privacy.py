@@ -185,6 +185,20 @@ def test_deletion_can_revoke_certificates_at_the_holders_request(client, session
     assert kept.revoked_at is not None
 
 
+def test_deletion_is_said_in_the_persons_language_and_verify_translates_the_reason(client, session, users):
+    person = users.create(display_name="Alys")
+    session.get(User, person.id).language = "cy"
+    session.commit()
+    issued = certify(session, person, valid_until=None, code="REVOKEDATREQUESTAAAAAAAAAAAAAAAA")
+    users.login(person)
+    form = {"password": PASSWORD, "confirm": "y", "revoke": "y"}
+    page = post(client, "/account/delete", form, form_page="/account/data", follow_redirects=True)
+    html = page.get_data(as_text=True)
+    assert '<html lang="cy">' in html and "Your account" not in html and "wedi’u dileu" in html
+    verify = client.get(f"/verify/{issued.code}").get_data(as_text=True)
+    assert "Wedi’i dirymu ar gais y deiliad." in verify and "revoked at the holder" not in verify
+
+
 def test_deletion_needs_the_password_and_the_confirmation(client, session, users):
     person = users.create(display_name="Careful")
     users.login(person)

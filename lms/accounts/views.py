@@ -287,17 +287,19 @@ def _page_to_show_again(target: str) -> str:
     assessment's answers, say) has the form's address, and following a link back to it would be refused."""
     adapter = current_app.url_map.bind("localhost")
     path = urlsplit(target).path
+    climbed = False
     while path not in ("", "/"):
         try:
             adapter.match(path, method="GET")
             return target
         except RequestRedirect:
             return target
-        except MethodNotAllowed:
-            path = path.rsplit("/", 1)[0]
+        except (MethodNotAllowed, NotFound) as refused:
+            if isinstance(refused, NotFound) and not climbed:
+                return target  # a page that is not there: its own honest 404
+            # A form's address (/…/questions/q1, /account/delete): the nearest page above it that opens.
+            path, climbed = path.rsplit("/", 1)[0], True
             target = path
-        except NotFound:
-            return target
     return url_for("main.index")
 
 

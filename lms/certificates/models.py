@@ -77,6 +77,12 @@ class Certificate(Base):
         return {key: str(found.get(key) or getattr(self, key) or "")
                 for key in ("course_title", "certificate_title", "assessed_how")}
 
+    def shown_state(self, today: date) -> str:
+        """What staff pages' badge says: "refused" for a request refused before it was issued, else state_on's."""
+        if self.status == "revoked" and self.issued_at is None:
+            return "refused"
+        return self.state_on(today)
+
     def state_on(self, today: date) -> str:
         """valid, expired, revoked or pending, as the verification page says it."""
         if self.status == "revoked":

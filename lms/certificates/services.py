@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import BinaryIO
+from urllib.parse import unquote_plus
 
 import pikepdf
 from flask import current_app
@@ -59,6 +60,7 @@ NAME_MAX = 200
 REASON_MAX = 500
 BULK_CHUNK = 50
 REPLACED_PREFIX = "Replaced by certificate "  # stored in English; shown in the reader's language
+REVOKED_AT_REQUEST = "revoked at the holder's request"  # stored so (privacy.delete_account); shown translated
 
 
 # -- codes and names ----------------------------------------------------------------
@@ -75,13 +77,16 @@ _LOOKALIKES = str.maketrans({"0": "O", "1": "I", "8": "B"})
 def normalise_code(raw: str | None) -> str | None:
     """The canonical code from what someone typed or pasted, or None.
 
-    Any case, spaces and dashes; 0, 1 and 8 read as O, I and B; or the whole verification address
-    (the QR code's, or the printed link), from which the code is taken.
+    Any case, spaces and dashes; 0, 1 and 8 read as O, I and B; a "Code:" label, a full stop or quotes
+    around it; or the whole verification address (the QR code's, the printed link, or the check form's
+    `?code=`), from which the code is taken.
     """
     text = raw or ""
-    pasted = re.search(r"/verify/([^/?#\s]+)", text)
+    pasted = re.search(r"/verify/([^/?#\s>›]+)", text) or re.search(r"[?&]code=([^&#\s>›]+)", text)
     if pasted:
-        text = pasted.group(1).removesuffix(".json")
+        text = unquote_plus(pasted.group(1)).removesuffix(".json")
+    # As copied from a page or an e-mail: "Code: ABCD-…", with a full stop or quotes around it.
+    text = re.sub(r"^\s*(?:code|cod)\s*:", "", text, flags=re.IGNORECASE).strip(" \t.,;:'\"‘’“”‹›<>()[]")
     text = re.sub(r"[\s\-‐-―]+", "", text).upper().translate(_LOOKALIKES)
     return text if _CODE.fullmatch(text) else None
 
@@ -256,7 +261,7 @@ def approve(session: DbSession, certificate: Certificate, actor: User, branding:
     """A trainer's sign-off: the pending record gets its code and PDF. Never the holder's own: another decides."""
     if certificate.status != "pending":
         raise ServiceError(gettext("Only a certificate waiting for sign-off can be approved."))
-    if certificate.user_id == actor.id:
+    if decided_by_others(certificate, actor):
         raise ServiceError(gettext("You cannot sign off your own certificate: another trainer or an admin decides."))
     sealed = Certificate(**{column: getattr(certificate, column) for column in _RECORD_COLUMNS})
     release_reads(session)  # no lock held while the PDF renders
@@ -277,7 +282,11 @@ def approve(session: DbSession, certificate: Certificate, actor: User, branding:
 
 
 def revoke(session: DbSession, certificate: Certificate, actor: User, reason: str) -> Certificate:
-    """Revoke with a reason that the verification page shows; a pending one is refused (never issued)."""
+    """Revoke with a reason that the verification page shows; a pending one is refused (never issued). Never the
+    holder's own: another decides."""
+    if decided_by_others(certificate, actor):
+        raise ServiceError(gettext("You cannot refuse or revoke your own certificate: another trainer or an admin "
+                                   "decides."))
     reason = _clean_reason(reason)
     # Conditional, like approve and reissue: a decision taken meanwhile is never overwritten.
     changed = affected_rows(session,
@@ -305,7 +314,7 @@ def reissue(session: DbSession, certificate: Certificate, actor: User, holder_na
     """A corrected copy (e.g. the name) as a new certificate; the old one is revoked."""
     if certificate.status != "issued":
         raise ServiceError(gettext("Only an issued certificate can be re-issued."))
-    if certificate.user_id == actor.id:
+    if decided_by_others(certificate, actor):
         raise ServiceError(gettext("You cannot re-issue your own certificate: another trainer or an admin does."))
     name = clean_name(holder_name)
     fresh = Certificate(**{column: getattr(certificate, column) for column in _RECORD_COLUMNS})
@@ -445,6 +454,8 @@ def _reason_shown(cert: Certificate) -> str | None:
     one, and with it a changed name the holder may not want tied to the old one.
     """
     reason = cert.revoked_reason
+    if reason == REVOKED_AT_REQUEST:
+        return gettext("Revoked at the holder’s request.")
     if reason and cert.replaced_by_id and reason.startswith(REPLACED_PREFIX):
         return gettext("Replaced by a newer certificate (a correction, such as the name). Ask the holder for the "
                        "current one.")
@@ -491,11 +502,13 @@ def withdrawn(session: DbSession, user_id: int, course_id: str) -> Certificate |
 
 
 def unclaimed_courses(session: DbSession, user_id: int, courses: Iterable[Course]) -> list[Course]:
-    """Courses with a certificate whose latest completion has none yet."""
+    """Courses with a certificate whose latest completion has none yet, and is recent enough for a current one
+    (`lapsed_on`: an old completion is not offered a certificate that would be issued expired)."""
     result = []
     for course in courses:
         enrolment = claimable_enrolment(session, user_id, course)
-        if enrolment is not None and certificate_for(session, enrolment.id) is None:
+        if (enrolment is not None and lapsed_on(enrolment, course) is None
+                and certificate_for(session, enrolment.id) is None):
             result.append(course)
     return result
 
@@ -588,7 +601,14 @@ def cohorts_of(session: DbSession, viewer: User) -> list[Cohort]:
 
 
 def pending(session: DbSession, viewer: User) -> list[Certificate]:
-    return search(session, viewer, Search(status="pending"))
+    """Certificates waiting for the viewer's sign-off: never the viewer's own (another decides on those)."""
+    return list(session.scalars(_filtered(viewer, Search(status="pending")).where(Certificate.user_id != viewer.id)
+                                .order_by(Certificate.requested_at.desc(), Certificate.id.desc()).limit(200)))
+
+
+def decided_by_others(certificate: Certificate, viewer: User) -> bool:
+    """The viewer's own certificate: another trainer or an admin signs it off, refuses, revokes or re-issues it."""
+    return certificate.user_id == viewer.id
 
 
 # -- bulk printing ----------------------------------------------------------------------------

@@ -222,7 +222,7 @@ def manage():
     waiting = service.pending(db.session, current_user)
     return render_template("certificates/manage.html", form=form, certificates=found, pending=waiting,
                            holders=service.holders(db.session, current_user, [c.user_id for c in waiting]),
-                           code=document.grouped_code)
+                           code=document.grouped_code, today=clock.today())
 
 
 def _visible_or_404(certificate_id: int) -> Certificate:
@@ -242,7 +242,7 @@ def _detail(certificate: Certificate, **forms):
     replacement = db.session.get(Certificate, certificate.replaced_by_id) if certificate.replaced_by_id else None
     return render_template(
         "certificates/detail.html", certificate=certificate, replacement=replacement,
-        holder=_holder(certificate),
+        holder=_holder(certificate), today=clock.today(), own=service.decided_by_others(certificate, current_user),
         code=document.grouped_code, format_date=document.format_date,
         approve_form=forms.get("approve_form") or DecideForm(),
         revoke_form=forms.get("revoke_form") or RevokeForm(formdata=None),

@@ -634,7 +634,7 @@ def export_reflections(fmt: str):
     if export is None:
         abort(404)
     body = reflections.export(reflections.mine(db.session, current_user.id), catalog_for_reader().courses, fmt)
-    response = Response(body, mimetype=export.mimetype)
+    response = Response(body, content_type=export.mimetype)  # it carries its charset already
     response.headers["Content-Disposition"] = f'attachment; filename="my-reflections.{export.extension}"'
     response.headers["Cache-Control"] = "no-store"
     return response

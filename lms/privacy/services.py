@@ -29,6 +29,7 @@ from lms.accounts.models import ROLE_NAMES, LoginAttempt, User
 from lms.admin import audit
 from lms.admin.models import AuditEntry
 from lms.certificates.models import Certificate
+from lms.certificates.services import REVOKED_AT_REQUEST
 from lms.coaching.models import CONTACT_FOLLOWED_UP, CONTACT_OPEN, CONTACT_WITHDRAWN, RunComment
 from lms.cohorts.models import Cohort, CohortMember
 from lms.core import settings
@@ -58,7 +59,6 @@ HIDDEN_COLUMNS = {("users", "password_hash"), ("users", "session_token"),
 #: A row someone merely acted on is not theirs (a trainer approved a trainee's certificate).
 ACTED_ON = {("certificates", "approved_by_id"), ("response_entries", "reviewer_id"),
             ("step_confirmations", "confirmed_by_id"), ("contact_requests", "followed_up_by_id")}
-REVOKED_AT_REQUEST = "revoked at the holder's request"
 
 
 @dataclass(frozen=True)

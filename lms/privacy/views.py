@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired
 
 from lms.accounts import services as accounts
 from lms.cohorts import services as cohorts
-from lms.core import clock, ratelimit, settings
+from lms.core import clock, i18n, ratelimit, settings
 from lms.core.extensions import db
 from lms.core.forms import ActionForm
 from lms.core.services import ServiceError
@@ -76,11 +76,14 @@ def delete():
         return render_template("privacy/data.html", form=form), 400
     db.session.commit()
     privacy.checkpoint(db.session)
-    logout_user()
-    session.clear()
+    # Said, and the next pages shown, in the language the person was using: their account held it.
+    language = i18n.current_language()
     message = gettext("Your account and your training records have been deleted.")
     if revoked:
         message += " " + ngettext("%(num)s certificate was revoked.", "%(num)s certificates were revoked.", revoked)
+    logout_user()
+    session.clear()
+    session[i18n.SESSION_KEY] = language
     flash(message, "success")
     return redirect(url_for("main.index"))
 
