@@ -154,6 +154,9 @@ def test_confirm_one_and_a_whole_cohort(client, session, users, loop):
     assert "Coaching loop: Shadowed shift" in _page(client, sheet_url)
     sheet = _page(client, f"{sheet_url}?step=coaching/shift")
     assert "Says it is ready" in sheet and "Not started the course" in sheet
+    join(session, cohort, loop["trainer"])  # a trainer in their own cohort cannot tick themselves
+    own = _page(client, f"{sheet_url}?step=coaching/shift")
+    assert f'value="{loop["trainer"].id}" disabled' in own and "(you: another trainer confirms your own step)" in own
     assert "not a step a trainer confirms" in _page(client, f"{sheet_url}?step=coaching/written")
     token = csrf_token(client, f"{sheet_url}?step=coaching/shift")
     done = client.post(sheet_url, data={"csrf_token": token, "step": "coaching/shift", "member": [

@@ -204,7 +204,7 @@ def _verify_json(result: service.Verification | None):
 # -- trainers and admins ------------------------------------------------------------------
 
 def _course_choices(blank: str) -> list[SelectChoice]:
-    courses = sorted((c for c in catalog().courses.values() if c.certificate), key=lambda c: c.title.lower())
+    courses = sorted((c for c in catalog_for_reader().courses.values() if c.certificate), key=lambda c: c.title.lower())
     return [SelectChoice("", blank), *(SelectChoice(c.id, c.title) for c in courses)]
 
 
