@@ -21,6 +21,7 @@ from .problems import Problems
 from .reading import (
     Ref,
     Unit,
+    check_review_dates,
     entries,
     guarded,
     hash_file,
@@ -259,7 +260,9 @@ class CourseReader:
     def _warn_overdue(
         self, rel: str, fields: Fields, reviewed: datetime.date | None, every: int | None, what: str,
     ) -> None:
-        """FORMAT.md 7.6: warn when a "course" or "step" is past its review date (only when told what today is)."""
+        """FORMAT.md 7.6: warn when a "course" or "step" is past its review date (only when told what today is),
+        or its dates cannot work (check_review_dates)."""
+        check_review_dates(fields, reviewed, self.today)
         due = review_due(reviewed, every)
         if self.today is not None and due is not None and due < self.today:
             about = {"due": due.isoformat(), "reviewed": reviewed, "every": every}

@@ -5,6 +5,7 @@ Symlinks are never followed and nothing outside the root is read.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import os
 import stat
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .course import Course
-from .frontmatter import Document, split_document
+from .frontmatter import Document, Fields, split_document
 from .links import LinkResolver
 from .messages import Message, _
 from .org import OrgVariables
@@ -170,3 +171,12 @@ def guarded(unit: Unit, rel: str, read: Callable[[], object]) -> object | None:
         unit.problems.error(rel, 0, _("internal error reading this file: {error_type}: {exc}",
                                       error_type=type(exc).__name__, exc=str(exc)))
     return None
+
+
+def check_review_dates(fields: Fields, reviewed: datetime.date | None, today: datetime.date | None) -> None:
+    """FORMAT.md 7.6 slips that no due date would show: a review interval set here with no date to count from
+    (the unit is then never due), and a review date after today (a typo, or the wrong year)."""
+    if reviewed is None and "review_every_months" in fields.data:
+        fields.problems.warning(fields.rel, fields.line("review_every_months"), _("'review_every_months' is set but 'reviewed' is not, so no review ever falls due; add the month it was last checked, like 'reviewed: 2026-11'"))  # noqa: E501
+    if today is not None and reviewed is not None and reviewed > today:
+        fields.problems.warning(fields.rel, fields.line("reviewed"), _("'reviewed' is {reviewed}, after today ({today}); write the month it was last checked", reviewed=reviewed.isoformat(), today=today.isoformat()))  # noqa: E501

@@ -18,7 +18,17 @@ from .html_lint import unsafe_html_warnings
 from .messages import _
 from .org import OrgVariables, org_text
 from .problems import Problems
-from .reading import Unit, entries, guarded, make_resolver, read_markdown, rel_path, top_folder, walk_assets
+from .reading import (
+    Unit,
+    check_review_dates,
+    entries,
+    guarded,
+    make_resolver,
+    read_markdown,
+    rel_path,
+    top_folder,
+    walk_assets,
+)
 from .render import unwrap_paragraph, without_links
 from .render_cache import CachedReading
 from .scenario import (
@@ -162,6 +172,7 @@ class ScenarioReader:
         skills = self._skills(fields, nodes)
         reviewed = fields.date("reviewed")
         every = fields.whole("review_every_months", _("months"), minimum=1)
+        check_review_dates(fields, reviewed, self.today)
         due = review_due(reviewed, every)
         if self.today is not None and due is not None and due < self.today:
             self.problems.warning(rel, fields.line("reviewed"), _("this scenario was due for review on {due} (reviewed {reviewed}, every {every} months); check it is still true, then update 'reviewed'", due=due.isoformat(), reviewed=reviewed, every=every))  # noqa: E501

@@ -310,6 +310,17 @@ def test_review_dates_and_inheritance(load):
     assert listening.steps[1].review_due == datetime.date(2024, 9, 15)
 
 
+def test_review_dates_that_could_never_fall_due_are_warnings(tree):
+    """An interval with no date to count from is never due; a date after today is a typo or the wrong year."""
+    files = course({"1-a.md": "---\nreview_every_months: 6\n---\nx\n",
+                    "2-b.md": "---\nreviewed: 2027-05\nreview_every_months: 6\n---\ny\n"})
+    files["scenarios/two-am.md"] = scenario_md("review_every_months: 12\n")
+    catalog = load_catalog(tree(files), today=datetime.date(2026, 12, 1))
+    find(catalog, "courses/listening/1-a.md", 2, "'review_every_months' is set but 'reviewed' is not", "warning")
+    find(catalog, "courses/listening/2-b.md", 2, "'reviewed' is 2027-05-01, after today (2026-12-01)", "warning")
+    find(catalog, "scenarios/two-am.md", 7, "'review_every_months' is set but 'reviewed' is not", "warning")
+
+
 def test_overdue_units_are_warned_about_only_when_today_is_given(tree):
     files = course({"1-a.md": "---\nreviewed: 2024-06-15\nreview_every_months: 3\n---\nx\n"})
     files["scenarios/two-am.md"] = scenario_md("reviewed: 2020-01-31\nreview_every_months: 1\n")
