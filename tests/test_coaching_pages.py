@@ -542,3 +542,17 @@ def test_comments_replies_and_notes_with_control_characters_are_refused_at_their
     with pytest.raises(ServiceError, match="Your note contains characters that cannot be shown."):
         coaching.confirm(session, loop["trainer"], loop["trainee"].id, loop["course"],
                          loop["course"].step("shift"), "Done\x1b[0m")
+
+
+def test_a_trainer_opening_their_own_response_to_review_is_told_why_not(client, session, users, loop):
+    trainer, course = loop["trainer"], loop["course"]
+    join(session, loop["cohort"], trainer)
+    with client.application.app_context():
+        step = course.step("written")
+        enrolment = progress.enrol(session, trainer.id, course)
+        own = responses.submit(session, enrolment, course, step, step.responses[0], "My own words.").entry
+        session.commit()
+    users.login(trainer)
+    page = client.get(f"/trainer/reviews/{own.id}", follow_redirects=True).get_data(as_text=True)
+    assert "You cannot review your own response: another trainer of your cohort marks it." in page
+    assert client.get("/trainer/reviews/999999").status_code == 404  # what does not exist stays a 404

@@ -157,6 +157,11 @@ def visible_response(session: DbSession, viewer: User, entry_id: int) -> Respons
     return entry
 
 
+def own_response(session: DbSession, viewer: User, entry_id: int) -> bool:
+    """Whether the response is the viewer's own (their review page is refused with a reason, not a 404)."""
+    return session.scalar(select(ResponseEntry.user_id).where(ResponseEntry.id == entry_id)) == viewer.id
+
+
 def response_version(entry: ResponseEntry) -> str:
     """The version of the response's words on the reviewer's page, sent back with the verdict (see `mark`)."""
     return responses.version_of(entry)

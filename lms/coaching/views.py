@@ -116,6 +116,9 @@ REVIEW_FORM = "review-verdict"  # where a refused mark is shown: the verdict sec
 def review(entry_id: int):
     entry = coaching.visible_response(db.session, current_user, entry_id)
     if entry is None:
+        if coaching.own_response(db.session, current_user, entry_id):  # a trainer in their own cohort
+            flash(gettext("You cannot review your own response: another trainer of your cohort marks it."), "info")
+            return redirect(url_for(".reviews"), code=303)
         abort(404)
     course = catalog_for_reader().course(entry.course_id)
     step = course.step(entry.step_id) if course else None
