@@ -108,6 +108,15 @@ def test_insight_leads_with_where_trainees_go_wrong(page, phone_page, browser, l
         assert "Change the subject" in wrong.inner_text() and "reach-out" not in wrong.inner_text()
         assert_accessible(tab, "insight")
         assert tab.evaluate("document.documentElement.scrollWidth") <= tab.viewport_size["width"]
+        if tab is phone_page:  # Welsh says more in the same place: it still reflows at 320 px (WCAG 1.4.10)
+            tab.set_viewport_size({"width": 320, "height": 740})
+            tab.goto("/language/cy")
+            tab.goto("/trainer/scenarios/late-post")
+            assert "dros linell goch" in tab.locator(".node-insight summary").first.inner_text()
+            assert tab.evaluate("document.documentElement.scrollWidth") <= 320, "Welsh insight scrolls sideways"
+            tab.goto("/language/en")
+            tab.set_viewport_size({"width": 360, "height": 740})
+            tab.goto("/trainer/scenarios/late-post")
         # Filter by cohort without any script: a plain GET form with labels.
         tab.get_by_label("Cohort").select_option(label="Night shift")
         tab.get_by_role("button", name="Show").click()
