@@ -282,3 +282,7 @@ def catalog_for_reader() -> Catalog:
     """The catalogue being served, in the language of this request where translated (FORMAT.md 8)."""
     return holder().catalog.localised(i18n.current_language())
 
+
+def course_titles_for_reader() -> dict[str, str]:
+    """Course id -> title in the reader's language where translated, in alphabetical order (choices in forms)."""
+    return {c.id: c.title for c in sorted(catalog_for_reader().courses.values(), key=lambda c: c.title.lower())}

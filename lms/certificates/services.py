@@ -169,11 +169,16 @@ def certificate_for(session: DbSession, enrolment_id: int) -> Certificate | None
 def lapsed_on(enrolment: Enrolment, course: Course) -> date | None:
     """The last day a certificate of this completion would be valid, when that day is already past (None
     otherwise): an old completion claimed late would be issued expired, so it is not issued at all."""
+    last_day = _valid_until(enrolment, course)
+    return last_day if last_day is not None and last_day < clock.today() else None
+
+
+def _valid_until(enrolment: Enrolment, course: Course) -> date | None:
+    """The last valid day of a certificate of this completion; None when it never expires (or is not one)."""
     spec = course.certificate
     if spec is None or not spec.valid_months or enrolment.completed_at is None:
         return None
-    last_day = add_months(clock.local_date(enrolment.completed_at), spec.valid_months)
-    return last_day if last_day < clock.today() else None
+    return add_months(clock.local_date(enrolment.completed_at), spec.valid_months)
 
 
 def draft(user: User, enrolment: Enrolment, course: Course, holder_name: str, branding: Branding) -> Certificate:
@@ -195,7 +200,7 @@ def draft(user: User, enrolment: Enrolment, course: Course, holder_name: str, br
         signatory=spec.signatory or branding.default_signatory,
         issuer_name=branding.charity_name, issuer_number=branding.charity_number,
         completed_on=completed_on,
-        valid_until=add_months(completed_on, spec.valid_months) if spec.valid_months else None,
+        valid_until=_valid_until(enrolment, course),
         requested_at=utcnow(),
     )
 
@@ -565,6 +570,7 @@ class Search:
     cohort_id: int | None = None
     date_from: date | None = None  # completion date, inclusive
     date_to: date | None = None
+    not_of: int | None = None  # leave out this person's own (a trainer's, on their sign-off list)
 
 
 def _filtered(viewer: User, criteria: Search) -> Select:
@@ -584,6 +590,8 @@ def _filtered(viewer: User, criteria: Search) -> Select:
         query = query.where(Certificate.completed_on >= criteria.date_from)
     if criteria.date_to:
         query = query.where(Certificate.completed_on <= criteria.date_to)
+    if criteria.not_of is not None:
+        query = query.where(Certificate.user_id != criteria.not_of)
     return query
 
 
@@ -602,8 +610,7 @@ def cohorts_of(session: DbSession, viewer: User) -> list[Cohort]:
 
 def pending(session: DbSession, viewer: User) -> list[Certificate]:
     """Certificates waiting for the viewer's sign-off: never the viewer's own (another decides on those)."""
-    return list(session.scalars(_filtered(viewer, Search(status="pending")).where(Certificate.user_id != viewer.id)
-                                .order_by(Certificate.requested_at.desc(), Certificate.id.desc()).limit(200)))
+    return search(session, viewer, Search(status="pending", not_of=viewer.id))
 
 
 def decided_by_others(certificate: Certificate, viewer: User) -> bool:

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from lms.accounts.models import User
-from lms.catalog.services import catalog_for_reader
+from lms.catalog.services import catalog_for_reader, course_titles_for_reader
 from lms.coaching import emails
 from lms.coaching import services as coaching
 from lms.coaching.forms import CommentForm, ConfirmForm, ContactForm, QueueFilterForm, ReplyForm, ReviewForm, ShareForm
@@ -69,10 +69,6 @@ def _cohort(cohort_id: int) -> Cohort:
     return cohort
 
 
-def _course_titles() -> dict[str, str]:
-    return {c.id: c.title for c in sorted(catalog_for_reader().courses.values(), key=lambda c: c.title.lower())}
-
-
 def _confirmation_step(course_id: str | None, step_id: str | None) -> tuple[Course, Step] | None:
     course = catalog_for_reader().course(course_id or "")
     step = course.step(step_id or "") if course else None
@@ -99,7 +95,7 @@ def reviews():
     form = QueueFilterForm(request.args)
     mine = cohorts.visible_cohorts(db.session, current_user)
     form.cohort.choices = options([("", gettext("All your cohorts"))] + [(str(c.id), c.name) for c in mine])
-    form.course.choices = options([("", gettext("All courses"))] + list(_course_titles().items()))
+    form.course.choices = options([("", gettext("All courses"))] + list(course_titles_for_reader().items()))
     form.validate()
     # A stale or hand-edited filter drops that filter only.
     cohort_id = int(form.cohort.data) if form.cohort.data and not form.cohort.errors else None

@@ -33,6 +33,7 @@ from lms.core import i18n
 from lms.core.db import DbSession
 from lms.core.pagination import page_bounds, requested_page
 from lms.core.sql import is_postgresql, unindexed
+from lms.learning.assessments import AssessmentState
 from lms.learning.models import (
     CONFIRMATION_CONFIRMED,
     RESPONSE_MEETS_STANDARD,
@@ -717,13 +718,10 @@ def _run_record(run: ScenarioRun, scenario: Scenario | None) -> RunRecord:
 
 
 def _out_of_attempts(course: Course | None, made: Sequence[AssessmentAttempt]) -> bool:
-    """Whether these attempts used up an assessment step's attempts without a pass (as learning.assessments says)."""
-    for step in course.steps if course else ():
-        if step.assessment and step.attempts is not None:
-            mine = [a for a in made if a.step_id == step.id]
-            if len(mine) >= step.attempts and not any(a.passed for a in mine):
-                return True
-    return False
+    """Whether these attempts (already read) used up an assessment step's attempts without a pass: the rule of
+    learning.assessments.AssessmentState, with no further query."""
+    return any(AssessmentState(tuple(a for a in made if a.step_id == step.id), step.attempts).out_of_attempts
+               for step in (course.steps if course else ()) if step.assessment)
 
 
 def _attempt_line(attempt: AssessmentAttempt, course: Course | None) -> AttemptLine:

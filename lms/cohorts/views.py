@@ -11,7 +11,7 @@ from flask_babel import force_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from lms.catalog.services import catalog, catalog_for_reader
+from lms.catalog.services import catalog, catalog_for_reader, course_titles_for_reader
 from lms.certificates.document import verify_url
 from lms.coaching import services as coaching
 from lms.cohorts import nudges, reports
@@ -59,11 +59,6 @@ def _cohort(cohort_id: int) -> Cohort:
     if cohort is None:
         abort(404)
     return cohort
-
-
-def _course_titles() -> dict[str, str]:
-    """The catalogue's course titles in the reader's language where translated, in alphabetical order."""
-    return {c.id: c.title for c in sorted(catalog_for_reader().courses.values(), key=lambda c: c.title.lower())}
 
 
 def _commit_or_flash(action: Callable[[], object], success: str, *, form_id: str | None = None) -> bool:
@@ -135,12 +130,11 @@ def _cohort_page(current: Cohort, token: str | None = None, emailed_to: str | No
     # itself from what was sent, and the invitation's email would reappear in its form and in the co-trainer
     # field (both named "email"), ready to send a second invitation or to be added as a trainer.
     course_form = course_form or AssignCourseForm(formdata=None)
-    titles = _course_titles()
-    course_form.course_id.choices = options(titles.items())
+    course_form.course_id.choices = options(course_titles_for_reader().items())
     return render_template(
         "trainer/cohort.html", cohort=current,
         members=cohorts.member_count(db.session, [current.id]).get(current.id, 0),
-        courses=cohorts.assigned_courses(db.session, current), titles=titles, catalogue=catalog_for_reader().courses,
+        courses=cohorts.assigned_courses(db.session, current), catalogue=catalog_for_reader().courses,
         invites=cohorts.invites(db.session, current), trainers=cohorts.trainers(db.session, current),
         invite_form=invite_form or InviteForm(formdata=None), course_form=course_form,
         trainer_form=trainer_form or CoTrainerForm(formdata=None),
@@ -209,7 +203,7 @@ def add_trainer(cohort_id: int):
 def assign_course(cohort_id: int):
     current = _cohort(cohort_id)
     form = AssignCourseForm()
-    form.course_id.choices = options(_course_titles().items())
+    form.course_id.choices = options(course_titles_for_reader().items())
     if form.validate_on_submit():
         told, ok = service_call(
             lambda: nudges.assign_and_announce(db.session, current_user, current, form.course_id.data,

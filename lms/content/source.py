@@ -55,17 +55,22 @@ def minutes_for_words(words: int) -> int:
     return max(1, round(words / 200))
 
 
+def _closest(word: str, options: Iterable[str]) -> str | None:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def suggest(word: str, options: Iterable[str]) -> Message | str:
     """"; did you mean 'x'?" when an option is close to word, else ""."""
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return _("; did you mean '{option}'?", option=close[0]) if close else ""
+    option = _closest(word, options)
+    return _("; did you mean '{option}'?", option=option) if option else ""
 
 
 def suggest_inline(word: str, options: Iterable[str]) -> Message | str:
     """" (did you mean 'x'?)" when an option is close to word, else "": for the middle of a sentence, where
     suggest's "; did you mean 'x'?" would be followed by more punctuation."""
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return _(" (did you mean '{option}'?)", option=close[0]) if close else ""
+    option = _closest(word, options)
+    return _(" (did you mean '{option}'?)", option=option) if option else ""
 
 
 def describe(value: object) -> Message | str:

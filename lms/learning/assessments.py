@@ -170,7 +170,7 @@ def state(session: DbSession, enrolment_id: int, step: Step) -> AssessmentState:
 
 def out_of_attempts(session: DbSession, enrolment: Enrolment, course: Course) -> list[Step]:
     """The course's assessment steps this enrolment has used every attempt at without passing."""
-    return [step for step in course.steps
+    return [step for step in course.steps  # a step with unlimited attempts is never read: it cannot run out
             if step.assessment and step.attempts is not None and state(session, enrolment.id, step).out_of_attempts]
 
 
