@@ -147,3 +147,17 @@ def test_step_numbers_count_the_required_steps_like_the_course_progress(app, cli
     # The optional glossary after the final assessment is not "Step 10 of 10" of a 9-step course.
     optional = client.get("/courses/peer-support-basics/steps/words-we-use?notes=continue").get_data(as_text=True)
     assert "Optional step: not counted in your progress" in optional and "of 10" not in optional
+
+
+def test_the_outline_names_a_step_s_kind_once(app, client, users):
+    """A role-play step titled "Role-play: ..." is not followed by "(role-play)"; one titled otherwise is."""
+    users.login(users.create())
+    page = client.get("/courses/moderating-with-care").get_data(as_text=True)
+    assert ">Role-play: a heated thread</span>" in page
+    item = re.search(r"Role-play: a heated thread</span>(.*?)</li>", page, re.S).group(1)
+    assert "(role-play)" not in item
+    item = re.search(r"Final assessment</span>(.*?)</li>", page, re.S).group(1)
+    assert "(assessment)" in item
+    page = client.get("/courses/night-shift-moderation").get_data(as_text=True)
+    item = re.search(r"Practice: a goodbye at 2am, again</span>(.*?)</li>", page, re.S).group(1)
+    assert "(role-play)" in item

@@ -59,3 +59,21 @@ def test_the_welsh_sample_shows_no_english_snippet_or_organisation_phrase():
         first_line = next(line for line in (ROOT / "_snippets" / f"{snippet}.md").read_text().splitlines() if line)
         assert re.sub(r"[*#|]", "", first_line).strip() not in welsh_text, snippet
     assert "yr arweinydd diogelu" in welsh_text and "0808 164 0123" in welsh_text
+
+
+def test_the_sample_courses_state_the_minutes_their_steps_add_up_to():
+    """'How the hours were counted' quotes the steps' total, in every language: a certificate's hours
+    are explained by it, so it must not drift when a step is added (it said 92 and 88 for 95)."""
+    import re
+
+    catalog = load_catalog(ROOT)
+    quoted = {"en": r"steps add up to (\d+) minutes", "cy": r"camau’n dod i (\d+) munud"}
+    checked = []
+    for course_md in sorted(ROOT.glob("courses/*/course*.md")):
+        course = catalog.course(course_md.parent.name)
+        language = "cy" if course_md.name == "course.cy.md" else "en"
+        words = " ".join(course_md.read_text(encoding="utf-8").split())
+        for figure in re.findall(quoted[language], words):
+            assert int(figure) == course.minutes, f"{course_md.relative_to(ROOT)} says {figure}, steps add up to {course.minutes}"
+            checked.append(course_md.name)
+    assert len(checked) >= 3  # both sample courses in English, the peer-support course in Welsh
