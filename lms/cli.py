@@ -138,17 +138,18 @@ def main() -> None:
               help=N_("With --paths: warn when a choice scored this or lower lies on a passing route."))
 @click.option("--org-file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help=N_("Use the organisation variables (ORG) and SUPPORT_CONTACTS of this TOML settings file, such as "
-                      "the site's config.toml, over org.yaml's (default: LMS_CONFIG_FILE's, if it is set)."))
+                      "the site's config.toml, over org.yaml's (default: the site's config file, if there is one)."))
 def check(directory: Path | None, today: datetime.datetime | None, paths: bool, worst_allowed: int,
           org_file: Path | None) -> None:
     """Validate a content folder (default: the configured one); exit 1 on errors."""
     from lms.content.check import run_check
-    from lms.core.config import ConfigError, configured_content_dir, site_org_for_check
+    from lms.core.config import ConfigError, configured_content_dir, configured_languages, site_org_for_check
 
     try:
         if directory is None:
             directory = configured_content_dir()
         org, contacts, source = site_org_for_check(org_file)
+        languages = configured_languages()
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from exc
     with _command_words() as (gettext, ngettext):
@@ -159,7 +160,7 @@ def check(directory: Path | None, today: datetime.datetime | None, paths: bool, 
                        % {"source": source})
         code = run_check(directory, echo=click.echo, today=today.date() if today else None,
                          paths=paths, worst_allowed=worst_allowed, org=org if source else None,
-                         support_contacts=contacts, gettext=gettext, ngettext=ngettext)
+                         support_contacts=contacts, served=languages, gettext=gettext, ngettext=ngettext)
     sys.exit(code)
 
 

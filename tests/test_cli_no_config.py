@@ -139,7 +139,7 @@ def test_check_paths_finds_the_planted_unsafe_route_and_runs_the_samples_in_seco
 ORG_COURSE = "---\ntitle: Calling {{ org.helpline }}\n---\nCall {{ org.helpline }}.\n\n{{ support.contacts }}\n"
 
 
-def test_check_uses_the_sites_org_only_when_asked(tmp_path):
+def test_check_uses_the_sites_org_when_the_site_has_a_config_file_or_one_is_named(tmp_path):
     content = tmp_path / "content" / "courses" / "calls"
     content.mkdir(parents=True)
     (content / "course.md").write_text("---\ntitle: Calls\nsummary: Calling for help.\n---\nWelcome.\n")
@@ -160,6 +160,14 @@ def test_check_uses_the_sites_org_only_when_asked(tmp_path):
     assert overridden.returncode == 1 and "'helpline' has no value" in overridden.stdout
     unset = _lms(tmp_path, "check", folder, LMS_CONFIG_FILE=str(tmp_path / "not-yet.toml"))
     assert unset.returncode == 1 and "Organisation details from" not in unset.stdout  # no file yet: org.yaml alone
+    # On a server the site's own config.toml, in its instance folder, is the one the app reads: so does the check.
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "config.toml").write_text(settings.read_text())
+    site = _lms(tmp_path, "check", folder, LMS_INSTANCE_PATH=str(instance))
+    assert site.returncode == 0, site.stdout
+    assert site.stdout.splitlines()[0] == (f"Organisation details from {instance / 'config.toml'}, "
+                                           "over the content's org.yaml.")
 
     settings.write_text('[ORG]\n"Helpline" = 3\n')
     bad = _lms(tmp_path, "check", folder, "--org-file", str(settings))

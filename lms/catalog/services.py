@@ -135,7 +135,7 @@ class CatalogHolder:
     def __init__(self, root: Path, auto_reload: bool, org: Callable[[], Mapping[str, str]] = dict,
                  support_contacts: Sequence[Mapping[str, str]] = (),
                  support_contacts_by_language: Mapping[str, Sequence[Mapping[str, str]]] | None = None,
-                 language: str | None = None,
+                 language: str | None = None, served: Sequence[str] = (),
                  shared_generation: Callable[[], int | None] = lambda: None,
                  cache: DiskUnitCache | None = None) -> None:
         self.root = root
@@ -144,6 +144,7 @@ class CatalogHolder:
         #: The contacts as a translation into each language shows them, and the originals' language.
         self.support_contacts_by_language = support_contacts_by_language
         self.language = language
+        self.served = tuple(served)  # the site's languages: a translation into another is a warning
         #: Reads the generation `lms reload` moves (in the database, shared by every server).
         self.shared_generation = shared_generation
         self.auto_reload = auto_reload
@@ -181,7 +182,7 @@ class CatalogHolder:
             fingerprint = _fingerprint(self.root) if self.auto_reload else None
             fresh = load_catalog(self.root, org=self.org(), support_contacts=self.support_contacts, cache=self.cache,
                                  support_contacts_by_language=self.support_contacts_by_language,
-                                 language=self.language)
+                                 language=self.language, served=self.served)
             catalog, kept = merge(self._catalog, fresh,
                                   self.last_good.recall if self.last_good is not None else lambda kind, unit_id: None)
             if self.last_good is not None:
@@ -251,7 +252,7 @@ def init_app(app: Flask) -> None:
         org=_site_org(app),
         support_contacts=contacts.get(original, app.config["SUPPORT_CONTACTS"]),
         support_contacts_by_language=contacts,
-        language=original,
+        language=original, served=languages,
         shared_generation=lambda: read_generation(engine),
         cache=DiskUnitCache(Path(app.config["RENDER_CACHE_DIR"] or Path(app.instance_path) / "render-cache"),
                             app.config["SECRET_KEY"] or "") if app.config["RENDER_CACHE"] else None,

@@ -16,7 +16,7 @@ from .problems import Problem, sort_key
 def run_check(
     root: Path, echo: Callable[[str], object] = print, *, summary: bool = True, today: datetime.date | None = None,
     paths: bool = False, worst_allowed: int = -2, org: Mapping[str, str] | None = None,
-    support_contacts: Sequence[Mapping[str, str]] | None = None,
+    support_contacts: Sequence[Mapping[str, str]] | None = None, served: Sequence[str] | None = None,
     gettext: Gettext | None = None, ngettext: Ngettext | None = None,
 ) -> int:
     """Print one 'path:line: severity: message' line per problem; 1 if any is an error.
@@ -26,8 +26,10 @@ def run_check(
 
     today: the date review dates are checked against (FORMAT.md 7.6); the real date when None.
     org, support_contacts: the site's values (7.5), overriding org.yaml; None checks with org.yaml alone.
+    served: the site's languages; a translation into another is a warning.
     """
-    catalog = load_catalog(Path(root), today=today or datetime.date.today(), org=org, support_contacts=support_contacts)
+    catalog = load_catalog(Path(root), today=today or datetime.date.today(), org=org, support_contacts=support_contacts,
+                           served=served)
     problems = list(catalog.problems)
     samples = catalog.org_still_samples(org)
     if samples:

@@ -9,6 +9,7 @@ and nothing outside the root is read.
 from __future__ import annotations
 
 import datetime
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -203,6 +204,33 @@ def _note_untranslated_org(org: OrgVariables, general: Problems, root: Path) -> 
                          untranslated_note(language, names, exists=(root / f"org.{language}.yaml").is_file()))
 
 
+def _report_unserved_languages(root: Path, served: Sequence[str], general: Problems) -> None:
+    """A warning at each translation (NAME.LANG.md, org.LANG.yaml) into a language the site does not serve:
+    no one is ever shown it. 'cym' and 'cy-gb' for Welsh are the usual slips; the site serves 'cy'."""
+    codes = [code.lower() for code in served]
+    for folder, dirs, files in os.walk(root):  # symlinks are not followed, as everywhere in loading
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith("org.") and name.endswith(".yaml") and name.count(".") == 2:
+                language, fixed = name[4:-5], "org.{code}.yaml"
+            elif (translation := split_translation(name)) is not None:
+                language, fixed = translation[1], translation[0][:-3] + ".{code}.md"
+            else:
+                continue
+            if language.lower() in codes:
+                continue
+            rel = (Path(folder) / name).relative_to(root).as_posix()
+            close = next((code for code in codes if language.lower().startswith(code)), None)
+            if close is not None:
+                general.warning(rel, 0, _("'{language}' is not one of the site's languages ({languages}), so no one "
+                                          "is shown this file; for '{code}', name it {name}", language=language,
+                                          languages=", ".join(codes), code=close, name=fixed.format(code=close)))
+            else:
+                general.warning(rel, 0, _("'{language}' is not one of the site's languages ({languages}), so no one "
+                                          "is shown this file; name it for one of them, or add '{language}' to the "
+                                          "site's LANGUAGES setting", language=language, languages=", ".join(codes)))
+
+
 def _report_empty_org(org: OrgVariables, general: Problems) -> None:
     """An error at the line of each empty value the content uses, in the file it comes from (org.yaml or
     org.LANG.yaml), once per value: each use is an error of its own too (OrgVariables), which leaves its unit out."""
@@ -227,7 +255,7 @@ def load_catalog(
     org: Mapping[str, str] | None = None, support_contacts: Sequence[Mapping[str, str]] | None = None,
     today: datetime.date | None = None, cache: UnitCache | None = None,
     support_contacts_by_language: Mapping[str, Sequence[Mapping[str, str]]] | None = None,
-    language: str | None = None,
+    language: str | None = None, served: Sequence[str] | None = None,
 ) -> Catalog:
     """Read every course and scenario under root; never raises for bad content.
 
@@ -243,6 +271,7 @@ def load_catalog(
     language: the language the originals are written in (the site's CONTENT_LANGUAGE), for the
     words Markdown adds (footnote links) and to mark an original snippet shown in a translation.
     Snippets (_snippets/NAME.md) are checked once each, included or not.
+    served: the site's languages (LANGUAGES); when given, a translation into any other is a warning.
     cache: where read courses and scenarios are kept between loads (render_cache.py);
     a unit whose files, settings and renderer are unchanged is not read again.
     """
@@ -270,6 +299,8 @@ def load_catalog(
     _check_references(courses, scenarios)
     _note_untranslated_org(org_vars, general, root)
     _report_empty_org(org_vars, general)
+    if served:
+        _report_unserved_languages(root, served, general)
     problems = list(general.items)
     for unit in (*scenarios.values(), *courses.values()):
         problems.extend(unit.problems.items)

@@ -383,7 +383,9 @@ def org_problems(values: object) -> list[Message]:
 def parse_org_lines(text: str) -> tuple[dict[str, str], list[Message]]:
     """`name = value` lines (as the admin settings page shows them) as a mapping, and what is wrong.
 
-    A value is the text after the first '=', as written (spaces around it removed); an empty one is refused.
+    A value is the text after the first '=', as written (spaces around it removed), except that one pair of
+    quotes around the whole of it is taken off, as org.yaml and config.toml do (`name = "Harbour Lines"`
+    reads `Harbour Lines`); an empty one is refused.
     """
     values: dict[str, str] = {}
     problems: list[Message] = []
@@ -400,7 +402,7 @@ def parse_org_lines(text: str) -> tuple[dict[str, str], list[Message]]:
         elif not NAME_RE.fullmatch(name):  # said here with its line; org_problems would say it without one
             problems.append(_("line {number}: '{name}' is not a valid variable name; use lowercase letters, digits "
                               "and _, starting with a letter", number=number, name=name))
-        elif not value.strip():  # the same: said here with its line
+        elif not (value := _unquoted(value.strip())).strip():  # the same: said here with its line
             problems.append(_("line {number}: '{name}' has no value; write it after the '=', or remove the line to "
                               "keep the content's own (org.yaml)", number=number, name=name))
         else:
@@ -409,6 +411,20 @@ def parse_org_lines(text: str) -> tuple[dict[str, str], list[Message]]:
     return values, problems
 
 
+def _quoted_whole(value: str) -> bool:
+    return len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'"
+
+
+def _unquoted(value: str) -> str:
+    """The value without one pair of quotes around the whole of it."""
+    return value[1:-1] if _quoted_whole(value) else value
+
+
 def org_lines(values: Mapping[str, str]) -> str:
-    """The inverse of parse_org_lines: one `name = value` per line, sorted by name."""
-    return "\n".join(f"{name} = {values[name]}" for name in sorted(values))
+    """The inverse of parse_org_lines: one `name = value` per line, sorted by name. A value that is itself
+    in quotes gets one more pair, which parse_org_lines takes off again."""
+    lines = []
+    for name in sorted(values):
+        value = values[name]
+        lines.append(f'{name} = "{value}"' if _quoted_whole(value) else f"{name} = {value}")
+    return "\n".join(lines)

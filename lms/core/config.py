@@ -177,11 +177,16 @@ def load(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     validate(app)
 
 
+def site_config_file() -> str:
+    """The config file `load` reads: LMS_CONFIG_FILE, else config.toml in the instance folder (it may not exist)."""
+    instance = os.environ.get("LMS_INSTANCE_PATH") or default_instance_path()
+    return os.environ.get("LMS_CONFIG_FILE") or os.path.join(instance, "config.toml")
+
+
 def _configured(name: str) -> Any:
     """A setting from the config file and the environment (LMS_<name>), as `load` reads them, without
     building the app or needing a secret key; None when neither sets it."""
-    instance = os.environ.get("LMS_INSTANCE_PATH") or default_instance_path()
-    config_file = os.environ.get("LMS_CONFIG_FILE") or os.path.join(instance, "config.toml")
+    config_file = site_config_file()
     value: Any = None
     if os.path.exists(config_file):
         try:
@@ -207,16 +212,23 @@ def configured_content_dir() -> Path:
     return Path(str(value)) if value else (PROJECT_ROOT or Path.cwd())
 
 
+def configured_languages() -> list[str]:
+    """The site's languages (LANGUAGES) from the same sources as `load`, without Flask; ConfigError if unreadable."""
+    from lms.core.languages import parse_languages
+
+    return parse_languages(_configured("LANGUAGES") or Defaults.LANGUAGES)
+
+
 def command_language() -> str:
     """The language of a content command's output, as lms.core.i18n.cli_language picks it, without Flask.
 
     `lms check` must start at once and work unconfigured: it loads the app's translations only when this
     is not English. A configuration it cannot read means English.
     """
-    from lms.core.languages import parse_languages, terminal_language
+    from lms.core.languages import terminal_language
 
     try:
-        languages = parse_languages(_configured("LANGUAGES") or Defaults.LANGUAGES)
+        languages = configured_languages()
         default = str(_configured("DEFAULT_LANGUAGE") or Defaults.DEFAULT_LANGUAGE).strip().lower()
     except ConfigError:
         return "en"
@@ -226,21 +238,21 @@ def command_language() -> str:
 def site_org_for_check(org_file: Path | None = None) -> tuple[dict[str, str], list[dict[str, str]] | None, str]:
     """The site's ORG values and SUPPORT_CONTACTS for `lms check`, and where they came from ("" for nowhere).
 
-    `lms check` needs no configuration: by default it checks the content with org.yaml's
-    defaults alone. Given `org_file` (a TOML file with an `ORG` table and optionally a
-    `SUPPORT_CONTACTS` list, such as the site's config.toml), or when LMS_CONFIG_FILE names
-    one, it uses the site's values too, as the app would; LMS_ORG and LMS_SUPPORT_CONTACTS
-    (JSON) override them, as they do the app's. Values an admin saved on the settings page
-    live in the database and are not read here.
+    `lms check` needs no configuration: with none, it checks the content with org.yaml's
+    defaults alone. It reads `org_file` (a TOML file with an `ORG` table and optionally a
+    `SUPPORT_CONTACTS` list), or else the site's config file when there is one (the file the
+    app reads: LMS_CONFIG_FILE, or config.toml in the instance folder), so that on a server it
+    checks what trainees will see; LMS_ORG and LMS_SUPPORT_CONTACTS (JSON) override them, as they
+    do the app's. Values an admin saved on the settings page live in the database and are not read here.
     """
     from lms.content.org import org_problems  # pure: no Flask
 
-    path = org_file or (Path(os.environ["LMS_CONFIG_FILE"]) if os.environ.get("LMS_CONFIG_FILE") else None)
+    path: Path | None = org_file or Path(site_config_file())
     data: dict[str, Any] = {}
     sources = []
     if path is not None:
         if org_file is None and not path.is_file():
-            path = None  # LMS_CONFIG_FILE names no file yet: nothing to read, as for the app
+            path = None  # the site has no config file (yet): nothing to read, as for the app
         else:
             try:
                 with open(path, "rb") as handle:

@@ -13,7 +13,7 @@ import pytest
 
 from lms.content import load_catalog
 from lms.content.check import run_check
-from lms.content.org import org_problems, parse_org_lines, read_org_yaml
+from lms.content.org import org_lines, org_problems, parse_org_lines, read_org_yaml
 from lms.content.problems import Problems
 
 from .conftest import course, find
@@ -160,6 +160,21 @@ def test_the_admin_settings_refuse_an_empty_value_with_its_line() -> None:
         "line 4: 'rota_end' has no value; write it after the '=', or remove the line to keep the content's own "
         "(org.yaml)",
     ]
+
+
+def test_the_admin_settings_take_off_quotes_around_a_whole_value_as_org_yaml_does(tmp_path: Path) -> None:
+    """`name = "Harbour Lines"` (written as in config.toml) reads as org.yaml's `name: "Harbour Lines"` does."""
+    values, problems = parse_org_lines('name = "Harbour Lines"\nlead = \'Sam\'\nmotto = "Be kind" always\n'
+                                       'phone = ""\n')
+    assert values == {"name": "Harbour Lines", "lead": "Sam", "motto": '"Be kind" always'}
+    assert [str(p) for p in problems] == [
+        "line 4: 'phone' has no value; write it after the '=', or remove the line to keep the content's own "
+        "(org.yaml)"]
+    (tmp_path / "org.yaml").write_text('name: "Harbour Lines"\nlead: \'Sam\'\n')
+    assert read_org_yaml(tmp_path, Problems()).values == {"name": "Harbour Lines", "lead": "Sam"}
+    # What the settings page shows again reads back the same, a value in quotes of its own included.
+    kept = {"name": "Harbour Lines", "quote": '"Be kind"', "mark": "'"}
+    assert parse_org_lines(org_lines(kept)) == (kept, [])
 
 
 def test_the_org_setting_refuses_an_empty_value() -> None:

@@ -239,6 +239,26 @@ def test_a_translation_of_a_missing_original_is_a_warning(load: Callable[[dict[s
     assert "listening" in catalog.courses
 
 
+def test_a_translation_into_a_language_the_site_does_not_serve_is_a_warning(
+    tree: Callable[[dict[str, str | bytes]], Path],
+) -> None:
+    """'cym' and 'cy-gb' are accepted as file names, but a site serving 'en' and 'cy' never shows them."""
+    files = course({"01-feelings.md": STEP, "01-feelings.cym.md": STEP_CY, "01-feelings.fr.md": STEP_CY,
+                    "01-feelings.cy.md": STEP_CY})
+    root = tree({**files, "org.yaml": "helpline: Harbour\n", "org.cy-gb.yaml": "helpline: Harbwr\n"})
+    catalog = load_catalog(root, served=["en", "cy"])
+    find(catalog, "courses/listening/01-feelings.cym.md", 0,
+         "'cym' is not one of the site's languages (en, cy), so no one is shown this file; "
+         "for 'cy', name it 01-feelings.cy.md", severity="warning")
+    find(catalog, "org.cy-gb.yaml", 0, "for 'cy', name it org.cy.yaml", severity="warning")
+    find(catalog, "courses/listening/01-feelings.fr.md", 0,
+         "name it for one of them, or add 'fr' to the site's LANGUAGES setting", severity="warning")
+    assert not [p for p in catalog.problems if p.path.endswith(".cy.md") and "site's languages" in p.message]
+    assert "listening" in catalog.courses
+    # Without the site's languages (a bare load), nothing is said: the loader cannot know them.
+    assert not [p for p in load_catalog(root).problems if "site's languages" in p.message]
+
+
 def test_course_and_module_translations_keep_their_keys(load: Callable[[dict[str, str | bytes]], Catalog]) -> None:
     catalog = load(course({
         "01-feelings.md": STEP, "course.cy.md": "---\ntitle: Gwrando\npass_mark: 50\n---\nCroeso.\n",
