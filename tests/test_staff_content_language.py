@@ -7,6 +7,7 @@ The CSV exports stay in the originals' words.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -52,6 +53,17 @@ def test_a_welsh_trainer_sees_welsh_titles_and_english_ones_marked_as_english(ap
     assert 'lang="cy">Edefyn tanllyd</a>' in listing and 'lang="en">A goodbye at 2am</a>' in listing
     insight = client.get("/trainer/scenarios/heated-thread").get_data(as_text=True)
     assert '<span lang="cy">Edefyn tanllyd</span>' in insight.split("<h1>", 1)[1].split("</h1>", 1)[0]
+
+    # The choices of a course in forms say their language too: the progress filter, the cohort's assignment,
+    # the review queue's filter, the certificate search; and the invitation's language names its own.
+    assert '<option lang="en" value="moderating-with-care">Moderating with care</option>' in progress
+    assert '<option lang="cy" value="peer-support-basics">Hanfodion cymorth gan gymheiriaid</option>' in progress
+    assert '<option lang="en" value="night-shift-moderation">' in page
+    assert re.search(r'<option lang="en"( selected)? value="en">English</option>', page)
+    assert re.search(r'<option lang="cy"( selected)? value="cy">Cymraeg</option>', page)
+    assert '<option lang="en" value="moderating-with-care">' in client.get("/trainer/reviews").get_data(as_text=True)
+    assert '<option lang="en" value="moderating-with-care">' in client.get("/certificates/manage").get_data(
+        as_text=True)
 
     # Data for spreadsheets keeps the originals' titles.
     export = client.get(f"{base}/progress.csv").get_data(as_text=True)

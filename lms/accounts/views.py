@@ -41,6 +41,7 @@ from lms.core import i18n, ratelimit, settings
 from lms.core.access import public
 from lms.core.db import write_transaction
 from lms.core.extensions import db
+from lms.core.forms import options
 from lms.core.notices import notify
 from lms.core.services import ServiceError
 
@@ -221,7 +222,7 @@ def register():
     if invite_only and invite is None and request.method == "GET":
         return render_template("auth/invite_only.html"), 403
     cohort = cohorts.cohort_of_invite(db.session, form.invite.data) if invite and not problem else None
-    form.language.choices = i18n.language_choices()
+    form.language.choices = options(i18n.language_options())
     if request.method == "GET":
         form.language.data = i18n.current_language()
     if form.validate_on_submit():

@@ -284,6 +284,8 @@ def catalog_for_reader() -> Catalog:
     return holder().catalog.localised(i18n.current_language())
 
 
-def course_titles_for_reader() -> dict[str, str]:
-    """Course id -> title in the reader's language where translated, in alphabetical order (choices in forms)."""
-    return {c.id: c.title for c in sorted(catalog_for_reader().courses.values(), key=lambda c: c.title.lower())}
+def course_titles_for_reader(with_certificate: bool = False) -> list[tuple[str, str, str]]:
+    """(course id, title, the title's language) in the reader's language where translated, in alphabetical order:
+    the choices of a course in forms (lms.core.forms.options). with_certificate: only courses that lead to one."""
+    courses = (c for c in catalog_for_reader().courses.values() if c.certificate or not with_certificate)
+    return [(c.id, c.title, i18n.content_language(c, "title")) for c in sorted(courses, key=lambda c: c.title.lower())]

@@ -22,7 +22,7 @@ from flask_babel import force_locale, gettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from lms.catalog.services import catalog, catalog_for_reader
+from lms.catalog.services import catalog, catalog_for_reader, course_titles_for_reader
 from lms.certificates import document
 from lms.certificates import services as service
 from lms.certificates.forms import (
@@ -39,6 +39,7 @@ from lms.certificates.throttle import check_verify_limit
 from lms.core import clock, i18n
 from lms.core.access import public, role_required
 from lms.core.db import db
+from lms.core.forms import options
 from lms.core.notices import notify
 from lms.core.services import ServiceError
 from lms.core.web import Confirmation, ask_to_confirm, confirmed
@@ -204,8 +205,7 @@ def _verify_json(result: service.Verification | None):
 # -- trainers and admins ------------------------------------------------------------------
 
 def _course_choices(blank: str) -> list[SelectChoice]:
-    courses = sorted((c for c in catalog_for_reader().courses.values() if c.certificate), key=lambda c: c.title.lower())
-    return [SelectChoice("", blank), *(SelectChoice(c.id, c.title) for c in courses)]
+    return options([("", blank), *course_titles_for_reader(with_certificate=True)])
 
 
 @bp.route("/certificates/manage")

@@ -20,7 +20,7 @@ from lms.coaching.forms import CommentForm, ConfirmForm, ContactForm, QueueFilte
 from lms.cohorts import services as cohorts
 from lms.cohorts.models import Cohort
 from lms.content import Course, Step
-from lms.core import clock, templating
+from lms.core import clock, i18n, templating
 from lms.core.access import role_required
 from lms.core.db import db
 from lms.core.forms import ActionForm, options
@@ -95,7 +95,7 @@ def reviews():
     form = QueueFilterForm(request.args)
     mine = cohorts.visible_cohorts(db.session, current_user)
     form.cohort.choices = options([("", gettext("All your cohorts"))] + [(str(c.id), c.name) for c in mine])
-    form.course.choices = options([("", gettext("All courses"))] + list(course_titles_for_reader().items()))
+    form.course.choices = options([("", gettext("All courses")), *course_titles_for_reader()])
     form.validate()
     # A stale or hand-edited filter drops that filter only.
     cohort_id = int(form.cohort.data) if form.cohort.data and not form.cohort.errors else None
@@ -313,7 +313,7 @@ def confirm_cohort(cohort_id: int):
     """Bulk-confirm a step for a whole cohort after a live session: choose the step, tick who was there."""
     cohort = _cohort(cohort_id)
     assigned = [catalog_for_reader().course(a.course_id) for a in cohorts.assigned_courses(db.session, cohort)]
-    choices = [(f"{c.id}/{s.id}", f"{c.title}: {s.title}")
+    choices = [(f"{c.id}/{s.id}", f"{c.title}: {s.title}", i18n.content_language(s, "title"))
                for c in assigned if c for s in coaching.confirmation_steps(c)]
     source = request.form if request.method == "POST" else request.args
     chosen = source.get("step", "")

@@ -81,7 +81,7 @@ class InviteForm(FlaskForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.language.choices = i18n.language_choices()
+        self.language.choices = options(i18n.language_options())
         if not self.language.data or self.language.data == "None":  # a SelectField coerces a missing value to "None"
             self.language.data = i18n.default_language()
 

@@ -130,7 +130,7 @@ def _cohort_page(current: Cohort, token: str | None = None, emailed_to: str | No
     # itself from what was sent, and the invitation's email would reappear in its form and in the co-trainer
     # field (both named "email"), ready to send a second invitation or to be added as a trainer.
     course_form = course_form or AssignCourseForm(formdata=None)
-    course_form.course_id.choices = options(course_titles_for_reader().items())
+    course_form.course_id.choices = options(course_titles_for_reader())
     return render_template(
         "trainer/cohort.html", cohort=current,
         members=cohorts.member_count(db.session, [current.id]).get(current.id, 0),
@@ -203,7 +203,7 @@ def add_trainer(cohort_id: int):
 def assign_course(cohort_id: int):
     current = _cohort(cohort_id)
     form = AssignCourseForm()
-    form.course_id.choices = options(course_titles_for_reader().items())
+    form.course_id.choices = options(course_titles_for_reader())
     if form.validate_on_submit():
         told, ok = service_call(
             lambda: nudges.assign_and_announce(db.session, current_user, current, form.course_id.data,
@@ -316,7 +316,8 @@ def remove_member(cohort_id: int, user_id: int):
 def _progress_query(current: Cohort) -> tuple[ProgressFilterForm, reports.Query, tuple[reports.Column, ...]]:
     form = ProgressFilterForm(request.args)
     columns = reports.columns_for(db.session, current, catalog_for_reader())
-    form.course.choices = options([("", gettext("All assigned courses"))] + [(c.course_id, c.title) for c in columns])
+    form.course.choices = options([("", gettext("All assigned courses"))]
+                                  + [(c.course_id, c.title, c.lang) for c in columns])
     form.validate()
     # A bad value in one filter (a stale link, a hand-edited URL) drops that filter only.
     data = {name: field.data for name, field in form._fields.items() if not field.errors}

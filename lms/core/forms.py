@@ -26,8 +26,10 @@ def too_long(limit: int) -> LazyString:
 
 
 def options(pairs) -> list[SelectChoice]:
-    """Choices for a select or radio field from (value, label) pairs."""
-    return [SelectChoice(value, label) for value, label in pairs]
+    """Choices for a select or radio field from (value, label) pairs, or (value, label, lang) triples for labels
+    that are content (a course's title), so that an option in another language says which (WCAG 3.1.2)."""
+    return [SelectChoice(value, label, render_kw={"lang": rest[0]} if rest and rest[0] else {})
+            for value, label, *rest in pairs]
 
 
 class ActionForm(FlaskForm):

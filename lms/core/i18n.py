@@ -155,6 +155,11 @@ def language_choices() -> list[tuple[str, str]]:
     return [(code, language_name(code)) for code in site_languages()]
 
 
+def language_options() -> list[tuple[str, str, str]]:
+    """language_choices as the choices of a form's field, each name marked as written in its own language."""
+    return [(code, name, code) for code, name in language_choices()]
+
+
 #: The one way a date is written on every page, in every language: "3 March 2026", "3 Mawrth 2026".
 #: A pattern, not Babel's "long" format, which is "March 3, 2026" in plain English.
 DATE_PATTERN = "d MMMM y"
