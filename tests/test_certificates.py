@@ -648,6 +648,14 @@ def test_reissue_with_a_corrected_name(app, session, users, client):
     assert grouped_code(new_row.code) not in verify and new_row.code not in verify and "Jane Example" not in verify
     as_json = client.get(f"/verify/{old.code}.json").get_data(as_text=True)
     assert grouped_code(new_row.code) not in as_json and "Jane Example" not in as_json
+    assert "Ask the holder for the current one." in verify
+    # Once the newest copy is revoked too, the old code no longer sends anyone to ask for a current one.
+    url = f"/certificates/manage/{new_row.id}"
+    client.post(f"{url}/revoke", data={"csrf_token": csrf_token(client, url), "reason": "Issued in error",
+                                       "confirmed": "yes"})
+    verify = client.get(f"/verify/{old.code}").get_data(as_text=True)
+    assert "which has since been revoked." in verify and "Ask the holder" not in verify
+    assert "which has since been revoked." in client.get(f"/verify/{old.code}.json").get_data(as_text=True)
 
 
 def _field_error(html: str, field_id: str) -> str:

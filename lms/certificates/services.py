@@ -447,24 +447,44 @@ def verify(session: DbSession, raw_code: str, today: date, language: str | None 
         certificate_title=wording["certificate_title"], issued_on=clock.local_date(cert.issued_at),
         valid_until=cert.valid_until, languages=tuple(cert.language_list),
         issuer_name=cert.issuer_name, issuer_number=cert.issuer_number,
-        revoked_reason=_reason_shown(cert) if state == "revoked" else None,
+        revoked_reason=_reason_shown(session, cert, today) if state == "revoked" else None,
         completed_on=cert.completed_on, hours=cert.hours,
     )
 
 
-def _reason_shown(cert: Certificate) -> str | None:
+def _reason_shown(session: DbSession, cert: Certificate, today: date) -> str | None:
     """The revocation reason; a re-issue's own note in the reader's language (a trainer's words as written).
 
     A replaced certificate does not name its replacement: anyone holding the old copy would find the new
-    one, and with it a changed name the holder may not want tied to the old one.
+    one, and with it a changed name the holder may not want tied to the old one. It does say when the newest
+    copy is no longer valid either, so that nobody is sent to ask for a current one that does not exist.
     """
     reason = cert.revoked_reason
     if reason == REVOKED_AT_REQUEST:
         return gettext("Revoked at the holder’s request.")
     if reason and cert.replaced_by_id and reason.startswith(REPLACED_PREFIX):
+        newest = _newest_copy(session, cert)
+        if newest.state_on(today) == "revoked":
+            return gettext("Replaced by a newer certificate (a correction, such as the name), which has since been "
+                           "revoked.")
+        if newest.state_on(today) == "expired":
+            return gettext("Replaced by a newer certificate (a correction, such as the name), which has since "
+                           "expired.")
         return gettext("Replaced by a newer certificate (a correction, such as the name). Ask the holder for the "
                        "current one.")
     return reason
+
+
+def _newest_copy(session: DbSession, cert: Certificate) -> Certificate:
+    """The last of a certificate's corrected copies (each re-issue replaces the one before)."""
+    seen = {cert.id}
+    while cert.replaced_by_id is not None and cert.replaced_by_id not in seen:
+        following = session.get(Certificate, cert.replaced_by_id)
+        if following is None:
+            break
+        seen.add(following.id)
+        cert = following
+    return cert
 
 
 # -- trainees ---------------------------------------------------------------------------
