@@ -9,7 +9,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 
 import click
@@ -117,7 +116,7 @@ def test_check_without_a_folder_uses_the_configured_content(tmp_path):
     assert "Traceback" not in result.stderr
 
 
-def test_check_paths_finds_the_planted_unsafe_route_and_runs_the_samples_in_seconds(tmp_path):
+def test_check_paths_finds_the_planted_unsafe_route_and_runs_over_the_samples(tmp_path):
     """Issue 13's "Done when": `lms check --paths` finds the planted unsafe passing route, as a CI step would run it."""
     result = _lms(tmp_path, "check", str(CONTENT / "unsafe-route"), "--paths", "--today", "2025-01-01")
     assert result.returncode == 0, result.stderr  # warnings, not errors: the content still loads
@@ -126,13 +125,9 @@ def test_check_paths_finds_the_planted_unsafe_route_and_runs_the_samples_in_seco
     assert "scenarios/unsafe.md: routes 5, passing 2, best score 7, worst score -3" in result.stdout
     assert "always taking the first listed choice passes" in result.stdout
 
-    started = time.monotonic()
     samples = _lms(tmp_path, "check", str(ROOT), "--paths")  # every sample course and scenario, every route
-    elapsed = time.monotonic() - started
     assert samples.returncode == 0, samples.stdout
-    assert "scenarios/veiled-goodbye.md: routes" in samples.stdout
-    # About a second of CPU on a laptop; generous here, as the test machine may be busy.
-    assert elapsed < 30, f"lms check --paths took {elapsed:.1f}s on the sample content"
+    assert "scenarios/veiled-goodbye.md: routes" in samples.stdout  # (its time: bench/cli_startup.py)
     assert list(tmp_path.iterdir()) == []
 
 

@@ -72,7 +72,7 @@ def test_the_switch_on_a_page_shown_after_a_refused_form_goes_back_to_a_page_tha
 
 def test_registration_asks_for_the_language_and_records_it(client, session):
     page = client.get("/register").get_data(as_text=True)
-    assert re.search(r'<select[^>]* name="language"', page) and '<option value="cy">Cymraeg</option>' in page
+    assert re.search(r'<select[^>]* name="language"', page) and '<option lang="cy" value="cy">Cymraeg</option>' in page
     response = client.post("/register", data={
         "display_name": "Cerys", "email": "cerys@example.org", "password": PASSWORD, "confirm": PASSWORD,
         "language": "cy", "invite": "", "csrf_token": csrf_token(client, "/register"),

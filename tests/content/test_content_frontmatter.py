@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from lms.content.frontmatter import MAX_DEPTH, TOO_DEEP
@@ -187,14 +185,13 @@ def test_blank_lines_before_the_front_matter_are_an_error_not_page_text(load):
     assert "listening" not in catalog.courses  # an error keeps the course off the site
 
 
-def test_billion_laughs_is_refused_fast(load):
+def test_billion_laughs_is_refused_before_it_expands(load):
+    """9**30 strings if expanded: the test would not finish if the aliases were followed."""
     bomb = "---\n" + "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n"
     for i in range(1, 30):
         bomb += f"{chr(97 + i % 26)}{i}: &x{i} [" + ",".join([f"*{'a' if i == 1 else f'x{i - 1}'}"] * 9) + "]\n"
     bomb += "---\n"
-    started = time.perf_counter()
     catalog = load(course({"1-a.md": bomb}))
-    assert time.perf_counter() - started < 1
     find(catalog, "courses/listening/1-a.md", 2, "anchors or aliases")
 
 

@@ -74,6 +74,7 @@ def test_the_sample_courses_state_the_minutes_their_steps_add_up_to():
         language = "cy" if course_md.name == "course.cy.md" else "en"
         words = " ".join(course_md.read_text(encoding="utf-8").split())
         for figure in re.findall(quoted[language], words):
-            assert int(figure) == course.minutes, f"{course_md.relative_to(ROOT)} says {figure}, steps add up to {course.minutes}"
+            where = course_md.relative_to(ROOT)
+            assert int(figure) == course.minutes, f"{where} says {figure}, the steps add up to {course.minutes}"
             checked.append(course_md.name)
     assert len(checked) >= 3  # both sample courses in English, the peer-support course in Welsh
