@@ -652,6 +652,7 @@ class CourseRecord:
 @dataclass(frozen=True)
 class PathStep:
     node_id: str
+    situation: str  # plain text naming the node, as a trainer recognises it (runs.situation_of)
     choice_html: str
     feedback_html: str
     score: int
@@ -696,7 +697,7 @@ def _run_path(run: ScenarioRun, scenario: Scenario | None) -> tuple[PathStep, ..
     for made in run.choices:
         choice = choice_of(scenario, made)
         path.append(PathStep(
-            made.node_id,
+            made.node_id, runs.situation_of(scenario.node(made.node_id) if scenario else None, made.node_id),
             choice.text_html if choice else gettext("(choice %(num)s, since edited)", num=made.choice_index + 1),
             runs.feedback_after(run, scenario, made, choice) if scenario and choice else "",
             made.score, made.red_line, made.chosen_at))
