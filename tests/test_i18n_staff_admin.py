@@ -94,3 +94,19 @@ def test_an_e_mailed_invitation_is_logged_as_sent_to_the_person_not_the_cohort(a
         with force_locale("cy"):
             welsh = audit.describe(entry).text
     assert "newbie@example.org" in welsh and "Night owls" in welsh and "e-mailed" not in welsh
+
+
+def test_the_audit_log_writes_cohorts_with_their_preposition_and_due_dates_in_words(app):
+    """Welsh joins "i" and "o" to "y garfan" ("i’r garfan"); a due date reads as on every other page."""
+    assigned = AuditEntry(actor_id=1, actor_name="Sam", action="cohort.assign_course", target="cohort Night owls",
+                          details={"course_id": "gone", "due_on": "2026-12-11"})
+    removed = AuditEntry(actor_id=1, actor_name="Sam", action="cohort.remove_member", target="cohort Night owls",
+                         target_user_id=2, details={})
+    with app.test_request_context():
+        assert audit.describe(assigned).text == "Sam assigned gone to the cohort “Night owls”, due 11 December 2026."
+        assert audit.describe(removed, "Dana").text == "Sam removed Dana from the cohort “Night owls”."
+        with force_locale("cy"):
+            welsh_assigned, welsh_removed = audit.describe(assigned).text, audit.describe(removed, "Dana").text
+    assert "i’r garfan “Night owls”" in welsh_assigned and "11 Rhagfyr 2026" in welsh_assigned
+    assert "o’r garfan “Night owls”" in welsh_removed
+    assert " i y " not in welsh_assigned + welsh_removed and " o y " not in welsh_removed

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 from lms.accounts.models import ROLE_NAMES, User
 from lms.admin.models import AuditEntry
 from lms.content import Course
-from lms.core import settings
+from lms.core import i18n, settings
 from lms.core.db import DbSession
 
 
@@ -47,16 +47,16 @@ DESCRIPTIONS: dict[str, LazyString] = {
                            "assessment"),
     "cohort.add_trainer": _l("{actor} made {person} a trainer of {cohort}"),
     "cohort.archive": _l("{actor} archived {cohort}; its invitation links stopped working"),
-    "cohort.assign_course": _l("{actor} assigned {course} to {cohort}{due}"),
+    "cohort.assign_course": _l("{actor} assigned {course} {to_cohort}{due}"),
     "cohort.create": _l("{actor} created {cohort}"),
     "cohort.nudge": _l("{actor} emailed {person} a reminder about their training in {cohort}"),
-    "cohort.remove_member": _l("{actor} removed {person} from {cohort}"),
+    "cohort.remove_member": _l("{actor} removed {person} {from_cohort}"),
     "cohort.restore": _l("{actor} restored {cohort}"),
     "cohort.unassign_course": _l("{actor} took {course} off {cohort}"),
     "cohort.update": _l("{actor} changed the name or description of {cohort}"),
     "contact_request.follow_up": _l("{actor} followed up {persons} request to talk"),
-    "invite.create": _l("{actor} created {invitation} to {cohort}"),
-    "invite.revoke": _l("{actor} revoked an invitation to {cohort}"),
+    "invite.create": _l("{actor} created {invitation} {to_cohort}"),
+    "invite.revoke": _l("{actor} revoked an invitation {to_cohort}"),
     "response.mark": _l("{actor} marked {persons} written response in {course} ({step}): {verdict}"),
     "run_comment.add": _l("{actor} commented on {persons} role-play run"),
     "run_comment.delete": _l("{actor} deleted their comment on {persons} role-play run"),
@@ -105,7 +105,7 @@ def _role(code: object) -> str:
 
 
 #: An invitation e-mailed to someone: said so that it cannot read as though the cohort was e-mailed.
-_EMAILED_INVITATION = _l("{actor} e-mailed {email} an invitation to {cohort}")
+_EMAILED_INVITATION = _l("{actor} e-mailed {email} an invitation {to_cohort}")
 
 
 def _invitation(details: Mapping[str, Any]) -> str:
@@ -139,10 +139,14 @@ def describe(entry: AuditEntry, target_name: str | None = None, *, cohorts: Mapp
         course=course.title if course else (course_id or gettext("a course")),
         step=f"“{step.title}”" if step else str(details.get("step_id", "")),
         cohort=gettext("the cohort “%(name)s”", name=cohort) if cohort else gettext("a cohort"),
+        # With their preposition: Welsh writes "i’r garfan", "o’r garfan", never "i y garfan".
+        to_cohort=gettext("to the cohort “%(name)s”", name=cohort) if cohort else gettext("to a cohort"),
+        from_cohort=gettext("from the cohort “%(name)s”", name=cohort) if cohort else gettext("from a cohort"),
         reason=str(details.get("reason", "")),
         role=_role(details.get("role")), previous=_role(details.get("previous")),
         verdict=str(_VERDICTS.get(str(details.get("verdict")), details.get("verdict", ""))),
-        due=gettext(", due %(date)s", date=details["due_on"]) if details.get("due_on") else "",
+        due=gettext(", due %(date)s", date=i18n.long_date(details["due_on"]) or details["due_on"])
+        if details.get("due_on") else "",
         settings=", ".join(str(settings.EDITABLE[k][0]) if k in settings.EDITABLE else str(k)
                            for k in details.get("keys") or ()) or gettext("none"),
         invitation=_invitation(details), email=str(details.get("email", "")),
