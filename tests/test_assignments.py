@@ -187,7 +187,7 @@ def test_the_created_link_can_be_copied_without_javascript(client, session, user
     users.login(trainer)
     cohort = make_cohort(session, trainer, name="Night moderators")
     page = post(client, f"/trainer/cohorts/{cohort.id}/invites", {"kind": "single", "days": "14"},
-                form_page=f"/trainer/cohorts/{cohort.id}").get_data(as_text=True)
+                form_page=f"/trainer/cohorts/{cohort.id}", follow_redirects=True).get_data(as_text=True)
     assert 'readonly value="http://localhost/register?invite=' in page
     assert '<code class="invite-link">http://localhost/register?invite=' in page
     assert 'href="mailto:?subject=Join%20Night%20moderators' in page
@@ -197,7 +197,7 @@ def test_a_link_made_for_a_welsh_speaker_opens_in_welsh_as_the_emailed_one_does(
     users.login(trainer)
     cohort = make_cohort(session, trainer, name="Night moderators")
     page = post(client, f"/trainer/cohorts/{cohort.id}/invites", {"kind": "single", "days": "14", "language": "cy"},
-                form_page=f"/trainer/cohorts/{cohort.id}").get_data(as_text=True)
+                form_page=f"/trainer/cohorts/{cohort.id}", follow_redirects=True).get_data(as_text=True)
     link = page.split('<code class="invite-link">', 1)[1].split("</code>", 1)[0].replace("&amp;", "&")
     assert link.startswith("http://localhost/register?invite=") and link.endswith("&lang=cy")
     users.logout()

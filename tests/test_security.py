@@ -278,7 +278,7 @@ def test_invitation_links_use_the_public_base_url_never_the_host_header(app, ses
         cohort_id = cohort.id
     url = f"/trainer/cohorts/{cohort_id}"
     page = client.post(f"{url}/invites", data={"kind": "single", "email": "", "days": "14",
-                                               "csrf_token": csrf_token(client, url)})
+                                               "csrf_token": csrf_token(client, url)}, follow_redirects=True)
     links = re.findall(r'value="(https?://[^"]+)"', page.get_data(as_text=True))
     assert len(links) == 2 and all(link.startswith("https://training.example.org/") for link in links)
     # Whatever Host a request names, an absolute link starts with the configured address.

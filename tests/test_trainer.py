@@ -115,8 +115,10 @@ def test_a_cohort_name_or_description_with_control_characters_is_refused_at_its_
 def test_single_use_invite_registers_into_the_cohort_once(app, client, session, trainer):
     cohort = make_cohort(session, trainer)
     url = f"/trainer/cohorts/{cohort.id}"
-    page = post(client, f"{url}/invites", {"kind": "single", "email": "", "days": "14"}, form_page=url)
-    assert page.status_code == 200
+    created = post(client, f"{url}/invites", {"kind": "single", "email": "", "days": "14"}, form_page=url)
+    # Redirected: reloading the page that shows the link cannot create (or e-mail) a second invitation.
+    assert created.status_code == 303 and created.headers["Location"].endswith(url)
+    page = client.get(url)
     token = re.search(r"/register\?invite=([\w-]+)", page.get_data(as_text=True)).group(1)
     invite = session.scalar(select(Invite))
     assert invite.cohort_id == cohort.id and invite.max_uses == 1 and invite.token_hash != token
@@ -484,11 +486,12 @@ def test_safe_cell():
     assert safe_cell(date(2026, 1, 2)) == "2026-01-02"
 
 
-def test_personal_invite_for_an_email_is_kept_and_a_bad_email_is_our_message(client, session, trainer):
+def test_personal_invite_for_an_email_is_kept_and_a_bad_email_is_our_message(app, client, session, trainer):
     cohort = make_cohort(session, trainer)
     url = f"/trainer/cohorts/{cohort.id}"
     page = post(client, f"{url}/invites",
-                {"kind": "single", "email": "Owl@Example.org", "days": "14", "send_email": "y"}, form_page=url)
+                {"kind": "single", "email": "Owl@Example.org", "days": "14", "send_email": "y"}, form_page=url,
+                follow_redirects=True)
     assert page.status_code == 200 and "/register?invite=" in page.get_data(as_text=True)
     assert session.scalar(select(Invite)).email == "owl@example.org"
     # The forms start empty again: the email is not waiting in the invitation form (ticked to be sent
@@ -497,6 +500,10 @@ def test_personal_invite_for_an_email_is_kept_and_a_bad_email_is_our_message(cli
     assert shown.get_element_by_id("email").get("value") in (None, "")
     assert shown.get_element_by_id("co_trainer_email").get("value") in (None, "")
     assert shown.get_element_by_id("send_email").get("checked") is None
+    # The invited person finds the address the invitation is for already in the box.
+    token = re.search(r"/register\?invite=([\w-]+)", page.get_data(as_text=True)).group(1)
+    register = lxml_html.fromstring(app.test_client().get(f"/register?invite={token}").get_data(as_text=True))
+    assert register.get_element_by_id("email").get("value") == "owl@example.org"
     bad = post(client, f"{url}/invites", {"kind": "single", "email": "not an email", "days": "14"}, form_page=url)
     assert bad.status_code == 400
     assert "That is not an email address: check it, or leave it empty." in bad.get_data(as_text=True)

@@ -225,6 +225,8 @@ def register():
     form.language.choices = options(i18n.language_options())
     if request.method == "GET":
         form.language.data = i18n.current_language()
+        if invite is not None and not problem and invite.email:  # the page names it: the box says it too
+            form.email.data = invite.email
     if form.validate_on_submit():
         ratelimit.limit_or_429(db.session, "register", current_app.config["REGISTER_LIMIT"], 3600)
         try:

@@ -6,7 +6,19 @@ from datetime import date
 from typing import TypeVar
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import force_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -119,7 +131,16 @@ def new_cohort():
 @role_required("trainer")
 def cohort(cohort_id: int):
     current = _cohort(cohort_id)
+    # An invitation just created (create_invite) is shown this once, then forgotten.
+    shown = session.pop(_NEW_INVITE, None)
+    if isinstance(shown, dict) and shown.get("cohort_id") == current.id and isinstance(shown.get("token"), str):
+        return _cohort_page(current, token=shown["token"], emailed_to=shown.get("emailed_to"),
+                            token_language=i18n.allowed(shown.get("language")))
     return _cohort_page(current)
+
+
+#: Where create_invite leaves a new invitation's link for the cohort page to show once.
+_NEW_INVITE = "new_invite"
 
 
 def _cohort_page(current: Cohort, token: str | None = None, emailed_to: str | None = None,
@@ -270,10 +291,12 @@ def create_invite(cohort_id: int):
     if form.send_email.data:
         flash(gettext("Invitation created and queued to be emailed to %(email)s.",
                       email=form.email.data.strip().lower()), "success")
-    # Rendered, not redirected: the token is shown this once and never stored in clear.
-    # The link opens in the language chosen for the invitation, as the e-mailed one does.
-    return _cohort_page(current, token=token, emailed_to=form.email.data if form.send_email.data else None,
-                        token_language=i18n.allowed(form.language.data))
+    # Redirected, so that reloading the page cannot create (and e-mail) a second invitation. The link goes
+    # through the trainer's own session to be shown once; the database keeps only its hash. It opens in the
+    # language chosen for the invitation, as the e-mailed one does.
+    session[_NEW_INVITE] = {"cohort_id": current.id, "token": token, "language": form.language.data,
+                            "emailed_to": form.email.data if form.send_email.data else None}
+    return redirect(url_for("trainer.cohort", cohort_id=current.id), code=303)
 
 
 @bp.route("/cohorts/<int:cohort_id>/invites/<int:invite_id>/revoke", methods=["POST"])
