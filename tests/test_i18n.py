@@ -134,6 +134,9 @@ def test_error_pages_and_flashes_follow_the_readers_language(client, users):
     client.post("/logout", data={"csrf_token": csrf_token(client, "/home")})
     # Logged out, the visitor's own choice of Welsh stays with the session.
     assert "Rydych wedi allgofnodi." in client.get("/login").get_data(as_text=True)
+    # A page that needs a login sends them to log in, asked in Welsh too.
+    asked = client.get("/my-training", follow_redirects=True).get_data(as_text=True)
+    assert "Mewngofnodwch i weld y dudalen honno." in asked and "Please log in" not in asked
 
 
 def test_the_outage_page_is_in_the_visitors_language_without_asking_the_database(app):
