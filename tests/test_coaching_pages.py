@@ -556,3 +556,25 @@ def test_a_trainer_opening_their_own_response_to_review_is_told_why_not(client, 
     page = client.get(f"/trainer/reviews/{own.id}", follow_redirects=True).get_data(as_text=True)
     assert "You cannot review your own response: another trainer of your cohort marks it." in page
     assert client.get("/trainer/reviews/999999").status_code == 404  # what does not exist stays a 404
+
+
+def test_removing_a_trainee_says_what_they_are_still_waiting_on_a_trainer_for(app, client, session, users):
+    """An open request to get in touch and a response waiting for review leave the trainers' lists with the
+    trainee: the confirmation says so first, and says when the cohort's reusable link would let them back."""
+    from lms.cohorts import services as cohorts
+
+    loop = coaching_loop(app, session, users)
+    session.add(ContactRequest(user_id=loop["trainee"].id, checkin_id=loop["checkin"].id, note_for_trainer=""))
+    session.commit()
+    users.login(loop["trainer"])
+    cohort_url = f"/trainer/cohorts/{loop['cohort'].id}"
+    url = f"{cohort_url}/members/{loop['trainee'].id}/remove"
+    asked = client.post(url, data={"csrf_token": csrf_token(client, cohort_url)}).get_data(as_text=True)
+    assert "Nightowl asked a trainer to get in touch on " in asked and "will no longer see that request" in asked
+    assert "Nightowl has a response waiting for a review: this cohort’s trainers will no longer see it." in asked
+    assert "To bring them back, send them a new invitation." in asked
+    cohorts.create_invite(session, loop["trainer"], loop["cohort"], reusable=True)
+    session.commit()
+    asked = client.post(url, data={"csrf_token": csrf_token(client, cohort_url)}).get_data(as_text=True)
+    assert "The cohort’s reusable link still works, for them too" in asked
+    assert "send them a new invitation" not in asked

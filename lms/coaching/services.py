@@ -461,6 +461,23 @@ def bulk_confirm(session: DbSession, trainer: User, cohort: Cohort, course: Cour
 
 # -- asking for a conversation ---------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Waiting:
+    """What a trainee is waiting on a trainer for: said before they are removed from a cohort, whose
+    trainers then no longer see it."""
+
+    contact_asked_on: datetime | None  # their oldest request to get in touch not yet followed up
+    responses: int  # responses sent for review and not yet marked
+
+
+def waiting_on_trainers(session: DbSession, user_id: int) -> Waiting:
+    asked = session.scalar(select(func.min(ContactRequest.created_at))
+                           .where(ContactRequest.user_id == user_id, ContactRequest.status == CONTACT_OPEN))
+    responses = session.scalar(select(func.count()).select_from(ResponseEntry)
+                               .where(ResponseEntry.user_id == user_id, ResponseEntry.status == RESPONSE_SUBMITTED))
+    return Waiting(asked, responses or 0)
+
+
 def has_trainer(session: DbSession, user_id: int) -> bool:
     return bool(session.scalar(select(exists().where(
         CohortMember.user_id == user_id, CohortTrainer.cohort_id == CohortMember.cohort_id))))

@@ -131,6 +131,13 @@ def assigned_courses(session: DbSession, cohort: Cohort) -> list[CohortCourse]:
                                 .order_by(CohortCourse.assigned_at, CohortCourse.id)))
 
 
+def has_open_link(session: DbSession, cohort: Cohort, now: datetime) -> bool:
+    """Whether a reusable link of the cohort still works: anyone holding it, a removed member too, can join."""
+    links = session.scalars(select(Invite).where(Invite.cohort_id == cohort.id, Invite.max_uses.is_(None),
+                                                 Invite.revoked_at.is_(None)))
+    return any(link.usable(now) for link in links)
+
+
 def invites(session: DbSession, cohort: Cohort) -> list[Invite]:
     return list(session.scalars(select(Invite).where(Invite.cohort_id == cohort.id).order_by(Invite.created_at.desc())))
 

@@ -23,6 +23,7 @@ from flask_babel import force_locale, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from lms.accounts.models import User
 from lms.catalog.services import catalog, catalog_for_reader, course_titles_for_reader
 from lms.certificates.document import verify_url
 from lms.coaching import services as coaching
@@ -309,6 +310,25 @@ def revoke_invite(cohort_id: int, invite_id: int):
     return redirect(url_for("trainer.cohort", cohort_id=current.id))
 
 
+def _left_waiting(member: User) -> list[str]:
+    """What the member is waiting on a trainer for, which this cohort's trainers stop seeing once they leave."""
+    waiting = coaching.waiting_on_trainers(db.session, member.id)
+    facts = []
+    if waiting.contact_asked_on is not None:
+        facts.append(gettext("%(name)s asked a trainer to get in touch on %(date)s, and nobody has followed it up "
+                             "yet: this cohort’s trainers will no longer see that request.",
+                             name=member.display_name, date=i18n.long_date(waiting.contact_asked_on)))
+    if waiting.responses == 1:
+        facts.append(gettext("%(name)s has a response waiting for a review: this cohort’s trainers will no longer "
+                             "see it.", name=member.display_name))
+    elif waiting.responses:
+        facts.append(ngettext("%(name)s has %(num)d response waiting for a review: this cohort’s trainers will no "
+                              "longer see it.",
+                              "%(name)s has %(num)d responses waiting for a review: this cohort’s trainers will no "
+                              "longer see them.", waiting.responses, name=member.display_name))
+    return facts
+
+
 @bp.route("/cohorts/<int:cohort_id>/members/<int:user_id>/remove", methods=["POST"])
 @role_required("trainer")
 def remove_member(cohort_id: int, user_id: int):
@@ -324,9 +344,13 @@ def remove_member(cohort_id: int, user_id: int):
                 facts=[gettext("%(name)s leaves the cohort “%(cohort)s”: its courses are no longer assigned to them "
                                "and its trainers no longer see their progress.",
                                name=member.display_name, cohort=current.name),
+                       *_left_waiting(member),
                        gettext("%(name)s keeps their own progress, answers and certificates.",
                                name=member.display_name),
-                       gettext("To bring them back, send them a new invitation.")],
+                       gettext("The cohort’s reusable link still works, for them too: revoke it on the cohort page "
+                               "if they should not join again.")
+                       if cohorts.has_open_link(db.session, current, utcnow())
+                       else gettext("To bring them back, send them a new invitation.")],
                 confirm=gettext("Remove %(name)s", name=member.display_name),
                 cancel_url=url_for("trainer.trainee", cohort_id=current.id, user_id=user_id)))
         _commit_or_flash(lambda: cohorts.remove_member(db.session, current_user, current, user_id),
