@@ -578,3 +578,15 @@ def test_removing_a_trainee_says_what_they_are_still_waiting_on_a_trainer_for(ap
     asked = client.post(url, data={"csrf_token": csrf_token(client, cohort_url)}).get_data(as_text=True)
     assert "The cohort’s reusable link still works, for them too" in asked
     assert "send them a new invitation" not in asked
+
+
+def test_a_trainees_name_is_the_link_to_their_record_on_the_trainers_lists(app, client, session, users):
+    loop = coaching_loop(app, session, users)
+    session.add(ContactRequest(user_id=loop["trainee"].id, checkin_id=loop["checkin"].id, note_for_trainer=""))
+    session.commit()
+    users.login(loop["trainer"])
+    record = f'/trainer/cohorts/{loop["cohort"].id}/trainees/{loop["trainee"].id}'
+    for url in ("/trainer/needs-you", "/trainer/contact-requests", "/trainer/reviews"):
+        page = _page(client, url)
+        assert f'<a href="{record}" dir="auto">Nightowl</a> <span class="muted">(<span dir="auto">Spring</span>)' in page
+        assert f'<a href="{record}">Spring' not in page  # not the cohort's name leading to a person

@@ -441,8 +441,8 @@ def request_contact(run_id: int):
     # A refusal shows at the note (too long); the others come when the form is gone (already asked, no
     # trainer any more), and then show at the top of the page.
     _, sent = service_call(lambda: coaching.request_contact(db.session, current_user, checkin, form.note.data or ""),
-                           gettext("Your trainers can see that you would like them to get in touch. "
-                                   "Your check-in stays private."), near=CONTACT_PANEL, refusal_near="contact-note")
+                           # Short: the panel under it says what the trainers see, and that the check-in stays private.
+                           gettext("Your request is sent."), near=CONTACT_PANEL, refusal_near="contact-note")
     if not sent:
         return page_again("play.debrief", kept, run_id=run.id)
     return _debrief(run.id)

@@ -81,7 +81,7 @@ def test_the_coaching_loop(browser, live_server, users, session, viewport):
         trainee.get_by_role("button", name="Ask my trainer").click()
         expect(trainee.get_by_text("Your trainers can see that you would like them to get in touch").first
                ).to_be_visible()
-        _said_here(trainee, "#contact-request", "Your trainers can see that you would like them to get in touch")
+        _said_here(trainee, "#contact-request", "Your request is sent.")
         _check(trainee, "debrief with a contact request")
         debrief_url = trainee.url.split("#")[0]
 
@@ -107,7 +107,7 @@ def test_the_coaching_loop(browser, live_server, users, session, viewport):
         expect(trainer.get_by_text("Marked.")).to_be_visible()
 
         trainer.goto("/trainer/needs-you")
-        trainer.get_by_role("link", name="record of Nightowl").first.click()
+        trainer.get_by_role("link", name="Nightowl", exact=True).first.click()  # the name opens their record
         trainer.get_by_role("link", name="Comment on this run").click()
         expect(trainer.get_by_text("Red line").first).to_be_visible()
         trainer.get_by_label("Comment on choice 1").fill("Secrecy would tie your hands here, Nightowl.")
