@@ -11,7 +11,7 @@ Never read ReflectionEntry or WellbeingCheckin here: they are private to the tra
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -40,6 +40,7 @@ from lms.learning.models import (
     RESPONSE_TRY_AGAIN,
     AssessmentAttempt,
     Enrolment,
+    QuestionAnswer,
     ResponseEntry,
     StepConfirmation,
     StepProgress,
@@ -609,8 +610,10 @@ def question_texts(step: Step | None, question_ids: Sequence[str]) -> tuple[str,
 
 
 def step_statuses(step: Step, responses: dict[str, ResponseEntry], confirmation: StepConfirmation | None,
-                  ) -> tuple[str, ...]:
-    """Where a step's responses (by response id) and its trainer confirmation stand, for a trainer to read."""
+                  answered: Collection[str] = ()) -> tuple[str, ...]:
+    """Where a step's responses (by response id) and its trainer confirmation stand, for a trainer to read;
+    and, on such a step, practice questions not yet answered right (`answered`: the ids that were), which
+    keep it from being done even once the response meets the standard."""
     statuses = []
     for block in step.responses:
         entry = responses.get(block.id)
@@ -630,6 +633,8 @@ def step_statuses(step: Step, responses: dict[str, ResponseEntry], confirmation:
                                     date=i18n.long_date(confirmation.ready_at)))
         else:
             statuses.append(gettext("not yet marked ready for a trainer to confirm"))
+    if statuses and not step.assessment and any(q.id not in answered for q in step.questions):
+        statuses.append(gettext("practice questions not answered yet"))
     return tuple(statuses)
 
 
@@ -752,6 +757,7 @@ def trainee_record(session: DbSession, viewer: User, cohort: Cohort, user: User,
     attempts: dict[int, list[AssessmentAttempt]] = {}
     written: dict[int, dict[str, ResponseEntry]] = {}  # enrolment -> response id -> entry
     confirmations: dict[tuple[int, str], StepConfirmation] = {}
+    answered: dict[int, set[str]] = {}  # enrolment -> practice questions answered right
     if ids:
         for sp in session.scalars(select(StepProgress).where(StepProgress.enrolment_id.in_(ids))):
             progress.setdefault(sp.enrolment_id, {})[sp.step_id] = sp
@@ -759,6 +765,10 @@ def trainee_record(session: DbSession, viewer: User, cohort: Cohort, user: User,
             written.setdefault(entry.enrolment_id, {})[entry.response_id] = entry
         for row in session.scalars(select(StepConfirmation).where(StepConfirmation.enrolment_id.in_(ids))):
             confirmations[(row.enrolment_id, row.step_id)] = row
+        for enrolment_id, question_id in session.execute(select(QuestionAnswer.enrolment_id, QuestionAnswer.question_id)
+                                                         .where(QuestionAnswer.enrolment_id.in_(ids),
+                                                                QuestionAnswer.first_correct_at.is_not(None))):
+            answered.setdefault(enrolment_id, set()).add(question_id)
         for attempt in session.scalars(select(AssessmentAttempt).where(AssessmentAttempt.enrolment_id.in_(ids))
                                        .order_by(AssessmentAttempt.submitted_at, AssessmentAttempt.number)):
             attempts.setdefault(attempt.enrolment_id, []).append(attempt)
@@ -771,7 +781,8 @@ def trainee_record(session: DbSession, viewer: User, cohort: Cohort, user: User,
         done = progress.get(e.id, {})
         steps = tuple(StepLine(s.title, s.optional, bool(done.get(s.id) and done[s.id].completed_at),
                                done[s.id].completed_at if s.id in done else None,
-                               step_statuses(s, written.get(e.id, {}), confirmations.get((e.id, s.id))),
+                               step_statuses(s, written.get(e.id, {}), confirmations.get((e.id, s.id)),
+                                             answered.get(e.id, set())),
                                title_language(s))
                       for s in (course.steps if course else ()))
         courses.append(CourseRecord(
