@@ -20,6 +20,21 @@ def register(client, email="sam@example.org", name="Sam", password=PASSWORD, con
     })
 
 
+@pytest.mark.parametrize("name", ["Ctl\x1b[31m\x07Name", "Sam\u202eevil"])
+def test_registration_refuses_a_name_that_cannot_be_shown(client, session, name):
+    """Control characters were stored as typed (the profile refused them already)."""
+    response = register(client, name=name)
+    assert response.status_code == 200
+    assert "Your display name contains characters that cannot be shown." in response.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_registration_keeps_a_name_on_one_line(client, session):
+    """A line break in a name made every e-mail to the person fail (a header): it is a space, as in the profile."""
+    assert register(client, name="Crlf\r\nBcc: x@evil.example").status_code == 302
+    assert session.scalar(select(User.display_name)) == "Crlf Bcc: x@evil.example"
+
+
 def test_register_hashes_with_argon2id_then_the_person_logs_in(client, session, users):
     response = register(client, email="Sam@Example.org ")
     assert response.status_code == 302 and response.headers["Location"].endswith("/login")
@@ -208,6 +223,8 @@ def test_secure_cookie_in_production(tmp_path):
     ("//evil.example/", "/home"),
     ("/\\evil.example", "/home"),
     ("javascript:alert(1)", "/home"),
+    ("/courses\n/x", "/home"),  # a link broken across two lines in an e-mail
+    ("/support\x7f", "/home"),
 ])
 def test_next_only_redirects_to_local_paths(client, users, target, expected):
     user = users.create()
@@ -215,6 +232,8 @@ def test_next_only_redirects_to_local_paths(client, users, target, expected):
                                            "csrf_token": csrf_token(client, "/login")})
     location = response.headers["Location"]
     assert location in (expected, "/") if expected == "/home" else location == expected
+    # The language switch takes the same `next`, and falls back to the page it can trust.
+    assert client.get("/language/cy", query_string={"next": target}).status_code in (302, 303)
 
 
 def test_invite_only_registration(app_config, app, client, users, session):

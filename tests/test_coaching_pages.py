@@ -590,3 +590,14 @@ def test_a_trainees_name_is_the_link_to_their_record_on_the_trainers_lists(app, 
         page = _page(client, url)
         assert f'<a href="{record}" dir="auto">Nightowl</a> <span class="muted">(<span dir="auto">Spring</span>)' in page
         assert f'<a href="{record}">Spring' not in page  # not the cohort's name leading to a person
+
+
+def test_a_bulk_confirmation_for_a_step_no_longer_listed_gives_the_note_back(app, client, session, users):
+    loop = coaching_loop(app, session, users)
+    users.login(loop["trainer"])
+    url = f"/trainer/cohorts/{loop['cohort'].id}/confirm"
+    refused = client.post(url, data={"csrf_token": csrf_token(client, url), "step": "gone/gone",
+                                     "member": str(loop["trainee"].id), "note": "Thanks for a calm first shift."})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and "Choose one of the steps listed" in page
+    assert "What you wrote" in page and ">Thanks for a calm first shift.</textarea>" in page

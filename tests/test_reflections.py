@@ -136,6 +136,14 @@ def test_control_characters_do_not_break_saving(client, started, session):
     assert session.scalar(select(ReflectionEntry.text)) == "tab\there and a NUL"
 
 
+def test_a_reflection_with_characters_that_cannot_be_shown_is_refused_and_kept_in_its_box(client, started, session):
+    """Escape sequences and bells were stored as written (comments and replies refused them already)."""
+    response = _save(client, "ctl \x1b[2J\x07 text")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Your reflection contains characters that cannot be shown." in page
+    assert "ctl" in page.split('id="reflection-r-hardest"', 1)[1] and _count(session) == 0
+
+
 def test_the_same_reflection_posted_twice_keeps_one_entry(client, started, session):
     token = csrf_token(client, STEP)
     for _ in range(2):

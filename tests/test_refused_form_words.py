@@ -61,3 +61,15 @@ def test_only_written_words_come_back_never_a_password_or_a_code(client, users):
     page = several.get_data(as_text=True)
     assert _kept(page) == ["And a reply.", "Heavy night."]  # in the order of WRITTEN_FIELDS
     assert "Your words (1 of 2)" in page and "struggling" not in page.split('id="kept-heading"', 1)[1]
+
+
+def test_an_admins_support_introduction_and_organisation_details_come_back(client, users):
+    """An admin's session that ended while they wrote the settings' longer boxes loses nothing either."""
+    users.login(users.create(role="admin"))
+    response = client.post("/admin/settings", data={"csrf_token": "expired", "SITE_NAME": "Harbour",
+                                                    "SUPPORT_INTRO": "If tonight is hard, ring us.",
+                                                    "ORG": "name = Harbour Lines"},
+                           headers={"Sec-Fetch-Site": "same-origin"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert _kept(page) == ["If tonight is hard, ring us.", "name = Harbour Lines"]

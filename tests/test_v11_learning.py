@@ -355,6 +355,11 @@ def test_a_break_keeps_an_unsent_response_as_a_private_draft_until_it_is_sent(ap
     body = refused.get_data(as_text=True)
     assert refused.status_code == 400 and f"That is too long to send: please keep it under {RESPONSE_MAX_CHARS:,} " \
         "characters." in body and too_long in body
+    # Escape sequences and bells would reach the trainer's page, e-mails and exports: refused, the words kept.
+    control = client.post(f"{url}/responses/first-message",
+                          data={"csrf_token": csrf_token(client, url), "text": "Are you \x1b[2J\x07safe?"})
+    assert control.status_code == 400
+    assert "Your response contains characters that cannot be shown." in control.get_data(as_text=True)
     sent = client.post(f"{url}/responses/first-message",
                        data={"csrf_token": csrf_token(client, url), "text": "Are you safe right now?"})
     assert sent.status_code == 303

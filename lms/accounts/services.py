@@ -62,7 +62,8 @@ def create_user(
     if "@" not in email:
         raise ServiceError(gettext("Enter an email address."))
     check_password_rules(password, min_length, max_length)
-    user = User(email=email, display_name=display_name.strip(), password_hash=hash_password(password), role=role)
+    user = User(email=email, display_name=_display_name(display_name), password_hash=hash_password(password),
+                role=role)
     session.add(user)
     try:
         session.flush()
@@ -185,7 +186,7 @@ def register(
         return None, None
     if invite is not None:
         claim_invite(session, invite, email)
-    user = User(email=email, display_name=display_name.strip(), password_hash=password_hash,
+    user = User(email=email, display_name=_display_name(display_name), password_hash=password_hash,
                 role=invite.role if invite else "trainee", language=language)
     session.add(user)
     try:
@@ -220,13 +221,19 @@ def _clean_name(raw: str | None, what: str, limit: int) -> str:
     return check_showable(text, what)
 
 
+def _display_name(raw: str | None) -> str:
+    """A display name as every form takes it: it goes into pages, e-mail headers and exports."""
+    display = _clean_name(raw, gettext("display name"), DISPLAY_NAME_MAX)
+    if not display:
+        raise ServiceError(gettext("Enter a display name."))
+    return display
+
+
 def update_names(session: DbSession, user: User, display_name: str, legal_name: str | None) -> bool:
     """Change the display name and the legal name for future certificates; whether anything changed.
 
     Certificates already issued are frozen records and keep the name printed on them."""
-    display = _clean_name(display_name, gettext("display name"), DISPLAY_NAME_MAX)
-    if not display:
-        raise ServiceError(gettext("Enter a display name."))
+    display = _display_name(display_name)
     legal = _clean_name(legal_name, gettext("name for certificates"), LEGAL_NAME_MAX) or None
     if (user.display_name, user.legal_name) == (display, legal):
         return False

@@ -89,10 +89,13 @@ def init_app(app: Flask) -> None:
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only a local path may be a redirect target (no scheme, no host, no //)."""
+    """Only a local path may be a redirect target (no scheme, no host, no //, no control character: a link
+    broken across two lines in an e-mail must not become a header Werkzeug refuses)."""
     if not target:
         return None
     target = target.strip().replace("\\", "/")
+    if any(ord(char) < 32 or ord(char) == 127 for char in target):
+        return None
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None

@@ -98,7 +98,7 @@ def reviews():
     form.course.choices = options([("", gettext("All courses")), *course_titles_for_reader()])
     form.validate()
     # A stale or hand-edited filter drops that filter only.
-    cohort_id = int(form.cohort.data) if form.cohort.data and not form.cohort.errors else None
+    cohort_id = parse_id(form.cohort.data) if not form.cohort.errors else None
     course_id = form.course.data if form.course.data and not form.course.errors else None
     queue = coaching.review_queue(db.session, current_user, cohort_id=cohort_id, course_id=course_id)
     return render_template("coaching/reviews.html", form=form, queue=queue, courses=catalog_for_reader().courses)

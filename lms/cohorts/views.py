@@ -491,7 +491,7 @@ def scenario_insight(scenario_id: str):
     if not form.validate():
         # A hand-edited or stale link: say what is wrong rather than count the wrong runs.
         return render_template("trainer/insight.html", scenario=scenario, form=form, insight=None), 400
-    filters = insight.Filters(cohort_id=int(form.cohort.data) if form.cohort.data else None,
+    filters = insight.Filters(cohort_id=parse_id(form.cohort.data),
                               start=form.start.data, end=form.end.data, kind=form.kind.data or "")
     return render_template("trainer/insight.html", scenario=scenario, form=form,
                            insight=insight.scenario_insight(db.session, current_user, scenario, filters))

@@ -51,8 +51,9 @@ UNREACHABLE = (OperationalError, InterfaceError, PoolTimeoutError)
 CSRF_REFUSED = _l("This form had expired or was sent from somewhere else. Please reload the page and try again.")
 
 #: The free-text boxes a person writes in (reflections, responses, notes, comments, replies, reasons,
-#: descriptions): what a refused form gives back to copy. Never anything else (passwords, codes, ids).
-WRITTEN_FIELDS = ("text", "note", "comment", "reason", "description")
+#: descriptions, the admin's support introduction and organisation details): what a refused form gives
+#: back to copy. Never anything else (passwords, codes, ids).
+WRITTEN_FIELDS = ("text", "note", "comment", "reason", "description", "SUPPORT_INTRO", "ORG")
 
 
 def words_to_give_back() -> list[str]:

@@ -67,11 +67,15 @@ def _without_nul(values: MultiDict[str, Any]) -> ImmutableMultiDict[str, Any]:
 
 
 class CleanRequest(Request):
-    """A request whose form, JSON and query values are plain text without NUL characters.
+    """A request whose form, JSON and query values are plain text without NUL characters, and which carries
+    no uploaded files.
 
     No database text column can store NUL (PostgreSQL refuses it outright), and
     no person types one: dropping them here, once, means every form and service
-    can trust its strings. A path with a NUL is refused (see `refusal`).
+    can trust its strings. No page takes a file, but Flask-WTF reads a file part
+    as a field's value, which text validators cannot measure: file parts are
+    dropped, so such a field is simply missing and its form says so. A path with
+    a NUL is refused (see `refusal`).
     """
 
     def _load_form_data(self) -> None:
@@ -79,6 +83,8 @@ class CleanRequest(Request):
         form = self.__dict__.get("form")
         if form is not None and any("\x00" in k or "\x00" in v for k, v in form.items(multi=True)):
             self.__dict__["form"] = _without_nul(form)
+        if self.__dict__.get("files"):
+            self.__dict__["files"] = ImmutableMultiDict()
 
     @cached_property
     def args(self) -> MultiDict[str, str]:

@@ -18,6 +18,7 @@ from lms.core.db import DbSession
 from lms.core.i18n import content_language, long_date
 from lms.core.models import utcnow
 from lms.core.services import ServiceError
+from lms.core.text import check_showable
 from lms.learning import progress
 from lms.learning.models import ReflectionEntry
 
@@ -37,7 +38,7 @@ def _clean(text: str, empty_message: str) -> str:
     if len(text) > MAX_LENGTH:
         raise ServiceError(gettext("That is too long to save: please keep it under %(count)s characters.",
                                    count=format_number(MAX_LENGTH)))
-    return text
+    return check_showable(text, gettext("reflection"), multiline=True)
 
 
 def save(

@@ -54,7 +54,8 @@ def _clean(text: str, *, required: bool = True) -> str:
     if len(text) > RESPONSE_MAX_CHARS:
         raise ServiceError(gettext("That is too long to send: please keep it under %(count)s characters.",
                                    count=format_number(RESPONSE_MAX_CHARS)))
-    return text
+    # A trainer reads it, and it goes into e-mails and exports: control characters are refused, as in comments.
+    return check_showable(text, gettext("response"), multiline=True)
 
 
 @dataclass(frozen=True)
