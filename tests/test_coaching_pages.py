@@ -588,7 +588,8 @@ def test_a_trainees_name_is_the_link_to_their_record_on_the_trainers_lists(app, 
     record = f'/trainer/cohorts/{loop["cohort"].id}/trainees/{loop["trainee"].id}'
     for url in ("/trainer/needs-you", "/trainer/contact-requests", "/trainer/reviews"):
         page = _page(client, url)
-        assert f'<a href="{record}" dir="auto">Nightowl</a> <span class="muted">(<span dir="auto">Spring</span>)' in page
+        linked = f'<a href="{record}" dir="auto">Nightowl</a> <span class="muted">(<span dir="auto">Spring</span>)'
+        assert linked in page, url
         assert f'<a href="{record}">Spring' not in page  # not the cohort's name leading to a person
 
 

@@ -385,7 +385,8 @@ def test_trainee_page_shows_attempts_and_run_paths_but_no_private_notes(client, 
     assert "Never promise secrecy" in page  # the feedback of the red-line choice
     assert "Tell them you need to get help after all" in page
     # Each choice is placed by the situation a trainer recognises, not by the node's id.
-    assert 'At “<span lang="en">You promised. They tell you more.</span>”:' in page and "<code>secret</code>" not in page
+    assert 'At “<span lang="en">You promised. They tell you more.</span>”:' in page
+    assert "<code>secret</code>" not in page
     assert SECRET_REFLECTION not in page and SECRET_CHECKIN not in page
     # Someone not in the cohort: 404, whoever they are.
     stranger = quick_user(session, "Stranger")
