@@ -32,7 +32,7 @@ install: $(STAMP)
 run: install
 	$(DEV) $(BIN)/lms db upgrade
 	$(DEV) $(BIN)/lms demo
-	$(DEV) $(BIN)/lms worker --poll 2 & worker=$$!; \
+	$(DEV) $(BIN)/lms worker --poll 2 --with-parent & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	$(DEV) $(BIN)/lms run --host 127.0.0.1 --port 5000
 

@@ -1,4 +1,5 @@
 """Assessments: submitted together, graded against the pass mark, attempts counted and capped."""
+import re
 import threading
 
 import pytest
@@ -179,8 +180,9 @@ def test_assessment_page_has_one_form_and_no_feedback_before_submitting(client, 
 
 def test_failing_then_passing_shows_results_and_attempts(client, started, session):
     response = _submit(client, 1, NONE_RIGHT)
-    assert response.status_code == 303 and response.headers["Location"].endswith("#result")
-    page = client.get(URL).get_data(as_text=True)
+    # No #result: browsers skip autofocus on a page opened at a fragment, and the result takes the focus.
+    assert response.status_code == 303 and response.headers["Location"].endswith(f"{URL}?submitted=1")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Attempt 1: 0 of 2 right (0%)" in page and "The pass mark is 50%" in page
     assert "Not a pass this time" in page and "attempt 2 of 2" in page
     assert 'name="attempt" value="2"' in page
@@ -188,6 +190,35 @@ def test_failing_then_passing_shows_results_and_attempts(client, started, sessio
     page = client.get(URL).get_data(as_text=True)
     assert "Attempt 2: 2 of 2 right (100%)" in page and "You passed" in page
     assert "All your attempts" in page and "Submit answers" not in page
+
+
+def test_the_result_takes_the_focus_right_after_submitting(client, started):
+    """Opened without a #fragment, the verdict is focused (autofocus) and so read out; a later visit is not."""
+    response = _submit(client, 1, NONE_RIGHT)
+    assert "#" not in response.headers["Location"]
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert '<div class="feedback incorrect" tabindex="-1" autofocus>' in page
+    assert "autofocus" not in client.get(URL).get_data(as_text=True)
+
+
+def test_a_half_answered_assessment_gets_one_summary_linking_to_each_question_left(client, started):
+    """The error summary pattern: one focused alert at the top, a link to each question's first choice."""
+    response = client.post(f"{URL}/assessment", data={"csrf_token": csrf_token(client, URL), "attempt": "1",
+                                                     "q-a-one": "1"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    summary = page.split('<div class="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert 'role="alert"' in summary and "autofocus" in summary
+    assert "Please check 1 question below before submitting." in summary
+    first = re.search(r'<input type="radio" name="q-a-two" id="(q-a-two-\d)"', page).group(1)
+    assert f'<a href="#{first}">Question 2: Choose an answer first.</a>' in summary
+    assert "Question 1:" not in summary
+    unanswered = re.findall(r'<input type="radio" name="q-a-two"[^>]*>', page)
+    answered = re.findall(r'<input type="radio" name="q-a-one"[^>]*>', page)
+    assert unanswered and all('aria-invalid="true"' in i for i in unanswered)
+    assert answered and not any("aria-invalid" in i for i in answered)
+    assert page.count('role="alert"') == 1  # the summary alone is announced, not each question's message too
+    assert '<p class="error" id="q-a-two-error">Choose an answer first.</p>' in page
 
 
 def test_running_out_of_attempts_is_said_kindly(client, started):

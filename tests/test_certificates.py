@@ -90,8 +90,8 @@ def test_claim_asks_for_the_name_once_then_issues_a_pdf(app, client, session, tr
     url = "/certificates/claim/listening"
     asked = client.post(url, data={"legal_name": "Siân Llŵyd", "preview": "1", "csrf_token": csrf_token(client, url)})
     # The preview is a page of its own, so that Back or a reload never sends the form again.
-    assert asked.status_code == 303 and asked.headers["Location"].endswith(url)
-    preview = client.get(url)
+    assert asked.status_code == 303 and asked.headers["Location"].endswith(url + "?previewed=1")
+    preview = client.get(asked.headers["Location"])
     assert preview.status_code == 200 and "Siân Llŵyd" in preview.get_data(as_text=True)
     assert session.scalars(select(Certificate)).first() is None
 
@@ -121,6 +121,16 @@ def test_claim_asks_for_the_name_once_then_issues_a_pdf(app, client, session, tr
     # Claiming again gives no second certificate; the form now redirects.
     assert client.get("/certificates/claim/listening").status_code == 302
     assert [c.id for c in session.scalars(select(Certificate))] == [certificate.id]
+
+
+def test_the_preview_comes_before_the_button_that_issues_it_and_takes_the_focus(app, client, session, trainee):
+    complete(session, trainee)
+    url = "/certificates/claim/listening"
+    asked = client.post(url, data={"legal_name": "Jo Bloggs", "preview": "1", "csrf_token": csrf_token(client, url)})
+    page = client.get(asked.headers["Location"]).get_data(as_text=True)
+    assert page.index('class="certificate-preview') < page.index('name="submit"')  # checked, then confirmed
+    assert '<div class="claim-preview stack" id="claim-preview" tabindex="-1" autofocus>' in page
+    assert "autofocus" not in client.get(url).get_data(as_text=True)  # the same preview later: nothing to announce
 
 
 def test_name_is_prefilled_and_claim_needs_a_completion(app, client, session, trainee):
@@ -722,9 +732,11 @@ def test_bulk_print_from_the_web(app, session, users, client):
     assert len(reader.pages) == 2
     text = pdf_text(response.data)
     assert "Member Number0" in text and "Member Number1" in text and "Member Number2" not in text
-    # Another trainer's cohort is not theirs to print.
+    # Another trainer's cohort is not theirs to print: not one of the form's choices, said at the field.
     other = _cohort(session, users.create(role="trainer"), members[2])
-    assert client.post("/certificates/print", data={"csrf_token": token, "cohort": str(other.id)}).status_code == 404
+    refused = client.post("/certificates/print", data={"csrf_token": token, "cohort": str(other.id)})
+    assert refused.status_code == 400 and "Choose one of the options in the list." in refused.get_data(as_text=True)
+    assert refused.headers["Content-Type"].startswith("text/html")
     nothing = client.post("/certificates/print", data={"csrf_token": token, "course": "advanced"})
     assert nothing.status_code == 200
     assert "No current certificates match (expired ones are not printed)." in nothing.get_data(as_text=True)

@@ -59,3 +59,44 @@ def test_config_error_is_a_message_not_a_traceback(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 2
     assert "SECRET_KEY is not set" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_worker_outlives_the_shell_that_started_it_unless_told_to_stop_with_it(app, database_url, tmp_path):
+    """`nohup lms worker &` from a shell that then exits must keep sending e-mail; `make run` passes --with-parent,
+    so its worker stops with it."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import DATA_KEY, FIXTURE_CONTENT, ROOT
+
+    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": "3b8e1f0c6a2d47e95c0b1a8f7e6d2c4b",
+           "LMS_ENVIRONMENT": "production", "LMS_PUBLIC_BASE_URL": "https://training.example.org",
+           "LMS_DATA_KEYS": DATA_KEY, "LMS_CONTENT_DIR": str(FIXTURE_CONTENT),
+           "LMS_INSTANCE_PATH": str(tmp_path / "instance")}
+    lms = os.path.join(os.path.dirname(sys.executable), "lms")
+    def running(pid: int) -> bool:  # an orphan that ended may stay a zombie where nothing reaps it
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except FileNotFoundError:
+            return False
+
+    # Each shell starts a worker in the background, writes its pid, waits until the worker runs, and exits.
+    shells = {flags: subprocess.Popen(
+        ["sh", "-c", f"{lms} worker --poll 0.2 {flags} >/dev/null 2>&1 & echo $! > {tmp_path / (flags or 'plain')}; "
+                     "sleep 8"], cwd=ROOT, env=env) for flags in ("", "--with-parent")}
+    for shell in shells.values():
+        shell.wait(60)
+    pids = {flags: int((tmp_path / (flags or "plain")).read_text()) for flags in shells}
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and running(pids["--with-parent"]):  # it notices within a poll or two
+        time.sleep(0.2)
+    time.sleep(1)
+    alive = {flags: running(pid) for flags, pid in pids.items()}
+    for pid in pids.values():
+        if running(pid):
+            os.kill(pid, signal.SIGTERM)
+    assert alive == {"": True, "--with-parent": False}

@@ -152,8 +152,10 @@ def test_a_comment_tells_the_trainee_and_a_reply_tells_its_author(app, session, 
     session.commit()
     run_jobs(app)
     [message] = smtp_server.to("nina@example.org")
-    assert subject(message) == "Your trainer commented on your role-play: A tough night"
-    assert "Tess Trainer, your trainer at Harbourside Trust, commented on your run" in parts(message)[0]
+    # The role-play's title names a hard situation: in the body only, never on a lock screen.
+    assert subject(message) == "Your trainer commented on your role-play"
+    assert "Tess Trainer, your trainer at Harbourside Trust, commented on your run of “A tough night”" in parts(
+        message)[0]
     assert_private(message)
     assert_links_open(app, users, w["trainee"], message, COMMENT_TEXT)  # the debrief, with the comment
 

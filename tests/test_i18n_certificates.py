@@ -156,6 +156,45 @@ def test_a_welsh_speakers_certificates_page_names_it_in_welsh(app, client, sessi
     assert "Gwrando" in panel and "Listening volunteer" not in panel
 
 
+def test_titles_issued_in_english_are_marked_english_on_welsh_pages(app, client, session, users):
+    """WCAG 3.1.2: a certificate issued only in English keeps its English titles, which a Welsh page marks so."""
+    jo = speaker(users, session, None)
+    certificate = issue(app, session, jo, name="Jo Example")
+    assert certificate.languages == "en"
+    users.login(jo)
+    client.get("/language/cy")
+    panel = client.get("/certificates").get_data(as_text=True).split('id="certificates-heading"', 1)[1]
+    assert '<h3 lang="en">Listening volunteer</h3>' in panel and '<p><span lang="en">Listening</span> ' in panel
+    assert panel.count('<span lang="en">Listening volunteer</span>') == 2  # "Download PDF of …", "Public check page …"
+    verify = client.get(f"/verify/{certificate.code}").get_data(as_text=True)
+    assert '<html lang="cy">' in verify
+    assert '<dd lang="en">Listening volunteer</dd>' in verify and '<dd lang="en">Listening</dd>' in verify
+    english = client.get(f"/verify/{certificate.code}?lang=en").get_data(as_text=True)
+    assert "<dd>Listening volunteer</dd>" in english  # the page's own language: nothing to mark
+
+    users.logout()
+    users.login(users.create(role="admin"))
+    client.get("/language/cy")
+    manage = client.get("/certificates/manage").get_data(as_text=True)
+    assert '<td lang="en">Listening</td>' in manage
+    detail = client.get(f"/certificates/manage/{certificate.id}").get_data(as_text=True)
+    assert '<dd lang="en">Listening volunteer</dd>' in detail and '<dd><span lang="en">Listening</span> (' in detail
+    assert re.search(r'<dd lang="en">(Completion|Assessed)', detail)
+
+
+def test_welsh_titles_of_an_untranslated_course_are_its_english_ones(app, client, session, users):
+    """Issued in Welsh from a course with no Welsh title: its "Welsh" words are the original's, so marked English."""
+    gwen = speaker(users, session, "cy")
+    certificate = issue(app, session, gwen, name=NAME)
+    localised = {"cy": {**certificate.localised["cy"], "course_title": certificate.course_title}}
+    session.query(Certificate).filter_by(id=certificate.id).update({"localised": localised})
+    session.commit()
+    users.login(gwen)
+    panel = client.get("/certificates").get_data(as_text=True).split('id="certificates-heading"', 1)[1]
+    assert '<p><span lang="en">Listening</span> ' in panel
+    assert "<h3>Gwirfoddolwr sy&#39;n gwrando</h3>" in panel  # its own Welsh title: the page's language
+
+
 def test_the_preview_before_claiming_shows_every_side_the_pdf_will_print(app, client, session, users):
     """With bilingual certificates the holder checks their name against both sides, each in its own words."""
     from tests.factories import complete

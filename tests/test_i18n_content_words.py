@@ -82,7 +82,7 @@ def test_an_untranslated_step_on_a_welsh_course_is_english_throughout_and_marked
 def test_the_question_of_an_untranslated_step_is_marked_english_and_its_interface_welsh(client, users, session):
     _open_safety(client, session, _reader(users, session, "cy"))
     page = _text(client.get("/courses/safety/steps/notes"))
-    assert '<span lang="en">What goes in a note?</span></legend>' in page
+    assert '<span lang="en" id="q-notes-q1-prompt">What goes in a note?</span></legend>' in page
     assert re.search(r'<label for="q-notes-q1-\d+" lang="en">What was said and done</label>', page)
     answered = client.post("/courses/safety/steps/notes/questions/notes-q1", data={
         "choice": "1", "csrf_token": csrf_token(client, "/courses/safety/steps/notes")}, follow_redirects=True)

@@ -36,6 +36,14 @@ def test_catalogue_lists_courses_with_status_notes_and_prerequisites(client, tra
     assert re.search(r"about \d+ minutes?", page)
 
 
+def test_a_content_note_on_a_card_is_not_a_landmark(client, trainee):
+    """axe landmark-unique: one "Content note" landmark per card repeated the name; its first words say what it is."""
+    for url in ("/courses", "/play"):
+        page = _text(client.get(url))
+        assert '<div class="content-note" role="note">' in page, url
+        assert 'aria-label="Content note"' not in page and '<aside class="content-note"' not in page, url
+
+
 def test_catalogue_filters_by_audience_without_javascript(client, trainee):
     moderators = _text(client.get("/courses?audience=moderator"))
     assert ">Advanced listening</a>" in moderators and ">Listening basics</a>" not in moderators

@@ -161,3 +161,33 @@ def test_the_outline_names_a_step_s_kind_once(app, client, users):
     page = client.get("/courses/night-shift-moderation").get_data(as_text=True)
     item = re.search(r"Practice: a goodbye at 2am, again</span>(.*?)</li>", page, re.S).group(1)
     assert "(role-play)" in item
+
+
+def test_a_response_step_with_a_practice_question_says_both_are_needed(app, client, session, users):
+    """"Listening well" has a practice question and a reviewed response: a response that meets the standard
+    does not finish it alone, so neither the trainee's hint nor the trainer's record may suggest it does."""
+    from lms.learning import responses
+    from lms.learning.models import RESPONSE_MEETS_STANDARD
+    from tests.factories import join, make_cohort
+
+    trainer = users.create(role="trainer")
+    trainee = users.create(display_name="Ffion")
+    cohort = make_cohort(session, trainer, courses=("peer-support-basics",))
+    join(session, cohort, trainee)
+    with app.app_context():
+        course = catalog().course("peer-support-basics")
+    step = course.step("listening-well")
+    enrolment = progress.enrol(session, trainee.id, course)
+    entry = responses.submit(session, enrolment, course, step, step.responses[0], "I hear how tired you are.").entry
+    entry.status = RESPONSE_MEETS_STANDARD
+    session.commit()
+    users.login(trainee)
+    page = " ".join(client.get("/courses/peer-support-basics/steps/listening-well?notes=continue").get_data(
+        as_text=True).split())
+    assert ("unlike a reflection. This step is done when you have answered its practice questions and a trainer "
+            "says your response "
+            "meets the standard.") in page
+    users.logout()
+    users.login(trainer)
+    record = client.get(f"/trainer/cohorts/{cohort.id}/trainees/{trainee.id}").get_data(as_text=True)
+    assert "response meets the standard" in record and "practice questions not answered yet" in record

@@ -236,6 +236,33 @@ def test_check_in_is_optional_private_and_struggling_shows_support(client, train
     assert (checkin.feeling, checkin.note, checkin.run_id) == ("struggling", "hard one", int(run_url.rsplit("/", 1)[1]))
 
 
+def _unguarded_forms(page: str) -> list[str]:
+    """Forms with a required input and no novalidate: the browser's own bubble, in its language, would speak first."""
+    return [form.group(1) for form in re.finditer(r"(<form\b[^>]*>)(.*?)</form>", page, re.S)
+            if re.search(r"<(input|textarea|select)\b[^>]*\srequired\b", form.group(2))
+            and "novalidate" not in form.group(1)]
+
+
+def test_the_check_in_leaves_its_errors_to_the_server(client, trainee):
+    """Chromium's English "Please select one of these options." on a Welsh page: novalidate, as other forms have."""
+    run_url = start(client)
+    choose(client, run_url, 1)
+    page = text(client.get(run_url + "/debrief"))
+    assert 'name="feeling"' in page and " required" in page
+    assert _unguarded_forms(page) == []
+
+
+def test_an_untranslated_scenarios_title_is_marked_english_on_a_welsh_debrief(client, trainee):
+    client.get("/language/cy", headers={"Sec-Fetch-Site": "same-origin"})
+    run_url = start(client, scenario="memory")  # no Welsh translation
+    choose(client, run_url, 3)  # cheat
+    choose(client, run_url, 2)  # give up: the end
+    page = text(client.get(run_url + "/debrief"))
+    assert re.search(r'<h1>[^<>]+<span lang="en">Memory</span></h1>', page)
+    briefing = text(client.get("/play/memory?course_id=drills&step_id=memory"))
+    assert 'Chwarae rôl yn y cwrs “<span lang="en">Drills</span>”.' in briefing  # the course: not translated either
+
+
 def test_no_check_in_without_content_notes(client, trainee):
     run_url = start(client, scenario="open-ended")
     choose(client, run_url, 0)

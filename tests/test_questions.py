@@ -1,4 +1,5 @@
 """Practice questions: parsing, feedback, retry, step completion, double submits (FORMAT.md §3.1-3.2)."""
+import re
 import threading
 
 import pytest
@@ -180,6 +181,26 @@ def test_malformed_answers_get_a_clear_message(client, started, session, choices
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
     assert session.scalar(select(func.count()).select_from(QuestionAnswer)) == 0
+
+
+def test_an_answer_not_chosen_marks_the_choices_and_says_so_in_the_question(client, started):
+    page = _answer(client, []).get_data(as_text=True)
+    choices = re.findall(r'<input type="radio" name="choice"[^>]*>', page)
+    assert choices and all('aria-invalid="true"' in c for c in choices)
+    # The one-field form's own message, focused and announced there (no summary at the top of a long step).
+    assert '<p class="error" id="q-q-reflect-error" role="alert" tabindex="-1" autofocus>Choose an answer first.' \
+        in page
+    assert "aria-invalid" not in client.get(URL).get_data(as_text=True)
+
+
+def test_each_practice_question_is_a_region_named_by_its_own_question(client, started):
+    """axe landmark-unique: a step with several practice questions must not repeat one name."""
+    page = client.get(URL).get_data(as_text=True)
+    assert 'aria-label="Practice question"' not in page
+    assert '<section class="question card" id="q-q-reflect" aria-labelledby="q-q-reflect-kind q-q-reflect-prompt">' \
+        in page
+    assert '<span id="q-q-reflect-kind" hidden>Practice question</span>' in page
+    assert 'id="q-q-reflect-prompt">Which reply reflects what the member said?</span></legend>' in page
 
 
 def test_the_same_answer_posted_twice_keeps_one_row(client, started, session):

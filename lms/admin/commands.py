@@ -329,8 +329,10 @@ def certificates_print(course_id: str | None, cohort: str | None, date_from: str
     "Run the job queue (emails) and the schedule (reminder sweep) until stopped (Ctrl+C or SIGTERM)."))
 @click.option("--poll", type=float, default=5.0, show_default=True,
               help=N_("Seconds to wait when there is nothing to do."))
+@click.option("--with-parent", is_flag=True,
+              help=N_("Stop when the process that started it ends (as `make run` starts it)."))
 @in_cli_language
-def worker(poll: float) -> None:
+def worker(poll: float, with_parent: bool) -> None:
     import signal
     import threading
 
@@ -345,7 +347,7 @@ def worker(poll: float) -> None:
                if backend == "smtp" else
                gettext("Worker started (mail: %(backend)s, messages are printed here). Ctrl+C stops it.",
                        backend=backend))
-    schedule.loop(lambda: db.session, stop, poll_seconds=poll)
+    schedule.loop(lambda: db.session, stop, poll_seconds=poll, with_parent=with_parent)
     db.session.remove()
 
 

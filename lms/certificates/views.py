@@ -10,6 +10,7 @@ from flask import (
     Flask,
     Response,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
@@ -20,6 +21,7 @@ from flask import (
 from flask import session as cookie_session
 from flask_babel import force_locale, gettext
 from flask_login import current_user
+from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from lms.catalog.services import catalog, catalog_for_reader, course_titles_for_reader
@@ -39,7 +41,8 @@ from lms.certificates.throttle import check_verify_limit
 from lms.core import clock, i18n
 from lms.core.access import public, role_required
 from lms.core.db import db
-from lms.core.forms import options
+from lms.core.forms import NOT_A_CHOICE, options
+from lms.core.models import parse_id
 from lms.core.notices import notify
 from lms.core.services import ServiceError
 from lms.core.web import Confirmation, ask_to_confirm, confirmed
@@ -52,6 +55,23 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     document.init_app(app)
     app.add_template_global(document.grouped_code, "grouped_code")  # the trainee's panel shows each code
+    app.add_template_global(words_language, "certificate_words_language")
+
+
+def words_language(certificate: Certificate | None, key: str) -> str | None:
+    """The language of `certificate.wording(current_language())[key]` when it is not the page's, for its `lang`.
+
+    A certificate keeps its words in each language it was issued in, and shows the original's in any other; a
+    course not translated then kept the original's words in that language too (they read the same).
+    """
+    if certificate is None:
+        return None
+    page = i18n.current_language()
+    own = ((certificate.localised or {}).get(page) or {}).get(key)
+    if own and own != getattr(certificate, key):
+        return None  # issued with words of its own in the page's language
+    original = str(current_app.config.get("CONTENT_LANGUAGE") or "en")  # what the record's columns hold
+    return None if original == page else original
 
 
 # -- trainees ------------------------------------------------------------------------
@@ -124,7 +144,7 @@ def claim(course_id: str):
                 service.draft(current_user, enrolment, course, form.legal_name.data, branding), branding)
             if request.method == "POST":  # shown by the page it redirects to
                 cookie_session[_PREVIEWED] = {course.id: form.legal_name.data}
-                return redirect(url_for(".claim", course_id=course.id), code=303)
+                return redirect(url_for(".claim", course_id=course.id, previewed=1), code=303)
         except ServiceError as exc:
             db.session.rollback()
             form.legal_name.errors = [*form.legal_name.errors, str(exc)]
@@ -182,7 +202,9 @@ def verify(code: str):
     with force_locale(language):
         result = service.verify(db.session, code, clock.today(), language=language)
         form = VerifyForm(formdata=None, code=document.grouped_code(result.code) if result else code[:80])
-        page = render_template("certificates/verify.html", form=form, result=result, searched=True,
+        # The record, for the language its titles are written in (words_language).
+        record = db.session.scalar(select(Certificate).where(Certificate.code == result.code)) if result else None
+        page = render_template("certificates/verify.html", form=form, result=result, record=record, searched=True,
                                code=document.grouped_code, format_date=document.format_date,
                                format_hours=document.format_hours)
     return page, 200 if result else 404
@@ -357,11 +379,12 @@ def bulk_print():
     cohorts = service.cohorts_of(db.session, current_user)
     form.cohort.choices = [SelectChoice("", gettext("Every cohort")),
                            *(SelectChoice(str(c.id), c.name) for c in cohorts)]
-    if form.validate_on_submit():
-        if form.cohort.data and form.cohort.data not in {str(c.id) for c in cohorts}:
-            abort(404)
+    submitted = form.validate_on_submit()
+    if submitted and form.cohort.data and form.cohort.data not in {str(c.id) for c in cohorts}:
+        form.cohort.errors = [*form.cohort.errors, str(NOT_A_CHOICE)]  # a stale page, or a hand-edited form
+    elif submitted:
         criteria = service.Search(course_id=form.course.data or "",
-                                  cohort_id=int(form.cohort.data) if form.cohort.data else None,
+                                  cohort_id=parse_id(form.cohort.data),
                                   date_from=form.date_from.data, date_to=form.date_to.data)
         ids = service.bulk_ids(db.session, current_user, criteria)
         if ids:

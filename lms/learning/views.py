@@ -159,8 +159,8 @@ def _open_step(course_id: str, step_id: str) -> tuple[Course, Step, Enrolment]:
     return course, step, _enrolment(course)
 
 
-def _step_url(step: Step, anchor: str | None = None) -> str:
-    return url_for(".step", course_id=step.course_id, step_id=step.id, _anchor=anchor)
+def _step_url(step: Step) -> str:
+    return url_for(".step", course_id=step.course_id, step_id=step.id)
 
 
 def _after_completion(course: Course, course_done: bool, near: str) -> bool:
@@ -497,8 +497,9 @@ def submit_assessment(course_id: str, step_id: str):
         notify(gettext("Attempt %(number)s had already been submitted, in another tab or window, so these answers "
                        "were not counted. Below is your latest result.", number=number),
                "warning", near="result")
-    completed = _after_completion(course, outcome.course_completed, "result")
-    return redirect(_step_url(step, None if completed else "result"), code=303)
+    _after_completion(course, outcome.course_completed, "result")
+    # No #fragment: the result takes the focus (autofocus), which browsers skip on a page opened at one.
+    return redirect(url_for(".step", course_id=step.course_id, step_id=step.id, submitted=number), code=303)
 
 
 def _save_written(course: Course, step: Step, enrolment, block_id: str, form,

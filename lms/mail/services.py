@@ -36,14 +36,14 @@ CATEGORIES: dict[str, str] = {  # lazy: each reader (page or email) sees them in
     "due_dates": _l("Due dates: a week before, the day before, and when a course is overdue"),
     "refreshers": _l("Certificate refreshers: 60, 30 and 7 days before a certificate expires, and when it does"),
     "nudges": _l("Reminders a trainer sends you from their progress table"),
-    "sign_offs": _l("Certificates waiting for your sign-off (trainers)"),
+    "sign_offs": _l("Certificates waiting for your sign-off"),
     "coach_marks": _l("When a trainer marks one of your written responses"),
     "coach_comments": _l("When a trainer comments on one of your role-plays"),
     "coach_confirmations": _l("When a trainer confirms a step of your training"),
-    "coach_replies": _l("When a trainee replies to one of your comments (trainers)"),
-    "contact_requests": _l("When a trainee in your cohorts asks you to get in touch (trainers)"),
+    "coach_replies": _l("When a trainee replies to one of your comments"),
+    "contact_requests": _l("When a trainee in your cohorts asks you to get in touch"),
 }
-#: Categories only trainers are offered.
+#: Categories only trainers are offered (so their labels need not say "trainers": nobody else sees them).
 TRAINER_CATEGORIES = frozenset({"sign_offs", "coach_replies", "contact_requests"})
 EMAIL_JOB = "email"
 UNSUBSCRIBE_SALT = "lms.mail.unsubscribe"

@@ -30,6 +30,7 @@ def test_claim_download_and_verify(page, live_server, users, session):
     page.get_by_label("Your full name").fill("Zoë Ó Briain")
     page.get_by_role("button", name="Preview").click()
     expect(page.get_by_role("figure").filter(has_text="Zoë Ó Briain")).to_be_visible()
+    expect(page.locator("#claim-preview")).to_be_focused()  # read out before "Get my certificate", which comes after it
     page.get_by_role("button", name="Get my certificate").click()
     expect(page.get_by_role("status").filter(has_text="ready to download")).to_be_visible()
     assert_accessible(page, "my certificates")

@@ -83,6 +83,23 @@ def test_reflections_page_and_out_of_attempts_at_phone_size(phone_page, live_ser
     assert_accessible(page, "assessment out of attempts")
 
 
+def test_an_assessment_sent_focuses_its_error_summary_then_its_result(page, live_server, users):
+    """Half answered: the summary is focused and links to the question left; sent whole: the verdict is focused."""
+    _login(page, users)
+    _start(page)
+    page.goto("/courses/listening/steps/assessment")
+    page.get_by_label("Yes", exact=True).check()
+    page.get_by_role("button", name="Submit answers").click()
+    summary = page.get_by_role("alert").filter(has_text="There is a problem")
+    expect(summary).to_be_focused()
+    summary.get_by_role("link", name="Question 2: Choose an answer first.").click()
+    expect(page.get_by_role("group", name=re.compile("Who do you tell")).get_by_role("radio").first).to_be_focused()
+    page.get_by_label("Nobody").check()
+    page.get_by_role("button", name="Submit answers").click()
+    expect(page.locator("#result > .feedback")).to_be_focused()
+    expect(page.locator("#result > .feedback")).to_contain_text("Attempt 1: 0 of 2 right")
+
+
 def test_prerequisites_page_is_accessible(page, live_server, users):
     _login(page, users)
     page.goto("/courses/advanced")
