@@ -62,9 +62,19 @@ def test_a_due_date_sweep_writes_to_each_trainee_in_their_own_language(app, sess
     for english_word in ("Your course", "Sent by", "Hello", "Stop these reminders", " is due "):
         assert english_word not in text and english_word not in html, english_word
 
+    # Signed out, the e-mail's link leads to the login page in the e-mail's language, then to the page asked for.
+    from tests.factories import links, local
+
+    start = next(u for u in links(text) if "/courses/" in u)
+    assert "lang=cy" in start
+    reader = app.test_client()
+    login = reader.get(local(start), headers={"Accept-Language": "en"}, follow_redirects=True)
+    assert '<html lang="cy">' in login.get_data(as_text=True) and "/login" in login.request.path
+
     assert subject(english) == "Listening is due in 7 days"
     text, html = parts(english)
     assert f"on {DUE.day} {DUE:%B %Y}." in text and '<html lang="en">' in html
+    assert "lang=" not in text  # the site's default needs no mark
     assert "Mae angen" not in text
 
     run_jobs(app, DUE - timedelta(days=1))  # the day before: tomorrow, in each language
@@ -112,7 +122,7 @@ def test_an_invitation_to_someone_without_an_account_is_in_the_language_the_invi
     assert subject(english).startswith("You're invited to join Carfan y nos")
 
     # The link opens the registration page in the e-mail's language; a visitor's own choice still wins.
-    register = next(u for u in links(text) if "/register?invite=" in u)
+    register = next(u for u in links(text) if "/register?" in u and "invite=" in u)
     assert "lang=cy" in register and str(escape(register)) in html
     page = app.test_client().get(local(register)).get_data(as_text=True)
     assert '<html lang="cy"' in page and "Creu cyfrif" in page

@@ -121,6 +121,31 @@ def test_emailed_invitation_is_queued_not_sent_in_the_request_then_arrives_with_
     assert "You’ve been invited to join <em>Night moderators, spring intake</em> at Harbourside Trust" in page
 
 
+def test_an_invitation_to_an_address_with_an_account_uses_its_language_and_is_refused_if_it_is_off(
+        app, session, users, trainer, smtp_server):
+    """The inviter's choice of language is for people without an account: Sam chose Welsh. Priya's account is
+    switched off, so she could not use an invitation: the trainer is told, and nothing is sent."""
+    from lms.core.services import ServiceError
+
+    sam = users.create(email="sam@example.org")
+    sam.language = "cy"
+    priya = users.create(email="priya@example.org")
+    priya.active = False
+    session.commit()
+    cohort = make_cohort(session, trainer, name="Night owls")
+    with app.test_request_context():
+        cohorts.create_invite(session, trainer, cohort, reusable=False, email="Sam@example.org", send_email=True,
+                              language="en")
+        with pytest.raises(ServiceError, match="belongs to an account that is switched off"):
+            cohorts.create_invite(session, trainer, cohort, reusable=False, email="priya@example.org",
+                                  send_email=True, language="en")
+        session.commit()
+    run_jobs(app)
+    [message] = smtp_server.to("sam@example.org")
+    assert subject(message) == "Gwahoddiad i ymuno â Night owls gyda Harbourside Trust"  # Sam chose Welsh
+    assert not smtp_server.to("priya@example.org")
+
+
 def test_emailing_needs_a_personal_link_with_an_address(client, session, users, trainer):
     users.login(trainer)
     cohort = make_cohort(session, trainer)

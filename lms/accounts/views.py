@@ -18,7 +18,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext, ngettext, refresh
+from flask_babel import gettext, ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.exceptions import MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect
@@ -216,7 +216,6 @@ def register():
     form = RegisterForm()
     if request.method == "GET":
         form.invite.data = request.args.get("invite", "")
-        _take_the_links_language()
     if form.invite.data:  # each look-up of a token counts: nobody walks the token space
         ratelimit.limit_or_429(db.session, "invite", current_app.config["INVITE_LIMIT"], 3600)
     problem, invite = accounts.invite_problem(db.session, form.invite.data) if form.invite.data else (None, None)
@@ -256,15 +255,6 @@ def register():
         return redirect(url_for("auth.login"))
     return render_template("auth/register.html", form=form, invite=invite, cohort=cohort,
                            charity=settings.get("CHARITY_NAME"))
-
-
-def _take_the_links_language() -> None:
-    """A link's `lang` (an invitation e-mailed in the language its sender chose) becomes a visitor's language,
-    unless they have chosen one themselves."""
-    asked = i18n.allowed(request.args.get("lang"))
-    if asked and not i18n.allowed(session.get(i18n.SESSION_KEY)):
-        session[i18n.SESSION_KEY] = asked
-        refresh()  # the page is written in it, though Flask-Babel may have chosen already
 
 
 @bp.route("/language/<language>")

@@ -75,8 +75,8 @@ class InviteForm(FlaskForm):
     send_email = BooleanField(_l("Email this invitation to them"),
                               description=_l("Personal links with an email address only. Sent within a minute or two."))
     language = SelectField(_l("Language of the email"), choices=[], invalid_choice_message=NOT_A_CHOICE,
-                           description=_l("They have no account yet, so no language of their own: choose the one to "
-                                          "write to them in. Once registered, they choose their own."))
+                           description=_l("For someone without an account yet: choose the language to write to them "
+                                          "in. Someone who has one gets it in the language they chose."))
     submit = SubmitField(_l("Create invitation"))
 
     def __init__(self, *args, **kwargs) -> None:

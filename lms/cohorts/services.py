@@ -286,7 +286,9 @@ def create_invite(session: DbSession, actor: User, cohort: Cohort, *, reusable: 
     """A single-use personal invite or a reusable cohort link; returns the token (shown once).
 
     With `send_email`, the personal invitation is also emailed to its address (queued in
-    this transaction, sent by the worker) in `language` (the inviter's choice; None: the site's default).
+    this transaction, sent by the worker) in `language` (the inviter's choice; None: the site's default),
+    or in the language of the account the address already belongs to. An address whose account is
+    switched off is refused: its holder could not use the invitation.
     """
     if cohort.archived_at is not None:
         raise ServiceError(gettext("This cohort is archived. Restore it before inviting anyone."))
@@ -295,6 +297,12 @@ def create_invite(session: DbSession, actor: User, cohort: Cohort, *, reusable: 
         raise ServiceError(gettext("Enter an email address, or leave it empty."))
     if send_email and (reusable or not email):
         raise ServiceError(gettext("To email an invitation, choose a personal link and enter their email address."))
+    holder = session.scalar(select(User).where(User.email == accounts.normalise_email(email))) if email else None
+    if holder is not None and not holder.active and not reusable:
+        raise ServiceError(gettext("That address belongs to an account that is switched off, so it could not use the "
+                                   "invitation. An admin can switch the account back on first."))
+    if holder is not None and holder.language:
+        language = holder.language  # they chose their own language: the invitation is written in it
     token = accounts.create_invite(session, created_by=actor, email=None if reusable else email, role="trainee",
                                    max_uses=None if reusable else 1, days=days)
     invite = session.scalars(select(Invite).where(Invite.token_hash == accounts.hash_invite_token(token))).one()

@@ -22,7 +22,7 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
-from flask_babel import Babel, force_locale, get_locale, get_translations, gettext, ngettext
+from flask_babel import Babel, force_locale, get_locale, get_translations, gettext, ngettext, refresh
 from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
@@ -306,6 +306,19 @@ def init_app(app: Flask, translation_dirs: Sequence[str] = ("translations",)) ->
     app.add_template_filter(long_date, "long_date")
     app.add_template_filter(date_and_time, "date_and_time")
     app.add_template_filter(about_duration, "about_duration")
+    app.before_request(take_the_links_language)
+
+
+def take_the_links_language() -> None:
+    """A link's `lang` (an e-mail written in Welsh, an invitation in the language its sender chose) becomes the
+    visitor's language on any page it opens, the login page a signed-out reader is sent to included, unless
+    they have chosen one themselves. A signed-in person's account language wins anyway (select_language)."""
+    if request.method != "GET" or "lang" not in request.args:
+        return
+    asked = allowed(request.args.get("lang"))
+    if asked and not allowed(session.get(SESSION_KEY)):
+        session[SESSION_KEY] = asked
+        refresh()  # Flask-Babel may have chosen already
 
 
 def default_language_of(app: Flask) -> str:

@@ -155,17 +155,20 @@ def sender_address() -> str:
     return formataddr((name or f"{settings.get('CHARITY_NAME')} training", address))
 
 
-def external_url_builder(base: str) -> Callable[..., str]:
+def external_url_builder(base: str, language: str | None = None) -> Callable[..., str]:
     """`url_for` for emails: absolute links to `base` (PUBLIC_BASE_URL), with no request needed.
 
     A worker has no request; pushing a pretend one would run the request teardown, which
-    ends the worker's database session in the middle of its job.
+    ends the worker's database session in the middle of its job. With `language` other than the
+    site's default, each link carries it (`?lang=`), so a reader who is signed out meets the login
+    page in the e-mail's language (i18n.take_the_links_language).
     """
     parts = urlsplit(base)
     adapter = current_app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "https")
+    carried = {"lang": language} if language and language != i18n.default_language() else {}
 
     def url_for(endpoint: str, _external: bool = True, **values: object) -> str:
-        return adapter.build(endpoint, values, force_external=True)
+        return adapter.build(endpoint, {**carried, **values}, force_external=True)
 
     return url_for
 
@@ -191,7 +194,7 @@ def _compose(template: str, context: dict, to_address: str, *, to_user: User | N
              category: str | None, now: datetime | None) -> EmailMessage:
     app = current_app
     base = app.config["PUBLIC_BASE_URL"].rstrip("/")
-    link = external_url_builder(base)
+    link = external_url_builder(base, i18n.current_language())
     unsubscribe_url = (link("mail.unsubscribe", token=unsubscribe_token(to_user.id, category))
                        if to_user is not None and category else None)
     common = {
