@@ -625,3 +625,25 @@ def test_a_claimed_certificate_is_emailed_at_once_not_at_the_next_sweep(app, cli
     assert subject(issued) == "Your certificate: Listener"
     run_jobs(app)  # the sweep finds it already sent
     assert len(smtp_server.to("owl@example.org")) == 1
+
+
+def test_a_changed_address_is_told_to_the_old_one_and_a_changed_password_to_the_account(
+        app, client, session, users, smtp_server):
+    """Someone who took over an account, or a typo in the new address, is noticed by the person reading the
+    old mailbox; a password changed by someone else is noticed too. Neither can be unsubscribed from."""
+    from tests.conftest import PASSWORD
+
+    kit = users.create(display_name="Kit", email="kit@example.org")
+    users.login(kit)
+    post(client, "/account/password", {"current": PASSWORD, "new": "a brand new passphrase",
+                                       "confirm": "a brand new passphrase"})
+    post(client, "/account/profile/email", {"email-new_email": "kit.jones.typo@exampel.org",
+                                            "email-password": "a brand new passphrase"}, form_page="/account/profile")
+    run_jobs(app)
+    told = {subject(message): message for message in smtp_server.to("kit@example.org")}
+    assert set(told) == {"The password of your account was changed", "The e-mail address of your account was changed"}
+    address = told["The e-mail address of your account was changed"]
+    text = " ".join(parts(address)[0].split())
+    assert "to k…o@exampel.org" in text and "someone may know your password" in text
+    assert "kit.jones.typo" not in text and "List-Unsubscribe" not in address
+    assert not smtp_server.to("kit.jones.typo@exampel.org")

@@ -14,12 +14,13 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.accounts.models import ROLES, LoginAttempt, User
 from lms.cohorts.models import Cohort, Invite
-from lms.core import metrics
+from lms.core import clock, metrics
 from lms.core.db import DbSession, affected_rows, counting_transaction, release_reads
 from lms.core.models import parse_id, utcnow
 from lms.core.passwords import hash_password, needs_rehash, verify_password
 from lms.core.services import ServiceError
 from lms.core.text import check_showable
+from lms.mail import services as mail
 
 #: One message for every failed login, so it never tells whether an account exists.
 LOGIN_FAILED = _l("That email and password do not match an active account.")
@@ -243,7 +244,7 @@ def update_names(session: DbSession, user: User, display_name: str, legal_name: 
 
 
 def change_email(session: DbSession, user: User, password: str, new_email: str) -> bool:
-    """Change the login email after the password is given again; whether it changed.
+    """Change the login email after the password is given again; whether it changed. The old address is told.
 
     Someone at an unlocked session cannot move the account to their own address. An address
     another account has is refused with EMAIL_UNAVAILABLE, which says no more than that."""
@@ -258,13 +259,25 @@ def change_email(session: DbSession, user: User, password: str, new_email: str) 
         return False
     if session.scalar(select(User.id).where(User.email == email, User.id != user.id)) is not None:
         raise ServiceError(str(EMAIL_UNAVAILABLE))
-    user.email = email
+    old_email, user.email = user.email, email
     try:
         with session.begin_nested():
             session.flush()
     except IntegrityError:  # taken a moment ago by another account
         raise ServiceError(str(EMAIL_UNAVAILABLE)) from None
+    # The old address is told, with the new one half hidden: a mistyped address, or someone who took the
+    # account, is then noticed by the person who still reads the old mailbox.
+    mail.enqueue_email(session, "account_email_changed", {
+        "changed_on": clock.today().isoformat(), "new_address": masked_email(email)},
+        to_email=old_email, language=user.language)
     return True
+
+
+def masked_email(email: str) -> str:
+    """'n…n@example.org' for 'nina.jones.typo@example.org': enough to spot a typo, not enough to copy."""
+    local, _, domain = email.partition("@")
+    shown = local[0] + "…" + local[-1] if len(local) > 2 else local[:1] + "…"
+    return f"{shown}@{domain}"
 
 
 def _attempt_count(connection, key: str, address: str | None, since: datetime) -> int:
@@ -339,12 +352,15 @@ def record_login(user: User) -> None:
 def change_password(
     session: DbSession, user: User, current: str, new: str, min_length: int = 8, max_length: int = 1024,
 ) -> None:
-    """Change a password after checking the current one; ends other sessions."""
+    """Change a password after checking the current one; ends other sessions, and e-mails the account about it."""
     if not verify_password(user.password_hash, current):
         raise ServiceError(gettext("Your current password is not right."))
     check_password_rules(new, min_length, max_length)
     user.password_hash = hash_password(new)
     user.end_sessions()
+    # To the address of the moment: a notice about the account goes where its owner read mail then.
+    mail.enqueue_email(session, "account_password_changed", {"changed_on": clock.today().isoformat()},
+                       to_email=user.email, language=user.language)
 
 
 def reset_password(session: DbSession, user: User, now: datetime | None = None) -> str:
