@@ -647,3 +647,21 @@ def test_a_changed_address_is_told_to_the_old_one_and_a_changed_password_to_the_
     assert "to k…o@exampel.org" in text and "someone may know your password" in text
     assert "kit.jones.typo" not in text and "List-Unsubscribe" not in address
     assert not smtp_server.to("kit.jones.typo@exampel.org")
+
+
+def test_a_queued_due_date_reminder_that_is_no_longer_true_is_not_sent(app, session, users, trainer, smtp_server):
+    """A mail server down for hours keeps reminders queued; meanwhile one course is taken off the cohort and
+    another gets a new due date: neither old reminder may then arrive. The one still true does."""
+    nina = users.create(email="nina@example.org")
+    cohort = make_cohort(session, trainer, courses=("listening", "advanced"), due_on=DUE)
+    join(session, cohort, nina)
+    with app.app_context():
+        sweep(db.session, catalog().courses, DUE - timedelta(days=1))  # "due tomorrow", queued, not yet sent
+        db.session.commit()
+    assert mail.pending_email_count(session) == 2
+    with app.test_request_context():
+        group = db.session.get(type(cohort), cohort.id)
+        cohorts.unassign_course(db.session, trainer, group, "advanced")
+        db.session.commit()
+    run_jobs(app, DUE + timedelta(days=40))  # a sweep far past any reminder window: it queues nothing new
+    assert [subject(m) for m in smtp_server.to("nina@example.org")] == ["Listening basics is due tomorrow"]

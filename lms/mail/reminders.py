@@ -39,6 +39,7 @@ from lms.core.sql import is_postgresql
 from lms.jobs.models import Job
 from lms.jobs.queue import job_row
 from lms.learning.models import Enrolment
+from lms.mail import services as mail
 from lms.mail.models import ReminderPreference, SentReminder
 from lms.mail.services import EMAIL_JOB, email_payload
 
@@ -208,6 +209,14 @@ def due_dates_read():
             .where(member.in_(people), Cohort.archived_at.is_(None), User.active.is_(True),
                    _wanted(ReminderPreference.due_dates), CohortCourse.due_on.is_not(None),
                    func.coalesce(enrolled.c.completed, 0) == 0))
+
+
+@mail.still_true("due_soon", "overdue")
+def _still_due(session: DbSession, user_id: int, context: dict) -> bool:
+    """A due-date reminder still applies: the course is still assigned to them with that due date, unfinished."""
+    rows = session.execute(due_dates_read().where(CohortCourse.course_id == context.get("course_id")),
+                           {"people": [user_id]}).all()
+    return any(row[2].isoformat() == context.get("due_on") for row in applicable_due_dates(rows))
 
 
 def applicable_due_dates(rows: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:

@@ -293,9 +293,25 @@ def deliver(message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
+#: Template -> whether a queued message of it is still true for (person, context) when it is sent.
+_STILL_TRUE: dict[str, Callable[[DbSession, int, dict], bool]] = {}
+
+
+def still_true(*templates: str) -> Callable[[Callable[[DbSession, int, dict], bool]], Callable[..., bool]]:
+    """Register a check that a queued message of these templates still says something true when it is sent:
+    a message may wait in the queue for hours (a mail server down), and meanwhile the course it is about may
+    have been finished, taken off the cohort or given another due date."""
+    def register(check: Callable[[DbSession, int, dict], bool]) -> Callable[..., bool]:
+        for template in templates:
+            _STILL_TRUE[template] = check
+        return check
+    return register
+
+
 @queue.handler(EMAIL_JOB)
 def send_email_job(session: DbSession, payload: dict) -> None:
-    """Run an email job: skip it if its person has gone or turned its category off, else compose and deliver."""
+    """Run an email job: skip it if its person has gone, turned its category off or its news is no longer true
+    (`still_true`), else compose and deliver."""
     category = payload.get("category")
     user = None
     if payload.get("to_user_id") is not None:
@@ -303,6 +319,9 @@ def send_email_job(session: DbSession, payload: dict) -> None:
         if user is None or not user.active:
             return  # the account was deleted or deactivated since: nothing to send
         if category and not wants(session, user.id, category):
+            return
+        check = _STILL_TRUE.get(payload["template"])
+        if check is not None and not check(session, user.id, payload.get("context") or {}):
             return
     address = user.email if user is not None else payload["to_email"]
     message = compose(payload["template"], payload.get("context") or {}, address, to_user=user, category=category,
