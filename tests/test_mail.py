@@ -665,3 +665,23 @@ def test_a_queued_due_date_reminder_that_is_no_longer_true_is_not_sent(app, sess
         db.session.commit()
     run_jobs(app, DUE + timedelta(days=40))  # a sweep far past any reminder window: it queues nothing new
     assert [subject(m) for m in smtp_server.to("nina@example.org")] == ["Listening basics is due tomorrow"]
+
+
+def test_a_course_assigned_due_within_the_week_is_not_followed_by_its_due_soon_reminder(
+        app, session, users, trainer, smtp_server):
+    """The announcement gives the due date; "due in 5 days" in the same minute would say it again."""
+    from lms.cohorts import nudges
+
+    tom = users.create(email="tom@example.org")
+    cohort = make_cohort(session, trainer, name="Night moderators", courses=())
+    join(session, cohort, tom)
+    due = TODAY + timedelta(days=5)
+    with app.test_request_context():
+        nudges.assign_and_announce(db.session, db.session.get(type(trainer), trainer.id),
+                                   db.session.get(type(cohort), cohort.id), "listening", due, catalog().courses, TODAY)
+        db.session.commit()
+    run_jobs(app, TODAY)
+    assert [subject(m) for m in smtp_server.to("tom@example.org")] == [
+        f"{trainer.display_name} has asked you to take a course for Night moderators"]
+    run_jobs(app, due - timedelta(days=1))
+    assert subject(smtp_server.to("tom@example.org")[-1]) == "Listening basics is due tomorrow"

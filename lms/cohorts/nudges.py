@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
+from flask import current_app
 from flask_babel import gettext, ngettext
 from sqlalchemy import func, select
 
@@ -24,7 +25,7 @@ from lms.core.db import DbSession
 from lms.core.models import utcnow
 from lms.core.services import ServiceError
 from lms.learning.models import Enrolment
-from lms.mail.reminders import Reminder, SweepResult, queue_new
+from lms.mail.reminders import Reminder, SweepResult, due_reminder, mark_said, queue_new
 
 NUDGE_ACTION = "cohort.nudge"
 WINDOW = timedelta(hours=1)
@@ -107,7 +108,15 @@ def announce_assignment(session: DbSession, actor: User, cohort: Cohort, course:
     subject = f"cohort:{cohort.id}:{course.id}"[:120]  # the column's length; course ids are at most 100
     announcements = [Reminder(user_id, subject, "assigned", today, "assigned", context, None)
                      for user_id in members if user_id not in done]
-    return len(queue_new(session, announcements, utcnow(), SweepResult()))
+    now = utcnow()
+    told = queue_new(session, announcements, now, SweepResult())
+    # The announcement gives the due date: today's due-date reminder ("due in 5 days") would repeat it in the
+    # same minute, so it counts as sent. Later ones (the day before, overdue) still come.
+    today_s = due_reminder(due_on, today, current_app.config["OVERDUE_REMINDERS_MAX"]) if due_on else None
+    if today_s is not None:
+        kind, on_date = today_s
+        mark_said(session, ((user_id, course.id, kind, on_date) for user_id, *_ in told), now)
+    return len(told)
 
 
 def assign_and_announce(session: DbSession, actor: User, cohort: Cohort, course_id: str, due_on: date | None,

@@ -110,15 +110,31 @@ def queue_new(session: DbSession, reminders: list[Reminder], now: datetime,
     return new
 
 
-def _queue_new_generic(session: DbSession, unique: list[Reminder], now: datetime) -> tuple[set, list[dict]]:
-    rows = [{"user_id": r.user_id, "subject": r.subject, "kind": r.kind, "on_date": r.on_date, "sent_at": now}
-            for r in unique]
+def mark_said(session: DbSession, keys: Iterable[tuple[int, str, str, date]], now: datetime) -> None:
+    """Record reminders (user id, subject, kind, key date) as sent without sending them: another message said
+    the same just now (a course assigned with its due date makes that day's due-date reminder a repeat)."""
+    unique = list(set(keys))
+    if unique:
+        _claim_keys(session, unique, now)
+
+
+def _claim_keys(session: DbSession, keys: list[tuple[int, str, str, date]], now: datetime) -> set:
+    """Insert the keys not yet in sent_reminders; the ones that were new."""
+    if is_postgresql(session):
+        return {tuple(row) for row in session.execute(_PG_KEYS, {
+            "now": now, "user_ids": [k[0] for k in keys], "subjects": [k[1] for k in keys],
+            "kinds": [k[2] for k in keys], "on_dates": [k[3] for k in keys]})}
+    rows = [{"user_id": k[0], "subject": k[1], "kind": k[2], "on_date": k[3], "sent_at": now} for k in keys]
     table = cast(Table, SentReminder.__table__)
     # Many parameter sets to one cached statement (SQLAlchemy's "insertmanyvalues" sends them as few
     # multi-row INSERTs): a .values(rows) statement would be compiled afresh for every batch.
     statement = sqlite_insert(table).on_conflict_do_nothing(index_elements=list(KEY_COLUMNS)).returning(
         *(table.c[name] for name in KEY_COLUMNS))
-    new = {tuple(row) for row in session.execute(statement, rows)}
+    return {tuple(row) for row in session.execute(statement, rows)}
+
+
+def _queue_new_generic(session: DbSession, unique: list[Reminder], now: datetime) -> tuple[set, list[dict]]:
+    new = _claim_keys(session, [r.key for r in unique], now)
     jobs = [job_row(EMAIL_JOB, email_payload(r.template, r.context, to_user_id=r.user_id, category=r.category), now)
             for r in unique if r.key in new]
     if jobs:
@@ -142,9 +158,7 @@ _PG_COPY_JOBS = "COPY jobs (kind, payload, status, run_at, attempts, max_attempt
 
 def _queue_new_postgresql(session: DbSession, unique: list[Reminder], now: datetime,
                           result: SweepResult) -> tuple[set, list[dict]]:
-    new = {tuple(row) for row in session.execute(_PG_KEYS, {
-        "now": now, "user_ids": [r.user_id for r in unique], "subjects": [r.subject for r in unique],
-        "kinds": [r.kind for r in unique], "on_dates": [r.on_date for r in unique]})}
+    new = _claim_keys(session, [r.key for r in unique], now)
     jobs = [job_row(EMAIL_JOB, email_payload(r.template, r.context, to_user_id=r.user_id, category=r.category), now)
             for r in unique if r.key in new]
     if jobs:
