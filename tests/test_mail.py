@@ -645,6 +645,7 @@ def test_a_changed_address_is_told_to_the_old_one_and_a_changed_password_to_the_
     address = told["The e-mail address of your account was changed"]
     text = " ".join(parts(address)[0].split())
     assert "to k…o@exampel.org" in text and "someone may know your password" in text
+    assert "Nobody reads replies to this address" in text  # every message says where answers go
     assert "kit.jones.typo" not in text and "List-Unsubscribe" not in address
     assert not smtp_server.to("kit.jones.typo@exampel.org")
 
