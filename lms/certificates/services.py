@@ -17,7 +17,7 @@ import re
 import secrets
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import BinaryIO
 from urllib.parse import unquote_plus
@@ -412,6 +412,8 @@ class Verification:
     completed_on: date | None = None
     hours: float | None = None
     languages: tuple[str, ...] = ("en",)
+    #: The record itself, for the page to mark each title with the language it is written in; never in as_json.
+    certificate: Certificate | None = field(default=None, repr=False, compare=False)
 
     def as_json(self) -> dict:
         return {
@@ -448,7 +450,7 @@ def verify(session: DbSession, raw_code: str, today: date, language: str | None 
         valid_until=cert.valid_until, languages=tuple(cert.language_list),
         issuer_name=cert.issuer_name, issuer_number=cert.issuer_number,
         revoked_reason=_reason_shown(session, cert, today) if state == "revoked" else None,
-        completed_on=cert.completed_on, hours=cert.hours,
+        completed_on=cert.completed_on, hours=cert.hours, certificate=cert,
     )
 
 

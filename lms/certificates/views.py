@@ -21,7 +21,6 @@ from flask import (
 from flask import session as cookie_session
 from flask_babel import force_locale, gettext
 from flask_login import current_user
-from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from lms.catalog.services import catalog, catalog_for_reader, course_titles_for_reader
@@ -203,8 +202,8 @@ def verify(code: str):
         result = service.verify(db.session, code, clock.today(), language=language)
         form = VerifyForm(formdata=None, code=document.grouped_code(result.code) if result else code[:80])
         # The record, for the language its titles are written in (words_language).
-        record = db.session.scalar(select(Certificate).where(Certificate.code == result.code)) if result else None
-        page = render_template("certificates/verify.html", form=form, result=result, record=record, searched=True,
+        page = render_template("certificates/verify.html", form=form, result=result,
+                               record=result.certificate if result else None, searched=True,
                                code=document.grouped_code, format_date=document.format_date,
                                format_hours=document.format_hours)
     return page, 200 if result else 404
