@@ -161,6 +161,7 @@ def _config(url: str, content_dir: Path, **extra) -> dict:
         "SESSION_COOKIE_SECURE": False,
         "PUBLIC_BASE_URL": "http://localhost",
         "PASSWORD_HASHING": "fast-for-tests",
+        "COMMENT_EMAIL_DELAY_SECONDS": 0,  # each comment's e-mail at once; the gathering is tested on its own
         **extra,
     }
 

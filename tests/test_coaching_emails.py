@@ -246,3 +246,33 @@ def test_turned_off_after_queueing_is_still_not_sent(app, session, world, smtp_s
     session.commit()
     run_jobs(app)
     assert smtp_server.messages == []
+
+
+def test_comments_made_in_a_row_on_one_run_make_one_e_mail(app, session, users, world, smtp_server):
+    """A trainer going through a run comments on three choices in a minute: the trainee gets one message, sent
+    after the last; a comment deleted before its message goes sends none."""
+    from sqlalchemy import update
+
+    from lms.jobs.models import Job
+
+    app.config["COMMENT_EMAIL_DELAY_SECONDS"] = 120  # as deployed (the suite sends each at once)
+    w = world
+    run = _course_run(session, w)
+    with app.app_context():
+        for position in (0, 0, None):
+            coaching.add_comment(session, w["trainer"], run, position, COMMENT_TEXT)
+        session.commit()
+    run_jobs(app)
+    assert not smtp_server.to("nina@example.org")  # not yet: the trainer may still be writing
+    session.execute(update(Job).values(run_at=Job.created_at))  # two minutes on
+    session.commit()
+    run_jobs(app)
+    assert [subject(m) for m in smtp_server.to("nina@example.org")] == ["Your trainer commented on your role-play"]
+    with app.app_context():
+        regretted = coaching.add_comment(session, w["trainer"], run, None, "Wrong run, sorry.")
+        coaching.delete_comment(session, w["trainer"], regretted)
+        session.commit()
+    session.execute(update(Job).values(run_at=Job.created_at))
+    session.commit()
+    run_jobs(app)
+    assert len(smtp_server.to("nina@example.org")) == 1  # nothing about a comment that is gone

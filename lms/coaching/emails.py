@@ -13,6 +13,9 @@ check-in: every message says what happened and links to the page where it can be
 """
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from flask import current_app, has_app_context
 from flask_babel import gettext
 from sqlalchemy import select
 
@@ -23,6 +26,7 @@ from lms.coaching.models import ContactRequest, RunComment
 from lms.cohorts.models import Cohort, CohortMember, CohortTrainer
 from lms.core import i18n
 from lms.core.db import DbSession
+from lms.core.models import utcnow
 from lms.learning.models import Enrolment, ResponseEntry, StepConfirmation
 from lms.mail import services as mail
 from lms.roleplay.models import ScenarioRun
@@ -50,7 +54,7 @@ def titles(course_id: str = "", step_id: str = "", scenario_id: str = "") -> dic
 
 
 def _send(session: DbSession, which: tuple[str, str], to_user_id: int | None, actor_id: int | None,
-          context: dict) -> None:
+          context: dict, run_at: datetime | None = None) -> None:
     """Queue one message, unless there is nobody to tell or they would be told about their own action."""
     if to_user_id is None or to_user_id == actor_id:
         return
@@ -58,7 +62,7 @@ def _send(session: DbSession, which: tuple[str, str], to_user_id: int | None, ac
     if recipient is None or not recipient.active:
         return
     template, category = which
-    mail.enqueue_email(session, template, context, to_user=recipient, category=category)
+    mail.enqueue_email(session, template, context, to_user=recipient, category=category, run_at=run_at)
 
 
 def response_marked(session: DbSession, entry: ResponseEntry) -> None:
@@ -74,11 +78,26 @@ def _run_context(session: DbSession, comment: RunComment) -> tuple[ScenarioRun |
 
 
 def comment_added(session: DbSession, comment: RunComment) -> None:
-    """Tell the run's trainee a trainer commented (the comment stays on the debrief page)."""
+    """Tell the run's trainee a trainer commented (the comment stays on the debrief page), a little later
+    (COMMENT_EMAIL_DELAY_SECONDS): a trainer going through a run comments on several choices in a row,
+    and the trainee gets one message for them (_latest_comment)."""
     run, context = _run_context(session, comment)
     if run is not None:
+        # Outside an app (a script), at once.
+        delay = timedelta(seconds=int(current_app.config["COMMENT_EMAIL_DELAY_SECONDS"]) if has_app_context() else 0)
         _send(session, COMMENT_ADDED, run.user_id, comment.author_id,
-              {**context, "trainer_name": comment.author_name})
+              {**context, "trainer_name": comment.author_name}, run_at=utcnow() + delay if delay else None)
+
+
+@mail.still_true(COMMENT_ADDED[0])
+def _latest_comment(session: DbSession, user_id: int, context: dict) -> bool:
+    """A comment's message is sent if the comment is still there and no trainer commented on the run after it
+    (that later comment's message then tells of both)."""
+    run = session.get(ScenarioRun, context.get("run_id"))
+    if run is None or session.get(RunComment, context.get("comment_id")) is None:
+        return False
+    later = select(RunComment.id).where(RunComment.run_id == run.id, RunComment.id > context["comment_id"])
+    return session.scalar(later.limit(1)) is None
 
 
 def reply_added(session: DbSession, comment: RunComment) -> None:

@@ -143,6 +143,9 @@ class Defaults:
     REMINDER_SWEEP_MINUTES = 60  # how often each worker looks for reminders to send (safe to overlap)
     OVERDUE_REMINDERS_MAX = 4  # overdue reminders per course: on the first day overdue, then weekly
     NUDGES_PER_HOUR = 60  # trainees a trainer may send reminders to in an hour
+    # A trainer's comment on a run is e-mailed this long after it is made, and only if no further comment on
+    # that run came meanwhile: three comments in a minute make one e-mail, not three. 0 sends each at once.
+    COMMENT_EMAIL_DELAY_SECONDS = 120
     RENDER_CACHE = True  # keep read courses and scenarios on disk between loads (and each one's last working version)
     RENDER_CACHE_DIR: str | None = None  # default: render-cache/ in the instance folder; shared by the workers
     LOG_FORMAT = "text"  # or "json": one object a line with a request id, no personal data
@@ -411,6 +414,9 @@ def _mail_problems(cfg: Mapping[str, Any]) -> list[str]:
     for name in ("REMINDER_SWEEP_MINUTES", "OVERDUE_REMINDERS_MAX", "NUDGES_PER_HOUR", "MAIL_TIMEOUT_SECONDS"):
         if isinstance(cfg.get(name), bool) or not isinstance(cfg.get(name), int) or cfg[name] < 1:
             errors.append(f"LMS_{name} must be a positive whole number, not {cfg.get(name)!r}.")
+    delay = cfg.get("COMMENT_EMAIL_DELAY_SECONDS")
+    if isinstance(delay, bool) or not isinstance(delay, int) or delay < 0:
+        errors.append(f"LMS_COMMENT_EMAIL_DELAY_SECONDS must be a whole number of seconds, 0 or more, not {delay!r}.")
     sender = cfg.get("MAIL_SENDER") or ""
     if not isinstance(sender, str) or "@" not in parseaddr(sender)[1]:
         errors.append("LMS_MAIL_SENDER must be an email address, e.g. 'Training <training@example.org>'"
