@@ -1002,3 +1002,17 @@ def test_a_completion_too_old_for_a_current_certificate_is_not_issued_expired(ap
     sent = client.post("/certificates/claim/listening", data={"legal_name": "Night Owl", "submit": "1",
                                                                "csrf_token": csrf_token(client, "/certificates")})
     assert sent.status_code == 302 and session.scalar(select(Certificate)) is None
+
+
+def test_the_detail_page_says_whether_the_course_changed_since_not_only_its_version_hash(app, session, users, client):
+    certificate = issue(app, session, users.create())
+    with app.app_context():
+        session.get(Certificate, certificate.id).course_version = catalog().course("listening").version
+    session.commit()
+    users.login(users.create(role="admin"))
+    page = " ".join(client.get(f"/certificates/manage/{certificate.id}").get_data(as_text=True).split())
+    assert "Listening basics, as it is now" in page
+    session.get(Certificate, certificate.id).course_version = "0123abcd"
+    session.commit()
+    page = " ".join(client.get(f"/certificates/manage/{certificate.id}").get_data(as_text=True).split())
+    assert "as it was before its latest changes (version 0123abcd)" in page

@@ -261,8 +261,10 @@ def detail(certificate_id: int):
 
 def _detail(certificate: Certificate, **forms):
     replacement = db.session.get(Certificate, certificate.replaced_by_id) if certificate.replaced_by_id else None
+    course_now = catalog().course(certificate.course_id)
     return render_template(
         "certificates/detail.html", certificate=certificate, replacement=replacement,
+        current_version=course_now.version if course_now is not None else None,
         holder=_holder(certificate), today=clock.today(), own=service.decided_by_others(certificate, current_user),
         code=document.grouped_code, format_date=document.format_date,
         approve_form=forms.get("approve_form") or DecideForm(),
