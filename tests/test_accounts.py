@@ -251,3 +251,11 @@ def test_invite_only_registration(app_config, app, client, users, session):
 def test_service_rejects_unknown_role(session):
     with pytest.raises(ServiceError, match="Role must be one of"):
         accounts.create_user(session, email="x@example.org", display_name="X", password=PASSWORD, role="root")
+
+
+def test_the_login_page_says_what_to_do_about_a_forgotten_password(client, app):
+    """There is no reset by e-mail: the page says who can help, naming the charity."""
+    app.config["CHARITY_NAME"] = "Harbourside Trust"
+    page = " ".join(client.get("/login").get_data(as_text=True).split())
+    assert ("Forgotten your password? Ask your trainer or volunteer coordinator: an administrator at Harbourside "
+            "Trust can give you a one-time password") in page
