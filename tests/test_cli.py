@@ -84,12 +84,17 @@ def test_the_worker_outlives_the_shell_that_started_it_unless_told_to_stop_with_
         except FileNotFoundError:
             return False
 
-    # Each shell starts a worker in the background, writes its pid, waits until the worker runs, and exits.
-    shells = {flags: subprocess.Popen(
-        ["sh", "-c", f"{lms} worker --poll 0.2 {flags} >/dev/null 2>&1 & echo $! > {tmp_path / (flags or 'plain')}; "
-                     "sleep 8"], cwd=ROOT, env=env) for flags in ("", "--with-parent")}
+    # Each shell starts a worker in the background, writes its pid, waits until the worker says it started
+    # (a loaded machine may take many seconds to load the app), and exits.
+    def script(flags: str) -> str:
+        log, pid = tmp_path / f"{flags or 'plain'}.log", tmp_path / (flags or "plain")
+        return (f"{lms} worker --poll 0.2 {flags} > {log} 2>&1 & echo $! > {pid}; "
+                f"n=0; until grep -q 'Worker started' {log} || [ $n -gt 900 ]; do sleep 0.2; n=$((n+1)); done")
+
+    shells = {flags: subprocess.Popen(["sh", "-c", script(flags)], cwd=ROOT, env=env)
+              for flags in ("", "--with-parent")}
     for shell in shells.values():
-        shell.wait(60)
+        shell.wait(200)
     pids = {flags: int((tmp_path / (flags or "plain")).read_text()) for flags in shells}
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and running(pids["--with-parent"]):  # it notices within a poll or two

@@ -333,8 +333,11 @@ def certificates_print(course_id: str | None, cohort: str | None, date_from: str
               help=N_("Stop when the process that started it ends (as `make run` starts it)."))
 @in_cli_language
 def worker(poll: float, with_parent: bool) -> None:
+    import os
     import signal
     import threading
+
+    parent = os.getppid() if with_parent else None  # read first: the parent may end while the app loads
 
     from lms.core.db import db
     from lms.jobs import schedule
@@ -347,7 +350,7 @@ def worker(poll: float, with_parent: bool) -> None:
                if backend == "smtp" else
                gettext("Worker started (mail: %(backend)s, messages are printed here). Ctrl+C stops it.",
                        backend=backend))
-    schedule.loop(lambda: db.session, stop, poll_seconds=poll, with_parent=with_parent)
+    schedule.loop(lambda: db.session, stop, poll_seconds=poll, parent=parent)
     db.session.remove()
 
 

@@ -67,15 +67,15 @@ def run_once(session: DbSession, as_of: date | None = None, worker: str | None =
 
 
 def loop(session_factory: Callable[[], DbSession], stop: threading.Event, poll_seconds: float = 5.0,
-         with_parent: bool = False) -> None:
-    """The worker: run periodic tasks when due and jobs as they come, until `stop` is set; with `with_parent`,
-    also once the process that started it has ended (`make run`). Otherwise it outlives its shell (`nohup`)."""
+         parent: int | None = None) -> None:
+    """The worker: run periodic tasks when due and jobs as they come, until `stop` is set; with `parent` (the
+    process id that started it, `make run`), also once that process has ended. Otherwise it outlives its shell
+    (`nohup`)."""
     worker = worker_name()
     last_run: dict[str, float] = {}
-    parent = os.getppid()
     log.info("worker %s started", worker)
     while not stop.is_set():
-        if with_parent and os.getppid() != parent:
+        if parent is not None and os.getppid() != parent:
             # The process that started us is gone (`make run` stopped): do not linger.
             log.info("worker %s: its parent process ended; stopping", worker)
             break
