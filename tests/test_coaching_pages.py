@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from lms.catalog.services import catalog
 from lms.coaching.models import ContactRequest, RunComment
@@ -602,3 +602,30 @@ def test_a_bulk_confirmation_for_a_step_no_longer_listed_gives_the_note_back(app
     page = refused.get_data(as_text=True)
     assert refused.status_code == 400 and "Choose one of the steps listed" in page
     assert "What you wrote" in page and ">Thanks for a calm first shift.</textarea>" in page
+
+
+def test_a_trainee_can_ask_a_trainer_to_get_in_touch_without_checking_in(app, client, session, users):
+    """Skipping the check-in must not close the way to a person: the debrief offers the request either way."""
+    from lms.roleplay.models import WellbeingCheckin
+
+    loop = coaching_loop(app, session, users)
+    session.delete(session.get(WellbeingCheckin, loop["checkin"].id))
+    session.commit()
+    users.login(loop["trainee"])
+    debrief = f"/play/runs/{loop['run'].id}/debrief"
+    page = client.get(debrief).get_data(as_text=True)
+    assert "Save my check-in" in page and "Ask my trainer" in page
+    asked = client.post(f"/play/runs/{loop['run'].id}/contact",
+                        data={"csrf_token": csrf_token(client, debrief), "want": "y", "note": "Could we talk?"},
+                        follow_redirects=True)
+    assert asked.status_code == 200 and "Your request is sent." in asked.get_data(as_text=True)
+    request_row = session.scalar(select(ContactRequest))
+    assert request_row.checkin_id is None and request_row.status == "open"
+    again = client.post(f"/play/runs/{loop['run'].id}/contact",
+                        data={"csrf_token": csrf_token(client, debrief), "want": "y"}, follow_redirects=True)
+    assert "You have already asked; your trainers can see your request." in again.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(ContactRequest)) == 1
+    users.logout()
+    users.login(loop["trainer"])
+    requests_page = _page(client, "/trainer/contact-requests")
+    assert "Nightowl" in requests_page and "Could we talk?" in requests_page

@@ -490,18 +490,27 @@ def request_for_checkin(session: DbSession, user_id: int, checkin_id: int) -> Co
                           .order_by(ContactRequest.id.desc()).limit(1))
 
 
-def request_contact(session: DbSession, trainee: User, checkin: WellbeingCheckin, note: str = "") -> ContactRequest:
-    """"I'd like my trainer to get in touch", after one of the trainee's check-ins."""
-    if checkin.user_id != trainee.id:
+def open_request(session: DbSession, user_id: int) -> ContactRequest | None:
+    """The trainee's request to get in touch that no trainer has followed up yet, if any: one at a time."""
+    return session.scalar(select(ContactRequest).where(ContactRequest.user_id == user_id,
+                                                       ContactRequest.status == CONTACT_OPEN)
+                          .order_by(ContactRequest.id.desc()).limit(1))
+
+
+def request_contact(session: DbSession, trainee: User, checkin: WellbeingCheckin | None,
+                    note: str = "") -> ContactRequest:
+    """"I'd like my trainer to get in touch", from a role-play's debrief, after a check-in (kept with it for the
+    trainee's own record, never shown to a trainer) or without one: skipping the check-in must not close the
+    way to a person."""
+    if checkin is not None and checkin.user_id != trainee.id:
         raise ServiceError(gettext("You can only ask after your own check-in."))
     if not has_trainer(session, trainee.id):
         raise ServiceError(gettext("You are not in a cohort with a trainer yet, so nobody would see this request. "
                                    "Please use the support contacts, or talk to your volunteer coordinator."))
-    existing = request_for_checkin(session, trainee.id, checkin.id)
-    if existing is not None and existing.status == CONTACT_OPEN:
+    if open_request(session, trainee.id) is not None:
         raise ServiceError(gettext("You have already asked; your trainers can see your request."))
     note = _clean(note, NOTE_MAX, None, gettext("note"))
-    request = ContactRequest(user_id=trainee.id, checkin_id=checkin.id, note_for_trainer=note)
+    request = ContactRequest(user_id=trainee.id, checkin_id=checkin.id if checkin else None, note_for_trainer=note)
     session.add(request)
     session.flush()
     notify.notify(notify.CONTACT_REQUESTED, session, request)
@@ -772,4 +781,7 @@ def debrief_coaching(session: DbSession, user_id: int, run: ScenarioRun,
         comments=comments_for_run(session, run.id),
         shareable=run.enrolment_id is None and run.finished_at is not None and trainer,
         shared=run.shared_with_trainers_at is not None, trainers_see=trainer and _seen_by_trainers(session, run),
-        has_trainer=trainer, request=request_for_checkin(session, user_id, checkin.id) if checkin else None)
+        has_trainer=trainer,
+        # An open request shows on every debrief (it is about the person, not the run); a followed-up one on its own.
+        request=open_request(session, user_id) or (request_for_checkin(session, user_id, checkin.id) if checkin
+                                                    else None))

@@ -426,9 +426,9 @@ def reply(comment_id: int):
 @trainee_bp.route("/play/runs/<int:run_id>/contact", methods=["POST"])
 def request_contact(run_id: int):
     run = runs.get_run(db.session, current_user.id, run_id)
-    checkin = checkins.checkin_for_run(db.session, current_user.id, run_id) if run else None
-    if run is None or checkin is None:
+    if run is None:
         abort(404)
+    checkin = checkins.checkin_for_run(db.session, current_user.id, run_id)  # None: asked without checking in
     form = ContactForm()
     # Refused, the page answers again with the note kept in its box (lms.core.web.page_again).
     kept = {"contact-note": form.note.data}
