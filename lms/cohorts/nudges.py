@@ -94,7 +94,8 @@ def announce_assignment(session: DbSession, actor: User, cohort: Cohort, course:
                         today: date) -> int:
     """E-mail each active member that `course` was assigned to the cohort (once, on the day it is assigned),
     except those who have completed it already; the number queued. Its words are the trainee's language's
-    when it is sent, like a reminder's."""
+    when it is sent, like a reminder's. It gives the due date, so the due-date reminder that day's sweep would
+    send them is recorded as sent."""
     members = list(session.scalars(
         select(User.id).join(CohortMember, CohortMember.user_id == User.id)
         .where(CohortMember.cohort_id == cohort.id, User.active.is_(True))))
