@@ -520,3 +520,11 @@ def test_json_bodies_are_read_as_forms(client, session, trainer):
         assert (refused.status_code == 400
                 and "Something in that request was not right" in refused.get_data(as_text=True))
     assert len(session.scalars(select(Cohort)).all()) == 1
+
+
+def test_after_filtering_progress_the_count_of_what_matched_takes_the_focus(client, session, trainer):
+    cohort = make_cohort(session, trainer)
+    url = f"/trainer/cohorts/{cohort.id}/progress"
+    assert 'id="progress-count" tabindex="-1" autofocus' not in client.get(url).get_data(as_text=True)
+    filtered = client.get(f"{url}?status=completed&sort=name").get_data(as_text=True)
+    assert 'id="progress-count" tabindex="-1" autofocus' in filtered
