@@ -254,8 +254,9 @@ def test_service_rejects_unknown_role(session):
 
 
 def test_the_login_page_says_what_to_do_about_a_forgotten_password(client, app):
-    """There is no reset by e-mail: the page says who can help, naming the charity."""
+    """A link to choose a new password by e-mail; for an address no longer read, who can help, naming the charity."""
     app.config["CHARITY_NAME"] = "Harbourside Trust"
-    page = " ".join(client.get("/login").get_data(as_text=True).split())
-    assert ("Forgotten your password? Ask your trainer or volunteer coordinator: an administrator at Harbourside "
+    assert '<a href="/password/forgot">Forgotten your password?</a>' in client.get("/login").get_data(as_text=True)
+    page = " ".join(client.get("/password/forgot").get_data(as_text=True).split())
+    assert ("No longer use that address? Ask your trainer or volunteer coordinator: an administrator at Harbourside "
             "Trust can give you a one-time password") in page

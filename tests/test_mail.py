@@ -686,3 +686,41 @@ def test_a_course_assigned_due_within_the_week_is_not_followed_by_its_due_soon_r
         f"{trainer.display_name} has asked you to take a course for Night moderators"]
     run_jobs(app, due - timedelta(days=1))
     assert subject(smtp_server.to("tom@example.org")[-1]) == "Listening basics is due tomorrow"
+
+
+def test_a_forgotten_password_is_replaced_through_a_link_that_works_once(app, client, session, users, smtp_server):
+    """The page answers alike for any address; the link works once, for an hour, for an active account only."""
+    from lms.accounts import services as accounts
+    from lms.accounts.models import User
+
+    kit = users.create(email="kit@example.org", display_name="Kit")
+    gone = users.create(email="gone@example.org")
+    session.get(User, gone.id).active = False
+    session.commit()
+    answers = set()
+    for address in ("Kit@Example.org", "nobody@example.org", "gone@example.org"):
+        asked = post(client, "/password/forgot", {"email": address}, follow_redirects=True)
+        answers.add(" ".join(asked.get_data(as_text=True).split()).split("<main", 1)[1][:600])
+    assert len(answers) == 1 and "a link to choose a new password is on its way" in answers.pop()
+    run_jobs(app)
+    assert not smtp_server.to("nobody@example.org") and not smtp_server.to("gone@example.org")
+    [message] = smtp_server.to("kit@example.org")
+    assert subject(message) == "Choose a new password"
+    link = local(next(u for u in links(parts(message)[0]) if "/password/reset/" in u))
+    page = client.get(link)
+    assert page.status_code == 200 and "Save my new password" in page.get_data(as_text=True)
+    saved = post(client, link, {"new": "a brand new passphrase", "confirm": "a brand new passphrase"},
+                 follow_redirects=True)
+    assert "Your new password is saved. Log in with it." in saved.get_data(as_text=True)
+    assert users.login("kit@example.org", password="a brand new passphrase",
+                       client=app.test_client()).status_code == 302
+    spent = client.get(link)  # the password it replaced is gone: so is the link
+    assert spent.status_code == 404 and "This link no longer works" in spent.get_data(as_text=True)
+    assert client.get("/password/reset/forged.token.here").status_code == 404
+    run_jobs(app)
+    assert "The password of your account was changed" in [subject(m) for m in smtp_server.to("kit@example.org")]
+    with app.app_context():  # an hour on, a link not used is spent too
+        token = accounts.password_reset_token(session.get(User, kit.id))
+    from unittest.mock import patch
+    with patch("itsdangerous.timed.time.time", return_value=__import__("time").time() + 3601):
+        assert client.get(f"/password/reset/{token}").status_code == 404

@@ -167,3 +167,13 @@ class EmailForm(FlaskForm):
                                          Length(max=1024, message=PASSWORD_TOO_LONG)],
         render_kw={"autocomplete": "current-password"})
     submit = SubmitField(_l("Change email address"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    """The address to send a link to choose a new password to."""
+
+    email = EmailField(_l("Email"),
+                       validators=[DataRequired(message=ENTER_EMAIL), Length(max=254, message=EMAIL_TOO_LONG)],
+                       description=_l("The address you log in with."),
+                       render_kw={"autocomplete": "username"})
+    submit = SubmitField(_l("Send me a link"))

@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import LazyString, gettext
 from flask_babel import lazy_gettext as _l
+from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -396,6 +399,62 @@ def choose_new_password(session: DbSession, user: User, new: str, min_length: in
     user.password_hash = hash_password(new)
     user.must_change_password = False
     user.end_sessions()
+
+
+#: A link to choose a new password works for this long, and once: it carries a fingerprint of the password it
+#: replaces, so choosing one (by it, or any other way) ends every link sent before.
+RESET_LINK_SECONDS = 3600
+_RESET_SALT = "lms.password-reset"
+
+
+def _reset_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_RESET_SALT)
+
+
+def _password_fingerprint(user: User) -> str:
+    return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16]
+
+
+def password_reset_token(user: User) -> str:
+    """The secret part of a link to choose a new password (a signed, timed token; nothing is stored)."""
+    return _reset_signer().dumps({"u": user.id, "p": _password_fingerprint(user)})
+
+
+def user_for_reset(session: DbSession, token: str) -> User | None:
+    """The active account a reset link is for, while it is under RESET_LINK_SECONDS old and its password
+    unchanged since; None for any other link (forged, expired, used)."""
+    try:
+        data = _reset_signer().loads(token, max_age=RESET_LINK_SECONDS)
+    except BadData:
+        return None
+    user_id = parse_id(str(data.get("u"))) if isinstance(data, dict) else None
+    user = session.get(User, user_id) if user_id is not None else None
+    if user is None or not user.active or not hmac.compare_digest(str(data.get("p")), _password_fingerprint(user)):
+        return None
+    return user
+
+
+def ask_for_reset(session: DbSession, email: str) -> None:
+    """E-mail a link to choose a new password to the active account with this address, if there is one.
+    The page answers alike either way, so it tells nobody which addresses have accounts."""
+    user = session.scalar(select(User).where(User.email == normalise_email(email or "")))
+    if user is None or not user.active:
+        return
+    mail.enqueue_email(session, "password_reset", {"token": password_reset_token(user),
+                                                   "hours": RESET_LINK_SECONDS // 3600},
+                       to_email=user.email, language=user.language)
+
+
+def reset_with_link(session: DbSession, user: User, new: str, min_length: int = 8, max_length: int = 1024) -> None:
+    """The new password chosen through a reset link: ends every session and every other link, and says so
+    by e-mail (as a change on the account page does)."""
+    check_password_rules(new, min_length, max_length)
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    user.temporary_password_until = None
+    user.end_sessions()
+    mail.enqueue_email(session, "account_password_changed", {"changed_on": clock.today().isoformat()},
+                       to_email=user.email, language=user.language)
 
 
 def set_active(session: DbSession, user: User, active: bool) -> None:

@@ -29,6 +29,7 @@ from lms.accounts.forms import (
     ChangePasswordForm,
     ConfirmSecondFactorForm,
     EmailForm,
+    ForgotPasswordForm,
     LoginForm,
     NamesForm,
     NewPasswordForm,
@@ -344,6 +345,49 @@ def change_password():
         flash(gettext("Your password has been changed. Other devices have been logged out."), "success")
         return redirect(url_for("main.index"))
     return render_template("auth/change_password.html", form=form)
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@public
+def forgot_password():
+    """Ask for a link to choose a new password; the answer is the same whether the address has an account."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        ratelimit.limit_or_429(db.session, "reset", current_app.config["PASSWORD_LIMIT"], 3600)
+        email = accounts.normalise_email(form.email.data)
+        # A few links an hour to one address, however many are asked for: nobody fills another's inbox.
+        if ratelimit.hit(db.session, f"reset:{email}", 3, 3600):
+            accounts.ask_for_reset(db.session, email)
+        db.session.commit()
+        flash(gettext("If an account uses that address, a link to choose a new password is on its way to it. "
+                      "It works once, for an hour. Nothing arrived? Check your spam folder, or ask your trainer."),
+              "success")
+        return redirect(url_for("auth.login"), code=303)
+    return render_template("auth/forgot_password.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str):
+    """Choose a new password through an e-mailed link (accounts.user_for_reset)."""
+    user = accounts.user_for_reset(db.session, token)
+    if user is None:
+        return render_template("auth/reset_link_spent.html"), 404
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        if not ratelimit.hit(db.session, f"password:user{user.id}", current_app.config["PASSWORD_LIMIT"], 3600):
+            abort(429)
+        try:
+            accounts.reset_with_link(db.session, user, form.new.data,
+                                     min_length=current_app.config["PASSWORD_MIN_LENGTH"],
+                                     max_length=current_app.config["PASSWORD_MAX_LENGTH"])
+        except ServiceError as exc:
+            db.session.rollback()
+            return render_template("auth/reset_password.html", form=form, token=token, problems=[str(exc)]), 400
+        db.session.commit()
+        flash(gettext("Your new password is saved. Log in with it."), "success")
+        return redirect(url_for("auth.login"), code=303)
+    return render_template("auth/reset_password.html", form=form, token=token), 400 if form.errors else 200
 
 
 @bp.route("/account/new-password", methods=["GET", "POST"])
