@@ -638,6 +638,7 @@ def test_a_changed_address_is_told_to_the_old_one_and_a_changed_password_to_the_
     post(client, "/account/password", {"current": PASSWORD, "new": "a brand new passphrase",
                                        "confirm": "a brand new passphrase"})
     post(client, "/account/profile/email", {"email-new_email": "kit.jones.typo@exampel.org",
+                                            "email-confirm_email": "kit.jones.typo@exampel.org",
                                             "email-password": "a brand new passphrase"}, form_page="/account/profile")
     run_jobs(app)
     told = {subject(message): message for message in smtp_server.to("kit@example.org")}

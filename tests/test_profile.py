@@ -57,15 +57,21 @@ def test_bad_names_are_refused_with_our_words(client, session, users):
 def test_email_changes_only_with_the_password(app, client, session, users):
     kit = users.create(display_name="Kit", email="kit@example.org")
     users.login(kit)
-    wrong = post(client, "/account/profile/email", {"email-new_email": "new@example.org", "email-password": "guess"},
+    typed = {"email-new_email": "new@example.org", "email-confirm_email": "new@example.org"}
+    wrong = post(client, "/account/profile/email", {**typed, "email-password": "guess"},
                  form_page="/account/profile")
     assert wrong.status_code == 400 and "That is not your password" in wrong.get_data(as_text=True)
-    missing = post(client, "/account/profile/email", {"email-new_email": "new@example.org"},
+    missing = post(client, "/account/profile/email", typed,
                    form_page="/account/profile")
     assert missing.status_code == 400 and "Enter your password to change your email address." in missing.get_data(
         as_text=True)
     assert _me(session, kit).email == "kit@example.org"
-    done = post(client, "/account/profile/email", {"email-new_email": " New@Example.org ", "email-password": PASSWORD},
+    mismatch = post(client, "/account/profile/email", {**typed, "email-confirm_email": "new@exmaple.org",
+                                                       "email-password": PASSWORD}, form_page="/account/profile")
+    assert mismatch.status_code == 400 and "The two addresses do not match." in mismatch.get_data(as_text=True)
+    done = post(client, "/account/profile/email", {"email-new_email": " New@Example.org ",
+                                                   "email-confirm_email": "new@example.org",
+                                                   "email-password": PASSWORD},
                 form_page="/account/profile", follow_redirects=True)
     assert "Your email address is now new@example.org." in done.get_data(as_text=True)
     assert _me(session, kit).email == "new@example.org"
@@ -78,6 +84,7 @@ def test_a_taken_email_is_refused_without_saying_whose(client, session, users):
     kit = users.create(display_name="Kit", email="kit@example.org")
     users.login(kit)
     response = post(client, "/account/profile/email", {"email-new_email": "TAKEN@example.org",
+                                                       "email-confirm_email": "taken@example.org",
                                                        "email-password": PASSWORD}, form_page="/account/profile")
     body = response.get_data(as_text=True)
     assert response.status_code == 400
@@ -91,6 +98,7 @@ def test_profile_forms_need_their_csrf_token(client, session, users):
     users.login(kit)
     assert client.post("/account/profile", data={"display_name": "Hacked"}).status_code == 400
     assert client.post("/account/profile/email", data={"email-new_email": "x@example.org",
+                                                       "email-confirm_email": "x@example.org",
                                                        "email-password": PASSWORD}).status_code == 400
     assert _me(session, kit).display_name == "Kit"
 

@@ -162,11 +162,21 @@ class EmailForm(FlaskForm):
         validators=[DataRequired(message=ENTER_EMAIL), Length(max=254, message=EMAIL_TOO_LONG)],
         description=_l("You log in with it from now on. It is never shown to other trainees."),
         render_kw={"autocomplete": "email"})
+    # Typed twice: a typo would send every message, and the next login, to someone else's address.
+    confirm_email = EmailField(
+        _l("New email address again"),
+        validators=[DataRequired(message=_l("Type the new email address again.")),
+                    Length(max=254, message=EMAIL_TOO_LONG)],
+        render_kw={"autocomplete": "off"})
     password = PasswordField(
         _l("Your password"), validators=[DataRequired(message=_l("Enter your password to change your email address.")),
                                          Length(max=1024, message=PASSWORD_TOO_LONG)],
         render_kw={"autocomplete": "current-password"})
     submit = SubmitField(_l("Change email address"))
+
+    def validate_confirm_email(self, field: EmailField) -> None:
+        if (field.data or "").strip().lower() != (self.new_email.data or "").strip().lower():
+            raise StopValidation(_l("The two addresses do not match."))
 
 
 class ForgotPasswordForm(FlaskForm):

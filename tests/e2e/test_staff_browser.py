@@ -57,7 +57,8 @@ def test_the_profile_form_at_phone_width_without_javascript(browser, live_server
     expect(notice).to_be_focused()
     expect(page.get_by_label("Display name")).to_have_value("Kit Moss")
 
-    page.get_by_label("New email address").fill("taken@example.org")
+    page.get_by_label("New email address", exact=True).fill("taken@example.org")
+    page.get_by_label("New email address again").fill("taken@example.org")
     page.get_by_label("Your password").fill(PASSWORD)
     page.get_by_role("button", name="Change email address").click()
     summary = page.locator("#email").get_by_role("alert")
