@@ -178,7 +178,7 @@ def test_titles_issued_in_english_are_marked_english_on_welsh_pages(app, client,
     manage = client.get("/certificates/manage").get_data(as_text=True)
     assert '<td lang="en">Listening</td>' in manage
     detail = client.get(f"/certificates/manage/{certificate.id}").get_data(as_text=True)
-    assert '<dd lang="en">Listening volunteer</dd>' in detail and '<dd><span lang="en">Listening</span> (' in detail
+    assert '<dd lang="en">Listening volunteer</dd>' in detail and '<dd><span lang="en">Listening</span>, ' in detail
     assert re.search(r'<dd lang="en">(Completion|Assessed)', detail)
 
 
