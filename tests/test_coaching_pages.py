@@ -629,3 +629,10 @@ def test_a_trainee_can_ask_a_trainer_to_get_in_touch_without_checking_in(app, cl
     users.login(loop["trainer"])
     requests_page = _page(client, "/trainer/contact-requests")
     assert "Nightowl" in requests_page and "Could we talk?" in requests_page
+    # Withdrawn from the debrief, the trainee is back on that debrief, not sent to My training.
+    users.logout()
+    users.login(loop["trainee"])
+    withdrawn = client.post(f"/my/contact-requests/{request_row.id}/withdraw",
+                            data={"csrf_token": csrf_token(client, debrief), "run_id": str(loop["run"].id)})
+    assert withdrawn.status_code == 303 and withdrawn.headers["Location"].split("#")[0].endswith(debrief)
+    assert "Your request is withdrawn." in client.get(debrief).get_data(as_text=True)

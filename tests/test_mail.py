@@ -143,6 +143,8 @@ def test_an_invitation_to_an_address_with_an_account_uses_its_language_and_is_re
     run_jobs(app)
     [message] = smtp_server.to("sam@example.org")
     assert subject(message) == "Gwahoddiad i ymuno â Night owls gyda Harbourside Trust"  # Sam chose Welsh
+    # Sam has an account: the message leads to joining, not to creating another one.
+    assert "/join/" in parts(message)[0] and "/register" not in parts(message)[0]
     assert not smtp_server.to("priya@example.org")
 
 

@@ -455,6 +455,9 @@ def withdraw_request(request_id: int):
         abort(404)
     checkin = db.session.get(WellbeingCheckin, found.checkin_id) if found.checkin_id else None
     run_id = checkin.run_id if checkin is not None else None
+    if run_id is None:  # asked without a check-in: the debrief it was withdrawn from, if it is the trainee's
+        shown = runs.get_run(db.session, current_user.id, parse_id(request.form.get("run_id")) or 0)
+        run_id = shown.id if shown is not None else None
     to_debrief = request.form.get("next") != "my-training" and run_id is not None
     if ActionForm().validate_on_submit():
         service_call(lambda: coaching.withdraw(db.session, current_user, found), gettext("Your request is withdrawn."),
