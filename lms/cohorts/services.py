@@ -313,7 +313,8 @@ def create_invite(session: DbSession, actor: User, cohort: Cohort, *, reusable: 
         expires = clock.local_date(invite.expires_at) if invite.expires_at else None
         mail.enqueue_email(session, "invitation", {
             "token": token, "cohort_name": cohort.name, "inviter": actor.display_name,
-            "expires_date": expires.isoformat() if expires else None, "has_account": holder is not None}, to_email=invite.email, language=language)
+            "expires_date": expires.isoformat() if expires else None, "has_account": holder is not None},
+            to_email=invite.email, language=language)
     session.flush()
     return token
 
