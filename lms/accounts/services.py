@@ -358,9 +358,20 @@ def change_password(
     """Change a password after checking the current one; ends other sessions, and e-mails the account about it."""
     if not verify_password(user.password_hash, current):
         raise ServiceError(gettext("Your current password is not right."))
+    _replace_password(user, new, min_length, max_length)
+    _tell_password_changed(session, user)
+
+
+def _replace_password(user: User, new: str, min_length: int, max_length: int) -> None:
+    """Set a password someone chose (after the rules), ending every session and any temporary password."""
     check_password_rules(new, min_length, max_length)
     user.password_hash = hash_password(new)
+    user.must_change_password = False
+    user.temporary_password_until = None
     user.end_sessions()
+
+
+def _tell_password_changed(session: DbSession, user: User) -> None:
     # To the address of the moment: a notice about the account goes where its owner read mail then.
     mail.enqueue_email(session, "account_password_changed", {"changed_on": clock.today().isoformat()},
                        to_email=user.email, language=user.language)
@@ -395,10 +406,7 @@ def choose_new_password(session: DbSession, user: User, new: str, min_length: in
     """The new password someone chooses after logging in with a temporary one; ends other sessions."""
     if not user.must_change_password:
         raise ServiceError(gettext("Your password does not need changing. Use Change password if you want a new one."))
-    check_password_rules(new, min_length, max_length)
-    user.password_hash = hash_password(new)
-    user.must_change_password = False
-    user.end_sessions()
+    _replace_password(user, new, min_length, max_length)
 
 
 #: A link to choose a new password works for this long, and once: it carries a fingerprint of the password it
@@ -448,13 +456,8 @@ def ask_for_reset(session: DbSession, email: str) -> None:
 def reset_with_link(session: DbSession, user: User, new: str, min_length: int = 8, max_length: int = 1024) -> None:
     """The new password chosen through a reset link: ends every session and every other link, and says so
     by e-mail (as a change on the account page does)."""
-    check_password_rules(new, min_length, max_length)
-    user.password_hash = hash_password(new)
-    user.must_change_password = False
-    user.temporary_password_until = None
-    user.end_sessions()
-    mail.enqueue_email(session, "account_password_changed", {"changed_on": clock.today().isoformat()},
-                       to_email=user.email, language=user.language)
+    _replace_password(user, new, min_length, max_length)
+    _tell_password_changed(session, user)
 
 
 def set_active(session: DbSession, user: User, active: bool) -> None:

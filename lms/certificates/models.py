@@ -77,6 +77,12 @@ class Certificate(Base):
         return {key: str(found.get(key) or getattr(self, key) or "")
                 for key in ("course_title", "certificate_title", "assessed_how")}
 
+    def wording_language(self, language: str, key: str, original: str) -> str:
+        """The language `wording(language)[key]` is written in: `language` where the certificate was issued with
+        words of its own in it, else `original` (the records' columns, as a course not translated kept them)."""
+        own = ((self.localised or {}).get(language) or {}).get(key)
+        return language if own and own != getattr(self, key) else original
+
     def shown_state(self, today: date) -> str:
         """What staff pages' badge says: "refused" for a request refused before it was issued, else state_on's."""
         if self.status == "revoked" and self.issued_at is None:

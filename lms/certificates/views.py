@@ -66,11 +66,8 @@ def words_language(certificate: Certificate | None, key: str) -> str | None:
     if certificate is None:
         return None
     page = i18n.current_language()
-    own = ((certificate.localised or {}).get(page) or {}).get(key)
-    if own and own != getattr(certificate, key):
-        return None  # issued with words of its own in the page's language
-    original = str(current_app.config.get("CONTENT_LANGUAGE") or "en")  # what the record's columns hold
-    return None if original == page else original
+    written_in = certificate.wording_language(page, key, str(current_app.config.get("CONTENT_LANGUAGE") or "en"))
+    return None if written_in == page else written_in
 
 
 # -- trainees ------------------------------------------------------------------------

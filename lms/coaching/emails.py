@@ -93,10 +93,10 @@ def comment_added(session: DbSession, comment: RunComment) -> None:
 def _latest_comment(session: DbSession, user_id: int, context: dict) -> bool:
     """A comment's message is sent if the comment is still there and no trainer commented on the run after it
     (that later comment's message then tells of both)."""
-    run = session.get(ScenarioRun, context.get("run_id"))
-    if run is None or session.get(RunComment, context.get("comment_id")) is None:
+    comment = session.get(RunComment, context.get("comment_id"))  # gone with its run, too
+    if comment is None:
         return False
-    later = select(RunComment.id).where(RunComment.run_id == run.id, RunComment.id > context["comment_id"])
+    later = select(RunComment.id).where(RunComment.run_id == comment.run_id, RunComment.id > comment.id)
     return session.scalar(later.limit(1)) is None
 
 

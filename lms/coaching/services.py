@@ -466,16 +466,15 @@ class Waiting:
     """What a trainee is waiting on a trainer for: said before they are removed from a cohort, whose
     trainers then no longer see it."""
 
-    contact_asked_on: datetime | None  # their oldest request to get in touch not yet followed up
+    contact_asked_on: datetime | None  # when they asked to be contacted, if no trainer has followed it up yet
     responses: int  # responses sent for review and not yet marked
 
 
 def waiting_on_trainers(session: DbSession, user_id: int) -> Waiting:
-    asked = session.scalar(select(func.min(ContactRequest.created_at))
-                           .where(ContactRequest.user_id == user_id, ContactRequest.status == CONTACT_OPEN))
+    asked = open_request(session, user_id)
     responses = session.scalar(select(func.count()).select_from(ResponseEntry)
                                .where(ResponseEntry.user_id == user_id, ResponseEntry.status == RESPONSE_SUBMITTED))
-    return Waiting(asked, responses or 0)
+    return Waiting(asked.created_at if asked is not None else None, responses or 0)
 
 
 def has_trainer(session: DbSession, user_id: int) -> bool:
