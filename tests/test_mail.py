@@ -703,7 +703,8 @@ def test_a_forgotten_password_is_replaced_through_a_link_that_works_once(app, cl
     answers = set()
     for address in ("Kit@Example.org", "nobody@example.org", "gone@example.org"):
         asked = post(client, "/password/forgot", {"email": address}, follow_redirects=True)
-        answers.add(" ".join(asked.get_data(as_text=True).split()).split("<main", 1)[1][:600])
+        page = re.sub(r'<input[^>]*name="csrf_token"[^>]*>', "", asked.get_data(as_text=True))  # signed with the second
+        answers.add(" ".join(page.split()).split("<main", 1)[1][:600])
     assert len(answers) == 1 and "a link to choose a new password is on its way" in answers.pop()
     run_jobs(app)
     assert not smtp_server.to("nobody@example.org") and not smtp_server.to("gone@example.org")
