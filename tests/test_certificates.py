@@ -430,7 +430,8 @@ def test_verify_json(app, session, users, client):
     assert data["course"] == "Listening basics" and data["valid_until"] == certificate.valid_until.isoformat()
     assert set(data) == {"status", "code", "holder_name", "course", "certificate", "issued_on", "valid_until",
                          "completed_on", "hours", "languages",
-                         "issuer", "revoked_reason"}
+                         "issuer", "revoked_reason", "holder_name_confirmed"}
+    assert data["holder_name_confirmed"] is False  # claimed without sign-off: the name as typed
     assert data["languages"] == ["en"]
     negotiated = client.get(f"/verify/{certificate.code}", headers={"Accept": "application/json"})
     assert negotiated.get_json() == data
@@ -610,6 +611,7 @@ def test_sign_off_then_approve(app, session, users, client):
     assert response.status_code == 302
     certificate = only_certificate(session)
     assert certificate.status == "issued" and certificate.code and certificate.approved_by_id == trainer.id
+    assert certificate.name_confirmed
     assert "Pending Person" in pdf_text(certificate.pdf)
     again = client.post(f"{url}/approve", data={"csrf_token": csrf_token(client, url)}, follow_redirects=True)
     assert "already decided" in again.get_data(as_text=True) or "waiting for sign-off" in again.get_data(as_text=True)
@@ -666,6 +668,56 @@ def test_reissue_with_a_corrected_name(app, session, users, client):
     verify = client.get(f"/verify/{old.code}").get_data(as_text=True)
     assert "which has since been revoked." in verify and "Ask the holder" not in verify
     assert "which has since been revoked." in client.get(f"/verify/{old.code}.json").get_data(as_text=True)
+
+
+UNCHECKED = "The holder gave this name when claiming the certificate; the organisation did not check it."
+APPROVED = "A trainer approved this certificate with this name."
+
+
+def test_verify_says_whether_the_name_was_checked(app, session, users, client):
+    """A name typed at a claim without sign-off is said to be unchecked; one a trainer or admin issued (a
+    sign-off, a corrected copy) is said to be approved, even once that trainer's account is gone."""
+    typed = issue(app, session, users.create(), name="Jane Example")
+    page = " ".join(client.get(f"/verify/{typed.code}").get_data(as_text=True).split())
+    assert UNCHECKED in page and APPROVED not in page
+    admin = users.create(role="admin")
+    users.login(admin)
+    url = f"/certificates/manage/{typed.id}"
+    client.post(f"{url}/reissue", data={"csrf_token": csrf_token(client, url), "holder_name": "Jane Q. Example",
+                                        "confirmed": "yes"})
+    session.expire_all()
+    copy = session.get(Certificate, session.get(Certificate, typed.id).replaced_by_id)
+    session.execute(update(Certificate).where(Certificate.id == copy.id).values(approved_by_id=None))
+    session.commit()  # as when the admin's account is deleted (SET NULL)
+    page = " ".join(client.get(f"/verify/{copy.code}").get_data(as_text=True).split())
+    assert APPROVED in page and UNCHECKED not in page
+    assert client.get(f"/verify/{copy.code}.json").get_json()["holder_name_confirmed"] is True
+    # A name taken off at the holder's request has nothing to say about it.
+    session.execute(update(Certificate).where(Certificate.id == copy.id).values(holder_name=""))
+    session.commit()
+    page = " ".join(client.get(f"/verify/{copy.code}").get_data(as_text=True).split())
+    assert "Not shown, at the holder’s request" in page and APPROVED not in page
+    assert client.get(f"/verify/{copy.code}.json").get_json()["holder_name_confirmed"] is None
+
+
+def test_the_migration_marks_certificates_issued_by_a_trainer_as_checked(app, session, users):
+    from alembic import command
+    from sqlalchemy import text
+
+    from lms.core.db import db
+
+    typed = issue(app, session, users.create(), name="Typed Name")
+    approved = issue(app, session, users.create(), name="Approved Name")
+    session.execute(update(Certificate).where(Certificate.id == approved.id)
+                    .values(approved_by_id=users.create(role="trainer").id))
+    session.commit()
+    session.close()
+    config = db.alembic_config()
+    command.downgrade(config, "0013_response_drafts")  # the revision before 0014_name_confirmed
+    command.upgrade(config, "heads")
+    with db.engine.connect() as connection:
+        marked = dict(connection.execute(text("SELECT id, name_confirmed FROM certificates")).all())
+    assert marked == {typed.id: False, approved.id: True}
 
 
 def _field_error(html: str, field_id: str) -> str:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, LargeBinary, String, Text
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, LargeBinary, String, Text
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from lms.certificates.validity import standing
@@ -58,6 +59,9 @@ class Certificate(Base):
     # -- life cycle -----------------------------------------------------------
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Whether a trainer or admin issued it with this name before them (a sign-off or a corrected copy); without
+    # one, the name is as the holder typed it. Its own column: approved_by_id goes when that account does.
+    name_confirmed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_reason: Mapped[str | None] = mapped_column(Text)
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id", ondelete="SET NULL"))

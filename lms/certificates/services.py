@@ -275,7 +275,7 @@ def approve(session: DbSession, certificate: Certificate, actor: User, branding:
     changed = affected_rows(session,
         update(Certificate).where(Certificate.id == certificate.id, Certificate.status == "pending")
         .values(status="issued", code=sealed.code, issued_at=sealed.issued_at, pdf=sealed.pdf,
-                pdf_sha256=sealed.pdf_sha256, approved_by_id=actor.id)
+                pdf_sha256=sealed.pdf_sha256, approved_by_id=actor.id, name_confirmed=True)
         .execution_options(synchronize_session=False))
     if changed != 1:
         raise ServiceError(gettext("Someone else has already decided on this certificate."))
@@ -323,7 +323,7 @@ def reissue(session: DbSession, certificate: Certificate, actor: User, holder_na
         raise ServiceError(gettext("You cannot re-issue your own certificate: another trainer or an admin does."))
     name = clean_name(holder_name)
     fresh = Certificate(**{column: getattr(certificate, column) for column in _RECORD_COLUMNS})
-    fresh.holder_name, fresh.approved_by_id = name, actor.id
+    fresh.holder_name, fresh.approved_by_id, fresh.name_confirmed = name, actor.id, True
     certificate_id = certificate.id
     release_reads(session)  # no lock held while the PDF renders
     _seal(fresh, branding, utcnow())
@@ -412,6 +412,9 @@ class Verification:
     completed_on: date | None = None
     hours: float | None = None
     languages: tuple[str, ...] = ("en",)
+    #: Whether a trainer or admin issued it with this name (a sign-off or a corrected copy), or the holder
+    #: typed it and nobody at the organisation checked it.
+    name_confirmed: bool = False
     #: The record itself, for the page to mark each title with the language it is written in; never in as_json.
     certificate: Certificate | None = field(default=None, repr=False, compare=False)
 
@@ -426,6 +429,7 @@ class Verification:
             "completed_on": self.completed_on.isoformat() if self.completed_on else None,
             "hours": self.hours,
             "languages": list(self.languages),
+            "holder_name_confirmed": self.name_confirmed if self.holder_name else None,
         }
 
 
@@ -450,7 +454,7 @@ def verify(session: DbSession, raw_code: str, today: date, language: str | None 
         valid_until=cert.valid_until, languages=tuple(cert.language_list),
         issuer_name=cert.issuer_name, issuer_number=cert.issuer_number,
         revoked_reason=_reason_shown(session, cert, today) if state == "revoked" else None,
-        completed_on=cert.completed_on, hours=cert.hours, certificate=cert,
+        completed_on=cert.completed_on, hours=cert.hours, name_confirmed=cert.name_confirmed, certificate=cert,
     )
 
 
