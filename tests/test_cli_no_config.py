@@ -170,6 +170,13 @@ def test_check_uses_the_sites_org_when_the_site_has_a_config_file_or_one_is_name
     assert "Traceback" not in bad.stderr
     missing = _lms(tmp_path, "check", folder, "--org-file", str(tmp_path / "nowhere.toml"))
     assert missing.returncode == 1 and "Cannot read the settings file" in missing.stderr
+    # A language's own values as a table: read, and checked like the others.
+    settings.write_text('[ORG]\nhelpline = "Harbour Nightline"\n[ORG.cy]\nhelpline = "Llinell Nos yr Harbwr"\n')
+    welsh = _lms(tmp_path, "check", folder, "--org-file", str(settings))
+    assert welsh.returncode == 0, welsh.stdout + welsh.stderr
+    settings.write_text('[ORG]\nhelpline = "Harbour Nightline"\n[ORG.cy]\n"Llinell" = "x"\n')
+    bad = _lms(tmp_path, "check", folder, "--org-file", str(settings))
+    assert bad.returncode == 1 and "'Llinell.cy' is not a valid variable name" in bad.stderr
 
 
 def test_import_twee_without_configuration(tmp_path):

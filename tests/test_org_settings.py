@@ -124,3 +124,68 @@ def test_content_page_lists_details_still_at_their_sample_values(app, client, tr
     _reload(app)
     page = client.get("/trainer/content").get_data(as_text=True)
     assert 'id="org-samples"' not in page and "sample value in org.yaml" not in page
+
+
+WELSH_COURSE = """---
+title: Atebion diogel yn {{ org.name }}
+summary: Pob elfen v1.1 mewn un cwrs.
+---
+Croeso i {{ org.name }}.
+"""
+
+
+def _welsh_reader(users, session):
+    from lms.accounts.models import User
+
+    user = users.create()
+    session.get(User, user.id).language = "cy"
+    session.commit()
+    users.login(user)
+    return user
+
+
+def test_the_site_gives_a_value_its_own_words_for_one_languages_pages(app, client, users, session, content_dir):
+    """`name.cy = ...` on the admin page is what Welsh pages say; `name = ...` what the others say."""
+    (content_dir / "courses" / "safe-replies" / "course.cy.md").write_text(WELSH_COURSE)
+    users.login(users.create(role="admin"))
+    url = "/admin/settings"
+    fields = {"csrf_token": csrf_token(client, url), "SITE_NAME": "Site", "REGISTRATION": "open",
+              "CERTIFICATE_PRIMARY_COLOUR": "#1d4f91"}
+    refused = client.post(url, data={**fields, "ORG": "name.Welsh = Fforwm"})
+    assert refused.status_code == 400 and "line 1: &#39;name.Welsh&#39; is not a valid variable name" in \
+        refused.get_data(as_text=True)
+    saved = client.post(url, data={**fields, "ORG": "name = Riverside Forum\nname.cy = Fforwm Glan yr Afon"})
+    assert saved.status_code == 302
+    assert "name = Riverside Forum\nname.cy = Fforwm Glan yr Afon" in client.get(url).get_data(as_text=True)
+    _reload(app)
+    catalog = app.extensions["lms_catalog"].catalog
+    assert catalog.courses["safe-replies"].title == "Safe replies at Riverside Forum"
+    users.logout()
+    _welsh_reader(users, session)
+    welsh = client.get("/courses/safe-replies").get_data(as_text=True)
+    assert "Atebion diogel yn Fforwm Glan yr Afon" in welsh and "Croeso i Fforwm Glan yr Afon." in welsh
+    assert "Riverside Forum" not in welsh
+    users.logout()
+    users.login(users.create())
+    english = client.get("/courses/safe-replies").get_data(as_text=True)
+    assert "Safe replies at Riverside Forum" in english and "Glan yr Afon" not in english
+
+
+def test_a_configuration_file_gives_a_languages_values_as_a_table(app, client, users, session, content_dir):
+    """`[ORG.cy]` in config.toml (and `name.cy` as TOML reads a dotted name) are the Welsh pages' values."""
+    from lms.content.org import flat_site_org, org_lines, org_problems, parse_org_lines
+
+    assert flat_site_org({"name": "Forum", "cy": {"name": "Fforwm"}}) == {"name": "Forum", "name.cy": "Fforwm"}
+    assert flat_site_org({"escalation_email": {"cy": "a@example.org"}}) == {"escalation_email.cy": "a@example.org"}
+    assert org_problems({"name": "Forum", "cy": {"name": "Fforwm"}}) == []
+    assert [str(p) for p in org_problems({"cy": {"Bad Name": "x"}})][0].startswith("'Bad Name.cy' is not a valid")
+    # The admin page shows a configuration's table as the lines it saves, and reads them back the same.
+    lines = org_lines({"name": "Forum", "cy": {"name": "Fforwm"}})
+    assert lines == "name = Forum\nname.cy = Fforwm" and parse_org_lines(lines) == ({"name": "Forum",
+                                                                                      "name.cy": "Fforwm"}, [])
+    (content_dir / "courses" / "safe-replies" / "course.cy.md").write_text(WELSH_COURSE)
+    app.config["ORG"] = {"name": "Riverside Forum", "cy": {"name": "Fforwm Glan yr Afon"}}
+    _reload(app)
+    _welsh_reader(users, session)
+    assert "Croeso i Fforwm Glan yr Afon." in client.get("/courses/safe-replies").get_data(as_text=True)
+

@@ -57,6 +57,9 @@ def settings_form(data: dict) -> FlaskForm:
                                invalid_choice_message=NOT_A_CHOICE)
         elif kind == "org":
             field = TextAreaField(label, validators=[Length(max=20000, message=too_long(20000))],
+                                  description=_l("For the pages of one language, add the language after the name: "
+                                                 "support_line.cy = … is shown on Welsh pages, and support_line = …"
+                                                 " on the others."),
                                   render_kw={"rows": 12, "spellcheck": "false"})
         elif kind == "textarea":
             field = TextAreaField(label, validators=[Length(max=4000, message=too_long(4000))])

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from lms.catalog.render_cache import DiskUnitCache, LastGood
 from lms.content import Catalog, load_catalog
+from lms.content.org import flat_site_org
 from lms.content.snippets import FOLDER as SNIPPETS_DIR
 from lms.core import health, i18n, metrics, support, warm
 from lms.core.db import DbSession, deferred_reads
@@ -225,16 +226,19 @@ class CatalogHolder:
 
 
 def _site_org(app: Flask) -> Callable[[], dict[str, str]]:
-    """The site's organisation variables: the admin's ORG setting, else the configuration's ORG."""
+    """The site's organisation variables: the admin's ORG setting, else the configuration's ORG; a language's
+    own values as `NAME.LANG` names (a configuration's `[ORG.cy]` table too, `flat_site_org`)."""
     def read() -> dict[str, str]:
-        configured = dict(app.config.get("ORG") or {})
+        chosen = dict(app.config.get("ORG") or {})
         try:
             # A session of its own: this runs at start-up and inside other requests alike.
             with Session(app.extensions["lms_db"].engine) as session:
                 row = session.get(SiteSetting, "ORG")
+            if row is not None and isinstance(row.value, dict):
+                chosen = row.value
         except SQLAlchemyError:  # no schema yet (before `lms db upgrade`): the configuration alone
-            return configured
-        return dict(row.value) if row is not None and isinstance(row.value, dict) else configured
+            pass
+        return {name: str(value) for name, value in flat_site_org(chosen).items()}
     return read
 
 

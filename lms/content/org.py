@@ -4,8 +4,9 @@ Substitution happens on each line before parsing and never adds a line, so every
 problem keeps its line number (a snippet becomes one line of HTML, see
 snippets.py). Values are the org.yaml defaults at the content root, overridden
 by the site's ORG setting. A translation into LANG reads org.LANG.yaml's wording of
-those values where it gives one (the site's setting still wins), and includes
-_snippets/NAME.LANG.md where that exists (`OrgVariables.for_language`).
+those values where it gives one (the site's setting still wins, and its own `NAME.LANG`
+value wins over its `NAME`), and includes _snippets/NAME.LANG.md where that exists
+(`OrgVariables.for_language`).
 Each value is the text as written in its file, never typed by YAML (a phone number
 `01234567` is not read as an octal number), and an empty value is an error wherever
 it is used, as a missing one is.
@@ -30,6 +31,10 @@ if TYPE_CHECKING:
     from .snippets import Snippets, SnippetUse
 
 NAME_RE = re.compile(r"[a-z][a-z0-9_]*")
+#: A language code as content files name them (`cy`, `pt-BR`): in org.LANG.yaml, and in the site's `NAME.LANG`.
+LANGUAGE_CODE = r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?"
+#: A site ORG name with the language its value is written for: `support_line.cy`.
+_SITE_NAME_RE = re.compile(rf"(?P<name>[a-z][a-z0-9_]*)(?:\.(?P<lang>{LANGUAGE_CODE}))?")
 #: An HTML tag in a value: pages drop or refuse it, with errors blamed on the trainers' files that use it.
 TAG_RE = re.compile(r"<\s*/?\s*[A-Za-z!][^>]*>?")
 # '{{' then anything short up to '}}': each use is checked, so a typo is reported, not shown.
@@ -70,12 +75,13 @@ class OrgVariables:
         # file name (org.yaml, org.LANG.yaml) -> name -> the line it is written on, to point at an empty value
         self.lines = {file_name: dict(at) for file_name, at in (lines or {}).items()}
         self.samples = samples  # org.yaml names whose value is marked '# sample'
-        self.overrides = {str(k): str(v) for k, v in (overrides or {}).items()}
-        self.values = {**self.defaults, **self.overrides}
+        # The site's ORG setting: `NAME` in every language; `NAME.LANG` (site_wording) for pages in LANG only.
+        self.overrides, self.site_wording = split_site_org(overrides or {})
         # org.LANG.yaml: language -> name -> the value as a translation into LANG words it
         self.wording = {language: dict(values) for language, values in (wording or {}).items()}
         self.language: str | None = None  # set on a translation's view (for_language)
         self.original_language = original_language  # what the originals are written in, when known
+        self.values = {**self.defaults, **self.overrides, **self.site_wording.get(original_language or "", {})}
         self.contacts = list(support_contacts or [])
         # language -> the contacts as a page in that language shows them (the app's translations of its
         # shipped defaults; a charity's own contacts as written); a language not given shows `contacts`
@@ -91,13 +97,15 @@ class OrgVariables:
         """These variables as a translation into `language` reads them.
 
         org.LANG.yaml's wording replaces org.yaml's value; the site's ORG setting wins over
-        both (it is this site's truth, in whatever language the admin wrote it). Uses are
+        both (it is this site's truth, in whatever language the admin wrote it), and its
+        `NAME.LANG` over its `NAME` (the admin's words for LANG's pages). Uses are
         recorded with everyone else's, a snippet is included from _snippets/NAME.LANG.md
         when that exists, and '{{ support.contacts }}' lists the contacts in LANG's words
         where the app gave them (`contacts_wording`).
         """
         view = copy.copy(self)  # shares used, contacts_used, missing and snippets
-        view.values = {**self.defaults, **self.wording.get(language, {}), **self.overrides}
+        view.values = {**self.defaults, **self.wording.get(language, {}), **self.overrides,
+                       **self.site_wording.get(language, {})}
         view.language = language
         view.contacts = self.contacts_wording.get(language, self.contacts)
         return view
@@ -110,7 +118,7 @@ class OrgVariables:
     def source(self, key: str, language: str | None = None) -> str | None:
         """The file a text in `language` (None: the originals') takes `key`'s value from: 'org.yaml' or
         'org.LANG.yaml'; None when the site's ORG setting gives it, or nothing does."""
-        if key in self.overrides:
+        if key in self.overrides or key in self.site_wording.get(language or self.original_language or "", {}):
             return None
         if language is not None and key in self.wording.get(language, {}):
             return f"org.{language}.yaml"
@@ -140,6 +148,7 @@ class OrgVariables:
         wording = self.wording.get(language, {})
         return sorted(name for name, files in self.used.items()
                       if name not in wording and name not in self.overrides and name in self.defaults
+                      and name not in self.site_wording.get(language, {})
                       and any(rel in used_in for rel in files))
 
     def contacts_html(self) -> str:
@@ -280,7 +289,7 @@ def read_org_yaml(root: Path, problems: Problems, file_name: str = "org.yaml") -
     return OrgFile(values, frozenset(samples), meta.unreadable, lines)
 
 
-_WORDING_FILE_RE = re.compile(r"org\.(?P<lang>[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)\.yaml")
+_WORDING_FILE_RE = re.compile(rf"org\.(?P<lang>{LANGUAGE_CODE})\.yaml")
 
 
 def read_org_wording(
@@ -353,8 +362,40 @@ def org_text(fields: Fields, key: str, org: OrgVariables | None) -> str | None:
     return org.substitute(value, fields.rel, fields.line(key), fields.problems) or None
 
 
+def flat_site_org(values: Mapping[str, object]) -> dict[str, object]:
+    """A site ORG setting with every language's values as `NAME.LANG` names (the form the admin page writes).
+
+    A configuration file may write them as TOML does: a table per language (`[ORG.cy]`, then
+    `support_line = "..."`), or dotted under a name (`support_line.cy = "..."` beside no plain
+    `support_line`, which TOML reads as a table of languages). Anything else is kept as given.
+    """
+    flat: dict[str, object] = {}
+    for key, value in values.items():
+        if isinstance(value, Mapping) and isinstance(key, str) and re.fullmatch(LANGUAGE_CODE, key):
+            flat.update({f"{name}.{key}": text for name, text in value.items()})
+        elif isinstance(value, Mapping) and all(isinstance(lang, str) and re.fullmatch(LANGUAGE_CODE, lang)
+                                                for lang in value):
+            flat.update({f"{key}.{lang}": text for lang, text in value.items()})
+        else:
+            flat[key] = value
+    return flat
+
+
+def split_site_org(values: Mapping[str, object]) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """A site ORG setting as (NAME -> value for every language, LANG -> NAME -> value for LANG's pages)."""
+    everywhere: dict[str, str] = {}
+    by_language: dict[str, dict[str, str]] = {}
+    for key, value in flat_site_org(values).items():
+        match = _SITE_NAME_RE.fullmatch(str(key))
+        if match is not None and match["lang"]:
+            by_language.setdefault(match["lang"], {})[match["name"]] = str(value)
+        else:
+            everywhere[str(key)] = str(value)
+    return everywhere, by_language
+
+
 def org_problems(values: object) -> list[Message]:
-    """What is wrong with a site's ORG setting (a mapping of names to text); [] when it is usable.
+    """What is wrong with a site's ORG setting (a mapping of names, or `NAME.LANG`, to text); [] when usable.
 
     The same rule for the configuration file, the environment and the admin settings page. Values are Markdown
     (FORMAT.md §7.5), so an HTML tag in one is refused here, at the setting, rather than breaking every course
@@ -363,10 +404,11 @@ def org_problems(values: object) -> list[Message]:
     if not isinstance(values, Mapping):
         return [_('should be a table of names to text, like {{ charity_name = "Our charity" }}')]
     problems = []
-    for key, value in values.items():
-        if not isinstance(key, str) or not NAME_RE.fullmatch(key):
+    for key, value in flat_site_org(values).items():
+        if not isinstance(key, str) or not _SITE_NAME_RE.fullmatch(key):
             problems.append(_("'{key}' is not a valid variable name; use lowercase letters, digits and _, "
-                              "starting with a letter", key=key))
+                              "starting with a letter, and a language after a dot for one language's pages "
+                              "(support_line.cy)", key=key))
         elif not isinstance(value, str):
             problems.append(_("'{key}' should be text", key=key))
         elif not value.strip():
@@ -381,7 +423,8 @@ def org_problems(values: object) -> list[Message]:
 
 
 def parse_org_lines(text: str) -> tuple[dict[str, str], list[Message]]:
-    """`name = value` lines (as the admin settings page shows them) as a mapping, and what is wrong.
+    """`name = value` lines (as the admin settings page shows them) as a mapping, and what is wrong. A name may
+    end with a language (`support_line.cy = ...`): that value is for pages in that language.
 
     A value is the text after the first '=', as written (spaces around it removed), except that one pair of
     quotes around the whole of it is taken off, as org.yaml and config.toml do (`name = "Harbour Lines"`
@@ -399,9 +442,10 @@ def parse_org_lines(text: str) -> tuple[dict[str, str], list[Message]]:
             problems.append(_("line {number}: write it as name = value", number=number))
         elif name in values:
             problems.append(_("line {number}: '{name}' is given twice", number=number, name=name))
-        elif not NAME_RE.fullmatch(name):  # said here with its line; org_problems would say it without one
+        elif not _SITE_NAME_RE.fullmatch(name):  # said here with its line; org_problems would say it without one
             problems.append(_("line {number}: '{name}' is not a valid variable name; use lowercase letters, digits "
-                              "and _, starting with a letter", number=number, name=name))
+                              "and _, starting with a letter, and a language after a dot for one language's pages "
+                              "(support_line.cy)", number=number, name=name))
         elif not (value := _unquoted(value.strip())).strip():  # the same: said here with its line
             problems.append(_("line {number}: '{name}' has no value; write it after the '=', or remove the line to "
                               "keep the content's own (org.yaml)", number=number, name=name))
@@ -424,7 +468,8 @@ def org_lines(values: Mapping[str, str]) -> str:
     """The inverse of parse_org_lines: one `name = value` per line, sorted by name. A value that is itself
     in quotes gets one more pair, which parse_org_lines takes off again."""
     lines = []
-    for name in sorted(values):
-        value = values[name]
+    flat = flat_site_org(values)
+    for name in sorted(flat):
+        value = str(flat[name])
         lines.append(f'{name} = "{value}"' if _quoted_whole(value) else f"{name} = {value}")
     return "\n".join(lines)

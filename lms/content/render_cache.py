@@ -116,6 +116,8 @@ class CachedReading:
             "\0".join((renderer_version(), context, tree_digest(root / "_snippets"),
                        repr(sorted(org.values.items())), repr(sorted((language, sorted(values.items()))
                                                                      for language, values in org.wording.items())),
+                       repr(sorted((language, sorted(values.items()))
+                                   for language, values in org.site_wording.items())),
                        repr(org.contacts), repr(sorted(org.contacts_wording.items())),
                        repr(org.original_language), repr(org.empty_lines()))).encode()).hexdigest()
         self.hits = self.misses = 0

@@ -248,7 +248,7 @@ def site_org_for_check(org_file: Path | None = None) -> tuple[dict[str, str], li
     checks what trainees will see; LMS_ORG and LMS_SUPPORT_CONTACTS (JSON) override them, as they
     do the app's. Values an admin saved on the settings page live in the database and are not read here.
     """
-    from lms.content.org import org_problems  # pure: no Flask
+    from lms.content.org import flat_site_org, org_problems  # pure: no Flask
 
     path: Path | None = org_file or Path(site_config_file())
     data: dict[str, Any] = {}
@@ -281,7 +281,8 @@ def site_org_for_check(org_file: Path | None = None) -> tuple[dict[str, str], li
             isinstance(c, dict) and c.get("name") and c.get("contact") for c in contacts)):
         raise ConfigError(f"SUPPORT_CONTACTS in {' and '.join(sources)} must be a list of tables each with at least "
                           "'name' and 'contact'.")
-    return dict(org), contacts, " and ".join(sources) if ("ORG" in data or contacts is not None) else ""
+    org = {name: str(value) for name, value in flat_site_org(org).items()}
+    return org, contacts, " and ".join(sources) if ("ORG" in data or contacts is not None) else ""
 
 
 def _load_environment(app: Flask) -> None:
