@@ -160,6 +160,9 @@ def test_the_site_gives_a_value_its_own_words_for_one_languages_pages(app, clien
     _reload(app)
     catalog = app.extensions["lms_catalog"].catalog
     assert catalog.courses["safe-replies"].title == "Safe replies at Riverside Forum"
+    listed = " ".join(client.get("/trainer/content").get_data(as_text=True).split())
+    assert ('<td><code>org.name.cy</code></td> <td lang="cy">Fforwm Glan yr Afon</td>'
+            "<td>this site's settings, for pages in ‘cy’</td>") in listed
     users.logout()
     _welsh_reader(users, session)
     welsh = client.get("/courses/safe-replies").get_data(as_text=True)

@@ -7,6 +7,7 @@ from flask import Blueprint, Flask, abort, render_template, send_from_directory
 from flask_babel import get_translations
 
 from lms.catalog import services as catalog_module
+from lms.content.org import split_site_org
 from lms.core import clock
 from lms.core.access import role_required
 
@@ -70,5 +71,6 @@ def problems():
         problem_text=lambda problem: problem.translated(words.gettext, words.ngettext),
         errors=current.errors, warnings=current.warnings,
         org_values=org_values, org_samples=current.org_still_samples(org_values),
+        org_by_language=split_site_org(org_values)[1],
         overdue=current.review_overdue(clock.today()),
     )
