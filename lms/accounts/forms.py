@@ -160,7 +160,8 @@ class EmailForm(FlaskForm):
     new_email = EmailField(
         _l("New email address"),
         validators=[DataRequired(message=ENTER_EMAIL), Length(max=254, message=EMAIL_TOO_LONG)],
-        description=_l("You log in with it from now on. It is never shown to other trainees."),
+        description=_l("We e-mail it a link: you log in with it once you have opened that link. "
+                       "It is never shown to other trainees."),
         render_kw={"autocomplete": "email"})
     # Typed twice: a typo would send every message, and the next login, to someone else's address.
     confirm_email = EmailField(

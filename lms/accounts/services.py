@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import secrets
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -246,11 +247,35 @@ def update_names(session: DbSession, user: User, display_name: str, legal_name: 
     return True
 
 
-def change_email(session: DbSession, user: User, password: str, new_email: str) -> bool:
-    """Change the login email after the password is given again; whether it changed. The old address is told.
+#: A link to confirm a new login address works for this long, and once: it carries a fingerprint of the address
+#: it replaces, so any change of address (by it or by another link) ends every link sent before.
+EMAIL_CHANGE_LINK_HOURS = 24
+_EMAIL_CHANGE_SALT = "lms.email-change"
 
-    Someone at an unlocked session cannot move the account to their own address. An address
-    another account has is refused with EMAIL_UNAVAILABLE, which says no more than that."""
+
+def _signer(salt: str) -> URLSafeTimedSerializer:
+    """Signs the tokens of e-mailed links; each kind of link has its own salt, so one never passes for another."""
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def _fingerprint(value: str) -> str:
+    """A short hash of what a link replaces (an address, a password hash): the link is spent once it changes."""
+    return hashlib.sha256(value.encode()).hexdigest()[:16]
+
+
+def email_change_token(user: User, new_email: str) -> str:
+    """The secret part of a link that makes `new_email` the login address (signed and timed; nothing is stored)."""
+    return _signer(_EMAIL_CHANGE_SALT).dumps({"u": user.id, "e": new_email, "f": _fingerprint(user.email)})
+
+
+def ask_to_change_email(session: DbSession, user: User, password: str, new_email: str) -> str | None:
+    """E-mail a link to confirm `new_email` to that address, after the password is given again; nothing changes yet.
+
+    Returns the normalised new address, or None when it is already theirs. Only the account itself, logged in,
+    with the link from the new mailbox can then make it the login address (`confirm_email_change`): a typo locks
+    nobody out and hands nobody the account, and someone at an unlocked session cannot move the account to their
+    own address. An address another account has is refused
+    with EMAIL_UNAVAILABLE, which says no more than that."""
     email = normalise_email(new_email or "")
     if "@" not in email or len(email) > 254 or any(ch.isspace() for ch in email):
         raise ServiceError(gettext("Enter an email address, like name@example.org."))
@@ -259,21 +284,61 @@ def change_email(session: DbSession, user: User, password: str, new_email: str) 
     if not verify_password(stored, password or ""):
         raise ServiceError(gettext("That is not your password, so your email address has not been changed."))
     if email == user.email:
-        return False
+        return None
+    check_email_available(session, user, email)
+    # To the new address only: the link proves the mailbox is theirs. Its language is the account's now.
+    mail.enqueue_email(session, "email_change", {"token": email_change_token(user, email),
+                                                 "new_address": email, "hours": EMAIL_CHANGE_LINK_HOURS},
+                       to_email=email, language=user.language)
+    return email
+
+
+def email_change_for(session: DbSession, token: str) -> tuple[User, str] | None:
+    """(the active account, the new address) of a link to confirm an address, while it is under
+    EMAIL_CHANGE_LINK_HOURS old and the account's address unchanged since; None for any other link
+    (forged, expired, used, or for an account switched off)."""
+    found = _read_link(session, token, _EMAIL_CHANGE_SALT, EMAIL_CHANGE_LINK_HOURS * 3600, "f", lambda u: u.email)
+    if found is None or not isinstance(found[1].get("e"), str):
+        return None
+    return found[0], found[1]["e"]
+
+
+def _read_link(session: DbSession, token: str, salt: str, max_age: int, key: str,
+               replaced: Callable[[User], str]) -> tuple[User, dict] | None:
+    """The active account a signed link is for, and the link's data, while it is under `max_age` seconds old and
+    what it replaces (`replaced`, fingerprinted under `key`) is unchanged since; None for any other token."""
+    try:
+        data = _signer(salt).loads(token, max_age=max_age)
+    except BadData:
+        return None
+    user_id = parse_id(str(data.get("u"))) if isinstance(data, dict) else None
+    user = session.get(User, user_id) if user_id is not None else None
+    if user is None or not user.active or not hmac.compare_digest(str(data.get(key)), _fingerprint(replaced(user))):
+        return None
+    return user, data
+
+
+def check_email_available(session: DbSession, user: User, email: str) -> None:
+    """Raise EMAIL_UNAVAILABLE when another account has `email` (asked for, or taken since the link was sent)."""
     if session.scalar(select(User.id).where(User.email == email, User.id != user.id)) is not None:
         raise ServiceError(str(EMAIL_UNAVAILABLE))
-    old_email, user.email = user.email, email
+
+
+def confirm_email_change(session: DbSession, user: User, new_email: str) -> None:
+    """Make `new_email` (from a link `email_change_for` accepted) the login address; the old address is told."""
+    check_email_available(session, user, new_email)
+    old_email, user.email = user.email, new_email
     try:
         with session.begin_nested():
             session.flush()
     except IntegrityError:  # taken a moment ago by another account
+        user.email = old_email
         raise ServiceError(str(EMAIL_UNAVAILABLE)) from None
-    # The old address is told, with the new one half hidden: a mistyped address, or someone who took the
-    # account, is then noticed by the person who still reads the old mailbox.
+    # The old address is told, with the new one half hidden: someone who took the account is then noticed by
+    # the person who still reads the old mailbox.
     mail.enqueue_email(session, "account_email_changed", {
-        "changed_on": clock.today().isoformat(), "new_address": masked_email(email)},
+        "changed_on": clock.today().isoformat(), "new_address": masked_email(new_email)},
         to_email=old_email, language=user.language)
-    return True
 
 
 def masked_email(email: str) -> str:
@@ -378,11 +443,12 @@ def _tell_password_changed(session: DbSession, user: User) -> None:
 
 
 def reset_password(session: DbSession, user: User, now: datetime | None = None) -> str:
-    """Set a random temporary password (an admin passes it on) and end sessions.
+    """Set a random temporary password (an admin passes it on), end sessions and e-mail the account that it was reset.
 
     It works once, for TEMPORARY_PASSWORD_LIFETIME: logging in with it spends it
     and the person must choose a new password before anything else; they are told
-    that an administrator reset it, and when."""
+    that an administrator reset it, and when, by e-mail at once and on that page.
+    The e-mail never carries the temporary password."""
     now = now or utcnow()
     temporary = "-".join(secrets.token_urlsafe(4) for _ in range(4))
     user.password_hash = hash_password(temporary)
@@ -390,6 +456,9 @@ def reset_password(session: DbSession, user: User, now: datetime | None = None) 
     user.password_reset_by_admin_at = now
     user.must_change_password = False
     user.end_sessions()
+    # Told to the account, never with the password: someone who did not expect it asks their charity.
+    mail.enqueue_email(session, "account_password_reset_by_admin", {"changed_on": clock.local_date(now).isoformat()},
+                       to_email=user.email, language=user.language)
     return temporary
 
 
@@ -415,31 +484,16 @@ RESET_LINK_SECONDS = 3600
 _RESET_SALT = "lms.password-reset"
 
 
-def _reset_signer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=_RESET_SALT)
-
-
-def _password_fingerprint(user: User) -> str:
-    return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16]
-
-
 def password_reset_token(user: User) -> str:
     """The secret part of a link to choose a new password (a signed, timed token; nothing is stored)."""
-    return _reset_signer().dumps({"u": user.id, "p": _password_fingerprint(user)})
+    return _signer(_RESET_SALT).dumps({"u": user.id, "p": _fingerprint(user.password_hash or "")})
 
 
 def user_for_reset(session: DbSession, token: str) -> User | None:
     """The active account a reset link is for, while it is under RESET_LINK_SECONDS old and its password
     unchanged since; None for any other link (forged, expired, used)."""
-    try:
-        data = _reset_signer().loads(token, max_age=RESET_LINK_SECONDS)
-    except BadData:
-        return None
-    user_id = parse_id(str(data.get("u"))) if isinstance(data, dict) else None
-    user = session.get(User, user_id) if user_id is not None else None
-    if user is None or not user.active or not hmac.compare_digest(str(data.get("p")), _password_fingerprint(user)):
-        return None
-    return user
+    found = _read_link(session, token, _RESET_SALT, RESET_LINK_SECONDS, "p", lambda u: u.password_hash or "")
+    return found[0] if found is not None else None
 
 
 def ask_for_reset(session: DbSession, email: str) -> None:

@@ -42,7 +42,7 @@ from lms.core import i18n, ratelimit, settings
 from lms.core.access import public
 from lms.core.db import write_transaction
 from lms.core.extensions import db
-from lms.core.forms import options
+from lms.core.forms import ActionForm, options
 from lms.core.notices import notify
 from lms.core.services import ServiceError
 
@@ -372,7 +372,9 @@ def reset_password(token: str):
     """Choose a new password through an e-mailed link (accounts.user_for_reset)."""
     user = accounts.user_for_reset(db.session, token)
     if user is None:
-        return render_template("auth/reset_link_spent.html"), 404
+        return link_spent_page(
+            gettext("A link to choose a new password works once, for an hour, and not after the password has "
+                    "changed."), url_for("auth.forgot_password"), gettext("Ask for a new link"))
     form = NewPasswordForm()
     if form.validate_on_submit():
         if not ratelimit.hit(db.session, f"password:user{user.id}", current_app.config["PASSWORD_LIMIT"], 3600):
@@ -563,20 +565,74 @@ def profile():
 @bp.route("/account/profile/email", methods=["POST"])
 @login_required
 def change_email():
-    """Change the login email; the password is asked again."""
+    """Ask for a new login email, with the password again: a link to confirm it goes to the new address."""
     form = EmailForm(prefix="email")
     if not form.validate_on_submit():
         return _profile_page(email=form, status=400)
     if not ratelimit.hit(db.session, f"password:user{current_user.id}", current_app.config["PASSWORD_LIMIT"], 3600):
         abort(429)
     try:
-        changed = accounts.change_email(db.session, current_user, form.password.data, form.new_email.data)
+        asked = accounts.ask_to_change_email(db.session, current_user, form.password.data, form.new_email.data)
     except ServiceError as exc:
         db.session.rollback()
         field = form.password if "password" in str(exc) else form.new_email
         field.errors = [*field.errors, str(exc)]
         return _profile_page(email=form, status=400)
     db.session.commit()
-    notify(gettext("Your email address is now %(email)s. Log in with it from now on.", email=current_user.email)
-           if changed else gettext("That is already your email address."), "success", near="email")
+    if asked is None:
+        notify(gettext("That is already your email address."), "success", near="email")
+    else:
+        hours = accounts.EMAIL_CHANGE_LINK_HOURS
+        notify(ngettext("We have sent a link to %(email)s. Until you open it, you still log in with %(current)s, "
+                        "as before. The link works for %(num)d hour. Nothing arrived? Check the spam folder, and "
+                        "that the address is right.",
+                        "We have sent a link to %(email)s. Until you open it, you still log in with %(current)s, "
+                        "as before. The link works for %(num)d hours. Nothing arrived? Check the spam folder, and "
+                        "that the address is right.",
+                        hours, email=asked, current=current_user.email), "info", near="email")
     return redirect(url_for(".profile"))
+
+
+def link_spent_page(explanation: str, again_url: str, again_label: str):
+    """Say that an e-mailed link (a password reset, a new address) no longer works, and how to get another: 404."""
+    return render_template("auth/link_spent.html", explanation=explanation, again_url=again_url,
+                           again_label=again_label), 404
+
+
+@bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
+def confirm_email(token: str):
+    """Make a new address the login address, from the link sent to it (accounts.email_change_for).
+
+    Signed in as the account only (a signed-out visitor logs in first and comes back): a mistyped address
+    whose mailbox is a stranger's gets the link, and one click must not hand them the account. Opening the
+    link changes nothing, since mail scanners open links: the button does."""
+    found = accounts.email_change_for(db.session, token)
+    if found is None:
+        return link_spent_page(
+            ngettext("A link to confirm a new email address works once, for %(num)d hour, and not after the "
+                     "account's address has changed or the account has been switched off.",
+                     "A link to confirm a new email address works once, for %(num)d hours, and not after the "
+                     "account's address has changed or the account has been switched off.",
+                     accounts.EMAIL_CHANGE_LINK_HOURS),
+            url_for("auth.profile"), gettext("Ask for a new link on your profile page"))
+    user, new_email = found
+    form = ActionForm()
+    if current_user.id != user.id:
+        return render_template("auth/confirm_email.html", form=form, token=token, new_email=new_email,
+                               problem=gettext("This link is for another account. Log out, then log in to the "
+                                               "account whose address is changing, and open the link again."),
+                               other_account=True), 403
+    try:
+        accounts.check_email_available(db.session, user, new_email)
+        if form.validate_on_submit():
+            accounts.confirm_email_change(db.session, user, new_email)
+            db.session.commit()
+            notify(gettext("Your email address is now %(email)s. Log in with it from now on.", email=new_email),
+                   "success", near="email")
+            return redirect(url_for(".profile"), code=303)
+    except ServiceError as exc:
+        db.session.rollback()
+        return render_template("auth/confirm_email.html", form=form, token=token, new_email=new_email,
+                               problem=str(exc)), 409
+    return render_template("auth/confirm_email.html", form=form, token=token, new_email=new_email), \
+        400 if form.errors else 200

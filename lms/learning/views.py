@@ -323,6 +323,8 @@ def _render_step(course: Course, step: Step, enrolment: Enrolment, *, errors: di
         "answers": reads.answers if reads is not None
         else questions.answers_for_step(session, enrolment.id, step) if not step.assessment else {},
         "assessment": assessment, "kept_by_break": kept_by_break,
+        "practice_form": kept_by_break if step.questions and not step.assessment else None,
+        "choice_field": _choice_field,
         "break_leaves_response": bool(kept_by_break and kept_by_break.startswith("reflection-") and open_responses),
         "response_drafts": responses.drafts_for_step(session, enrolment.id, step) if step.responses else {},
         "reflections": reads.reflections if reads is not None
@@ -355,6 +357,11 @@ def _kept_by_break(step: Step, assessment: Any, open_responses: list[ResponseBlo
     if step.reflections and not step.assessment:
         return f"reflection-form-{step.reflections[0].id}"
     return f"response-form-{open_responses[0].id}" if open_responses else None
+
+
+def _choice_field(question_id: str) -> str:
+    """The name of a practice question's choices when several questions share the writing's form (`answer`)."""
+    return f"choice-{question_id}"
 
 
 def _plain(step: Step) -> bool:
@@ -414,10 +421,12 @@ def take_break(course_id: str, step_id: str):
     return redirect(url_for(".my_training"))
 
 
-def _keep_writing(course: Course, step: Step, enrolment: Enrolment) -> tuple[bool, Any]:
-    """Keep what the form sent with a break or a "done" holds: assessment answers as the attempt's draft, a
-    reflection saved (private, editable), a response as a draft. Returns (anything kept, the page to show
-    instead when the words cannot be kept: too long, say, shown again with the reason)."""
+def _keep_writing(course: Course, step: Step, enrolment: Enrolment, *,
+                  picked: dict[str, list[int]] | None = None) -> tuple[bool, Any]:
+    """Keep what the form sent with a break, a "done" or a practice answer holds: assessment answers as the
+    attempt's draft, a reflection saved (private, editable), a response as a draft. Returns (anything kept, the
+    page to show instead when the words cannot be kept: too long, say, shown again with the reason and with
+    the practice choices `picked`)."""
     kept = False
     number = request.form.get("attempt", type=int)
     if step.assessment and number is not None:
@@ -434,7 +443,7 @@ def _keep_writing(course: Course, step: Step, enrolment: Enrolment) -> tuple[boo
             kept = True
         except ServiceError as exc:
             return kept, _render_step(course, step, enrolment, errors={reflection.id: str(exc)},
-                                      texts={reflection.id: text}, status=400)
+                                      texts={reflection.id: text}, drafts=picked, status=400)
     response = next((r for r in step.responses if r.id == request.form.get("response_id")), None)
     if response is not None and text:
         try:
@@ -442,20 +451,36 @@ def _keep_writing(course: Course, step: Step, enrolment: Enrolment) -> tuple[boo
                 kept = responses.keep_draft(db.session, enrolment, response, text) or kept
         except ServiceError as exc:
             return kept, _render_step(course, step, enrolment, errors={response.id: str(exc)},
-                                      texts={response.id: text}, status=400)
+                                      texts={response.id: text}, drafts=picked, status=400)
     return kept, None
 
 
 @bp.route("/courses/<course_id>/steps/<step_id>/questions/<question_id>", methods=["POST"])
 def answer(course_id: str, step_id: str, question_id: str):
+    """Check a practice answer, keeping first the words written on the step.
+
+    On a step with writing, "Check answer" sends the writing's form (`practice_form`): the reflection is saved
+    and a response kept as a draft, as a break does. Words refused (too long) stop the answer too: the page
+    comes back with the reason, the words and the choices picked, so one press sends both once fixed.
+    Choices sent as `choice-<question id>` (several questions sharing the writing's form) or `choice`.
+    """
     course, step, enrolment = _open_step(course_id, step_id)
     question = next((q for q in step.questions if q.id == question_id), None)
     if question is None or step.assessment:
         abort(404)
+    sent = request.form.getlist(_choice_field(question.id)) or request.form.getlist("choice")
+    # What each question had picked, shown again if the page must come back: nothing chosen is lost either.
+    picked = {q.id: questions.selected_indexes(request.form.getlist(_choice_field(q.id))) for q in step.questions}
+    picked[question.id] = questions.selected_indexes(sent)
+    _kept, refused = _keep_writing(course, step, enrolment, picked=picked)
+    if refused is not None:
+        return refused
     try:
-        selected = questions.parse_selection(question, request.form.getlist("choice"))
+        selected = questions.parse_selection(question, sent)
     except ServiceError as exc:
-        return _render_step(course, step, enrolment, errors={question.id: str(exc)}, status=400)
+        db.session.commit()  # the words kept above stay kept
+        others = {q: chosen for q, chosen in picked.items() if q != question.id}  # this one shows its last answer
+        return _render_step(course, step, enrolment, errors={question.id: str(exc)}, drafts=others, status=400)
     outcome = questions.answer(db.session, enrolment, course, step, question, selected)
     db.session.commit()
     completed = _after_completion(course, outcome.course_completed, f"q-{question.id}")

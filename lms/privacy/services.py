@@ -32,7 +32,7 @@ from lms.certificates.models import Certificate
 from lms.certificates.services import REVOKED_AT_REQUEST
 from lms.coaching.models import CONTACT_FOLLOWED_UP, CONTACT_OPEN, CONTACT_WITHDRAWN, RunComment
 from lms.cohorts.models import Cohort, CohortMember
-from lms.core import settings
+from lms.core import clock, settings
 from lms.core.db import DbSession
 from lms.core.i18n import date_and_time, language_name, long_date
 from lms.core.models import utcnow
@@ -45,6 +45,7 @@ from lms.learning.models import (
     RESPONSE_SUBMITTED,
     RESPONSE_TRY_AGAIN,
 )
+from lms.mail import services as mail
 from lms.mail.services import CATEGORIES as REMINDER_CATEGORIES
 from lms.models import Base  # the index: every table is registered
 from lms.roleplay.checkins import FEELINGS
@@ -199,6 +200,7 @@ COLUMN_LABELS = {
     ("certificates", "valid_until"): _l("Valid until"), ("certificates", "languages"): _l("Languages"),
     ("certificates", "localised"): _l("Translated wording"), ("certificates", "requested_at"): _l("Requested"),
     ("certificates", "approved_by_id"): _l("Approved by (account number)"),
+    ("certificates", "name_confirmed"): _l("Issued with this name by a trainer or admin"),
     ("certificates", "revoked_reason"): _l("Reason for revoking"),
     ("certificates", "replaced_by_id"): _l("Replaced by certificate number"),
     ("certificates", "pdf_sha256"): _l("Fingerprint of the PDF (SHA-256)"),
@@ -374,14 +376,15 @@ def delete_account(session: DbSession, user: User, password: str, revoke_certifi
     Issued certificates stay, without the link to the account, so that anyone
     holding a printed one can still verify it, unless the holder asks to revoke them: then
     every certificate they held (already revoked or replaced ones too) loses its name and PDF.
-    Records never issued (waiting for sign-off, or refused) go in any case.
+    Records never issued (waiting for sign-off, or refused) go in any case. The address the
+    account had is e-mailed that it was deleted, and what became of its certificates.
     """
     if not verify_password(user.password_hash, password or ""):
         raise ServiceError(gettext("That password is not right, so your account has not been deleted."))
     if user.is_admin and not session.scalar(select(func.count()).select_from(User).where(
             User.role == "admin", User.active.is_(True), User.id != user.id)):
         raise ServiceError(gettext("You are the only admin. Make someone else an admin before deleting your account."))
-    revoked = 0
+    revoked = kept = 0
     for certificate in session.scalars(select(Certificate).where(Certificate.user_id == user.id)):
         if certificate.issued_at is None:
             session.delete(certificate)  # waiting for sign-off or refused: never issued, nothing to verify
@@ -392,6 +395,12 @@ def delete_account(session: DbSession, user: User, password: str, revoke_certifi
                 revoked += 1
             # Nobody may learn whose it was: /verify shows no name for it, and the PDF goes.
             certificate.holder_name, certificate.pdf, certificate.pdf_sha256 = "", None, None
+        elif certificate.status == "issued":
+            kept += 1
+    # To the address the account had, queued before the row (and the address) goes. Only counts go into the
+    # queued message: no name, nothing they wrote. The job row, address included, is deleted once it is sent.
+    mail.enqueue_email(session, "account_deleted", {"deleted_on": clock.today().isoformat(), "revoked": revoked,
+                                                    "kept": kept}, to_email=user.email, language=user.language)
     # No name in this entry: the point is that the name is gone.
     audit.record(session, None, "account.delete", target=f"account #{user.id}", revoked_certificates=revoked)
     session.execute(delete(LoginAttempt).where(LoginAttempt.key == f"email:{user.email}"))
