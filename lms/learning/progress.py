@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from flask_babel import gettext
-from sqlalchemy import Row, Select, and_, bindparam, literal_column, select, true, union_all
+from sqlalchemy import Row, Select, and_, bindparam, literal_column, select, true, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -21,7 +21,9 @@ from lms.core.models import utcnow
 from lms.core.services import ServiceError
 from lms.core.sql import bound_values, built_once, dialect_insert
 from lms.learning.models import (
+    CONFIRMATION_CONFIRMED,
     CONFIRMATION_READY,
+    RESPONSE_MEETS_STANDARD,
     RESPONSE_SUBMITTED,
     AssessmentAttempt,
     Enrolment,
@@ -261,8 +263,43 @@ def complete_step(session: DbSession, enrolment: Enrolment, course: Course, step
     return evaluate_completion(session, enrolment, course)
 
 
+def requirements_met(session: DbSession, enrolment_id: int, step: Step) -> bool:
+    """Whether the trainee has done everything the step asks (assessments and role-plays complete elsewhere)."""
+    if step.questions:
+        right = set(session.scalars(select(QuestionAnswer.question_id).where(
+            QuestionAnswer.enrolment_id == enrolment_id, QuestionAnswer.question_id.in_([q.id for q in step.questions]),
+            QuestionAnswer.first_correct_at.is_not(None))))
+        if any(q.id not in right for q in step.questions):
+            return False
+    if step.responses:
+        statuses = dict(session.execute(select(ResponseEntry.response_id, ResponseEntry.status).where(
+            ResponseEntry.enrolment_id == enrolment_id,
+            ResponseEntry.response_id.in_([r.id for r in step.responses]))).all())
+        for response in step.responses:
+            if response.id not in statuses:
+                return False
+            if response.review and statuses[response.id] != RESPONSE_MEETS_STANDARD:
+                return False
+    if step.confirmation == "trainer":
+        status = session.scalar(select(StepConfirmation.status).where(
+            StepConfirmation.enrolment_id == enrolment_id, StepConfirmation.step_id == step.id))
+        if status != CONFIRMATION_CONFIRMED:
+            return False
+    return True
+
+
+def _asks_more_than_a_visit(step: Step) -> bool:
+    """A step whose completion `requirements_met` decides (assessments and role-plays complete elsewhere)."""
+    return not step.assessment and bool(step.questions or step.responses or step.confirmation == "trainer")
+
+
 def evaluate_completion(session: DbSession, enrolment: Enrolment, course: Course) -> bool:
-    """Complete the enrolment when every required step is done and every assessment passed."""
+    """Complete the enrolment when every required step is done, and still meets what it asks, and every
+    assessment passed.
+
+    A step marked done before its trainers added to what it asks (a question, a `review`, a trainer's
+    confirmation) is not done until that is met: it is marked not done again, so the trainee's pages show
+    what is left rather than a course that will not finish."""
     if enrolment.completed_at is not None:
         return False
     done = completed_step_ids(session, enrolment.id)
@@ -270,6 +307,13 @@ def evaluate_completion(session: DbSession, enrolment: Enrolment, course: Course
     if not all(s.id in done for s in course.required_steps):
         return False
     if not all(s.id in passed for s in course.assessment_steps):
+        return False
+    unmet = [s.id for s in course.required_steps
+             if _asks_more_than_a_visit(s) and not requirements_met(session, enrolment.id, s)]
+    if unmet:
+        session.execute(update(StepProgress).where(StepProgress.enrolment_id == enrolment.id,
+                                                   StepProgress.step_id.in_(unmet))
+                        .values(completed_at=None))
         return False
     enrolment.completed_at = utcnow()
     enrolment.completed_version = course.version
