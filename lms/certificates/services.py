@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import BinaryIO
+from typing import Any, BinaryIO
 from urllib.parse import unquote_plus
 
 import pikepdf
@@ -49,6 +49,7 @@ from lms.core.db import DbSession, affected_rows, release_reads, write_transacti
 from lms.core.models import utcnow
 from lms.core.services import ServiceError
 from lms.core.text import check_showable, unshowable
+from lms.learning import progress
 from lms.learning.models import Enrolment
 from lms.mail import reminders
 
@@ -121,14 +122,21 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def assessed_how(course: Course) -> str:
-    """How the course was assessed, in words printed on the certificate (in the current language)."""
-    if not course.assessment_steps:
+def completion_facts(enrolment: Enrolment, course: Course) -> dict[str, Any]:
+    """What the certificate of a completion states that the course could have changed since: as kept when it
+    completed (`progress.completion_facts`), else (completed before they were kept) as the course says now."""
+    return enrolment.completion_facts or progress.course_facts(course, [course.pass_mark])
+
+
+def assessed_how(facts: Mapping[str, Any]) -> str:
+    """How the completion was assessed (`completion_facts`), in words printed on the certificate (in the current
+    language)."""
+    if facts.get("pass_mark") is None:
         return gettext("Completion of all required steps")
-    if any(step.scenario and not step.optional for step in course.steps):
+    if facts.get("roleplay"):
         return gettext("Assessed: final assessment passed (pass mark %(mark)s%%) and role-play practice",
-                       mark=course.pass_mark)
-    return gettext("Assessed: final assessment passed (pass mark %(mark)s%%)", mark=course.pass_mark)
+                       mark=facts["pass_mark"])
+    return gettext("Assessed: final assessment passed (pass mark %(mark)s%%)", mark=facts["pass_mark"])
 
 
 def _original_language() -> str:
@@ -136,7 +144,7 @@ def _original_language() -> str:
     return str(current_app.config.get("CONTENT_LANGUAGE") or "en")
 
 
-def localised_wording(course: Course, languages: Iterable[str]) -> dict[str, dict[str, str]]:
+def localised_wording(course: Course, languages: Iterable[str], facts: Mapping[str, Any]) -> dict[str, dict[str, str]]:
     """The certificate's words in each language, frozen into the record: the course's translation where it has one."""
     wording = {}
     for language in languages:
@@ -145,7 +153,7 @@ def localised_wording(course: Course, languages: Iterable[str]) -> dict[str, dic
             wording[language] = {
                 "course_title": version.title,
                 "certificate_title": version.certificate.title if version.certificate else "",
-                "assessed_how": assessed_how(course),
+                "assessed_how": assessed_how(facts),
             }
     return wording
 
@@ -175,10 +183,10 @@ def lapsed_on(enrolment: Enrolment, course: Course) -> date | None:
 
 def _valid_until(enrolment: Enrolment, course: Course) -> date | None:
     """The last valid day of a certificate of this completion; None when it never expires (or is not one)."""
-    spec = course.certificate
-    if spec is None or not spec.valid_months or enrolment.completed_at is None:
+    months = completion_facts(enrolment, course).get("valid_months")
+    if course.certificate is None or not months or enrolment.completed_at is None:
         return None
-    return add_months(clock.local_date(enrolment.completed_at), spec.valid_months)
+    return add_months(clock.local_date(enrolment.completed_at), months)
 
 
 def draft(user: User, enrolment: Enrolment, course: Course, holder_name: str, branding: Branding) -> Certificate:
@@ -188,15 +196,16 @@ def draft(user: User, enrolment: Enrolment, course: Course, holder_name: str, br
         raise ServiceError(gettext("This course does not give a certificate yet."))
     completed_on = clock.local_date(enrolment.completed_at)
     languages = issue_languages(user.language)
+    facts = completion_facts(enrolment, course)  # as completed, whatever changed in the course since
     with force_locale(_original_language()):  # the columns hold the original's words, whatever the page's language
-        assessed = assessed_how(course)
+        assessed = assessed_how(facts)
     return Certificate(
         enrolment_id=enrolment.id, user_id=user.id, status="pending",
         holder_name=clean_name(holder_name),
         course_id=course.id, course_title=course.title,
         course_version=enrolment.completed_version or course.version,
-        certificate_title=spec.title, hours=spec.hours, assessed_how=assessed,
-        languages=",".join(languages), localised=localised_wording(course, languages),
+        certificate_title=spec.title, hours=facts.get("hours"), assessed_how=assessed,
+        languages=",".join(languages), localised=localised_wording(course, languages, facts),
         signatory=spec.signatory or branding.default_signatory,
         issuer_name=branding.charity_name, issuer_number=branding.charity_number,
         completed_on=completed_on,

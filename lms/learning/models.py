@@ -34,6 +34,9 @@ class Enrolment(Base):
     # Once set, never cleared: a completion stands even if the course changes.
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     completed_version: Mapped[str | None] = mapped_column(String(64))
+    #: What a certificate of this completion states that a later edit of the course could change, as it was at
+    #: completion (`progress.completion_facts`): hours, validity, pass mark, role-play. None before 0015.
+    completion_facts: Mapped[dict | None] = mapped_column(JSON)
     #: The ids of the steps completed in this enrolment, each written `[step-id]`, in no order. Kept by
     #: triggers on step_progress (migration 0011_cohort_facts), never written from Python: the progress
     #: table sorts 10,000 members by it without reading their step rows.

@@ -317,8 +317,27 @@ def evaluate_completion(session: DbSession, enrolment: Enrolment, course: Course
         return False
     enrolment.completed_at = utcnow()
     enrolment.completed_version = course.version
+    enrolment.completion_facts = completion_facts(session, enrolment.id, course)
     session.flush()
     return True
+
+
+def completion_facts(session: DbSession, enrolment_id: int, course: Course) -> dict[str, Any]:
+    """What a certificate of a completion states that a later edit of the course could change, as it is now
+    (`course_facts`), with the pass mark of the assessment the enrolment passed."""
+    marks = session.scalars(select(AssessmentAttempt.pass_mark).where(
+        AssessmentAttempt.enrolment_id == enrolment_id, AssessmentAttempt.passed.is_(True))).all()
+    return course_facts(course, marks)
+
+
+def course_facts(course: Course, pass_marks: Iterable[int]) -> dict[str, Any]:
+    """A course's certificate hours and months of validity, the pass mark of an assessment passed (None when the
+    course has none), and whether a role-play is part of it: kept with a completion, so that a certificate
+    claimed after the course changed describes what was completed (`Enrolment.completion_facts`)."""
+    spec, marks = course.certificate, list(pass_marks)
+    return {"hours": spec.hours if spec else None, "valid_months": spec.valid_months if spec else None,
+            "pass_mark": max(marks) if marks and course.assessment_steps else None,
+            "roleplay": any(step.scenario and not step.optional for step in course.steps)}
 
 
 @dataclass(frozen=True)

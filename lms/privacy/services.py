@@ -56,7 +56,10 @@ HIDDEN_COLUMNS = {("users", "password_hash"), ("users", "session_token"),
                   ("invites", "token_hash"), ("certificates", "pdf"),
                   ("second_factors", "secret"), ("recovery_codes", "code_hash"),
                   # The database's copy of the enrolment's completed step rows, which the export lists.
-                  ("enrolments", "completed_steps")}
+                  ("enrolments", "completed_steps"),
+                  # The course's own words at completion (hours, validity, pass mark), kept for its certificate,
+                  # whose export says them: nothing about the person.
+                  ("enrolments", "completion_facts")}
 #: A row someone merely acted on is not theirs (a trainer approved a trainee's certificate).
 ACTED_ON = {("certificates", "approved_by_id"), ("response_entries", "reviewer_id"),
             ("step_confirmations", "confirmed_by_id"), ("contact_requests", "followed_up_by_id")}

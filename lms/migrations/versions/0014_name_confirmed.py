@@ -27,5 +27,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("certificates") as batch_op:
-        batch_op.drop_column("name_confirmed")
+    # SQLite (3.35+) drops a column in place, as PostgreSQL does: no copy of `certificates`.
+    op.execute("ALTER TABLE certificates DROP COLUMN name_confirmed")
