@@ -339,6 +339,7 @@ def test_a_trainer_lets_a_trainee_out_of_attempts_take_the_course_again(client, 
     users.login(trainer)
     record = client.get(record_url).get_data(as_text=True)
     assert "has used every attempt at this course’s assessment without passing" in record
+    assert "Their last attempt showed them the right answers, and a new take asks the same questions again" in record
     done = client.post(restart, data={"csrf_token": csrf_token(client, record_url)}, follow_redirects=True)
     assert "they can take “Listening basics” again, with every attempt" in done.get_data(as_text=True)
     assert "Let them take it again" not in done.get_data(as_text=True)
