@@ -284,6 +284,15 @@ def users(app, client) -> Users:
     return Users(app, client)
 
 
+@pytest.fixture
+def started(client, users):
+    """A trainee, logged in on `client`, who has started the fixture's Listening basics course."""
+    user = users.create()
+    users.login(user)
+    client.post("/courses/listening/start", data={"csrf_token": csrf_token(client, "/courses/listening")})
+    return user
+
+
 # -- a live server and a real browser ------------------------------------------------
 
 class LiveServer:

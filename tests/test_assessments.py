@@ -156,14 +156,6 @@ def test_concurrent_submissions_never_exceed_the_cap(app, setup, session):
 URL = "/courses/listening/steps/assessment"
 
 
-@pytest.fixture
-def started(client, users):
-    user = users.create()
-    users.login(user)
-    client.post("/courses/listening/start", data={"csrf_token": csrf_token(client, "/courses/listening")})
-    return user
-
-
 def _submit(client, number, answers, token=None):
     data = {"csrf_token": token or csrf_token(client, URL), "attempt": str(number)}
     data.update({f"q-{qid}": [str(i) for i in idx] for qid, idx in answers.items()})

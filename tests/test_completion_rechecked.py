@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from lms.catalog.services import catalog
-from lms.cohorts.models import Cohort, CohortMember, CohortTrainer
 from lms.learning import confirmations, progress, questions, responses
+from tests import factories
 from tests.conftest import FIXTURE_CONTENT
 
 COURSE = """---
@@ -58,12 +58,7 @@ def _course(app):
 
 def _trainer_of(session, users, trainee):
     trainer = users.create(role="trainer")
-    cohort = Cohort(name="Tight cohort")
-    session.add(cohort)
-    session.flush()
-    session.add_all([CohortTrainer(cohort_id=cohort.id, user_id=trainer.id),
-                     CohortMember(cohort_id=cohort.id, user_id=trainee.id)])
-    session.commit()
+    factories.join(session, factories.make_cohort(session, trainer, courses=()), trainee)
     return trainer
 
 

@@ -130,14 +130,6 @@ def test_concurrent_answers_make_one_row_and_count_every_try(app, users, session
 
 # -- through the pages ------------------------------------------------------------------
 
-@pytest.fixture
-def started(client, users):
-    user = users.create()
-    users.login(user)
-    client.post("/courses/listening/start", data={"csrf_token": csrf_token(client, "/courses/listening")})
-    return user
-
-
 URL = "/courses/listening/steps/welcome"
 
 

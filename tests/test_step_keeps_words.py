@@ -70,14 +70,6 @@ def content_dir(tmp_path: Path) -> Path:
     return root
 
 
-@pytest.fixture
-def started(client, users):
-    user = users.create()
-    users.login(user)
-    client.post("/courses/listening/start", data={"csrf_token": csrf_token(client, "/courses/listening")})
-    return user
-
-
 def _answers(session) -> dict[str, tuple[list[int], bool, int]]:
     session.expire_all()
     return {a.question_id: (a.selected, a.correct, a.tries) for a in session.scalars(select(QuestionAnswer))}
