@@ -26,7 +26,7 @@ from lms.core.db import db
 from lms.core.models import utcnow
 from lms.jobs import schedule
 from lms.learning import progress, responses
-from lms.learning.models import Enrolment, ReflectionEntry, StepProgress
+from lms.learning.models import Enrolment, QuestionAnswer, ReflectionEntry, StepProgress
 from lms.roleplay import checkins, runs
 from lms.roleplay.models import RunChoice, ScenarioRun, WellbeingCheckin
 from tests.conftest import FIXTURE_CONTENT, csrf_token
@@ -78,6 +78,20 @@ def enrol(session, user: User, course_id: str = "listening", steps=(), completed
                                  last_seen_at=last_active or now))
     session.commit()
     return enrolment
+
+
+#: The fixture Listening basics course's practice questions, by step: a step with one is done once it is answered
+#: right (progress.requirements_met), so a test that marks such a step done answers it too (`answer_practice`).
+PRACTICE_QUESTIONS = {"welcome": ("q-reflect",), "practice": ("q-multi",)}
+
+
+def answer_practice(session, enrolment: Enrolment, steps=()) -> None:
+    """Record the fixture course's practice questions of `steps` as answered right, as questions.answer would."""
+    now = utcnow()
+    session.add_all(QuestionAnswer(enrolment_id=enrolment.id, step_id=step_id, question_id=question_id,
+                                   correct=True, tries=1, first_correct_at=now, answered_at=now)
+                    for step_id in steps for question_id in PRACTICE_QUESTIONS.get(step_id, ()))
+    session.commit()
 
 
 def assert_completed_steps_exact(session) -> None:

@@ -4,8 +4,6 @@ import re
 
 import pytest
 
-from lms.core.models import utcnow
-from lms.learning.models import QuestionAnswer
 from tests import factories
 from tests.conftest import csrf_token
 
@@ -48,12 +46,8 @@ def test_completing_a_course_suggests_the_next_assigned_one_that_opens_now(clien
     trainer = users.create(role="trainer")
     cohort = factories.make_cohort(session, trainer, courses=("listening", "advanced"))
     factories.join(session, cohort, trainee)
-    enrolment = factories.enrol(session, trainee, steps=("welcome", "practice", "roleplay"))
-    # Those steps' practice questions answered right, as their completion needs (progress.requirements_met).
-    session.add_all(QuestionAnswer(enrolment_id=enrolment.id, step_id=step_id, question_id=question_id,
-                                   correct=True, tries=1, first_correct_at=utcnow())
-                    for step_id, question_id in (("welcome", "q-reflect"), ("practice", "q-multi")))
-    session.commit()
+    done = ("welcome", "practice", "roleplay")
+    factories.answer_practice(session, factories.enrol(session, trainee, steps=done), done)
     response = _submit_right_answers(client)
     page = _text(client.get(response.headers["Location"]))
     assert "Well done: you have completed “Listening basics”." in page
