@@ -623,13 +623,13 @@ def confirm_email(token: str):
                                                "account whose address is changing, and open the link again."),
                                other_account=True), 403
     try:
-        accounts.check_email_available(db.session, user, new_email)
-        if form.validate_on_submit():
+        if form.validate_on_submit():  # confirm_email_change checks the address is still free
             accounts.confirm_email_change(db.session, user, new_email)
             db.session.commit()
             notify(gettext("Your email address is now %(email)s. Log in with it from now on.", email=new_email),
                    "success", near="email")
             return redirect(url_for(".profile"), code=303)
+        accounts.check_email_available(db.session, user, new_email)  # said on the page, before the button
     except ServiceError as exc:
         db.session.rollback()
         return render_template("auth/confirm_email.html", form=form, token=token, new_email=new_email,
